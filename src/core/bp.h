@@ -1,0 +1,86 @@
+/* bp.h - core of briefpress: status codes, the error context, memory helpers
+ * and a growable string buffer. Every other module includes this; it depends
+ * on nothing but the C library. */
+#ifndef BP_H
+#define BP_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+typedef enum bp_status {
+  BP_OK = 0,
+  BP_ERR_IO,     /* a file could not be read or written */
+  BP_ERR_DATA,   /* input data is malformed or inconsistent */
+  BP_ERR_FONT,   /* a font is missing, differs from the manifest, or lacks a glyph */
+  BP_ERR_LAYOUT, /* the document does not fit or cannot be laid out */
+  BP_ERR_RENDER, /* a device (PDF, PNG) failed */
+  BP_ERR_USAGE   /* bad command-line use */
+} bp_status;
+
+/** The error context: keeps the first error's message (cairo's rule: the
+ * first error is the most significant). Not thread-safe; use one per thread. */
+typedef struct bp_ctx {
+  bp_status status;
+  char msg[1024];
+} bp_ctx;
+
+void bp_ctx_init(bp_ctx *ctx);
+/** Records an error if none is recorded yet; returns `st` for tail calls. */
+bp_status bp_error(bp_ctx *ctx, bp_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/** Forgets the recorded error (e.g. after reporting it for one batch record). */
+void bp_ctx_clear(bp_ctx *ctx);
+const char *bp_status_name(bp_status st);
+
+/* Out-of-memory aborts with a message (cmark's xcalloc). */
+void *bp_malloc(size_t n);
+void *bp_calloc(size_t n, size_t size);
+void *bp_realloc(void *p, size_t n);
+char *bp_strdup(const char *s);
+char *bp_strndup(const char *s, size_t n);
+/** Grows *items (of `size` bytes each) so index `need-1` fits; doubles capacity. */
+void bp_grow(void **items, size_t *cap, size_t need, size_t size);
+#define BP_PUSH(arr, n, cap, val)                                           \
+  do {                                                                      \
+    bp_grow((void **)&(arr), &(cap), (n) + 1, sizeof(*(arr)));             \
+    (arr)[(n)++] = (val);                                                   \
+  } while (0)
+
+/** A growable NUL-terminated byte buffer. */
+typedef struct bp_buf {
+  char *data;
+  size_t len, cap;
+} bp_buf;
+
+void bp_buf_put(bp_buf *b, const char *s, size_t n);
+void bp_buf_puts(bp_buf *b, const char *s);
+void bp_buf_putc(bp_buf *b, char c);
+void bp_buf_printf(bp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Returns the owned string and leaves the buffer empty. */
+char *bp_buf_detach(bp_buf *b);
+void bp_buf_free(bp_buf *b);
+
+/* UTF-8 */
+/** Decodes one code point at s[0..n); sets *len to its byte length. Returns
+ * -1 (and *len = 1) on an invalid sequence. */
+int32_t bp_utf8_decode(const char *s, size_t n, int *len);
+/** Appends the UTF-8 encoding of cp; returns bytes written (1..4). */
+int bp_utf8_encode(uint32_t cp, char out[4]);
+/** True when s[0..n) is valid UTF-8. Sets *bad_off to the first bad byte. */
+bool bp_utf8_valid(const char *s, size_t n, size_t *bad_off);
+/** True for Hangul syllables, jamo and compatibility jamo. */
+bool bp_is_hangul(uint32_t cp);
+
+/* Files */
+/** Reads a whole file; the result is NUL-terminated and owned by the caller. */
+bp_status bp_file_read(bp_ctx *ctx, const char *path, char **out, size_t *out_len);
+/** Writes bytes to `path` atomically: a temporary file beside it, then rename. */
+bp_status bp_file_write_atomic(bp_ctx *ctx, const char *path, const void *data, size_t len);
+/** Makes a temporary path beside `path` (path + ".tmp.<pid>.<n>"); caller frees. */
+char *bp_tmp_path_for(const char *path);
+/** SHA-256 of data, as 64 lowercase hex digits plus NUL. */
+void bp_sha256_hex(const void *data, size_t len, char out[65]);
+
+#endif

@@ -1,0 +1,277 @@
+/* core.c - error context, allocation, string buffers, UTF-8, atomic file
+ * writes and SHA-256. Nothing here knows about documents or devices. */
+#include "bp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void bp_ctx_init(bp_ctx *ctx) {
+  ctx->status = BP_OK;
+  ctx->msg[0] = '\0';
+}
+
+void bp_ctx_clear(bp_ctx *ctx) { bp_ctx_init(ctx); }
+
+bp_status bp_error(bp_ctx *ctx, bp_status st, const char *fmt, ...) {
+  if (ctx && ctx->status == BP_OK) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx->msg, sizeof ctx->msg, fmt, ap);
+    va_end(ap);
+    ctx->status = st;
+  }
+  return st;
+}
+
+const char *bp_status_name(bp_status st) {
+  switch (st) {
+  case BP_OK: return "ok";
+  case BP_ERR_IO: return "i/o error";
+  case BP_ERR_DATA: return "data error";
+  case BP_ERR_FONT: return "font error";
+  case BP_ERR_LAYOUT: return "layout error";
+  case BP_ERR_RENDER: return "render error";
+  case BP_ERR_USAGE: return "usage error";
+  }
+  return "error";
+}
+
+static void oom(size_t n) {
+  fprintf(stderr, "briefpress: out of memory (%zu bytes)\n", n);
+  abort();
+}
+
+void *bp_malloc(size_t n) {
+  void *p = malloc(n ? n : 1);
+  if (!p) oom(n);
+  return p;
+}
+
+void *bp_calloc(size_t n, size_t size) {
+  void *p = calloc(n ? n : 1, size ? size : 1);
+  if (!p) oom(n * size);
+  return p;
+}
+
+void *bp_realloc(void *p, size_t n) {
+  void *q = realloc(p, n ? n : 1);
+  if (!q) oom(n);
+  return q;
+}
+
+char *bp_strdup(const char *s) { return s ? bp_strndup(s, strlen(s)) : NULL; }
+
+char *bp_strndup(const char *s, size_t n) {
+  char *p = bp_malloc(n + 1);
+  memcpy(p, s, n);
+  p[n] = '\0';
+  return p;
+}
+
+void bp_grow(void **items, size_t *cap, size_t need, size_t size) {
+  if (need <= *cap) return;
+  size_t c = *cap ? *cap : 8;
+  while (c < need) c *= 2;
+  *items = bp_realloc(*items, c * size);
+  *cap = c;
+}
+
+void bp_buf_put(bp_buf *b, const char *s, size_t n) {
+  bp_grow((void **)&b->data, &b->cap, b->len + n + 1, 1);
+  memcpy(b->data + b->len, s, n);
+  b->len += n;
+  b->data[b->len] = '\0';
+}
+
+void bp_buf_puts(bp_buf *b, const char *s) { bp_buf_put(b, s, strlen(s)); }
+void bp_buf_putc(bp_buf *b, char c) { bp_buf_put(b, &c, 1); }
+
+void bp_buf_printf(bp_buf *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  bp_grow((void **)&b->data, &b->cap, b->len + (size_t)n + 1, 1);
+  va_start(ap, fmt);
+  vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  b->len += (size_t)n;
+}
+
+char *bp_buf_detach(bp_buf *b) {
+  char *s = b->data ? b->data : bp_strdup("");
+  b->data = NULL;
+  b->len = b->cap = 0;
+  return s;
+}
+
+void bp_buf_free(bp_buf *b) {
+  free(b->data);
+  b->data = NULL;
+  b->len = b->cap = 0;
+}
+
+int32_t bp_utf8_decode(const char *str, size_t n, int *len) {
+  const unsigned char *s = (const unsigned char *)str;
+  *len = 1;
+  if (n == 0) return -1;
+  unsigned c = s[0];
+  if (c < 0x80) return (int32_t)c;
+  int need;
+  uint32_t cp, min;
+  if ((c & 0xE0) == 0xC0) { need = 1; cp = c & 0x1F; min = 0x80; }
+  else if ((c & 0xF0) == 0xE0) { need = 2; cp = c & 0x0F; min = 0x800; }
+  else if ((c & 0xF8) == 0xF0) { need = 3; cp = c & 0x07; min = 0x10000; }
+  else return -1;
+  if ((size_t)need >= n) return -1;
+  for (int i = 1; i <= need; i++) {
+    if ((s[i] & 0xC0) != 0x80) return -1;
+    cp = (cp << 6) | (s[i] & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return -1;
+  *len = need + 1;
+  return (int32_t)cp;
+}
+
+int bp_utf8_encode(uint32_t cp, char out[4]) {
+  if (cp < 0x80) { out[0] = (char)cp; return 1; }
+  if (cp < 0x800) {
+    out[0] = (char)(0xC0 | (cp >> 6));
+    out[1] = (char)(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    out[0] = (char)(0xE0 | (cp >> 12));
+    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  out[0] = (char)(0xF0 | (cp >> 18));
+  out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+  out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+  out[3] = (char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+
+bool bp_utf8_valid(const char *s, size_t n, size_t *bad_off) {
+  size_t i = 0;
+  while (i < n) {
+    int len;
+    if (bp_utf8_decode(s + i, n - i, &len) < 0) {
+      if (bad_off) *bad_off = i;
+      return false;
+    }
+    i += (size_t)len;
+  }
+  return true;
+}
+
+bool bp_is_hangul(uint32_t cp) {
+  return (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0x1100 && cp <= 0x11FF) ||
+         (cp >= 0x3130 && cp <= 0x318F) || (cp >= 0xA960 && cp <= 0xA97F) ||
+         (cp >= 0xD7B0 && cp <= 0xD7FF);
+}
+
+bp_status bp_file_read(bp_ctx *ctx, const char *path, char **out, size_t *out_len) {
+  *out = NULL;
+  if (out_len) *out_len = 0;
+  FILE *f = fopen(path, "rb");
+  if (!f) return bp_error(ctx, BP_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  bp_buf b = {0};
+  char chunk[65536];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) bp_buf_put(&b, chunk, n);
+  int bad = ferror(f);
+  fclose(f);
+  if (bad) {
+    bp_buf_free(&b);
+    return bp_error(ctx, BP_ERR_IO, "%s: read error", path);
+  }
+  if (out_len) *out_len = b.len;
+  *out = bp_buf_detach(&b);
+  return BP_OK;
+}
+
+char *bp_tmp_path_for(const char *path) {
+  static unsigned counter;
+  bp_buf b = {0};
+  bp_buf_printf(&b, "%s.tmp.%ld.%u", path, (long)getpid(),
+                __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
+  return bp_buf_detach(&b);
+}
+
+bp_status bp_file_write_atomic(bp_ctx *ctx, const char *path, const void *data, size_t len) {
+  char *tmp = bp_tmp_path_for(path);
+  FILE *f = fopen(tmp, "wb");
+  if (!f) {
+    bp_error(ctx, BP_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    free(tmp);
+    return BP_ERR_IO;
+  }
+  bool ok = fwrite(data, 1, len, f) == len;
+  ok = (fclose(f) == 0) && ok;
+  if (!ok || rename(tmp, path) != 0) {
+    int e = errno;
+    remove(tmp);
+    free(tmp);
+    return bp_error(ctx, BP_ERR_IO, "%s: cannot write: %s", path, strerror(e));
+  }
+  free(tmp);
+  return BP_OK;
+}
+
+/* SHA-256 (FIPS 180-4), small and self-contained. */
+static const uint32_t K[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+    0xc67178f2};
+
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha_block(uint32_t h[8], const unsigned char *p) {
+  uint32_t w[64];
+  for (int i = 0; i < 16; i++)
+    w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+           (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+  for (int i = 16; i < 64; i++) {
+    uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
+    uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
+    w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+  }
+  uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+  for (int i = 0; i < 64; i++) {
+    uint32_t t1 = hh + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
+    uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+    hh = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+  }
+  h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
+}
+
+void bp_sha256_hex(const void *data, size_t len, char out[65]) {
+  uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  const unsigned char *p = data;
+  size_t i = 0;
+  for (; i + 64 <= len; i += 64) sha_block(h, p + i);
+  unsigned char tail[128] = {0};
+  size_t rest = len - i;
+  memcpy(tail, p + i, rest);
+  tail[rest] = 0x80;
+  size_t tl = rest + 1 + 8 <= 64 ? 64 : 128;
+  uint64_t bits = (uint64_t)len * 8;
+  for (int k = 0; k < 8; k++) tail[tl - 1 - k] = (unsigned char)(bits >> (8 * k));
+  sha_block(h, tail);
+  if (tl == 128) sha_block(h, tail + 64);
+  for (int k = 0; k < 8; k++) snprintf(out + 8 * k, 9, "%08x", h[k]);
+}

@@ -1,0 +1,189 @@
+/* dlist.c - building, freeing and replaying the display list, and the
+ * device base functions. Copies everything it records so that layout's
+ * temporary objects can be freed as soon as an item is added. */
+#include "dlist.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bp_dlist *bp_dlist_new(void) {
+  bp_dlist *dl = bp_calloc(1, sizeof *dl);
+  dl->meta.epoch = -1;
+  return dl;
+}
+
+static void free_item(bp_dl_item *it) {
+  switch (it->kind) {
+  case BP_DL_TEXT:
+    free(it->u.text.text);
+    free(it->u.text.clusters);
+    free(it->u.text.glyphs);
+    break;
+  case BP_DL_PATH: free(it->u.path.segs); break;
+  case BP_DL_LINK:
+    free(it->u.link.uri);
+    free(it->u.link.dest);
+    break;
+  case BP_DL_DEST: free(it->u.dest.name); break;
+  case BP_DL_OUTLINE: free(it->u.outline.title); break;
+  }
+}
+
+static void free_meta(bp_dl_meta *m) {
+  free(m->title);
+  free(m->author);
+  free(m->subject);
+  free(m->keywords);
+  free(m->lang);
+  free(m->creator);
+}
+
+void bp_dlist_free(bp_dlist *dl) {
+  if (!dl) return;
+  for (size_t i = 0; i < dl->n_fonts; i++) {
+    free(dl->fonts[i].path);
+    free(dl->fonts[i].family);
+    free(dl->fonts[i].style);
+  }
+  free(dl->fonts);
+  for (size_t p = 0; p < dl->n_pages; p++) {
+    for (size_t i = 0; i < dl->pages[p].n_items; i++) free_item(&dl->pages[p].items[i]);
+    free(dl->pages[p].items);
+  }
+  free(dl->pages);
+  free_meta(&dl->meta);
+  free(dl);
+}
+
+int bp_dlist_add_font(bp_dlist *dl, const char *path, int face_index, const char *family,
+                      const char *style) {
+  for (size_t i = 0; i < dl->n_fonts; i++)
+    if (dl->fonts[i].face_index == face_index && strcmp(dl->fonts[i].path, path) == 0)
+      return (int)i;
+  bp_dl_font f = {bp_strdup(path), face_index, bp_strdup(family ? family : ""),
+                  bp_strdup(style ? style : "")};
+  BP_PUSH(dl->fonts, dl->n_fonts, dl->cap_fonts, f);
+  return (int)dl->n_fonts - 1;
+}
+
+bp_dl_page *bp_dlist_add_page(bp_dlist *dl, double width_pt, double height_pt) {
+  bp_dl_page pg = {width_pt, height_pt, NULL, 0, 0};
+  BP_PUSH(dl->pages, dl->n_pages, dl->cap_pages, pg);
+  return &dl->pages[dl->n_pages - 1];
+}
+
+static bp_dl_item *new_item(bp_dl_page *pg, bp_dl_kind kind) {
+  bp_grow((void **)&pg->items, &pg->cap_items, pg->n_items + 1, sizeof *pg->items);
+  bp_dl_item *it = &pg->items[pg->n_items++];
+  memset(it, 0, sizeof *it);
+  it->kind = kind;
+  return it;
+}
+
+static void *dup_array(const void *src, size_t n, size_t size) {
+  if (!n) return NULL;
+  void *p = bp_malloc(n * size);
+  memcpy(p, src, n * size);
+  return p;
+}
+
+void bp_dl_add_text(bp_dl_page *pg, const bp_dl_text *src) {
+  bp_dl_text *t = &new_item(pg, BP_DL_TEXT)->u.text;
+  *t = *src;
+  t->text = bp_strndup(src->text, src->text_len);
+  t->clusters = dup_array(src->clusters, src->n_clusters, sizeof *src->clusters);
+  t->glyphs = dup_array(src->glyphs, src->n_glyphs, sizeof *src->glyphs);
+}
+
+void bp_dl_add_path(bp_dl_page *pg, const bp_dl_path *src) {
+  bp_dl_path *p = &new_item(pg, BP_DL_PATH)->u.path;
+  *p = *src;
+  p->segs = dup_array(src->segs, src->n_segs, sizeof *src->segs);
+}
+
+void bp_dl_add_link(bp_dl_page *pg, const bp_dl_link *src) {
+  bp_dl_link *l = &new_item(pg, BP_DL_LINK)->u.link;
+  *l = *src;
+  l->uri = bp_strdup(src->uri);
+  l->dest = bp_strdup(src->dest);
+}
+
+void bp_dl_add_dest(bp_dl_page *pg, const char *name, double y_pt) {
+  bp_dl_dest *d = &new_item(pg, BP_DL_DEST)->u.dest;
+  d->name = bp_strdup(name);
+  d->y_pt = y_pt;
+}
+
+void bp_dl_add_outline(bp_dl_page *pg, int level, const char *title, double y_pt) {
+  bp_dl_outline *o = &new_item(pg, BP_DL_OUTLINE)->u.outline;
+  o->level = level;
+  o->title = bp_strdup(title);
+  o->y_pt = y_pt;
+}
+
+void bp_dl_set_meta(bp_dlist *dl, const bp_dl_meta *m) {
+  free_meta(&dl->meta);
+  dl->meta.title = bp_strdup(m->title);
+  dl->meta.author = bp_strdup(m->author);
+  dl->meta.subject = bp_strdup(m->subject);
+  dl->meta.keywords = bp_strdup(m->keywords);
+  dl->meta.lang = bp_strdup(m->lang);
+  dl->meta.creator = bp_strdup(m->creator);
+  dl->meta.epoch = m->epoch;
+}
+
+/* ---- devices ---- */
+
+void bp_device_fail(bp_device *dev, bp_status st, const char *fmt, ...) {
+  if (dev->ctx.status != BP_OK) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(dev->ctx.msg, sizeof dev->ctx.msg, fmt, ap);
+  va_end(ap);
+  dev->ctx.status = st;
+}
+
+#define CALL(dev, op, ...)                                                  \
+  do {                                                                      \
+    if ((dev)->ctx.status == BP_OK && (dev)->ops->op) (dev)->ops->op(__VA_ARGS__); \
+  } while (0)
+
+void bp_dlist_replay(const bp_dlist *dl, bp_device *dev) {
+  CALL(dev, begin_document, dev, dl);
+  for (size_t p = 0; p < dl->n_pages && dev->ctx.status == BP_OK; p++) {
+    const bp_dl_page *pg = &dl->pages[p];
+    CALL(dev, begin_page, dev, (int)p, pg);
+    for (size_t i = 0; i < pg->n_items && dev->ctx.status == BP_OK; i++) {
+      const bp_dl_item *it = &pg->items[i];
+      switch (it->kind) {
+      case BP_DL_TEXT: CALL(dev, text, dev, &it->u.text); break;
+      case BP_DL_PATH: CALL(dev, path, dev, &it->u.path); break;
+      case BP_DL_LINK: CALL(dev, link, dev, &it->u.link); break;
+      case BP_DL_DEST: CALL(dev, dest, dev, &it->u.dest); break;
+      case BP_DL_OUTLINE: CALL(dev, outline, dev, &it->u.outline); break;
+      }
+    }
+    CALL(dev, end_page, dev, (int)p);
+  }
+}
+
+bp_status bp_device_close(bp_device *dev, bp_ctx *ctx) {
+  CALL(dev, close, dev);
+  if (dev->ctx.status != BP_OK) return bp_error(ctx, dev->ctx.status, "%s", dev->ctx.msg);
+  return BP_OK;
+}
+
+void bp_device_free(bp_device *dev) {
+  if (!dev) return;
+  if (dev->ops->destroy) dev->ops->destroy(dev);
+  else free(dev);
+}
+
+bp_status bp_dlist_run(const bp_dlist *dl, bp_device *dev, bp_ctx *ctx) {
+  if (!dev) return bp_error(ctx, BP_ERR_RENDER, "no device");
+  bp_dlist_replay(dl, dev);
+  bp_status st = bp_device_close(dev, ctx);
+  bp_device_free(dev);
+  return st;
+}

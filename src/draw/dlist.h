@@ -1,0 +1,202 @@
+/* dlist.h - the display list: per page, positioned glyph runs, paths, links
+ * and outline entries, all in points with the origin at the page's top-left
+ * corner and y growing downwards (cairo's convention; the PDF device flips).
+ * Also the device interface (after MuPDF's fz_device and cairo's backends)
+ * through which a display list is replayed into PDF, PNG or trace output.
+ * Nothing here knows about Pango, libharu or the data model. */
+#ifndef BP_DLIST_H
+#define BP_DLIST_H
+
+#include "../core/bp.h"
+
+typedef struct bp_color {
+  double r, g, b, a; /* 0..1 */
+} bp_color;
+
+/** A font file of the document's font set. Runs refer to fonts by index. */
+typedef struct bp_dl_font {
+  char *path;       /* absolute or project-relative path of the TTF file */
+  int face_index;   /* face within the file (0 for .ttf) */
+  char *family;     /* e.g. "Noto Serif" (for trace output and PDF names) */
+  char *style;      /* e.g. "Regular", "Bold", "Italic" */
+} bp_dl_font;
+
+/** One glyph as Pango placed it. x_pt is absolute on the page. */
+typedef struct bp_dl_glyph {
+  uint32_t id;      /* glyph id in the font */
+  double x_pt;      /* absolute x of the glyph origin */
+  double dy_pt;     /* offset from the run's baseline (down positive) */
+  uint32_t cluster; /* byte offset into the run's text of its cluster */
+} bp_dl_glyph;
+
+/** One cluster: a byte range of the run's text and the x where it starts. */
+typedef struct bp_dl_cluster {
+  uint32_t start, len; /* byte range in text */
+  double x_pt;         /* absolute x of the cluster's first glyph origin */
+  double adv_pt;       /* advance of the whole cluster as laid out */
+} bp_dl_cluster;
+
+/** A run of text in one font, size and colour on one baseline. `text` holds
+ * the characters a reader should extract (soft hyphens that became visible
+ * hyphens appear as U+2010; invisible ones are dropped). */
+typedef struct bp_dl_text {
+  int font;         /* index into the list's fonts */
+  double size_pt;
+  bp_color color;
+  double x_pt, y_pt; /* start of the baseline */
+  double width_pt;   /* advance of the whole run */
+  char *text;
+  size_t text_len;
+  bp_dl_cluster *clusters;
+  size_t n_clusters;
+  bp_dl_glyph *glyphs;
+  size_t n_glyphs;
+} bp_dl_text;
+
+typedef enum bp_path_op { BP_PATH_MOVE, BP_PATH_LINE, BP_PATH_CURVE, BP_PATH_CLOSE } bp_path_op;
+
+typedef struct bp_path_seg {
+  bp_path_op op;
+  double pts[6]; /* MOVE/LINE: x,y; CURVE: x1,y1,x2,y2,x3,y3 */
+} bp_path_seg;
+
+typedef enum bp_cap { BP_CAP_BUTT, BP_CAP_ROUND, BP_CAP_SQUARE } bp_cap;
+typedef enum bp_join { BP_JOIN_MITER, BP_JOIN_ROUND, BP_JOIN_BEVEL } bp_join;
+
+typedef struct bp_dl_path {
+  bp_path_seg *segs;
+  size_t n_segs;
+  bool fill, stroke;
+  bool even_odd;
+  bp_color fill_color, stroke_color;
+  double line_width_pt;
+  bp_cap cap;
+  bp_join join;
+  double dash[4]; /* integer lengths in points (libharu takes integers) */
+  int n_dash;
+} bp_dl_path;
+
+/** A clickable area: either an external URI or an internal destination. */
+typedef struct bp_dl_link {
+  double x_pt, y_pt, w_pt, h_pt; /* rectangle, top-left origin */
+  char *uri;                     /* external target, or NULL */
+  char *dest;                    /* internal named destination, or NULL */
+} bp_dl_link;
+
+/** A named destination: where internal links land. */
+typedef struct bp_dl_dest {
+  char *name;
+  double y_pt; /* top of the target on its page */
+} bp_dl_dest;
+
+/** A bookmark (outline entry). Level 0 is top level. */
+typedef struct bp_dl_outline {
+  int level;
+  char *title;
+  double y_pt;
+} bp_dl_outline;
+
+typedef enum bp_dl_kind {
+  BP_DL_TEXT,
+  BP_DL_PATH,
+  BP_DL_LINK,
+  BP_DL_DEST,
+  BP_DL_OUTLINE
+} bp_dl_kind;
+
+typedef struct bp_dl_item {
+  bp_dl_kind kind;
+  union {
+    bp_dl_text text;
+    bp_dl_path path;
+    bp_dl_link link;
+    bp_dl_dest dest;
+    bp_dl_outline outline;
+  } u;
+} bp_dl_item;
+
+typedef struct bp_dl_page {
+  double width_pt, height_pt;
+  bp_dl_item *items;
+  size_t n_items, cap_items;
+} bp_dl_page;
+
+/** Document-level metadata carried to devices. UTF-8 strings; NULL = unset. */
+typedef struct bp_dl_meta {
+  char *title, *author, *subject, *keywords, *lang, *creator;
+  long long epoch; /* creation date in seconds since 1970, or -1 for none */
+} bp_dl_meta;
+
+/** The display list of a whole document. Owns everything it records: each
+ * add function copies its argument's strings and arrays. */
+typedef struct bp_dlist {
+  bp_dl_font *fonts;
+  size_t n_fonts, cap_fonts;
+  bp_dl_page *pages;
+  size_t n_pages, cap_pages;
+  bp_dl_meta meta;
+} bp_dlist;
+
+bp_dlist *bp_dlist_new(void);
+void bp_dlist_free(bp_dlist *dl);
+/** Registers a font (path + face), returning its index; returns the existing
+ * index when the same path and face are already registered. */
+int bp_dlist_add_font(bp_dlist *dl, const char *path, int face_index, const char *family,
+                      const char *style);
+/** Starts a new page and returns it (borrowed; valid until the next add_page). */
+bp_dl_page *bp_dlist_add_page(bp_dlist *dl, double width_pt, double height_pt);
+/* Each add_* copies `src` deeply into the page. */
+void bp_dl_add_text(bp_dl_page *pg, const bp_dl_text *src);
+void bp_dl_add_path(bp_dl_page *pg, const bp_dl_path *src);
+void bp_dl_add_link(bp_dl_page *pg, const bp_dl_link *src);
+void bp_dl_add_dest(bp_dl_page *pg, const char *name, double y_pt);
+void bp_dl_add_outline(bp_dl_page *pg, int level, const char *title, double y_pt);
+void bp_dl_set_meta(bp_dlist *dl, const bp_dl_meta *meta); /* copies */
+
+/* ---- devices ---------------------------------------------------------- */
+
+typedef struct bp_device bp_device;
+
+/** Operations of a device. Every pointer may be NULL (the call is skipped).
+ * A failing operation records the error with bp_device_fail(). */
+typedef struct bp_device_ops {
+  void (*begin_document)(bp_device *dev, const bp_dlist *dl);
+  void (*begin_page)(bp_device *dev, int page_no, const bp_dl_page *pg);
+  void (*text)(bp_device *dev, const bp_dl_text *t);
+  void (*path)(bp_device *dev, const bp_dl_path *p);
+  void (*link)(bp_device *dev, const bp_dl_link *l);
+  void (*dest)(bp_device *dev, const bp_dl_dest *d);
+  void (*outline)(bp_device *dev, const bp_dl_outline *o);
+  void (*end_page)(bp_device *dev, int page_no);
+  void (*close)(bp_device *dev); /* finish output (write the file) */
+  void (*destroy)(bp_device *dev);
+} bp_device_ops;
+
+/** The base of every device; concrete devices embed it as their first member. */
+struct bp_device {
+  const bp_device_ops *ops;
+  bp_ctx ctx; /* sticky first error */
+};
+
+/** Records an error on the device (first one wins). */
+void bp_device_fail(bp_device *dev, bp_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/** Replays the whole display list into the device: begin_document, then per
+ * page begin_page, items in order, end_page. Stops early once the device has
+ * an error. Does not close. */
+void bp_dlist_replay(const bp_dlist *dl, bp_device *dev);
+/** Closes the device, returning its first error (copied into ctx). */
+bp_status bp_device_close(bp_device *dev, bp_ctx *ctx);
+/** Frees the device; NULL is fine. */
+void bp_device_free(bp_device *dev);
+
+/** Replays `dl` into the device, closes it and frees it: one call for the
+ * common case. Returns the device's first error. */
+bp_status bp_dlist_run(const bp_dlist *dl, bp_device *dev, bp_ctx *ctx);
+
+/* ---- the trace device: a stable text dump for golden tests ------------- */
+/** Writes a text trace of every item to `path` (atomically), or into *out
+ * when path is NULL (out owned by caller, freed with free()). */
+bp_device *bp_trace_device_new(const char *path, char **out);
+
+#endif

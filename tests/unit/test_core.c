@@ -1,0 +1,100 @@
+/* test_core.c - error context, buffers, UTF-8, SHA-256 and atomic writes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/bp.h"
+
+static void first_error_wins(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_error(&ctx, BP_ERR_DATA, "a.json:%d:%d: bad", 3, 7), BP_ERR_DATA);
+  bp_error(&ctx, BP_ERR_IO, "second");
+  assert_int_equal(ctx.status, BP_ERR_DATA);
+  assert_string_equal(ctx.msg, "a.json:3:7: bad");
+}
+
+static void utf8_roundtrip(void **state) {
+  (void)state;
+  const char *s = "A한\xE2\x80\x9C\xF0\x9F\x98\x80";
+  int len;
+  assert_int_equal(bp_utf8_decode(s, strlen(s), &len), 'A');
+  assert_int_equal(bp_utf8_decode(s + 1, strlen(s) - 1, &len), 0xD55C);
+  assert_int_equal(len, 3);
+  assert_int_equal(bp_utf8_decode(s + 4, 3, &len), 0x201C);
+  assert_int_equal(bp_utf8_decode(s + 7, 4, &len), 0x1F600);
+  char out[4];
+  assert_int_equal(bp_utf8_encode(0xD55C, out), 3);
+  assert_memory_equal(out, s + 1, 3);
+  size_t bad = 0;
+  assert_false(bp_utf8_valid("ok\xC3(", 4, &bad));
+  assert_int_equal(bad, 2);
+  assert_false(bp_utf8_valid("\xE2\x80", 2, &bad)); /* truncated */
+  assert_false(bp_utf8_valid("\xC0\xAF", 2, &bad)); /* overlong */
+  assert_true(bp_is_hangul(0xAC00));
+  assert_false(bp_is_hangul('a'));
+}
+
+static void sha256_known_vectors(void **state) {
+  (void)state;
+  char hex[65];
+  bp_sha256_hex("", 0, hex);
+  assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  bp_sha256_hex("abc", 3, hex);
+  assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+  bp_sha256_hex(m, strlen(m), hex);
+  assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+static void atomic_write_leaves_no_temp(void **state) {
+  (void)state;
+  char dir[] = "/tmp/bp-core-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char path[256];
+  snprintf(path, sizeof path, "%s/out.txt", dir);
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_file_write_atomic(&ctx, path, "hello", 5), BP_OK);
+  char *back = NULL;
+  size_t n = 0;
+  assert_int_equal(bp_file_read(&ctx, path, &back, &n), BP_OK);
+  assert_int_equal(n, 5);
+  assert_string_equal(back, "hello");
+  free(back);
+  /* a write into a missing folder fails with a message naming the file */
+  char bad[300];
+  snprintf(bad, sizeof bad, "%s/missing/out.txt", dir);
+  assert_int_equal(bp_file_write_atomic(&ctx, bad, "x", 1), BP_ERR_IO);
+  assert_non_null(strstr(ctx.msg, "missing/out.txt"));
+  remove(path);
+  assert_int_equal(rmdir(dir), 0); /* empty: no temporary file was left */
+}
+
+static void buf_printf_grows(void **state) {
+  (void)state;
+  bp_buf b = {0};
+  for (int i = 0; i < 1000; i++) bp_buf_printf(&b, "%d,", i);
+  assert_int_equal(strncmp(b.data, "0,1,2,", 6), 0);
+  assert_non_null(strstr(b.data, "999,"));
+  char *s = bp_buf_detach(&b);
+  assert_null(b.data);
+  free(s);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(first_error_wins),     cmocka_unit_test(utf8_roundtrip),
+      cmocka_unit_test(sha256_known_vectors), cmocka_unit_test(atomic_write_leaves_no_temp),
+      cmocka_unit_test(buf_printf_grows),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
