@@ -1,0 +1,98 @@
+/* layout.h - text layout with Pango over the project's private font set, and
+ * the typesetter that turns styled text into display-list glyph runs.
+ * Units are points throughout; y grows downwards from the page's top edge.
+ * Knows nothing about libharu or the data model's files. */
+#ifndef BP_LAYOUT_H
+#define BP_LAYOUT_H
+
+#include "../draw/dlist.h"
+#include "../model/doc.h"
+
+/** The project's fonts: a private FcConfig holding only the files in
+ * fonts/ (checked against fonts/MANIFEST.tsv) and a Pango font map over it.
+ * Open once, share between documents; read-only after opening. */
+typedef struct bp_fontset bp_fontset;
+
+/** Opens the font set in `fonts_dir` (NULL: $BRIEFPRESS_FONTS, else the
+ * source tree's fonts/). Fails with BP_ERR_FONT naming the file when a font
+ * of the manifest is missing or its SHA-256 differs. */
+bp_status bp_fontset_open(bp_ctx *ctx, const char *fonts_dir, bp_fontset **out);
+void bp_fontset_free(bp_fontset *fs);
+/** True when some font of the set has a glyph for `cp`. Thread-safe. */
+bool bp_fontset_covers(const bp_fontset *fs, uint32_t cp);
+
+typedef enum bp_align { BP_ALIGN_LEFT, BP_ALIGN_CENTER, BP_ALIGN_RIGHT, BP_ALIGN_JUSTIFY } bp_align;
+
+/** A text style. `family` is a Pango family list, e.g.
+ * "Noto Serif, NanumMyeongjo": Latin takes the first face, Hangul falls to
+ * the Korean one (the set has nothing else to fall back to). */
+typedef struct bp_style {
+  const char *family;
+  double size_pt;
+  double leading_pt; /* baseline-to-baseline distance; 0 = 1.3 x size */
+  bool bold, italic;
+  bp_color color;
+  bp_align align;
+  bool hyphenate;      /* English hyphenation from the libhyphen dictionary */
+  double indent_pt;    /* first-line indent */
+  double letter_spacing_pt;
+} bp_style;
+
+/** A typesetter: a Pango context on the font set plus the hyphenator. One
+ * per thread; cheap to create. */
+typedef struct bp_typesetter bp_typesetter;
+
+bp_status bp_typesetter_new(bp_ctx *ctx, bp_fontset *fs, bp_typesetter **out);
+void bp_typesetter_free(bp_typesetter *ts);
+
+/** A laid-out block of text (a paragraph or a label), placed later. */
+typedef struct bp_text bp_text;
+
+/** A link or citation marker inside a laid-out text: where it ended up. */
+typedef struct bp_text_anchor {
+  double x_pt, y_pt, w_pt, h_pt; /* relative to the text's top-left */
+  const char *uri;               /* borrowed from the spans */
+  int cite_number;               /* >0 for an endnote marker */
+} bp_text_anchor;
+
+/** Lays out plain UTF-8 `text` in `style`, wrapped at width_pt (<= 0: no
+ * wrapping, one line per '\n'). Never fails for valid UTF-8; returns NULL with
+ * an error in ctx for invalid UTF-8 or characters no font covers. */
+bp_text *bp_text_new_plain(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style,
+                           const char *text, double width_pt);
+
+/** Maps a citation span's ids to the endnote numbers to print. */
+typedef int (*bp_cite_numberer)(void *ud, const char *id);
+
+/** Lays out inline spans (bold/italic/superscript, links, citations shown as
+ * superscript endnote numbers through `numberer`). */
+bp_text *bp_text_new_spans(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style,
+                           const bp_spans *spans, bp_cite_numberer numberer, void *ud,
+                           double width_pt);
+void bp_text_free(bp_text *t);
+
+double bp_text_width_pt(const bp_text *t);  /* widest line's ink-independent advance */
+double bp_text_height_pt(const bp_text *t); /* lines x leading */
+int bp_text_line_count(const bp_text *t);
+/** Baseline of line i measured from the text's top. */
+double bp_text_line_baseline_pt(const bp_text *t, int i);
+/** Draws lines [first, first+count) with the text's top-left at (x, y) (the
+ * top of line `first` lands at y). Registers fonts with the page's list. */
+void bp_text_draw_lines(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double x_pt, double y_pt,
+                        int first, int count);
+/** Draws all lines with the top-left at (x, y). */
+void bp_text_draw(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double x_pt, double y_pt);
+size_t bp_text_anchor_count(const bp_text *t);
+const bp_text_anchor *bp_text_anchor_at(const bp_text *t, size_t i);
+
+/** One-call label helpers for charts: measure, then draw with an anchor.
+ * `ax`, `ay` in 0..1 pick the point of the label's box placed at (x, y):
+ * (0,0) top-left, (0.5,0.5) centre, (1,1) bottom-right. A label may wrap at
+ * max_width_pt (<= 0: never). */
+bp_status bp_label_measure(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style,
+                           const char *text, double max_width_pt, double *w_pt, double *h_pt);
+bp_status bp_label_draw(bp_typesetter *ts, bp_ctx *ctx, bp_dlist *dl, bp_dl_page *pg,
+                        const bp_style *style, const char *text, double max_width_pt,
+                        double x_pt, double y_pt, double ax, double ay);
+
+#endif
