@@ -1,0 +1,553 @@
+/* text.c - paragraphs and labels laid out by Pango over the private font set,
+ * and their conversion into display-list glyph runs. Korean is set keep-all
+ * (breaks only between words), English is hyphenated with libhyphen through
+ * soft hyphens, positions are unhinted and unrounded, in points. Baselines
+ * sit on a fixed grid (leading), not on Pango's per-line heights. */
+#include "layout-imp.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <pango/pangofc-font.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PT(x) ((double)(x) / PANGO_SCALE)
+
+typedef struct anchor_src {
+  int start, end; /* byte range in the layout's text */
+  const char *uri;
+  int cite_number;
+} anchor_src;
+
+struct bp_text {
+  PangoLayout *layout;
+  bp_style style;
+  char *family; /* owned copy of style.family */
+  double leading_pt, first_baseline_pt;
+  int n_lines;
+  bp_text_anchor *anchors;
+  size_t n_anchors;
+};
+
+bp_status bp_typesetter_new(bp_ctx *ctx, bp_fontset *fs, bp_typesetter **out) {
+  bp_typesetter *ts = bp_calloc(1, sizeof *ts);
+  ts->fs = fs;
+  ts->pango = pango_font_map_create_context(fs->fontmap);
+  cairo_font_options_t *fo = cairo_font_options_create();
+  cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+  cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+  cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
+  pango_cairo_context_set_font_options(ts->pango, fo);
+  cairo_font_options_destroy(fo);
+  pango_cairo_context_set_resolution(ts->pango, 72.0);
+  pango_context_set_round_glyph_positions(ts->pango, FALSE);
+  pango_context_set_language(ts->pango, pango_language_from_string("en"));
+  ts->hyph = hnj_hyphen_load(BP_HYPHEN_DICT);
+  *out = ts;
+  (void)ctx;
+  return BP_OK;
+}
+
+void bp_typesetter_free(bp_typesetter *ts) {
+  if (!ts) return;
+  if (ts->pango) g_object_unref(ts->pango);
+  if (ts->hyph) hnj_hyphen_free(ts->hyph);
+  free(ts);
+}
+
+/* ---- building the text and its attributes ---------------------------- */
+
+typedef struct builder {
+  bp_buf text;
+  PangoAttrList *attrs;
+  anchor_src *anchors;
+  size_t n_anchors, cap_anchors;
+  bp_typesetter *ts;
+  bool hyphenate;
+} builder;
+
+static bool is_word_char(unsigned char c) { return isalpha(c) || c >= 0x80; }
+
+/* Appends `s` to the builder, inserting soft hyphens into long all-ASCII
+ * words when hyphenating. */
+static void append_text(builder *b, const char *s, size_t n) {
+  if (!b->hyphenate || !b->ts->hyph) {
+    bp_buf_put(&b->text, s, n);
+    return;
+  }
+  size_t i = 0;
+  while (i < n) {
+    size_t j = i;
+    while (j < n && is_word_char((unsigned char)s[j])) j++;
+    size_t wlen = j - i;
+    bool ascii = true;
+    for (size_t k = i; k < j; k++)
+      if ((unsigned char)s[k] >= 0x80) ascii = false;
+    if (wlen >= 6 && wlen < 64 && ascii) {
+      char lower[64];
+      char hy[70];
+      for (size_t k = 0; k < wlen; k++) lower[k] = (char)tolower((unsigned char)s[i + k]);
+      char **rep = NULL;
+      int *pos = NULL, *cut = NULL;
+      if (hnj_hyphen_hyphenate2(b->ts->hyph, lower, (int)wlen, hy, NULL, &rep, &pos, &cut) == 0) {
+        for (size_t k = 0; k < wlen; k++) {
+          bp_buf_putc(&b->text, s[i + k]);
+          /* at least 2 letters before and 3 after a break */
+          if ((hy[k] & 1) && k + 1 >= 2 && wlen - k - 1 >= 3) bp_buf_puts(&b->text, "\xC2\xAD");
+        }
+      } else {
+        bp_buf_put(&b->text, s + i, wlen);
+      }
+      if (rep) {
+        for (size_t k = 0; k < wlen; k++) free(rep[k]);
+        free(rep);
+        free(pos);
+        free(cut);
+      }
+    } else {
+      bp_buf_put(&b->text, s + i, wlen);
+    }
+    i = j;
+    size_t k = i;
+    while (k < n && !is_word_char((unsigned char)s[k])) k++;
+    bp_buf_put(&b->text, s + i, k - i);
+    i = k;
+  }
+}
+
+static PangoFontDescription *style_font(const bp_style *st, unsigned flags, double scale) {
+  PangoFontDescription *d = pango_font_description_new();
+  pango_font_description_set_family(d, st->family ? st->family : "Noto Serif, NanumMyeongjo");
+  pango_font_description_set_absolute_size(d, st->size_pt * scale * PANGO_SCALE);
+  bool bold = st->bold || (flags & BP_SPAN_BOLD);
+  bool italic = st->italic || (flags & BP_SPAN_ITALIC);
+  pango_font_description_set_weight(d, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
+  pango_font_description_set_style(d, italic ? PANGO_STYLE_ITALIC : PANGO_STYLE_NORMAL);
+  return d;
+}
+
+static void add_attr(builder *b, PangoAttribute *a, size_t start, size_t end) {
+  a->start_index = (guint)start;
+  a->end_index = (guint)end;
+  pango_attr_list_insert(b->attrs, a);
+}
+
+static void add_span_attrs(builder *b, const bp_style *st, unsigned flags, size_t start,
+                           size_t end) {
+  if (start == end) return;
+  if (flags & (BP_SPAN_BOLD | BP_SPAN_ITALIC | BP_SPAN_SUPER)) {
+    double scale = (flags & BP_SPAN_SUPER) ? 0.62 : 1.0;
+    PangoFontDescription *d = style_font(st, flags, scale);
+    add_attr(b, pango_attr_font_desc_new(d), start, end);
+    pango_font_description_free(d);
+  }
+  if (flags & BP_SPAN_SUPER)
+    add_attr(b, pango_attr_rise_new((int)(st->size_pt * 0.36 * PANGO_SCALE)), start, end);
+}
+
+/* Marks every whitespace-delimited word that contains Hangul as unbreakable
+ * (CSS word-break: keep-all), except words listed in `relax`. */
+static void keep_all(builder *b, const bool *relax, size_t n_relax, size_t *n_words) {
+  const char *s = b->text.data;
+  size_t n = b->text.len, i = 0, w = 0;
+  while (i < n) {
+    while (i < n && (s[i] == ' ' || s[i] == '\n')) i++;
+    size_t start = i;
+    bool hangul = false;
+    while (i < n && s[i] != ' ' && s[i] != '\n') {
+      int len;
+      int32_t cp = bp_utf8_decode(s + i, n - i, &len);
+      if (cp > 0 && bp_is_hangul((uint32_t)cp)) hangul = true;
+      i += (size_t)len;
+    }
+    if (hangul && i > start) {
+      if (!(relax && w < n_relax && relax[w]))
+        add_attr(b, pango_attr_allow_breaks_new(FALSE), start, i);
+      w++;
+    }
+  }
+  if (n_words) *n_words = w;
+}
+
+static bp_status check_chars(bp_typesetter *ts, bp_ctx *ctx, const char *s, size_t n) {
+  size_t bad;
+  if (!bp_utf8_valid(s, n, &bad))
+    return bp_error(ctx, BP_ERR_DATA, "invalid UTF-8 at byte %zu of \"%.40s\"", bad, s);
+  for (size_t i = 0; i < n;) {
+    int len;
+    uint32_t cp = (uint32_t)bp_utf8_decode(s + i, n - i, &len);
+    if (cp > 0xFFFF)
+      return bp_error(ctx, BP_ERR_FONT,
+                      "character U+%04X outside the Basic Multilingual Plane in \"%.60s\"", cp, s);
+    if (cp >= 0x20 && !bp_fontset_covers(ts->fs, cp))
+      return bp_error(ctx, BP_ERR_FONT, "no font in the font set covers U+%04X in \"%.60s\"", cp,
+                      s);
+    i += (size_t)len;
+  }
+  return BP_OK;
+}
+
+static double style_leading(const bp_style *st) {
+  return st->leading_pt > 0 ? st->leading_pt : st->size_pt * 1.3;
+}
+
+static bp_text *finish(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, builder *b,
+                       double width_pt) {
+  if (check_chars(ts, ctx, b->text.data ? b->text.data : "", b->text.len)) {
+    pango_attr_list_unref(b->attrs);
+    bp_buf_free(&b->text);
+    free(b->anchors);
+    return NULL;
+  }
+  bp_text *t = bp_calloc(1, sizeof *t);
+  t->style = *style;
+  t->family = bp_strdup(style->family ? style->family : "Noto Serif, NanumMyeongjo");
+  t->style.family = t->family;
+  t->leading_pt = style_leading(style);
+  PangoLayout *L = pango_layout_new(ts->pango);
+  PangoFontDescription *d = style_font(style, 0, 1.0);
+  pango_layout_set_font_description(L, d);
+  pango_font_description_free(d);
+  /* Ligatures are off: libharu cannot draw a glyph without a character. */
+  PangoAttribute *feat = pango_attr_font_features_new("liga 0, clig 0, dlig 0, hlig 0");
+  feat->start_index = 0;
+  feat->end_index = G_MAXUINT;
+  pango_attr_list_insert_before(b->attrs, feat);
+  if (style->letter_spacing_pt != 0) {
+    PangoAttribute *ls =
+        pango_attr_letter_spacing_new((int)(style->letter_spacing_pt * PANGO_SCALE));
+    ls->start_index = 0;
+    ls->end_index = G_MAXUINT;
+    pango_attr_list_insert_before(b->attrs, ls);
+  }
+  size_t n_words = 0;
+  PangoAttrList *base = pango_attr_list_copy(b->attrs);
+  keep_all(b, NULL, 0, &n_words);
+  pango_layout_set_text(L, b->text.data ? b->text.data : "", (int)b->text.len);
+  pango_layout_set_attributes(L, b->attrs);
+  if (width_pt > 0) {
+    pango_layout_set_width(L, (int)(width_pt * PANGO_SCALE));
+    pango_layout_set_wrap(L, PANGO_WRAP_WORD_CHAR);
+  }
+  pango_layout_set_justify(L, style->align == BP_ALIGN_JUSTIFY);
+  pango_layout_set_alignment(L, style->align == BP_ALIGN_CENTER  ? PANGO_ALIGN_CENTER
+                                : style->align == BP_ALIGN_RIGHT ? PANGO_ALIGN_RIGHT
+                                                                 : PANGO_ALIGN_LEFT);
+  pango_layout_set_indent(L, (int)(style->indent_pt * PANGO_SCALE));
+  /* A Hangul word wider than the line alone may break inside: relax it. */
+  if (width_pt > 0 && n_words) {
+    PangoRectangle ink, log;
+    pango_layout_get_extents(L, &ink, &log);
+    if (PT(log.width) > width_pt + 0.01) {
+      bool *relax = bp_calloc(n_words, sizeof(bool));
+      const char *s = b->text.data;
+      size_t i = 0, w = 0, n = b->text.len;
+      PangoLayout *probe = pango_layout_new(ts->pango);
+      pango_layout_set_font_description(probe, pango_layout_get_font_description(L));
+      while (i < n) {
+        while (i < n && (s[i] == ' ' || s[i] == '\n')) i++;
+        size_t start = i;
+        bool hangul = false;
+        while (i < n && s[i] != ' ' && s[i] != '\n') {
+          int len;
+          int32_t cp = bp_utf8_decode(s + i, n - i, &len);
+          if (cp > 0 && bp_is_hangul((uint32_t)cp)) hangul = true;
+          i += (size_t)len;
+        }
+        if (hangul && i > start) {
+          pango_layout_set_text(probe, s + start, (int)(i - start));
+          int pw;
+          pango_layout_get_size(probe, &pw, NULL);
+          relax[w++] = PT(pw) > width_pt;
+        }
+      }
+      g_object_unref(probe);
+      pango_attr_list_unref(b->attrs);
+      b->attrs = base;
+      base = NULL;
+      keep_all(b, relax, n_words, NULL);
+      pango_layout_set_attributes(L, b->attrs);
+      free(relax);
+    }
+  }
+  if (base) pango_attr_list_unref(base);
+  pango_attr_list_unref(b->attrs);
+  t->layout = L;
+  t->n_lines = pango_layout_get_line_count(L);
+  /* Baselines on a fixed grid: half-leading above an ascent of 0.8 em. */
+  t->first_baseline_pt = (t->leading_pt - style->size_pt) / 2 + style->size_pt * 0.86;
+  /* Anchors: one rectangle per line piece of each linked/cited range. */
+  for (size_t a = 0; a < b->n_anchors; a++) {
+    anchor_src *src = &b->anchors[a];
+    int line_a, line_b, xa, xb;
+    pango_layout_index_to_line_x(L, src->start, FALSE, &line_a, &xa);
+    pango_layout_index_to_line_x(L, src->end, FALSE, &line_b, &xb);
+    for (int ln = line_a; ln <= line_b; ln++) {
+      PangoLayoutLine *line = pango_layout_get_line_readonly(L, ln);
+      int *ranges = NULL, n_ranges = 0;
+      int s0 = ln == line_a ? src->start : line->start_index;
+      int e0 = ln == line_b ? src->end : line->start_index + line->length;
+      if (e0 <= s0) continue;
+      pango_layout_line_get_x_ranges(line, s0, e0, &ranges, &n_ranges);
+      PangoRectangle lr;
+      pango_layout_line_get_extents(line, NULL, &lr);
+      double line_x = 0;
+      {
+        PangoLayoutIter *it = pango_layout_get_iter(L);
+        for (int k = 0; k < ln; k++) pango_layout_iter_next_line(it);
+        PangoRectangle r;
+        pango_layout_iter_get_line_extents(it, NULL, &r);
+        line_x = PT(r.x) - PT(lr.x);
+        pango_layout_iter_free(it);
+      }
+      for (int r = 0; r < n_ranges; r++) {
+        bp_text_anchor an;
+        an.x_pt = line_x + PT(ranges[2 * r]);
+        an.w_pt = PT(ranges[2 * r + 1] - ranges[2 * r]);
+        an.y_pt = ln * t->leading_pt;
+        an.h_pt = t->leading_pt;
+        an.uri = src->uri;
+        an.cite_number = src->cite_number;
+        size_t cap = t->n_anchors;
+        bp_grow((void **)&t->anchors, &cap, t->n_anchors + 1, sizeof *t->anchors);
+        t->anchors[t->n_anchors++] = an;
+      }
+      g_free(ranges);
+    }
+  }
+  free(b->anchors);
+  bp_buf_free(&b->text);
+  return t;
+}
+
+static void builder_init(builder *b, bp_typesetter *ts, const bp_style *style) {
+  memset(b, 0, sizeof *b);
+  b->ts = ts;
+  b->attrs = pango_attr_list_new();
+  b->hyphenate = style->hyphenate;
+}
+
+bp_text *bp_text_new_plain(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style,
+                           const char *text, double width_pt) {
+  builder b;
+  builder_init(&b, ts, style);
+  append_text(&b, text, strlen(text));
+  return finish(ts, ctx, style, &b, width_pt);
+}
+
+static void push_anchor(builder *b, size_t start, size_t end, const char *uri, int num) {
+  anchor_src a = {(int)start, (int)end, uri, num};
+  BP_PUSH(b->anchors, b->n_anchors, b->cap_anchors, a);
+}
+
+bp_text *bp_text_new_spans(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style,
+                           const bp_spans *spans, bp_cite_numberer numberer, void *ud,
+                           double width_pt) {
+  builder b;
+  builder_init(&b, ts, style);
+  for (size_t i = 0; i < spans->n; i++) {
+    const bp_span *sp = &spans->v[i];
+    size_t start = b.text.len;
+    if (sp->kind == BP_SPAN_BREAK) {
+      bp_buf_puts(&b.text, "\xE2\x80\xA8"); /* LINE SEPARATOR: a forced break */
+      continue;
+    }
+    if (sp->kind == BP_SPAN_CITE) {
+      /* Superscript endnote numbers, comma separated, each its own link. */
+      for (size_t k = 0; k < sp->n_cite; k++) {
+        int num = numberer ? numberer(ud, sp->cite_ids[k]) : (int)k + 1;
+        if (k) bp_buf_puts(&b.text, ",");
+        size_t ns = b.text.len;
+        bp_buf_printf(&b.text, "%d", num);
+        push_anchor(&b, ns, b.text.len, NULL, num);
+      }
+      add_span_attrs(&b, style, sp->flags | BP_SPAN_SUPER, start, b.text.len);
+      continue;
+    }
+    append_text(&b, sp->text, strlen(sp->text));
+    add_span_attrs(&b, style, sp->flags, start, b.text.len);
+    if (sp->uri) push_anchor(&b, start, b.text.len, sp->uri, 0);
+  }
+  return finish(ts, ctx, style, &b, width_pt);
+}
+
+void bp_text_free(bp_text *t) {
+  if (!t) return;
+  if (t->layout) g_object_unref(t->layout);
+  free(t->family);
+  free(t->anchors);
+  free(t);
+}
+
+double bp_text_width_pt(const bp_text *t) {
+  int w;
+  pango_layout_get_size(t->layout, &w, NULL);
+  double best = 0;
+  for (int i = 0; i < t->n_lines; i++) {
+    PangoRectangle r;
+    pango_layout_line_get_extents(pango_layout_get_line_readonly(t->layout, i), NULL, &r);
+    if (PT(r.width) > best) best = PT(r.width);
+  }
+  (void)w;
+  return best;
+}
+
+double bp_text_height_pt(const bp_text *t) { return t->n_lines * t->leading_pt; }
+int bp_text_line_count(const bp_text *t) { return t->n_lines; }
+double bp_text_line_baseline_pt(const bp_text *t, int i) {
+  return t->first_baseline_pt + i * t->leading_pt;
+}
+size_t bp_text_anchor_count(const bp_text *t) { return t->n_anchors; }
+const bp_text_anchor *bp_text_anchor_at(const bp_text *t, size_t i) { return &t->anchors[i]; }
+
+/* ---- drawing into the display list ------------------------------------ */
+
+static int font_index(bp_dlist *dl, PangoFont *font) {
+  FcPattern *pat = pango_fc_font_get_pattern(PANGO_FC_FONT(font));
+  FcChar8 *file = NULL, *family = NULL, *style = NULL;
+  int index = 0;
+  FcPatternGetString(pat, FC_FILE, 0, &file);
+  FcPatternGetInteger(pat, FC_INDEX, 0, &index);
+  FcPatternGetString(pat, FC_FAMILY, 0, &family);
+  FcPatternGetString(pat, FC_STYLE, 0, &style);
+  return bp_dlist_add_font(dl, (const char *)file, index, (const char *)family,
+                           (const char *)style);
+}
+
+static bp_color attr_color(const bp_style *st) { return st->color; }
+
+/* Emits one glyph run as a display-list text item. */
+static void emit_run(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, PangoGlyphItem *run,
+                     double x0, double baseline, bool last_in_line) {
+  const char *text = pango_layout_get_text(t->layout);
+  PangoItem *item = run->item;
+  PangoGlyphString *gs = run->glyphs;
+  PangoFontDescription *fd = pango_font_describe_with_absolute_size(item->analysis.font);
+  double size = PT(pango_font_description_get_size(fd));
+  pango_font_description_free(fd);
+  /* Only an explicit rise (superscripts) moves a run off the baseline. */
+  double rise = 0;
+  for (GSList *a = item->analysis.extra_attrs; a; a = a->next) {
+    PangoAttribute *attr = a->data;
+    if (attr->klass->type == PANGO_ATTR_RISE) rise = PT(((PangoAttrInt *)attr)->value);
+  }
+  bp_buf out = {0};
+  bp_dl_cluster *cl = NULL;
+  size_t n_cl = 0, cap_cl = 0;
+  bp_dl_glyph *gl = NULL;
+  size_t n_gl = 0, cap_gl = 0;
+  PangoGlyphItemIter it;
+  double x = x0;
+  /* glyph x positions: accumulate widths in visual order */
+  double *gx = bp_calloc((size_t)gs->num_glyphs + 1, sizeof(double));
+  for (int g = 0; g < gs->num_glyphs; g++) {
+    gx[g] = x + PT(gs->glyphs[g].geometry.x_offset);
+    x += PT(gs->glyphs[g].geometry.width);
+  }
+  double run_w = x - x0;
+  for (gboolean ok = pango_glyph_item_iter_init_start(&it, run, text); ok;
+       ok = pango_glyph_item_iter_next_cluster(&it)) {
+    int g0 = it.start_glyph, g1 = it.end_glyph; /* g1 exclusive (LTR) */
+    bool visible = false;
+    double adv = 0;
+    for (int g = g0; g < g1; g++) {
+      PangoGlyphInfo *gi = &gs->glyphs[g];
+      adv += PT(gi->geometry.width);
+      if (gi->glyph != PANGO_GLYPH_EMPTY && !(gi->glyph & PANGO_GLYPH_UNKNOWN_FLAG)) {
+        visible = true;
+        bp_dl_glyph dg = {gi->glyph, gx[g], PT(gi->geometry.y_offset), (uint32_t)out.len};
+        BP_PUSH(gl, n_gl, cap_gl, dg);
+      }
+    }
+    const char *cs = text + it.start_index;
+    size_t clen = (size_t)(it.end_index - it.start_index);
+    bool is_space = clen == 1 && cs[0] == ' ';
+    if (is_space && last_in_line && it.end_index >= item->offset + item->length) continue;
+    if (clen == 2 && (unsigned char)cs[0] == 0xC2 && (unsigned char)cs[1] == 0xAD) {
+      if (!visible) continue;
+      cs = "-"; /* a soft hyphen that became a visible hyphen */
+      clen = 1;
+    } else if (clen == 3 && !memcmp(cs, "\xE2\x80\xA8", 3)) {
+      continue;
+    } else if (!visible && !is_space) {
+      continue;
+    }
+    bp_dl_cluster c = {(uint32_t)out.len, (uint32_t)clen, g0 < gs->num_glyphs ? gx[g0] : x, adv};
+    BP_PUSH(cl, n_cl, cap_cl, c);
+    bp_buf_put(&out, cs, clen);
+  }
+  if (n_cl) {
+    bp_dl_text dt = {0};
+    dt.font = font_index(dl, item->analysis.font);
+    dt.size_pt = size;
+    dt.color = attr_color(&t->style);
+    dt.x_pt = x0;
+    dt.y_pt = baseline - rise;
+    dt.width_pt = run_w;
+    dt.text = out.data;
+    dt.text_len = out.len;
+    dt.clusters = cl;
+    dt.n_clusters = n_cl;
+    dt.glyphs = gl;
+    dt.n_glyphs = n_gl;
+    bp_dl_add_text(pg, &dt);
+  }
+  free(gx);
+  free(cl);
+  free(gl);
+  bp_buf_free(&out);
+}
+
+void bp_text_draw_lines(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double x_pt, double y_pt,
+                        int first, int count) {
+  PangoLayoutIter *iter = pango_layout_get_iter(t->layout);
+  int ln = 0;
+  do {
+    if (ln >= first && ln < first + count) {
+      double baseline = y_pt + t->first_baseline_pt + (ln - first) * t->leading_pt;
+      PangoLayoutLine *line = pango_layout_iter_get_line_readonly(iter);
+      PangoRectangle lr;
+      pango_layout_iter_get_line_extents(iter, NULL, &lr);
+      double x = x_pt + PT(lr.x);
+      for (GSList *r = line->runs; r; r = r->next) {
+        PangoGlyphItem *run = r->data;
+        int w = 0;
+        for (int g = 0; g < run->glyphs->num_glyphs; g++) w += run->glyphs->glyphs[g].geometry.width;
+        emit_run(t, dl, pg, run, x, baseline, r->next == NULL);
+        x += PT(w);
+      }
+    }
+    ln++;
+  } while (ln < first + count && pango_layout_iter_next_line(iter));
+  pango_layout_iter_free(iter);
+}
+
+void bp_text_draw(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double x_pt, double y_pt) {
+  bp_text_draw_lines(t, dl, pg, x_pt, y_pt, 0, t->n_lines);
+}
+
+bp_status bp_label_measure(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style,
+                           const char *text, double max_width_pt, double *w_pt, double *h_pt) {
+  bp_text *t = bp_text_new_plain(ts, ctx, style, text, max_width_pt);
+  if (!t) return ctx->status;
+  if (w_pt) *w_pt = bp_text_width_pt(t);
+  if (h_pt) *h_pt = bp_text_height_pt(t);
+  bp_text_free(t);
+  return BP_OK;
+}
+
+bp_status bp_label_draw(bp_typesetter *ts, bp_ctx *ctx, bp_dlist *dl, bp_dl_page *pg,
+                        const bp_style *style, const char *text, double max_width_pt,
+                        double x_pt, double y_pt, double ax, double ay) {
+  bp_text *t = bp_text_new_plain(ts, ctx, style, text, max_width_pt);
+  if (!t) return ctx->status;
+  double w = bp_text_width_pt(t), h = bp_text_height_pt(t);
+  double left = x_pt - ax * w;
+  /* a centred or right-aligned style inside a wrapped width: Pango already
+   * placed lines within max_width; shift so the box's left is at `left` */
+  if (max_width_pt > 0 && style->align == BP_ALIGN_CENTER) left -= (max_width_pt - w) / 2;
+  if (max_width_pt > 0 && style->align == BP_ALIGN_RIGHT) left -= (max_width_pt - w);
+  bp_text_draw(t, dl, pg, left, y_pt - ay * h);
+  bp_text_free(t);
+  return BP_OK;
+}

@@ -1,0 +1,200 @@
+/* png.c - the PNG device: replays a display list through cairo onto image
+ * surfaces, one PNG per page. Glyphs are drawn by id from the same font files
+ * the PDF embeds (cairo-ft over FreeType), so both devices show one layout. */
+#include "render.h"
+
+#include <cairo-ft.h>
+#include <cairo.h>
+#include <errno.h>
+#include <ft2build.h>
+#include FT_FREETYPE_H
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct png_dev {
+  bp_device super;
+  char *pattern;
+  double dpi;
+  int width_px, max_pages;
+  const bp_dlist *dl;
+  cairo_font_face_t **cfaces; /* per display-list font, loaded lazily */
+  size_t n_faces;
+  cairo_surface_t *surface;
+  cairo_t *cr;
+  int page_no;
+  bool skip;
+} png_dev;
+
+static void png_begin_document(bp_device *d, const bp_dlist *dl) {
+  png_dev *p = (png_dev *)d;
+  p->dl = dl;
+  p->n_faces = dl->n_fonts;
+  p->cfaces = bp_calloc(dl->n_fonts, sizeof *p->cfaces);
+}
+
+static double scale_of(png_dev *p, const bp_dl_page *pg) {
+  if (p->width_px > 0) return p->width_px / pg->width_pt;
+  return p->dpi / 72.0;
+}
+
+static void png_begin_page(bp_device *d, int no, const bp_dl_page *pg) {
+  png_dev *p = (png_dev *)d;
+  p->page_no = no;
+  p->skip = p->max_pages > 0 && no >= p->max_pages;
+  if (p->skip) return;
+  double s = scale_of(p, pg);
+  int w = (int)ceil(pg->width_pt * s - 1e-6), h = (int)ceil(pg->height_pt * s - 1e-6);
+  p->surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+  p->cr = cairo_create(p->surface);
+  cairo_set_source_rgb(p->cr, 1, 1, 1);
+  cairo_paint(p->cr);
+  cairo_scale(p->cr, s, s);
+  cairo_font_options_t *fo = cairo_font_options_create();
+  cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+  cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+  cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
+  cairo_set_font_options(p->cr, fo);
+  cairo_font_options_destroy(fo);
+}
+
+/* One FreeType library for the process (cairo may keep faces cached past a
+ * device's life); each FT_Face is freed by cairo when it drops the face. */
+static FT_Library ft_lib;
+static pthread_mutex_t ft_lock = PTHREAD_MUTEX_INITIALIZER;
+static const cairo_user_data_key_t ft_key;
+
+static void done_face(void *face) {
+  pthread_mutex_lock(&ft_lock);
+  FT_Done_Face(face);
+  pthread_mutex_unlock(&ft_lock);
+}
+
+static cairo_font_face_t *face_for(png_dev *p, int font) {
+  if (font < 0 || (size_t)font >= p->n_faces) return NULL;
+  if (!p->cfaces[font]) {
+    const bp_dl_font *f = &p->dl->fonts[font];
+    FT_Face face = NULL;
+    pthread_mutex_lock(&ft_lock);
+    bool bad = (!ft_lib && FT_Init_FreeType(&ft_lib)) ||
+               FT_New_Face(ft_lib, f->path, f->face_index, &face);
+    pthread_mutex_unlock(&ft_lock);
+    if (bad) {
+      bp_device_fail(&p->super, BP_ERR_FONT, "%s: cannot load font", f->path);
+      return NULL;
+    }
+    cairo_font_face_t *cf = cairo_ft_font_face_create_for_ft_face(face, 0);
+    cairo_font_face_set_user_data(cf, &ft_key, face, done_face);
+    p->cfaces[font] = cf;
+  }
+  return p->cfaces[font];
+}
+
+static void set_color(cairo_t *cr, bp_color c) {
+  if (c.a < 1) cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a);
+  else cairo_set_source_rgb(cr, c.r, c.g, c.b);
+}
+
+static void png_text(bp_device *d, const bp_dl_text *t) {
+  png_dev *p = (png_dev *)d;
+  if (p->skip || !t->n_glyphs) return;
+  cairo_font_face_t *face = face_for(p, t->font);
+  if (!face) return;
+  cairo_set_font_face(p->cr, face);
+  cairo_set_font_size(p->cr, t->size_pt);
+  set_color(p->cr, t->color);
+  cairo_glyph_t *g = bp_calloc(t->n_glyphs, sizeof *g);
+  for (size_t i = 0; i < t->n_glyphs; i++) {
+    g[i].index = t->glyphs[i].id;
+    g[i].x = t->glyphs[i].x_pt;
+    g[i].y = t->y_pt + t->glyphs[i].dy_pt;
+  }
+  cairo_show_glyphs(p->cr, g, (int)t->n_glyphs);
+  free(g);
+}
+
+static void png_path(bp_device *d, const bp_dl_path *path) {
+  png_dev *p = (png_dev *)d;
+  if (p->skip) return;
+  cairo_t *cr = p->cr;
+  cairo_new_path(cr);
+  for (size_t i = 0; i < path->n_segs; i++) {
+    const bp_path_seg *s = &path->segs[i];
+    switch (s->op) {
+    case BP_PATH_MOVE: cairo_move_to(cr, s->pts[0], s->pts[1]); break;
+    case BP_PATH_LINE: cairo_line_to(cr, s->pts[0], s->pts[1]); break;
+    case BP_PATH_CURVE:
+      cairo_curve_to(cr, s->pts[0], s->pts[1], s->pts[2], s->pts[3], s->pts[4], s->pts[5]);
+      break;
+    case BP_PATH_CLOSE: cairo_close_path(cr); break;
+    }
+  }
+  if (path->fill) {
+    set_color(cr, path->fill_color);
+    cairo_set_fill_rule(cr, path->even_odd ? CAIRO_FILL_RULE_EVEN_ODD : CAIRO_FILL_RULE_WINDING);
+    if (path->stroke) cairo_fill_preserve(cr);
+    else cairo_fill(cr);
+  }
+  if (path->stroke) {
+    set_color(cr, path->stroke_color);
+    cairo_set_line_width(cr, path->line_width_pt);
+    cairo_set_line_cap(cr, path->cap == BP_CAP_ROUND    ? CAIRO_LINE_CAP_ROUND
+                           : path->cap == BP_CAP_SQUARE ? CAIRO_LINE_CAP_SQUARE
+                                                        : CAIRO_LINE_CAP_BUTT);
+    cairo_set_line_join(cr, path->join == BP_JOIN_ROUND   ? CAIRO_LINE_JOIN_ROUND
+                            : path->join == BP_JOIN_BEVEL ? CAIRO_LINE_JOIN_BEVEL
+                                                          : CAIRO_LINE_JOIN_MITER);
+    cairo_set_dash(cr, path->dash, path->n_dash, 0);
+    cairo_stroke(cr);
+    cairo_set_dash(cr, NULL, 0, 0);
+  }
+}
+
+static void png_end_page(bp_device *d, int no) {
+  png_dev *p = (png_dev *)d;
+  if (p->skip) return;
+  char path[4096];
+  snprintf(path, sizeof path, p->pattern, no + 1);
+  char *tmp = bp_tmp_path_for(path);
+  cairo_surface_flush(p->surface);
+  cairo_status_t cs = cairo_surface_write_to_png(p->surface, tmp);
+  if (cs != CAIRO_STATUS_SUCCESS || rename(tmp, path) != 0) {
+    remove(tmp);
+    bp_device_fail(d, BP_ERR_IO, "%s: cannot write PNG: %s", path,
+                   cs != CAIRO_STATUS_SUCCESS ? cairo_status_to_string(cs) : strerror(errno));
+  }
+  free(tmp);
+  cairo_destroy(p->cr);
+  cairo_surface_destroy(p->surface);
+  p->cr = NULL;
+  p->surface = NULL;
+}
+
+static void png_destroy(bp_device *d) {
+  png_dev *p = (png_dev *)d;
+  if (p->cr) cairo_destroy(p->cr);
+  if (p->surface) cairo_surface_destroy(p->surface);
+  for (size_t i = 0; i < p->n_faces; i++)
+    if (p->cfaces[i]) cairo_font_face_destroy(p->cfaces[i]);
+  free(p->cfaces);
+  free(p->pattern);
+  free(p);
+}
+
+static const bp_device_ops png_ops = {
+    png_begin_document, png_begin_page, png_text, png_path, NULL,
+    NULL,               NULL,           png_end_page, NULL, png_destroy,
+};
+
+bp_device *bp_png_device_new(const char *pattern, double dpi, int width_px, int max_pages) {
+  png_dev *p = bp_calloc(1, sizeof *p);
+  p->super.ops = &png_ops;
+  bp_ctx_init(&p->super.ctx);
+  p->pattern = bp_strdup(pattern);
+  p->dpi = dpi > 0 ? dpi : 96;
+  p->width_px = width_px;
+  p->max_pages = max_pages;
+  return &p->super;
+}
