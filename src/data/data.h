@@ -1,0 +1,281 @@
+/* data.h - the data layer: loads and checks what a brief is made from.
+ * Citations (CSL-JSON), claims (JSON), series (CSV + JSON metadata), records
+ * (CSV), prose (CommonMark with pandoc citations) and article manifests.
+ * Every loader reports problems as `file:line:column: message` (column in
+ * characters, 1-based); `bp_check_folder` collects all of them as
+ * diagnostics. Depends on core and the document model only (never layout). */
+#ifndef BP_DATA_H
+#define BP_DATA_H
+
+#include <stdio.h>
+
+#include "../core/bp.h"
+#include "../model/doc.h"
+
+/* ------------------------------------------------------------------ dates */
+
+/** A possibly partial calendar date: y always set; m and d 0 when absent. */
+typedef struct bp_date {
+  int y, m, d;
+} bp_date;
+
+/** Parses "YYYY", "YYYY-MM" or "YYYY-MM-DD" (the whole string). Returns false
+ * for malformed or impossible dates (2023-02-30); `why` (may be NULL) then
+ * gets a short reason ("February 2023 has 28 days"). */
+bool bp_date_parse(const char *s, bp_date *out, char *why, size_t why_size);
+/** Formats as YYYY, YYYY-MM or YYYY-MM-DD into out (at least 11 bytes). */
+void bp_date_format(const bp_date *d, char out[11]);
+/** Decimal year at the middle of the period the date names: 2022 -> 2022.5,
+ * 2022-07 -> middle of July, 2022-07-01 -> middle of that day. */
+double bp_date_decimal_year(const bp_date *d);
+/** Compares the first possible days of two dates (absent parts count as 1). */
+int bp_date_cmp(const bp_date *a, const bp_date *b);
+/** True when every day `a` may name comes after every day `b` may name
+ * (2024-01 is after 2023; 2023-12 is not after 2023). False if either is unset. */
+bool bp_date_after(const bp_date *a, const bp_date *b);
+
+/** True for an assigned ISO 3166-1 alpha-2 code (upper case, e.g. "KP"). */
+bool bp_country_valid(const char *iso2);
+/** Checks an http(s) URL; on failure returns false and sets *bad_off to the
+ * byte offset of the offending character and `why` to a reason. */
+bool bp_url_valid(const char *url, size_t *bad_off, char *why, size_t why_size);
+
+/* ------------------------------------------------------------- citations */
+
+/** One CSL-JSON name: either family/given or a literal (e.g. Korean names). */
+typedef struct bp_csl_name {
+  char *family, *given, *literal; /* NULL when absent */
+} bp_csl_name;
+
+/** One CSL-JSON item. Strings are NULL when absent. Owned by its bp_bib. */
+typedef struct bp_csl_item {
+  char *id, *type;
+  bp_csl_name *authors;
+  size_t n_authors;
+  bp_date issued;   /* y == 0: no date */
+  bool circa;       /* issued is approximate */
+  char *year_suffix; /* "a" in "2023a" (CSL year-suffix) */
+  char *title;          /* English title */
+  char *original_title; /* Korean (original-language) title */
+  char *container_title; /* outlet, journal */
+  char *volume, *issue, *page, *publisher;
+  char *url, *doi, *note;
+  bp_date accessed;
+  char *language;
+  const char *path; /* file it came from (borrowed from the bib) */
+  int line, col;    /* where its object starts */
+} bp_csl_item;
+
+/** A loaded bibliography: items from one or more CSL-JSON files. */
+typedef struct bp_bib {
+  bp_csl_item *items;
+  size_t n_items, cap_items;
+  char **paths; /* files loaded, owned */
+  size_t n_paths, cap_paths;
+  void *index; /* private: id -> item */
+} bp_bib;
+
+/** Loads a CSL-JSON file (an array of items). On any error returns
+ * BP_ERR_DATA (or BP_ERR_IO), sets ctx to `file:line:col: message` and *out
+ * to NULL. Caller frees with bp_bib_free. */
+bp_status bp_bib_load(bp_ctx *ctx, const char *path, bp_bib **out);
+/** Adds the items of another CSL-JSON file; ids must stay unique. On error
+ * the bib is left unchanged. */
+bp_status bp_bib_add_file(bp_ctx *ctx, bp_bib *bib, const char *path);
+void bp_bib_free(bp_bib *bib);
+/** Borrowed item with that id, or NULL. */
+const bp_csl_item *bp_bib_lookup(const bp_bib *bib, const char *id);
+
+/** The endnote text for an item in the house (APA-like) style, WITHOUT the
+ * URL (the caller appends it as a link): `Um, J. (2023, December 5). English
+ * title “한국어 제목.” MBC News.` Owned by the caller (free()). */
+char *bp_csl_format_endnote(const bp_csl_item *item);
+/** "Um, J., & Ko, Y." for the item's authors (caller frees; "" if none). */
+char *bp_csl_format_authors(const bp_csl_item *item);
+
+/* ----------------------------------------------------------------- prose */
+
+/** Parses inline markup (CommonMark inlines via cmark: *italic*, **bold**,
+ * `code`, links, plus pandoc citations `[@id]`, `[@a; @b]`) and appends the
+ * spans to `out`. Never fails on any UTF-8 input; line/col of the spans are
+ * relative to `text` (line 1, col 1 = its first character). */
+void bp_inline_parse(const char *text, bp_spans *out);
+
+/** Loads a CommonMark file into a document (headings, paragraphs, list
+ * items, quotes, rules; emphasis, links and citations as spans with source
+ * line/col). Citations are not resolved here. Sets doc->source_path. */
+bp_status bp_markdown_load(bp_ctx *ctx, const char *path, bp_doc **out);
+
+/** An article manifest (JSON): metadata, body and bibliography. */
+typedef struct bp_article {
+  char *path; /* the manifest */
+  char *title, *subtitle, *author, *date, *lang, *subject, *keywords;
+  char *body_path, *bib_path; /* resolved relative to the manifest */
+  bp_doc *doc;  /* the body; metadata copied into doc fields */
+  bp_bib *bib;  /* the bibliography */
+} bp_article;
+
+/** Loads a manifest {"title","subtitle","author","date","lang","body",
+ * "bibliography","subject","keywords"}, its Markdown body and its
+ * bibliography. Fails on any error, including a citation of an id the
+ * bibliography lacks (`file:line:col: unknown citation 'x'`). */
+bp_status bp_article_load(bp_ctx *ctx, const char *json_path, bp_article **out);
+void bp_article_free(bp_article *a);
+
+/** Distinct citation ids of a document in order of first citation (the
+ * endnote order). Returns a NULL-terminated array of borrowed strings; free
+ * the array (not the strings) with free(). *n gets the count (may be NULL). */
+const char **bp_doc_cited_ids(const bp_doc *doc, size_t *n);
+
+/* ---------------------------------------------------------------- claims */
+
+typedef struct bp_claim {
+  char *id;
+  char *text;      /* as written (inline markup) */
+  bp_spans spans;  /* text parsed: italic, bold, citations */
+  char *text_ko;   /* NULL when absent */
+  char **cites;    /* supporting citation ids: the "cites" field, then ids cited in text */
+  size_t n_cites;
+  bp_date date;    /* y == 0: undated */
+  char **countries; /* ISO 3166-1 alpha-2 */
+  size_t n_countries;
+  char **topics;
+  size_t n_topics;
+  int line, col;
+} bp_claim;
+
+typedef struct bp_claims {
+  bp_claim *v;
+  size_t n, cap;
+} bp_claims;
+
+/** Loads a claims file (a JSON array of claim objects). With `bib` non-NULL,
+ * every cited id must be in it. Fails (NULL *out) on any error. */
+bp_status bp_claims_load(bp_ctx *ctx, const char *path, const bp_bib *bib, bp_claims **out);
+void bp_claims_free(bp_claims *c);
+const bp_claim *bp_claims_lookup(const bp_claims *c, const char *id);
+
+/* ---------------------------------------------------------------- series */
+
+typedef struct bp_series_point {
+  bp_date date;      /* partial allowed */
+  double x;          /* decimal year (bp_date_decimal_year) */
+  double *values;    /* n_cols values; NAN for an empty cell (a gap) */
+  char *source_id;   /* the row's citation (column source_id), or NULL */
+  char *note;        /* column note, or NULL */
+  int line;
+} bp_series_point;
+
+typedef struct bp_series {
+  char *path;        /* the CSV */
+  char *meta_path;   /* the JSON beside it, or NULL */
+  char *title, *unit, *source_id, *note; /* from the metadata; NULL if absent */
+  char *x_name;      /* name of the date/year column */
+  char **columns;    /* value column names */
+  char **labels;     /* display labels (metadata "columns"), default = name */
+  size_t n_cols;
+  bp_series_point *points;
+  size_t n_points;
+} bp_series;
+
+/** Loads a series from its CSV or from its metadata JSON (`x.csv` and
+ * `x.json` side by side; the JSON may name the CSV in "data"). The first
+ * column is the date or year; `source_id` and `note` columns are per-row
+ * text; every other column is numeric. Fails on any error. */
+bp_status bp_series_load(bp_ctx *ctx, const char *path, bp_series **out);
+void bp_series_free(bp_series *s);
+/** Index of a value column, or -1. */
+int bp_series_column(const bp_series *s, const char *name);
+
+/* --------------------------------------------------------------- records */
+
+typedef struct bp_record {
+  char **fields; /* n_cols strings (never NULL) */
+  int line;      /* where the record starts */
+} bp_record;
+
+typedef struct bp_records {
+  char *path;
+  char **names; /* header; names[0] is "id" */
+  size_t n_cols;
+  bp_record *rows;
+  size_t n_rows;
+} bp_records;
+
+/** Loads an RFC 4180 CSV (quoted fields, doubled quotes, CRLF, newlines in
+ * quotes) whose first column is `id` (letters, digits, '-', '_', unique).
+ * Fails on any error. */
+bp_status bp_records_load(bp_ctx *ctx, const char *path, bp_records **out);
+void bp_records_free(bp_records *r);
+/** Column index of a header name, or -1. */
+int bp_records_column(const bp_records *r, const char *name);
+/** Borrowed field of row `row` in column `name`, or NULL (no such column/row). */
+const char *bp_records_field(const bp_records *r, size_t row, const char *name);
+/** Borrowed record with that id, or NULL. */
+const bp_record *bp_records_lookup(const bp_records *r, const char *id);
+
+/* ----------------------------------------------------------- diagnostics */
+
+typedef enum bp_severity { BP_SEV_ERROR, BP_SEV_WARNING, BP_SEV_NOTE } bp_severity;
+
+typedef struct bp_diag {
+  bp_severity severity;
+  char *file;
+  int line, col;     /* 1-based; col counts characters */
+  char *message;
+  char *source_line; /* the offending line, shortened around col if long; or NULL */
+  int caret_cells;   /* display cells before the caret within source_line */
+} bp_diag;
+
+typedef struct bp_diag_list {
+  bp_diag *v;
+  size_t n, cap;
+  size_t n_errors, n_warnings;
+} bp_diag_list;
+
+bp_diag_list *bp_diag_list_new(void);
+void bp_diag_list_free(bp_diag_list *dl);
+/** `file:line:col: error: message` (no newline; caller frees). */
+char *bp_diag_format(const bp_diag *d);
+/** Prints every diagnostic compiler-style: the line above, then the source
+ * line and a caret under the column (when `caret`). */
+void bp_diag_print(const bp_diag_list *dl, FILE *f, bool caret);
+
+/* ----------------------------------------------------------------- check */
+
+typedef struct bp_check_options {
+  /** Font coverage: true when some font has a glyph for cp. NULL: skip. */
+  bool (*covers)(void *ud, uint32_t cp);
+  void *covers_ud;
+} bp_check_options;
+
+/** Checks a data folder: citations/ *.json (CSL-JSON), claims/ *.json,
+ * series/ *.csv (+ .json metadata), articles/ *.json (+ their Markdown and
+ * bibliography), and *.csv / records/ *.csv (records). Also accepts a single
+ * file (kind from its directory name). Collects every problem into *out
+ * (sorted by file, line, column) and returns BP_OK when the checks ran (even
+ * with errors in the data); BP_ERR_IO when `dir` cannot be read. */
+bp_status bp_check_folder(bp_ctx *ctx, const char *dir, const bp_check_options *opts,
+                          bp_diag_list **out);
+
+/** Everything in a data folder, loaded after a clean check (no errors). */
+typedef struct bp_dataset {
+  char *dir;
+  bp_bib *bib;        /* all of citations/ *.json */
+  bp_claims *claims;  /* all of claims/ *.json */
+  bp_series **series;
+  size_t n_series;
+  bp_records **records;
+  size_t n_records;
+} bp_dataset;
+
+/** Checks and loads a data folder; fails (ctx holds the first error) when
+ * the check finds any error. */
+bp_status bp_dataset_load(bp_ctx *ctx, const char *dir, bp_dataset **out);
+void bp_dataset_free(bp_dataset *ds);
+/** Borrowed series whose CSV or metadata base name is `name` ("crypto_theft"), or NULL. */
+const bp_series *bp_dataset_series(const bp_dataset *ds, const char *name);
+/** Borrowed records whose CSV base name is `name` ("countries"), or NULL. */
+const bp_records *bp_dataset_records(const bp_dataset *ds, const char *name);
+
+#endif
