@@ -1,0 +1,208 @@
+/* article.c - the article composer: a multi-page A4 document from a
+ * Markdown body and its CSL-JSON bibliography. Endnotes are numbered in
+ * order of first citation; a source cited twice keeps its number; each
+ * marker links to its endnote and each endnote number links back. */
+#include "compose.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define A4_W 595.276
+#define A4_H 841.89
+
+static const bp_color INK = {0.10, 0.10, 0.12, 1};
+static const bp_color ACCENT = {0.0, 0.30, 0.55, 1};
+static const bp_color MUTED = {0.35, 0.35, 0.38, 1};
+
+typedef struct numbering {
+  const char **ids;
+  size_t n;
+} numbering;
+
+static int number_of(void *ud, const char *id) {
+  numbering *nb = ud;
+  for (size_t i = 0; i < nb->n; i++)
+    if (strcmp(nb->ids[i], id) == 0) return (int)i + 1;
+  return 0;
+}
+
+static bp_style style(const char *family, double size, double leading, bool bold, bp_color c,
+                      bp_align align, bool hyphenate) {
+  bp_style s = {0};
+  s.family = family;
+  s.size_pt = size;
+  s.leading_pt = leading;
+  s.bold = bold;
+  s.color = c;
+  s.align = align;
+  s.hyphenate = hyphenate;
+  return s;
+}
+
+#define SERIF "Noto Serif, NanumMyeongjo"
+#define SANS "Noto Sans, NanumGothic"
+
+/* Plain text of spans, for outline titles. */
+static char *spans_plain(const bp_spans *sp) {
+  bp_buf b = {0};
+  for (size_t i = 0; i < sp->n; i++)
+    if (sp->v[i].kind == BP_SPAN_TEXT) bp_buf_puts(&b, sp->v[i].text);
+  return bp_buf_detach(&b);
+}
+
+static bp_status add_plain(bp_flow *f, bp_typesetter *ts, bp_ctx *ctx, const bp_style *st,
+                           const char *text, double width, double before, double after,
+                           bool keep) {
+  if (!text || !*text) return BP_OK;
+  bp_text *t = bp_text_new_plain(ts, ctx, st, text, width);
+  if (!t) return ctx->status;
+  bp_flow_add_text(f, t, before, after, keep, -1, NULL, NULL);
+  return BP_OK;
+}
+
+static bp_status where(bp_ctx *ctx, const bp_doc *doc, const bp_block *b) {
+  /* Prefix the layout error with the block's source position. */
+  char msg[sizeof ctx->msg];
+  snprintf(msg, sizeof msg, "%s", ctx->msg);
+  bp_status st = ctx->status;
+  bp_ctx_clear(ctx);
+  return bp_error(ctx, st, "%s:%d: %s", doc->source_path ? doc->source_path : "?", b->line, msg);
+}
+
+bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a,
+                             long long epoch, bp_dlist **out) {
+  *out = NULL;
+  const bp_doc *doc = a->doc;
+  bp_page_geometry g = {A4_W, A4_H, 62, 68, 72, 68, A4_H - 40};
+  double width = g.width_pt - g.margin_left_pt - g.margin_right_pt;
+  bp_flow *f = bp_flow_new(&g);
+  numbering nb;
+  nb.ids = bp_doc_cited_ids(doc, &nb.n);
+
+  bp_style title = style(SANS, 19, 24, true, INK, BP_ALIGN_LEFT, false);
+  bp_style subtitle = style(SANS, 12.5, 17, false, ACCENT, BP_ALIGN_LEFT, false);
+  bp_style byline = style(SANS, 9, 13, false, MUTED, BP_ALIGN_LEFT, false);
+  bp_style h1 = style(SANS, 13, 17, true, ACCENT, BP_ALIGN_LEFT, false);
+  bp_style h2 = style(SANS, 11, 15, true, INK, BP_ALIGN_LEFT, false);
+  bp_style body = style(SERIF, 10.5, 15, false, INK, BP_ALIGN_JUSTIFY, true);
+  bp_style quote = style(SERIF, 9.5, 13.5, false, MUTED, BP_ALIGN_LEFT, true);
+  quote.italic = true;
+  bp_style note = style(SERIF, 8.5, 11.5, false, INK, BP_ALIGN_LEFT, false);
+  bp_style note_no = style(SERIF, 8.5, 11.5, false, ACCENT, BP_ALIGN_LEFT, false);
+  bp_style footer = style(SANS, 7.5, 10, false, MUTED, BP_ALIGN_LEFT, false);
+
+  bp_status st = BP_OK;
+  char *outline_title = bp_strdup(a->title ? a->title : "Untitled");
+  bp_text *tt = bp_text_new_plain(ts, ctx, &title, outline_title, width);
+  if (!tt) st = ctx->status;
+  else bp_flow_add_text(f, tt, 0, 6, true, 0, outline_title, "top");
+  if (!st) st = add_plain(f, ts, ctx, &subtitle, a->subtitle, width, 0, 6, true);
+  if (!st && (a->author || a->date)) {
+    bp_buf by = {0};
+    if (a->author) bp_buf_puts(&by, a->author);
+    if (a->author && a->date) bp_buf_puts(&by, "  \xC2\xB7  ");
+    if (a->date) bp_buf_puts(&by, a->date);
+    st = add_plain(f, ts, ctx, &byline, by.data, width, 0, 16, false);
+    bp_buf_free(&by);
+  }
+  bool endnotes_placed = false;
+  for (size_t i = 0; i < doc->n_blocks && !st; i++) {
+    const bp_block *b = &doc->blocks[i];
+    bp_text *t = NULL;
+    switch (b->kind) {
+    case BP_BLOCK_HEADING: {
+      const bp_style *hs = b->level <= 1 ? &h1 : &h2;
+      t = bp_text_new_spans(ts, ctx, hs, &b->spans, number_of, &nb, width);
+      if (!t) break;
+      char *plain = spans_plain(&b->spans);
+      bp_flow_add_text(f, t, b->level <= 1 ? 14 : 10, 5, true, b->level <= 1 ? 1 : 2, plain,
+                       NULL);
+      free(plain);
+      break;
+    }
+    case BP_BLOCK_PARA:
+      t = bp_text_new_spans(ts, ctx, &body, &b->spans, number_of, &nb, width);
+      if (t) bp_flow_add_text(f, t, 0, 7, false, -1, NULL, NULL);
+      break;
+    case BP_BLOCK_QUOTE:
+      t = bp_text_new_spans(ts, ctx, &quote, &b->spans, number_of, &nb, width - 24);
+      if (t) bp_flow_add_hanging(f, NULL, t, 24, 4, 8, NULL, NULL);
+      break;
+    case BP_BLOCK_LIST_ITEM: {
+      bp_text *lab;
+      char num[16];
+      if (b->number > 0) snprintf(num, sizeof num, "%d.", b->number);
+      else snprintf(num, sizeof num, "\xE2\x80\xA2");
+      lab = bp_text_new_plain(ts, ctx, &body, num, 0);
+      t = lab ? bp_text_new_spans(ts, ctx, &body, &b->spans, number_of, &nb, width - 16) : NULL;
+      if (t) bp_flow_add_hanging(f, lab, t, 16, 0, 4, NULL, NULL);
+      else bp_text_free(lab);
+      break;
+    }
+    case BP_BLOCK_ENDNOTES: endnotes_placed = true; continue;
+    case BP_BLOCK_RULE:
+    case BP_BLOCK_CHART: continue;
+    }
+    if (!t) st = where(ctx, doc, b);
+  }
+  (void)endnotes_placed;
+  /* Endnotes: numbered in order of first citation. */
+  if (!st && nb.n) {
+    bp_text *h = bp_text_new_plain(ts, ctx, &h1, "Endnotes", width);
+    if (!h) st = ctx->status;
+    else bp_flow_add_text(f, h, 18, 6, true, 1, "Endnotes", "endnotes");
+  }
+  for (size_t i = 0; i < nb.n && !st; i++) {
+    const bp_csl_item *it = bp_bib_lookup(a->bib, nb.ids[i]);
+    if (!it) {
+      st = bp_error(ctx, BP_ERR_DATA, "%s: unknown citation '%s'", a->path, nb.ids[i]);
+      break;
+    }
+    char *txt = bp_csl_format_endnote(it);
+    bp_spans sp = {0};
+    bp_spans_add_text(&sp, txt, strlen(txt), 0, NULL);
+    if (it->url) {
+      bp_spans_add_text(&sp, " ", 1, 0, NULL);
+      bp_spans_add_text(&sp, it->url, strlen(it->url), 0, it->url);
+    }
+    free(txt);
+    char num[32], dest[32], back[32];
+    snprintf(num, sizeof num, "%zu.", i + 1);
+    snprintf(dest, sizeof dest, "note-%zu", i + 1);
+    snprintf(back, sizeof back, "ref-%zu", i + 1);
+    bp_text *lab = bp_text_new_plain(ts, ctx, &note_no, num, 0);
+    bp_text *t = lab ? bp_text_new_spans(ts, ctx, &note, &sp, NULL, NULL, width - 20) : NULL;
+    bp_spans_free(&sp);
+    if (!t) {
+      bp_text_free(lab);
+      st = bp_error(ctx, ctx->status ? ctx->status : BP_ERR_LAYOUT, "%s: endnote %zu (%s)",
+                    it->path ? it->path : "?", i + 1, it->id);
+      break;
+    }
+    bp_flow_add_hanging(f, lab, t, 20, 0, 4, dest, back);
+  }
+  bp_dlist *dl = NULL;
+  if (!st) {
+    dl = bp_dlist_new();
+    bp_dl_meta m = {0};
+    m.title = a->title;
+    m.author = a->author;
+    m.subject = a->subject ? a->subject : a->subtitle;
+    m.keywords = a->keywords;
+    m.lang = a->lang ? a->lang : "en";
+    m.creator = "briefpress";
+    m.epoch = epoch;
+    bp_dl_set_meta(dl, &m);
+    st = bp_flow_render(f, ts, ctx, dl, &footer, a->title);
+  }
+  free(outline_title);
+  free((void *)nb.ids);
+  bp_flow_free(f);
+  if (st) {
+    bp_dlist_free(dl);
+    return st;
+  }
+  *out = dl;
+  return BP_OK;
+}
