@@ -6,6 +6,7 @@
 #include "layout-imp.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pango/pangofc-fontmap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +98,11 @@ bp_status bp_fontset_open(bp_ctx *ctx, const char *fonts_dir, bp_fontset **out) 
   else if (getenv("BRIEFPRESS_FONTS") && *getenv("BRIEFPRESS_FONTS"))
     dir = bp_strdup(getenv("BRIEFPRESS_FONTS"));
   else dir = bp_strdup(BP_SOURCE_DIR "/fonts");
+  char *abs = realpath(dir, NULL); /* fontconfig resolves relative paths oddly */
+  if (abs) {
+    free(dir);
+    dir = abs;
+  }
   bp_status st = verify_manifest(ctx, dir);
   if (st) {
     free(dir);

@@ -82,6 +82,11 @@ void bp_text_draw_lines(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double x
                         int first, int count);
 /** Draws all lines with the top-left at (x, y). */
 void bp_text_draw(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double x_pt, double y_pt);
+/** The characters of line i as set (soft hyphens dropped, a hyphen added
+ * where the line was hyphenated); caller frees. For tests and diagnostics. */
+char *bp_text_line_text(const bp_text *t, int i);
+/** Advance width of line i in points. */
+double bp_text_line_width_pt(const bp_text *t, int i);
 size_t bp_text_anchor_count(const bp_text *t);
 const bp_text_anchor *bp_text_anchor_at(const bp_text *t, size_t i);
 

@@ -27,6 +27,12 @@ struct bp_text {
   int n_lines;
   bp_text_anchor *anchors;
   size_t n_anchors;
+  /* per line: Pango's x offset (alignment, indent), the end of its content
+   * (trailing spaces hang), and the extra width each interior space gets
+   * when justifying (we justify ourselves: Pango 1.50 letter-spaces lines
+   * that have no spaces, which is wrong for both English and Korean). */
+  double *line_x, *line_extra;
+  int *line_end;
 };
 
 bp_status bp_typesetter_new(bp_ctx *ctx, bp_fontset *fs, bp_typesetter **out) {
@@ -191,6 +197,30 @@ static double style_leading(const bp_style *st) {
   return st->leading_pt > 0 ? st->leading_pt : st->size_pt * 1.3;
 }
 
+/* Width of line i up to its last non-space character (trailing spaces hang);
+ * *end_out gets that byte index. */
+static double natural_width(PangoLayout *L, int i, int *end_out) {
+  PangoLayoutLine *line = pango_layout_get_line_readonly(L, i);
+  const char *s = pango_layout_get_text(L);
+  int end = line->start_index + line->length;
+  while (end > line->start_index && (s[end - 1] == ' ' || s[end - 1] == '\n')) end--;
+  /* a forced break (U+2028) ends the content too */
+  if (end - line->start_index >= 3 && !memcmp(s + end - 3, "\xE2\x80\xA8", 3)) end -= 3;
+  if (end_out) *end_out = end;
+  if (end <= line->start_index) return 0;
+  int *ranges = NULL, n = 0;
+  pango_layout_line_get_x_ranges(line, line->start_index, end, &ranges, &n);
+  double w = n > 0 ? PT(ranges[2 * n - 1] - ranges[0]) : 0;
+  g_free(ranges);
+  return w;
+}
+
+static int spaces_between(const char *s, int from, int to) {
+  int n = 0;
+  for (int k = from; k < to; k++) n += s[k] == ' ';
+  return n;
+}
+
 static bp_text *finish(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, builder *b,
                        double width_pt) {
   if (check_chars(ts, ctx, b->text.data ? b->text.data : "", b->text.len)) {
@@ -229,16 +259,16 @@ static bp_text *finish(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, bu
     pango_layout_set_width(L, (int)(width_pt * PANGO_SCALE));
     pango_layout_set_wrap(L, PANGO_WRAP_WORD_CHAR);
   }
-  pango_layout_set_justify(L, style->align == BP_ALIGN_JUSTIFY);
   pango_layout_set_alignment(L, style->align == BP_ALIGN_CENTER  ? PANGO_ALIGN_CENTER
                                 : style->align == BP_ALIGN_RIGHT ? PANGO_ALIGN_RIGHT
                                                                  : PANGO_ALIGN_LEFT);
   pango_layout_set_indent(L, (int)(style->indent_pt * PANGO_SCALE));
   /* A Hangul word wider than the line alone may break inside: relax it. */
   if (width_pt > 0 && n_words) {
-    PangoRectangle ink, log;
-    pango_layout_get_extents(L, &ink, &log);
-    if (PT(log.width) > width_pt + 0.01) {
+    bool overflow = false;
+    for (int i = 0; i < pango_layout_get_line_count(L) && !overflow; i++)
+      overflow = natural_width(L, i, NULL) > width_pt + 0.01;
+    if (overflow) {
       bool *relax = bp_calloc(n_words, sizeof(bool));
       const char *s = b->text.data;
       size_t i = 0, w = 0, n = b->text.len;
@@ -274,6 +304,31 @@ static bp_text *finish(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, bu
   pango_attr_list_unref(b->attrs);
   t->layout = L;
   t->n_lines = pango_layout_get_line_count(L);
+  t->line_x = bp_calloc((size_t)t->n_lines, sizeof(double));
+  t->line_extra = bp_calloc((size_t)t->n_lines, sizeof(double));
+  t->line_end = bp_calloc((size_t)t->n_lines, sizeof(int));
+  {
+    const char *txt = pango_layout_get_text(L);
+    PangoLayoutIter *it = pango_layout_get_iter(L);
+    int i = 0;
+    do {
+      PangoLayoutLine *line = pango_layout_iter_get_line_readonly(it);
+      PangoRectangle r;
+      pango_layout_iter_get_line_extents(it, NULL, &r);
+      t->line_x[i] = PT(r.x);
+      double nat = natural_width(L, i, &t->line_end[i]);
+      int end_all = line->start_index + line->length;
+      bool last = i == t->n_lines - 1 ||
+                  (end_all >= 3 && !memcmp(txt + end_all - 3, "\xE2\x80\xA8", 3)) ||
+                  (end_all >= 1 && txt[end_all - 1] == '\n');
+      int gaps = spaces_between(txt, line->start_index, t->line_end[i]);
+      double room = width_pt - (t->line_x[i]) - nat;
+      if (style->align == BP_ALIGN_JUSTIFY && width_pt > 0 && !last && gaps > 0 && room > 0)
+        t->line_extra[i] = room / gaps;
+      i++;
+    } while (pango_layout_iter_next_line(it) && i < t->n_lines);
+    pango_layout_iter_free(it);
+  }
   /* Baselines on a fixed grid: half-leading above an ascent of 0.8 em. */
   t->first_baseline_pt = (t->leading_pt - style->size_pt) / 2 + style->size_pt * 0.86;
   /* Anchors: one rectangle per line piece of each linked/cited range. */
@@ -289,21 +344,16 @@ static bp_text *finish(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, bu
       int e0 = ln == line_b ? src->end : line->start_index + line->length;
       if (e0 <= s0) continue;
       pango_layout_line_get_x_ranges(line, s0, e0, &ranges, &n_ranges);
-      PangoRectangle lr;
-      pango_layout_line_get_extents(line, NULL, &lr);
-      double line_x = 0;
-      {
-        PangoLayoutIter *it = pango_layout_get_iter(L);
-        for (int k = 0; k < ln; k++) pango_layout_iter_next_line(it);
-        PangoRectangle r;
-        pango_layout_iter_get_line_extents(it, NULL, &r);
-        line_x = PT(r.x) - PT(lr.x);
-        pango_layout_iter_free(it);
-      }
+      const char *txt = pango_layout_get_text(L);
+      double extra = t->line_extra[ln];
       for (int r = 0; r < n_ranges; r++) {
         bp_text_anchor an;
-        an.x_pt = line_x + PT(ranges[2 * r]);
-        an.w_pt = PT(ranges[2 * r + 1] - ranges[2 * r]);
+        /* justification moves the range by the spaces before it and
+         * widens it by the spaces inside it */
+        int lead_sp = spaces_between(txt, line->start_index, s0);
+        int in_sp = spaces_between(txt, s0, e0 < t->line_end[ln] ? e0 : t->line_end[ln]);
+        an.x_pt = t->line_x[ln] + PT(ranges[2 * r]) + extra * lead_sp;
+        an.w_pt = PT(ranges[2 * r + 1] - ranges[2 * r]) + extra * in_sp;
         an.y_pt = ln * t->leading_pt;
         an.h_pt = t->leading_pt;
         an.uri = src->uri;
@@ -376,6 +426,9 @@ void bp_text_free(bp_text *t) {
   if (t->layout) g_object_unref(t->layout);
   free(t->family);
   free(t->anchors);
+  free(t->line_x);
+  free(t->line_extra);
+  free(t->line_end);
   free(t);
 }
 
@@ -397,6 +450,30 @@ int bp_text_line_count(const bp_text *t) { return t->n_lines; }
 double bp_text_line_baseline_pt(const bp_text *t, int i) {
   return t->first_baseline_pt + i * t->leading_pt;
 }
+char *bp_text_line_text(const bp_text *t, int i) {
+  PangoLayoutLine *line = pango_layout_get_line_readonly(t->layout, i);
+  if (!line) return bp_strdup("");
+  const char *s = pango_layout_get_text(t->layout) + line->start_index;
+  bp_buf b = {0};
+  for (int k = 0; k < line->length;) {
+    if (k + 1 < line->length && (unsigned char)s[k] == 0xC2 && (unsigned char)s[k + 1] == 0xAD) {
+      k += 2;
+      if (k >= line->length) bp_buf_putc(&b, '-');
+      continue;
+    }
+    bp_buf_putc(&b, s[k++]);
+  }
+  return bp_buf_detach(&b);
+}
+
+double bp_text_line_width_pt(const bp_text *t, int i) {
+  if (i < 0 || i >= t->n_lines) return 0;
+  PangoLayoutLine *line = pango_layout_get_line_readonly(t->layout, i);
+  const char *txt = pango_layout_get_text(t->layout);
+  return natural_width(t->layout, i, NULL) +
+         t->line_extra[i] * spaces_between(txt, line->start_index, t->line_end[i]);
+}
+
 size_t bp_text_anchor_count(const bp_text *t) { return t->n_anchors; }
 const bp_text_anchor *bp_text_anchor_at(const bp_text *t, size_t i) { return &t->anchors[i]; }
 
@@ -416,9 +493,11 @@ static int font_index(bp_dlist *dl, PangoFont *font) {
 
 static bp_color attr_color(const bp_style *st) { return st->color; }
 
-/* Emits one glyph run as a display-list text item. */
-static void emit_run(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, PangoGlyphItem *run,
-                     double x0, double baseline, bool last_in_line) {
+/* Emits one glyph run as a display-list text item, starting at pen x0.
+ * Interior spaces (before byte `content_end`) widen by `extra` each.
+ * Returns the run's advance including that justification. */
+static double emit_run(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, PangoGlyphItem *run,
+                       double x0, double baseline, int content_end, double extra) {
   const char *text = pango_layout_get_text(t->layout);
   PangoItem *item = run->item;
   PangoGlyphString *gs = run->glyphs;
@@ -437,32 +516,28 @@ static void emit_run(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, PangoGlyphI
   bp_dl_glyph *gl = NULL;
   size_t n_gl = 0, cap_gl = 0;
   PangoGlyphItemIter it;
-  double x = x0;
-  /* glyph x positions: accumulate widths in visual order */
-  double *gx = bp_calloc((size_t)gs->num_glyphs + 1, sizeof(double));
-  for (int g = 0; g < gs->num_glyphs; g++) {
-    gx[g] = x + PT(gs->glyphs[g].geometry.x_offset);
-    x += PT(gs->glyphs[g].geometry.width);
-  }
-  double run_w = x - x0;
+  double pen = x0;
   for (gboolean ok = pango_glyph_item_iter_init_start(&it, run, text); ok;
        ok = pango_glyph_item_iter_next_cluster(&it)) {
-    int g0 = it.start_glyph, g1 = it.end_glyph; /* g1 exclusive (LTR) */
+    double cx = pen;
     bool visible = false;
-    double adv = 0;
-    for (int g = g0; g < g1; g++) {
+    for (int g = it.start_glyph; g < it.end_glyph; g++) {
       PangoGlyphInfo *gi = &gs->glyphs[g];
-      adv += PT(gi->geometry.width);
       if (gi->glyph != PANGO_GLYPH_EMPTY && !(gi->glyph & PANGO_GLYPH_UNKNOWN_FLAG)) {
         visible = true;
-        bp_dl_glyph dg = {gi->glyph, gx[g], PT(gi->geometry.y_offset), (uint32_t)out.len};
+        bp_dl_glyph dg = {gi->glyph, pen + PT(gi->geometry.x_offset), PT(gi->geometry.y_offset),
+                          (uint32_t)out.len};
         BP_PUSH(gl, n_gl, cap_gl, dg);
       }
+      pen += PT(gi->geometry.width);
     }
     const char *cs = text + it.start_index;
     size_t clen = (size_t)(it.end_index - it.start_index);
     bool is_space = clen == 1 && cs[0] == ' ';
-    if (is_space && last_in_line && it.end_index >= item->offset + item->length) continue;
+    bool trailing = it.start_index >= content_end;
+    if (is_space && !trailing) pen += extra;
+    double adv = pen - cx;
+    if (trailing && (is_space || !visible)) continue; /* hanging spaces */
     if (clen == 2 && (unsigned char)cs[0] == 0xC2 && (unsigned char)cs[1] == 0xAD) {
       if (!visible) continue;
       cs = "-"; /* a soft hyphen that became a visible hyphen */
@@ -472,7 +547,7 @@ static void emit_run(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, PangoGlyphI
     } else if (!visible && !is_space) {
       continue;
     }
-    bp_dl_cluster c = {(uint32_t)out.len, (uint32_t)clen, g0 < gs->num_glyphs ? gx[g0] : x, adv};
+    bp_dl_cluster c = {(uint32_t)out.len, (uint32_t)clen, cx, adv};
     BP_PUSH(cl, n_cl, cap_cl, c);
     bp_buf_put(&out, cs, clen);
   }
@@ -483,7 +558,7 @@ static void emit_run(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, PangoGlyphI
     dt.color = attr_color(&t->style);
     dt.x_pt = x0;
     dt.y_pt = baseline - rise;
-    dt.width_pt = run_w;
+    dt.width_pt = pen - x0;
     dt.text = out.data;
     dt.text_len = out.len;
     dt.clusters = cl;
@@ -492,34 +567,21 @@ static void emit_run(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, PangoGlyphI
     dt.n_glyphs = n_gl;
     bp_dl_add_text(pg, &dt);
   }
-  free(gx);
   free(cl);
   free(gl);
   bp_buf_free(&out);
+  return pen - x0;
 }
 
 void bp_text_draw_lines(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double x_pt, double y_pt,
                         int first, int count) {
-  PangoLayoutIter *iter = pango_layout_get_iter(t->layout);
-  int ln = 0;
-  do {
-    if (ln >= first && ln < first + count) {
-      double baseline = y_pt + t->first_baseline_pt + (ln - first) * t->leading_pt;
-      PangoLayoutLine *line = pango_layout_iter_get_line_readonly(iter);
-      PangoRectangle lr;
-      pango_layout_iter_get_line_extents(iter, NULL, &lr);
-      double x = x_pt + PT(lr.x);
-      for (GSList *r = line->runs; r; r = r->next) {
-        PangoGlyphItem *run = r->data;
-        int w = 0;
-        for (int g = 0; g < run->glyphs->num_glyphs; g++) w += run->glyphs->glyphs[g].geometry.width;
-        emit_run(t, dl, pg, run, x, baseline, r->next == NULL);
-        x += PT(w);
-      }
-    }
-    ln++;
-  } while (ln < first + count && pango_layout_iter_next_line(iter));
-  pango_layout_iter_free(iter);
+  for (int ln = first; ln < first + count && ln < t->n_lines; ln++) {
+    double baseline = y_pt + t->first_baseline_pt + (ln - first) * t->leading_pt;
+    PangoLayoutLine *line = pango_layout_get_line_readonly(t->layout, ln);
+    double x = x_pt + t->line_x[ln];
+    for (GSList *r = line->runs; r; r = r->next)
+      x += emit_run(t, dl, pg, r->data, x, baseline, t->line_end[ln], t->line_extra[ln]);
+  }
 }
 
 void bp_text_draw(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double x_pt, double y_pt) {

@@ -1,0 +1,267 @@
+/* test_layout.c - the font set and Pango text layout: keep-all Korean line
+ * breaking, hyphenation, the measure, punctuation at line starts, coverage
+ * errors, anchors, and the runs written into the display list. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "layout/layout.h"
+
+static bp_fontset *fs;
+static bp_typesetter *ts;
+
+static int setup(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  if (bp_fontset_open(&ctx, "fonts", &fs)) {
+    fprintf(stderr, "%s\n", ctx.msg);
+    return -1;
+  }
+  return bp_typesetter_new(&ctx, fs, &ts) ? -1 : 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  bp_typesetter_free(ts);
+  bp_fontset_free(fs);
+  return 0;
+}
+
+static bp_style body(void) {
+  bp_style s = {0};
+  s.family = "Noto Serif, NanumMyeongjo";
+  s.size_pt = 10.5;
+  s.leading_pt = 15;
+  s.color = (bp_color){0, 0, 0, 1};
+  s.align = BP_ALIGN_JUSTIFY;
+  s.hyphenate = true;
+  return s;
+}
+
+static const char *KOREAN =
+    "외교부 \"북한, 기니·세네갈 대사관도 폐쇄\"‥7개국 철수 완료. 북한이 해외공관을 철수하는 "
+    "이유는? 팬데믹을 전후한 북한경제의 변화와 전망. 김정은·푸틴, 국제정치 문법에 '도전'하다. "
+    "안보리 '대북제재 감시기구' 사라진다…러시아가 거부권 행사.";
+
+/* True when byte offset `at` of `s` lies between two Hangul syllables. */
+static bool inside_hangul_word(const char *prev_line, const char *next_line) {
+  size_t n = strlen(prev_line);
+  if (!n || prev_line[n - 1] == ' ' || next_line[0] == ' ') return false;
+  /* last code point of prev, first of next */
+  size_t i = n;
+  while (i > 0 && ((unsigned char)prev_line[i - 1] & 0xC0) == 0x80) i--;
+  if (i > 0) i--;
+  int len;
+  int32_t a = bp_utf8_decode(prev_line + i, n - i, &len);
+  int32_t b = bp_utf8_decode(next_line, strlen(next_line), &len);
+  return a > 0 && b > 0 && bp_is_hangul((uint32_t)a) && bp_is_hangul((uint32_t)b);
+}
+
+static void korean_breaks_only_between_words(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_style st = body();
+  for (double w = 90; w <= 300; w += 17) {
+    bp_text *t = bp_text_new_plain(ts, &ctx, &st, KOREAN, w);
+    assert_non_null(t);
+    int n = bp_text_line_count(t);
+    assert_true(n > 1);
+    for (int i = 0; i + 1 < n; i++) {
+      char *a = bp_text_line_text(t, i), *b = bp_text_line_text(t, i + 1);
+      if (inside_hangul_word(a, b)) fail_msg("width %.0f: line %d ends \"%s\" / \"%s\"", w, i, a, b);
+      free(a);
+      free(b);
+    }
+    for (int i = 0; i < n; i++)
+      assert_true(bp_text_line_width_pt(t, i) <= w + 0.01);
+    bp_text_free(t);
+  }
+}
+
+static void overlong_hangul_word_may_break(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_style st = body();
+  /* one 16-syllable word in a 60 pt measure cannot fit: it breaks inside */
+  bp_text *t = bp_text_new_plain(ts, &ctx, &st, "짧은 대한민국국회의원선거관리위원회사무처 끝", 60);
+  assert_non_null(t);
+  int n = bp_text_line_count(t);
+  assert_true(n >= 3);
+  for (int i = 0; i < n; i++) assert_true(bp_text_line_width_pt(t, i) <= 60.01);
+  /* the short words stay whole; only the overlong one is split */
+  char *first = bp_text_line_text(t, 0), *last = bp_text_line_text(t, n - 1);
+  assert_int_equal(strncmp(first, "짧은 ", strlen("짧은 ")), 0);
+  size_t ln = strlen(last);
+  assert_true(ln >= 3 && strcmp(last + ln - 3, "끝") == 0);
+  assert_true(ln == 3 || last[ln - 4] == ' ');
+  free(first);
+  free(last);
+  bp_text_free(t);
+}
+
+static bool starts_with_closing(const char *s) {
+  static const char *closers[] = {")", "]", "}", ",", ".", ":", ";", "!", "?", "\xE2\x80\x9D",
+                                  "\xE2\x80\x99", "\xE3\x80\x8D", "\xE3\x80\x8F", "\xE2\x80\xA6",
+                                  "\xE3\x80\x82", "\xE3\x80\x81"};
+  for (size_t i = 0; i < sizeof closers / sizeof *closers; i++)
+    if (strncmp(s, closers[i], strlen(closers[i])) == 0) return true;
+  return false;
+}
+
+static void no_line_starts_with_closing_punctuation(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_style st = body();
+  const char *text = "“외교부 ‘북한, 기니·세네갈 대사관도 폐쇄’‥7개국 철수 완료.” (MBC News, "
+                     "2023). “[시사진단 한반도] 북한이 해외공관 철수하는 이유는?” Radio Free Asia.";
+  for (double w = 40; w <= 260; w += 7) {
+    bp_text *t = bp_text_new_plain(ts, &ctx, &st, text, w);
+    assert_non_null(t);
+    for (int i = 1; i < bp_text_line_count(t); i++) {
+      char *line = bp_text_line_text(t, i);
+      if (starts_with_closing(line)) fail_msg("width %.0f: line %d starts \"%s\"", w, i, line);
+      free(line);
+    }
+    bp_text_free(t);
+  }
+}
+
+static void english_is_hyphenated_within_measure(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_style st = body();
+  const char *text = "Economic diplomacy has played a critical role for North Korea over the "
+                     "last few decades. The competition with South Korea to expand diplomatic "
+                     "relations intensified as both sought to grow as self-sufficient countries.";
+  bp_text *t = bp_text_new_plain(ts, &ctx, &st, text, 140);
+  assert_non_null(t);
+  int hyphenated = 0;
+  bp_buf joined = {0};
+  for (int i = 0; i < bp_text_line_count(t); i++) {
+    char *line = bp_text_line_text(t, i);
+    size_t n = strlen(line);
+    assert_true(bp_text_line_width_pt(t, i) <= 140.01);
+    if (n > 1 && line[n - 1] == '-' && line[n - 2] != ' ') {
+      hyphenated++;
+      line[n - 1] = '\0'; /* undo the break to compare the words */
+    }
+    bp_buf_puts(&joined, line);
+    free(line);
+  }
+  assert_true(hyphenated >= 1);
+  /* "self-sufficient" keeps its own hyphen; the words come back whole */
+  assert_non_null(strstr(joined.data, "diplomatic"));
+  assert_non_null(strstr(joined.data, "self-sufficient"));
+  bp_buf_free(&joined);
+  bp_text_free(t);
+}
+
+static void uncovered_and_astral_characters_are_errors(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_style st = body();
+  assert_null(bp_text_new_plain(ts, &ctx, &st, "smile \xF0\x9F\x98\x80 here", 200));
+  assert_non_null(strstr(ctx.msg, "U+1F600"));
+  bp_ctx_init(&ctx);
+  assert_null(bp_text_new_plain(ts, &ctx, &st, "Thai \xE0\xB8\x81", 200)); /* U+0E01 */
+  assert_non_null(strstr(ctx.msg, "U+0E01"));
+  assert_false(bp_fontset_covers(fs, 0x0E01));
+  assert_true(bp_fontset_covers(fs, 0xD55C));
+  assert_true(bp_fontset_covers(fs, 'A'));
+}
+
+static void runs_take_latin_and_korean_faces(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_style st = body();
+  bp_spans sp = {0};
+  const char *a = "Closure of missions 대사관 폐쇄 noted";
+  bp_spans_add_text(&sp, a, strlen(a), 0, NULL);
+  const char *ids[] = {"um2023"};
+  bp_spans_add_cite(&sp, ids, 1);
+  bp_spans_add_text(&sp, " see ", 5, 0, NULL);
+  bp_spans_add_text(&sp, "here", 4, 0, "https://example.org/x");
+  bp_text *t = bp_text_new_spans(ts, &ctx, &st, &sp, NULL, NULL, 400);
+  assert_non_null(t);
+  assert_int_equal(bp_text_anchor_count(t), 2);
+  assert_int_equal(bp_text_anchor_at(t, 0)->cite_number, 1);
+  assert_string_equal(bp_text_anchor_at(t, 1)->uri, "https://example.org/x");
+  bp_dlist *dl = bp_dlist_new();
+  bp_dl_page *pg = bp_dlist_add_page(dl, 500, 100);
+  bp_text_draw(t, dl, pg, 10, 10);
+  bool latin = false, korean = false, sup = false;
+  for (size_t i = 0; i < pg->n_items; i++) {
+    const bp_dl_text *x = &pg->items[i].u.text;
+    assert_int_equal(pg->items[i].kind, BP_DL_TEXT);
+    const char *file = dl->fonts[x->font].path;
+    if (strstr(x->text, "Closure")) latin = strstr(file, "NotoSerif-Regular") != NULL;
+    if (strstr(x->text, "대사관")) korean = strstr(file, "NanumMyeongjo") != NULL;
+    if (!strcmp(x->text, "1")) sup = x->size_pt < 8 && x->y_pt < 10 + 13;
+    /* glyph and cluster positions increase left to right */
+    for (size_t k = 1; k < x->n_clusters; k++)
+      assert_true(x->clusters[k].x_pt >= x->clusters[k - 1].x_pt);
+  }
+  assert_true(latin);
+  assert_true(korean);
+  assert_true(sup);
+  bp_dlist_free(dl);
+  bp_text_free(t);
+  bp_spans_free(&sp);
+}
+
+static void manifest_mismatch_is_an_error(void **state) {
+  (void)state;
+  char dir[] = "/tmp/bp-fonts-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char path[512];
+  snprintf(path, sizeof path, "%s/MANIFEST.tsv", dir);
+  FILE *f = fopen(path, "w");
+  fprintf(f, "NotoSerif-Regular.ttf\t%064d\tfonts-noto-core\t/x\tOFL-1.1\n", 0);
+  fclose(f);
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_fontset *bad = NULL;
+  assert_int_equal(bp_fontset_open(&ctx, dir, &bad), BP_ERR_FONT);
+  assert_non_null(strstr(ctx.msg, "NotoSerif-Regular.ttf"));
+  assert_non_null(strstr(ctx.msg, "missing"));
+  /* a file that is there but differs */
+  char font[512];
+  snprintf(font, sizeof font, "%s/NotoSerif-Regular.ttf", dir);
+  f = fopen(font, "w");
+  fputs("not a font", f);
+  fclose(f);
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_fontset_open(&ctx, dir, &bad), BP_ERR_FONT);
+  assert_non_null(strstr(ctx.msg, "differs"));
+  assert_null(bad);
+  remove(font);
+  remove(path);
+  rmdir(dir);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(korean_breaks_only_between_words),
+      cmocka_unit_test(overlong_hangul_word_may_break),
+      cmocka_unit_test(no_line_starts_with_closing_punctuation),
+      cmocka_unit_test(english_is_hyphenated_within_measure),
+      cmocka_unit_test(uncovered_and_astral_characters_are_errors),
+      cmocka_unit_test(runs_take_latin_and_korean_faces),
+      cmocka_unit_test(manifest_mismatch_is_an_error),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
