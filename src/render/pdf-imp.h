@@ -1,0 +1,56 @@
+/* pdf-imp.h - private helpers of the PDF device (pdf.c): font subsetting with
+ * hb-subset, glyph coverage, advance widths, the subset tag and the ToUnicode
+ * CMap text. Nothing here includes hpdf.h; only pdf.c talks to libharu. Not
+ * part of the public API (render.h is). */
+#ifndef BP_PDF_IMP_H
+#define BP_PDF_IMP_H
+
+#include "render.h"
+
+#include <hb.h>
+
+/** An original font file parsed by HarfBuzz, for coverage checks and as the
+ * source of a subset. */
+typedef struct bp_pdf_face bp_pdf_face;
+
+/** Opens face `index` of the font file `path`. Fails (BP_ERR_FONT, naming the
+ * file) when the file cannot be read, is not a font, or is not a TrueType
+ * (glyf) font, which is all libharu can embed. *out owned, bp_pdf_face_free. */
+bp_status bp_pdf_face_open(bp_ctx *ctx, const char *path, int index, bp_pdf_face **out);
+/** True when the font's cmap maps `cp` to a glyph. */
+bool bp_pdf_face_has(const bp_pdf_face *face, uint32_t cp);
+void bp_pdf_face_free(bp_pdf_face *face);
+
+/** A subset of a face to a set of code points, ready for libharu. */
+typedef struct bp_pdf_subset {
+  char *data;        /* the subset TrueType file (owned) */
+  size_t len;
+  unsigned upem;     /* units per em of the subset */
+  hb_face_t *face;   /* the subset, parsed again (for cmap and hmtx) */
+  hb_font_t *font;   /* at scale = upem */
+} bp_pdf_subset;
+
+/** Subsets `face` to exactly the code points in `cps` (plus .notdef and the
+ * components of composite glyphs), without hinting and without layout tables
+ * (GSUB closure would add unused glyphs). Fails (BP_ERR_FONT, naming `path`)
+ * when hb-subset rejects the font. *out owned, bp_pdf_subset_free. */
+bp_status bp_pdf_subset_new(bp_ctx *ctx, const bp_pdf_face *face, const char *path,
+                            const hb_set_t *cps, bp_pdf_subset **out);
+/** Glyph id of `cp` in the subset, 0 when absent. */
+uint32_t bp_pdf_subset_gid(const bp_pdf_subset *s, uint32_t cp);
+/** Advance of `cp` in 1/1000 em, rounded to 1/100 (the value the PDF's W
+ * array carries, so that the device's own advance sums match the reader's). */
+double bp_pdf_subset_width(const bp_pdf_subset *s, uint32_t cp);
+void bp_pdf_subset_free(bp_pdf_subset *s);
+
+/** A deterministic 6-letter subset tag (A-Z) from the used code points and
+ * the font's name, as PDF's "ABCDEF+Name" subset naming wants. */
+void bp_pdf_subset_tag(const hb_set_t *cps, const char *name, char tag[7]);
+
+/** The text of a ToUnicode CMap for a font shown with 2-byte codes equal to
+ * the BMP code points (libharu's UTF-8 encoder with Identity-H): one bfrange
+ * per used high byte, covering the used low bytes. Returns an owned string;
+ * *len gets its length. */
+char *bp_pdf_tounicode_cmap(const hb_set_t *cps, size_t *len);
+
+#endif

@@ -1,0 +1,889 @@
+/* pdf.c - the PDF device: replays a display list through libharu 2.3.0.
+ * The only file that includes hpdf.h. Fonts are subset with hb-subset first
+ * (pdf_subset.c) and libharu's known defects are patched at the dictionary
+ * level: ToUnicode CMap, subset tag, W widths, CIDToGIDMap, glyph retention,
+ * link borders, XYZ destinations, /Lang. See docs/pdf-device.md. It must not
+ * know about layout, templates or the data model: only the display list. */
+#include "pdf-imp.h"
+
+#include <hpdf.h>
+#include <hpdf_doc.h>
+#include <hpdf_font.h>
+#include <hpdf_fontdef.h>
+#include <hpdf_objects.h>
+#include <hpdf_streams.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A cluster whose x differs from the reader's pen position by more than this
+ * starts a new text piece placed with its own text matrix. */
+#define PIECE_TOLERANCE_PT 0.05
+
+typedef struct pdf_font {
+  hb_set_t *cps;          /* BMP code points used by the document */
+  bp_pdf_face *face;      /* original font (coverage checks) */
+  bp_pdf_subset *subset;  /* what is embedded */
+  hb_map_t *widths;       /* cp -> width in 1/100000 em (W array value * 100) */
+  HPDF_Font font;
+} pdf_font;
+
+typedef struct pdf_dest {
+  const char *name; /* borrowed from the display list */
+  int page;
+  double y_pt;
+  size_t order;
+} pdf_dest;
+
+typedef struct pdf_alpha {
+  int fill_milli, stroke_milli;
+  HPDF_ExtGState gs;
+} pdf_alpha;
+
+typedef struct pdf_dev {
+  bp_device super;
+  char *path;
+  bp_pdf_options opt;
+  const bp_dlist *dl;
+  HPDF_Doc pdf;
+  const char *doing; /* what libharu was asked to do, for error messages */
+  pdf_font *fonts;
+  size_t n_fonts;
+  HPDF_Page *pages;
+  size_t n_pages;
+  pdf_dest *dests;
+  size_t n_dests;
+  pdf_alpha *alphas;
+  size_t n_alphas, cap_alphas;
+  HPDF_Outline outline_stack[16];
+  int outline_depth;
+  bool closed;
+  /* the current page and what its graphics state holds */
+  HPDF_Page page;
+  int page_no;
+  double page_h;
+  bool have_fill, have_stroke;
+  bp_color fill, stroke;
+  HPDF_Font cur_font;
+  double cur_size;
+  double line_width;
+  int cap, join;
+  int dash[4], n_dash;
+  bp_buf piece; /* scratch: text of one piece */
+} pdf_dev;
+
+/* ---- errors ------------------------------------------------------------ */
+
+static const char *hpdf_error_text(HPDF_STATUS e) {
+  switch (e) {
+  case HPDF_FAILD_TO_ALLOC_MEM: return "out of memory";
+  case HPDF_FILE_IO_ERROR: return "file I/O error";
+  case HPDF_FILE_OPEN_ERROR: return "cannot open file";
+  case HPDF_FONT_EXISTS: return "font already loaded";
+  case HPDF_DUPLICATE_REGISTRATION: return "duplicate registration";
+  case HPDF_PAGE_INVALID_SIZE: return "invalid page size";
+  case HPDF_PAGE_OUT_OF_RANGE: return "value out of range";
+  case HPDF_TTF_CANNOT_EMBEDDING_FONT: return "the font's licence forbids embedding";
+  case HPDF_TTF_INVALID_CMAP: return "invalid cmap table";
+  case HPDF_TTF_INVALID_FOMAT: return "invalid TrueType data";
+  case HPDF_TTF_MISSING_TABLE: return "missing TrueType table";
+  default: return "error";
+  }
+}
+
+/* libharu's error callback: record the first error on the device and return;
+ * the caller sees the failed status and the replay stops. Never longjmp. */
+static void on_hpdf_error(HPDF_STATUS err, HPDF_STATUS detail, void *user) {
+  pdf_dev *d = user;
+  bp_status st = err == HPDF_TTF_CANNOT_EMBEDDING_FONT || err == HPDF_TTF_INVALID_CMAP ||
+                         err == HPDF_TTF_INVALID_FOMAT || err == HPDF_TTF_MISSING_TABLE
+                     ? BP_ERR_FONT
+                 : err == HPDF_FILE_IO_ERROR || err == HPDF_FILE_OPEN_ERROR ? BP_ERR_IO
+                                                                           : BP_ERR_RENDER;
+  if (err == HPDF_FILE_IO_ERROR || err == HPDF_FILE_OPEN_ERROR)
+    bp_device_fail(&d->super, st, "%s: %s (%s) while %s", d->path, hpdf_error_text(err),
+                   strerror((int)detail), d->doing ? d->doing : "writing the PDF");
+  else
+    bp_device_fail(&d->super, st, "%s: libharu %s (0x%04X, detail %u) while %s", d->path,
+                   hpdf_error_text(err), (unsigned)err, (unsigned)detail,
+                   d->doing ? d->doing : "writing the PDF");
+}
+
+static bool failed(pdf_dev *d) { return d->super.ctx.status != BP_OK; }
+
+/* ---- first pass: code points per font, destinations --------------------- */
+
+static void put_char_name(char *out, size_t n, uint32_t cp) {
+  if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0)) {
+    snprintf(out, n, "U+%04X (a control character)", cp);
+    return;
+  }
+  char u[5] = {0};
+  bp_utf8_encode(cp, u);
+  snprintf(out, n, "U+%04X '%s'", cp, u);
+}
+
+static void collect_text(pdf_dev *d, int page_no, const bp_dl_text *t) {
+  const bp_dlist *dl = d->dl;
+  if (t->font < 0 || (size_t)t->font >= dl->n_fonts) {
+    bp_device_fail(&d->super, BP_ERR_RENDER, "%s: page %d: text run refers to font %d of %zu",
+                   d->path, page_no + 1, t->font, dl->n_fonts);
+    return;
+  }
+  pdf_font *f = &d->fonts[t->font];
+  const char *fpath = dl->fonts[t->font].path;
+  for (size_t i = 0; i < t->text_len;) {
+    int len;
+    int32_t cp = bp_utf8_decode(t->text + i, t->text_len - i, &len);
+    if (cp < 0) {
+      bp_device_fail(&d->super, BP_ERR_DATA, "%s: page %d: invalid UTF-8 in text at byte %zu",
+                     d->path, page_no + 1, i);
+      return;
+    }
+    i += (size_t)len;
+    if (hb_set_has(f->cps, (hb_codepoint_t)cp)) continue;
+    char name[48];
+    put_char_name(name, sizeof name, (uint32_t)cp);
+    if (cp > 0xFFFF) {
+      bp_device_fail(&d->super, BP_ERR_FONT,
+                     "%s: page %d: character %s is outside the Basic Multilingual Plane; the "
+                     "PDF writer (libharu 2.3.0) cannot show it (font %s)",
+                     d->path, page_no + 1, name, fpath);
+      return;
+    }
+    if (!f->face) {
+      bp_ctx ctx;
+      bp_ctx_init(&ctx);
+      if (bp_pdf_face_open(&ctx, fpath, dl->fonts[t->font].face_index, &f->face)) {
+        bp_device_fail(&d->super, ctx.status, "%s: %s", d->path, ctx.msg);
+        return;
+      }
+    }
+    if (!bp_pdf_face_has(f->face, (uint32_t)cp)) {
+      bp_device_fail(&d->super, BP_ERR_FONT, "%s: page %d: font %s has no glyph for character %s",
+                     d->path, page_no + 1, fpath, name);
+      return;
+    }
+    hb_set_add(f->cps, (hb_codepoint_t)cp);
+  }
+}
+
+static int dest_cmp(const void *a, const void *b) {
+  const pdf_dest *x = a, *y = b;
+  int c = strcmp(x->name, y->name);
+  if (c) return c;
+  return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static const pdf_dest *find_dest(const pdf_dev *d, const char *name) {
+  size_t lo = 0, hi = d->n_dests;
+  while (lo < hi) { /* first entry with this name: the earliest one wins */
+    size_t mid = (lo + hi) / 2;
+    if (strcmp(d->dests[mid].name, name) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo < d->n_dests && strcmp(d->dests[lo].name, name) == 0) return &d->dests[lo];
+  return NULL;
+}
+
+static void first_pass(pdf_dev *d) {
+  const bp_dlist *dl = d->dl;
+  size_t cap = 0;
+  for (size_t p = 0; p < dl->n_pages && !failed(d); p++) {
+    const bp_dl_page *pg = &dl->pages[p];
+    for (size_t i = 0; i < pg->n_items && !failed(d); i++) {
+      const bp_dl_item *it = &pg->items[i];
+      if (it->kind == BP_DL_TEXT) {
+        collect_text(d, (int)p, &it->u.text);
+      } else if (it->kind == BP_DL_DEST && it->u.dest.name) {
+        pdf_dest x = {it->u.dest.name, (int)p, it->u.dest.y_pt, d->n_dests};
+        BP_PUSH(d->dests, d->n_dests, cap, x);
+      }
+    }
+  }
+  if (d->n_dests) qsort(d->dests, d->n_dests, sizeof *d->dests, dest_cmp);
+}
+
+/* ---- fonts -------------------------------------------------------------- */
+
+static char *write_temp_font(pdf_dev *d, const bp_pdf_subset *s, const char *fpath) {
+  const char *dir = getenv("TMPDIR");
+  if (!dir || !*dir) dir = "/tmp";
+  bp_buf b = {0};
+  bp_buf_printf(&b, "%s/briefpress-subset-XXXXXX", dir);
+  char *tmp = bp_buf_detach(&b);
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
+    bp_device_fail(&d->super, BP_ERR_IO, "%s: cannot create a temporary file in %s for font %s: %s",
+                   d->path, dir, fpath, strerror(errno));
+    free(tmp);
+    return NULL;
+  }
+  size_t off = 0;
+  while (off < s->len) {
+    ssize_t n = write(fd, s->data + off, s->len - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    off += (size_t)n;
+  }
+  int e = errno;
+  if (close(fd) != 0 || off != s->len) {
+    bp_device_fail(&d->super, BP_ERR_IO, "%s: cannot write temporary file %s: %s", d->path, tmp,
+                   strerror(e));
+    unlink(tmp);
+    free(tmp);
+    return NULL;
+  }
+  return tmp;
+}
+
+/* Replaces a stream's data (libharu keeps it in a memory stream). */
+static HPDF_STATUS rewrite_stream(HPDF_Dict dict, const void *data, size_t len) {
+  HPDF_MemStream_FreeData(dict->stream);
+  return HPDF_Stream_Write(dict->stream, (const HPDF_BYTE *)data, (HPDF_UINT)len);
+}
+
+/* Sets the subset tag: libharu's own is "HPDFAA+" counting up per font; ours
+ * is derived from the used code points, so it names the subset's content. */
+static void patch_font_name(pdf_font *f, const char *tag) {
+  HPDF_FontAttr fa = (HPDF_FontAttr)((HPDF_Dict)f->font)->attr;
+  HPDF_TTFontDefAttr ta = (HPDF_TTFontDefAttr)fa->fontdef->attr;
+  if (strlen(ta->base_font) > 7 && ta->base_font[6] == '+') {
+    memcpy(ta->base_font, tag, 6);
+  } else {
+    char name[HPDF_LIMIT_MAX_NAME_LEN + 1];
+    size_t n = strlen(ta->base_font);
+    if (n > HPDF_LIMIT_MAX_NAME_LEN - 7) n = HPDF_LIMIT_MAX_NAME_LEN - 7;
+    memcpy(name, tag, 6);
+    name[6] = '+';
+    memcpy(name + 7, ta->base_font, n);
+    name[7 + n] = '\0';
+    memcpy(ta->base_font, name, sizeof name);
+  }
+  memcpy(ta->tag_name, tag, 6);
+  ta->tag_name[6] = '+';
+  for (int i = 0; i < 7; i++) {
+    ta->tag_name2[i * 2] = 0;
+    ta->tag_name2[i * 2 + 1] = ta->tag_name[i];
+  }
+}
+
+/* Rebuilds the descendant font's W array with exact widths (libharu rounds
+ * them down to whole 1/1000 em) and DW set to the most common width. */
+static HPDF_STATUS patch_widths(pdf_font *f, HPDF_Dict cid_font) {
+  HPDF_MMgr mm = cid_font->mmgr;
+  /* most common width */
+  hb_map_t *count = hb_map_create();
+  hb_codepoint_t cp = HB_SET_VALUE_INVALID;
+  int dw = 0;
+  unsigned best = 0;
+  while (hb_set_next(f->cps, &cp)) {
+    int w = (int)hb_map_get(f->widths, cp);
+    unsigned c = hb_map_has(count, (hb_codepoint_t)w) ? hb_map_get(count, (hb_codepoint_t)w) + 1 : 1;
+    hb_map_set(count, (hb_codepoint_t)w, c);
+    if (c > best || (c == best && w < dw)) best = c, dw = w;
+  }
+  hb_map_destroy(count);
+  HPDF_STATUS ret = HPDF_OK;
+  HPDF_Array w_arr = HPDF_Array_New(mm);
+  if (!w_arr) return HPDF_FAILD_TO_ALLOC_MEM;
+  HPDF_Array run = NULL;
+  hb_codepoint_t prev = HB_SET_VALUE_INVALID;
+  cp = HB_SET_VALUE_INVALID;
+  while (hb_set_next(f->cps, &cp) && ret == HPDF_OK) {
+    int w = (int)hb_map_get(f->widths, cp);
+    if (w == dw) {
+      run = NULL;
+      continue;
+    }
+    if (!run || prev + 1 != cp) {
+      ret += HPDF_Array_AddNumber(w_arr, (HPDF_INT32)cp);
+      run = HPDF_Array_New(mm);
+      if (!run) return HPDF_FAILD_TO_ALLOC_MEM;
+      ret += HPDF_Array_Add(w_arr, run);
+    }
+    if (w % 100 == 0) ret += HPDF_Array_AddNumber(run, w / 100);
+    else ret += HPDF_Array_AddReal(run, (HPDF_REAL)(w / 100.0));
+    prev = cp;
+  }
+  if (dw % 100 == 0) ret += HPDF_Dict_AddNumber(cid_font, "DW", dw / 100);
+  else ret += HPDF_Dict_AddReal(cid_font, "DW", (HPDF_REAL)(dw / 100.0));
+  ret += HPDF_Dict_Add(cid_font, "W", w_arr);
+  return ret;
+}
+
+/* Patches one loaded font at the dictionary level (see the file comment). */
+static HPDF_STATUS patch_font(pdf_dev *d, pdf_font *f, const char *fpath) {
+  HPDF_Dict font = (HPDF_Dict)f->font;
+  HPDF_FontAttr fa = (HPDF_FontAttr)font->attr;
+  if (!fa || fa->type != HPDF_FONT_TYPE0_TT || !fa->descendant_font || !fa->cmap_stream) {
+    bp_device_fail(&d->super, BP_ERR_RENDER,
+                   "%s: font %s: libharu made an unexpected font structure", d->path, fpath);
+    return HPDF_INVALID_OBJECT;
+  }
+  HPDF_TTFontDefAttr ta = (HPDF_TTFontDefAttr)fa->fontdef->attr;
+  /* Keep every glyph of the subset: libharu marks glyphs used as text is
+   * shown and follows composite glyphs only one level deep, dropping parts
+   * of nested composites. The subset holds only what is needed anyway. */
+  if (ta->glyph_tbl.flgs)
+    for (unsigned i = 0; i < ta->num_glyphs; i++) ta->glyph_tbl.flgs[i] = 1;
+
+  char tag[7];
+  bp_pdf_subset_tag(f->cps, ta->base_font, tag);
+  patch_font_name(f, tag);
+
+  /* ToUnicode: libharu writes one begincidrange over all codes, which is not
+   * valid in a ToUnicode CMap. Rewrite the same stream object in place. */
+  HPDF_Dict tu = HPDF_Dict_GetItem(font, "ToUnicode", HPDF_OCLASS_DICT);
+  if (tu != fa->cmap_stream) {
+    bp_device_fail(&d->super, BP_ERR_RENDER, "%s: font %s: no ToUnicode stream from libharu",
+                   d->path, fpath);
+    return HPDF_INVALID_OBJECT;
+  }
+  static const char *const cmap_keys[] = {"Type", "CMapName", "CIDSystemInfo", "WMode",
+                                          "UseCMap"};
+  for (size_t i = 0; i < sizeof cmap_keys / sizeof *cmap_keys; i++)
+    HPDF_Dict_RemoveElement(tu, cmap_keys[i]);
+  size_t len;
+  char *cmap = bp_pdf_tounicode_cmap(f->cps, &len);
+  HPDF_STATUS ret = rewrite_stream(tu, cmap, len);
+  free(cmap);
+
+  /* CIDToGIDMap: libharu writes 2 bytes for every code up to U+FFFF; only
+   * the codes up to the highest one used are needed. */
+  if (fa->map_stream) {
+    hb_codepoint_t max = hb_set_get_max(f->cps);
+    size_t n = (size_t)max + 1;
+    unsigned char *map = bp_calloc(n, 2);
+    hb_codepoint_t cp = HB_SET_VALUE_INVALID;
+    while (hb_set_next(f->cps, &cp)) {
+      uint32_t g = bp_pdf_subset_gid(f->subset, cp);
+      map[cp * 2] = (unsigned char)(g >> 8);
+      map[cp * 2 + 1] = (unsigned char)g;
+    }
+    ret += rewrite_stream(fa->map_stream, map, n * 2);
+    free(map);
+  }
+  ret += patch_widths(f, fa->descendant_font);
+  return ret;
+}
+
+static void load_fonts(pdf_dev *d) {
+  const bp_dlist *dl = d->dl;
+  for (size_t i = 0; i < d->n_fonts && !failed(d); i++) {
+    pdf_font *f = &d->fonts[i];
+    if (hb_set_is_empty(f->cps)) continue;
+    const char *fpath = dl->fonts[i].path;
+    bp_ctx ctx;
+    bp_ctx_init(&ctx);
+    if (bp_pdf_subset_new(&ctx, f->face, fpath, f->cps, &f->subset)) {
+      bp_device_fail(&d->super, ctx.status, "%s: %s", d->path, ctx.msg);
+      return;
+    }
+    /* the subset must still map every code point the document uses */
+    hb_codepoint_t cp = HB_SET_VALUE_INVALID;
+    f->widths = hb_map_create();
+    while (hb_set_next(f->cps, &cp)) {
+      if (!bp_pdf_subset_gid(f->subset, cp)) {
+        char name[48];
+        put_char_name(name, sizeof name, cp);
+        bp_device_fail(&d->super, BP_ERR_FONT, "%s: font %s: the subset lost character %s",
+                       d->path, fpath, name);
+        return;
+      }
+      hb_map_set(f->widths, cp, (hb_codepoint_t)lround(bp_pdf_subset_width(f->subset, cp) * 100));
+    }
+    char *tmp = write_temp_font(d, f->subset, fpath);
+    if (!tmp) return;
+    char doing[512];
+    snprintf(doing, sizeof doing, "loading the subset of font %s", fpath);
+    d->doing = doing;
+    const char *name = HPDF_LoadTTFontFromFile(d->pdf, tmp, HPDF_TRUE);
+    /* libharu keeps the file open and reads glyphs from it when saving; on
+     * POSIX the name can go now. */
+    unlink(tmp);
+    free(tmp);
+    if (name) {
+      for (size_t j = 0; j < i; j++)
+        if (d->fonts[j].font &&
+            strcmp(((HPDF_FontAttr)((HPDF_Dict)d->fonts[j].font)->attr)->fontdef->base_font,
+                   name) == 0) {
+          bp_device_fail(&d->super, BP_ERR_FONT,
+                         "%s: fonts %s and %s have the same PostScript name %s; libharu "
+                         "cannot load both",
+                         d->path, dl->fonts[j].path, fpath, name);
+          d->doing = NULL;
+          return;
+        }
+      f->font = HPDF_GetFont(d->pdf, name, "UTF-8");
+    }
+    if (!name || !f->font) {
+      bp_device_fail(&d->super, BP_ERR_FONT, "%s: font %s: libharu cannot load its subset",
+                     d->path, fpath);
+      d->doing = NULL;
+      return;
+    }
+    d->doing = "patching font dictionaries";
+    if (patch_font(d, f, fpath) != HPDF_OK)
+      bp_device_fail(&d->super, BP_ERR_RENDER, "%s: font %s: cannot patch its PDF objects",
+                     d->path, fpath);
+    d->doing = NULL;
+  }
+}
+
+/* Sum of the advances the reader will use for text[0..len), in 1/1000 em. */
+static double nominal_width(const pdf_font *f, const char *s, size_t len) {
+  double w = 0;
+  for (size_t i = 0; i < len;) {
+    int n;
+    int32_t cp = bp_utf8_decode(s + i, len - i, &n);
+    i += (size_t)n;
+    if (cp >= 0) w += hb_map_get(f->widths, (hb_codepoint_t)cp) / 100.0;
+  }
+  return w;
+}
+
+/* ---- document set-up ---------------------------------------------------- */
+
+static HPDF_Date utc_date(long long epoch) {
+  time_t t = (time_t)epoch;
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  HPDF_Date dt = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                  tm.tm_sec, 'Z', 0, 0};
+  return dt;
+}
+
+static void set_info(pdf_dev *d) {
+  const bp_dl_meta *m = &d->dl->meta;
+  d->doing = "setting the document information";
+  HPDF_SetCurrentEncoder(d->pdf, "UTF-8");
+  if (m->title) HPDF_SetInfoAttr(d->pdf, HPDF_INFO_TITLE, m->title);
+  if (m->author) HPDF_SetInfoAttr(d->pdf, HPDF_INFO_AUTHOR, m->author);
+  if (m->subject) HPDF_SetInfoAttr(d->pdf, HPDF_INFO_SUBJECT, m->subject);
+  if (m->keywords) HPDF_SetInfoAttr(d->pdf, HPDF_INFO_KEYWORDS, m->keywords);
+  HPDF_SetInfoAttr(d->pdf, HPDF_INFO_CREATOR, m->creator && *m->creator ? m->creator : "briefpress");
+  if (m->epoch >= 0) {
+    HPDF_Date dt = utc_date(m->epoch);
+    HPDF_SetInfoDateAttr(d->pdf, HPDF_INFO_CREATION_DATE, dt);
+    HPDF_SetInfoDateAttr(d->pdf, HPDF_INFO_MOD_DATE, dt);
+  }
+  if (m->lang && *m->lang) {
+    for (const char *p = m->lang; *p; p++)
+      if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7F || *p == '(' || *p == ')' ||
+          *p == '\\') {
+        bp_device_fail(&d->super, BP_ERR_DATA, "%s: document language \"%s\" is not a language tag",
+                       d->path, m->lang);
+        return;
+      }
+    HPDF_Doc doc = d->pdf;
+    HPDF_Dict cat = (HPDF_Dict)doc->catalog;
+    HPDF_Dict_Add(cat, "Lang", HPDF_String_New(doc->mmgr, m->lang, NULL));
+  }
+  d->doing = NULL;
+}
+
+static void pdf_begin_document(bp_device *dev, const bp_dlist *dl) {
+  pdf_dev *d = (pdf_dev *)dev;
+  d->dl = dl;
+  if (dl->n_pages == 0) {
+    bp_device_fail(dev, BP_ERR_RENDER, "%s: the document has no pages", d->path);
+    return;
+  }
+  d->n_fonts = dl->n_fonts;
+  d->fonts = bp_calloc(dl->n_fonts ? dl->n_fonts : 1, sizeof *d->fonts);
+  for (size_t i = 0; i < d->n_fonts; i++) d->fonts[i].cps = hb_set_create();
+  first_pass(d);
+  if (failed(d)) return;
+
+  d->doing = "creating the document";
+  d->pdf = HPDF_New(on_hpdf_error, d);
+  if (!d->pdf) {
+    bp_device_fail(dev, BP_ERR_RENDER, "%s: libharu cannot create a document", d->path);
+    return;
+  }
+  HPDF_SetCompressionMode(d->pdf, d->opt.compress ? HPDF_COMP_ALL : HPDF_COMP_NONE);
+  HPDF_UseUTFEncodings(d->pdf);
+  HPDF_SetCurrentEncoder(d->pdf, "UTF-8");
+  d->doing = NULL;
+  if (failed(d)) return;
+  load_fonts(d);
+  if (failed(d)) return;
+
+  /* All pages first: links may point forward to pages not yet drawn. */
+  d->n_pages = dl->n_pages;
+  d->pages = bp_calloc(d->n_pages, sizeof *d->pages);
+  d->doing = "adding pages";
+  for (size_t p = 0; p < d->n_pages && !failed(d); p++) {
+    const bp_dl_page *pg = &dl->pages[p];
+    if (!(pg->width_pt >= 3 && pg->width_pt <= 14400 && pg->height_pt >= 3 &&
+          pg->height_pt <= 14400)) {
+      bp_device_fail(dev, BP_ERR_RENDER, "%s: page %zu: size %.2f x %.2f pt is out of range",
+                     d->path, p + 1, pg->width_pt, pg->height_pt);
+      return;
+    }
+    d->pages[p] = HPDF_AddPage(d->pdf);
+    if (!d->pages[p]) return;
+    HPDF_Page_SetWidth(d->pages[p], (HPDF_REAL)pg->width_pt);
+    HPDF_Page_SetHeight(d->pages[p], (HPDF_REAL)pg->height_pt);
+  }
+  d->doing = NULL;
+  if (failed(d)) return;
+  set_info(d);
+}
+
+/* ---- pages and graphics state -------------------------------------------- */
+
+static void pdf_begin_page(bp_device *dev, int no, const bp_dl_page *pg) {
+  pdf_dev *d = (pdf_dev *)dev;
+  d->page = d->pages[no];
+  d->page_no = no;
+  d->page_h = pg->height_pt;
+  d->have_fill = d->have_stroke = false;
+  d->cur_font = NULL;
+  d->cur_size = 0;
+  d->line_width = 1;
+  d->cap = 0;
+  d->join = 0;
+  d->n_dash = 0;
+}
+
+static double clamp01(double v) { return v > 0 ? (v < 1 ? v : 1) : 0; }
+
+static bool same_rgb(bp_color a, bp_color b) {
+  return fabs(a.r - b.r) < 1e-4 && fabs(a.g - b.g) < 1e-4 && fabs(a.b - b.b) < 1e-4;
+}
+
+/* Colours and state are tracked so repeated runs don't repeat operators.
+ * `track` is false inside q/Q blocks, whose changes the Q undoes. */
+static void set_fill(pdf_dev *d, bp_color c, bool track) {
+  if (track && d->have_fill && same_rgb(c, d->fill)) return;
+  HPDF_Page_SetRGBFill(d->page, (HPDF_REAL)clamp01(c.r), (HPDF_REAL)clamp01(c.g),
+                       (HPDF_REAL)clamp01(c.b));
+  if (track) d->have_fill = true, d->fill = c;
+}
+
+static void set_stroke(pdf_dev *d, bp_color c, bool track) {
+  if (track && d->have_stroke && same_rgb(c, d->stroke)) return;
+  HPDF_Page_SetRGBStroke(d->page, (HPDF_REAL)clamp01(c.r), (HPDF_REAL)clamp01(c.g),
+                         (HPDF_REAL)clamp01(c.b));
+  if (track) d->have_stroke = true, d->stroke = c;
+}
+
+/* Applies fill/stroke opacity through a (shared) ExtGState. */
+static void set_alpha(pdf_dev *d, double fill_a, double stroke_a) {
+  int fm = (int)lround(clamp01(fill_a) * 1000), sm = (int)lround(clamp01(stroke_a) * 1000);
+  HPDF_ExtGState gs = NULL;
+  for (size_t i = 0; i < d->n_alphas; i++)
+    if (d->alphas[i].fill_milli == fm && d->alphas[i].stroke_milli == sm) gs = d->alphas[i].gs;
+  if (!gs) {
+    gs = HPDF_CreateExtGState(d->pdf);
+    if (!gs) return;
+    HPDF_ExtGState_SetAlphaFill(gs, (HPDF_REAL)(fm / 1000.0));
+    HPDF_ExtGState_SetAlphaStroke(gs, (HPDF_REAL)(sm / 1000.0));
+    pdf_alpha a = {fm, sm, gs};
+    BP_PUSH(d->alphas, d->n_alphas, d->cap_alphas, a);
+  }
+  HPDF_Page_SetExtGState(d->page, gs);
+}
+
+static bool translucent(double a) { return a < 0.9995; }
+
+/* ---- text ----------------------------------------------------------------- */
+
+/* dy of the first glyph of the cluster starting at byte `start`. */
+static double cluster_dy(const bp_dl_text *t, uint32_t start) {
+  for (size_t g = 0; g < t->n_glyphs; g++)
+    if (t->glyphs[g].cluster == start) return t->glyphs[g].dy_pt;
+  return 0;
+}
+
+static void show_piece(pdf_dev *d, double x, double y) {
+  if (!d->piece.len) return;
+  HPDF_Page_SetTextMatrix(d->page, 1, 0, 0, 1, (HPDF_REAL)x, (HPDF_REAL)(d->page_h - y));
+  HPDF_Page_ShowText(d->page, d->piece.data);
+  d->piece.len = 0;
+  d->piece.data[0] = '\0';
+}
+
+static void pdf_text(bp_device *dev, const bp_dl_text *t) {
+  pdf_dev *d = (pdf_dev *)dev;
+  if (!t->text_len) return;
+  pdf_font *f = &d->fonts[t->font];
+  if (!f->font) return; /* no text: nothing was collected */
+  char doing[64];
+  snprintf(doing, sizeof doing, "drawing text on page %d", d->page_no + 1);
+  d->doing = doing;
+  bool alpha = translucent(t->color.a);
+  if (alpha) {
+    HPDF_Page_GSave(d->page);
+    set_alpha(d, t->color.a, 1);
+  }
+  HPDF_Page_BeginText(d->page);
+  if (alpha || f->font != d->cur_font || fabs(t->size_pt - d->cur_size) > 1e-6) {
+    HPDF_Page_SetFontAndSize(d->page, f->font, (HPDF_REAL)t->size_pt);
+    if (!alpha) d->cur_font = f->font, d->cur_size = t->size_pt;
+  }
+  set_fill(d, t->color, !alpha);
+
+  bool any_dy = false;
+  for (size_t g = 0; g < t->n_glyphs; g++) any_dy |= t->glyphs[g].dy_pt != 0;
+  double k = t->size_pt / 1000.0;
+  if (t->n_clusters == 0) {
+    bp_buf_put(&d->piece, t->text, t->text_len);
+    show_piece(d, t->x_pt, t->y_pt);
+  } else {
+    double px = 0, py = 0, pen = 0, pdy = 0;
+    bool open = false;
+    for (size_t i = 0; i < t->n_clusters && !failed(d); i++) {
+      const bp_dl_cluster *c = &t->clusters[i];
+      if (c->start >= t->text_len || c->len == 0) continue;
+      size_t len = c->len;
+      if (len > t->text_len - c->start) len = t->text_len - c->start;
+      double dy = any_dy ? cluster_dy(t, c->start) : 0;
+      if (!open || fabs(c->x_pt - pen) > PIECE_TOLERANCE_PT || dy != pdy) {
+        if (open) show_piece(d, px, py);
+        px = pen = c->x_pt;
+        pdy = dy;
+        py = t->y_pt + dy;
+        open = true;
+      }
+      bp_buf_put(&d->piece, t->text + c->start, len);
+      pen += nominal_width(f, t->text + c->start, len) * k;
+    }
+    if (open && !failed(d)) show_piece(d, px, py);
+  }
+  d->piece.len = 0;
+  HPDF_Page_EndText(d->page);
+  if (alpha) HPDF_Page_GRestore(d->page);
+  d->doing = NULL;
+}
+
+/* ---- paths ---------------------------------------------------------------- */
+
+static void set_line_state(pdf_dev *d, const bp_dl_path *p, bool track) {
+  double lw = p->line_width_pt > 0 ? p->line_width_pt : 0;
+  if (!track || fabs(lw - d->line_width) > 1e-6) {
+    HPDF_Page_SetLineWidth(d->page, (HPDF_REAL)lw);
+    if (track) d->line_width = lw;
+  }
+  int cap = p->cap == BP_CAP_ROUND    ? HPDF_ROUND_END
+            : p->cap == BP_CAP_SQUARE ? HPDF_PROJECTING_SCUARE_END
+                                      : HPDF_BUTT_END;
+  if (!track || cap != d->cap) {
+    HPDF_Page_SetLineCap(d->page, (HPDF_LineCap)cap);
+    if (track) d->cap = cap;
+  }
+  int join = p->join == BP_JOIN_ROUND   ? HPDF_ROUND_JOIN
+             : p->join == BP_JOIN_BEVEL ? HPDF_BEVEL_JOIN
+                                        : HPDF_MITER_JOIN;
+  if (!track || join != d->join) {
+    HPDF_Page_SetLineJoin(d->page, (HPDF_LineJoin)join);
+    if (track) d->join = join;
+  }
+  /* libharu takes integer dash lengths; 0 is not allowed in a pattern */
+  int n = p->n_dash > 0 ? (p->n_dash < 4 ? p->n_dash : 4) : 0;
+  int dash[4] = {0};
+  for (int i = 0; i < n; i++) {
+    long v = lround(p->dash[i]);
+    dash[i] = v < 1 ? 1 : v > 65535 ? 65535 : (int)v;
+  }
+  bool same = n == d->n_dash && memcmp(dash, d->dash, sizeof dash) == 0;
+  if (!track || !same) {
+    HPDF_UINT16 ptn[4];
+    for (int i = 0; i < n; i++) ptn[i] = (HPDF_UINT16)dash[i];
+    HPDF_Page_SetDash(d->page, n ? ptn : NULL, (HPDF_UINT)n, 0);
+    if (track) d->n_dash = n, memcpy(d->dash, dash, sizeof dash);
+  }
+}
+
+static void pdf_path(bp_device *dev, const bp_dl_path *p) {
+  pdf_dev *d = (pdf_dev *)dev;
+  if (!p->n_segs || (!p->fill && !p->stroke)) return;
+  char doing[64];
+  snprintf(doing, sizeof doing, "drawing a path on page %d", d->page_no + 1);
+  d->doing = doing;
+  bool alpha = (p->fill && translucent(p->fill_color.a)) || (p->stroke && translucent(p->stroke_color.a));
+  bool track = !alpha;
+  if (alpha) {
+    HPDF_Page_GSave(d->page);
+    set_alpha(d, p->fill ? p->fill_color.a : 1, p->stroke ? p->stroke_color.a : 1);
+  }
+  if (p->fill) set_fill(d, p->fill_color, track);
+  if (p->stroke) {
+    set_stroke(d, p->stroke_color, track);
+    set_line_state(d, p, track);
+  }
+  double h = d->page_h;
+  bool started = false;
+  for (size_t i = 0; i < p->n_segs; i++) {
+    const bp_path_seg *s = &p->segs[i];
+    switch (s->op) {
+    case BP_PATH_MOVE:
+      HPDF_Page_MoveTo(d->page, (HPDF_REAL)s->pts[0], (HPDF_REAL)(h - s->pts[1]));
+      started = true;
+      break;
+    case BP_PATH_LINE:
+      if (started) HPDF_Page_LineTo(d->page, (HPDF_REAL)s->pts[0], (HPDF_REAL)(h - s->pts[1]));
+      else HPDF_Page_MoveTo(d->page, (HPDF_REAL)s->pts[0], (HPDF_REAL)(h - s->pts[1]));
+      started = true;
+      break;
+    case BP_PATH_CURVE:
+      if (!started) HPDF_Page_MoveTo(d->page, (HPDF_REAL)s->pts[0], (HPDF_REAL)(h - s->pts[1]));
+      HPDF_Page_CurveTo(d->page, (HPDF_REAL)s->pts[0], (HPDF_REAL)(h - s->pts[1]),
+                        (HPDF_REAL)s->pts[2], (HPDF_REAL)(h - s->pts[3]), (HPDF_REAL)s->pts[4],
+                        (HPDF_REAL)(h - s->pts[5]));
+      started = true;
+      break;
+    case BP_PATH_CLOSE:
+      if (started) HPDF_Page_ClosePath(d->page);
+      break;
+    }
+  }
+  if (started) {
+    if (p->fill && p->stroke) {
+      if (p->even_odd) HPDF_Page_EofillStroke(d->page);
+      else HPDF_Page_FillStroke(d->page);
+    } else if (p->fill) {
+      if (p->even_odd) HPDF_Page_Eofill(d->page);
+      else HPDF_Page_Fill(d->page);
+    } else {
+      HPDF_Page_Stroke(d->page);
+    }
+  }
+  if (alpha) HPDF_Page_GRestore(d->page);
+  d->doing = NULL;
+}
+
+/* ---- links, destinations, outlines ---------------------------------------- */
+
+/* [page /XYZ null top null]: scroll to `top` keeping the reader's zoom.
+ * libharu's SetXYZ rejects a null zoom, so the array is written here. */
+static HPDF_Destination make_dest(pdf_dev *d, int page_no, double y_pt) {
+  HPDF_Page page = d->pages[page_no];
+  HPDF_Destination dst = HPDF_Page_CreateDestination(page);
+  if (!dst) return NULL;
+  HPDF_Array arr = (HPDF_Array)dst;
+  double top = d->dl->pages[page_no].height_pt - y_pt;
+  HPDF_Array_Clear(arr);
+  HPDF_STATUS ret = HPDF_Array_Add(arr, page);
+  ret += HPDF_Array_AddName(arr, "XYZ");
+  ret += HPDF_Array_Add(arr, HPDF_Null_New(arr->mmgr));
+  ret += HPDF_Array_AddReal(arr, (HPDF_REAL)top);
+  ret += HPDF_Array_Add(arr, HPDF_Null_New(arr->mmgr));
+  return ret == HPDF_OK ? dst : NULL;
+}
+
+static void pdf_link(bp_device *dev, const bp_dl_link *l) {
+  pdf_dev *d = (pdf_dev *)dev;
+  char doing[64];
+  snprintf(doing, sizeof doing, "adding a link on page %d", d->page_no + 1);
+  d->doing = doing;
+  HPDF_Rect r = {(HPDF_REAL)l->x_pt, (HPDF_REAL)(d->page_h - (l->y_pt + l->h_pt)),
+                 (HPDF_REAL)(l->x_pt + l->w_pt), (HPDF_REAL)(d->page_h - l->y_pt)};
+  HPDF_Annotation a = NULL;
+  if (l->uri) {
+    a = HPDF_Page_CreateURILinkAnnot(d->page, r, l->uri);
+  } else if (l->dest) {
+    const pdf_dest *x = find_dest(d, l->dest);
+    if (!x) {
+      bp_device_fail(dev, BP_ERR_DATA, "%s: page %d: link to unknown destination \"%s\"", d->path,
+                     d->page_no + 1, l->dest);
+      return;
+    }
+    HPDF_Destination dst = make_dest(d, x->page, x->y_pt);
+    if (dst) a = HPDF_Page_CreateLinkAnnot(d->page, r, dst);
+  } else {
+    d->doing = NULL;
+    return;
+  }
+  if (a) HPDF_LinkAnnot_SetBorderStyle(a, 0, 0, 0);
+  d->doing = NULL;
+}
+
+static void pdf_outline(bp_device *dev, const bp_dl_outline *o) {
+  pdf_dev *d = (pdf_dev *)dev;
+  if (!o->title) return;
+  d->doing = "adding a bookmark";
+  int max = (int)(sizeof d->outline_stack / sizeof *d->outline_stack);
+  int level = o->level < 0 ? 0 : o->level;
+  if (level > d->outline_depth) level = d->outline_depth; /* no skipped levels */
+  if (level >= max) level = max - 1;
+  HPDF_Outline parent = level > 0 ? d->outline_stack[level - 1] : NULL;
+  HPDF_Encoder enc = HPDF_GetEncoder(d->pdf, "UTF-8");
+  HPDF_Outline ol = HPDF_CreateOutline(d->pdf, parent, o->title, enc);
+  if (ol) {
+    HPDF_Outline_SetOpened(ol, HPDF_TRUE);
+    HPDF_Destination dst = make_dest(d, d->page_no, o->y_pt);
+    if (dst) HPDF_Outline_SetDestination(ol, dst);
+    d->outline_stack[level] = ol;
+    d->outline_depth = level + 1;
+  }
+  d->doing = NULL;
+}
+
+/* ---- output ----------------------------------------------------------------- */
+
+static void pdf_close(bp_device *dev) {
+  pdf_dev *d = (pdf_dev *)dev;
+  if (d->closed) return;
+  d->closed = true;
+  if (!d->pdf) {
+    bp_device_fail(dev, BP_ERR_RENDER, "%s: nothing to write", d->path);
+    return;
+  }
+  char *tmp = bp_tmp_path_for(d->path);
+  d->doing = "saving the PDF";
+  HPDF_STATUS st = HPDF_SaveToFile(d->pdf, tmp);
+  d->doing = NULL;
+  if (st != HPDF_OK || failed(d)) {
+    if (!failed(d))
+      bp_device_fail(dev, BP_ERR_IO, "%s: cannot write the PDF (libharu 0x%04X)", d->path,
+                     (unsigned)st);
+    remove(tmp);
+  } else if (rename(tmp, d->path) != 0) {
+    bp_device_fail(dev, BP_ERR_IO, "%s: cannot write: %s", d->path, strerror(errno));
+    remove(tmp);
+  }
+  free(tmp);
+  HPDF_Free(d->pdf); /* closes the subset files libharu kept open */
+  d->pdf = NULL;
+}
+
+static void pdf_destroy(bp_device *dev) {
+  pdf_dev *d = (pdf_dev *)dev;
+  if (d->pdf) HPDF_Free(d->pdf);
+  for (size_t i = 0; i < d->n_fonts; i++) {
+    hb_set_destroy(d->fonts[i].cps);
+    hb_map_destroy(d->fonts[i].widths);
+    bp_pdf_face_free(d->fonts[i].face);
+    bp_pdf_subset_free(d->fonts[i].subset);
+  }
+  free(d->fonts);
+  free(d->pages);
+  free(d->dests);
+  free(d->alphas);
+  bp_buf_free(&d->piece);
+  free(d->path);
+  free(d);
+}
+
+static const bp_device_ops pdf_ops = {
+    pdf_begin_document, pdf_begin_page, pdf_text,  pdf_path,   pdf_link,
+    NULL,               pdf_outline,    NULL,      pdf_close,  pdf_destroy,
+};
+
+bp_device *bp_pdf_device_new(const char *path, const bp_pdf_options *opt) {
+  pdf_dev *d = bp_calloc(1, sizeof *d);
+  d->super.ops = &pdf_ops;
+  bp_ctx_init(&d->super.ctx);
+  d->path = bp_strdup(path ? path : "");
+  d->opt.compress = opt ? opt->compress : true;
+  if (!path || !*path) bp_device_fail(&d->super, BP_ERR_USAGE, "PDF device: no output path");
+  return &d->super;
+}

@@ -1,0 +1,207 @@
+/* pdf_subset.c - font work for the PDF device that needs no libharu: open a
+ * font with HarfBuzz, check coverage, subset it with hb-subset to the code
+ * points a document uses, read back glyph ids and advances of the subset, and
+ * write the subset tag and the ToUnicode CMap text. libharu never sees a raw
+ * font file: it only loads what hb-subset has parsed and written again. */
+#include "pdf-imp.h"
+
+#include <hb-subset.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct bp_pdf_face {
+  hb_blob_t *blob;
+  hb_face_t *face;
+  hb_font_t *font;
+};
+
+static bool has_table(hb_face_t *face, hb_tag_t tag) {
+  hb_blob_t *b = hb_face_reference_table(face, tag);
+  bool ok = hb_blob_get_length(b) > 0;
+  hb_blob_destroy(b);
+  return ok;
+}
+
+bp_status bp_pdf_face_open(bp_ctx *ctx, const char *path, int index, bp_pdf_face **out) {
+  *out = NULL;
+  hb_blob_t *blob = hb_blob_create_from_file_or_fail(path);
+  if (!blob) return bp_error(ctx, BP_ERR_FONT, "font %s: cannot read the file", path);
+  if (index < 0 || (unsigned)index >= hb_face_count(blob)) {
+    hb_blob_destroy(blob);
+    return bp_error(ctx, BP_ERR_FONT, "font %s: not a font file, or no face %d in it", path,
+                    index);
+  }
+  hb_face_t *face = hb_face_create(blob, (unsigned)index);
+  if (hb_face_get_glyph_count(face) == 0 || hb_face_get_upem(face) == 0) {
+    hb_face_destroy(face);
+    hb_blob_destroy(blob);
+    return bp_error(ctx, BP_ERR_FONT, "font %s: not a usable font (no glyphs)", path);
+  }
+  if (!has_table(face, HB_TAG('g', 'l', 'y', 'f')) || !has_table(face, HB_TAG('l', 'o', 'c', 'a'))) {
+    hb_face_destroy(face);
+    hb_blob_destroy(blob);
+    return bp_error(ctx, BP_ERR_FONT,
+                    "font %s: not a TrueType (glyf) font; the PDF writer (libharu) cannot "
+                    "embed CFF or bitmap fonts",
+                    path);
+  }
+  bp_pdf_face *f = bp_calloc(1, sizeof *f);
+  f->blob = blob;
+  f->face = face;
+  f->font = hb_font_create(face);
+  *out = f;
+  return BP_OK;
+}
+
+bool bp_pdf_face_has(const bp_pdf_face *face, uint32_t cp) {
+  hb_codepoint_t g = 0;
+  return hb_font_get_nominal_glyph(face->font, cp, &g) && g != 0;
+}
+
+void bp_pdf_face_free(bp_pdf_face *face) {
+  if (!face) return;
+  hb_font_destroy(face->font);
+  hb_face_destroy(face->face);
+  hb_blob_destroy(face->blob);
+  free(face);
+}
+
+/* Tables libharu never embeds (it writes only OS/2 cmap cvt fpgm glyf head
+ * hhea hmtx loca maxp name post prep), plus the layout tables whose glyph
+ * closure would pull unused glyphs (ligatures, alternates) into the subset. */
+static const hb_tag_t drop_tags[] = {
+    HB_TAG('G', 'S', 'U', 'B'), HB_TAG('G', 'P', 'O', 'S'), HB_TAG('G', 'D', 'E', 'F'),
+    HB_TAG('B', 'A', 'S', 'E'), HB_TAG('J', 'S', 'T', 'F'), HB_TAG('M', 'A', 'T', 'H'),
+    HB_TAG('k', 'e', 'r', 'n'), HB_TAG('m', 'o', 'r', 'x'), HB_TAG('m', 'o', 'r', 't'),
+    HB_TAG('k', 'e', 'r', 'x'), HB_TAG('D', 'S', 'I', 'G'), HB_TAG('h', 'd', 'm', 'x'),
+    HB_TAG('L', 'T', 'S', 'H'), HB_TAG('V', 'D', 'M', 'X'), HB_TAG('g', 'a', 's', 'p'),
+    HB_TAG('v', 'h', 'e', 'a'), HB_TAG('v', 'm', 't', 'x'), HB_TAG('V', 'O', 'R', 'G'),
+    HB_TAG('C', 'O', 'L', 'R'), HB_TAG('C', 'P', 'A', 'L'), HB_TAG('S', 'T', 'A', 'T'),
+    HB_TAG('f', 'v', 'a', 'r'), HB_TAG('g', 'v', 'a', 'r'), HB_TAG('H', 'V', 'A', 'R'),
+    HB_TAG('a', 'v', 'a', 'r'), HB_TAG('c', 'v', 'a', 'r'), HB_TAG('M', 'V', 'A', 'R'),
+    HB_TAG('m', 'e', 't', 'a'), HB_TAG('P', 'C', 'L', 'T'), HB_TAG('E', 'B', 'D', 'T'),
+    HB_TAG('E', 'B', 'L', 'C'), HB_TAG('E', 'B', 'S', 'C'), HB_TAG('s', 'b', 'i', 'x'),
+    HB_TAG('C', 'B', 'D', 'T'), HB_TAG('C', 'B', 'L', 'C'), HB_TAG('S', 'V', 'G', ' '),
+};
+
+bp_status bp_pdf_subset_new(bp_ctx *ctx, const bp_pdf_face *face, const char *path,
+                            const hb_set_t *cps, bp_pdf_subset **out) {
+  *out = NULL;
+  hb_subset_input_t *in = hb_subset_input_create_or_fail();
+  if (!in) return bp_error(ctx, BP_ERR_FONT, "font %s: hb-subset: out of memory", path);
+  hb_set_union(hb_subset_input_unicode_set(in), cps);
+  hb_set_t *drop = hb_subset_input_set(in, HB_SUBSET_SETS_DROP_TABLE_TAG);
+  for (size_t i = 0; i < sizeof drop_tags / sizeof *drop_tags; i++) hb_set_add(drop, drop_tags[i]);
+  hb_subset_input_set_flags(in, HB_SUBSET_FLAGS_NO_HINTING);
+  hb_face_t *sub = hb_subset_or_fail(face->face, in);
+  hb_subset_input_destroy(in);
+  if (!sub)
+    return bp_error(ctx, BP_ERR_FONT, "font %s: hb-subset rejected the font (damaged or unsupported)",
+                    path);
+  hb_blob_t *blob = hb_face_reference_blob(sub);
+  hb_face_destroy(sub);
+  unsigned len = 0;
+  const char *data = hb_blob_get_data(blob, &len);
+  if (!data || len == 0) {
+    hb_blob_destroy(blob);
+    return bp_error(ctx, BP_ERR_FONT, "font %s: hb-subset produced an empty font", path);
+  }
+  bp_pdf_subset *s = bp_calloc(1, sizeof *s);
+  s->data = bp_malloc(len);
+  memcpy(s->data, data, len);
+  s->len = len;
+  hb_blob_destroy(blob);
+  /* Parse the written subset again: its cmap and hmtx are what libharu and
+   * the reader will use. */
+  hb_blob_t *own = hb_blob_create(s->data, (unsigned)s->len, HB_MEMORY_MODE_READONLY, NULL, NULL);
+  s->face = hb_face_create(own, 0);
+  hb_blob_destroy(own);
+  s->upem = hb_face_get_upem(s->face);
+  s->font = hb_font_create(s->face);
+  hb_font_set_scale(s->font, (int)s->upem, (int)s->upem);
+  *out = s;
+  return BP_OK;
+}
+
+uint32_t bp_pdf_subset_gid(const bp_pdf_subset *s, uint32_t cp) {
+  hb_codepoint_t g = 0;
+  if (!hb_font_get_nominal_glyph(s->font, cp, &g)) return 0;
+  return g;
+}
+
+double bp_pdf_subset_width(const bp_pdf_subset *s, uint32_t cp) {
+  hb_codepoint_t g = 0;
+  hb_font_get_nominal_glyph(s->font, cp, &g);
+  double w = hb_font_get_glyph_h_advance(s->font, g) * 1000.0 / s->upem;
+  return round(w * 100.0) / 100.0;
+}
+
+void bp_pdf_subset_free(bp_pdf_subset *s) {
+  if (!s) return;
+  hb_font_destroy(s->font);
+  hb_face_destroy(s->face);
+  free(s->data);
+  free(s);
+}
+
+void bp_pdf_subset_tag(const hb_set_t *cps, const char *name, char tag[7]) {
+  uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a, 64 bit */
+  for (const char *p = name; *p; p++) h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+  hb_codepoint_t cp = HB_SET_VALUE_INVALID;
+  while (hb_set_next(cps, &cp))
+    for (int i = 0; i < 4; i++) h = (h ^ ((cp >> (8 * i)) & 0xFF)) * 0x100000001b3ull;
+  for (int i = 0; i < 6; i++) {
+    tag[i] = (char)('A' + h % 26);
+    h /= 26;
+  }
+  tag[6] = '\0';
+}
+
+char *bp_pdf_tounicode_cmap(const hb_set_t *cps, size_t *len) {
+  /* Rows of 256 codes that hold used code points: bfrange may not cross a
+   * change of the high byte, so each row gets its own range. */
+  unsigned lo[256], hi[256];
+  bool used[256] = {false};
+  size_t n_rows = 0;
+  hb_codepoint_t cp = HB_SET_VALUE_INVALID;
+  while (hb_set_next(cps, &cp)) {
+    if (cp > 0xFFFF) break;
+    unsigned row = cp >> 8, low = cp & 0xFF;
+    if (!used[row]) {
+      used[row] = true;
+      lo[row] = hi[row] = low;
+      n_rows++;
+    } else {
+      if (low < lo[row]) lo[row] = low;
+      if (low > hi[row]) hi[row] = low;
+    }
+  }
+  bp_buf b = {0};
+  bp_buf_puts(&b, "/CIDInit /ProcSet findresource begin\n"
+                  "12 dict begin\n"
+                  "begincmap\n"
+                  "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+                  "/CMapName /Adobe-Identity-UCS def\n"
+                  "/CMapType 2 def\n"
+                  "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n");
+  size_t done = 0;
+  for (unsigned row = 0; row < 256; row++) {
+    if (!used[row]) continue;
+    if (done % 100 == 0) {
+      size_t left = n_rows - done;
+      bp_buf_printf(&b, "%zu beginbfrange\n", left < 100 ? left : (size_t)100);
+    }
+    unsigned a = row << 8 | lo[row], z = row << 8 | hi[row];
+    bp_buf_printf(&b, "<%04X> <%04X> <%04X>\n", a, z, a);
+    done++;
+    if (done % 100 == 0 || done == n_rows) bp_buf_puts(&b, "endbfrange\n");
+  }
+  bp_buf_puts(&b, "endcmap\n"
+                  "CMapName currentdict /CMap defineresource pop\n"
+                  "end\n"
+                  "end\n");
+  *len = b.len;
+  return bp_buf_detach(&b);
+}

@@ -1,0 +1,657 @@
+/* test_pdf.c - the PDF device, checked like a user would: display lists
+ * built by hand (shaped with HarfBuzz), written to a temporary directory, then
+ * read back with poppler (pdftotext, pdffonts, pdfinfo) and qpdf. Needs the
+ * fonts in fonts/ and poppler-utils + qpdf on PATH (the bootstrap installs
+ * them). Runs with the source root as the working directory. */
+#define _GNU_SOURCE /* memmem */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <hb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "render/render.h"
+
+#define SERIF "fonts/NotoSerif-Regular.ttf"
+#define SERIF_BOLD "fonts/NotoSerif-Bold.ttf"
+#define MYEONGJO "fonts/NanumMyeongjo.ttf"
+#define GOTHIC "fonts/NanumGothic.ttf"
+#define A4_W 595.276
+#define A4_H 841.89
+
+static char tmpdir[256];
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static char *path_in_tmp(const char *name) {
+  char *p = malloc(strlen(tmpdir) + strlen(name) + 2);
+  sprintf(p, "%s/%s", tmpdir, name);
+  return p;
+}
+
+static char *slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  bp_buf b = {0};
+  char chunk[8192];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) bp_buf_put(&b, chunk, n);
+  fclose(f);
+  if (len) *len = b.len;
+  return bp_buf_detach(&b);
+}
+
+/* Runs a shell command; returns its exit status, stdout in *out and stderr
+ * in *err (both owned, may be passed NULL). */
+static int run(char **out, char **err, const char *fmt, ...) {
+  char cmd[2048], errpath[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(cmd, sizeof cmd, fmt, ap);
+  va_end(ap);
+  snprintf(errpath, sizeof errpath, "%s/.stderr", tmpdir);
+  char full[2600];
+  snprintf(full, sizeof full, "%s 2>'%s'", cmd, errpath);
+  FILE *p = popen(full, "r");
+  assert_non_null(p);
+  bp_buf b = {0};
+  char chunk[8192];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, p)) > 0) bp_buf_put(&b, chunk, n);
+  int st = pclose(p);
+  char *e = slurp(errpath, NULL);
+  unlink(errpath);
+  if (out) *out = bp_buf_detach(&b);
+  else bp_buf_free(&b);
+  if (err) *err = e ? e : bp_strdup("");
+  else free(e);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int count_dir_entries(void) {
+  DIR *dir = opendir(tmpdir);
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(dir)))
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
+  closedir(dir);
+  return n;
+}
+
+static bool file_exists(const char *p) {
+  struct stat st;
+  return stat(p, &st) == 0;
+}
+
+static long file_size(const char *p) {
+  struct stat st;
+  return stat(p, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* Shapes `text` with HarfBuzz in the font and adds it as one run, clusters
+ * and glyphs at the positions HarfBuzz gives (kerning included). Every space
+ * gets `extra_space_pt` more, as justification would. Returns the width. */
+static double add_run_ex(bp_dlist *dl, bp_dl_page *pg, const char *font_path, double size,
+                         double x, double y, const char *text, bp_color color,
+                         double extra_space_pt) {
+  int fi = bp_dlist_add_font(dl, font_path, 0, "Test", "Regular");
+  hb_blob_t *blob = hb_blob_create_from_file_or_fail(font_path);
+  assert_non_null(blob);
+  hb_face_t *face = hb_face_create(blob, 0);
+  hb_font_t *font = hb_font_create(face);
+  unsigned upem = hb_face_get_upem(face);
+  hb_buffer_t *buf = hb_buffer_create();
+  hb_buffer_add_utf8(buf, text, -1, 0, -1);
+  hb_buffer_guess_segment_properties(buf);
+  hb_feature_t liga;
+  hb_feature_from_string("-liga", -1, &liga);
+  hb_shape(font, buf, &liga, 1);
+  unsigned n;
+  hb_glyph_info_t *info = hb_buffer_get_glyph_infos(buf, &n);
+  hb_glyph_position_t *pos = hb_buffer_get_glyph_positions(buf, &n);
+  bp_dl_glyph *glyphs = calloc(n ? n : 1, sizeof *glyphs);
+  bp_dl_cluster *clusters = calloc(n ? n : 1, sizeof *clusters);
+  size_t nc = 0, len = strlen(text);
+  double pen = x, k = size / upem;
+  for (unsigned i = 0; i < n; i++) {
+    glyphs[i].id = info[i].codepoint;
+    glyphs[i].x_pt = pen + pos[i].x_offset * k;
+    glyphs[i].cluster = info[i].cluster;
+    if (i == 0 || info[i].cluster != info[i - 1].cluster) {
+      clusters[nc].start = info[i].cluster;
+      clusters[nc].x_pt = pen;
+      if (nc) clusters[nc - 1].len = info[i].cluster - clusters[nc - 1].start;
+      nc++;
+    }
+    double adv = pos[i].x_advance * k;
+    if (text[info[i].cluster] == ' ') adv += extra_space_pt;
+    clusters[nc - 1].adv_pt += adv;
+    pen += adv;
+  }
+  if (nc) clusters[nc - 1].len = (uint32_t)len - clusters[nc - 1].start;
+  bp_dl_text t = {0};
+  t.font = fi;
+  t.size_pt = size;
+  t.color = color;
+  t.x_pt = x;
+  t.y_pt = y;
+  t.width_pt = pen - x;
+  t.text = (char *)text;
+  t.text_len = len;
+  t.clusters = clusters;
+  t.n_clusters = nc;
+  t.glyphs = glyphs;
+  t.n_glyphs = n;
+  bp_dl_add_text(pg, &t);
+  free(glyphs);
+  free(clusters);
+  hb_buffer_destroy(buf);
+  hb_font_destroy(font);
+  hb_face_destroy(face);
+  hb_blob_destroy(blob);
+  return pen - x;
+}
+
+static const bp_color BLACK = {0, 0, 0, 1};
+
+static double add_run(bp_dlist *dl, bp_dl_page *pg, const char *font_path, double size, double x,
+                      double y, const char *text) {
+  return add_run_ex(dl, pg, font_path, size, x, y, text, BLACK, 0);
+}
+
+/* True when pdfinfo's output has the line "key:   value". */
+static bool info_is(const char *out, const char *key, const char *value) {
+  size_t kl = strlen(key);
+  for (const char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+    if (strncmp(l, key, kl) || l[kl] != ':') continue;
+    const char *v = l + kl + 1;
+    while (*v == ' ') v++;
+    return strncmp(v, value, strlen(value)) == 0 && (v[strlen(value)] == '\n' || !v[strlen(value)]);
+  }
+  return false;
+}
+
+static bp_status write_pdf(const bp_dlist *dl, const char *path, bool compress, bp_ctx *ctx) {
+  bp_ctx_init(ctx);
+  bp_pdf_options opt = {compress};
+  return bp_dlist_run(dl, bp_pdf_device_new(path, &opt), ctx);
+}
+
+/* A page of mixed Korean and Latin text, the shape of a brief's endnotes. */
+static const char *KO_PARA[] = {
+    "북한은 2023년 말 해외 공관 수십 곳의 폐쇄를 발표했다. 12월 초까지 기니, 네팔,",
+    "방글라데시, 세네갈, 스페인, 우간다, 앙골라에서 철수했으며 콩고민주공화국에서",
+    "철수하는 중이고 홍콩 총영사관도 닫는다. 아프리카 국가들에서의 철수는 냉전 시기",
+    "이들 나라에 대한 재정 지원이라는 유산을 포기한다는 상징이다. 자유아시아방송에",
+    "따르면 홍콩 영사관은 폐쇄 결정 한 달 전까지 새 잠수함 건조 자금의 중요한",
+    "수입원이었다. 이러한 철수 결정은 북한이 지금 처한 두 가지 상황을 상징한다.",
+};
+static const char *EN_PARA[] = {
+    "At the end of 2023, Pyongyang announced the closure of dozens of diplomatic",
+    "missions abroad. As of early December, North Korea had withdrawn from Guinea,",
+    "Nepal, Bangladesh, Senegal, Spain, Uganda, and Angola and was currently in the",
+    "process of withdrawing from the Democratic Republic of Congo and shutting down",
+    "its consulate in Hong Kong. The withdrawal from African states symbolizes the",
+    "abandonment of a legacy of financial support to these countries.",
+};
+
+static bp_dlist *mixed_page(void) {
+  bp_dlist *dl = bp_dlist_new();
+  bp_dl_page *pg = bp_dlist_add_page(dl, A4_W, A4_H);
+  double y = 72;
+  add_run(dl, pg, SERIF_BOLD, 16, 72, y, "Hello world: a brief");
+  y += 24;
+  for (size_t i = 0; i < sizeof EN_PARA / sizeof *EN_PARA; i++, y += 14)
+    add_run(dl, pg, SERIF, 10, 72, y, EN_PARA[i]);
+  y += 10;
+  for (size_t i = 0; i < sizeof KO_PARA / sizeof *KO_PARA; i++, y += 15)
+    add_run(dl, pg, MYEONGJO, 10, 72, y, KO_PARA[i]);
+  y += 10;
+  add_run(dl, pg, SERIF, 10, 72, y, "Um, J. (2023). Ministry of Foreign Affairs:");
+  add_run(dl, pg, MYEONGJO, 10, 290, y, "“외교부 ‘북한, 기니·세네갈 대사관도 폐쇄’”");
+  return dl;
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+static void text_extracts_in_order(void **state) {
+  (void)state;
+  bp_dlist *dl = mixed_page();
+  char *out_path = path_in_tmp("mixed.pdf");
+  bp_ctx ctx;
+  assert_int_equal(write_pdf(dl, out_path, true, &ctx), BP_OK);
+  char *out, *err;
+  assert_int_equal(run(&out, &err, "pdftotext -layout '%s' -", out_path), 0);
+  assert_null(strstr(err, "ToUnicode"));
+  assert_null(strstr(err, "Syntax"));
+  assert_null(strstr(err, "Error"));
+  const char *hello = strstr(out, "Hello world: a brief");
+  assert_non_null(hello);
+  const char *en = strstr(out, "withdrawing from the Democratic Republic of Congo");
+  assert_non_null(en);
+  const char *ko = strstr(out, "북한은 2023년 말 해외 공관 수십 곳의 폐쇄를 발표했다.");
+  assert_non_null(ko);
+  const char *ko2 = strstr(out, "이러한 철수 결정은 북한이 지금 처한 두 가지 상황을 상징한다.");
+  assert_non_null(ko2);
+  const char *cite = strstr(out, "“외교부 ‘북한, 기니·세네갈 대사관도 폐쇄’”");
+  assert_non_null(cite);
+  assert_true(hello < en && en < ko && ko < ko2 && ko2 < cite);
+  long size = file_size(out_path);
+  printf("# mixed Korean+Latin page: %ld bytes\n", size);
+  assert_true(size > 0 && size < 60000);
+  free(out);
+  free(err);
+  unlink(out_path);
+  free(out_path);
+  bp_dlist_free(dl);
+}
+
+static void fonts_embedded_subset_unicode(void **state) {
+  (void)state;
+  bp_dlist *dl = mixed_page();
+  char *out_path = path_in_tmp("fonts.pdf");
+  bp_ctx ctx;
+  assert_int_equal(write_pdf(dl, out_path, true, &ctx), BP_OK);
+  char *out, *err;
+  assert_int_equal(run(&out, &err, "pdffonts '%s'", out_path), 0);
+  int lines = 0;
+  for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+    if (!strchr(line, '+')) continue; /* header lines */
+    lines++;
+    /* NAME+TAG  CID TrueType  Identity-H  yes yes yes  N 0 */
+    assert_true(line[6] == '+');
+    for (int i = 0; i < 6; i++) assert_true(line[i] >= 'A' && line[i] <= 'Z');
+    assert_non_null(strstr(line, "Identity-H       yes yes yes"));
+  }
+  assert_int_equal(lines, 3);
+  free(out);
+  free(err);
+  assert_int_equal(run(&out, &err, "qpdf --check '%s'", out_path), 0);
+  free(out);
+  free(err);
+  unlink(out_path);
+  free(out_path);
+  bp_dlist_free(dl);
+}
+
+static void byte_identical_runs(void **state) {
+  (void)state;
+  bp_dlist *dl = mixed_page();
+  bp_dl_meta m = {.title = "북한 공관 철수 Brief", .author = "Kim 김", .lang = "ko", .epoch = 1700000000};
+  bp_dl_set_meta(dl, &m);
+  char *a = path_in_tmp("a.pdf"), *b = path_in_tmp("b.pdf");
+  bp_ctx ctx;
+  assert_int_equal(write_pdf(dl, a, true, &ctx), BP_OK);
+  assert_int_equal(write_pdf(dl, b, true, &ctx), BP_OK);
+  size_t la, lb;
+  char *da = slurp(a, &la), *db = slurp(b, &lb);
+  assert_int_equal(la, lb);
+  assert_memory_equal(da, db, la);
+  /* no random /ID in the trailer */
+  assert_null(strstr(da, "/ID"));
+  char *out, *err;
+  assert_int_equal(run(&out, &err, "pdfinfo '%s'", a), 0);
+  assert_true(info_is(out, "Title", "북한 공관 철수 Brief"));
+  assert_true(info_is(out, "Author", "Kim 김"));
+  assert_true(info_is(out, "Creator", "briefpress"));
+  assert_non_null(strstr(out, "CreationDate:"));
+  assert_non_null(strstr(out, "2023")); /* 1700000000 = 2023-11-14T22:13:20Z */
+  free(out);
+  free(err);
+  assert_int_equal(run(&out, &err, "pdfinfo -isodates '%s'", a), 0);
+  assert_non_null(strstr(out, "2023-11-14T22:13:20"));
+  free(out);
+  free(err);
+  assert_int_equal(run(&out, &err, "qpdf --qdf --object-streams=disable '%s' -", a), 0);
+  assert_non_null(strstr(out, "/Lang (ko)"));
+  free(out);
+  free(err);
+  free(da);
+  free(db);
+  unlink(a);
+  unlink(b);
+  free(a);
+  free(b);
+  bp_dlist_free(dl);
+}
+
+static void no_date_without_epoch(void **state) {
+  (void)state;
+  bp_dlist *dl = bp_dlist_new();
+  bp_dl_page *pg = bp_dlist_add_page(dl, A4_W, A4_H);
+  add_run(dl, pg, SERIF, 12, 72, 72, "No dates here");
+  char *p = path_in_tmp("nodate.pdf");
+  bp_ctx ctx;
+  assert_int_equal(write_pdf(dl, p, false, &ctx), BP_OK);
+  char *out, *err;
+  assert_int_equal(run(&out, &err, "pdfinfo '%s'", p), 0);
+  assert_null(strstr(out, "CreationDate"));
+  assert_null(strstr(out, "ModDate"));
+  assert_true(info_is(out, "Creator", "briefpress"));
+  free(out);
+  free(err);
+  unlink(p);
+  free(p);
+  bp_dlist_free(dl);
+}
+
+/* Words of a justified line land where the layout put them. */
+static void justified_words_placed(void **state) {
+  (void)state;
+  bp_dlist *dl = bp_dlist_new();
+  bp_dl_page *pg = bp_dlist_add_page(dl, A4_W, A4_H);
+  add_run_ex(dl, pg, SERIF, 10, 72, 100, "Pyongyang closes missions abroad", BLACK, 2.5);
+  const bp_dl_text *t = &pg->items[0].u.text;
+  char *p = path_in_tmp("just.pdf");
+  bp_ctx ctx;
+  assert_int_equal(write_pdf(dl, p, true, &ctx), BP_OK);
+  char *out, *err;
+  assert_int_equal(run(&out, &err, "pdftotext -bbox '%s' -", p), 0);
+  const char *words[] = {"Pyongyang", "closes", "missions", "abroad"};
+  const char *at = out;
+  for (size_t w = 0; w < 4; w++) {
+    /* <word xMin="72.000000" yMin=... >Pyongyang</word> */
+    char needle[64];
+    snprintf(needle, sizeof needle, ">%s</word>", words[w]);
+    const char *hit = strstr(at, needle);
+    assert_non_null(hit);
+    const char *xmin = hit;
+    while (xmin > at && strncmp(xmin, "xMin=\"", 6) != 0) xmin--;
+    double x = atof(xmin + 6);
+    /* the cluster x of the word's first letter */
+    double want = -1;
+    size_t off = (size_t)(strstr(t->text, words[w]) - t->text);
+    for (size_t c = 0; c < t->n_clusters; c++)
+      if (t->clusters[c].start == off) want = t->clusters[c].x_pt;
+    assert_true(want > 0);
+    /* poppler's xMin is the glyph origin; allow its float formatting */
+    assert_true(x > want - 0.1 && x < want + 0.1);
+    at = hit;
+  }
+  free(out);
+  free(err);
+  assert_int_equal(run(&out, &err, "pdftotext '%s' -", p), 0);
+  assert_non_null(strstr(out, "Pyongyang closes missions abroad"));
+  free(out);
+  free(err);
+  unlink(p);
+  free(p);
+  bp_dlist_free(dl);
+}
+
+static void uri_link_and_internal_link(void **state) {
+  (void)state;
+  bp_dlist *dl = bp_dlist_new();
+  bp_dl_page *p1 = bp_dlist_add_page(dl, A4_W, A4_H);
+  add_run(dl, p1, SERIF, 10, 72, 100, "See note 1 and the source.");
+  bp_dl_link uri = {72, 90, 100, 12, "https://example.org/a?b=c&d=(e)", NULL};
+  bp_dl_add_link(p1, &uri);
+  bp_dl_link fwd = {120, 90, 8, 12, NULL, "note-1"};
+  bp_dl_add_link(p1, &fwd);
+  bp_dl_add_outline(p1, 0, "본문 Body", 72);
+  bp_dl_add_outline(p1, 1, "첫째 절 Section", 90);
+  bp_dlist_add_page(dl, A4_W, A4_H);
+  bp_dl_page *p3 = bp_dlist_add_page(dl, A4_W, A4_H);
+  bp_dl_add_dest(p3, "note-1", 300);
+  add_run(dl, p3, SERIF, 10, 72, 310, "1. The note.");
+  bp_dl_add_outline(p3, 0, "Notes 주", 290);
+  char *p = path_in_tmp("links.pdf");
+  bp_ctx ctx;
+  assert_int_equal(write_pdf(dl, p, true, &ctx), BP_OK);
+  char *out, *err;
+  assert_int_equal(run(&out, &err, "qpdf --check '%s'", p), 0);
+  free(out);
+  free(err);
+  assert_int_equal(run(&out, &err, "qpdf --qdf --object-streams=disable '%s' -", p), 0);
+  assert_non_null(strstr(out, "/URI (https://example.org/a?b=c&d=\\(e\\))"));
+  assert_non_null(strstr(out, "/Border [\n    0\n    0\n    0\n  ]"));
+  /* the internal link's /Dest is [page-3 /XYZ null 541.89 null] */
+  const char *pg3 = strstr(out, "%% Page 3\n");
+  assert_non_null(pg3);
+  const char *objl = strstr(pg3, " 0 obj");
+  assert_non_null(objl);
+  while (objl > pg3 && objl[-1] != '\n') objl--;
+  int pg3_obj = atoi(objl);
+  /* the link annotation is the one with a /P (its page) */
+  const char *link = strstr(out, "/Border [");
+  link = link ? strstr(link + 1, "/Border [") : NULL; /* second link: the internal one */
+  assert_non_null(link);
+  const char *dest = strstr(link, "/Dest ");
+  assert_non_null(dest);
+  int dest_obj = atoi(dest + 6);
+  char want[128];
+  snprintf(want, sizeof want, "\n%d 0 obj\n[\n  %d 0 R\n  /XYZ\n  null\n  541.89", dest_obj,
+           pg3_obj);
+  assert_non_null(strstr(out, want));
+  free(out);
+  free(err);
+  /* bookmarks */
+  assert_int_equal(run(&out, &err, "qpdf --json --json-key=outlines '%s'", p), 0);
+  assert_non_null(strstr(out, "\"title\": \"본문 Body\""));
+  assert_non_null(strstr(out, "\"title\": \"첫째 절 Section\""));
+  assert_non_null(strstr(out, "\"title\": \"Notes 주\""));
+  /* qpdf prints an item's kids before its title: Section nests in Body */
+  const char *body = strstr(out, "본문 Body"), *sec = strstr(out, "첫째 절"), *notes = strstr(out, "Notes 주");
+  const char *kids = strstr(out, "\"kids\": [\n");
+  assert_true(kids && kids < sec && sec < body && body < notes);
+  const char *on3 = strstr(body, "\"destpageposfrom1\": 3");
+  assert_true(on3 && on3 < notes);
+  free(out);
+  free(err);
+  unlink(p);
+  free(p);
+  bp_dlist_free(dl);
+}
+
+static void unknown_dest_fails(void **state) {
+  (void)state;
+  bp_dlist *dl = bp_dlist_new();
+  bp_dl_page *p1 = bp_dlist_add_page(dl, A4_W, A4_H);
+  add_run(dl, p1, SERIF, 10, 72, 100, "x");
+  bp_dl_link l = {72, 90, 10, 10, NULL, "nowhere"};
+  bp_dl_add_link(p1, &l);
+  char *p = path_in_tmp("nodest.pdf");
+  bp_ctx ctx;
+  assert_int_not_equal(write_pdf(dl, p, true, &ctx), BP_OK);
+  assert_non_null(strstr(ctx.msg, "nowhere"));
+  assert_false(file_exists(p));
+  assert_int_equal(count_dir_entries(), 0);
+  free(p);
+  bp_dlist_free(dl);
+}
+
+static void non_bmp_fails(void **state) {
+  (void)state;
+  bp_dlist *dl = bp_dlist_new();
+  bp_dlist_add_page(dl, A4_W, A4_H);
+  bp_dl_page *pg = bp_dlist_add_page(dl, A4_W, A4_H);
+  add_run(dl, pg, SERIF, 10, 72, 100, "smile \xF0\x9F\x98\x80 please");
+  char *p = path_in_tmp("emoji.pdf");
+  bp_ctx ctx;
+  assert_int_equal(write_pdf(dl, p, true, &ctx), BP_ERR_FONT);
+  assert_non_null(strstr(ctx.msg, "U+1F600"));
+  assert_non_null(strstr(ctx.msg, "page 2"));
+  assert_false(file_exists(p));
+  assert_int_equal(count_dir_entries(), 0);
+  free(p);
+  bp_dlist_free(dl);
+}
+
+static void missing_glyph_fails(void **state) {
+  (void)state;
+  bp_dlist *dl = bp_dlist_new();
+  bp_dl_page *pg = bp_dlist_add_page(dl, A4_W, A4_H);
+  /* Noto Serif has no Hangul: build the run by hand */
+  int fi = bp_dlist_add_font(dl, SERIF, 0, "Noto Serif", "Regular");
+  bp_dl_cluster c[2] = {{0, 1, 72, 6}, {1, 3, 78, 10}};
+  bp_dl_text t = {.font = fi, .size_pt = 10, .color = BLACK, .x_pt = 72, .y_pt = 100,
+                  .text = "A가", .text_len = 4, .clusters = c, .n_clusters = 2};
+  bp_dl_add_text(pg, &t);
+  char *p = path_in_tmp("tofu.pdf");
+  bp_ctx ctx;
+  assert_int_equal(write_pdf(dl, p, true, &ctx), BP_ERR_FONT);
+  assert_non_null(strstr(ctx.msg, "U+AC00"));
+  assert_non_null(strstr(ctx.msg, SERIF));
+  assert_non_null(strstr(ctx.msg, "page 1"));
+  assert_false(file_exists(p));
+  assert_int_equal(count_dir_entries(), 0);
+  free(p);
+  bp_dlist_free(dl);
+}
+
+static void broken_font_fails(void **state) {
+  (void)state;
+  /* a truncated copy of a real font: hb-subset or the checks must reject it */
+  char *bad = path_in_tmp("broken.ttf");
+  size_t len;
+  char *data = slurp(SERIF, &len);
+  FILE *f = fopen(bad, "wb");
+  fwrite(data, 1, 2000, f);
+  fclose(f);
+  free(data);
+  char *txt = path_in_tmp("notafont.ttf");
+  f = fopen(txt, "wb");
+  fputs("this is not a font\n", f);
+  fclose(f);
+  const char *fonts[] = {bad, txt};
+  for (int i = 0; i < 2; i++) {
+    bp_dlist *dl = bp_dlist_new();
+    bp_dl_page *pg = bp_dlist_add_page(dl, A4_W, A4_H);
+    int fi = bp_dlist_add_font(dl, fonts[i], 0, "Broken", "Regular");
+    bp_dl_cluster c[1] = {{0, 1, 72, 6}};
+    bp_dl_text t = {.font = fi, .size_pt = 10, .color = BLACK, .x_pt = 72, .y_pt = 100,
+                    .text = "A", .text_len = 1, .clusters = c, .n_clusters = 1};
+    bp_dl_add_text(pg, &t);
+    char *p = path_in_tmp("broken.pdf");
+    bp_ctx ctx;
+    assert_int_equal(write_pdf(dl, p, true, &ctx), BP_ERR_FONT);
+    assert_non_null(strstr(ctx.msg, fonts[i]));
+    assert_false(file_exists(p));
+    free(p);
+    bp_dlist_free(dl);
+  }
+  unlink(bad);
+  unlink(txt);
+  free(bad);
+  free(txt);
+  assert_int_equal(count_dir_entries(), 0);
+}
+
+static void unwritable_target_fails(void **state) {
+  (void)state;
+  bp_dlist *dl = bp_dlist_new();
+  bp_dl_page *pg = bp_dlist_add_page(dl, A4_W, A4_H);
+  add_run(dl, pg, SERIF, 10, 72, 100, "x");
+  char *p = path_in_tmp("no/such/dir/out.pdf");
+  bp_ctx ctx;
+  assert_int_equal(write_pdf(dl, p, true, &ctx), BP_ERR_IO);
+  assert_non_null(strstr(ctx.msg, p));
+  assert_int_equal(count_dir_entries(), 0);
+  free(p);
+  bp_dlist_free(dl);
+}
+
+static void paths_and_alpha(void **state) {
+  (void)state;
+  bp_dlist *dl = bp_dlist_new();
+  bp_dl_page *pg = bp_dlist_add_page(dl, 300, 200);
+  bp_path_seg box[] = {{BP_PATH_MOVE, {10, 10}}, {BP_PATH_LINE, {110, 10}},
+                       {BP_PATH_LINE, {110, 60}}, {BP_PATH_LINE, {10, 60}},
+                       {BP_PATH_CLOSE, {0}}};
+  bp_dl_path fill = {.segs = box, .n_segs = 5, .fill = true, .fill_color = {0.8, 0.1, 0.1, 1}};
+  bp_dl_add_path(pg, &fill);
+  bp_path_seg curve[] = {{BP_PATH_MOVE, {10, 100}},
+                         {BP_PATH_CURVE, {50, 60, 100, 140, 140, 100}}};
+  bp_dl_path stroke = {.segs = curve, .n_segs = 2, .stroke = true,
+                       .stroke_color = {0, 0, 1, 0.5}, .line_width_pt = 2,
+                       .cap = BP_CAP_ROUND, .join = BP_JOIN_BEVEL, .dash = {3, 2}, .n_dash = 2};
+  bp_dl_add_path(pg, &stroke);
+  bp_dl_path eo = fill;
+  eo.even_odd = true;
+  eo.stroke = true;
+  eo.fill_color.a = 0.25;
+  eo.stroke_color = (bp_color){0, 0, 0, 1};
+  eo.line_width_pt = 0.5;
+  bp_dl_add_path(pg, &eo);
+  add_run_ex(dl, pg, SERIF, 12, 20, 180, "Translucent text", (bp_color){0, 0.5, 0, 0.5}, 0);
+  char *p = path_in_tmp("paths.pdf");
+  bp_ctx ctx;
+  assert_int_equal(write_pdf(dl, p, false, &ctx), BP_OK);
+  size_t len;
+  char *data = slurp(p, &len);
+  const char *want[] = {"0.8 0.1 0.1 rg", "[3 2 ] 0 d", "1 J", "2 j", " c\n", "B*\n",
+                        "/CA 0.5", "/ca 0.25", "/E1 gs", "/E2 gs", "/E3 gs"};
+  for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+    assert_non_null(memmem(data, len, want[i], strlen(want[i])));
+  free(data);
+  char *out, *err;
+  assert_int_equal(run(&out, &err, "qpdf --check '%s'", p), 0);
+  free(out);
+  free(err);
+  assert_int_equal(run(&out, &err, "pdftoppm -r 20 -png '%s' '%s/render'", p, tmpdir), 0);
+  assert_string_equal(err, "");
+  free(out);
+  free(err);
+  char *png = path_in_tmp("render-1.png");
+  assert_true(file_exists(png));
+  unlink(png);
+  free(png);
+  unlink(p);
+  free(p);
+  bp_dlist_free(dl);
+}
+
+static char base_tmp[200];
+
+/* Each test gets a fresh directory, which is also $TMPDIR: the device's font
+ * subsets go there too, so a leftover temporary file would show. */
+static int setup(void **state) {
+  (void)state;
+  snprintf(tmpdir, sizeof tmpdir, "%s/bp-test-pdf-XXXXXX", base_tmp);
+  if (!mkdtemp(tmpdir)) return -1;
+  setenv("TMPDIR", tmpdir, 1);
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  DIR *dir = opendir(tmpdir);
+  struct dirent *e;
+  while (dir && (e = readdir(dir))) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    char *p = path_in_tmp(e->d_name);
+    unlink(p);
+    free(p);
+  }
+  if (dir) closedir(dir);
+  return rmdir(tmpdir);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(text_extracts_in_order, setup, teardown),
+      cmocka_unit_test_setup_teardown(fonts_embedded_subset_unicode, setup, teardown),
+      cmocka_unit_test_setup_teardown(byte_identical_runs, setup, teardown),
+      cmocka_unit_test_setup_teardown(no_date_without_epoch, setup, teardown),
+      cmocka_unit_test_setup_teardown(justified_words_placed, setup, teardown),
+      cmocka_unit_test_setup_teardown(uri_link_and_internal_link, setup, teardown),
+      cmocka_unit_test_setup_teardown(unknown_dest_fails, setup, teardown),
+      cmocka_unit_test_setup_teardown(non_bmp_fails, setup, teardown),
+      cmocka_unit_test_setup_teardown(missing_glyph_fails, setup, teardown),
+      cmocka_unit_test_setup_teardown(broken_font_fails, setup, teardown),
+      cmocka_unit_test_setup_teardown(unwritable_target_fails, setup, teardown),
+      cmocka_unit_test_setup_teardown(paths_and_alpha, setup, teardown),
+  };
+  const char *base = getenv("TMPDIR");
+  snprintf(base_tmp, sizeof base_tmp, "%s", base && *base ? base : "/tmp");
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
