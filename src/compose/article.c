@@ -71,7 +71,7 @@ static bp_status where(bp_ctx *ctx, const bp_doc *doc, const bp_block *b) {
 }
 
 bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a,
-                             long long epoch, bp_dlist **out) {
+                             long long epoch, bp_preflight *pf, bp_dlist **out) {
   *out = NULL;
   const bp_doc *doc = a->doc;
   bp_page_geometry g = {A4_W, A4_H, 62, 68, 72, 68, A4_H - 40};
@@ -196,6 +196,7 @@ bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a
     bp_dl_set_meta(dl, &m);
     st = bp_flow_render(f, ts, ctx, dl, &footer, a->title);
   }
+  if (!st && pf) bp_flow_preflight(f, pf);
   free(outline_title);
   free((void *)nb.ids);
   bp_flow_free(f);

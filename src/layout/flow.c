@@ -33,7 +33,15 @@ struct bp_flow {
   bp_page_geometry g;
   felem *v;
   size_t n, cap;
+  int n_pages;
 };
+
+void bp_flow_preflight(const bp_flow *f, bp_preflight *pf) {
+  for (size_t i = 0; i < f->n; i++)
+    if (f->v[i].kind == F_TEXT) bp_text_preflight(f->v[i].t, bp_text_measure_pt(f->v[i].t), pf);
+}
+
+int bp_flow_page_count(const bp_flow *f) { return f->n_pages; }
 
 bp_flow *bp_flow_new(const bp_page_geometry *geom) {
   bp_flow *f = bp_calloc(1, sizeof *f);
@@ -182,6 +190,7 @@ bp_status bp_flow_render(bp_flow *f, bp_typesetter *ts, bp_ctx *ctx, bp_dlist *d
     y += e->after;
   }
   int n_pages = page + 1;
+  f->n_pages = n_pages;
   size_t first_page = dl->n_pages;
   for (int p = 0; p < n_pages; p++) bp_dlist_add_page(dl, g->width_pt, g->height_pt);
   bool *ref_seen = NULL;

@@ -49,5 +49,9 @@ void bp_flow_add_page_break(bp_flow *f);
  * `footer_left` (may be NULL) is set at the left margin, "N / M" at the right. */
 bp_status bp_flow_render(bp_flow *f, bp_typesetter *ts, bp_ctx *ctx, bp_dlist *dl,
                          const bp_style *footer_style, const char *footer_left);
+/** Runs the layout preflight (bp_text_preflight) over every text added. */
+void bp_flow_preflight(const bp_flow *f, bp_preflight *pf);
+/** Pages the last bp_flow_render produced. */
+int bp_flow_page_count(const bp_flow *f);
 
 #endif

@@ -36,6 +36,8 @@ typedef struct bp_style {
   bool hyphenate;      /* English hyphenation from the libhyphen dictionary */
   double indent_pt;    /* first-line indent */
   double letter_spacing_pt;
+  bool break_all;      /* Korean may break between any syllables (CSS word-break:
+                          normal); default false: keep-all, breaks between words */
 } bp_style;
 
 /** A typesetter: a Pango context on the font set plus the hyphenator. One
@@ -73,6 +75,7 @@ void bp_text_free(bp_text *t);
 
 double bp_text_width_pt(const bp_text *t);  /* widest line's ink-independent advance */
 double bp_text_height_pt(const bp_text *t); /* lines x leading */
+double bp_text_measure_pt(const bp_text *t); /* the wrap width it was set to (0: none) */
 int bp_text_line_count(const bp_text *t);
 /** Baseline of line i measured from the text's top. */
 double bp_text_line_baseline_pt(const bp_text *t, int i);
@@ -87,6 +90,16 @@ void bp_text_draw(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double x_pt, d
 char *bp_text_line_text(const bp_text *t, int i);
 /** Advance width of line i in points. */
 double bp_text_line_width_pt(const bp_text *t, int i);
+/** What the preflight found in laid-out text: lines checked, Hangul words
+ * broken across lines (other than words wider than the measure), lines that
+ * start with closing punctuation, lines wider than the measure. */
+typedef struct bp_preflight {
+  int lines, hangul_breaks, closing_starts, overwide;
+  char first_problem[256]; /* a description of the first problem found */
+} bp_preflight;
+/** Checks every line of `t` against the Korean and measure rules and adds
+ * the findings to *pf. `width_pt` <= 0 skips the measure check. */
+void bp_text_preflight(const bp_text *t, double width_pt, bp_preflight *pf);
 size_t bp_text_anchor_count(const bp_text *t);
 const bp_text_anchor *bp_text_anchor_at(const bp_text *t, size_t i);
 

@@ -23,7 +23,7 @@ struct bp_text {
   PangoLayout *layout;
   bp_style style;
   char *family; /* owned copy of style.family */
-  double leading_pt, first_baseline_pt;
+  double leading_pt, first_baseline_pt, measure_pt;
   int n_lines;
   bp_text_anchor *anchors;
   size_t n_anchors;
@@ -234,6 +234,7 @@ static bp_text *finish(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, bu
   t->family = bp_strdup(style->family ? style->family : "Noto Serif, NanumMyeongjo");
   t->style.family = t->family;
   t->leading_pt = style_leading(style);
+  t->measure_pt = width_pt > 0 ? width_pt : 0;
   PangoLayout *L = pango_layout_new(ts->pango);
   PangoFontDescription *d = style_font(style, 0, 1.0);
   pango_layout_set_font_description(L, d);
@@ -252,7 +253,7 @@ static bp_text *finish(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, bu
   }
   size_t n_words = 0;
   PangoAttrList *base = pango_attr_list_copy(b->attrs);
-  keep_all(b, NULL, 0, &n_words);
+  if (!style->break_all) keep_all(b, NULL, 0, &n_words);
   pango_layout_set_text(L, b->text.data ? b->text.data : "", (int)b->text.len);
   pango_layout_set_attributes(L, b->attrs);
   if (width_pt > 0) {
@@ -447,6 +448,7 @@ double bp_text_width_pt(const bp_text *t) {
 
 double bp_text_height_pt(const bp_text *t) { return t->n_lines * t->leading_pt; }
 int bp_text_line_count(const bp_text *t) { return t->n_lines; }
+double bp_text_measure_pt(const bp_text *t) { return t->measure_pt; }
 double bp_text_line_baseline_pt(const bp_text *t, int i) {
   return t->first_baseline_pt + i * t->leading_pt;
 }
@@ -472,6 +474,83 @@ double bp_text_line_width_pt(const bp_text *t, int i) {
   const char *txt = pango_layout_get_text(t->layout);
   return natural_width(t->layout, i, NULL) +
          t->line_extra[i] * spaces_between(txt, line->start_index, t->line_end[i]);
+}
+
+static int32_t cp_at(const char *s, int i, int n) {
+  int len;
+  return i < n ? bp_utf8_decode(s + i, (size_t)(n - i), &len) : -1;
+}
+
+/* True when line i ends inside a word (no space) between two Hangul letters. */
+static bool hangul_break_at(const bp_text *t, int i) {
+  const char *s = pango_layout_get_text(t->layout);
+  int n = (int)strlen(s);
+  PangoLayoutLine *a = pango_layout_get_line_readonly(t->layout, i);
+  PangoLayoutLine *b = pango_layout_get_line_readonly(t->layout, i + 1);
+  int end = a->start_index + a->length;
+  if (end != t->line_end[i] || end <= a->start_index) return false; /* broke at a space */
+  int k = end - 1;
+  while (k > a->start_index && ((unsigned char)s[k] & 0xC0) == 0x80) k--;
+  int32_t x = cp_at(s, k, n), y = cp_at(s, b->start_index, n);
+  return x > 0 && y > 0 && bp_is_hangul((uint32_t)x) && bp_is_hangul((uint32_t)y);
+}
+
+/* Width of the word broken at the end of line i, summed over its pieces. */
+static bool word_overlong(const bp_text *t, int i, double width_pt) {
+  if (width_pt <= 0) return true;
+  const char *s = pango_layout_get_text(t->layout);
+  int n = (int)strlen(s), ws = t->line_end[i], we;
+  while (ws > 0 && s[ws - 1] != ' ' && s[ws - 1] != '\n') ws--;
+  PangoLayoutLine *b = pango_layout_get_line_readonly(t->layout, i + 1);
+  for (we = b->start_index; we < n && s[we] != ' ' && s[we] != '\n'; we++) {}
+  double w = 0;
+  for (int ln = 0; ln < t->n_lines; ln++) {
+    PangoLayoutLine *l = pango_layout_get_line_readonly(t->layout, ln);
+    int from = ws > l->start_index ? ws : l->start_index;
+    int to = we < l->start_index + l->length ? we : l->start_index + l->length;
+    if (to <= from) continue;
+    int *ranges = NULL, nr = 0;
+    pango_layout_line_get_x_ranges(l, from, to, &ranges, &nr);
+    if (nr > 0) w += PT(ranges[2 * nr - 1] - ranges[0]);
+    g_free(ranges);
+  }
+  return w > width_pt;
+}
+
+static bool is_closing(uint32_t c) {
+  switch (c) {
+  case ')': case ']': case '}': case ',': case '.': case ':': case ';': case '!': case '?':
+  case 0x2019: case 0x201D: case 0x2026: case 0x2025: case 0x3001: case 0x3002: case 0x300D:
+  case 0x300F: case 0x3011: case 0xFF09: case 0xFF0C: case 0xFF0E:
+    return true;
+  }
+  return false;
+}
+
+void bp_text_preflight(const bp_text *t, double width_pt, bp_preflight *pf) {
+  for (int i = 0; i < t->n_lines; i++) {
+    pf->lines++;
+    char *line = bp_text_line_text(t, i);
+    int len;
+    int32_t first = bp_utf8_decode(line, strlen(line), &len);
+    if (i > 0 && first > 0 && is_closing((uint32_t)first)) {
+      if (!pf->closing_starts++ && !pf->first_problem[0])
+        snprintf(pf->first_problem, sizeof pf->first_problem, "line starts with closing punctuation: \"%.200s\"", line);
+    }
+    if (width_pt > 0 && bp_text_line_width_pt(t, i) > width_pt + 0.01) {
+      if (!pf->overwide++ && !pf->first_problem[0])
+        snprintf(pf->first_problem, sizeof pf->first_problem, "line wider than %.1f pt: \"%.200s\"", width_pt, line);
+    }
+    if (i + 1 < t->n_lines && hangul_break_at(t, i) && !word_overlong(t, i, width_pt)) {
+      if (!pf->hangul_breaks++ && !pf->first_problem[0]) {
+        char *next = bp_text_line_text(t, i + 1);
+        snprintf(pf->first_problem, sizeof pf->first_problem,
+                 "Hangul word broken: \"%.100s\" / \"%.100s\"", line, next);
+        free(next);
+      }
+    }
+    free(line);
+  }
 }
 
 size_t bp_text_anchor_count(const bp_text *t) { return t->n_anchors; }

@@ -87,6 +87,32 @@ static void korean_breaks_only_between_words(void **state) {
   }
 }
 
+static void preflight_finds_broken_words_only_when_there_are(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_style st = body();
+  bp_preflight keep = {0}, all = {0};
+  for (double w = 60; w <= 240; w += 9) {
+    bp_text *t = bp_text_new_plain(ts, &ctx, &st, KOREAN, w);
+    bp_text_preflight(t, w, &keep);
+    bp_text_free(t);
+  }
+  assert_true(keep.lines > 100);
+  assert_int_equal(keep.hangul_breaks, 0);
+  assert_int_equal(keep.closing_starts, 0);
+  assert_int_equal(keep.overwide, 0);
+  /* the same text set break-all does break inside words: the check sees it */
+  st.break_all = true;
+  for (double w = 60; w <= 240; w += 9) {
+    bp_text *t = bp_text_new_plain(ts, &ctx, &st, KOREAN, w);
+    bp_text_preflight(t, w, &all);
+    bp_text_free(t);
+  }
+  assert_true(all.hangul_breaks > 5);
+  assert_non_null(strstr(all.first_problem, "Hangul word broken"));
+}
+
 static void overlong_hangul_word_may_break(void **state) {
   (void)state;
   bp_ctx ctx;
@@ -104,6 +130,9 @@ static void overlong_hangul_word_may_break(void **state) {
   size_t ln = strlen(last);
   assert_true(ln >= 3 && strcmp(last + ln - 3, "끝") == 0);
   assert_true(ln == 3 || last[ln - 4] == ' ');
+  bp_preflight pf = {0};
+  bp_text_preflight(t, 60, &pf);
+  assert_int_equal(pf.hangul_breaks, 0); /* allowed: the word is wider than the line */
   free(first);
   free(last);
   bp_text_free(t);
@@ -257,6 +286,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(korean_breaks_only_between_words),
       cmocka_unit_test(overlong_hangul_word_may_break),
+      cmocka_unit_test(preflight_finds_broken_words_only_when_there_are),
       cmocka_unit_test(no_line_starts_with_closing_punctuation),
       cmocka_unit_test(english_is_hyphenated_within_measure),
       cmocka_unit_test(uncovered_and_astral_characters_are_errors),
