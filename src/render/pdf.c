@@ -66,6 +66,7 @@ typedef struct pdf_dev {
   /* the current page and what its graphics state holds */
   HPDF_Page page;
   int page_no;
+  bool drawn; /* anything in the page's content stream yet */
   double page_h;
   bool have_fill, have_stroke;
   bp_color fill, stroke;
@@ -544,6 +545,7 @@ static void pdf_begin_page(bp_device *dev, int no, const bp_dl_page *pg) {
   d->page = d->pages[no];
   d->page_no = no;
   d->page_h = pg->height_pt;
+  d->drawn = false;
   d->have_fill = d->have_stroke = false;
   d->cur_font = NULL;
   d->cur_size = 0;
@@ -620,6 +622,7 @@ static void pdf_text(bp_device *dev, const bp_dl_text *t) {
   snprintf(doing, sizeof doing, "drawing text on page %d", d->page_no + 1);
   d->doing = doing;
   bool alpha = translucent(t->color.a);
+  d->drawn = true;
   if (alpha) {
     HPDF_Page_GSave(d->page);
     set_alpha(d, t->color.a, 1);
@@ -710,6 +713,7 @@ static void pdf_path(bp_device *dev, const bp_dl_path *p) {
   d->doing = doing;
   bool alpha = (p->fill && translucent(p->fill_color.a)) || (p->stroke && translucent(p->stroke_color.a));
   bool track = !alpha;
+  d->drawn = true;
   if (alpha) {
     HPDF_Page_GSave(d->page);
     set_alpha(d, p->fill ? p->fill_color.a : 1, p->stroke ? p->stroke_color.a : 1);
@@ -758,6 +762,16 @@ static void pdf_path(bp_device *dev, const bp_dl_path *p) {
   }
   if (alpha) HPDF_Page_GRestore(d->page);
   d->doing = NULL;
+}
+
+/* An empty page would get an empty Flate stream, which is not valid zlib
+ * data (MuPDF warns "premature end of data in flate filter"). */
+static void pdf_end_page(bp_device *dev, int no) {
+  pdf_dev *d = (pdf_dev *)dev;
+  (void)no;
+  if (d->drawn) return;
+  HPDF_Page_GSave(d->page);
+  HPDF_Page_GRestore(d->page);
 }
 
 /* ---- links, destinations, outlines ---------------------------------------- */
@@ -875,7 +889,7 @@ static void pdf_destroy(bp_device *dev) {
 
 static const bp_device_ops pdf_ops = {
     pdf_begin_document, pdf_begin_page, pdf_text,  pdf_path,   pdf_link,
-    NULL,               pdf_outline,    NULL,      pdf_close,  pdf_destroy,
+    NULL,               pdf_outline,    pdf_end_page, pdf_close, pdf_destroy,
 };
 
 bp_device *bp_pdf_device_new(const char *path, const bp_pdf_options *opt) {

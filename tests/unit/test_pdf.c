@@ -77,6 +77,16 @@ static int run(char **out, char **err, const char *fmt, ...) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* With BP_PDF_KEEP=dir set, copies a written PDF there for inspection. */
+static void keep(const char *path) {
+  const char *dir = getenv("BP_PDF_KEEP");
+  if (!dir || !*dir) return;
+  char *out, *err;
+  run(&out, &err, "cp '%s' '%s/'", path, dir);
+  free(out);
+  free(err);
+}
+
 static int count_dir_entries(void) {
   DIR *dir = opendir(tmpdir);
   int n = 0;
@@ -245,6 +255,7 @@ static void text_extracts_in_order(void **state) {
   const char *cite = strstr(out, "“외교부 ‘북한, 기니·세네갈 대사관도 폐쇄’”");
   assert_non_null(cite);
   assert_true(hello < en && en < ko && ko < ko2 && ko2 < cite);
+  keep(out_path);
   long size = file_size(out_path);
   printf("# mixed Korean+Latin page: %ld bytes\n", size);
   assert_true(size > 0 && size < 60000);
@@ -354,6 +365,7 @@ static void justified_words_placed(void **state) {
   char *p = path_in_tmp("just.pdf");
   bp_ctx ctx;
   assert_int_equal(write_pdf(dl, p, true, &ctx), BP_OK);
+  keep(p);
   char *out, *err;
   assert_int_equal(run(&out, &err, "pdftotext -bbox '%s' -", p), 0);
   const char *words[] = {"Pyongyang", "closes", "missions", "abroad"};
@@ -407,6 +419,7 @@ static void uri_link_and_internal_link(void **state) {
   char *p = path_in_tmp("links.pdf");
   bp_ctx ctx;
   assert_int_equal(write_pdf(dl, p, true, &ctx), BP_OK);
+  keep(p);
   char *out, *err;
   assert_int_equal(run(&out, &err, "qpdf --check '%s'", p), 0);
   free(out);
@@ -432,6 +445,10 @@ static void uri_link_and_internal_link(void **state) {
   snprintf(want, sizeof want, "\n%d 0 obj\n[\n  %d 0 R\n  /XYZ\n  null\n  541.89", dest_obj,
            pg3_obj);
   assert_non_null(strstr(out, want));
+  /* the empty page 2 still gets valid (non-empty) content */
+  const char *c2 = strstr(out, "%% Contents for page 2");
+  assert_non_null(c2);
+  assert_non_null(strstr(c2, "stream\nq\nQ\n"));
   free(out);
   free(err);
   /* bookmarks */
@@ -586,6 +603,7 @@ static void paths_and_alpha(void **state) {
   char *p = path_in_tmp("paths.pdf");
   bp_ctx ctx;
   assert_int_equal(write_pdf(dl, p, false, &ctx), BP_OK);
+  keep(p);
   size_t len;
   char *data = slurp(p, &len);
   const char *want[] = {"0.8 0.1 0.1 rg", "[3 2 ] 0 d", "1 J", "2 j", " c\n", "B*\n",
