@@ -141,12 +141,15 @@ typedef struct bp_claim {
   size_t n_countries;
   char **topics;
   size_t n_topics;
+  const char *path; /* file it came from (borrowed from the bp_claims) */
   int line, col;
 } bp_claim;
 
 typedef struct bp_claims {
   bp_claim *v;
   size_t n, cap;
+  char **paths; /* files loaded, owned */
+  size_t n_paths, cap_paths;
 } bp_claims;
 
 /** Loads a claims file (a JSON array of claim objects). With `bib` non-NULL,

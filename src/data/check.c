@@ -1,0 +1,445 @@
+/* check.c - `briefpress check`: validates a whole data folder (citations/,
+ * claims/, series/, articles/, records) and collects every problem as a
+ * diagnostic, including the cross-file ones: unknown ids, citations nobody
+ * cites, characters no font covers. bp_dataset_load runs the same pass and
+ * keeps what it loaded. Reads files only; never writes. */
+#include "data-imp.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct cover_cache {
+  bool (*covers)(void *, uint32_t);
+  void *ud;
+  uint8_t known[8192], yes[8192];
+} cover_cache;
+
+static bool cached_covers(void *ud, uint32_t cp) {
+  cover_cache *c = ud;
+  if (cp > 0xFFFF) return c->covers(c->ud, cp);
+  uint8_t bit = (uint8_t)(1u << (cp & 7));
+  if (!(c->known[cp >> 3] & bit)) {
+    c->known[cp >> 3] |= bit;
+    if (c->covers(c->ud, cp)) c->yes[cp >> 3] |= bit;
+  }
+  return (c->yes[cp >> 3] & bit) != 0;
+}
+
+typedef struct chk {
+  bp_diag_list *dl;
+  cover_cache *cc;
+  bp_src **srcs;
+  size_t n_srcs, cap_srcs;
+  bp_bib *bib;
+  bp_refs refs;
+  bp_claims *claims;
+  bp_strmap claim_ids;
+  bp_series **series;
+  size_t n_series, cap_series;
+  bp_records **records;
+  size_t n_records, cap_records;
+  bp_strmap md_done; /* Markdown bodies already checked through a manifest */
+  bool io_failed;
+} chk;
+
+static bp_src *open_file(chk *k, const char *path) {
+  bool io;
+  bp_src *s = bp__src_open(k->dl, path, &io);
+  if (io) k->io_failed = true;
+  if (k->cc) bp__src_check_chars(s, cached_covers, k->cc);
+  else bp__src_check_chars(s, NULL, NULL);
+  BP_PUSH(k->srcs, k->n_srcs, k->cap_srcs, s);
+  return s;
+}
+
+static const bp_src *find_src(const chk *k, const char *path) {
+  for (size_t i = 0; i < k->n_srcs; i++)
+    if (!strcmp(k->srcs[i]->path, path)) return k->srcs[i];
+  return NULL;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Sorted paths of dir/sub's regular files ending in ext (sub may be NULL). */
+static char **list_files(const char *dir, const char *sub, const char *ext, size_t *n_out) {
+  char *d = sub ? bp__path_join(dir, sub) : bp_strdup(dir);
+  char **v = NULL;
+  size_t n = 0, cap = 0;
+  DIR *dp = opendir(d);
+  if (dp) {
+    struct dirent *e;
+    while ((e = readdir(dp))) {
+      if (e->d_name[0] == '.') continue;
+      size_t nl = strlen(e->d_name), el = strlen(ext);
+      if (nl <= el || strcmp(e->d_name + nl - el, ext)) continue;
+      char *p = bp__path_join(d, e->d_name);
+      struct stat st;
+      if (stat(p, &st) || !S_ISREG(st.st_mode)) {
+        free(p);
+        continue;
+      }
+      BP_PUSH(v, n, cap, p);
+    }
+    closedir(dp);
+  }
+  free(d);
+  if (n) qsort(v, n, sizeof *v, cmp_str);
+  *n_out = n;
+  return v;
+}
+
+static void free_list(char **v, size_t n) {
+  for (size_t i = 0; i < n; i++) free(v[i]);
+  free(v);
+}
+
+static void do_bib(chk *k, const char *path) {
+  bp_src *s = open_file(k, path);
+  bp_json *j = bp__json_parse(s);
+  if (j) bp__bib_parse(s, j, k->bib);
+  bp__json_free(j);
+}
+
+static void do_claims(chk *k, const char *path) {
+  bp_src *s = open_file(k, path);
+  bp_json *j = bp__json_parse(s);
+  bp_resolver r = {k->bib, &k->refs, NULL};
+  if (j) bp__claims_parse(s, j, k->claims, &r, &k->claim_ids);
+  bp__json_free(j);
+}
+
+static void do_series(chk *k, const char *csvp, const char *metap) {
+  bp_src *meta = metap ? open_file(k, metap) : NULL;
+  bp_json *mj = meta ? bp__json_parse(meta) : NULL;
+  char *data = NULL;
+  if (mj && json_is_string(json_object_get(bp__json_root(mj), "data"))) {
+    char *dir = bp__path_dir(metap);
+    data = bp__path_join(dir, json_string_value(json_object_get(bp__json_root(mj), "data")));
+    free(dir);
+  }
+  const char *cp = data ? data : csvp;
+  bp_src *csv = NULL;
+  if (cp) {
+    const bp_src *old = find_src(k, cp);
+    csv = old ? (bp_src *)old : open_file(k, cp);
+  } else {
+    bp__diag(meta, BP_SEV_ERROR, meta->start, "series metadata without its CSV (no %s)", "data file");
+  }
+  bp_resolver r = {k->bib, &k->refs, NULL};
+  if (csv && !(meta && !mj)) {
+    bp_series *s = bp__series_parse(csv, meta, mj, &r);
+    if (s) BP_PUSH(k->series, k->n_series, k->cap_series, s);
+  }
+  free(data);
+  bp__json_free(mj);
+}
+
+static void do_records(chk *k, const char *path) {
+  bp_src *s = open_file(k, path);
+  bp_resolver r = {k->bib, &k->refs, NULL};
+  bp_records *rec = bp__records_parse(s, &r);
+  if (rec) BP_PUSH(k->records, k->n_records, k->cap_records, rec);
+}
+
+static void do_markdown(chk *k, const char *path, const bp_resolver *r) {
+  bp_src *s = open_file(k, path);
+  bp_doc *doc = bp__markdown_parse(s);
+  if (doc) bp__doc_check_cites(s, doc, r);
+  bp_doc_free(doc);
+  char rp[PATH_MAX];
+  bp__map_put(&k->md_done, realpath(path, rp) ? rp : path, 1);
+}
+
+/* The loaded citation file with the same real path, or NULL. */
+static const char *loaded_bib_path(const chk *k, const char *path) {
+  char a[PATH_MAX], b[PATH_MAX];
+  if (!realpath(path, a)) return NULL;
+  for (size_t i = 0; i < k->bib->n_paths; i++)
+    if (realpath(k->bib->paths[i], b) && !strcmp(a, b)) return k->bib->paths[i];
+  return NULL;
+}
+
+static void do_article(chk *k, const char *path) {
+  bp_src *s = open_file(k, path);
+  bp_json *j = bp__json_parse(s);
+  bp_article *a = j ? bp__article_parse(s, j) : NULL;
+  if (!a) {
+    bp__json_free(j);
+    return;
+  }
+  json_t *o = bp__json_root(j);
+  bp_bib *own = NULL;
+  bp_resolver r = {k->bib, &k->refs, NULL};
+  struct stat st;
+  if (a->bib_path) {
+    const char *lp = loaded_bib_path(k, a->bib_path);
+    if (lp) {
+      r.only_path = lp;
+    } else if (stat(a->bib_path, &st)) {
+      bp__diag(s, BP_SEV_ERROR, bp__json_val(j, o, "bibliography") + 1, "bibliography %s not found",
+               a->bib_path);
+    } else {
+      own = bp__bib_new();
+      bp_src *bs = open_file(k, a->bib_path);
+      bp_json *bj = bp__json_parse(bs);
+      if (bj) bp__bib_parse(bs, bj, own);
+      bp__json_free(bj);
+      r.bib = own;
+    }
+  }
+  if (stat(a->body_path, &st))
+    bp__diag(s, BP_SEV_ERROR, bp__json_val(j, o, "body") + 1, "article body %s not found", a->body_path);
+  else
+    do_markdown(k, a->body_path, &r);
+  bp_bib_free(own);
+  bp_article_free(a);
+  bp__json_free(j);
+}
+
+static void check_uncited(chk *k) {
+  for (size_t i = 0; i < k->bib->n_items; i++) {
+    const bp_csl_item *it = &k->bib->items[i];
+    if (bp__map_get(&k->refs.ids, it->id, NULL)) continue;
+    const bp_src *s = find_src(k, it->path);
+    if (!s) continue;
+    bp__diag((bp_src *)s, BP_SEV_WARNING, bp__src_off(s, it->line, it->col),
+             "citation '%s' is cited by nobody (no claim, article, series or record uses it)", it->id);
+  }
+}
+
+typedef enum kind { K_NONE, K_BIB, K_CLAIMS, K_SERIES, K_ARTICLE, K_MARKDOWN, K_RECORDS } kind;
+
+static kind sniff(const char *path) {
+  char *dir = bp__path_dir(path);
+  const char *parent = bp__path_base(dir);
+  const char *dot = strrchr(path, '.');
+  kind k = K_NONE;
+  bool json = dot && !strcmp(dot, ".json"), csv = dot && !strcmp(dot, ".csv");
+  if (dot && !strcmp(dot, ".md")) k = K_MARKDOWN;
+  else if (!strcmp(parent, "citations") && json) k = K_BIB;
+  else if (!strcmp(parent, "claims") && json) k = K_CLAIMS;
+  else if (!strcmp(parent, "series") && (json || csv)) k = K_SERIES;
+  else if (!strcmp(parent, "articles") && json) k = K_ARTICLE;
+  else if (csv) k = K_RECORDS;
+  else if (json) {
+    json_t *root = json_load_file(path, 0, NULL);
+    if (json_is_object(root)) k = json_object_get(root, "body") ? K_ARTICLE : K_SERIES;
+    else if (json_is_array(root)) {
+      json_t *first = json_array_get(root, 0);
+      k = json_object_get(first, "type") ? K_BIB : K_CLAIMS;
+    } else k = K_CLAIMS;
+    json_decref(root);
+  }
+  free(dir);
+  return k;
+}
+
+static void series_pair(chk *k, const char *path) {
+  size_t n = strlen(path);
+  bool json = n > 5 && !strcmp(path + n - 5, ".json");
+  char *other = bp_strdup(path);
+  strcpy(other + n - (json ? 5 : 4), json ? ".csv" : ".json");
+  struct stat st;
+  bool has_other = !stat(other, &st);
+  if (json) do_series(k, has_other ? other : NULL, path);
+  else do_series(k, path, has_other ? other : NULL);
+  free(other);
+}
+
+static void run_dir(chk *k, const char *dir) {
+  size_t n, total = 0;
+  char **v = list_files(dir, "citations", ".json", &n);
+  for (size_t i = 0; i < n; i++) do_bib(k, v[i]);
+  total += n;
+  free_list(v, n);
+
+  v = list_files(dir, "claims", ".json", &n);
+  for (size_t i = 0; i < n; i++) do_claims(k, v[i]);
+  total += n;
+  free_list(v, n);
+
+  /* series: every CSV with its metadata; metadata without a CSV of the same stem */
+  v = list_files(dir, "series", ".csv", &n);
+  for (size_t i = 0; i < n; i++) series_pair(k, v[i]);
+  total += n;
+  free_list(v, n);
+  v = list_files(dir, "series", ".json", &n);
+  for (size_t i = 0; i < n; i++) {
+    char *csv = bp_strdup(v[i]);
+    strcpy(csv + strlen(csv) - 5, ".csv");
+    struct stat st;
+    json_t *root = json_load_file(v[i], 0, NULL);
+    bool names_data = json_is_string(json_object_get(root, "data"));
+    json_decref(root);
+    if (stat(csv, &st) || names_data) {
+      if (!find_src(k, v[i])) do_series(k, NULL, v[i]);
+    }
+    free(csv);
+  }
+  total += n;
+  free_list(v, n);
+
+  const char *rec_dirs[] = {NULL, "records"};
+  for (int d = 0; d < 2; d++) {
+    v = list_files(dir, rec_dirs[d], ".csv", &n);
+    for (size_t i = 0; i < n; i++) do_records(k, v[i]);
+    total += n;
+    free_list(v, n);
+  }
+
+  v = list_files(dir, "articles", ".json", &n);
+  for (size_t i = 0; i < n; i++) do_article(k, v[i]);
+  total += n;
+  free_list(v, n);
+  v = list_files(dir, "articles", ".md", &n);
+  bp_resolver r = {k->bib, &k->refs, NULL};
+  for (size_t i = 0; i < n; i++) {
+    char rp[PATH_MAX];
+    if (!bp__map_get(&k->md_done, realpath(v[i], rp) ? rp : v[i], NULL)) do_markdown(k, v[i], &r);
+  }
+  free_list(v, n);
+
+  if (!total) bp__diag_file(k->dl, BP_SEV_WARNING, dir, 1, 1, "no data files found (expected citations/, claims/, series/, articles/ or *.csv)");
+  check_uncited(k);
+}
+
+static void run_file(chk *k, const char *path) {
+  kind kd = sniff(path);
+  /* resolve citations against the folder's citations/ when there is one */
+  char *dir = bp__path_dir(path);
+  const char *parent = bp__path_base(dir);
+  char *root = !strcmp(parent, "citations") || !strcmp(parent, "claims") || !strcmp(parent, "series") ||
+                       !strcmp(parent, "articles") || !strcmp(parent, "records")
+                   ? bp__path_dir(dir)
+                   : bp_strdup(dir);
+  if (kd != K_BIB) {
+    size_t n;
+    char **v = list_files(root, "citations", ".json", &n);
+    bp_diag_list *quiet = bp_diag_list_new();
+    bp_diag_list *dl = k->dl;
+    k->dl = quiet;
+    for (size_t i = 0; i < n; i++) do_bib(k, v[i]);
+    k->dl = dl;
+    bp_diag_list_free(quiet);
+    for (size_t i = 0; i < k->n_srcs; i++) k->srcs[i]->dl = dl;
+    free_list(v, n);
+  }
+  bp_resolver r = {k->bib, &k->refs, NULL};
+  switch (kd) {
+  case K_BIB: do_bib(k, path); break;
+  case K_CLAIMS: do_claims(k, path); break;
+  case K_SERIES: series_pair(k, path); break;
+  case K_ARTICLE: do_article(k, path); break;
+  case K_MARKDOWN: do_markdown(k, path, &r); break;
+  case K_RECORDS:
+  case K_NONE: do_records(k, path); break;
+  }
+  free(dir);
+  free(root);
+}
+
+static void chk_free(chk *k) {
+  for (size_t i = 0; i < k->n_srcs; i++) bp__src_free(k->srcs[i]);
+  free(k->srcs);
+  bp_bib_free(k->bib);
+  bp__map_free(&k->refs.ids);
+  bp_claims_free(k->claims);
+  bp__map_free(&k->claim_ids);
+  for (size_t i = 0; i < k->n_series; i++) bp_series_free(k->series[i]);
+  free(k->series);
+  for (size_t i = 0; i < k->n_records; i++) bp_records_free(k->records[i]);
+  free(k->records);
+  bp__map_free(&k->md_done);
+  free(k->cc);
+}
+
+static bp_status run(bp_ctx *ctx, const char *dir, const bp_check_options *opts, chk *k) {
+  memset(k, 0, sizeof *k);
+  struct stat st;
+  if (stat(dir, &st)) return bp_error(ctx, BP_ERR_IO, "%s: no such file or directory", dir);
+  k->dl = bp_diag_list_new();
+  k->bib = bp__bib_new();
+  k->claims = bp_calloc(1, sizeof *k->claims);
+  if (opts && opts->covers) {
+    k->cc = bp_calloc(1, sizeof *k->cc);
+    k->cc->covers = opts->covers;
+    k->cc->ud = opts->covers_ud;
+  }
+  if (S_ISDIR(st.st_mode)) run_dir(k, dir);
+  else run_file(k, dir);
+  bp__diag_sort(k->dl);
+  return BP_OK;
+}
+
+bp_status bp_check_folder(bp_ctx *ctx, const char *dir, const bp_check_options *opts, bp_diag_list **out) {
+  *out = NULL;
+  chk k;
+  bp_status st = run(ctx, dir, opts, &k);
+  if (st != BP_OK) return st;
+  *out = k.dl;
+  chk_free(&k);
+  return BP_OK;
+}
+
+bp_status bp_dataset_load(bp_ctx *ctx, const char *dir, bp_dataset **out) {
+  *out = NULL;
+  chk k;
+  bp_status st = run(ctx, dir, NULL, &k);
+  if (st != BP_OK) return st;
+  st = bp__diag_to_ctx(ctx, k.dl, false);
+  if (st == BP_OK) {
+    bp_dataset *ds = bp_calloc(1, sizeof *ds);
+    ds->dir = bp_strdup(dir);
+    ds->bib = k.bib;
+    ds->claims = k.claims;
+    ds->series = k.series;
+    ds->n_series = k.n_series;
+    ds->records = k.records;
+    ds->n_records = k.n_records;
+    k.bib = NULL;
+    k.claims = NULL;
+    k.series = NULL;
+    k.n_series = 0;
+    k.records = NULL;
+    k.n_records = 0;
+    *out = ds;
+  }
+  bp_diag_list_free(k.dl);
+  chk_free(&k);
+  return st;
+}
+
+void bp_dataset_free(bp_dataset *ds) {
+  if (!ds) return;
+  free(ds->dir);
+  bp_bib_free(ds->bib);
+  bp_claims_free(ds->claims);
+  for (size_t i = 0; i < ds->n_series; i++) bp_series_free(ds->series[i]);
+  free(ds->series);
+  for (size_t i = 0; i < ds->n_records; i++) bp_records_free(ds->records[i]);
+  free(ds->records);
+  free(ds);
+}
+
+static bool stem_is(const char *path, const char *name) {
+  if (!path) return false;
+  const char *b = bp__path_base(path);
+  const char *dot = strrchr(b, '.');
+  size_t n = dot ? (size_t)(dot - b) : strlen(b);
+  return n == strlen(name) && !strncmp(b, name, n);
+}
+
+const bp_series *bp_dataset_series(const bp_dataset *ds, const char *name) {
+  for (size_t i = 0; ds && i < ds->n_series; i++)
+    if (stem_is(ds->series[i]->path, name) || stem_is(ds->series[i]->meta_path, name)) return ds->series[i];
+  return NULL;
+}
+
+const bp_records *bp_dataset_records(const bp_dataset *ds, const char *name) {
+  for (size_t i = 0; ds && i < ds->n_records; i++)
+    if (stem_is(ds->records[i]->path, name)) return ds->records[i];
+  return NULL;
+}

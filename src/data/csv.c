@@ -1,0 +1,280 @@
+/* csv.c - RFC 4180 CSV (quoted fields, doubled quotes, CRLF or LF, newlines
+ * inside quotes) with byte offsets on every field, and records: tables whose
+ * first column is a free-form `id`, used for batches (one PDF per row).
+ * Columns named iso2, source_id, url, date / *_date / *_on are checked. */
+#include "data-imp.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void bp__csv_rec_free(bp_csv_rec *rec) {
+  for (size_t i = 0; i < rec->n; i++) free(rec->f[i].text);
+  free(rec->f);
+  memset(rec, 0, sizeof *rec);
+}
+
+static void rec_clear(bp_csv_rec *rec) {
+  for (size_t i = 0; i < rec->n; i++) free(rec->f[i].text);
+  rec->n = 0;
+}
+
+bool bp__csv_next(bp_csv *c, bp_csv_rec *rec, bool *bad) {
+  bp_src *s = c->s;
+  const char *t = s->text;
+  size_t n = s->len, p = c->pos;
+  rec_clear(rec);
+  *bad = false;
+  if (p < s->start) p = s->start;
+  while (p < n && (t[p] == '\n' || (t[p] == '\r' && p + 1 < n && t[p + 1] == '\n')))
+    p += t[p] == '\r' ? 2 : 1;
+  if (p >= n) {
+    c->pos = n;
+    return false;
+  }
+  rec->off = p;
+  for (;;) {
+    bp_buf b = {0};
+    size_t foff = p;
+    if (p < n && t[p] == '"') {
+      p++;
+      for (;;) {
+        if (p >= n) {
+          bp__diag(s, BP_SEV_ERROR, foff, "unterminated quoted field (the quote opened here is never closed)");
+          bp_buf_free(&b);
+          c->pos = n;
+          *bad = true;
+          return false;
+        }
+        if (t[p] == '"') {
+          if (p + 1 < n && t[p + 1] == '"') {
+            bp_buf_putc(&b, '"');
+            p += 2;
+            continue;
+          }
+          p++;
+          break;
+        }
+        bp_buf_putc(&b, t[p++]);
+      }
+      if (p < n && t[p] != ',' && t[p] != '\n' && !(t[p] == '\r' && p + 1 < n && t[p + 1] == '\n')) {
+        bp__diag(s, BP_SEV_ERROR, p, "expected ',' or end of line after the closing quote");
+        bp_buf_free(&b);
+        while (p < n && t[p] != '\n') p++;
+        c->pos = p;
+        *bad = true;
+        return false;
+      }
+    } else {
+      while (p < n && t[p] != ',' && t[p] != '\n') {
+        if (t[p] == '\r' && p + 1 < n && t[p + 1] == '\n') break;
+        if (t[p] == '"' || t[p] == '\r') {
+          bp__diag(s, BP_SEV_ERROR, p,
+                   t[p] == '"' ? "quote inside an unquoted field (quote the whole field and double the quote: \"\")"
+                               : "stray carriage return (line endings must be LF or CRLF)");
+          bp_buf_free(&b);
+          while (p < n && t[p] != '\n') p++;
+          c->pos = p;
+          *bad = true;
+          return false;
+        }
+        bp_buf_putc(&b, t[p++]);
+      }
+    }
+    bp_csv_field f = {bp_buf_detach(&b), foff};
+    BP_PUSH(rec->f, rec->n, rec->cap, f);
+    if (p >= n) break;
+    if (t[p] == ',') {
+      p++;
+      continue;
+    }
+    p += t[p] == '\r' ? 2 : 1; /* end of line */
+    break;
+  }
+  c->pos = p;
+  return true;
+}
+
+bool bp__csv_header(bp_csv *c, bp_csv_rec *hdr) {
+  bool bad;
+  if (!bp__csv_next(c, hdr, &bad)) {
+    if (!bad) bp__diag(c->s, BP_SEV_ERROR, c->s->start, "no header line");
+    return false;
+  }
+  bool ok = true;
+  for (size_t i = 0; i < hdr->n; i++) {
+    if (!*hdr->f[i].text) {
+      bp__diag(c->s, BP_SEV_ERROR, hdr->f[i].off, "empty column name in the header");
+      ok = false;
+      continue;
+    }
+    for (size_t k = 0; k < i; k++)
+      if (!strcmp(hdr->f[k].text, hdr->f[i].text)) {
+        bp__diag(c->s, BP_SEV_ERROR, hdr->f[i].off, "duplicate column '%s'", hdr->f[i].text);
+        ok = false;
+      }
+  }
+  return ok;
+}
+
+/* ---------------------------------------------------------------- records */
+
+void bp_records_free(bp_records *r) {
+  if (!r) return;
+  for (size_t i = 0; i < r->n_rows; i++) {
+    for (size_t k = 0; k < r->n_cols; k++) free(r->rows[i].fields[k]);
+    free(r->rows[i].fields);
+  }
+  free(r->rows);
+  for (size_t k = 0; k < r->n_cols; k++) free(r->names[k]);
+  free(r->names);
+  free(r->path);
+  free(r);
+}
+
+int bp_records_column(const bp_records *r, const char *name) {
+  for (size_t k = 0; r && k < r->n_cols; k++)
+    if (!strcmp(r->names[k], name)) return (int)k;
+  return -1;
+}
+
+const char *bp_records_field(const bp_records *r, size_t row, const char *name) {
+  int k = bp_records_column(r, name);
+  if (k < 0 || row >= r->n_rows) return NULL;
+  return r->rows[row].fields[k];
+}
+
+const bp_record *bp_records_lookup(const bp_records *r, const char *id) {
+  for (size_t i = 0; r && id && i < r->n_rows; i++)
+    if (!strcmp(r->rows[i].fields[0], id)) return &r->rows[i];
+  return NULL;
+}
+
+static bool ends_with(const char *s, const char *suf) {
+  size_t n = strlen(s), m = strlen(suf);
+  return n >= m && !strcmp(s + n - m, suf);
+}
+
+typedef enum colkind { COL_TEXT, COL_COUNTRY, COL_CITE, COL_DATE, COL_URL } colkind;
+
+static colkind col_kind(const char *name) {
+  if (!strcmp(name, "iso2") || ends_with(name, "_iso2")) return COL_COUNTRY;
+  if (!strcmp(name, "source_id") || ends_with(name, "_source_id")) return COL_CITE;
+  if (!strcmp(name, "url") || ends_with(name, "_url")) return COL_URL;
+  if (!strcmp(name, "date") || ends_with(name, "_date") || ends_with(name, "_on")) return COL_DATE;
+  return COL_TEXT;
+}
+
+/* Checks one typed cell (non-empty). */
+static void check_cell(bp_src *s, const bp_resolver *r, colkind k, const char *col, const bp_csv_field *f) {
+  char why[128];
+  size_t off = f->off + (s->text[f->off] == '"' ? 1 : 0);
+  switch (k) {
+  case COL_COUNTRY:
+    if (!bp_country_valid(f->text))
+      bp__diag(s, BP_SEV_ERROR, off, "unknown country code '%s' (expected ISO 3166-1 alpha-2, e.g. 'KP')",
+               f->text);
+    break;
+  case COL_CITE:
+    if (!bp__cite_id_valid(f->text)) bp__diag(s, BP_SEV_ERROR, off, "invalid citation id '%s'", f->text);
+    else bp__resolve(s, r, f->text, off);
+    break;
+  case COL_DATE:
+    if (!bp_date_parse(f->text, NULL, why, sizeof why))
+      bp__diag(s, BP_SEV_ERROR, off, "invalid date '%s' in column '%s': %s", f->text, col, why);
+    break;
+  case COL_URL: {
+    size_t bad;
+    if (!bp_url_valid(f->text, &bad, why, sizeof why))
+      bp__diag(s, BP_SEV_ERROR, off + bad, "malformed URL: %s", why);
+    break;
+  }
+  case COL_TEXT: break;
+  }
+}
+
+bp_records *bp__records_parse(bp_src *s, const bp_resolver *r) {
+  if (!s->usable) return NULL;
+  size_t errs = s->dl->n_errors;
+  bp_csv c = {s, s->start};
+  bp_csv_rec hdr = {0}, rec = {0};
+  if (!bp__csv_header(&c, &hdr)) {
+    bp__csv_rec_free(&hdr);
+    return NULL;
+  }
+  if (strcmp(hdr.f[0].text, "id"))
+    bp__diag(s, BP_SEV_ERROR, hdr.f[0].off, "the first column of a records file must be 'id', not '%s'",
+             hdr.f[0].text);
+  bp_records *out = bp_calloc(1, sizeof *out);
+  out->path = bp_strdup(s->path);
+  out->n_cols = hdr.n;
+  out->names = bp_calloc(hdr.n, sizeof(char *));
+  colkind *kinds = bp_calloc(hdr.n, sizeof *kinds);
+  for (size_t k = 0; k < hdr.n; k++) {
+    out->names[k] = bp_strdup(hdr.f[k].text);
+    kinds[k] = col_kind(hdr.f[k].text);
+  }
+  bp_strmap ids = {0};
+  size_t cap = 0;
+  bool bad;
+  while (bp__csv_next(&c, &rec, &bad) || bad) {
+    if (bad) continue;
+    int line, col;
+    bp__src_linecol(s, rec.off, &line, &col);
+    if (rec.n != hdr.n) {
+      size_t off = rec.n > hdr.n ? rec.f[hdr.n].off : rec.f[rec.n - 1].off;
+      bp__diag(s, BP_SEV_ERROR, off, "expected %zu fields (as in the header), found %zu", hdr.n, rec.n);
+      continue;
+    }
+    const char *id = rec.f[0].text;
+    if (!bp__record_id_valid(id)) {
+      bp__diag(s, BP_SEV_ERROR, rec.f[0].off, "invalid id '%s' (letters, digits, '-' and '_')", id);
+    } else {
+      size_t prev;
+      if (bp__map_get(&ids, id, &prev)) {
+        bp__diag(s, BP_SEV_ERROR, rec.f[0].off, "duplicate id '%s' (first at line %d)", id,
+                 out->rows[prev].line);
+      } else {
+        bp__map_put(&ids, id, out->n_rows);
+      }
+    }
+    for (size_t k = 1; k < rec.n; k++)
+      if (rec.f[k].text[0]) check_cell(s, r, kinds[k], hdr.f[k].text, &rec.f[k]);
+    bp_record row = {bp_calloc(hdr.n, sizeof(char *)), line};
+    for (size_t k = 0; k < hdr.n; k++) {
+      row.fields[k] = rec.f[k].text;
+      rec.f[k].text = NULL;
+    }
+    BP_PUSH(out->rows, out->n_rows, cap, row);
+  }
+  if (!out->n_rows && s->dl->n_errors == errs) {
+    size_t e = hdr.f[hdr.n - 1].off;
+    while (e < s->len && s->text[e] != '\n' && s->text[e] != '\r') e++;
+    bp__diag(s, BP_SEV_WARNING, e, "no records (the file has only a header line)");
+  }
+  free(kinds);
+  bp__map_free(&ids);
+  bp__csv_rec_free(&hdr);
+  bp__csv_rec_free(&rec);
+  if (s->dl->n_errors != errs) {
+    bp_records_free(out);
+    return NULL;
+  }
+  return out;
+}
+
+bp_status bp_records_load(bp_ctx *ctx, const char *path, bp_records **out) {
+  *out = NULL;
+  bp_diag_list *dl = bp_diag_list_new();
+  bool io;
+  bp_src *s = bp__src_open(dl, path, &io);
+  bp_records *r = bp__records_parse(s, NULL);
+  bp_status st = bp__diag_to_ctx(ctx, dl, io);
+  if (st == BP_OK && r) *out = r;
+  else {
+    bp_records_free(r);
+    if (st == BP_OK) st = bp_error(ctx, BP_ERR_DATA, "%s: cannot load", path);
+  }
+  bp__src_free(s);
+  bp_diag_list_free(dl);
+  return st;
+}

@@ -1,0 +1,142 @@
+/* data-imp.h - private to src/data: source files with line index and
+ * diagnostics, the JSON position locator over jansson, a string map, CSV
+ * tokenizer and the per-format parsers the loaders and the checker share.
+ * Nothing outside src/data includes this. */
+#ifndef BP_DATA_IMP_H
+#define BP_DATA_IMP_H
+
+#include <jansson.h>
+
+#include "data.h"
+
+/* A file's bytes plus a line index; diagnostics about it go to `dl`. */
+typedef struct bp_src {
+  char *path;
+  char *text;  /* NUL-terminated */
+  size_t len;
+  size_t start; /* 3 after a BOM, else 0 */
+  size_t *ls;   /* line start offsets */
+  size_t n_ls;
+  bp_diag_list *dl;
+  size_t n_diags; /* diagnostics reported about this file */
+  bool usable;    /* false: unreadable, empty or invalid UTF-8 (already reported) */
+  bool json;      /* scan \u escapes when checking characters */
+} bp_src;
+
+/* Reads `path`. Always returns a src (free with bp__src_free); on failure
+ * `usable` is false and the problem is reported to dl. *io_failed (may be
+ * NULL) is set when the file could not be read at all. */
+bp_src *bp__src_open(bp_diag_list *dl, const char *path, bool *io_failed);
+/* Same over bytes in memory (copied). */
+bp_src *bp__src_mem(bp_diag_list *dl, const char *path, const char *data, size_t len);
+void bp__src_free(bp_src *s);
+/* Line (1-based) and column (characters, 1-based) of byte offset `off`. */
+void bp__src_linecol(const bp_src *s, size_t off, int *line, int *col);
+/* Byte offset of (line, character column). */
+size_t bp__src_off(const bp_src *s, int line, int col);
+void bp__diag(bp_src *s, bp_severity sev, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* A diagnostic not tied to a loaded src (file-level). */
+void bp__diag_file(bp_diag_list *dl, bp_severity sev, const char *file, int line, int col,
+                   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Reports characters outside the BMP and (with covers) characters no font has. */
+void bp__src_check_chars(bp_src *s, bool (*covers)(void *, uint32_t), void *ud);
+void bp__diag_sort(bp_diag_list *dl);
+/* Sets ctx from the first error of dl ("file:line:col: message"). */
+bp_status bp__diag_to_ctx(bp_ctx *ctx, const bp_diag_list *dl, bool io_failed);
+
+/* A string -> size_t map; keys are copied. */
+typedef struct bp_strmap {
+  char **keys;
+  size_t *vals;
+  size_t n, cap;
+} bp_strmap;
+void bp__map_put(bp_strmap *m, const char *key, size_t val); /* replaces */
+bool bp__map_get(const bp_strmap *m, const char *key, size_t *val);
+void bp__map_free(bp_strmap *m);
+
+/* jansson + positions. */
+typedef struct bp_json bp_json;
+/* Parses s as JSON; NULL (error reported) on failure. */
+bp_json *bp__json_parse(bp_src *s);
+void bp__json_free(bp_json *j);
+json_t *bp__json_root(const bp_json *j);
+/* Offsets (into s->text) of a member's value / key, an element, a container. */
+size_t bp__json_val(const bp_json *j, const json_t *obj, const char *key);
+size_t bp__json_key(const bp_json *j, const json_t *obj, const char *key);
+size_t bp__json_elem(const bp_json *j, const json_t *arr, size_t i);
+size_t bp__json_start(const bp_json *j, const json_t *container);
+/* Raw offset of decoded byte `dec` of the string literal at `val_off`. */
+size_t bp__json_str_off(const bp_json *j, size_t val_off, size_t dec);
+const char *bp__json_type_name(const json_t *v);
+/* Reports members of obj not in the NULL-terminated `known` list (warning). */
+void bp__json_unknown_keys(bp_src *s, const bp_json *j, const json_t *obj, const char *const *known,
+                           const char *what);
+
+/* Citation references seen while checking (for "cited by nobody"). */
+typedef struct bp_refs {
+  bp_strmap ids;
+} bp_refs;
+
+/* Who resolves citation ids: a bib (errors on unknown ids) and refs (records
+ * that the id was cited); both may be NULL. `only_path`: the id must come
+ * from this bibliography file (articles). */
+typedef struct bp_resolver {
+  const bp_bib *bib;
+  bp_refs *refs;
+  const char *only_path;
+} bp_resolver;
+/* Checks one cited id at offset off of s. Returns the item or NULL. */
+const bp_csl_item *bp__resolve(bp_src *s, const bp_resolver *r, const char *id, size_t off);
+
+/* Format parsers (report to s->dl; append to the out objects). */
+void bp__bib_parse(bp_src *s, bp_json *j, bp_bib *bib);
+bp_bib *bp__bib_new(void);
+void bp__claims_parse(bp_src *s, bp_json *j, bp_claims *c, const bp_resolver *r, bp_strmap *ids);
+/* meta/mj may be NULL; csv may be NULL (reported). */
+bp_series *bp__series_parse(bp_src *csv, bp_src *meta, bp_json *mj, const bp_resolver *r);
+bp_records *bp__records_parse(bp_src *s, const bp_resolver *r);
+bp_doc *bp__markdown_parse(bp_src *s);
+/* Resolves the citations of a parsed Markdown doc. */
+void bp__doc_check_cites(bp_src *s, const bp_doc *doc, const bp_resolver *r);
+/* Manifest fields only (body and bib paths resolved); NULL on errors. */
+bp_article *bp__article_parse(bp_src *s, bp_json *j);
+
+/* CSV tokenizer: one record at a time. */
+typedef struct bp_csv_field {
+  char *text;  /* unquoted, owned */
+  size_t off;  /* offset of the field's first byte in the src */
+} bp_csv_field;
+typedef struct bp_csv_rec {
+  bp_csv_field *f;
+  size_t n, cap;
+  size_t off; /* where the record starts */
+} bp_csv_rec;
+typedef struct bp_csv {
+  bp_src *s;
+  size_t pos;
+} bp_csv;
+/* Reads the next record into rec (cleared first). Returns false at end of
+ * input or on a syntax error (reported; *bad set). Skips blank lines. */
+bool bp__csv_next(bp_csv *c, bp_csv_rec *rec, bool *bad);
+void bp__csv_rec_free(bp_csv_rec *rec);
+/* Header handling shared by records and series: reads the header, checks
+ * names are non-empty and unique. Returns false (reported) on failure. */
+bool bp__csv_header(bp_csv *c, bp_csv_rec *hdr);
+
+/* Helpers */
+const char *bp__month_name(int m);
+/* Validates y/m/d (m, d may be 0 = absent). */
+bool bp__date_check(int y, int m, int d, char *why, size_t why_size);
+char *bp__path_join(const char *dir, const char *rel);
+char *bp__path_dir(const char *path);
+const char *bp__path_base(const char *path);
+/* Strict decimal number (optional sign, digits, fraction, exponent; spaces
+ * around allowed). */
+bool bp__parse_number(const char *s, double *out);
+/* Citation id syntax (pandoc): alnum/_ first, internal punctuation :.#$%&-+?<>~/ */
+bool bp__cite_id_valid(const char *id);
+/* Record id: letters, digits, '-', '_'. */
+bool bp__record_id_valid(const char *id);
+
+#endif

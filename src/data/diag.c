@@ -1,0 +1,428 @@
+/* diag.c - source files with a line index, and diagnostics about them:
+ * `file:line:col: error|warning: message` with the offending line and a
+ * caret, as compilers print them. Columns count characters; the caret is
+ * placed by display cells (Hangul and other wide characters take two).
+ * Touches no other module's state; never prints unless asked to. */
+#include "data-imp.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { MAX_DIAGS_PER_FILE = 100, WINDOW_CELLS = 60 };
+
+bp_diag_list *bp_diag_list_new(void) { return bp_calloc(1, sizeof(bp_diag_list)); }
+
+void bp_diag_list_free(bp_diag_list *dl) {
+  if (!dl) return;
+  for (size_t i = 0; i < dl->n; i++) {
+    free(dl->v[i].file);
+    free(dl->v[i].message);
+    free(dl->v[i].source_line);
+  }
+  free(dl->v);
+  free(dl);
+}
+
+static const char *sev_name(bp_severity s) {
+  switch (s) {
+  case BP_SEV_ERROR: return "error";
+  case BP_SEV_WARNING: return "warning";
+  case BP_SEV_NOTE: return "note";
+  }
+  return "error";
+}
+
+char *bp_diag_format(const bp_diag *d) {
+  bp_buf b = {0};
+  bp_buf_printf(&b, "%s:%d:%d: %s: %s", d->file, d->line, d->col, sev_name(d->severity),
+                d->message);
+  return bp_buf_detach(&b);
+}
+
+void bp_diag_print(const bp_diag_list *dl, FILE *f, bool caret) {
+  for (size_t i = 0; i < dl->n; i++) {
+    const bp_diag *d = &dl->v[i];
+    char *s = bp_diag_format(d);
+    fprintf(f, "%s\n", s);
+    free(s);
+    if (caret && d->source_line) {
+      fprintf(f, "  %s\n  ", d->source_line);
+      for (int k = 0; k < d->caret_cells; k++) fputc(' ', f);
+      fputs("^\n", f);
+    }
+  }
+}
+
+/* ------------------------------------------------------------- display */
+
+static int cp_cells(uint32_t cp) {
+  if (cp == 0) return 0;
+  if ((cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x200B && cp <= 0x200F) || cp == 0xFEFF ||
+      (cp >= 0x1160 && cp <= 0x11FF))
+    return 0; /* combining marks, zero-width, medial/final jamo */
+  if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0x303E) ||
+      (cp >= 0x3041 && cp <= 0x33FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+      (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xA000 && cp <= 0xA4CF) ||
+      (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+      (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+      (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1F64F) ||
+      (cp >= 0x1F900 && cp <= 0x1F9FF) || (cp >= 0x20000 && cp <= 0x3FFFD))
+    return 2;
+  return 1;
+}
+
+/* Appends the printable form of one character at p (tab/control -> space,
+ * invalid byte -> U+FFFD); returns its byte length and sets *cells. */
+static int put_char(bp_buf *b, const char *p, size_t n, int *cells) {
+  int len;
+  int32_t cp = bp_utf8_decode(p, n, &len);
+  if (cp < 0) {
+    bp_buf_puts(b, "\xEF\xBF\xBD");
+    *cells = 1;
+    return len;
+  }
+  if (cp < 0x20 || cp == 0x7F) {
+    bp_buf_putc(b, ' ');
+    *cells = 1;
+    return len;
+  }
+  bp_buf_put(b, p, (size_t)len);
+  *cells = cp_cells((uint32_t)cp);
+  return len;
+}
+
+static bool is_cont(unsigned char c) { return (c & 0xC0) == 0x80; }
+
+/* Builds the shown line and the caret's cell offset for `off` within the
+ * line [ls, le). Long lines are cut to a window around the caret. */
+static char *show_line(const char *text, size_t ls, size_t le, size_t off, int *caret) {
+  if (off > le) off = le;
+  /* Walk back from off up to WINDOW_CELLS cells. */
+  size_t a = off;
+  int back = 0;
+  while (a > ls && back < WINDOW_CELLS) {
+    size_t p = a - 1;
+    while (p > ls && is_cont((unsigned char)text[p])) p--;
+    int len;
+    int32_t cp = bp_utf8_decode(text + p, a - p, &len);
+    back += cp < 0 ? 1 : (cp < 0x20 ? 1 : cp_cells((uint32_t)cp));
+    a = p;
+  }
+  bp_buf b = {0};
+  int cells = 0;
+  if (a > ls) {
+    bp_buf_puts(&b, "...");
+    cells = 3;
+  }
+  size_t p = a;
+  while (p < off) {
+    int c;
+    p += (size_t)put_char(&b, text + p, le - p, &c);
+    cells += c;
+  }
+  *caret = cells;
+  int fwd = 0;
+  while (p < le && fwd < WINDOW_CELLS) {
+    int c;
+    p += (size_t)put_char(&b, text + p, le - p, &c);
+    fwd += c;
+  }
+  if (p < le) bp_buf_puts(&b, "...");
+  return bp_buf_detach(&b);
+}
+
+static bp_diag *diag_push(bp_diag_list *dl, bp_severity sev, const char *file, int line, int col,
+                          const char *fmt, va_list ap) {
+  bp_buf b = {0};
+  va_list ap2;
+  va_copy(ap2, ap);
+  int n = vsnprintf(NULL, 0, fmt, ap2);
+  va_end(ap2);
+  char *msg = bp_malloc((size_t)(n > 0 ? n : 0) + 1);
+  vsnprintf(msg, (size_t)(n > 0 ? n : 0) + 1, fmt, ap);
+  bp_buf_free(&b);
+  bp_grow((void **)&dl->v, &dl->cap, dl->n + 1, sizeof *dl->v);
+  bp_diag *d = &dl->v[dl->n++];
+  memset(d, 0, sizeof *d);
+  d->severity = sev;
+  d->file = bp_strdup(file);
+  d->line = line;
+  d->col = col;
+  d->message = msg;
+  if (sev == BP_SEV_ERROR) dl->n_errors++;
+  else if (sev == BP_SEV_WARNING) dl->n_warnings++;
+  return d;
+}
+
+void bp__diag_file(bp_diag_list *dl, bp_severity sev, const char *file, int line, int col,
+                   const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  diag_push(dl, sev, file, line, col, fmt, ap);
+  va_end(ap);
+}
+
+/* ---------------------------------------------------------------- source */
+
+static size_t line_index(const bp_src *s, size_t off) {
+  size_t lo = 0, hi = s->n_ls; /* last ls[i] <= off */
+  while (hi - lo > 1) {
+    size_t mid = (lo + hi) / 2;
+    if (s->ls[mid] <= off) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+void bp__src_linecol(const bp_src *s, size_t off, int *line, int *col) {
+  if (off > s->len) off = s->len;
+  size_t li = line_index(s, off);
+  size_t p = s->ls[li];
+  if (li == 0 && p < s->start) p = s->start; /* the BOM is not a column */
+  while (off > p && off < s->len && is_cont((unsigned char)s->text[off])) off--;
+  int c = 1;
+  for (; p < off; p++)
+    if (!is_cont((unsigned char)s->text[p])) c++;
+  *line = (int)li + 1;
+  *col = c;
+}
+
+size_t bp__src_off(const bp_src *s, int line, int col) {
+  if (line < 1) return s->start;
+  size_t li = (size_t)line - 1;
+  if (li >= s->n_ls) return s->len;
+  size_t p = s->ls[li];
+  if (li == 0 && p < s->start) p = s->start;
+  for (int c = 1; c < col && p < s->len && s->text[p] != '\n'; c++) {
+    p++;
+    while (p < s->len && is_cont((unsigned char)s->text[p])) p++;
+  }
+  return p;
+}
+
+void bp__diag(bp_src *s, bp_severity sev, size_t off, const char *fmt, ...) {
+  if (s->n_diags >= MAX_DIAGS_PER_FILE) {
+    if (sev == BP_SEV_ERROR) s->dl->n_errors++; /* still counts */
+    return;
+  }
+  int line, col;
+  bp__src_linecol(s, off, &line, &col);
+  va_list ap;
+  va_start(ap, fmt);
+  bp_diag *d = diag_push(s->dl, sev, s->path, line, col, fmt, ap);
+  va_end(ap);
+  size_t ls = s->ls[line - 1];
+  if (line == 1 && ls < s->start) ls = s->start;
+  size_t le = ls;
+  while (le < s->len && s->text[le] != '\n') le++;
+  if (le > ls && s->text[le - 1] == '\r') le--;
+  size_t o = off > s->len ? s->len : off;
+  if (o < ls) o = ls;
+  while (o > ls && o < s->len && is_cont((unsigned char)s->text[o])) o--;
+  d->source_line = show_line(s->text, ls, le, o, &d->caret_cells);
+  if (++s->n_diags == MAX_DIAGS_PER_FILE) {
+    bp__diag_file(s->dl, BP_SEV_NOTE, s->path, line, col,
+                  "too many problems in this file; the rest are not shown");
+  }
+}
+
+static void build_index(bp_src *s) {
+  size_t cap = 0;
+  BP_PUSH(s->ls, s->n_ls, cap, 0);
+  for (size_t i = 0; i < s->len; i++)
+    if (s->text[i] == '\n') BP_PUSH(s->ls, s->n_ls, cap, i + 1);
+}
+
+static void src_validate(bp_src *s) {
+  s->usable = true;
+  if (s->len >= 3 && !memcmp(s->text, "\xEF\xBB\xBF", 3)) {
+    s->start = 3;
+    bp__diag(s, BP_SEV_WARNING, 3, "file starts with a UTF-8 byte order mark (ignored)");
+  }
+  size_t bad;
+  if (!bp_utf8_valid(s->text + s->start, s->len - s->start, &bad)) {
+    bp__diag(s, BP_SEV_ERROR, s->start + bad, "invalid UTF-8 (byte 0x%02X); save the file as UTF-8",
+             (unsigned)(unsigned char)s->text[s->start + bad]);
+    s->usable = false;
+    return;
+  }
+  if (memchr(s->text + s->start, '\0', s->len - s->start)) {
+    size_t z = (size_t)((char *)memchr(s->text + s->start, '\0', s->len - s->start) - s->text);
+    bp__diag(s, BP_SEV_ERROR, z, "NUL byte in a text file");
+    s->usable = false;
+    return;
+  }
+  size_t p = s->start;
+  while (p < s->len && (s->text[p] == ' ' || s->text[p] == '\t' || s->text[p] == '\r' ||
+                        s->text[p] == '\n'))
+    p++;
+  if (p == s->len) {
+    bp__diag(s, BP_SEV_ERROR, s->start, "empty file");
+    s->usable = false;
+  }
+}
+
+bp_src *bp__src_mem(bp_diag_list *dl, const char *path, const char *data, size_t len) {
+  bp_src *s = bp_calloc(1, sizeof *s);
+  s->path = bp_strdup(path);
+  s->dl = dl;
+  s->text = bp_malloc(len + 1);
+  if (len) memcpy(s->text, data, len);
+  s->text[len] = '\0';
+  s->len = len;
+  const char *dot = strrchr(path, '.');
+  s->json = dot && !strcmp(dot, ".json");
+  build_index(s);
+  src_validate(s);
+  return s;
+}
+
+bp_src *bp__src_open(bp_diag_list *dl, const char *path, bool *io_failed) {
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  char *data = NULL;
+  size_t len = 0;
+  if (io_failed) *io_failed = false;
+  if (bp_file_read(&ctx, path, &data, &len) != BP_OK) {
+    bp_src *s = bp_calloc(1, sizeof *s);
+    s->path = bp_strdup(path);
+    s->dl = dl;
+    s->text = bp_strdup("");
+    build_index(s);
+    const char *why = ctx.msg;
+    size_t pl = strlen(path);
+    if (!strncmp(why, path, pl) && !strncmp(why + pl, ": ", 2)) why += pl + 2;
+    bp__diag_file(dl, BP_SEV_ERROR, path, 1, 1, "%s", why);
+    if (io_failed) *io_failed = true;
+    return s;
+  }
+  bp_src *s = bp_calloc(1, sizeof *s);
+  s->path = bp_strdup(path);
+  s->dl = dl;
+  s->text = data;
+  s->len = len;
+  const char *dot = strrchr(path, '.');
+  s->json = dot && !strcmp(dot, ".json");
+  build_index(s);
+  src_validate(s);
+  return s;
+}
+
+void bp__src_free(bp_src *s) {
+  if (!s) return;
+  free(s->path);
+  free(s->text);
+  free(s->ls);
+  free(s);
+}
+
+static int hexval(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+static int32_t hex4(const char *p, size_t n) {
+  if (n < 4) return -1;
+  int32_t v = 0;
+  for (int i = 0; i < 4; i++) {
+    int h = hexval(p[i]);
+    if (h < 0) return -1;
+    v = v * 16 + h;
+  }
+  return v;
+}
+
+void bp__src_check_chars(bp_src *s, bool (*covers)(void *, uint32_t), void *ud) {
+  if (!s->usable) return;
+  size_t p = s->start;
+  while (p < s->len) {
+    size_t at = p;
+    int len;
+    int32_t cp = bp_utf8_decode(s->text + p, s->len - p, &len);
+    p += (size_t)len;
+    if (cp < 0) continue;
+    if (cp == '\\' && s->json && p < s->len) {
+      if (s->text[p] != 'u') { /* skip the escaped character */
+        p++;
+        continue;
+      }
+      int32_t u = hex4(s->text + p + 1, s->len - p - 1);
+      if (u < 0) continue;
+      p += 5;
+      if (u >= 0xD800 && u <= 0xDBFF && p + 1 < s->len && s->text[p] == '\\' && s->text[p + 1] == 'u') {
+        int32_t lo = hex4(s->text + p + 2, s->len - p - 2);
+        if (lo >= 0xDC00 && lo <= 0xDFFF) {
+          p += 6;
+          cp = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+        } else cp = u;
+      } else cp = u;
+      if (cp < 0x20) continue; /* \n, \t in strings */
+    }
+    if (cp < 0x20) {
+      if (cp != '\n' && cp != '\r' && cp != '\t')
+        bp__diag(s, BP_SEV_WARNING, at, "control character U+%04X", (unsigned)cp);
+      continue;
+    }
+    if (cp < 0x7F) continue;
+    if (cp >= 0xD800 && cp <= 0xDFFF) {
+      bp__diag(s, BP_SEV_ERROR, at, "lone surrogate U+%04X", (unsigned)cp);
+      continue;
+    }
+    if (cp > 0xFFFF) {
+      bp__diag(s, BP_SEV_ERROR, at,
+               "character U+%04X is outside the Basic Multilingual Plane (the PDF fonts cannot show it)",
+               (unsigned)cp);
+      continue;
+    }
+    if (cp == 0xFFFD) {
+      bp__diag(s, BP_SEV_WARNING, at, "replacement character U+FFFD (text damaged by a bad conversion?)");
+      continue;
+    }
+    if (covers && !covers(ud, (uint32_t)cp)) {
+      char u8[5] = {0};
+      bp_utf8_encode((uint32_t)cp, u8);
+      bp__diag(s, BP_SEV_ERROR, at, "no font covers U+%04X '%s'", (unsigned)cp, u8);
+    }
+  }
+}
+
+/* Stable merge sort by file, line, column. */
+static int diag_cmp(const bp_diag *a, const bp_diag *b) {
+  int c = strcmp(a->file, b->file);
+  if (c) return c;
+  if (a->line != b->line) return a->line < b->line ? -1 : 1;
+  if (a->col != b->col) return a->col < b->col ? -1 : 1;
+  return 0;
+}
+
+static void msort(bp_diag *v, bp_diag *tmp, size_t n) {
+  if (n < 2) return;
+  size_t h = n / 2;
+  msort(v, tmp, h);
+  msort(v + h, tmp, n - h);
+  size_t i = 0, j = h, k = 0;
+  while (i < h && j < n) tmp[k++] = diag_cmp(&v[j], &v[i]) < 0 ? v[j++] : v[i++];
+  while (i < h) tmp[k++] = v[i++];
+  while (j < n) tmp[k++] = v[j++];
+  memcpy(v, tmp, n * sizeof *v);
+}
+
+void bp__diag_sort(bp_diag_list *dl) {
+  if (dl->n < 2) return;
+  bp_diag *tmp = bp_malloc(dl->n * sizeof *tmp);
+  msort(dl->v, tmp, dl->n);
+  free(tmp);
+}
+
+bp_status bp__diag_to_ctx(bp_ctx *ctx, const bp_diag_list *dl, bool io_failed) {
+  for (size_t i = 0; i < dl->n; i++) {
+    const bp_diag *d = &dl->v[i];
+    if (d->severity != BP_SEV_ERROR) continue;
+    return bp_error(ctx, io_failed ? BP_ERR_IO : BP_ERR_DATA, "%s:%d:%d: %s", d->file, d->line,
+                    d->col, d->message);
+  }
+  if (dl->n_errors) return bp_error(ctx, BP_ERR_DATA, "data error");
+  return BP_OK;
+}

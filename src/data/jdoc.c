@@ -1,0 +1,71 @@
+/* jdoc.c - public, position-aware JSON documents (see jdoc.h) built on the
+ * data layer's bp_src and bp_json. */
+#include "jdoc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "data-imp.h"
+
+struct bp_jdoc {
+  bp_diag_list *dl;
+  bp_src *src;
+  bp_json *json;
+};
+
+bp_status bp_jdoc_load(bp_ctx *ctx, const char *path, bp_jdoc **out) {
+  *out = NULL;
+  bp_jdoc *jd = bp_calloc(1, sizeof *jd);
+  jd->dl = bp_diag_list_new();
+  bool io_failed = false;
+  jd->src = bp__src_open(jd->dl, path, &io_failed);
+  if (jd->src->usable) jd->json = bp__json_parse(jd->src);
+  if (!jd->json) {
+    bp_status st = bp__diag_to_ctx(ctx, jd->dl, io_failed);
+    if (!st) st = bp_error(ctx, BP_ERR_DATA, "%s: cannot parse", path);
+    bp_jdoc_free(jd);
+    return st;
+  }
+  *out = jd;
+  return BP_OK;
+}
+
+void bp_jdoc_free(bp_jdoc *jd) {
+  if (!jd) return;
+  if (jd->json) bp__json_free(jd->json);
+  bp__src_free(jd->src);
+  bp_diag_list_free(jd->dl);
+  free(jd);
+}
+
+json_t *bp_jdoc_root(const bp_jdoc *jd) { return bp__json_root(jd->json); }
+const char *bp_jdoc_path(const bp_jdoc *jd) { return jd->src->path; }
+
+static bp_status verror(bp_ctx *ctx, const bp_jdoc *jd, size_t off, const char *fmt,
+                        va_list ap) {
+  int line = 0, col = 0;
+  bp__src_linecol(jd->src, off, &line, &col);
+  char msg[768];
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  return bp_error(ctx, BP_ERR_DATA, "%s:%d:%d: %s", jd->src->path, line, col, msg);
+}
+
+bp_status bp_jdoc_error(bp_ctx *ctx, const bp_jdoc *jd, const json_t *obj, const char *key,
+                        const char *fmt, ...) {
+  /* a missing member points at its object */
+  size_t off = key ? bp__json_val(jd->json, obj, key) : bp__json_start(jd->json, obj);
+  va_list ap;
+  va_start(ap, fmt);
+  bp_status st = verror(ctx, jd, off, fmt, ap);
+  va_end(ap);
+  return st;
+}
+
+bp_status bp_jdoc_error_elem(bp_ctx *ctx, const bp_jdoc *jd, const json_t *arr, size_t i,
+                             const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  bp_status st = verror(ctx, jd, bp__json_elem(jd->json, arr, i), fmt, ap);
+  va_end(ap);
+  return st;
+}

@@ -1,0 +1,29 @@
+/* jdoc.h - a JSON document that remembers where each value came from, for
+ * loaders outside src/data (templates, briefs) that must report problems as
+ * `file:line:column: message`. A thin public face over the data layer's
+ * position-aware jansson wrapper. */
+#ifndef BP_JDOC_H
+#define BP_JDOC_H
+
+#include <jansson.h>
+
+#include "../core/bp.h"
+
+typedef struct bp_jdoc bp_jdoc;
+
+/** Reads and parses a JSON file. Syntax errors, invalid UTF-8, a BOM or an
+ * empty file fail with BP_ERR_DATA and `file:line:col: message`. */
+bp_status bp_jdoc_load(bp_ctx *ctx, const char *path, bp_jdoc **out);
+void bp_jdoc_free(bp_jdoc *jd);
+/** The root value (borrowed). */
+json_t *bp_jdoc_root(const bp_jdoc *jd);
+const char *bp_jdoc_path(const bp_jdoc *jd);
+/** Records `file:line:col: message` for the value of obj[key] (key NULL: obj
+ * itself) and returns BP_ERR_DATA. */
+bp_status bp_jdoc_error(bp_ctx *ctx, const bp_jdoc *jd, const json_t *obj, const char *key,
+                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/** The same for element i of an array. */
+bp_status bp_jdoc_error_elem(bp_ctx *ctx, const bp_jdoc *jd, const json_t *arr, size_t i,
+                             const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+#endif
