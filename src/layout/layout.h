@@ -53,7 +53,7 @@ typedef struct bp_text bp_text;
 /** A link or citation marker inside a laid-out text: where it ended up. */
 typedef struct bp_text_anchor {
   double x_pt, y_pt, w_pt, h_pt; /* relative to the text's top-left */
-  const char *uri;               /* borrowed from the spans */
+  const char *uri;               /* owned by the text (a copy) */
   int cite_number;               /* >0 for an endnote marker */
 } bp_text_anchor;
 

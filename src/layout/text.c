@@ -357,7 +357,7 @@ static bp_text *finish(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, bu
         an.w_pt = PT(ranges[2 * r + 1] - ranges[2 * r]) + extra * in_sp;
         an.y_pt = ln * t->leading_pt;
         an.h_pt = t->leading_pt;
-        an.uri = src->uri;
+        an.uri = src->uri ? bp_strdup(src->uri) : NULL;
         an.cite_number = src->cite_number;
         size_t cap = t->n_anchors;
         bp_grow((void **)&t->anchors, &cap, t->n_anchors + 1, sizeof *t->anchors);
@@ -404,6 +404,9 @@ bp_text *bp_text_new_spans(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style
       continue;
     }
     if (sp->kind == BP_SPAN_CITE) {
+      /* A marker hugs the word before it ("Kong.¹", not "Kong. ¹"). */
+      while (b.text.len && b.text.data[b.text.len - 1] == ' ') b.text.data[--b.text.len] = '\0';
+      start = b.text.len;
       /* Superscript endnote numbers, comma separated, each its own link. */
       for (size_t k = 0; k < sp->n_cite; k++) {
         int num = numberer ? numberer(ud, sp->cite_ids[k]) : (int)k + 1;
@@ -426,6 +429,7 @@ void bp_text_free(bp_text *t) {
   if (!t) return;
   if (t->layout) g_object_unref(t->layout);
   free(t->family);
+  for (size_t i = 0; i < t->n_anchors; i++) free((char *)t->anchors[i].uri);
   free(t->anchors);
   free(t->line_x);
   free(t->line_extra);
