@@ -193,8 +193,7 @@ bp_status bp_flow_render(bp_flow *f, bp_typesetter *ts, bp_ctx *ctx, bp_dlist *d
   f->n_pages = n_pages;
   size_t first_page = dl->n_pages;
   for (int p = 0; p < n_pages; p++) bp_dlist_add_page(dl, g->width_pt, g->height_pt);
-  bool *ref_seen = NULL;
-  size_t n_ref = 0;
+  bp_ref_marks marks = {NULL, 0};
   bp_status st = BP_OK;
   for (size_t k = 0; k < n_pl && !st; k++) {
     placement *p = &pl[k];
@@ -217,36 +216,9 @@ bp_status bp_flow_render(bp_flow *f, bp_typesetter *ts, bp_ctx *ctx, bp_dlist *d
         }
       }
     }
-    double tx = x0 + e->indent;
-    bp_text_draw_lines(e->t, dl, pg, tx, p->y, p->first, p->count);
-    double lead = leading_of(e->t);
-    for (size_t a = 0; a < bp_text_anchor_count(e->t); a++) {
-      const bp_text_anchor *an = bp_text_anchor_at(e->t, a);
-      int line = lead > 0 ? (int)floor(an->y_pt / lead + 0.5) : 0;
-      if (line < p->first || line >= p->first + p->count) continue;
-      double ay = p->y + (line - p->first) * lead;
-      char dest[32];
-      bp_dl_link l = {tx + an->x_pt, ay, an->w_pt, an->h_pt, (char *)an->uri, NULL};
-      if (an->cite_number > 0) {
-        snprintf(dest, sizeof dest, "note-%d", an->cite_number);
-        l.dest = dest;
-        size_t num = (size_t)an->cite_number;
-        if (num >= n_ref) {
-          ref_seen = bp_realloc(ref_seen, num + 1);
-          memset(ref_seen + n_ref, 0, num + 1 - n_ref);
-          n_ref = num + 1;
-        }
-        if (!ref_seen[num]) {
-          char ref[32];
-          snprintf(ref, sizeof ref, "ref-%d", an->cite_number);
-          bp_dl_add_dest(pg, ref, ay);
-          ref_seen[num] = true;
-        }
-      }
-      bp_dl_add_link(pg, &l);
-    }
+    bp_text_draw_linked(e->t, dl, pg, x0 + e->indent, p->y, p->first, p->count, &marks);
   }
-  free(ref_seen);
+  bp_ref_marks_free(&marks);
   free(pl);
   if (!st && g->footer_baseline_pt > 0 && footer_style) {
     for (int p = 0; p < n_pages && !st; p++) {

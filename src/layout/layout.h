@@ -83,6 +83,20 @@ double bp_text_line_baseline_pt(const bp_text *t, int i);
  * top of line `first` lands at y). Registers fonts with the page's list. */
 void bp_text_draw_lines(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double x_pt, double y_pt,
                         int first, int count);
+/** Which endnote numbers already have their "ref-N" destination (the first
+ * marker of each number is where an endnote links back to). */
+typedef struct bp_ref_marks {
+  bool *seen;
+  size_t n;
+} bp_ref_marks;
+void bp_ref_marks_free(bp_ref_marks *m);
+
+/** Draws lines [first, first+count) like bp_text_draw_lines and adds the
+ * links of the anchors on them: URIs as they are, endnote markers to
+ * "note-N"; the first marker of each N also gets the destination "ref-N". */
+void bp_text_draw_linked(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double x_pt, double y_pt,
+                         int first, int count, bp_ref_marks *marks);
+
 /** Draws all lines with the top-left at (x, y). */
 void bp_text_draw(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double x_pt, double y_pt);
 /** The characters of line i as set (soft hyphens dropped, a hyphen added

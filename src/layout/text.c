@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <pango/pangofc-font.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -664,6 +665,42 @@ void bp_text_draw_lines(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double x
     double x = x_pt + t->line_x[ln];
     for (GSList *r = line->runs; r; r = r->next)
       x += emit_run(t, dl, pg, r->data, x, baseline, t->line_end[ln], t->line_extra[ln]);
+  }
+}
+
+void bp_ref_marks_free(bp_ref_marks *m) {
+  free(m->seen);
+  m->seen = NULL;
+  m->n = 0;
+}
+
+void bp_text_draw_linked(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double x_pt, double y_pt,
+                         int first, int count, bp_ref_marks *marks) {
+  bp_text_draw_lines(t, dl, pg, x_pt, y_pt, first, count);
+  for (size_t a = 0; a < t->n_anchors; a++) {
+    const bp_text_anchor *an = &t->anchors[a];
+    int line = (int)floor(an->y_pt / t->leading_pt + 0.5);
+    if (line < first || line >= first + count) continue;
+    double ay = y_pt + (line - first) * t->leading_pt;
+    char dest[32];
+    bp_dl_link l = {x_pt + an->x_pt, ay, an->w_pt, an->h_pt, (char *)an->uri, NULL};
+    if (an->cite_number > 0) {
+      snprintf(dest, sizeof dest, "note-%d", an->cite_number);
+      l.dest = dest;
+      size_t num = (size_t)an->cite_number;
+      if (num >= marks->n) {
+        marks->seen = bp_realloc(marks->seen, num + 1);
+        memset(marks->seen + marks->n, 0, num + 1 - marks->n);
+        marks->n = num + 1;
+      }
+      if (!marks->seen[num]) {
+        char ref[32];
+        snprintf(ref, sizeof ref, "ref-%d", an->cite_number);
+        bp_dl_add_dest(pg, ref, ay);
+        marks->seen[num] = true;
+      }
+    }
+    bp_dl_add_link(pg, &l);
   }
 }
 
