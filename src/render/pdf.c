@@ -266,6 +266,10 @@ static void patch_font_name(pdf_font *f, const char *tag) {
     name[7 + n] = '\0';
     memcpy(ta->base_font, name, sizeof name);
   }
+  /* libharu appends ",Subfamily" to the PostScript name for non-Regular
+   * faces; an embedded font is named by its PostScript name alone. */
+  char *comma = strchr(ta->base_font + 7, ',');
+  if (comma) *comma = '\0';
   memcpy(ta->tag_name, tag, 6);
   ta->tag_name[6] = '+';
   for (int i = 0; i < 7; i++) {
@@ -274,46 +278,54 @@ static void patch_font_name(pdf_font *f, const char *tag) {
   }
 }
 
-/* Rebuilds the descendant font's W array with exact widths (libharu rounds
- * them down to whole 1/1000 em) and DW set to the most common width. */
+static HPDF_STATUS add_width(HPDF_Array arr, int w100) {
+  if (w100 % 100 == 0) return HPDF_Array_AddNumber(arr, w100 / 100);
+  return HPDF_Array_AddReal(arr, (HPDF_REAL)(w100 / 100.0));
+}
+
+/* Rebuilds the descendant font's W array with exact widths for every used
+ * code (libharu rounds them down to whole 1/1000 em). Codes are sparse and
+ * the ones between used codes never occur, so equal widths of successive
+ * used codes become one "first last w" range, gaps included: all Hangul
+ * syllables of a font usually take one entry. DW stays libharu's integer
+ * (poppler ignores a real DW). */
 static HPDF_STATUS patch_widths(pdf_font *f, HPDF_Dict cid_font) {
   HPDF_MMgr mm = cid_font->mmgr;
-  /* most common width */
-  hb_map_t *count = hb_map_create();
-  hb_codepoint_t cp = HB_SET_VALUE_INVALID;
-  int dw = 0;
-  unsigned best = 0;
-  while (hb_set_next(f->cps, &cp)) {
-    int w = (int)hb_map_get(f->widths, cp);
-    unsigned c = hb_map_has(count, (hb_codepoint_t)w) ? hb_map_get(count, (hb_codepoint_t)w) + 1 : 1;
-    hb_map_set(count, (hb_codepoint_t)w, c);
-    if (c > best || (c == best && w < dw)) best = c, dw = w;
-  }
-  hb_map_destroy(count);
-  HPDF_STATUS ret = HPDF_OK;
   HPDF_Array w_arr = HPDF_Array_New(mm);
   if (!w_arr) return HPDF_FAILD_TO_ALLOC_MEM;
-  HPDF_Array run = NULL;
-  hb_codepoint_t prev = HB_SET_VALUE_INVALID;
-  cp = HB_SET_VALUE_INVALID;
-  while (hb_set_next(f->cps, &cp) && ret == HPDF_OK) {
-    int w = (int)hb_map_get(f->widths, cp);
-    if (w == dw) {
-      run = NULL;
+  HPDF_STATUS ret = HPDF_OK;
+  HPDF_Array list = NULL; /* an open "c [w w ...]" entry */
+  hb_codepoint_t list_next = 0;
+  hb_codepoint_t first = HB_SET_VALUE_INVALID, last = 0, cp = HB_SET_VALUE_INVALID;
+  int seg_w = -1;
+  bool more = true;
+  while (more && ret == HPDF_OK) {
+    more = hb_set_next(f->cps, &cp);
+    int w = more ? (int)hb_map_get(f->widths, cp) : -2;
+    if (first != HB_SET_VALUE_INVALID && w == seg_w) {
+      last = cp;
       continue;
     }
-    if (!run || prev + 1 != cp) {
-      ret += HPDF_Array_AddNumber(w_arr, (HPDF_INT32)cp);
-      run = HPDF_Array_New(mm);
-      if (!run) return HPDF_FAILD_TO_ALLOC_MEM;
-      ret += HPDF_Array_Add(w_arr, run);
+    if (first != HB_SET_VALUE_INVALID) { /* flush the segment [first, last] */
+      if (first == last) {
+        if (!list || list_next != first) {
+          list = HPDF_Array_New(mm);
+          if (!list) return HPDF_FAILD_TO_ALLOC_MEM;
+          ret += HPDF_Array_AddNumber(w_arr, (HPDF_INT32)first);
+          ret += HPDF_Array_Add(w_arr, list);
+        }
+        ret += add_width(list, seg_w);
+        list_next = first + 1;
+      } else {
+        list = NULL;
+        ret += HPDF_Array_AddNumber(w_arr, (HPDF_INT32)first);
+        ret += HPDF_Array_AddNumber(w_arr, (HPDF_INT32)last);
+        ret += add_width(w_arr, seg_w);
+      }
     }
-    if (w % 100 == 0) ret += HPDF_Array_AddNumber(run, w / 100);
-    else ret += HPDF_Array_AddReal(run, (HPDF_REAL)(w / 100.0));
-    prev = cp;
+    first = last = cp;
+    seg_w = w;
   }
-  if (dw % 100 == 0) ret += HPDF_Dict_AddNumber(cid_font, "DW", dw / 100);
-  else ret += HPDF_Dict_AddReal(cid_font, "DW", (HPDF_REAL)(dw / 100.0));
   ret += HPDF_Dict_Add(cid_font, "W", w_arr);
   return ret;
 }

@@ -400,6 +400,47 @@ static void justified_words_placed(void **state) {
   bp_dlist_free(dl);
 }
 
+/* The widths in the PDF are the layout's: a reader finds each Korean and
+ * Latin word ending where the layout put the next cluster. */
+static void widths_match_layout(void **state) {
+  (void)state;
+  bp_dlist *dl = bp_dlist_new();
+  bp_dl_page *pg = bp_dlist_add_page(dl, A4_W, A4_H);
+  add_run(dl, pg, MYEONGJO, 9, 72, 100, "코인 열풍과 북한의 현금화 난제");
+  add_run(dl, pg, SERIF_BOLD, 11, 72, 130, "Withdrawal AVAILABLE Tokyo");
+  char *p = path_in_tmp("widths.pdf");
+  bp_ctx ctx;
+  assert_int_equal(write_pdf(dl, p, true, &ctx), BP_OK);
+  char *out, *err;
+  assert_int_equal(run(&out, &err, "pdftotext -bbox '%s' -", p), 0);
+  struct { int item; const char *word; } checks[] = {
+      {0, "코인"}, {0, "열풍과"}, {0, "난제"}, {1, "Withdrawal"}, {1, "AVAILABLE"}, {1, "Tokyo"}};
+  for (size_t i = 0; i < sizeof checks / sizeof *checks; i++) {
+    const bp_dl_text *t = &pg->items[checks[i].item].u.text;
+    char needle[64];
+    snprintf(needle, sizeof needle, ">%s</word>", checks[i].word);
+    const char *hit = strstr(out, needle);
+    assert_non_null(hit);
+    const char *xmax = hit;
+    while (xmax > out && strncmp(xmax, "xMax=\"", 6) != 0) xmax--;
+    double x = atof(xmax + 6);
+    /* where the word ends in the layout: its last cluster's x + advance */
+    size_t end = (size_t)(strstr(t->text, checks[i].word) - t->text) + strlen(checks[i].word);
+    double want = -1;
+    for (size_t c = 0; c < t->n_clusters; c++)
+      if (t->clusters[c].start + t->clusters[c].len == end)
+        want = t->clusters[c].x_pt + t->clusters[c].adv_pt;
+    assert_true(want > 0);
+    if (!(x > want - 0.05 && x < want + 0.05))
+      fail_msg("%s ends at %.3f in the PDF, %.3f in the layout", checks[i].word, x, want);
+  }
+  free(out);
+  free(err);
+  unlink(p);
+  free(p);
+  bp_dlist_free(dl);
+}
+
 static void uri_link_and_internal_link(void **state) {
   (void)state;
   bp_dlist *dl = bp_dlist_new();
@@ -661,6 +702,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(byte_identical_runs, setup, teardown),
       cmocka_unit_test_setup_teardown(no_date_without_epoch, setup, teardown),
       cmocka_unit_test_setup_teardown(justified_words_placed, setup, teardown),
+      cmocka_unit_test_setup_teardown(widths_match_layout, setup, teardown),
       cmocka_unit_test_setup_teardown(uri_link_and_internal_link, setup, teardown),
       cmocka_unit_test_setup_teardown(unknown_dest_fails, setup, teardown),
       cmocka_unit_test_setup_teardown(non_bmp_fails, setup, teardown),
