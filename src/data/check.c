@@ -240,7 +240,8 @@ static kind sniff(const char *path) {
 static void series_pair(chk *k, const char *path) {
   size_t n = strlen(path);
   bool json = n > 5 && !strcmp(path + n - 5, ".json");
-  char *other = bp_strdup(path);
+  char *other = bp_malloc(n + 2);
+  memcpy(other, path, n + 1);
   strcpy(other + n - (json ? 5 : 4), json ? ".csv" : ".json");
   struct stat st;
   bool has_other = !stat(other, &st);

@@ -337,6 +337,28 @@ static void walk_blocks(bctx *b, cmark_node *parent, int list_level, bool quote,
     case CMARK_NODE_HTML_BLOCK: {
       const char *lit = cmark_node_get_literal(n);
       while (lit && isspace((unsigned char)*lit)) lit++;
+      /* <!-- endnotes --> and <!-- chart: NAME --> place generated blocks */
+      if (lit && !strncmp(lit, "<!--", 4)) {
+        const char *p = lit + 4;
+        while (*p == ' ') p++;
+        if (!strncmp(p, "endnotes", 8) && (p[8] == ' ' || p[8] == '-')) {
+          bp_doc_add_block(b->doc, BP_BLOCK_ENDNOTES)->line = line;
+        } else if (!strncmp(p, "chart:", 6)) {
+          p += 6;
+          while (*p == ' ') p++;
+          size_t len = 0;
+          while (p[len] && p[len] != ' ' && p[len] != '-' && p[len] != '\n') len++;
+          while (p[len] == '-' && p[len + 1] != '-' && p[len + 1]) {
+            len++;
+            while (p[len] && p[len] != ' ' && p[len] != '-' && p[len] != '\n') len++;
+          }
+          if (len) {
+            bp_block *bl = bp_doc_add_block(b->doc, BP_BLOCK_CHART);
+            bl->line = line;
+            bl->ref = bp_strndup(p, len);
+          }
+        }
+      }
       if (b->s && lit && strncmp(lit, "<!--", 4))
         bp__diag(b->s, BP_SEV_WARNING, bp__src_off(b->s, line, 1), "raw HTML is not rendered (ignored)");
       break;

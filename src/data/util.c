@@ -218,9 +218,12 @@ void bp_date_format(const bp_date *d, char out[11]) {
   int y = d->y < 0 ? 0 : d->y > 9999 ? 9999 : d->y;
   int m = d->m < 0 ? 0 : d->m > 99 ? 99 : d->m;
   int dd = d->d < 0 ? 0 : d->d > 99 ? 99 : d->d;
-  if (!m) snprintf(out, 11, "%04d", y);
-  else if (!dd) snprintf(out, 11, "%04d-%02d", y, m);
-  else snprintf(out, 11, "%04d-%02d-%02d", y, m, dd);
+  char tmp[48];
+  if (!m) snprintf(tmp, sizeof tmp, "%04d", y);
+  else if (!dd) snprintf(tmp, sizeof tmp, "%04d-%02d", y, m);
+  else snprintf(tmp, sizeof tmp, "%04d-%02d-%02d", y, m, dd);
+  memcpy(out, tmp, 10);
+  out[10] = '\0';
 }
 
 double bp_date_decimal_year(const bp_date *d) {
