@@ -75,7 +75,8 @@ typedef struct pdf_dev {
   double line_width;
   int cap, join;
   int dash[4], n_dash;
-  bp_buf piece; /* scratch: text of one piece */
+  bp_buf piece;          /* scratch: text of one piece */
+  double line_x, line_y; /* origin of the last piece shown in this BT (PDF coords) */
 } pdf_dev;
 
 /* ---- errors ------------------------------------------------------------ */
@@ -617,9 +618,21 @@ static double cluster_dy(const bp_dl_text *t, uint32_t start) {
   return 0;
 }
 
+static double round2(double v) { return round(v * 100.0) / 100.0; }
+
+/* Shows the collected piece with its origin at (x, y) (layout coordinates).
+ * Pieces are placed with Td relative to the previous piece's origin (the
+ * first Td after BT is absolute): the same placement as a full text matrix
+ * per piece, in a third of the bytes. Positions are rounded to 1/100 pt so
+ * that libharu's float output prints short numbers; offsets are differences
+ * of rounded positions, so rounding never accumulates. */
 static void show_piece(pdf_dev *d, double x, double y) {
   if (!d->piece.len) return;
-  HPDF_Page_SetTextMatrix(d->page, 1, 0, 0, 1, (HPDF_REAL)x, (HPDF_REAL)(d->page_h - y));
+  double ax = round2(x), ay = round2(d->page_h - y);
+  HPDF_Page_MoveTextPos(d->page, (HPDF_REAL)round2(ax - d->line_x),
+                        (HPDF_REAL)round2(ay - d->line_y));
+  d->line_x = ax;
+  d->line_y = ay;
   HPDF_Page_ShowText(d->page, d->piece.data);
   d->piece.len = 0;
   d->piece.data[0] = '\0';
@@ -640,6 +653,7 @@ static void pdf_text(bp_device *dev, const bp_dl_text *t) {
     set_alpha(d, t->color.a, 1);
   }
   HPDF_Page_BeginText(d->page);
+  d->line_x = d->line_y = 0;
   if (alpha || f->font != d->cur_font || fabs(t->size_pt - d->cur_size) > 1e-6) {
     HPDF_Page_SetFontAndSize(d->page, f->font, (HPDF_REAL)t->size_pt);
     if (!alpha) d->cur_font = f->font, d->cur_size = t->size_pt;
