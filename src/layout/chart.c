@@ -644,7 +644,7 @@ static bool number_axis(chart *ch, xaxis *ax, const bp_style *st) {
       memset(&k, 0, sizeof k);
       k.x = nearbyint(v / step) * step + 0.0;
       k.mark = true;
-      bp_chart_format_number(k.x, dec, k.text, sizeof k.text);
+      bp_chart_format_x(k.x, dec, k.text, sizeof k.text);
       double w, h;
       measure(ch, st, k.text, 0, &w, &h);
       maxw = fmax(maxw, w), maxh = fmax(maxh, h);
@@ -823,7 +823,7 @@ static void draw_bar(chart *ch) {
     char t[64];
     if (p->label) snprintf(t, sizeof t, "%s", p->label);
     else if (ch->spec->x_is_date && isfinite(p->x)) snprintf(t, sizeof t, "%d", (int)floor(p->x));
-    else if (isfinite(p->x)) bp_chart_format_number(p->x, bp_chart_value_decimals(&p->x, 1, 0), t, sizeof t);
+    else if (isfinite(p->x)) bp_chart_format_x(p->x, bp_chart_value_decimals(&p->x, 1, 0), t, sizeof t);
     else snprintf(t, sizeof t, "%zu", i + 1);
     cat[i] = bp_strdup(t);
   }
@@ -1033,8 +1033,10 @@ static void draw_line(chart *ch) {
   double xl_h = lh;
   for (int it = 0; it < 3 && ok(ch); it++) {
     double py0 = top + lh / 2, py1 = bottom - xl_h - 4;
+    /* room for markers and value labels, except beyond a zero baseline */
     double pad = ch->spec->value_labels ? vh + r + 2 : r + 1;
-    if (!y_axis(ch, &ya, lo, hi, py0, py1, pad, pad, &ytick)) break;
+    double pad_bottom = lo == 0 ? 0 : pad, pad_top = hi == 0 ? 0 : pad;
+    if (!y_axis(ch, &ya, lo, hi, py0, py1, pad_top, pad_bottom, &ytick)) break;
     xa.px0 = ch->bx + ya.label_w + 6;
     xa.px1 = ch->bx + ch->bw - r - 1;
     if (xa.px1 - xa.px0 < ch->fs * 4) {
@@ -1056,6 +1058,8 @@ static void draw_line(chart *ch) {
     emit(ch, &a);
   }
   draw_zero_line(ch, &ya, xa.px0, xa.px1);
+  if (ya.lo <= 0 && ya.hi >= 0) obstacle(ch, xa.px0, ymap(&ya, 0), xa.px1, ymap(&ya, 0));
+  obstacle(ch, xa.px0, ya.py1, xa.px1, ya.py1);
   draw_x_ticks(ch, &xa, ya.py1, &tick);
 
   /* lines (NaN breaks a line), then markers on top */
@@ -1143,27 +1147,70 @@ static void events_free_text(event *ev, size_t n) {
 
 static bool stem_in(double s, const event *e) { return s > e->x0 - 1.5 && s < e->x1 + 1.5; }
 
-/* Greedy levels: each event takes the lowest level where its label does not
- * touch another label and no stem crosses a label. Returns true if every
- * event found a level below max_levels. */
-static bool assign_levels(event *ev, size_t n, int max_levels) {
-  bool all = true;
-  for (size_t i = 0; i < n; i++) {
-    ev[i].level = -1;
-    for (int k = 0; k < max_levels && ev[i].level < 0; k++) {
-      bool free_here = true;
-      for (size_t j = 0; j < i && free_here; j++) {
-        const event *f = &ev[j];
-        if (f->level < 0) continue;
-        if (f->level == k && ev[i].x0 < f->x1 + 4 && f->x0 < ev[i].x1 + 4) free_here = false;
-        if (f->level > k && stem_in(f->sx, &ev[i])) free_here = false;
-        if (f->level < k && stem_in(ev[i].sx, f)) free_here = false;
-      }
-      if (free_here) ev[i].level = k;
-    }
-    if (ev[i].level < 0) all = false;
+static void set_side(event *e, bool right) {
+  e->right = right;
+  e->x0 = right ? e->sx - 3 - e->w : e->sx + 3;
+  e->x1 = e->x0 + e->w;
+}
+
+/* May event i take level k with its current side? Its label must keep 4 pt
+ * from labels on the same level, no stem of a higher event may cross it, and
+ * its own stem may not cross a label below it. */
+static bool level_free(const event *ev, size_t n, size_t i, int k) {
+  const event *e = &ev[i];
+  for (size_t j = 0; j < n; j++) {
+    const event *f = &ev[j];
+    if (j == i || f->level < 0) continue;
+    if (f->level == k && e->x0 < f->x1 + 4 && f->x0 < e->x1 + 4) return false;
+    if (f->level > k && stem_in(f->sx, e)) return false;
+    if (f->level < k && stem_in(e->sx, f)) return false;
   }
-  return all;
+  return true;
+}
+
+/* Greedy levels, events taken left to right or right to left: each takes
+ * the lowest level where it is free with its label right of the stem (if it
+ * fits there), else the lowest with the label left of it. Returns the number of levels used; *unplaced
+ * counts events left without a label. */
+static int place_events(event *ev, size_t n, int max_levels, bool reverse, double left,
+                        double right, size_t *unplaced) {
+  int used = 0;
+  *unplaced = 0;
+  for (size_t i = 0; i < n; i++) ev[i].level = -1;
+  for (size_t t = 0; t < n; t++) {
+    size_t i = reverse ? n - 1 - t : t;
+    event *e = &ev[i];
+    bool can_r = e->sx + 3 + e->w <= right + EPS, can_l = e->sx - 3 - e->w >= left - EPS;
+    bool first_right = can_r || !can_l; /* label right of the stem */
+    for (int side = 0; side < 2 && e->level < 0; side++) {
+      bool label_right = side == 0 ? first_right : !first_right;
+      if (side == 1 && !(label_right ? can_r : can_l)) continue;
+      set_side(e, !label_right);
+      for (int k = 0; k < max_levels && e->level < 0; k++)
+        if (level_free(ev, n, i, k)) e->level = k;
+    }
+    if (e->level < 0) {
+      set_side(e, !first_right);
+      (*unplaced)++;
+    } else if (e->level + 1 > used) {
+      used = e->level + 1;
+    }
+  }
+  return used;
+}
+
+/* Both orders; keeps the one that places more labels on fewer levels. */
+static int assign_levels(event *ev, size_t n, int max_levels, double left, double right,
+                         size_t *unplaced) {
+  size_t un_f, un_r;
+  int used_f = place_events(ev, n, max_levels, false, left, right, &un_f);
+  int used_r = place_events(ev, n, max_levels, true, left, right, &un_r);
+  if (un_f < un_r || (un_f == un_r && used_f < used_r)) {
+    *unplaced = un_f;
+    return place_events(ev, n, max_levels, false, left, right, &un_f);
+  }
+  *unplaced = un_r;
+  return used_r;
 }
 
 static void draw_timeline(chart *ch) {
@@ -1192,7 +1239,7 @@ static void draw_timeline(chart *ch) {
 
   /* try: full size with dates, smaller, without dates, smaller without */
   static const double scales[] = {1.0, 0.88, 1.0, 0.88};
-  int max_levels = 0;
+  int max_levels = 0, used = 0;
   double level_h = 0;
   bp_style name = tick, det = tick;
   for (int cfg = 0; cfg < 4 && ok(ch); cfg++) {
@@ -1213,27 +1260,28 @@ static void draw_timeline(chart *ch) {
         char d[64];
         const char *dt = pts[i]->detail;
         if (!dt && ch->spec->x_is_date) dt = bp_chart_format_date(pts[i]->x, with_year, ch->spec->lang, d, sizeof d);
-        if (!dt) dt = bp_chart_format_number(pts[i]->x, bp_chart_value_decimals(&pts[i]->x, 1, 0), d, sizeof d);
+        if (!dt) dt = bp_chart_format_x(pts[i]->x, bp_chart_value_decimals(&pts[i]->x, 1, 0), d, sizeof d);
         e->detail = fit_text(ch, &det, dt, maxw, 1, &e->dw, &e->dh);
       }
       if (!ok(ch)) break;
       e->w = fmax(e->lw, e->dw);
       e->h = e->lh + e->dh;
-      e->right = e->sx + 3 + e->w > ch->bx + ch->bw;
-      e->x0 = e->right ? e->sx - 3 - e->w : e->sx + 3;
-      e->x1 = e->x0 + e->w;
       block_h = fmax(block_h, e->h);
     }
     if (!ok(ch)) break;
     level_h = block_h + 2;
     max_levels = (int)((band_bottom - top + 2) / level_h);
-    if (assign_levels(ev, n, max_levels)) break;
+    size_t unplaced;
+    used = assign_levels(ev, n, max_levels, ch->bx, ch->bx + ch->bw, &unplaced);
+    if (unplaced == 0) break;
   }
   if (!ok(ch)) goto done;
   if (max_levels < 1) {
     fail_layout(ch, "its event labels");
     goto done;
   }
+  /* spread the levels over the band, up to 1.6 times their height */
+  if (used > 0) level_h = fmin(fmax(level_h, (band_bottom - top + 2) / used), level_h * 1.6);
 
   /* axis, ticks, stems, dots, labels */
   cairo_move_to(ch->cr, ch->bx, axis_y);
@@ -1307,27 +1355,41 @@ static void draw_sparkline(chart *ch) {
     }
   }
   if (!ok(ch)) goto done;
-  for (size_t j = 0, down = 0; j < n; j++) {
-    if (isnan(pts[j]->y)) {
-      down = 0;
-      continue;
-    }
-    double x = xmax > xmin ? px0 + (pts[j]->x - xmin) / (xmax - xmin) * (px1 - px0) : (px0 + px1) / 2;
-    double y = hi > lo ? py1 - (pts[j]->y - lo) / (hi - lo) * (py1 - py0) : (py0 + py1) / 2;
-    if (down) cairo_line_to(ch->cr, x, y);
-    else cairo_move_to(ch->cr, x, y);
-    down = 1;
-    if (pts[j] == last) {
-      pen lp = {false, true, 0, palette[0], lw, BP_CAP_ROUND, BP_JOIN_ROUND, 0, 0};
-      emit(ch, &lp);
-      cairo_new_sub_path(ch->cr);
-      cairo_arc(ch->cr, x, y, r, 0, 2 * PI);
-      cairo_close_path(ch->cr);
-      pen dot = {true, false, SPARK_END, 0, 0, BP_CAP_BUTT, BP_JOIN_MITER, 0, 0};
-      emit(ch, &dot);
-      break;
-    }
+  /* the line (NaN breaks it), isolated points as small dots, the last
+   * point as a dot in the contrasting colour */
+  double *px = bp_malloc(n * sizeof *px), *py = bp_malloc(n * sizeof *py);
+  for (size_t j = 0; j < n; j++) {
+    px[j] = xmax > xmin ? px0 + (pts[j]->x - xmin) / (xmax - xmin) * (px1 - px0) : (px0 + px1) / 2;
+    py[j] = isnan(pts[j]->y) ? NAN
+            : hi > lo      ? py1 - (pts[j]->y - lo) / (hi - lo) * (py1 - py0)
+                           : (py0 + py1) / 2;
   }
+  for (size_t j = 0; j < n; j++) {
+    if (isnan(py[j])) continue;
+    if (j > 0 && !isnan(py[j - 1])) cairo_line_to(ch->cr, px[j], py[j]);
+    else cairo_move_to(ch->cr, px[j], py[j]);
+  }
+  pen lp = {false, true, 0, palette[0], lw, BP_CAP_ROUND, BP_JOIN_ROUND, 0, 0};
+  emit(ch, &lp);
+  for (size_t j = 0; j < n; j++) {
+    bool alone = !isnan(py[j]) && (j == 0 || isnan(py[j - 1])) && (j + 1 == n || isnan(py[j + 1]));
+    if (!alone || pts[j] == last) continue;
+    cairo_new_sub_path(ch->cr);
+    cairo_arc(ch->cr, px[j], py[j], fmax(lw, r * 0.6), 0, 2 * PI);
+    cairo_close_path(ch->cr);
+  }
+  pen iso = {true, false, palette[0], 0, 0, BP_CAP_BUTT, BP_JOIN_MITER, 0, 0};
+  emit(ch, &iso);
+  for (size_t j = 0; j < n; j++) {
+    if (pts[j] != last) continue;
+    cairo_new_sub_path(ch->cr);
+    cairo_arc(ch->cr, px[j], py[j], r, 0, 2 * PI);
+    cairo_close_path(ch->cr);
+  }
+  pen dot = {true, false, SPARK_END, 0, 0, BP_CAP_BUTT, BP_JOIN_MITER, 0, 0};
+  emit(ch, &dot);
+  free(px);
+  free(py);
 done:
   free(pts);
 }
@@ -1398,6 +1460,7 @@ bp_status bp_chart_draw(bp_typesetter *ts, bp_ctx *ctx, bp_dlist *dl, bp_dl_page
 
   ch.surface = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, NULL);
   ch.cr = cairo_create(ch.surface);
+  cairo_set_tolerance(ch.cr, 0.01); /* arcs stay round at 600 dpi */
   switch (spec->kind) {
   case BP_CHART_BAR: draw_bar(&ch); break;
   case BP_CHART_LINE: draw_line(&ch); break;

@@ -110,9 +110,13 @@ char *bp_chart_format_date(double x, bool with_year, const char *lang, char *buf
 /* ---- numbers and axes ------------------------------------------------ */
 
 /** Formats v with `decimals` digits after the point (>= 0), thousands
- * separators and a typographic minus (U+2212): 1650.5, 1 -> "1,650.5";
- * -1234 -> "−1,234". NaN gives "–". Returns `buf` (32 bytes are enough). */
+ * separators and an en dash as the minus (the project's fonts have no
+ * U+2212; a hyphen is too short): 1650.5, 1 -> "1,650.5"; -1234 -> "–1,234".
+ * NaN gives "–" too. Returns `buf` (32 bytes are enough). */
 char *bp_chart_format_number(double v, int decimals, char *buf, size_t size);
+/** Like bp_chart_format_number, for x values: no thousands separator below
+ * 10,000 ("2001", "9999", "12,500"). */
+char *bp_chart_format_x(double x, int decimals, char *buf, size_t size);
 /** The decimals bp_chart_draw uses for `values` (see bp_chart_spec.decimals;
  * 0 = auto). NaNs are ignored. */
 int bp_chart_value_decimals(const double *values, size_t n, int decimals);

@@ -126,7 +126,7 @@ char *bp_chart_format_number(double v, int decimals, char *buf, size_t size) {
     return buf;
   }
   if (isinf(v)) {
-    snprintf(buf, size, v < 0 ? "\xE2\x88\x92\xE2\x88\x9E" : "\xE2\x88\x9E");
+    snprintf(buf, size, v < 0 ? "\xE2\x80\x93\xE2\x88\x9E" : "\xE2\x88\x9E");
     return buf;
   }
   if (decimals < 0) decimals = 0;
@@ -139,7 +139,7 @@ char *bp_chart_format_number(double v, int decimals, char *buf, size_t size) {
   char out[600];
   size_t o = 0;
   if (neg) {
-    memcpy(out, "\xE2\x88\x92", 3); /* U+2212 MINUS SIGN */
+    memcpy(out, "\xE2\x80\x93", 3); /* en dash: the fonts lack U+2212 */
     o = 3;
   }
   for (size_t i = 0; i < int_len; i++) {
@@ -153,6 +153,15 @@ char *bp_chart_format_number(double v, int decimals, char *buf, size_t size) {
   }
   out[o] = '\0';
   snprintf(buf, size, "%s", out);
+  return buf;
+}
+
+char *bp_chart_format_x(double x, int decimals, char *buf, size_t size) {
+  bp_chart_format_number(x, decimals, buf, size);
+  if (fabs(x) < 10000) { /* "2001", not "2,001" */
+    char *comma = strchr(buf, ',');
+    if (comma) memmove(comma, comma + 1, strlen(comma));
+  }
   return buf;
 }
 
@@ -214,15 +223,17 @@ typedef struct desc_series {
 static void x_name(const bp_chart_spec *spec, const bp_chart_point *p, char *buf, size_t size) {
   if (p->label && *p->label) snprintf(buf, size, "%s", p->label);
   else if (spec->x_is_date) bp_chart_format_date(p->x, true, spec->lang, buf, size);
-  else if (isfinite(p->x)) bp_chart_format_number(p->x, bp_chart_value_decimals(&p->x, 1, 0), buf, size);
+  else if (isfinite(p->x)) bp_chart_format_x(p->x, bp_chart_value_decimals(&p->x, 1, 0), buf, size);
   else snprintf(buf, size, "?");
 }
 
-/* A number for plain text: ASCII hyphen-minus instead of U+2212. */
+/* A number for plain text: ASCII hyphen-minus instead of the dash. `dec`
+ * < 0: as few decimals as show v exactly. */
 static void num(bp_buf *b, double v, int dec) {
   char tmp[64];
+  if (dec < 0) dec = bp_chart_value_decimals(&v, 1, 0);
   bp_chart_format_number(v, dec, tmp, sizeof tmp);
-  if (strncmp(tmp, "\xE2\x88\x92", 3) == 0) {
+  if (v < 0 && strncmp(tmp, "\xE2\x80\x93", 3) == 0) {
     bp_buf_putc(b, '-');
     bp_buf_puts(b, tmp + 3);
   } else {
@@ -239,7 +250,7 @@ static int series_decimals(const bp_chart_spec *spec, const desc_series *s, size
     for (size_t j = 0; j < s[i].n; j++) v[k++] = s[i].p[j].y;
   int d = bp_chart_value_decimals(v, k, spec->decimals);
   free(v);
-  return d;
+  return spec->decimals == 0 ? -1 : d; /* auto: each value as written */
 }
 
 /* "2016–2022": the x extent of all points (years for dates). */
@@ -265,8 +276,8 @@ static void x_range(bp_buf *b, const bp_chart_spec *spec, const desc_series *s, 
   } else {
     double ext[2] = {lo, hi};
     int d = bp_chart_value_decimals(ext, 2, 0);
-    bp_chart_format_number(lo, d, a, sizeof a);
-    bp_chart_format_number(hi, d, c, sizeof c);
+    bp_chart_format_x(lo, d, a, sizeof a);
+    bp_chart_format_x(hi, d, c, sizeof c);
   }
   if (b->len) bp_buf_puts(b, ", ");
   bp_buf_puts(b, a);
@@ -281,7 +292,9 @@ static void value_at(bp_buf *b, const bp_chart_spec *spec, const bp_chart_point 
   char x[128];
   x_name(spec, p, x, sizeof x);
   num(b, p->y, dec);
-  bp_buf_printf(b, is_ko(spec->lang) ? " (%s)" : " in %s", x);
+  int y, m, d = 0;
+  if (spec->x_is_date && isfinite(p->x)) bp_chart_date_of(p->x, &y, &m, &d);
+  bp_buf_printf(b, is_ko(spec->lang) ? " (%s)" : d ? " on %s" : " in %s", x);
 }
 
 /* Bars: highest and lowest, then the categories without data. */
@@ -393,7 +406,7 @@ static void describe_events(bp_buf *b, const bp_chart_spec *spec, const desc_ser
   for (size_t i = 0; i < n && i < MAX_LISTED; i++) {
     char d[128];
     if (spec->x_is_date) bp_chart_format_date(ev[i]->x, true, spec->lang, d, sizeof d);
-    else bp_chart_format_number(ev[i]->x, bp_chart_value_decimals(&ev[i]->x, 1, 0), d, sizeof d);
+    else bp_chart_format_x(ev[i]->x, bp_chart_value_decimals(&ev[i]->x, 1, 0), d, sizeof d);
     if (i) bp_buf_puts(b, ", ");
     if (ev[i]->label && *ev[i]->label) bp_buf_printf(b, "%s (%s)", ev[i]->label, d);
     else bp_buf_puts(b, d);
