@@ -85,7 +85,8 @@ bp_status bp_chart_draw(bp_typesetter *ts, bp_ctx *ctx, bp_dlist *dl, bp_dl_page
 char *bp_chart_describe(const bp_chart_spec *spec);
 
 /** "bar", "line", "timeline", "sparkline" (case-insensitive) to a kind.
- * BP_ERR_DATA naming the word when it is none of them. */
+ * BP_ERR_DATA naming the word when it is none of them (ctx may be NULL:
+ * then only the status). */
 bp_status bp_chart_kind_from_name(bp_ctx *ctx, const char *name, bp_chart_kind *out);
 /** The kind's name as bp_chart_kind_from_name takes it ("?" if invalid). */
 const char *bp_chart_kind_name(bp_chart_kind kind);
@@ -100,7 +101,8 @@ double bp_chart_decimal_year(int year, int month, int day);
  * *day are 0 when x is exactly a partial date (mid-month or mid-year). */
 void bp_chart_date_of(double x, int *year, int *month, int *day);
 /** Parses "2023", "2023-10" or "2023-12-05" (ISO 8601 calendar dates, years
- * 1..9999) into a decimal year. BP_ERR_DATA quoting the text otherwise. */
+ * 1..9999) into a decimal year. BP_ERR_DATA quoting the text otherwise
+ * (ctx may be NULL). */
 bp_status bp_chart_parse_date(bp_ctx *ctx, const char *text, double *out);
 /** Writes a date label for x: "5 Dec 2023", "Dec 2023", "2023" after x's
  * precision; with_year false drops the year from day and month dates ("5

@@ -20,6 +20,7 @@ bp_status bp_chart_kind_from_name(bp_ctx *ctx, const char *name, bp_chart_kind *
       return BP_OK;
     }
   }
+  if (!ctx) return BP_ERR_DATA;
   return bp_error(ctx, BP_ERR_DATA,
                   "unknown chart kind \"%s\" (expected bar, line, timeline or sparkline)",
                   name ? name : "(null)");
@@ -86,6 +87,7 @@ bp_status bp_chart_parse_date(bp_ctx *ctx, const char *text, double *out) {
   if (ok && n >= 7) ok = s[4] == '-' && parse_digits(s + 5, 2, &m) && m >= 1 && m <= 12;
   if (ok && n == 10)
     ok = s[7] == '-' && parse_digits(s + 8, 2, &d) && d >= 1 && d <= month_days(y, m);
+  if (!ok && !ctx) return BP_ERR_DATA;
   if (!ok)
     return bp_error(ctx, BP_ERR_DATA, "chart date \"%s\" is not YYYY, YYYY-MM or YYYY-MM-DD",
                     s);

@@ -704,6 +704,8 @@ static void kinds(void **state) {
   assert_int_equal(bp_chart_kind_from_name(&ctx, "pie", &k), BP_ERR_DATA);
   assert_non_null(strstr(ctx.msg, "\"pie\""));
   assert_string_equal(bp_chart_kind_name((bp_chart_kind)42), "?");
+  assert_int_equal(bp_chart_kind_from_name(NULL, "pie", &k), BP_ERR_DATA); /* no context */
+  assert_int_equal(bp_chart_kind_from_name(NULL, "line", &k), BP_OK);
 }
 
 /* ---- errors ---------------------------------------------------------------------------- */
