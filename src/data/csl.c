@@ -248,7 +248,6 @@ static void parse_item(pctx *p, const json_t *o, bp_bib *bib, const char *path) 
   memset(&it, 0, sizeof it);
   it.path = path;
   bp__src_linecol(p->s, start, &it.line, &it.col);
-  size_t errs = p->s->dl->n_errors;
   bp__json_unknown_keys(p->s, p->j, o, CSL_KEYS, "a CSL item");
   it.id = get_str(p, o, "id", true);
   if (!json_object_get(o, "id")) {
@@ -293,9 +292,12 @@ static void parse_item(pctx *p, const json_t *o, bp_bib *bib, const char *path) 
   if (it.language && !lang_ok(it.language))
     bp__diag(p->s, BP_SEV_WARNING, bp__json_val(p->j, o, "language"),
              "language \"%s\" is not a language tag like \"en\" or \"ko\"", it.language);
-  if (!it.title && !it.original_title && json_object_get(o, "id"))
+  if (!json_object_get(o, "title") && !json_object_get(o, "original-title") && json_object_get(o, "id"))
     bp__diag(p->s, BP_SEV_WARNING, start, "CSL item %s has no title", it.id ? it.id : "");
-  if (p->s->dl->n_errors != errs || !it.id || !bp__cite_id_valid(it.id)) {
+  /* Items with bad fields stay in the bib (reported above) so that their
+   * citations still resolve; only a missing or invalid id drops one. */
+
+  if (!it.id || !bp__cite_id_valid(it.id)) {
     item_free(&it);
     return;
   }

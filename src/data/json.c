@@ -229,12 +229,16 @@ bp_json *bp__json_parse(bp_src *s) {
         }
       }
     }
-    bool eof = strstr(err.text, "end of file") && !strstr(err.text, "end of file expected");
-    if (eof || off >= s->len) { /* after the last real character */
+    bool eof = (strstr(err.text, "end of file") && !strstr(err.text, "end of file expected")) ||
+               strstr(err.text, "premature end of input");
+    bool in_string = eof && tok[0] == '"';
+    if ((eof && !in_string) || off >= s->len) { /* after the last real character */
       off = s->len;
       while (off > s->start && strchr(" \t\r\n", s->text[off - 1])) off--;
     }
-    if (starts_with(tok, "NaN") || starts_with(tok, "Infinity") || starts_with(tok, "-Infinity") ||
+    const char *at = s->text + off;
+    if (starts_with(at, "NaN") || starts_with(at, "-NaN") || starts_with(at, "Infinity") ||
+        starts_with(at, "-Infinity") || starts_with(at, "+Infinity") || starts_with(tok, "NaN") || starts_with(tok, "Infinity") || starts_with(tok, "-Infinity") ||
         starts_with(tok, "-Inf") || starts_with(tok, "Inf") || starts_with(tok, "nan") ||
         starts_with(tok, "inf"))
       bp__diag(s, BP_SEV_ERROR, off, "NaN and Infinity are not JSON numbers (use null or a number)");
@@ -242,8 +246,10 @@ bp_json *bp__json_parse(bp_src *s) {
       bp__diag(s, BP_SEV_ERROR, off, "nesting too deep (more than 2048 levels)");
     else if (strstr(err.text, "duplicate object key"))
       bp__diag(s, BP_SEV_ERROR, off, "duplicate key %s", tok[0] ? tok : "in object");
+    else if (in_string)
+      bp__diag(s, BP_SEV_ERROR, off, "unexpected end of file inside this string (is the file truncated?)");
     else if (eof)
-      bp__diag(s, BP_SEV_ERROR, off, "unexpected end of file (is it truncated?)");
+      bp__diag(s, BP_SEV_ERROR, off, "unexpected end of file (is the file truncated?)");
     else
       bp__diag(s, BP_SEV_ERROR, off, "malformed JSON: %s", err.text);
     return NULL;

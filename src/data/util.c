@@ -269,9 +269,10 @@ static const char ISO2[] =
 bool bp_country_valid(const char *c) {
   if (!c || strlen(c) != 2 || !isupper((unsigned char)c[0]) || !isupper((unsigned char)c[1]))
     return false;
-  for (const char *p = ISO2; *p; p += 3)
+  for (const char *p = ISO2;; p += 3) {
     if (p[0] == c[0] && p[1] == c[1]) return true;
-  return false;
+    if (!p[2]) return false;
+  }
 }
 
 /* ------------------------------------------------------------------- URLs */
