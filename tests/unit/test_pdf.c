@@ -355,6 +355,24 @@ static void no_date_without_epoch(void **state) {
   bp_dlist_free(dl);
 }
 
+/* Subsets are tight: a few Korean syllables cost a few KB, not the 4 MB of
+ * the font file. */
+static void subsets_are_small(void **state) {
+  (void)state;
+  bp_dlist *dl = bp_dlist_new();
+  bp_dl_page *pg = bp_dlist_add_page(dl, A4_W, A4_H);
+  add_run(dl, pg, GOTHIC, 12, 72, 100, "외교부 북한 대사관 폐쇄");
+  char *p = path_in_tmp("small.pdf");
+  bp_ctx ctx;
+  assert_int_equal(write_pdf(dl, p, true, &ctx), BP_OK);
+  long size = file_size(p);
+  printf("# one Korean line in NanumGothic: %ld bytes\n", size);
+  assert_true(size > 0 && size < 8000);
+  unlink(p);
+  free(p);
+  bp_dlist_free(dl);
+}
+
 /* Words of a justified line land where the layout put them. */
 static void justified_words_placed(void **state) {
   (void)state;
@@ -701,6 +719,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(fonts_embedded_subset_unicode, setup, teardown),
       cmocka_unit_test_setup_teardown(byte_identical_runs, setup, teardown),
       cmocka_unit_test_setup_teardown(no_date_without_epoch, setup, teardown),
+      cmocka_unit_test_setup_teardown(subsets_are_small, setup, teardown),
       cmocka_unit_test_setup_teardown(justified_words_placed, setup, teardown),
       cmocka_unit_test_setup_teardown(widths_match_layout, setup, teardown),
       cmocka_unit_test_setup_teardown(uri_link_and_internal_link, setup, teardown),
