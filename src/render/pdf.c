@@ -473,8 +473,17 @@ static HPDF_Date utc_date(long long epoch) {
   return dt;
 }
 
+static bool bad_utf8(const char *s) { return s && !bp_utf8_valid(s, strlen(s), NULL); }
+
 static void set_info(pdf_dev *d) {
   const bp_dl_meta *m = &d->dl->meta;
+  const char *fields[] = {m->title, m->author, m->subject, m->keywords, m->creator};
+  for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+    if (bad_utf8(fields[i])) {
+      bp_device_fail(&d->super, BP_ERR_DATA, "%s: document metadata is not valid UTF-8: \"%s\"",
+                     d->path, fields[i]);
+      return;
+    }
   d->doing = "setting the document information";
   HPDF_SetCurrentEncoder(d->pdf, "UTF-8");
   if (m->title) HPDF_SetInfoAttr(d->pdf, HPDF_INFO_TITLE, m->title);
@@ -819,21 +828,36 @@ static HPDF_Destination make_dest(pdf_dev *d, int page_no, double y_pt) {
   return ret == HPDF_OK ? dst : NULL;
 }
 
+/* A URI as 7-bit ASCII (PDF's URI is ASCII): UTF-8 bytes, spaces and
+ * controls are percent-encoded. Owned result. */
+static char *uri_ascii(const char *uri) {
+  bp_buf b = {0};
+  for (const unsigned char *p = (const unsigned char *)uri; *p; p++) {
+    if (*p <= 0x20 || *p >= 0x7F) bp_buf_printf(&b, "%%%02X", *p);
+    else bp_buf_putc(&b, (char)*p);
+  }
+  return bp_buf_detach(&b);
+}
+
 static void pdf_link(bp_device *dev, const bp_dl_link *l) {
   pdf_dev *d = (pdf_dev *)dev;
   char doing[64];
   snprintf(doing, sizeof doing, "adding a link on page %d", d->page_no + 1);
   d->doing = doing;
-  HPDF_Rect r = {(HPDF_REAL)l->x_pt, (HPDF_REAL)(d->page_h - (l->y_pt + l->h_pt)),
-                 (HPDF_REAL)(l->x_pt + l->w_pt), (HPDF_REAL)(d->page_h - l->y_pt)};
+  double x0 = l->x_pt, x1 = l->x_pt + l->w_pt, y0 = l->y_pt, y1 = l->y_pt + l->h_pt;
+  HPDF_Rect r = {(HPDF_REAL)round2(fmin(x0, x1)), (HPDF_REAL)round2(d->page_h - fmax(y0, y1)),
+                 (HPDF_REAL)round2(fmax(x0, x1)), (HPDF_REAL)round2(d->page_h - fmin(y0, y1))};
   HPDF_Annotation a = NULL;
   if (l->uri) {
-    a = HPDF_Page_CreateURILinkAnnot(d->page, r, l->uri);
+    char *uri = uri_ascii(l->uri);
+    a = HPDF_Page_CreateURILinkAnnot(d->page, r, uri);
+    free(uri);
   } else if (l->dest) {
     const pdf_dest *x = find_dest(d, l->dest);
     if (!x) {
       bp_device_fail(dev, BP_ERR_DATA, "%s: page %d: link to unknown destination \"%s\"", d->path,
                      d->page_no + 1, l->dest);
+      d->doing = NULL;
       return;
     }
     HPDF_Destination dst = make_dest(d, x->page, x->y_pt);
@@ -849,6 +873,11 @@ static void pdf_link(bp_device *dev, const bp_dl_link *l) {
 static void pdf_outline(bp_device *dev, const bp_dl_outline *o) {
   pdf_dev *d = (pdf_dev *)dev;
   if (!o->title) return;
+  if (bad_utf8(o->title)) {
+    bp_device_fail(dev, BP_ERR_DATA, "%s: page %d: bookmark title is not valid UTF-8", d->path,
+                   d->page_no + 1);
+    return;
+  }
   d->doing = "adding a bookmark";
   int max = (int)(sizeof d->outline_stack / sizeof *d->outline_stack);
   int level = o->level < 0 ? 0 : o->level;

@@ -468,6 +468,8 @@ static void uri_link_and_internal_link(void **state) {
   bp_dl_add_link(p1, &uri);
   bp_dl_link fwd = {120, 90, 8, 12, NULL, "note-1"};
   bp_dl_add_link(p1, &fwd);
+  bp_dl_link ko = {200, 90, 50, 12, "https://ko.wikipedia.org/wiki/북한 외교", NULL};
+  bp_dl_add_link(p1, &ko);
   bp_dl_add_outline(p1, 0, "본문 Body", 72);
   bp_dl_add_outline(p1, 1, "첫째 절 Section", 90);
   bp_dlist_add_page(dl, A4_W, A4_H);
@@ -485,6 +487,8 @@ static void uri_link_and_internal_link(void **state) {
   free(err);
   assert_int_equal(run(&out, &err, "qpdf --qdf --object-streams=disable '%s' -", p), 0);
   assert_non_null(strstr(out, "/URI (https://example.org/a?b=c&d=\\(e\\))"));
+  /* a URI is ASCII: UTF-8 and spaces percent-encoded */
+  assert_non_null(strstr(out, "/URI (https://ko.wikipedia.org/wiki/%EB%B6%81%ED%95%9C%20%EC%99%B8%EA%B5%90)"));
   assert_non_null(strstr(out, "/Border [\n    0\n    0\n    0\n  ]"));
   /* the internal link's /Dest is [page-3 /XYZ null 541.89 null] */
   const char *pg3 = strstr(out, "%% Page 3\n");
