@@ -1,20 +1,179 @@
-/* cli.c - subcommand dispatch and option parsing for `briefpress`. */
+/* cli.c - subcommand dispatch and option parsing for `briefpress`. Each
+ * command loads, composes and writes through the library; every output is
+ * written to a temporary file and renamed, so a failed run leaves none. */
 #include "app/cli.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "compose/compose.h"
+#include "render/render.h"
+
+int bp_cmd_check(int argc, char **argv, const char *fonts_dir);
 
 static int usage(FILE *f) {
-  fprintf(f, "usage: briefpress <command> [options]\n"
-             "commands:\n"
-             "  render <input> -o <out.pdf> [--png DIR] [--trace FILE]\n"
-             "  check <folder>\n");
+  fprintf(f,
+          "usage: briefpress <command> [options]\n"
+          "\n"
+          "commands:\n"
+          "  render <brief.json|article.json> -o <out.pdf> [--png DIR] [--dpi N]\n"
+          "         [--trace FILE] [--template T.json] [-v]\n"
+          "      lay out and write a PDF (and PNG pages, and a display-list trace)\n"
+          "  preview <brief.json|article.json> -o DIR [--dpi N]\n"
+          "      write the pages as PNG only\n"
+          "  check <folder|file>\n"
+          "      validate a data folder; file:line:column diagnostics, exit 1 on errors\n"
+          "\n"
+          "options:\n"
+          "  --fonts DIR   the font folder (default: the project's fonts/)\n"
+          "environment:\n"
+          "  SOURCE_DATE_EPOCH   sets the PDF dates (otherwise none are written)\n");
   return f == stderr ? 2 : 0;
+}
+
+typedef struct render_opts {
+  const char *input, *output, *png_dir, *trace, *fonts, *template_path;
+  double dpi;
+  bool png_only, verbose;
+} render_opts;
+
+/* A brief names a "template"; an article manifest a "body". */
+static bp_status input_kind(bp_ctx *ctx, const char *path, bool *is_brief) {
+  bp_jdoc *jd;
+  bp_status st = bp_jdoc_load(ctx, path, &jd);
+  if (st) return st;
+  json_t *root = bp_jdoc_root(jd);
+  *is_brief = json_is_object(root) && json_object_get(root, "template") != NULL;
+  if (json_is_object(root) && !*is_brief && !json_object_get(root, "body"))
+    st = bp_jdoc_error(ctx, jd, root, NULL,
+                       "neither a brief (it names no \"template\") nor an article manifest (no "
+                       "\"body\")");
+  bp_jdoc_free(jd);
+  return st;
+}
+
+static int fail(bp_ctx *ctx) {
+  fprintf(stderr, "briefpress: %s\n", ctx->msg);
+  return 1;
+}
+
+static long long source_date_epoch(void) {
+  const char *s = getenv("SOURCE_DATE_EPOCH");
+  if (!s || !*s) return -1;
+  char *end;
+  long long v = strtoll(s, &end, 10);
+  return (*end || v < 0) ? -1 : v;
+}
+
+static bp_status make_dir(bp_ctx *ctx, const char *dir) {
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s", dir);
+  for (char *p = tmp + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    mkdir(tmp, 0777);
+    *p = '/';
+  }
+  if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
+    return bp_error(ctx, BP_ERR_IO, "%s: cannot create folder: %s", dir, strerror(errno));
+  return BP_OK;
+}
+
+static int cmd_render(render_opts *o) {
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_fontset *fs = NULL;
+  bp_typesetter *ts = NULL;
+  bp_article *art = NULL;
+  bp_brief *brief = NULL;
+  bp_dlist *dl = NULL;
+  bp_status st = bp_fontset_open(&ctx, o->fonts, &fs);
+  if (!st) st = bp_typesetter_new(&ctx, fs, &ts);
+  bool is_brief = false;
+  if (!st) st = input_kind(&ctx, o->input, &is_brief);
+  bp_preflight pf = {0};
+  if (!st && is_brief) {
+    st = bp_brief_load_with(&ctx, o->input, o->template_path, &brief);
+    bp_fit_report fit = {0};
+    if (!st) st = bp_compose_brief(&ctx, ts, brief, source_date_epoch(), &pf, &fit, &dl);
+    if (!st && o->verbose)
+      fprintf(stderr, "briefpress: fitted at body %.2f pt, leading %.2f: %.0f of %.0f pt used\n",
+              fit.body_pt, fit.leading_ratio, fit.used_pt, fit.avail_pt);
+  } else if (!st) {
+    st = bp_article_load(&ctx, o->input, &art);
+    if (!st) st = bp_compose_article(&ctx, ts, art, source_date_epoch(), &pf, &dl);
+  }
+  if (!st && (pf.hangul_breaks || pf.closing_starts || pf.overwide))
+    fprintf(stderr,
+            "briefpress: warning: preflight: %d Hangul word(s) broken, %d line(s) starting with "
+            "closing punctuation, %d line(s) wider than the measure; first: %s\n",
+            pf.hangul_breaks, pf.closing_starts, pf.overwide, pf.first_problem);
+  if (!st && o->trace) st = bp_dlist_run(dl, bp_trace_device_new(o->trace, NULL), &ctx);
+  if (!st && o->png_dir) {
+    st = make_dir(&ctx, o->png_dir);
+    char pattern[4096];
+    snprintf(pattern, sizeof pattern, "%s/page-%%d.png", o->png_dir);
+    if (!st) st = bp_dlist_run(dl, bp_png_device_new(pattern, o->dpi, 0, 0), &ctx);
+  }
+  if (!st && o->output) st = bp_dlist_run(dl, bp_pdf_device_new(o->output, NULL), &ctx);
+  int rc = st ? fail(&ctx) : 0;
+  bp_dlist_free(dl);
+  bp_article_free(art);
+  bp_brief_free(brief);
+  bp_typesetter_free(ts);
+  bp_fontset_free(fs);
+  return rc;
+}
+
+static int parse_render(int argc, char **argv, bool png_only) {
+  render_opts o = {0};
+  o.dpi = 96;
+  o.png_only = png_only;
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i];
+    bool has_val = i + 1 < argc;
+    if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && has_val) {
+      if (png_only) o.png_dir = argv[++i];
+      else o.output = argv[++i];
+    } else if (!strcmp(a, "--png") && has_val) o.png_dir = argv[++i];
+    else if (!strcmp(a, "--trace") && has_val) o.trace = argv[++i];
+    else if (!strcmp(a, "--fonts") && has_val) o.fonts = argv[++i];
+    else if (!strcmp(a, "--template") && has_val) o.template_path = argv[++i];
+    else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) o.verbose = true;
+    else if (!strcmp(a, "--dpi") && has_val) {
+      o.dpi = atof(argv[++i]);
+      if (o.dpi < 10 || o.dpi > 2400) {
+        fprintf(stderr, "briefpress: --dpi must be between 10 and 2400\n");
+        return 2;
+      }
+    } else if (a[0] == '-' || o.input) {
+      fprintf(stderr, "briefpress: %s: unexpected argument '%s'\n", argv[1], a);
+      return usage(stderr);
+    } else o.input = a;
+  }
+  if (!o.input || (!png_only && !o.output && !o.png_dir && !o.trace) ||
+      (png_only && !o.png_dir)) {
+    fprintf(stderr, "briefpress: %s needs an input and an output (-o)\n", argv[1]);
+    return usage(stderr);
+  }
+  return cmd_render(&o);
 }
 
 int bp_cli_main(int argc, char **argv) {
   if (argc < 2) return usage(stderr);
-  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) return usage(stdout);
-  fprintf(stderr, "briefpress: unknown command '%s'\n", argv[1]);
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) return usage(stdout);
+  if (!strcmp(cmd, "render")) return parse_render(argc, argv, false);
+  if (!strcmp(cmd, "preview")) return parse_render(argc, argv, true);
+  if (!strcmp(cmd, "check")) {
+    const char *fonts = NULL;
+    for (int i = 2; i + 1 < argc; i++)
+      if (!strcmp(argv[i], "--fonts")) fonts = argv[i + 1];
+    return bp_cmd_check(argc - 1, argv + 1, fonts);
+  }
+  fprintf(stderr, "briefpress: unknown command '%s'\n", cmd);
   return usage(stderr);
 }

@@ -14,4 +14,37 @@
 bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a,
                              long long epoch, bp_preflight *pf, bp_dlist **out);
 
+#include "template.h"
+
+/** A brief file (data/briefs/NAME.json): which template, which data folder,
+ * masthead fields, title, summary, the claims to use as key findings, body
+ * paragraphs, charts, disclaimer. */
+typedef struct bp_brief bp_brief;
+
+/** Loads a brief, its template and its data folder (checked: any data error
+ * fails the load). Errors are `file:line:col: message`. */
+bp_status bp_brief_load(bp_ctx *ctx, const char *path, bp_brief **out);
+/** Loads a brief with a template other than the one it names (NULL: its own). */
+bp_status bp_brief_load_with(bp_ctx *ctx, const char *path, const char *template_path,
+                             bp_brief **out);
+void bp_brief_free(bp_brief *b);
+const char *bp_brief_title(const bp_brief *b);
+
+/** How the brief was fitted to its page. */
+typedef struct bp_fit_report {
+  double body_pt, leading_ratio; /* what was used */
+  double used_pt, avail_pt;      /* height of the content and of the page area */
+  int pages;
+} bp_fit_report;
+
+/** Composes a brief. A template with max_pages 1 either fits (tightening
+ * within the template's fit limits) or fails with BP_ERR_LAYOUT saying by how
+ * much it overflows and which sections take the most room. */
+bp_status bp_compose_brief(bp_ctx *ctx, bp_typesetter *ts, const bp_brief *b, long long epoch,
+                           bp_preflight *pf, bp_fit_report *fit, bp_dlist **out);
+
+/** Alternative-text descriptions of the brief's charts, one per chart
+ * (caller frees each string and the array); *n gets the count. */
+char **bp_brief_chart_descriptions(const bp_brief *b, size_t *n);
+
 #endif

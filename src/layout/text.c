@@ -397,6 +397,8 @@ bp_text *bp_text_new_spans(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style
                            double width_pt) {
   builder b;
   builder_init(&b, ts, style);
+  size_t skip = 0; /* bytes of the next text span already set before a marker */
+  size_t last_cite_end = (size_t)-1; /* where the last marker ended */
   for (size_t i = 0; i < spans->n; i++) {
     const bp_span *sp = &spans->v[i];
     size_t start = b.text.len;
@@ -407,19 +409,34 @@ bp_text *bp_text_new_spans(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style
     if (sp->kind == BP_SPAN_CITE) {
       /* A marker hugs the word before it ("Kong.¹", not "Kong. ¹"). */
       while (b.text.len && b.text.data[b.text.len - 1] == ' ') b.text.data[--b.text.len] = '\0';
+      /* and stands after the punctuation that follows the citation
+       * ("Kong [@x]." is set "Kong.¹") */
+      const bp_span *next = i + 1 < spans->n ? &spans->v[i + 1] : NULL;
+      if (next && next->kind == BP_SPAN_TEXT && next->text && strchr(".,;:", next->text[0]) &&
+          next->text[0]) {
+        size_t ps = b.text.len;
+        bp_buf_putc(&b.text, next->text[0]);
+        add_span_attrs(&b, style, next->flags, ps, b.text.len);
+        skip = 1;
+      }
       start = b.text.len;
+      bool follows_marker = b.text.len == last_cite_end;
       /* Superscript endnote numbers, comma separated, each its own link. */
       for (size_t k = 0; k < sp->n_cite; k++) {
         int num = numberer ? numberer(ud, sp->cite_ids[k]) : (int)k + 1;
-        if (k) bp_buf_puts(&b.text, ",");
+        if (k || follows_marker) bp_buf_puts(&b.text, ",");
         size_t ns = b.text.len;
         bp_buf_printf(&b.text, "%d", num);
         push_anchor(&b, ns, b.text.len, NULL, num);
       }
       add_span_attrs(&b, style, sp->flags | BP_SPAN_SUPER, start, b.text.len);
+      last_cite_end = b.text.len;
       continue;
     }
-    append_text(&b, sp->text, strlen(sp->text));
+    size_t off = skip;
+    skip = 0;
+    if (off > strlen(sp->text)) off = strlen(sp->text);
+    append_text(&b, sp->text + off, strlen(sp->text + off));
     add_span_attrs(&b, style, sp->flags, start, b.text.len);
     if (sp->uri) push_anchor(&b, start, b.text.len, sp->uri, 0);
   }

@@ -1,0 +1,964 @@
+/* brief.c - the brief composer: a one-page (or short) brief from a brief
+ * file, its template and its data folder. Sections are stacked top to
+ * bottom (masthead, title, summary panel, key findings from claims, body,
+ * a row of charts, endnotes in columns, disclaimer); the body styles shrink
+ * within the template's fit limits until everything fits, or the composer
+ * fails saying by how much and which sections are largest. Endnotes are
+ * numbered in order of first citation; a source cited twice keeps its
+ * number. Knows nothing of PDF: it fills a display list. */
+#include "compose.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../layout/chart.h"
+
+/* ---- the brief file --------------------------------------------------- */
+
+typedef struct chart_ref {
+  char *kind, *series, *column, *records, *date_field, *label_field, *title, *unit;
+  char *where_field, *where_value;
+  bool value_labels;
+} chart_ref;
+
+struct bp_brief {
+  char *path;
+  bp_jdoc *jd;
+  bp_template *tpl;
+  bp_dataset *ds;
+  char *institute, *series, *number, *date, *title, *subtitle, *author, *lang, *subject,
+      *keywords, *summary, *disclaimer;
+  char **findings; /* claim ids */
+  size_t n_findings;
+  char **body; /* paragraphs (inline markup) */
+  size_t n_body;
+  chart_ref *charts;
+  size_t n_charts;
+};
+
+static bp_status str_field(bp_ctx *ctx, const bp_jdoc *jd, json_t *o, const char *key, char **out,
+                           bool required) {
+  json_t *v = json_object_get(o, key);
+  if (!v) {
+    if (required) return bp_jdoc_error(ctx, jd, o, NULL, "missing \"%s\"", key);
+    return BP_OK;
+  }
+  if (json_is_integer(v)) {
+    char num[32];
+    snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+    *out = bp_strdup(num);
+    return BP_OK;
+  }
+  if (!json_is_string(v)) return bp_jdoc_error(ctx, jd, o, key, "\"%s\" must be a string", key);
+  *out = bp_strdup(json_string_value(v));
+  return BP_OK;
+}
+
+static bp_status str_array(bp_ctx *ctx, const bp_jdoc *jd, json_t *o, const char *key,
+                           char ***out, size_t *n) {
+  json_t *v = json_object_get(o, key);
+  if (!v) return BP_OK;
+  if (!json_is_array(v))
+    return bp_jdoc_error(ctx, jd, o, key, "\"%s\" must be an array of strings", key);
+  *out = bp_calloc(json_array_size(v) + 1, sizeof(char *));
+  for (size_t i = 0; i < json_array_size(v); i++) {
+    json_t *e = json_array_get(v, i);
+    if (!json_is_string(e))
+      return bp_jdoc_error_elem(ctx, jd, v, i, "\"%s\" must hold strings", key);
+    (*out)[(*n)++] = bp_strdup(json_string_value(e));
+  }
+  return BP_OK;
+}
+
+static char *dir_of(const char *path) {
+  const char *slash = strrchr(path, '/');
+  return slash ? bp_strndup(path, (size_t)(slash - path)) : bp_strdup(".");
+}
+
+static char *resolve(const char *base_dir, const char *rel) {
+  if (rel[0] == '/') return bp_strdup(rel);
+  bp_buf b = {0};
+  bp_buf_printf(&b, "%s/%s", base_dir, rel);
+  return bp_buf_detach(&b);
+}
+
+static bp_status load_chart(bp_ctx *ctx, const bp_brief *b, json_t *arr, size_t i, chart_ref *c) {
+  json_t *o = json_array_get(arr, i);
+  static const char *const keys[] = {"kind", "series", "column", "records", "date", "label",
+                                     "title", "unit", "value_labels", "where", NULL};
+  if (!json_is_object(o)) return bp_jdoc_error_elem(ctx, b->jd, arr, i, "a chart is an object");
+  const char *key;
+  json_t *v;
+  json_object_foreach(o, key, v) {
+    bool ok = false;
+    for (const char *const *k = keys; *k && !ok; k++) ok = !strcmp(*k, key);
+    if (!ok) return bp_jdoc_error(ctx, b->jd, o, key, "unknown chart key \"%s\"", key);
+  }
+  bp_status st = str_field(ctx, b->jd, o, "kind", &c->kind, true);
+  if (!st) st = str_field(ctx, b->jd, o, "series", &c->series, false);
+  if (!st) st = str_field(ctx, b->jd, o, "column", &c->column, false);
+  if (!st) st = str_field(ctx, b->jd, o, "records", &c->records, false);
+  if (!st) st = str_field(ctx, b->jd, o, "date", &c->date_field, false);
+  if (!st) st = str_field(ctx, b->jd, o, "label", &c->label_field, false);
+  if (!st) st = str_field(ctx, b->jd, o, "title", &c->title, false);
+  if (!st) st = str_field(ctx, b->jd, o, "unit", &c->unit, false);
+  c->value_labels = json_is_true(json_object_get(o, "value_labels"));
+  json_t *w = json_object_get(o, "where");
+  if (!st && w) {
+    const char *wk;
+    json_t *wv;
+    if (!json_is_object(w) || json_object_size(w) != 1)
+      return bp_jdoc_error(ctx, b->jd, o, "where", "\"where\" is one {\"field\": \"value\"}");
+    json_object_foreach(w, wk, wv) {
+      if (!json_is_string(wv))
+        return bp_jdoc_error(ctx, b->jd, w, wk, "\"where\" values are strings");
+      c->where_field = bp_strdup(wk);
+      c->where_value = bp_strdup(json_string_value(wv));
+    }
+  }
+  bp_chart_kind kind;
+  if (!st && bp_chart_kind_from_name(ctx, c->kind, &kind)) {
+    bp_ctx_clear(ctx);
+    return bp_jdoc_error(ctx, b->jd, o, "kind", "unknown chart kind \"%s\" (bar, line, timeline, sparkline)", c->kind);
+  }
+  if (st) return st;
+  if (c->series) {
+    const bp_series *s = bp_dataset_series(b->ds, c->series);
+    if (!s) return bp_jdoc_error(ctx, b->jd, o, "series", "no series \"%s\" in the data folder", c->series);
+    if (c->column && bp_series_column(s, c->column) < 0)
+      return bp_jdoc_error(ctx, b->jd, o, "column", "series \"%s\" has no column \"%s\"", c->series, c->column);
+  } else if (c->records) {
+    const bp_records *r = bp_dataset_records(b->ds, c->records);
+    if (!r) return bp_jdoc_error(ctx, b->jd, o, "records", "no records \"%s\" in the data folder", c->records);
+    if (!c->date_field || bp_records_column(r, c->date_field) < 0)
+      return bp_jdoc_error(ctx, b->jd, o, c->date_field ? "date" : NULL, "records \"%s\" need a \"date\" column that exists", c->records);
+    if (!c->label_field || bp_records_column(r, c->label_field) < 0)
+      return bp_jdoc_error(ctx, b->jd, o, c->label_field ? "label" : NULL, "records \"%s\" need a \"label\" column that exists", c->records);
+    if (c->where_field && bp_records_column(r, c->where_field) < 0)
+      return bp_jdoc_error(ctx, b->jd, o, "where", "records \"%s\" have no column \"%s\"", c->records, c->where_field);
+  } else {
+    return bp_jdoc_error(ctx, b->jd, o, NULL, "a chart needs \"series\" or \"records\"");
+  }
+  return BP_OK;
+}
+
+bp_status bp_brief_load_with(bp_ctx *ctx, const char *path, const char *template_path,
+                             bp_brief **out) {
+  *out = NULL;
+  bp_brief *b = bp_calloc(1, sizeof *b);
+  b->path = bp_strdup(path);
+  bp_status st = bp_jdoc_load(ctx, path, &b->jd);
+  json_t *root = st ? NULL : bp_jdoc_root(b->jd);
+  static const char *const keys[] = {"template", "data", "institute", "series", "number", "date",
+                                     "title", "subtitle", "author", "lang", "subject", "keywords",
+                                     "summary", "findings", "body", "charts", "disclaimer", NULL};
+  if (!st && !json_is_object(root)) st = bp_jdoc_error(ctx, b->jd, root, NULL, "a brief is a JSON object");
+  if (!st) {
+    const char *key;
+    json_t *v;
+    json_object_foreach(root, key, v) {
+      bool ok = false;
+      for (const char *const *k = keys; *k && !ok; k++) ok = !strcmp(*k, key);
+      if (!ok) {
+        st = bp_jdoc_error(ctx, b->jd, root, key, "unknown brief key \"%s\"", key);
+        break;
+      }
+    }
+  }
+  char *tpl = NULL, *data = NULL, *dir = dir_of(path);
+  if (!st) st = str_field(ctx, b->jd, root, "template", &tpl, template_path == NULL);
+  if (!st) st = str_field(ctx, b->jd, root, "data", &data, false);
+  if (!st) st = str_field(ctx, b->jd, root, "title", &b->title, true);
+  if (!st) st = str_field(ctx, b->jd, root, "institute", &b->institute, false);
+  if (!st) st = str_field(ctx, b->jd, root, "series", &b->series, false);
+  if (!st) st = str_field(ctx, b->jd, root, "number", &b->number, false);
+  if (!st) st = str_field(ctx, b->jd, root, "date", &b->date, false);
+  if (!st) st = str_field(ctx, b->jd, root, "subtitle", &b->subtitle, false);
+  if (!st) st = str_field(ctx, b->jd, root, "author", &b->author, false);
+  if (!st) st = str_field(ctx, b->jd, root, "lang", &b->lang, false);
+  if (!st) st = str_field(ctx, b->jd, root, "subject", &b->subject, false);
+  json_t *kw = st ? NULL : json_object_get(root, "keywords");
+  if (kw && json_is_array(kw)) { /* a list of keywords, as in article manifests */
+    bp_buf k = {0};
+    for (size_t i = 0; i < json_array_size(kw); i++)
+      if (json_is_string(json_array_get(kw, i)))
+        bp_buf_printf(&k, "%s%s", k.len ? ", " : "", json_string_value(json_array_get(kw, i)));
+    b->keywords = bp_buf_detach(&k);
+  } else if (!st) {
+    st = str_field(ctx, b->jd, root, "keywords", &b->keywords, false);
+  }
+  if (!st) st = str_field(ctx, b->jd, root, "summary", &b->summary, false);
+  if (!st) st = str_field(ctx, b->jd, root, "disclaimer", &b->disclaimer, false);
+  if (!st) st = str_array(ctx, b->jd, root, "findings", &b->findings, &b->n_findings);
+  if (!st) st = str_array(ctx, b->jd, root, "body", &b->body, &b->n_body);
+  if (!st) {
+    char *tp = template_path ? bp_strdup(template_path) : resolve(dir, tpl);
+    st = bp_template_load(ctx, tp, &b->tpl);
+    free(tp);
+  }
+  if (!st) {
+    char *dp = resolve(dir, data ? data : "..");
+    st = bp_dataset_load(ctx, dp, &b->ds);
+    free(dp);
+  }
+  for (size_t i = 0; !st && i < b->n_findings; i++)
+    if (!bp_claims_lookup(b->ds->claims, b->findings[i]))
+      st = bp_jdoc_error_elem(ctx, b->jd, json_object_get(root, "findings"), i,
+                              "unknown claim \"%s\"", b->findings[i]);
+  /* citations written in the summary and body must exist */
+  for (size_t i = 0; !st && i <= b->n_body; i++) {
+    const char *text = i < b->n_body ? b->body[i] : b->summary;
+    if (!text) continue;
+    bp_spans sp = {0};
+    bp_inline_parse(text, &sp);
+    for (size_t k = 0; k < sp.n && !st; k++)
+      for (size_t c = 0; c < sp.v[k].n_cite && !st; c++)
+        if (!bp_bib_lookup(b->ds->bib, sp.v[k].cite_ids[c]))
+          st = i < b->n_body
+                   ? bp_jdoc_error_elem(ctx, b->jd, json_object_get(root, "body"), i,
+                                        "unknown citation \"%s\"", sp.v[k].cite_ids[c])
+                   : bp_jdoc_error(ctx, b->jd, root, "summary", "unknown citation \"%s\"",
+                                   sp.v[k].cite_ids[c]);
+    bp_spans_free(&sp);
+  }
+  json_t *charts = st ? NULL : json_object_get(root, "charts");
+  if (charts && !json_is_array(charts))
+    st = bp_jdoc_error(ctx, b->jd, root, "charts", "\"charts\" must be an array");
+  if (charts && !st) {
+    b->charts = bp_calloc(json_array_size(charts) + 1, sizeof *b->charts);
+    for (size_t i = 0; i < json_array_size(charts) && !st; i++) {
+      b->n_charts++;
+      st = load_chart(ctx, b, charts, i, &b->charts[i]);
+    }
+  }
+  free(tpl);
+  free(data);
+  free(dir);
+  if (st) {
+    bp_brief_free(b);
+    return st;
+  }
+  *out = b;
+  return BP_OK;
+}
+
+bp_status bp_brief_load(bp_ctx *ctx, const char *path, bp_brief **out) {
+  return bp_brief_load_with(ctx, path, NULL, out);
+}
+
+static void free_strs(char **v, size_t n) {
+  for (size_t i = 0; i < n; i++) free(v[i]);
+  free(v);
+}
+
+void bp_brief_free(bp_brief *b) {
+  if (!b) return;
+  for (size_t i = 0; i < b->n_charts; i++) {
+    chart_ref *c = &b->charts[i];
+    free(c->kind), free(c->series), free(c->column), free(c->records), free(c->date_field);
+    free(c->label_field), free(c->title), free(c->unit), free(c->where_field);
+    free(c->where_value);
+  }
+  free(b->charts);
+  free_strs(b->findings, b->n_findings);
+  free_strs(b->body, b->n_body);
+  char **fields[] = {&b->institute, &b->series, &b->number, &b->date, &b->title, &b->subtitle,
+                     &b->author, &b->lang, &b->subject, &b->keywords, &b->summary,
+                     &b->disclaimer, &b->path};
+  for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) free(*fields[i]);
+  bp_template_free(b->tpl);
+  bp_dataset_free(b->ds);
+  bp_jdoc_free(b->jd);
+  free(b);
+}
+
+const char *bp_brief_title(const bp_brief *b) { return b->title; }
+
+/* ---- endnote numbering ------------------------------------------------ */
+
+typedef struct numbering {
+  char **ids; /* owned copies, in order of first citation */
+  size_t n, cap;
+} numbering;
+
+static int number_of(void *ud, const char *id) {
+  numbering *nb = ud;
+  for (size_t i = 0; i < nb->n; i++)
+    if (!strcmp(nb->ids[i], id)) return (int)i + 1;
+  char *copy = bp_strdup(id);
+  BP_PUSH(nb->ids, nb->n, nb->cap, copy);
+  return (int)nb->n;
+}
+
+static void numbering_clear(numbering *nb) {
+  for (size_t i = 0; i < nb->n; i++) free(nb->ids[i]);
+  nb->n = 0;
+}
+
+/* ---- charts ----------------------------------------------------------- */
+
+/* A chart's data as bp_chart points, with the strings they borrow. */
+typedef struct chart_data {
+  bp_chart_spec spec;
+  bp_chart_point *pts;
+  char **labels;
+  size_t n;
+  char *source_text, *source_dest, *title;
+  const char *source_id;
+} chart_data;
+
+static void chart_data_free(chart_data *d) {
+  for (size_t i = 0; i < d->n; i++) free(d->labels[i]);
+  free(d->labels);
+  free(d->pts);
+  free(d->source_text);
+  free(d->source_dest);
+  free(d->title);
+  memset(d, 0, sizeof *d);
+}
+
+/* "Source: Chainalysis (2023)" from a citation: its outlet (or authors) and year. */
+static char *source_line(const bp_csl_item *it) {
+  bp_buf b = {0};
+  bp_buf_puts(&b, "Source: ");
+  char *authors = bp_csl_format_authors(it);
+  if (it->container_title) bp_buf_puts(&b, it->container_title);
+  else if (authors && *authors) bp_buf_puts(&b, authors);
+  else if (it->title) bp_buf_puts(&b, it->title);
+  free(authors);
+  if (it->issued.y) bp_buf_printf(&b, " (%d)", it->issued.y);
+  return bp_buf_detach(&b);
+}
+
+static void chart_build(const bp_brief *b, const chart_ref *c, chart_data *d) {
+  memset(d, 0, sizeof *d);
+  bp_chart_kind_from_name(NULL, c->kind, &d->spec.kind);
+  d->spec.value_labels = c->value_labels;
+  if (c->series) {
+    const bp_series *s = bp_dataset_series(b->ds, c->series);
+    int col = c->column ? bp_series_column(s, c->column) : 0;
+    d->n = s->n_points;
+    d->pts = bp_calloc(d->n + 1, sizeof *d->pts);
+    d->labels = bp_calloc(d->n + 1, sizeof(char *));
+    for (size_t i = 0; i < d->n; i++) {
+      const bp_series_point *p = &s->points[i];
+      char lab[16];
+      bp_date_format(&p->date, lab);
+      d->labels[i] = bp_strdup(lab);
+      d->pts[i].x = p->x;
+      d->pts[i].y = p->values[col];
+      if (d->spec.kind == BP_CHART_BAR) d->pts[i].label = d->labels[i];
+    }
+    d->spec.x_is_date = d->spec.kind != BP_CHART_BAR;
+    d->title = bp_strdup(c->title ? c->title : s->title);
+    d->spec.unit = c->unit ? c->unit : s->unit;
+    d->source_id = s->source_id;
+  } else {
+    const bp_records *r = bp_dataset_records(b->ds, c->records);
+    d->pts = bp_calloc(r->n_rows + 1, sizeof *d->pts);
+    d->labels = bp_calloc(r->n_rows + 1, sizeof(char *));
+    for (size_t i = 0; i < r->n_rows; i++) {
+      if (c->where_field && strcmp(bp_records_field(r, i, c->where_field), c->where_value))
+        continue;
+      bp_date dt;
+      if (!bp_date_parse(bp_records_field(r, i, c->date_field), &dt, NULL, 0)) continue;
+      d->labels[d->n] = bp_strdup(bp_records_field(r, i, c->label_field));
+      d->pts[d->n].x = bp_date_decimal_year(&dt);
+      d->pts[d->n].y = 1;
+      d->pts[d->n].label = d->labels[d->n];
+      if (!d->source_id) d->source_id = bp_records_field(r, i, "source_id");
+      d->n++;
+    }
+    d->spec.x_is_date = true;
+    d->title = bp_strdup(c->title ? c->title : c->records);
+    d->spec.unit = c->unit;
+  }
+  d->spec.title = d->title;
+  d->spec.points = d->pts;
+  d->spec.n_points = d->n;
+  d->spec.lang = b->lang;
+  const bp_csl_item *it = d->source_id ? bp_bib_lookup(b->ds->bib, d->source_id) : NULL;
+  if (it) {
+    d->source_text = source_line(it);
+    d->spec.source_text = d->source_text;
+  }
+}
+
+char **bp_brief_chart_descriptions(const bp_brief *b, size_t *n) {
+  char **v = bp_calloc(b->n_charts + 1, sizeof(char *));
+  for (size_t i = 0; i < b->n_charts; i++) {
+    chart_data d;
+    chart_build(b, &b->charts[i], &d);
+    v[i] = bp_chart_describe(&d.spec);
+    chart_data_free(&d);
+  }
+  if (n) *n = b->n_charts;
+  return v;
+}
+
+/* ---- composition ------------------------------------------------------ */
+
+typedef enum { P_TEXT, P_PANEL, P_RULE, P_CHARTS, P_COLUMNS } piece_kind;
+
+typedef struct piece {
+  piece_kind kind;
+  double h, x, w;        /* height; x offset from the left margin; width */
+  double before;         /* space above */
+  bp_text *t, *label;    /* text and its hanging label */
+  double indent;
+  char *dest, *label_dest;
+  bp_color color;
+  /* columns: items [0, split) left, [split, n) right; each item a piece */
+  struct piece *items;
+  size_t n_items, split;
+  double col_w;
+  int section;           /* index into the section names, for the overflow report */
+} piece;
+
+typedef struct composer {
+  bp_ctx *ctx;
+  bp_typesetter *ts;
+  const bp_brief *b;
+  const bp_template *t;
+  numbering nb;
+  double width, x0, y0, avail;
+  double scale, ratio; /* fit: body scale and leading ratio factor */
+  bp_style st[16];
+  piece *pieces;
+  size_t n, cap;
+  double sec_h[32];
+  const char *sec_name[32];
+  size_t n_secs;
+  chart_data *charts;
+} composer;
+
+enum { S_BODY, S_SUMMARY, S_FINDING, S_NOTE, S_NOTENO, S_HEADING, S_TITLE, S_SUBTITLE, S_BYLINE,
+       S_MAST, S_MASTR, S_LABEL, S_DISCLAIMER, S_FOOTER, S_COUNT };
+static const char *STYLE_NAMES[S_COUNT] = {"body",     "summary",  "finding",   "note",
+                                           "note_number", "heading", "title",   "subtitle",
+                                           "byline",   "masthead", "masthead_right", "label",
+                                           "disclaimer", "footer"};
+
+static void free_piece(piece *p) {
+  bp_text_free(p->t);
+  bp_text_free(p->label);
+  free(p->dest);
+  free(p->label_dest);
+  for (size_t i = 0; i < p->n_items; i++) free_piece(&p->items[i]);
+  free(p->items);
+}
+
+static void reset(composer *c) {
+  for (size_t i = 0; i < c->n; i++) free_piece(&c->pieces[i]);
+  free(c->pieces);
+  c->pieces = NULL;
+  c->n = c->cap = 0;
+  numbering_clear(&c->nb);
+  c->n_secs = 0;
+}
+
+static piece *add(composer *c, piece_kind kind, double before) {
+  bp_grow((void **)&c->pieces, &c->cap, c->n + 1, sizeof *c->pieces);
+  piece *p = &c->pieces[c->n++];
+  memset(p, 0, sizeof *p);
+  p->kind = kind;
+  p->before = before;
+  p->w = c->width;
+  p->section = (int)c->n_secs - 1;
+  return p;
+}
+
+static bp_status add_text(composer *c, int style, const char *markup, double before, double x,
+                          double w) {
+  if (!markup || !*markup) return BP_OK;
+  bp_spans sp = {0};
+  bp_inline_parse(markup, &sp);
+  bp_text *t = bp_text_new_spans(c->ts, c->ctx, &c->st[style], &sp, number_of, &c->nb, w);
+  bp_spans_free(&sp);
+  if (!t) return c->ctx->status;
+  piece *p = add(c, P_TEXT, before);
+  p->t = t;
+  p->x = x;
+  p->w = w;
+  p->h = bp_text_height_pt(t);
+  return BP_OK;
+}
+
+static bp_status add_plain(composer *c, int style, const char *text, double before) {
+  if (!text || !*text) return BP_OK;
+  bp_text *t = bp_text_new_plain(c->ts, c->ctx, &c->st[style], text, c->width);
+  if (!t) return c->ctx->status;
+  piece *p = add(c, P_TEXT, before);
+  p->t = t;
+  p->h = bp_text_height_pt(t);
+  return BP_OK;
+}
+
+static const char *field_of(void *ud, const char *name) {
+  const bp_brief *b = ud;
+  if (!strcmp(name, "institute")) return b->institute;
+  if (!strcmp(name, "series")) return b->series;
+  if (!strcmp(name, "number")) return b->number;
+  if (!strcmp(name, "date")) return b->date;
+  if (!strcmp(name, "title")) return b->title;
+  if (!strcmp(name, "author")) return b->author;
+  return NULL;
+}
+
+static void begin_section(composer *c, const char *name) {
+  if (c->n_secs < 32) {
+    c->sec_name[c->n_secs] = name;
+    c->sec_h[c->n_secs] = 0;
+    c->n_secs++;
+  }
+}
+
+static bp_status sec_masthead(composer *c, const bp_tsection *s) {
+  const bp_brief *b = c->b;
+  bp_text *l = b->institute ? bp_text_new_plain(c->ts, c->ctx, &c->st[S_MAST], b->institute, c->width * 0.55) : NULL;
+  bp_buf r = {0};
+  if (b->series) bp_buf_puts(&r, b->series);
+  if (b->number) bp_buf_printf(&r, "%sNo. %s", r.len ? "  \xC2\xB7  " : "", b->number);
+  if (b->date) bp_buf_printf(&r, "%s%s", r.len ? "  \xC2\xB7  " : "", b->date);
+  bp_text *rt = r.len ? bp_text_new_plain(c->ts, c->ctx, &c->st[S_MASTR], r.data, c->width * 0.45) : NULL;
+  bp_buf_free(&r);
+  if (c->ctx->status) {
+    bp_text_free(l);
+    bp_text_free(rt);
+    return c->ctx->status;
+  }
+  double h = 0;
+  if (l) {
+    piece *p = add(c, P_TEXT, s->space_before_pt);
+    p->t = l;
+    p->h = bp_text_height_pt(l);
+    h = p->h;
+  }
+  if (rt) {
+    /* the right part shares the line: no height of its own */
+    piece *p = add(c, P_TEXT, 0);
+    p->t = rt;
+    p->x = c->width - bp_text_width_pt(rt);
+    double rh = bp_text_height_pt(rt);
+    p->before = l ? -h : s->space_before_pt; /* same top as the left part */
+    p->h = rh > h ? rh : h;
+  }
+  piece *rule = add(c, P_RULE, 4);
+  rule->h = 1.5;
+  rule->color = c->t->accent;
+  return BP_OK;
+}
+
+static bp_status sec_title(composer *c, const bp_tsection *s) {
+  bp_status st = add_plain(c, S_TITLE, c->b->title, s->space_before_pt);
+  if (!st) st = add_plain(c, S_SUBTITLE, c->b->subtitle, 3);
+  if (!st && c->b->author) {
+    bp_buf by = {0};
+    bp_buf_printf(&by, "%s", c->b->author);
+    st = add_plain(c, S_BYLINE, by.data, 4);
+    bp_buf_free(&by);
+  }
+  return st;
+}
+
+static bp_status sec_heading(composer *c, const bp_tsection *s, const char *fallback) {
+  const char *title = s->title ? s->title : fallback;
+  return title ? add_plain(c, S_HEADING, title, s->space_before_pt) : BP_OK;
+}
+
+static bp_status sec_summary(composer *c, const bp_tsection *s) {
+  if (!c->b->summary) return BP_OK;
+  const double pad = 9;
+  piece *panel = add(c, P_PANEL, s->space_before_pt);
+  panel->color = c->t->panel;
+  size_t at = c->n - 1;
+  double h = pad;
+  bp_status st = BP_OK;
+  if (s->title) {
+    bp_text *lab = bp_text_new_plain(c->ts, c->ctx, &c->st[S_LABEL], s->title, c->width - 2 * pad);
+    if (!lab) return c->ctx->status;
+    piece *p = add(c, P_TEXT, pad);
+    p->t = lab;
+    p->x = pad;
+    p->h = bp_text_height_pt(lab);
+    h += p->h + 2;
+  }
+  st = add_text(c, S_SUMMARY, c->b->summary, s->title ? 2 : pad, pad, c->width - 2 * pad);
+  if (st) return st;
+  h += c->pieces[c->n - 1].h + pad;
+  c->pieces[at].h = h;
+  /* the panel is drawn behind its contents: they start at its top */
+  c->pieces[at + 1].before = pad - h;
+  /* and the space after the panel's last line is its bottom padding */
+  piece *pad_p = add(c, P_RULE, 0);
+  pad_p->h = pad;
+  pad_p->color.a = 0; /* invisible spacer */
+  return BP_OK;
+}
+
+/* The claim's text with markers for cited sources the text does not cite. */
+static char *claim_markup(const bp_claim *cl) {
+  bp_buf b = {0};
+  bp_buf_puts(&b, cl->text);
+  for (size_t i = 0; i < cl->n_cites; i++) {
+    if (strstr(cl->text, cl->cites[i])) continue; /* cited inline already */
+    bp_buf_printf(&b, " [@%s]", cl->cites[i]);
+  }
+  return bp_buf_detach(&b);
+}
+
+static bp_status sec_findings(composer *c, const bp_tsection *s) {
+  if (!c->b->n_findings) return BP_OK;
+  bp_status st = sec_heading(c, s, "Key findings");
+  for (size_t i = 0; i < c->b->n_findings && !st; i++) {
+    const bp_claim *cl = bp_claims_lookup(c->b->ds->claims, c->b->findings[i]);
+    char *markup = claim_markup(cl);
+    double indent = c->st[S_FINDING].size_pt * 1.2;
+    st = add_text(c, S_FINDING, markup, i ? c->st[S_FINDING].size_pt * 0.35 : 3, indent,
+                  c->width - indent);
+    free(markup);
+    if (st) break;
+    piece *p = &c->pieces[c->n - 1];
+    p->label = bp_text_new_plain(c->ts, c->ctx, &c->st[S_FINDING], "\xE2\x80\xA2", 0);
+    p->indent = -indent;
+    if (!p->label) st = c->ctx->status;
+  }
+  return st;
+}
+
+static bp_status sec_body(composer *c, const bp_tsection *s) {
+  bp_status st = s->title ? sec_heading(c, s, NULL) : BP_OK;
+  for (size_t i = 0; i < c->b->n_body && !st; i++)
+    st = add_text(c, S_BODY, c->b->body[i], i || s->title ? c->st[S_BODY].size_pt * 0.5 : s->space_before_pt, 0, c->width);
+  return st;
+}
+
+static bp_status sec_charts(composer *c, const bp_tsection *s) {
+  if (!c->b->n_charts) return BP_OK;
+  piece *p = add(c, P_CHARTS, s->space_before_pt);
+  p->h = s->height_pt > 0 ? s->height_pt : 170;
+  /* number the chart sources now: they are read after the findings */
+  for (size_t i = 0; i < c->b->n_charts; i++) {
+    chart_data *d = &c->charts[i];
+    free(d->source_dest);
+    d->source_dest = NULL;
+    if (d->source_id && d->source_text) {
+      char dest[32];
+      snprintf(dest, sizeof dest, "note-%d", number_of(&c->nb, d->source_id));
+      d->source_dest = bp_strdup(dest);
+    }
+    d->spec.source_dest = d->source_dest;
+    d->spec.family = c->st[S_LABEL].family;
+  }
+  return BP_OK;
+}
+
+static bp_status sec_endnotes(composer *c, const bp_tsection *s) {
+  if (!c->nb.n) return BP_OK;
+  bp_status st = sec_heading(c, s, "Notes");
+  if (st) return st;
+  int cols = s->columns > 1 ? 2 : 1;
+  double gap = c->t->column_gap_pt;
+  double col_w = cols > 1 ? (c->width - gap) / 2 : c->width;
+  piece *p = add(c, P_COLUMNS, 3);
+  p->col_w = col_w;
+  size_t at = c->n - 1;
+  piece *items = bp_calloc(c->nb.n, sizeof *items);
+  double label_w = c->st[S_NOTE].size_pt * 1.9;
+  for (size_t i = 0; i < c->nb.n && !st; i++) {
+    const bp_csl_item *it = bp_bib_lookup(c->b->ds->bib, c->nb.ids[i]);
+    char *txt = bp_csl_format_endnote(it);
+    bp_spans sp = {0};
+    bp_spans_add_text(&sp, txt, strlen(txt), 0, NULL);
+    if (it->url) {
+      bp_spans_add_text(&sp, " ", 1, 0, NULL);
+      bp_spans_add_text(&sp, it->url, strlen(it->url), 0, it->url);
+    }
+    free(txt);
+    char num[32];
+    snprintf(num, sizeof num, "%zu", i + 1);
+    piece *e = &items[i];
+    e->kind = P_TEXT;
+    e->t = bp_text_new_spans(c->ts, c->ctx, &c->st[S_NOTE], &sp, NULL, NULL, col_w - label_w);
+    bp_spans_free(&sp);
+    e->label = e->t ? bp_text_new_plain(c->ts, c->ctx, &c->st[S_NOTENO], num, 0) : NULL;
+    if (!e->t || !e->label) {
+      st = c->ctx->status ? c->ctx->status : BP_ERR_LAYOUT;
+      break;
+    }
+    e->x = label_w;
+    e->indent = -label_w;
+    e->h = bp_text_height_pt(e->t);
+    e->before = i ? c->st[S_NOTE].size_pt * 0.25 : 0;
+    char dest[32];
+    snprintf(dest, sizeof dest, "note-%zu", i + 1);
+    e->dest = bp_strdup(dest);
+    snprintf(dest, sizeof dest, "ref-%zu", i + 1);
+    e->label_dest = bp_strdup(dest);
+  }
+  p = &c->pieces[at];
+  p->items = items;
+  p->n_items = c->nb.n;
+  if (st) return st;
+  /* balance: the split that makes the taller column shortest */
+  double total = 0;
+  for (size_t i = 0; i < p->n_items; i++) total += items[i].h + items[i].before;
+  double best = total;
+  size_t split = p->n_items;
+  if (cols > 1) {
+    double left = 0;
+    for (size_t k = 0; k <= p->n_items; k++) {
+      double right = total - left - (k < p->n_items ? items[k].before : 0);
+      double tall = left > right ? left : right;
+      if (tall < best - 1e-9) best = tall, split = k;
+      if (k < p->n_items) left += items[k].h + items[k].before;
+    }
+  }
+  p->split = split;
+  p->h = best;
+  return BP_OK;
+}
+
+static bp_status sec_disclaimer(composer *c, const bp_tsection *s) {
+  return add_text(c, S_DISCLAIMER, c->b->disclaimer, s->space_before_pt, 0, c->width);
+}
+
+static void scale_styles(composer *c) {
+  const bp_template *t = c->t;
+  for (int i = 0; i < S_COUNT; i++) {
+    c->st[i] = *bp_template_style(t, STYLE_NAMES[i]);
+    if (i <= S_NOTENO) {
+      double lead = c->st[i].leading_pt > 0 ? c->st[i].leading_pt : c->st[i].size_pt * 1.3;
+      c->st[i].size_pt *= c->scale;
+      c->st[i].leading_pt = lead * c->scale * c->ratio;
+    }
+  }
+}
+
+static double stack_height(const composer *c) {
+  double h = 0;
+  for (size_t i = 0; i < c->n; i++) h += c->pieces[i].before + c->pieces[i].h;
+  return h;
+}
+
+static bp_status build(composer *c) {
+  reset(c);
+  scale_styles(c);
+  bp_status st = BP_OK;
+  for (size_t i = 0; i < c->t->n_sections && !st; i++) {
+    const bp_tsection *s = &c->t->sections[i];
+    begin_section(c, s->type);
+    size_t first = c->n;
+    if (!strcmp(s->type, "masthead")) st = sec_masthead(c, s);
+    else if (!strcmp(s->type, "title")) st = sec_title(c, s);
+    else if (!strcmp(s->type, "summary")) st = sec_summary(c, s);
+    else if (!strcmp(s->type, "findings")) st = sec_findings(c, s);
+    else if (!strcmp(s->type, "body")) st = sec_body(c, s);
+    else if (!strcmp(s->type, "charts")) st = sec_charts(c, s);
+    else if (!strcmp(s->type, "endnotes")) st = sec_endnotes(c, s);
+    else if (!strcmp(s->type, "disclaimer")) st = sec_disclaimer(c, s);
+    else
+      st = bp_jdoc_error(c->ctx, c->t->jd, s->json, "type",
+                         "unknown section type \"%s\" (masthead, title, summary, findings, "
+                         "body, charts, endnotes, disclaimer)",
+                         s->type);
+    double h = 0;
+    for (size_t k = first; k < c->n; k++) h += c->pieces[k].before + c->pieces[k].h;
+    c->sec_h[c->n_secs - 1] = h;
+  }
+  return st;
+}
+
+/* ---- drawing ------------------------------------------------------------ */
+
+static void draw_rect(bp_dl_page *pg, double x, double y, double w, double h, bp_color col) {
+  bp_path_seg segs[5] = {{BP_PATH_MOVE, {x, y}},         {BP_PATH_LINE, {x + w, y}},
+                         {BP_PATH_LINE, {x + w, y + h}}, {BP_PATH_LINE, {x, y + h}},
+                         {BP_PATH_CLOSE, {0}}};
+  bp_dl_path p = {0};
+  p.segs = segs;
+  p.n_segs = 5;
+  p.fill = true;
+  p.fill_color = col;
+  bp_dl_add_path(pg, &p);
+}
+
+static void draw_text_piece(composer *c, bp_dlist *dl, bp_dl_page *pg, const piece *p, double x,
+                            double y, bp_ref_marks *marks) {
+  if (p->dest) bp_dl_add_dest(pg, p->dest, y);
+  if (p->label) {
+    double lx = x + p->x + p->indent;
+    bp_text_draw(p->label, dl, pg, lx, y);
+    if (p->label_dest) {
+      bp_dl_link l = {lx, y, bp_text_width_pt(p->label), bp_text_height_pt(p->label) / bp_text_line_count(p->label), NULL, p->label_dest};
+      bp_dl_add_link(pg, &l);
+    }
+  }
+  bp_text_draw_linked(p->t, dl, pg, x + p->x, y, 0, bp_text_line_count(p->t), marks);
+  (void)c;
+}
+
+static bp_status draw(composer *c, bp_dlist *dl, bp_dl_page *pg) {
+  double y = c->y0;
+  bp_ref_marks marks = {NULL, 0};
+  bp_status st = BP_OK;
+  for (size_t i = 0; i < c->n && !st; i++) {
+    piece *p = &c->pieces[i];
+    y += p->before;
+    switch (p->kind) {
+    case P_TEXT: draw_text_piece(c, dl, pg, p, c->x0, y, &marks); break;
+    case P_PANEL: draw_rect(pg, c->x0, y, c->width, p->h, p->color); break;
+    case P_RULE:
+      if (p->color.a > 0) draw_rect(pg, c->x0, y, c->width, p->h, p->color);
+      break;
+    case P_CHARTS: {
+      size_t n = c->b->n_charts;
+      double gap = c->t->column_gap_pt, w = (c->width - gap * (double)(n - 1)) / (double)n;
+      for (size_t k = 0; k < n && !st; k++)
+        st = bp_chart_draw(c->ts, c->ctx, dl, pg, &c->charts[k].spec,
+                           c->x0 + (double)k * (w + gap), y, w, p->h);
+      break;
+    }
+    case P_COLUMNS: {
+      double cy = y;
+      for (size_t k = 0; k < p->n_items; k++) {
+        if (k == p->split) cy = y;
+        double cx = c->x0 + (k >= p->split ? p->col_w + c->t->column_gap_pt : 0);
+        if (k != p->split) cy += p->items[k].before;
+        draw_text_piece(c, dl, pg, &p->items[k], cx, cy, &marks);
+        cy += p->items[k].h;
+      }
+      break;
+    }
+    }
+    y += p->h;
+  }
+  bp_ref_marks_free(&marks);
+  return st;
+}
+
+static bp_status draw_footer(composer *c, bp_dlist *dl, bp_dl_page *pg) {
+  const bp_template *t = c->t;
+  const bp_style *fs = &c->st[S_FOOTER];
+  double base = t->page_h_pt - t->margin_pt[2] * 0.5;
+  double top = base - fs->size_pt * 0.86 - ((fs->leading_pt > 0 ? fs->leading_pt : fs->size_pt * 1.3) - fs->size_pt) / 2;
+  bp_status st = BP_OK;
+  if (t->footer_left) {
+    char *s = bp_template_expand(t->footer_left, field_of, (void *)c->b);
+    st = bp_label_draw(c->ts, c->ctx, dl, pg, fs, s, c->width * 0.7, c->x0, top, 0, 0);
+    free(s);
+  }
+  if (!st && t->footer_right) {
+    char *s = bp_template_expand(t->footer_right, field_of, (void *)c->b);
+    st = bp_label_draw(c->ts, c->ctx, dl, pg, fs, s, 0, c->x0 + c->width, top, 1, 0);
+    free(s);
+  }
+  return st;
+}
+
+bp_status bp_compose_brief(bp_ctx *ctx, bp_typesetter *ts, const bp_brief *b, long long epoch,
+                           bp_preflight *pf, bp_fit_report *fit, bp_dlist **out) {
+  *out = NULL;
+  const bp_template *t = b->tpl;
+  composer c = {0};
+  c.ctx = ctx;
+  c.ts = ts;
+  c.b = b;
+  c.t = t;
+  c.x0 = t->margin_pt[3];
+  c.y0 = t->margin_pt[0];
+  c.width = t->page_w_pt - t->margin_pt[1] - t->margin_pt[3];
+  c.avail = t->page_h_pt - t->margin_pt[0] - t->margin_pt[2];
+  c.charts = bp_calloc(b->n_charts + 1, sizeof *c.charts);
+  for (size_t i = 0; i < b->n_charts; i++) chart_build(b, &b->charts[i], &c.charts[i]);
+  const bp_style *body = bp_template_style(t, "body");
+  double size0 = body->size_pt;
+  double lead0 = body->leading_pt > 0 ? body->leading_pt / body->size_pt : 1.3;
+  double smax = t->body_max_pt > 0 ? t->body_max_pt : size0;
+  double smin = t->body_min_pt > 0 ? t->body_min_pt : smax;
+  double rmax = t->leading_max > 0 ? t->leading_max : lead0;
+  double rmin = t->leading_min > 0 ? t->leading_min : rmax;
+  bp_status st = BP_OK;
+  bool fits = false;
+  double size = smax, ratio = rmax;
+  for (size = smax; size >= smin - 1e-9 && !st && !fits; size -= 0.25) {
+    for (ratio = rmax; ratio >= rmin - 1e-9 && !st; ratio -= 0.05) {
+      c.scale = size / size0;
+      c.ratio = ratio / lead0;
+      st = build(&c);
+      if (!st && stack_height(&c) <= c.avail + 0.01) {
+        fits = true;
+        break;
+      }
+    }
+    if (fits) break;
+  }
+  if (!fits) {
+    size = smin;
+    ratio = rmin;
+  }
+  double used = st ? 0 : stack_height(&c);
+  if (!st && !fits && (t->max_pages == 1 || t->max_pages == 0)) {
+    size_t order[32];
+    for (size_t i = 0; i < c.n_secs; i++) order[i] = i;
+    for (size_t i = 0; i < c.n_secs; i++) /* tallest first */
+      for (size_t k = i + 1; k < c.n_secs; k++)
+        if (c.sec_h[order[k]] > c.sec_h[order[i]]) {
+          size_t tmp = order[i];
+          order[i] = order[k];
+          order[k] = tmp;
+        }
+    bp_buf m = {0};
+    for (size_t i = 0; i < c.n_secs && i < 3; i++)
+      bp_buf_printf(&m, "%s%s %.0f pt", i ? ", " : "", c.sec_name[order[i]], c.sec_h[order[i]]);
+    st = bp_error(ctx, BP_ERR_LAYOUT,
+                  "%s: the brief overflows its one page by %.1f pt (%.1f mm) at the smallest "
+                  "size the template %s allows (body %.2f pt, leading %.2f); the largest "
+                  "sections: %s",
+                  b->path, used - c.avail, (used - c.avail) * 25.4 / 72, t->path, smin, rmin,
+                  m.data);
+    bp_buf_free(&m);
+  }
+  bp_dlist *dl = NULL;
+  if (!st) {
+    dl = bp_dlist_new();
+    bp_dl_meta m = {0};
+    m.title = b->title;
+    m.author = b->author;
+    m.subject = b->subject ? b->subject : b->subtitle;
+    m.keywords = b->keywords;
+    m.lang = b->lang ? b->lang : "en";
+    m.creator = "briefpress";
+    m.epoch = epoch;
+    bp_dl_set_meta(dl, &m);
+    bp_dl_page *pg = bp_dlist_add_page(dl, t->page_w_pt, t->page_h_pt);
+    bp_dl_add_outline(pg, 0, b->title, c.y0);
+    st = draw(&c, dl, pg);
+    if (!st) st = draw_footer(&c, dl, pg);
+  }
+  if (!st && pf)
+    for (size_t i = 0; i < c.n; i++) {
+      if (c.pieces[i].t) bp_text_preflight(c.pieces[i].t, bp_text_measure_pt(c.pieces[i].t), pf);
+      for (size_t k = 0; k < c.pieces[i].n_items; k++)
+        bp_text_preflight(c.pieces[i].items[k].t, bp_text_measure_pt(c.pieces[i].items[k].t), pf);
+    }
+  if (fit) {
+    fit->body_pt = size;
+    fit->leading_ratio = ratio;
+    fit->used_pt = used;
+    fit->avail_pt = c.avail;
+    fit->pages = dl ? (int)dl->n_pages : 0;
+  }
+  reset(&c);
+  free(c.nb.ids);
+  for (size_t i = 0; i < b->n_charts; i++) chart_data_free(&c.charts[i]);
+  free(c.charts);
+  if (st) {
+    bp_dlist_free(dl);
+    return st;
+  }
+  *out = dl;
+  return BP_OK;
+}
