@@ -462,8 +462,18 @@ char *bp_csl_format_endnote(const bp_csl_item *it) {
   if (title && orig) {
     bp_buf_puts(&t, title);
     bp_buf_puts(&t, " \xE2\x80\x9C"); /* “ */
-    bp_buf_puts(&t, orig);
-    if (!ends_punct(orig)) bp_buf_putc(&t, '.');
+    size_t ol = strlen(orig);
+    bool closes = ol > 3 && (!strcmp(orig + ol - 3, "\xE2\x80\x99") || !strcmp(orig + ol - 3, "\xE2\x80\x9D"));
+    if (ends_punct(orig)) {
+      bp_buf_puts(&t, orig);
+    } else if (closes) { /* the full stop goes inside a closing quote: ‘…상태.’ */
+      bp_buf_put(&t, orig, ol - 3);
+      bp_buf_putc(&t, '.');
+      bp_buf_puts(&t, orig + ol - 3);
+    } else {
+      bp_buf_puts(&t, orig);
+      bp_buf_putc(&t, '.');
+    }
     bp_buf_puts(&t, "\xE2\x80\x9D"); /* ” */
   } else if (title || orig) {
     put_sentence(&t, title ? title : orig);

@@ -88,16 +88,19 @@ static void span_pos(ictx *c, bp_span *sp, size_t src) {
 
 /* Is t[i..] the start of a pandoc citation "[@...]"? On success gives the
  * end (after ']') and the ids. */
+static bool key_char(char c) {
+  return isalnum((unsigned char)c) || (unsigned char)c >= 0x80 || c == '_' || strchr(":.#$%&-+?<>~/", c);
+}
+
+/* Is t[i..] a pandoc citation "[@a]", "[@a; @b]", "[see @a, p. 3]",
+ * "[-@a]"? Every ';'-separated item must hold one @key whose '@' starts the
+ * item or follows a space or '-'. On success gives the end (after ']') and
+ * the ids; prefixes and locators are dropped. */
 static bool cite_at(const char *t, size_t n, size_t i, size_t *end, char ***ids, size_t *n_ids) {
   if (t[i] != '[') return false;
-  size_t j = i + 1;
-  while (j < n && t[j] == ' ') j++;
-  if (j < n && t[j] == '-') j++;
-  if (j >= n || t[j] != '@') return false;
   size_t close = i + 1;
   while (close < n && t[close] != ']' && t[close] != '[') close++;
   if (close >= n || t[close] != ']') return false;
-  /* items separated by ';' each holding one @id */
   char **v = NULL;
   size_t nv = 0, cap = 0;
   size_t p = i + 1;
@@ -106,15 +109,13 @@ static bool cite_at(const char *t, size_t n, size_t i, size_t *end, char ***ids,
     size_t q = p;
     while (q < close && t[q] != ';') q++;
     size_t a = p;
-    while (a < q && t[a] != '@') a++;
+    while (a < q && !(t[a] == '@' && (a == p || t[a - 1] == ' ' || t[a - 1] == '-'))) a++;
     if (a >= q) {
       ok = false;
       break;
     }
     size_t k = a + 1, e = k;
-    while (e < q && (isalnum((unsigned char)t[e]) || (unsigned char)t[e] >= 0x80 || t[e] == '_' ||
-                     strchr(":.#$%&-+?<>~/", t[e])))
-      e++;
+    while (e < q && key_char(t[e])) e++;
     while (e > k && strchr(":.#$%&-+?<>~/", t[e - 1])) e--;
     char *id = bp_strndup(t + k, e - k);
     if (!bp__cite_id_valid(id)) {

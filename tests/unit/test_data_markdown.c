@@ -1,0 +1,343 @@
+/* test_data_markdown.c - prose: the seed article in Markdown yields the
+ * seed's paragraphs and headings (endnote numbers replaced by citations) and
+ * cites 23 distinct ids in endnote order; the inline parser (emphasis,
+ * links, code, pandoc citations next to punctuation) with source positions;
+ * the article manifest and its errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "data/data.h"
+
+static char *slurp(const char *path) {
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  char *s = NULL;
+  size_t n;
+  if (bp_file_read(&ctx, path, &s, &n) != BP_OK) return NULL;
+  return s;
+}
+
+/* Plain text of a block: its text spans, citations left out. */
+static char *block_text(const bp_block *b) {
+  bp_buf t = {0};
+  bp_buf_puts(&t, "");
+  for (size_t i = 0; i < b->spans.n; i++)
+    if (b->spans.v[i].kind == BP_SPAN_TEXT) bp_buf_puts(&t, b->spans.v[i].text);
+  return bp_buf_detach(&t);
+}
+
+static void trim(char *s) {
+  size_t n = strlen(s);
+  for (;;) {
+    if (n && (s[n - 1] == ' ' || s[n - 1] == '\r')) n--;
+    else if (n >= 2 && (unsigned char)s[n - 2] == 0xC2 && (unsigned char)s[n - 1] == 0xA0) n -= 2;
+    else break;
+  }
+  s[n] = '\0';
+}
+
+static void nbsp_to_space(char *s) {
+  char *w = s;
+  for (char *p = s; *p;) {
+    if ((unsigned char)p[0] == 0xC2 && (unsigned char)p[1] == 0xA0) {
+      *w++ = ' ';
+      p += 2;
+    } else {
+      *w++ = *p++;
+    }
+  }
+  *w = '\0';
+}
+
+/* Removes the seed's endnote numbers ("Hong Kong.1 The", "sanctions.1112")
+ * from s, numbering from *next. */
+static void strip_markers(char *s, int *next) {
+  char *w = s;
+  for (char *p = s; *p;) {
+    bool punct = *p == '.' || !strncmp(p, "”", 3);
+    size_t pl = *p == '.' ? 1 : 3;
+    if (punct && isdigit((unsigned char)p[pl])) {
+      char *d = p + pl, *e = d;
+      while (isdigit((unsigned char)*e)) e++;
+      char one[32], two[32];
+      snprintf(one, sizeof one, "%d", *next);
+      snprintf(two, sizeof two, "%d%d", *next, *next + 1);
+      size_t dl = (size_t)(e - d);
+      if ((*e == ' ' || !*e) && dl == strlen(one) && !strncmp(d, one, dl)) {
+        memmove(w, p, pl), w += pl, p = e, *next += 1;
+        continue;
+      }
+      if ((*e == ' ' || !*e) && dl == strlen(two) && !strncmp(d, two, dl)) {
+        memmove(w, p, pl), w += pl, p = e, *next += 2;
+        continue;
+      }
+    }
+    *w++ = *p++;
+  }
+  *w = '\0';
+}
+
+static void seed_paragraphs(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_article *a = NULL;
+  assert_int_equal(bp_article_load(&ctx, "data/articles/nk-missions.json", &a), BP_OK);
+  const bp_doc *doc = a->doc;
+
+  char *seed = slurp("tests/fixtures/seed/nk-missions-article.txt");
+  assert_non_null(seed);
+  char *body = strstr(seed, "What made Pyongyang close down diplomatic missions? ");
+  assert_non_null(body);
+  char *end = strstr(body, "By NKR Intern Alfred Han");
+  *end = '\0';
+  /* the title line: title + subtitle, as the manifest has them */
+  char *nl = strchr(body, '\n');
+  *nl = '\0';
+  trim(body);
+  char full[512];
+  snprintf(full, sizeof full, "%s %s", a->title, a->subtitle);
+  assert_string_equal(body, full);
+  assert_string_equal(doc->title, "What made Pyongyang close down diplomatic missions?");
+  assert_string_equal(doc->author, "Alfred Han (NKR Intern)");
+  assert_string_equal(doc->lang, "en");
+
+  size_t bi = 0;
+  int next = 1, n_para = 0, n_head = 0;
+  for (char *line = nl + 1; line && *line;) {
+    char *e = strchr(line, '\n');
+    if (e) *e = '\0';
+    trim(line);
+    nbsp_to_space(line); /* the web page's no-break spaces are plain spaces in the Markdown */
+    if (*line) {
+      while (bi < doc->n_blocks && doc->blocks[bi].kind != BP_BLOCK_PARA && doc->blocks[bi].kind != BP_BLOCK_HEADING)
+        bi++;
+      assert_true(bi < doc->n_blocks);
+      const bp_block *b = &doc->blocks[bi++];
+      char *got = block_text(b);
+      if (b->kind == BP_BLOCK_HEADING) {
+        n_head++;
+        assert_int_equal(b->level, 2);
+        assert_string_equal(got, line);
+      } else {
+        n_para++;
+        strip_markers(line, &next);
+        /* the one correction: the data follows the sources (2022) */
+        char *fix = strstr(line, "$1.65 billion in cryptocurrency in 2023");
+        if (fix) memcpy(fix + strlen("$1.65 billion in cryptocurrency in "), "2022", 4);
+        if (strcmp(got, line)) printf("block %zu (line %d)\n  seed: %s\n  doc:  %s\n", bi - 1, b->line, line, got);
+        assert_string_equal(got, line);
+      }
+      free(got);
+    }
+    line = e ? e + 1 : NULL;
+  }
+  assert_int_equal(next, 24); /* all 23 endnote markers seen */
+  assert_int_equal(n_head, 3);
+  assert_int_equal(n_para, 12);
+  /* then the rule, the disclaimer in italics and where the endnotes go */
+  assert_int_equal(doc->blocks[bi].kind, BP_BLOCK_RULE);
+  assert_int_equal(doc->blocks[bi + 1].kind, BP_BLOCK_PARA);
+  assert_int_equal(doc->blocks[bi + 1].spans.v[0].flags, BP_SPAN_ITALIC);
+  assert_int_equal(doc->blocks[bi + 2].kind, BP_BLOCK_ENDNOTES);
+  assert_int_equal(doc->n_blocks, bi + 3);
+  free(seed);
+
+  /* 23 distinct ids in order of first citation = the bibliography's order */
+  size_t n;
+  const char **ids = bp_doc_cited_ids(doc, &n);
+  assert_int_equal(n, 23);
+  assert_null(ids[23]);
+  for (size_t i = 0; i < n; i++) assert_string_equal(ids[i], a->bib->items[i].id);
+  free(ids);
+  bp_article_free(a);
+}
+
+static void cite_spans_and_positions(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_doc *doc = NULL;
+  assert_int_equal(bp_markdown_load(&ctx, "data/articles/nk-missions.md", &doc), BP_OK);
+  assert_string_equal(doc->source_path, "data/articles/nk-missions.md");
+  const bp_block *p1 = &doc->blocks[0];
+  assert_int_equal(p1->kind, BP_BLOCK_PARA);
+  assert_int_equal(p1->line, 5);
+  /* "... in Hong Kong.[@um2023mbc] The withdrawal ..." */
+  assert_int_equal(p1->spans.v[0].kind, BP_SPAN_TEXT);
+  assert_true(strstr(p1->spans.v[0].text, "consulate in Hong Kong.") != NULL);
+  const bp_span *c = &p1->spans.v[1];
+  assert_int_equal(c->kind, BP_SPAN_CITE);
+  assert_int_equal(c->n_cite, 1);
+  assert_string_equal(c->cite_ids[0], "um2023mbc");
+  assert_int_equal(c->line, 5);
+  char *md = slurp("data/articles/nk-missions.md");
+  assert_non_null(md);
+  char *at = strstr(md, "[@um2023mbc]");
+  char *ls = at;
+  while (ls > md && ls[-1] != '\n') ls--;
+  int col = 1;
+  for (char *q = ls; q < at; q++)
+    if (((unsigned char)*q & 0xC0) != 0x80) col++;
+  assert_int_equal(c->col, col);
+  assert_string_equal(p1->spans.v[2].text, " The withdrawal from African states symbolizes the abandonment of a legacy of "
+                                            "financial support to these countries during the Cold War. Additionally, it’s "
+                                            "been reported that the Hong Kong consulate served as an essential hub for "
+                                            "various legal and illegal activities such as smuggling, money laundering, "
+                                            "and the procurement of goods. According to Radio Free Asia, until a month "
+                                            "before the decision to close the consulate, it had been a significant source "
+                                            "of income for funding the construction of new submarines.");
+  /* two ids in one bracket: [@yang2023kbs; @park2023rfa_uganda] */
+  bool found = false;
+  for (size_t i = 0; i < doc->n_blocks && !found; i++)
+    for (size_t k = 0; k < doc->blocks[i].spans.n; k++) {
+      const bp_span *s = &doc->blocks[i].spans.v[k];
+      if (s->kind == BP_SPAN_CITE && s->n_cite == 2 && !strcmp(s->cite_ids[0], "yang2023kbs")) {
+        assert_string_equal(s->cite_ids[1], "park2023rfa_uganda");
+        found = true;
+      }
+    }
+  assert_true(found);
+  free(md);
+  bp_doc_free(doc);
+}
+
+static void inline_parser(void **state) {
+  (void)state;
+  bp_spans sp = {0};
+  bp_inline_parse("A *b* **c** [@x; @y]. Then [see @z, p. 3], [link](https://e.com/a) `k` [@ bad] [@w].\n"
+                  "Line two[@v]",
+                  &sp);
+  const char *want_text[] = {"A ", "b", " ", "c", " ", NULL, ". Then ", NULL, ", ", "link", " ", "k", " [@ bad] ",
+                             NULL, ". Line two", NULL};
+  unsigned want_flags[] = {0, BP_SPAN_ITALIC, 0, BP_SPAN_BOLD, 0, 0, 0, 0, 0, 0, 0, BP_SPAN_CODE, 0, 0, 0, 0};
+  size_t n = sizeof want_text / sizeof *want_text;
+  assert_int_equal(sp.n, n);
+  for (size_t i = 0; i < n; i++) {
+    if (want_text[i]) {
+      assert_int_equal(sp.v[i].kind, BP_SPAN_TEXT);
+      assert_string_equal(sp.v[i].text, want_text[i]);
+      assert_int_equal(sp.v[i].flags, want_flags[i]);
+    } else {
+      assert_int_equal(sp.v[i].kind, BP_SPAN_CITE);
+    }
+  }
+  assert_int_equal(sp.v[5].n_cite, 2);
+  assert_string_equal(sp.v[5].cite_ids[0], "x");
+  assert_string_equal(sp.v[5].cite_ids[1], "y");
+  assert_int_equal(sp.v[5].col, 13);
+  assert_string_equal(sp.v[7].cite_ids[0], "z"); /* prefix and locator are dropped */
+  assert_string_equal(sp.v[9].uri, "https://e.com/a");
+  assert_string_equal(sp.v[13].cite_ids[0], "w"); /* before punctuation */
+  assert_string_equal(sp.v[15].cite_ids[0], "v");
+  assert_int_equal(sp.v[15].line, 2);
+  assert_int_equal(sp.v[15].col, 9);
+  bp_spans_free(&sp);
+
+  /* Hangul columns count characters; hard breaks; nothing crashes on odd input */
+  bp_inline_parse("한국어 [@k]  \nnext", &sp);
+  assert_int_equal(sp.v[1].kind, BP_SPAN_CITE);
+  assert_int_equal(sp.v[1].col, 5);
+  assert_int_equal(sp.v[2].kind, BP_SPAN_BREAK);
+  bp_spans_free(&sp);
+  const char *odd[] = {"", "[@", "[@]", "[@a;", "[@a; ]", "[-@a]", "[@a]]]", "**[@a]**", "[[@a]](x)", "\\[@a]"};
+  for (size_t i = 0; i < sizeof odd / sizeof *odd; i++) {
+    bp_inline_parse(odd[i], &sp);
+    bp_spans_free(&sp);
+  }
+}
+
+static void blocks_of_every_kind(void **state) {
+  (void)state;
+  char path[] = "/tmp/bp-md-XXXXXX.md";
+  int fd = mkstemps(path, 3);
+  assert_true(fd >= 0);
+  const char *md = "# One\n\n#### Deep\n\nPara *it* [x](https://a.b)\n\n> quoted [@q]\n\n1. first\n2. second\n"
+                   "   - nested\n\n---\n\n<div>raw</div>\n\n<!-- chart: crypto_theft -->\n\n    code\n";
+  assert_int_equal(write(fd, md, strlen(md)), (ssize_t)strlen(md));
+  close(fd);
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_doc *doc = NULL;
+  assert_int_equal(bp_markdown_load(&ctx, path, &doc), BP_OK);
+  bp_block_kind kinds[] = {BP_BLOCK_HEADING, BP_BLOCK_HEADING,   BP_BLOCK_PARA,      BP_BLOCK_QUOTE,
+                           BP_BLOCK_LIST_ITEM, BP_BLOCK_LIST_ITEM, BP_BLOCK_LIST_ITEM, BP_BLOCK_RULE,
+                           BP_BLOCK_CHART,   BP_BLOCK_PARA};
+  assert_int_equal(doc->n_blocks, sizeof kinds / sizeof *kinds);
+  for (size_t i = 0; i < doc->n_blocks; i++) assert_int_equal(doc->blocks[i].kind, kinds[i]);
+  assert_int_equal(doc->blocks[0].level, 1);
+  assert_int_equal(doc->blocks[1].level, 3); /* clamped */
+  assert_int_equal(doc->blocks[4].number, 1);
+  assert_int_equal(doc->blocks[5].number, 2);
+  assert_int_equal(doc->blocks[6].level, 2);
+  assert_int_equal(doc->blocks[6].number, 0);
+  assert_string_equal(doc->blocks[8].ref, "crypto_theft");
+  assert_int_equal(doc->blocks[9].spans.v[0].flags, BP_SPAN_CODE);
+  assert_int_equal(doc->blocks[3].spans.v[1].kind, BP_SPAN_CITE);
+  assert_int_equal(doc->blocks[3].line, 7);
+  bp_doc_free(doc);
+  unlink(path);
+}
+
+static void article_errors(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_article *a = (bp_article *)1;
+  assert_int_equal(bp_article_load(&ctx, "tests/fixtures/check/article/articles/a.json", &a), BP_ERR_DATA);
+  assert_null(a);
+  assert_string_equal(ctx.msg, "tests/fixtures/check/article/articles/a.json:4:11: invalid date \"2024-13\": month "
+                               "13 does not exist");
+  /* a good manifest over a body citing an unknown id */
+  char dir[] = "/tmp/bp-art-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char p[300], q[300], r[300];
+  snprintf(p, sizeof p, "%s/a.json", dir);
+  snprintf(q, sizeof q, "%s/a.md", dir);
+  snprintf(r, sizeof r, "%s/bib.json", dir);
+  FILE *f = fopen(p, "w");
+  fputs("{\"title\": \"T\", \"body\": \"a.md\", \"bibliography\": \"bib.json\"}\n", f);
+  fclose(f);
+  f = fopen(q, "w");
+  fputs("Known [@k].\n\nUnknown x[@x].\n", f);
+  fclose(f);
+  f = fopen(r, "w");
+  fputs("[{\"id\": \"k\", \"type\": \"book\", \"title\": \"K\"}]\n", f);
+  fclose(f);
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_article_load(&ctx, p, &a), BP_ERR_DATA);
+  char want[400];
+  snprintf(want, sizeof want, "%s:3:12: unknown citation 'x'", q);
+  assert_string_equal(ctx.msg, want);
+  f = fopen(q, "w");
+  fputs("Known [@k].\n", f);
+  fclose(f);
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_article_load(&ctx, p, &a), BP_OK);
+  assert_string_equal(a->doc->title, "T");
+  assert_string_equal(a->body_path, q);
+  assert_int_equal(a->bib->n_items, 1);
+  bp_article_free(a);
+  unlink(p);
+  unlink(q);
+  unlink(r);
+  rmdir(dir);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(seed_paragraphs),      cmocka_unit_test(cite_spans_and_positions),
+      cmocka_unit_test(inline_parser),        cmocka_unit_test(blocks_of_every_kind),
+      cmocka_unit_test(article_errors),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
