@@ -823,7 +823,7 @@ static HPDF_Destination make_dest(pdf_dev *d, int page_no, double y_pt) {
   HPDF_STATUS ret = HPDF_Array_Add(arr, page);
   ret += HPDF_Array_AddName(arr, "XYZ");
   ret += HPDF_Array_Add(arr, HPDF_Null_New(arr->mmgr));
-  ret += HPDF_Array_AddReal(arr, (HPDF_REAL)top);
+  ret += HPDF_Array_AddNumber(arr, (HPDF_INT32)lround(top)); /* whole points */
   ret += HPDF_Array_Add(arr, HPDF_Null_New(arr->mmgr));
   return ret == HPDF_OK ? dst : NULL;
 }
@@ -844,9 +844,10 @@ static void pdf_link(bp_device *dev, const bp_dl_link *l) {
   char doing[64];
   snprintf(doing, sizeof doing, "adding a link on page %d", d->page_no + 1);
   d->doing = doing;
+  /* whole points, rounded outwards: short numbers, never a smaller target */
   double x0 = l->x_pt, x1 = l->x_pt + l->w_pt, y0 = l->y_pt, y1 = l->y_pt + l->h_pt;
-  HPDF_Rect r = {(HPDF_REAL)round2(fmin(x0, x1)), (HPDF_REAL)round2(d->page_h - fmax(y0, y1)),
-                 (HPDF_REAL)round2(fmax(x0, x1)), (HPDF_REAL)round2(d->page_h - fmin(y0, y1))};
+  HPDF_Rect r = {(HPDF_REAL)floor(fmin(x0, x1)), (HPDF_REAL)floor(d->page_h - fmax(y0, y1)),
+                 (HPDF_REAL)ceil(fmax(x0, x1)), (HPDF_REAL)ceil(d->page_h - fmin(y0, y1))};
   HPDF_Annotation a = NULL;
   if (l->uri) {
     char *uri = uri_ascii(l->uri);
@@ -866,7 +867,12 @@ static void pdf_link(bp_device *dev, const bp_dl_link *l) {
     d->doing = NULL;
     return;
   }
-  if (a) HPDF_LinkAnnot_SetBorderStyle(a, 0, 0, 0);
+  if (a) {
+    HPDF_LinkAnnot_SetBorderStyle(a, 0, 0, 0);
+    /* /P (the page) is optional for links; 81 links of an article carry
+     * it for nothing */
+    HPDF_Dict_RemoveElement((HPDF_Dict)a, "P");
+  }
   d->doing = NULL;
 }
 
