@@ -522,7 +522,7 @@ static bp_status sec_masthead(composer *c, const bp_tsection *s) {
   if (b->series) bp_buf_puts(&r, b->series);
   if (b->number) bp_buf_printf(&r, "%sNo. %s", r.len ? "  \xC2\xB7  " : "", b->number);
   if (b->date) bp_buf_printf(&r, "%s%s", r.len ? "  \xC2\xB7  " : "", b->date);
-  bp_text *rt = r.len ? bp_text_new_plain(c->ts, c->ctx, &c->st[S_MASTR], r.data, c->width * 0.45) : NULL;
+  bp_text *rt = r.len ? bp_text_new_plain(c->ts, c->ctx, &c->st[S_MASTR], r.data, 0) : NULL;
   bp_buf_free(&r);
   if (c->ctx->status) {
     bp_text_free(l);

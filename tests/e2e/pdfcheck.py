@@ -61,24 +61,31 @@ def readers(pdf):
     r = run(["bash", os.path.join(ROOT, "tests/readers/run"), pdf])
     check(r.returncode == 0, f"readers {pdf}: exit {r.returncode}: {r.stderr[-800:]}")
     try:
-        return json.loads(r.stdout.strip().splitlines()[-1])
+        return json.loads(r.stdout.strip().split("\n")[-1])
     except (ValueError, IndexError):
         check(False, f"readers {pdf}: no JSON output: {r.stdout[-300:]} {r.stderr[-300:]}")
         return {}
 
 
 def norm(text):
-    """Whitespace, line-end hyphens and hyphens removed: what words compare on."""
-    text = re.sub(r"[-\u2010]\s*\n", "", text)
-    return re.sub(r"[\s\u00ad\-\u2010]+", "", text)
+    """Whitespace, line-end hyphens and hyphens removed: what words compare on.
+    (PDFium reports a hyphen at a line end as U+FFFE.)"""
+    text = re.sub(r"[-\u2010\ufffe]\s*\n", "", text)
+    return re.sub(r"[\s\u00ad\-\u2010\ufffe\ufffd]+", "", text)
 
 
 def words_in_order(extracted, paragraph, where, slack=48):
     """Every word of `paragraph` appears in `extracted`, in order, each within
     `slack` characters of the previous (endnote markers may sit between)."""
     hay = norm(extracted)
-    pos = 0
-    for w in paragraph.split():
+    words = paragraph.split()
+    # find where the paragraph starts: its first words, together
+    anchor = norm(" ".join(words[:5]))
+    pos = hay.find(anchor)
+    if pos < 0:
+        check(False, f"{where}: its start {anchor[:40]!r} is missing")
+        return False
+    for w in words:
         w = norm(w)
         if not w:
             continue

@@ -94,4 +94,4 @@ for (const file of files) {
   }
   console.log(JSON.stringify(result));
 }
-process.exit(failed ? 1 : 0);
+process.exitCode = failed ? 1 : 0; // not process.exit(): it would cut off piped output

@@ -1,0 +1,185 @@
+/* test_compose.c - the article and brief composers over the sample data:
+ * every line of the whole article passes the Korean and measure preflight,
+ * endnotes are numbered and linked both ways, the brief is one page with
+ * everything inside the margins, an overflowing brief fails saying by how
+ * much, and the US Letter template changes only the page. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compose/compose.h"
+
+static bp_fontset *fs;
+static bp_typesetter *ts;
+
+static int setup(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  if (bp_fontset_open(&ctx, "fonts", &fs)) return -1;
+  return bp_typesetter_new(&ctx, fs, &ts) ? -1 : 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  bp_typesetter_free(ts);
+  bp_fontset_free(fs);
+  return 0;
+}
+
+static int count_items(const bp_dlist *dl, bp_dl_kind kind, const char *prefix) {
+  int n = 0;
+  for (size_t p = 0; p < dl->n_pages; p++)
+    for (size_t i = 0; i < dl->pages[p].n_items; i++) {
+      const bp_dl_item *it = &dl->pages[p].items[i];
+      if (it->kind != kind) continue;
+      const char *name = kind == BP_DL_DEST ? it->u.dest.name
+                         : kind == BP_DL_LINK ? (it->u.link.dest ? it->u.link.dest : "")
+                                               : "";
+      if (!prefix || !strncmp(name, prefix, strlen(prefix))) n++;
+    }
+  return n;
+}
+
+static void whole_article_passes_preflight(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_article *a = NULL;
+  assert_int_equal(bp_article_load(&ctx, "data/articles/nk-missions.json", &a), BP_OK);
+  bp_preflight pf = {0};
+  bp_dlist *dl = NULL;
+  assert_int_equal(bp_compose_article(&ctx, ts, a, -1, &pf, &dl), BP_OK);
+  print_message("article: %d lines checked\n", pf.lines);
+  assert_true(pf.lines > 200);
+  if (pf.hangul_breaks || pf.closing_starts || pf.overwide)
+    fail_msg("%d broken Hangul words, %d closing-punctuation line starts, %d overwide: %s",
+             pf.hangul_breaks, pf.closing_starts, pf.overwide, pf.first_problem);
+  assert_true(dl->n_pages >= 3);
+  /* 23 endnotes, each a destination and each linking back to its first marker */
+  assert_int_equal(count_items(dl, BP_DL_DEST, "note-"), 23);
+  assert_int_equal(count_items(dl, BP_DL_DEST, "ref-"), 23);
+  assert_int_equal(count_items(dl, BP_DL_LINK, "ref-"), 23);
+  assert_true(count_items(dl, BP_DL_LINK, "note-") >= 23);
+  assert_string_equal(dl->meta.title, "What made Pyongyang close down diplomatic missions?");
+  bp_dlist_free(dl);
+  bp_article_free(a);
+}
+
+static void brief_fits_one_page_inside_margins(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_brief *b = NULL;
+  assert_int_equal(bp_brief_load(&ctx, "data/briefs/nk-missions.json", &b), BP_OK);
+  bp_preflight pf = {0};
+  bp_fit_report fit = {0};
+  bp_dlist *dl = NULL;
+  assert_int_equal(bp_compose_brief(&ctx, ts, b, -1, &pf, &fit, &dl), BP_OK);
+  assert_int_equal(dl->n_pages, 1);
+  assert_true(fit.used_pt <= fit.avail_pt);
+  assert_true(fit.body_pt >= 8.5 && fit.body_pt <= 10);
+  assert_int_equal(pf.hangul_breaks + pf.closing_starts + pf.overwide, 0);
+  const bp_dl_page *pg = &dl->pages[0];
+  int texts = 0, paths = 0;
+  for (size_t i = 0; i < pg->n_items; i++) {
+    const bp_dl_item *it = &pg->items[i];
+    if (it->kind == BP_DL_TEXT) {
+      const bp_dl_text *t = &it->u.text;
+      texts++;
+      if (t->x_pt < 46 - 0.01 || t->x_pt + t->width_pt > 595.276 - 46 + 0.01 || t->y_pt < 40 ||
+          t->y_pt > 841.89 - 12)
+        fail_msg("text \"%s\" at %.1f,%.1f w %.1f is outside the page area", t->text, t->x_pt,
+                 t->y_pt, t->width_pt);
+    } else if (it->kind == BP_DL_PATH) {
+      paths++;
+    }
+  }
+  assert_true(texts > 100);
+  assert_true(paths >= 8); /* panel, rule, and the charts as vector paths */
+  /* every endnote number is a destination, and every marker links to one */
+  int notes = count_items(dl, BP_DL_DEST, "note-");
+  assert_true(notes >= 10);
+  assert_int_equal(count_items(dl, BP_DL_LINK, "ref-"), notes);
+  size_t n_desc = 0;
+  char **desc = bp_brief_chart_descriptions(b, &n_desc);
+  assert_int_equal(n_desc, 2);
+  assert_non_null(strstr(desc[0], "Bar chart"));
+  assert_non_null(strstr(desc[0], "highest 2,020 in 2025")); /* from data/series */
+  assert_non_null(strstr(desc[1], "to 44 on 30 Jan 2024"));
+  for (size_t i = 0; i < n_desc; i++) free(desc[i]);
+  free(desc);
+  bp_dlist_free(dl);
+  bp_brief_free(b);
+}
+
+static void overflowing_brief_fails_with_sizes(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_brief *b = NULL;
+  assert_int_equal(bp_brief_load(&ctx, "tests/fixtures/briefs/overflow.json", &b), BP_OK);
+  bp_dlist *dl = NULL;
+  bp_fit_report fit = {0};
+  assert_int_equal(bp_compose_brief(&ctx, ts, b, -1, NULL, &fit, &dl), BP_ERR_LAYOUT);
+  assert_null(dl);
+  assert_non_null(strstr(ctx.msg, "overflows its one page by"));
+  assert_non_null(strstr(ctx.msg, "largest sections: body"));
+  assert_true(fit.used_pt > fit.avail_pt);
+  assert_true(fit.body_pt == 8.5); /* it tried down to the template's limit */
+  bp_brief_free(b);
+}
+
+static void letter_template_changes_only_the_page(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_brief *b = NULL;
+  assert_int_equal(bp_brief_load_with(&ctx, "data/briefs/nk-missions.json",
+                                      "templates/one-page-brief-letter.json", &b),
+                   BP_OK);
+  bp_dlist *dl = NULL;
+  assert_int_equal(bp_compose_brief(&ctx, ts, b, -1, NULL, NULL, &dl), BP_OK);
+  assert_int_equal(dl->n_pages, 1);
+  assert_true(dl->pages[0].width_pt == 612 && dl->pages[0].height_pt == 792);
+  bp_dlist_free(dl);
+  bp_brief_free(b);
+}
+
+static void template_errors_name_the_place(void **state) {
+  (void)state;
+  char path[] = "/tmp/bp-tpl-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  const char *bad = "{\n  \"page\": {\"size\": \"A4\"},\n  \"styles\": {\n    \"body\": "
+                    "{\"size\": 10, \"color\": \"#12345\"}\n  }\n}\n";
+  assert_int_equal(write(fd, bad, strlen(bad)), (ssize_t)strlen(bad));
+  close(fd);
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_template *t = NULL;
+  assert_int_equal(bp_template_load(&ctx, path, &t), BP_ERR_DATA);
+  char want[64];
+  snprintf(want, sizeof want, "%s:4:", path);
+  assert_non_null(strstr(ctx.msg, want));
+  assert_non_null(strstr(ctx.msg, "colour"));
+  remove(path);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(whole_article_passes_preflight),
+      cmocka_unit_test(brief_fits_one_page_inside_margins),
+      cmocka_unit_test(overflowing_brief_fails_with_sizes),
+      cmocka_unit_test(letter_template_changes_only_the_page),
+      cmocka_unit_test(template_errors_name_the_place),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
