@@ -908,6 +908,9 @@ static void draw_bar(chart *ch) {
         measure(ch, &val, txt[i], 0, &w, &h);
         bool down = vals[i] < 0;
         double ly = down ? y + 1.5 : y - 1.5;
+        /* slide a label wider than its slot inside the box at the edges */
+        cx = fmax(cx, ch->bx + w / 2);
+        cx = fmin(cx, ch->bx + ch->bw - w / 2);
         box b = anchor_box(cx, ly, w, h, 0.5, down ? 0 : 1);
         if (box_free(ch, b)) put_label(ch, &val, txt[i], 0, w, h, cx, ly, 0.5, down ? 0 : 1);
       }
@@ -1101,9 +1104,26 @@ static void draw_line(chart *ch) {
   }
   if (ch->spec->value_labels) {
     for (size_t i = 0; i < ns && ok(ch); i++) {
+      /* crowded: label only the first, last, highest and lowest points */
+      size_t first = np[i], last = np[i], imax = np[i], imin = np[i], valid = 0;
+      for (size_t j = 0; j < np[i]; j++) {
+        double v = pts[i][j]->y;
+        if (isnan(v)) continue;
+        valid++;
+        if (first == np[i]) first = j;
+        last = j;
+        if (imax == np[i] || v > pts[i][imax]->y) imax = j;
+        if (imin == np[i] || v < pts[i][imin]->y) imin = j;
+      }
+      char probe[64];
+      double pw_, ph_;
+      bp_chart_format_number(pts[i][imax < np[i] ? imax : 0]->y, dec, probe, sizeof probe);
+      measure(ch, &val, probe, 0, &pw_, &ph_);
+      bool crowded = (double)valid * (pw_ + ch->fs) > xa.px1 - xa.px0;
       for (size_t j = 0; j < np[i] && ok(ch); j++) {
         const bp_chart_point *p = pts[i][j];
         if (isnan(p->y)) continue;
+        if (crowded && j != first && j != last && j != imax && j != imin) continue;
         char t[64];
         bp_chart_format_number(p->y, dec, t, sizeof t);
         /* below when the line comes down to a local minimum */
