@@ -1,0 +1,28 @@
+/* fuzz_bib.c - libFuzzer target: CSL-JSON bibliography parsing (jansson,
+ * the position locator, every field check) and endnote formatting of what
+ * loads. Input: any bytes as a .json file in memory. */
+#include <stdlib.h>
+
+#include "data/data-imp.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  bp_diag_list *dl = bp_diag_list_new();
+  bp_src *s = bp__src_mem(dl, "fuzz.json", (const char *)data, size);
+  bp__src_check_chars(s, NULL, NULL);
+  bp_json *j = bp__json_parse(s);
+  bp_bib *bib = bp__bib_new();
+  if (j) bp__bib_parse(s, j, bib);
+  for (size_t i = 0; i < bib->n_items; i++) {
+    free(bp_csl_format_endnote(&bib->items[i]));
+    (void)bp_bib_lookup(bib, bib->items[i].id);
+  }
+  bp__diag_sort(dl);
+  for (size_t i = 0; i < dl->n; i++) free(bp_diag_format(&dl->v[i]));
+  bp_bib_free(bib);
+  bp__json_free(j);
+  bp__src_free(s);
+  bp_diag_list_free(dl);
+  return 0;
+}

@@ -1,0 +1,31 @@
+/* fuzz_markdown.c - libFuzzer target: CommonMark through cmark into the
+ * document model with pandoc citations, citation checks, the cited-id
+ * list, and the inline parser claims use. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/data-imp.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  bp_diag_list *dl = bp_diag_list_new();
+  bp_src *s = bp__src_mem(dl, "fuzz.md", (const char *)data, size);
+  bp_doc *doc = bp__markdown_parse(s);
+  if (doc) {
+    bp_bib *bib = bp__bib_new();
+    bp_resolver r = {bib, NULL, NULL};
+    bp__doc_check_cites(s, doc, &r);
+    free(bp_doc_cited_ids(doc, NULL));
+    bp_bib_free(bib);
+  }
+  bp_doc_free(doc);
+  if (s->usable) { /* the same bytes as one claim's text */
+    bp_spans sp = {0};
+    bp_inline_parse(s->text, &sp);
+    bp_spans_free(&sp);
+  }
+  bp__src_free(s);
+  bp_diag_list_free(dl);
+  return 0;
+}
