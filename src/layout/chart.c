@@ -822,7 +822,7 @@ static void draw_bar(chart *ch) {
     const bp_chart_point *p = &s->points[i];
     char t[64];
     if (p->label) snprintf(t, sizeof t, "%s", p->label);
-    else if (ch->spec->x_is_date && isfinite(p->x)) snprintf(t, sizeof t, "%d", (int)floor(p->x));
+    else if (ch->spec->x_is_date && fabs(p->x) < 1e6) snprintf(t, sizeof t, "%d", (int)floor(p->x));
     else if (isfinite(p->x)) bp_chart_format_x(p->x, bp_chart_value_decimals(&p->x, 1, 0), t, sizeof t);
     else snprintf(t, sizeof t, "%zu", i + 1);
     cat[i] = bp_strdup(t);
@@ -1442,7 +1442,11 @@ static bp_status check_spec(chart *ch) {
       if (isinf(p->y) || isinf(p->x))
         return bp_error(ch->ctx, BP_ERR_DATA, "chart \"%s\": point %zu of series %zu is infinite",
                         t, j + 1, i + 1);
-      if (s->kind == BP_CHART_LINE && s->x_is_date && !isnan(p->x) && (p->x < 1 || p->x > 10000))
+      if (fabs(p->y) > 1e15 || fabs(p->x) > 1e15)
+        return bp_error(ch->ctx, BP_ERR_DATA,
+                        "chart \"%s\": point %zu of series %zu is too large to chart (%g, %g)", t,
+                        j + 1, i + 1, p->x, p->y);
+      if (s->x_is_date && s->kind != BP_CHART_BAR && !isnan(p->x) && (p->x < 1 || p->x > 10000))
         return bp_error(ch->ctx, BP_ERR_DATA, "chart \"%s\": point %zu: %g is not a year", t,
                         j + 1, p->x);
     }

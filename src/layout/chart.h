@@ -71,7 +71,8 @@ typedef struct bp_chart_spec {
  * carries a link to spec->source_dest. An empty or all-missing series draws
  * a "No data" placeholder.
  * Fails with BP_ERR_USAGE for a NULL spec or an unknown kind, BP_ERR_DATA
- * for infinite values, several series on a non-line chart or invalid UTF-8,
+ * for infinite values or values beyond 1e15, dates outside the years
+ * 1..10000, several series on a non-line chart or invalid UTF-8,
  * BP_ERR_LAYOUT when the box is too small for the chart's text, or the
  * error of bp_label_draw. On failure the page may hold a partial chart. */
 bp_status bp_chart_draw(bp_typesetter *ts, bp_ctx *ctx, bp_dlist *dl, bp_dl_page *pg,

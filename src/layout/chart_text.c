@@ -56,6 +56,7 @@ double bp_chart_decimal_year(int year, int month, int day) {
 }
 
 void bp_chart_date_of(double x, int *year, int *month, int *day) {
+  if (!(fabs(x) < 1e6)) x = 0.5; /* NaN or far beyond any calendar: year 0 */
   int y = (int)floor(x);
   *year = y;
   *month = 0;
@@ -101,7 +102,7 @@ char *bp_chart_format_date(double x, bool with_year, const char *lang, char *buf
   static const char *const mon[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   int y, m, d;
-  if (!isfinite(x)) {
+  if (!(fabs(x) < 1e6)) {
     snprintf(buf, size, "?");
     return buf;
   }
@@ -272,7 +273,7 @@ static void x_range(bp_buf *b, const bp_chart_spec *spec, const desc_series *s, 
   if (spec->kind == BP_CHART_BAR || !(lo <= hi)) {
     x_name(spec, first, a, sizeof a);
     x_name(spec, last, c, sizeof c);
-  } else if (spec->x_is_date) {
+  } else if (spec->x_is_date && fabs(lo) < 1e6 && fabs(hi) < 1e6) {
     snprintf(a, sizeof a, "%d", (int)floor(lo));
     snprintf(c, sizeof c, "%d", (int)floor(hi));
   } else {

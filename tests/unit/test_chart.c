@@ -788,6 +788,55 @@ static void errors(void **state) {
   bp_dlist_free(dl);
 }
 
+/* Odd but valid input draws without overlaps or fails cleanly. */
+static void odd_inputs(void **state) {
+  (void)state;
+  bp_chart_point big[] = {{1, 1.2e12, "a", NULL}, {2, -3.4e11, "b", NULL}, {3, 5e11, "c", NULL}};
+  bp_chart_point same[] = {{2001.5, 5, NULL, NULL}, {2002.5, 5, NULL, NULL}, {2003.5, 5, NULL, NULL}};
+  bp_chart_point tiny[] = {{1, 1e-9, NULL, NULL}, {2, 3e-9, NULL, NULL}};
+  bp_chart_point zeros[] = {{1, 0, "x", NULL}, {2, 0, "y", NULL}};
+  bp_chart_point nan_x[] = {{NAN, 1, "a", NULL}, {2023.5, 2, "b", NULL}, {NAN, 3, "c", NULL}};
+  bp_chart_point far[] = {{1e9, 1, "a", NULL}};
+  bp_chart_point huge[] = {{1, 1e300, "a", NULL}};
+  static bp_chart_point lots[2000];
+  for (int i = 0; i < 2000; i++) lots[i] = (bp_chart_point){2000 + i / 100.0, sin(i / 40.0), NULL, NULL};
+  const struct { bp_chart_kind kind; const bp_chart_point *p; size_t n; bool date; bp_status want; } t[] = {
+      {BP_CHART_BAR, big, 3, false, BP_OK},        {BP_CHART_LINE, big, 3, false, BP_OK},
+      {BP_CHART_LINE, same, 3, true, BP_OK},       {BP_CHART_BAR, same, 3, true, BP_OK},
+      {BP_CHART_LINE, tiny, 2, false, BP_OK},      {BP_CHART_BAR, zeros, 2, false, BP_OK},
+      {BP_CHART_LINE, zeros, 2, false, BP_OK},     {BP_CHART_LINE, nan_x, 3, true, BP_OK},
+      {BP_CHART_TIMELINE, nan_x, 3, true, BP_OK},  {BP_CHART_SPARKLINE, same, 3, true, BP_OK},
+      {BP_CHART_LINE, lots, 2000, true, BP_OK},    {BP_CHART_SPARKLINE, lots, 2000, true, BP_OK},
+      {BP_CHART_TIMELINE, far, 1, true, BP_ERR_DATA}, {BP_CHART_LINE, huge, 1, false, BP_ERR_DATA},
+      {BP_CHART_BAR, lots, 2000, false, BP_ERR_LAYOUT},
+  };
+  for (size_t i = 0; i < N(t); i++) {
+    bp_chart_spec s = {0};
+    s.kind = t[i].kind;
+    s.title = "Odd";
+    s.points = t[i].p;
+    s.n_points = t[i].n;
+    s.x_is_date = t[i].date;
+    s.value_labels = true;
+    bp_dlist *dl = bp_dlist_new();
+    bp_dl_page *pg = bp_dlist_add_page(dl, 400, 300);
+    bp_ctx ctx;
+    bp_ctx_init(&ctx);
+    double w = t[i].kind == BP_CHART_SPARKLINE ? 80 : 300, h = t[i].kind == BP_CHART_SPARKLINE ? 14 : 200;
+    bp_status st = bp_chart_draw(ts, &ctx, dl, pg, &s, 10, 10, w, h);
+    if (st != t[i].want) fail_msg("case %zu: status %d (%s), want %d", i, st, ctx.msg, t[i].want);
+    for (size_t a = 0; a < pg->n_items; a++)
+      for (size_t b = a + 1; b < pg->n_items; b++)
+        if (pg->items[a].kind == BP_DL_TEXT && pg->items[b].kind == BP_DL_TEXT &&
+            intersects(run_box(&pg->items[a].u.text), run_box(&pg->items[b].u.text)))
+          fail_msg("case %zu: labels overlap", i);
+    char *d = bp_chart_describe(&s); /* never crashes, whatever the data */
+    assert_non_null(d);
+    free(d);
+    bp_dlist_free(dl);
+  }
+}
+
 /* ---- devices: PDF and PNG agree ----------------------------------------------------------- */
 
 static bool have_pdftoppm(void) { return system("pdftoppm -v >/dev/null 2>&1") == 0; }
@@ -972,6 +1021,7 @@ int main(void) {
       cmocka_unit_test(kinds),
       cmocka_unit_test(descriptions),
       cmocka_unit_test(errors),
+      cmocka_unit_test(odd_inputs),
       cmocka_unit_test(bar_chart_content),
       cmocka_unit_test(korean_labels_are_text),
       cmocka_unit_test(labels_never_overlap_nor_leave_the_box),
