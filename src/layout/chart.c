@@ -694,21 +694,22 @@ static void draw_x_ticks(chart *ch, const xaxis *ax, double axis_y, const bp_sty
 /* ---- value labels ------------------------------------------------------------------ */
 
 /* Places `text` near (x, y): above, below, right, left of a marker of
- * radius r; at the first free spot; nowhere if none is free. */
+ * radius r, then diagonally; at the first free spot; nowhere if none is. */
 static void value_label(chart *ch, const bp_style *st, const char *text, double x, double y,
                         double r, bool prefer_below) {
   double w, h;
   if (!measure(ch, st, text, 0, &w, &h)) return;
-  double d = r + 1.5;
-  double cand[4][4] = {{x, y - d, 0.5, 1}, {x, y + d, 0.5, 0}, {x + d + 1, y, 0, 0.5},
-                       {x - d - 1, y, 1, 0.5}};
+  double d = r + 1.5, e = r + 0.6; /* diagonals clear the marker */
+  double cand[8][4] = {{x, y - d, 0.5, 1},     {x, y + d, 0.5, 0},     {x + d + 1, y, 0, 0.5},
+                       {x - d - 1, y, 1, 0.5}, {x - e, y - e, 1, 1},   {x + e, y - e, 0, 1},
+                       {x + e, y + e, 0, 0},   {x - e, y + e, 1, 0}};
   if (prefer_below) {
     double t[4];
     memcpy(t, cand[0], sizeof t);
     memcpy(cand[0], cand[1], sizeof t);
     memcpy(cand[1], t, sizeof t);
   }
-  for (int i = 0; i < 4; i++) {
+  for (int i = 0; i < 8; i++) {
     double cx = cand[i][0], ax = cand[i][2];
     box b = anchor_box(cx, cand[i][1], w, h, ax, cand[i][3]);
     if (ax == 0.5 && b.x0 < ch->bx) cx += ch->bx - b.x0; /* slide inside the box */

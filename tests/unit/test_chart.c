@@ -232,6 +232,16 @@ static size_t make_cases(gcase *c) {
   c[n - 1].spec.n_points = 0;
 
   memset(&s, 0, sizeof s);
+  s.kind = BP_CHART_LINE; /* whole years: labels centred on each year */
+  s.title = "North Korea's crypto theft";
+  s.unit = "USD millions";
+  s.points = crypto;
+  s.n_points = N(crypto);
+  s.x_is_date = true;
+  s.value_labels = true;
+  ADD("line_years", 360, 200);
+
+  memset(&s, 0, sizeof s);
   s.kind = BP_CHART_LINE;
   s.title = "An index with gaps and negative values";
   s.points = line_numeric;
