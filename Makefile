@@ -1,14 +1,17 @@
 # briefpress: a thin Makefile over CMake (as neovim does).
 #   make samples   install what is missing, build, render every sample into out/
-#   make test      install what is missing, build, run the whole test suite
-#   make asan      the same suite under AddressSanitizer + UBSan (build-asan/)
+#   make test      install what is missing, build, run the whole test suite:
+#                  unit, end-to-end and valgrind tests, then the unit and
+#                  end-to-end tests again built with AddressSanitizer + UBSan
+#   make quick     the unit and end-to-end tests only (no valgrind, no ASan)
+#   make asan      only the AddressSanitizer + UBSan run (build-asan/)
 #   make fuzz      build the libFuzzer targets with clang and run each for FUZZ_SECONDS
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 FUZZ_SECONDS ?= 60
 
-.PHONY: all bootstrap build samples test asan fuzz clean
+.PHONY: all bootstrap build samples test quick asan fuzz clean
 
 all: build
 
@@ -24,11 +27,17 @@ samples: build
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@$(MAKE) --no-print-directory asan
+
+quick: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE valgrind
 
 asan: bootstrap
-	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DBP_SANITIZE=ON -DBP_WERROR=ON >/dev/null
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DBP_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build-asan -j $(JOBS)
-	@cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -LE slow
+	@cd build-asan && ASAN_OPTIONS=detect_leaks=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/valgrind/lsan.supp \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
 fuzz: bootstrap
 	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DBP_SANITIZE=ON -DBP_FUZZ=ON >/dev/null

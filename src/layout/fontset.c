@@ -145,7 +145,12 @@ bp_status bp_fontset_open(bp_ctx *ctx, const char *fonts_dir, bp_fontset **out) 
 
 void bp_fontset_free(bp_fontset *fs) {
   if (!fs) return;
-  if (fs->fontmap) g_object_unref(fs->fontmap);
+  if (fs->fontmap) {
+    /* drop the font map's reference to our config before the map itself:
+     * Pango 1.50 does not release it when the map is finalized */
+    pango_fc_font_map_set_config(PANGO_FC_FONT_MAP(fs->fontmap), NULL);
+    g_object_unref(fs->fontmap);
+  }
   if (fs->charset) FcCharSetDestroy(fs->charset);
   if (fs->config) FcConfigDestroy(fs->config);
   free(fs->dir);

@@ -91,9 +91,10 @@ static void append_text(builder *b, const char *s, size_t n) {
     for (size_t k = i; k < j; k++)
       if ((unsigned char)s[k] >= 0x80) ascii = false;
     if (wlen >= 6 && wlen < 64 && ascii) {
-      char lower[64];
+      char lower[65];
       char hy[70];
       for (size_t k = 0; k < wlen; k++) lower[k] = (char)tolower((unsigned char)s[i + k]);
+      lower[wlen] = '\0';
       char **rep = NULL;
       int *pos = NULL, *cut = NULL;
       if (hnj_hyphen_hyphenate2(b->ts->hyph, lower, (int)wlen, hy, NULL, &rep, &pos, &cut) == 0) {

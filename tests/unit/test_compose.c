@@ -48,6 +48,40 @@ static int count_items(const bp_dlist *dl, bp_dl_kind kind, const char *prefix) 
   return n;
 }
 
+/* Every link to "note-N" sits on text that reads N, and "note-N" exists. */
+static void markers_read_their_numbers(const bp_dlist *dl) {
+  int checked = 0;
+  for (size_t p = 0; p < dl->n_pages; p++) {
+    const bp_dl_page *pg = &dl->pages[p];
+    for (size_t i = 0; i < pg->n_items; i++) {
+      const bp_dl_item *it = &pg->items[i];
+      if (it->kind != BP_DL_LINK || !it->u.link.dest || strncmp(it->u.link.dest, "note-", 5))
+        continue;
+      const bp_dl_link *l = &it->u.link;
+      char got[32] = "";
+      size_t n = 0;
+      for (size_t k = 0; k < pg->n_items; k++) {
+        const bp_dl_text *t = &pg->items[k].u.text;
+        if (pg->items[k].kind != BP_DL_TEXT || t->y_pt < l->y_pt || t->y_pt > l->y_pt + l->h_pt)
+          continue;
+        for (size_t c = 0; c < t->n_clusters; c++) {
+          double x = t->clusters[c].x_pt + t->clusters[c].adv_pt / 2;
+          if (x > l->x_pt && x < l->x_pt + l->w_pt && n + t->clusters[c].len < sizeof got) {
+            memcpy(got + n, t->text + t->clusters[c].start, t->clusters[c].len);
+            n += t->clusters[c].len;
+            got[n] = '\0';
+          }
+        }
+      }
+      if (!strncmp(got, "Source:", 7)) continue; /* a chart's source line links to its note */
+      if (strcmp(got, l->dest + 5) != 0)
+        fail_msg("page %zu: link to %s sits on \"%s\"", p + 1, l->dest, got);
+      checked++;
+    }
+  }
+  assert_true(checked >= 10);
+}
+
 static void whole_article_passes_preflight(void **state) {
   (void)state;
   bp_ctx ctx;
@@ -68,6 +102,7 @@ static void whole_article_passes_preflight(void **state) {
   assert_int_equal(count_items(dl, BP_DL_DEST, "ref-"), 23);
   assert_int_equal(count_items(dl, BP_DL_LINK, "ref-"), 23);
   assert_true(count_items(dl, BP_DL_LINK, "note-") >= 23);
+  markers_read_their_numbers(dl);
   assert_string_equal(dl->meta.title, "What made Pyongyang close down diplomatic missions?");
   bp_dlist_free(dl);
   bp_article_free(a);
@@ -108,6 +143,7 @@ static void brief_fits_one_page_inside_margins(void **state) {
   int notes = count_items(dl, BP_DL_DEST, "note-");
   assert_true(notes >= 10);
   assert_int_equal(count_items(dl, BP_DL_LINK, "ref-"), notes);
+  markers_read_their_numbers(dl);
   size_t n_desc = 0;
   char **desc = bp_brief_chart_descriptions(b, &n_desc);
   assert_int_equal(n_desc, 2);
