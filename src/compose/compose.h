@@ -47,4 +47,16 @@ bp_status bp_compose_brief(bp_ctx *ctx, bp_typesetter *ts, const bp_brief *b, lo
  * (caller frees each string and the array); *n gets the count. */
 char **bp_brief_chart_descriptions(const bp_brief *b, size_t *n);
 
+/* newsletter accessors */
+/** Borrowed fields of the brief file (valid while the brief lives); NULL when
+ * the brief leaves them out. The summary is inline markup with citations. */
+const char *bp_brief_summary(const bp_brief *b);
+const char *bp_brief_subtitle(const bp_brief *b);
+const char *bp_brief_author(const bp_brief *b);
+const char *bp_brief_date(const bp_brief *b);
+const char *bp_brief_institute(const bp_brief *b);
+const char *bp_brief_series(const bp_brief *b);
+const char *bp_brief_number(const bp_brief *b);
+const char *bp_brief_lang(const bp_brief *b);
+
 #endif
