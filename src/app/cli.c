@@ -13,6 +13,7 @@
 #include "render/render.h"
 
 int bp_cmd_check(int argc, char **argv, const char *fonts_dir);
+int bp_cmd_newsletter(int argc, char **argv);
 
 static int usage(FILE *f) {
   fprintf(f,
@@ -26,6 +27,7 @@ static int usage(FILE *f) {
           "      write the pages as PNG only\n"
           "  check <folder|file>\n"
           "      validate a data folder; file:line:column diagnostics, exit 1 on errors\n"
+          "  newsletter <brief.json|article.json> -o DIR  PDF, page-1 PNG, .eml (newsletter --help)\n"
           "\n"
           "options:\n"
           "  --fonts DIR   the font folder (default: the project's fonts/)\n"
@@ -168,6 +170,7 @@ int bp_cli_main(int argc, char **argv) {
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) return usage(stdout);
   if (!strcmp(cmd, "render")) return parse_render(argc, argv, false);
   if (!strcmp(cmd, "preview")) return parse_render(argc, argv, true);
+  if (!strcmp(cmd, "newsletter")) return bp_cmd_newsletter(argc - 1, argv + 1);
   if (!strcmp(cmd, "check")) {
     const char *fonts = NULL;
     for (int i = 2; i + 1 < argc; i++)

@@ -1,0 +1,346 @@
+/* newsletter.c - `briefpress newsletter`: renders a brief or an article into
+ * a package ready to mail: the PDF (named from its title), a PNG preview of
+ * page 1 and an .eml message holding both; optionally sends it over SMTP.
+ * Everything is rendered to temporary files first and renamed only when the
+ * whole package is ready, so a failed run (the size budget too) leaves none.
+ * Touches no other command's code. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "compose/compose.h"
+#include "compose/newsletter.h"
+#include "data/jdoc.h"
+#include "render/render.h"
+
+int bp_cmd_newsletter(int argc, char **argv);
+
+#define DEFAULT_MAX_BYTES (1024 * 1024)
+
+typedef struct nl_opts {
+  const char *input, *outdir, *from, *to, *subject, *send, *fonts, *template_path;
+  size_t max_bytes;
+  int width_px;
+  bool verbose;
+} nl_opts;
+
+static int usage(FILE *f) {
+  fprintf(f,
+          "usage: briefpress newsletter <brief.json|article.json> -o DIR [options]\n"
+          "  writes DIR/SLUG-DATE.pdf, DIR/SLUG-DATE.png (page 1) and DIR/SLUG-DATE.eml\n"
+          "options:\n"
+          "  --from ADDR        sender, \"Name <a@b>\" or a@b (default briefpress@localhost)\n"
+          "  --to ADDRS         recipients, comma-separated; may repeat\n"
+          "  --subject TEXT     subject (default: the title)\n"
+          "  --max-bytes N      fail when the PDF is larger (default 1M; suffixes K, M)\n"
+          "  --width PX         width of the preview (default 600)\n"
+          "  --send URL         deliver through smtp://host:port (or smtps://); needs --from, --to\n"
+          "  --template T.json  another template for a brief\n"
+          "  --fonts DIR        the font folder\n"
+          "  -v                 say how the brief was fitted\n"
+          "environment:\n"
+          "  SOURCE_DATE_EPOCH  the date in the names and the message (otherwise today)\n");
+  return f == stderr ? 2 : 0;
+}
+
+static long long source_date_epoch(void) {
+  const char *s = getenv("SOURCE_DATE_EPOCH");
+  if (!s || !*s) return -1;
+  char *end;
+  long long v = strtoll(s, &end, 10);
+  return (*end || v < 0) ? -1 : v;
+}
+
+static bool parse_size(const char *s, size_t *out) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (end == s || errno || s[0] == '-') return false;
+  unsigned long long mul = 1;
+  if (*end == 'k' || *end == 'K') mul = 1024, end++;
+  else if (*end == 'm' || *end == 'M') mul = 1024 * 1024, end++;
+  if ((*end == 'B' || *end == 'b') && mul > 1) end++;
+  if (*end || v == 0 || v > (1ULL << 40) / mul) return false;
+  *out = (size_t)(v * mul);
+  return true;
+}
+
+static bp_status make_dir(bp_ctx *ctx, const char *dir) {
+  char tmp[4096];
+  if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp)
+    return bp_error(ctx, BP_ERR_IO, "%s: folder name too long", dir);
+  for (char *p = tmp + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    mkdir(tmp, 0777);
+    *p = '/';
+  }
+  if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
+    return bp_error(ctx, BP_ERR_IO, "%s: cannot create folder: %s", dir, strerror(errno));
+  struct stat sb;
+  if (stat(tmp, &sb) != 0 || !S_ISDIR(sb.st_mode))
+    return bp_error(ctx, BP_ERR_IO, "%s: not a folder", dir);
+  return BP_OK;
+}
+
+/* A brief names a "template"; an article manifest a "body". */
+static bp_status input_kind(bp_ctx *ctx, const char *path, bool *is_brief) {
+  bp_jdoc *jd;
+  bp_status st = bp_jdoc_load(ctx, path, &jd);
+  if (st) return st;
+  json_t *root = bp_jdoc_root(jd);
+  *is_brief = json_is_object(root) && json_object_get(root, "template") != NULL;
+  if (!*is_brief && !(json_is_object(root) && json_object_get(root, "body")))
+    st = bp_jdoc_error(ctx, jd, root, NULL,
+                       "neither a brief (it names no \"template\") nor an article manifest (no "
+                       "\"body\")");
+  bp_jdoc_free(jd);
+  return st;
+}
+
+/* "a %d b" printf pattern for the PNG device: a literal path with '%' doubled. */
+static char *png_pattern(const char *base) {
+  bp_buf b = {0};
+  for (const char *p = base; *p; p++) {
+    if (*p == '%') bp_buf_putc(&b, '%');
+    bp_buf_putc(&b, *p);
+  }
+  bp_buf_puts(&b, ".%d");
+  return bp_buf_detach(&b);
+}
+
+static void png_size(const char *png, size_t len, int *w, int *h) {
+  *w = *h = 0;
+  if (len < 24 || memcmp(png, "\x89PNG\r\n\x1a\n", 8) || memcmp(png + 12, "IHDR", 4)) return;
+  const unsigned char *u = (const unsigned char *)png + 16;
+  *w = (int)((u[0] << 24) | (u[1] << 16) | (u[2] << 8) | u[3]);
+  *h = (int)((u[4] << 24) | (u[5] << 16) | (u[6] << 8) | u[7]);
+}
+
+static char *join_path(const char *dir, const char *name, const char *ext) {
+  bp_buf b = {0};
+  size_t n = strlen(dir);
+  while (n > 1 && dir[n - 1] == '/') n--;
+  bp_buf_printf(&b, "%.*s/%s%s", (int)n, dir, name, ext);
+  return bp_buf_detach(&b);
+}
+
+static const char *base_of(const char *path) {
+  const char *s = strrchr(path, '/');
+  return s ? s + 1 : path;
+}
+
+static int run(const nl_opts *o) {
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  long long epoch = source_date_epoch();
+  bp_fontset *fs = NULL;
+  bp_typesetter *ts = NULL;
+  bp_article *art = NULL;
+  bp_brief *brief = NULL;
+  bp_dlist *dl = NULL;
+  char **charts = NULL;
+  size_t n_charts = 0;
+  char *base = NULL, *attach = NULL, *pdf_path = NULL, *png_path = NULL, *eml_path = NULL;
+  char *pdf_tmp = NULL, *png_tmp = NULL, *png_first = NULL, *eml_tmp = NULL;
+  char *pdf = NULL, *png = NULL, *eml = NULL;
+  size_t pdf_len = 0, png_len = 0, eml_len = 0;
+  bp_buf byline = {0};
+
+  bp_status st = bp_fontset_open(&ctx, o->fonts, &fs);
+  if (!st) st = bp_typesetter_new(&ctx, fs, &ts);
+  bool is_brief = false;
+  if (!st) st = input_kind(&ctx, o->input, &is_brief);
+  bp_newsletter nl = {0};
+  nl.epoch = epoch;
+  if (!st && is_brief) {
+    st = bp_brief_load_with(&ctx, o->input, o->template_path, &brief);
+    bp_fit_report fit = {0};
+    if (!st) st = bp_compose_brief(&ctx, ts, brief, epoch, NULL, &fit, &dl);
+    if (!st && o->verbose)
+      fprintf(stderr, "briefpress: fitted at body %.2f pt, leading %.2f: %.0f of %.0f pt used\n",
+              fit.body_pt, fit.leading_ratio, fit.used_pt, fit.avail_pt);
+    if (!st) {
+      nl.title = bp_brief_title(brief);
+      nl.subtitle = bp_brief_subtitle(brief);
+      nl.summary = bp_brief_summary(brief);
+      nl.author = bp_brief_author(brief);
+      nl.lang = bp_brief_lang(brief);
+      nl.from_name = bp_brief_institute(brief) ? bp_brief_institute(brief) : nl.author;
+      const char *parts[] = {bp_brief_series(brief), bp_brief_number(brief),
+                             bp_brief_date(brief)};
+      for (int i = 0; i < 3; i++)
+        if (parts[i] && *parts[i])
+          bp_buf_printf(&byline, "%s%s", byline.len ? (i == 1 ? " " : " · ") : "", parts[i]);
+      charts = bp_brief_chart_descriptions(brief, &n_charts);
+    }
+  } else if (!st) {
+    st = bp_article_load(&ctx, o->input, &art);
+    if (!st) st = bp_compose_article(&ctx, ts, art, epoch, NULL, &dl);
+    if (!st) {
+      nl.title = art->title;
+      nl.subtitle = art->subtitle;
+      nl.summary = art->subject;
+      nl.author = art->author;
+      nl.lang = art->lang;
+      nl.from_name = art->author;
+      if (art->date) bp_buf_puts(&byline, art->date);
+    }
+  }
+  if (!st && (!nl.title || !*nl.title))
+    st = bp_error(&ctx, BP_ERR_DATA, "%s: the document has no title to name the files by",
+                  o->input);
+  if (!st) st = make_dir(&ctx, o->outdir);
+  if (!st) {
+    base = bp_newsletter_basename(nl.title, epoch);
+    attach = bp_newsletter_attachment_name(nl.title, epoch);
+    pdf_path = join_path(o->outdir, base, ".pdf");
+    png_path = join_path(o->outdir, base, ".png");
+    eml_path = join_path(o->outdir, base, ".eml");
+    pdf_tmp = bp_tmp_path_for(pdf_path);
+    png_tmp = bp_tmp_path_for(png_path);
+    eml_tmp = bp_tmp_path_for(eml_path);
+    st = bp_dlist_run(dl, bp_pdf_device_new(pdf_tmp, NULL), &ctx);
+  }
+  if (!st) st = bp_file_read(&ctx, pdf_tmp, &pdf, &pdf_len);
+  if (!st) {
+    bp_buf what = {0};
+    bp_buf_printf(&what, "%s: the PDF %s", o->input, pdf_path);
+    st = bp_newsletter_check_budget(&ctx, what.data, pdf_len, o->max_bytes);
+    bp_buf_free(&what);
+  }
+  if (!st) {
+    char *pattern = png_pattern(png_tmp);
+    bp_buf first = {0};
+    bp_buf_printf(&first, "%s.1", png_tmp);
+    png_first = bp_buf_detach(&first);
+    st = bp_dlist_run(dl, bp_png_device_new(pattern, 0, o->width_px, 1), &ctx);
+    free(pattern);
+  }
+  if (!st) st = bp_file_read(&ctx, png_first, &png, &png_len);
+  if (!st) {
+    nl.charts = (const char *const *)charts;
+    nl.n_charts = n_charts;
+    nl.byline = byline.len ? byline.data : NULL;
+    nl.from = o->from;
+    nl.to = o->to;
+    nl.subject = o->subject;
+    nl.pdf = pdf;
+    nl.pdf_len = pdf_len;
+    nl.pdf_filename = attach;
+    nl.pages = (int)dl->n_pages;
+    nl.png = png;
+    nl.png_len = png_len;
+    nl.png_filename = base_of(png_path);
+    png_size(png, png_len, &nl.png_width_px, &nl.png_height_px);
+    st = bp_newsletter_message_new(&ctx, &nl, &eml, &eml_len);
+  }
+  if (!st) st = bp_file_write_atomic(&ctx, eml_tmp, eml, eml_len);
+  /* the package is complete: move it into place, all or nothing */
+  if (!st) {
+    const char *from[] = {pdf_tmp, png_first, eml_tmp}, *to[] = {pdf_path, png_path, eml_path};
+    for (int i = 0; i < 3 && !st; i++)
+      if (rename(from[i], to[i]) != 0) {
+        st = bp_error(&ctx, BP_ERR_IO, "%s: cannot write: %s", to[i], strerror(errno));
+        for (int k = 0; k < i; k++) remove(to[k]);
+      }
+  }
+  if (pdf_tmp) remove(pdf_tmp);
+  if (png_first) remove(png_first);
+  if (eml_tmp) remove(eml_tmp);
+  if (!st)
+    printf("newsletter: %s (%zu bytes, %d page%s)\nnewsletter: %s (%dx%d px, %zu bytes)\n"
+           "newsletter: %s (%zu bytes)\n",
+           pdf_path, pdf_len, nl.pages, nl.pages == 1 ? "" : "s", png_path, nl.png_width_px,
+           nl.png_height_px, png_len, eml_path, eml_len);
+  if (!st && o->send) {
+    st = bp_newsletter_send(&ctx, o->send, o->from, o->to, eml, eml_len);
+    if (st) {
+      size_t l = strlen(ctx.msg);
+      snprintf(ctx.msg + l, sizeof ctx.msg - l, " (the package is written: %s)", eml_path);
+    } else {
+      printf("newsletter: sent to %s through %s\n", o->to, o->send);
+    }
+  }
+  int rc = 0;
+  if (st) {
+    fprintf(stderr, "briefpress: %s\n", ctx.msg);
+    rc = 1;
+  }
+  for (size_t i = 0; charts && i < n_charts; i++) free(charts[i]);
+  free(charts);
+  char *owned[] = {base, attach, pdf_path, png_path, eml_path, pdf_tmp, png_tmp,
+                   png_first, eml_tmp, pdf, png, eml};
+  for (size_t i = 0; i < sizeof owned / sizeof *owned; i++) free(owned[i]);
+  bp_buf_free(&byline);
+  bp_dlist_free(dl);
+  bp_article_free(art);
+  bp_brief_free(brief);
+  bp_typesetter_free(ts);
+  bp_fontset_free(fs);
+  return rc;
+}
+
+/* argv[0] is "newsletter". */
+int bp_cmd_newsletter(int argc, char **argv) {
+  nl_opts o = {0};
+  o.max_bytes = DEFAULT_MAX_BYTES;
+  o.width_px = 600;
+  bp_buf to = {0};
+  int rc = -1;
+  for (int i = 1; i < argc && rc < 0; i++) {
+    const char *a = argv[i];
+    bool has_val = i + 1 < argc;
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) rc = usage(stdout);
+    else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && has_val) o.outdir = argv[++i];
+    else if (!strcmp(a, "--from") && has_val) o.from = argv[++i];
+    else if (!strcmp(a, "--to") && has_val) {
+      bp_buf_printf(&to, "%s%s", to.len ? ", " : "", argv[++i]);
+    } else if (!strcmp(a, "--subject") && has_val) o.subject = argv[++i];
+    else if (!strcmp(a, "--send") && has_val) o.send = argv[++i];
+    else if (!strcmp(a, "--fonts") && has_val) o.fonts = argv[++i];
+    else if (!strcmp(a, "--template") && has_val) o.template_path = argv[++i];
+    else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) o.verbose = true;
+    else if (!strcmp(a, "--max-bytes") && has_val) {
+      if (!parse_size(argv[++i], &o.max_bytes)) {
+        fprintf(stderr, "briefpress: newsletter: --max-bytes \"%s\": give a size in bytes, "
+                        "e.g. 1000000, 500K or 1M\n", argv[i]);
+        rc = 2;
+      }
+    } else if (!strcmp(a, "--width") && has_val) {
+      char *end;
+      long w = strtol(argv[++i], &end, 10);
+      if (*end || w < 100 || w > 4000) {
+        fprintf(stderr, "briefpress: newsletter: --width must be between 100 and 4000 pixels\n");
+        rc = 2;
+      } else {
+        o.width_px = (int)w;
+      }
+    } else if (a[0] == '-' || o.input) {
+      fprintf(stderr, "briefpress: newsletter: unexpected argument '%s'\n", a);
+      rc = usage(stderr);
+    } else {
+      o.input = a;
+    }
+  }
+  o.to = to.len ? to.data : NULL;
+  if (rc < 0 && (!o.input || !o.outdir)) {
+    fprintf(stderr, "briefpress: newsletter needs an input and an output folder (-o DIR)\n");
+    rc = usage(stderr);
+  }
+  if (rc < 0 && o.send && (!o.from || !o.to)) {
+    fprintf(stderr, "briefpress: newsletter: --send needs --from and --to\n");
+    rc = 2;
+  }
+  if (rc < 0 && o.send && strncmp(o.send, "smtp://", 7) && strncmp(o.send, "smtps://", 8)) {
+    fprintf(stderr, "briefpress: newsletter: --send \"%s\": give an smtp://host:port or "
+                    "smtps:// URL\n", o.send);
+    rc = 2;
+  }
+  if (rc < 0) rc = run(&o);
+  bp_buf_free(&to);
+  return rc;
+}

@@ -1,0 +1,676 @@
+/* newsletter.c - the e-mail side of a newsletter package: slugs and file
+ * names, the size budget, the MIME message (GMime 3: multipart/mixed >
+ * related > alternative, inline preview by Content-ID, PDF attachment with an
+ * RFC 2231 file name) and SMTP delivery through libcurl. Takes bytes already
+ * rendered; must not lay out, draw or touch the devices. GMime is initialised
+ * and shut down around each call (its init is reference-counted). */
+#include "newsletter.h"
+
+#include <curl/curl.h>
+#include <gmime/gmime.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../data/data.h"
+
+/* ---- names ------------------------------------------------------------ */
+
+/* Revised Romanisation of Korean, letter by letter (no sound-change rules
+ * beyond carrying a final consonant over to a following vowel). */
+static const char *const rr_initial[19] = {"g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s",
+                                           "ss", "", "j", "jj", "ch", "k", "t", "p", "h"};
+static const char *const rr_medial[21] = {"a",  "ae", "ya", "yae", "eo", "e",  "yeo",
+                                          "ye", "o",  "wa", "wae", "oe", "yo", "u",
+                                          "wo", "we", "wi", "yu",  "eu", "ui", "i"};
+/* finals before a consonant or at a word's end */
+static const char *const rr_final[28] = {"",  "k", "k", "k", "n", "n", "n", "t", "l", "k",
+                                         "m", "l", "l", "l", "p", "l", "m", "p", "p", "t",
+                                         "t", "ng", "t", "t", "k", "t", "p", "t"};
+/* finals carried over to a following syllable that starts with a vowel */
+static const char *const rr_liaison[28] = {"",   "g",  "kk", "ks", "n", "nj", "n", "d", "r", "lg",
+                                           "lm", "lb", "ls", "lt", "lp", "r", "m", "b", "ps", "s",
+                                           "ss", "ng", "j", "ch", "k", "t",  "p", ""};
+
+static bool is_syllable(int32_t cp) { return cp >= 0xAC00 && cp <= 0xD7A3; }
+
+/* Appends `s` as slug letters; a run of anything else becomes one hyphen. */
+static void slug_put(bp_buf *b, const char *s, bool *pending_hyphen) {
+  for (; *s; s++) {
+    char c = *s;
+    if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+      if (*pending_hyphen && b->len) bp_buf_putc(b, '-');
+      *pending_hyphen = false;
+      bp_buf_putc(b, c);
+    } else if (c != '\'') {
+      *pending_hyphen = true;
+    }
+  }
+}
+
+char *bp_newsletter_slug(const char *title, size_t max_len) {
+  bp_buf b = {0};
+  bp_buf_puts(&b, ""); /* never NULL data */
+  bool hyphen = false;
+  size_t n = strlen(title);
+  for (size_t i = 0; i < n;) {
+    int len;
+    int32_t cp = bp_utf8_decode(title + i, n - i, &len);
+    if (cp < 0) {
+      hyphen = true;
+    } else if (cp < 0x80) {
+      char s[2] = {(char)cp, 0};
+      slug_put(&b, s, &hyphen);
+    } else if (cp == 0x2019 || cp == 0x2018 || cp == 0x02BC) { /* apostrophes */
+    } else if (is_syllable(cp)) {
+      int s = cp - 0xAC00, L = s / 588, V = (s % 588) / 28, T = s % 28;
+      int nlen;
+      int32_t next = i + (size_t)len < n ? bp_utf8_decode(title + i + len, n - i - len, &nlen) : -1;
+      bool vowel_next = is_syllable(next) && (next - 0xAC00) / 588 == 11;
+      slug_put(&b, rr_initial[L], &hyphen);
+      slug_put(&b, rr_medial[V], &hyphen);
+      slug_put(&b, vowel_next ? rr_liaison[T] : rr_final[T], &hyphen);
+    } else {
+      /* other letters: GLib's transliteration (accents dropped, ß -> ss);
+       * what it cannot spell in ASCII comes back as '?', a word break */
+      char *one = bp_strndup(title + i, (size_t)len);
+      char *ascii = g_str_to_ascii(one, "C");
+      slug_put(&b, ascii, &hyphen);
+      g_free(ascii);
+      free(one);
+    }
+    i += (size_t)len;
+  }
+  if (b.len > max_len) {
+    size_t cut = max_len;
+    while (cut > max_len / 2 && b.data[cut] != '-') cut--;
+    if (b.data[cut] != '-') cut = max_len;
+    b.len = cut;
+    b.data[cut] = '\0';
+    while (b.len && b.data[b.len - 1] == '-') b.data[--b.len] = '\0';
+  }
+  if (b.len == 0) {
+    char hex[65];
+    bp_sha256_hex(title, n, hex);
+    bp_buf_printf(&b, "brief-%.8s", hex);
+  }
+  return bp_buf_detach(&b);
+}
+
+static void utc_day(long long epoch, char out[11]) {
+  time_t t = epoch >= 0 ? (time_t)epoch : time(NULL);
+  struct tm tm;
+  if (!gmtime_r(&t, &tm) || strftime(out, 11, "%Y-%m-%d", &tm) == 0)
+    memcpy(out, "9999-12-31", 11); /* beyond what a calendar day can say */
+}
+
+char *bp_newsletter_basename(const char *title, long long epoch) {
+  char day[11];
+  utc_day(epoch, day);
+  char *slug = bp_newsletter_slug(title, 64);
+  bp_buf b = {0};
+  bp_buf_printf(&b, "%s-%s", slug, day);
+  free(slug);
+  return bp_buf_detach(&b);
+}
+
+char *bp_newsletter_attachment_name(const char *title, long long epoch) {
+  char day[11];
+  utc_day(epoch, day);
+  bp_buf b = {0};
+  bp_buf_puts(&b, "");
+  size_t n = strlen(title);
+  bool space = false;
+  for (size_t i = 0; i < n && b.len < 150;) {
+    int len;
+    int32_t cp = bp_utf8_decode(title + i, n - i, &len);
+    bool bad = cp < 0x20 || cp == 0x7F || (cp < 0x80 && strchr("/\\:*?\"<>|", (int)cp));
+    if (bad || cp == ' ' || cp == 0xA0) {
+      space = b.len > 0;
+    } else {
+      if (space) bp_buf_putc(&b, ' ');
+      space = false;
+      bp_buf_put(&b, title + i, (size_t)len);
+    }
+    i += (size_t)len;
+  }
+  while (b.len && (b.data[b.len - 1] == '.' || b.data[b.len - 1] == ' ')) b.data[--b.len] = '\0';
+  bp_buf_printf(&b, "%s%s.pdf", b.len ? " " : "brief ", day);
+  return bp_buf_detach(&b);
+}
+
+/* ---- the size budget --------------------------------------------------- */
+
+static void human_size(size_t n, char *out, size_t size) {
+  if (n >= 1024 * 1024) snprintf(out, size, "%.2f MB", n / (1024.0 * 1024.0));
+  else snprintf(out, size, "%.1f KB", n / 1024.0);
+}
+
+bp_status bp_newsletter_check_budget(bp_ctx *ctx, const char *what, size_t size,
+                                     size_t max_bytes) {
+  if (size <= max_bytes) return BP_OK;
+  char a[32], b[32], d[32];
+  human_size(size, a, sizeof a);
+  human_size(max_bytes, b, sizeof b);
+  human_size(size - max_bytes, d, sizeof d);
+  return bp_error(ctx, BP_ERR_LAYOUT,
+                  "%s is %zu bytes (%s), over the size budget of %zu bytes (%s) by %zu bytes "
+                  "(%s); raise --max-bytes or make the brief smaller",
+                  what, size, a, max_bytes, b, size - max_bytes, d);
+}
+
+/* ---- the text of the message ------------------------------------------ */
+
+static void html_escape(bp_buf *b, const char *s) {
+  for (; *s; s++) switch (*s) {
+      case '&': bp_buf_puts(b, "&amp;"); break;
+      case '<': bp_buf_puts(b, "&lt;"); break;
+      case '>': bp_buf_puts(b, "&gt;"); break;
+      case '"': bp_buf_puts(b, "&quot;"); break;
+      default: bp_buf_putc(b, *s);
+    }
+}
+
+static void trim_spaces(bp_buf *b) {
+  while (b->len && (b->data[b->len - 1] == ' ' || b->data[b->len - 1] == '\n'))
+    b->data[--b->len] = '\0';
+}
+
+char *bp_newsletter_markup_text(const char *markup, bool html) {
+  bp_spans sp = {0};
+  bp_inline_parse(markup ? markup : "", &sp);
+  bp_buf b = {0};
+  bp_buf_puts(&b, "");
+  for (size_t i = 0; i < sp.n; i++) {
+    const bp_span *s = &sp.v[i];
+    if (s->kind == BP_SPAN_CITE) { /* the space before a marker goes with it */
+      trim_spaces(&b);
+      continue;
+    }
+    if (s->kind == BP_SPAN_BREAK) {
+      bp_buf_puts(&b, html ? "<br>\n" : "\n");
+      continue;
+    }
+    if (!html) {
+      bp_buf_puts(&b, s->text ? s->text : "");
+      continue;
+    }
+    if (s->uri) {
+      bp_buf_puts(&b, "<a href=\"");
+      html_escape(&b, s->uri);
+      bp_buf_puts(&b, "\" style=\"color:#1f5f8b;\">");
+    }
+    if (s->flags & BP_SPAN_BOLD) bp_buf_puts(&b, "<strong>");
+    if (s->flags & BP_SPAN_ITALIC) bp_buf_puts(&b, "<em>");
+    if (s->flags & BP_SPAN_CODE) bp_buf_puts(&b, "<code>");
+    if (s->flags & BP_SPAN_SUPER) bp_buf_puts(&b, "<sup>");
+    html_escape(&b, s->text ? s->text : "");
+    if (s->flags & BP_SPAN_SUPER) bp_buf_puts(&b, "</sup>");
+    if (s->flags & BP_SPAN_CODE) bp_buf_puts(&b, "</code>");
+    if (s->flags & BP_SPAN_ITALIC) bp_buf_puts(&b, "</em>");
+    if (s->flags & BP_SPAN_BOLD) bp_buf_puts(&b, "</strong>");
+    if (s->uri) bp_buf_puts(&b, "</a>");
+  }
+  bp_spans_free(&sp);
+  trim_spaces(&b);
+  return bp_buf_detach(&b);
+}
+
+/* Display cells of a UTF-8 string: Hangul and other wide letters count 2. */
+static size_t cells(const char *s, size_t n) {
+  size_t w = 0;
+  for (size_t i = 0; i < n;) {
+    int len;
+    int32_t cp = bp_utf8_decode(s + i, n - i, &len);
+    w += (cp >= 0x1100 && (bp_is_hangul((uint32_t)cp) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+                           (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFF00 && cp <= 0xFF60)))
+             ? 2
+             : 1;
+    i += (size_t)len;
+  }
+  return w;
+}
+
+/* Appends `text` wrapped at `width` cells; continuation lines start with
+ * `indent` spaces (the first line's prefix is the caller's). */
+static void wrap(bp_buf *b, const char *text, size_t width, size_t indent, size_t first_col) {
+  size_t col = first_col;
+  bool first = true;
+  const char *p = text;
+  while (*p) {
+    while (*p == ' ' || *p == '\n') p++;
+    if (!*p) break;
+    const char *e = p;
+    while (*e && *e != ' ' && *e != '\n') e++;
+    size_t w = cells(p, (size_t)(e - p));
+    if (!first && col + 1 + w > width) {
+      bp_buf_putc(b, '\n');
+      for (size_t i = 0; i < indent; i++) bp_buf_putc(b, ' ');
+      col = indent;
+    } else if (!first) {
+      bp_buf_putc(b, ' ');
+      col++;
+    }
+    bp_buf_put(b, p, (size_t)(e - p));
+    col += w;
+    first = false;
+    p = e;
+  }
+}
+
+static void size_words(size_t n, char *out, size_t size) {
+  if (n >= 1024 * 1024) snprintf(out, size, "%.1f MB", n / (1024.0 * 1024.0));
+  else snprintf(out, size, "%zu KB", (n + 1023) / 1024);
+}
+
+static char *plain_body(const bp_newsletter *nl, const char *summary) {
+  bp_buf b = {0};
+  wrap(&b, nl->title, 72, 0, 0);
+  bp_buf_putc(&b, '\n');
+  if (nl->subtitle) {
+    wrap(&b, nl->subtitle, 72, 0, 0);
+    bp_buf_putc(&b, '\n');
+  }
+  bp_buf_putc(&b, '\n');
+  if (nl->byline) {
+    wrap(&b, nl->byline, 72, 0, 0);
+    bp_buf_putc(&b, '\n');
+  }
+  if (nl->author) {
+    wrap(&b, nl->author, 72, 0, 0);
+    bp_buf_putc(&b, '\n');
+  }
+  if (nl->byline || nl->author) bp_buf_putc(&b, '\n');
+  if (summary && *summary) {
+    wrap(&b, summary, 72, 0, 0);
+    bp_buf_puts(&b, "\n\n");
+  }
+  if (nl->n_charts) {
+    bp_buf_puts(&b, nl->n_charts == 1 ? "The chart in this brief:\n" : "The charts in this brief:\n");
+    for (size_t i = 0; i < nl->n_charts; i++) {
+      bp_buf_puts(&b, "- ");
+      wrap(&b, nl->charts[i], 72, 2, 2);
+      bp_buf_putc(&b, '\n');
+    }
+    bp_buf_putc(&b, '\n');
+  }
+  char sz[32];
+  size_words(nl->pdf_len, sz, sizeof sz);
+  bp_buf_printf(&b, "The brief is attached as a PDF (%d page%s, %s): ", nl->pages,
+                nl->pages == 1 ? "" : "s", sz);
+  bp_buf_puts(&b, "\n");
+  bp_buf_puts(&b, nl->pdf_filename);
+  bp_buf_putc(&b, '\n');
+  return bp_buf_detach(&b);
+}
+
+static char *html_body(const bp_newsletter *nl, const char *summary_html, const char *cid) {
+  static const char *const sans = "font-family:Helvetica,Arial,sans-serif;";
+  bp_buf b = {0};
+  bp_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"");
+  html_escape(&b, nl->lang ? nl->lang : "en");
+  bp_buf_puts(&b, "\">\n<head>\n<meta charset=\"utf-8\">\n"
+                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                  "<title>");
+  html_escape(&b, nl->title);
+  bp_buf_puts(&b, "</title>\n</head>\n<body style=\"margin:0;padding:0;background-color:#eef0f3;\">\n"
+                  "<div style=\"max-width:600px;margin:0 auto;padding:28px 24px;"
+                  "background-color:#ffffff;color:#1b1f23;font-family:Georgia,'Noto Serif',serif;"
+                  "line-height:1.5;\">\n");
+  if (nl->byline) {
+    bp_buf_printf(&b, "<p style=\"margin:0 0 14px;%sfont-size:12px;letter-spacing:0.03em;"
+                      "color:#5b6770;\">", sans);
+    html_escape(&b, nl->byline);
+    bp_buf_puts(&b, "</p>\n");
+  }
+  bp_buf_puts(&b, "<h1 style=\"margin:0 0 8px;font-size:26px;line-height:1.25;font-weight:bold;\">");
+  html_escape(&b, nl->title);
+  bp_buf_puts(&b, "</h1>\n");
+  if (nl->subtitle) {
+    bp_buf_puts(&b, "<p style=\"margin:0 0 14px;font-size:17px;color:#3d4850;\">");
+    html_escape(&b, nl->subtitle);
+    bp_buf_puts(&b, "</p>\n");
+  }
+  if (nl->author) {
+    bp_buf_printf(&b, "<p style=\"margin:0 0 18px;%sfont-size:13px;color:#5b6770;\">", sans);
+    html_escape(&b, nl->author);
+    bp_buf_puts(&b, "</p>\n");
+  }
+  if (summary_html && *summary_html)
+    bp_buf_printf(&b, "<p style=\"margin:0 0 20px;font-size:16px;\">%s</p>\n", summary_html);
+  if (nl->n_charts) {
+    bp_buf_printf(&b, "<h2 style=\"margin:22px 0 6px;%sfont-size:15px;color:#1b1f23;\">%s</h2>\n"
+                      "<ul style=\"margin:0 0 20px;padding-left:20px;font-size:15px;\">\n",
+                  sans, nl->n_charts == 1 ? "The chart in this brief" : "The charts in this brief");
+    for (size_t i = 0; i < nl->n_charts; i++) {
+      bp_buf_puts(&b, "<li style=\"margin:0 0 6px;\">");
+      html_escape(&b, nl->charts[i]);
+      bp_buf_puts(&b, "</li>\n");
+    }
+    bp_buf_puts(&b, "</ul>\n");
+  }
+  bp_buf_puts(&b, "<p style=\"margin:24px 0 6px;\"><img src=\"cid:");
+  html_escape(&b, cid);
+  bp_buf_printf(&b, "\" width=\"%d\" height=\"%d\" alt=\"Page 1 of the brief: ", nl->png_width_px,
+                nl->png_height_px);
+  html_escape(&b, nl->title);
+  bp_buf_puts(&b, "\" style=\"display:block;width:100%;max-width:600px;height:auto;"
+                  "border:1px solid #cfd5db;\"></p>\n");
+  char sz[32];
+  size_words(nl->pdf_len, sz, sizeof sz);
+  bp_buf_printf(&b, "<p style=\"margin:0 0 4px;%sfont-size:13px;color:#5b6770;\">Page 1 of the "
+                    "brief. The whole brief is attached as a PDF (%d page%s, %s): <strong>",
+                sans, nl->pages, nl->pages == 1 ? "" : "s", sz);
+  html_escape(&b, nl->pdf_filename);
+  bp_buf_puts(&b, "</strong></p>\n</div>\n</body>\n</html>\n");
+  return bp_buf_detach(&b);
+}
+
+/* ---- the MIME message --------------------------------------------------- */
+
+static bool valid_utf8(const char *s) { return !s || bp_utf8_valid(s, strlen(s), NULL); }
+
+/* An addr-spec as SMTP wants it: local@domain, printable ASCII, no spaces. */
+static bool plausible_addr(const char *a) {
+  const char *at = a ? strrchr(a, '@') : NULL;
+  if (!at || at == a || !at[1]) return false;
+  for (const char *p = a; *p; p++)
+    if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' || *p == ',') return false;
+  return true;
+}
+
+/* Parses an address list; every entry must be a plausible mailbox. */
+static bp_status parse_addrs(bp_ctx *ctx, const char *what, const char *s, bool one,
+                             InternetAddressList **out) {
+  *out = NULL;
+  InternetAddressList *l = s ? internet_address_list_parse(NULL, s) : NULL;
+  int n = l ? internet_address_list_length(l) : 0;
+  bool ok = n > 0 && (!one || n == 1);
+  for (int i = 0; ok && i < n; i++) {
+    InternetAddress *ia = internet_address_list_get_address(l, i);
+    ok = INTERNET_ADDRESS_IS_MAILBOX(ia) &&
+         plausible_addr(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)));
+  }
+  if (!ok) {
+    if (l) g_object_unref(l);
+    return bp_error(ctx, BP_ERR_DATA, "%s \"%s\" is not %s", what, s ? s : "",
+                    one ? "one e-mail address (name@domain or \"Name <name@domain>\")"
+                        : "a list of e-mail addresses (name@domain, comma-separated)");
+  }
+  *out = l;
+  return BP_OK;
+}
+
+static GMimePart *bytes_part(const char *type, const char *subtype, const void *data, size_t len) {
+  GMimePart *part = g_mime_part_new_with_type(type, subtype);
+  GMimeStream *st = g_mime_stream_mem_new_with_buffer(data, len);
+  GMimeDataWrapper *w = g_mime_data_wrapper_new_with_stream(st, GMIME_CONTENT_ENCODING_DEFAULT);
+  g_mime_part_set_content(part, w);
+  g_object_unref(w);
+  g_object_unref(st);
+  g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+  return part;
+}
+
+static GMimeTextPart *text_part(const char *subtype, const char *text, const char *lang) {
+  GMimeTextPart *t = g_mime_text_part_new_with_subtype(subtype);
+  g_mime_text_part_set_text(t, text);
+  GMimePart *p = GMIME_PART(t);
+  g_mime_part_set_content_encoding(p, g_mime_part_get_best_content_encoding(
+                                          p, GMIME_ENCODING_CONSTRAINT_7BIT));
+  g_mime_object_set_header(GMIME_OBJECT(t), "Content-Language", lang, NULL);
+  return t;
+}
+
+/* File names in parameters: RFC 2231 (filename*=utf-8''...) when not ASCII. */
+static void rfc2231_params(GMimeObject *o) {
+  GMimeContentDisposition *d = g_mime_object_get_content_disposition(o);
+  GMimeParamList *lists[2] = {d ? g_mime_content_disposition_get_parameters(d) : NULL,
+                              g_mime_content_type_get_parameters(
+                                  g_mime_object_get_content_type(o))};
+  for (int k = 0; k < 2; k++) {
+    if (!lists[k]) continue;
+    for (int i = 0; i < g_mime_param_list_length(lists[k]); i++)
+      g_mime_param_set_encoding_method(g_mime_param_list_get_parameter_at(lists[k], i),
+                                       GMIME_PARAM_ENCODING_METHOD_RFC2231);
+  }
+}
+
+static void hash_field(bp_buf *h, const char *s) {
+  bp_buf_puts(h, s ? s : "");
+  bp_buf_putc(h, '\x1f');
+}
+
+bp_status bp_newsletter_message_new(bp_ctx *ctx, const bp_newsletter *nl, char **out,
+                                    size_t *out_len) {
+  *out = NULL;
+  if (out_len) *out_len = 0;
+  const char *texts[] = {nl->title,    nl->subtitle, nl->summary, nl->byline,
+                         nl->author,   nl->from,     nl->from_name, nl->to,
+                         nl->subject,  nl->pdf_filename, nl->png_filename, nl->lang};
+  for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
+    if (!valid_utf8(texts[i]))
+      return bp_error(ctx, BP_ERR_DATA, "newsletter: text is not valid UTF-8: \"%s\"", texts[i]);
+  for (size_t i = 0; i < nl->n_charts; i++)
+    if (!valid_utf8(nl->charts[i]))
+      return bp_error(ctx, BP_ERR_DATA, "newsletter: chart description is not valid UTF-8");
+  if (!nl->title || !nl->pdf || !nl->png || !nl->pdf_filename || !nl->png_filename)
+    return bp_error(ctx, BP_ERR_DATA, "newsletter: a message needs a title, a PDF and a preview");
+  if (nl->lang)
+    for (const char *p = nl->lang; *p; p++)
+      if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            *p == '-'))
+        return bp_error(ctx, BP_ERR_DATA, "newsletter: \"%s\" is not a language tag", nl->lang);
+
+  g_mime_init();
+  InternetAddressList *from = NULL, *to = NULL;
+  bp_status st = parse_addrs(ctx, "--from", nl->from ? nl->from : "briefpress@localhost", true,
+                             &from);
+  if (!st && nl->to) st = parse_addrs(ctx, "--to", nl->to, false, &to);
+  if (st) {
+    if (from) g_object_unref(from);
+    g_mime_shutdown();
+    return st;
+  }
+  InternetAddress *sender = internet_address_list_get_address(from, 0);
+  const char *name = internet_address_get_name(sender);
+  if ((!name || !*name) && nl->from_name && *nl->from_name)
+    internet_address_set_name(sender, nl->from_name);
+  const char *from_addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(sender));
+  const char *subject = nl->subject && *nl->subject ? nl->subject : nl->title;
+  const char *lang = nl->lang && *nl->lang ? nl->lang : "en";
+
+  time_t now = nl->epoch >= 0 ? (time_t)nl->epoch : time(NULL);
+  char *from_s = internet_address_list_to_string(from, NULL, FALSE);
+  char *to_s = to ? internet_address_list_to_string(to, NULL, FALSE) : NULL;
+  /* one hash of everything the message says names its parts */
+  bp_buf h = {0};
+  hash_field(&h, subject);
+  hash_field(&h, from_s);
+  hash_field(&h, to_s);
+  bp_buf_printf(&h, "%lld\x1f", (long long)now);
+  char pdf_hex[65], png_hex[65], hex[65];
+  bp_sha256_hex(nl->pdf, nl->pdf_len, pdf_hex);
+  bp_sha256_hex(nl->png, nl->png_len, png_hex);
+  hash_field(&h, pdf_hex);
+  hash_field(&h, png_hex);
+  hash_field(&h, nl->summary);
+  bp_sha256_hex(h.data, h.len, hex);
+  bp_buf_free(&h);
+  g_free(from_s);
+  g_free(to_s);
+
+  GMimeMessage *msg = g_mime_message_new(TRUE);
+  internet_address_list_append(g_mime_message_get_from(msg), from);
+  if (to) {
+    internet_address_list_append(g_mime_message_get_to(msg), to);
+  } else {
+    InternetAddress *group = internet_address_group_new("undisclosed-recipients");
+    internet_address_list_add(g_mime_message_get_to(msg), group);
+    g_object_unref(group);
+  }
+  g_mime_message_set_subject(msg, subject, "utf-8");
+  GDateTime *dt = g_date_time_new_from_unix_utc((gint64)now);
+  g_mime_message_set_date(msg, dt);
+  g_date_time_unref(dt);
+  const char *at = strrchr(from_addr, '@');
+  char mid[160];
+  snprintf(mid, sizeof mid, "newsletter.%.32s@%s", hex, at && at[1] ? at + 1 : "localhost");
+  g_mime_message_set_message_id(msg, mid);
+  g_mime_object_set_header(GMIME_OBJECT(msg), "Content-Language", lang, NULL);
+
+  char cid[96], boundary[96];
+  snprintf(cid, sizeof cid, "page1.%.24s@briefpress", hex);
+  char *summary_text = bp_newsletter_markup_text(nl->summary, false);
+  char *summary_html = bp_newsletter_markup_text(nl->summary, true);
+  char *plain = plain_body(nl, summary_text);
+  char *html = html_body(nl, summary_html, cid);
+
+  GMimeMultipart *alt = g_mime_multipart_new_with_subtype("alternative");
+  snprintf(boundary, sizeof boundary, "=_bp_alt_%.24s", hex);
+  g_mime_multipart_set_boundary(alt, boundary);
+  GMimeTextPart *tp = text_part("plain", plain, lang), *th = text_part("html", html, lang);
+  g_mime_multipart_add(alt, GMIME_OBJECT(tp));
+  g_mime_multipart_add(alt, GMIME_OBJECT(th));
+  g_object_unref(tp);
+  g_object_unref(th);
+
+  GMimeMultipart *rel = g_mime_multipart_new_with_subtype("related");
+  snprintf(boundary, sizeof boundary, "=_bp_rel_%.24s", hex);
+  g_mime_multipart_set_boundary(rel, boundary);
+  g_mime_object_set_content_type_parameter(GMIME_OBJECT(rel), "type", "multipart/alternative");
+  g_mime_multipart_add(rel, GMIME_OBJECT(alt));
+  g_object_unref(alt);
+  GMimePart *png = bytes_part("image", "png", nl->png, nl->png_len);
+  g_mime_part_set_content_id(png, cid);
+  g_mime_object_set_disposition(GMIME_OBJECT(png), "inline");
+  g_mime_part_set_filename(png, nl->png_filename);
+  g_mime_part_set_content_description(png, "Page 1 of the brief");
+  rfc2231_params(GMIME_OBJECT(png));
+  g_mime_multipart_add(rel, GMIME_OBJECT(png));
+  g_object_unref(png);
+
+  GMimeMultipart *mixed = g_mime_multipart_new_with_subtype("mixed");
+  snprintf(boundary, sizeof boundary, "=_bp_mix_%.24s", hex);
+  g_mime_multipart_set_boundary(mixed, boundary);
+  g_mime_multipart_add(mixed, GMIME_OBJECT(rel));
+  g_object_unref(rel);
+  GMimePart *pdf = bytes_part("application", "pdf", nl->pdf, nl->pdf_len);
+  g_mime_object_set_disposition(GMIME_OBJECT(pdf), "attachment");
+  g_mime_part_set_filename(pdf, nl->pdf_filename);
+  rfc2231_params(GMIME_OBJECT(pdf));
+  g_mime_multipart_add(mixed, GMIME_OBJECT(pdf));
+  g_object_unref(pdf);
+  g_mime_message_set_mime_part(msg, GMIME_OBJECT(mixed));
+  g_object_unref(mixed);
+
+  GMimeFormatOptions *fo = g_mime_format_options_new();
+  g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
+  g_mime_format_options_set_param_encoding_method(fo, GMIME_PARAM_ENCODING_METHOD_RFC2231);
+  GMimeStream *mem = g_mime_stream_mem_new();
+  ssize_t wrote = g_mime_object_write_to_stream(GMIME_OBJECT(msg), fo, mem);
+  g_mime_stream_flush(mem);
+  GByteArray *ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+  if (wrote < 0 || !ba || ba->len == 0) {
+    st = bp_error(ctx, BP_ERR_RENDER, "newsletter: GMime could not write the message");
+  } else {
+    char *bytes = bp_malloc(ba->len + 1);
+    memcpy(bytes, ba->data, ba->len);
+    bytes[ba->len] = '\0';
+    *out = bytes;
+    if (out_len) *out_len = ba->len;
+  }
+  g_object_unref(mem);
+  g_mime_format_options_free(fo);
+  g_object_unref(msg);
+  g_object_unref(from);
+  if (to) g_object_unref(to);
+  free(summary_text);
+  free(summary_html);
+  free(plain);
+  free(html);
+  g_mime_shutdown();
+  return st;
+}
+
+/* ---- SMTP ---------------------------------------------------------------- */
+
+typedef struct upload {
+  const char *p;
+  size_t left;
+} upload;
+
+static size_t read_cb(char *buf, size_t size, size_t nitems, void *ud) {
+  upload *u = ud;
+  size_t n = size * nitems < u->left ? size * nitems : u->left;
+  memcpy(buf, u->p, n);
+  u->p += n;
+  u->left -= n;
+  return n;
+}
+
+static struct curl_slist *envelope(InternetAddressList *l, struct curl_slist *acc) {
+  for (int i = 0; i < internet_address_list_length(l); i++) {
+    InternetAddress *ia = internet_address_list_get_address(l, i);
+    char buf[600];
+    snprintf(buf, sizeof buf, "<%s>",
+             internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)));
+    acc = curl_slist_append(acc, buf);
+  }
+  return acc;
+}
+
+bp_status bp_newsletter_send(bp_ctx *ctx, const char *url, const char *from, const char *to,
+                             const char *msg, size_t len) {
+  if (!url || (strncmp(url, "smtp://", 7) && strncmp(url, "smtps://", 8)))
+    return bp_error(ctx, BP_ERR_USAGE, "--send \"%s\": give an smtp://host:port or smtps:// URL",
+                    url ? url : "");
+  if (!from || !to) return bp_error(ctx, BP_ERR_USAGE, "--send needs --from and --to");
+  g_mime_init();
+  InternetAddressList *fl = NULL, *tl = NULL;
+  bp_status st = parse_addrs(ctx, "--from", from, true, &fl);
+  if (!st) st = parse_addrs(ctx, "--to", to, false, &tl);
+  struct curl_slist *mail_from = st ? NULL : envelope(fl, NULL);
+  struct curl_slist *rcpt = st ? NULL : envelope(tl, NULL);
+  if (fl) g_object_unref(fl);
+  if (tl) g_object_unref(tl);
+  g_mime_shutdown();
+  if (st) return st;
+
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  CURL *c = curl_easy_init();
+  char err[CURL_ERROR_SIZE] = "";
+  upload u = {msg, len};
+  CURLcode rc = CURLE_FAILED_INIT;
+  if (c) {
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    curl_easy_setopt(c, CURLOPT_MAIL_FROM, mail_from->data);
+    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
+    curl_easy_setopt(c, CURLOPT_READDATA, &u);
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+    curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
+    rc = curl_easy_perform(c);
+  }
+  if (rc != CURLE_OK) {
+    long code = 0;
+    if (c) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    char reply[48] = "";
+    if (code) snprintf(reply, sizeof reply, " (last SMTP reply %ld)", code);
+    st = bp_error(ctx, BP_ERR_IO, "%s: sending the message failed: %s%s", url,
+                  *err ? err : curl_easy_strerror(rc), reply);
+  }
+  if (c) curl_easy_cleanup(c);
+  curl_slist_free_all(mail_from);
+  curl_slist_free_all(rcpt);
+  curl_global_cleanup();
+  return st;
+}

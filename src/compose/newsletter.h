@@ -1,0 +1,79 @@
+/* newsletter.h - the newsletter package around a rendered brief: file names
+ * (an ASCII slug of the title plus the date), the size budget, the e-mail
+ * message (RFC 5322 + MIME, built with GMime) and its delivery over SMTP
+ * (libcurl). Works on bytes already rendered: it never lays out or draws. */
+#ifndef BP_NEWSLETTER_H
+#define BP_NEWSLETTER_H
+
+#include "../core/bp.h"
+
+/** What goes into the message. Strings are UTF-8 and borrowed; NULL leaves a
+ * field out. */
+typedef struct bp_newsletter {
+  const char *title;     /* required: the headline, and the Subject unless `subject` */
+  const char *subtitle;  /* a line under the title */
+  const char *summary;   /* inline markup (*em*, **strong**, [links](u), [@cites]); cites dropped */
+  const char *byline;    /* e.g. "North Korean Review Brief 2024-03 · April 2024" */
+  const char *author;
+  const char *lang;      /* BCP 47 tag of the text ("en" when NULL) */
+  const char *const *charts; /* one-sentence descriptions of the charts */
+  size_t n_charts;
+  const char *from;      /* "Name <addr>" or "addr"; NULL: briefpress@localhost */
+  const char *from_name; /* display name when `from` has none (institute, author) */
+  const char *to;        /* comma-separated addresses; NULL: undisclosed-recipients */
+  const char *subject;   /* NULL: the title */
+  long long epoch;       /* the Date header, seconds since 1970; -1: now */
+  const void *pdf;       /* the attached PDF */
+  size_t pdf_len;
+  const char *pdf_filename; /* attachment name (may be non-ASCII: RFC 2231) */
+  int pages;             /* page count of the PDF, for the text */
+  const void *png;       /* the page-1 preview, shown inline through cid: */
+  size_t png_len;
+  const char *png_filename;
+  int png_width_px, png_height_px;
+} bp_newsletter;
+
+/** An ASCII file-name slug of `title`: lower-case letters, digits and single
+ * hyphens; Hangul romanised (Revised Romanisation, letter by letter), Latin
+ * letters stripped of accents, apostrophes dropped, everything else a word
+ * break. At most `max_len` bytes (cut at a hyphen when possible). A title
+ * with nothing left (e.g. only Chinese characters) gives "brief-" and eight
+ * hex digits of its SHA-256. Caller frees. */
+char *bp_newsletter_slug(const char *title, size_t max_len);
+
+/** "slug-YYYY-MM-DD": the base name of the package's files. The date is the
+ * UTC day of `epoch`, or today when epoch < 0. Caller frees. */
+char *bp_newsletter_basename(const char *title, long long epoch);
+
+/** The attachment's file name as the reader sees it: the title with
+ * characters file systems reject (/ \ : * ? " < > | and controls) replaced,
+ * then " YYYY-MM-DD.pdf". Keeps non-ASCII. Caller frees. */
+char *bp_newsletter_attachment_name(const char *title, long long epoch);
+
+/** Fails with BP_ERR_LAYOUT when `size` bytes exceed `max_bytes`; the message
+ * names `what`, both sizes in bytes and in KB/MB, and by how much. */
+bp_status bp_newsletter_check_budget(bp_ctx *ctx, const char *what, size_t size,
+                                     size_t max_bytes);
+
+/** Builds the message: multipart/mixed > [multipart/related > [multipart/
+ * alternative > [text/plain, text/html], image/png inline with a Content-ID
+ * the HTML shows through cid:], application/pdf attachment, base64]. CRLF
+ * line ends; deterministic (boundaries and Message-ID from a SHA-256 of the
+ * contents) when nl->epoch >= 0. *out (owned, NUL-terminated) and *out_len
+ * get the bytes. BP_ERR_DATA for a bad address or invalid UTF-8. */
+bp_status bp_newsletter_message_new(bp_ctx *ctx, const bp_newsletter *nl, char **out,
+                                    size_t *out_len);
+
+/** The summary markup as plain text (citations dropped) or as HTML (escaped,
+ * with <em>, <strong>, <code> and <a>). Caller frees. */
+char *bp_newsletter_markup_text(const char *markup, bool html);
+
+/** Delivers `msg` through libcurl's SMTP client to `url` (smtp://host:port or
+ * smtps://...; user:password@ in the URL logs in), envelope sender the
+ * address in `from`, recipients every address in `to` (comma-separated).
+ * STARTTLS is used when the server offers it. Bounded: 10 s to connect, 60 s
+ * in all. BP_ERR_IO naming the URL and curl's reason on failure. */
+bp_status bp_newsletter_send(bp_ctx *ctx, const char *url, const char *from, const char *to,
+                             const char *msg, size_t len);
+
+#endif
