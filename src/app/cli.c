@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "compose/compose.h"
 #include "render/render.h"
@@ -84,7 +85,14 @@ static bp_status make_dir(bp_ctx *ctx, const char *dir) {
   return BP_OK;
 }
 
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static int cmd_render(render_opts *o) {
+  double t0 = now_s(), t_fonts = 0, t_load = 0, t_compose = 0;
   bp_ctx ctx;
   bp_ctx_init(&ctx);
   bp_fontset *fs = NULL;
@@ -94,11 +102,13 @@ static int cmd_render(render_opts *o) {
   bp_dlist *dl = NULL;
   bp_status st = bp_fontset_open(&ctx, o->fonts, &fs);
   if (!st) st = bp_typesetter_new(&ctx, fs, &ts);
+  t_fonts = now_s();
   bool is_brief = false;
   if (!st) st = input_kind(&ctx, o->input, &is_brief);
   bp_preflight pf = {0};
   if (!st && is_brief) {
     st = bp_brief_load_with(&ctx, o->input, o->template_path, &brief);
+    t_load = now_s();
     bp_fit_report fit = {0};
     if (!st) st = bp_compose_brief(&ctx, ts, brief, source_date_epoch(), &pf, &fit, &dl);
     if (!st && o->verbose)
@@ -106,8 +116,10 @@ static int cmd_render(render_opts *o) {
               fit.body_pt, fit.leading_ratio, fit.used_pt, fit.avail_pt);
   } else if (!st) {
     st = bp_article_load(&ctx, o->input, &art);
+    t_load = now_s();
     if (!st) st = bp_compose_article(&ctx, ts, art, source_date_epoch(), &pf, &dl);
   }
+  t_compose = now_s();
   if (!st && (pf.hangul_breaks || pf.closing_starts || pf.overwide))
     fprintf(stderr,
             "briefpress: warning: preflight: %d Hangul word(s) broken, %d line(s) starting with "
@@ -121,6 +133,11 @@ static int cmd_render(render_opts *o) {
     if (!st) st = bp_dlist_run(dl, bp_png_device_new(pattern, o->dpi, 0, 0), &ctx);
   }
   if (!st && o->output) st = bp_dlist_run(dl, bp_pdf_device_new(o->output, NULL), &ctx);
+  if (!st && o->verbose)
+    fprintf(stderr,
+            "briefpress: %.0f ms: fonts %.0f, load and check %.0f, layout %.0f, output %.0f\n",
+            (now_s() - t0) * 1e3, (t_fonts - t0) * 1e3, (t_load - t_fonts) * 1e3,
+            (t_compose - t_load) * 1e3, (now_s() - t_compose) * 1e3);
   int rc = st ? fail(&ctx) : 0;
   bp_dlist_free(dl);
   bp_article_free(art);

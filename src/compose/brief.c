@@ -880,24 +880,49 @@ bp_status bp_compose_brief(bp_ctx *ctx, bp_typesetter *ts, const bp_brief *b, lo
   double smin = t->body_min_pt > 0 ? t->body_min_pt : smax;
   double rmax = t->leading_max > 0 ? t->leading_max : lead0;
   double rmin = t->leading_min > 0 ? t->leading_min : rmax;
+  /* Fit: the largest body size that fits at the tightest leading (heights
+   * grow with the size: binary search over the 0.25 pt steps), then the
+   * loosest leading that still fits at that size. Leading never changes line
+   * breaks, only heights. */
   bp_status st = BP_OK;
   bool fits = false;
-  double size = smax, ratio = rmax;
-  for (size = smax; size >= smin - 1e-9 && !st && !fits; size -= 0.25) {
-    for (ratio = rmax; ratio >= rmin - 1e-9 && !st; ratio -= 0.05) {
-      c.scale = size / size0;
-      c.ratio = ratio / lead0;
-      st = build(&c);
-      if (!st && stack_height(&c) <= c.avail + 0.01) {
-        fits = true;
-        break;
-      }
-    }
-    if (fits) break;
+  int steps = (int)floor((smax - smin) / 0.25 + 1e-9);
+  int lo = 0, hi = steps, best = -1; /* index k: size = smax - 0.25 k */
+  double size = smax, ratio = rmin;
+  while (lo <= hi && !st) {
+    int mid = (lo + hi) / 2;
+    c.scale = (smax - 0.25 * mid) / size0;
+    c.ratio = rmin / lead0;
+    st = build(&c);
+    if (!st && stack_height(&c) <= c.avail + 0.01) best = mid, hi = mid - 1;
+    else lo = mid + 1;
   }
-  if (!fits) {
+  if (!st && best >= 0) {
+    size = smax - 0.25 * best;
+    /* the loosest leading that fits: binary search too (rmin fits) */
+    int n_r = (int)floor((rmax - rmin) / 0.05 + 1e-9); /* ratios rmax - 0.05 j, j < n_r */
+    int rlo = 0, rhi = n_r - 1, rbest = n_r;           /* n_r stands for rmin */
+    double built_r = -1;
+    while (rlo <= rhi && !st) {
+      int mid = (rlo + rhi) / 2;
+      c.scale = size / size0;
+      c.ratio = (rmax - 0.05 * mid) / lead0;
+      st = build(&c);
+      built_r = rmax - 0.05 * mid;
+      if (!st && stack_height(&c) <= c.avail + 0.01) rbest = mid, rhi = mid - 1;
+      else rlo = mid + 1;
+    }
+    ratio = rbest == n_r ? rmin : rmax - 0.05 * rbest;
+    c.scale = size / size0;
+    c.ratio = ratio / lead0;
+    if (!st && fabs(built_r - ratio) > 1e-9) st = build(&c); /* the layout that is drawn */
+    fits = true;
+  } else if (!st) {
     size = smin;
     ratio = rmin;
+    c.scale = size / size0;
+    c.ratio = ratio / lead0;
+    st = build(&c); /* the smallest attempt, for the overflow report */
   }
   double used = st ? 0 : stack_height(&c);
   if (!st && !fits && (t->max_pages == 1 || t->max_pages == 0)) {
