@@ -69,7 +69,9 @@ typedef struct bp_chart_spec {
  * cannot be placed without overlapping are wrapped, shortened with an
  * ellipsis, thinned out or (value labels only) left out. The source line
  * carries a link to spec->source_dest. An empty or all-missing series draws
- * a "No data" placeholder.
+ * a "No data" placeholder. Sparklines draw only the line, its last point and
+ * (value_labels) the last value: no title, unit, axes or source line.
+ * Thread-safe for distinct typesetters and display lists.
  * Fails with BP_ERR_USAGE for a NULL spec or an unknown kind, BP_ERR_DATA
  * for infinite values or values beyond 1e15, dates outside the years
  * 1..10000, several series on a non-line chart or invalid UTF-8,
