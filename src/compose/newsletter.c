@@ -3,10 +3,12 @@
  * related > alternative, inline preview by Content-ID, PDF attachment with an
  * RFC 2231 file name) and SMTP delivery through libcurl. Takes bytes already
  * rendered; must not lay out, draw or touch the devices. GMime is initialised
- * and shut down around each call (its init is reference-counted). */
+ * once per process and shut down at exit (GMime 3.2 cannot be initialised
+ * again after a shutdown). */
 #include "newsletter.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <gmime/gmime.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,15 @@
 #include <time.h>
 
 #include "../data/data.h"
+
+static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
+
+static void gmime_start(void) {
+  g_mime_init();
+  atexit(g_mime_shutdown);
+}
+
+static void gmime_ready(void) { pthread_once(&gmime_once, gmime_start); }
 
 /* ---- names ------------------------------------------------------------ */
 
@@ -298,12 +309,25 @@ static char *plain_body(const bp_newsletter *nl, const char *summary) {
   }
   char sz[32];
   size_words(nl->pdf_len, sz, sizeof sz);
-  bp_buf_printf(&b, "The brief is attached as a PDF (%d page%s, %s): ", nl->pages,
+  bp_buf_printf(&b, "The brief is attached as a PDF (%d page%s, %s):\n", nl->pages,
                 nl->pages == 1 ? "" : "s", sz);
-  bp_buf_puts(&b, "\n");
   bp_buf_puts(&b, nl->pdf_filename);
   bp_buf_putc(&b, '\n');
   return bp_buf_detach(&b);
+}
+
+/* ` lang="ko"` for text mostly in Hangul inside a document in another language. */
+static const char *ko_attr(const char *text, const char *doc_lang) {
+  if (!text || (doc_lang && !strncmp(doc_lang, "ko", 2))) return "";
+  size_t hangul = 0, latin = 0, n = strlen(text);
+  for (size_t i = 0; i < n;) {
+    int len;
+    int32_t cp = bp_utf8_decode(text + i, n - i, &len);
+    if (cp > 0 && bp_is_hangul((uint32_t)cp)) hangul++;
+    else if ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z') latin++;
+    i += (size_t)len;
+  }
+  return hangul > latin ? " lang=\"ko\"" : "";
 }
 
 static char *html_body(const bp_newsletter *nl, const char *summary_html, const char *cid) {
@@ -325,11 +349,13 @@ static char *html_body(const bp_newsletter *nl, const char *summary_html, const 
     html_escape(&b, nl->byline);
     bp_buf_puts(&b, "</p>\n");
   }
-  bp_buf_puts(&b, "<h1 style=\"margin:0 0 8px;font-size:26px;line-height:1.25;font-weight:bold;\">");
+  bp_buf_printf(&b, "<h1%s style=\"margin:0 0 8px;font-size:26px;line-height:1.25;"
+                    "font-weight:bold;\">", ko_attr(nl->title, nl->lang));
   html_escape(&b, nl->title);
   bp_buf_puts(&b, "</h1>\n");
   if (nl->subtitle) {
-    bp_buf_puts(&b, "<p style=\"margin:0 0 14px;font-size:17px;color:#3d4850;\">");
+    bp_buf_printf(&b, "<p%s style=\"margin:0 0 14px;font-size:17px;color:#3d4850;\">",
+                  ko_attr(nl->subtitle, nl->lang));
     html_escape(&b, nl->subtitle);
     bp_buf_puts(&b, "</p>\n");
   }
@@ -464,14 +490,13 @@ bp_status bp_newsletter_message_new(bp_ctx *ctx, const bp_newsletter *nl, char *
             *p == '-'))
         return bp_error(ctx, BP_ERR_DATA, "newsletter: \"%s\" is not a language tag", nl->lang);
 
-  g_mime_init();
+  gmime_ready();
   InternetAddressList *from = NULL, *to = NULL;
   bp_status st = parse_addrs(ctx, "--from", nl->from ? nl->from : "briefpress@localhost", true,
                              &from);
   if (!st && nl->to) st = parse_addrs(ctx, "--to", nl->to, false, &to);
   if (st) {
     if (from) g_object_unref(from);
-    g_mime_shutdown();
     return st;
   }
   InternetAddress *sender = internet_address_list_get_address(from, 0);
@@ -591,7 +616,6 @@ bp_status bp_newsletter_message_new(bp_ctx *ctx, const bp_newsletter *nl, char *
   free(summary_html);
   free(plain);
   free(html);
-  g_mime_shutdown();
   return st;
 }
 
@@ -628,7 +652,7 @@ bp_status bp_newsletter_send(bp_ctx *ctx, const char *url, const char *from, con
     return bp_error(ctx, BP_ERR_USAGE, "--send \"%s\": give an smtp://host:port or smtps:// URL",
                     url ? url : "");
   if (!from || !to) return bp_error(ctx, BP_ERR_USAGE, "--send needs --from and --to");
-  g_mime_init();
+  gmime_ready();
   InternetAddressList *fl = NULL, *tl = NULL;
   bp_status st = parse_addrs(ctx, "--from", from, true, &fl);
   if (!st) st = parse_addrs(ctx, "--to", to, false, &tl);
@@ -636,7 +660,6 @@ bp_status bp_newsletter_send(bp_ctx *ctx, const char *url, const char *from, con
   struct curl_slist *rcpt = st ? NULL : envelope(tl, NULL);
   if (fl) g_object_unref(fl);
   if (tl) g_object_unref(tl);
-  g_mime_shutdown();
   if (st) return st;
 
   curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -1,0 +1,343 @@
+/* test_newsletter.c - the newsletter library: slugs (English, accents,
+ * apostrophes, Hangul romanised, nothing left -> hash), dated base names and
+ * attachment names, the size budget's message, summary markup to text and
+ * HTML, and the message itself parsed back with GMime: the part tree, the
+ * cid: link, the RFC 2231 file name, the attached bytes, CRLF only, two
+ * builds identical. Also address and SMTP errors (no server needed). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <gmime/gmime.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "compose/newsletter.h"
+
+static void check_slug(const char *title, size_t max, const char *want) {
+  char *s = bp_newsletter_slug(title, max);
+  assert_string_equal(s, want);
+  free(s);
+}
+
+static void test_slug(void **state) {
+  (void)state;
+  check_slug("Why Pyongyang is closing its embassies", 64,
+             "why-pyongyang-is-closing-its-embassies");
+  check_slug("North Korea’s missions: 53 → 44 (2023–24)", 64, "north-koreas-missions-53-44-2023-24");
+  check_slug("  --Hello,   World!--  ", 64, "hello-world");
+  check_slug("Café Périphérique & Straße", 64, "cafe-peripherique-strasse");
+  /* Hangul: Revised Romanisation letter by letter, finals carried over to a vowel */
+  check_slug("북한 외교관 철수", 64, "bukhan-oegyogwan-cheolsu");
+  check_slug("한국어", 64, "hangugeo");
+  check_slug("북한은 왜 대사관을 닫는가", 64, "bukhaneun-wae-daesagwaneul-datneunga");
+  check_slug("2024년 북한 보고서", 64, "2024nyeon-bukhan-bogoseo");
+  /* cut at a hyphen, never ending in one */
+  check_slug("one two three four five six", 12, "one-two");
+  check_slug("abcdefghijklmnopqrstuvwxyz", 10, "abcdefghij");
+  char *s = bp_newsletter_slug("a very long title that goes on and on and on and on and on", 20);
+  assert_true(strlen(s) <= 20);
+  assert_true(s[strlen(s) - 1] != '-');
+  free(s);
+}
+
+static void test_slug_fallback(void **state) {
+  (void)state;
+  /* nothing ASCII-spellable left: "brief-" + 8 hex digits of the title's SHA-256 */
+  const char *titles[] = {"朝鮮民主主義", "!!!", "", "\xff\xfe"};
+  for (size_t i = 0; i < 4; i++) {
+    char *s = bp_newsletter_slug(titles[i], 64);
+    char hex[65];
+    bp_sha256_hex(titles[i], strlen(titles[i]), hex);
+    char want[32];
+    snprintf(want, sizeof want, "brief-%.8s", hex);
+    assert_string_equal(s, want);
+    free(s);
+  }
+  char *a = bp_newsletter_slug("朝鮮", 64), *b = bp_newsletter_slug("中國", 64);
+  assert_string_not_equal(a, b);
+  free(a);
+  free(b);
+}
+
+static void test_names(void **state) {
+  (void)state;
+  const long long epoch = 1712102400; /* 2024-04-03 00:00:00 UTC */
+  char *b = bp_newsletter_basename("Why Pyongyang is closing its embassies", epoch);
+  assert_string_equal(b, "why-pyongyang-is-closing-its-embassies-2024-04-03");
+  free(b);
+  b = bp_newsletter_basename("북한은 왜 대사관을 닫는가", epoch + 86399);
+  assert_string_equal(b, "bukhaneun-wae-daesagwaneul-datneunga-2024-04-03");
+  free(b);
+  b = bp_newsletter_basename("X", 0);
+  assert_string_equal(b, "x-1970-01-01");
+  free(b);
+  char *a = bp_newsletter_attachment_name("North Korea: what/why? \"A\" <b>|c*", epoch);
+  assert_string_equal(a, "North Korea what why A b c 2024-04-03.pdf");
+  free(a);
+  a = bp_newsletter_attachment_name("북한은 왜 대사관을 닫는가", epoch);
+  assert_string_equal(a, "북한은 왜 대사관을 닫는가 2024-04-03.pdf");
+  free(a);
+  a = bp_newsletter_attachment_name("///", epoch);
+  assert_string_equal(a, "brief 2024-04-03.pdf");
+  free(a);
+}
+
+static void test_budget(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_newsletter_check_budget(&ctx, "the PDF x.pdf", 1000, 1000), BP_OK);
+  assert_int_equal(bp_newsletter_check_budget(&ctx, "the PDF x.pdf", 84866, 1000), BP_ERR_LAYOUT);
+  assert_non_null(strstr(ctx.msg, "the PDF x.pdf"));
+  assert_non_null(strstr(ctx.msg, "84866 bytes (82.9 KB)"));
+  assert_non_null(strstr(ctx.msg, "budget of 1000 bytes (1.0 KB)"));
+  assert_non_null(strstr(ctx.msg, "by 83866 bytes"));
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_newsletter_check_budget(&ctx, "p", 3 * 1024 * 1024, 1024 * 1024),
+                   BP_ERR_LAYOUT);
+  assert_non_null(strstr(ctx.msg, "3145728 bytes (3.00 MB)"));
+  assert_non_null(strstr(ctx.msg, "1048576 bytes (1.00 MB)"));
+}
+
+static void test_markup(void **state) {
+  (void)state;
+  const char *m = "From Africa to *Spain* and Hong Kong [@mbc; @kh]. Costs <rose> & "
+                  "**fell** [@a], see [the note](https://example.org/?a=1&b=2).";
+  char *t = bp_newsletter_markup_text(m, false);
+  assert_string_equal(t, "From Africa to Spain and Hong Kong. Costs <rose> & fell, see the note.");
+  free(t);
+  char *h = bp_newsletter_markup_text(m, true);
+  assert_non_null(strstr(h, "to <em>Spain</em> and Hong Kong. Costs &lt;rose&gt; &amp; "
+                            "<strong>fell</strong>, see <a href=\"https://example.org/?a=1&amp;b=2\""));
+  assert_null(strstr(h, "@mbc"));
+  free(h);
+  t = bp_newsletter_markup_text(NULL, false);
+  assert_string_equal(t, "");
+  free(t);
+}
+
+/* A PNG header that says 600 x 849 and a PDF-looking body with every byte value. */
+static unsigned char fake_png[64], fake_pdf[3000];
+
+static void fake_files(void) {
+  static const unsigned char head[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
+                                       'I',  'H', 'D', 'R', 0, 0, 0x02, 0x58, 0, 0, 0x03, 0x51};
+  memcpy(fake_png, head, sizeof head);
+  memcpy(fake_pdf, "%PDF-1.7\n", 9);
+  for (size_t i = 9; i < sizeof fake_pdf; i++) fake_pdf[i] = (unsigned char)(i * 7 + 3);
+  memcpy(fake_pdf + sizeof fake_pdf - 6, "%%EOF\n", 6);
+}
+
+static bp_newsletter sample(void) {
+  static const char *const charts[] = {"Bar chart: thefts by year, 2016–2025.",
+                                       "Line chart: missions <abroad> & at home."};
+  bp_newsletter nl = {0};
+  nl.title = "북한은 왜 대사관을 닫는가";
+  nl.subtitle = "The end of economic diplomacy";
+  nl.summary = "Missions closed [@a]. They cost *more* than they earned.";
+  nl.byline = "Review Brief 2024-03 · April 2024";
+  nl.author = "Alfred Han";
+  nl.lang = "en";
+  nl.charts = charts;
+  nl.n_charts = 2;
+  nl.from = "a@example.org";
+  nl.from_name = "Yonsei Institute";
+  nl.to = "b@example.org, 김 <c@example.org>";
+  nl.epoch = 1712102400;
+  nl.pdf = fake_pdf;
+  nl.pdf_len = sizeof fake_pdf;
+  nl.pdf_filename = "북한은 왜 대사관을 닫는가 2024-04-03.pdf";
+  nl.pages = 1;
+  nl.png = fake_png;
+  nl.png_len = sizeof fake_png;
+  nl.png_filename = "bukhaneun-wae-daesagwaneul-datneunga-2024-04-03.png";
+  nl.png_width_px = 600;
+  nl.png_height_px = 849;
+  return nl;
+}
+
+static bool is_type(GMimeObject *o, const char *type, const char *sub) {
+  return g_mime_content_type_is_type(g_mime_object_get_content_type(o), type, sub);
+}
+
+static void test_message(void **state) {
+  (void)state;
+  fake_files();
+  bp_newsletter nl = sample();
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  char *msg = NULL, *again = NULL;
+  size_t len = 0, len2 = 0;
+  assert_int_equal(bp_newsletter_message_new(&ctx, &nl, &msg, &len), BP_OK);
+  assert_int_equal(bp_newsletter_message_new(&ctx, &nl, &again, &len2), BP_OK);
+  assert_int_equal(len, len2);
+  assert_memory_equal(msg, again, len); /* deterministic with a fixed date */
+  free(again);
+  for (size_t i = 0; i < len; i++) /* CRLF line ends only */
+    if (msg[i] == '\n') assert_true(i > 0 && msg[i - 1] == '\r');
+  assert_non_null(strstr(msg, "filename*0*=UTF-8''%EB%B6%81"));
+  assert_non_null(strstr(msg, "Date: Wed, 03 Apr 2024 00:00:00 +0000\r\n"));
+  assert_non_null(strstr(msg, "From: Yonsei Institute <a@example.org>\r\n"));
+  assert_non_null(strstr(msg, "Subject: =?UTF-8?"));
+
+  g_mime_init();
+  GMimeStream *st = g_mime_stream_mem_new_with_buffer(msg, len);
+  GMimeParser *parser = g_mime_parser_new_with_stream(st);
+  GMimeMessage *m = g_mime_parser_construct_message(parser, NULL);
+  assert_non_null(m);
+  assert_string_equal(g_mime_message_get_subject(m), nl.title);
+  assert_non_null(strstr(g_mime_message_get_message_id(m), "@example.org"));
+  assert_int_equal(internet_address_list_length(g_mime_message_get_to(m)), 2);
+  GMimeObject *top = g_mime_message_get_mime_part(m);
+  assert_true(is_type(top, "multipart", "mixed"));
+  assert_int_equal(g_mime_multipart_get_count(GMIME_MULTIPART(top)), 2);
+  GMimeObject *rel = g_mime_multipart_get_part(GMIME_MULTIPART(top), 0);
+  GMimeObject *pdf = g_mime_multipart_get_part(GMIME_MULTIPART(top), 1);
+  assert_true(is_type(rel, "multipart", "related"));
+  assert_string_equal(g_mime_object_get_content_type_parameter(rel, "type"),
+                      "multipart/alternative");
+  assert_int_equal(g_mime_multipart_get_count(GMIME_MULTIPART(rel)), 2);
+  GMimeObject *alt = g_mime_multipart_get_part(GMIME_MULTIPART(rel), 0);
+  GMimeObject *png = g_mime_multipart_get_part(GMIME_MULTIPART(rel), 1);
+  assert_true(is_type(alt, "multipart", "alternative"));
+  GMimeObject *plain = g_mime_multipart_get_part(GMIME_MULTIPART(alt), 0);
+  GMimeObject *html = g_mime_multipart_get_part(GMIME_MULTIPART(alt), 1);
+  assert_true(is_type(plain, "text", "plain"));
+  assert_true(is_type(html, "text", "html"));
+  assert_true(is_type(png, "image", "png"));
+  assert_true(is_type(pdf, "application", "pdf"));
+  assert_string_equal(g_mime_object_get_disposition(png), "inline");
+  assert_string_equal(g_mime_object_get_disposition(pdf), "attachment");
+  assert_string_equal(g_mime_part_get_filename(GMIME_PART(pdf)), nl.pdf_filename);
+  assert_int_equal(g_mime_part_get_content_encoding(GMIME_PART(pdf)),
+                   GMIME_CONTENT_ENCODING_BASE64);
+
+  char *t = g_mime_text_part_get_text(GMIME_TEXT_PART(plain));
+  assert_non_null(strstr(t, "Missions closed. They cost more than they earned."));
+  assert_non_null(strstr(t, "- Bar chart: thefts by year, 2016–2025."));
+  assert_non_null(strstr(t, nl.pdf_filename));
+  g_free(t);
+  char *h = g_mime_text_part_get_text(GMIME_TEXT_PART(html));
+  char want[160];
+  snprintf(want, sizeof want, "src=\"cid:%s\"", g_mime_part_get_content_id(GMIME_PART(png)));
+  assert_non_null(strstr(h, want));
+  assert_non_null(strstr(h, "<h1 lang=\"ko\""));
+  assert_non_null(strstr(h, "They cost <em>more</em> than"));
+  assert_non_null(strstr(h, "missions &lt;abroad&gt; &amp; at home."));
+  assert_non_null(strstr(h, "width=\"600\" height=\"849\""));
+  g_free(h);
+
+  GMimeStream *dec = g_mime_stream_mem_new();
+  g_mime_data_wrapper_write_to_stream(g_mime_part_get_content(GMIME_PART(pdf)), dec);
+  GByteArray *ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(dec));
+  assert_int_equal(ba->len, sizeof fake_pdf);
+  assert_memory_equal(ba->data, fake_pdf, sizeof fake_pdf);
+  g_object_unref(dec);
+
+  g_object_unref(m);
+  g_object_unref(parser);
+  g_object_unref(st);
+  g_mime_shutdown();
+  free(msg);
+}
+
+static void test_message_defaults(void **state) {
+  (void)state;
+  fake_files();
+  bp_newsletter nl = sample();
+  nl.from = NULL;
+  nl.to = NULL;
+  nl.subject = "Custom subject";
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  char *msg = NULL;
+  size_t len = 0;
+  assert_int_equal(bp_newsletter_message_new(&ctx, &nl, &msg, &len), BP_OK);
+  assert_non_null(strstr(msg, "From: Yonsei Institute <briefpress@localhost>\r\n"));
+  assert_non_null(strstr(msg, "To: undisclosed-recipients: ;\r\n"));
+  assert_non_null(strstr(msg, "Subject: Custom subject\r\n"));
+  free(msg);
+}
+
+static void test_message_errors(void **state) {
+  (void)state;
+  fake_files();
+  bp_newsletter nl = sample();
+  bp_ctx ctx;
+  char *msg = NULL;
+  const char *bad_to[] = {"not an address", "b@example.org, nobody", "@x", "a@"};
+  for (size_t i = 0; i < 4; i++) {
+    bp_ctx_init(&ctx);
+    nl.to = bad_to[i];
+    assert_int_equal(bp_newsletter_message_new(&ctx, &nl, &msg, NULL), BP_ERR_DATA);
+    assert_null(msg);
+    assert_non_null(strstr(ctx.msg, "--to"));
+    assert_non_null(strstr(ctx.msg, bad_to[i]));
+  }
+  nl = sample();
+  nl.from = "a@example.org, b@example.org";
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_newsletter_message_new(&ctx, &nl, &msg, NULL), BP_ERR_DATA);
+  assert_non_null(strstr(ctx.msg, "--from"));
+  nl = sample();
+  nl.title = "bad \xc3(";
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_newsletter_message_new(&ctx, &nl, &msg, NULL), BP_ERR_DATA);
+  assert_non_null(strstr(ctx.msg, "UTF-8"));
+  nl = sample();
+  nl.lang = "en\"><script>";
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_newsletter_message_new(&ctx, &nl, &msg, NULL), BP_ERR_DATA);
+  assert_non_null(strstr(ctx.msg, "language tag"));
+}
+
+static void test_send_errors(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_newsletter_send(&ctx, "http://127.0.0.1/", "a@example.org", "b@example.org",
+                                      "x", 1),
+                   BP_ERR_USAGE);
+  assert_non_null(strstr(ctx.msg, "smtp://"));
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_newsletter_send(&ctx, "smtp://127.0.0.1:25", "a@example.org", "nobody",
+                                      "x", 1),
+                   BP_ERR_DATA);
+  /* a port nobody listens on: refused at once, the URL named */
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {0};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t sl = sizeof sa;
+  assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof sa), 0);
+  assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &sl), 0);
+  close(s);
+  char url[64];
+  snprintf(url, sizeof url, "smtp://127.0.0.1:%d", ntohs(sa.sin_port));
+  bp_ctx_init(&ctx);
+  const char msg[] = "Subject: x\r\n\r\nhello\r\n";
+  assert_int_equal(bp_newsletter_send(&ctx, url, "a@example.org", "b@example.org", msg,
+                                      sizeof msg - 1),
+                   BP_ERR_IO);
+  assert_non_null(strstr(ctx.msg, url));
+  assert_non_null(strstr(ctx.msg, "sending the message failed"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_slug),          cmocka_unit_test(test_slug_fallback),
+      cmocka_unit_test(test_names),         cmocka_unit_test(test_budget),
+      cmocka_unit_test(test_markup),        cmocka_unit_test(test_message),
+      cmocka_unit_test(test_message_defaults), cmocka_unit_test(test_message_errors),
+      cmocka_unit_test(test_send_errors),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
