@@ -14,6 +14,7 @@
 #include "render/render.h"
 
 int bp_cmd_check(int argc, char **argv, const char *fonts_dir);
+int bp_cmd_batch(int argc, char **argv);
 int bp_cmd_newsletter(int argc, char **argv);
 
 static int usage(FILE *f) {
@@ -28,6 +29,8 @@ static int usage(FILE *f) {
           "      write the pages as PNG only\n"
           "  check <folder|file>\n"
           "      validate a data folder; file:line:column diagnostics, exit 1 on errors\n"
+          "  batch <template.json> <records.csv> -o DIR [-j N] [--shard i/n] [--force]\n"
+          "      one profile PDF per record, in parallel, with DIR/manifest.json\n"
           "  newsletter <brief.json|article.json> -o DIR  PDF, page-1 PNG, .eml (newsletter --help)\n"
           "\n"
           "options:\n"
@@ -188,6 +191,7 @@ int bp_cli_main(int argc, char **argv) {
   if (!strcmp(cmd, "render")) return parse_render(argc, argv, false);
   if (!strcmp(cmd, "preview")) return parse_render(argc, argv, true);
   if (!strcmp(cmd, "newsletter")) return bp_cmd_newsletter(argc - 1, argv + 1);
+  if (!strcmp(cmd, "batch")) return bp_cmd_batch(argc - 1, argv + 1);
   if (!strcmp(cmd, "check")) {
     const char *fonts = NULL;
     for (int i = 2; i + 1 < argc; i++)

@@ -59,4 +59,41 @@ const char *bp_brief_series(const bp_brief *b);
 const char *bp_brief_number(const bp_brief *b);
 const char *bp_brief_lang(const bp_brief *b);
 
+/* ---- country profiles (profile.c) ---- */
+
+/** What composing one profile found, for the batch manifest. All strings
+ * owned; free with bp_profile_info_free. */
+typedef struct bp_profile_info {
+  char *title;      /* the document title (the record's name, or its id) */
+  int pages;        /* pages laid out */
+  char *bad_field;  /* on failure: the field (column) to blame, or NULL */
+  char **warnings;  /* e.g. an empty Korean name, preflight findings */
+  size_t n_warnings;
+} bp_profile_info;
+
+void bp_profile_info_free(bp_profile_info *pi);
+
+/** Checks a profile template against the records and data set it will be
+ * filled from: known section types and keys, every field and {field} it
+ * names is a column, every series and record set exists. BP_ERR_DATA
+ * `template:line:col: message` otherwise. */
+bp_status bp_profile_check_template(bp_ctx *ctx, const bp_template *t, const bp_dataset *ds,
+                                    const bp_records *rec);
+
+/** Composes the profile of record `row` of `rec` (masthead, names, facts,
+ * tagged claims, charts where there is data, endnotes, footer) into a new
+ * display list. The template, data set and records are only read, so
+ * threads may share them (each with its own typesetter). Missing data skips
+ * a section; an invalid value (bad date, country code or citation id,
+ * control character, a character no font covers) fails with "record 'id'
+ * (file:line), field F: ..." and info->bad_field = F. `epoch` as for
+ * articles; `info` (may be NULL) is filled even on failure. */
+bp_status bp_compose_profile(bp_ctx *ctx, bp_typesetter *ts, const bp_template *t,
+                             const bp_dataset *ds, const bp_records *rec, size_t row,
+                             long long epoch, bp_profile_info *info, bp_dlist **out);
+
+/** The document title of record `row`: the template's record_title
+ * "doc_title" pattern, else its name field, else the id. Caller frees. */
+char *bp_profile_title(const bp_template *t, const bp_records *rec, size_t row);
+
 #endif

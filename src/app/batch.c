@@ -1,0 +1,926 @@
+/* batch.c - `briefpress batch TEMPLATE RECORDS.csv -o DIR`: one profile PDF
+ * per record, rendered by a pool of threads that share the read-only
+ * template, data set and records (each thread has its own font set and
+ * typesetter: Pango font maps are not thread-safe), with progress on a
+ * terminal, a manifest (id, file, title, pages, bytes, SHA-256, warnings or
+ * error, content hash) written atomically at the end, re-runs that skip
+ * unchanged records, and --shard i/n so other engines can spread the work.
+ * Every PDF is written to a temporary file and renamed; a failed record
+ * leaves no file. Touches nothing outside the output folder. */
+#include "app/batch.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compose/compose.h"
+#include "render/render.h"
+
+#define BP_BATCH_VERSION "briefpress 0.1 (batch 1)"
+
+/* ---- slugs, shards, names --------------------------------------------------- */
+
+static bool is_device_name(const char *s) {
+  static const char *const names[] = {"con", "prn", "aux", "nul", NULL};
+  for (const char *const *n = names; *n; n++)
+    if (!strcmp(s, *n)) return true;
+  if ((!strncmp(s, "com", 3) || !strncmp(s, "lpt", 3)) && s[3] >= '0' && s[3] <= '9' && !s[4])
+    return true;
+  return false;
+}
+
+char *bp_batch_slug(const char *s, size_t max_bytes) {
+  if (!s) s = "";
+  /* valid UTF-8 first (bad bytes become '?', then '-') */
+  size_t n = strlen(s);
+  bp_buf clean = {0};
+  for (size_t i = 0; i < n;) {
+    int len;
+    int32_t cp = bp_utf8_decode(s + i, n - i, &len);
+    if (cp < 0) bp_buf_putc(&clean, '?');
+    else bp_buf_put(&clean, s + i, (size_t)len);
+    i += (size_t)len;
+  }
+  char *ascii = g_str_to_ascii(clean.data ? clean.data : "", "C");
+  bp_buf_free(&clean);
+  bp_buf out = {0};
+  bool dash = false;
+  for (const char *p = ascii; *p; p++) {
+    unsigned char ch = (unsigned char)*p;
+    if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_') {
+      if (dash && out.len) bp_buf_putc(&out, '-');
+      dash = false;
+      bp_buf_putc(&out, (char)ch);
+    } else if (ch >= 'A' && ch <= 'Z') {
+      if (dash && out.len) bp_buf_putc(&out, '-');
+      dash = false;
+      bp_buf_putc(&out, (char)(ch - 'A' + 'a'));
+    } else {
+      dash = true; /* '-', '.', '/', spaces, '?' ... */
+    }
+  }
+  g_free(ascii);
+  char *r = out.data ? bp_buf_detach(&out) : bp_strdup("");
+  if (max_bytes < 8) max_bytes = 8;
+  size_t len = strlen(r);
+  if (len > max_bytes) {
+    size_t cut = max_bytes;
+    while (cut > max_bytes / 2 && r[cut] != '-') cut--;
+    if (r[cut] != '-') cut = max_bytes;
+    while (cut && (r[cut - 1] == '-' || r[cut - 1] == '_')) cut--;
+    r[cut] = '\0';
+  }
+  if (is_device_name(r)) {
+    char *x = bp_malloc(strlen(r) + 2);
+    sprintf(x, "%s-", r);
+    free(r);
+    r = x;
+  }
+  return r;
+}
+
+bool bp_batch_shard_parse(const char *s, int *index, int *count) {
+  if (!s) return false;
+  char *end;
+  errno = 0;
+  long i = strtol(s, &end, 10);
+  if (end == s || *end != '/' || errno) return false;
+  const char *q = end + 1;
+  long n = strtol(q, &end, 10);
+  if (end == q || *end || errno) return false;
+  if (n < 1 || n > 100000 || i < 0 || i >= n) return false;
+  *index = (int)i;
+  *count = (int)n;
+  return true;
+}
+
+bool bp_batch_in_shard(size_t row, int index, int count) {
+  return count > 0 && row % (size_t)count == (size_t)index;
+}
+
+static const char *names_lookup(void *ud, const char *name) {
+  const void **pair = ud;
+  const bp_records *r = pair[0];
+  size_t row = *(const size_t *)pair[1];
+  return bp_records_field(r, row, name);
+}
+
+char **bp_batch_file_names(const bp_records *rec, const char *pattern) {
+  char **names = bp_calloc(rec->n_rows + 1, sizeof(char *));
+  GHashTable *taken = g_hash_table_new(g_str_hash, g_str_equal);
+  for (size_t i = 0; i < rec->n_rows; i++) {
+    const void *pair[2] = {rec, &i};
+    char *text = bp_template_expand(pattern ? pattern : "{id}", names_lookup, pair);
+    char *slug = bp_batch_slug(text, 96);
+    free(text);
+    if (!*slug) {
+      free(slug);
+      slug = bp_batch_slug(rec->rows[i].fields[0], 96);
+    }
+    if (!*slug) {
+      free(slug);
+      char buf[48];
+      snprintf(buf, sizeof buf, "record-%zu", i + 1);
+      slug = bp_strdup(buf);
+    }
+    char *name = bp_strdup(slug);
+    for (int k = 2; g_hash_table_contains(taken, name); k++) {
+      free(name);
+      name = bp_malloc(strlen(slug) + 16);
+      sprintf(name, "%s-%d", slug, k);
+    }
+    free(slug);
+    names[i] = name;
+    g_hash_table_add(taken, name);
+  }
+  g_hash_table_destroy(taken);
+  return names;
+}
+
+/* ---- lenient records ----------------------------------------------------------- */
+
+typedef struct csv_reader {
+  const char *s;
+  size_t n, pos;
+  int line;
+} csv_reader;
+
+/* Reads one record's fields; false at the end. *err set on a syntax error. */
+static bool csv_record(csv_reader *r, char ***fields, size_t *nf, int *start_line, char *err,
+                       size_t err_size) {
+  /* skip blank lines */
+  while (r->pos < r->n && (r->s[r->pos] == '\n' || r->s[r->pos] == '\r')) {
+    if (r->s[r->pos] == '\n') r->line++;
+    r->pos++;
+  }
+  if (r->pos >= r->n) return false;
+  *start_line = r->line;
+  size_t cap = 0;
+  *fields = NULL;
+  *nf = 0;
+  for (;;) {
+    bp_buf f = {0};
+    bp_buf_put(&f, "", 0);
+    if (r->pos < r->n && r->s[r->pos] == '"') {
+      int qline = r->line;
+      r->pos++;
+      for (;;) {
+        if (r->pos >= r->n) {
+          snprintf(err, err_size, "line %d: unterminated quoted field", qline);
+          bp_buf_free(&f);
+          return true;
+        }
+        char ch = r->s[r->pos++];
+        if (ch == '"') {
+          if (r->pos < r->n && r->s[r->pos] == '"') {
+            bp_buf_putc(&f, '"');
+            r->pos++;
+            continue;
+          }
+          break;
+        }
+        if (ch == '\n') r->line++;
+        bp_buf_putc(&f, ch);
+      }
+      /* after the closing quote: text up to the separator is kept as is */
+      while (r->pos < r->n && r->s[r->pos] != ',' && r->s[r->pos] != '\n' &&
+             r->s[r->pos] != '\r')
+        bp_buf_putc(&f, r->s[r->pos++]);
+    } else {
+      while (r->pos < r->n && r->s[r->pos] != ',' && r->s[r->pos] != '\n' &&
+             r->s[r->pos] != '\r')
+        bp_buf_putc(&f, r->s[r->pos++]);
+    }
+    char *field = bp_buf_detach(&f);
+    BP_PUSH(*fields, *nf, cap, field);
+    if (r->pos < r->n && r->s[r->pos] == ',') {
+      r->pos++;
+      continue;
+    }
+    if (r->pos < r->n && r->s[r->pos] == '\r') r->pos++;
+    if (r->pos < r->n && r->s[r->pos] == '\n') {
+      r->pos++;
+      r->line++;
+    }
+    return true;
+  }
+}
+
+static void free_strv(char **v, size_t n) {
+  for (size_t i = 0; i < n; i++) free(v[i]);
+  free(v);
+}
+
+static bool id_valid(const char *id) {
+  if (!*id) return false;
+  for (const char *p = id; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+          *p == '-' || *p == '_'))
+      return false;
+  return true;
+}
+
+void bp_batch_records_free(bp_batch_records *br) {
+  if (!br) return;
+  size_t n = br->rec ? br->rec->n_rows : 0;
+  for (size_t i = 0; i < n; i++) {
+    free(br->row_errors[i]);
+    free(br->row_fields[i]);
+  }
+  free(br->row_errors);
+  free(br->row_fields);
+  bp_records_free(br->rec);
+  free(br);
+}
+
+bp_status bp_batch_records_load(bp_ctx *ctx, const char *path, bp_batch_records **out) {
+  *out = NULL;
+  char *text = NULL;
+  size_t len = 0;
+  bp_status st = bp_file_read(ctx, path, &text, &len);
+  if (st) return st;
+  csv_reader r = {text, len, 0, 1};
+  if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) r.pos = 3;
+  char err[256] = "";
+  char **hdr = NULL;
+  size_t nh = 0;
+  int line;
+  if (!csv_record(&r, &hdr, &nh, &line, err, sizeof err)) {
+    free(text);
+    return bp_error(ctx, BP_ERR_DATA, "%s: empty file (expected a header line starting with 'id')",
+                    path);
+  }
+  if (*err) st = bp_error(ctx, BP_ERR_DATA, "%s:%s", path, err);
+  if (!st && strcmp(hdr[0], "id"))
+    st = bp_error(ctx, BP_ERR_DATA, "%s:%d: the first column of a records file must be 'id', not '%s'",
+                  path, line, hdr[0]);
+  for (size_t k = 0; !st && k < nh; k++) {
+    if (!*hdr[k]) st = bp_error(ctx, BP_ERR_DATA, "%s:%d: column %zu has no name", path, line, k + 1);
+    for (size_t j = 0; !st && j < k; j++)
+      if (!strcmp(hdr[j], hdr[k]))
+        st = bp_error(ctx, BP_ERR_DATA, "%s:%d: column name '%s' appears twice", path, line, hdr[k]);
+  }
+  if (st) {
+    free_strv(hdr, nh);
+    free(text);
+    return st;
+  }
+  bp_batch_records *br = bp_calloc(1, sizeof *br);
+  bp_records *rec = bp_calloc(1, sizeof *rec);
+  br->rec = rec;
+  rec->path = bp_strdup(path);
+  rec->names = hdr;
+  rec->n_cols = nh;
+  size_t cap = 0, cap_e = 0, cap_f = 0, n_e = 0, n_f = 0;
+  GHashTable *ids = g_hash_table_new(g_str_hash, g_str_equal);
+  char **f;
+  size_t nf;
+  while (!st && csv_record(&r, &f, &nf, &line, err, sizeof err)) {
+    if (*err) {
+      st = bp_error(ctx, BP_ERR_DATA, "%s:%s", path, err);
+      free_strv(f, nf);
+      break;
+    }
+    char *row_err = NULL, *row_field = NULL;
+    if (nf != nh) {
+      bp_buf m = {0};
+      bp_buf_printf(&m, "%s:%d: expected %zu fields (as in the header), found %zu", path, line, nh, nf);
+      row_err = bp_buf_detach(&m);
+    } else if (!id_valid(f[0])) {
+      bp_buf m = {0};
+      bp_buf_printf(&m, "%s:%d: field id: invalid id (letters, digits, '-' and '_' only)", path, line);
+      row_err = bp_buf_detach(&m);
+      row_field = bp_strdup("id");
+    } else if (g_hash_table_contains(ids, f[0])) {
+      st = bp_error(ctx, BP_ERR_DATA, "%s:%d: duplicate id '%s' (first at line %d)", path, line, f[0],
+                    rec->rows[GPOINTER_TO_SIZE(g_hash_table_lookup(ids, f[0])) - 1].line);
+    }
+    /* pad or cut to the header's width */
+    bp_record row = {bp_calloc(nh, sizeof(char *)), line};
+    for (size_t k = 0; k < nh; k++) row.fields[k] = k < nf ? f[k] : bp_strdup("");
+    for (size_t k = nh; k < nf; k++) free(f[k]);
+    free(f);
+    BP_PUSH(rec->rows, rec->n_rows, cap, row);
+    BP_PUSH(br->row_errors, n_e, cap_e, row_err);
+    BP_PUSH(br->row_fields, n_f, cap_f, row_field);
+    if (!row_err && !st) g_hash_table_insert(ids, row.fields[0], GSIZE_TO_POINTER(rec->n_rows));
+  }
+  g_hash_table_destroy(ids);
+  free(text);
+  if (!st && !rec->n_rows) st = bp_error(ctx, BP_ERR_DATA, "%s: no records (only a header line)", path);
+  if (st) {
+    bp_batch_records_free(br);
+    return st;
+  }
+  *out = br;
+  return BP_OK;
+}
+
+/* ---- options ---------------------------------------------------------------------- */
+
+typedef struct batch_opts {
+  const char *template_path, *records_path, *out_dir, *data_dir, *fonts, *name_pattern;
+  const char *only, *manifest;
+  int jobs, shard_i, shard_n;
+  bool force, quiet, progress, sharded;
+} batch_opts;
+
+static int usage(FILE *f) {
+  fprintf(f,
+          "usage: briefpress batch <template.json> <records.csv> -o <dir> [options]\n"
+          "  one PDF per record: <dir>/<name>.pdf and <dir>/manifest.json\n"
+          "options:\n"
+          "  -j N            render N records at a time (default: the number of cores)\n"
+          "  --shard i/n     only records i, i+n, i+2n... (0 <= i < n); the manifest is then\n"
+          "                  <dir>/manifest.shard-i-of-n.json\n"
+          "  --only ID       only the record with this id\n"
+          "  --force         render even records whose inputs have not changed\n"
+          "  --data DIR      the data folder (default: the folder of the CSV)\n"
+          "  --name PATTERN  file names from record fields (default: {id}); made safe\n"
+          "  --manifest F    where to write the manifest\n"
+          "  --fonts DIR     the font folder\n"
+          "  -q, --quiet     no progress, only errors and the summary line\n"
+          "  --progress      progress even when stderr is not a terminal\n"
+          "exit status: 0 all written or unchanged, 1 a record (or the set-up) failed, 2 usage\n");
+  return f == stderr ? 2 : 0;
+}
+
+static int parse_opts(int argc, char **argv, batch_opts *o) {
+  memset(o, 0, sizeof *o);
+  o->shard_n = 1;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    bool val = i + 1 < argc;
+    if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && val) o->out_dir = argv[++i];
+    else if (!strcmp(a, "-j") && val) {
+      char *end;
+      long j = strtol(argv[++i], &end, 10);
+      if (*end || j < 1 || j > 256) {
+        fprintf(stderr, "briefpress batch: -j takes a number from 1 to 256, not '%s'\n", argv[i]);
+        return 2;
+      }
+      o->jobs = (int)j;
+    } else if (!strncmp(a, "-j", 2) && a[2]) {
+      char *end;
+      long j = strtol(a + 2, &end, 10);
+      if (*end || j < 1 || j > 256) {
+        fprintf(stderr, "briefpress batch: -j takes a number from 1 to 256, not '%s'\n", a + 2);
+        return 2;
+      }
+      o->jobs = (int)j;
+    } else if (!strcmp(a, "--shard") && val) {
+      if (!bp_batch_shard_parse(argv[++i], &o->shard_i, &o->shard_n)) {
+        fprintf(stderr, "briefpress batch: --shard takes i/n with 0 <= i < n, not '%s'\n", argv[i]);
+        return 2;
+      }
+      o->sharded = true;
+    } else if (!strcmp(a, "--only") && val) o->only = argv[++i];
+    else if (!strcmp(a, "--data") && val) o->data_dir = argv[++i];
+    else if (!strcmp(a, "--fonts") && val) o->fonts = argv[++i];
+    else if (!strcmp(a, "--name") && val) o->name_pattern = argv[++i];
+    else if (!strcmp(a, "--manifest") && val) o->manifest = argv[++i];
+    else if (!strcmp(a, "--force")) o->force = true;
+    else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) o->quiet = true;
+    else if (!strcmp(a, "--progress")) o->progress = true;
+    else if (!strcmp(a, "-h") || !strcmp(a, "--help")) return usage(stdout) - 1; /* -1: done */
+    else if (a[0] == '-' && a[1]) {
+      fprintf(stderr, "briefpress batch: unexpected argument '%s'\n", a);
+      return usage(stderr);
+    } else if (!o->template_path) o->template_path = a;
+    else if (!o->records_path) o->records_path = a;
+    else {
+      fprintf(stderr, "briefpress batch: unexpected argument '%s'\n", a);
+      return usage(stderr);
+    }
+  }
+  if (!o->template_path || !o->records_path || !o->out_dir) {
+    fprintf(stderr, "briefpress batch: needs a template, a records CSV and -o DIR\n");
+    return usage(stderr);
+  }
+  return 0;
+}
+
+/* ---- inputs and content hashes ------------------------------------------------------ */
+
+static bool same_file(const char *a, const char *b) {
+  struct stat sa, sb;
+  return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static void hash_file_into(bp_buf *b, const char *path) {
+  char *data = NULL;
+  size_t len = 0;
+  bp_ctx ignore;
+  bp_ctx_init(&ignore);
+  bp_buf_printf(b, "\nfile %s\n", path);
+  if (bp_file_read(&ignore, path, &data, &len) == BP_OK) {
+    char hex[65];
+    bp_sha256_hex(data, len, hex);
+    bp_buf_printf(b, "%zu %s\n", len, hex);
+  } else {
+    bp_buf_puts(b, "missing\n");
+  }
+  free(data);
+}
+
+/* SHA-256 of what every profile depends on besides its own record: the
+ * version, the template's bytes, the data folder's files (but the batch's
+ * own CSV, whose rows count per record), the font manifest and the epoch. */
+static void inputs_hash(const batch_opts *o, const bp_dataset *ds, long long epoch, char out[65]) {
+  bp_buf b = {0};
+  bp_buf_printf(&b, "%s\nepoch %lld\n", BP_BATCH_VERSION, epoch);
+  hash_file_into(&b, o->template_path);
+  for (size_t i = 0; ds->bib && i < ds->bib->n_paths; i++) hash_file_into(&b, ds->bib->paths[i]);
+  for (size_t i = 0; ds->claims && i < ds->claims->n_paths; i++)
+    hash_file_into(&b, ds->claims->paths[i]);
+  for (size_t i = 0; i < ds->n_series; i++) {
+    hash_file_into(&b, ds->series[i]->path);
+    if (ds->series[i]->meta_path) hash_file_into(&b, ds->series[i]->meta_path);
+  }
+  for (size_t i = 0; i < ds->n_records; i++)
+    if (!same_file(ds->records[i]->path, o->records_path)) hash_file_into(&b, ds->records[i]->path);
+  char fonts[4096];
+  const char *fdir = o->fonts ? o->fonts
+                     : getenv("BRIEFPRESS_FONTS") && *getenv("BRIEFPRESS_FONTS")
+                         ? getenv("BRIEFPRESS_FONTS")
+                         : BP_SOURCE_DIR "/fonts";
+  snprintf(fonts, sizeof fonts, "%s/MANIFEST.tsv", fdir);
+  hash_file_into(&b, fonts);
+  bp_sha256_hex(b.data, b.len, out);
+  bp_buf_free(&b);
+}
+
+static void record_hash(const char *inputs, const bp_records *rec, size_t row, char out[65]) {
+  bp_buf b = {0};
+  bp_buf_printf(&b, "%s\n", inputs);
+  for (size_t k = 0; k < rec->n_cols; k++) {
+    bp_buf_printf(&b, "%s=", rec->names[k]);
+    bp_buf_put(&b, rec->rows[row].fields[k], strlen(rec->rows[row].fields[k]));
+    bp_buf_put(&b, "\0", 1);
+  }
+  bp_sha256_hex(b.data, b.len, out);
+  bp_buf_free(&b);
+}
+
+/* ---- one record's job -------------------------------------------------------------- */
+
+typedef enum { R_TODO, R_WRITTEN, R_UNCHANGED, R_FAILED, R_NOT_SELECTED } rstate;
+
+typedef struct result {
+  rstate state;
+  char hash[65], sha256[65];
+  char *title, *error, *field;
+  char **warnings;
+  size_t n_warnings;
+  int pages;
+  long long bytes;
+  json_t *carried; /* the old manifest's entry, for unchanged or unselected records */
+} result;
+
+typedef struct batch {
+  const batch_opts *o;
+  const bp_template *tpl;
+  const bp_dataset *ds;
+  const bp_batch_records *br;
+  char **names;
+  long long epoch;
+  size_t *todo; /* rows to render */
+  size_t n_todo;
+  result *res; /* per row */
+  size_t next;  /* next index into todo (atomic) */
+  size_t done;  /* finished (atomic) */
+  size_t failed;
+  pthread_mutex_t io; /* stderr */
+  bool tty;
+} batch;
+
+static char *out_path(const batch *b, size_t row) {
+  bp_buf p = {0};
+  bp_buf_printf(&p, "%s/%s.pdf", b->o->out_dir, b->names[row]);
+  return bp_buf_detach(&p);
+}
+
+static void report_error(batch *b, const char *msg) {
+  pthread_mutex_lock(&b->io);
+  if (b->tty) fputs("\r\033[K", stderr);
+  fprintf(stderr, "briefpress: %s\n", msg);
+  pthread_mutex_unlock(&b->io);
+}
+
+static void render_one(batch *b, bp_typesetter *ts, bp_ctx *wctx, size_t row) {
+  result *r = &b->res[row];
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_profile_info info = {0};
+  bp_dlist *dl = NULL;
+  bp_status st = BP_OK;
+  if (!ts) { /* the thread could not open the fonts */
+    st = bp_error(&ctx, wctx->status, "%s", wctx->msg);
+  } else {
+    st = bp_compose_profile(&ctx, ts, b->tpl, b->ds, b->br->rec, row, b->epoch, &info, &dl);
+  }
+  char *path = NULL;
+  if (!st) {
+    path = out_path(b, row);
+    bp_device *dev = bp_pdf_device_new(path, NULL);
+    st = bp_dlist_run(dl, dev, &ctx);
+    if (st) {
+      char msg[sizeof ctx.msg];
+      snprintf(msg, sizeof msg, "%s", ctx.msg);
+      bp_ctx_clear(&ctx);
+      bp_error(&ctx, st, "record '%s' (%s:%d): %s", b->br->rec->rows[row].fields[0],
+               b->br->rec->path, b->br->rec->rows[row].line, msg);
+    }
+  }
+  if (!st) {
+    char *data = NULL;
+    size_t len = 0;
+    st = bp_file_read(&ctx, path, &data, &len);
+    if (!st) {
+      bp_sha256_hex(data, len, r->sha256);
+      r->bytes = (long long)len;
+    }
+    free(data);
+  }
+  r->title = info.title;
+  info.title = NULL;
+  r->pages = info.pages;
+  r->warnings = info.warnings;
+  r->n_warnings = info.n_warnings;
+  info.warnings = NULL;
+  info.n_warnings = 0;
+  if (st) {
+    r->state = R_FAILED;
+    r->error = bp_strdup(ctx.msg);
+    r->field = info.bad_field ? bp_strdup(info.bad_field) : NULL;
+    __atomic_fetch_add(&b->failed, 1, __ATOMIC_RELAXED);
+    if (path) remove(path); /* never a stale PDF beside a failed entry */
+    report_error(b, ctx.msg);
+  } else {
+    r->state = R_WRITTEN;
+  }
+  bp_profile_info_free(&info);
+  bp_dlist_free(dl);
+  free(path);
+}
+
+typedef struct worker {
+  batch *b;
+  pthread_t th;
+} worker;
+
+static void *work(void *arg) {
+  worker *w = arg;
+  batch *b = w->b;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_fontset *fs = NULL;
+  bp_typesetter *ts = NULL;
+  if (!bp_fontset_open(&ctx, b->o->fonts, &fs)) bp_typesetter_new(&ctx, fs, &ts);
+  for (;;) {
+    size_t k = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED);
+    if (k >= b->n_todo) break;
+    render_one(b, ts, &ctx, b->todo[k]);
+    __atomic_fetch_add(&b->done, 1, __ATOMIC_RELEASE);
+  }
+  bp_typesetter_free(ts);
+  bp_fontset_free(fs);
+  return NULL;
+}
+
+static double now_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void show_progress(batch *b, double t0) {
+  size_t done = __atomic_load_n(&b->done, __ATOMIC_ACQUIRE);
+  double el = now_s() - t0, rate = el > 0 ? (double)done / el : 0;
+  char eta[32] = "--";
+  if (rate > 0) {
+    long s = (long)((double)(b->n_todo - done) / rate + 0.5);
+    snprintf(eta, sizeof eta, "%ld:%02ld", s / 60, s % 60);
+  }
+  pthread_mutex_lock(&b->io);
+  fprintf(stderr, "\r\033[Kbriefpress: batch %zu/%zu (%d%%)  %.1f profiles/s  ETA %s", done,
+          b->n_todo, b->n_todo ? (int)(100 * done / b->n_todo) : 100, rate, eta);
+  fflush(stderr);
+  pthread_mutex_unlock(&b->io);
+}
+
+/* ---- the manifest -------------------------------------------------------------------- */
+
+/* JSON strings must be UTF-8: bad bytes become U+FFFD. */
+static json_t *jstr(const char *s) {
+  if (!s) return json_null();
+  size_t n = strlen(s), bad;
+  if (bp_utf8_valid(s, n, &bad)) return json_stringn(s, n);
+  bp_buf b = {0};
+  for (size_t i = 0; i < n;) {
+    int len;
+    int32_t cp = bp_utf8_decode(s + i, n - i, &len);
+    if (cp < 0) bp_buf_puts(&b, "\xEF\xBF\xBD");
+    else bp_buf_put(&b, s + i, (size_t)len);
+    i += (size_t)len;
+  }
+  json_t *j = json_stringn(b.data, b.len);
+  bp_buf_free(&b);
+  return j;
+}
+
+static char *manifest_path(const batch_opts *o) {
+  bp_buf p = {0};
+  if (o->manifest) bp_buf_puts(&p, o->manifest);
+  else if (o->sharded && o->shard_n > 1)
+    bp_buf_printf(&p, "%s/manifest.shard-%d-of-%d.json", o->out_dir, o->shard_i, o->shard_n);
+  else bp_buf_printf(&p, "%s/manifest.json", o->out_dir);
+  return bp_buf_detach(&p);
+}
+
+/* The old manifest's entries by id (borrowed from *root; NULL when none). */
+static GHashTable *old_entries(const char *path, json_t **root) {
+  *root = json_load_file(path, 0, NULL);
+  if (!json_is_object(*root)) return NULL;
+  json_t *recs = json_object_get(*root, "records");
+  GHashTable *h = g_hash_table_new(g_str_hash, g_str_equal);
+  size_t i;
+  json_t *e;
+  json_array_foreach(recs, i, e) {
+    const char *id = json_string_value(json_object_get(e, "id"));
+    if (id) g_hash_table_insert(h, (gpointer)id, e);
+  }
+  return h;
+}
+
+/* An entry of the old manifest still describes the file on disk. */
+static bool entry_current(json_t *e, const char *hash, const char *file, const char *dir) {
+  const char *status = e ? json_string_value(json_object_get(e, "status")) : NULL;
+  if (!status || !strcmp(status, "failed")) return false;
+  const char *h = json_string_value(json_object_get(e, "hash"));
+  const char *f = json_string_value(json_object_get(e, "file"));
+  if (!h || !f || strcmp(h, hash) || strcmp(f, file)) return false;
+  bp_buf p = {0};
+  bp_buf_printf(&p, "%s/%s", dir, f);
+  struct stat sb;
+  bool ok = stat(p.data, &sb) == 0 &&
+            (long long)sb.st_size == json_integer_value(json_object_get(e, "bytes"));
+  bp_buf_free(&p);
+  return ok;
+}
+
+static json_t *entry_json(const batch *b, size_t row) {
+  const result *r = &b->res[row];
+  const bp_records *rec = b->br->rec;
+  if (r->carried) {
+    json_t *e = json_deep_copy(r->carried);
+    if (r->state == R_UNCHANGED) json_object_set_new(e, "status", json_string("unchanged"));
+    return e;
+  }
+  json_t *e = json_object();
+  json_object_set_new(e, "id", jstr(rec->rows[row].fields[0]));
+  json_object_set_new(e, "line", json_integer(rec->rows[row].line));
+  json_object_set_new(e, "status", json_string(r->state == R_FAILED ? "failed" : "written"));
+  bp_buf file = {0};
+  bp_buf_printf(&file, "%s.pdf", b->names[row]);
+  json_object_set_new(e, "file", jstr(file.data));
+  bp_buf_free(&file);
+  json_object_set_new(e, "title", jstr(r->title));
+  if (r->state == R_FAILED) {
+    json_t *err = json_object();
+    json_object_set_new(err, "field", jstr(r->field));
+    json_object_set_new(err, "message", jstr(r->error));
+    json_object_set_new(e, "error", err);
+  } else {
+    json_object_set_new(e, "pages", json_integer(r->pages));
+    json_object_set_new(e, "bytes", json_integer(r->bytes));
+    json_object_set_new(e, "sha256", json_string(r->sha256));
+    json_object_set_new(e, "error", json_null());
+  }
+  json_t *w = json_array();
+  for (size_t i = 0; i < r->n_warnings; i++) json_array_append_new(w, jstr(r->warnings[i]));
+  json_object_set_new(e, "warnings", w);
+  json_object_set_new(e, "hash", json_string(r->hash));
+  return e;
+}
+
+static bp_status write_manifest(bp_ctx *ctx, const batch *b, const char *path, size_t counts[4],
+                                double seconds) {
+  json_t *root = json_object();
+  json_object_set_new(root, "briefpress", json_string(BP_BATCH_VERSION));
+  json_object_set_new(root, "template", jstr(b->o->template_path));
+  json_object_set_new(root, "records_file", jstr(b->o->records_path));
+  json_object_set_new(root, "data", jstr(b->ds->dir));
+  json_t *sh = json_object();
+  json_object_set_new(sh, "index", json_integer(b->o->shard_i));
+  json_object_set_new(sh, "count", json_integer(b->o->shard_n));
+  json_object_set_new(root, "shard", sh);
+  json_t *sum = json_object();
+  json_object_set_new(sum, "selected", json_integer((json_int_t)b->n_todo + (json_int_t)counts[1]));
+  json_object_set_new(sum, "written", json_integer((json_int_t)counts[0]));
+  json_object_set_new(sum, "unchanged", json_integer((json_int_t)counts[1]));
+  json_object_set_new(sum, "failed", json_integer((json_int_t)counts[2]));
+  json_object_set_new(sum, "seconds", json_real(seconds));
+  json_object_set_new(root, "summary", sum);
+  json_t *arr = json_array();
+  for (size_t i = 0; i < b->br->rec->n_rows; i++)
+    if (b->res[i].state != R_NOT_SELECTED || b->res[i].carried)
+      json_array_append_new(arr, entry_json(b, i));
+  json_object_set_new(root, "records", arr);
+  char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+  json_decref(root);
+  bp_buf out = {0};
+  bp_buf_puts(&out, text);
+  bp_buf_putc(&out, '\n');
+  free(text);
+  bp_status st = bp_file_write_atomic(ctx, path, out.data, out.len);
+  bp_buf_free(&out);
+  return st;
+}
+
+/* ---- the command ------------------------------------------------------------------------ */
+
+static bp_status make_dirs(bp_ctx *ctx, const char *dir) {
+  char tmp[4096];
+  if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp)
+    return bp_error(ctx, BP_ERR_IO, "%s: path too long", dir);
+  for (char *p = tmp + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    mkdir(tmp, 0777);
+    *p = '/';
+  }
+  if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
+    return bp_error(ctx, BP_ERR_IO, "%s: cannot create folder: %s", dir, strerror(errno));
+  struct stat sb;
+  if (stat(tmp, &sb) != 0 || !S_ISDIR(sb.st_mode))
+    return bp_error(ctx, BP_ERR_IO, "%s: not a folder", dir);
+  return BP_OK;
+}
+
+static long long source_date_epoch(void) {
+  const char *s = getenv("SOURCE_DATE_EPOCH");
+  if (!s || !*s) return -1;
+  char *end;
+  long long v = strtoll(s, &end, 10);
+  return (*end || v < 0) ? -1 : v;
+}
+
+static char *dir_of(const char *path) {
+  const char *slash = strrchr(path, '/');
+  if (!slash) return bp_strdup(".");
+  if (slash == path) return bp_strdup("/");
+  return bp_strndup(path, (size_t)(slash - path));
+}
+
+int bp_cmd_batch(int argc, char **argv) {
+  batch_opts o;
+  int rc = parse_opts(argc, argv, &o);
+  if (rc) return rc < 0 ? 0 : rc;
+  double t0 = now_s();
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_batch_records *br = NULL;
+  bp_dataset *ds = NULL;
+  bp_template *tpl = NULL;
+  char *data_dir = o.data_dir ? bp_strdup(o.data_dir) : dir_of(o.records_path);
+  bp_status st = bp_batch_records_load(&ctx, o.records_path, &br);
+  if (!st) st = bp_dataset_load(&ctx, data_dir, &ds);
+  if (!st) st = bp_template_load(&ctx, o.template_path, &tpl);
+  if (!st) st = bp_profile_check_template(&ctx, tpl, ds, br->rec);
+  if (!st) st = make_dirs(&ctx, o.out_dir);
+  size_t only_row = (size_t)-1;
+  if (!st && o.only) {
+    for (size_t i = 0; i < br->rec->n_rows; i++)
+      if (!strcmp(br->rec->rows[i].fields[0], o.only)) only_row = i;
+    if (only_row == (size_t)-1)
+      st = bp_error(&ctx, BP_ERR_USAGE, "%s: no record with id '%s'", o.records_path, o.only);
+  }
+  if (st) {
+    fprintf(stderr, "briefpress: %s\n", ctx.msg);
+    bp_template_free(tpl);
+    bp_dataset_free(ds);
+    bp_batch_records_free(br);
+    free(data_dir);
+    return st == BP_ERR_USAGE ? 2 : 1;
+  }
+  const bp_records *rec = br->rec;
+  batch b = {0};
+  b.o = &o;
+  b.tpl = tpl;
+  b.ds = ds;
+  b.br = br;
+  b.epoch = source_date_epoch();
+  b.names = bp_batch_file_names(rec, o.name_pattern);
+  b.res = bp_calloc(rec->n_rows + 1, sizeof *b.res);
+  b.todo = bp_calloc(rec->n_rows + 1, sizeof *b.todo);
+  b.tty = !o.quiet && (o.progress || isatty(2));
+  pthread_mutex_init(&b.io, NULL);
+  char inputs[65];
+  inputs_hash(&o, ds, b.epoch, inputs);
+  char *mpath = manifest_path(&o);
+  json_t *old_root = NULL;
+  GHashTable *old = old_entries(mpath, &old_root);
+  size_t counts[4] = {0}; /* written, unchanged, failed */
+  for (size_t i = 0; i < rec->n_rows; i++) {
+    result *r = &b.res[i];
+    record_hash(inputs, rec, i, r->hash);
+    json_t *prev = old ? g_hash_table_lookup(old, rec->rows[i].fields[0]) : NULL;
+    bool selected = o.only ? i == only_row : bp_batch_in_shard(i, o.shard_i, o.shard_n);
+    char file[160];
+    snprintf(file, sizeof file, "%s.pdf", b.names[i]);
+    if (!selected) {
+      r->state = R_NOT_SELECTED;
+      if (prev && entry_current(prev, r->hash, file, o.out_dir)) r->carried = prev;
+      continue;
+    }
+    if (br->row_errors[i]) { /* a malformed row fails without rendering */
+      r->state = R_FAILED;
+      bp_buf m = {0};
+      bp_buf_printf(&m, "record %zu: %s", i + 1, br->row_errors[i]);
+      r->error = bp_buf_detach(&m);
+      r->field = br->row_fields[i] ? bp_strdup(br->row_fields[i]) : NULL;
+      b.failed++;
+      report_error(&b, r->error);
+      continue;
+    }
+    if (!o.force && prev && entry_current(prev, r->hash, file, o.out_dir)) {
+      r->state = R_UNCHANGED;
+      r->carried = prev;
+      counts[1]++;
+      continue;
+    }
+    r->state = R_TODO;
+    b.todo[b.n_todo++] = i;
+  }
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  int jobs = o.jobs ? o.jobs : (int)(cores > 0 ? cores : 1);
+  if ((size_t)jobs > b.n_todo) jobs = (int)(b.n_todo ? b.n_todo : 1);
+  if (b.n_todo) {
+    worker *w = bp_calloc((size_t)jobs, sizeof *w);
+    int started = 0;
+    for (int i = 0; i < jobs; i++) {
+      w[i].b = &b;
+      if (jobs == 1 || pthread_create(&w[i].th, NULL, work, &w[i]) != 0) break;
+      started++;
+    }
+    if (!started) work(&w[0]); /* one job (or no threads): here */
+    else if (b.tty) {
+      while (__atomic_load_n(&b.done, __ATOMIC_ACQUIRE) < b.n_todo) {
+        show_progress(&b, t0);
+        struct timespec ts = {0, 200 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+      }
+    }
+    for (int i = 0; i < started; i++) pthread_join(w[i].th, NULL);
+    free(w);
+  }
+  for (size_t i = 0; i < rec->n_rows; i++) {
+    if (b.res[i].state == R_WRITTEN) counts[0]++;
+    else if (b.res[i].state == R_FAILED) counts[2]++;
+  }
+  double secs = now_s() - t0;
+  if (b.tty) {
+    show_progress(&b, t0);
+    fputs("\r\033[K", stderr);
+  }
+  bp_ctx mctx;
+  bp_ctx_init(&mctx);
+  bp_status mst = write_manifest(&mctx, &b, mpath, counts, secs);
+  size_t rendered = counts[0] + counts[2];
+  fprintf(stderr,
+          "briefpress: batch: %zu record%s: %zu written, %zu unchanged, %zu failed in %.2f s "
+          "(%.1f profiles/s, %d job%s); manifest %s\n",
+          counts[0] + counts[1] + counts[2], counts[0] + counts[1] + counts[2] == 1 ? "" : "s",
+          counts[0], counts[1], counts[2], secs, secs > 0 ? (double)rendered / secs : 0.0, jobs,
+          jobs == 1 ? "" : "s", mpath);
+  if (mst) fprintf(stderr, "briefpress: %s\n", mctx.msg);
+  for (size_t i = 0; i < rec->n_rows; i++) {
+    result *r = &b.res[i];
+    free(r->title);
+    free(r->error);
+    free(r->field);
+    for (size_t k = 0; k < r->n_warnings; k++) free(r->warnings[k]);
+    free(r->warnings);
+  }
+  if (old) g_hash_table_destroy(old);
+  json_decref(old_root);
+  free(mpath);
+  free(b.res);
+  free(b.todo);
+  for (size_t i = 0; i < rec->n_rows; i++) free(b.names[i]);
+  free(b.names);
+  pthread_mutex_destroy(&b.io);
+  bp_template_free(tpl);
+  bp_dataset_free(ds);
+  bp_batch_records_free(br);
+  free(data_dir);
+  return (counts[2] || mst) ? 1 : 0;
+}

@@ -1,0 +1,51 @@
+/* batch.h - `briefpress batch`: one PDF per record of a CSV through a profile
+ * template, in parallel, with a manifest. The helpers below are exported for
+ * tests (tests/unit/test_batch.c); the command is bp_cmd_batch. */
+#ifndef BP_BATCH_H
+#define BP_BATCH_H
+
+#include "data/data.h"
+
+/** Runs the batch command; argv[0] is "batch". Returns the exit status: 0
+ * all records written or unchanged, 1 any record failed (or the template,
+ * data or records could not be loaded), 2 bad usage. */
+int bp_cmd_batch(int argc, char **argv);
+
+/** A safe file-name stem from any UTF-8 (or not) string: ASCII letters
+ * (accents dropped: "Côte" -> "cote"), digits, '-' and '_' only, lower case,
+ * runs of anything else as one '-', no leading or trailing '-', at most
+ * `max_bytes` bytes (cut at a '-' where possible), never "." or "..", never a
+ * Windows device name (con, nul, com1...: "-" appended). May be "" (the
+ * caller picks a fallback). Caller frees. */
+char *bp_batch_slug(const char *s, size_t max_bytes);
+
+/** Parses "--shard" values "i/n" (0 <= i < n <= 100000). */
+bool bp_batch_shard_parse(const char *s, int *index, int *count);
+
+/** True when record `row` (0-based, in file order) belongs to shard i of n:
+ * every n-th record starting with record i. */
+bool bp_batch_in_shard(size_t row, int index, int count);
+
+/** Records read leniently for a batch: the header must be sound (first
+ * column "id", names unique and non-empty), ids unique and the CSV well
+ * formed, or the whole load fails (`file:line: message`); a row with the
+ * wrong number of fields or an invalid id only fails that row, with its
+ * message in row_errors[i] (NULL for good rows) and the column to blame in
+ * row_fields[i] (or NULL). Rows are padded to the header's width. Free with
+ * bp_batch_records_free. */
+typedef struct bp_batch_records {
+  bp_records *rec;
+  char **row_errors, **row_fields;
+} bp_batch_records;
+
+bp_status bp_batch_records_load(bp_ctx *ctx, const char *path, bp_batch_records **out);
+void bp_batch_records_free(bp_batch_records *br);
+
+/** The file names (stems, no ".pdf") of every record: the pattern ("{id}",
+ * "{iso2}-{name_en}") expanded with the record's fields and slugged; an
+ * empty result falls back to the id's slug, then "record-N"; a name taken
+ * by an earlier record gets "-2", "-3"... So every shard computes the same
+ * names. Returns a NULL-terminated array of owned strings. */
+char **bp_batch_file_names(const bp_records *rec, const char *pattern);
+
+#endif
