@@ -153,14 +153,13 @@ static void add_span_attrs(builder *b, const bp_style *st, unsigned flags, size_
     add_attr(b, pango_attr_rise_new((int)(st->size_pt * 0.36 * PANGO_SCALE)), start, end);
 }
 
-/* Marks every whitespace-delimited word that contains Hangul as unbreakable
- * (CSS word-break: keep-all), except words listed in `relax`. */
-static void keep_all(builder *b, const bool *relax, size_t n_relax, size_t *n_words) {
-  const char *s = b->text.data;
-  size_t n = b->text.len, i = 0, w = 0;
+/* Finds the next whitespace-delimited word containing Hangul at or after
+ * *pos in s[0..n): sets [*start, *end) and advances *pos past it. */
+static bool next_hangul_word(const char *s, size_t n, size_t *pos, size_t *start, size_t *end) {
+  size_t i = *pos;
   while (i < n) {
     while (i < n && (s[i] == ' ' || s[i] == '\n')) i++;
-    size_t start = i;
+    size_t w0 = i;
     bool hangul = false;
     while (i < n && s[i] != ' ' && s[i] != '\n') {
       int len;
@@ -168,11 +167,24 @@ static void keep_all(builder *b, const bool *relax, size_t n_relax, size_t *n_wo
       if (cp > 0 && bp_is_hangul((uint32_t)cp)) hangul = true;
       i += (size_t)len;
     }
-    if (hangul && i > start) {
-      if (!(relax && w < n_relax && relax[w]))
-        add_attr(b, pango_attr_allow_breaks_new(FALSE), start, i);
-      w++;
+    if (hangul && i > w0) {
+      *start = w0;
+      *end = *pos = i;
+      return true;
     }
+  }
+  *pos = n;
+  return false;
+}
+
+/* Marks every whitespace-delimited word that contains Hangul as unbreakable
+ * (CSS word-break: keep-all), except words listed in `relax`. */
+static void keep_all(builder *b, const bool *relax, size_t n_relax, size_t *n_words) {
+  size_t pos = 0, start, end, w = 0;
+  while (next_hangul_word(b->text.data, b->text.len, &pos, &start, &end)) {
+    if (!(relax && w < n_relax && relax[w]))
+      add_attr(b, pango_attr_allow_breaks_new(FALSE), start, end);
+    w++;
   }
   if (n_words) *n_words = w;
 }
@@ -273,26 +285,14 @@ static bp_text *finish(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, bu
       overflow = natural_width(L, i, NULL) > width_pt + 0.01;
     if (overflow) {
       bool *relax = bp_calloc(n_words, sizeof(bool));
-      const char *s = b->text.data;
-      size_t i = 0, w = 0, n = b->text.len;
+      size_t pos = 0, start, end, w = 0;
       PangoLayout *probe = pango_layout_new(ts->pango);
       pango_layout_set_font_description(probe, pango_layout_get_font_description(L));
-      while (i < n) {
-        while (i < n && (s[i] == ' ' || s[i] == '\n')) i++;
-        size_t start = i;
-        bool hangul = false;
-        while (i < n && s[i] != ' ' && s[i] != '\n') {
-          int len;
-          int32_t cp = bp_utf8_decode(s + i, n - i, &len);
-          if (cp > 0 && bp_is_hangul((uint32_t)cp)) hangul = true;
-          i += (size_t)len;
-        }
-        if (hangul && i > start) {
-          pango_layout_set_text(probe, s + start, (int)(i - start));
-          int pw;
-          pango_layout_get_size(probe, &pw, NULL);
-          relax[w++] = PT(pw) > width_pt;
-        }
+      while (w < n_words && next_hangul_word(b->text.data, b->text.len, &pos, &start, &end)) {
+        pango_layout_set_text(probe, b->text.data + start, (int)(end - start));
+        int pw;
+        pango_layout_get_size(probe, &pw, NULL);
+        relax[w++] = PT(pw) > width_pt;
       }
       g_object_unref(probe);
       pango_attr_list_unref(b->attrs);
