@@ -68,7 +68,9 @@ static bool parse_size(const char *s, size_t *out) {
   return true;
 }
 
-static bp_status make_dir(bp_ctx *ctx, const char *dir) {
+/* Creates `dir` and its parents; *created tells whether `dir` itself is new. */
+static bp_status make_dir(bp_ctx *ctx, const char *dir, bool *created) {
+  *created = false;
   char tmp[4096];
   if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp)
     return bp_error(ctx, BP_ERR_IO, "%s: folder name too long", dir);
@@ -78,7 +80,8 @@ static bp_status make_dir(bp_ctx *ctx, const char *dir) {
     mkdir(tmp, 0777);
     *p = '/';
   }
-  if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
+  if (mkdir(tmp, 0777) == 0) *created = true;
+  else if (errno != EEXIST)
     return bp_error(ctx, BP_ERR_IO, "%s: cannot create folder: %s", dir, strerror(errno));
   struct stat sb;
   if (stat(tmp, &sb) != 0 || !S_ISDIR(sb.st_mode))
@@ -193,7 +196,8 @@ static int run(const nl_opts *o) {
   if (!st && (!nl.title || !*nl.title))
     st = bp_error(&ctx, BP_ERR_DATA, "%s: the document has no title to name the files by",
                   o->input);
-  if (!st) st = make_dir(&ctx, o->outdir);
+  bool created = false;
+  if (!st) st = make_dir(&ctx, o->outdir, &created);
   if (!st) {
     base = bp_newsletter_basename(nl.title, epoch);
     attach = bp_newsletter_attachment_name(nl.title, epoch);
@@ -251,6 +255,7 @@ static int run(const nl_opts *o) {
   if (pdf_tmp) remove(pdf_tmp);
   if (png_first) remove(png_first);
   if (eml_tmp) remove(eml_tmp);
+  if (st && created) rmdir(o->outdir); /* a failed run leaves no folder it made either */
   if (!st)
     printf("newsletter: %s (%zu bytes, %d page%s)\nnewsletter: %s (%dx%d px, %zu bytes)\n"
            "newsletter: %s (%zu bytes)\n",
