@@ -28,21 +28,22 @@ typedef struct nl_opts {
 } nl_opts;
 
 static int usage(FILE *f) {
-  fprintf(f,
-          "usage: briefpress newsletter <brief.json|article.json> -o DIR [options]\n"
-          "  writes DIR/SLUG-DATE.pdf, DIR/SLUG-DATE.png (page 1) and DIR/SLUG-DATE.eml\n"
-          "options:\n"
-          "  --from ADDR        sender, \"Name <a@b>\" or a@b (default briefpress@localhost)\n"
-          "  --to ADDRS         recipients, comma-separated; may repeat\n"
-          "  --subject TEXT     subject (default: the title)\n"
-          "  --max-bytes N      fail when the PDF is larger (default 1M; suffixes K, M)\n"
-          "  --width PX         width of the preview (default 600)\n"
-          "  --send URL         deliver through smtp://host:port (or smtps://); needs --from, --to\n"
-          "  --template T.json  another template for a brief\n"
-          "  --fonts DIR        the font folder\n"
-          "  -v                 say how the brief was fitted\n"
-          "environment:\n"
-          "  SOURCE_DATE_EPOCH  the date in the names and the message (otherwise today)\n");
+  fprintf(
+      f,
+      "usage: briefpress newsletter <brief.json|article.json> -o DIR [options]\n"
+      "  writes DIR/SLUG-DATE.pdf, DIR/SLUG-DATE.png (page 1) and DIR/SLUG-DATE.eml\n"
+      "options:\n"
+      "  --from ADDR        sender, \"Name <a@b>\" or a@b (default briefpress@localhost)\n"
+      "  --to ADDRS         recipients, comma-separated; may repeat\n"
+      "  --subject TEXT     subject (default: the title)\n"
+      "  --max-bytes N      fail when the PDF is larger (default 1M; suffixes K, M)\n"
+      "  --width PX         width of the preview (default 600)\n"
+      "  --send URL         deliver through smtp://host:port (or smtps://); needs --from, --to\n"
+      "  --template T.json  another template for a brief\n"
+      "  --fonts DIR        the font folder\n"
+      "  -v                 say how the brief was fitted\n"
+      "environment:\n"
+      "  SOURCE_DATE_EPOCH  the date in the names and the message (otherwise today)\n");
   return f == stderr ? 2 : 0;
 }
 
@@ -60,8 +61,10 @@ static bool parse_size(const char *s, size_t *out) {
   unsigned long long v = strtoull(s, &end, 10);
   if (end == s || errno || s[0] == '-') return false;
   unsigned long long mul = 1;
-  if (*end == 'k' || *end == 'K') mul = 1024, end++;
-  else if (*end == 'm' || *end == 'M') mul = 1024 * 1024, end++;
+  if (*end == 'k' || *end == 'K')
+    mul = 1024, end++;
+  else if (*end == 'm' || *end == 'M')
+    mul = 1024 * 1024, end++;
   if ((*end == 'B' || *end == 'b') && mul > 1) end++;
   if (*end || v == 0 || v > (1ULL << 40) / mul) return false;
   *out = (size_t)(v * mul);
@@ -80,7 +83,8 @@ static bp_status make_dir(bp_ctx *ctx, const char *dir, bool *created) {
     mkdir(tmp, 0777);
     *p = '/';
   }
-  if (mkdir(tmp, 0777) == 0) *created = true;
+  if (mkdir(tmp, 0777) == 0)
+    *created = true;
   else if (errno != EEXIST)
     return bp_error(ctx, BP_ERR_IO, "%s: cannot create folder: %s", dir, strerror(errno));
   struct stat sb;
@@ -173,8 +177,7 @@ static int run(const nl_opts *o) {
       nl.author = bp_brief_author(brief);
       nl.lang = bp_brief_lang(brief);
       nl.from_name = bp_brief_institute(brief) ? bp_brief_institute(brief) : nl.author;
-      const char *parts[] = {bp_brief_series(brief), bp_brief_number(brief),
-                             bp_brief_date(brief)};
+      const char *parts[] = {bp_brief_series(brief), bp_brief_number(brief), bp_brief_date(brief)};
       for (int i = 0; i < 3; i++)
         if (parts[i] && *parts[i])
           bp_buf_printf(&byline, "%s%s", byline.len ? (i == 1 ? " " : " · ") : "", parts[i]);
@@ -194,8 +197,8 @@ static int run(const nl_opts *o) {
     }
   }
   if (!st && (!nl.title || !*nl.title))
-    st = bp_error(&ctx, BP_ERR_DATA, "%s: the document has no title to name the files by",
-                  o->input);
+    st =
+        bp_error(&ctx, BP_ERR_DATA, "%s: the document has no title to name the files by", o->input);
   bool created = false;
   if (!st) st = make_dir(&ctx, o->outdir, &created);
   if (!st) {
@@ -257,10 +260,11 @@ static int run(const nl_opts *o) {
   if (eml_tmp) remove(eml_tmp);
   if (st && created) rmdir(o->outdir); /* a failed run leaves no folder it made either */
   if (!st)
-    printf("newsletter: %s (%zu bytes, %d page%s)\nnewsletter: %s (%dx%d px, %zu bytes)\n"
-           "newsletter: %s (%zu bytes)\n",
-           pdf_path, pdf_len, nl.pages, nl.pages == 1 ? "" : "s", png_path, nl.png_width_px,
-           nl.png_height_px, png_len, eml_path, eml_len);
+    printf(
+        "newsletter: %s (%zu bytes, %d page%s)\nnewsletter: %s (%dx%d px, %zu bytes)\n"
+        "newsletter: %s (%zu bytes)\n",
+        pdf_path, pdf_len, nl.pages, nl.pages == 1 ? "" : "s", png_path, nl.png_width_px,
+        nl.png_height_px, png_len, eml_path, eml_len);
   if (!st && o->send) {
     st = bp_newsletter_send(&ctx, o->send, o->from, o->to, eml, eml_len);
     if (st) {
@@ -277,8 +281,8 @@ static int run(const nl_opts *o) {
   }
   for (size_t i = 0; charts && i < n_charts; i++) free(charts[i]);
   free(charts);
-  char *owned[] = {base, attach, pdf_path, png_path, eml_path, pdf_tmp, png_tmp,
-                   png_first, eml_tmp, pdf, png, eml};
+  char *owned[] = {base,    attach,    pdf_path, png_path, eml_path, pdf_tmp,
+                   png_tmp, png_first, eml_tmp,  pdf,      png,      eml};
   for (size_t i = 0; i < sizeof owned / sizeof *owned; i++) free(owned[i]);
   bp_buf_free(&byline);
   bp_dlist_free(dl);
@@ -299,20 +303,30 @@ int bp_cmd_newsletter(int argc, char **argv) {
   for (int i = 1; i < argc && rc < 0; i++) {
     const char *a = argv[i];
     bool has_val = i + 1 < argc;
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) rc = usage(stdout);
-    else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && has_val) o.outdir = argv[++i];
-    else if (!strcmp(a, "--from") && has_val) o.from = argv[++i];
+    if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+      rc = usage(stdout);
+    else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && has_val)
+      o.outdir = argv[++i];
+    else if (!strcmp(a, "--from") && has_val)
+      o.from = argv[++i];
     else if (!strcmp(a, "--to") && has_val) {
       bp_buf_printf(&to, "%s%s", to.len ? ", " : "", argv[++i]);
-    } else if (!strcmp(a, "--subject") && has_val) o.subject = argv[++i];
-    else if (!strcmp(a, "--send") && has_val) o.send = argv[++i];
-    else if (!strcmp(a, "--fonts") && has_val) o.fonts = argv[++i];
-    else if (!strcmp(a, "--template") && has_val) o.template_path = argv[++i];
-    else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) o.verbose = true;
+    } else if (!strcmp(a, "--subject") && has_val)
+      o.subject = argv[++i];
+    else if (!strcmp(a, "--send") && has_val)
+      o.send = argv[++i];
+    else if (!strcmp(a, "--fonts") && has_val)
+      o.fonts = argv[++i];
+    else if (!strcmp(a, "--template") && has_val)
+      o.template_path = argv[++i];
+    else if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
+      o.verbose = true;
     else if (!strcmp(a, "--max-bytes") && has_val) {
       if (!parse_size(argv[++i], &o.max_bytes)) {
-        fprintf(stderr, "briefpress: newsletter: --max-bytes \"%s\": give a size in bytes, "
-                        "e.g. 1000000, 500K or 1M\n", argv[i]);
+        fprintf(stderr,
+                "briefpress: newsletter: --max-bytes \"%s\": give a size in bytes, "
+                "e.g. 1000000, 500K or 1M\n",
+                argv[i]);
         rc = 2;
       }
     } else if (!strcmp(a, "--width") && has_val) {
@@ -341,8 +355,10 @@ int bp_cmd_newsletter(int argc, char **argv) {
     rc = 2;
   }
   if (rc < 0 && o.send && strncmp(o.send, "smtp://", 7) && strncmp(o.send, "smtps://", 8)) {
-    fprintf(stderr, "briefpress: newsletter: --send \"%s\": give an smtp://host:port or "
-                    "smtps:// URL\n", o.send);
+    fprintf(stderr,
+            "briefpress: newsletter: --send \"%s\": give an smtp://host:port or "
+            "smtps:// URL\n",
+            o.send);
     rc = 2;
   }
   if (rc < 0) rc = run(&o);

@@ -30,19 +30,19 @@ static void gmime_ready(void) { pthread_once(&gmime_once, gmime_start); }
 
 /* Revised Romanisation of Korean, letter by letter (no sound-change rules
  * beyond carrying a final consonant over to a following vowel). */
-static const char *const rr_initial[19] = {"g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s",
-                                           "ss", "", "j", "jj", "ch", "k", "t", "p", "h"};
+static const char *const rr_initial[19] = {"g",  "kk", "n", "d",  "tt", "r", "m", "b", "pp", "s",
+                                           "ss", "",   "j", "jj", "ch", "k", "t", "p", "h"};
 static const char *const rr_medial[21] = {"a",  "ae", "ya", "yae", "eo", "e",  "yeo",
                                           "ye", "o",  "wa", "wae", "oe", "yo", "u",
                                           "wo", "we", "wi", "yu",  "eu", "ui", "i"};
 /* finals before a consonant or at a word's end */
-static const char *const rr_final[28] = {"",  "k", "k", "k", "n", "n", "n", "t", "l", "k",
-                                         "m", "l", "l", "l", "p", "l", "m", "p", "p", "t",
+static const char *const rr_final[28] = {"",  "k",  "k", "k", "n", "n", "n", "t", "l", "k",
+                                         "m", "l",  "l", "l", "p", "l", "m", "p", "p", "t",
                                          "t", "ng", "t", "t", "k", "t", "p", "t"};
 /* finals carried over to a following syllable that starts with a vowel */
-static const char *const rr_liaison[28] = {"",   "g",  "kk", "ks", "n", "nj", "n", "d", "r", "lg",
-                                           "lm", "lb", "ls", "lt", "lp", "r", "m", "b", "ps", "s",
-                                           "ss", "ng", "j", "ch", "k", "t",  "p", ""};
+static const char *const rr_liaison[28] = {"",   "g",  "kk", "ks", "n",  "nj", "n", "d", "r",  "lg",
+                                           "lm", "lb", "ls", "lt", "lp", "r",  "m", "b", "ps", "s",
+                                           "ss", "ng", "j",  "ch", "k",  "t",  "p", ""};
 
 static bool is_syllable(int32_t cp) { return cp >= 0xAC00 && cp <= 0xD7A3; }
 
@@ -155,12 +155,13 @@ char *bp_newsletter_attachment_name(const char *title, long long epoch) {
 /* ---- the size budget --------------------------------------------------- */
 
 static void human_size(size_t n, char *out, size_t size) {
-  if (n >= 1024 * 1024) snprintf(out, size, "%.2f MB", n / (1024.0 * 1024.0));
-  else snprintf(out, size, "%.1f KB", n / 1024.0);
+  if (n >= 1024 * 1024)
+    snprintf(out, size, "%.2f MB", n / (1024.0 * 1024.0));
+  else
+    snprintf(out, size, "%.1f KB", n / 1024.0);
 }
 
-bp_status bp_newsletter_check_budget(bp_ctx *ctx, const char *what, size_t size,
-                                     size_t max_bytes) {
+bp_status bp_newsletter_check_budget(bp_ctx *ctx, const char *what, size_t size, size_t max_bytes) {
   if (size <= max_bytes) return BP_OK;
   char a[32], b[32], d[32];
   human_size(size, a, sizeof a);
@@ -176,11 +177,20 @@ bp_status bp_newsletter_check_budget(bp_ctx *ctx, const char *what, size_t size,
 
 static void html_escape(bp_buf *b, const char *s) {
   for (; *s; s++) switch (*s) {
-      case '&': bp_buf_puts(b, "&amp;"); break;
-      case '<': bp_buf_puts(b, "&lt;"); break;
-      case '>': bp_buf_puts(b, "&gt;"); break;
-      case '"': bp_buf_puts(b, "&quot;"); break;
-      default: bp_buf_putc(b, *s);
+      case '&':
+        bp_buf_puts(b, "&amp;");
+        break;
+      case '<':
+        bp_buf_puts(b, "&lt;");
+        break;
+      case '>':
+        bp_buf_puts(b, "&gt;");
+        break;
+      case '"':
+        bp_buf_puts(b, "&quot;");
+        break;
+      default:
+        bp_buf_putc(b, *s);
     }
 }
 
@@ -272,8 +282,10 @@ static void wrap(bp_buf *b, const char *text, size_t width, size_t indent, size_
 }
 
 static void size_words(size_t n, char *out, size_t size) {
-  if (n >= 1024 * 1024) snprintf(out, size, "%.1f MB", n / (1024.0 * 1024.0));
-  else snprintf(out, size, "%zu KB", (n + 1023) / 1024);
+  if (n >= 1024 * 1024)
+    snprintf(out, size, "%.1f MB", n / (1024.0 * 1024.0));
+  else
+    snprintf(out, size, "%zu KB", (n + 1023) / 1024);
 }
 
 static char *plain_body(const bp_newsletter *nl, const char *summary) {
@@ -299,7 +311,8 @@ static char *plain_body(const bp_newsletter *nl, const char *summary) {
     bp_buf_puts(&b, "\n\n");
   }
   if (nl->n_charts) {
-    bp_buf_puts(&b, nl->n_charts == 1 ? "The chart in this brief:\n" : "The charts in this brief:\n");
+    bp_buf_puts(&b,
+                nl->n_charts == 1 ? "The chart in this brief:\n" : "The charts in this brief:\n");
     for (size_t i = 0; i < nl->n_charts; i++) {
       bp_buf_puts(&b, "- ");
       wrap(&b, nl->charts[i], 72, 2, 2);
@@ -323,8 +336,10 @@ static const char *ko_attr(const char *text, const char *doc_lang) {
   for (size_t i = 0; i < n;) {
     int len;
     int32_t cp = bp_utf8_decode(text + i, n - i, &len);
-    if (cp > 0 && bp_is_hangul((uint32_t)cp)) hangul++;
-    else if ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z') latin++;
+    if (cp > 0 && bp_is_hangul((uint32_t)cp))
+      hangul++;
+    else if ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z')
+      latin++;
     i += (size_t)len;
   }
   return hangul > latin ? " lang=\"ko\"" : "";
@@ -335,22 +350,28 @@ static char *html_body(const bp_newsletter *nl, const char *summary_html, const 
   bp_buf b = {0};
   bp_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"");
   html_escape(&b, nl->lang ? nl->lang : "en");
-  bp_buf_puts(&b, "\">\n<head>\n<meta charset=\"utf-8\">\n"
-                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-                  "<title>");
+  bp_buf_puts(&b,
+              "\">\n<head>\n<meta charset=\"utf-8\">\n"
+              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+              "<title>");
   html_escape(&b, nl->title);
-  bp_buf_puts(&b, "</title>\n</head>\n<body style=\"margin:0;padding:0;background-color:#eef0f3;\">\n"
-                  "<div style=\"max-width:600px;margin:0 auto;padding:28px 24px;"
-                  "background-color:#ffffff;color:#1b1f23;font-family:Georgia,'Noto Serif',serif;"
-                  "line-height:1.5;\">\n");
+  bp_buf_puts(&b,
+              "</title>\n</head>\n<body style=\"margin:0;padding:0;background-color:#eef0f3;\">\n"
+              "<div style=\"max-width:600px;margin:0 auto;padding:28px 24px;"
+              "background-color:#ffffff;color:#1b1f23;font-family:Georgia,'Noto Serif',serif;"
+              "line-height:1.5;\">\n");
   if (nl->byline) {
-    bp_buf_printf(&b, "<p style=\"margin:0 0 14px;%sfont-size:12px;letter-spacing:0.03em;"
-                      "color:#5b6770;\">", sans);
+    bp_buf_printf(&b,
+                  "<p style=\"margin:0 0 14px;%sfont-size:12px;letter-spacing:0.03em;"
+                  "color:#5b6770;\">",
+                  sans);
     html_escape(&b, nl->byline);
     bp_buf_puts(&b, "</p>\n");
   }
-  bp_buf_printf(&b, "<h1%s style=\"margin:0 0 8px;font-size:26px;line-height:1.25;"
-                    "font-weight:bold;\">", ko_attr(nl->title, nl->lang));
+  bp_buf_printf(&b,
+                "<h1%s style=\"margin:0 0 8px;font-size:26px;line-height:1.25;"
+                "font-weight:bold;\">",
+                ko_attr(nl->title, nl->lang));
   html_escape(&b, nl->title);
   bp_buf_puts(&b, "</h1>\n");
   if (nl->subtitle) {
@@ -367,8 +388,9 @@ static char *html_body(const bp_newsletter *nl, const char *summary_html, const 
   if (summary_html && *summary_html)
     bp_buf_printf(&b, "<p style=\"margin:0 0 20px;font-size:16px;\">%s</p>\n", summary_html);
   if (nl->n_charts) {
-    bp_buf_printf(&b, "<h2 style=\"margin:22px 0 6px;%sfont-size:15px;color:#1b1f23;\">%s</h2>\n"
-                      "<ul style=\"margin:0 0 20px;padding-left:20px;font-size:15px;\">\n",
+    bp_buf_printf(&b,
+                  "<h2 style=\"margin:22px 0 6px;%sfont-size:15px;color:#1b1f23;\">%s</h2>\n"
+                  "<ul style=\"margin:0 0 20px;padding-left:20px;font-size:15px;\">\n",
                   sans, nl->n_charts == 1 ? "The chart in this brief" : "The charts in this brief");
     for (size_t i = 0; i < nl->n_charts; i++) {
       bp_buf_puts(&b, "<li style=\"margin:0 0 6px;\">");
@@ -382,12 +404,14 @@ static char *html_body(const bp_newsletter *nl, const char *summary_html, const 
   bp_buf_printf(&b, "\" width=\"%d\" height=\"%d\" alt=\"Page 1 of the brief: ", nl->png_width_px,
                 nl->png_height_px);
   html_escape(&b, nl->title);
-  bp_buf_puts(&b, "\" style=\"display:block;width:100%;max-width:600px;height:auto;"
-                  "border:1px solid #cfd5db;\"></p>\n");
+  bp_buf_puts(&b,
+              "\" style=\"display:block;width:100%;max-width:600px;height:auto;"
+              "border:1px solid #cfd5db;\"></p>\n");
   char sz[32];
   size_words(nl->pdf_len, sz, sizeof sz);
-  bp_buf_printf(&b, "<p style=\"margin:0 0 4px;%sfont-size:13px;color:#5b6770;\">Page 1 of the "
-                    "brief. The whole brief is attached as a PDF (%d page%s, %s): <strong>",
+  bp_buf_printf(&b,
+                "<p style=\"margin:0 0 4px;%sfont-size:13px;color:#5b6770;\">Page 1 of the "
+                "brief. The whole brief is attached as a PDF (%d page%s, %s): <strong>",
                 sans, nl->pages, nl->pages == 1 ? "" : "s", sz);
   html_escape(&b, nl->pdf_filename);
   bp_buf_puts(&b, "</strong></p>\n</div>\n</body>\n</html>\n");
@@ -444,8 +468,8 @@ static GMimeTextPart *text_part(const char *subtype, const char *text, const cha
   GMimeTextPart *t = g_mime_text_part_new_with_subtype(subtype);
   g_mime_text_part_set_text(t, text);
   GMimePart *p = GMIME_PART(t);
-  g_mime_part_set_content_encoding(p, g_mime_part_get_best_content_encoding(
-                                          p, GMIME_ENCODING_CONSTRAINT_7BIT));
+  g_mime_part_set_content_encoding(
+      p, g_mime_part_get_best_content_encoding(p, GMIME_ENCODING_CONSTRAINT_7BIT));
   g_mime_object_set_header(GMIME_OBJECT(t), "Content-Language", lang, NULL);
   return t;
 }
@@ -453,9 +477,9 @@ static GMimeTextPart *text_part(const char *subtype, const char *text, const cha
 /* File names in parameters: RFC 2231 (filename*=utf-8''...) when not ASCII. */
 static void rfc2231_params(GMimeObject *o) {
   GMimeContentDisposition *d = g_mime_object_get_content_disposition(o);
-  GMimeParamList *lists[2] = {d ? g_mime_content_disposition_get_parameters(d) : NULL,
-                              g_mime_content_type_get_parameters(
-                                  g_mime_object_get_content_type(o))};
+  GMimeParamList *lists[2] = {
+      d ? g_mime_content_disposition_get_parameters(d) : NULL,
+      g_mime_content_type_get_parameters(g_mime_object_get_content_type(o))};
   for (int k = 0; k < 2; k++) {
     if (!lists[k]) continue;
     for (int i = 0; i < g_mime_param_list_length(lists[k]); i++)
@@ -473,9 +497,9 @@ bp_status bp_newsletter_message_new(bp_ctx *ctx, const bp_newsletter *nl, char *
                                     size_t *out_len) {
   *out = NULL;
   if (out_len) *out_len = 0;
-  const char *texts[] = {nl->title,    nl->subtitle, nl->summary, nl->byline,
-                         nl->author,   nl->from,     nl->from_name, nl->to,
-                         nl->subject,  nl->pdf_filename, nl->png_filename, nl->lang};
+  const char *texts[] = {nl->title,   nl->subtitle,     nl->summary,      nl->byline,
+                         nl->author,  nl->from,         nl->from_name,    nl->to,
+                         nl->subject, nl->pdf_filename, nl->png_filename, nl->lang};
   for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
     if (!valid_utf8(texts[i]))
       return bp_error(ctx, BP_ERR_DATA, "newsletter: text is not valid UTF-8: \"%s\"", texts[i]);
@@ -492,8 +516,8 @@ bp_status bp_newsletter_message_new(bp_ctx *ctx, const bp_newsletter *nl, char *
 
   gmime_ready();
   InternetAddressList *from = NULL, *to = NULL;
-  bp_status st = parse_addrs(ctx, "--from", nl->from ? nl->from : "briefpress@localhost", true,
-                             &from);
+  bp_status st =
+      parse_addrs(ctx, "--from", nl->from ? nl->from : "briefpress@localhost", true, &from);
   if (!st && nl->to) st = parse_addrs(ctx, "--to", nl->to, false, &to);
   if (st) {
     if (from) g_object_unref(from);

@@ -10,12 +10,12 @@
 /** What goes into the message. Strings are UTF-8 and borrowed; NULL leaves a
  * field out. */
 typedef struct bp_newsletter {
-  const char *title;     /* required: the headline, and the Subject unless `subject` */
-  const char *subtitle;  /* a line under the title */
-  const char *summary;   /* inline markup (*em*, **strong**, [links](u), [@cites]); cites dropped */
-  const char *byline;    /* e.g. "North Korean Review Brief 2024-03 · April 2024" */
+  const char *title;    /* required: the headline, and the Subject unless `subject` */
+  const char *subtitle; /* a line under the title */
+  const char *summary;  /* inline markup (*em*, **strong**, [links](u), [@cites]); cites dropped */
+  const char *byline;   /* e.g. "North Korean Review Brief 2024-03 · April 2024" */
   const char *author;
-  const char *lang;      /* BCP 47 tag of the text ("en" when NULL) */
+  const char *lang;          /* BCP 47 tag of the text ("en" when NULL) */
   const char *const *charts; /* one-sentence descriptions of the charts */
   size_t n_charts;
   const char *from;      /* "Name <addr>" or "addr"; NULL: briefpress@localhost */
@@ -26,8 +26,8 @@ typedef struct bp_newsletter {
   const void *pdf;       /* the attached PDF */
   size_t pdf_len;
   const char *pdf_filename; /* attachment name (may be non-ASCII: RFC 2231) */
-  int pages;             /* page count of the PDF, for the text */
-  const void *png;       /* the page-1 preview, shown inline through cid: */
+  int pages;                /* page count of the PDF, for the text */
+  const void *png;          /* the page-1 preview, shown inline through cid: */
   size_t png_len;
   const char *png_filename;
   int png_width_px, png_height_px;
@@ -52,8 +52,7 @@ char *bp_newsletter_attachment_name(const char *title, long long epoch);
 
 /** Fails with BP_ERR_LAYOUT when `size` bytes exceed `max_bytes`; the message
  * names `what`, both sizes in bytes and in KB/MB, and by how much. */
-bp_status bp_newsletter_check_budget(bp_ctx *ctx, const char *what, size_t size,
-                                     size_t max_bytes);
+bp_status bp_newsletter_check_budget(bp_ctx *ctx, const char *what, size_t size, size_t max_bytes);
 
 /** Builds the message: multipart/mixed > [multipart/related > [multipart/
  * alternative > [text/plain, text/html], image/png inline with a Content-ID

@@ -31,7 +31,8 @@ static void test_slug(void **state) {
   (void)state;
   check_slug("Why Pyongyang is closing its embassies", 64,
              "why-pyongyang-is-closing-its-embassies");
-  check_slug("North Korea’s missions: 53 → 44 (2023–24)", 64, "north-koreas-missions-53-44-2023-24");
+  check_slug("North Korea’s missions: 53 → 44 (2023–24)", 64,
+             "north-koreas-missions-53-44-2023-24");
   check_slug("  --Hello,   World!--  ", 64, "hello-world");
   check_slug("Café Périphérique & Straße", 64, "cafe-peripherique-strasse");
   /* Hangul: Revised Romanisation letter by letter, finals carried over to a vowel */
@@ -109,14 +110,17 @@ static void test_budget(void **state) {
 
 static void test_markup(void **state) {
   (void)state;
-  const char *m = "From Africa to *Spain* and Hong Kong [@mbc; @kh]. Costs <rose> & "
-                  "**fell** [@a], see [the note](https://example.org/?a=1&b=2).";
+  const char *m =
+      "From Africa to *Spain* and Hong Kong [@mbc; @kh]. Costs <rose> & "
+      "**fell** [@a], see [the note](https://example.org/?a=1&b=2).";
   char *t = bp_newsletter_markup_text(m, false);
   assert_string_equal(t, "From Africa to Spain and Hong Kong. Costs <rose> & fell, see the note.");
   free(t);
   char *h = bp_newsletter_markup_text(m, true);
-  assert_non_null(strstr(h, "to <em>Spain</em> and Hong Kong. Costs &lt;rose&gt; &amp; "
-                            "<strong>fell</strong>, see <a href=\"https://example.org/?a=1&amp;b=2\""));
+  assert_non_null(
+      strstr(h,
+             "to <em>Spain</em> and Hong Kong. Costs &lt;rose&gt; &amp; "
+             "<strong>fell</strong>, see <a href=\"https://example.org/?a=1&amp;b=2\""));
   assert_null(strstr(h, "@mbc"));
   free(h);
   t = bp_newsletter_markup_text(NULL, false);
@@ -128,8 +132,9 @@ static void test_markup(void **state) {
 static unsigned char fake_png[64], fake_pdf[3000];
 
 static void fake_files(void) {
-  static const unsigned char head[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
-                                       'I',  'H', 'D', 'R', 0, 0, 0x02, 0x58, 0, 0, 0x03, 0x51};
+  static const unsigned char head[] = {0x89, 'P', 'N',  'G',  '\r', '\n', 0x1a, '\n',
+                                       0,    0,   0,    13,   'I',  'H',  'D',  'R',
+                                       0,    0,   0x02, 0x58, 0,    0,    0x03, 0x51};
   memcpy(fake_png, head, sizeof head);
   memcpy(fake_pdf, "%PDF-1.7\n", 9);
   for (size_t i = 9; i < sizeof fake_pdf; i++) fake_pdf[i] = (unsigned char)(i * 7 + 3);
@@ -303,14 +308,14 @@ static void test_send_errors(void **state) {
   (void)state;
   bp_ctx ctx;
   bp_ctx_init(&ctx);
-  assert_int_equal(bp_newsletter_send(&ctx, "http://127.0.0.1/", "a@example.org", "b@example.org",
-                                      "x", 1),
-                   BP_ERR_USAGE);
+  assert_int_equal(
+      bp_newsletter_send(&ctx, "http://127.0.0.1/", "a@example.org", "b@example.org", "x", 1),
+      BP_ERR_USAGE);
   assert_non_null(strstr(ctx.msg, "smtp://"));
   bp_ctx_init(&ctx);
-  assert_int_equal(bp_newsletter_send(&ctx, "smtp://127.0.0.1:25", "a@example.org", "nobody",
-                                      "x", 1),
-                   BP_ERR_DATA);
+  assert_int_equal(
+      bp_newsletter_send(&ctx, "smtp://127.0.0.1:25", "a@example.org", "nobody", "x", 1),
+      BP_ERR_DATA);
   /* a port nobody listens on: refused at once, the URL named */
   int s = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in sa = {0};
@@ -324,19 +329,23 @@ static void test_send_errors(void **state) {
   snprintf(url, sizeof url, "smtp://127.0.0.1:%d", ntohs(sa.sin_port));
   bp_ctx_init(&ctx);
   const char msg[] = "Subject: x\r\n\r\nhello\r\n";
-  assert_int_equal(bp_newsletter_send(&ctx, url, "a@example.org", "b@example.org", msg,
-                                      sizeof msg - 1),
-                   BP_ERR_IO);
+  assert_int_equal(
+      bp_newsletter_send(&ctx, url, "a@example.org", "b@example.org", msg, sizeof msg - 1),
+      BP_ERR_IO);
   assert_non_null(strstr(ctx.msg, url));
   assert_non_null(strstr(ctx.msg, "sending the message failed"));
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_slug),          cmocka_unit_test(test_slug_fallback),
-      cmocka_unit_test(test_names),         cmocka_unit_test(test_budget),
-      cmocka_unit_test(test_markup),        cmocka_unit_test(test_message),
-      cmocka_unit_test(test_message_defaults), cmocka_unit_test(test_message_errors),
+      cmocka_unit_test(test_slug),
+      cmocka_unit_test(test_slug_fallback),
+      cmocka_unit_test(test_names),
+      cmocka_unit_test(test_budget),
+      cmocka_unit_test(test_markup),
+      cmocka_unit_test(test_message),
+      cmocka_unit_test(test_message_defaults),
+      cmocka_unit_test(test_message_errors),
       cmocka_unit_test(test_send_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
