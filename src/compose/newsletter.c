@@ -488,6 +488,24 @@ static void rfc2231_params(GMimeObject *o) {
   }
 }
 
+/* A header's text on one line: runs of spaces and control characters become
+ * one space (a title with a line break must not start a new header). */
+static char *one_line(const char *s) {
+  bp_buf b = {0};
+  bp_buf_puts(&b, "");
+  bool space = false;
+  for (; *s; s++) {
+    if ((unsigned char)*s <= ' ' || *s == 0x7F) {
+      space = b.len > 0;
+      continue;
+    }
+    if (space) bp_buf_putc(&b, ' ');
+    space = false;
+    bp_buf_putc(&b, *s);
+  }
+  return bp_buf_detach(&b);
+}
+
 static void hash_field(bp_buf *h, const char *s) {
   bp_buf_puts(h, s ? s : "");
   bp_buf_putc(h, '\x1f');
@@ -525,10 +543,13 @@ bp_status bp_newsletter_message_new(bp_ctx *ctx, const bp_newsletter *nl, char *
   }
   InternetAddress *sender = internet_address_list_get_address(from, 0);
   const char *name = internet_address_get_name(sender);
-  if ((!name || !*name) && nl->from_name && *nl->from_name)
-    internet_address_set_name(sender, nl->from_name);
+  if ((!name || !*name) && nl->from_name && *nl->from_name) {
+    char *n = one_line(nl->from_name);
+    internet_address_set_name(sender, n);
+    free(n);
+  }
   const char *from_addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(sender));
-  const char *subject = nl->subject && *nl->subject ? nl->subject : nl->title;
+  char *subject = one_line(nl->subject && *nl->subject ? nl->subject : nl->title);
   const char *lang = nl->lang && *nl->lang ? nl->lang : "en";
 
   time_t now = nl->epoch >= 0 ? (time_t)nl->epoch : time(NULL);
@@ -640,6 +661,7 @@ bp_status bp_newsletter_message_new(bp_ctx *ctx, const bp_newsletter *nl, char *
   free(summary_html);
   free(plain);
   free(html);
+  free(subject);
   return st;
 }
 

@@ -260,7 +260,7 @@ static void test_message_defaults(void **state) {
   bp_newsletter nl = sample();
   nl.from = NULL;
   nl.to = NULL;
-  nl.subject = "Custom subject";
+  nl.subject = "Custom\r\nBcc:  x@example.org"; /* one line, never a new header */
   bp_ctx ctx;
   bp_ctx_init(&ctx);
   char *msg = NULL;
@@ -268,7 +268,8 @@ static void test_message_defaults(void **state) {
   assert_int_equal(bp_newsletter_message_new(&ctx, &nl, &msg, &len), BP_OK);
   assert_non_null(strstr(msg, "From: Yonsei Institute <briefpress@localhost>\r\n"));
   assert_non_null(strstr(msg, "To: undisclosed-recipients: ;\r\n"));
-  assert_non_null(strstr(msg, "Subject: Custom subject\r\n"));
+  assert_non_null(strstr(msg, "Subject: Custom Bcc: x@example.org\r\n"));
+  assert_null(strstr(msg, "\nBcc"));
   free(msg);
 }
 
