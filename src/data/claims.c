@@ -54,15 +54,24 @@ const bp_claim *bp_claims_lookup(const bp_claims *c, const char *id) {
   return NULL;
 }
 
-/* Decoded byte offset of (line, char col) in text. */
-static size_t text_off(const char *t, int line, int col) {
-  size_t p = 0;
-  for (int l = 1; l < line && t[p]; p++)
-    if (t[p] == '\n') l++;
-  for (int c = 1; c < col && t[p] && t[p] != '\n'; c++) {
+/* Decoded byte offset of (line, char col) in text, resuming from *cur
+ * (positions come in order, so a claim with many citations stays linear). */
+typedef struct tcur {
+  size_t p;
+  int line, col;
+} tcur;
+
+static size_t text_off(const char *t, tcur *cur, int line, int col) {
+  if (line < cur->line || (line == cur->line && col < cur->col)) *cur = (tcur){0, 1, 1};
+  size_t p = cur->p;
+  int l = cur->line, c = cur->col;
+  for (; l < line && t[p]; p++)
+    if (t[p] == '\n') l++, c = 1;
+  for (; c < col && t[p] && t[p] != '\n'; c++) {
     p++;
     while (((unsigned char)t[p] & 0xC0) == 0x80) p++;
   }
+  *cur = (tcur){p, l, c};
   return p;
 }
 
@@ -73,12 +82,6 @@ static size_t raw_id_off(const bp_src *s, size_t off, const char *id) {
     if (s->text[p] == '@' && p + 1 + il <= s->len && !memcmp(s->text + p + 1, id, il)) return p + 1;
   }
   return off;
-}
-
-static bool has(char **v, size_t n, const char *s) {
-  for (size_t i = 0; i < n; i++)
-    if (!strcmp(v[i], s)) return true;
-  return false;
 }
 
 /* A string array member: appends to *v; reports non-strings. */
@@ -161,22 +164,31 @@ static void parse_claim(bp_src *s, bp_json *j, json_t *o, bp_claims *cl, const b
   if (c.text) {
     bp_inline_parse(c.text, &c.spans);
     size_t voff = bp__json_val(j, o, "text");
+    bp_strmap seen = {0};
+    for (size_t i = 0; i < c.n_cites; i++) bp__map_put(&seen, c.cites[i], i);
+    tcur cur = {0, 1, 1};
+    size_t raw = voff + 1, dec = 0; /* a (raw, decoded) pair inside the string */
     for (size_t k = 0; k < c.spans.n; k++) {
       const bp_span *sp = &c.spans.v[k];
       if (sp->kind == BP_SPAN_TEXT && sp->text && strstr(sp->text, "[@"))
         bp__diag(s, BP_SEV_WARNING, voff, "claim text has something like a citation that is not one");
       if (sp->kind != BP_SPAN_CITE) continue;
-      size_t raw = bp__json_str_off(j, voff, text_off(c.text, sp->line, sp->col));
+      size_t want = text_off(c.text, &cur, sp->line, sp->col);
+      if (want < dec) raw = voff + 1, dec = 0;
+      raw = bp__json_str_off_from(j, raw, dec, want);
+      dec = want;
       for (size_t q = 0; q < sp->n_cite; q++) {
         const char *id = sp->cite_ids[q];
         const bp_csl_item *it = bp__resolve(s, r, id, raw_id_off(s, raw, id));
         if (it) BP_PUSH(items, n_items, cap_items, it);
-        if (!has(c.cites, c.n_cites, id)) {
+        if (!bp__map_get(&seen, id, NULL)) {
+          bp__map_put(&seen, id, c.n_cites);
           char *x = bp_strdup(id);
           BP_PUSH(c.cites, c.n_cites, cap, x);
         }
       }
     }
+    bp__map_free(&seen);
   }
   if (c.id && c.text && !c.n_cites)
     bp__diag(s, BP_SEV_ERROR, id_off, "claim '%s' has no source (add \"cites\" or [@id] in its text)", c.id);

@@ -101,18 +101,19 @@ bool bp__csv_header(bp_csv *c, bp_csv_rec *hdr) {
     return false;
   }
   bool ok = true;
+  bp_strmap seen = {0};
   for (size_t i = 0; i < hdr->n; i++) {
     if (!*hdr->f[i].text) {
       bp__diag(c->s, BP_SEV_ERROR, hdr->f[i].off, "empty column name in the header");
       ok = false;
-      continue;
+    } else if (bp__map_get(&seen, hdr->f[i].text, NULL)) {
+      bp__diag(c->s, BP_SEV_ERROR, hdr->f[i].off, "duplicate column '%s'", hdr->f[i].text);
+      ok = false;
+    } else {
+      bp__map_put(&seen, hdr->f[i].text, i);
     }
-    for (size_t k = 0; k < i; k++)
-      if (!strcmp(hdr->f[k].text, hdr->f[i].text)) {
-        bp__diag(c->s, BP_SEV_ERROR, hdr->f[i].off, "duplicate column '%s'", hdr->f[i].text);
-        ok = false;
-      }
   }
+  bp__map_free(&seen);
   return ok;
 }
 

@@ -21,6 +21,10 @@ typedef struct bp_src {
   size_t n_diags; /* diagnostics reported about this file */
   bool usable;    /* false: unreadable, empty or invalid UTF-8 (already reported) */
   bool json;      /* scan \u escapes when checking characters */
+  int oc_line, oc_col; /* bp__src_off's last answer (a cache) */
+  size_t oc_off;
+  int lc_line, lc_col; /* bp__src_linecol's last answer (a cache) */
+  size_t lc_off;
 } bp_src;
 
 /* Reads `path`. Always returns a src (free with bp__src_free); on failure
@@ -68,6 +72,8 @@ size_t bp__json_elem(const bp_json *j, const json_t *arr, size_t i);
 size_t bp__json_start(const bp_json *j, const json_t *container);
 /* Raw offset of decoded byte `dec` of the string literal at `val_off`. */
 size_t bp__json_str_off(const bp_json *j, size_t val_off, size_t dec);
+/* The same, resuming from a known pair (raw, dec_have) inside the string. */
+size_t bp__json_str_off_from(const bp_json *j, size_t raw, size_t dec_have, size_t dec);
 const char *bp__json_type_name(const json_t *v);
 /* Reports members of obj not in the NULL-terminated `known` list (warning). */
 void bp__json_unknown_keys(bp_src *s, const bp_json *j, const json_t *obj, const char *const *known,

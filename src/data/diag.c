@@ -174,29 +174,46 @@ static size_t line_index(const bp_src *s, size_t off) {
   return lo;
 }
 
-void bp__src_linecol(const bp_src *s, size_t off, int *line, int *col) {
+void bp__src_linecol(const bp_src *cs, size_t off, int *line, int *col) {
+  bp_src *s = (bp_src *)cs; /* only the lookup cache changes */
   if (off > s->len) off = s->len;
   size_t li = line_index(s, off);
   size_t p = s->ls[li];
   if (li == 0 && p < s->start) p = s->start; /* the BOM is not a column */
   while (off > p && off < s->len && is_cont((unsigned char)s->text[off])) off--;
   int c = 1;
+  if (s->lc_line == (int)li + 1 && s->lc_off <= off && s->lc_off >= p && s->lc_col > 0) {
+    p = s->lc_off; /* resume: positions mostly come in order */
+    c = s->lc_col;
+  }
   for (; p < off; p++)
     if (!is_cont((unsigned char)s->text[p])) c++;
+  s->lc_line = (int)li + 1;
+  s->lc_col = c;
+  s->lc_off = off;
   *line = (int)li + 1;
   *col = c;
 }
 
-size_t bp__src_off(const bp_src *s, int line, int col) {
+size_t bp__src_off(const bp_src *cs, int line, int col) {
+  bp_src *s = (bp_src *)cs; /* only the lookup cache changes */
   if (line < 1) return s->start;
   size_t li = (size_t)line - 1;
   if (li >= s->n_ls) return s->len;
   size_t p = s->ls[li];
   if (li == 0 && p < s->start) p = s->start;
-  for (int c = 1; c < col && p < s->len && s->text[p] != '\n'; c++) {
+  int c = 1;
+  if (s->oc_line == line && s->oc_col <= col && s->oc_col > 0) { /* resume: positions come in order */
+    p = s->oc_off;
+    c = s->oc_col;
+  }
+  for (; c < col && p < s->len && s->text[p] != '\n'; c++) {
     p++;
     while (p < s->len && is_cont((unsigned char)s->text[p])) p++;
   }
+  s->oc_line = line;
+  s->oc_col = c;
+  s->oc_off = p;
   return p;
 }
 

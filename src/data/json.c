@@ -305,11 +305,10 @@ size_t bp__json_elem(const bp_json *j, const json_t *arr, size_t i) {
   return i < k->n ? k->e[i].val_off : k->start;
 }
 
-size_t bp__json_str_off(const bp_json *j, size_t val_off, size_t dec) {
+size_t bp__json_str_off_from(const bp_json *j, size_t raw, size_t dec_have, size_t dec) {
   const char *t = j->s->text;
   size_t n = j->s->len;
-  if (val_off >= n || t[val_off] != '"') return val_off;
-  size_t p = val_off + 1, d = 0;
+  size_t p = raw, d = dec_have;
   while (p < n && t[p] != '"' && d < dec) {
     if (t[p] == '\\') {
       size_t dl;
@@ -321,6 +320,11 @@ size_t bp__json_str_off(const bp_json *j, size_t val_off, size_t dec) {
     }
   }
   return p;
+}
+
+size_t bp__json_str_off(const bp_json *j, size_t val_off, size_t dec) {
+  if (val_off >= j->s->len || j->s->text[val_off] != '"') return val_off;
+  return bp__json_str_off_from(j, val_off + 1, 0, dec);
 }
 
 const char *bp__json_type_name(const json_t *v) {

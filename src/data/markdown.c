@@ -17,6 +17,10 @@ typedef struct lidx {
   size_t n;
   size_t *ls;
   size_t n_ls;
+  /* the last position asked for: spans come in order, so counting
+   * characters resumes from there (linear, not quadratic, on long lines) */
+  size_t c_off;
+  int c_line, c_col;
 } lidx;
 
 static void lidx_init(lidx *L, const char *t, size_t n) {
@@ -35,16 +39,24 @@ static size_t lidx_off(const lidx *L, int line, int bytecol) {
   return o > L->n ? L->n : o;
 }
 
-static void lidx_charpos(const lidx *L, size_t off, int *line, int *col) {
+static void lidx_charpos(lidx *L, size_t off, int *line, int *col) {
   size_t lo = 0, hi = L->n_ls;
   while (hi - lo > 1) {
     size_t mid = (lo + hi) / 2;
     if (L->ls[mid] <= off) lo = mid;
     else hi = mid;
   }
+  size_t p = L->ls[lo];
   int c = 1;
-  for (size_t p = L->ls[lo]; p < off && p < L->n; p++)
+  if (L->c_line == (int)lo + 1 && L->c_off <= off && L->c_off >= p) {
+    p = L->c_off;
+    c = L->c_col;
+  }
+  for (; p < off && p < L->n; p++)
     if (((unsigned char)L->t[p] & 0xC0) != 0x80) c++;
+  L->c_off = p;
+  L->c_line = (int)lo + 1;
+  L->c_col = c;
   *line = (int)lo + 1;
   *col = c;
 }
@@ -66,19 +78,22 @@ typedef struct run {
 } run;
 
 typedef struct ictx {
-  const lidx *L;
+  lidx *L;
   bp_spans *out;
   run r;
 } ictx;
 
 static size_t run_src(const run *r, size_t at) {
-  size_t best = SIZE_MAX, base = 0;
-  for (size_t i = 0; i < r->n_a; i++) {
-    if (r->a[i].at > at) break;
-    best = r->a[i].src;
-    base = r->a[i].at;
+  /* last anchor with a->at <= at (anchors are in increasing order) */
+  size_t lo = 0, hi = r->n_a;
+  if (!hi || r->a[0].at > at) return SIZE_MAX;
+  while (hi - lo > 1) {
+    size_t mid = (lo + hi) / 2;
+    if (r->a[mid].at <= at) lo = mid;
+    else hi = mid;
   }
-  return best == SIZE_MAX ? SIZE_MAX : best + (at - base);
+  const anchor *a = &r->a[lo];
+  return a->src == SIZE_MAX ? SIZE_MAX : a->src + (at - a->at);
 }
 
 static void span_pos(ictx *c, bp_span *sp, size_t src) {
@@ -230,7 +245,7 @@ static void inlines(ictx *c, cmark_node *parent, unsigned flags, const char *uri
   }
 }
 
-static void block_spans(const lidx *L, cmark_node *block, bp_spans *out) {
+static void block_spans(lidx *L, cmark_node *block, bp_spans *out) {
   ictx c = {.L = L, .out = out};
   inlines(&c, block, 0, NULL, 0);
   run_flush(&c);
@@ -267,7 +282,7 @@ void bp_inline_parse(const char *text, bp_spans *out) {
 
 typedef struct bctx {
   bp_src *s;
-  const lidx *L;
+  lidx *L;
   bp_doc *doc;
 } bctx;
 
