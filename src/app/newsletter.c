@@ -177,10 +177,12 @@ static int run(const nl_opts *o) {
       nl.author = bp_brief_author(brief);
       nl.lang = bp_brief_lang(brief);
       nl.from_name = bp_brief_institute(brief) ? bp_brief_institute(brief) : nl.author;
+      /* as the masthead prints it: "Series · No. 2024-03 · April 2024" */
       const char *parts[] = {bp_brief_series(brief), bp_brief_number(brief), bp_brief_date(brief)};
       for (int i = 0; i < 3; i++)
         if (parts[i] && *parts[i])
-          bp_buf_printf(&byline, "%s%s", byline.len ? (i == 1 ? " " : " · ") : "", parts[i]);
+          bp_buf_printf(&byline, "%s%s%s", byline.len ? " · " : "", i == 1 ? "No. " : "",
+                        parts[i]);
       charts = bp_brief_chart_descriptions(brief, &n_charts);
     }
   } else if (!st) {

@@ -13,7 +13,7 @@ typedef struct bp_newsletter {
   const char *title;    /* required: the headline, and the Subject unless `subject` */
   const char *subtitle; /* a line under the title */
   const char *summary;  /* inline markup (*em*, **strong**, [links](u), [@cites]); cites dropped */
-  const char *byline;   /* e.g. "North Korean Review Brief 2024-03 · April 2024" */
+  const char *byline;   /* e.g. "North Korean Review Brief · No. 2024-03 · April 2024" */
   const char *author;
   const char *lang;          /* BCP 47 tag of the text ("en" when NULL) */
   const char *const *charts; /* one-sentence descriptions of the charts */

@@ -148,7 +148,7 @@ static bp_newsletter sample(void) {
   nl.title = "북한은 왜 대사관을 닫는가";
   nl.subtitle = "The end of economic diplomacy";
   nl.summary = "Missions closed [@a]. They cost *more* than they earned.";
-  nl.byline = "Review Brief 2024-03 · April 2024";
+  nl.byline = "Review Brief · No. 2024-03 · April 2024";
   nl.author = "Alfred Han";
   nl.lang = "en";
   nl.charts = charts;
