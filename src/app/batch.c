@@ -329,7 +329,7 @@ typedef struct batch_opts {
   const char *template_path, *records_path, *out_dir, *data_dir, *fonts, *name_pattern;
   const char *only, *manifest;
   int jobs, shard_i, shard_n;
-  bool force, quiet, progress, sharded;
+  bool force, quiet, progress, sharded, no_cache;
 } batch_opts;
 
 static int usage(FILE *f) {
@@ -346,6 +346,7 @@ static int usage(FILE *f) {
           "  --name PATTERN  file names from record fields (default: {id}); made safe\n"
           "  --manifest F    where to write the manifest\n"
           "  --fonts DIR     the font folder\n"
+          "  --no-cache      shape every text of every profile anew (for measuring)\n"
           "  -q, --quiet     no progress, only errors and the summary line\n"
           "  --progress      progress even when stderr is not a terminal\n"
           "exit status: 0 all written or unchanged, 1 a record (or the set-up) failed, 2 usage\n");
@@ -387,6 +388,7 @@ static int parse_opts(int argc, char **argv, batch_opts *o) {
     else if (!strcmp(a, "--name") && val) o->name_pattern = argv[++i];
     else if (!strcmp(a, "--manifest") && val) o->manifest = argv[++i];
     else if (!strcmp(a, "--force")) o->force = true;
+    else if (!strcmp(a, "--no-cache")) o->no_cache = true;
     else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) o->quiet = true;
     else if (!strcmp(a, "--progress")) o->progress = true;
     else if (!strcmp(a, "-h") || !strcmp(a, "--help")) return usage(stdout) - 1; /* -1: done */
@@ -514,7 +516,8 @@ static void report_error(batch *b, const char *msg) {
   pthread_mutex_unlock(&b->io);
 }
 
-static void render_one(batch *b, bp_typesetter *ts, bp_ctx *wctx, size_t row) {
+static void render_one(batch *b, bp_typesetter *ts, bp_profile_cache *cache, bp_ctx *wctx,
+                       size_t row) {
   result *r = &b->res[row];
   bp_ctx ctx;
   bp_ctx_init(&ctx);
@@ -524,7 +527,7 @@ static void render_one(batch *b, bp_typesetter *ts, bp_ctx *wctx, size_t row) {
   if (!ts) { /* the thread could not open the fonts */
     st = bp_error(&ctx, wctx->status, "%s", wctx->msg);
   } else {
-    st = bp_compose_profile(&ctx, ts, b->tpl, b->ds, b->br->rec, row, b->epoch, &info, &dl);
+    st = bp_compose_profile(&ctx, ts, b->tpl, b->ds, b->br->rec, row, b->epoch, cache, &info, &dl);
   }
   char *path = NULL;
   if (!st) {
@@ -584,12 +587,14 @@ static void *work(void *arg) {
   bp_fontset *fs = NULL;
   bp_typesetter *ts = NULL;
   if (!bp_fontset_open(&ctx, b->o->fonts, &fs)) bp_typesetter_new(&ctx, fs, &ts);
+  bp_profile_cache *cache = b->o->no_cache ? NULL : bp_profile_cache_new(0);
   for (;;) {
     size_t k = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED);
     if (k >= b->n_todo) break;
-    render_one(b, ts, &ctx, b->todo[k]);
+    render_one(b, ts, cache, &ctx, b->todo[k]);
     __atomic_fetch_add(&b->done, 1, __ATOMIC_RELEASE);
   }
+  bp_profile_cache_free(cache);
   bp_typesetter_free(ts);
   bp_fontset_free(fs);
   return NULL;

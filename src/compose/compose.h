@@ -80,17 +80,31 @@ void bp_profile_info_free(bp_profile_info *pi);
 bp_status bp_profile_check_template(bp_ctx *ctx, const bp_template *t, const bp_dataset *ds,
                                     const bp_records *rec);
 
+/** A cache of laid-out and drawn pieces (texts, charts, endnotes) shared by
+ * the profiles one thread composes: a piece is shaped once and replayed into
+ * every later profile that shows it. Not thread-safe: one per thread. When
+ * it holds more than `max_bytes` (0: 24 MB) it is emptied before the next
+ * profile, so memory stays flat over any number of records. */
+typedef struct bp_profile_cache bp_profile_cache;
+bp_profile_cache *bp_profile_cache_new(size_t max_bytes);
+void bp_profile_cache_free(bp_profile_cache *pc);
+/** Lookups that found a piece, pieces made, bytes held (any may be NULL). */
+void bp_profile_cache_stats(const bp_profile_cache *pc, size_t *hits, size_t *misses,
+                            size_t *bytes);
+
 /** Composes the profile of record `row` of `rec` (masthead, names, facts,
  * tagged claims, charts where there is data, endnotes, footer) into a new
  * display list. The template, data set and records are only read, so
- * threads may share them (each with its own typesetter). Missing data skips
- * a section; an invalid value (bad date, country code or citation id,
- * control character, a character no font covers) fails with "record 'id'
- * (file:line), field F: ..." and info->bad_field = F. `epoch` as for
- * articles; `info` (may be NULL) is filled even on failure. */
+ * threads may share them (each with its own typesetter and cache). `cache`
+ * may be NULL (a private one is used). Missing data skips a section; an
+ * invalid value (bad date, country code or citation id, control character,
+ * a character no font covers) fails with "record 'id' (file:line), field F:
+ * ..." and info->bad_field = F. `epoch` as for articles; `info` (may be
+ * NULL) is filled even on failure. */
 bp_status bp_compose_profile(bp_ctx *ctx, bp_typesetter *ts, const bp_template *t,
                              const bp_dataset *ds, const bp_records *rec, size_t row,
-                             long long epoch, bp_profile_info *info, bp_dlist **out);
+                             long long epoch, bp_profile_cache *cache, bp_profile_info *info,
+                             bp_dlist **out);
 
 /** The document title of record `row`: the template's record_title
  * "doc_title" pattern, else its name field, else the id. Caller frees. */

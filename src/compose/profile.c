@@ -3,12 +3,20 @@
  * template (templates/country-profile.json) into a display list: masthead,
  * the record's names, a label/value table of facts with endnote markers, the
  * claims tagged with the record's country, a row of small charts where there
- * is data, endnotes and a footer. Missing data skips a section; an invalid
- * value fails the record, naming it and the field. Reads the template, the
- * data set and the records without changing them (the batch shares them
- * between threads); knows nothing of PDF or files. */
+ * is data, endnotes in balanced columns that may continue on the next page,
+ * and a footer. Missing data skips a section; an invalid value fails the
+ * record, naming it and the field.
+ *
+ * Every text, chart and label is laid out once and kept as a drawn piece (a
+ * one-page display list at the origin) in a bp_profile_cache keyed by what
+ * it shows; a page places pieces by replaying their items with an offset
+ * (MuPDF's display-list replay). A batch gives each thread one cache, so
+ * profiles share the shaping of every text they have in common. Reads the
+ * template, the data set and the records without changing them; knows
+ * nothing of PDF or files. */
 #include "compose.h"
 
+#include <glib.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +63,64 @@ static void format_date_long(const bp_date *d, char *out, size_t n) {
   else snprintf(out, n, "%d", d->y);
 }
 
+/* ---- drawn pieces and their cache --------------------------------------- */
+
+/* Something laid out and drawn once: page 0 of `dl` holds its items with the
+ * piece's top-left at (0, 0). */
+typedef struct piece {
+  bp_dlist *dl;
+  double w, h;
+  bp_preflight pf; /* what the preflight found in its text */
+  size_t bytes;
+} piece;
+
+struct bp_profile_cache {
+  GHashTable *map; /* key (owned) -> piece (owned) */
+  size_t bytes, max_bytes;
+  size_t hits, misses;
+};
+
+static void piece_free(gpointer p) {
+  piece *pc = p;
+  bp_dlist_free(pc->dl);
+  free(pc);
+}
+
+bp_profile_cache *bp_profile_cache_new(size_t max_bytes) {
+  bp_profile_cache *pc = bp_calloc(1, sizeof *pc);
+  pc->map = g_hash_table_new_full(g_str_hash, g_str_equal, free, piece_free);
+  pc->max_bytes = max_bytes ? max_bytes : (size_t)24 << 20;
+  return pc;
+}
+
+void bp_profile_cache_free(bp_profile_cache *pc) {
+  if (!pc) return;
+  g_hash_table_destroy(pc->map);
+  free(pc);
+}
+
+void bp_profile_cache_stats(const bp_profile_cache *pc, size_t *hits, size_t *misses,
+                            size_t *bytes) {
+  if (hits) *hits = pc ? pc->hits : 0;
+  if (misses) *misses = pc ? pc->misses : 0;
+  if (bytes) *bytes = pc ? pc->bytes : 0;
+}
+
+static size_t piece_bytes(const piece *p) {
+  size_t n = sizeof *p + 256;
+  for (size_t i = 0; i < p->dl->n_pages; i++)
+    for (size_t k = 0; k < p->dl->pages[i].n_items; k++) {
+      const bp_dl_item *it = &p->dl->pages[i].items[k];
+      n += sizeof *it;
+      if (it->kind == BP_DL_TEXT)
+        n += it->u.text.text_len + it->u.text.n_clusters * sizeof(bp_dl_cluster) +
+             it->u.text.n_glyphs * sizeof(bp_dl_glyph);
+      else if (it->kind == BP_DL_PATH) n += it->u.path.n_segs * sizeof(bp_path_seg);
+      else n += 32;
+    }
+  return n;
+}
+
 /* ---- the composer's state ------------------------------------------------ */
 
 typedef struct numbering {
@@ -71,6 +137,27 @@ static int number_of(void *ud, const char *id) {
   return (int)nb->n;
 }
 
+/* A piece placed relative to its element's top-left corner. */
+typedef struct place {
+  const piece *p;
+  double dx, dy;
+} place;
+
+typedef enum { E_BLOCK, E_RULE, E_NOTES } ekind;
+
+/* One element of the page stack. Blocks are never split; the notes are
+ * set in balanced columns, as many per page as fit. */
+typedef struct elem {
+  ekind kind;
+  double h, before, after;
+  bool keep; /* keep with the next element */
+  place *pl;
+  size_t n_pl;
+  bp_color color;      /* rules */
+  int cols;            /* notes: 1 or 2 columns */
+  const char *outline; /* a bookmark at the element's top (borrowed), or NULL */
+} elem;
+
 /* One chart of the chart row, with the strings its spec borrows. */
 typedef struct pchart {
   bp_chart_spec spec;
@@ -82,19 +169,6 @@ typedef struct pchart {
   double weight;
 } pchart;
 
-/* The masthead: two labels on one line over a rule. */
-typedef struct pmast {
-  char *left, *right;
-  double text_h;
-} pmast;
-
-/* Endnotes set in balanced columns as one block. */
-typedef struct pnotes {
-  bp_text **texts, **labels;
-  size_t n, split;
-  double col_w, label_w, gap, *before;
-} pnotes;
-
 typedef struct composer {
   bp_ctx *ctx;
   bp_typesetter *ts;
@@ -103,16 +177,22 @@ typedef struct composer {
   const bp_records *rec;
   size_t row;
   bp_profile_info *info;
+  bp_profile_cache *cache;
   numbering nb;
-  bp_flow *flow;
-  double width, page_body_h;
+  double width, x0, top, bottom;
   const char *field; /* what is being laid out, for error messages */
-  /* things the flow's blocks draw, freed at the end */
-  pchart *charts;
-  size_t n_charts, cap_charts;
-  pmast *mast;
-  pnotes *notes;
-  bp_color rule_color, accent;
+  elem *v;
+  size_t n, cap;
+  const piece **notes; /* endnote pieces, in number order */
+  size_t n_notes;
+  double notes_col_w, notes_before;
+  bp_preflight pf;
+  char *title; /* the document title */
+  /* scratch for replays */
+  bp_dl_cluster *cl;
+  bp_dl_glyph *gl;
+  bp_path_seg *sg;
+  size_t cap_cl, cap_gl, cap_sg;
 } composer;
 
 static const char *rec_field(const composer *c, const char *name) {
@@ -120,9 +200,7 @@ static const char *rec_field(const composer *c, const char *name) {
 }
 
 static const char *lookup_field(void *ud, const char *name) {
-  const composer *c = ud;
-  const char *v = rec_field(c, name);
-  return v;
+  return rec_field(ud, name);
 }
 
 static const char *rec_id(const composer *c) { return c->rec->rows[c->row].fields[0]; }
@@ -189,31 +267,141 @@ static bp_status fail_field(composer *c, const char *field, bp_status st, const 
   return blame(c, field);
 }
 
-static bp_text *lay_plain(composer *c, const char *style, const char *text, double width) {
+/* ---- making and placing pieces ------------------------------------------- */
+
+static void key_put(bp_buf *k, const char *s) {
+  bp_buf_puts(k, s ? s : "");
+  bp_buf_putc(k, '\x1f');
+}
+
+static void key_num(bp_buf *k, double v) { bp_buf_printf(k, "%.4f\x1f", v); }
+
+static void key_style(bp_buf *k, const char *style) { key_put(k, style); }
+
+/* The cached piece for `key`, counting a hit; NULL on a miss. */
+static const piece *cache_get(composer *c, const bp_buf *key) {
+  piece *p = g_hash_table_lookup(c->cache->map, key->data);
+  if (p) c->cache->hits++;
+  return p;
+}
+
+static const piece *cache_put(composer *c, bp_buf *key, piece *p) {
+  p->bytes = piece_bytes(p) + key->len;
+  c->cache->bytes += p->bytes;
+  c->cache->misses++;
+  g_hash_table_insert(c->cache->map, bp_buf_detach(key), p);
+  return p;
+}
+
+static piece *piece_new(double w, double h) {
+  piece *p = bp_calloc(1, sizeof *p);
+  p->dl = bp_dlist_new();
+  bp_dlist_add_page(p->dl, w > 0 ? w : 1, h > 0 ? h : 1);
+  p->w = w;
+  p->h = h;
+  return p;
+}
+
+static piece *piece_of_text(bp_text *t) {
+  piece *p = piece_new(bp_text_width_pt(t), bp_text_height_pt(t));
+  bp_ref_marks marks = {NULL, 0};
+  bp_text_draw_linked(t, p->dl, &p->dl->pages[0], 0, 0, 0, bp_text_line_count(t), &marks);
+  bp_ref_marks_free(&marks);
+  bp_text_preflight(t, bp_text_measure_pt(t), &p->pf);
+  return p;
+}
+
+/* A plain text (one style, no markup) wrapped at width (<= 0: no wrapping). */
+static const piece *plain_piece(composer *c, const char *style, const char *text, double width) {
+  bp_buf key = {0};
+  key_put(&key, "P");
+  key_style(&key, style);
+  key_num(&key, width);
+  key_put(&key, text);
+  const piece *hit = cache_get(c, &key);
+  if (hit) {
+    bp_buf_free(&key);
+    return hit;
+  }
   bp_text *t = bp_text_new_plain(c->ts, c->ctx, bp_template_style(c->t, style), text, width);
-  if (!t) blame(c, c->field);
-  return t;
+  if (!t) {
+    bp_buf_free(&key);
+    blame(c, c->field);
+    return NULL;
+  }
+  piece *p = piece_of_text(t);
+  bp_text_free(t);
+  return cache_put(c, &key, p);
 }
 
-static bp_text *lay_spans(composer *c, const char *style, const bp_spans *sp, double width) {
-  bp_text *t =
-      bp_text_new_spans(c->ts, c->ctx, bp_template_style(c->t, style), sp, number_of, &c->nb, width);
-  if (!t) blame(c, c->field);
-  return t;
+/* Inline spans (citations become endnote markers, numbered now). `what`
+ * identifies the spans' source in the key (their markup or their text). */
+static const piece *spans_piece(composer *c, const char *style, const char *what,
+                                const bp_spans *sp, double width) {
+  bp_buf key = {0};
+  key_put(&key, "S");
+  key_style(&key, style);
+  key_num(&key, width);
+  key_put(&key, what);
+  for (size_t i = 0; i < sp->n; i++)
+    for (size_t k = 0; k < sp->v[i].n_cite; k++)
+      bp_buf_printf(&key, "%d,", number_of(&c->nb, sp->v[i].cite_ids[k]));
+  const piece *hit = cache_get(c, &key);
+  if (hit) {
+    bp_buf_free(&key);
+    return hit;
+  }
+  bp_text *t = bp_text_new_spans(c->ts, c->ctx, bp_template_style(c->t, style), sp, number_of,
+                                 &c->nb, width);
+  if (!t) {
+    bp_buf_free(&key);
+    blame(c, c->field);
+    return NULL;
+  }
+  piece *p = piece_of_text(t);
+  bp_text_free(t);
+  return cache_put(c, &key, p);
 }
 
-static bp_status add_heading(composer *c, const bp_tsection *s) {
-  if (!s->title) return BP_OK;
-  c->field = NULL;
-  bp_text *t = lay_plain(c, "heading", s->title, c->width);
-  if (!t) return c->ctx->status;
-  bp_flow_add_text(c->flow, t, s->space_before_pt, 4, true, 1, s->title, NULL);
-  return BP_OK;
+static const piece *markup_piece(composer *c, const char *style, const char *markup, double width) {
+  bp_spans sp = {0};
+  bp_inline_parse(markup, &sp);
+  const piece *p = spans_piece(c, style, markup, &sp, width);
+  bp_spans_free(&sp);
+  return p;
 }
 
-static bp_status draw_rule(void *ud, bp_ctx *ctx, bp_dlist *dl, bp_dl_page *pg, double x,
-                           double y, double w, double h) {
-  const bp_color *col = ud;
+static elem *push(composer *c, ekind kind, double h, double before, double after, bool keep) {
+  bp_grow((void **)&c->v, &c->cap, c->n + 1, sizeof *c->v);
+  elem *e = &c->v[c->n++];
+  memset(e, 0, sizeof *e);
+  e->kind = kind;
+  e->h = h;
+  e->before = before;
+  e->after = after;
+  e->keep = keep;
+  return e;
+}
+
+static void add_place(elem *e, const piece *p, double dx, double dy) {
+  e->pl = bp_realloc(e->pl, (e->n_pl + 1) * sizeof *e->pl);
+  e->pl[e->n_pl++] = (place){p, dx, dy};
+  if (dy + p->h > e->h) e->h = dy + p->h;
+}
+
+static void add_rule(composer *c, double thickness, double before, double after, bp_color color,
+                     bool keep) {
+  elem *e = push(c, E_RULE, thickness, before, after, keep);
+  e->color = color;
+}
+
+/* A space (no drawing) that keeps what is before it with what follows. */
+static void add_space(composer *c, double h) {
+  bp_color none = {0, 0, 0, 0};
+  add_rule(c, h, 0, 0, none, false);
+}
+
+static void draw_rect(bp_dl_page *pg, double x, double y, double w, double h, bp_color col) {
   bp_path_seg segs[5] = {{BP_PATH_MOVE, {x, y}},         {BP_PATH_LINE, {x + w, y}},
                          {BP_PATH_LINE, {x + w, y + h}}, {BP_PATH_LINE, {x, y + h}},
                          {BP_PATH_CLOSE, {0}}};
@@ -221,11 +409,109 @@ static bp_status draw_rule(void *ud, bp_ctx *ctx, bp_dlist *dl, bp_dl_page *pg, 
   p.segs = segs;
   p.n_segs = 5;
   p.fill = true;
-  p.fill_color = *col;
+  p.fill_color = col;
   bp_dl_add_path(pg, &p);
-  (void)ctx;
-  (void)dl;
+}
+
+/* Copies a piece's items onto a page, moved by (dx, dy). */
+static void replay(composer *c, const piece *p, bp_dlist *dl, bp_dl_page *pg, double dx, double dy) {
+  const bp_dlist *src = p->dl;
+  int fonts[64];
+  size_t nf = src->n_fonts < 64 ? src->n_fonts : 64;
+  for (size_t i = 0; i < nf; i++)
+    fonts[i] = bp_dlist_add_font(dl, src->fonts[i].path, src->fonts[i].face_index,
+                                 src->fonts[i].family, src->fonts[i].style);
+  const bp_dl_page *sp = &src->pages[0];
+  for (size_t i = 0; i < sp->n_items; i++) {
+    const bp_dl_item *it = &sp->items[i];
+    switch (it->kind) {
+    case BP_DL_TEXT: {
+      bp_dl_text t = it->u.text;
+      if (t.font < 0 || (size_t)t.font >= nf) break;
+      t.font = fonts[t.font];
+      t.x_pt += dx;
+      t.y_pt += dy;
+      bp_grow((void **)&c->cl, &c->cap_cl, t.n_clusters + 1, sizeof *c->cl);
+      bp_grow((void **)&c->gl, &c->cap_gl, t.n_glyphs + 1, sizeof *c->gl);
+      for (size_t k = 0; k < t.n_clusters; k++) {
+        c->cl[k] = it->u.text.clusters[k];
+        c->cl[k].x_pt += dx;
+      }
+      for (size_t k = 0; k < t.n_glyphs; k++) {
+        c->gl[k] = it->u.text.glyphs[k];
+        c->gl[k].x_pt += dx;
+      }
+      t.clusters = c->cl;
+      t.glyphs = c->gl;
+      bp_dl_add_text(pg, &t);
+      break;
+    }
+    case BP_DL_PATH: {
+      bp_dl_path q = it->u.path;
+      bp_grow((void **)&c->sg, &c->cap_sg, q.n_segs + 1, sizeof *c->sg);
+      for (size_t k = 0; k < q.n_segs; k++) {
+        c->sg[k] = q.segs[k];
+        int npts = q.segs[k].op == BP_PATH_CURVE ? 3 : q.segs[k].op == BP_PATH_CLOSE ? 0 : 1;
+        for (int j = 0; j < npts; j++) {
+          c->sg[k].pts[2 * j] += dx;
+          c->sg[k].pts[2 * j + 1] += dy;
+        }
+      }
+      q.segs = c->sg;
+      bp_dl_add_path(pg, &q);
+      break;
+    }
+    case BP_DL_LINK: {
+      bp_dl_link l = it->u.link;
+      l.x_pt += dx;
+      l.y_pt += dy;
+      bp_dl_add_link(pg, &l);
+      break;
+    }
+    case BP_DL_DEST: bp_dl_add_dest(pg, it->u.dest.name, it->u.dest.y_pt + dy); break;
+    case BP_DL_OUTLINE:
+      bp_dl_add_outline(pg, it->u.outline.level, it->u.outline.title, it->u.outline.y_pt + dy);
+      break;
+    }
+  }
+}
+
+static void add_pf(composer *c, const piece *p) {
+  c->pf.lines += p->pf.lines;
+  if ((p->pf.hangul_breaks || p->pf.closing_starts || p->pf.overwide) &&
+      !(c->pf.hangul_breaks || c->pf.closing_starts || c->pf.overwide))
+    memcpy(c->pf.first_problem, p->pf.first_problem, sizeof c->pf.first_problem);
+  c->pf.hangul_breaks += p->pf.hangul_breaks;
+  c->pf.closing_starts += p->pf.closing_starts;
+  c->pf.overwide += p->pf.overwide;
+}
+
+/* A block of one text, full width. */
+static bp_status add_text_block(composer *c, const piece *p, double before, double after,
+                                bool keep) {
+  if (!p) return c->ctx->status;
+  elem *e = push(c, E_BLOCK, 0, before, after, keep);
+  add_place(e, p, 0, 0);
+  add_pf(c, p);
   return BP_OK;
+}
+
+/* A row: `label` hanging in the indent beside `text`. */
+static bp_status add_row(composer *c, const piece *label, const piece *text, double indent,
+                         double before, double after) {
+  if (!label || !text) return c->ctx->status;
+  elem *e = push(c, E_BLOCK, 0, before, after, false);
+  add_place(e, label, 0, 0);
+  add_place(e, text, indent, 0);
+  add_pf(c, text);
+  return BP_OK;
+}
+
+static bp_status add_heading(composer *c, const bp_tsection *s) {
+  if (!s->title) return BP_OK;
+  c->field = NULL;
+  return add_text_block(c, plain_piece(c, "heading", s->title, c->width), s->space_before_pt, 4,
+                        true);
 }
 
 /* ---- record checks --------------------------------------------------------- */
@@ -246,8 +532,8 @@ static bp_status check_record(composer *c) {
       int32_t cp = bp_utf8_decode(v + i, n - i, &len);
       if ((cp < 0x20 && cp != '\n' && cp != '\t') || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) ||
           (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069))
-        return fail_field(c, name, BP_ERR_DATA, "control character U+%04X at byte %zu", (unsigned)cp,
-                          i);
+        return fail_field(c, name, BP_ERR_DATA, "control character U+%04X at byte %zu",
+                          (unsigned)cp, i);
       i += (size_t)len;
     }
     if (!*v) continue;
@@ -267,40 +553,25 @@ static bp_status check_record(composer *c) {
 
 /* ---- sections -------------------------------------------------------------- */
 
-static bp_status draw_mast(void *ud, bp_ctx *ctx, bp_dlist *dl, bp_dl_page *pg, double x,
-                           double y, double w, double h) {
-  composer *c = ud;
-  const pmast *m = c->mast;
-  bp_status st = BP_OK;
-  if (m->left)
-    st = bp_label_draw(c->ts, ctx, dl, pg, bp_template_style(c->t, "masthead"), m->left, w * 0.6,
-                       x, y, 0, 0);
-  if (!st && m->right)
-    st = bp_label_draw(c->ts, ctx, dl, pg, bp_template_style(c->t, "masthead_right"), m->right,
-                       w * 0.38, x + w, y, 1, 0);
-  if (!st) draw_rule(&c->accent, ctx, dl, pg, x, y + h - 1.5, w, 1.5);
-  return st;
-}
-
 static bp_status sec_masthead(composer *c, const bp_tsection *s) {
-  pmast *m = bp_calloc(1, sizeof *m);
-  c->mast = m;
-  m->left = expand(c, json_str(s->json, "left"));
-  m->right = expand(c, json_str(s->json, "right"));
-  if (!m->left && !m->right) return BP_OK;
-  double lh = 0, rh = 0, w;
-  c->field = "masthead";
-  if (m->left &&
-      bp_label_measure(c->ts, c->ctx, bp_template_style(c->t, "masthead"), m->left, c->width * 0.6,
-                       &w, &lh))
-    return blame(c, "masthead");
-  if (m->right && bp_label_measure(c->ts, c->ctx, bp_template_style(c->t, "masthead_right"),
-                                   m->right, c->width * 0.38, &w, &rh))
-    return blame(c, "masthead");
-  m->text_h = lh > rh ? lh : rh;
-  bp_flow_add_block(c->flow, m->text_h + 5.5, s->space_before_pt, s->space_after_pt, false,
-                    draw_mast, c);
-  return BP_OK;
+  char *left = expand(c, json_str(s->json, "left"));
+  char *right = expand(c, json_str(s->json, "right"));
+  bp_status st = BP_OK;
+  if (left || right) {
+    c->field = "masthead";
+    const piece *l = left ? plain_piece(c, "masthead", left, c->width * 0.6) : NULL;
+    const piece *r = right && (l || !left) ? plain_piece(c, "masthead_right", right, 0) : NULL;
+    if ((left && !l) || (right && !r)) st = c->ctx->status;
+    else {
+      elem *e = push(c, E_BLOCK, 0, s->space_before_pt, 0, true);
+      if (l) add_place(e, l, 0, 0);
+      if (r) add_place(e, r, c->width - r->w, 0);
+      add_rule(c, 1.5, 4, s->space_after_pt, c->t->accent, false);
+    }
+  }
+  free(left);
+  free(right);
+  return st;
 }
 
 static bp_status sec_record_title(composer *c, const bp_tsection *s) {
@@ -309,33 +580,41 @@ static bp_status sec_record_title(composer *c, const bp_tsection *s) {
   if (!fname) fname = "name_en";
   const char *name = rec_field(c, fname);
   bool first = true;
+  bp_status st = BP_OK;
   if (name && *name) {
     c->field = fname;
-    bp_text *t = lay_plain(c, "title", name, c->width);
-    if (!t) return c->ctx->status;
-    bp_flow_add_text(c->flow, t, s->space_before_pt, 0, true, 0, name, "top");
+    st = add_text_block(c, plain_piece(c, "title", name, c->width), s->space_before_pt, 0, true);
+    if (!st) c->v[c->n - 1].outline = c->title;
+    first = false;
+  } else {
+    warn(c, "field %s is empty: the title is the id", fname);
+    c->field = "id";
+    st = add_text_block(c, plain_piece(c, "title", rec_id(c), c->width), s->space_before_pt, 0,
+                        true);
+    if (!st) c->v[c->n - 1].outline = c->title;
     first = false;
   }
   const char *ko = fko ? rec_field(c, fko) : NULL;
-  if (ko && *ko) {
+  if (!st && ko && *ko) {
     c->field = fko;
-    bp_text *t = lay_plain(c, "title_ko", ko, c->width);
-    if (!t) return c->ctx->status;
-    bp_flow_add_text(c->flow, t, first ? s->space_before_pt : 1, 0, true, -1, NULL, NULL);
-    first = false;
-  } else if (fko) {
+    st = add_text_block(c, plain_piece(c, "title_ko", ko, c->width), first ? s->space_before_pt : 1,
+                        0, true);
+  } else if (!st && fko) {
     warn(c, "field %s is empty: no Korean name", fko);
   }
-  char *sub = expand(c, json_str(s->json, "subtitle"));
+  char *sub = st ? NULL : expand(c, json_str(s->json, "subtitle"));
   if (sub) {
     c->field = "subtitle";
-    bp_text *t = lay_plain(c, "subtitle", sub, c->width);
+    st = add_text_block(c, plain_piece(c, "subtitle", sub, c->width), 4, 0, true);
     free(sub);
-    if (!t) return c->ctx->status;
-    bp_flow_add_text(c->flow, t, first ? s->space_before_pt : 4, 0, false, -1, NULL, NULL);
   }
-  bp_flow_add_block(c->flow, 0.01, 0, s->space_after_pt, false, draw_rule, &c->rule_color);
-  return BP_OK;
+  if (!st) add_rule(c, 0.6, 5, s->space_after_pt, c->t->rule, false);
+  return st;
+}
+
+/* Upper-cases the first letter when it is an ASCII one ("embassy" -> "Embassy"). */
+static void capitalize(char *s) {
+  if (s && *s >= 'a' && *s <= 'z') *s = (char)(*s - 'a' + 'A');
 }
 
 /* The value of one facts row as text, or NULL when the record has none. */
@@ -343,21 +622,24 @@ static char *fact_value(composer *c, json_t *row, const char **field_out) {
   const char *field = json_str(row, "field");
   const char *pattern = json_str(row, "text");
   *field_out = field ? field : "facts";
-  if (pattern) return expand(c, pattern);
-  const char *v = field ? rec_field(c, field) : NULL;
-  if (!v || !*v) return NULL;
-  json_t *map = json_object_get(row, "values");
-  if (json_is_object(map) && json_is_string(json_object_get(map, v)))
-    return bp_strdup(json_string_value(json_object_get(map, v)));
-  const char *fmt = json_str(row, "format");
-  if (fmt && !strcmp(fmt, "date")) {
+  char *out = NULL;
+  if (pattern) out = expand(c, pattern);
+  else {
+    const char *v = field ? rec_field(c, field) : NULL;
+    if (!v || !*v) return NULL;
+    json_t *map = json_object_get(row, "values");
+    const char *fmt = json_str(row, "format");
     bp_date d;
-    if (!bp_date_parse(v, &d, NULL, 0)) return bp_strdup(v); /* check_record reports it */
-    char buf[64];
-    format_date_long(&d, buf, sizeof buf);
-    return bp_strdup(buf);
+    if (json_is_object(map) && json_is_string(json_object_get(map, v)))
+      out = bp_strdup(json_string_value(json_object_get(map, v)));
+    else if (fmt && !strcmp(fmt, "date") && bp_date_parse(v, &d, NULL, 0)) {
+      char buf[64];
+      format_date_long(&d, buf, sizeof buf);
+      out = bp_strdup(buf);
+    } else out = bp_strdup(v);
   }
-  return bp_strdup(v);
+  if (out && json_is_true(json_object_get(row, "capitalize"))) capitalize(out);
+  return out;
 }
 
 static bp_status sec_facts(composer *c, const bp_tsection *s) {
@@ -367,45 +649,36 @@ static bp_status sec_facts(composer *c, const bp_tsection *s) {
   if (json_is_number(lw) && json_number_value(lw) > 10 && json_number_value(lw) < c->width / 2)
     label_w = json_number_value(lw);
   bool any = false;
-  for (size_t i = 0; i < json_array_size(rows); i++) {
+  bp_status st = BP_OK;
+  for (size_t i = 0; i < json_array_size(rows) && !st; i++) {
     json_t *row = json_array_get(rows, i);
     const char *field;
     char *value = fact_value(c, row, &field);
     if (!value) continue;
     if (!any) {
-      bp_status st = add_heading(c, s);
-      if (st) {
-        free(value);
-        return st;
-      }
-      bp_flow_add_block(c->flow, 0.6, 2, 0, true, draw_rule, &c->rule_color);
+      st = add_heading(c, s);
+      add_rule(c, 0.6, 2, 0, c->t->rule, true);
       any = true;
     }
     /* the value is plain text (never markup: a record's '*' stays a '*'),
      * followed by the marker of its source */
     bp_spans sp = {0};
     bp_spans_add_text(&sp, value, strlen(value), 0, NULL);
-    free(value);
     const char *cite_field = json_str(row, "cite");
     const char *cite = cite_field ? rec_field(c, cite_field) : NULL;
     if (cite && *cite) bp_spans_add_cite(&sp, &cite, 1);
     c->field = field;
-    bp_text *t = lay_spans(c, "value", &sp, c->width - label_w);
+    const piece *t = st ? NULL : spans_piece(c, "value", value, &sp, c->width - label_w);
     bp_spans_free(&sp);
-    if (!t) return c->ctx->status;
+    free(value);
     c->field = "facts";
-    bp_text *lab = lay_plain(c, "label", json_str(row, "label") ? json_str(row, "label") : field,
-                             label_w - 6);
-    if (!lab) {
-      bp_text_free(t);
-      return c->ctx->status;
-    }
-    bp_flow_add_hanging(c->flow, lab, t, label_w, 3.5, 3.5, NULL, NULL);
-    bp_flow_add_block(c->flow, 0.4, 0, 0, false, draw_rule, &c->rule_color);
+    const char *label = json_str(row, "label") ? json_str(row, "label") : field;
+    const piece *l = t ? plain_piece(c, "label", label, label_w - 6) : NULL;
+    if (!st) st = add_row(c, l, t, label_w, 3.5, 3.5);
+    if (!st) add_rule(c, 0.4, 0, 0, c->t->rule, false);
   }
-  if (any && s->space_after_pt > 0)
-    bp_flow_add_block(c->flow, 0.01, 0, s->space_after_pt, false, draw_rule, &c->rule_color);
-  return BP_OK;
+  if (!st && any && s->space_after_pt > 0) add_space(c, s->space_after_pt);
+  return st;
 }
 
 /* The record's country (the section's "match" field, default iso2). */
@@ -470,24 +743,15 @@ static bp_status sec_claims(composer *c, const bp_tsection *s) {
   for (size_t i = 0; i < n && !st; i++) {
     const bp_claim *cl = v[i];
     char *markup = claim_markup(cl);
-    bp_spans sp = {0};
-    bp_inline_parse(markup, &sp);
-    free(markup);
     char where[300];
     snprintf(where, sizeof where, "claim %s (%s:%d)", cl->id, cl->path ? cl->path : "?", cl->line);
     c->field = where;
-    bp_text *t = lay_spans(c, "claim", &sp, c->width - indent);
-    bp_spans_free(&sp);
-    bp_text *lab = t ? lay_plain(c, "claim", "\xE2\x80\xA2", 0) : NULL;
-    if (!lab) {
-      bp_text_free(t);
-      st = c->ctx->status;
-      break;
-    }
-    bp_flow_add_hanging(c->flow, lab, t, indent, i ? cs->size_pt * 0.35 : 2, 0, NULL, NULL);
+    const piece *t = markup_piece(c, "claim", markup, c->width - indent);
+    free(markup);
+    const piece *lab = t ? plain_piece(c, "claim", "\xE2\x80\xA2", 0) : NULL;
+    st = add_row(c, lab, t, indent, i ? cs->size_pt * 0.35 : 2, 0);
   }
-  if (!st && n && s->space_after_pt > 0)
-    bp_flow_add_block(c->flow, 0.01, 0, s->space_after_pt, false, draw_rule, &c->rule_color);
+  if (!st && n && s->space_after_pt > 0) add_space(c, s->space_after_pt);
   free(v);
   return st;
 }
@@ -534,7 +798,7 @@ static char *short_label(const bp_claim *cl, size_t max) {
   bp_buf b = {0};
   for (size_t k = 0; k < cl->spans.n; k++)
     if (cl->spans.v[k].kind == BP_SPAN_TEXT) bp_buf_puts(&b, cl->spans.v[k].text);
-  char *s = bp_buf_detach(&b);
+  char *s = b.data ? bp_buf_detach(&b) : bp_strdup("");
   size_t n = strlen(s);
   while (n && s[n - 1] == ' ') s[--n] = '\0';
   if (n > max) {
@@ -554,6 +818,28 @@ static char *short_label(const bp_claim *cl, size_t max) {
   return s;
 }
 
+/* Fills a label pattern ("{city}: {type} closed") from row i of r. */
+static char *row_label(const bp_records *r, size_t i, const char *pat) {
+  bp_buf lb = {0};
+  for (const char *q = pat ? pat : ""; *q; q++) {
+    const char *close = *q == '{' ? strchr(q, '}') : NULL;
+    if (close && close - q < 64) {
+      char name[64];
+      memcpy(name, q + 1, (size_t)(close - q - 1));
+      name[close - q - 1] = '\0';
+      const char *v = bp_records_field(r, i, name);
+      if (v) {
+        bp_buf_puts(&lb, v);
+        q = close;
+        continue;
+      }
+    }
+    bp_buf_putc(&lb, *q);
+  }
+  if (!lb.len) bp_buf_puts(&lb, r->rows[i].fields[0]);
+  return bp_buf_detach(&lb);
+}
+
 /* Timeline events: rows of other record sets that match the record, and
  * (with "claims": true) the dated claims tagged with its country. */
 static void timeline_events(composer *c, const bp_tsection *s, json_t *spec, pchart *p) {
@@ -561,7 +847,8 @@ static void timeline_events(composer *c, const bp_tsection *s, json_t *spec, pch
   const char *iso2 = match_country(c, s);
   for (size_t e = 0; e < json_array_size(events); e++) {
     json_t *ev = json_array_get(events, e);
-    const bp_records *r = json_str(ev, "records") ? bp_dataset_records(c->ds, json_str(ev, "records")) : NULL;
+    const char *rn = json_str(ev, "records");
+    const bp_records *r = rn ? bp_dataset_records(c->ds, rn) : NULL;
     const char *key = json_str(ev, "match"), *date = json_str(ev, "date");
     const char *mine = key ? rec_field(c, json_str(ev, "key") ? json_str(ev, "key") : key) : NULL;
     if (!r || r == c->rec || !key || !date || !mine || !*mine || bp_records_column(r, key) < 0 ||
@@ -579,33 +866,16 @@ static void timeline_events(composer *c, const bp_tsection *s, json_t *spec, pch
       }
       bp_date d;
       if (!ok || !bp_date_parse(bp_records_field(r, i, date), &d, NULL, 0)) continue;
-      /* the label pattern is filled from the matching row */
-      const char *pat = json_str(ev, "label");
-      bp_buf lb = {0};
-      for (const char *q = pat ? pat : ""; *q; q++) {
-        const char *close = *q == '{' ? strchr(q, '}') : NULL;
-        if (close && close - q < 64) {
-          char name[64];
-          memcpy(name, q + 1, (size_t)(close - q - 1));
-          name[close - q - 1] = '\0';
-          const char *v = bp_records_field(r, i, name);
-          if (v) {
-            bp_buf_puts(&lb, v);
-            q = close;
-            continue;
-          }
-        }
-        bp_buf_putc(&lb, *q);
-      }
-      if (!lb.len) bp_buf_puts(&lb, r->rows[i].fields[0]);
-      char *label = bp_buf_detach(&lb);
-      pchart_add(p, bp_date_decimal_year(&d), 1, label);
-      if (!p->source_id) p->source_id = bp_records_field(r, i, "source_id");
+      pchart_add(p, bp_date_decimal_year(&d), 1, row_label(r, i, json_str(ev, "label")));
+      const char *src = bp_records_field(r, i, "source_id");
+      if (!p->source_id && src && *src) p->source_id = src;
     }
   }
   if (iso2 && json_is_true(json_object_get(spec, "claims")) && c->ds->claims) {
     json_t *ml = json_object_get(spec, "label_length");
-    size_t max = json_is_integer(ml) && json_integer_value(ml) >= 12 ? (size_t)json_integer_value(ml) : 44;
+    size_t max = json_is_integer(ml) && json_integer_value(ml) >= 12
+                     ? (size_t)json_integer_value(ml)
+                     : 44;
     for (size_t i = 0; i < c->ds->claims->n; i++) {
       const bp_claim *cl = &c->ds->claims->v[i];
       if (!cl->date.y || !claim_tagged(cl, iso2)) continue;
@@ -626,7 +896,8 @@ static void timeline_events(composer *c, const bp_tsection *s, json_t *spec, pch
 
 /* A chart of a series column ("column" may name a record field: "{iso2}"). */
 static void series_points(composer *c, json_t *spec, pchart *p) {
-  const bp_series *s = json_str(spec, "series") ? bp_dataset_series(c->ds, json_str(spec, "series")) : NULL;
+  const char *sn = json_str(spec, "series");
+  const bp_series *s = sn ? bp_dataset_series(c->ds, sn) : NULL;
   if (!s) return;
   char *column = json_str(spec, "column") ? expand(c, json_str(spec, "column")) : NULL;
   int col = column ? bp_series_column(s, column) : (s->n_cols ? 0 : -1);
@@ -644,58 +915,80 @@ static void series_points(composer *c, json_t *spec, pchart *p) {
     for (size_t i = 0; i < p->n; i++) free(p->labels[i]);
     p->n = 0;
   }
-  if (p->spec.kind == BP_CHART_BAR)
-    for (size_t i = 0; i < p->n; i++) p->pts[i].label = p->labels[i];
-  else
-    for (size_t i = 0; i < p->n; i++) p->pts[i].label = NULL;
+  for (size_t i = 0; i < p->n; i++) p->pts[i].label = p->spec.kind == BP_CHART_BAR ? p->labels[i] : NULL;
   p->spec.x_is_date = p->spec.kind != BP_CHART_BAR;
   p->title = bp_strdup(json_str(spec, "title") ? json_str(spec, "title") : s->title);
   p->spec.unit = json_str(spec, "unit") ? json_str(spec, "unit") : s->unit;
   p->source_id = s->source_id;
 }
 
-static bp_status draw_charts(void *ud, bp_ctx *ctx, bp_dlist *dl, bp_dl_page *pg, double x,
-                             double y, double w, double h) {
-  composer *c = ud;
-  double gap = c->t->column_gap_pt, total = 0;
-  for (size_t i = 0; i < c->n_charts; i++) total += c->charts[i].weight;
-  double avail = w - gap * (double)(c->n_charts - 1), cx = x;
-  bp_status st = BP_OK;
-  for (size_t i = 0; i < c->n_charts && !st; i++) {
-    double cw = avail * c->charts[i].weight / total;
-    st = bp_chart_draw(c->ts, ctx, dl, pg, &c->charts[i].spec, cx, y, cw, h);
-    /* an endnote whose source only this chart cites links back to the chart */
-    if (!st && c->charts[i].source_dest) {
-      char back[40];
-      snprintf(back, sizeof back, "ref-%s", c->charts[i].source_dest + 5);
-      bp_dl_add_dest(pg, back, y);
-    }
-    cx += cw + gap;
+/* The drawn chart for a spec and box, from the cache when the same chart
+ * was drawn before. */
+static const piece *chart_piece(composer *c, const pchart *ch, double w, double h) {
+  const bp_chart_spec *sp = &ch->spec;
+  bp_buf key = {0};
+  key_put(&key, "C");
+  bp_buf_printf(&key, "%d\x1f%d%d%d\x1f%d\x1f", (int)sp->kind, sp->value_labels, sp->x_is_date,
+                sp->y_zero, sp->decimals);
+  key_num(&key, w);
+  key_num(&key, h);
+  key_num(&key, sp->font_size_pt);
+  key_put(&key, sp->title);
+  key_put(&key, sp->unit);
+  key_put(&key, sp->source_text);
+  key_put(&key, sp->source_dest);
+  key_put(&key, sp->family);
+  key_put(&key, sp->lang);
+  for (size_t i = 0; i < sp->n_points; i++) {
+    bp_buf_printf(&key, "%.17g,%.17g,", sp->points[i].x, sp->points[i].y);
+    key_put(&key, sp->points[i].label);
+    key_put(&key, sp->points[i].detail);
   }
+  const piece *hit = cache_get(c, &key);
+  if (hit) {
+    bp_buf_free(&key);
+    return hit;
+  }
+  piece *p = piece_new(w, h);
+  bp_status st = bp_chart_draw(c->ts, c->ctx, p->dl, &p->dl->pages[0], sp, 0, 0, w, h);
   if (st) {
-    /* name the record in the chart's error */
-    char msg[sizeof ctx->msg];
-    snprintf(msg, sizeof msg, "%s", ctx->msg);
-    bp_ctx_clear(ctx);
-    st = bp_error(ctx, st, "record '%s' (%s:%d), charts: %s", rec_id(c), c->rec->path,
-                  c->rec->rows[c->row].line, msg);
+    piece_free(p);
+    bp_buf_free(&key);
+    blame(c, "charts");
+    return NULL;
   }
-  return st;
+  /* an endnote whose source only this chart cites links back to the chart */
+  if (ch->source_dest) {
+    char back[40];
+    snprintf(back, sizeof back, "ref-%s", ch->source_dest + 5);
+    bp_dl_add_dest(&p->dl->pages[0], back, 0);
+  }
+  return cache_put(c, &key, p);
 }
 
 static bp_status sec_charts(composer *c, const bp_tsection *s) {
   json_t *specs = json_object_get(s->json, "charts");
+  pchart *charts = NULL;
+  size_t n = 0, cap = 0;
+  const bp_style *cs = bp_template_style(c->t, "chart");
   for (size_t i = 0; i < json_array_size(specs); i++) {
     json_t *spec = json_array_get(specs, i);
     pchart p = {0};
-    if (bp_chart_kind_from_name(NULL, json_str(spec, "kind") ? json_str(spec, "kind") : "", &p.spec.kind))
-      continue; /* checked with the template */
+    const char *kind = json_str(spec, "kind");
+    if (bp_chart_kind_from_name(NULL, kind ? kind : "", &p.spec.kind)) continue;
     json_t *min = json_object_get(spec, "min_points");
-    size_t need = json_is_integer(min) && json_integer_value(min) > 0 ? (size_t)json_integer_value(min) : 1;
+    size_t need = json_is_integer(min) && json_integer_value(min) > 0
+                      ? (size_t)json_integer_value(min)
+                      : 1;
     if (p.spec.kind == BP_CHART_TIMELINE) {
       timeline_events(c, s, spec, &p);
       p.spec.x_is_date = true;
       p.title = json_str(spec, "title") ? bp_strdup(json_str(spec, "title")) : NULL;
+      /* events that all fall within a few days make no timeline */
+      json_t *span = json_object_get(spec, "min_span_days");
+      if (json_is_number(span) && p.n &&
+          (p.pts[p.n - 1].x - p.pts[0].x) * 365.25 < json_number_value(span))
+        need = p.n + 1;
     } else {
       series_points(c, spec, &p);
     }
@@ -706,81 +999,109 @@ static bp_status sec_charts(composer *c, const bp_tsection *s) {
     json_t *wt = json_object_get(spec, "weight");
     p.weight = json_is_number(wt) && json_number_value(wt) > 0 ? json_number_value(wt) : 1;
     p.spec.value_labels = json_is_true(json_object_get(spec, "value_labels"));
-    p.spec.title = p.title;
-    p.spec.points = p.pts;
-    p.spec.n_points = p.n;
-    p.spec.family = bp_template_style(c->t, "chart")->family;
-    p.spec.font_size_pt = bp_template_style(c->t, "chart")->size_pt;
+    p.spec.family = cs->family;
+    p.spec.font_size_pt = cs->size_pt;
     const bp_csl_item *it = p.source_id ? bp_bib_lookup(c->ds->bib, p.source_id) : NULL;
-    if (it) {
-      p.source_text = source_line(it);
-      p.spec.source_text = p.source_text;
+    if (it) p.source_text = source_line(it);
+    BP_PUSH(charts, n, cap, p);
+  }
+  bp_status st = BP_OK;
+  if (n) {
+    /* the chart sources are numbered after what comes before the row */
+    double total = 0, gap = c->t->column_gap_pt;
+    for (size_t i = 0; i < n; i++) {
+      pchart *p = &charts[i];
+      total += p->weight;
+      p->spec.title = p->title;
+      p->spec.points = p->pts;
+      p->spec.n_points = p->n;
+      p->spec.source_text = p->source_text;
+      if (p->source_text) {
+        char dest[32];
+        snprintf(dest, sizeof dest, "note-%d", number_of(&c->nb, p->source_id));
+        p->source_dest = bp_strdup(dest);
+        p->spec.source_dest = p->source_dest;
+      }
     }
-    BP_PUSH(c->charts, c->n_charts, c->cap_charts, p);
+    st = add_heading(c, s);
+    double h = s->height_pt > 0 ? s->height_pt : 120, avail = c->width - gap * (double)(n - 1);
+    elem *e = st ? NULL : push(c, E_BLOCK, h, s->title ? 2 : s->space_before_pt, s->space_after_pt,
+                               false);
+    double x = 0;
+    for (size_t i = 0; e && i < n && !st; i++) {
+      double w = avail * charts[i].weight / total;
+      const piece *p = chart_piece(c, &charts[i], w, h);
+      if (!p) st = c->ctx->status;
+      else add_place(e, p, x, 0);
+      x += w + gap;
+    }
   }
-  if (!c->n_charts) return BP_OK;
-  /* the chart sources are numbered after what comes before the row */
-  for (size_t i = 0; i < c->n_charts; i++) {
-    pchart *p = &c->charts[i];
-    if (!p->source_text) continue;
-    char dest[32];
-    snprintf(dest, sizeof dest, "note-%d", number_of(&c->nb, p->source_id));
-    p->source_dest = bp_strdup(dest);
-    p->spec.source_dest = p->source_dest;
-    /* chart specs borrow the points array, which may have moved: reset */
-  }
-  for (size_t i = 0; i < c->n_charts; i++) {
-    c->charts[i].spec.points = c->charts[i].pts;
-    c->charts[i].spec.title = c->charts[i].title;
-  }
-  bp_status st = add_heading(c, s);
-  if (!st)
-    bp_flow_add_block(c->flow, s->height_pt > 0 ? s->height_pt : 120, s->title ? 2 : s->space_before_pt,
-                      s->space_after_pt, false, draw_charts, c);
+  for (size_t i = 0; i < n; i++) pchart_free(&charts[i]);
+  free(charts);
   return st;
 }
 
 /* ---- endnotes --------------------------------------------------------------- */
 
-static bp_status draw_notes(void *ud, bp_ctx *ctx, bp_dlist *dl, bp_dl_page *pg, double x,
-                            double y, double w, double h) {
-  composer *c = ud;
-  const pnotes *n = c->notes;
+/* Endnote i (0-based): its number, hanging, linking back to "ref-N", with
+ * the destination "note-N" at its top. */
+static const piece *note_piece(composer *c, size_t i, double col_w) {
+  const bp_csl_item *it = bp_bib_lookup(c->ds->bib, c->nb.ids[i]);
+  if (!it) {
+    fail_field(c, NULL, BP_ERR_DATA, "unknown citation '%s'", c->nb.ids[i]);
+    return NULL;
+  }
+  bp_buf key = {0};
+  key_put(&key, "N");
+  bp_buf_printf(&key, "%zu\x1f", i + 1);
+  key_num(&key, col_w);
+  key_put(&key, it->id);
+  const piece *hit = cache_get(c, &key);
+  if (hit) {
+    bp_buf_free(&key);
+    return hit;
+  }
+  const bp_style *ns = bp_template_style(c->t, "note");
+  double label_w = ns->size_pt * 1.9;
+  char *txt = bp_csl_format_endnote(it);
+  bp_spans sp = {0};
+  bp_spans_add_text(&sp, txt, strlen(txt), 0, NULL);
+  if (it->url) {
+    bp_spans_add_text(&sp, " ", 1, 0, NULL);
+    bp_spans_add_text(&sp, it->url, strlen(it->url), 0, it->url);
+  }
+  free(txt);
+  char num[32];
+  snprintf(num, sizeof num, "%zu", i + 1);
+  bp_text *t = bp_text_new_spans(c->ts, c->ctx, ns, &sp, NULL, NULL, col_w - label_w);
+  bp_spans_free(&sp);
+  bp_text *lab = t ? bp_text_new_plain(c->ts, c->ctx, bp_template_style(c->t, "note_number"), num, 0)
+                   : NULL;
+  if (!lab) {
+    bp_text_free(t);
+    bp_buf_free(&key);
+    char where[300];
+    snprintf(where, sizeof where, "endnote %zu (citation %s)", i + 1, it->id);
+    blame(c, where);
+    return NULL;
+  }
+  piece *p = piece_new(col_w, bp_text_height_pt(t));
+  bp_dl_page *pg = &p->dl->pages[0];
+  char dest[32];
+  snprintf(dest, sizeof dest, "note-%zu", i + 1);
+  bp_dl_add_dest(pg, dest, 0);
+  bp_text_draw(lab, p->dl, pg, 0, 0);
+  snprintf(dest, sizeof dest, "ref-%zu", i + 1);
+  bp_dl_link l = {0, 0, bp_text_width_pt(lab), bp_text_height_pt(lab) / bp_text_line_count(lab),
+                  NULL, dest};
+  bp_dl_add_link(pg, &l);
   bp_ref_marks marks = {NULL, 0};
-  double cy = y;
-  for (size_t k = 0; k < n->n; k++) {
-    if (k == n->split) cy = y;
-    else cy += n->before[k];
-    double cx = x + (k >= n->split ? n->col_w + n->gap : 0);
-    char dest[32];
-    snprintf(dest, sizeof dest, "note-%zu", k + 1);
-    bp_dl_add_dest(pg, dest, cy);
-    bp_text_draw(n->labels[k], dl, pg, cx, cy);
-    snprintf(dest, sizeof dest, "ref-%zu", k + 1);
-    bp_dl_link l = {cx, cy, bp_text_width_pt(n->labels[k]),
-                    bp_text_height_pt(n->labels[k]) / bp_text_line_count(n->labels[k]), NULL, dest};
-    bp_dl_add_link(pg, &l);
-    bp_text_draw_linked(n->texts[k], dl, pg, cx + n->label_w, cy, 0,
-                        bp_text_line_count(n->texts[k]), &marks);
-    cy += bp_text_height_pt(n->texts[k]);
-  }
+  bp_text_draw_linked(t, p->dl, pg, label_w, 0, 0, bp_text_line_count(t), &marks);
   bp_ref_marks_free(&marks);
-  (void)ctx;
-  (void)w;
-  (void)h;
-  return BP_OK;
-}
-
-static void pnotes_free(pnotes *n) {
-  if (!n) return;
-  for (size_t i = 0; i < n->n; i++) {
-    bp_text_free(n->texts[i]);
-    bp_text_free(n->labels[i]);
-  }
-  free(n->texts);
-  free(n->labels);
-  free(n->before);
-  free(n);
+  bp_text_preflight(t, bp_text_measure_pt(t), &p->pf);
+  bp_text_free(t);
+  bp_text_free(lab);
+  return cache_put(c, &key, p);
 }
 
 static bp_status sec_endnotes(composer *c, const bp_tsection *s) {
@@ -789,89 +1110,155 @@ static bp_status sec_endnotes(composer *c, const bp_tsection *s) {
   if (st) return st;
   int cols = s->columns > 1 ? 2 : 1;
   double gap = c->t->column_gap_pt;
-  double col_w = cols > 1 ? (c->width - gap) / 2 : c->width;
-  const bp_style *ns = bp_template_style(c->t, "note");
-  pnotes *n = bp_calloc(1, sizeof *n);
-  c->notes = n;
-  n->texts = bp_calloc(c->nb.n, sizeof *n->texts);
-  n->labels = bp_calloc(c->nb.n, sizeof *n->labels);
-  n->before = bp_calloc(c->nb.n, sizeof *n->before);
-  n->label_w = ns->size_pt * 1.9;
-  n->col_w = col_w;
-  n->gap = gap;
+  c->notes_col_w = cols > 1 ? (c->width - gap) / 2 : c->width;
+  c->notes_before = bp_template_style(c->t, "note")->size_pt * 0.25;
+  c->notes = bp_calloc(c->nb.n, sizeof *c->notes);
   for (size_t i = 0; i < c->nb.n; i++) {
-    const bp_csl_item *it = bp_bib_lookup(c->ds->bib, c->nb.ids[i]);
-    if (!it) return fail_field(c, NULL, BP_ERR_DATA, "unknown citation '%s'", c->nb.ids[i]);
-    char *txt = bp_csl_format_endnote(it);
-    bp_spans sp = {0};
-    bp_spans_add_text(&sp, txt, strlen(txt), 0, NULL);
-    if (it->url) {
-      bp_spans_add_text(&sp, " ", 1, 0, NULL);
-      bp_spans_add_text(&sp, it->url, strlen(it->url), 0, it->url);
-    }
-    free(txt);
-    char where[300], num[32];
-    snprintf(where, sizeof where, "endnote %zu (citation %s)", i + 1, it->id);
-    c->field = where;
-    snprintf(num, sizeof num, "%zu", i + 1);
-    n->texts[i] = bp_text_new_spans(c->ts, c->ctx, ns, &sp, NULL, NULL, col_w - n->label_w);
-    bp_spans_free(&sp);
-    n->labels[i] = n->texts[i] ? lay_plain(c, "note_number", num, 0) : NULL;
-    if (!n->texts[i]) blame(c, where);
-    n->n = i + 1;
-    if (!n->labels[i]) return c->ctx->status;
-    n->before[i] = i ? ns->size_pt * 0.25 : 0;
+    c->notes[i] = note_piece(c, i, c->notes_col_w);
+    if (!c->notes[i]) return c->ctx->status;
+    c->n_notes = i + 1;
+    add_pf(c, c->notes[i]);
   }
-  /* balance: the split that makes the taller column shortest */
+  elem *e = push(c, E_NOTES, 0, 3, s->space_after_pt, false);
+  e->cols = cols;
+  return BP_OK;
+}
+
+/* ---- pages ------------------------------------------------------------------- */
+
+/* Where an element (or a chunk of the notes) went. */
+typedef struct placed {
+  size_t elem;
+  int page;
+  double y;
+  size_t first, count, split; /* notes: [first, first+count), right column from split */
+} placed;
+
+/* Height of notes [a, b) in two balanced columns (split at *split), or in
+ * one column when cols == 1 (split = b). */
+static double notes_height(const composer *c, size_t a, size_t b, int cols, size_t *split) {
   double total = 0;
-  for (size_t i = 0; i < n->n; i++) total += bp_text_height_pt(n->texts[i]) + n->before[i];
-  double best = total;
-  size_t split = n->n;
-  if (cols > 1) {
-    double left = 0;
-    for (size_t k = 0; k <= n->n; k++) {
-      double right = total - left - (k < n->n ? n->before[k] : 0);
-      double tall = left > right ? left : right;
-      if (tall < best - 1e-9) best = tall, split = k;
-      if (k < n->n) left += bp_text_height_pt(n->texts[k]) + n->before[k];
-    }
+  for (size_t i = a; i < b; i++) total += c->notes[i]->h + (i > a ? c->notes_before : 0);
+  *split = b;
+  if (cols < 2) return total;
+  double best = total, left = 0;
+  for (size_t k = a; k <= b; k++) {
+    /* left column [a, k), right column [k, b) */
+    double right = total - left - (k > a && k < b ? c->notes_before : 0);
+    double tall = left > right ? left : right;
+    if (tall < best - 1e-9) best = tall, *split = k;
+    if (k < b) left += c->notes[k]->h + (k > a ? c->notes_before : 0);
   }
-  n->split = split;
-  if (best <= c->page_body_h * 0.9) {
-    bp_flow_add_block(c->flow, best, 3, s->space_after_pt, false, draw_notes, c);
-    return BP_OK;
-  }
-  /* too long for one block: one column through the flow, page by page */
-  for (size_t i = 0; i < n->n; i++) {
-    char dest[32], back[32];
-    snprintf(dest, sizeof dest, "note-%zu", i + 1);
-    snprintf(back, sizeof back, "ref-%zu", i + 1);
-    bp_text *t = n->texts[i];
-    if (cols > 1) { /* lay out again at the full width */
-      bp_text_free(t);
-      t = NULL;
-    }
-    if (!t) {
-      const bp_csl_item *it = bp_bib_lookup(c->ds->bib, c->nb.ids[i]);
-      char *txt = bp_csl_format_endnote(it);
-      bp_spans sp = {0};
-      bp_spans_add_text(&sp, txt, strlen(txt), 0, NULL);
-      if (it->url) {
-        bp_spans_add_text(&sp, " ", 1, 0, NULL);
-        bp_spans_add_text(&sp, it->url, strlen(it->url), 0, it->url);
+  return best;
+}
+
+static double elem_min(const composer *c, const elem *e) {
+  if (e->kind != E_NOTES) return e->h;
+  return c->n_notes ? c->notes[0]->h : 0;
+}
+
+/* Stacks the elements on pages: an element goes to the next page when it
+ * (with the elements it keeps with) does not fit; the notes fill the rest
+ * of a page in balanced columns and continue on the next. */
+static placed *paginate(composer *c, size_t *n_out, int *pages) {
+  placed *pl = NULL;
+  size_t n = 0, cap = 0;
+  int page = 0;
+  double y = c->top;
+  const double eps = 0.01;
+  for (size_t i = 0; i < c->n; i++) {
+    const elem *e = &c->v[i];
+    double before = y > c->top + eps ? e->before : 0;
+    if (e->kind == E_NOTES) {
+      int cols = e->cols;
+      size_t a = 0;
+      while (a < c->n_notes) {
+        double avail = c->bottom - y - before;
+        size_t b = a, split = a;
+        double h = 0;
+        for (size_t k = a + 1; k <= c->n_notes; k++) {
+          size_t s2;
+          double hk = notes_height(c, a, k, cols, &s2);
+          if (hk > avail + eps) break;
+          b = k, split = s2, h = hk;
+        }
+        if (b == a) {
+          if (y > c->top + eps) { /* nothing fits here: next page */
+            page++, y = c->top, before = 0;
+            continue;
+          }
+          b = a + 1; /* taller than a page: set it anyway */
+          h = notes_height(c, a, b, cols, &split);
+        }
+        placed p = {i, page, y + before, a, b - a, split};
+        BP_PUSH(pl, n, cap, p);
+        y += before + h;
+        a = b;
+        if (a < c->n_notes) page++, y = c->top, before = 0;
       }
-      free(txt);
-      t = bp_text_new_spans(c->ts, c->ctx, ns, &sp, NULL, NULL, c->width - n->label_w);
-      bp_spans_free(&sp);
-      if (!t) {
-        n->texts[i] = NULL;
-        return blame(c, "endnotes");
-      }
+      y += e->after;
+      continue;
     }
-    bp_flow_add_hanging(c->flow, n->labels[i], t, n->label_w, n->before[i], 0, dest, back);
-    n->texts[i] = NULL;
-    n->labels[i] = NULL;
+    double need = before + e->h;
+    if (e->keep) /* the chain of kept elements and the start of the next */
+      for (size_t k = i + 1; k < c->n; k++) {
+        need += c->v[k - 1].after + c->v[k].before + elem_min(c, &c->v[k]);
+        if (!c->v[k].keep) break;
+      }
+    if (y + need > c->bottom + eps && y > c->top + eps) {
+      page++;
+      y = c->top;
+      before = 0;
+    }
+    placed p = {i, page, y + before, 0, 0, 0};
+    BP_PUSH(pl, n, cap, p);
+    y += before + e->h + e->after;
   }
+  *n_out = n;
+  *pages = page + 1;
+  return pl;
+}
+
+static void draw_placed(composer *c, bp_dlist *dl, bp_dl_page *pg, const placed *p) {
+  const elem *e = &c->v[p->elem];
+  double x = c->x0;
+  switch (e->kind) {
+  case E_RULE:
+    if (e->color.a > 0) draw_rect(pg, x, p->y, c->width, e->h, e->color);
+    break;
+  case E_BLOCK:
+    if (e->outline) bp_dl_add_outline(pg, 0, e->outline, p->y);
+    for (size_t k = 0; k < e->n_pl; k++)
+      replay(c, e->pl[k].p, dl, pg, x + e->pl[k].dx, p->y + e->pl[k].dy);
+    break;
+  case E_NOTES: {
+    double y = p->y;
+    for (size_t k = p->first; k < p->first + p->count; k++) {
+      bool right = k >= p->split;
+      if (k == p->split) y = p->y;
+      else if (k > p->first) y += c->notes_before;
+      replay(c, c->notes[k], dl, pg, x + (right ? c->notes_col_w + c->t->column_gap_pt : 0), y);
+      y += c->notes[k]->h;
+    }
+    break;
+  }
+  }
+}
+
+/* The running footer: the template's left text and "N / M" at the right. */
+static bp_status draw_footer(composer *c, bp_dlist *dl, bp_dl_page *pg, int page, int pages,
+                             const char *left) {
+  const bp_style *fs = bp_template_style(c->t, "footer");
+  double lead = fs->leading_pt > 0 ? fs->leading_pt : fs->size_pt * 1.3;
+  double ytop = c->t->page_h_pt - c->t->margin_pt[2] * 0.5 - ((lead - fs->size_pt) / 2 + fs->size_pt * 0.86);
+  char num[64];
+  snprintf(num, sizeof num, "%d / %d", page + 1, pages);
+  c->field = "footer";
+  const piece *r = plain_piece(c, "footer", num, 0);
+  const piece *l = r && left ? plain_piece(c, "footer", left, c->width * 0.75) : NULL;
+  if (!r || (left && !l)) return c->ctx->status;
+  replay(c, r, dl, pg, c->x0 + c->width - r->w, ytop);
+  if (l) replay(c, l, dl, pg, c->x0, ytop);
   return BP_OK;
 }
 
@@ -974,7 +1361,7 @@ bp_status bp_profile_check_template(bp_ctx *ctx, const bp_template *t, const bp_
       for (size_t r = 0; !st && r < json_array_size(rows); r++) {
         json_t *row = json_array_get(rows, r);
         static const char *const rk[] = {"label", "field", "text", "values", "format", "cite",
-                                         NULL};
+                                         "capitalize", NULL};
         if (!json_is_object(row)) {
           st = bp_jdoc_error_elem(ctx, t->jd, rows, r, "a facts row is an object");
           break;
@@ -1005,7 +1392,7 @@ bp_status bp_profile_check_template(bp_ctx *ctx, const bp_template *t, const bp_
         json_t *ch = json_array_get(charts, k);
         static const char *const ck[] = {"kind", "title", "series", "column", "unit", "events",
                                          "claims", "weight", "min_points", "value_labels",
-                                         "label_length", NULL};
+                                         "label_length", "min_span_days", NULL};
         bp_chart_kind kind;
         if (!json_is_object(ch)) {
           st = bp_jdoc_error_elem(ctx, t->jd, charts, k, "a chart is an object");
@@ -1077,13 +1464,16 @@ char *bp_profile_title(const bp_template *t, const bp_records *rec, size_t row) 
   return bp_strdup(v && *v ? v : rec->rows[row].fields[0]);
 }
 
+
 bp_status bp_compose_profile(bp_ctx *ctx, bp_typesetter *ts, const bp_template *t,
                              const bp_dataset *ds, const bp_records *rec, size_t row,
-                             long long epoch, bp_profile_info *info, bp_dlist **out) {
+                             long long epoch, bp_profile_cache *cache, bp_profile_info *info,
+                             bp_dlist **out) {
   *out = NULL;
   if (info) memset(info, 0, sizeof *info);
   if (row >= rec->n_rows)
-    return bp_error(ctx, BP_ERR_USAGE, "%s: no record %zu (%zu records)", rec->path, row, rec->n_rows);
+    return bp_error(ctx, BP_ERR_USAGE, "%s: no record %zu (%zu records)", rec->path, row,
+                    rec->n_rows);
   composer c = {0};
   c.ctx = ctx;
   c.ts = ts;
@@ -1092,15 +1482,18 @@ bp_status bp_compose_profile(bp_ctx *ctx, bp_typesetter *ts, const bp_template *
   c.rec = rec;
   c.row = row;
   c.info = info;
-  c.rule_color = t->rule;
-  c.accent = t->accent;
+  c.cache = cache ? cache : bp_profile_cache_new(0);
+  /* a full cache starts again: memory stays flat however long the batch */
+  if (c.cache->bytes > c.cache->max_bytes) {
+    g_hash_table_remove_all(c.cache->map);
+    c.cache->bytes = 0;
+  }
+  c.x0 = t->margin_pt[3];
   c.width = t->page_w_pt - t->margin_pt[1] - t->margin_pt[3];
-  c.page_body_h = t->page_h_pt - t->margin_pt[0] - t->margin_pt[2];
-  bp_page_geometry g = {t->page_w_pt, t->page_h_pt, t->margin_pt[0], t->margin_pt[1],
-                        t->margin_pt[2], t->margin_pt[3], t->page_h_pt - t->margin_pt[2] * 0.5};
-  c.flow = bp_flow_new(&g);
-  char *title = bp_profile_title(t, rec, row);
-  if (info) info->title = bp_strdup(title);
+  c.top = t->margin_pt[0];
+  c.bottom = t->page_h_pt - t->margin_pt[2];
+  c.title = bp_profile_title(t, rec, row);
+  if (info) info->title = bp_strdup(c.title);
   bp_status st = check_record(&c);
   for (size_t i = 0; i < t->n_sections && !st; i++) {
     const bp_tsection *s = &t->sections[i];
@@ -1111,47 +1504,51 @@ bp_status bp_compose_profile(bp_ctx *ctx, bp_typesetter *ts, const bp_template *
     else if (!strcmp(s->type, "claims")) st = sec_claims(&c, s);
     else if (!strcmp(s->type, "charts")) st = sec_charts(&c, s);
     else if (!strcmp(s->type, "endnotes")) st = sec_endnotes(&c, s);
-    else st = bp_jdoc_error(ctx, t->jd, s->json, "type", "unknown profile section type \"%s\"", s->type);
+    else
+      st = bp_jdoc_error(ctx, t->jd, s->json, "type", "unknown profile section type \"%s\"",
+                         s->type);
   }
   bp_dlist *dl = NULL;
+  int pages = 0;
   if (!st) {
-    dl = bp_dlist_new();
-    bp_dl_meta m = {0};
-    m.title = title;
-    m.subject = t->name;
-    m.lang = "en";
-    m.creator = "briefpress";
-    m.epoch = epoch;
-    bp_dl_set_meta(dl, &m);
-    char *footer = expand(&c, t->footer_left);
-    st = bp_flow_render(c.flow, ts, ctx, dl, bp_template_style(t, "footer"), footer);
-    free(footer);
-    int pages = bp_flow_page_count(c.flow);
-    if (!st && t->max_pages > 0 && pages > t->max_pages)
+    size_t n_pl;
+    placed *pl = paginate(&c, &n_pl, &pages);
+    if (info) info->pages = pages;
+    if (t->max_pages > 0 && pages > t->max_pages)
       st = fail_field(&c, NULL, BP_ERR_LAYOUT, "the profile takes %d pages; the template %s allows %d",
                       pages, t->path, t->max_pages);
-    if (info) info->pages = pages;
+    if (!st) {
+      dl = bp_dlist_new();
+      bp_dl_meta m = {0};
+      m.title = c.title;
+      m.subject = t->name;
+      m.lang = "en";
+      m.creator = "briefpress";
+      m.epoch = epoch;
+      bp_dl_set_meta(dl, &m);
+      for (int p = 0; p < pages; p++) bp_dlist_add_page(dl, t->page_w_pt, t->page_h_pt);
+      for (size_t i = 0; i < n_pl; i++) draw_placed(&c, dl, &dl->pages[pl[i].page], &pl[i]);
+      char *footer = expand(&c, t->footer_left);
+      for (int p = 0; p < pages && !st; p++) st = draw_footer(&c, dl, &dl->pages[p], p, pages, footer);
+      free(footer);
+    }
+    free(pl);
   }
-  if (!st && info) {
-    bp_preflight pf = {0};
-    bp_flow_preflight(c.flow, &pf);
-    if (pf.hangul_breaks || pf.closing_starts || pf.overwide)
-      warn(&c, "preflight: %d Hangul word(s) broken, %d line(s) starting with closing "
-               "punctuation, %d line(s) wider than the measure; first: %s",
-           pf.hangul_breaks, pf.closing_starts, pf.overwide, pf.first_problem);
-  }
-  bp_flow_free(c.flow);
+  if (!st && info && (c.pf.hangul_breaks || c.pf.closing_starts || c.pf.overwide))
+    warn(&c,
+         "preflight: %d Hangul word(s) broken, %d line(s) starting with closing punctuation, %d "
+         "line(s) wider than the measure; first: %s",
+         c.pf.hangul_breaks, c.pf.closing_starts, c.pf.overwide, c.pf.first_problem);
+  for (size_t i = 0; i < c.n; i++) free(c.v[i].pl);
+  free(c.v);
+  free(c.notes);
   for (size_t i = 0; i < c.nb.n; i++) free(c.nb.ids[i]);
   free(c.nb.ids);
-  for (size_t i = 0; i < c.n_charts; i++) pchart_free(&c.charts[i]);
-  free(c.charts);
-  if (c.mast) {
-    free(c.mast->left);
-    free(c.mast->right);
-    free(c.mast);
-  }
-  pnotes_free(c.notes);
-  free(title);
+  free(c.cl);
+  free(c.gl);
+  free(c.sg);
+  free(c.title);
+  if (!cache) bp_profile_cache_free(c.cache);
   if (st) {
     bp_dlist_free(dl);
     return st;
