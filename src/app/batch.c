@@ -516,8 +516,8 @@ static void report_error(batch *b, const char *msg) {
   pthread_mutex_unlock(&b->io);
 }
 
-static void render_one(batch *b, bp_typesetter *ts, bp_profile_cache *cache, bp_ctx *wctx,
-                       size_t row) {
+static void render_one(batch *b, bp_typesetter *ts, bp_profile_cache *cache, bp_pdf_cache *pdfc,
+                       bp_ctx *wctx, size_t row) {
   result *r = &b->res[row];
   bp_ctx ctx;
   bp_ctx_init(&ctx);
@@ -532,7 +532,7 @@ static void render_one(batch *b, bp_typesetter *ts, bp_profile_cache *cache, bp_
   char *path = NULL;
   if (!st) {
     path = out_path(b, row);
-    bp_device *dev = bp_pdf_device_new(path, NULL);
+    bp_device *dev = bp_pdf_device_new_cached(path, NULL, pdfc);
     st = bp_dlist_run(dl, dev, &ctx);
     if (st) {
       char msg[sizeof ctx.msg];
@@ -588,13 +588,15 @@ static void *work(void *arg) {
   bp_typesetter *ts = NULL;
   if (!bp_fontset_open(&ctx, b->o->fonts, &fs)) bp_typesetter_new(&ctx, fs, &ts);
   bp_profile_cache *cache = b->o->no_cache ? NULL : bp_profile_cache_new(0);
+  bp_pdf_cache *pdfc = b->o->no_cache ? NULL : bp_pdf_cache_new(0);
   for (;;) {
     size_t k = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED);
     if (k >= b->n_todo) break;
-    render_one(b, ts, cache, &ctx, b->todo[k]);
+    render_one(b, ts, cache, pdfc, &ctx, b->todo[k]);
     __atomic_fetch_add(&b->done, 1, __ATOMIC_RELEASE);
   }
   bp_profile_cache_free(cache);
+  bp_pdf_cache_free(pdfc);
   bp_typesetter_free(ts);
   bp_fontset_free(fs);
   return NULL;

@@ -31,6 +31,7 @@ typedef struct pdf_font {
   bp_pdf_subset *subset;  /* what is embedded */
   hb_map_t *widths;       /* cp -> width in 1/100000 em (W array value * 100) */
   HPDF_Font font;
+  bool shared;            /* face, subset and widths belong to a bp_pdf_cache */
 } pdf_font;
 
 typedef struct pdf_dest {
@@ -47,6 +48,7 @@ typedef struct pdf_alpha {
 
 typedef struct pdf_dev {
   bp_device super;
+  bp_pdf_cache *cache; /* may be NULL: see bp_pdf_device_new_cached */
   char *path;
   bp_pdf_options opt;
   const bp_dlist *dl;
@@ -130,6 +132,10 @@ static void put_char_name(char *out, size_t n, uint32_t cp) {
   snprintf(out, n, "U+%04X '%s'", cp, u);
 }
 
+static bp_status cache_face(bp_pdf_cache *c, bp_ctx *ctx, const char *path, int index,
+                            bp_pdf_face **out);
+static void load_font_cached(pdf_dev *d, pdf_font *f, const char *fpath, int face_index);
+
 static void collect_text(pdf_dev *d, int page_no, const bp_dl_text *t) {
   const bp_dlist *dl = d->dl;
   if (t->font < 0 || (size_t)t->font >= dl->n_fonts) {
@@ -161,7 +167,8 @@ static void collect_text(pdf_dev *d, int page_no, const bp_dl_text *t) {
     if (!f->face) {
       bp_ctx ctx;
       bp_ctx_init(&ctx);
-      if (bp_pdf_face_open(&ctx, fpath, dl->fonts[t->font].face_index, &f->face)) {
+      if (d->cache ? cache_face(d->cache, &ctx, fpath, dl->fonts[t->font].face_index, &f->face)
+                   : bp_pdf_face_open(&ctx, fpath, dl->fonts[t->font].face_index, &f->face)) {
         bp_device_fail(&d->super, ctx.status, "%s: %s", d->path, ctx.msg);
         return;
       }
@@ -395,6 +402,10 @@ static void load_fonts(pdf_dev *d) {
     const char *fpath = dl->fonts[i].path;
     bp_ctx ctx;
     bp_ctx_init(&ctx);
+    if (d->cache) {
+      load_font_cached(d, f, fpath, dl->fonts[i].face_index);
+      continue;
+    }
     if (bp_pdf_subset_new(&ctx, f->face, fpath, f->cps, &f->subset)) {
       bp_device_fail(&d->super, ctx.status, "%s: %s", d->path, ctx.msg);
       return;
@@ -935,6 +946,13 @@ static void pdf_destroy(bp_device *dev) {
   if (d->pdf) HPDF_Free(d->pdf);
   for (size_t i = 0; i < d->n_fonts; i++) {
     hb_set_destroy(d->fonts[i].cps);
+    if (d->fonts[i].shared || d->cache) { /* borrowed from the cache */
+      if (!d->fonts[i].shared) {
+        hb_map_destroy(d->fonts[i].widths);
+        bp_pdf_subset_free(d->fonts[i].subset);
+      }
+      continue;
+    }
     hb_map_destroy(d->fonts[i].widths);
     bp_pdf_face_free(d->fonts[i].face);
     bp_pdf_subset_free(d->fonts[i].subset);
@@ -961,4 +979,243 @@ bp_device *bp_pdf_device_new(const char *path, const bp_pdf_options *opt) {
   d->opt.compress = opt ? opt->compress : true;
   if (!path || !*path) bp_device_fail(&d->super, BP_ERR_USAGE, "PDF device: no output path");
   return &d->super;
+}
+
+/* ---- sharing font work between documents (bp_pdf_device_new_cached) ---------
+ * Additive: nothing above changes when no cache is given. A cache keeps the
+ * parsed original fonts and the most recent subsets (with their widths), so
+ * a document whose code points of a font equal an earlier document's reuses
+ * that subset; subsets reach libharu through a memory stream instead of a
+ * temporary file; and while libharu builds a font's tables (HPDF_GetFont
+ * walks all 65,536 codes of the UTF-8 encoder) the encoder is narrowed to
+ * the codes the font shows, so the walk does no glyph lookups for the rest.
+ * The tables it makes are those patch_font rewrites anyway: the PDF is the
+ * same, byte for byte. */
+
+typedef struct cache_face_entry {
+  char *path;
+  int index;
+  bp_pdf_face *face;
+} cache_face_entry;
+
+typedef struct cache_subset_entry {
+  char *path;
+  int index;
+  hb_set_t *cps;
+  bp_pdf_subset *subset;
+  hb_map_t *widths;
+  unsigned long long used; /* tick of the last use, for eviction */
+} cache_subset_entry;
+
+struct bp_pdf_cache {
+  cache_face_entry *faces;
+  size_t n_faces, cap_faces;
+  cache_subset_entry *subs;
+  size_t n_subs, cap_subs, max_subs;
+  unsigned long long tick;
+  size_t hits, misses;
+};
+
+bp_pdf_cache *bp_pdf_cache_new(size_t max_subsets) {
+  bp_pdf_cache *c = bp_calloc(1, sizeof *c);
+  c->max_subs = max_subsets ? max_subsets : 48;
+  return c;
+}
+
+static void subset_entry_free(cache_subset_entry *e) {
+  free(e->path);
+  hb_set_destroy(e->cps);
+  bp_pdf_subset_free(e->subset);
+  hb_map_destroy(e->widths);
+}
+
+void bp_pdf_cache_free(bp_pdf_cache *c) {
+  if (!c) return;
+  for (size_t i = 0; i < c->n_faces; i++) {
+    free(c->faces[i].path);
+    bp_pdf_face_free(c->faces[i].face);
+  }
+  free(c->faces);
+  for (size_t i = 0; i < c->n_subs; i++) subset_entry_free(&c->subs[i]);
+  free(c->subs);
+  free(c);
+}
+
+void bp_pdf_cache_stats(const bp_pdf_cache *c, size_t *hits, size_t *misses) {
+  if (hits) *hits = c ? c->hits : 0;
+  if (misses) *misses = c ? c->misses : 0;
+}
+
+static bp_status cache_face(bp_pdf_cache *c, bp_ctx *ctx, const char *path, int index,
+                            bp_pdf_face **out) {
+  for (size_t i = 0; i < c->n_faces; i++)
+    if (c->faces[i].index == index && !strcmp(c->faces[i].path, path)) {
+      *out = c->faces[i].face;
+      return BP_OK;
+    }
+  bp_pdf_face *face;
+  bp_status st = bp_pdf_face_open(ctx, path, index, &face);
+  if (st) return st;
+  cache_face_entry e = {bp_strdup(path), index, face};
+  BP_PUSH(c->faces, c->n_faces, c->cap_faces, e);
+  *out = face;
+  return BP_OK;
+}
+
+/* The subset of `face` for exactly `cps`, from the cache or made now (then
+ * checked and measured like load_fonts does). NULL with the device failed. */
+static cache_subset_entry *cache_subset(pdf_dev *d, const pdf_font *f, const char *path,
+                                        int index) {
+  bp_pdf_cache *c = d->cache;
+  c->tick++;
+  for (size_t i = 0; i < c->n_subs; i++) {
+    cache_subset_entry *e = &c->subs[i];
+    if (e->index == index && !strcmp(e->path, path) && hb_set_is_equal(e->cps, f->cps)) {
+      e->used = c->tick;
+      c->hits++;
+      return e;
+    }
+  }
+  c->misses++;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_pdf_subset *sub;
+  if (bp_pdf_subset_new(&ctx, f->face, path, f->cps, &sub)) {
+    bp_device_fail(&d->super, ctx.status, "%s: %s", d->path, ctx.msg);
+    return NULL;
+  }
+  hb_map_t *widths = hb_map_create();
+  hb_codepoint_t cp = HB_SET_VALUE_INVALID;
+  while (hb_set_next(f->cps, &cp)) {
+    if (!bp_pdf_subset_gid(sub, cp)) {
+      char name[48];
+      put_char_name(name, sizeof name, cp);
+      bp_device_fail(&d->super, BP_ERR_FONT, "%s: font %s: the subset lost character %s",
+                     d->path, path, name);
+      bp_pdf_subset_free(sub);
+      hb_map_destroy(widths);
+      return NULL;
+    }
+    hb_map_set(widths, cp, (hb_codepoint_t)lround(bp_pdf_subset_width(sub, cp) * 100));
+  }
+  if (c->n_subs >= c->max_subs) { /* evict the least recently used */
+    size_t old = 0;
+    for (size_t i = 1; i < c->n_subs; i++)
+      if (c->subs[i].used < c->subs[old].used) old = i;
+    subset_entry_free(&c->subs[old]);
+    c->subs[old] = c->subs[--c->n_subs];
+  }
+  cache_subset_entry e = {bp_strdup(path), index, hb_set_copy(f->cps), sub, widths, c->tick};
+  BP_PUSH(c->subs, c->n_subs, c->cap_subs, e);
+  return &c->subs[c->n_subs - 1];
+}
+
+/* HPDF_LoadTTFontFromFile without the file: the same steps over a memory
+ * stream (libharu 2.3.0's LoadTTFontFromStream). */
+static const char *load_tt_from_memory(HPDF_Doc pdf, const char *data, size_t len) {
+  HPDF_Stream s = HPDF_MemStream_New(pdf->mmgr, (HPDF_UINT)len + 16);
+  if (!s) return NULL;
+  if (HPDF_Stream_Write(s, (const HPDF_BYTE *)data, (HPDF_UINT)len) != HPDF_OK ||
+      HPDF_Stream_Seek(s, 0, HPDF_SEEK_SET) != HPDF_OK) {
+    HPDF_Stream_Free(s);
+    return NULL;
+  }
+  HPDF_FontDef def = HPDF_TTFontDef_Load(pdf->mmgr, s, HPDF_TRUE); /* owns s now */
+  if (!def) return NULL;
+  HPDF_FontDef old = HPDF_Doc_FindFontDef(pdf, def->base_font);
+  if (old) {
+    HPDF_FontDef_Free(def);
+    return old->base_font;
+  }
+  if (HPDF_List_Add(pdf->fontdef_list, def) != HPDF_OK) {
+    HPDF_FontDef_Free(def);
+    return NULL;
+  }
+  if (pdf->ttfont_tag[0] == 0) {
+    memcpy(pdf->ttfont_tag, "HPDFAA", 6);
+  } else {
+    for (int i = 5; i >= 0; i--) {
+      pdf->ttfont_tag[i] += 1;
+      if (pdf->ttfont_tag[i] > 'Z') pdf->ttfont_tag[i] = 'A';
+      else break;
+    }
+  }
+  HPDF_TTFontDef_SetTagName(def, (char *)pdf->ttfont_tag);
+  return def->base_font;
+}
+
+static void load_font_cached(pdf_dev *d, pdf_font *f, const char *fpath, int face_index) {
+  cache_subset_entry *e = cache_subset(d, f, fpath, face_index);
+  if (!e) return;
+  f->subset = e->subset;
+  f->widths = e->widths;
+  f->shared = true;
+  char doing[512];
+  snprintf(doing, sizeof doing, "loading the subset of font %s", fpath);
+  d->doing = doing;
+  const char *name = load_tt_from_memory(d->pdf, e->subset->data, e->subset->len);
+  if (name) {
+    const bp_dlist *dl = d->dl;
+    for (size_t j = 0; j < d->n_fonts && &d->fonts[j] != f; j++)
+      if (d->fonts[j].font &&
+          strcmp(((HPDF_FontAttr)((HPDF_Dict)d->fonts[j].font)->attr)->fontdef->base_font,
+                 name) == 0) {
+        bp_device_fail(&d->super, BP_ERR_FONT,
+                       "%s: fonts %s and %s have the same PostScript name %s; libharu "
+                       "cannot load both",
+                       d->path, dl->fonts[j].path, fpath, name);
+        d->doing = NULL;
+        return;
+      }
+    /* While libharu builds the font's tables, let the UTF-8 encoder look
+     * like a CMap encoder that knows only this font's codes: libharu 2.3.0
+     * then maps those codes instead of looking up all 65,536 (its CMap
+     * branch of CIDFontType2_New reads cid_map and unicode_map). */
+    HPDF_Encoder enc = HPDF_GetEncoder(d->pdf, "UTF-8");
+    HPDF_CMapEncoderAttr ea = enc ? (HPDF_CMapEncoderAttr)enc->attr : NULL;
+    HPDF_Encoder_ToUnicode_Func to_unicode = enc ? enc->to_unicode_fn : NULL;
+    struct saved_maps {
+      HPDF_UINT16 cid[256][256];
+      HPDF_UNICODE uni[256][256];
+    } *saved = NULL;
+    if (ea) {
+      saved = bp_malloc(sizeof *saved);
+      memcpy(saved->cid, ea->cid_map, sizeof ea->cid_map);
+      memcpy(saved->uni, ea->unicode_map, sizeof ea->unicode_map);
+      memset(ea->cid_map, 0, sizeof ea->cid_map);
+      hb_codepoint_t cp = HB_SET_VALUE_INVALID;
+      while (hb_set_next(f->cps, &cp))
+        if (cp > 0 && cp <= 0xFFFF) {
+          ea->cid_map[cp >> 8][cp & 0xFF] = (HPDF_UINT16)cp;
+          ea->unicode_map[cp >> 8][cp & 0xFF] = (HPDF_UNICODE)cp;
+        }
+      enc->to_unicode_fn = HPDF_CMapEncoder_ToUnicode;
+    }
+    f->font = HPDF_GetFont(d->pdf, name, "UTF-8");
+    if (ea) {
+      enc->to_unicode_fn = to_unicode;
+      memcpy(ea->cid_map, saved->cid, sizeof ea->cid_map);
+      memcpy(ea->unicode_map, saved->uni, sizeof ea->unicode_map);
+      free(saved);
+    }
+  }
+  if (!name || !f->font) {
+    if (!failed(d))
+      bp_device_fail(&d->super, BP_ERR_FONT, "%s: font %s: libharu cannot load its subset",
+                     d->path, fpath);
+    d->doing = NULL;
+    return;
+  }
+  d->doing = "patching font dictionaries";
+  if (patch_font(d, f, fpath) != HPDF_OK)
+    bp_device_fail(&d->super, BP_ERR_RENDER, "%s: font %s: cannot patch its PDF objects",
+                   d->path, fpath);
+  d->doing = NULL;
+}
+
+bp_device *bp_pdf_device_new_cached(const char *path, const bp_pdf_options *opt,
+                                    bp_pdf_cache *cache) {
+  bp_device *dev = bp_pdf_device_new(path, opt);
+  ((pdf_dev *)dev)->cache = cache;
+  return dev;
 }

@@ -22,4 +22,22 @@ bp_device *bp_pdf_device_new(const char *path, const bp_pdf_options *opt);
  * `max_pages` > 0 only the first max_pages pages are written. */
 bp_device *bp_png_device_new(const char *pattern, double dpi, int width_px, int max_pages);
 
+/* ---- sharing font work between documents (for batches) ---- */
+
+/** A cache of the font work the PDF device can share between documents: the
+ * parsed font files and the most recent `max_subsets` (0: 48) subsets, each
+ * reused by a later document that shows exactly the same characters of that
+ * font. Not thread-safe: one per thread. Free with bp_pdf_cache_free after
+ * the devices that use it. */
+typedef struct bp_pdf_cache bp_pdf_cache;
+bp_pdf_cache *bp_pdf_cache_new(size_t max_subsets);
+void bp_pdf_cache_free(bp_pdf_cache *c);
+/** Subsets reused and subsets made (either may be NULL). */
+void bp_pdf_cache_stats(const bp_pdf_cache *c, size_t *hits, size_t *misses);
+
+/** bp_pdf_device_new with a cache (NULL: none). The PDF is the same, byte for
+ * byte, as bp_pdf_device_new writes; only faster to make. */
+bp_device *bp_pdf_device_new_cached(const char *path, const bp_pdf_options *opt,
+                                    bp_pdf_cache *cache);
+
 #endif
