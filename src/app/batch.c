@@ -295,7 +295,10 @@ bp_status bp_batch_records_load(bp_ctx *ctx, const char *path, bp_batch_records 
       row_err = bp_buf_detach(&m);
     } else if (!id_valid(f[0])) {
       bp_buf m = {0};
-      bp_buf_printf(&m, "%s:%d: field id: invalid id (letters, digits, '-' and '_' only)", path, line);
+      bp_buf_printf(&m, "%s:%d: field id: invalid id '", path, line);
+      for (const char *p = f[0]; *p && p - f[0] < 80; p++) /* shown safely */
+        bp_buf_putc(&m, (unsigned char)*p < 0x20 || *p == 0x7F ? '?' : *p);
+      bp_buf_puts(&m, "' (letters, digits, '-' and '_' only)");
       row_err = bp_buf_detach(&m);
       row_field = bp_strdup("id");
     } else if (g_hash_table_contains(ids, f[0])) {
