@@ -405,6 +405,12 @@ static int parse_opts(int argc, char **argv, batch_opts *o) {
       return usage(stderr);
     }
   }
+  if (o->out_dir) { /* "out/profiles/" -> "out/profiles" (the file names add the slash) */
+    static char dir[4096];
+    snprintf(dir, sizeof dir, "%s", o->out_dir);
+    for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/'; n--) dir[n - 1] = '\0';
+    o->out_dir = dir;
+  }
   if (!o->template_path || !o->records_path || !o->out_dir) {
     fprintf(stderr, "briefpress batch: needs a template, a records CSV and -o DIR\n");
     return usage(stderr);
