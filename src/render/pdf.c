@@ -998,6 +998,11 @@ typedef struct cache_face_entry {
   bp_pdf_face *face;
 } cache_face_entry;
 
+typedef struct zbytes {
+  HPDF_BYTE *data;
+  size_t len;
+} zbytes;
+
 typedef struct cache_subset_entry {
   char *path;
   int index;
@@ -1005,6 +1010,11 @@ typedef struct cache_subset_entry {
   bp_pdf_subset *subset;
   hb_map_t *widths;
   unsigned long long used; /* tick of the last use, for eviction */
+  /* the font's streams as libharu would deflate them, made once: the
+   * embedded font (with its Length1), the CIDToGIDMap, the ToUnicode CMap */
+  bool z_ready;
+  zbytes font_z, map_z, tounicode_z;
+  unsigned length1;
 } cache_subset_entry;
 
 struct bp_pdf_cache {
@@ -1023,6 +1033,9 @@ bp_pdf_cache *bp_pdf_cache_new(size_t max_subsets) {
 }
 
 static void subset_entry_free(cache_subset_entry *e) {
+  free(e->font_z.data);
+  free(e->map_z.data);
+  free(e->tounicode_z.data);
   free(e->path);
   hb_set_destroy(e->cps);
   bp_pdf_subset_free(e->subset);
@@ -1105,7 +1118,8 @@ static cache_subset_entry *cache_subset(pdf_dev *d, const pdf_font *f, const cha
     subset_entry_free(&c->subs[old]);
     c->subs[old] = c->subs[--c->n_subs];
   }
-  cache_subset_entry e = {bp_strdup(path), index, hb_set_copy(f->cps), sub, widths, c->tick};
+  cache_subset_entry e = {bp_strdup(path), index, hb_set_copy(f->cps), sub, widths, c->tick,
+                          false, {0}, {0}, {0}, 0};
   BP_PUSH(c->subs, c->n_subs, c->cap_subs, e);
   return &c->subs[c->n_subs - 1];
 }
@@ -1142,6 +1156,126 @@ static const char *load_tt_from_memory(HPDF_Doc pdf, const char *data, size_t le
   }
   HPDF_TTFontDef_SetTagName(def, (char *)pdf->ttfont_tag);
   return def->base_font;
+}
+
+/* libharu's own deflate (exported, not in its public headers): the bytes it
+ * would write for a compressed stream. */
+HPDF_STATUS HPDF_Stream_WriteToStreamWithDeflate(HPDF_Stream src, HPDF_Stream dst, HPDF_Encrypt e);
+
+static bool stream_bytes(HPDF_Stream s, zbytes *out) {
+  bp_buf b = {0};
+  if (HPDF_Stream_Seek(s, 0, HPDF_SEEK_SET) != HPDF_OK) return false;
+  for (;;) {
+    HPDF_BYTE chunk[4096];
+    HPDF_UINT n = sizeof chunk;
+    HPDF_STATUS st = HPDF_Stream_Read(s, chunk, &n);
+    bp_buf_put(&b, (const char *)chunk, n);
+    if (st == HPDF_STREAM_EOF) break;
+    if (st != HPDF_OK) {
+      bp_buf_free(&b);
+      return false;
+    }
+  }
+  out->len = b.len;
+  out->data = (HPDF_BYTE *)bp_buf_detach(&b);
+  return true;
+}
+
+static bool deflate_bytes(HPDF_MMgr mm, const void *data, size_t len, zbytes *out) {
+  HPDF_Stream raw = HPDF_MemStream_New(mm, (HPDF_UINT)len + 16);
+  HPDF_Stream z = HPDF_MemStream_New(mm, (HPDF_UINT)(len / 2 + 1024));
+  bool ok = raw && z && HPDF_Stream_Write(raw, (const HPDF_BYTE *)data, (HPDF_UINT)len) == HPDF_OK &&
+            HPDF_Stream_Seek(raw, 0, HPDF_SEEK_SET) == HPDF_OK &&
+            HPDF_Stream_WriteToStreamWithDeflate(raw, z, NULL) == HPDF_OK && stream_bytes(z, out);
+  if (raw) HPDF_Stream_Free(raw);
+  if (z) HPDF_Stream_Free(z);
+  return ok;
+}
+
+/* Makes the entry's compressed streams from this document's loaded and
+ * patched font (the first document that uses the subset). */
+static void make_z(pdf_dev *d, pdf_font *f, cache_subset_entry *e) {
+  HPDF_FontAttr fa = (HPDF_FontAttr)((HPDF_Dict)f->font)->attr;
+  HPDF_TTFontDefAttr ta = (HPDF_TTFontDefAttr)fa->fontdef->attr;
+  HPDF_MMgr mm = d->pdf->mmgr;
+  HPDF_Stream fs = HPDF_MemStream_New(mm, 32768);
+  zbytes font_raw = {0};
+  bool ok = fs && HPDF_TTFontDef_SaveFontData(fa->fontdef, fs) == HPDF_OK && stream_bytes(fs, &font_raw);
+  if (fs) HPDF_Stream_Free(fs);
+  if (ok) ok = deflate_bytes(mm, font_raw.data, font_raw.len, &e->font_z);
+  free(font_raw.data);
+  e->length1 = ta->length1;
+  /* the CIDToGIDMap and the ToUnicode CMap as patch_font writes them */
+  hb_codepoint_t max = hb_set_get_max(f->cps);
+  size_t n = (size_t)max + 1;
+  unsigned char *map = bp_calloc(n, 2);
+  hb_codepoint_t cp = HB_SET_VALUE_INVALID;
+  while (hb_set_next(f->cps, &cp)) {
+    uint32_t g = bp_pdf_subset_gid(f->subset, cp);
+    map[cp * 2] = (unsigned char)(g >> 8);
+    map[cp * 2 + 1] = (unsigned char)g;
+  }
+  if (ok) ok = deflate_bytes(mm, map, n * 2, &e->map_z);
+  free(map);
+  size_t len;
+  char *cmap = bp_pdf_tounicode_cmap(f->cps, &len);
+  if (ok) ok = deflate_bytes(mm, cmap, len, &e->tounicode_z);
+  free(cmap);
+  if (ok) e->z_ready = true;
+  else {
+    free(e->font_z.data), free(e->map_z.data), free(e->tounicode_z.data);
+    e->font_z = e->map_z = e->tounicode_z = (zbytes){0};
+  }
+}
+
+static HPDF_STATUS write_flate_filter(HPDF_Dict obj, HPDF_Stream stream) {
+  (void)obj;
+  return HPDF_Stream_WriteStr(stream, "/Filter [ /FlateDecode ]\012");
+}
+
+static HPDF_STATUS set_compressed(HPDF_Dict dict, const zbytes *z) {
+  HPDF_MemStream_FreeData(dict->stream);
+  dict->filter = HPDF_STREAM_FILTER_NONE; /* written as it is ... */
+  dict->write_fn = write_flate_filter;   /* ... and said to be Flate */
+  return HPDF_Stream_Write(dict->stream, z->data, (HPDF_UINT)z->len);
+}
+
+/* Puts the entry's compressed streams into this document's font: the map
+ * and the ToUnicode CMap in place, and the font descriptor with its
+ * FontFile2 made now as CIDFontType2_BeforeWrite_Func would at save time
+ * (same keys, same order), so libharu neither re-serialises nor deflates
+ * the font again. */
+static HPDF_STATUS use_z(pdf_dev *d, pdf_font *f, const cache_subset_entry *e) {
+  HPDF_Dict font = (HPDF_Dict)f->font;
+  HPDF_FontAttr fa = (HPDF_FontAttr)font->attr;
+  HPDF_FontDef def = fa->fontdef;
+  HPDF_TTFontDefAttr ta = (HPDF_TTFontDefAttr)def->attr;
+  HPDF_MMgr mm = d->pdf->mmgr;
+  HPDF_STATUS ret = HPDF_OK;
+  font->filter = HPDF_STREAM_FILTER_NONE; /* BeforeWrite copies this to the map and CMap */
+  if (fa->map_stream) ret += set_compressed(fa->map_stream, &e->map_z);
+  ret += set_compressed(fa->cmap_stream, &e->tounicode_z);
+  if (def->descriptor) return ret;
+  HPDF_Dict desc = HPDF_Dict_New(mm);
+  HPDF_Dict data = desc ? HPDF_DictStream_New(mm, fa->xref) : NULL;
+  if (!desc || !data) return HPDF_FAILD_TO_ALLOC_MEM;
+  ret += set_compressed(data, &e->font_z);
+  ret += HPDF_Dict_Add(desc, "FontFile2", data);
+  ret += HPDF_Dict_AddNumber(data, "Length1", (HPDF_INT32)e->length1);
+  ret += HPDF_Dict_AddNumber(data, "Length2", 0);
+  ret += HPDF_Dict_AddNumber(data, "Length3", 0);
+  ret += HPDF_Xref_Add(fa->xref, desc);
+  ret += HPDF_Dict_AddName(desc, "Type", "FontDescriptor");
+  ret += HPDF_Dict_AddNumber(desc, "Ascent", def->ascent);
+  ret += HPDF_Dict_AddNumber(desc, "Descent", def->descent);
+  ret += HPDF_Dict_AddNumber(desc, "Flags", (HPDF_INT32)def->flags);
+  ret += HPDF_Dict_Add(desc, "FontBBox", HPDF_Box_Array_New(mm, def->font_bbox));
+  ret += HPDF_Dict_AddName(desc, "FontName", ta->base_font);
+  ret += HPDF_Dict_AddNumber(desc, "ItalicAngle", def->italic_angle);
+  ret += HPDF_Dict_AddNumber(desc, "StemV", def->stemv);
+  ret += HPDF_Dict_AddNumber(desc, "XHeight", def->x_height);
+  if (ret == HPDF_OK) def->descriptor = desc;
+  return ret;
 }
 
 static void load_font_cached(pdf_dev *d, pdf_font *f, const char *fpath, int face_index) {
@@ -1207,9 +1341,15 @@ static void load_font_cached(pdf_dev *d, pdf_font *f, const char *fpath, int fac
     return;
   }
   d->doing = "patching font dictionaries";
-  if (patch_font(d, f, fpath) != HPDF_OK)
+  if (patch_font(d, f, fpath) != HPDF_OK) {
     bp_device_fail(&d->super, BP_ERR_RENDER, "%s: font %s: cannot patch its PDF objects",
                    d->path, fpath);
+  } else if (d->opt.compress) {
+    if (!e->z_ready) make_z(d, f, e);
+    if (e->z_ready && use_z(d, f, e) != HPDF_OK)
+      bp_device_fail(&d->super, BP_ERR_RENDER, "%s: font %s: cannot store its compressed streams",
+                     d->path, fpath);
+  }
   d->doing = NULL;
 }
 
