@@ -573,7 +573,9 @@ static void render_one(batch *b, bp_typesetter *ts, bp_profile_cache *cache, bp_
     r->error = bp_strdup(ctx.msg);
     r->field = info.bad_field ? bp_strdup(info.bad_field) : NULL;
     __atomic_fetch_add(&b->failed, 1, __ATOMIC_RELAXED);
-    if (path) remove(path); /* never a stale PDF beside a failed entry */
+    /* never a PDF beside a failed entry, not even one from an earlier run */
+    if (!path) path = out_path(b, row);
+    remove(path);
     report_error(b, ctx.msg);
   } else {
     r->state = R_WRITTEN;
@@ -865,6 +867,9 @@ int bp_cmd_batch(int argc, char **argv) {
       r->field = br->row_fields[i] ? bp_strdup(br->row_fields[i]) : NULL;
       b.failed++;
       report_error(&b, r->error);
+      char *stale = out_path(&b, i);
+      remove(stale);
+      free(stale);
       continue;
     }
     if (!o.force && prev && entry_current(prev, r->hash, file, o.out_dir)) {
