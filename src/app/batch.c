@@ -510,6 +510,8 @@ typedef struct batch {
   size_t failed;
   pthread_mutex_t io; /* stderr */
   bool tty;
+  bool monitored;  /* the main thread shows progress; else the (only) worker does */
+  double t0;
 } batch;
 
 static char *out_path(const batch *b, size_t row) {
@@ -590,6 +592,9 @@ typedef struct worker {
   pthread_t th;
 } worker;
 
+static double now_s(void);
+static void show_progress(batch *b, double t0);
+
 static void *work(void *arg) {
   worker *w = arg;
   batch *b = w->b;
@@ -600,11 +605,16 @@ static void *work(void *arg) {
   if (!bp_fontset_open(&ctx, b->o->fonts, &fs)) bp_typesetter_new(&ctx, fs, &ts);
   bp_profile_cache *cache = b->o->no_cache ? NULL : bp_profile_cache_new(0);
   bp_pdf_cache *pdfc = b->o->no_cache ? NULL : bp_pdf_cache_new(0);
+  double last = 0;
   for (;;) {
     size_t k = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED);
     if (k >= b->n_todo) break;
     render_one(b, ts, cache, pdfc, &ctx, b->todo[k]);
     __atomic_fetch_add(&b->done, 1, __ATOMIC_RELEASE);
+    if (b->tty && !b->monitored && now_s() - last > 0.2) {
+      show_progress(b, b->t0);
+      last = now_s();
+    }
   }
   bp_profile_cache_free(cache);
   bp_pdf_cache_free(pdfc);
@@ -840,6 +850,7 @@ int bp_cmd_batch(int argc, char **argv) {
   b.res = bp_calloc(rec->n_rows + 1, sizeof *b.res);
   b.todo = bp_calloc(rec->n_rows + 1, sizeof *b.todo);
   b.tty = !o.quiet && (o.progress || isatty(2));
+  b.t0 = t0;
   pthread_mutex_init(&b.io, NULL);
   char inputs[65];
   inputs_hash(&o, ds, b.epoch, inputs);
@@ -887,12 +898,16 @@ int bp_cmd_batch(int argc, char **argv) {
   if (b.n_todo) {
     worker *w = bp_calloc((size_t)jobs, sizeof *w);
     int started = 0;
+    b.monitored = jobs > 1; /* set before any worker reads it */
     for (int i = 0; i < jobs; i++) {
       w[i].b = &b;
       if (jobs == 1 || pthread_create(&w[i].th, NULL, work, &w[i]) != 0) break;
       started++;
     }
-    if (!started) work(&w[0]); /* one job (or no threads): here */
+    if (!started) { /* one job (or no threads): here */
+      b.monitored = false;
+      work(&w[0]);
+    }
     else if (b.tty) {
       while (__atomic_load_n(&b.done, __ATOMIC_ACQUIRE) < b.n_todo) {
         show_progress(&b, t0);
