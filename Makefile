@@ -3,6 +3,7 @@
 #   make test      install what is missing, build, run the whole test suite:
 #                  unit, end-to-end and valgrind tests, then the unit and
 #                  end-to-end tests again built with AddressSanitizer + UBSan
+#                  and each libFuzzer target for TEST_FUZZ_SECONDS (30)
 #   make quick     the unit and end-to-end tests only (no valgrind, no ASan)
 #   make asan      only the AddressSanitizer + UBSan run (build-asan/)
 #   make fuzz      build the libFuzzer targets with clang and run each for FUZZ_SECONDS
@@ -10,6 +11,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 FUZZ_SECONDS ?= 60
+TEST_FUZZ_SECONDS ?= 30
 
 .PHONY: all bootstrap build samples test quick asan fuzz clean
 
@@ -25,7 +27,9 @@ build: bootstrap
 samples: build
 	@bash scripts/samples $(BUILD)/briefpress
 
+# (fuzzing first, so that the run ends with ctest's summaries)
 test: build
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@$(MAKE) --no-print-directory asan
 
@@ -41,7 +45,7 @@ asan: bootstrap
 
 fuzz: bootstrap
 	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DBP_SANITIZE=ON -DBP_FUZZ=ON >/dev/null
-	@cmake --build build-fuzz -j $(JOBS)
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_bib fuzz_claims fuzz_csv fuzz_markdown
 	@bash scripts/fuzz build-fuzz $(FUZZ_SECONDS)
 
 clean:
