@@ -511,6 +511,7 @@ typedef struct batch {
   pthread_mutex_t io; /* stderr */
   bool tty;
   bool monitored;  /* the main thread shows progress; else the (only) worker does */
+  bp_profile_cache *pieces; /* laid-out pieces, shared by the threads (NULL: --no-cache) */
   double t0;
 } batch;
 
@@ -603,7 +604,7 @@ static void *work(void *arg) {
   bp_fontset *fs = NULL;
   bp_typesetter *ts = NULL;
   if (!bp_fontset_open(&ctx, b->o->fonts, &fs)) bp_typesetter_new(&ctx, fs, &ts);
-  bp_profile_cache *cache = b->o->no_cache ? NULL : bp_profile_cache_new(0);
+  bp_profile_cache *cache = b->pieces; /* shared by the threads */
   bp_pdf_cache *pdfc = b->o->no_cache ? NULL : bp_pdf_cache_new(0);
   double last = 0;
   for (;;) {
@@ -616,7 +617,6 @@ static void *work(void *arg) {
       last = now_s();
     }
   }
-  bp_profile_cache_free(cache);
   bp_pdf_cache_free(pdfc);
   bp_typesetter_free(ts);
   bp_fontset_free(fs);
@@ -850,6 +850,7 @@ int bp_cmd_batch(int argc, char **argv) {
   b.res = bp_calloc(rec->n_rows + 1, sizeof *b.res);
   b.todo = bp_calloc(rec->n_rows + 1, sizeof *b.todo);
   b.tty = !o.quiet && (o.progress || isatty(2));
+  b.pieces = o.no_cache ? NULL : bp_profile_cache_new(0);
   b.t0 = t0;
   pthread_mutex_init(&b.io, NULL);
   char inputs[65];
@@ -954,6 +955,7 @@ int bp_cmd_batch(int argc, char **argv) {
   for (size_t i = 0; i < rec->n_rows; i++) free(b.names[i]);
   free(b.names);
   pthread_mutex_destroy(&b.io);
+  bp_profile_cache_free(b.pieces);
   bp_template_free(tpl);
   bp_dataset_free(ds);
   bp_batch_records_free(br);

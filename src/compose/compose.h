@@ -81,10 +81,11 @@ bp_status bp_profile_check_template(bp_ctx *ctx, const bp_template *t, const bp_
                                     const bp_records *rec);
 
 /** A cache of laid-out and drawn pieces (texts, charts, endnotes) shared by
- * the profiles one thread composes: a piece is shaped once and replayed into
- * every later profile that shows it. Not thread-safe: one per thread. When
- * it holds more than `max_bytes` (0: 24 MB) it is emptied before the next
- * profile, so memory stays flat over any number of records. */
+ * the profiles of a batch: a piece is shaped once and replayed into every
+ * later profile that shows it. Thread-safe: the threads of a batch share one
+ * (each composing with its own typesetter). When it holds more than
+ * `max_bytes` (0: 24 MB) it is emptied before the next profile, so memory
+ * stays flat over any number of records. */
 typedef struct bp_profile_cache bp_profile_cache;
 bp_profile_cache *bp_profile_cache_new(size_t max_bytes);
 void bp_profile_cache_free(bp_profile_cache *pc);

@@ -10,14 +10,16 @@
  * Every text, chart and label is laid out once and kept as a drawn piece (a
  * one-page display list at the origin) in a bp_profile_cache keyed by what
  * it shows; a page places pieces by replaying their items with an offset
- * (MuPDF's display-list replay). A batch gives each thread one cache, so
- * profiles share the shaping of every text they have in common. Reads the
+ * (MuPDF's display-list replay). Pieces are plain data, so the threads of a
+ * batch share one cache: profiles share the shaping of every text they have
+ * in common, whichever thread laid it out first. Reads the
  * template, the data set and the records without changing them; knows
  * nothing of PDF or files. */
 #include "compose.h"
 
 #include <glib.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,23 +74,28 @@ typedef struct piece {
   double w, h;
   bp_preflight pf; /* what the preflight found in its text */
   size_t bytes;
+  int refs; /* the cache's and each composer's that holds it (atomic) */
 } piece;
 
 struct bp_profile_cache {
-  GHashTable *map; /* key (owned) -> piece (owned) */
+  pthread_mutex_t lock; /* guards everything below */
+  GHashTable *map;      /* key (owned) -> piece (one reference) */
   size_t bytes, max_bytes;
   size_t hits, misses;
 };
 
-static void piece_free(gpointer p) {
+static void piece_unref(gpointer p) {
   piece *pc = p;
-  bp_dlist_free(pc->dl);
-  free(pc);
+  if (pc && __atomic_sub_fetch(&pc->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+    bp_dlist_free(pc->dl);
+    free(pc);
+  }
 }
 
 bp_profile_cache *bp_profile_cache_new(size_t max_bytes) {
   bp_profile_cache *pc = bp_calloc(1, sizeof *pc);
-  pc->map = g_hash_table_new_full(g_str_hash, g_str_equal, free, piece_free);
+  pthread_mutex_init(&pc->lock, NULL);
+  pc->map = g_hash_table_new_full(g_str_hash, g_str_equal, free, piece_unref);
   pc->max_bytes = max_bytes ? max_bytes : (size_t)24 << 20;
   return pc;
 }
@@ -96,14 +103,18 @@ bp_profile_cache *bp_profile_cache_new(size_t max_bytes) {
 void bp_profile_cache_free(bp_profile_cache *pc) {
   if (!pc) return;
   g_hash_table_destroy(pc->map);
+  pthread_mutex_destroy(&pc->lock);
   free(pc);
 }
 
 void bp_profile_cache_stats(const bp_profile_cache *pc, size_t *hits, size_t *misses,
                             size_t *bytes) {
-  if (hits) *hits = pc ? pc->hits : 0;
-  if (misses) *misses = pc ? pc->misses : 0;
-  if (bytes) *bytes = pc ? pc->bytes : 0;
+  bp_profile_cache *c = (bp_profile_cache *)pc;
+  if (c) pthread_mutex_lock(&c->lock);
+  if (hits) *hits = c ? c->hits : 0;
+  if (misses) *misses = c ? c->misses : 0;
+  if (bytes) *bytes = c ? c->bytes : 0;
+  if (c) pthread_mutex_unlock(&c->lock);
 }
 
 static size_t piece_bytes(const piece *p) {
@@ -178,6 +189,8 @@ typedef struct composer {
   size_t row;
   bp_profile_info *info;
   bp_profile_cache *cache;
+  piece **held; /* references this composer holds, dropped at the end */
+  size_t n_held, cap_held;
   numbering nb;
   double width, x0, top, bottom;
   const char *field; /* what is being laid out, for error messages */
@@ -278,18 +291,44 @@ static void key_num(bp_buf *k, double v) { bp_buf_printf(k, "%.4f\x1f", v); }
 
 static void key_style(bp_buf *k, const char *style) { key_put(k, style); }
 
-/* The cached piece for `key`, counting a hit; NULL on a miss. */
-static const piece *cache_get(composer *c, const bp_buf *key) {
-  piece *p = g_hash_table_lookup(c->cache->map, key->data);
-  if (p) c->cache->hits++;
+static const piece *hold(composer *c, piece *p) {
+  __atomic_add_fetch(&p->refs, 1, __ATOMIC_ACQ_REL);
+  BP_PUSH(c->held, c->n_held, c->cap_held, p);
   return p;
 }
 
+/* The cached piece for `key` (held until the composer ends), counting a
+ * hit; NULL on a miss. */
+static const piece *cache_get(composer *c, const bp_buf *key) {
+  pthread_mutex_lock(&c->cache->lock);
+  piece *p = g_hash_table_lookup(c->cache->map, key->data);
+  if (p) {
+    c->cache->hits++;
+    hold(c, p);
+  }
+  pthread_mutex_unlock(&c->cache->lock);
+  return p;
+}
+
+/* Adds a piece just made; when another thread added the same one meanwhile,
+ * that one is used and this one dropped. */
 static const piece *cache_put(composer *c, bp_buf *key, piece *p) {
   p->bytes = piece_bytes(p) + key->len;
-  c->cache->bytes += p->bytes;
+  p->refs = 1; /* the cache's */
+  pthread_mutex_lock(&c->cache->lock);
   c->cache->misses++;
+  piece *had = g_hash_table_lookup(c->cache->map, key->data);
+  if (had) {
+    hold(c, had);
+    pthread_mutex_unlock(&c->cache->lock);
+    piece_unref(p);
+    bp_buf_free(key);
+    return had;
+  }
+  c->cache->bytes += p->bytes;
   g_hash_table_insert(c->cache->map, bp_buf_detach(key), p);
+  hold(c, p);
+  pthread_mutex_unlock(&c->cache->lock);
   return p;
 }
 
@@ -952,7 +991,8 @@ static const piece *chart_piece(composer *c, const pchart *ch, double w, double 
   piece *p = piece_new(w, h);
   bp_status st = bp_chart_draw(c->ts, c->ctx, p->dl, &p->dl->pages[0], sp, 0, 0, w, h);
   if (st) {
-    piece_free(p);
+    p->refs = 1;
+    piece_unref(p);
     bp_buf_free(&key);
     blame(c, "charts");
     return NULL;
@@ -1483,11 +1523,14 @@ bp_status bp_compose_profile(bp_ctx *ctx, bp_typesetter *ts, const bp_template *
   c.row = row;
   c.info = info;
   c.cache = cache ? cache : bp_profile_cache_new(0);
-  /* a full cache starts again: memory stays flat however long the batch */
+  /* a full cache starts again: memory stays flat however long the batch
+   * (pieces other composers hold live on until they drop them) */
+  pthread_mutex_lock(&c.cache->lock);
   if (c.cache->bytes > c.cache->max_bytes) {
     g_hash_table_remove_all(c.cache->map);
     c.cache->bytes = 0;
   }
+  pthread_mutex_unlock(&c.cache->lock);
   c.x0 = t->margin_pt[3];
   c.width = t->page_w_pt - t->margin_pt[1] - t->margin_pt[3];
   c.top = t->margin_pt[0];
@@ -1548,6 +1591,8 @@ bp_status bp_compose_profile(bp_ctx *ctx, bp_typesetter *ts, const bp_template *
   free(c.gl);
   free(c.sg);
   free(c.title);
+  for (size_t i = 0; i < c.n_held; i++) piece_unref(c.held[i]);
+  free(c.held);
   if (!cache) bp_profile_cache_free(c.cache);
   if (st) {
     bp_dlist_free(dl);
