@@ -1304,7 +1304,8 @@ static void load_font_cached(pdf_dev *d, pdf_font *f, const char *fpath, int fac
     /* While libharu builds the font's tables, let the UTF-8 encoder look
      * like a CMap encoder that knows only this font's codes: libharu 2.3.0
      * then maps those codes instead of looking up all 65,536 (its CMap
-     * branch of CIDFontType2_New reads cid_map and unicode_map). */
+     * branch of CIDFontType2_New reads cid_map and unicode_map). The tables
+     * it makes from them (W, CIDToGIDMap) are replaced by patch_font. */
     HPDF_Encoder enc = HPDF_GetEncoder(d->pdf, "UTF-8");
     HPDF_CMapEncoderAttr ea = enc ? (HPDF_CMapEncoderAttr)enc->attr : NULL;
     HPDF_Encoder_ToUnicode_Func to_unicode = enc ? enc->to_unicode_fn : NULL;
@@ -1317,10 +1318,13 @@ static void load_font_cached(pdf_dev *d, pdf_font *f, const char *fpath, int fac
       memcpy(saved->cid, ea->cid_map, sizeof ea->cid_map);
       memcpy(saved->uni, ea->unicode_map, sizeof ea->unicode_map);
       memset(ea->cid_map, 0, sizeof ea->cid_map);
+      /* CIDs 1..n, not the codes: libharu sizes its W and CIDToGIDMap
+       * tables by the largest CID (patch_font writes the real ones) */
       hb_codepoint_t cp = HB_SET_VALUE_INVALID;
+      HPDF_UINT16 cid = 0;
       while (hb_set_next(f->cps, &cp))
         if (cp > 0 && cp <= 0xFFFF) {
-          ea->cid_map[cp >> 8][cp & 0xFF] = (HPDF_UINT16)cp;
+          ea->cid_map[cp >> 8][cp & 0xFF] = ++cid;
           ea->unicode_map[cp >> 8][cp & 0xFF] = (HPDF_UNICODE)cp;
         }
       enc->to_unicode_fn = HPDF_CMapEncoder_ToUnicode;
