@@ -50,6 +50,7 @@ bp_status bp_typesetter_new(bp_ctx *ctx, bp_fontset *fs, bp_typesetter **out) {
   pango_context_set_round_glyph_positions(ts->pango, FALSE);
   pango_context_set_language(ts->pango, pango_language_from_string("en"));
   ts->hyph = hnj_hyphen_load(BP_HYPHEN_DICT);
+  ts->cache = g_hash_table_new_full(g_str_hash, g_str_equal, free, g_object_unref);
   *out = ts;
   (void)ctx;
   return BP_OK;
@@ -57,6 +58,7 @@ bp_status bp_typesetter_new(bp_ctx *ctx, bp_fontset *fs, bp_typesetter **out) {
 
 void bp_typesetter_free(bp_typesetter *ts) {
   if (!ts) return;
+  if (ts->cache) g_hash_table_destroy(ts->cache);
   if (ts->pango) g_object_unref(ts->pango);
   if (ts->hyph) hnj_hyphen_free(ts->hyph);
   free(ts);
@@ -235,6 +237,19 @@ static int spaces_between(const char *s, int from, int to) {
   return n;
 }
 
+/* What the Pango layout depends on, as one string. */
+static char *layout_key(PangoLayout *L, builder *b, const bp_style *style, double width_pt) {
+  char *font = pango_font_description_to_string(pango_layout_get_font_description(L));
+  char *attrs = pango_attr_list_to_string(b->attrs);
+  bp_buf k = {0};
+  bp_buf_printf(&k, "%s|%.4f|%d|%.4f|%d|%s|", font, width_pt, (int)style->align,
+                style->indent_pt, (int)style->break_all, attrs);
+  bp_buf_put(&k, b->text.data ? b->text.data : "", b->text.len);
+  g_free(font);
+  g_free(attrs);
+  return bp_buf_detach(&k);
+}
+
 static bp_text *finish(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, builder *b,
                        double width_pt) {
   if (check_chars(ts, ctx, b->text.data ? b->text.data : "", b->text.len)) {
@@ -264,6 +279,18 @@ static bp_text *finish(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, bu
     ls->start_index = 0;
     ls->end_index = G_MAXUINT;
     pango_attr_list_insert_before(b->attrs, ls);
+  }
+  /* The same text, attributes and measure lay out the same: reuse the
+   * layout (a brief's fit tries several leadings at one size; leading is
+   * not part of the Pango layout, baselines are ours). */
+  char *key = layout_key(L, b, style, width_pt);
+  PangoLayout *hit = g_hash_table_lookup(ts->cache, key);
+  if (hit) {
+    g_object_unref(L);
+    L = g_object_ref(hit);
+    free(key);
+    pango_attr_list_unref(b->attrs);
+    goto laid_out;
   }
   size_t n_words = 0;
   PangoAttrList *base = pango_attr_list_copy(b->attrs);
@@ -305,6 +332,10 @@ static bp_text *finish(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, bu
   }
   if (base) pango_attr_list_unref(base);
   pango_attr_list_unref(b->attrs);
+  pango_layout_get_line_count(L); /* lay out now, before the layout is shared */
+  if (g_hash_table_size(ts->cache) >= 512) g_hash_table_remove_all(ts->cache);
+  g_hash_table_insert(ts->cache, key, g_object_ref(L));
+laid_out:
   t->layout = L;
   t->n_lines = pango_layout_get_line_count(L);
   t->line_x = bp_calloc((size_t)t->n_lines, sizeof(double));
