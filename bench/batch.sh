@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/batch.sh [BRIEFPRESS] [RUNS] - the batch benchmark, run by hand:
 # profiles per second for 200 synthetic records with -j1 and -j2 (medians of
-# RUNS runs, default 5, every run with --force so every profile is rendered),
+# RUNS runs, default 5, each into a new empty folder),
 # peak memory (/usr/bin/time -v "Maximum resident set size") for 200 and 1000
 # records, the same batch with the piece and font caches off (--no-cache),
 # and one process per record (`briefpress batch ... --only ID -j 1`, the
@@ -21,19 +21,22 @@ python3 bench/gen-records.py 1000 > "$work/r1000.csv"
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-# one_run CSV JOBS [extra options]: prints "seconds peak_kB"
+# one_run CSV JOBS [extra options]: prints "seconds peak_kB". Every run
+# writes into a new empty folder (a first run; nothing is deleted until the
+# end, so the file system's inode allocator is not measured instead).
 one_run() {
   local csv=$1 jobs=$2; shift 2
+  local out
+  out=$(mktemp -d "$work/out-XXXXXX")
   /usr/bin/time -f "%e %M" -o "$work/time" \
-    "$bp" batch "$tpl" "$csv" --data data -o "$work/out" -j "$jobs" --force -q "$@" 2>/dev/null
+    "$bp" batch "$tpl" "$csv" --data data -o "$out" -j "$jobs" -q "$@" 2>/dev/null
   cat "$work/time"
 }
 
 # measure N CSV JOBS [extra]: median seconds and median peak over $runs runs
 measure() {
   local n=$1 csv=$2 jobs=$3; shift 3
-  rm -rf "$work/out"
-  one_run "$csv" "$jobs" "$@" > /dev/null # warm the page cache, write the folder once
+  one_run "$csv" "$jobs" "$@" > /dev/null # warm the page cache
   : > "$work/s"; : > "$work/m"
   for _ in $(seq "$runs"); do
     read -r s m < <(one_run "$csv" "$jobs" "$@")
@@ -58,10 +61,9 @@ measure 200 "$work/r200.csv" 2 --no-cache
 
 # one process per record
 ids=$(tail -n +2 "$work/r200.csv" | head -n "$per_process" | cut -d, -f1)
-rm -rf "$work/one"
 start=$(date +%s.%N)
 for id in $ids; do
-  "$bp" batch "$tpl" "$work/r200.csv" --data data -o "$work/one" --only "$id" -j 1 --force -q 2>/dev/null
+  "$bp" batch "$tpl" "$work/r200.csv" --data data -o "$work/one" --only "$id" -j 1 -q 2>/dev/null
 done
 end=$(date +%s.%N)
 awk -v n="$per_process" -v a="$start" -v b="$end" \

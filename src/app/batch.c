@@ -512,6 +512,11 @@ typedef struct batch {
   bool tty;
   bool monitored;  /* the main thread shows progress; else the (only) worker does */
   bp_profile_cache *pieces; /* laid-out pieces, shared by the threads (NULL: --no-cache) */
+  /* the workers start at once and open their fonts while the data loads;
+   * they wait here until the jobs are known (gate 1) or the set-up failed (-1) */
+  pthread_mutex_t gate_lock;
+  pthread_cond_t gate_cond;
+  int gate;
   double t0;
 } batch;
 
@@ -604,10 +609,14 @@ static void *work(void *arg) {
   bp_fontset *fs = NULL;
   bp_typesetter *ts = NULL;
   if (!bp_fontset_open(&ctx, b->o->fonts, &fs)) bp_typesetter_new(&ctx, fs, &ts);
+  pthread_mutex_lock(&b->gate_lock);
+  while (b->gate == 0) pthread_cond_wait(&b->gate_cond, &b->gate_lock);
+  bool go = b->gate > 0;
+  pthread_mutex_unlock(&b->gate_lock);
   bp_profile_cache *cache = b->pieces; /* shared by the threads */
   bp_pdf_cache *pdfc = b->o->no_cache ? NULL : bp_pdf_cache_new(0);
   double last = 0;
-  for (;;) {
+  while (go) { /* go is false when the set-up failed */
     size_t k = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED);
     if (k >= b->n_todo) break;
     render_one(b, ts, cache, pdfc, &ctx, b->todo[k]);
@@ -801,6 +810,13 @@ static long long source_date_epoch(void) {
   return (*end || v < 0) ? -1 : v;
 }
 
+static void open_gate(batch *b, int how) {
+  pthread_mutex_lock(&b->gate_lock);
+  b->gate = how;
+  pthread_cond_broadcast(&b->gate_cond);
+  pthread_mutex_unlock(&b->gate_lock);
+}
+
 static char *dir_of(const char *path) {
   const char *slash = strrchr(path, '/');
   if (!slash) return bp_strdup(".");
@@ -813,6 +829,20 @@ int bp_cmd_batch(int argc, char **argv) {
   int rc = parse_opts(argc, argv, &o);
   if (rc) return rc < 0 ? 0 : rc;
   double t0 = now_s();
+  batch b = {0};
+  b.o = &o;
+  pthread_mutex_init(&b.io, NULL);
+  pthread_mutex_init(&b.gate_lock, NULL);
+  pthread_cond_init(&b.gate_cond, NULL);
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  int jobs = o.jobs ? o.jobs : (int)(cores > 0 ? cores : 1);
+  worker *w = bp_calloc((size_t)jobs, sizeof *w);
+  int started = 0;
+  for (int i = 0; i < jobs; i++) {
+    w[i].b = &b;
+    if (pthread_create(&w[i].th, NULL, work, &w[i]) != 0) break;
+    started++;
+  }
   bp_ctx ctx;
   bp_ctx_init(&ctx);
   bp_batch_records *br = NULL;
@@ -833,6 +863,12 @@ int bp_cmd_batch(int argc, char **argv) {
   }
   if (st) {
     fprintf(stderr, "briefpress: %s\n", ctx.msg);
+    open_gate(&b, -1);
+    for (int i = 0; i < started; i++) pthread_join(w[i].th, NULL);
+    free(w);
+    pthread_mutex_destroy(&b.io);
+    pthread_mutex_destroy(&b.gate_lock);
+    pthread_cond_destroy(&b.gate_cond);
     bp_template_free(tpl);
     bp_dataset_free(ds);
     bp_batch_records_free(br);
@@ -840,8 +876,6 @@ int bp_cmd_batch(int argc, char **argv) {
     return st == BP_ERR_USAGE ? 2 : 1;
   }
   const bp_records *rec = br->rec;
-  batch b = {0};
-  b.o = &o;
   b.tpl = tpl;
   b.ds = ds;
   b.br = br;
@@ -852,7 +886,6 @@ int bp_cmd_batch(int argc, char **argv) {
   b.tty = !o.quiet && (o.progress || isatty(2));
   b.pieces = o.no_cache ? NULL : bp_profile_cache_new(0);
   b.t0 = t0;
-  pthread_mutex_init(&b.io, NULL);
   char inputs[65];
   inputs_hash(&o, ds, b.epoch, inputs);
   char *mpath = manifest_path(&o);
@@ -893,32 +926,19 @@ int bp_cmd_batch(int argc, char **argv) {
     r->state = R_TODO;
     b.todo[b.n_todo++] = i;
   }
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  int jobs = o.jobs ? o.jobs : (int)(cores > 0 ? cores : 1);
-  if ((size_t)jobs > b.n_todo) jobs = (int)(b.n_todo ? b.n_todo : 1);
-  if (b.n_todo) {
-    worker *w = bp_calloc((size_t)jobs, sizeof *w);
-    int started = 0;
-    b.monitored = jobs > 1; /* set before any worker reads it */
-    for (int i = 0; i < jobs; i++) {
-      w[i].b = &b;
-      if (jobs == 1 || pthread_create(&w[i].th, NULL, work, &w[i]) != 0) break;
-      started++;
+  b.monitored = started > 0; /* set before the gate opens */
+  open_gate(&b, 1);
+  if (!started && b.n_todo) work(&w[0]); /* no threads: here */
+  else if (b.tty) {
+    while (__atomic_load_n(&b.done, __ATOMIC_ACQUIRE) < b.n_todo) {
+      show_progress(&b, t0);
+      struct timespec ts = {0, 200 * 1000 * 1000};
+      nanosleep(&ts, NULL);
     }
-    if (!started) { /* one job (or no threads): here */
-      b.monitored = false;
-      work(&w[0]);
-    }
-    else if (b.tty) {
-      while (__atomic_load_n(&b.done, __ATOMIC_ACQUIRE) < b.n_todo) {
-        show_progress(&b, t0);
-        struct timespec ts = {0, 200 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-      }
-    }
-    for (int i = 0; i < started; i++) pthread_join(w[i].th, NULL);
-    free(w);
   }
+  for (int i = 0; i < started; i++) pthread_join(w[i].th, NULL);
+  free(w);
+  if ((size_t)jobs > b.n_todo) jobs = (int)(b.n_todo ? b.n_todo : 1);
   for (size_t i = 0; i < rec->n_rows; i++) {
     if (b.res[i].state == R_WRITTEN) counts[0]++;
     else if (b.res[i].state == R_FAILED) counts[2]++;
@@ -955,6 +975,8 @@ int bp_cmd_batch(int argc, char **argv) {
   for (size_t i = 0; i < rec->n_rows; i++) free(b.names[i]);
   free(b.names);
   pthread_mutex_destroy(&b.io);
+  pthread_mutex_destroy(&b.gate_lock);
+  pthread_cond_destroy(&b.gate_cond);
   bp_profile_cache_free(b.pieces);
   bp_template_free(tpl);
   bp_dataset_free(ds);
