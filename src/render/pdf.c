@@ -989,8 +989,11 @@ bp_device *bp_pdf_device_new(const char *path, const bp_pdf_options *opt) {
  * temporary file; and while libharu builds a font's tables (HPDF_GetFont
  * walks all 65,536 codes of the UTF-8 encoder) the encoder is narrowed to
  * the codes the font shows, so the walk does no glyph lookups for the rest.
- * The tables it makes are those patch_font rewrites anyway: the PDF is the
- * same, byte for byte. */
+ * The tables it makes are those patch_font rewrites anyway. Each subset's
+ * font program, CIDToGIDMap and ToUnicode CMap are deflated once and put
+ * into later documents as they are (a font descriptor made before the save
+ * holds the font program): the same streams as without the cache, under
+ * other object numbers. */
 
 typedef struct cache_face_entry {
   char *path;

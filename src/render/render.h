@@ -35,8 +35,10 @@ void bp_pdf_cache_free(bp_pdf_cache *c);
 /** Subsets reused and subsets made (either may be NULL). */
 void bp_pdf_cache_stats(const bp_pdf_cache *c, size_t *hits, size_t *misses);
 
-/** bp_pdf_device_new with a cache (NULL: none). The PDF is the same, byte for
- * byte, as bp_pdf_device_new writes; only faster to make. */
+/** bp_pdf_device_new with a cache (NULL: none). The PDF has the same streams,
+ * size, text and rendering as bp_pdf_device_new writes (only the object
+ * numbers differ: the font descriptors are made before the save); faster to
+ * make. Deterministic: the same display list gives the same bytes. */
 bp_device *bp_pdf_device_new_cached(const char *path, const bp_pdf_options *opt,
                                     bp_pdf_cache *cache);
 
