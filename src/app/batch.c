@@ -25,34 +25,6 @@
 
 #define BP_BATCH_VERSION "briefpress 0.1 (batch 1)"
 
-/* ---- libharu's byte loops ------------------------------------------------------
- * libharu 2.3.0 copies and clears memory one byte at a time (HPDF_MemCpy,
- * HPDF_MemSet: 128 KB per font per document, every stream it writes), about
- * a seventh of a profile's time. Its own calls to them go through the PLT,
- * so these definitions in the program take their place (ELF interposition,
- * as a malloc replacement does), with the same results: the end pointer is
- * returned and an overlapping copy to a higher address stays a forward byte
- * copy. */
-#ifndef BP_NO_FAST_HPDF_MEM /* -DBP_NO_FAST_HPDF_MEM: libharu's own loops */
-typedef unsigned char hpdf_byte;
-
-void *HPDF_MemSet(void *s, hpdf_byte c, unsigned int n);
-void *HPDF_MemSet(void *s, hpdf_byte c, unsigned int n) {
-  memset(s, c, n);
-  return (hpdf_byte *)s + n;
-}
-
-hpdf_byte *HPDF_MemCpy(hpdf_byte *out, const hpdf_byte *in, unsigned int n);
-hpdf_byte *HPDF_MemCpy(hpdf_byte *out, const hpdf_byte *in, unsigned int n) {
-  if (out > in && out < in + n) { /* forward byte copy, as libharu does */
-    for (unsigned int i = 0; i < n; i++) out[i] = in[i];
-  } else {
-    memmove(out, in, n);
-  }
-  return out + n;
-}
-#endif
-
 /* ---- slugs, shards, names --------------------------------------------------- */
 
 static bool is_device_name(const char *s) {
