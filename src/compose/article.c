@@ -2,7 +2,7 @@
  * Markdown body and its CSL-JSON bibliography. Endnotes are numbered in
  * order of first citation; a source cited twice keeps its number; each
  * marker links to its endnote and each endnote number links back. */
-#include "compose.h"
+#include "compose-imp.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,14 +159,8 @@ bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a
       st = bp_error(ctx, BP_ERR_DATA, "%s: unknown citation '%s'", a->path, nb.ids[i]);
       break;
     }
-    char *txt = bp_csl_format_endnote(it);
     bp_spans sp = {0};
-    bp_spans_add_text(&sp, txt, strlen(txt), 0, NULL);
-    if (it->url) {
-      bp_spans_add_text(&sp, " ", 1, 0, NULL);
-      bp_spans_add_text(&sp, it->url, strlen(it->url), 0, it->url);
-    }
-    free(txt);
+    bp__endnote_spans(it, &sp);
     char num[32], dest[32], back[32];
     snprintf(num, sizeof num, "%zu.", i + 1);
     snprintf(dest, sizeof dest, "note-%zu", i + 1);

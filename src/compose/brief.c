@@ -6,7 +6,7 @@
  * fails saying by how much and which sections are largest. Endnotes are
  * numbered in order of first citation; a source cited twice keeps its
  * number. Knows nothing of PDF: it fills a display list. */
-#include "compose.h"
+#include "compose-imp.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -276,27 +276,6 @@ void bp_brief_free(bp_brief *b) {
 
 const char *bp_brief_title(const bp_brief *b) { return b->title; }
 
-/* ---- endnote numbering ------------------------------------------------ */
-
-typedef struct numbering {
-  char **ids; /* owned copies, in order of first citation */
-  size_t n, cap;
-} numbering;
-
-static int number_of(void *ud, const char *id) {
-  numbering *nb = ud;
-  for (size_t i = 0; i < nb->n; i++)
-    if (!strcmp(nb->ids[i], id)) return (int)i + 1;
-  char *copy = bp_strdup(id);
-  BP_PUSH(nb->ids, nb->n, nb->cap, copy);
-  return (int)nb->n;
-}
-
-static void numbering_clear(numbering *nb) {
-  for (size_t i = 0; i < nb->n; i++) free(nb->ids[i]);
-  nb->n = 0;
-}
-
 /* ---- charts ----------------------------------------------------------- */
 
 /* A chart's data as bp_chart points, with the strings they borrow. */
@@ -319,18 +298,6 @@ static void chart_data_free(chart_data *d) {
   memset(d, 0, sizeof *d);
 }
 
-/* "Source: Chainalysis (2023)" from a citation: its outlet (or authors) and year. */
-static char *source_line(const bp_csl_item *it) {
-  bp_buf b = {0};
-  bp_buf_puts(&b, "Source: ");
-  char *authors = bp_csl_format_authors(it);
-  if (it->container_title) bp_buf_puts(&b, it->container_title);
-  else if (authors && *authors) bp_buf_puts(&b, authors);
-  else if (it->title) bp_buf_puts(&b, it->title);
-  free(authors);
-  if (it->issued.y) bp_buf_printf(&b, " (%d)", it->issued.y);
-  return bp_buf_detach(&b);
-}
 
 static void chart_build(const bp_brief *b, const chart_ref *c, chart_data *d) {
   memset(d, 0, sizeof *d);
@@ -381,7 +348,7 @@ static void chart_build(const bp_brief *b, const chart_ref *c, chart_data *d) {
   d->spec.lang = b->lang;
   const bp_csl_item *it = d->source_id ? bp_bib_lookup(b->ds->bib, d->source_id) : NULL;
   if (it) {
-    d->source_text = source_line(it);
+    d->source_text = bp__source_line(it);
     d->spec.source_text = d->source_text;
   }
 }
@@ -422,7 +389,7 @@ typedef struct composer {
   bp_typesetter *ts;
   const bp_brief *b;
   const bp_template *t;
-  numbering nb;
+  bp__numbering nb;
   double width, x0, y0, avail;
   double scale, ratio; /* fit: body scale and leading ratio factor */
   bp_style st[16];
@@ -455,7 +422,7 @@ static void reset(composer *c) {
   free(c->pieces);
   c->pieces = NULL;
   c->n = c->cap = 0;
-  numbering_clear(&c->nb);
+  bp__numbering_clear(&c->nb);
   c->n_secs = 0;
 }
 
@@ -475,7 +442,7 @@ static bp_status add_text(composer *c, int style, const char *markup, double bef
   if (!markup || !*markup) return BP_OK;
   bp_spans sp = {0};
   bp_inline_parse(markup, &sp);
-  bp_text *t = bp_text_new_spans(c->ts, c->ctx, &c->st[style], &sp, number_of, &c->nb, w);
+  bp_text *t = bp_text_new_spans(c->ts, c->ctx, &c->st[style], &sp, bp__number_of, &c->nb, w);
   bp_spans_free(&sp);
   if (!t) return c->ctx->status;
   piece *p = add(c, P_TEXT, before);
@@ -598,23 +565,13 @@ static bp_status sec_summary(composer *c, const bp_tsection *s) {
   return BP_OK;
 }
 
-/* The claim's text with markers for cited sources the text does not cite. */
-static char *claim_markup(const bp_claim *cl) {
-  bp_buf b = {0};
-  bp_buf_puts(&b, cl->text);
-  for (size_t i = 0; i < cl->n_cites; i++) {
-    if (strstr(cl->text, cl->cites[i])) continue; /* cited inline already */
-    bp_buf_printf(&b, " [@%s]", cl->cites[i]);
-  }
-  return bp_buf_detach(&b);
-}
 
 static bp_status sec_findings(composer *c, const bp_tsection *s) {
   if (!c->b->n_findings) return BP_OK;
   bp_status st = sec_heading(c, s, "Key findings");
   for (size_t i = 0; i < c->b->n_findings && !st; i++) {
     const bp_claim *cl = bp_claims_lookup(c->b->ds->claims, c->b->findings[i]);
-    char *markup = claim_markup(cl);
+    char *markup = bp__claim_markup(cl);
     double indent = c->st[S_FINDING].size_pt * 1.2;
     st = add_text(c, S_FINDING, markup, i ? c->st[S_FINDING].size_pt * 0.35 : 3, indent,
                   c->width - indent);
@@ -646,7 +603,7 @@ static bp_status sec_charts(composer *c, const bp_tsection *s) {
     d->source_dest = NULL;
     if (d->source_id && d->source_text) {
       char dest[32];
-      snprintf(dest, sizeof dest, "note-%d", number_of(&c->nb, d->source_id));
+      snprintf(dest, sizeof dest, "note-%d", bp__number_of(&c->nb, d->source_id));
       d->source_dest = bp_strdup(dest);
     }
     d->spec.source_dest = d->source_dest;
@@ -669,14 +626,8 @@ static bp_status sec_endnotes(composer *c, const bp_tsection *s) {
   double label_w = c->st[S_NOTE].size_pt * 1.9;
   for (size_t i = 0; i < c->nb.n && !st; i++) {
     const bp_csl_item *it = bp_bib_lookup(c->b->ds->bib, c->nb.ids[i]);
-    char *txt = bp_csl_format_endnote(it);
     bp_spans sp = {0};
-    bp_spans_add_text(&sp, txt, strlen(txt), 0, NULL);
-    if (it->url) {
-      bp_spans_add_text(&sp, " ", 1, 0, NULL);
-      bp_spans_add_text(&sp, it->url, strlen(it->url), 0, it->url);
-    }
-    free(txt);
+    bp__endnote_spans(it, &sp);
     char num[32];
     snprintf(num, sizeof num, "%zu", i + 1);
     piece *e = &items[i];
@@ -773,17 +724,6 @@ static bp_status build(composer *c) {
 
 /* ---- drawing ------------------------------------------------------------ */
 
-static void draw_rect(bp_dl_page *pg, double x, double y, double w, double h, bp_color col) {
-  bp_path_seg segs[5] = {{BP_PATH_MOVE, {x, y}},         {BP_PATH_LINE, {x + w, y}},
-                         {BP_PATH_LINE, {x + w, y + h}}, {BP_PATH_LINE, {x, y + h}},
-                         {BP_PATH_CLOSE, {0}}};
-  bp_dl_path p = {0};
-  p.segs = segs;
-  p.n_segs = 5;
-  p.fill = true;
-  p.fill_color = col;
-  bp_dl_add_path(pg, &p);
-}
 
 static void draw_text_piece(composer *c, bp_dlist *dl, bp_dl_page *pg, const piece *p, double x,
                             double y, bp_ref_marks *marks) {
@@ -809,9 +749,9 @@ static bp_status draw(composer *c, bp_dlist *dl, bp_dl_page *pg) {
     y += p->before;
     switch (p->kind) {
     case P_TEXT: draw_text_piece(c, dl, pg, p, c->x0, y, &marks); break;
-    case P_PANEL: draw_rect(pg, c->x0, y, c->width, p->h, p->color); break;
+    case P_PANEL: bp__fill_rect(pg, c->x0, y, c->width, p->h, p->color); break;
     case P_RULE:
-      if (p->color.a > 0) draw_rect(pg, c->x0, y, c->width, p->h, p->color);
+      if (p->color.a > 0) bp__fill_rect(pg, c->x0, y, c->width, p->h, p->color);
       break;
     case P_CHARTS: {
       size_t n = c->b->n_charts;
@@ -977,7 +917,7 @@ bp_status bp_compose_brief(bp_ctx *ctx, bp_typesetter *ts, const bp_brief *b, lo
     fit->pages = dl ? (int)dl->n_pages : 0;
   }
   reset(&c);
-  free(c.nb.ids);
+  bp__numbering_free(&c.nb);
   for (size_t i = 0; i < b->n_charts; i++) chart_data_free(&c.charts[i]);
   free(c.charts);
   if (st) {

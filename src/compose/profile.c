@@ -15,7 +15,7 @@
  * in common, whichever thread laid it out first. Reads the
  * template, the data set and the records without changing them; knows
  * nothing of PDF or files. */
-#include "compose.h"
+#include "compose-imp.h"
 
 #include <glib.h>
 #include <math.h>
@@ -134,20 +134,6 @@ static size_t piece_bytes(const piece *p) {
 
 /* ---- the composer's state ------------------------------------------------ */
 
-typedef struct numbering {
-  char **ids; /* in order of first citation (owned copies) */
-  size_t n, cap;
-} numbering;
-
-static int number_of(void *ud, const char *id) {
-  numbering *nb = ud;
-  for (size_t i = 0; i < nb->n; i++)
-    if (!strcmp(nb->ids[i], id)) return (int)i + 1;
-  char *copy = bp_strdup(id);
-  BP_PUSH(nb->ids, nb->n, nb->cap, copy);
-  return (int)nb->n;
-}
-
 /* A piece placed relative to its element's top-left corner. */
 typedef struct place {
   const piece *p;
@@ -191,7 +177,7 @@ typedef struct composer {
   bp_profile_cache *cache;
   piece **held; /* references this composer holds, dropped at the end */
   size_t n_held, cap_held;
-  numbering nb;
+  bp__numbering nb;
   double width, x0, top, bottom;
   const char *field; /* what is being laid out, for error messages */
   elem *v;
@@ -384,13 +370,13 @@ static const piece *spans_piece(composer *c, const char *style, const char *what
   key_put(&key, what);
   for (size_t i = 0; i < sp->n; i++)
     for (size_t k = 0; k < sp->v[i].n_cite; k++)
-      bp_buf_printf(&key, "%d,", number_of(&c->nb, sp->v[i].cite_ids[k]));
+      bp_buf_printf(&key, "%d,", bp__number_of(&c->nb, sp->v[i].cite_ids[k]));
   const piece *hit = cache_get(c, &key);
   if (hit) {
     bp_buf_free(&key);
     return hit;
   }
-  bp_text *t = bp_text_new_spans(c->ts, c->ctx, bp_template_style(c->t, style), sp, number_of,
+  bp_text *t = bp_text_new_spans(c->ts, c->ctx, bp_template_style(c->t, style), sp, bp__number_of,
                                  &c->nb, width);
   if (!t) {
     bp_buf_free(&key);
@@ -438,18 +424,6 @@ static void add_rule(composer *c, double thickness, double before, double after,
 static void add_space(composer *c, double h) {
   bp_color none = {0, 0, 0, 0};
   add_rule(c, h, 0, 0, none, false);
-}
-
-static void draw_rect(bp_dl_page *pg, double x, double y, double w, double h, bp_color col) {
-  bp_path_seg segs[5] = {{BP_PATH_MOVE, {x, y}},         {BP_PATH_LINE, {x + w, y}},
-                         {BP_PATH_LINE, {x + w, y + h}}, {BP_PATH_LINE, {x, y + h}},
-                         {BP_PATH_CLOSE, {0}}};
-  bp_dl_path p = {0};
-  p.segs = segs;
-  p.n_segs = 5;
-  p.fill = true;
-  p.fill_color = col;
-  bp_dl_add_path(pg, &p);
 }
 
 /* Copies a piece's items onto a page, moved by (dx, dy). */
@@ -733,20 +707,6 @@ static bool claim_tagged(const bp_claim *cl, const char *iso2) {
   return false;
 }
 
-/* The claim's text with markers for cited sources its text does not cite. */
-static char *claim_markup(const bp_claim *cl) {
-  bp_buf b = {0};
-  bp_buf_puts(&b, cl->text);
-  for (size_t i = 0; i < cl->n_cites; i++) {
-    bool inline_cited = false;
-    for (size_t k = 0; k < cl->spans.n && !inline_cited; k++)
-      for (size_t j = 0; j < cl->spans.v[k].n_cite; j++)
-        if (!strcmp(cl->spans.v[k].cite_ids[j], cl->cites[i])) inline_cited = true;
-    if (!inline_cited) bp_buf_printf(&b, " [@%s]", cl->cites[i]);
-  }
-  return bp_buf_detach(&b);
-}
-
 /* Claims in the order to show them: undated first as written, then dated
  * ones oldest first. Returns the count; *out holds borrowed pointers. */
 static size_t tagged_claims(const composer *c, const char *iso2, const bp_claim ***out) {
@@ -781,7 +741,7 @@ static bp_status sec_claims(composer *c, const bp_tsection *s) {
   double indent = cs->size_pt * 1.3;
   for (size_t i = 0; i < n && !st; i++) {
     const bp_claim *cl = v[i];
-    char *markup = claim_markup(cl);
+    char *markup = bp__claim_markup(cl);
     char where[300];
     snprintf(where, sizeof where, "claim %s (%s:%d)", cl->id, cl->path ? cl->path : "?", cl->line);
     c->field = where;
@@ -816,19 +776,6 @@ static void pchart_add(pchart *p, double x, double y, char *label) {
   p->pts[p->n].label = label;
   p->labels[p->n] = label;
   p->n++;
-}
-
-/* "Source: Chainalysis (2023)" from a citation: its outlet (or authors) and year. */
-static char *source_line(const bp_csl_item *it) {
-  bp_buf b = {0};
-  bp_buf_puts(&b, "Source: ");
-  char *authors = bp_csl_format_authors(it);
-  if (it->container_title) bp_buf_puts(&b, it->container_title);
-  else if (authors && *authors) bp_buf_puts(&b, authors);
-  else if (it->title) bp_buf_puts(&b, it->title);
-  free(authors);
-  if (it->issued.y) bp_buf_printf(&b, " (%d)", it->issued.y);
-  return bp_buf_detach(&b);
 }
 
 /* A claim's words as a short event label: at most ~`max` bytes, cut at a
@@ -1042,7 +989,7 @@ static bp_status sec_charts(composer *c, const bp_tsection *s) {
     p.spec.family = cs->family;
     p.spec.font_size_pt = cs->size_pt;
     const bp_csl_item *it = p.source_id ? bp_bib_lookup(c->ds->bib, p.source_id) : NULL;
-    if (it) p.source_text = source_line(it);
+    if (it) p.source_text = bp__source_line(it);
     BP_PUSH(charts, n, cap, p);
   }
   bp_status st = BP_OK;
@@ -1058,7 +1005,7 @@ static bp_status sec_charts(composer *c, const bp_tsection *s) {
       p->spec.source_text = p->source_text;
       if (p->source_text) {
         char dest[32];
-        snprintf(dest, sizeof dest, "note-%d", number_of(&c->nb, p->source_id));
+        snprintf(dest, sizeof dest, "note-%d", bp__number_of(&c->nb, p->source_id));
         p->source_dest = bp_strdup(dest);
         p->spec.source_dest = p->source_dest;
       }
@@ -1103,14 +1050,8 @@ static const piece *note_piece(composer *c, size_t i, double col_w) {
   }
   const bp_style *ns = bp_template_style(c->t, "note");
   double label_w = ns->size_pt * 1.9;
-  char *txt = bp_csl_format_endnote(it);
   bp_spans sp = {0};
-  bp_spans_add_text(&sp, txt, strlen(txt), 0, NULL);
-  if (it->url) {
-    bp_spans_add_text(&sp, " ", 1, 0, NULL);
-    bp_spans_add_text(&sp, it->url, strlen(it->url), 0, it->url);
-  }
-  free(txt);
+  bp__endnote_spans(it, &sp);
   char num[32];
   snprintf(num, sizeof num, "%zu", i + 1);
   bp_text *t = bp_text_new_spans(c->ts, c->ctx, ns, &sp, NULL, NULL, col_w - label_w);
@@ -1264,7 +1205,7 @@ static void draw_placed(composer *c, bp_dlist *dl, bp_dl_page *pg, const placed 
   double x = c->x0;
   switch (e->kind) {
   case E_RULE:
-    if (e->color.a > 0) draw_rect(pg, x, p->y, c->width, e->h, e->color);
+    if (e->color.a > 0) bp__fill_rect(pg, x, p->y, c->width, e->h, e->color);
     break;
   case E_BLOCK:
     if (e->outline) bp_dl_add_outline(pg, 0, e->outline, p->y);

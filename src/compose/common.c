@@ -1,0 +1,73 @@
+/* common.c - what the composers share (see compose-imp.h). */
+#include "compose-imp.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int bp__number_of(void *ud, const char *id) {
+  bp__numbering *nb = ud;
+  for (size_t i = 0; i < nb->n; i++)
+    if (!strcmp(nb->ids[i], id)) return (int)i + 1;
+  char *copy = bp_strdup(id);
+  BP_PUSH(nb->ids, nb->n, nb->cap, copy);
+  return (int)nb->n;
+}
+
+void bp__numbering_clear(bp__numbering *nb) {
+  for (size_t i = 0; i < nb->n; i++) free(nb->ids[i]);
+  nb->n = 0;
+}
+
+void bp__numbering_free(bp__numbering *nb) {
+  bp__numbering_clear(nb);
+  free(nb->ids);
+  nb->ids = NULL;
+  nb->cap = 0;
+}
+
+void bp__endnote_spans(const bp_csl_item *it, bp_spans *out) {
+  char *txt = bp_csl_format_endnote(it);
+  bp_spans_add_text(out, txt, strlen(txt), 0, NULL);
+  free(txt);
+  if (it->url) {
+    bp_spans_add_text(out, " ", 1, 0, NULL);
+    bp_spans_add_text(out, it->url, strlen(it->url), 0, it->url);
+  }
+}
+
+char *bp__claim_markup(const bp_claim *cl) {
+  bp_buf b = {0};
+  bp_buf_puts(&b, cl->text);
+  for (size_t i = 0; i < cl->n_cites; i++) {
+    bool inline_cited = false;
+    for (size_t k = 0; k < cl->spans.n && !inline_cited; k++)
+      for (size_t j = 0; j < cl->spans.v[k].n_cite; j++)
+        if (!strcmp(cl->spans.v[k].cite_ids[j], cl->cites[i])) inline_cited = true;
+    if (!inline_cited) bp_buf_printf(&b, " [@%s]", cl->cites[i]);
+  }
+  return bp_buf_detach(&b);
+}
+
+char *bp__source_line(const bp_csl_item *it) {
+  bp_buf b = {0};
+  bp_buf_puts(&b, "Source: ");
+  char *authors = bp_csl_format_authors(it);
+  if (it->container_title) bp_buf_puts(&b, it->container_title);
+  else if (authors && *authors) bp_buf_puts(&b, authors);
+  else if (it->title) bp_buf_puts(&b, it->title);
+  free(authors);
+  if (it->issued.y) bp_buf_printf(&b, " (%d)", it->issued.y);
+  return bp_buf_detach(&b);
+}
+
+void bp__fill_rect(bp_dl_page *pg, double x, double y, double w, double h, bp_color color) {
+  bp_path_seg segs[5] = {{BP_PATH_MOVE, {x, y}},         {BP_PATH_LINE, {x + w, y}},
+                         {BP_PATH_LINE, {x + w, y + h}}, {BP_PATH_LINE, {x, y + h}},
+                         {BP_PATH_CLOSE, {0}}};
+  bp_dl_path p = {0};
+  p.segs = segs;
+  p.n_segs = 5;
+  p.fill = true;
+  p.fill_color = color;
+  bp_dl_add_path(pg, &p);
+}
