@@ -44,8 +44,10 @@ char *bp_batch_slug(const char *s, size_t max_bytes) {
   for (size_t i = 0; i < n;) {
     int len;
     int32_t cp = bp_utf8_decode(s + i, n - i, &len);
-    if (cp < 0) bp_buf_putc(&clean, '?');
-    else bp_buf_put(&clean, s + i, (size_t)len);
+    if (cp < 0)
+      bp_buf_putc(&clean, '?');
+    else
+      bp_buf_put(&clean, s + i, (size_t)len);
     i += (size_t)len;
   }
   char *ascii = g_str_to_ascii(clean.data ? clean.data : "", "C");
@@ -190,12 +192,10 @@ static bool csv_record(csv_reader *r, char ***fields, size_t *nf, int *start_lin
         bp_buf_putc(&f, ch);
       }
       /* after the closing quote: text up to the separator is kept as is */
-      while (r->pos < r->n && r->s[r->pos] != ',' && r->s[r->pos] != '\n' &&
-             r->s[r->pos] != '\r')
+      while (r->pos < r->n && r->s[r->pos] != ',' && r->s[r->pos] != '\n' && r->s[r->pos] != '\r')
         bp_buf_putc(&f, r->s[r->pos++]);
     } else {
-      while (r->pos < r->n && r->s[r->pos] != ',' && r->s[r->pos] != '\n' &&
-             r->s[r->pos] != '\r')
+      while (r->pos < r->n && r->s[r->pos] != ',' && r->s[r->pos] != '\n' && r->s[r->pos] != '\r')
         bp_buf_putc(&f, r->s[r->pos++]);
     }
     char *field = bp_buf_detach(&f);
@@ -259,13 +259,16 @@ bp_status bp_batch_records_load(bp_ctx *ctx, const char *path, bp_batch_records 
   }
   if (*err) st = bp_error(ctx, BP_ERR_DATA, "%s:%s", path, err);
   if (!st && strcmp(hdr[0], "id"))
-    st = bp_error(ctx, BP_ERR_DATA, "%s:%d: the first column of a records file must be 'id', not '%s'",
-                  path, line, hdr[0]);
+    st = bp_error(ctx, BP_ERR_DATA,
+                  "%s:%d: the first column of a records file must be 'id', not '%s'", path, line,
+                  hdr[0]);
   for (size_t k = 0; !st && k < nh; k++) {
-    if (!*hdr[k]) st = bp_error(ctx, BP_ERR_DATA, "%s:%d: column %zu has no name", path, line, k + 1);
+    if (!*hdr[k])
+      st = bp_error(ctx, BP_ERR_DATA, "%s:%d: column %zu has no name", path, line, k + 1);
     for (size_t j = 0; !st && j < k; j++)
       if (!strcmp(hdr[j], hdr[k]))
-        st = bp_error(ctx, BP_ERR_DATA, "%s:%d: column name '%s' appears twice", path, line, hdr[k]);
+        st =
+            bp_error(ctx, BP_ERR_DATA, "%s:%d: column name '%s' appears twice", path, line, hdr[k]);
   }
   if (st) {
     free_strv(hdr, nh);
@@ -291,7 +294,8 @@ bp_status bp_batch_records_load(bp_ctx *ctx, const char *path, bp_batch_records 
     char *row_err = NULL, *row_field = NULL;
     if (nf != nh) {
       bp_buf m = {0};
-      bp_buf_printf(&m, "%s:%d: expected %zu fields (as in the header), found %zu", path, line, nh, nf);
+      bp_buf_printf(&m, "%s:%d: expected %zu fields (as in the header), found %zu", path, line, nh,
+                    nf);
       row_err = bp_buf_detach(&m);
     } else if (!id_valid(f[0])) {
       bp_buf m = {0};
@@ -302,8 +306,8 @@ bp_status bp_batch_records_load(bp_ctx *ctx, const char *path, bp_batch_records 
       row_err = bp_buf_detach(&m);
       row_field = bp_strdup("id");
     } else if (g_hash_table_contains(ids, f[0])) {
-      st = bp_error(ctx, BP_ERR_DATA, "%s:%d: duplicate id '%s' (first at line %d)", path, line, f[0],
-                    rec->rows[GPOINTER_TO_SIZE(g_hash_table_lookup(ids, f[0])) - 1].line);
+      st = bp_error(ctx, BP_ERR_DATA, "%s:%d: duplicate id '%s' (first at line %d)", path, line,
+                    f[0], rec->rows[GPOINTER_TO_SIZE(g_hash_table_lookup(ids, f[0])) - 1].line);
     }
     /* pad or cut to the header's width */
     bp_record row = {bp_calloc(nh, sizeof(char *)), line};
@@ -317,7 +321,8 @@ bp_status bp_batch_records_load(bp_ctx *ctx, const char *path, bp_batch_records 
   }
   g_hash_table_destroy(ids);
   free(text);
-  if (!st && !rec->n_rows) st = bp_error(ctx, BP_ERR_DATA, "%s: no records (only a header line)", path);
+  if (!st && !rec->n_rows)
+    st = bp_error(ctx, BP_ERR_DATA, "%s: no records (only a header line)", path);
   if (st) {
     bp_batch_records_free(br);
     return st;
@@ -362,7 +367,8 @@ static int parse_opts(int argc, char **argv, batch_opts *o) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     bool val = i + 1 < argc;
-    if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && val) o->out_dir = argv[++i];
+    if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && val)
+      o->out_dir = argv[++i];
     else if (!strcmp(a, "-j") && val) {
       char *end;
       long j = strtol(argv[++i], &end, 10);
@@ -385,21 +391,33 @@ static int parse_opts(int argc, char **argv, batch_opts *o) {
         return 2;
       }
       o->sharded = true;
-    } else if (!strcmp(a, "--only") && val) o->only = argv[++i];
-    else if (!strcmp(a, "--data") && val) o->data_dir = argv[++i];
-    else if (!strcmp(a, "--fonts") && val) o->fonts = argv[++i];
-    else if (!strcmp(a, "--name") && val) o->name_pattern = argv[++i];
-    else if (!strcmp(a, "--manifest") && val) o->manifest = argv[++i];
-    else if (!strcmp(a, "--force")) o->force = true;
-    else if (!strcmp(a, "--no-cache")) o->no_cache = true;
-    else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) o->quiet = true;
-    else if (!strcmp(a, "--progress")) o->progress = true;
-    else if (!strcmp(a, "-h") || !strcmp(a, "--help")) return usage(stdout) - 1; /* -1: done */
+    } else if (!strcmp(a, "--only") && val)
+      o->only = argv[++i];
+    else if (!strcmp(a, "--data") && val)
+      o->data_dir = argv[++i];
+    else if (!strcmp(a, "--fonts") && val)
+      o->fonts = argv[++i];
+    else if (!strcmp(a, "--name") && val)
+      o->name_pattern = argv[++i];
+    else if (!strcmp(a, "--manifest") && val)
+      o->manifest = argv[++i];
+    else if (!strcmp(a, "--force"))
+      o->force = true;
+    else if (!strcmp(a, "--no-cache"))
+      o->no_cache = true;
+    else if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
+      o->quiet = true;
+    else if (!strcmp(a, "--progress"))
+      o->progress = true;
+    else if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+      return usage(stdout) - 1; /* -1: done */
     else if (a[0] == '-' && a[1]) {
       fprintf(stderr, "briefpress batch: unexpected argument '%s'\n", a);
       return usage(stderr);
-    } else if (!o->template_path) o->template_path = a;
-    else if (!o->records_path) o->records_path = a;
+    } else if (!o->template_path)
+      o->template_path = a;
+    else if (!o->records_path)
+      o->records_path = a;
     else {
       fprintf(stderr, "briefpress batch: unexpected argument '%s'\n", a);
       return usage(stderr);
@@ -505,12 +523,12 @@ typedef struct batch {
   size_t *todo; /* rows to render */
   size_t n_todo;
   result *res; /* per row */
-  size_t next;  /* next index into todo (atomic) */
-  size_t done;  /* finished (atomic) */
+  size_t next; /* next index into todo (atomic) */
+  size_t done; /* finished (atomic) */
   size_t failed;
   pthread_mutex_t io; /* stderr */
   bool tty;
-  bool monitored;  /* the main thread shows progress; else the (only) worker does */
+  bool monitored;           /* the main thread shows progress; else the (only) worker does */
   bp_profile_cache *pieces; /* laid-out pieces, shared by the threads (NULL: --no-cache) */
   /* the workers start at once and open their fonts while the data loads;
    * they wait here until the jobs are known (gate 1) or the set-up failed (-1) */
@@ -664,8 +682,10 @@ static json_t *jstr(const char *s) {
   for (size_t i = 0; i < n;) {
     int len;
     int32_t cp = bp_utf8_decode(s + i, n - i, &len);
-    if (cp < 0) bp_buf_puts(&b, "\xEF\xBF\xBD");
-    else bp_buf_put(&b, s + i, (size_t)len);
+    if (cp < 0)
+      bp_buf_puts(&b, "\xEF\xBF\xBD");
+    else
+      bp_buf_put(&b, s + i, (size_t)len);
     i += (size_t)len;
   }
   json_t *j = json_stringn(b.data, b.len);
@@ -675,10 +695,12 @@ static json_t *jstr(const char *s) {
 
 static char *manifest_path(const batch_opts *o) {
   bp_buf p = {0};
-  if (o->manifest) bp_buf_puts(&p, o->manifest);
+  if (o->manifest)
+    bp_buf_puts(&p, o->manifest);
   else if (o->sharded && o->shard_n > 1)
     bp_buf_printf(&p, "%s/manifest.shard-%d-of-%d.json", o->out_dir, o->shard_i, o->shard_n);
-  else bp_buf_printf(&p, "%s/manifest.json", o->out_dir);
+  else
+    bp_buf_printf(&p, "%s/manifest.json", o->out_dir);
   return bp_buf_detach(&p);
 }
 
@@ -928,7 +950,8 @@ int bp_cmd_batch(int argc, char **argv) {
   }
   b.monitored = started > 0; /* set before the gate opens */
   open_gate(&b, 1);
-  if (!started && b.n_todo) work(&w[0]); /* no threads: here */
+  if (!started && b.n_todo)
+    work(&w[0]); /* no threads: here */
   else if (b.tty) {
     while (__atomic_load_n(&b.done, __ATOMIC_ACQUIRE) < b.n_todo) {
       show_progress(&b, t0);
@@ -940,8 +963,10 @@ int bp_cmd_batch(int argc, char **argv) {
   free(w);
   if ((size_t)jobs > b.n_todo) jobs = (int)(b.n_todo ? b.n_todo : 1);
   for (size_t i = 0; i < rec->n_rows; i++) {
-    if (b.res[i].state == R_WRITTEN) counts[0]++;
-    else if (b.res[i].state == R_FAILED) counts[2]++;
+    if (b.res[i].state == R_WRITTEN)
+      counts[0]++;
+    else if (b.res[i].state == R_FAILED)
+      counts[2]++;
   }
   double secs = now_s() - t0;
   if (b.tty) {

@@ -18,25 +18,26 @@ int bp_cmd_batch(int argc, char **argv);
 int bp_cmd_newsletter(int argc, char **argv);
 
 static int usage(FILE *f) {
-  fprintf(f,
-          "usage: briefpress <command> [options]\n"
-          "\n"
-          "commands:\n"
-          "  render <brief.json|article.json> -o <out.pdf> [--png DIR] [--dpi N]\n"
-          "         [--trace FILE] [--template T.json] [-v]\n"
-          "      lay out and write a PDF (and PNG pages, and a display-list trace)\n"
-          "  preview <brief.json|article.json> -o DIR [--dpi N]\n"
-          "      write the pages as PNG only\n"
-          "  check <folder|file>\n"
-          "      validate a data folder; file:line:column diagnostics, exit 1 on errors\n"
-          "  batch <template.json> <records.csv> -o DIR [-j N] [--shard i/n] [--force]\n"
-          "      one profile PDF per record, in parallel, with DIR/manifest.json\n"
-          "  newsletter <brief.json|article.json> -o DIR  PDF, page-1 PNG, .eml (newsletter --help)\n"
-          "\n"
-          "options:\n"
-          "  --fonts DIR   the font folder (default: the project's fonts/)\n"
-          "environment:\n"
-          "  SOURCE_DATE_EPOCH   sets the PDF dates (otherwise none are written)\n");
+  fprintf(
+      f,
+      "usage: briefpress <command> [options]\n"
+      "\n"
+      "commands:\n"
+      "  render <brief.json|article.json> -o <out.pdf> [--png DIR] [--dpi N]\n"
+      "         [--trace FILE] [--template T.json] [-v]\n"
+      "      lay out and write a PDF (and PNG pages, and a display-list trace)\n"
+      "  preview <brief.json|article.json> -o DIR [--dpi N]\n"
+      "      write the pages as PNG only\n"
+      "  check <folder|file>\n"
+      "      validate a data folder; file:line:column diagnostics, exit 1 on errors\n"
+      "  batch <template.json> <records.csv> -o DIR [-j N] [--shard i/n] [--force]\n"
+      "      one profile PDF per record, in parallel, with DIR/manifest.json\n"
+      "  newsletter <brief.json|article.json> -o DIR  PDF, page-1 PNG, .eml (newsletter --help)\n"
+      "\n"
+      "options:\n"
+      "  --fonts DIR   the font folder (default: the project's fonts/)\n"
+      "environment:\n"
+      "  SOURCE_DATE_EPOCH   sets the PDF dates (otherwise none are written)\n");
   return f == stderr ? 2 : 0;
 }
 
@@ -158,13 +159,20 @@ static int parse_render(int argc, char **argv, bool png_only) {
     const char *a = argv[i];
     bool has_val = i + 1 < argc;
     if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && has_val) {
-      if (png_only) o.png_dir = argv[++i];
-      else o.output = argv[++i];
-    } else if (!strcmp(a, "--png") && has_val) o.png_dir = argv[++i];
-    else if (!strcmp(a, "--trace") && has_val) o.trace = argv[++i];
-    else if (!strcmp(a, "--fonts") && has_val) o.fonts = argv[++i];
-    else if (!strcmp(a, "--template") && has_val) o.template_path = argv[++i];
-    else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) o.verbose = true;
+      if (png_only)
+        o.png_dir = argv[++i];
+      else
+        o.output = argv[++i];
+    } else if (!strcmp(a, "--png") && has_val)
+      o.png_dir = argv[++i];
+    else if (!strcmp(a, "--trace") && has_val)
+      o.trace = argv[++i];
+    else if (!strcmp(a, "--fonts") && has_val)
+      o.fonts = argv[++i];
+    else if (!strcmp(a, "--template") && has_val)
+      o.template_path = argv[++i];
+    else if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
+      o.verbose = true;
     else if (!strcmp(a, "--dpi") && has_val) {
       o.dpi = atof(argv[++i]);
       if (o.dpi < 10 || o.dpi > 2400) {
@@ -174,10 +182,10 @@ static int parse_render(int argc, char **argv, bool png_only) {
     } else if (a[0] == '-' || o.input) {
       fprintf(stderr, "briefpress: %s: unexpected argument '%s'\n", argv[1], a);
       return usage(stderr);
-    } else o.input = a;
+    } else
+      o.input = a;
   }
-  if (!o.input || (!png_only && !o.output && !o.png_dir && !o.trace) ||
-      (png_only && !o.png_dir)) {
+  if (!o.input || (!png_only && !o.output && !o.png_dir && !o.trace) || (png_only && !o.png_dir)) {
     fprintf(stderr, "briefpress: %s needs an input and an output (-o)\n", argv[1]);
     return usage(stderr);
   }

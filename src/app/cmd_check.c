@@ -21,8 +21,10 @@ int bp_cmd_check(int argc, char **argv, const char *fonts_dir) {
   const char *target = NULL;
   bool fonts = true, caret = true;
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--no-fonts")) fonts = false;
-    else if (!strcmp(argv[i], "--no-caret")) caret = false;
+    if (!strcmp(argv[i], "--no-fonts"))
+      fonts = false;
+    else if (!strcmp(argv[i], "--no-caret"))
+      caret = false;
     else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
       usage(stdout);
       return 0;
@@ -32,7 +34,8 @@ int bp_cmd_check(int argc, char **argv, const char *fonts_dir) {
     } else if (target) {
       fprintf(stderr, "briefpress check: one folder at a time\n");
       return usage(stderr);
-    } else target = argv[i];
+    } else
+      target = argv[i];
   }
   if (!target) return usage(stderr);
 

@@ -29,21 +29,20 @@ typedef struct nl_opts {
 
 static int usage(FILE *f) {
   fprintf(
-      f,
-      "usage: briefpress newsletter <brief.json|article.json> -o DIR [options]\n"
-      "  writes DIR/SLUG-DATE.pdf, DIR/SLUG-DATE.png (page 1) and DIR/SLUG-DATE.eml\n"
-      "options:\n"
-      "  --from ADDR        sender, \"Name <a@b>\" or a@b (default briefpress@localhost)\n"
-      "  --to ADDRS         recipients, comma-separated; may repeat\n"
-      "  --subject TEXT     subject (default: the title)\n"
-      "  --max-bytes N      fail when the PDF is larger (default 1M; suffixes K, M)\n"
-      "  --width PX         width of the preview (default 600)\n"
-      "  --send URL         deliver through smtp://host:port (or smtps://); needs --from, --to\n"
-      "  --template T.json  another template for a brief\n"
-      "  --fonts DIR        the font folder\n"
-      "  -v                 say how the brief was fitted\n"
-      "environment:\n"
-      "  SOURCE_DATE_EPOCH  the date in the names and the message (otherwise today)\n");
+      f, "usage: briefpress newsletter <brief.json|article.json> -o DIR [options]\n"
+         "  writes DIR/SLUG-DATE.pdf, DIR/SLUG-DATE.png (page 1) and DIR/SLUG-DATE.eml\n"
+         "options:\n"
+         "  --from ADDR        sender, \"Name <a@b>\" or a@b (default briefpress@localhost)\n"
+         "  --to ADDRS         recipients, comma-separated; may repeat\n"
+         "  --subject TEXT     subject (default: the title)\n"
+         "  --max-bytes N      fail when the PDF is larger (default 1M; suffixes K, M)\n"
+         "  --width PX         width of the preview (default 600)\n"
+         "  --send URL         deliver through smtp://host:port (or smtps://); needs --from, --to\n"
+         "  --template T.json  another template for a brief\n"
+         "  --fonts DIR        the font folder\n"
+         "  -v                 say how the brief was fitted\n"
+         "environment:\n"
+         "  SOURCE_DATE_EPOCH  the date in the names and the message (otherwise today)\n");
   return f == stderr ? 2 : 0;
 }
 
@@ -181,8 +180,7 @@ static int run(const nl_opts *o) {
       const char *parts[] = {bp_brief_series(brief), bp_brief_number(brief), bp_brief_date(brief)};
       for (int i = 0; i < 3; i++)
         if (parts[i] && *parts[i])
-          bp_buf_printf(&byline, "%s%s%s", byline.len ? " · " : "", i == 1 ? "No. " : "",
-                        parts[i]);
+          bp_buf_printf(&byline, "%s%s%s", byline.len ? " · " : "", i == 1 ? "No. " : "", parts[i]);
       charts = bp_brief_chart_descriptions(brief, &n_charts);
     }
   } else if (!st) {
@@ -262,11 +260,10 @@ static int run(const nl_opts *o) {
   if (eml_tmp) remove(eml_tmp);
   if (st && created) rmdir(o->outdir); /* a failed run leaves no folder it made either */
   if (!st)
-    printf(
-        "newsletter: %s (%zu bytes, %d page%s)\nnewsletter: %s (%dx%d px, %zu bytes)\n"
-        "newsletter: %s (%zu bytes)\n",
-        pdf_path, pdf_len, nl.pages, nl.pages == 1 ? "" : "s", png_path, nl.png_width_px,
-        nl.png_height_px, png_len, eml_path, eml_len);
+    printf("newsletter: %s (%zu bytes, %d page%s)\nnewsletter: %s (%dx%d px, %zu bytes)\n"
+           "newsletter: %s (%zu bytes)\n",
+           pdf_path, pdf_len, nl.pages, nl.pages == 1 ? "" : "s", png_path, nl.png_width_px,
+           nl.png_height_px, png_len, eml_path, eml_len);
   if (!st && o->send) {
     st = bp_newsletter_send(&ctx, o->send, o->from, o->to, eml, eml_len);
     if (st) {

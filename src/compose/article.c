@@ -52,8 +52,7 @@ static char *spans_plain(const bp_spans *sp) {
 }
 
 static bp_status add_plain(bp_flow *f, bp_typesetter *ts, bp_ctx *ctx, const bp_style *st,
-                           const char *text, double width, double before, double after,
-                           bool keep) {
+                           const char *text, double width, double before, double after, bool keep) {
   if (!text || !*text) return BP_OK;
   bp_text *t = bp_text_new_plain(ts, ctx, st, text, width);
   if (!t) return ctx->status;
@@ -70,8 +69,8 @@ static bp_status where(bp_ctx *ctx, const bp_doc *doc, const bp_block *b) {
   return bp_error(ctx, st, "%s:%d: %s", doc->source_path ? doc->source_path : "?", b->line, msg);
 }
 
-bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a,
-                             long long epoch, bp_preflight *pf, bp_dlist **out) {
+bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a, long long epoch,
+                             bp_preflight *pf, bp_dlist **out) {
   *out = NULL;
   const bp_doc *doc = a->doc;
   bp_page_geometry g = {A4_W, A4_H, 62, 68, 72, 68, A4_H - 40};
@@ -95,8 +94,10 @@ bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a
   bp_status st = BP_OK;
   char *outline_title = bp_strdup(a->title ? a->title : "Untitled");
   bp_text *tt = bp_text_new_plain(ts, ctx, &title, outline_title, width);
-  if (!tt) st = ctx->status;
-  else bp_flow_add_text(f, tt, 0, 6, true, 0, outline_title, "top");
+  if (!tt)
+    st = ctx->status;
+  else
+    bp_flow_add_text(f, tt, 0, 6, true, 0, outline_title, "top");
   if (!st) st = add_plain(f, ts, ctx, &subtitle, a->subtitle, width, 0, 6, true);
   if (!st && (a->author || a->date)) {
     bp_buf by = {0};
@@ -116,8 +117,7 @@ bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a
       t = bp_text_new_spans(ts, ctx, hs, &b->spans, number_of, &nb, width);
       if (!t) break;
       char *plain = spans_plain(&b->spans);
-      bp_flow_add_text(f, t, b->level <= 1 ? 14 : 10, 5, true, b->level <= 1 ? 1 : 2, plain,
-                       NULL);
+      bp_flow_add_text(f, t, b->level <= 1 ? 14 : 10, 5, true, b->level <= 1 ? 1 : 2, plain, NULL);
       free(plain);
       break;
     }
@@ -132,12 +132,16 @@ bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a
     case BP_BLOCK_LIST_ITEM: {
       bp_text *lab;
       char num[16];
-      if (b->number > 0) snprintf(num, sizeof num, "%d.", b->number);
-      else snprintf(num, sizeof num, "\xE2\x80\xA2");
+      if (b->number > 0)
+        snprintf(num, sizeof num, "%d.", b->number);
+      else
+        snprintf(num, sizeof num, "\xE2\x80\xA2");
       lab = bp_text_new_plain(ts, ctx, &body, num, 0);
       t = lab ? bp_text_new_spans(ts, ctx, &body, &b->spans, number_of, &nb, width - 16) : NULL;
-      if (t) bp_flow_add_hanging(f, lab, t, 16, 0, 4, NULL, NULL);
-      else bp_text_free(lab);
+      if (t)
+        bp_flow_add_hanging(f, lab, t, 16, 0, 4, NULL, NULL);
+      else
+        bp_text_free(lab);
       break;
     }
     case BP_BLOCK_ENDNOTES: endnotes_placed = true; continue;
@@ -150,8 +154,10 @@ bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a
   /* Endnotes: numbered in order of first citation. */
   if (!st && nb.n) {
     bp_text *h = bp_text_new_plain(ts, ctx, &h1, "Endnotes", width);
-    if (!h) st = ctx->status;
-    else bp_flow_add_text(f, h, 18, 6, true, 1, "Endnotes", "endnotes");
+    if (!h)
+      st = ctx->status;
+    else
+      bp_flow_add_text(f, h, 18, 6, true, 1, "Endnotes", "endnotes");
   }
   for (size_t i = 0; i < nb.n && !st; i++) {
     const bp_csl_item *it = bp_bib_lookup(a->bib, nb.ids[i]);

@@ -28,8 +28,8 @@ struct bp_brief {
   bp_jdoc *jd;
   bp_template *tpl;
   bp_dataset *ds;
-  char *institute, *series, *number, *date, *title, *subtitle, *author, *lang, *subject,
-      *keywords, *summary, *disclaimer;
+  char *institute, *series, *number, *date, *title, *subtitle, *author, *lang, *subject, *keywords,
+      *summary, *disclaimer;
   char **findings; /* claim ids */
   size_t n_findings;
   char **body; /* paragraphs (inline markup) */
@@ -56,8 +56,8 @@ static bp_status str_field(bp_ctx *ctx, const bp_jdoc *jd, json_t *o, const char
   return BP_OK;
 }
 
-static bp_status str_array(bp_ctx *ctx, const bp_jdoc *jd, json_t *o, const char *key,
-                           char ***out, size_t *n) {
+static bp_status str_array(bp_ctx *ctx, const bp_jdoc *jd, json_t *o, const char *key, char ***out,
+                           size_t *n) {
   json_t *v = json_object_get(o, key);
   if (!v) return BP_OK;
   if (!json_is_array(v))
@@ -86,8 +86,8 @@ static char *resolve(const char *base_dir, const char *rel) {
 
 static bp_status load_chart(bp_ctx *ctx, const bp_brief *b, json_t *arr, size_t i, chart_ref *c) {
   json_t *o = json_array_get(arr, i);
-  static const char *const keys[] = {"kind", "series", "column", "records", "date", "label",
-                                     "title", "unit", "value_labels", "where", NULL};
+  static const char *const keys[] = {"kind",  "series", "column",       "records", "date", "label",
+                                     "title", "unit",   "value_labels", "where",   NULL};
   if (!json_is_object(o)) return bp_jdoc_error_elem(ctx, b->jd, arr, i, "a chart is an object");
   const char *key;
   json_t *v;
@@ -121,23 +121,32 @@ static bp_status load_chart(bp_ctx *ctx, const bp_brief *b, json_t *arr, size_t 
   bp_chart_kind kind;
   if (!st && bp_chart_kind_from_name(ctx, c->kind, &kind)) {
     bp_ctx_clear(ctx);
-    return bp_jdoc_error(ctx, b->jd, o, "kind", "unknown chart kind \"%s\" (bar, line, timeline, sparkline)", c->kind);
+    return bp_jdoc_error(ctx, b->jd, o, "kind",
+                         "unknown chart kind \"%s\" (bar, line, timeline, sparkline)", c->kind);
   }
   if (st) return st;
   if (c->series) {
     const bp_series *s = bp_dataset_series(b->ds, c->series);
-    if (!s) return bp_jdoc_error(ctx, b->jd, o, "series", "no series \"%s\" in the data folder", c->series);
+    if (!s)
+      return bp_jdoc_error(ctx, b->jd, o, "series", "no series \"%s\" in the data folder",
+                           c->series);
     if (c->column && bp_series_column(s, c->column) < 0)
-      return bp_jdoc_error(ctx, b->jd, o, "column", "series \"%s\" has no column \"%s\"", c->series, c->column);
+      return bp_jdoc_error(ctx, b->jd, o, "column", "series \"%s\" has no column \"%s\"", c->series,
+                           c->column);
   } else if (c->records) {
     const bp_records *r = bp_dataset_records(b->ds, c->records);
-    if (!r) return bp_jdoc_error(ctx, b->jd, o, "records", "no records \"%s\" in the data folder", c->records);
+    if (!r)
+      return bp_jdoc_error(ctx, b->jd, o, "records", "no records \"%s\" in the data folder",
+                           c->records);
     if (!c->date_field || bp_records_column(r, c->date_field) < 0)
-      return bp_jdoc_error(ctx, b->jd, o, c->date_field ? "date" : NULL, "records \"%s\" need a \"date\" column that exists", c->records);
+      return bp_jdoc_error(ctx, b->jd, o, c->date_field ? "date" : NULL,
+                           "records \"%s\" need a \"date\" column that exists", c->records);
     if (!c->label_field || bp_records_column(r, c->label_field) < 0)
-      return bp_jdoc_error(ctx, b->jd, o, c->label_field ? "label" : NULL, "records \"%s\" need a \"label\" column that exists", c->records);
+      return bp_jdoc_error(ctx, b->jd, o, c->label_field ? "label" : NULL,
+                           "records \"%s\" need a \"label\" column that exists", c->records);
     if (c->where_field && bp_records_column(r, c->where_field) < 0)
-      return bp_jdoc_error(ctx, b->jd, o, "where", "records \"%s\" have no column \"%s\"", c->records, c->where_field);
+      return bp_jdoc_error(ctx, b->jd, o, "where", "records \"%s\" have no column \"%s\"",
+                           c->records, c->where_field);
   } else {
     return bp_jdoc_error(ctx, b->jd, o, NULL, "a chart needs \"series\" or \"records\"");
   }
@@ -151,10 +160,12 @@ bp_status bp_brief_load_with(bp_ctx *ctx, const char *path, const char *template
   b->path = bp_strdup(path);
   bp_status st = bp_jdoc_load(ctx, path, &b->jd);
   json_t *root = st ? NULL : bp_jdoc_root(b->jd);
-  static const char *const keys[] = {"template", "data", "institute", "series", "number", "date",
-                                     "title", "subtitle", "author", "lang", "subject", "keywords",
-                                     "summary", "findings", "body", "charts", "disclaimer", NULL};
-  if (!st && !json_is_object(root)) st = bp_jdoc_error(ctx, b->jd, root, NULL, "a brief is a JSON object");
+  static const char *const keys[] = {"template", "data",       "institute", "series",   "number",
+                                     "date",     "title",      "subtitle",  "author",   "lang",
+                                     "subject",  "keywords",   "summary",   "findings", "body",
+                                     "charts",   "disclaimer", NULL};
+  if (!st && !json_is_object(root))
+    st = bp_jdoc_error(ctx, b->jd, root, NULL, "a brief is a JSON object");
   if (!st) {
     const char *key;
     json_t *v;
@@ -216,11 +227,10 @@ bp_status bp_brief_load_with(bp_ctx *ctx, const char *path, const char *template
     for (size_t k = 0; k < sp.n && !st; k++)
       for (size_t c = 0; c < sp.v[k].n_cite && !st; c++)
         if (!bp_bib_lookup(b->ds->bib, sp.v[k].cite_ids[c]))
-          st = i < b->n_body
-                   ? bp_jdoc_error_elem(ctx, b->jd, json_object_get(root, "body"), i,
-                                        "unknown citation \"%s\"", sp.v[k].cite_ids[c])
-                   : bp_jdoc_error(ctx, b->jd, root, "summary", "unknown citation \"%s\"",
-                                   sp.v[k].cite_ids[c]);
+          st = i < b->n_body ? bp_jdoc_error_elem(ctx, b->jd, json_object_get(root, "body"), i,
+                                                  "unknown citation \"%s\"", sp.v[k].cite_ids[c])
+                             : bp_jdoc_error(ctx, b->jd, root, "summary", "unknown citation \"%s\"",
+                                             sp.v[k].cite_ids[c]);
     bp_spans_free(&sp);
   }
   json_t *charts = st ? NULL : json_object_get(root, "charts");
@@ -264,9 +274,9 @@ void bp_brief_free(bp_brief *b) {
   free(b->charts);
   free_strs(b->findings, b->n_findings);
   free_strs(b->body, b->n_body);
-  char **fields[] = {&b->institute, &b->series, &b->number, &b->date, &b->title, &b->subtitle,
-                     &b->author, &b->lang, &b->subject, &b->keywords, &b->summary,
-                     &b->disclaimer, &b->path};
+  char **fields[] = {&b->institute, &b->series,     &b->number, &b->date,    &b->title,
+                     &b->subtitle,  &b->author,     &b->lang,   &b->subject, &b->keywords,
+                     &b->summary,   &b->disclaimer, &b->path};
   for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) free(*fields[i]);
   bp_template_free(b->tpl);
   bp_dataset_free(b->ds);
@@ -297,7 +307,6 @@ static void chart_data_free(chart_data *d) {
   free(d->title);
   memset(d, 0, sizeof *d);
 }
-
 
 static void chart_build(const bp_brief *b, const chart_ref *c, chart_data *d) {
   memset(d, 0, sizeof *d);
@@ -371,9 +380,9 @@ typedef enum { P_TEXT, P_PANEL, P_RULE, P_CHARTS, P_COLUMNS } piece_kind;
 
 typedef struct piece {
   piece_kind kind;
-  double h, x, w;        /* height; x offset from the left margin; width */
-  double before;         /* space above */
-  bp_text *t, *label;    /* text and its hanging label */
+  double h, x, w;     /* height; x offset from the left margin; width */
+  double before;      /* space above */
+  bp_text *t, *label; /* text and its hanging label */
   double indent;
   char *dest, *label_dest;
   bp_color color;
@@ -381,7 +390,7 @@ typedef struct piece {
   struct piece *items;
   size_t n_items, split;
   double col_w;
-  int section;           /* index into the section names, for the overflow report */
+  int section; /* index into the section names, for the overflow report */
 } piece;
 
 typedef struct composer {
@@ -401,12 +410,26 @@ typedef struct composer {
   chart_data *charts;
 } composer;
 
-enum { S_BODY, S_SUMMARY, S_FINDING, S_NOTE, S_NOTENO, S_HEADING, S_TITLE, S_SUBTITLE, S_BYLINE,
-       S_MAST, S_MASTR, S_LABEL, S_DISCLAIMER, S_FOOTER, S_COUNT };
-static const char *STYLE_NAMES[S_COUNT] = {"body",     "summary",  "finding",   "note",
-                                           "note_number", "heading", "title",   "subtitle",
-                                           "byline",   "masthead", "masthead_right", "label",
-                                           "disclaimer", "footer"};
+enum {
+  S_BODY,
+  S_SUMMARY,
+  S_FINDING,
+  S_NOTE,
+  S_NOTENO,
+  S_HEADING,
+  S_TITLE,
+  S_SUBTITLE,
+  S_BYLINE,
+  S_MAST,
+  S_MASTR,
+  S_LABEL,
+  S_DISCLAIMER,
+  S_FOOTER,
+  S_COUNT
+};
+static const char *STYLE_NAMES[S_COUNT] = {
+    "body",     "summary", "finding",  "note",           "note_number", "heading",    "title",
+    "subtitle", "byline",  "masthead", "masthead_right", "label",       "disclaimer", "footer"};
 
 static void free_piece(piece *p) {
   bp_text_free(p->t);
@@ -484,7 +507,9 @@ static void begin_section(composer *c, const char *name) {
 
 static bp_status sec_masthead(composer *c, const bp_tsection *s) {
   const bp_brief *b = c->b;
-  bp_text *l = b->institute ? bp_text_new_plain(c->ts, c->ctx, &c->st[S_MAST], b->institute, c->width * 0.55) : NULL;
+  bp_text *l = b->institute
+                   ? bp_text_new_plain(c->ts, c->ctx, &c->st[S_MAST], b->institute, c->width * 0.55)
+                   : NULL;
   bp_buf r = {0};
   if (b->series) bp_buf_puts(&r, b->series);
   if (b->number) bp_buf_printf(&r, "%sNo. %s", r.len ? "  \xC2\xB7  " : "", b->number);
@@ -565,7 +590,6 @@ static bp_status sec_summary(composer *c, const bp_tsection *s) {
   return BP_OK;
 }
 
-
 static bp_status sec_findings(composer *c, const bp_tsection *s) {
   if (!c->b->n_findings) return BP_OK;
   bp_status st = sec_heading(c, s, "Key findings");
@@ -588,7 +612,8 @@ static bp_status sec_findings(composer *c, const bp_tsection *s) {
 static bp_status sec_body(composer *c, const bp_tsection *s) {
   bp_status st = s->title ? sec_heading(c, s, NULL) : BP_OK;
   for (size_t i = 0; i < c->b->n_body && !st; i++)
-    st = add_text(c, S_BODY, c->b->body[i], i || s->title ? c->st[S_BODY].size_pt * 0.5 : s->space_before_pt, 0, c->width);
+    st = add_text(c, S_BODY, c->b->body[i],
+                  i || s->title ? c->st[S_BODY].size_pt * 0.5 : s->space_before_pt, 0, c->width);
   return st;
 }
 
@@ -702,14 +727,22 @@ static bp_status build(composer *c) {
     const bp_tsection *s = &c->t->sections[i];
     begin_section(c, s->type);
     size_t first = c->n;
-    if (!strcmp(s->type, "masthead")) st = sec_masthead(c, s);
-    else if (!strcmp(s->type, "title")) st = sec_title(c, s);
-    else if (!strcmp(s->type, "summary")) st = sec_summary(c, s);
-    else if (!strcmp(s->type, "findings")) st = sec_findings(c, s);
-    else if (!strcmp(s->type, "body")) st = sec_body(c, s);
-    else if (!strcmp(s->type, "charts")) st = sec_charts(c, s);
-    else if (!strcmp(s->type, "endnotes")) st = sec_endnotes(c, s);
-    else if (!strcmp(s->type, "disclaimer")) st = sec_disclaimer(c, s);
+    if (!strcmp(s->type, "masthead"))
+      st = sec_masthead(c, s);
+    else if (!strcmp(s->type, "title"))
+      st = sec_title(c, s);
+    else if (!strcmp(s->type, "summary"))
+      st = sec_summary(c, s);
+    else if (!strcmp(s->type, "findings"))
+      st = sec_findings(c, s);
+    else if (!strcmp(s->type, "body"))
+      st = sec_body(c, s);
+    else if (!strcmp(s->type, "charts"))
+      st = sec_charts(c, s);
+    else if (!strcmp(s->type, "endnotes"))
+      st = sec_endnotes(c, s);
+    else if (!strcmp(s->type, "disclaimer"))
+      st = sec_disclaimer(c, s);
     else
       st = bp_jdoc_error(c->ctx, c->t->jd, s->json, "type",
                          "unknown section type \"%s\" (masthead, title, summary, findings, "
@@ -724,7 +757,6 @@ static bp_status build(composer *c) {
 
 /* ---- drawing ------------------------------------------------------------ */
 
-
 static void draw_text_piece(composer *c, bp_dlist *dl, bp_dl_page *pg, const piece *p, double x,
                             double y, bp_ref_marks *marks) {
   if (p->dest) bp_dl_add_dest(pg, p->dest, y);
@@ -732,7 +764,12 @@ static void draw_text_piece(composer *c, bp_dlist *dl, bp_dl_page *pg, const pie
     double lx = x + p->x + p->indent;
     bp_text_draw(p->label, dl, pg, lx, y);
     if (p->label_dest) {
-      bp_dl_link l = {lx, y, bp_text_width_pt(p->label), bp_text_height_pt(p->label) / bp_text_line_count(p->label), NULL, p->label_dest};
+      bp_dl_link l = {lx,
+                      y,
+                      bp_text_width_pt(p->label),
+                      bp_text_height_pt(p->label) / bp_text_line_count(p->label),
+                      NULL,
+                      p->label_dest};
       bp_dl_add_link(pg, &l);
     }
   }
@@ -757,8 +794,8 @@ static bp_status draw(composer *c, bp_dlist *dl, bp_dl_page *pg) {
       size_t n = c->b->n_charts;
       double gap = c->t->column_gap_pt, w = (c->width - gap * (double)(n - 1)) / (double)n;
       for (size_t k = 0; k < n && !st; k++)
-        st = bp_chart_draw(c->ts, c->ctx, dl, pg, &c->charts[k].spec,
-                           c->x0 + (double)k * (w + gap), y, w, p->h);
+        st = bp_chart_draw(c->ts, c->ctx, dl, pg, &c->charts[k].spec, c->x0 + (double)k * (w + gap),
+                           y, w, p->h);
       break;
     }
     case P_COLUMNS: {
@@ -783,7 +820,8 @@ static bp_status draw_footer(composer *c, bp_dlist *dl, bp_dl_page *pg) {
   const bp_template *t = c->t;
   const bp_style *fs = &c->st[S_FOOTER];
   double base = t->page_h_pt - t->margin_pt[2] * 0.5;
-  double top = base - fs->size_pt * 0.86 - ((fs->leading_pt > 0 ? fs->leading_pt : fs->size_pt * 1.3) - fs->size_pt) / 2;
+  double top = base - fs->size_pt * 0.86 -
+               ((fs->leading_pt > 0 ? fs->leading_pt : fs->size_pt * 1.3) - fs->size_pt) / 2;
   bp_status st = BP_OK;
   if (t->footer_left) {
     char *s = bp_template_expand(t->footer_left, field_of, (void *)c->b);
@@ -834,8 +872,10 @@ bp_status bp_compose_brief(bp_ctx *ctx, bp_typesetter *ts, const bp_brief *b, lo
     c.scale = (smax - 0.25 * mid) / size0;
     c.ratio = rmin / lead0;
     st = build(&c);
-    if (!st && stack_height(&c) <= c.avail + 0.01) best = mid, hi = mid - 1;
-    else lo = mid + 1;
+    if (!st && stack_height(&c) <= c.avail + 0.01)
+      best = mid, hi = mid - 1;
+    else
+      lo = mid + 1;
   }
   if (!st && best >= 0) {
     size = smax - 0.25 * best;
@@ -849,8 +889,10 @@ bp_status bp_compose_brief(bp_ctx *ctx, bp_typesetter *ts, const bp_brief *b, lo
       c.ratio = (rmax - 0.05 * mid) / lead0;
       st = build(&c);
       built_r = rmax - 0.05 * mid;
-      if (!st && stack_height(&c) <= c.avail + 0.01) rbest = mid, rhi = mid - 1;
-      else rlo = mid + 1;
+      if (!st && stack_height(&c) <= c.avail + 0.01)
+        rbest = mid, rhi = mid - 1;
+      else
+        rlo = mid + 1;
     }
     ratio = rbest == n_r ? rmin : rmax - 0.05 * rbest;
     c.scale = size / size0;

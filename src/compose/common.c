@@ -52,17 +52,22 @@ char *bp__source_line(const bp_csl_item *it) {
   bp_buf b = {0};
   bp_buf_puts(&b, "Source: ");
   char *authors = bp_csl_format_authors(it);
-  if (it->container_title) bp_buf_puts(&b, it->container_title);
-  else if (authors && *authors) bp_buf_puts(&b, authors);
-  else if (it->title) bp_buf_puts(&b, it->title);
+  if (it->container_title)
+    bp_buf_puts(&b, it->container_title);
+  else if (authors && *authors)
+    bp_buf_puts(&b, authors);
+  else if (it->title)
+    bp_buf_puts(&b, it->title);
   free(authors);
   if (it->issued.y) bp_buf_printf(&b, " (%d)", it->issued.y);
   return bp_buf_detach(&b);
 }
 
 void bp__fill_rect(bp_dl_page *pg, double x, double y, double w, double h, bp_color color) {
-  bp_path_seg segs[5] = {{BP_PATH_MOVE, {x, y}},         {BP_PATH_LINE, {x + w, y}},
-                         {BP_PATH_LINE, {x + w, y + h}}, {BP_PATH_LINE, {x, y + h}},
+  bp_path_seg segs[5] = {{BP_PATH_MOVE, {x, y}},
+                         {BP_PATH_LINE, {x + w, y}},
+                         {BP_PATH_LINE, {x + w, y + h}},
+                         {BP_PATH_LINE, {x, y + h}},
                          {BP_PATH_CLOSE, {0}}};
   bp_dl_path p = {0};
   p.segs = segs;

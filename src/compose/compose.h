@@ -8,11 +8,11 @@
 #include "../layout/flow.h"
 
 /** Composes an article (title block, body with endnote markers, endnotes
- * with bilingual titles and linked URLs) into a new display list, A4. `pf` (may be NULL) receives the layout preflight. The
- * display list's metadata comes from the article; `epoch` (>= 0) sets its
+ * with bilingual titles and linked URLs) into a new display list, A4. `pf` (may be NULL) receives
+ * the layout preflight. The display list's metadata comes from the article; `epoch` (>= 0) sets its
  * dates (SOURCE_DATE_EPOCH), -1 leaves them out. */
-bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a,
-                             long long epoch, bp_preflight *pf, bp_dlist **out);
+bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a, long long epoch,
+                             bp_preflight *pf, bp_dlist **out);
 
 #include "template.h"
 
@@ -64,10 +64,10 @@ const char *bp_brief_lang(const bp_brief *b);
 /** What composing one profile found, for the batch manifest. All strings
  * owned; free with bp_profile_info_free. */
 typedef struct bp_profile_info {
-  char *title;      /* the document title (the record's name, or its id) */
-  int pages;        /* pages laid out */
-  char *bad_field;  /* on failure: the field (column) to blame, or NULL */
-  char **warnings;  /* e.g. an empty Korean name, preflight findings */
+  char *title;     /* the document title (the record's name, or its id) */
+  int pages;       /* pages laid out */
+  char *bad_field; /* on failure: the field (column) to blame, or NULL */
+  char **warnings; /* e.g. an empty Korean name, preflight findings */
   size_t n_warnings;
 } bp_profile_info;
 

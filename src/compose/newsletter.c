@@ -177,20 +177,11 @@ bp_status bp_newsletter_check_budget(bp_ctx *ctx, const char *what, size_t size,
 
 static void html_escape(bp_buf *b, const char *s) {
   for (; *s; s++) switch (*s) {
-      case '&':
-        bp_buf_puts(b, "&amp;");
-        break;
-      case '<':
-        bp_buf_puts(b, "&lt;");
-        break;
-      case '>':
-        bp_buf_puts(b, "&gt;");
-        break;
-      case '"':
-        bp_buf_puts(b, "&quot;");
-        break;
-      default:
-        bp_buf_putc(b, *s);
+    case '&': bp_buf_puts(b, "&amp;"); break;
+    case '<': bp_buf_puts(b, "&lt;"); break;
+    case '>': bp_buf_puts(b, "&gt;"); break;
+    case '"': bp_buf_puts(b, "&quot;"); break;
+    default: bp_buf_putc(b, *s);
     }
 }
 
@@ -350,10 +341,9 @@ static char *html_body(const bp_newsletter *nl, const char *summary_html, const 
   bp_buf b = {0};
   bp_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"");
   html_escape(&b, nl->lang ? nl->lang : "en");
-  bp_buf_puts(&b,
-              "\">\n<head>\n<meta charset=\"utf-8\">\n"
-              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-              "<title>");
+  bp_buf_puts(&b, "\">\n<head>\n<meta charset=\"utf-8\">\n"
+                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                  "<title>");
   html_escape(&b, nl->title);
   bp_buf_puts(&b,
               "</title>\n</head>\n<body style=\"margin:0;padding:0;background-color:#eef0f3;\">\n"
@@ -404,9 +394,8 @@ static char *html_body(const bp_newsletter *nl, const char *summary_html, const 
   bp_buf_printf(&b, "\" width=\"%d\" height=\"%d\" alt=\"Page 1 of the brief: ", nl->png_width_px,
                 nl->png_height_px);
   html_escape(&b, nl->title);
-  bp_buf_puts(&b,
-              "\" style=\"display:block;width:100%;max-width:600px;height:auto;"
-              "border:1px solid #cfd5db;\"></p>\n");
+  bp_buf_puts(&b, "\" style=\"display:block;width:100%;max-width:600px;height:auto;"
+                  "border:1px solid #cfd5db;\"></p>\n");
   char sz[32];
   size_words(nl->pdf_len, sz, sizeof sz);
   bp_buf_printf(&b,

@@ -29,7 +29,7 @@
 /* ---- small helpers ------------------------------------------------------ */
 
 static const char *const SECTION_TYPES[] = {"masthead", "record_title", "facts", "claims",
-                                            "charts", "endnotes", NULL};
+                                            "charts",   "endnotes",     NULL};
 
 static bool ends_with(const char *s, const char *suf) {
   size_t n = strlen(s), m = strlen(suf);
@@ -54,15 +54,18 @@ static const char *json_str(json_t *o, const char *key) {
   return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-static const char *const MONTHS[] = {"January", "February", "March",     "April",
-                                     "May",     "June",     "July",      "August",
-                                     "September", "October", "November", "December"};
+static const char *const MONTHS[] = {"January",   "February", "March",    "April",
+                                     "May",       "June",     "July",     "August",
+                                     "September", "October",  "November", "December"};
 
 /* "5 December 2023", "December 2023", "2023". */
 static void format_date_long(const bp_date *d, char *out, size_t n) {
-  if (d->m && d->d) snprintf(out, n, "%d %s %d", d->d, MONTHS[d->m - 1], d->y);
-  else if (d->m) snprintf(out, n, "%s %d", MONTHS[d->m - 1], d->y);
-  else snprintf(out, n, "%d", d->y);
+  if (d->m && d->d)
+    snprintf(out, n, "%d %s %d", d->d, MONTHS[d->m - 1], d->y);
+  else if (d->m)
+    snprintf(out, n, "%s %d", MONTHS[d->m - 1], d->y);
+  else
+    snprintf(out, n, "%d", d->y);
 }
 
 /* ---- drawn pieces and their cache --------------------------------------- */
@@ -126,8 +129,10 @@ static size_t piece_bytes(const piece *p) {
       if (it->kind == BP_DL_TEXT)
         n += it->u.text.text_len + it->u.text.n_clusters * sizeof(bp_dl_cluster) +
              it->u.text.n_glyphs * sizeof(bp_dl_glyph);
-      else if (it->kind == BP_DL_PATH) n += it->u.path.n_segs * sizeof(bp_path_seg);
-      else n += 32;
+      else if (it->kind == BP_DL_PATH)
+        n += it->u.path.n_segs * sizeof(bp_path_seg);
+      else
+        n += 32;
     }
   return n;
 }
@@ -198,9 +203,7 @@ static const char *rec_field(const composer *c, const char *name) {
   return bp_records_field(c->rec, c->row, name);
 }
 
-static const char *lookup_field(void *ud, const char *name) {
-  return rec_field(ud, name);
-}
+static const char *lookup_field(void *ud, const char *name) { return rec_field(ud, name); }
 
 static const char *rec_id(const composer *c) { return c->rec->rows[c->row].fields[0]; }
 
@@ -427,7 +430,8 @@ static void add_space(composer *c, double h) {
 }
 
 /* Copies a piece's items onto a page, moved by (dx, dy). */
-static void replay(composer *c, const piece *p, bp_dlist *dl, bp_dl_page *pg, double dx, double dy) {
+static void replay(composer *c, const piece *p, bp_dlist *dl, bp_dl_page *pg, double dx,
+                   double dy) {
   const bp_dlist *src = p->dl;
   int fonts[64];
   size_t nf = src->n_fonts < 64 ? src->n_fonts : 64;
@@ -574,7 +578,8 @@ static bp_status sec_masthead(composer *c, const bp_tsection *s) {
     c->field = "masthead";
     const piece *l = left ? plain_piece(c, "masthead", left, c->width * 0.6) : NULL;
     const piece *r = right && (l || !left) ? plain_piece(c, "masthead_right", right, 0) : NULL;
-    if ((left && !l) || (right && !r)) st = c->ctx->status;
+    if ((left && !l) || (right && !r))
+      st = c->ctx->status;
     else {
       elem *e = push(c, E_BLOCK, 0, s->space_before_pt, 0, true);
       if (l) add_place(e, l, 0, 0);
@@ -636,7 +641,8 @@ static char *fact_value(composer *c, json_t *row, const char **field_out) {
   const char *pattern = json_str(row, "text");
   *field_out = field ? field : "facts";
   char *out = NULL;
-  if (pattern) out = expand(c, pattern);
+  if (pattern)
+    out = expand(c, pattern);
   else {
     const char *v = field ? rec_field(c, field) : NULL;
     if (!v || !*v) return NULL;
@@ -649,7 +655,8 @@ static char *fact_value(composer *c, json_t *row, const char **field_out) {
       char buf[64];
       format_date_long(&d, buf, sizeof buf);
       out = bp_strdup(buf);
-    } else out = bp_strdup(v);
+    } else
+      out = bp_strdup(v);
   }
   if (out && json_is_true(json_object_get(row, "capitalize"))) capitalize(out);
   return out;
@@ -859,9 +866,8 @@ static void timeline_events(composer *c, const bp_tsection *s, json_t *spec, pch
   }
   if (iso2 && json_is_true(json_object_get(spec, "claims")) && c->ds->claims) {
     json_t *ml = json_object_get(spec, "label_length");
-    size_t max = json_is_integer(ml) && json_integer_value(ml) >= 12
-                     ? (size_t)json_integer_value(ml)
-                     : 44;
+    size_t max =
+        json_is_integer(ml) && json_integer_value(ml) >= 12 ? (size_t)json_integer_value(ml) : 44;
     for (size_t i = 0; i < c->ds->claims->n; i++) {
       const bp_claim *cl = &c->ds->claims->v[i];
       if (!cl->date.y || !claim_tagged(cl, iso2)) continue;
@@ -901,7 +907,8 @@ static void series_points(composer *c, json_t *spec, pchart *p) {
     for (size_t i = 0; i < p->n; i++) free(p->labels[i]);
     p->n = 0;
   }
-  for (size_t i = 0; i < p->n; i++) p->pts[i].label = p->spec.kind == BP_CHART_BAR ? p->labels[i] : NULL;
+  for (size_t i = 0; i < p->n; i++)
+    p->pts[i].label = p->spec.kind == BP_CHART_BAR ? p->labels[i] : NULL;
   p->spec.x_is_date = p->spec.kind != BP_CHART_BAR;
   p->title = bp_strdup(json_str(spec, "title") ? json_str(spec, "title") : s->title);
   p->spec.unit = json_str(spec, "unit") ? json_str(spec, "unit") : s->unit;
@@ -964,9 +971,8 @@ static bp_status sec_charts(composer *c, const bp_tsection *s) {
     const char *kind = json_str(spec, "kind");
     if (bp_chart_kind_from_name(NULL, kind ? kind : "", &p.spec.kind)) continue;
     json_t *min = json_object_get(spec, "min_points");
-    size_t need = json_is_integer(min) && json_integer_value(min) > 0
-                      ? (size_t)json_integer_value(min)
-                      : 1;
+    size_t need =
+        json_is_integer(min) && json_integer_value(min) > 0 ? (size_t)json_integer_value(min) : 1;
     if (p.spec.kind == BP_CHART_TIMELINE) {
       timeline_events(c, s, spec, &p);
       p.spec.x_is_date = true;
@@ -1012,14 +1018,16 @@ static bp_status sec_charts(composer *c, const bp_tsection *s) {
     }
     st = add_heading(c, s);
     double h = s->height_pt > 0 ? s->height_pt : 120, avail = c->width - gap * (double)(n - 1);
-    elem *e = st ? NULL : push(c, E_BLOCK, h, s->title ? 2 : s->space_before_pt, s->space_after_pt,
-                               false);
+    elem *e = st ? NULL
+                 : push(c, E_BLOCK, h, s->title ? 2 : s->space_before_pt, s->space_after_pt, false);
     double x = 0;
     for (size_t i = 0; e && i < n && !st; i++) {
       double w = avail * charts[i].weight / total;
       const piece *p = chart_piece(c, &charts[i], w, h);
-      if (!p) st = c->ctx->status;
-      else add_place(e, p, x, 0);
+      if (!p)
+        st = c->ctx->status;
+      else
+        add_place(e, p, x, 0);
       x += w + gap;
     }
   }
@@ -1056,8 +1064,8 @@ static const piece *note_piece(composer *c, size_t i, double col_w) {
   snprintf(num, sizeof num, "%zu", i + 1);
   bp_text *t = bp_text_new_spans(c->ts, c->ctx, ns, &sp, NULL, NULL, col_w - label_w);
   bp_spans_free(&sp);
-  bp_text *lab = t ? bp_text_new_plain(c->ts, c->ctx, bp_template_style(c->t, "note_number"), num, 0)
-                   : NULL;
+  bp_text *lab =
+      t ? bp_text_new_plain(c->ts, c->ctx, bp_template_style(c->t, "note_number"), num, 0) : NULL;
   if (!lab) {
     bp_text_free(t);
     bp_buf_free(&key);
@@ -1073,8 +1081,8 @@ static const piece *note_piece(composer *c, size_t i, double col_w) {
   bp_dl_add_dest(pg, dest, 0);
   bp_text_draw(lab, p->dl, pg, 0, 0);
   snprintf(dest, sizeof dest, "ref-%zu", i + 1);
-  bp_dl_link l = {0, 0, bp_text_width_pt(lab), bp_text_height_pt(lab) / bp_text_line_count(lab),
-                  NULL, dest};
+  bp_dl_link l = {
+      0, 0, bp_text_width_pt(lab), bp_text_height_pt(lab) / bp_text_line_count(lab), NULL, dest};
   bp_dl_add_link(pg, &l);
   bp_ref_marks marks = {NULL, 0};
   bp_text_draw_linked(t, p->dl, pg, label_w, 0, 0, bp_text_line_count(t), &marks);
@@ -1216,8 +1224,10 @@ static void draw_placed(composer *c, bp_dlist *dl, bp_dl_page *pg, const placed 
     double y = p->y;
     for (size_t k = p->first; k < p->first + p->count; k++) {
       bool right = k >= p->split;
-      if (k == p->split) y = p->y;
-      else if (k > p->first) y += c->notes_before;
+      if (k == p->split)
+        y = p->y;
+      else if (k > p->first)
+        y += c->notes_before;
       replay(c, c->notes[k], dl, pg, x + (right ? c->notes_col_w + c->t->column_gap_pt : 0), y);
       y += c->notes[k]->h;
     }
@@ -1231,7 +1241,8 @@ static bp_status draw_footer(composer *c, bp_dlist *dl, bp_dl_page *pg, int page
                              const char *left) {
   const bp_style *fs = bp_template_style(c->t, "footer");
   double lead = fs->leading_pt > 0 ? fs->leading_pt : fs->size_pt * 1.3;
-  double ytop = c->t->page_h_pt - c->t->margin_pt[2] * 0.5 - ((lead - fs->size_pt) / 2 + fs->size_pt * 0.86);
+  double ytop =
+      c->t->page_h_pt - c->t->margin_pt[2] * 0.5 - ((lead - fs->size_pt) / 2 + fs->size_pt * 0.86);
   char num[64];
   snprintf(num, sizeof num, "%d / %d", page + 1, pages);
   c->field = "footer";
@@ -1305,8 +1316,8 @@ bp_status bp_profile_check_template(bp_ctx *ctx, const bp_template *t, const bp_
   for (size_t i = 0; i < t->n_sections && !st; i++) {
     const bp_tsection *s = &t->sections[i];
     json_t *o = s->json;
-    static const char *const common[] = {"type", "title", "columns", "height", "space_before",
-                                         "space_after"};
+    static const char *const common[] = {"type",   "title",        "columns",
+                                         "height", "space_before", "space_after"};
     const char *keys[24];
     size_t nk = 0;
     for (size_t k = 0; k < sizeof common / sizeof *common; k++) keys[nk++] = common[k];
@@ -1341,8 +1352,8 @@ bp_status bp_profile_check_template(bp_ctx *ctx, const bp_template *t, const bp_
                            "\"rows\" must be an array of {\"label\", \"field\"}");
       for (size_t r = 0; !st && r < json_array_size(rows); r++) {
         json_t *row = json_array_get(rows, r);
-        static const char *const rk[] = {"label", "field", "text", "values", "format", "cite",
-                                         "capitalize", NULL};
+        static const char *const rk[] = {"label",  "field", "text",       "values",
+                                         "format", "cite",  "capitalize", NULL};
         if (!json_is_object(row)) {
           st = bp_jdoc_error_elem(ctx, t->jd, rows, r, "a facts row is an object");
           break;
@@ -1371,24 +1382,29 @@ bp_status bp_profile_check_template(bp_ctx *ctx, const bp_template *t, const bp_
         st = bp_jdoc_error(ctx, t->jd, o, charts ? "charts" : NULL, "\"charts\" must be an array");
       for (size_t k = 0; !st && k < json_array_size(charts); k++) {
         json_t *ch = json_array_get(charts, k);
-        static const char *const ck[] = {"kind", "title", "series", "column", "unit", "events",
-                                         "claims", "weight", "min_points", "value_labels",
-                                         "label_length", "min_span_days", NULL};
+        static const char *const ck[] = {
+            "kind",         "title",         "series", "column",     "unit",
+            "events",       "claims",        "weight", "min_points", "value_labels",
+            "label_length", "min_span_days", NULL};
         bp_chart_kind kind;
         if (!json_is_object(ch)) {
           st = bp_jdoc_error_elem(ctx, t->jd, charts, k, "a chart is an object");
           break;
         }
         st = check_section_keys(ctx, t, ch, ck, "chart");
-        if (!st && bp_chart_kind_from_name(NULL, json_str(ch, "kind") ? json_str(ch, "kind") : "", &kind))
+        if (!st &&
+            bp_chart_kind_from_name(NULL, json_str(ch, "kind") ? json_str(ch, "kind") : "", &kind))
           st = bp_jdoc_error(ctx, t->jd, ch, json_object_get(ch, "kind") ? "kind" : NULL,
                              "a chart needs a \"kind\": bar, line, timeline or sparkline");
         if (st) break;
         if (kind != BP_CHART_TIMELINE) {
           const char *sn = json_str(ch, "series");
-          if (!sn) st = bp_jdoc_error(ctx, t->jd, ch, NULL, "a %s chart needs a \"series\"", json_str(ch, "kind"));
+          if (!sn)
+            st = bp_jdoc_error(ctx, t->jd, ch, NULL, "a %s chart needs a \"series\"",
+                               json_str(ch, "kind"));
           else if (!bp_dataset_series(ds, sn))
-            st = bp_jdoc_error(ctx, t->jd, ch, "series", "no series \"%s\" in the data folder %s", sn, ds->dir);
+            st = bp_jdoc_error(ctx, t->jd, ch, "series", "no series \"%s\" in the data folder %s",
+                               sn, ds->dir);
           if (!st) st = need_pattern(ctx, t, rec, ch, "column");
           continue;
         }
@@ -1397,7 +1413,8 @@ bp_status bp_profile_check_template(bp_ctx *ctx, const bp_template *t, const bp_
           st = bp_jdoc_error(ctx, t->jd, ch, "events", "\"events\" must be an array");
         for (size_t e = 0; !st && e < json_array_size(events); e++) {
           json_t *ev = json_array_get(events, e);
-          static const char *const ek[] = {"records", "match", "key", "date", "label", "where", NULL};
+          static const char *const ek[] = {"records", "match", "key", "date",
+                                           "label",   "where", NULL};
           if (!json_is_object(ev)) {
             st = bp_jdoc_error_elem(ctx, t->jd, events, e, "an event source is an object");
             break;
@@ -1406,8 +1423,8 @@ bp_status bp_profile_check_template(bp_ctx *ctx, const bp_template *t, const bp_
           const char *rn = json_str(ev, "records");
           const bp_records *er = rn ? bp_dataset_records(ds, rn) : NULL;
           if (!st && !er)
-            st = bp_jdoc_error(ctx, t->jd, ev, rn ? "records" : NULL, "no records \"%s\" in the data folder %s",
-                               rn ? rn : "", ds->dir);
+            st = bp_jdoc_error(ctx, t->jd, ev, rn ? "records" : NULL,
+                               "no records \"%s\" in the data folder %s", rn ? rn : "", ds->dir);
           if (st) break;
           for (int f = 0; f < 2 && !st; f++) {
             const char *col = json_str(ev, f ? "date" : "match");
@@ -1445,7 +1462,6 @@ char *bp_profile_title(const bp_template *t, const bp_records *rec, size_t row) 
   return bp_strdup(v && *v ? v : rec->rows[row].fields[0]);
 }
 
-
 bp_status bp_compose_profile(bp_ctx *ctx, bp_typesetter *ts, const bp_template *t,
                              const bp_dataset *ds, const bp_records *rec, size_t row,
                              long long epoch, bp_profile_cache *cache, bp_profile_info *info,
@@ -1482,12 +1498,18 @@ bp_status bp_compose_profile(bp_ctx *ctx, bp_typesetter *ts, const bp_template *
   for (size_t i = 0; i < t->n_sections && !st; i++) {
     const bp_tsection *s = &t->sections[i];
     c.field = NULL;
-    if (!strcmp(s->type, "masthead")) st = sec_masthead(&c, s);
-    else if (!strcmp(s->type, "record_title")) st = sec_record_title(&c, s);
-    else if (!strcmp(s->type, "facts")) st = sec_facts(&c, s);
-    else if (!strcmp(s->type, "claims")) st = sec_claims(&c, s);
-    else if (!strcmp(s->type, "charts")) st = sec_charts(&c, s);
-    else if (!strcmp(s->type, "endnotes")) st = sec_endnotes(&c, s);
+    if (!strcmp(s->type, "masthead"))
+      st = sec_masthead(&c, s);
+    else if (!strcmp(s->type, "record_title"))
+      st = sec_record_title(&c, s);
+    else if (!strcmp(s->type, "facts"))
+      st = sec_facts(&c, s);
+    else if (!strcmp(s->type, "claims"))
+      st = sec_claims(&c, s);
+    else if (!strcmp(s->type, "charts"))
+      st = sec_charts(&c, s);
+    else if (!strcmp(s->type, "endnotes"))
+      st = sec_endnotes(&c, s);
     else
       st = bp_jdoc_error(ctx, t->jd, s->json, "type", "unknown profile section type \"%s\"",
                          s->type);
@@ -1499,8 +1521,9 @@ bp_status bp_compose_profile(bp_ctx *ctx, bp_typesetter *ts, const bp_template *
     placed *pl = paginate(&c, &n_pl, &pages);
     if (info) info->pages = pages;
     if (t->max_pages > 0 && pages > t->max_pages)
-      st = fail_field(&c, NULL, BP_ERR_LAYOUT, "the profile takes %d pages; the template %s allows %d",
-                      pages, t->path, t->max_pages);
+      st = fail_field(&c, NULL, BP_ERR_LAYOUT,
+                      "the profile takes %d pages; the template %s allows %d", pages, t->path,
+                      t->max_pages);
     if (!st) {
       dl = bp_dlist_new();
       bp_dl_meta m = {0};
@@ -1513,7 +1536,8 @@ bp_status bp_compose_profile(bp_ctx *ctx, bp_typesetter *ts, const bp_template *
       for (int p = 0; p < pages; p++) bp_dlist_add_page(dl, t->page_w_pt, t->page_h_pt);
       for (size_t i = 0; i < n_pl; i++) draw_placed(&c, dl, &dl->pages[pl[i].page], &pl[i]);
       char *footer = expand(&c, t->footer_left);
-      for (int p = 0; p < pages && !st; p++) st = draw_footer(&c, dl, &dl->pages[p], p, pages, footer);
+      for (int p = 0; p < pages && !st; p++)
+        st = draw_footer(&c, dl, &dl->pages[p], p, pages, footer);
       free(footer);
     }
     free(pl);

@@ -15,10 +15,14 @@ bool bp_color_parse(const char *s, bp_color *out) {
   unsigned v[6];
   for (size_t i = 0; i < n; i++) {
     char c = s[1 + i];
-    if (c >= '0' && c <= '9') v[i < 6 ? i : 5] = (unsigned)(c - '0');
-    else if (c >= 'a' && c <= 'f') v[i < 6 ? i : 5] = (unsigned)(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F') v[i < 6 ? i : 5] = (unsigned)(c - 'A' + 10);
-    else return false;
+    if (c >= '0' && c <= '9')
+      v[i < 6 ? i : 5] = (unsigned)(c - '0');
+    else if (c >= 'a' && c <= 'f')
+      v[i < 6 ? i : 5] = (unsigned)(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F')
+      v[i < 6 ? i : 5] = (unsigned)(c - 'A' + 10);
+    else
+      return false;
   }
   if (n == 3) {
     *out = (bp_color){v[0] * 17 / 255.0, v[1] * 17 / 255.0, v[2] * 17 / 255.0, 1};
@@ -30,12 +34,11 @@ bool bp_color_parse(const char *s, bp_color *out) {
   return true;
 }
 
-static bp_status get_number(bp_ctx *ctx, const bp_jdoc *jd, json_t *obj, const char *key,
-                            double lo, double hi, double *out) {
+static bp_status get_number(bp_ctx *ctx, const bp_jdoc *jd, json_t *obj, const char *key, double lo,
+                            double hi, double *out) {
   json_t *v = json_object_get(obj, key);
   if (!v) return BP_OK;
-  if (!json_is_number(v))
-    return bp_jdoc_error(ctx, jd, obj, key, "'%s' must be a number", key);
+  if (!json_is_number(v)) return bp_jdoc_error(ctx, jd, obj, key, "'%s' must be a number", key);
   double d = json_number_value(v);
   if (d < lo || d > hi)
     return bp_jdoc_error(ctx, jd, obj, key, "'%s' must be between %g and %g (is %g)", key, lo, hi,
@@ -48,15 +51,13 @@ static bp_status get_string(bp_ctx *ctx, const bp_jdoc *jd, json_t *obj, const c
                             char **out) {
   json_t *v = json_object_get(obj, key);
   if (!v) return BP_OK;
-  if (!json_is_string(v))
-    return bp_jdoc_error(ctx, jd, obj, key, "'%s' must be a string", key);
+  if (!json_is_string(v)) return bp_jdoc_error(ctx, jd, obj, key, "'%s' must be a string", key);
   free(*out);
   *out = bp_strdup(json_string_value(v));
   return BP_OK;
 }
 
-static bp_status get_bool(bp_ctx *ctx, const bp_jdoc *jd, json_t *obj, const char *key,
-                          bool *out) {
+static bp_status get_bool(bp_ctx *ctx, const bp_jdoc *jd, json_t *obj, const char *key, bool *out) {
   json_t *v = json_object_get(obj, key);
   if (!v) return BP_OK;
   if (!json_is_boolean(v))
@@ -83,9 +84,10 @@ static bp_status check_keys(bp_ctx *ctx, const bp_jdoc *jd, json_t *obj, const c
     for (const char *const *k = known; *k && !ok; k++) ok = !strcmp(*k, key);
     if (!ok) {
       bp_buf b = {0};
-      for (const char *const *k = known; *k; k++) bp_buf_printf(&b, "%s%s", k == known ? "" : ", ", *k);
-      bp_status st = bp_jdoc_error(ctx, jd, obj, key, "unknown %s key '%s' (known: %s)", what,
-                                   key, b.data);
+      for (const char *const *k = known; *k; k++)
+        bp_buf_printf(&b, "%s%s", k == known ? "" : ", ", *k);
+      bp_status st =
+          bp_jdoc_error(ctx, jd, obj, key, "unknown %s key '%s' (known: %s)", what, key, b.data);
       bp_buf_free(&b);
       return st;
     }
@@ -94,8 +96,9 @@ static bp_status check_keys(bp_ctx *ctx, const bp_jdoc *jd, json_t *obj, const c
 }
 
 static bp_status load_style(bp_ctx *ctx, const bp_jdoc *jd, json_t *obj, bp_tstyle *ts) {
-  static const char *const keys[] = {"family", "size", "leading", "bold", "italic", "color",
-                                     "align", "hyphenate", "indent", "letter_spacing", NULL};
+  static const char *const keys[] = {"family", "size",           "leading", "bold",
+                                     "italic", "color",          "align",   "hyphenate",
+                                     "indent", "letter_spacing", NULL};
   if (!json_is_object(obj))
     return bp_jdoc_error(ctx, jd, obj, NULL, "style '%s' must be an object", ts->name);
   bp_status st = check_keys(ctx, jd, obj, "style", keys);
@@ -111,11 +114,16 @@ static bp_status load_style(bp_ctx *ctx, const bp_jdoc *jd, json_t *obj, bp_tsty
   json_t *al = json_object_get(obj, "align");
   if (!st && al) {
     const char *a = json_is_string(al) ? json_string_value(al) : "";
-    if (!strcmp(a, "left")) ts->style.align = BP_ALIGN_LEFT;
-    else if (!strcmp(a, "center")) ts->style.align = BP_ALIGN_CENTER;
-    else if (!strcmp(a, "right")) ts->style.align = BP_ALIGN_RIGHT;
-    else if (!strcmp(a, "justify")) ts->style.align = BP_ALIGN_JUSTIFY;
-    else st = bp_jdoc_error(ctx, jd, obj, "align", "'align' must be left, center, right or justify");
+    if (!strcmp(a, "left"))
+      ts->style.align = BP_ALIGN_LEFT;
+    else if (!strcmp(a, "center"))
+      ts->style.align = BP_ALIGN_CENTER;
+    else if (!strcmp(a, "right"))
+      ts->style.align = BP_ALIGN_RIGHT;
+    else if (!strcmp(a, "justify"))
+      ts->style.align = BP_ALIGN_JUSTIFY;
+    else
+      st = bp_jdoc_error(ctx, jd, obj, "align", "'align' must be left, center, right or justify");
   }
   if (!ts->family) ts->family = bp_strdup(SERIF);
   ts->style.family = ts->family;
@@ -129,11 +137,14 @@ static bp_status load_page(bp_ctx *ctx, const bp_jdoc *jd, json_t *page, bp_temp
   json_t *size = json_object_get(page, "size");
   if (!st && size) {
     const char *s = json_is_string(size) ? json_string_value(size) : "";
-    if (!strcasecmp(s, "A4")) t->page_w_pt = 595.276, t->page_h_pt = 841.89;
+    if (!strcasecmp(s, "A4"))
+      t->page_w_pt = 595.276, t->page_h_pt = 841.89;
     else if (!strcasecmp(s, "Letter") || !strcasecmp(s, "US Letter"))
       t->page_w_pt = 612, t->page_h_pt = 792;
-    else if (!strcasecmp(s, "A5")) t->page_w_pt = 419.528, t->page_h_pt = 595.276;
-    else st = bp_jdoc_error(ctx, jd, page, "size", "unknown page size '%s' (A4, A5, Letter)", s);
+    else if (!strcasecmp(s, "A5"))
+      t->page_w_pt = 419.528, t->page_h_pt = 595.276;
+    else
+      st = bp_jdoc_error(ctx, jd, page, "size", "unknown page size '%s' (A4, A5, Letter)", s);
   }
   if (!st) st = get_number(ctx, jd, page, "width", 72, 5000, &t->page_w_pt);
   if (!st) st = get_number(ctx, jd, page, "height", 72, 5000, &t->page_h_pt);
@@ -174,33 +185,37 @@ bp_status bp_template_load(bp_ctx *ctx, const char *path, bp_template **out) {
   t->rule = (bp_color){0.75, 0.78, 0.82, 1};
   t->panel = (bp_color){0.93, 0.95, 0.97, 1};
   t->muted = (bp_color){0.35, 0.35, 0.38, 1};
-  static const char *const keys[] = {"name", "page", "styles", "colors", "fit", "header",
-                                     "footer", "sections", "max_pages", "description", NULL};
+  static const char *const keys[] = {"name",      "page",        "styles", "colors",
+                                     "fit",       "header",      "footer", "sections",
+                                     "max_pages", "description", NULL};
   if (!json_is_object(root)) st = bp_jdoc_error(ctx, jd, root, NULL, "a template is a JSON object");
   if (!st) st = check_keys(ctx, jd, root, "template", keys);
   if (!st) st = get_string(ctx, jd, root, "name", &t->name);
-  if (!st && json_object_get(root, "page")) st = load_page(ctx, jd, json_object_get(root, "page"), t);
+  if (!st && json_object_get(root, "page"))
+    st = load_page(ctx, jd, json_object_get(root, "page"), t);
   json_t *styles = json_object_get(root, "styles");
   if (!st && styles) {
-    if (!json_is_object(styles)) st = bp_jdoc_error(ctx, jd, root, "styles", "'styles' must be an object");
+    if (!json_is_object(styles))
+      st = bp_jdoc_error(ctx, jd, root, "styles", "'styles' must be an object");
     const char *name;
     json_t *v;
     if (!st) json_object_foreach(styles, name, v) {
-      t->styles = bp_realloc(t->styles, (t->n_styles + 1) * sizeof *t->styles);
-      bp_tstyle *ts = &t->styles[t->n_styles++];
-      memset(ts, 0, sizeof *ts);
-      ts->name = bp_strdup(name);
-      ts->style.size_pt = 10;
-      ts->style.color = (bp_color){0.1, 0.1, 0.12, 1};
-      st = load_style(ctx, jd, v, ts);
-      if (st) break;
-    }
+        t->styles = bp_realloc(t->styles, (t->n_styles + 1) * sizeof *t->styles);
+        bp_tstyle *ts = &t->styles[t->n_styles++];
+        memset(ts, 0, sizeof *ts);
+        ts->name = bp_strdup(name);
+        ts->style.size_pt = 10;
+        ts->style.color = (bp_color){0.1, 0.1, 0.12, 1};
+        st = load_style(ctx, jd, v, ts);
+        if (st) break;
+      }
   }
   json_t *colors = json_object_get(root, "colors");
   if (!st && colors) {
     static const char *const ck[] = {"accent", "rule", "panel", "muted", NULL};
-    st = json_is_object(colors) ? check_keys(ctx, jd, colors, "colors", ck)
-                                : bp_jdoc_error(ctx, jd, root, "colors", "'colors' must be an object");
+    st = json_is_object(colors)
+             ? check_keys(ctx, jd, colors, "colors", ck)
+             : bp_jdoc_error(ctx, jd, root, "colors", "'colors' must be an object");
     if (!st) st = get_color(ctx, jd, colors, "accent", &t->accent);
     if (!st) st = get_color(ctx, jd, colors, "rule", &t->rule);
     if (!st) st = get_color(ctx, jd, colors, "panel", &t->panel);
@@ -291,8 +306,8 @@ const bp_style *bp_template_style(const bp_template *t, const char *name) {
     if (!strcmp(t->styles[i].name, name)) return &t->styles[i].style;
   for (size_t i = 0; i < t->n_styles; i++)
     if (!strcmp(t->styles[i].name, "body")) return &t->styles[i].style;
-  static const bp_style fallback = {SERIF, 10, 13.5, false, false, {0.1, 0.1, 0.12, 1},
-                                    BP_ALIGN_LEFT, false, 0, 0, false};
+  static const bp_style fallback = {SERIF,         10,    13.5, false, false, {0.1, 0.1, 0.12, 1},
+                                    BP_ALIGN_LEFT, false, 0,    0,     false};
   return &fallback;
 }
 

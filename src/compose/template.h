@@ -8,12 +8,12 @@
 #include "../layout/layout.h"
 
 typedef struct bp_tsection {
-  char *type;    /* "masthead", "title", "summary", "findings", "charts", ... */
-  char *title;   /* heading shown above the section, or NULL */
-  int columns;   /* 1 or 2 */
+  char *type;       /* "masthead", "title", "summary", "findings", "charts", ... */
+  char *title;      /* heading shown above the section, or NULL */
+  int columns;      /* 1 or 2 */
   double height_pt; /* charts: height of the chart row */
   double space_before_pt, space_after_pt;
-  json_t *json;  /* the section object, for composer-specific fields (borrowed) */
+  json_t *json; /* the section object, for composer-specific fields (borrowed) */
 } bp_tsection;
 
 typedef struct bp_tstyle {
@@ -31,8 +31,8 @@ typedef struct bp_template {
   size_t n_styles;
   bp_color accent, rule, panel, muted;
   /* fit: the body may shrink within these limits to fit the page */
-  double body_min_pt, body_max_pt, leading_min, leading_max; /* leading as ratio of size */
-  int max_pages; /* 0: any */
+  double body_min_pt, body_max_pt, leading_min, leading_max;     /* leading as ratio of size */
+  int max_pages;                                                 /* 0: any */
   char *header_left, *header_right, *footer_left, *footer_right; /* with {fields} */
   bp_tsection *sections;
   size_t n_sections;

@@ -42,10 +42,10 @@ char *bp_strdup(const char *s);
 char *bp_strndup(const char *s, size_t n);
 /** Grows *items (of `size` bytes each) so index `need-1` fits; doubles capacity. */
 void bp_grow(void **items, size_t *cap, size_t need, size_t size);
-#define BP_PUSH(arr, n, cap, val)                                           \
-  do {                                                                      \
-    bp_grow((void **)&(arr), &(cap), (n) + 1, sizeof(*(arr)));             \
-    (arr)[(n)++] = (val);                                                   \
+#define BP_PUSH(arr, n, cap, val)                                                                  \
+  do {                                                                                             \
+    bp_grow((void **)&(arr), &(cap), (n) + 1, sizeof(*(arr)));                                     \
+    (arr)[(n)++] = (val);                                                                          \
   } while (0)
 
 /** A growable NUL-terminated byte buffer. */

@@ -49,8 +49,10 @@ static bp_src *open_file(chk *k, const char *path) {
   bool io;
   bp_src *s = bp__src_open(k->dl, path, &io);
   if (io) k->io_failed = true;
-  if (k->cc) bp__src_check_chars(s, cached_covers, k->cc);
-  else bp__src_check_chars(s, NULL, NULL);
+  if (k->cc)
+    bp__src_check_chars(s, cached_covers, k->cc);
+  else
+    bp__src_check_chars(s, NULL, NULL);
   BP_PUSH(k->srcs, k->n_srcs, k->cap_srcs, s);
   return s;
 }
@@ -61,7 +63,9 @@ static const bp_src *find_src(const chk *k, const char *path) {
   return NULL;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 /* Sorted paths of dir/sub's regular files ending in ext (sub may be NULL). */
 static char **list_files(const char *dir, const char *sub, const char *ext, size_t *n_out) {
@@ -126,7 +130,8 @@ static void do_series(chk *k, const char *csvp, const char *metap) {
     const bp_src *old = find_src(k, cp);
     csv = old ? (bp_src *)old : open_file(k, cp);
   } else {
-    bp__diag(meta, BP_SEV_ERROR, meta->start, "series metadata without its CSV (no %s)", "data file");
+    bp__diag(meta, BP_SEV_ERROR, meta->start, "series metadata without its CSV (no %s)",
+             "data file");
   }
   bp_resolver r = {k->bib, &k->refs, NULL};
   if (csv && !(meta && !mj)) {
@@ -191,7 +196,8 @@ static void do_article(chk *k, const char *path) {
     }
   }
   if (stat(a->body_path, &st))
-    bp__diag(s, BP_SEV_ERROR, bp__json_val(j, o, "body") + 1, "article body %s not found", a->body_path);
+    bp__diag(s, BP_SEV_ERROR, bp__json_val(j, o, "body") + 1, "article body %s not found",
+             a->body_path);
   else
     do_markdown(k, a->body_path, &r);
   bp_bib_free(own);
@@ -206,7 +212,8 @@ static void check_uncited(chk *k) {
     const bp_src *s = find_src(k, it->path);
     if (!s) continue;
     bp__diag((bp_src *)s, BP_SEV_WARNING, bp__src_off(s, it->line, it->col),
-             "citation '%s' is cited by nobody (no claim, article, series or record uses it)", it->id);
+             "citation '%s' is cited by nobody (no claim, article, series or record uses it)",
+             it->id);
   }
 }
 
@@ -218,19 +225,27 @@ static kind sniff(const char *path) {
   const char *dot = strrchr(path, '.');
   kind k = K_NONE;
   bool json = dot && !strcmp(dot, ".json"), csv = dot && !strcmp(dot, ".csv");
-  if (dot && !strcmp(dot, ".md")) k = K_MARKDOWN;
-  else if (!strcmp(parent, "citations") && json) k = K_BIB;
-  else if (!strcmp(parent, "claims") && json) k = K_CLAIMS;
-  else if (!strcmp(parent, "series") && (json || csv)) k = K_SERIES;
-  else if (!strcmp(parent, "articles") && json) k = K_ARTICLE;
-  else if (csv) k = K_RECORDS;
+  if (dot && !strcmp(dot, ".md"))
+    k = K_MARKDOWN;
+  else if (!strcmp(parent, "citations") && json)
+    k = K_BIB;
+  else if (!strcmp(parent, "claims") && json)
+    k = K_CLAIMS;
+  else if (!strcmp(parent, "series") && (json || csv))
+    k = K_SERIES;
+  else if (!strcmp(parent, "articles") && json)
+    k = K_ARTICLE;
+  else if (csv)
+    k = K_RECORDS;
   else if (json) {
     json_t *root = json_load_file(path, 0, NULL);
-    if (json_is_object(root)) k = json_object_get(root, "body") ? K_ARTICLE : K_SERIES;
+    if (json_is_object(root))
+      k = json_object_get(root, "body") ? K_ARTICLE : K_SERIES;
     else if (json_is_array(root)) {
       json_t *first = json_array_get(root, 0);
       k = json_object_get(first, "type") ? K_BIB : K_CLAIMS;
-    } else k = K_CLAIMS;
+    } else
+      k = K_CLAIMS;
     json_decref(root);
   }
   free(dir);
@@ -245,8 +260,10 @@ static void series_pair(chk *k, const char *path) {
   strcpy(other + n - (json ? 5 : 4), json ? ".csv" : ".json");
   struct stat st;
   bool has_other = !stat(other, &st);
-  if (json) do_series(k, has_other ? other : NULL, path);
-  else do_series(k, path, has_other ? other : NULL);
+  if (json)
+    do_series(k, has_other ? other : NULL, path);
+  else
+    do_series(k, path, has_other ? other : NULL);
   free(other);
 }
 
@@ -303,7 +320,10 @@ static void run_dir(chk *k, const char *dir) {
   }
   free_list(v, n);
 
-  if (!total) bp__diag_file(k->dl, BP_SEV_WARNING, dir, 1, 1, "no data files found (expected citations/, claims/, series/, articles/ or *.csv)");
+  if (!total)
+    bp__diag_file(
+        k->dl, BP_SEV_WARNING, dir, 1, 1,
+        "no data files found (expected citations/, claims/, series/, articles/ or *.csv)");
   check_uncited(k);
 }
 
@@ -312,8 +332,9 @@ static void run_file(chk *k, const char *path) {
   /* resolve citations against the folder's citations/ when there is one */
   char *dir = bp__path_dir(path);
   const char *parent = bp__path_base(dir);
-  char *root = !strcmp(parent, "citations") || !strcmp(parent, "claims") || !strcmp(parent, "series") ||
-                       !strcmp(parent, "articles") || !strcmp(parent, "records")
+  char *root = !strcmp(parent, "citations") || !strcmp(parent, "claims") ||
+                       !strcmp(parent, "series") || !strcmp(parent, "articles") ||
+                       !strcmp(parent, "records")
                    ? bp__path_dir(dir)
                    : bp_strdup(dir);
   if (kd != K_BIB) {
@@ -369,13 +390,16 @@ static bp_status run(bp_ctx *ctx, const char *dir, const bp_check_options *opts,
     k->cc->covers = opts->covers;
     k->cc->ud = opts->covers_ud;
   }
-  if (S_ISDIR(st.st_mode)) run_dir(k, dir);
-  else run_file(k, dir);
+  if (S_ISDIR(st.st_mode))
+    run_dir(k, dir);
+  else
+    run_file(k, dir);
   bp__diag_sort(k->dl);
   return BP_OK;
 }
 
-bp_status bp_check_folder(bp_ctx *ctx, const char *dir, const bp_check_options *opts, bp_diag_list **out) {
+bp_status bp_check_folder(bp_ctx *ctx, const char *dir, const bp_check_options *opts,
+                          bp_diag_list **out) {
   *out = NULL;
   chk k;
   bp_status st = run(ctx, dir, opts, &k);
@@ -435,7 +459,8 @@ static bool stem_is(const char *path, const char *name) {
 
 const bp_series *bp_dataset_series(const bp_dataset *ds, const char *name) {
   for (size_t i = 0; ds && i < ds->n_series; i++)
-    if (stem_is(ds->series[i]->path, name) || stem_is(ds->series[i]->meta_path, name)) return ds->series[i];
+    if (stem_is(ds->series[i]->path, name) || stem_is(ds->series[i]->meta_path, name))
+      return ds->series[i];
   return NULL;
 }
 

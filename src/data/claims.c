@@ -18,8 +18,9 @@ const bp_csl_item *bp__resolve(bp_src *s, const bp_resolver *r, const char *id, 
     return NULL;
   }
   if (r->only_path && strcmp(it->path, r->only_path)) {
-    bp__diag(s, BP_SEV_ERROR, off, "citation '%s' is not in the article's bibliography %s (it is in %s)",
-             id, r->only_path, it->path);
+    bp__diag(s, BP_SEV_ERROR, off,
+             "citation '%s' is not in the article's bibliography %s (it is in %s)", id,
+             r->only_path, it->path);
     return NULL;
   }
   return it;
@@ -91,8 +92,8 @@ static void str_array(bp_src *s, bp_json *j, json_t *o, const char *key, char **
   *arr = NULL;
   if (!a || json_is_null(a)) return;
   if (!json_is_array(a)) {
-    bp__diag(s, BP_SEV_ERROR, bp__json_val(j, o, key), "field \"%s\" must be an array of strings, not %s",
-             key, bp__json_type_name(a));
+    bp__diag(s, BP_SEV_ERROR, bp__json_val(j, o, key),
+             "field \"%s\" must be an array of strings, not %s", key, bp__json_type_name(a));
     return;
   }
   *arr = a;
@@ -100,8 +101,8 @@ static void str_array(bp_src *s, bp_json *j, json_t *o, const char *key, char **
   for (size_t i = 0; i < json_array_size(a); i++) {
     json_t *e = json_array_get(a, i);
     if (!json_is_string(e)) {
-      bp__diag(s, BP_SEV_ERROR, bp__json_elem(j, a, i), "\"%s\" entries must be strings, not %s", key,
-               bp__json_type_name(e));
+      bp__diag(s, BP_SEV_ERROR, bp__json_elem(j, a, i), "\"%s\" entries must be strings, not %s",
+               key, bp__json_type_name(e));
       continue;
     }
     char *x = bp_strdup(json_string_value(e));
@@ -120,8 +121,8 @@ static char *opt_str(bp_src *s, bp_json *j, json_t *o, const char *key) {
 
 static void parse_claim(bp_src *s, bp_json *j, json_t *o, bp_claims *cl, const bp_resolver *r,
                         bp_strmap *ids, const char *path) {
-  static const char *const KEYS[] = {"id", "text", "text_ko", "cites", "date", "countries",
-                                     "topics", "note", NULL};
+  static const char *const KEYS[] = {"id",        "text",   "text_ko", "cites", "date",
+                                     "countries", "topics", "note",    NULL};
   size_t start = bp__json_start(j, o);
   size_t errs = s->dl->n_errors;
   bp_claim c;
@@ -131,9 +132,11 @@ static void parse_claim(bp_src *s, bp_json *j, json_t *o, bp_claims *cl, const b
   bp__json_unknown_keys(s, j, o, KEYS, "a claim");
   c.id = opt_str(s, j, o, "id");
   size_t id_off = bp__json_val(j, o, "id");
-  if (!json_object_get(o, "id")) bp__diag(s, BP_SEV_ERROR, start, "claim has no \"id\"");
+  if (!json_object_get(o, "id"))
+    bp__diag(s, BP_SEV_ERROR, start, "claim has no \"id\"");
   else if (c.id && !bp__record_id_valid(c.id))
-    bp__diag(s, BP_SEV_ERROR, id_off, "invalid claim id \"%s\" (letters, digits, '-' and '_')", c.id);
+    bp__diag(s, BP_SEV_ERROR, id_off, "invalid claim id \"%s\" (letters, digits, '-' and '_')",
+             c.id);
   c.text = opt_str(s, j, o, "text");
   if (!json_object_get(o, "text"))
     bp__diag(s, BP_SEV_ERROR, start, "claim %s has no \"text\"", c.id ? c.id : "");
@@ -171,7 +174,8 @@ static void parse_claim(bp_src *s, bp_json *j, json_t *o, bp_claims *cl, const b
     for (size_t k = 0; k < c.spans.n; k++) {
       const bp_span *sp = &c.spans.v[k];
       if (sp->kind == BP_SPAN_TEXT && sp->text && strstr(sp->text, "[@"))
-        bp__diag(s, BP_SEV_WARNING, voff, "claim text has something like a citation that is not one");
+        bp__diag(s, BP_SEV_WARNING, voff,
+                 "claim text has something like a citation that is not one");
       if (sp->kind != BP_SPAN_CITE) continue;
       size_t want = text_off(c.text, &cur, sp->line, sp->col);
       if (want < dec) raw = voff + 1, dec = 0;
@@ -191,7 +195,8 @@ static void parse_claim(bp_src *s, bp_json *j, json_t *o, bp_claims *cl, const b
     bp__map_free(&seen);
   }
   if (c.id && c.text && !c.n_cites)
-    bp__diag(s, BP_SEV_ERROR, id_off, "claim '%s' has no source (add \"cites\" or [@id] in its text)", c.id);
+    bp__diag(s, BP_SEV_ERROR, id_off,
+             "claim '%s' has no source (add \"cites\" or [@id] in its text)", c.id);
 
   json_t *d = json_object_get(o, "date");
   if (d && !json_is_null(d)) {
@@ -238,7 +243,8 @@ static void parse_claim(bp_src *s, bp_json *j, json_t *o, bp_claims *cl, const b
       bp_date_format(&c.date, a);
       bp_date_format(&latest->issued, b);
       bp__diag(s, BP_SEV_WARNING, bp__json_val(j, o, "date"),
-               "claim dated %s is later than every source it cites (latest: %s, '%s')", a, b, latest->id);
+               "claim dated %s is later than every source it cites (latest: %s, '%s')", a, b,
+               latest->id);
     }
   }
   free(items);
@@ -265,8 +271,8 @@ void bp__claims_parse(bp_src *s, bp_json *j, bp_claims *cl, const bp_resolver *r
   cl->paths[cl->n_paths++] = path;
   json_t *root = bp__json_root(j);
   if (!json_is_array(root)) {
-    bp__diag(s, BP_SEV_ERROR, bp__json_start(j, root), "a claims file is an array of claims, not %s",
-             bp__json_type_name(root));
+    bp__diag(s, BP_SEV_ERROR, bp__json_start(j, root),
+             "a claims file is an array of claims, not %s", bp__json_type_name(root));
     return;
   }
   for (size_t i = 0; i < json_array_size(root); i++) {
@@ -291,8 +297,10 @@ bp_status bp_claims_load(bp_ctx *ctx, const char *path, const bp_bib *bib, bp_cl
   bp_resolver r = {bib, NULL, NULL};
   if (j) bp__claims_parse(s, j, c, &r, &ids);
   bp_status st = bp__diag_to_ctx(ctx, dl, io);
-  if (st == BP_OK) *out = c;
-  else bp_claims_free(c);
+  if (st == BP_OK)
+    *out = c;
+  else
+    bp_claims_free(c);
   bp__map_free(&ids);
   bp__json_free(j);
   bp__src_free(s);

@@ -59,34 +59,158 @@ const bp_csl_item *bp_bib_lookup(const bp_bib *bib, const char *id) {
 
 /* ------------------------------------------------------------- parsing */
 
-static const char *const CSL_TYPES[] = {
-    "article", "article-journal", "article-magazine", "article-newspaper", "bill", "book",
-    "broadcast", "chapter", "classic", "collection", "dataset", "document", "entry",
-    "entry-dictionary", "entry-encyclopedia", "event", "figure", "graphic", "hearing",
-    "interview", "legal_case", "legislation", "manuscript", "map", "motion_picture",
-    "musical_score", "pamphlet", "paper-conference", "patent", "performance", "periodical",
-    "personal_communication", "post", "post-weblog", "regulation", "report", "review",
-    "review-book", "software", "song", "speech", "standard", "thesis", "treaty", "webpage", NULL};
+static const char *const CSL_TYPES[] = {"article",
+                                        "article-journal",
+                                        "article-magazine",
+                                        "article-newspaper",
+                                        "bill",
+                                        "book",
+                                        "broadcast",
+                                        "chapter",
+                                        "classic",
+                                        "collection",
+                                        "dataset",
+                                        "document",
+                                        "entry",
+                                        "entry-dictionary",
+                                        "entry-encyclopedia",
+                                        "event",
+                                        "figure",
+                                        "graphic",
+                                        "hearing",
+                                        "interview",
+                                        "legal_case",
+                                        "legislation",
+                                        "manuscript",
+                                        "map",
+                                        "motion_picture",
+                                        "musical_score",
+                                        "pamphlet",
+                                        "paper-conference",
+                                        "patent",
+                                        "performance",
+                                        "periodical",
+                                        "personal_communication",
+                                        "post",
+                                        "post-weblog",
+                                        "regulation",
+                                        "report",
+                                        "review",
+                                        "review-book",
+                                        "software",
+                                        "song",
+                                        "speech",
+                                        "standard",
+                                        "thesis",
+                                        "treaty",
+                                        "webpage",
+                                        NULL};
 
 /* CSL 1.0.2 variables we accept without a warning. */
-static const char *const CSL_KEYS[] = {
-    "id", "type", "citation-key", "categories", "language", "journalAbbreviation", "shortTitle",
-    "author", "chair", "collection-editor", "compiler", "composer", "container-author",
-    "contributor", "curator", "director", "editor", "editorial-director", "executive-producer",
-    "guest", "host", "interviewer", "illustrator", "narrator", "organizer", "original-author",
-    "performer", "producer", "recipient", "reviewed-author", "script-writer", "series-creator",
-    "translator", "accessed", "available-date", "event-date", "issued", "original-date",
-    "submitted", "abstract", "annote", "archive", "archive_collection", "archive_location",
-    "archive-place", "authority", "call-number", "chapter-number", "citation-number",
-    "citation-label", "collection-number", "collection-title", "container-title",
-    "container-title-short", "dimensions", "division", "DOI", "edition", "event", "event-title",
-    "event-place", "first-reference-note-number", "genre", "ISBN", "ISSN", "issue",
-    "jurisdiction", "keyword", "locator", "medium", "note", "number", "number-of-pages",
-    "number-of-volumes", "original-publisher", "original-publisher-place", "original-title",
-    "page", "page-first", "part", "part-title", "PMCID", "PMID", "printing", "publisher",
-    "publisher-place", "references", "reviewed-genre", "reviewed-title", "scale", "section",
-    "source", "status", "supplement", "title", "title-short", "URL", "version", "volume",
-    "volume-title", "volume-title-short", "year-suffix", "custom", NULL};
+static const char *const CSL_KEYS[] = {"id",
+                                       "type",
+                                       "citation-key",
+                                       "categories",
+                                       "language",
+                                       "journalAbbreviation",
+                                       "shortTitle",
+                                       "author",
+                                       "chair",
+                                       "collection-editor",
+                                       "compiler",
+                                       "composer",
+                                       "container-author",
+                                       "contributor",
+                                       "curator",
+                                       "director",
+                                       "editor",
+                                       "editorial-director",
+                                       "executive-producer",
+                                       "guest",
+                                       "host",
+                                       "interviewer",
+                                       "illustrator",
+                                       "narrator",
+                                       "organizer",
+                                       "original-author",
+                                       "performer",
+                                       "producer",
+                                       "recipient",
+                                       "reviewed-author",
+                                       "script-writer",
+                                       "series-creator",
+                                       "translator",
+                                       "accessed",
+                                       "available-date",
+                                       "event-date",
+                                       "issued",
+                                       "original-date",
+                                       "submitted",
+                                       "abstract",
+                                       "annote",
+                                       "archive",
+                                       "archive_collection",
+                                       "archive_location",
+                                       "archive-place",
+                                       "authority",
+                                       "call-number",
+                                       "chapter-number",
+                                       "citation-number",
+                                       "citation-label",
+                                       "collection-number",
+                                       "collection-title",
+                                       "container-title",
+                                       "container-title-short",
+                                       "dimensions",
+                                       "division",
+                                       "DOI",
+                                       "edition",
+                                       "event",
+                                       "event-title",
+                                       "event-place",
+                                       "first-reference-note-number",
+                                       "genre",
+                                       "ISBN",
+                                       "ISSN",
+                                       "issue",
+                                       "jurisdiction",
+                                       "keyword",
+                                       "locator",
+                                       "medium",
+                                       "note",
+                                       "number",
+                                       "number-of-pages",
+                                       "number-of-volumes",
+                                       "original-publisher",
+                                       "original-publisher-place",
+                                       "original-title",
+                                       "page",
+                                       "page-first",
+                                       "part",
+                                       "part-title",
+                                       "PMCID",
+                                       "PMID",
+                                       "printing",
+                                       "publisher",
+                                       "publisher-place",
+                                       "references",
+                                       "reviewed-genre",
+                                       "reviewed-title",
+                                       "scale",
+                                       "section",
+                                       "source",
+                                       "status",
+                                       "supplement",
+                                       "title",
+                                       "title-short",
+                                       "URL",
+                                       "version",
+                                       "volume",
+                                       "volume-title",
+                                       "volume-title-short",
+                                       "year-suffix",
+                                       "custom",
+                                       NULL};
 
 typedef struct pctx {
   bp_src *s;
@@ -103,8 +227,8 @@ static char *get_str(pctx *p, const json_t *obj, const char *key, bool num_ok) {
     snprintf(b, sizeof b, "%lld", (long long)json_integer_value(v));
     return bp_strdup(b);
   }
-  bp__diag(p->s, BP_SEV_ERROR, bp__json_val(p->j, obj, key), "field \"%s\" must be a string, not %s",
-           key, bp__json_type_name(v));
+  bp__diag(p->s, BP_SEV_ERROR, bp__json_val(p->j, obj, key),
+           "field \"%s\" must be a string, not %s", key, bp__json_type_name(v));
   return NULL;
 }
 
@@ -139,28 +263,32 @@ static void get_date(pctx *p, const json_t *obj, const char *key, bp_date *d, bo
   if (!v || json_is_null(v)) return;
   size_t off = bp__json_val(p->j, obj, key);
   if (!json_is_object(v)) {
-    bp__diag(p->s, BP_SEV_ERROR, off,
-             "field \"%s\" must be a CSL date object like {\"date-parts\": [[2023, 12, 5]]}, not %s",
-             key, bp__json_type_name(v));
+    bp__diag(
+        p->s, BP_SEV_ERROR, off,
+        "field \"%s\" must be a CSL date object like {\"date-parts\": [[2023, 12, 5]]}, not %s",
+        key, bp__json_type_name(v));
     return;
   }
   static const char *const DATE_KEYS[] = {"date-parts", "raw", "literal", "circa", "season", NULL};
   bp__json_unknown_keys(p->s, p->j, v, DATE_KEYS, "a date");
   json_t *c = json_object_get(v, "circa");
-  if (c && circa) *circa = json_is_true(c) || (json_is_string(c) && *json_string_value(c)) ||
-                           (json_is_integer(c) && json_integer_value(c));
+  if (c && circa)
+    *circa = json_is_true(c) || (json_is_string(c) && *json_string_value(c)) ||
+             (json_is_integer(c) && json_integer_value(c));
   json_t *parts = json_object_get(v, "date-parts");
   json_t *raw = json_object_get(v, "raw");
   if (parts) {
     size_t poff = bp__json_val(p->j, v, "date-parts");
     json_t *first = json_is_array(parts) ? json_array_get(parts, 0) : NULL;
-    if (!first || !json_is_array(first) || json_array_size(first) < 1 || json_array_size(first) > 3) {
+    if (!first || !json_is_array(first) || json_array_size(first) < 1 ||
+        json_array_size(first) > 3) {
       bp__diag(p->s, BP_SEV_ERROR, poff,
                "\"date-parts\" must be [[year, month, day]] with month and day optional");
       return;
     }
     if (json_array_size(parts) > 1)
-      bp__diag(p->s, BP_SEV_WARNING, bp__json_elem(p->j, parts, 1), "date ranges are not supported; the first date is used");
+      bp__diag(p->s, BP_SEV_WARNING, bp__json_elem(p->j, parts, 1),
+               "date ranges are not supported; the first date is used");
     int ymd[3] = {0, 0, 0};
     for (size_t i = 0; i < json_array_size(first); i++)
       if (!date_part(p, first, i, &ymd[i])) return;
@@ -205,9 +333,9 @@ static void get_names(pctx *p, const json_t *obj, const char *key, bp_csl_item *
                bp__json_type_name(n));
       continue;
     }
-    static const char *const NAME_KEYS[] = {"family", "given", "literal", "dropping-particle",
-                                            "non-dropping-particle", "suffix", "comma-suffix",
-                                            "static-ordering", "parse-names", NULL};
+    static const char *const NAME_KEYS[] = {
+        "family", "given",        "literal",         "dropping-particle", "non-dropping-particle",
+        "suffix", "comma-suffix", "static-ordering", "parse-names",       NULL};
     bp__json_unknown_keys(p->s, p->j, n, NAME_KEYS, "a name");
     bp_csl_name nm = {get_str(p, n, "family", false), get_str(p, n, "given", false),
                       get_str(p, n, "literal", false)};
@@ -216,8 +344,10 @@ static void get_names(pctx *p, const json_t *obj, const char *key, bp_csl_item *
       name_free(&nm);
       continue;
     }
-    if (!strcmp(key, "author")) BP_PUSH(it->authors, it->n_authors, cap, nm);
-    else name_free(&nm);
+    if (!strcmp(key, "author"))
+      BP_PUSH(it->authors, it->n_authors, cap, nm);
+    else
+      name_free(&nm);
   }
 }
 
@@ -258,14 +388,17 @@ static void parse_item(pctx *p, const json_t *o, bp_bib *bib, const char *path) 
   }
   it.type = get_str(p, o, "type", false);
   if (!json_object_get(o, "type")) {
-    bp__diag(p->s, BP_SEV_ERROR, start, "CSL item%s%s has no \"type\"", it.id ? " " : "", it.id ? it.id : "");
+    bp__diag(p->s, BP_SEV_ERROR, start, "CSL item%s%s has no \"type\"", it.id ? " " : "",
+             it.id ? it.id : "");
   } else if (it.type) {
     bool ok = false;
     for (const char *const *t = CSL_TYPES; *t && !ok; t++) ok = !strcmp(*t, it.type);
     if (!ok)
-      bp__diag(p->s, BP_SEV_WARNING, bp__json_val(p->j, o, "type"), "unknown CSL type \"%s\"", it.type);
+      bp__diag(p->s, BP_SEV_WARNING, bp__json_val(p->j, o, "type"), "unknown CSL type \"%s\"",
+               it.type);
   }
-  static const char *const NAME_VARS[] = {"author", "editor", "translator", "container-author", NULL};
+  static const char *const NAME_VARS[] = {"author", "editor", "translator", "container-author",
+                                          NULL};
   for (const char *const *k = NAME_VARS; *k; k++) get_names(p, o, *k, &it);
   get_date(p, o, "issued", &it.issued, &it.circa);
   get_date(p, o, "accessed", &it.accessed, NULL);
@@ -282,17 +415,19 @@ static void parse_item(pctx *p, const json_t *o, bp_bib *bib, const char *path) 
   it.note = get_str(p, o, "note", false);
   it.language = get_str(p, o, "language", false);
   /* the remaining known string variables: type-check only */
-  static const char *const STR_VARS[] = {"abstract", "publisher-place", "genre", "medium",
-                                         "title-short", "container-title-short", "source",
-                                         "archive", "edition", "number", NULL};
+  static const char *const STR_VARS[] = {
+      "abstract", "publisher-place", "genre",   "medium", "title-short", "container-title-short",
+      "source",   "archive",         "edition", "number", NULL};
   for (const char *const *k = STR_VARS; *k; k++) free(get_str(p, o, *k, true));
   if (json_object_get(o, "url") && !it.url)
-    bp__diag(p->s, BP_SEV_WARNING, bp__json_key(p->j, o, "url"), "CSL spells it \"URL\" (upper case)");
+    bp__diag(p->s, BP_SEV_WARNING, bp__json_key(p->j, o, "url"),
+             "CSL spells it \"URL\" (upper case)");
   if (it.url) check_url(p, o, "URL", it.url);
   if (it.language && !lang_ok(it.language))
     bp__diag(p->s, BP_SEV_WARNING, bp__json_val(p->j, o, "language"),
              "language \"%s\" is not a language tag like \"en\" or \"ko\"", it.language);
-  if (!json_object_get(o, "title") && !json_object_get(o, "original-title") && json_object_get(o, "id"))
+  if (!json_object_get(o, "title") && !json_object_get(o, "original-title") &&
+      json_object_get(o, "id"))
     bp__diag(p->s, BP_SEV_WARNING, start, "CSL item %s has no title", it.id ? it.id : "");
   /* Items with bad fields stay in the bib (reported above) so that their
    * citations still resolve; only a missing or invalid id drops one. */
@@ -305,7 +440,8 @@ static void parse_item(pctx *p, const json_t *o, bp_bib *bib, const char *path) 
   if (bp__map_get(bib->index, it.id, &prev)) {
     const bp_csl_item *f = &bib->items[prev];
     bp__diag(p->s, BP_SEV_ERROR, bp__json_val(p->j, o, "id"),
-             "duplicate citation id \"%s\" (first defined at %s:%d:%d)", it.id, f->path, f->line, f->col);
+             "duplicate citation id \"%s\" (first defined at %s:%d:%d)", it.id, f->path, f->line,
+             f->col);
     item_free(&it);
     return;
   }
@@ -392,8 +528,10 @@ static void put_initials(bp_buf *b, const char *given) {
   bool first = true;
   while (*p) {
     if (*p == ' ' || *p == '-') {
-      if (*p == '-') sep = '-';
-      else if (sep != '-') sep = ' ';
+      if (*p == '-')
+        sep = '-';
+      else if (sep != '-')
+        sep = ' ';
       p++;
       continue;
     }
@@ -463,7 +601,8 @@ char *bp_csl_format_endnote(const bp_csl_item *it) {
     bp_buf_puts(&t, title);
     bp_buf_puts(&t, " \xE2\x80\x9C"); /* “ */
     size_t ol = strlen(orig);
-    bool closes = ol > 3 && (!strcmp(orig + ol - 3, "\xE2\x80\x99") || !strcmp(orig + ol - 3, "\xE2\x80\x9D"));
+    bool closes = ol > 3 && (!strcmp(orig + ol - 3, "\xE2\x80\x99") ||
+                             !strcmp(orig + ol - 3, "\xE2\x80\x9D"));
     if (ends_punct(orig)) {
       bp_buf_puts(&t, orig);
     } else if (closes) { /* the full stop goes inside a closing quote: ‘…상태.’ */

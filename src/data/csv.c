@@ -39,7 +39,8 @@ bool bp__csv_next(bp_csv *c, bp_csv_rec *rec, bool *bad) {
       p++;
       for (;;) {
         if (p >= n) {
-          bp__diag(s, BP_SEV_ERROR, foff, "unterminated quoted field (the quote opened here is never closed)");
+          bp__diag(s, BP_SEV_ERROR, foff,
+                   "unterminated quoted field (the quote opened here is never closed)");
           bp_buf_free(&b);
           c->pos = n;
           *bad = true;
@@ -56,7 +57,8 @@ bool bp__csv_next(bp_csv *c, bp_csv_rec *rec, bool *bad) {
         }
         bp_buf_putc(&b, t[p++]);
       }
-      if (p < n && t[p] != ',' && t[p] != '\n' && !(t[p] == '\r' && p + 1 < n && t[p + 1] == '\n')) {
+      if (p < n && t[p] != ',' && t[p] != '\n' &&
+          !(t[p] == '\r' && p + 1 < n && t[p + 1] == '\n')) {
         bp__diag(s, BP_SEV_ERROR, p, "expected ',' or end of line after the closing quote");
         bp_buf_free(&b);
         while (p < n && t[p] != '\n') p++;
@@ -69,7 +71,8 @@ bool bp__csv_next(bp_csv *c, bp_csv_rec *rec, bool *bad) {
         if (t[p] == '\r' && p + 1 < n && t[p + 1] == '\n') break;
         if (t[p] == '"' || t[p] == '\r') {
           bp__diag(s, BP_SEV_ERROR, p,
-                   t[p] == '"' ? "quote inside an unquoted field (quote the whole field and double the quote: \"\")"
+                   t[p] == '"' ? "quote inside an unquoted field (quote the whole field and double "
+                                 "the quote: \"\")"
                                : "stray carriage return (line endings must be LF or CRLF)");
           bp_buf_free(&b);
           while (p < n && t[p] != '\n') p++;
@@ -166,18 +169,21 @@ static colkind col_kind(const char *name) {
 }
 
 /* Checks one typed cell (non-empty). */
-static void check_cell(bp_src *s, const bp_resolver *r, colkind k, const char *col, const bp_csv_field *f) {
+static void check_cell(bp_src *s, const bp_resolver *r, colkind k, const char *col,
+                       const bp_csv_field *f) {
   char why[128];
   size_t off = f->off + (s->text[f->off] == '"' ? 1 : 0);
   switch (k) {
   case COL_COUNTRY:
     if (!bp_country_valid(f->text))
-      bp__diag(s, BP_SEV_ERROR, off, "unknown country code '%s' (expected ISO 3166-1 alpha-2, e.g. 'KP')",
-               f->text);
+      bp__diag(s, BP_SEV_ERROR, off,
+               "unknown country code '%s' (expected ISO 3166-1 alpha-2, e.g. 'KP')", f->text);
     break;
   case COL_CITE:
-    if (!bp__cite_id_valid(f->text)) bp__diag(s, BP_SEV_ERROR, off, "invalid citation id '%s'", f->text);
-    else bp__resolve(s, r, f->text, off);
+    if (!bp__cite_id_valid(f->text))
+      bp__diag(s, BP_SEV_ERROR, off, "invalid citation id '%s'", f->text);
+    else
+      bp__resolve(s, r, f->text, off);
     break;
   case COL_DATE:
     if (!bp_date_parse(f->text, NULL, why, sizeof why))
@@ -203,8 +209,8 @@ bp_records *bp__records_parse(bp_src *s, const bp_resolver *r) {
     return NULL;
   }
   if (strcmp(hdr.f[0].text, "id"))
-    bp__diag(s, BP_SEV_ERROR, hdr.f[0].off, "the first column of a records file must be 'id', not '%s'",
-             hdr.f[0].text);
+    bp__diag(s, BP_SEV_ERROR, hdr.f[0].off,
+             "the first column of a records file must be 'id', not '%s'", hdr.f[0].text);
   bp_records *out = bp_calloc(1, sizeof *out);
   out->path = bp_strdup(s->path);
   out->n_cols = hdr.n;
@@ -223,7 +229,8 @@ bp_records *bp__records_parse(bp_src *s, const bp_resolver *r) {
     bp__src_linecol(s, rec.off, &line, &col);
     if (rec.n != hdr.n) {
       size_t off = rec.n > hdr.n ? rec.f[hdr.n].off : rec.f[rec.n - 1].off;
-      bp__diag(s, BP_SEV_ERROR, off, "expected %zu fields (as in the header), found %zu", hdr.n, rec.n);
+      bp__diag(s, BP_SEV_ERROR, off, "expected %zu fields (as in the header), found %zu", hdr.n,
+               rec.n);
       continue;
     }
     const char *id = rec.f[0].text;
@@ -270,7 +277,8 @@ bp_status bp_records_load(bp_ctx *ctx, const char *path, bp_records **out) {
   bp_src *s = bp__src_open(dl, path, &io);
   bp_records *r = bp__records_parse(s, NULL);
   bp_status st = bp__diag_to_ctx(ctx, dl, io);
-  if (st == BP_OK && r) *out = r;
+  if (st == BP_OK && r)
+    *out = r;
   else {
     bp_records_free(r);
     if (st == BP_OK) st = bp_error(ctx, BP_ERR_DATA, "%s: cannot load", path);

@@ -12,15 +12,15 @@
 /* A file's bytes plus a line index; diagnostics about it go to `dl`. */
 typedef struct bp_src {
   char *path;
-  char *text;  /* NUL-terminated */
+  char *text; /* NUL-terminated */
   size_t len;
   size_t start; /* 3 after a BOM, else 0 */
   size_t *ls;   /* line start offsets */
   size_t n_ls;
   bp_diag_list *dl;
-  size_t n_diags; /* diagnostics reported about this file */
-  bool usable;    /* false: unreadable, empty or invalid UTF-8 (already reported) */
-  bool json;      /* scan \u escapes when checking characters */
+  size_t n_diags;      /* diagnostics reported about this file */
+  bool usable;         /* false: unreadable, empty or invalid UTF-8 (already reported) */
+  bool json;           /* scan \u escapes when checking characters */
   int oc_line, oc_col; /* bp__src_off's last answer (a cache) */
   size_t oc_off;
   int lc_line, lc_col; /* bp__src_linecol's last answer (a cache) */
@@ -110,8 +110,8 @@ bp_article *bp__article_parse(bp_src *s, bp_json *j);
 
 /* CSV tokenizer: one record at a time. */
 typedef struct bp_csv_field {
-  char *text;  /* unquoted, owned */
-  size_t off;  /* offset of the field's first byte in the src */
+  char *text; /* unquoted, owned */
+  size_t off; /* offset of the field's first byte in the src */
 } bp_csv_field;
 typedef struct bp_csv_rec {
   bp_csv_field *f;

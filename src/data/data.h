@@ -52,11 +52,11 @@ typedef struct bp_csl_item {
   char *id, *type;
   bp_csl_name *authors;
   size_t n_authors;
-  bp_date issued;   /* y == 0: no date */
-  bool circa;       /* issued is approximate */
-  char *year_suffix; /* "a" in "2023a" (CSL year-suffix) */
-  char *title;          /* English title */
-  char *original_title; /* Korean (original-language) title */
+  bp_date issued;        /* y == 0: no date */
+  bool circa;            /* issued is approximate */
+  char *year_suffix;     /* "a" in "2023a" (CSL year-suffix) */
+  char *title;           /* English title */
+  char *original_title;  /* Korean (original-language) title */
   char *container_title; /* outlet, journal */
   char *volume, *issue, *page, *publisher;
   char *url, *doi, *note;
@@ -111,8 +111,8 @@ typedef struct bp_article {
   char *path; /* the manifest */
   char *title, *subtitle, *author, *date, *lang, *subject, *keywords;
   char *body_path, *bib_path; /* resolved relative to the manifest */
-  bp_doc *doc;  /* the body; metadata copied into doc fields */
-  bp_bib *bib;  /* the bibliography */
+  bp_doc *doc;                /* the body; metadata copied into doc fields */
+  bp_bib *bib;                /* the bibliography */
 } bp_article;
 
 /** Loads a manifest {"title","subtitle","author","date","lang","body",
@@ -131,12 +131,12 @@ const char **bp_doc_cited_ids(const bp_doc *doc, size_t *n);
 
 typedef struct bp_claim {
   char *id;
-  char *text;      /* as written (inline markup) */
-  bp_spans spans;  /* text parsed: italic, bold, citations */
-  char *text_ko;   /* NULL when absent */
-  char **cites;    /* supporting citation ids: the "cites" field, then ids cited in text */
+  char *text;     /* as written (inline markup) */
+  bp_spans spans; /* text parsed: italic, bold, citations */
+  char *text_ko;  /* NULL when absent */
+  char **cites;   /* supporting citation ids: the "cites" field, then ids cited in text */
   size_t n_cites;
-  bp_date date;    /* y == 0: undated */
+  bp_date date;     /* y == 0: undated */
   char **countries; /* ISO 3166-1 alpha-2 */
   size_t n_countries;
   char **topics;
@@ -161,21 +161,21 @@ const bp_claim *bp_claims_lookup(const bp_claims *c, const char *id);
 /* ---------------------------------------------------------------- series */
 
 typedef struct bp_series_point {
-  bp_date date;      /* partial allowed */
-  double x;          /* decimal year (bp_date_decimal_year) */
-  double *values;    /* n_cols values; NAN for an empty cell (a gap) */
-  char *source_id;   /* the row's citation (column source_id), or NULL */
-  char *note;        /* column note, or NULL */
+  bp_date date;    /* partial allowed */
+  double x;        /* decimal year (bp_date_decimal_year) */
+  double *values;  /* n_cols values; NAN for an empty cell (a gap) */
+  char *source_id; /* the row's citation (column source_id), or NULL */
+  char *note;      /* column note, or NULL */
   int line;
 } bp_series_point;
 
 typedef struct bp_series {
-  char *path;        /* the CSV */
-  char *meta_path;   /* the JSON beside it, or NULL */
+  char *path;                            /* the CSV */
+  char *meta_path;                       /* the JSON beside it, or NULL */
   char *title, *unit, *source_id, *note; /* from the metadata; NULL if absent */
-  char *x_name;      /* name of the date/year column */
-  char **columns;    /* value column names */
-  char **labels;     /* display labels (metadata "columns"), default = name */
+  char *x_name;                          /* name of the date/year column */
+  char **columns;                        /* value column names */
+  char **labels;                         /* display labels (metadata "columns"), default = name */
   size_t n_cols;
   bp_series_point *points;
   size_t n_points;
@@ -224,7 +224,7 @@ typedef enum bp_severity { BP_SEV_ERROR, BP_SEV_WARNING, BP_SEV_NOTE } bp_severi
 typedef struct bp_diag {
   bp_severity severity;
   char *file;
-  int line, col;     /* 1-based; col counts characters */
+  int line, col; /* 1-based; col counts characters */
   char *message;
   char *source_line; /* the offending line, shortened around col if long; or NULL */
   int caret_cells;   /* display cells before the caret within source_line */
@@ -264,8 +264,8 @@ bp_status bp_check_folder(bp_ctx *ctx, const char *dir, const bp_check_options *
 /** Everything in a data folder, loaded after a clean check (no errors). */
 typedef struct bp_dataset {
   char *dir;
-  bp_bib *bib;        /* all of citations/ *.json */
-  bp_claims *claims;  /* all of claims/ *.json */
+  bp_bib *bib;       /* all of citations/ *.json */
+  bp_claims *claims; /* all of claims/ *.json */
   bp_series **series;
   size_t n_series;
   bp_records **records;

@@ -149,8 +149,10 @@ static bp_diag *diag_push(bp_diag_list *dl, bp_severity sev, const char *file, i
   d->line = line;
   d->col = col;
   d->message = msg;
-  if (sev == BP_SEV_ERROR) dl->n_errors++;
-  else if (sev == BP_SEV_WARNING) dl->n_warnings++;
+  if (sev == BP_SEV_ERROR)
+    dl->n_errors++;
+  else if (sev == BP_SEV_WARNING)
+    dl->n_warnings++;
   return d;
 }
 
@@ -168,8 +170,10 @@ static size_t line_index(const bp_src *s, size_t off) {
   size_t lo = 0, hi = s->n_ls; /* last ls[i] <= off */
   while (hi - lo > 1) {
     size_t mid = (lo + hi) / 2;
-    if (s->ls[mid] <= off) lo = mid;
-    else hi = mid;
+    if (s->ls[mid] <= off)
+      lo = mid;
+    else
+      hi = mid;
   }
   return lo;
 }
@@ -203,7 +207,8 @@ size_t bp__src_off(const bp_src *cs, int line, int col) {
   size_t p = s->ls[li];
   if (li == 0 && p < s->start) p = s->start;
   int c = 1;
-  if (s->oc_line == line && s->oc_col <= col && s->oc_col > 0) { /* resume: positions come in order */
+  if (s->oc_line == line && s->oc_col <= col &&
+      s->oc_col > 0) { /* resume: positions come in order */
     p = s->oc_off;
     c = s->oc_col;
   }
@@ -270,8 +275,8 @@ static void src_validate(bp_src *s) {
     return;
   }
   size_t p = s->start;
-  while (p < s->len && (s->text[p] == ' ' || s->text[p] == '\t' || s->text[p] == '\r' ||
-                        s->text[p] == '\n'))
+  while (p < s->len &&
+         (s->text[p] == ' ' || s->text[p] == '\t' || s->text[p] == '\r' || s->text[p] == '\n'))
     p++;
   if (p == s->len) {
     bp__diag(s, BP_SEV_ERROR, s->start, "empty file");
@@ -368,13 +373,16 @@ void bp__src_check_chars(bp_src *s, bool (*covers)(void *, uint32_t), void *ud) 
       int32_t u = hex4(s->text + p + 1, s->len - p - 1);
       if (u < 0) continue;
       p += 5;
-      if (u >= 0xD800 && u <= 0xDBFF && p + 1 < s->len && s->text[p] == '\\' && s->text[p + 1] == 'u') {
+      if (u >= 0xD800 && u <= 0xDBFF && p + 1 < s->len && s->text[p] == '\\' &&
+          s->text[p + 1] == 'u') {
         int32_t lo = hex4(s->text + p + 2, s->len - p - 2);
         if (lo >= 0xDC00 && lo <= 0xDFFF) {
           p += 6;
           cp = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
-        } else cp = u;
-      } else cp = u;
+        } else
+          cp = u;
+      } else
+        cp = u;
       if (cp < 0x20) continue; /* \n, \t in strings */
     }
     if (cp < 0x20) {
@@ -388,13 +396,15 @@ void bp__src_check_chars(bp_src *s, bool (*covers)(void *, uint32_t), void *ud) 
       continue;
     }
     if (cp > 0xFFFF) {
-      bp__diag(s, BP_SEV_ERROR, at,
-               "character U+%04X is outside the Basic Multilingual Plane (the PDF fonts cannot show it)",
-               (unsigned)cp);
+      bp__diag(
+          s, BP_SEV_ERROR, at,
+          "character U+%04X is outside the Basic Multilingual Plane (the PDF fonts cannot show it)",
+          (unsigned)cp);
       continue;
     }
     if (cp == 0xFFFD) {
-      bp__diag(s, BP_SEV_WARNING, at, "replacement character U+FFFD (text damaged by a bad conversion?)");
+      bp__diag(s, BP_SEV_WARNING, at,
+               "replacement character U+FFFD (text damaged by a bad conversion?)");
       continue;
     }
     if (covers && !covers(ud, (uint32_t)cp)) {

@@ -41,8 +41,7 @@ void bp_jdoc_free(bp_jdoc *jd) {
 json_t *bp_jdoc_root(const bp_jdoc *jd) { return bp__json_root(jd->json); }
 const char *bp_jdoc_path(const bp_jdoc *jd) { return jd->src->path; }
 
-static bp_status verror(bp_ctx *ctx, const bp_jdoc *jd, size_t off, const char *fmt,
-                        va_list ap) {
+static bp_status verror(bp_ctx *ctx, const bp_jdoc *jd, size_t off, const char *fmt, va_list ap) {
   int line = 0, col = 0;
   bp__src_linecol(jd->src, off, &line, &col);
   char msg[768];

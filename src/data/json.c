@@ -193,8 +193,8 @@ static size_t scan_value(bp_json *j, const json_t *v, size_t p) {
     }
     return p < n ? p + 1 : n;
   }
-  while (p < n && (strchr("+-.eE", t[p]) || (t[p] >= '0' && t[p] <= '9') ||
-                   (t[p] >= 'a' && t[p] <= 'z')))
+  while (p < n &&
+         (strchr("+-.eE", t[p]) || (t[p] >= '0' && t[p] <= '9') || (t[p] >= 'a' && t[p] <= 'z')))
     p++;
   return p;
 }
@@ -238,16 +238,18 @@ bp_json *bp__json_parse(bp_src *s) {
     }
     const char *at = s->text + off;
     if (starts_with(at, "NaN") || starts_with(at, "-NaN") || starts_with(at, "Infinity") ||
-        starts_with(at, "-Infinity") || starts_with(at, "+Infinity") || starts_with(tok, "NaN") || starts_with(tok, "Infinity") || starts_with(tok, "-Infinity") ||
-        starts_with(tok, "-Inf") || starts_with(tok, "Inf") || starts_with(tok, "nan") ||
-        starts_with(tok, "inf"))
-      bp__diag(s, BP_SEV_ERROR, off, "NaN and Infinity are not JSON numbers (use null or a number)");
+        starts_with(at, "-Infinity") || starts_with(at, "+Infinity") || starts_with(tok, "NaN") ||
+        starts_with(tok, "Infinity") || starts_with(tok, "-Infinity") || starts_with(tok, "-Inf") ||
+        starts_with(tok, "Inf") || starts_with(tok, "nan") || starts_with(tok, "inf"))
+      bp__diag(s, BP_SEV_ERROR, off,
+               "NaN and Infinity are not JSON numbers (use null or a number)");
     else if (strstr(err.text, "maximum parsing depth"))
       bp__diag(s, BP_SEV_ERROR, off, "nesting too deep (more than 2048 levels)");
     else if (strstr(err.text, "duplicate object key"))
       bp__diag(s, BP_SEV_ERROR, off, "duplicate key %s", tok[0] ? tok : "in object");
     else if (in_string)
-      bp__diag(s, BP_SEV_ERROR, off, "unexpected end of file inside this string (is the file truncated?)");
+      bp__diag(s, BP_SEV_ERROR, off,
+               "unexpected end of file inside this string (is the file truncated?)");
     else if (eof)
       bp__diag(s, BP_SEV_ERROR, off, "unexpected end of file (is the file truncated?)");
     else
@@ -350,6 +352,8 @@ void bp__json_unknown_keys(bp_src *s, const bp_json *j, const json_t *obj, const
     if (!key) continue;
     bool ok = false;
     for (const char *const *q = known; *q && !ok; q++) ok = !strcmp(*q, key);
-    if (!ok) bp__diag(s, BP_SEV_WARNING, k->e[i].key_off, "unknown field \"%s\" in %s (ignored)", key, what);
+    if (!ok)
+      bp__diag(s, BP_SEV_WARNING, k->e[i].key_off, "unknown field \"%s\" in %s (ignored)", key,
+               what);
   }
 }

@@ -43,8 +43,10 @@ static void lidx_charpos(lidx *L, size_t off, int *line, int *col) {
   size_t lo = 0, hi = L->n_ls;
   while (hi - lo > 1) {
     size_t mid = (lo + hi) / 2;
-    if (L->ls[mid] <= off) lo = mid;
-    else hi = mid;
+    if (L->ls[mid] <= off)
+      lo = mid;
+    else
+      hi = mid;
   }
   size_t p = L->ls[lo];
   int c = 1;
@@ -89,8 +91,10 @@ static size_t run_src(const run *r, size_t at) {
   if (!hi || r->a[0].at > at) return SIZE_MAX;
   while (hi - lo > 1) {
     size_t mid = (lo + hi) / 2;
-    if (r->a[mid].at <= at) lo = mid;
-    else hi = mid;
+    if (r->a[mid].at <= at)
+      lo = mid;
+    else
+      hi = mid;
   }
   const anchor *a = &r->a[lo];
   return a->src == SIZE_MAX ? SIZE_MAX : a->src + (at - a->at);
@@ -104,7 +108,8 @@ static void span_pos(ictx *c, bp_span *sp, size_t src) {
 /* Is t[i..] the start of a pandoc citation "[@...]"? On success gives the
  * end (after ']') and the ids. */
 static bool key_char(char c) {
-  return isalnum((unsigned char)c) || (unsigned char)c >= 0x80 || c == '_' || strchr(":.#$%&-+?<>~/", c);
+  return isalnum((unsigned char)c) || (unsigned char)c >= 0x80 || c == '_' ||
+         strchr(":.#$%&-+?<>~/", c);
 }
 
 /* Is t[i..] a pandoc citation "[@a]", "[@a; @b]", "[see @a, p. 3]",
@@ -239,8 +244,7 @@ static void inlines(ictx *c, cmark_node *parent, unsigned flags, const char *uri
     case CMARK_NODE_IMAGE: /* its alt text */
       if (depth < 64) inlines(c, n, flags, uri, depth + 1);
       break;
-    default:
-      break;
+    default: break;
     }
   }
 }
@@ -376,7 +380,8 @@ static void walk_blocks(bctx *b, cmark_node *parent, int list_level, bool quote,
         }
       }
       if (b->s && lit && strncmp(lit, "<!--", 4))
-        bp__diag(b->s, BP_SEV_WARNING, bp__src_off(b->s, line, 1), "raw HTML is not rendered (ignored)");
+        bp__diag(b->s, BP_SEV_WARNING, bp__src_off(b->s, line, 1),
+                 "raw HTML is not rendered (ignored)");
       break;
     }
     default: break;
@@ -415,7 +420,8 @@ void bp__doc_check_cites(bp_src *s, const bp_doc *doc, const bp_resolver *r) {
     const bp_spans *sp = &doc->blocks[i].spans;
     for (size_t k = 0; k < sp->n; k++) {
       const bp_span *x = &sp->v[k];
-      size_t off = x->line ? bp__src_off(s, x->line, x->col) : bp__src_off(s, doc->blocks[i].line, 1);
+      size_t off =
+          x->line ? bp__src_off(s, x->line, x->col) : bp__src_off(s, doc->blocks[i].line, 1);
       if (x->kind == BP_SPAN_TEXT && x->text && strstr(x->text, "[@")) {
         size_t d = (size_t)(strstr(x->text, "[@") - x->text);
         bp__diag(s, BP_SEV_WARNING, x->line ? off + d : off,
@@ -435,8 +441,10 @@ bp_status bp_markdown_load(bp_ctx *ctx, const char *path, bp_doc **out) {
   bp_src *s = bp__src_open(dl, path, &io);
   bp_doc *doc = bp__markdown_parse(s);
   bp_status st = bp__diag_to_ctx(ctx, dl, io);
-  if (st == BP_OK) *out = doc;
-  else bp_doc_free(doc);
+  if (st == BP_OK)
+    *out = doc;
+  else
+    bp_doc_free(doc);
   bp__src_free(s);
   bp_diag_list_free(dl);
   return st;
@@ -469,7 +477,8 @@ const char **bp_doc_cited_ids(const bp_doc *doc, size_t *n_out) {
 static char *man_str(bp_src *s, bp_json *j, json_t *o, const char *key, bool required) {
   json_t *v = json_object_get(o, key);
   if (!v || json_is_null(v)) {
-    if (required) bp__diag(s, BP_SEV_ERROR, bp__json_start(j, o), "article manifest has no \"%s\"", key);
+    if (required)
+      bp__diag(s, BP_SEV_ERROR, bp__json_start(j, o), "article manifest has no \"%s\"", key);
     return NULL;
   }
   if (json_is_string(v)) return bp_strdup(json_string_value(v));
@@ -499,8 +508,8 @@ bp_article *bp__article_parse(bp_src *s, bp_json *j) {
              bp__json_type_name(o));
     return NULL;
   }
-  static const char *const KEYS[] = {"title", "subtitle", "author", "date", "lang", "body",
-                                     "bibliography", "subject", "keywords", NULL};
+  static const char *const KEYS[] = {"title", "subtitle",     "author",  "date",     "lang",
+                                     "body",  "bibliography", "subject", "keywords", NULL};
   bp__json_unknown_keys(s, j, o, KEYS, "an article manifest");
   size_t errs = s->dl->n_errors;
   bp_article *a = bp_calloc(1, sizeof *a);

@@ -74,12 +74,14 @@ bp_series *bp__series_parse(bp_src *csv, bp_src *meta, bp_json *mj, const bp_res
       size_t off = bp__json_val(mj, mo, "source") + 1;
       if (!bp__cite_id_valid(out->source_id))
         bp__diag(meta, BP_SEV_ERROR, off, "invalid citation id '%s'", out->source_id);
-      else bp__resolve(meta, r, out->source_id, off);
+      else
+        bp__resolve(meta, r, out->source_id, off);
     }
     labels = json_object_get(mo, "columns");
     if (labels && !json_is_object(labels)) {
       bp__diag(meta, BP_SEV_ERROR, bp__json_val(mj, mo, "columns"),
-               "\"columns\" must be an object {\"column\": \"label\"}, not %s", bp__json_type_name(labels));
+               "\"columns\" must be an object {\"column\": \"label\"}, not %s",
+               bp__json_type_name(labels));
       labels = NULL;
     }
   }
@@ -99,8 +101,10 @@ bp_series *bp__series_parse(bp_src *csv, bp_src *meta, bp_json *mj, const bp_res
   for (size_t k = 1; k < hdr.n; k++) {
     const char *name = hdr.f[k].text;
     vcol[k] = -1;
-    if (!strcmp(name, "source_id")) src_col = (int)k;
-    else if (!strcmp(name, "note")) note_col = (int)k;
+    if (!strcmp(name, "source_id"))
+      src_col = (int)k;
+    else if (!strcmp(name, "note"))
+      note_col = (int)k;
     else {
       vcol[k] = (int)out->n_cols;
       char *nm = bp_strdup(name);
@@ -115,10 +119,11 @@ bp_series *bp__series_parse(bp_src *csv, bp_src *meta, bp_json *mj, const bp_res
     json_t *v;
     json_object_foreach(labels, key, v) {
       if (!json_is_string(v))
-        bp__diag(meta, BP_SEV_ERROR, bp__json_val(mj, labels, key), "a column label must be a string, not %s",
-                 bp__json_type_name(v));
+        bp__diag(meta, BP_SEV_ERROR, bp__json_val(mj, labels, key),
+                 "a column label must be a string, not %s", bp__json_type_name(v));
       if (bp_series_column(out, key) < 0)
-        bp__diag(meta, BP_SEV_ERROR, bp__json_key(mj, labels, key), "no column '%s' in %s", key, csv->path);
+        bp__diag(meta, BP_SEV_ERROR, bp__json_key(mj, labels, key), "no column '%s' in %s", key,
+                 csv->path);
     }
   }
   if (!out->n_cols)
@@ -133,7 +138,8 @@ bp_series *bp__series_parse(bp_src *csv, bp_src *meta, bp_json *mj, const bp_res
     bp__src_linecol(csv, rec.off, &line, &col);
     if (rec.n != hdr.n) {
       size_t off = rec.n > hdr.n ? rec.f[hdr.n].off : rec.f[rec.n - 1].off;
-      bp__diag(csv, BP_SEV_ERROR, off, "expected %zu fields (as in the header), found %zu", hdr.n, rec.n);
+      bp__diag(csv, BP_SEV_ERROR, off, "expected %zu fields (as in the header), found %zu", hdr.n,
+               rec.n);
       continue;
     }
     bp_series_point pt;
@@ -165,8 +171,10 @@ bp_series *bp__series_parse(bp_src *csv, bp_src *meta, bp_json *mj, const bp_res
       size_t off = f->off + (csv->text[f->off] == '"');
       if ((int)k == src_col) {
         if (f->text[0]) {
-          if (!bp__cite_id_valid(f->text)) bp__diag(csv, BP_SEV_ERROR, off, "invalid citation id '%s'", f->text);
-          else bp__resolve(csv, r, f->text, off);
+          if (!bp__cite_id_valid(f->text))
+            bp__diag(csv, BP_SEV_ERROR, off, "invalid citation id '%s'", f->text);
+          else
+            bp__resolve(csv, r, f->text, off);
           pt.source_id = bp_strdup(f->text);
         }
       } else if ((int)k == note_col) {
@@ -174,7 +182,8 @@ bp_series *bp__series_parse(bp_src *csv, bp_src *meta, bp_json *mj, const bp_res
       } else if (vcol[k] >= 0) {
         double v = NAN;
         if (f->text[0] && !bp__parse_number(f->text, &v)) {
-          bp__diag(csv, BP_SEV_ERROR, off, "non-numeric value '%s' in column '%s'", f->text, hdr.f[k].text);
+          bp__diag(csv, BP_SEV_ERROR, off, "non-numeric value '%s' in column '%s'", f->text,
+                   hdr.f[k].text);
           v = NAN;
         }
         pt.values[vcol[k]] = v;
@@ -238,7 +247,8 @@ bp_status bp_series_load(bp_ctx *ctx, const char *path, bp_series **out) {
   io |= io2;
   bp_series *s = (meta && !mj) ? NULL : bp__series_parse(csv, meta, mj, NULL);
   bp_status st = bp__diag_to_ctx(ctx, dl, io);
-  if (st == BP_OK && s) *out = s;
+  if (st == BP_OK && s)
+    *out = s;
   else {
     bp_series_free(s);
     if (st == BP_OK) st = bp_error(ctx, BP_ERR_DATA, "%s: cannot load the series", path);

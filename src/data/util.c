@@ -159,9 +159,9 @@ static int month_days(int y, int m) {
   return m == 2 && leap(y) ? 29 : d[m - 1];
 }
 
-static const char *const MONTHS[] = {"January", "February", "March",     "April",
-                                     "May",     "June",     "July",      "August",
-                                     "September", "October", "November", "December"};
+static const char *const MONTHS[] = {"January",   "February", "March",    "April",
+                                     "May",       "June",     "July",     "August",
+                                     "September", "October",  "November", "December"};
 
 const char *bp__month_name(int m) { return m >= 1 && m <= 12 ? MONTHS[m - 1] : "?"; }
 
@@ -219,9 +219,12 @@ void bp_date_format(const bp_date *d, char out[11]) {
   int m = d->m < 0 ? 0 : d->m > 99 ? 99 : d->m;
   int dd = d->d < 0 ? 0 : d->d > 99 ? 99 : d->d;
   char tmp[48];
-  if (!m) snprintf(tmp, sizeof tmp, "%04d", y);
-  else if (!dd) snprintf(tmp, sizeof tmp, "%04d-%02d", y, m);
-  else snprintf(tmp, sizeof tmp, "%04d-%02d-%02d", y, m, dd);
+  if (!m)
+    snprintf(tmp, sizeof tmp, "%04d", y);
+  else if (!dd)
+    snprintf(tmp, sizeof tmp, "%04d-%02d", y, m);
+  else
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02d", y, m, dd);
   memcpy(out, tmp, 10);
   out[10] = '\0';
 }
@@ -286,9 +289,12 @@ bool bp_url_valid(const char *url, size_t *bad_off, char *why, size_t why_size) 
   *bad_off = 0;
   size_t n = strlen(url);
   size_t sl;
-  if (n >= 7 && !strncasecmp(url, "http://", 7)) sl = 7;
-  else if (n >= 8 && !strncasecmp(url, "https://", 8)) sl = 8;
-  else return set_why(why, why_size, "URL must start with http:// or https://");
+  if (n >= 7 && !strncasecmp(url, "http://", 7))
+    sl = 7;
+  else if (n >= 8 && !strncasecmp(url, "https://", 8))
+    sl = 8;
+  else
+    return set_why(why, why_size, "URL must start with http:// or https://");
   /* host[:port] */
   size_t p = sl, dots = 0;
   bool port = false;
@@ -329,7 +335,8 @@ bool bp_url_valid(const char *url, size_t *bad_off, char *why, size_t why_size) 
     unsigned char c = (unsigned char)url[p];
     if (c <= 0x20 || c == 0x7F) {
       *bad_off = p;
-      return set_why(why, why_size, c == ' ' ? "space in URL (write %20)" : "control character in URL");
+      return set_why(why, why_size,
+                     c == ' ' ? "space in URL (write %20)" : "control character in URL");
     }
     if (strchr("<>\"{}|\\^`", c)) {
       *bad_off = p;

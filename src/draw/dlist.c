@@ -144,9 +144,9 @@ void bp_device_fail(bp_device *dev, bp_status st, const char *fmt, ...) {
   dev->ctx.status = st;
 }
 
-#define CALL(dev, op, ...)                                                  \
-  do {                                                                      \
-    if ((dev)->ctx.status == BP_OK && (dev)->ops->op) (dev)->ops->op(__VA_ARGS__); \
+#define CALL(dev, op, ...)                                                                         \
+  do {                                                                                             \
+    if ((dev)->ctx.status == BP_OK && (dev)->ops->op) (dev)->ops->op(__VA_ARGS__);                 \
   } while (0)
 
 void bp_dlist_replay(const bp_dlist *dl, bp_device *dev) {
@@ -176,8 +176,10 @@ bp_status bp_device_close(bp_device *dev, bp_ctx *ctx) {
 
 void bp_device_free(bp_device *dev) {
   if (!dev) return;
-  if (dev->ops->destroy) dev->ops->destroy(dev);
-  else free(dev);
+  if (dev->ops->destroy)
+    dev->ops->destroy(dev);
+  else
+    free(dev);
 }
 
 bp_status bp_dlist_run(const bp_dlist *dl, bp_device *dev, bp_ctx *ctx) {

@@ -15,10 +15,10 @@ typedef struct bp_color {
 
 /** A font file of the document's font set. Runs refer to fonts by index. */
 typedef struct bp_dl_font {
-  char *path;       /* absolute or project-relative path of the TTF file */
-  int face_index;   /* face within the file (0 for .ttf) */
-  char *family;     /* e.g. "Noto Serif" (for trace output and PDF names) */
-  char *style;      /* e.g. "Regular", "Bold", "Italic" */
+  char *path;     /* absolute or project-relative path of the TTF file */
+  int face_index; /* face within the file (0 for .ttf) */
+  char *family;   /* e.g. "Noto Serif" (for trace output and PDF names) */
+  char *style;    /* e.g. "Regular", "Bold", "Italic" */
 } bp_dl_font;
 
 /** One glyph as Pango placed it. x_pt is absolute on the page. */
@@ -40,7 +40,7 @@ typedef struct bp_dl_cluster {
  * the characters a reader should extract (soft hyphens that became visible
  * hyphens appear as U+2010; invisible ones are dropped). */
 typedef struct bp_dl_text {
-  int font;         /* index into the list's fonts */
+  int font; /* index into the list's fonts */
   double size_pt;
   bp_color color;
   double x_pt, y_pt; /* start of the baseline */

@@ -69,8 +69,8 @@ static void tr_path(bp_device *d, const bp_dl_path *p) {
 
 static void tr_link(bp_device *d, const bp_dl_link *l) {
   trace_dev *t = (trace_dev *)d;
-  bp_buf_printf(&t->out, "  link %.2f,%.2f %.2fx%.2f -> %s%s\n", l->x_pt, l->y_pt, l->w_pt,
-                l->h_pt, l->uri ? "" : "#", l->uri ? l->uri : l->dest);
+  bp_buf_printf(&t->out, "  link %.2f,%.2f %.2fx%.2f -> %s%s\n", l->x_pt, l->y_pt, l->w_pt, l->h_pt,
+                l->uri ? "" : "#", l->uri ? l->uri : l->dest);
 }
 
 static void tr_dest(bp_device *d, const bp_dl_dest *x) {
@@ -103,8 +103,8 @@ static void tr_destroy(bp_device *d) {
 }
 
 static const bp_device_ops trace_ops = {
-    tr_begin_document, tr_begin_page, tr_text,  tr_path,  tr_link,
-    tr_dest,           tr_outline,    NULL,     tr_close, tr_destroy,
+    tr_begin_document, tr_begin_page, tr_text, tr_path,  tr_link,
+    tr_dest,           tr_outline,    NULL,    tr_close, tr_destroy,
 };
 
 bp_device *bp_trace_device_new(const char *path, char **out) {

@@ -150,8 +150,10 @@ static bool seg_hits(seg s, box b) {
       continue;
     }
     double t = q[i] / p[i];
-    if (p[i] < 0) t0 = fmax(t0, t);
-    else t1 = fmin(t1, t);
+    if (p[i] < 0)
+      t0 = fmax(t0, t);
+    else
+      t1 = fmin(t1, t);
     if (t0 >= t1) return false;
   }
   return true;
@@ -203,8 +205,8 @@ static bool put_label(chart *ch, const bp_style *st, const char *text, double ma
 /* An owned copy of `text` that fits max_w wide and max_lines lines (wrapped
  * at max_w when max_lines > 1), cut short with an ellipsis when needed; ""
  * when not even the ellipsis fits. Sets *w, *h. NULL after an error. */
-static char *fit_text(chart *ch, const bp_style *st, const char *text, double max_w,
-                      int max_lines, double *w, double *h) {
+static char *fit_text(chart *ch, const bp_style *st, const char *text, double max_w, int max_lines,
+                      double *w, double *h) {
   double lh = line_h(ch, st);
   double wrap = max_lines > 1 ? max_w : 0;
   if (!measure(ch, st, text, wrap, w, h)) return NULL;
@@ -287,7 +289,8 @@ static void emit(chart *ch, const pen *p) {
       break;
     case CAIRO_PATH_CURVE_TO:
       s.op = BP_PATH_CURVE;
-      for (int k = 0; k < 3; k++) s.pts[2 * k] = d[1 + k].point.x, s.pts[2 * k + 1] = d[1 + k].point.y;
+      for (int k = 0; k < 3; k++)
+        s.pts[2 * k] = d[1 + k].point.x, s.pts[2 * k + 1] = d[1 + k].point.y;
       break;
     case CAIRO_PATH_CLOSE_PATH: s.op = BP_PATH_CLOSE; break;
     }
@@ -368,7 +371,9 @@ static pen series_marker_pen(size_t i) {
 
 /* ---- frame: title, unit, legend, source line ---------------------------------- */
 
-static bool is_ko(const chart *ch) { return ch->spec->lang && strncmp(ch->spec->lang, "ko", 2) == 0; }
+static bool is_ko(const chart *ch) {
+  return ch->spec->lang && strncmp(ch->spec->lang, "ko", 2) == 0;
+}
 
 /* Draws a label fitted to max_w x max_lines at (x, y) with anchor (ax, ay);
  * returns its height (0 for NULL/empty text). */
@@ -529,7 +534,7 @@ static void draw_zero_line(chart *ch, const yaxis *a, double px0, double px1) {
 
 /* ---- x axes: dates and numbers ---------------------------------------------------- */
 
-static double month_start(int y, int m) { /* decimal year of the first instant of y-m */
+static double month_start(int y, int m) {      /* decimal year of the first instant of y-m */
   double mid = bp_chart_decimal_year(y, m, 1); /* middle of day 1 */
   int days = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 366 : 365;
   return mid - 0.5 / days;
@@ -579,12 +584,18 @@ static size_t date_ticks_for(const chart *ch, double lo, double hi, int kind, in
         t.x = x;
         t.mark = true;
         char first[32];
-        if (kind == 0 && ko) snprintf(first, sizeof first, "%d월 %d일", m, d);
-        else if (kind == 0) snprintf(first, sizeof first, "%d %s", d, mon[m - 1]);
-        else if (ko) snprintf(first, sizeof first, "%d월", m);
-        else snprintf(first, sizeof first, "%s", mon[m - 1]);
-        if (y != last_year) snprintf(t.text, sizeof t.text, "%s\n%d", first, y);
-        else snprintf(t.text, sizeof t.text, "%s", first);
+        if (kind == 0 && ko)
+          snprintf(first, sizeof first, "%d월 %d일", m, d);
+        else if (kind == 0)
+          snprintf(first, sizeof first, "%d %s", d, mon[m - 1]);
+        else if (ko)
+          snprintf(first, sizeof first, "%d월", m);
+        else
+          snprintf(first, sizeof first, "%s", mon[m - 1]);
+        if (y != last_year)
+          snprintf(t.text, sizeof t.text, "%s\n%d", first, y);
+        else
+          snprintf(t.text, sizeof t.text, "%s", first);
         last_year = y;
         BP_PUSH(v, n, cap, t);
       }
@@ -597,8 +608,8 @@ static size_t date_ticks_for(const chart *ch, double lo, double hi, int kind, in
 /* Picks the finest date step whose labels do not crowd: days 1, 2, 7;
  * months 1, 2, 3, 6; years 1, 2, 5, 10, ... */
 static bool date_axis(chart *ch, xaxis *ax, bool mid_year, const bp_style *st) {
-  static const int steps[][2] = {{0, 1},  {0, 2},  {0, 7},   {1, 1},   {1, 2},   {1, 3},
-                                 {1, 6},  {2, 1},  {2, 2},   {2, 5},   {2, 10},  {2, 20},
+  static const int steps[][2] = {{0, 1},  {0, 2},   {0, 7},   {1, 1},   {1, 2},   {1, 3},
+                                 {1, 6},  {2, 1},   {2, 2},   {2, 5},   {2, 10},  {2, 20},
                                  {2, 50}, {2, 100}, {2, 200}, {2, 500}, {2, 1000}};
   double pw = ax->px1 - ax->px0, span_days = (ax->hi - ax->lo) * 365.25;
   double pt_per_day = pw / span_days, gap = ch->fs * 1.2;
@@ -683,8 +694,10 @@ static void draw_x_ticks(chart *ch, const xaxis *ax, double axis_y, const bp_sty
     measure(ch, st, ax->ticks[i].text, 0, &w, &h);
     double left = ch->bx, right = ch->bx + ch->bw;
     double ax_ = 0.5;
-    if (x - w / 2 < left) x = left, ax_ = 0;
-    else if (x + w / 2 > right) x = right, ax_ = 1;
+    if (x - w / 2 < left)
+      x = left, ax_ = 0;
+    else if (x + w / 2 > right)
+      x = right, ax_ = 1;
     box b = anchor_box(x, axis_y + 4, w, h, ax_, 0);
     if (!box_free(ch, b)) continue;
     put_label(ch, st, ax->ticks[i].text, 0, w, h, x, axis_y + 4, ax_, 0);
@@ -700,8 +713,8 @@ static void value_label(chart *ch, const bp_style *st, const char *text, double 
   double w, h;
   if (!measure(ch, st, text, 0, &w, &h)) return;
   double d = r + 1.5, e = r + 0.6; /* diagonals clear the marker */
-  double cand[8][4] = {{x, y - d, 0.5, 1},     {x, y + d, 0.5, 0},     {x + d + 1, y, 0, 0.5},
-                       {x - d - 1, y, 1, 0.5}, {x - e, y - e, 1, 1},   {x + e, y - e, 0, 1},
+  double cand[8][4] = {{x, y - d, 0.5, 1},     {x, y + d, 0.5, 0},   {x + d + 1, y, 0, 0.5},
+                       {x - d - 1, y, 1, 0.5}, {x - e, y - e, 1, 1}, {x + e, y - e, 0, 1},
                        {x + e, y + e, 0, 0},   {x - e, y + e, 1, 0}};
   if (prefer_below) {
     double t[4];
@@ -822,10 +835,14 @@ static void draw_bar(chart *ch) {
   for (size_t i = 0; i < n; i++) {
     const bp_chart_point *p = &s->points[i];
     char t[64];
-    if (p->label) snprintf(t, sizeof t, "%s", p->label);
-    else if (ch->spec->x_is_date && fabs(p->x) < 1e6) snprintf(t, sizeof t, "%d", (int)floor(p->x));
-    else if (isfinite(p->x)) bp_chart_format_x(p->x, bp_chart_value_decimals(&p->x, 1, 0), t, sizeof t);
-    else snprintf(t, sizeof t, "%zu", i + 1);
+    if (p->label)
+      snprintf(t, sizeof t, "%s", p->label);
+    else if (ch->spec->x_is_date && fabs(p->x) < 1e6)
+      snprintf(t, sizeof t, "%d", (int)floor(p->x));
+    else if (isfinite(p->x))
+      bp_chart_format_x(p->x, bp_chart_value_decimals(&p->x, 1, 0), t, sizeof t);
+    else
+      snprintf(t, sizeof t, "%zu", i + 1);
     cat[i] = bp_strdup(t);
   }
 
@@ -840,8 +857,7 @@ static void draw_bar(chart *ch) {
   double xl_h = lh, px0 = ch->bx, px1 = ch->bx + ch->bw, slot = 0;
   for (int it = 0; it < 3 && ok(ch); it++) {
     double py0 = top + lh / 2, py1 = bottom - xl_h - 4;
-    if (!y_axis(ch, &ya, lo, hi, py0, py1, hi > 0 ? vh + 2 : 0, lo < 0 ? vh + 2 : 0, &ytick))
-      break;
+    if (!y_axis(ch, &ya, lo, hi, py0, py1, hi > 0 ? vh + 2 : 0, lo < 0 ? vh + 2 : 0, &ytick)) break;
     px0 = ch->bx + ya.label_w + 5;
     slot = (px1 - px0) / (double)n;
     if (slot < 3) {
@@ -881,7 +897,7 @@ static void draw_bar(chart *ch) {
     /* value labels: all if they fit their slot (at a smaller size if need
      * be), else only the highest, lowest and last */
     if (ch->spec->value_labels && ok(ch)) {
-      char (*txt)[64] = bp_calloc(n, sizeof *txt);
+      char(*txt)[64] = bp_calloc(n, sizeof *txt);
       double maxw = 0;
       for (int pass = 0; pass < 2 && ok(ch); pass++) {
         maxw = 0;
@@ -938,7 +954,8 @@ static void draw_bar(chart *ch) {
 /* ---- line charts ---------------------------------------------------------------------- */
 
 static int cmp_x(const void *a, const void *b) {
-  const bp_chart_point *p = *(const bp_chart_point *const *)a, *q = *(const bp_chart_point *const *)b;
+  const bp_chart_point *p = *(const bp_chart_point *const *)a,
+                       *q = *(const bp_chart_point *const *)b;
   if (p->x < q->x) return -1;
   if (p->x > q->x) return 1;
   return p < q ? -1 : p > q;
@@ -1013,7 +1030,8 @@ static void draw_line(chart *ch) {
     no_data(ch, top, bottom);
     goto done;
   }
-  if (ch->spec->y_zero || (lo > 0 && lo <= hi * 0.5) || lo == hi) lo = fmin(lo, 0), hi = fmax(hi, 0);
+  if (ch->spec->y_zero || (lo > 0 && lo <= hi * 0.5) || lo == hi)
+    lo = fmin(lo, 0), hi = fmax(hi, 0);
   if (hi < 0 && hi >= lo * 0.5) hi = 0;
 
   double *all = bp_malloc(n_all * sizeof *all);
@@ -1094,7 +1112,8 @@ static void draw_line(chart *ch) {
     for (size_t j = 0; j < np[i]; j++) {
       const bp_chart_point *p = pts[i][j];
       if (isnan(p->y)) continue;
-      bool isolated = (j == 0 || isnan(pts[i][j - 1]->y)) && (j + 1 == np[i] || isnan(pts[i][j + 1]->y));
+      bool isolated =
+          (j == 0 || isnan(pts[i][j - 1]->y)) && (j + 1 == np[i] || isnan(pts[i][j + 1]->y));
       if (dense && !isolated && j + 1 != np[i]) continue;
       double x = xmap(&xa, p->x), y = ymap(&ya, p->y);
       marker_path(ch->cr, i, x, y, r);
@@ -1149,7 +1168,7 @@ done:
 
 typedef struct event {
   const bp_chart_point *p;
-  double sx;           /* stem x on the page */
+  double sx;            /* stem x on the page */
   char *label, *detail; /* fitted */
   double lw, lh, dw, dh;
   double w, h; /* block */
@@ -1191,8 +1210,8 @@ static bool level_free(const event *ev, size_t n, size_t i, int k) {
 
 /* Greedy levels, events taken left to right or right to left: each takes
  * the lowest level where it is free with its label right of the stem (if it
- * fits there), else the lowest with the label left of it. Returns the number of levels used; *unplaced
- * counts events left without a label. */
+ * fits there), else the lowest with the label left of it. Returns the number of levels used;
+ * *unplaced counts events left without a label. */
 static int place_events(event *ev, size_t n, int max_levels, bool reverse, double left,
                         double right, size_t *unplaced) {
   int used = 0;
@@ -1280,8 +1299,10 @@ static void draw_timeline(chart *ch) {
       if (details) {
         char d[64];
         const char *dt = pts[i]->detail;
-        if (!dt && ch->spec->x_is_date) dt = bp_chart_format_date(pts[i]->x, with_year, ch->spec->lang, d, sizeof d);
-        if (!dt) dt = bp_chart_format_x(pts[i]->x, bp_chart_value_decimals(&pts[i]->x, 1, 0), d, sizeof d);
+        if (!dt && ch->spec->x_is_date)
+          dt = bp_chart_format_date(pts[i]->x, with_year, ch->spec->lang, d, sizeof d);
+        if (!dt)
+          dt = bp_chart_format_x(pts[i]->x, bp_chart_value_decimals(&pts[i]->x, 1, 0), d, sizeof d);
         e->detail = fit_text(ch, &det, dt, maxw, 1, &e->dw, &e->dh);
       }
       if (!ok(ch)) break;
@@ -1355,8 +1376,8 @@ static void draw_sparkline(chart *ch) {
   }
   bp_style st = mkstyle(ch, ch->fs, false, MUTED, BP_ALIGN_LEFT);
   if (!last) {
-    fitted_label(ch, &st, "\xE2\x80\x93", ch->bw, 1, ch->bx + ch->bw / 2, ch->by + ch->bh / 2,
-                 0.5, 0.5, NULL);
+    fitted_label(ch, &st, "\xE2\x80\x93", ch->bw, 1, ch->bx + ch->bw / 2, ch->by + ch->bh / 2, 0.5,
+                 0.5, NULL);
     free(pts);
     return;
   }
@@ -1382,13 +1403,15 @@ static void draw_sparkline(chart *ch) {
   for (size_t j = 0; j < n; j++) {
     px[j] = xmax > xmin ? px0 + (pts[j]->x - xmin) / (xmax - xmin) * (px1 - px0) : (px0 + px1) / 2;
     py[j] = isnan(pts[j]->y) ? NAN
-            : hi > lo      ? py1 - (pts[j]->y - lo) / (hi - lo) * (py1 - py0)
-                           : (py0 + py1) / 2;
+            : hi > lo        ? py1 - (pts[j]->y - lo) / (hi - lo) * (py1 - py0)
+                             : (py0 + py1) / 2;
   }
   for (size_t j = 0; j < n; j++) {
     if (isnan(py[j])) continue;
-    if (j > 0 && !isnan(py[j - 1])) cairo_line_to(ch->cr, px[j], py[j]);
-    else cairo_move_to(ch->cr, px[j], py[j]);
+    if (j > 0 && !isnan(py[j - 1]))
+      cairo_line_to(ch->cr, px[j], py[j]);
+    else
+      cairo_move_to(ch->cr, px[j], py[j]);
   }
   pen lp = {false, true, 0, palette[0], lw, BP_CAP_ROUND, BP_JOIN_ROUND, 0, 0};
   emit(ch, &lp);
@@ -1448,8 +1471,8 @@ static bp_status check_spec(chart *ch) {
                         "chart \"%s\": point %zu of series %zu is too large to chart (%g, %g)", t,
                         j + 1, i + 1, p->x, p->y);
       if (s->x_is_date && s->kind != BP_CHART_BAR && !isnan(p->x) && (p->x < 1 || p->x > 10000))
-        return bp_error(ch->ctx, BP_ERR_DATA, "chart \"%s\": point %zu: %g is not a year", t,
-                        j + 1, p->x);
+        return bp_error(ch->ctx, BP_ERR_DATA, "chart \"%s\": point %zu: %g is not a year", t, j + 1,
+                        p->x);
     }
   }
   return BP_OK;
@@ -1460,7 +1483,10 @@ bp_status bp_chart_draw(bp_typesetter *ts, bp_ctx *ctx, bp_dlist *dl, bp_dl_page
                         double h_pt) {
   if (!spec || !ts || !dl || !pg)
     return bp_error(ctx, BP_ERR_USAGE, "bp_chart_draw: %s is NULL",
-                    !spec ? "spec" : !ts ? "typesetter" : !dl ? "display list" : "page");
+                    !spec ? "spec"
+                    : !ts ? "typesetter"
+                    : !dl ? "display list"
+                          : "page");
   chart ch;
   memset(&ch, 0, sizeof ch);
   ch.ts = ts;
@@ -1470,8 +1496,8 @@ bp_status bp_chart_draw(bp_typesetter *ts, bp_ctx *ctx, bp_dlist *dl, bp_dl_page
   ch.spec = spec;
   ch.bx = x_pt, ch.by = y_pt, ch.bw = w_pt, ch.bh = h_pt;
   ch.family = spec->family && *spec->family ? spec->family : DEFAULT_FAMILY;
-  ch.fs = spec->font_size_pt > 0 ? spec->font_size_pt
-                                 : (spec->kind == BP_CHART_SPARKLINE ? 6.5 : 7.5);
+  ch.fs =
+      spec->font_size_pt > 0 ? spec->font_size_pt : (spec->kind == BP_CHART_SPARKLINE ? 6.5 : 7.5);
   if (spec->n_series > 0) {
     ch.series = spec->series;
     ch.n_series = spec->n_series;

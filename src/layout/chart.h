@@ -41,23 +41,23 @@ typedef struct bp_chart_series {
  * default everywhere. */
 typedef struct bp_chart_spec {
   bp_chart_kind kind;
-  const char *title;       /* drawn bold at the top; NULL = none */
-  const char *unit;        /* "USD millions": under the title and in the
-                              description; NULL = none */
-  const char *source_text; /* "Source: Chainalysis (2023)" under the chart */
-  const char *source_dest; /* internal named destination the source line links
-                              to ("note-3"); NULL = no link */
+  const char *title;            /* drawn bold at the top; NULL = none */
+  const char *unit;             /* "USD millions": under the title and in the
+                                   description; NULL = none */
+  const char *source_text;      /* "Source: Chainalysis (2023)" under the chart */
+  const char *source_dest;      /* internal named destination the source line links
+                                   to ("note-3"); NULL = no link */
   const bp_chart_point *points; /* the single series ... */
   size_t n_points;
   const bp_chart_series *series; /* ... or several (wins when n_series > 0) */
   size_t n_series;
-  bool value_labels; /* print values at bars / points (sparkline: the last) */
-  bool x_is_date;    /* x holds decimal years: date axis and date labels */
-  bool y_zero;       /* line: always include zero on the y axis (bars and
-                        timelines always do, sparklines never) */
-  int decimals;      /* digits after the point in value labels: 1..6 fixed;
-                        0 = as few as show every value exactly (at most 3);
-                        -1 = integers */
+  bool value_labels;   /* print values at bars / points (sparkline: the last) */
+  bool x_is_date;      /* x holds decimal years: date axis and date labels */
+  bool y_zero;         /* line: always include zero on the y axis (bars and
+                          timelines always do, sparklines never) */
+  int decimals;        /* digits after the point in value labels: 1..6 fixed;
+                          0 = as few as show every value exactly (at most 3);
+                          -1 = integers */
   const char *family;  /* Pango family list; NULL = "Noto Sans, NanumGothic" */
   double font_size_pt; /* axis label size; 0 = 7.5 (sparkline: 6.5). Title,
                           values and source scale with it */

@@ -61,7 +61,7 @@ void bp_chart_date_of(double x, int *year, int *month, int *day) {
   *year = y;
   *month = 0;
   *day = 0;
-  if (fabs(x - (y + 0.5)) < 1e-9) return; /* year only */
+  if (fabs(x - (y + 0.5)) < 1e-9) return;       /* year only */
   int doy = (int)floor((x - y) * year_days(y)); /* 0-based */
   int m = 12;
   while (m > 1 && days_before(y, m) > doy) m--;
@@ -90,8 +90,7 @@ bp_status bp_chart_parse_date(bp_ctx *ctx, const char *text, double *out) {
     ok = s[7] == '-' && parse_digits(s + 8, 2, &d) && d >= 1 && d <= month_days(y, m);
   if (!ok && !ctx) return BP_ERR_DATA;
   if (!ok)
-    return bp_error(ctx, BP_ERR_DATA, "chart date \"%s\" is not YYYY, YYYY-MM or YYYY-MM-DD",
-                    s);
+    return bp_error(ctx, BP_ERR_DATA, "chart date \"%s\" is not YYYY, YYYY-MM or YYYY-MM-DD", s);
   *out = bp_chart_decimal_year(y, m, d);
   return BP_OK;
 }
@@ -108,15 +107,24 @@ char *bp_chart_format_date(double x, bool with_year, const char *lang, char *buf
   }
   bp_chart_date_of(x, &y, &m, &d);
   bool ko = is_ko(lang);
-  if (m == 0) snprintf(buf, size, ko ? "%d년" : "%d", y);
-  else if (ko && d == 0 && with_year) snprintf(buf, size, "%d년 %d월", y, m);
-  else if (ko && d == 0) snprintf(buf, size, "%d월", m);
-  else if (ko && with_year) snprintf(buf, size, "%d년 %d월 %d일", y, m, d);
-  else if (ko) snprintf(buf, size, "%d월 %d일", m, d);
-  else if (d == 0 && with_year) snprintf(buf, size, "%s %d", mon[m - 1], y);
-  else if (d == 0) snprintf(buf, size, "%s", mon[m - 1]);
-  else if (with_year) snprintf(buf, size, "%d %s %d", d, mon[m - 1], y);
-  else snprintf(buf, size, "%d %s", d, mon[m - 1]);
+  if (m == 0)
+    snprintf(buf, size, ko ? "%d년" : "%d", y);
+  else if (ko && d == 0 && with_year)
+    snprintf(buf, size, "%d년 %d월", y, m);
+  else if (ko && d == 0)
+    snprintf(buf, size, "%d월", m);
+  else if (ko && with_year)
+    snprintf(buf, size, "%d년 %d월 %d일", y, m, d);
+  else if (ko)
+    snprintf(buf, size, "%d월 %d일", m, d);
+  else if (d == 0 && with_year)
+    snprintf(buf, size, "%s %d", mon[m - 1], y);
+  else if (d == 0)
+    snprintf(buf, size, "%s", mon[m - 1]);
+  else if (with_year)
+    snprintf(buf, size, "%d %s %d", d, mon[m - 1], y);
+  else
+    snprintf(buf, size, "%d %s", d, mon[m - 1]);
   return buf;
 }
 
@@ -195,8 +203,10 @@ void bp_chart_nice_scale(double lo, double hi, int max_ticks, double *lo_out, do
   }
   if (hi == lo) {
     double a = lo == 0 ? 1 : fabs(lo) * 0.1;
-    if (lo >= 0 && lo - a < 0) lo = 0, hi = hi + a;
-    else lo -= a, hi += a;
+    if (lo >= 0 && lo - a < 0)
+      lo = 0, hi = hi + a;
+    else
+      lo -= a, hi += a;
   }
   double raw = (hi - lo) / max_ticks;
   double mag = pow(10, floor(log10(raw)));
@@ -224,10 +234,14 @@ typedef struct desc_series {
 
 /* The text naming point p's x: its label, else a date or number. */
 static void x_name(const bp_chart_spec *spec, const bp_chart_point *p, char *buf, size_t size) {
-  if (p->label && *p->label) snprintf(buf, size, "%s", p->label);
-  else if (spec->x_is_date) bp_chart_format_date(p->x, true, spec->lang, buf, size);
-  else if (isfinite(p->x)) bp_chart_format_x(p->x, bp_chart_value_decimals(&p->x, 1, 0), buf, size);
-  else snprintf(buf, size, "?");
+  if (p->label && *p->label)
+    snprintf(buf, size, "%s", p->label);
+  else if (spec->x_is_date)
+    bp_chart_format_date(p->x, true, spec->lang, buf, size);
+  else if (isfinite(p->x))
+    bp_chart_format_x(p->x, bp_chart_value_decimals(&p->x, 1, 0), buf, size);
+  else
+    snprintf(buf, size, "?");
 }
 
 /* A number for plain text: ASCII hyphen-minus instead of the dash. `dec`
@@ -388,7 +402,8 @@ static void describe_trend(bp_buf *b, const bp_chart_spec *spec, const desc_seri
 }
 
 static int cmp_point_x(const void *a, const void *b) {
-  const bp_chart_point *p = *(const bp_chart_point *const *)a, *q = *(const bp_chart_point *const *)b;
+  const bp_chart_point *p = *(const bp_chart_point *const *)a,
+                       *q = *(const bp_chart_point *const *)b;
   if (p->x < q->x) return -1;
   if (p->x > q->x) return 1;
   return p < q ? -1 : p > q; /* stable: keep input order for equal dates */
@@ -403,20 +418,29 @@ static void describe_events(bp_buf *b, const bp_chart_spec *spec, const desc_ser
   for (size_t j = 0; j < s->n; j++)
     if (isfinite(s->p[j].x)) ev[n++] = &s->p[j];
   qsort(ev, n, sizeof *ev, cmp_point_x);
-  if (n == 0) bp_buf_puts(b, ko ? "데이터 없음" : "no data");
-  else if (ko) bp_buf_printf(b, "사건 %zu건: ", n);
-  else bp_buf_printf(b, "%zu event%s: ", n, n == 1 ? "" : "s");
+  if (n == 0)
+    bp_buf_puts(b, ko ? "데이터 없음" : "no data");
+  else if (ko)
+    bp_buf_printf(b, "사건 %zu건: ", n);
+  else
+    bp_buf_printf(b, "%zu event%s: ", n, n == 1 ? "" : "s");
   for (size_t i = 0; i < n && i < MAX_LISTED; i++) {
     char d[128];
-    if (spec->x_is_date) bp_chart_format_date(ev[i]->x, true, spec->lang, d, sizeof d);
-    else bp_chart_format_x(ev[i]->x, bp_chart_value_decimals(&ev[i]->x, 1, 0), d, sizeof d);
+    if (spec->x_is_date)
+      bp_chart_format_date(ev[i]->x, true, spec->lang, d, sizeof d);
+    else
+      bp_chart_format_x(ev[i]->x, bp_chart_value_decimals(&ev[i]->x, 1, 0), d, sizeof d);
     if (i) bp_buf_puts(b, ", ");
-    if (ev[i]->label && *ev[i]->label) bp_buf_printf(b, "%s (%s)", ev[i]->label, d);
-    else bp_buf_puts(b, d);
+    if (ev[i]->label && *ev[i]->label)
+      bp_buf_printf(b, "%s (%s)", ev[i]->label, d);
+    else
+      bp_buf_puts(b, d);
   }
   if (n > MAX_LISTED) {
-    if (ko) bp_buf_printf(b, " 외 %zu건", n - MAX_LISTED);
-    else bp_buf_printf(b, " and %zu more", n - MAX_LISTED);
+    if (ko)
+      bp_buf_printf(b, " 외 %zu건", n - MAX_LISTED);
+    else
+      bp_buf_printf(b, " and %zu more", n - MAX_LISTED);
   }
   free(ev);
 }
@@ -440,8 +464,8 @@ char *bp_chart_describe(const bp_chart_spec *spec) {
   if (spec->n_series > 0) {
     many = bp_malloc(spec->n_series * sizeof *many);
     for (size_t i = 0; i < spec->n_series; i++)
-      many[i] = (desc_series){spec->series[i].name, spec->series[i].points,
-                              spec->series[i].n_points};
+      many[i] =
+          (desc_series){spec->series[i].name, spec->series[i].points, spec->series[i].n_points};
     s = many;
     ns = spec->n_series;
   }
@@ -451,8 +475,10 @@ char *bp_chart_describe(const bp_chart_spec *spec) {
   if (spec->title && *spec->title) bp_buf_puts(&head, spec->title);
   if (spec->unit && *spec->unit) bp_buf_printf(&head, "%s%s", head.len ? ", " : "", spec->unit);
   x_range(&head, spec, s, ns);
-  if (head.len) bp_buf_printf(&b, ": %s; ", head.data);
-  else bp_buf_puts(&b, ": ");
+  if (head.len)
+    bp_buf_printf(&b, ": %s; ", head.data);
+  else
+    bp_buf_puts(&b, ": ");
   bp_buf_free(&head);
 
   int dec = series_decimals(spec, s, ns);

@@ -169,7 +169,8 @@ bp_status bp_flow_render(bp_flow *f, bp_typesetter *ts, bp_ctx *ctx, bp_dlist *d
         if (take < 2) take = 0;               /* no orphan */
       }
       if (take <= 0) {
-        if (y <= top + eps) take = avail > 0 ? (avail < rest ? avail : rest) : 1;
+        if (y <= top + eps)
+          take = avail > 0 ? (avail < rest ? avail : rest) : 1;
         else {
           page++;
           y = top;
@@ -210,8 +211,8 @@ bp_status bp_flow_render(bp_flow *f, bp_typesetter *ts, bp_ctx *ctx, bp_dlist *d
       if (e->label) {
         bp_text_draw(e->label, dl, pg, x0, p->y);
         if (e->label_dest) {
-          bp_dl_link l = {x0, p->y, bp_text_width_pt(e->label), leading_of(e->label), NULL,
-                          e->label_dest};
+          bp_dl_link l = {x0,   p->y,         bp_text_width_pt(e->label), leading_of(e->label),
+                          NULL, e->label_dest};
           bp_dl_add_link(pg, &l);
         }
       }
@@ -225,14 +226,14 @@ bp_status bp_flow_render(bp_flow *f, bp_typesetter *ts, bp_ctx *ctx, bp_dlist *d
       bp_dl_page *pg = &dl->pages[first_page + (size_t)p];
       char num[64];
       snprintf(num, sizeof num, "%d / %d", p + 1, n_pages);
-      double lead = footer_style->leading_pt > 0 ? footer_style->leading_pt
-                                                 : footer_style->size_pt * 1.3;
-      double ytop = g->footer_baseline_pt - ((lead - footer_style->size_pt) / 2 +
-                                                  footer_style->size_pt * 0.86);
+      double lead =
+          footer_style->leading_pt > 0 ? footer_style->leading_pt : footer_style->size_pt * 1.3;
+      double ytop = g->footer_baseline_pt -
+                    ((lead - footer_style->size_pt) / 2 + footer_style->size_pt * 0.86);
       st = bp_label_draw(ts, ctx, dl, pg, footer_style, num, 0, x0 + width, ytop, 1, 0);
       if (!st && footer_left)
-        st = bp_label_draw(ts, ctx, dl, pg, footer_style, footer_left, width * 0.75, x0, ytop,
-                           0, 0);
+        st =
+            bp_label_draw(ts, ctx, dl, pg, footer_style, footer_left, width * 0.75, x0, ytop, 0, 0);
     }
   }
   return st;

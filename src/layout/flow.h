@@ -38,9 +38,8 @@ void bp_flow_add_hanging(bp_flow *f, bp_text *label, bp_text *t, double indent_p
                          double space_before_pt, double space_after_pt, const char *dest,
                          const char *label_link_dest);
 /** Adds a fixed-height block drawn by `draw` (ud is borrowed). */
-void bp_flow_add_block(bp_flow *f, double height_pt, double space_before_pt,
-                       double space_after_pt, bool keep_with_next, bp_flow_draw_fn draw,
-                       void *ud);
+void bp_flow_add_block(bp_flow *f, double height_pt, double space_before_pt, double space_after_pt,
+                       bool keep_with_next, bp_flow_draw_fn draw, void *ud);
 /** Forces a page break. */
 void bp_flow_add_page_break(bp_flow *f);
 

@@ -55,8 +55,8 @@ static bp_status verify_manifest(bp_ctx *ctx, const char *dir) {
     struct stat sb;
     if (stat(path, &sb) != 0) {
       st = bp_error(ctx, BP_ERR_FONT,
-                    "%s: font file missing (%s); run scripts/bootstrap to place the fonts",
-                    path, strerror(errno));
+                    "%s: font file missing (%s); run scripts/bootstrap to place the fonts", path,
+                    strerror(errno));
     } else if (cache_says_ok(cache, file, &sb, sha)) {
       bp_buf_printf(&newcache, "%s\t%lld\t%lld\t%s\n", file, (long long)sb.st_size,
                     (long long)sb.st_mtime, sha);
@@ -94,10 +94,12 @@ static bp_status verify_manifest(bp_ctx *ctx, const char *dir) {
 bp_status bp_fontset_open(bp_ctx *ctx, const char *fonts_dir, bp_fontset **out) {
   *out = NULL;
   char *dir;
-  if (fonts_dir) dir = bp_strdup(fonts_dir);
+  if (fonts_dir)
+    dir = bp_strdup(fonts_dir);
   else if (getenv("BRIEFPRESS_FONTS") && *getenv("BRIEFPRESS_FONTS"))
     dir = bp_strdup(getenv("BRIEFPRESS_FONTS"));
-  else dir = bp_strdup(BP_SOURCE_DIR "/fonts");
+  else
+    dir = bp_strdup(BP_SOURCE_DIR "/fonts");
   char *abs = realpath(dir, NULL); /* fontconfig resolves relative paths oddly */
   if (abs) {
     free(dir);

@@ -18,7 +18,7 @@ struct bp_fontset {
 struct bp_typesetter {
   bp_fontset *fs;
   PangoContext *pango;
-  HyphenDict *hyph; /* NULL when the dictionary is missing */
+  HyphenDict *hyph;  /* NULL when the dictionary is missing */
   GHashTable *cache; /* layout key -> PangoLayout (laid out, shared read-only) */
 };
 

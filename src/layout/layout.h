@@ -33,11 +33,11 @@ typedef struct bp_style {
   bool bold, italic;
   bp_color color;
   bp_align align;
-  bool hyphenate;      /* English hyphenation from the libhyphen dictionary */
-  double indent_pt;    /* first-line indent */
+  bool hyphenate;   /* English hyphenation from the libhyphen dictionary */
+  double indent_pt; /* first-line indent */
   double letter_spacing_pt;
-  bool break_all;      /* Korean may break between any syllables (CSS word-break:
-                          normal); default false: keep-all, breaks between words */
+  bool break_all; /* Korean may break between any syllables (CSS word-break:
+                     normal); default false: keep-all, breaks between words */
 } bp_style;
 
 /** A typesetter: a Pango context on the font set plus the hyphenator. One
@@ -60,8 +60,8 @@ typedef struct bp_text_anchor {
 /** Lays out plain UTF-8 `text` in `style`, wrapped at width_pt (<= 0: no
  * wrapping, one line per '\n'). Never fails for valid UTF-8; returns NULL with
  * an error in ctx for invalid UTF-8 or characters no font covers. */
-bp_text *bp_text_new_plain(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style,
-                           const char *text, double width_pt);
+bp_text *bp_text_new_plain(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, const char *text,
+                           double width_pt);
 
 /** Maps a citation span's ids to the endnote numbers to print. */
 typedef int (*bp_cite_numberer)(void *ud, const char *id);
@@ -73,8 +73,8 @@ bp_text *bp_text_new_spans(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style
                            double width_pt);
 void bp_text_free(bp_text *t);
 
-double bp_text_width_pt(const bp_text *t);  /* widest line's ink-independent advance */
-double bp_text_height_pt(const bp_text *t); /* lines x leading */
+double bp_text_width_pt(const bp_text *t);   /* widest line's ink-independent advance */
+double bp_text_height_pt(const bp_text *t);  /* lines x leading */
 double bp_text_measure_pt(const bp_text *t); /* the wrap width it was set to (0: none) */
 int bp_text_line_count(const bp_text *t);
 /** Baseline of line i measured from the text's top. */
@@ -121,10 +121,10 @@ const bp_text_anchor *bp_text_anchor_at(const bp_text *t, size_t i);
  * `ax`, `ay` in 0..1 pick the point of the label's box placed at (x, y):
  * (0,0) top-left, (0.5,0.5) centre, (1,1) bottom-right. A label may wrap at
  * max_width_pt (<= 0: never). */
-bp_status bp_label_measure(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style,
-                           const char *text, double max_width_pt, double *w_pt, double *h_pt);
+bp_status bp_label_measure(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, const char *text,
+                           double max_width_pt, double *w_pt, double *h_pt);
 bp_status bp_label_draw(bp_typesetter *ts, bp_ctx *ctx, bp_dlist *dl, bp_dl_page *pg,
-                        const bp_style *style, const char *text, double max_width_pt,
-                        double x_pt, double y_pt, double ax, double ay);
+                        const bp_style *style, const char *text, double max_width_pt, double x_pt,
+                        double y_pt, double ax, double ay);
 
 #endif

@@ -242,8 +242,8 @@ static char *layout_key(PangoLayout *L, builder *b, const bp_style *style, doubl
   char *font = pango_font_description_to_string(pango_layout_get_font_description(L));
   char *attrs = pango_attr_list_to_string(b->attrs);
   bp_buf k = {0};
-  bp_buf_printf(&k, "%s|%.4f|%d|%.4f|%d|%s|", font, width_pt, (int)style->align,
-                style->indent_pt, (int)style->break_all, attrs);
+  bp_buf_printf(&k, "%s|%.4f|%d|%.4f|%d|%s|", font, width_pt, (int)style->align, style->indent_pt,
+                (int)style->break_all, attrs);
   bp_buf_put(&k, b->text.data ? b->text.data : "", b->text.len);
   g_free(font);
   g_free(attrs);
@@ -411,8 +411,8 @@ static void builder_init(builder *b, bp_typesetter *ts, const bp_style *style) {
   b->hyphenate = style->hyphenate;
 }
 
-bp_text *bp_text_new_plain(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style,
-                           const char *text, double width_pt) {
+bp_text *bp_text_new_plain(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, const char *text,
+                           double width_pt) {
   builder b;
   builder_init(&b, ts, style);
   append_text(&b, text, strlen(text));
@@ -429,7 +429,7 @@ bp_text *bp_text_new_spans(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style
                            double width_pt) {
   builder b;
   builder_init(&b, ts, style);
-  size_t skip = 0; /* bytes of the next text span already set before a marker */
+  size_t skip = 0;                   /* bytes of the next text span already set before a marker */
   size_t last_cite_end = (size_t)-1; /* where the last marker ended */
   for (size_t i = 0; i < spans->n; i++) {
     const bp_span *sp = &spans->v[i];
@@ -556,7 +556,8 @@ static bool word_overlong(const bp_text *t, int i, double width_pt) {
   int n = (int)strlen(s), ws = t->line_end[i], we;
   while (ws > 0 && s[ws - 1] != ' ' && s[ws - 1] != '\n') ws--;
   PangoLayoutLine *b = pango_layout_get_line_readonly(t->layout, i + 1);
-  for (we = b->start_index; we < n && s[we] != ' ' && s[we] != '\n'; we++) {}
+  for (we = b->start_index; we < n && s[we] != ' ' && s[we] != '\n'; we++) {
+  }
   double w = 0;
   for (int ln = 0; ln < t->n_lines; ln++) {
     PangoLayoutLine *l = pango_layout_get_line_readonly(t->layout, ln);
@@ -573,10 +574,27 @@ static bool word_overlong(const bp_text *t, int i, double width_pt) {
 
 static bool is_closing(uint32_t c) {
   switch (c) {
-  case ')': case ']': case '}': case ',': case '.': case ':': case ';': case '!': case '?':
-  case 0x2019: case 0x201D: case 0x2026: case 0x2025: case 0x3001: case 0x3002: case 0x300D:
-  case 0x300F: case 0x3011: case 0xFF09: case 0xFF0C: case 0xFF0E:
-    return true;
+  case ')':
+  case ']':
+  case '}':
+  case ',':
+  case '.':
+  case ':':
+  case ';':
+  case '!':
+  case '?':
+  case 0x2019:
+  case 0x201D:
+  case 0x2026:
+  case 0x2025:
+  case 0x3001:
+  case 0x3002:
+  case 0x300D:
+  case 0x300F:
+  case 0x3011:
+  case 0xFF09:
+  case 0xFF0C:
+  case 0xFF0E: return true;
   }
   return false;
 }
@@ -589,11 +607,13 @@ void bp_text_preflight(const bp_text *t, double width_pt, bp_preflight *pf) {
     int32_t first = bp_utf8_decode(line, strlen(line), &len);
     if (i > 0 && first > 0 && is_closing((uint32_t)first)) {
       if (!pf->closing_starts++ && !pf->first_problem[0])
-        snprintf(pf->first_problem, sizeof pf->first_problem, "line starts with closing punctuation: \"%.200s\"", line);
+        snprintf(pf->first_problem, sizeof pf->first_problem,
+                 "line starts with closing punctuation: \"%.200s\"", line);
     }
     if (width_pt > 0 && bp_text_line_width_pt(t, i) > width_pt + 0.01) {
       if (!pf->overwide++ && !pf->first_problem[0])
-        snprintf(pf->first_problem, sizeof pf->first_problem, "line wider than %.1f pt: \"%.200s\"", width_pt, line);
+        snprintf(pf->first_problem, sizeof pf->first_problem, "line wider than %.1f pt: \"%.200s\"",
+                 width_pt, line);
     }
     if (i + 1 < t->n_lines && hangul_break_at(t, i) && !word_overlong(t, i, width_pt)) {
       if (!pf->hangul_breaks++ && !pf->first_problem[0]) {
@@ -757,8 +777,8 @@ void bp_text_draw(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double x_pt, d
   bp_text_draw_lines(t, dl, pg, x_pt, y_pt, 0, t->n_lines);
 }
 
-bp_status bp_label_measure(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style,
-                           const char *text, double max_width_pt, double *w_pt, double *h_pt) {
+bp_status bp_label_measure(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, const char *text,
+                           double max_width_pt, double *w_pt, double *h_pt) {
   bp_text *t = bp_text_new_plain(ts, ctx, style, text, max_width_pt);
   if (!t) return ctx->status;
   if (w_pt) *w_pt = bp_text_width_pt(t);
@@ -768,8 +788,8 @@ bp_status bp_label_measure(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style
 }
 
 bp_status bp_label_draw(bp_typesetter *ts, bp_ctx *ctx, bp_dlist *dl, bp_dl_page *pg,
-                        const bp_style *style, const char *text, double max_width_pt,
-                        double x_pt, double y_pt, double ax, double ay) {
+                        const bp_style *style, const char *text, double max_width_pt, double x_pt,
+                        double y_pt, double ax, double ay) {
   bp_text *t = bp_text_new_plain(ts, ctx, style, text, max_width_pt);
   if (!t) return ctx->status;
   double w = bp_text_width_pt(t), h = bp_text_height_pt(t);

@@ -16,9 +16,9 @@ enum {
 };
 
 typedef enum bp_span_kind {
-  BP_SPAN_TEXT,     /* text, possibly a link (uri != NULL) */
-  BP_SPAN_CITE,     /* a citation: one or more citation ids, rendered as endnote markers */
-  BP_SPAN_BREAK     /* a hard line break */
+  BP_SPAN_TEXT, /* text, possibly a link (uri != NULL) */
+  BP_SPAN_CITE, /* a citation: one or more citation ids, rendered as endnote markers */
+  BP_SPAN_BREAK /* a hard line break */
 } bp_span_kind;
 
 typedef struct bp_span {
@@ -28,7 +28,7 @@ typedef struct bp_span {
   char *uri;       /* external link target (TEXT), or NULL */
   char **cite_ids; /* CITE: ids as written, without '@' */
   size_t n_cite;
-  int line, col;   /* where in the source file it came from (1-based; 0 = unknown) */
+  int line, col; /* where in the source file it came from (1-based; 0 = unknown) */
 } bp_span;
 
 typedef struct bp_spans {
@@ -48,11 +48,11 @@ typedef enum bp_block_kind {
 
 typedef struct bp_block {
   bp_block_kind kind;
-  int level;   /* heading level, list nesting */
-  int number;  /* ordered-list number, 0 for bullets */
+  int level;  /* heading level, list nesting */
+  int number; /* ordered-list number, 0 for bullets */
   bp_spans spans;
-  char *ref;   /* chart reference, or NULL */
-  int line;    /* source line (1-based; 0 = unknown) */
+  char *ref; /* chart reference, or NULL */
+  int line;  /* source line (1-based; 0 = unknown) */
 } bp_block;
 
 /** A whole document: metadata plus blocks. Owns all its strings. */

@@ -23,11 +23,11 @@ void bp_pdf_face_free(bp_pdf_face *face);
 
 /** A subset of a face to a set of code points, ready for libharu. */
 typedef struct bp_pdf_subset {
-  char *data;        /* the subset TrueType file (owned) */
+  char *data; /* the subset TrueType file (owned) */
   size_t len;
-  unsigned upem;     /* units per em of the subset */
-  hb_face_t *face;   /* the subset, parsed again (for cmap and hmtx) */
-  hb_font_t *font;   /* at scale = upem */
+  unsigned upem;   /* units per em of the subset */
+  hb_face_t *face; /* the subset, parsed again (for cmap and hmtx) */
+  hb_font_t *font; /* at scale = upem */
 } bp_pdf_subset;
 
 /** Subsets `face` to exactly the code points in `cps` (plus .notdef and the

@@ -26,12 +26,12 @@
 #define PIECE_TOLERANCE_PT 0.05
 
 typedef struct pdf_font {
-  hb_set_t *cps;          /* BMP code points used by the document */
-  bp_pdf_face *face;      /* original font (coverage checks) */
-  bp_pdf_subset *subset;  /* what is embedded */
-  hb_map_t *widths;       /* cp -> width in 1/100000 em (W array value * 100) */
+  hb_set_t *cps;         /* BMP code points used by the document */
+  bp_pdf_face *face;     /* original font (coverage checks) */
+  bp_pdf_subset *subset; /* what is embedded */
+  hb_map_t *widths;      /* cp -> width in 1/100000 em (W array value * 100) */
   HPDF_Font font;
-  bool shared;            /* face, subset and widths belong to a bp_pdf_cache */
+  bool shared; /* face, subset and widths belong to a bp_pdf_cache */
 } pdf_font;
 
 typedef struct pdf_dest {
@@ -108,7 +108,7 @@ static void on_hpdf_error(HPDF_STATUS err, HPDF_STATUS detail, void *user) {
                          err == HPDF_TTF_INVALID_FOMAT || err == HPDF_TTF_MISSING_TABLE
                      ? BP_ERR_FONT
                  : err == HPDF_FILE_IO_ERROR || err == HPDF_FILE_OPEN_ERROR ? BP_ERR_IO
-                                                                           : BP_ERR_RENDER;
+                                                                            : BP_ERR_RENDER;
   if (err == HPDF_FILE_IO_ERROR || err == HPDF_FILE_OPEN_ERROR)
     bp_device_fail(&d->super, st, "%s: %s (%s) while %s", d->path, hpdf_error_text(err),
                    strerror((int)detail), d->doing ? d->doing : "writing the PDF");
@@ -193,8 +193,10 @@ static const pdf_dest *find_dest(const pdf_dev *d, const char *name) {
   size_t lo = 0, hi = d->n_dests;
   while (lo < hi) { /* first entry with this name: the earliest one wins */
     size_t mid = (lo + hi) / 2;
-    if (strcmp(d->dests[mid].name, name) < 0) lo = mid + 1;
-    else hi = mid;
+    if (strcmp(d->dests[mid].name, name) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   if (lo < d->n_dests && strcmp(d->dests[lo].name, name) == 0) return &d->dests[lo];
   return NULL;
@@ -366,8 +368,7 @@ static HPDF_STATUS patch_font(pdf_dev *d, pdf_font *f, const char *fpath) {
                    d->path, fpath);
     return HPDF_INVALID_OBJECT;
   }
-  static const char *const cmap_keys[] = {"Type", "CMapName", "CIDSystemInfo", "WMode",
-                                          "UseCMap"};
+  static const char *const cmap_keys[] = {"Type", "CMapName", "CIDSystemInfo", "WMode", "UseCMap"};
   for (size_t i = 0; i < sizeof cmap_keys / sizeof *cmap_keys; i++)
     HPDF_Dict_RemoveElement(tu, cmap_keys[i]);
   size_t len;
@@ -417,8 +418,8 @@ static void load_fonts(pdf_dev *d) {
       if (!bp_pdf_subset_gid(f->subset, cp)) {
         char name[48];
         put_char_name(name, sizeof name, cp);
-        bp_device_fail(&d->super, BP_ERR_FONT, "%s: font %s: the subset lost character %s",
-                       d->path, fpath, name);
+        bp_device_fail(&d->super, BP_ERR_FONT, "%s: font %s: the subset lost character %s", d->path,
+                       fpath, name);
         return;
       }
       hb_map_set(f->widths, cp, (hb_codepoint_t)lround(bp_pdf_subset_width(f->subset, cp) * 100));
@@ -448,15 +449,15 @@ static void load_fonts(pdf_dev *d) {
       f->font = HPDF_GetFont(d->pdf, name, "UTF-8");
     }
     if (!name || !f->font) {
-      bp_device_fail(&d->super, BP_ERR_FONT, "%s: font %s: libharu cannot load its subset",
-                     d->path, fpath);
+      bp_device_fail(&d->super, BP_ERR_FONT, "%s: font %s: libharu cannot load its subset", d->path,
+                     fpath);
       d->doing = NULL;
       return;
     }
     d->doing = "patching font dictionaries";
     if (patch_font(d, f, fpath) != HPDF_OK)
-      bp_device_fail(&d->super, BP_ERR_RENDER, "%s: font %s: cannot patch its PDF objects",
-                     d->path, fpath);
+      bp_device_fail(&d->super, BP_ERR_RENDER, "%s: font %s: cannot patch its PDF objects", d->path,
+                     fpath);
     d->doing = NULL;
   }
 }
@@ -480,7 +481,7 @@ static HPDF_Date utc_date(long long epoch) {
   struct tm tm;
   gmtime_r(&t, &tm);
   HPDF_Date dt = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                  tm.tm_sec, 'Z', 0, 0};
+                  tm.tm_sec,         'Z',           0,          0};
   return dt;
 }
 
@@ -501,7 +502,8 @@ static void set_info(pdf_dev *d) {
   if (m->author) HPDF_SetInfoAttr(d->pdf, HPDF_INFO_AUTHOR, m->author);
   if (m->subject) HPDF_SetInfoAttr(d->pdf, HPDF_INFO_SUBJECT, m->subject);
   if (m->keywords) HPDF_SetInfoAttr(d->pdf, HPDF_INFO_KEYWORDS, m->keywords);
-  HPDF_SetInfoAttr(d->pdf, HPDF_INFO_CREATOR, m->creator && *m->creator ? m->creator : "briefpress");
+  HPDF_SetInfoAttr(d->pdf, HPDF_INFO_CREATOR,
+                   m->creator && *m->creator ? m->creator : "briefpress");
   if (m->epoch >= 0) {
     HPDF_Date dt = utc_date(m->epoch);
     HPDF_SetInfoDateAttr(d->pdf, HPDF_INFO_CREATION_DATE, dt);
@@ -757,7 +759,8 @@ static void pdf_path(bp_device *dev, const bp_dl_path *p) {
   char doing[64];
   snprintf(doing, sizeof doing, "drawing a path on page %d", d->page_no + 1);
   d->doing = doing;
-  bool alpha = (p->fill && translucent(p->fill_color.a)) || (p->stroke && translucent(p->stroke_color.a));
+  bool alpha =
+      (p->fill && translucent(p->fill_color.a)) || (p->stroke && translucent(p->stroke_color.a));
   bool track = !alpha;
   d->drawn = true;
   if (alpha) {
@@ -779,8 +782,10 @@ static void pdf_path(bp_device *dev, const bp_dl_path *p) {
       started = true;
       break;
     case BP_PATH_LINE:
-      if (started) HPDF_Page_LineTo(d->page, (HPDF_REAL)s->pts[0], (HPDF_REAL)(h - s->pts[1]));
-      else HPDF_Page_MoveTo(d->page, (HPDF_REAL)s->pts[0], (HPDF_REAL)(h - s->pts[1]));
+      if (started)
+        HPDF_Page_LineTo(d->page, (HPDF_REAL)s->pts[0], (HPDF_REAL)(h - s->pts[1]));
+      else
+        HPDF_Page_MoveTo(d->page, (HPDF_REAL)s->pts[0], (HPDF_REAL)(h - s->pts[1]));
       started = true;
       break;
     case BP_PATH_CURVE:
@@ -797,11 +802,15 @@ static void pdf_path(bp_device *dev, const bp_dl_path *p) {
   }
   if (started) {
     if (p->fill && p->stroke) {
-      if (p->even_odd) HPDF_Page_EofillStroke(d->page);
-      else HPDF_Page_FillStroke(d->page);
+      if (p->even_odd)
+        HPDF_Page_EofillStroke(d->page);
+      else
+        HPDF_Page_FillStroke(d->page);
     } else if (p->fill) {
-      if (p->even_odd) HPDF_Page_Eofill(d->page);
-      else HPDF_Page_Fill(d->page);
+      if (p->even_odd)
+        HPDF_Page_Eofill(d->page);
+      else
+        HPDF_Page_Fill(d->page);
     } else {
       HPDF_Page_Stroke(d->page);
     }
@@ -844,8 +853,10 @@ static HPDF_Destination make_dest(pdf_dev *d, int page_no, double y_pt) {
 static char *uri_ascii(const char *uri) {
   bp_buf b = {0};
   for (const unsigned char *p = (const unsigned char *)uri; *p; p++) {
-    if (*p <= 0x20 || *p >= 0x7F) bp_buf_printf(&b, "%%%02X", *p);
-    else bp_buf_putc(&b, (char)*p);
+    if (*p <= 0x20 || *p >= 0x7F)
+      bp_buf_printf(&b, "%%%02X", *p);
+    else
+      bp_buf_putc(&b, (char)*p);
   }
   return bp_buf_detach(&b);
 }
@@ -967,8 +978,8 @@ static void pdf_destroy(bp_device *dev) {
 }
 
 static const bp_device_ops pdf_ops = {
-    pdf_begin_document, pdf_begin_page, pdf_text,  pdf_path,   pdf_link,
-    NULL,               pdf_outline,    pdf_end_page, pdf_close, pdf_destroy,
+    pdf_begin_document, pdf_begin_page, pdf_text,  pdf_path,    pdf_link, NULL,
+    pdf_outline,        pdf_end_page,   pdf_close, pdf_destroy,
 };
 
 bp_device *bp_pdf_device_new(const char *path, const bp_pdf_options *opt) {
@@ -1106,8 +1117,8 @@ static cache_subset_entry *cache_subset(pdf_dev *d, const pdf_font *f, const cha
     if (!bp_pdf_subset_gid(sub, cp)) {
       char name[48];
       put_char_name(name, sizeof name, cp);
-      bp_device_fail(&d->super, BP_ERR_FONT, "%s: font %s: the subset lost character %s",
-                     d->path, path, name);
+      bp_device_fail(&d->super, BP_ERR_FONT, "%s: font %s: the subset lost character %s", d->path,
+                     path, name);
       bp_pdf_subset_free(sub);
       hb_map_destroy(widths);
       return NULL;
@@ -1121,8 +1132,8 @@ static cache_subset_entry *cache_subset(pdf_dev *d, const pdf_font *f, const cha
     subset_entry_free(&c->subs[old]);
     c->subs[old] = c->subs[--c->n_subs];
   }
-  cache_subset_entry e = {bp_strdup(path), index, hb_set_copy(f->cps), sub, widths, c->tick,
-                          false, {0}, {0}, {0}, 0};
+  cache_subset_entry e = {
+      bp_strdup(path), index, hb_set_copy(f->cps), sub, widths, c->tick, false, {0}, {0}, {0}, 0};
   BP_PUSH(c->subs, c->n_subs, c->cap_subs, e);
   return &c->subs[c->n_subs - 1];
 }
@@ -1153,8 +1164,10 @@ static const char *load_tt_from_memory(HPDF_Doc pdf, const char *data, size_t le
   } else {
     for (int i = 5; i >= 0; i--) {
       pdf->ttfont_tag[i] += 1;
-      if (pdf->ttfont_tag[i] > 'Z') pdf->ttfont_tag[i] = 'A';
-      else break;
+      if (pdf->ttfont_tag[i] > 'Z')
+        pdf->ttfont_tag[i] = 'A';
+      else
+        break;
     }
   }
   HPDF_TTFontDef_SetTagName(def, (char *)pdf->ttfont_tag);
@@ -1187,7 +1200,8 @@ static bool stream_bytes(HPDF_Stream s, zbytes *out) {
 static bool deflate_bytes(HPDF_MMgr mm, const void *data, size_t len, zbytes *out) {
   HPDF_Stream raw = HPDF_MemStream_New(mm, (HPDF_UINT)len + 16);
   HPDF_Stream z = HPDF_MemStream_New(mm, (HPDF_UINT)(len / 2 + 1024));
-  bool ok = raw && z && HPDF_Stream_Write(raw, (const HPDF_BYTE *)data, (HPDF_UINT)len) == HPDF_OK &&
+  bool ok = raw && z &&
+            HPDF_Stream_Write(raw, (const HPDF_BYTE *)data, (HPDF_UINT)len) == HPDF_OK &&
             HPDF_Stream_Seek(raw, 0, HPDF_SEEK_SET) == HPDF_OK &&
             HPDF_Stream_WriteToStreamWithDeflate(raw, z, NULL) == HPDF_OK && stream_bytes(z, out);
   if (raw) HPDF_Stream_Free(raw);
@@ -1203,7 +1217,8 @@ static void make_z(pdf_dev *d, pdf_font *f, cache_subset_entry *e) {
   HPDF_MMgr mm = d->pdf->mmgr;
   HPDF_Stream fs = HPDF_MemStream_New(mm, 32768);
   zbytes font_raw = {0};
-  bool ok = fs && HPDF_TTFontDef_SaveFontData(fa->fontdef, fs) == HPDF_OK && stream_bytes(fs, &font_raw);
+  bool ok =
+      fs && HPDF_TTFontDef_SaveFontData(fa->fontdef, fs) == HPDF_OK && stream_bytes(fs, &font_raw);
   if (fs) HPDF_Stream_Free(fs);
   if (ok) ok = deflate_bytes(mm, font_raw.data, font_raw.len, &e->font_z);
   free(font_raw.data);
@@ -1224,7 +1239,8 @@ static void make_z(pdf_dev *d, pdf_font *f, cache_subset_entry *e) {
   char *cmap = bp_pdf_tounicode_cmap(f->cps, &len);
   if (ok) ok = deflate_bytes(mm, cmap, len, &e->tounicode_z);
   free(cmap);
-  if (ok) e->z_ready = true;
+  if (ok)
+    e->z_ready = true;
   else {
     free(e->font_z.data), free(e->map_z.data), free(e->tounicode_z.data);
     e->font_z = e->map_z = e->tounicode_z = (zbytes){0};
@@ -1239,7 +1255,7 @@ static HPDF_STATUS write_flate_filter(HPDF_Dict obj, HPDF_Stream stream) {
 static HPDF_STATUS set_compressed(HPDF_Dict dict, const zbytes *z) {
   HPDF_MemStream_FreeData(dict->stream);
   dict->filter = HPDF_STREAM_FILTER_NONE; /* written as it is ... */
-  dict->write_fn = write_flate_filter;   /* ... and said to be Flate */
+  dict->write_fn = write_flate_filter;    /* ... and said to be Flate */
   return HPDF_Stream_Write(dict->stream, z->data, (HPDF_UINT)z->len);
 }
 
@@ -1295,8 +1311,8 @@ static void load_font_cached(pdf_dev *d, pdf_font *f, const char *fpath, int fac
     const bp_dlist *dl = d->dl;
     for (size_t j = 0; j < d->n_fonts && &d->fonts[j] != f; j++)
       if (d->fonts[j].font &&
-          strcmp(((HPDF_FontAttr)((HPDF_Dict)d->fonts[j].font)->attr)->fontdef->base_font,
-                 name) == 0) {
+          strcmp(((HPDF_FontAttr)((HPDF_Dict)d->fonts[j].font)->attr)->fontdef->base_font, name) ==
+              0) {
         bp_device_fail(&d->super, BP_ERR_FONT,
                        "%s: fonts %s and %s have the same PostScript name %s; libharu "
                        "cannot load both",
@@ -1342,15 +1358,15 @@ static void load_font_cached(pdf_dev *d, pdf_font *f, const char *fpath, int fac
   }
   if (!name || !f->font) {
     if (!failed(d))
-      bp_device_fail(&d->super, BP_ERR_FONT, "%s: font %s: libharu cannot load its subset",
-                     d->path, fpath);
+      bp_device_fail(&d->super, BP_ERR_FONT, "%s: font %s: libharu cannot load its subset", d->path,
+                     fpath);
     d->doing = NULL;
     return;
   }
   d->doing = "patching font dictionaries";
   if (patch_font(d, f, fpath) != HPDF_OK) {
-    bp_device_fail(&d->super, BP_ERR_RENDER, "%s: font %s: cannot patch its PDF objects",
-                   d->path, fpath);
+    bp_device_fail(&d->super, BP_ERR_RENDER, "%s: font %s: cannot patch its PDF objects", d->path,
+                   fpath);
   } else if (d->opt.compress) {
     if (!e->z_ready) make_z(d, f, e);
     if (e->z_ready && use_z(d, f, e) != HPDF_OK)

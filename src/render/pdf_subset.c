@@ -30,8 +30,7 @@ bp_status bp_pdf_face_open(bp_ctx *ctx, const char *path, int index, bp_pdf_face
   if (!blob) return bp_error(ctx, BP_ERR_FONT, "font %s: cannot read the file", path);
   if (index < 0 || (unsigned)index >= hb_face_count(blob)) {
     hb_blob_destroy(blob);
-    return bp_error(ctx, BP_ERR_FONT, "font %s: not a font file, or no face %d in it", path,
-                    index);
+    return bp_error(ctx, BP_ERR_FONT, "font %s: not a font file, or no face %d in it", path, index);
   }
   hb_face_t *face = hb_face_create(blob, (unsigned)index);
   if (hb_face_get_glyph_count(face) == 0 || hb_face_get_upem(face) == 0) {
@@ -39,7 +38,8 @@ bp_status bp_pdf_face_open(bp_ctx *ctx, const char *path, int index, bp_pdf_face
     hb_blob_destroy(blob);
     return bp_error(ctx, BP_ERR_FONT, "font %s: not a usable font (no glyphs)", path);
   }
-  if (!has_table(face, HB_TAG('g', 'l', 'y', 'f')) || !has_table(face, HB_TAG('l', 'o', 'c', 'a'))) {
+  if (!has_table(face, HB_TAG('g', 'l', 'y', 'f')) ||
+      !has_table(face, HB_TAG('l', 'o', 'c', 'a'))) {
     hb_face_destroy(face);
     hb_blob_destroy(blob);
     return bp_error(ctx, BP_ERR_FONT,
@@ -98,8 +98,8 @@ bp_status bp_pdf_subset_new(bp_ctx *ctx, const bp_pdf_face *face, const char *pa
   hb_face_t *sub = hb_subset_or_fail(face->face, in);
   hb_subset_input_destroy(in);
   if (!sub)
-    return bp_error(ctx, BP_ERR_FONT, "font %s: hb-subset rejected the font (damaged or unsupported)",
-                    path);
+    return bp_error(ctx, BP_ERR_FONT,
+                    "font %s: hb-subset rejected the font (damaged or unsupported)", path);
   hb_blob_t *blob = hb_face_reference_blob(sub);
   hb_face_destroy(sub);
   unsigned len = 0;

@@ -93,8 +93,10 @@ static cairo_font_face_t *face_for(png_dev *p, int font) {
 }
 
 static void set_color(cairo_t *cr, bp_color c) {
-  if (c.a < 1) cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a);
-  else cairo_set_source_rgb(cr, c.r, c.g, c.b);
+  if (c.a < 1)
+    cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a);
+  else
+    cairo_set_source_rgb(cr, c.r, c.g, c.b);
 }
 
 static void png_text(bp_device *d, const bp_dl_text *t) {
@@ -134,8 +136,10 @@ static void png_path(bp_device *d, const bp_dl_path *path) {
   if (path->fill) {
     set_color(cr, path->fill_color);
     cairo_set_fill_rule(cr, path->even_odd ? CAIRO_FILL_RULE_EVEN_ODD : CAIRO_FILL_RULE_WINDING);
-    if (path->stroke) cairo_fill_preserve(cr);
-    else cairo_fill(cr);
+    if (path->stroke)
+      cairo_fill_preserve(cr);
+    else
+      cairo_fill(cr);
   }
   if (path->stroke) {
     set_color(cr, path->stroke_color);
@@ -184,8 +188,8 @@ static void png_destroy(bp_device *d) {
 }
 
 static const bp_device_ops png_ops = {
-    png_begin_document, png_begin_page, png_text, png_path, NULL,
-    NULL,               NULL,           png_end_page, NULL, png_destroy,
+    png_begin_document, png_begin_page, png_text,    png_path, NULL, NULL, NULL,
+    png_end_page,       NULL,           png_destroy,
 };
 
 bp_device *bp_png_device_new(const char *pattern, double dpi, int width_px, int max_pages) {

@@ -7,9 +7,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char BIB[] =
-    "[{\"id\": \"a\", \"type\": \"book\", \"title\": \"A\", \"issued\": {\"date-parts\": [[2023, 5]]}},"
-    " {\"id\": \"b\", \"type\": \"book\", \"title\": \"B\"}]";
+static const char BIB[] = "[{\"id\": \"a\", \"type\": \"book\", \"title\": \"A\", \"issued\": "
+                          "{\"date-parts\": [[2023, 5]]}},"
+                          " {\"id\": \"b\", \"type\": \"book\", \"title\": \"B\"}]";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   bp_diag_list *dl = bp_diag_list_new();

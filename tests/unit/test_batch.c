@@ -41,8 +41,10 @@ static void rm_rf(const char *dir) {
     char p[4096];
     snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
     struct stat sb;
-    if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) rm_rf(p);
-    else unlink(p);
+    if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
+      rm_rf(p);
+    else
+      unlink(p);
   }
   closedir(dp);
   rmdir(dir);
@@ -123,7 +125,8 @@ static void test_slug_hostile(void **state) {
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     char *s = bp_batch_slug(cases[i].in, 96);
-    if (strcmp(s, cases[i].want)) fail_msg("slug(\"%s\") = \"%s\", want \"%s\"", cases[i].in, s, cases[i].want);
+    if (strcmp(s, cases[i].want))
+      fail_msg("slug(\"%s\") = \"%s\", want \"%s\"", cases[i].in, s, cases[i].want);
     slug_is_safe(s);
     free(s);
   }
@@ -160,12 +163,13 @@ static bp_records *records_of(const char *const *rows, size_t n, size_t cols) {
 
 static void test_file_names(void **state) {
   (void)state;
-  const char *rows[] = {"guinea", "Guinea",           "g2",    "guinea",   "x1",     "../../etc/passwd",
-                        "x2",     "..",               "x3",    "",         "x4",     "대한민국",
-                        "x5",     "etc/passwd",       "x6",    "CON"};
+  const char *rows[] = {"guinea", "Guinea",     "g2", "guinea", "x1", "../../etc/passwd",
+                        "x2",     "..",         "x3", "",       "x4", "대한민국",
+                        "x5",     "etc/passwd", "x6", "CON"};
   bp_records *r = records_of(rows, 8, 2);
   char **names = bp_batch_file_names(r, "{name_en}");
-  const char *want[] = {"guinea", "guinea-2", "etc-passwd", "x2", "x3", "x4", "etc-passwd-2", "con-"};
+  const char *want[] = {"guinea", "guinea-2", "etc-passwd",   "x2",
+                        "x3",     "x4",       "etc-passwd-2", "con-"};
   for (size_t i = 0; i < 8; i++) {
     assert_string_equal(names[i], want[i]);
     slug_is_safe(names[i]);
@@ -295,8 +299,18 @@ static void test_batch_run(void **state) {
   char out[512], manifest[600], csv[600];
   snprintf(out, sizeof out, "%s/out/profiles", dir); /* created, parents too */
   snprintf(manifest, sizeof manifest, "%s/manifest.json", out);
-  const char *args[] = {"templates/country-profile.json", "tests/fixtures/batch/small.csv", "-o",
-                        out, "--data", "data", "--name", "{name_en}", "-j", "2", "-q", NULL};
+  const char *args[] = {"templates/country-profile.json",
+                        "tests/fixtures/batch/small.csv",
+                        "-o",
+                        out,
+                        "--data",
+                        "data",
+                        "--name",
+                        "{name_en}",
+                        "-j",
+                        "2",
+                        "-q",
+                        NULL};
   /* one bad record: exit 1, the others written */
   assert_int_equal(run(args), 1);
   no_temp_files(out);
@@ -339,9 +353,19 @@ static void test_batch_run(void **state) {
   json_decref(m);
 
   /* --force renders again: the same bytes */
-  const char *force[] = {"templates/country-profile.json", "tests/fixtures/batch/small.csv", "-o",
-                         out, "--data", "data", "--name", "{name_en}", "-q", "--force",
-                         "--only", "guinea", NULL};
+  const char *force[] = {"templates/country-profile.json",
+                         "tests/fixtures/batch/small.csv",
+                         "-o",
+                         out,
+                         "--data",
+                         "data",
+                         "--name",
+                         "{name_en}",
+                         "-q",
+                         "--force",
+                         "--only",
+                         "guinea",
+                         NULL};
   assert_int_equal(run(force), 0);
   m = load_manifest(manifest);
   assert_string_equal(str(entry(m, "guinea"), "status"), "written");
@@ -352,11 +376,20 @@ static void test_batch_run(void **state) {
 
   /* a changed record is rendered again, the others are not */
   snprintf(csv, sizeof csv, "%s/small.csv", dir);
-  write_file(csv, "id,iso2,name_en,name_ko,mission,city,status,closed_on,status_note,source_id\n"
-                  "guinea,GN,Guinea,기니,embassy,Conakry,closed,2023-12-05,changed note,mbc_20231205\n"
-                  "traversal,NP,../../x/y,네팔,embassy,Kathmandu,closed,2023-11-06,,\n");
-  const char *changed[] = {"templates/country-profile.json", csv, "-o", out, "--data", "data",
-                           "--name", "{name_en}", "-q", NULL};
+  write_file(csv,
+             "id,iso2,name_en,name_ko,mission,city,status,closed_on,status_note,source_id\n"
+             "guinea,GN,Guinea,기니,embassy,Conakry,closed,2023-12-05,changed note,mbc_20231205\n"
+             "traversal,NP,../../x/y,네팔,embassy,Kathmandu,closed,2023-11-06,,\n");
+  const char *changed[] = {"templates/country-profile.json",
+                           csv,
+                           "-o",
+                           out,
+                           "--data",
+                           "data",
+                           "--name",
+                           "{name_en}",
+                           "-q",
+                           NULL};
   assert_int_equal(run(changed), 0);
   m = load_manifest(manifest);
   assert_string_equal(str(entry(m, "guinea"), "status"), "written");
@@ -368,8 +401,16 @@ static void test_batch_run(void **state) {
   /* a shard renders every n-th record from i into its own manifest */
   char out2[600], m2[700];
   snprintf(out2, sizeof out2, "%s/shards", dir);
-  const char *shard[] = {"templates/country-profile.json", "tests/fixtures/batch/small.csv", "-o",
-                         out2, "--data", "data", "-q", "--shard", "1/3", NULL};
+  const char *shard[] = {"templates/country-profile.json",
+                         "tests/fixtures/batch/small.csv",
+                         "-o",
+                         out2,
+                         "--data",
+                         "data",
+                         "-q",
+                         "--shard",
+                         "1/3",
+                         NULL};
   assert_int_equal(run(shard), 0);
   snprintf(m2, sizeof m2, "%s/manifest.shard-1-of-3.json", out2);
   m = load_manifest(m2);
@@ -383,11 +424,24 @@ static void test_batch_run(void **state) {
   /* usage and set-up errors */
   const char *no_out[] = {"templates/country-profile.json", "tests/fixtures/batch/small.csv", NULL};
   assert_int_equal(run(no_out), 2);
-  const char *bad_shard[] = {"templates/country-profile.json", "tests/fixtures/batch/small.csv",
-                             "-o", out2, "--shard", "3/3", NULL};
+  const char *bad_shard[] = {"templates/country-profile.json",
+                             "tests/fixtures/batch/small.csv",
+                             "-o",
+                             out2,
+                             "--shard",
+                             "3/3",
+                             NULL};
   assert_int_equal(run(bad_shard), 2);
-  const char *unknown[] = {"templates/country-profile.json", "tests/fixtures/batch/small.csv",
-                           "-o", out2, "--data", "data", "--only", "nobody", "-q", NULL};
+  const char *unknown[] = {"templates/country-profile.json",
+                           "tests/fixtures/batch/small.csv",
+                           "-o",
+                           out2,
+                           "--data",
+                           "data",
+                           "--only",
+                           "nobody",
+                           "-q",
+                           NULL};
   assert_int_equal(run(unknown), 2);
   rm_rf(dir);
   free(dir);
@@ -531,14 +585,16 @@ static void test_profile_bad_field(void **state) {
   assert_int_equal(bp_compose_profile(&ctx, ts, tpl, ds, br->rec, 0, -1, NULL, &info, &dl), BP_OK);
   bp_dlist_free(dl);
   bp_profile_info_free(&info);
-  assert_int_equal(bp_compose_profile(&ctx, ts, tpl, ds, br->rec, 1, -1, NULL, &info, &dl), BP_ERR_FONT);
+  assert_int_equal(bp_compose_profile(&ctx, ts, tpl, ds, br->rec, 1, -1, NULL, &info, &dl),
+                   BP_ERR_FONT);
   assert_null(dl);
   assert_string_equal(info.bad_field, "name_en");
   assert_non_null(strstr(ctx.msg, "record 'tofu'"));
   assert_non_null(strstr(ctx.msg, "U+0639"));
   bp_profile_info_free(&info);
   bp_ctx_clear(&ctx);
-  assert_int_equal(bp_compose_profile(&ctx, ts, tpl, ds, br->rec, 2, -1, NULL, &info, &dl), BP_ERR_DATA);
+  assert_int_equal(bp_compose_profile(&ctx, ts, tpl, ds, br->rec, 2, -1, NULL, &info, &dl),
+                   BP_ERR_DATA);
   assert_string_equal(info.bad_field, "name_en");
   assert_non_null(strstr(ctx.msg, "control character U+0001"));
   bp_profile_info_free(&info);
@@ -564,10 +620,12 @@ static void test_template_errors(void **state) {
     const char *json, *want;
   } cases[] = {
       {"{\"sections\": [{\"type\": \"sidebar\"}]}", "unknown profile section type \"sidebar\""},
-      {"{\"sections\": [{\"type\": \"facts\", \"rows\": [{\"label\": \"X\", \"field\": \"capital\"}]}]}",
+      {"{\"sections\": [{\"type\": \"facts\", \"rows\": [{\"label\": \"X\", \"field\": "
+       "\"capital\"}]}]}",
        "no column \"capital\""},
       {"{\"sections\": [{\"type\": \"masthead\", \"left\": \"{motto}\"}]}", "{motto}"},
-      {"{\"sections\": [{\"type\": \"charts\", \"charts\": [{\"kind\": \"line\", \"series\": \"gdp\"}]}]}",
+      {"{\"sections\": [{\"type\": \"charts\", \"charts\": [{\"kind\": \"line\", \"series\": "
+       "\"gdp\"}]}]}",
        "no series \"gdp\""},
       {"{\"sections\": [{\"type\": \"claims\", \"colour\": 1}]}", "unknown section key \"colour\""},
       {"{\"sections\": []}", "needs \"sections\""},

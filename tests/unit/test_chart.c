@@ -69,9 +69,14 @@ static void init_dates(void) {
   static bool done;
   if (done) return;
   done = true;
-  const struct { int y, m, d; double v; const char *label; } mc[] = {
-      {2020, 10, 0, 53, "Oct 2020"}, {2023, 10, 0, 53, "Oct 2023"},
-      {2023, 12, 5, 46, "5 Dec 2023"}, {2024, 1, 30, 44, "30 Jan 2024"}};
+  const struct {
+    int y, m, d;
+    double v;
+    const char *label;
+  } mc[] = {{2020, 10, 0, 53, "Oct 2020"},
+            {2023, 10, 0, 53, "Oct 2023"},
+            {2023, 12, 5, 46, "5 Dec 2023"},
+            {2024, 1, 30, 44, "30 Jan 2024"}};
   const double emb[] = {47, 47, 40, 39};
   for (int i = 0; i < 4; i++) {
     missions[i] = (bp_chart_point){bp_chart_decimal_year(mc[i].y, mc[i].m, mc[i].d), mc[i].v,
@@ -79,13 +84,17 @@ static void init_dates(void) {
     embassies[i] = missions[i];
     embassies[i].y = emb[i];
   }
-  const struct { const char *c; int y, m, d; } cl[] = {
-      {"Uganda", 2023, 10, 23},     {"Angola", 2023, 10, 25},   {"Spain", 2023, 10, 26},
-      {"Nepal", 2023, 11, 6},       {"Bangladesh", 2023, 11, 20}, {"DR Congo (reported)", 2023, 11, 28},
-      {"Senegal", 2023, 12, 5},     {"Guinea", 2023, 12, 5},    {"Hong Kong", 2024, 1, 4},
-      {"Libya", 2024, 1, 30}};
+  const struct {
+    const char *c;
+    int y, m, d;
+  } cl[] = {{"Uganda", 2023, 10, 23},     {"Angola", 2023, 10, 25},
+            {"Spain", 2023, 10, 26},      {"Nepal", 2023, 11, 6},
+            {"Bangladesh", 2023, 11, 20}, {"DR Congo (reported)", 2023, 11, 28},
+            {"Senegal", 2023, 12, 5},     {"Guinea", 2023, 12, 5},
+            {"Hong Kong", 2024, 1, 4},    {"Libya", 2024, 1, 30}};
   for (int i = 0; i < 10; i++)
-    closures[i] = (bp_chart_point){bp_chart_decimal_year(cl[i].y, cl[i].m, cl[i].d), NAN, cl[i].c, NULL};
+    closures[i] =
+        (bp_chart_point){bp_chart_decimal_year(cl[i].y, cl[i].m, cl[i].d), NAN, cl[i].c, NULL};
   const char *ko[] = {"우간다", "앙골라", "스페인", "네팔", "방글라데시", "홍콩 총영사관"};
   const int idx[] = {0, 1, 2, 3, 4, 8};
   for (int i = 0; i < 6; i++) {
@@ -94,9 +103,11 @@ static void init_dates(void) {
   }
 }
 
-static const bp_chart_point negatives[] = {
-    {Y(2018), -120, "2018", NULL}, {Y(2019), 35.5, "2019", NULL}, {Y(2020), -60.25, "2020", NULL},
-    {Y(2021), 80, "2021", NULL},   {Y(2022), -1500, "2022", NULL}};
+static const bp_chart_point negatives[] = {{Y(2018), -120, "2018", NULL},
+                                           {Y(2019), 35.5, "2019", NULL},
+                                           {Y(2020), -60.25, "2020", NULL},
+                                           {Y(2021), 80, "2021", NULL},
+                                           {Y(2022), -1500, "2022", NULL}};
 static const bp_chart_point gaps[] = {
     {Y(2016), 1.5, "2016", NULL},   {Y(2017), 29.2, "2017", NULL}, {Y(2018), NAN, "2018", NULL},
     {Y(2019), 271.1, "2019", NULL}, {Y(2020), NAN, "2020", NULL},  {Y(2021), 428.8, "2021", NULL},
@@ -110,12 +121,13 @@ static const bp_chart_point korean_cats[] = {
     {4, 45, "Latin America and the Caribbean", NULL}};
 static const bp_chart_point line_numeric[] = {
     {1, -2.5, NULL, NULL}, {2, 1.25, NULL, NULL}, {3, 3.75, NULL, NULL}, {4, NAN, NULL, NULL},
-    {5, -0.5, NULL, NULL}, {6, NAN, NULL, NULL},  {7, 2, NULL, NULL},     {8, 4.5, NULL, NULL},
+    {5, -0.5, NULL, NULL}, {6, NAN, NULL, NULL},  {7, 2, NULL, NULL},    {8, 4.5, NULL, NULL},
     {9, 3, NULL, NULL},    {10, 5.25, NULL, NULL}};
-static const bp_chart_point year_events[] = {
-    {Y(1948), NAN, "DPRK founded", NULL}, {Y(1991), NAN, "UN membership", NULL},
-    {Y(2006), NAN, "First nuclear test", NULL}, {Y(2017), NAN, "Sixth nuclear test", NULL},
-    {Y(2023), NAN, "Embassy closures", NULL}};
+static const bp_chart_point year_events[] = {{Y(1948), NAN, "DPRK founded", NULL},
+                                             {Y(1991), NAN, "UN membership", NULL},
+                                             {Y(2006), NAN, "First nuclear test", NULL},
+                                             {Y(2017), NAN, "Sixth nuclear test", NULL},
+                                             {Y(2023), NAN, "Embassy closures", NULL}};
 
 static bp_chart_point many[30];
 static bp_chart_point monthly[72];
@@ -149,14 +161,14 @@ static size_t make_cases(gcase *c) {
   size_t n = 0;
   bp_chart_spec s;
 
-#define ADD(nm, W, H)                                                                         \
-  do {                                                                                       \
-    memset(&c[n], 0, sizeof c[n]);                                                           \
-    c[n].name = nm;                                                                          \
-    c[n].w = W;                                                                              \
-    c[n].h = H;                                                                              \
-    c[n].spec = s;                                                                           \
-    n++;                                                                                     \
+#define ADD(nm, W, H)                                                                              \
+  do {                                                                                             \
+    memset(&c[n], 0, sizeof c[n]);                                                                 \
+    c[n].name = nm;                                                                                \
+    c[n].w = W;                                                                                    \
+    c[n].h = H;                                                                                    \
+    c[n].spec = s;                                                                                 \
+    n++;                                                                                           \
   } while (0)
 
   memset(&s, 0, sizeof s);
@@ -506,9 +518,10 @@ static void bar_chart_content(void **state) {
   assert_int_equal(st, BP_OK);
   const bp_dl_page *pg = &dl->pages[0];
   /* every value with thousands separators, every year, the ticks, title */
-  const char *want[] = {"1.5",  "29.2", "522.3", "271.1", "299.5", "428.8", "1,650.5", "2016",
-                        "2022", "0",    "500",   "1,000", "1,500", "North Korea's crypto theft",
-                        "USD millions", SRC};
+  const char *want[] = {
+      "1.5",          "29.2", "522.3", "271.1", "299.5", "428.8", "1,650.5",
+      "2016",         "2022", "0",     "500",   "1,000", "1,500", "North Korea's crypto theft",
+      "USD millions", SRC};
   for (size_t i = 0; i < N(want); i++)
     if (!find_text(pg, want[i])) fail_msg("no label \"%s\"", want[i]);
   /* the source line links to its endnote and covers the source text */
@@ -561,7 +574,8 @@ static void korean_labels_are_text(void **state) {
     size_t cats = 0;
     for (size_t i = 0; i < dl->pages[0].n_items; i++) {
       const bp_dl_item *it = &dl->pages[0].items[i];
-      if (it->kind == BP_DL_TEXT && (strstr(it->u.text.text, "회원국") || strstr(it->u.text.text, "\xE2\x80\xA6")))
+      if (it->kind == BP_DL_TEXT &&
+          (strstr(it->u.text.text, "회원국") || strstr(it->u.text.text, "\xE2\x80\xA6")))
         cats++;
     }
     assert_true(cats >= 2);
@@ -575,37 +589,52 @@ static void descriptions(void **state) {
   (void)state;
   gcase c[MAX_CASES];
   size_t n = make_cases(c);
-  const struct { const char *name, *want; } d[] = {
-      {"bar_crypto", "Bar chart: North Korea's crypto theft, USD millions, 2016\xE2\x80\x93" "2022; "
+  const struct {
+    const char *name, *want;
+  } d[] = {
+      {"bar_crypto", "Bar chart: North Korea's crypto theft, USD millions, 2016\xE2\x80\x93"
+                     "2022; "
                      "highest 1,650.5 in 2022, lowest 1.5 in 2016."},
-      {"bar_gaps", "Bar chart: Crypto theft with missing years, USD millions, 2016\xE2\x80\x93" "2022; "
+      {"bar_gaps", "Bar chart: Crypto theft with missing years, USD millions, 2016\xE2\x80\x93"
+                   "2022; "
                    "highest 1,650.5 in 2022, lowest 1.5 in 2016; no data for 2018, 2020."},
       {"bar_single", "Bar chart: A single year, USD millions, 2022; 1,650.5 in 2022."},
       {"bar_no_data", "Bar chart: Empty; no data."},
       {"bar_negative", "Bar chart: Trade balance with a long title that has to wrap onto a second "
-                       "line in a narrow box, USD millions, 2018\xE2\x80\x93" "2022; highest 80 in "
+                       "line in a narrow box, USD millions, 2018\xE2\x80\x93"
+                       "2022; highest 80 in "
                        "2021, lowest -1,500 in 2022."},
       {"line_missions", "Line chart: North Korea's diplomatic missions, Embassies, consulates "
-                        "general and representative offices, 2020\xE2\x80\x93" "2024; from 53 in "
+                        "general and representative offices, 2020\xE2\x80\x93"
+                        "2024; from 53 in "
                         "Oct 2020 to 44 on 30 Jan 2024."},
-      {"line_two_series", "Line chart: North Korea's diplomatic missions, Embassies, consulates "
-                          "general and representative offices, 2020\xE2\x80\x93" "2024; All missions: "
-                          "from 53 in Oct 2020 to 44 on 30 Jan 2024; Embassies: from 47 in Oct 2020 "
-                          "to 39 on 30 Jan 2024."},
-      {"line_gaps_negative", "Line chart: An index with gaps and negative values, 1\xE2\x80\x93" "10; "
+      {"line_two_series",
+       "Line chart: North Korea's diplomatic missions, Embassies, consulates "
+       "general and representative offices, 2020\xE2\x80\x93"
+       "2024; All missions: "
+       "from 53 in Oct 2020 to 44 on 30 Jan 2024; Embassies: from 47 in Oct 2020 "
+       "to 39 on 30 Jan 2024."},
+      {"line_gaps_negative", "Line chart: An index with gaps and negative values, 1\xE2\x80\x93"
+                             "10; "
                              "from -2.5 in 1 to 5.25 in 10."},
-      {"timeline_closures", "Timeline: North Korean missions closed, Oct 2023 \xE2\x80\x93 Jan 2024, "
-                            "2023\xE2\x80\x93" "2024; 10 events: Uganda (23 Oct 2023), Angola (25 Oct "
-                            "2023), Spain (26 Oct 2023), Nepal (6 Nov 2023), Bangladesh (20 Nov 2023), "
-                            "DR Congo (reported) (28 Nov 2023), Senegal (5 Dec 2023), Guinea (5 Dec "
-                            "2023), Hong Kong (4 Jan 2024), Libya (30 Jan 2024)."},
-      {"timeline_korean", "연표: 북한 공관 철수, 2023\xE2\x80\x93" "2024; 사건 6건: 우간다 (2023년 10월 "
-                          "23일), 앙골라 (2023년 10월 25일), 스페인 (2023년 10월 26일), 네팔 (2023년 "
-                          "11월 6일), 방글라데시 (2023년 11월 20일), 홍콩 총영사관 (2024년 1월 4일)."},
-      {"sparkline", "Sparkline: 2016\xE2\x80\x93" "2022; from 1.5 in 2016 to 1,650.5 in 2022."},
-      {"bar_korean_long_labels", "막대 그래프: 북한의 무역 상대 (단위: 백만 달러), 2023년 기준, "
-                                 "중국\xE2\x80\x93Latin America and the Caribbean; 최고 8,100 (중국), "
-                                 "최저 45 (Latin America and the Caribbean)."},
+      {"timeline_closures",
+       "Timeline: North Korean missions closed, Oct 2023 \xE2\x80\x93 Jan 2024, "
+       "2023\xE2\x80\x93"
+       "2024; 10 events: Uganda (23 Oct 2023), Angola (25 Oct "
+       "2023), Spain (26 Oct 2023), Nepal (6 Nov 2023), Bangladesh (20 Nov 2023), "
+       "DR Congo (reported) (28 Nov 2023), Senegal (5 Dec 2023), Guinea (5 Dec "
+       "2023), Hong Kong (4 Jan 2024), Libya (30 Jan 2024)."},
+      {"timeline_korean",
+       "연표: 북한 공관 철수, 2023\xE2\x80\x93"
+       "2024; 사건 6건: 우간다 (2023년 10월 "
+       "23일), 앙골라 (2023년 10월 25일), 스페인 (2023년 10월 26일), 네팔 (2023년 "
+       "11월 6일), 방글라데시 (2023년 11월 20일), 홍콩 총영사관 (2024년 1월 4일)."},
+      {"sparkline", "Sparkline: 2016\xE2\x80\x93"
+                    "2022; from 1.5 in 2016 to 1,650.5 in 2022."},
+      {"bar_korean_long_labels",
+       "막대 그래프: 북한의 무역 상대 (단위: 백만 달러), 2023년 기준, "
+       "중국\xE2\x80\x93Latin America and the Caribbean; 최고 8,100 (중국), "
+       "최저 45 (Latin America and the Caribbean)."},
   };
   for (size_t i = 0; i < N(d); i++) {
     bool found = false;
@@ -620,7 +649,9 @@ static void descriptions(void **state) {
     assert_true(found);
   }
   /* interior extremes are named; a line with all values missing says so */
-  bp_chart_point pts[] = {{2001, 10, NULL, NULL}, {2002, 30, NULL, NULL}, {2003, 5, NULL, NULL},
+  bp_chart_point pts[] = {{2001, 10, NULL, NULL},
+                          {2002, 30, NULL, NULL},
+                          {2003, 5, NULL, NULL},
                           {2004, 12, NULL, NULL}};
   bp_chart_spec s = {0};
   s.kind = BP_CHART_LINE;
@@ -628,7 +659,8 @@ static void descriptions(void **state) {
   s.points = pts;
   s.n_points = 4;
   char *t = bp_chart_describe(&s);
-  assert_string_equal(t, "Line chart: T, 2001\xE2\x80\x93" "2004; from 10 in 2001 to 12 in 2004, "
+  assert_string_equal(t, "Line chart: T, 2001\xE2\x80\x93"
+                         "2004; from 10 in 2001 to 12 in 2004, "
                          "highest 30 in 2002, lowest 5 in 2003.");
   free(t);
   t = bp_chart_describe(NULL);
@@ -669,7 +701,8 @@ static void numbers(void **state) {
   (void)state;
   char b[64];
   assert_string_equal(bp_chart_format_number(1650.5, 1, b, sizeof b), "1,650.5");
-  assert_string_equal(bp_chart_format_number(-1234567, 0, b, sizeof b), "\xE2\x80\x93" "1,234,567");
+  assert_string_equal(bp_chart_format_number(-1234567, 0, b, sizeof b), "\xE2\x80\x93"
+                                                                        "1,234,567");
   assert_string_equal(bp_chart_format_number(999.96, 1, b, sizeof b), "1,000.0");
   assert_string_equal(bp_chart_format_number(-0.001, 1, b, sizeof b), "0.0"); /* no minus zero */
   assert_string_equal(bp_chart_format_number(0.25, 2, b, sizeof b), "0.25");
@@ -703,12 +736,17 @@ static void dates(void **state) {
   bp_chart_date_of(2021.5, &y, &m, &d);
   assert_true(y == 2021 && m == 0 && d == 0);
   char b[64];
-  assert_string_equal(bp_chart_format_date(bp_chart_decimal_year(2023, 12, 5), true, NULL, b, 64), "5 Dec 2023");
-  assert_string_equal(bp_chart_format_date(bp_chart_decimal_year(2023, 12, 5), false, NULL, b, 64), "5 Dec");
-  assert_string_equal(bp_chart_format_date(bp_chart_decimal_year(2020, 10, 0), true, NULL, b, 64), "Oct 2020");
+  assert_string_equal(bp_chart_format_date(bp_chart_decimal_year(2023, 12, 5), true, NULL, b, 64),
+                      "5 Dec 2023");
+  assert_string_equal(bp_chart_format_date(bp_chart_decimal_year(2023, 12, 5), false, NULL, b, 64),
+                      "5 Dec");
+  assert_string_equal(bp_chart_format_date(bp_chart_decimal_year(2020, 10, 0), true, NULL, b, 64),
+                      "Oct 2020");
   assert_string_equal(bp_chart_format_date(2016.5, true, NULL, b, 64), "2016");
-  assert_string_equal(bp_chart_format_date(bp_chart_decimal_year(2023, 12, 5), true, "ko", b, 64), "2023년 12월 5일");
-  assert_string_equal(bp_chart_format_date(bp_chart_decimal_year(2023, 12, 0), true, "ko", b, 64), "2023년 12월");
+  assert_string_equal(bp_chart_format_date(bp_chart_decimal_year(2023, 12, 5), true, "ko", b, 64),
+                      "2023년 12월 5일");
+  assert_string_equal(bp_chart_format_date(bp_chart_decimal_year(2023, 12, 0), true, "ko", b, 64),
+                      "2023년 12월");
   bp_ctx ctx;
   bp_ctx_init(&ctx);
   double x;
@@ -810,22 +848,37 @@ static void errors(void **state) {
 static void odd_inputs(void **state) {
   (void)state;
   bp_chart_point big[] = {{1, 1.2e12, "a", NULL}, {2, -3.4e11, "b", NULL}, {3, 5e11, "c", NULL}};
-  bp_chart_point same[] = {{2001.5, 5, NULL, NULL}, {2002.5, 5, NULL, NULL}, {2003.5, 5, NULL, NULL}};
+  bp_chart_point same[] = {
+      {2001.5, 5, NULL, NULL}, {2002.5, 5, NULL, NULL}, {2003.5, 5, NULL, NULL}};
   bp_chart_point tiny[] = {{1, 1e-9, NULL, NULL}, {2, 3e-9, NULL, NULL}};
   bp_chart_point zeros[] = {{1, 0, "x", NULL}, {2, 0, "y", NULL}};
   bp_chart_point nan_x[] = {{NAN, 1, "a", NULL}, {2023.5, 2, "b", NULL}, {NAN, 3, "c", NULL}};
   bp_chart_point far[] = {{1e9, 1, "a", NULL}};
   bp_chart_point huge[] = {{1, 1e300, "a", NULL}};
   static bp_chart_point lots[2000];
-  for (int i = 0; i < 2000; i++) lots[i] = (bp_chart_point){2000 + i / 100.0, sin(i / 40.0), NULL, NULL};
-  const struct { bp_chart_kind kind; const bp_chart_point *p; size_t n; bool date; bp_status want; } t[] = {
-      {BP_CHART_BAR, big, 3, false, BP_OK},        {BP_CHART_LINE, big, 3, false, BP_OK},
-      {BP_CHART_LINE, same, 3, true, BP_OK},       {BP_CHART_BAR, same, 3, true, BP_OK},
-      {BP_CHART_LINE, tiny, 2, false, BP_OK},      {BP_CHART_BAR, zeros, 2, false, BP_OK},
-      {BP_CHART_LINE, zeros, 2, false, BP_OK},     {BP_CHART_LINE, nan_x, 3, true, BP_OK},
-      {BP_CHART_TIMELINE, nan_x, 3, true, BP_OK},  {BP_CHART_SPARKLINE, same, 3, true, BP_OK},
-      {BP_CHART_LINE, lots, 2000, true, BP_OK},    {BP_CHART_SPARKLINE, lots, 2000, true, BP_OK},
-      {BP_CHART_TIMELINE, far, 1, true, BP_ERR_DATA}, {BP_CHART_LINE, huge, 1, false, BP_ERR_DATA},
+  for (int i = 0; i < 2000; i++)
+    lots[i] = (bp_chart_point){2000 + i / 100.0, sin(i / 40.0), NULL, NULL};
+  const struct {
+    bp_chart_kind kind;
+    const bp_chart_point *p;
+    size_t n;
+    bool date;
+    bp_status want;
+  } t[] = {
+      {BP_CHART_BAR, big, 3, false, BP_OK},
+      {BP_CHART_LINE, big, 3, false, BP_OK},
+      {BP_CHART_LINE, same, 3, true, BP_OK},
+      {BP_CHART_BAR, same, 3, true, BP_OK},
+      {BP_CHART_LINE, tiny, 2, false, BP_OK},
+      {BP_CHART_BAR, zeros, 2, false, BP_OK},
+      {BP_CHART_LINE, zeros, 2, false, BP_OK},
+      {BP_CHART_LINE, nan_x, 3, true, BP_OK},
+      {BP_CHART_TIMELINE, nan_x, 3, true, BP_OK},
+      {BP_CHART_SPARKLINE, same, 3, true, BP_OK},
+      {BP_CHART_LINE, lots, 2000, true, BP_OK},
+      {BP_CHART_SPARKLINE, lots, 2000, true, BP_OK},
+      {BP_CHART_TIMELINE, far, 1, true, BP_ERR_DATA},
+      {BP_CHART_LINE, huge, 1, false, BP_ERR_DATA},
       {BP_CHART_BAR, lots, 2000, false, BP_ERR_LAYOUT},
   };
   for (size_t i = 0; i < N(t); i++) {
@@ -840,7 +893,8 @@ static void odd_inputs(void **state) {
     bp_dl_page *pg = bp_dlist_add_page(dl, 400, 300);
     bp_ctx ctx;
     bp_ctx_init(&ctx);
-    double w = t[i].kind == BP_CHART_SPARKLINE ? 80 : 300, h = t[i].kind == BP_CHART_SPARKLINE ? 14 : 200;
+    double w = t[i].kind == BP_CHART_SPARKLINE ? 80 : 300,
+           h = t[i].kind == BP_CHART_SPARKLINE ? 14 : 200;
     bp_status st = bp_chart_draw(ts, &ctx, dl, pg, &s, 10, 10, w, h);
     if (st != t[i].want) fail_msg("case %zu: status %d (%s), want %d", i, st, ctx.msg, t[i].want);
     for (size_t a = 0; a < pg->n_items; a++)
@@ -899,8 +953,10 @@ static void blur(double *g, int w, int h, int r) {
         out[i] = sum / (hi - lo + 1);
       }
       for (int i = 0; i < len; i++) {
-        if (horiz) g[l * w + i] = out[i];
-        else g[i * w + l] = out[i];
+        if (horiz)
+          g[l * w + i] = out[i];
+        else
+          g[i * w + l] = out[i];
       }
     }
   }
@@ -940,12 +996,14 @@ static double pdf_vs_png(const char *dir, const char *name, bp_dlist *dl, long d
   bp_dl_item saved;
   if (drop >= 0) { /* hide the item from the PDF only */
     saved = pg->items[drop];
-    memmove(&pg->items[drop], &pg->items[drop + 1], (pg->n_items - (size_t)drop - 1) * sizeof *pg->items);
+    memmove(&pg->items[drop], &pg->items[drop + 1],
+            (pg->n_items - (size_t)drop - 1) * sizeof *pg->items);
     pg->n_items--;
   }
   if (bp_dlist_run(dl, bp_pdf_device_new(pdf, NULL), &ctx)) fail_msg("%s: %s", name, ctx.msg);
   if (drop >= 0) {
-    memmove(&pg->items[drop + 1], &pg->items[drop], (pg->n_items - (size_t)drop) * sizeof *pg->items);
+    memmove(&pg->items[drop + 1], &pg->items[drop],
+            (pg->n_items - (size_t)drop) * sizeof *pg->items);
     pg->items[drop] = saved;
     pg->n_items++;
   }
@@ -968,11 +1026,12 @@ static void pdf_and_png_agree(void **state) {
   gcase cases[MAX_CASES];
   size_t n = make_cases(cases);
   /* the cases, and a label pdftotext must find in the PDF */
-  const struct { const char *name, *text; } which[] = {
-      {"bar_crypto", "1,650.5"},       {"bar_negative", "1,500"},
-      {"line_two_series", "Embassies"}, {"line_gaps_negative", "5.25"},
-      {"timeline_closures", "Bangladesh"}, {"bar_korean_long_labels", "중국"},
-      {"sparkline_gaps", "1,650.5"}};
+  const struct {
+    const char *name, *text;
+  } which[] = {{"bar_crypto", "1,650.5"},           {"bar_negative", "1,500"},
+               {"line_two_series", "Embassies"},    {"line_gaps_negative", "5.25"},
+               {"timeline_closures", "Bangladesh"}, {"bar_korean_long_labels", "중국"},
+               {"sparkline_gaps", "1,650.5"}};
   for (size_t c = 0; c < n; c++) {
     const char *text = NULL;
     for (size_t k = 0; k < N(which); k++)
@@ -983,7 +1042,8 @@ static void pdf_and_png_agree(void **state) {
     bp_dlist *dl = draw_case(&cases[c], &st, &ctx);
     assert_int_equal(st, BP_OK);
     double d = pdf_vs_png(dir, cases[c].name, dl, -1);
-    print_message("%s: PDF vs PNG, blurred pixels differ by at most %.1f of 255\n", cases[c].name, d);
+    print_message("%s: PDF vs PNG, blurred pixels differ by at most %.1f of 255\n", cases[c].name,
+                  d);
     /* measured: the same page differs by 12-17 after the blur (the two
      * rasterisers' anti-aliasing), a page without one label by 50-80 */
     if (d < 0 || d > 32) fail_msg("%s: PDF and PNG differ (%.1f)", cases[c].name, d);
@@ -1027,7 +1087,8 @@ static void write_views(void **state) {
       assert_int_equal(bp_dlist_run(dl, bp_png_device_new(p, dpis[k], 0, 0), &ctx), BP_OK);
     }
     snprintf(p, sizeof p, "%s/%s.pdf", dir, cases[c].name);
-    if (bp_dlist_run(dl, bp_pdf_device_new(p, NULL), &ctx)) fail_msg("%s: %s", cases[c].name, ctx.msg);
+    if (bp_dlist_run(dl, bp_pdf_device_new(p, NULL), &ctx))
+      fail_msg("%s: %s", cases[c].name, ctx.msg);
     char *desc = bp_chart_describe(&cases[c].spec);
     printf("%s: %s\n", cases[c].name, desc);
     free(desc);

@@ -40,9 +40,9 @@ static int count_items(const bp_dlist *dl, bp_dl_kind kind, const char *prefix) 
     for (size_t i = 0; i < dl->pages[p].n_items; i++) {
       const bp_dl_item *it = &dl->pages[p].items[i];
       if (it->kind != kind) continue;
-      const char *name = kind == BP_DL_DEST ? it->u.dest.name
+      const char *name = kind == BP_DL_DEST   ? it->u.dest.name
                          : kind == BP_DL_LINK ? (it->u.link.dest ? it->u.link.dest : "")
-                                               : "";
+                                              : "";
       if (!prefix || !strncmp(name, prefix, strlen(prefix))) n++;
     }
   return n;

@@ -52,14 +52,32 @@ static char *slurp(const char *path) {
 
 /* Each case: the diagnostics (minus the "tests/fixtures/check/<case>/"
  * prefix) equal expected.txt line for line; the exit status follows. */
-static const char *const CASES[] = {
-    "article",       "bad_dates",       "bad_urls",       "bom",
-    "claim_after_sources", "country_codes", "csl_types",  "csv_crlf_quoted",
-    "csv_errors",    "csv_unterminated", "deep_nesting",  "duplicate_ids",
-    "duplicate_keys", "empty",          "font_coverage",  "header_only",
-    "invalid_utf8",  "nan_infinity",    "no_source",      "non_bmp",
-    "non_numeric",   "truncated_json",  "uncited",        "unknown_ids",
-    "wrong_types",   NULL};
+static const char *const CASES[] = {"article",
+                                    "bad_dates",
+                                    "bad_urls",
+                                    "bom",
+                                    "claim_after_sources",
+                                    "country_codes",
+                                    "csl_types",
+                                    "csv_crlf_quoted",
+                                    "csv_errors",
+                                    "csv_unterminated",
+                                    "deep_nesting",
+                                    "duplicate_ids",
+                                    "duplicate_keys",
+                                    "empty",
+                                    "font_coverage",
+                                    "header_only",
+                                    "invalid_utf8",
+                                    "nan_infinity",
+                                    "no_source",
+                                    "non_bmp",
+                                    "non_numeric",
+                                    "truncated_json",
+                                    "uncited",
+                                    "unknown_ids",
+                                    "wrong_types",
+                                    NULL};
 
 static void fixture_cases(void **state) {
   (void)state;
@@ -103,17 +121,21 @@ static void specific_messages(void **state) {
     const char *dir, *line;
   } want[] = {
       {"tests/fixtures/check/truncated_json",
-       "tests/fixtures/check/truncated_json/citations/a.json:3:13: error: unexpected end of file inside this string (is the file truncated?)"},
+       "tests/fixtures/check/truncated_json/citations/a.json:3:13: error: unexpected end of file "
+       "inside this string (is the file truncated?)"},
       {"tests/fixtures/check/invalid_utf8",
-       "tests/fixtures/check/invalid_utf8/claims/c.json:2:28: error: invalid UTF-8 (byte 0xC3); save the file as UTF-8"},
+       "tests/fixtures/check/invalid_utf8/claims/c.json:2:28: error: invalid UTF-8 (byte 0xC3); "
+       "save the file as UTF-8"},
       {"tests/fixtures/check/unknown_ids",
        "tests/fixtures/check/unknown_ids/claims/c.json:12:27: error: unknown citation 'missing'"},
       {"tests/fixtures/check/csv_errors",
-       "tests/fixtures/check/csv_errors/records.csv:3:8: error: unknown country code 'XX' (expected ISO 3166-1 alpha-2, e.g. 'KP')"},
-      {"tests/fixtures/check/non_numeric",
-       "tests/fixtures/check/non_numeric/series/s.csv:3:6: error: non-numeric value '12x' in column 'usd'"},
+       "tests/fixtures/check/csv_errors/records.csv:3:8: error: unknown country code 'XX' "
+       "(expected ISO 3166-1 alpha-2, e.g. 'KP')"},
+      {"tests/fixtures/check/non_numeric", "tests/fixtures/check/non_numeric/series/s.csv:3:6: "
+                                           "error: non-numeric value '12x' in column 'usd'"},
       {"tests/fixtures/check/uncited",
-       "tests/fixtures/check/uncited/citations/a.json:3:3: warning: citation 'lonely' is cited by nobody (no claim, article, series or record uses it)"},
+       "tests/fixtures/check/uncited/citations/a.json:3:3: warning: citation 'lonely' is cited by "
+       "nobody (no claim, article, series or record uses it)"},
   };
   for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
     bp_diag_list *dl = check(want[i].dir);
@@ -137,9 +159,10 @@ static void caret_printer(void **state) {
   FILE *f = open_memstream(&buf, &len);
   bp_diag_print(dl, f, true);
   fclose(f);
-  const char *want = "tests/fixtures/check/article/articles/a.md:4:17: error: unknown citation 'nope'\n"
-                     "  a missing one.[@nope; @src1]\n"
-                     "                  ^\n";
+  const char *want =
+      "tests/fixtures/check/article/articles/a.md:4:17: error: unknown citation 'nope'\n"
+      "  a missing one.[@nope; @src1]\n"
+      "                  ^\n";
   assert_non_null(strstr(buf, want));
   free(buf);
   bp_diag_list_free(dl);
@@ -190,7 +213,8 @@ static void five_megabyte_line(void **state) {
   assert_string_equal(dl->v[0].message, "unknown citation 'nowhere'");
   assert_true(strlen(dl->v[0].source_line) < 200);
   assert_int_equal(strncmp(dl->v[0].source_line, "...", 3), 0);
-  assert_string_equal(dl->v[1].message, "unknown country code 'QQ' (expected ISO 3166-1 alpha-2, e.g. 'KP')");
+  assert_string_equal(dl->v[1].message,
+                      "unknown country code 'QQ' (expected ISO 3166-1 alpha-2, e.g. 'KP')");
   bp_diag_list_free(dl);
   /* the loaders refuse it the same way, without crashing */
   bp_ctx ctx;
@@ -244,15 +268,16 @@ static void dataset_of_sample(void **state) {
   /* and a folder with errors is refused with the first one */
   assert_int_equal(bp_dataset_load(&ctx, "tests/fixtures/check/no_source", &ds), BP_ERR_DATA);
   assert_null(ds);
-  assert_string_equal(ctx.msg, "tests/fixtures/check/no_source/claims/c.json:7:11: claim 'c2' has no source "
-                               "(add \"cites\" or [@id] in its text)");
+  assert_string_equal(ctx.msg,
+                      "tests/fixtures/check/no_source/claims/c.json:7:11: claim 'c2' has no source "
+                      "(add \"cites\" or [@id] in its text)");
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(sample_data_is_clean),  cmocka_unit_test(fixture_cases),
-      cmocka_unit_test(specific_messages),     cmocka_unit_test(caret_printer),
-      cmocka_unit_test(five_megabyte_line),    cmocka_unit_test(missing_folder_and_single_file),
+      cmocka_unit_test(sample_data_is_clean), cmocka_unit_test(fixture_cases),
+      cmocka_unit_test(specific_messages),    cmocka_unit_test(caret_printer),
+      cmocka_unit_test(five_megabyte_line),   cmocka_unit_test(missing_folder_and_single_file),
       cmocka_unit_test(dataset_of_sample),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

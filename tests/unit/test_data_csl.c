@@ -29,7 +29,8 @@ static char *seed_endnote(int n) {
   bp_ctx_init(&ctx);
   char *text = NULL;
   size_t len;
-  assert_int_equal(bp_file_read(&ctx, "tests/fixtures/seed/nk-missions-article.txt", &text, &len), BP_OK);
+  assert_int_equal(bp_file_read(&ctx, "tests/fixtures/seed/nk-missions-article.txt", &text, &len),
+                   BP_OK);
   char *notes = strstr(text, "\nEndnotes\n");
   assert_non_null(notes);
   char pre[16];
@@ -37,7 +38,8 @@ static char *seed_endnote(int n) {
   char *p = strstr(notes, pre);
   assert_non_null(p);
   p += strlen(pre);
-  while (*p == ' ' || ((unsigned char)p[0] == 0xC2 && (unsigned char)p[1] == 0xA0)) p += *p == ' ' ? 1 : 2;
+  while (*p == ' ' || ((unsigned char)p[0] == 0xC2 && (unsigned char)p[1] == 0xA0))
+    p += *p == ' ' ? 1 : 2;
   char *e = strchr(p, '\n');
   char *s = bp_strndup(p, (size_t)(e - p));
   free(text);
@@ -51,7 +53,8 @@ static char *seed_endnote(int n) {
     }
   }
   size_t l = strlen(s);
-  while (l && (s[l - 1] == ' ' || (l >= 2 && (unsigned char)s[l - 2] == 0xC2 && (unsigned char)s[l - 1] == 0xA0)))
+  while (l && (s[l - 1] == ' ' ||
+               (l >= 2 && (unsigned char)s[l - 2] == 0xC2 && (unsigned char)s[l - 1] == 0xA0)))
     l -= s[l - 1] == ' ' ? 1 : 2;
   s[l] = '\0';
   char *url = strstr(s, " https://");
@@ -68,10 +71,12 @@ static void first_endnote_equals_seed(void **state) {
   char *got = bp_csl_format_endnote(it);
   char *want = seed_endnote(1);
   assert_string_equal(got, want);
-  assert_string_equal(got, "Um, J. (2023, December 5). Ministry of Foreign Affairs: “North Korea, Closure of "
-                           "Embassies in Guinea and Senegal” ... Withdrawal Completed from 7 Countries “외교부 "
-                           "‘북한, 기니·세네갈 대사관도 폐쇄’‥7개국 철수 완료.” MBC News.");
-  assert_string_equal(it->url, "https://imnews.imbc.com/news/2023/politics/article/6550229_36119.html");
+  assert_string_equal(
+      got, "Um, J. (2023, December 5). Ministry of Foreign Affairs: “North Korea, Closure of "
+           "Embassies in Guinea and Senegal” ... Withdrawal Completed from 7 Countries “외교부 "
+           "‘북한, 기니·세네갈 대사관도 폐쇄’‥7개국 철수 완료.” MBC News.");
+  assert_string_equal(it->url,
+                      "https://imnews.imbc.com/news/2023/politics/article/6550229_36119.html");
   assert_string_equal(it->language, "ko");
   assert_int_equal(it->line, 2);
   assert_int_equal(it->col, 3);
@@ -101,7 +106,8 @@ static void seed_endnotes_reproduced(void **state) {
                 !strcmp(b->items[i].id, "lee2023kdi"));
   char *e2 = bp_csl_format_endnote(bp_bib_lookup(b, "park2023rfa_hk"));
   assert_non_null(strstr(e2, "Park, J. (2023b, October 27). "));
-  assert_non_null(strstr(e2, "“북, 재외공관 철수 행렬...‘우간다 이어 홍콩 영사관 폐쇄.’” Radio Free Asia."));
+  assert_non_null(
+      strstr(e2, "“북, 재외공관 철수 행렬...‘우간다 이어 홍콩 영사관 폐쇄.’” Radio Free Asia."));
   free(e2);
   bp_bib_free(b);
 }
@@ -121,12 +127,14 @@ static void authors_and_dates(void **state) {
   char *s = bp_csl_format_authors(&it);
   assert_string_equal(s, "Mok, Y., & Ko, Y.-H.");
   free(s);
-  bp_csl_name four[] = {{"Lee", "S.", NULL}, {"Kim", "B.", NULL}, {"Yang", "M.", NULL}, {"Jang", "H.", NULL}};
+  bp_csl_name four[] = {
+      {"Lee", "S.", NULL}, {"Kim", "B.", NULL}, {"Yang", "M.", NULL}, {"Jang", "H.", NULL}};
   it = item_with(four, 4);
   s = bp_csl_format_authors(&it);
   assert_string_equal(s, "Lee, S., Kim, B., Yang, M., & Jang, H.");
   free(s);
-  bp_csl_name lit[] = {{NULL, NULL, "엄지인"}, {"Young", "Benjamin R.", NULL}, {"Park", "S.-S.", NULL}};
+  bp_csl_name lit[] = {
+      {NULL, NULL, "엄지인"}, {"Young", "Benjamin R.", NULL}, {"Park", "S.-S.", NULL}};
   it = item_with(lit, 3);
   s = bp_csl_format_authors(&it);
   assert_string_equal(s, "엄지인, Young, B. R., & Park, S.-S.");
@@ -172,9 +180,10 @@ static void literal_authors_from_sources(void **state) {
   assert_int_equal(it->n_authors, 1);
   assert_string_equal(it->authors[0].literal, "엄지인 (Um Ji-in)");
   char *s = bp_csl_format_endnote(it);
-  assert_string_equal(s, "엄지인 (Um Ji-in) (2023, December 5). Foreign Ministry: \"North Korea also closed "
-                         "embassies in Guinea and Senegal\"; withdrawal from 7 countries completed “외교부 "
-                         "\"북한, 기니·세네갈 대사관도 폐쇄\"‥7개국 철수 완료.” MBC News.");
+  assert_string_equal(
+      s, "엄지인 (Um Ji-in) (2023, December 5). Foreign Ministry: \"North Korea also closed "
+         "embassies in Guinea and Senegal\"; withdrawal from 7 countries completed “외교부 "
+         "\"북한, 기니·세네갈 대사관도 폐쇄\"‥7개국 철수 완료.” MBC News.");
   free(s);
   it = bp_bib_lookup(b, "blockmedia_nis_2023"); /* "2023-03 (approx.)" */
   assert_true(it->circa);
@@ -198,8 +207,9 @@ static void merge_and_errors(void **state) {
   assert_string_equal(bp_bib_lookup(b, "um2023mbc")->path, "data/citations/nk-missions.json");
   /* a file repeating an id is refused and the bib stays as it was */
   assert_int_equal(bp_bib_add_file(&ctx, b, "data/citations/sources.json"), BP_ERR_DATA);
-  assert_string_equal(ctx.msg, "data/citations/sources.json:3:11: duplicate citation id \"mbc_20231205\" "
-                               "(first defined at data/citations/sources.json:2:3)");
+  assert_string_equal(ctx.msg,
+                      "data/citations/sources.json:3:11: duplicate citation id \"mbc_20231205\" "
+                      "(first defined at data/citations/sources.json:2:3)");
   assert_int_equal(b->n_items, 116);
   assert_non_null(bp_bib_lookup(b, "reuters_marketscreener_20220629"));
   bp_bib_free(b);
@@ -209,20 +219,26 @@ static void merge_and_errors(void **state) {
     bp_status st;
   } bad[] = {
       {"tests/fixtures/check/truncated_json/citations/a.json",
-       "tests/fixtures/check/truncated_json/citations/a.json:3:13: unexpected end of file inside this string (is "
+       "tests/fixtures/check/truncated_json/citations/a.json:3:13: unexpected end of file inside "
+       "this string (is "
        "the file truncated?)",
        BP_ERR_DATA},
       {"tests/fixtures/check/nan_infinity/citations/a.json",
-       "tests/fixtures/check/nan_infinity/citations/a.json:3:31: NaN and Infinity are not JSON numbers (use null "
+       "tests/fixtures/check/nan_infinity/citations/a.json:3:31: NaN and Infinity are not JSON "
+       "numbers (use null "
        "or a number)",
        BP_ERR_DATA},
       {"tests/fixtures/check/bad_urls/citations/a.json",
-       "tests/fixtures/check/bad_urls/citations/a.json:2:57: malformed URL: URL must start with http:// or https://",
+       "tests/fixtures/check/bad_urls/citations/a.json:2:57: malformed URL: URL must start with "
+       "http:// or https://",
        BP_ERR_DATA},
       {"tests/fixtures/check/bad_dates/citations/a.json",
-       "tests/fixtures/check/bad_dates/citations/a.json:2:81: impossible date: month 13 does not exist", BP_ERR_DATA},
-      {"tests/fixtures/check/no-such-file.json", "tests/fixtures/check/no-such-file.json:1:1: cannot open: No such "
-                                                 "file or directory",
+       "tests/fixtures/check/bad_dates/citations/a.json:2:81: impossible date: month 13 does not "
+       "exist",
+       BP_ERR_DATA},
+      {"tests/fixtures/check/no-such-file.json",
+       "tests/fixtures/check/no-such-file.json:1:1: cannot open: No such "
+       "file or directory",
        BP_ERR_IO},
   };
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {

@@ -38,9 +38,12 @@ static char *block_text(const bp_block *b) {
 static void trim(char *s) {
   size_t n = strlen(s);
   for (;;) {
-    if (n && (s[n - 1] == ' ' || s[n - 1] == '\r')) n--;
-    else if (n >= 2 && (unsigned char)s[n - 2] == 0xC2 && (unsigned char)s[n - 1] == 0xA0) n -= 2;
-    else break;
+    if (n && (s[n - 1] == ' ' || s[n - 1] == '\r'))
+      n--;
+    else if (n >= 2 && (unsigned char)s[n - 2] == 0xC2 && (unsigned char)s[n - 1] == 0xA0)
+      n -= 2;
+    else
+      break;
   }
   s[n] = '\0';
 }
@@ -119,7 +122,8 @@ static void seed_paragraphs(void **state) {
     trim(line);
     nbsp_to_space(line); /* the web page's no-break spaces are plain spaces in the Markdown */
     if (*line) {
-      while (bi < doc->n_blocks && doc->blocks[bi].kind != BP_BLOCK_PARA && doc->blocks[bi].kind != BP_BLOCK_HEADING)
+      while (bi < doc->n_blocks && doc->blocks[bi].kind != BP_BLOCK_PARA &&
+             doc->blocks[bi].kind != BP_BLOCK_HEADING)
         bi++;
       assert_true(bi < doc->n_blocks);
       const bp_block *b = &doc->blocks[bi++];
@@ -134,7 +138,8 @@ static void seed_paragraphs(void **state) {
         /* the one correction: the data follows the sources (2022) */
         char *fix = strstr(line, "$1.65 billion in cryptocurrency in 2023");
         if (fix) memcpy(fix + strlen("$1.65 billion in cryptocurrency in "), "2022", 4);
-        if (strcmp(got, line)) printf("block %zu (line %d)\n  seed: %s\n  doc:  %s\n", bi - 1, b->line, line, got);
+        if (strcmp(got, line))
+          printf("block %zu (line %d)\n  seed: %s\n  doc:  %s\n", bi - 1, b->line, line, got);
         assert_string_equal(got, line);
       }
       free(got);
@@ -189,13 +194,15 @@ static void cite_spans_and_positions(void **state) {
   for (char *q = ls; q < at; q++)
     if (((unsigned char)*q & 0xC0) != 0x80) col++;
   assert_int_equal(c->col, col);
-  assert_string_equal(p1->spans.v[2].text, " The withdrawal from African states symbolizes the abandonment of a legacy of "
-                                            "financial support to these countries during the Cold War. Additionally, it’s "
-                                            "been reported that the Hong Kong consulate served as an essential hub for "
-                                            "various legal and illegal activities such as smuggling, money laundering, "
-                                            "and the procurement of goods. According to Radio Free Asia, until a month "
-                                            "before the decision to close the consulate, it had been a significant source "
-                                            "of income for funding the construction of new submarines.");
+  assert_string_equal(
+      p1->spans.v[2].text,
+      " The withdrawal from African states symbolizes the abandonment of a legacy of "
+      "financial support to these countries during the Cold War. Additionally, it’s "
+      "been reported that the Hong Kong consulate served as an essential hub for "
+      "various legal and illegal activities such as smuggling, money laundering, "
+      "and the procurement of goods. According to Radio Free Asia, until a month "
+      "before the decision to close the consulate, it had been a significant source "
+      "of income for funding the construction of new submarines.");
   /* two ids in one bracket: [@yang2023kbs; @park2023rfa_uganda] */
   bool found = false;
   for (size_t i = 0; i < doc->n_blocks && !found; i++)
@@ -214,12 +221,14 @@ static void cite_spans_and_positions(void **state) {
 static void inline_parser(void **state) {
   (void)state;
   bp_spans sp = {0};
-  bp_inline_parse("A *b* **c** [@x; @y]. Then [see @z, p. 3], [link](https://e.com/a) `k` [@ bad] [@w].\n"
-                  "Line two[@v]",
-                  &sp);
-  const char *want_text[] = {"A ", "b", " ", "c", " ", NULL, ". Then ", NULL, ", ", "link", " ", "k", " [@ bad] ",
-                             NULL, ". Line two", NULL};
-  unsigned want_flags[] = {0, BP_SPAN_ITALIC, 0, BP_SPAN_BOLD, 0, 0, 0, 0, 0, 0, 0, BP_SPAN_CODE, 0, 0, 0, 0};
+  bp_inline_parse(
+      "A *b* **c** [@x; @y]. Then [see @z, p. 3], [link](https://e.com/a) `k` [@ bad] [@w].\n"
+      "Line two[@v]",
+      &sp);
+  const char *want_text[] = {"A ", "b",    " ", "c", " ",         NULL, ". Then ",    NULL,
+                             ", ", "link", " ", "k", " [@ bad] ", NULL, ". Line two", NULL};
+  unsigned want_flags[] = {
+      0, BP_SPAN_ITALIC, 0, BP_SPAN_BOLD, 0, 0, 0, 0, 0, 0, 0, BP_SPAN_CODE, 0, 0, 0, 0};
   size_t n = sizeof want_text / sizeof *want_text;
   assert_int_equal(sp.n, n);
   for (size_t i = 0; i < n; i++) {
@@ -249,7 +258,8 @@ static void inline_parser(void **state) {
   assert_int_equal(sp.v[1].col, 5);
   assert_int_equal(sp.v[2].kind, BP_SPAN_BREAK);
   bp_spans_free(&sp);
-  const char *odd[] = {"", "[@", "[@]", "[@a;", "[@a; ]", "[-@a]", "[@a]]]", "**[@a]**", "[[@a]](x)", "\\[@a]"};
+  const char *odd[] = {"",      "[@",     "[@]",      "[@a;",      "[@a; ]",
+                       "[-@a]", "[@a]]]", "**[@a]**", "[[@a]](x)", "\\[@a]"};
   for (size_t i = 0; i < sizeof odd / sizeof *odd; i++) {
     bp_inline_parse(odd[i], &sp);
     bp_spans_free(&sp);
@@ -261,17 +271,18 @@ static void blocks_of_every_kind(void **state) {
   char path[] = "/tmp/bp-md-XXXXXX.md";
   int fd = mkstemps(path, 3);
   assert_true(fd >= 0);
-  const char *md = "# One\n\n#### Deep\n\nPara *it* [x](https://a.b)\n\n> quoted [@q]\n\n1. first\n2. second\n"
-                   "   - nested\n\n---\n\n<div>raw</div>\n\n<!-- chart: crypto_theft -->\n\n    code\n";
+  const char *md =
+      "# One\n\n#### Deep\n\nPara *it* [x](https://a.b)\n\n> quoted [@q]\n\n1. first\n2. second\n"
+      "   - nested\n\n---\n\n<div>raw</div>\n\n<!-- chart: crypto_theft -->\n\n    code\n";
   assert_int_equal(write(fd, md, strlen(md)), (ssize_t)strlen(md));
   close(fd);
   bp_ctx ctx;
   bp_ctx_init(&ctx);
   bp_doc *doc = NULL;
   assert_int_equal(bp_markdown_load(&ctx, path, &doc), BP_OK);
-  bp_block_kind kinds[] = {BP_BLOCK_HEADING, BP_BLOCK_HEADING,   BP_BLOCK_PARA,      BP_BLOCK_QUOTE,
-                           BP_BLOCK_LIST_ITEM, BP_BLOCK_LIST_ITEM, BP_BLOCK_LIST_ITEM, BP_BLOCK_RULE,
-                           BP_BLOCK_CHART,   BP_BLOCK_PARA};
+  bp_block_kind kinds[] = {
+      BP_BLOCK_HEADING,   BP_BLOCK_HEADING,   BP_BLOCK_PARA, BP_BLOCK_QUOTE, BP_BLOCK_LIST_ITEM,
+      BP_BLOCK_LIST_ITEM, BP_BLOCK_LIST_ITEM, BP_BLOCK_RULE, BP_BLOCK_CHART, BP_BLOCK_PARA};
   assert_int_equal(doc->n_blocks, sizeof kinds / sizeof *kinds);
   for (size_t i = 0; i < doc->n_blocks; i++) assert_int_equal(doc->blocks[i].kind, kinds[i]);
   assert_int_equal(doc->blocks[0].level, 1);
@@ -293,10 +304,12 @@ static void article_errors(void **state) {
   bp_ctx ctx;
   bp_ctx_init(&ctx);
   bp_article *a = (bp_article *)1;
-  assert_int_equal(bp_article_load(&ctx, "tests/fixtures/check/article/articles/a.json", &a), BP_ERR_DATA);
+  assert_int_equal(bp_article_load(&ctx, "tests/fixtures/check/article/articles/a.json", &a),
+                   BP_ERR_DATA);
   assert_null(a);
-  assert_string_equal(ctx.msg, "tests/fixtures/check/article/articles/a.json:4:11: invalid date \"2024-13\": month "
-                               "13 does not exist");
+  assert_string_equal(
+      ctx.msg, "tests/fixtures/check/article/articles/a.json:4:11: invalid date \"2024-13\": month "
+               "13 does not exist");
   /* a good manifest over a body citing an unknown id */
   char dir[] = "/tmp/bp-art-XXXXXX";
   assert_non_null(mkdtemp(dir));
@@ -335,8 +348,8 @@ static void article_errors(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(seed_paragraphs),      cmocka_unit_test(cite_spans_and_positions),
-      cmocka_unit_test(inline_parser),        cmocka_unit_test(blocks_of_every_kind),
+      cmocka_unit_test(seed_paragraphs), cmocka_unit_test(cite_spans_and_positions),
+      cmocka_unit_test(inline_parser),   cmocka_unit_test(blocks_of_every_kind),
       cmocka_unit_test(article_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -54,29 +54,43 @@ static void claims_fields(void **state) {
 
   /* with the bibliography, unknown ids are errors; without it they are not checked */
   bp_bib *fbib = NULL;
-  assert_int_equal(bp_bib_load(&ctx, "tests/fixtures/check/unknown_ids/citations/a.json", &fbib), BP_OK);
+  assert_int_equal(bp_bib_load(&ctx, "tests/fixtures/check/unknown_ids/citations/a.json", &fbib),
+                   BP_OK);
   c = (bp_claims *)1;
-  assert_int_equal(bp_claims_load(&ctx, "tests/fixtures/check/unknown_ids/claims/c.json", fbib, &c), BP_ERR_DATA);
+  assert_int_equal(bp_claims_load(&ctx, "tests/fixtures/check/unknown_ids/claims/c.json", fbib, &c),
+                   BP_ERR_DATA);
   bp_bib_free(fbib);
   assert_null(c);
-  assert_string_equal(ctx.msg, "tests/fixtures/check/unknown_ids/claims/c.json:7:8: unknown citation 'nosuch'");
+  assert_string_equal(
+      ctx.msg, "tests/fixtures/check/unknown_ids/claims/c.json:7:8: unknown citation 'nosuch'");
   bp_ctx_init(&ctx);
-  assert_int_equal(bp_claims_load(&ctx, "tests/fixtures/check/unknown_ids/claims/c.json", NULL, &c), BP_OK);
+  assert_int_equal(bp_claims_load(&ctx, "tests/fixtures/check/unknown_ids/claims/c.json", NULL, &c),
+                   BP_OK);
   assert_int_equal(c->n, 2);
   bp_claims_free(c);
   bp_ctx_init(&ctx);
-  assert_int_equal(bp_claims_load(&ctx, "tests/fixtures/check/no_source/claims/c.json", NULL, &c), BP_ERR_DATA);
-  assert_string_equal(ctx.msg, "tests/fixtures/check/no_source/claims/c.json:7:11: claim 'c2' has no source (add "
-                               "\"cites\" or [@id] in its text)");
+  assert_int_equal(bp_claims_load(&ctx, "tests/fixtures/check/no_source/claims/c.json", NULL, &c),
+                   BP_ERR_DATA);
+  assert_string_equal(
+      ctx.msg, "tests/fixtures/check/no_source/claims/c.json:7:11: claim 'c2' has no source (add "
+               "\"cites\" or [@id] in its text)");
   bp_ctx_init(&ctx);
-  assert_int_equal(bp_claims_load(&ctx, "tests/fixtures/check/deep_nesting/claims/c.json", NULL, &c), BP_ERR_DATA);
-  assert_string_equal(ctx.msg, "tests/fixtures/check/deep_nesting/claims/c.json:1:2049: nesting too deep (more than "
-                               "2048 levels)");
+  assert_int_equal(
+      bp_claims_load(&ctx, "tests/fixtures/check/deep_nesting/claims/c.json", NULL, &c),
+      BP_ERR_DATA);
+  assert_string_equal(
+      ctx.msg,
+      "tests/fixtures/check/deep_nesting/claims/c.json:1:2049: nesting too deep (more than "
+      "2048 levels)");
   bp_ctx_init(&ctx);
-  assert_int_equal(bp_claims_load(&ctx, "tests/fixtures/check/duplicate_keys/claims/c.json", NULL, &c), BP_ERR_DATA);
-  assert_string_equal(ctx.msg, "tests/fixtures/check/duplicate_keys/claims/c.json:3:4: duplicate key \"id\"");
+  assert_int_equal(
+      bp_claims_load(&ctx, "tests/fixtures/check/duplicate_keys/claims/c.json", NULL, &c),
+      BP_ERR_DATA);
+  assert_string_equal(
+      ctx.msg, "tests/fixtures/check/duplicate_keys/claims/c.json:3:4: duplicate key \"id\"");
   bp_ctx_init(&ctx);
-  assert_int_equal(bp_claims_load(&ctx, "tests/fixtures/check/empty/claims/c.json", NULL, &c), BP_ERR_DATA);
+  assert_int_equal(bp_claims_load(&ctx, "tests/fixtures/check/empty/claims/c.json", NULL, &c),
+                   BP_ERR_DATA);
   assert_string_equal(ctx.msg, "tests/fixtures/check/empty/claims/c.json:1:1: empty file");
   bp_ctx_init(&ctx);
   assert_int_equal(bp_claims_load(&ctx, "tests/fixtures/check/bom/claims/c.json", NULL, &c), BP_OK);
@@ -124,15 +138,23 @@ static void series_crypto(void **state) {
   bp_series_free(s);
 
   s = (bp_series *)1;
-  assert_int_equal(bp_series_load(&ctx, "tests/fixtures/check/non_numeric/series/s.csv", &s), BP_ERR_DATA);
+  assert_int_equal(bp_series_load(&ctx, "tests/fixtures/check/non_numeric/series/s.csv", &s),
+                   BP_ERR_DATA);
   assert_null(s);
-  assert_string_equal(ctx.msg, "tests/fixtures/check/non_numeric/series/s.csv:3:6: non-numeric value '12x' in column 'usd'");
+  assert_string_equal(
+      ctx.msg,
+      "tests/fixtures/check/non_numeric/series/s.csv:3:6: non-numeric value '12x' in column 'usd'");
   bp_ctx_init(&ctx);
-  assert_int_equal(bp_series_load(&ctx, "tests/fixtures/check/header_only/series/s.csv", &s), BP_ERR_DATA);
-  assert_string_equal(ctx.msg, "tests/fixtures/check/header_only/series/s.csv:1:6: series has no data rows (only a header)");
+  assert_int_equal(bp_series_load(&ctx, "tests/fixtures/check/header_only/series/s.csv", &s),
+                   BP_ERR_DATA);
+  assert_string_equal(
+      ctx.msg,
+      "tests/fixtures/check/header_only/series/s.csv:1:6: series has no data rows (only a header)");
   bp_ctx_init(&ctx);
-  assert_int_equal(bp_series_load(&ctx, "tests/fixtures/check/bad_dates/series/s.csv", &s), BP_ERR_DATA);
-  assert_string_equal(ctx.msg, "tests/fixtures/check/bad_dates/series/s.csv:3:1: invalid date '2023-00': month 00 does not exist");
+  assert_int_equal(bp_series_load(&ctx, "tests/fixtures/check/bad_dates/series/s.csv", &s),
+                   BP_ERR_DATA);
+  assert_string_equal(ctx.msg, "tests/fixtures/check/bad_dates/series/s.csv:3:1: invalid date "
+                               "'2023-00': month 00 does not exist");
 }
 
 static void records_csv(void **state) {
@@ -140,7 +162,8 @@ static void records_csv(void **state) {
   bp_ctx ctx;
   bp_ctx_init(&ctx);
   bp_records *r = NULL;
-  assert_int_equal(bp_records_load(&ctx, "tests/fixtures/check/csv_crlf_quoted/records.csv", &r), BP_OK);
+  assert_int_equal(bp_records_load(&ctx, "tests/fixtures/check/csv_crlf_quoted/records.csv", &r),
+                   BP_OK);
   assert_int_equal(r->n_cols, 5);
   assert_string_equal(r->names[0], "id");
   assert_int_equal(r->n_rows, 3);
@@ -168,13 +191,16 @@ static void records_csv(void **state) {
     const char *path, *msg;
   } bad[] = {
       {"tests/fixtures/check/csv_errors/records.csv",
-       "tests/fixtures/check/csv_errors/records.csv:3:8: unknown country code 'XX' (expected ISO 3166-1 alpha-2, "
+       "tests/fixtures/check/csv_errors/records.csv:3:8: unknown country code 'XX' (expected ISO "
+       "3166-1 alpha-2, "
        "e.g. 'KP')"},
       {"tests/fixtures/check/csv_unterminated/records.csv",
-       "tests/fixtures/check/csv_unterminated/records.csv:2:4: unterminated quoted field (the quote opened here is "
+       "tests/fixtures/check/csv_unterminated/records.csv:2:4: unterminated quoted field (the "
+       "quote opened here is "
        "never closed)"},
       {"tests/fixtures/check/country_codes/records.csv",
-       "tests/fixtures/check/country_codes/records.csv:3:9: unknown country code 'ZZ' (expected ISO 3166-1 alpha-2, "
+       "tests/fixtures/check/country_codes/records.csv:3:9: unknown country code 'ZZ' (expected "
+       "ISO 3166-1 alpha-2, "
        "e.g. 'KP')"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -186,7 +212,8 @@ static void records_csv(void **state) {
   }
   /* header only: loads, with a warning the checker shows */
   bp_ctx_init(&ctx);
-  assert_int_equal(bp_records_load(&ctx, "tests/fixtures/check/header_only/records.csv", &r), BP_OK);
+  assert_int_equal(bp_records_load(&ctx, "tests/fixtures/check/header_only/records.csv", &r),
+                   BP_OK);
   assert_int_equal(r->n_rows, 0);
   bp_records_free(r);
 }
@@ -217,8 +244,10 @@ static void dates_urls_countries(void **state) {
   assert_true(fabs(bp_date_decimal_year(&b) - 2023.5) < 1e-9);
 
   size_t off;
-  assert_true(bp_url_valid("https://www.yna.co.kr/view/AKR20240130144100504", &off, why, sizeof why));
-  assert_true(bp_url_valid("https://wikimili.com/en/Hong_Kong–North_Korea_relations", &off, why, sizeof why));
+  assert_true(
+      bp_url_valid("https://www.yna.co.kr/view/AKR20240130144100504", &off, why, sizeof why));
+  assert_true(bp_url_valid("https://wikimili.com/en/Hong_Kong–North_Korea_relations", &off, why,
+                           sizeof why));
   assert_false(bp_url_valid("ftp://example.com", &off, why, sizeof why));
   assert_false(bp_url_valid("https://example.com/a b", &off, why, sizeof why));
   assert_int_equal(off, 21);

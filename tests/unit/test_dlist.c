@@ -31,8 +31,8 @@ static bp_dlist *sample(void) {
   memset(text, 'X', 3); /* the list keeps its own copy */
   cl[0].x_pt = 999;
   bp_path_seg segs[3] = {{BP_PATH_MOVE, {0, 0}}, {BP_PATH_LINE, {10, 10}}, {BP_PATH_CLOSE, {0}}};
-  bp_dl_path p = {segs, 3, true, true, false, {1, 0, 0, 1}, {0, 0, 1, 0.5}, 0.75,
-                  BP_CAP_ROUND, BP_JOIN_ROUND, {2, 1}, 2};
+  bp_dl_path p = {segs,           3,    true,         true,          false,  {1, 0, 0, 1},
+                  {0, 0, 1, 0.5}, 0.75, BP_CAP_ROUND, BP_JOIN_ROUND, {2, 1}, 2};
   bp_dl_add_path(pg, &p);
   bp_dl_link l = {10, 10, 20, 12, "https://example.org/한", NULL};
   bp_dl_add_link(pg, &l);
@@ -93,7 +93,7 @@ static void c_path(bp_device *d, const bp_dl_path *p) {
 }
 static void c_close(bp_device *d) { ((counting *)d)->closed++; }
 
-static const bp_device_ops counting_ops = {NULL, c_begin_page, c_text, c_path, NULL,
+static const bp_device_ops counting_ops = {NULL, c_begin_page, c_text, c_path,  NULL,
                                            NULL, NULL,         NULL,   c_close, NULL};
 
 static void first_error_stops_the_replay(void **state) {

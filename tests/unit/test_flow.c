@@ -33,8 +33,9 @@ static int teardown(void **state) {
   return 0;
 }
 
-static const char *WORDS[] = {"economic", "diplomacy", "missions", "abroad", "sanctions",
-                              "Pyongyang", "closure", "embassy", "대사관", "철수", "외교"};
+static const char *WORDS[] = {"economic",  "diplomacy", "missions", "abroad",
+                              "sanctions", "Pyongyang", "closure",  "embassy",
+                              "대사관",    "철수",      "외교"};
 
 #define N_PARAS 60
 
@@ -118,14 +119,16 @@ static void paragraphs_split_without_widows_or_orphans(void **state) {
   bp_flow_free(f);
 }
 
-static bp_status draw_box(void *ud, bp_ctx *ctx, bp_dlist *dl, bp_dl_page *pg, double x,
-                          double y, double w, double h) {
+static bp_status draw_box(void *ud, bp_ctx *ctx, bp_dlist *dl, bp_dl_page *pg, double x, double y,
+                          double w, double h) {
   (void)ctx;
   (void)dl;
   int *calls = ud;
   (*calls)++;
-  bp_path_seg segs[5] = {{BP_PATH_MOVE, {x, y}},     {BP_PATH_LINE, {x + w, y}},
-                         {BP_PATH_LINE, {x + w, y + h}}, {BP_PATH_LINE, {x, y + h}},
+  bp_path_seg segs[5] = {{BP_PATH_MOVE, {x, y}},
+                         {BP_PATH_LINE, {x + w, y}},
+                         {BP_PATH_LINE, {x + w, y + h}},
+                         {BP_PATH_LINE, {x, y + h}},
                          {BP_PATH_CLOSE, {0}}};
   bp_dl_path p = {0};
   p.segs = segs;
@@ -150,8 +153,8 @@ static void blocks_move_whole_and_markers_link_to_notes(void **state) {
   bp_spans_add_text(&sp, "A claim", 7, 0, NULL);
   const char *ids[] = {"x"};
   bp_spans_add_cite(&sp, ids, 1);
-  bp_flow_add_text(f, bp_text_new_spans(ts, &ctx, &st, &sp, NULL, NULL, 340), 0, 0, false, -1,
-                   NULL, NULL);
+  bp_flow_add_text(f, bp_text_new_spans(ts, &ctx, &st, &sp, NULL, NULL, 340), 0, 0, false, -1, NULL,
+                   NULL);
   int calls = 0;
   bp_flow_add_block(f, 200, 0, 0, false, draw_box, &calls);
   bp_flow_add_block(f, 200, 0, 0, false, draw_box, &calls); /* cannot share a page */

@@ -77,12 +77,12 @@ static void korean_breaks_only_between_words(void **state) {
     assert_true(n > 1);
     for (int i = 0; i + 1 < n; i++) {
       char *a = bp_text_line_text(t, i), *b = bp_text_line_text(t, i + 1);
-      if (inside_hangul_word(a, b)) fail_msg("width %.0f: line %d ends \"%s\" / \"%s\"", w, i, a, b);
+      if (inside_hangul_word(a, b))
+        fail_msg("width %.0f: line %d ends \"%s\" / \"%s\"", w, i, a, b);
       free(a);
       free(b);
     }
-    for (int i = 0; i < n; i++)
-      assert_true(bp_text_line_width_pt(t, i) <= w + 0.01);
+    for (int i = 0; i < n; i++) assert_true(bp_text_line_width_pt(t, i) <= w + 0.01);
     bp_text_free(t);
   }
 }
@@ -139,9 +139,22 @@ static void overlong_hangul_word_may_break(void **state) {
 }
 
 static bool starts_with_closing(const char *s) {
-  static const char *closers[] = {")", "]", "}", ",", ".", ":", ";", "!", "?", "\xE2\x80\x9D",
-                                  "\xE2\x80\x99", "\xE3\x80\x8D", "\xE3\x80\x8F", "\xE2\x80\xA6",
-                                  "\xE3\x80\x82", "\xE3\x80\x81"};
+  static const char *closers[] = {")",
+                                  "]",
+                                  "}",
+                                  ",",
+                                  ".",
+                                  ":",
+                                  ";",
+                                  "!",
+                                  "?",
+                                  "\xE2\x80\x9D",
+                                  "\xE2\x80\x99",
+                                  "\xE3\x80\x8D",
+                                  "\xE3\x80\x8F",
+                                  "\xE2\x80\xA6",
+                                  "\xE3\x80\x82",
+                                  "\xE3\x80\x81"};
   for (size_t i = 0; i < sizeof closers / sizeof *closers; i++)
     if (strncmp(s, closers[i], strlen(closers[i])) == 0) return true;
   return false;

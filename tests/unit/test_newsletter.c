@@ -110,17 +110,15 @@ static void test_budget(void **state) {
 
 static void test_markup(void **state) {
   (void)state;
-  const char *m =
-      "From Africa to *Spain* and Hong Kong [@mbc; @kh]. Costs <rose> & "
-      "**fell** [@a], see [the note](https://example.org/?a=1&b=2).";
+  const char *m = "From Africa to *Spain* and Hong Kong [@mbc; @kh]. Costs <rose> & "
+                  "**fell** [@a], see [the note](https://example.org/?a=1&b=2).";
   char *t = bp_newsletter_markup_text(m, false);
   assert_string_equal(t, "From Africa to Spain and Hong Kong. Costs <rose> & fell, see the note.");
   free(t);
   char *h = bp_newsletter_markup_text(m, true);
   assert_non_null(
-      strstr(h,
-             "to <em>Spain</em> and Hong Kong. Costs &lt;rose&gt; &amp; "
-             "<strong>fell</strong>, see <a href=\"https://example.org/?a=1&amp;b=2\""));
+      strstr(h, "to <em>Spain</em> and Hong Kong. Costs &lt;rose&gt; &amp; "
+                "<strong>fell</strong>, see <a href=\"https://example.org/?a=1&amp;b=2\""));
   assert_null(strstr(h, "@mbc"));
   free(h);
   t = bp_newsletter_markup_text(NULL, false);

@@ -70,10 +70,14 @@ static int run(char **out, char **err, const char *fmt, ...) {
   int st = pclose(p);
   char *e = slurp(errpath, NULL);
   unlink(errpath);
-  if (out) *out = bp_buf_detach(&b);
-  else bp_buf_free(&b);
-  if (err) *err = e ? e : bp_strdup("");
-  else free(e);
+  if (out)
+    *out = bp_buf_detach(&b);
+  else
+    bp_buf_free(&b);
+  if (err)
+    *err = e ? e : bp_strdup("");
+  else
+    free(e);
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
@@ -110,9 +114,8 @@ static long file_size(const char *p) {
 /* Shapes `text` with HarfBuzz in the font and adds it as one run, clusters
  * and glyphs at the positions HarfBuzz gives (kerning included). Every space
  * gets `extra_space_pt` more, as justification would. Returns the width. */
-static double add_run_ex(bp_dlist *dl, bp_dl_page *pg, const char *font_path, double size,
-                         double x, double y, const char *text, bp_color color,
-                         double extra_space_pt) {
+static double add_run_ex(bp_dlist *dl, bp_dl_page *pg, const char *font_path, double size, double x,
+                         double y, const char *text, bp_color color, double extra_space_pt) {
   int fi = bp_dlist_add_font(dl, font_path, 0, "Test", "Regular");
   hb_blob_t *blob = hb_blob_create_from_file_or_fail(font_path);
   assert_non_null(blob);
@@ -297,7 +300,8 @@ static void fonts_embedded_subset_unicode(void **state) {
 static void byte_identical_runs(void **state) {
   (void)state;
   bp_dlist *dl = mixed_page();
-  bp_dl_meta m = {.title = "북한 공관 철수 Brief", .author = "Kim 김", .lang = "ko", .epoch = 1700000000};
+  bp_dl_meta m = {
+      .title = "북한 공관 철수 Brief", .author = "Kim 김", .lang = "ko", .epoch = 1700000000};
   bp_dl_set_meta(dl, &m);
   char *a = path_in_tmp("a.pdf"), *b = path_in_tmp("b.pdf");
   bp_ctx ctx;
@@ -431,8 +435,11 @@ static void widths_match_layout(void **state) {
   assert_int_equal(write_pdf(dl, p, true, &ctx), BP_OK);
   char *out, *err;
   assert_int_equal(run(&out, &err, "pdftotext -bbox '%s' -", p), 0);
-  struct { int item; const char *word; } checks[] = {
-      {0, "코인"}, {0, "열풍과"}, {0, "난제"}, {1, "Withdrawal"}, {1, "AVAILABLE"}, {1, "Tokyo"}};
+  struct {
+    int item;
+    const char *word;
+  } checks[] = {{0, "코인"},       {0, "열풍과"},    {0, "난제"},
+                {1, "Withdrawal"}, {1, "AVAILABLE"}, {1, "Tokyo"}};
   for (size_t i = 0; i < sizeof checks / sizeof *checks; i++) {
     const bp_dl_text *t = &pg->items[checks[i].item].u.text;
     char needle[64];
@@ -488,7 +495,8 @@ static void uri_link_and_internal_link(void **state) {
   assert_int_equal(run(&out, &err, "qpdf --qdf --object-streams=disable '%s' -", p), 0);
   assert_non_null(strstr(out, "/URI (https://example.org/a?b=c&d=\\(e\\))"));
   /* a URI is ASCII: UTF-8 and spaces percent-encoded */
-  assert_non_null(strstr(out, "/URI (https://ko.wikipedia.org/wiki/%EB%B6%81%ED%95%9C%20%EC%99%B8%EA%B5%90)"));
+  assert_non_null(
+      strstr(out, "/URI (https://ko.wikipedia.org/wiki/%EB%B6%81%ED%95%9C%20%EC%99%B8%EA%B5%90)"));
   assert_non_null(strstr(out, "/Border [\n    0\n    0\n    0\n  ]"));
   /* the internal link's /Dest is [page-3 /XYZ null 541.89 null] */
   const char *pg3 = strstr(out, "%% Page 3\n");
@@ -520,7 +528,8 @@ static void uri_link_and_internal_link(void **state) {
   assert_non_null(strstr(out, "\"title\": \"첫째 절 Section\""));
   assert_non_null(strstr(out, "\"title\": \"Notes 주\""));
   /* qpdf prints an item's kids before its title: Section nests in Body */
-  const char *body = strstr(out, "본문 Body"), *sec = strstr(out, "첫째 절"), *notes = strstr(out, "Notes 주");
+  const char *body = strstr(out, "본문 Body"), *sec = strstr(out, "첫째 절"),
+             *notes = strstr(out, "Notes 주");
   const char *kids = strstr(out, "\"kids\": [\n");
   assert_true(kids && kids < sec && sec < body && body < notes);
   const char *on3 = strstr(body, "\"destpageposfrom1\": 3");
@@ -573,8 +582,15 @@ static void missing_glyph_fails(void **state) {
   /* Noto Serif has no Hangul: build the run by hand */
   int fi = bp_dlist_add_font(dl, SERIF, 0, "Noto Serif", "Regular");
   bp_dl_cluster c[2] = {{0, 1, 72, 6}, {1, 3, 78, 10}};
-  bp_dl_text t = {.font = fi, .size_pt = 10, .color = BLACK, .x_pt = 72, .y_pt = 100,
-                  .text = "A가", .text_len = 4, .clusters = c, .n_clusters = 2};
+  bp_dl_text t = {.font = fi,
+                  .size_pt = 10,
+                  .color = BLACK,
+                  .x_pt = 72,
+                  .y_pt = 100,
+                  .text = "A가",
+                  .text_len = 4,
+                  .clusters = c,
+                  .n_clusters = 2};
   bp_dl_add_text(pg, &t);
   char *p = path_in_tmp("tofu.pdf");
   bp_ctx ctx;
@@ -608,8 +624,15 @@ static void broken_font_fails(void **state) {
     bp_dl_page *pg = bp_dlist_add_page(dl, A4_W, A4_H);
     int fi = bp_dlist_add_font(dl, fonts[i], 0, "Broken", "Regular");
     bp_dl_cluster c[1] = {{0, 1, 72, 6}};
-    bp_dl_text t = {.font = fi, .size_pt = 10, .color = BLACK, .x_pt = 72, .y_pt = 100,
-                    .text = "A", .text_len = 1, .clusters = c, .n_clusters = 1};
+    bp_dl_text t = {.font = fi,
+                    .size_pt = 10,
+                    .color = BLACK,
+                    .x_pt = 72,
+                    .y_pt = 100,
+                    .text = "A",
+                    .text_len = 1,
+                    .clusters = c,
+                    .n_clusters = 1};
     bp_dl_add_text(pg, &t);
     char *p = path_in_tmp("broken.pdf");
     bp_ctx ctx;
@@ -644,16 +667,23 @@ static void paths_and_alpha(void **state) {
   (void)state;
   bp_dlist *dl = bp_dlist_new();
   bp_dl_page *pg = bp_dlist_add_page(dl, 300, 200);
-  bp_path_seg box[] = {{BP_PATH_MOVE, {10, 10}}, {BP_PATH_LINE, {110, 10}},
-                       {BP_PATH_LINE, {110, 60}}, {BP_PATH_LINE, {10, 60}},
+  bp_path_seg box[] = {{BP_PATH_MOVE, {10, 10}},
+                       {BP_PATH_LINE, {110, 10}},
+                       {BP_PATH_LINE, {110, 60}},
+                       {BP_PATH_LINE, {10, 60}},
                        {BP_PATH_CLOSE, {0}}};
   bp_dl_path fill = {.segs = box, .n_segs = 5, .fill = true, .fill_color = {0.8, 0.1, 0.1, 1}};
   bp_dl_add_path(pg, &fill);
-  bp_path_seg curve[] = {{BP_PATH_MOVE, {10, 100}},
-                         {BP_PATH_CURVE, {50, 60, 100, 140, 140, 100}}};
-  bp_dl_path stroke = {.segs = curve, .n_segs = 2, .stroke = true,
-                       .stroke_color = {0, 0, 1, 0.5}, .line_width_pt = 2,
-                       .cap = BP_CAP_ROUND, .join = BP_JOIN_BEVEL, .dash = {3, 2}, .n_dash = 2};
+  bp_path_seg curve[] = {{BP_PATH_MOVE, {10, 100}}, {BP_PATH_CURVE, {50, 60, 100, 140, 140, 100}}};
+  bp_dl_path stroke = {.segs = curve,
+                       .n_segs = 2,
+                       .stroke = true,
+                       .stroke_color = {0, 0, 1, 0.5},
+                       .line_width_pt = 2,
+                       .cap = BP_CAP_ROUND,
+                       .join = BP_JOIN_BEVEL,
+                       .dash = {3, 2},
+                       .n_dash = 2};
   bp_dl_add_path(pg, &stroke);
   bp_dl_path eo = fill;
   eo.even_odd = true;
@@ -669,8 +699,8 @@ static void paths_and_alpha(void **state) {
   keep(p);
   size_t len;
   char *data = slurp(p, &len);
-  const char *want[] = {"0.8 0.1 0.1 rg", "[3 2 ] 0 d", "1 J", "2 j", " c\n", "B*\n",
-                        "/CA 0.5", "/ca 0.25", "/E1 gs", "/E2 gs", "/E3 gs"};
+  const char *want[] = {"0.8 0.1 0.1 rg", "[3 2 ] 0 d", "1 J",    "2 j",    " c\n",  "B*\n",
+                        "/CA 0.5",        "/ca 0.25",   "/E1 gs", "/E2 gs", "/E3 gs"};
   for (size_t i = 0; i < sizeof want / sizeof *want; i++)
     assert_non_null(memmem(data, len, want[i], strlen(want[i])));
   free(data);
