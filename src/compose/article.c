@@ -60,6 +60,90 @@ static bp_status add_plain(bp_flow *f, bp_typesetter *ts, bp_ctx *ctx, const bp_
   return BP_OK;
 }
 
+/* Charts placed in the body with <!-- chart: NAME -->, defined in the
+ * manifest's "charts" from the data folder its "data" names (default: the
+ * folder above the manifest's). Loaded on the first chart block. */
+typedef struct chart_block {
+  bp_typesetter *ts;
+  bp__chart_data data;
+} chart_block;
+
+typedef struct article_charts {
+  bp_jdoc *jd;
+  bp_dataset *ds;
+  chart_block **v;
+  size_t n, cap;
+} article_charts;
+
+static void charts_free(article_charts *c) {
+  for (size_t i = 0; i < c->n; i++) {
+    bp__chart_data_free(&c->v[i]->data);
+    free(c->v[i]);
+  }
+  free(c->v);
+  bp_dataset_free(c->ds);
+  bp_jdoc_free(c->jd);
+}
+
+static bp_status draw_chart(void *ud, bp_ctx *ctx, bp_dlist *dl, bp_dl_page *pg, double x, double y,
+                            double w, double h) {
+  chart_block *cb = ud;
+  return bp_chart_draw(cb->ts, ctx, dl, pg, &cb->data.spec, x, y, w, h);
+}
+
+static bp_status add_chart(bp_flow *f, article_charts *ac, bp_typesetter *ts, bp_ctx *ctx,
+                           const bp_article *a, const bp_block *b, void *numbering_ud,
+                           double width) {
+  const char *src = a->doc->source_path ? a->doc->source_path : a->path;
+  if (!ac->jd) {
+    bp_status st = bp_jdoc_load(ctx, a->path, &ac->jd);
+    if (st) return st;
+    json_t *root = bp_jdoc_root(ac->jd);
+    json_t *data = json_object_get(root, "data");
+    if (data && !json_is_string(data))
+      return bp_jdoc_error(ctx, ac->jd, root, "data", "\"data\" must be a folder name");
+    const char *slash = strrchr(a->path, '/');
+    bp_buf dir = {0};
+    if (data && json_string_value(data)[0] == '/')
+      bp_buf_puts(&dir, json_string_value(data));
+    else {
+      if (slash) bp_buf_put(&dir, a->path, (size_t)(slash - a->path) + 1);
+      bp_buf_puts(&dir, data ? json_string_value(data) : "..");
+    }
+    st = bp_dataset_load(ctx, dir.data, &ac->ds);
+    bp_buf_free(&dir);
+    if (st) return st;
+  }
+  json_t *root = bp_jdoc_root(ac->jd);
+  json_t *defs = json_object_get(root, "charts");
+  json_t *def = json_is_object(defs) ? json_object_get(defs, b->ref) : NULL;
+  if (!def)
+    return bp_error(ctx, BP_ERR_DATA, "%s:%d: chart '%s' is not defined in %s (\"charts\")", src,
+                    b->line, b->ref, a->path);
+  bp__chart_ref ref;
+  bp_status st = bp__chart_ref_load(ctx, ac->jd, def, ac->ds, &ref);
+  if (st) {
+    bp__chart_ref_free(&ref);
+    return st;
+  }
+  chart_block *cb = bp_calloc(1, sizeof *cb);
+  cb->ts = ts;
+  bp__chart_build(&ref, ac->ds, a->lang, &cb->data);
+  /* the source line links to its endnote when the article cites that source */
+  int num = cb->data.source_id ? number_of(numbering_ud, cb->data.source_id) : 0;
+  if (num > 0) {
+    char dest[32];
+    snprintf(dest, sizeof dest, "note-%d", num);
+    cb->data.source_dest = bp_strdup(dest);
+    cb->data.spec.source_dest = cb->data.source_dest;
+  }
+  BP_PUSH(ac->v, ac->n, ac->cap, cb);
+  bp_flow_add_block(f, ref.height_pt > 0 ? ref.height_pt : 190, 8, 12, false, draw_chart, cb);
+  (void)width;
+  bp__chart_ref_free(&ref);
+  return BP_OK;
+}
+
 static bp_status where(bp_ctx *ctx, const bp_doc *doc, const bp_block *b) {
   /* Prefix the layout error with the block's source position. */
   char msg[sizeof ctx->msg];
@@ -108,6 +192,7 @@ bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a
     bp_buf_free(&by);
   }
   bool endnotes_placed = false;
+  article_charts charts = {0};
   for (size_t i = 0; i < doc->n_blocks && !st; i++) {
     const bp_block *b = &doc->blocks[i];
     bp_text *t = NULL;
@@ -145,8 +230,10 @@ bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a
       break;
     }
     case BP_BLOCK_ENDNOTES: endnotes_placed = true; continue;
-    case BP_BLOCK_RULE:
-    case BP_BLOCK_CHART: continue;
+    case BP_BLOCK_CHART:
+      if (add_chart(f, &charts, ts, ctx, a, b, &nb, width)) st = ctx->status;
+      continue;
+    case BP_BLOCK_RULE: continue;
     }
     if (!t) st = where(ctx, doc, b);
   }
@@ -200,6 +287,7 @@ bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a
   free(outline_title);
   free((void *)nb.ids);
   bp_flow_free(f);
+  charts_free(&charts);
   if (st) {
     bp_dlist_free(dl);
     return st;

@@ -17,12 +17,6 @@
 
 /* ---- the brief file --------------------------------------------------- */
 
-typedef struct chart_ref {
-  char *kind, *series, *column, *records, *date_field, *label_field, *title, *unit;
-  char *where_field, *where_value;
-  bool value_labels;
-} chart_ref;
-
 struct bp_brief {
   char *path;
   bp_jdoc *jd;
@@ -34,7 +28,7 @@ struct bp_brief {
   size_t n_findings;
   char **body; /* paragraphs (inline markup) */
   size_t n_body;
-  chart_ref *charts;
+  bp__chart_ref *charts;
   size_t n_charts;
 };
 
@@ -84,73 +78,11 @@ static char *resolve(const char *base_dir, const char *rel) {
   return bp_buf_detach(&b);
 }
 
-static bp_status load_chart(bp_ctx *ctx, const bp_brief *b, json_t *arr, size_t i, chart_ref *c) {
+static bp_status load_chart(bp_ctx *ctx, const bp_brief *b, json_t *arr, size_t i,
+                            bp__chart_ref *c) {
   json_t *o = json_array_get(arr, i);
-  static const char *const keys[] = {"kind",  "series", "column",       "records", "date", "label",
-                                     "title", "unit",   "value_labels", "where",   NULL};
   if (!json_is_object(o)) return bp_jdoc_error_elem(ctx, b->jd, arr, i, "a chart is an object");
-  const char *key;
-  json_t *v;
-  json_object_foreach(o, key, v) {
-    bool ok = false;
-    for (const char *const *k = keys; *k && !ok; k++) ok = !strcmp(*k, key);
-    if (!ok) return bp_jdoc_error(ctx, b->jd, o, key, "unknown chart key \"%s\"", key);
-  }
-  bp_status st = str_field(ctx, b->jd, o, "kind", &c->kind, true);
-  if (!st) st = str_field(ctx, b->jd, o, "series", &c->series, false);
-  if (!st) st = str_field(ctx, b->jd, o, "column", &c->column, false);
-  if (!st) st = str_field(ctx, b->jd, o, "records", &c->records, false);
-  if (!st) st = str_field(ctx, b->jd, o, "date", &c->date_field, false);
-  if (!st) st = str_field(ctx, b->jd, o, "label", &c->label_field, false);
-  if (!st) st = str_field(ctx, b->jd, o, "title", &c->title, false);
-  if (!st) st = str_field(ctx, b->jd, o, "unit", &c->unit, false);
-  c->value_labels = json_is_true(json_object_get(o, "value_labels"));
-  json_t *w = json_object_get(o, "where");
-  if (!st && w) {
-    const char *wk;
-    json_t *wv;
-    if (!json_is_object(w) || json_object_size(w) != 1)
-      return bp_jdoc_error(ctx, b->jd, o, "where", "\"where\" is one {\"field\": \"value\"}");
-    json_object_foreach(w, wk, wv) {
-      if (!json_is_string(wv))
-        return bp_jdoc_error(ctx, b->jd, w, wk, "\"where\" values are strings");
-      c->where_field = bp_strdup(wk);
-      c->where_value = bp_strdup(json_string_value(wv));
-    }
-  }
-  bp_chart_kind kind;
-  if (!st && bp_chart_kind_from_name(ctx, c->kind, &kind)) {
-    bp_ctx_clear(ctx);
-    return bp_jdoc_error(ctx, b->jd, o, "kind",
-                         "unknown chart kind \"%s\" (bar, line, timeline, sparkline)", c->kind);
-  }
-  if (st) return st;
-  if (c->series) {
-    const bp_series *s = bp_dataset_series(b->ds, c->series);
-    if (!s)
-      return bp_jdoc_error(ctx, b->jd, o, "series", "no series \"%s\" in the data folder",
-                           c->series);
-    if (c->column && bp_series_column(s, c->column) < 0)
-      return bp_jdoc_error(ctx, b->jd, o, "column", "series \"%s\" has no column \"%s\"", c->series,
-                           c->column);
-  } else if (c->records) {
-    const bp_records *r = bp_dataset_records(b->ds, c->records);
-    if (!r)
-      return bp_jdoc_error(ctx, b->jd, o, "records", "no records \"%s\" in the data folder",
-                           c->records);
-    if (!c->date_field || bp_records_column(r, c->date_field) < 0)
-      return bp_jdoc_error(ctx, b->jd, o, c->date_field ? "date" : NULL,
-                           "records \"%s\" need a \"date\" column that exists", c->records);
-    if (!c->label_field || bp_records_column(r, c->label_field) < 0)
-      return bp_jdoc_error(ctx, b->jd, o, c->label_field ? "label" : NULL,
-                           "records \"%s\" need a \"label\" column that exists", c->records);
-    if (c->where_field && bp_records_column(r, c->where_field) < 0)
-      return bp_jdoc_error(ctx, b->jd, o, "where", "records \"%s\" have no column \"%s\"",
-                           c->records, c->where_field);
-  } else {
-    return bp_jdoc_error(ctx, b->jd, o, NULL, "a chart needs \"series\" or \"records\"");
-  }
-  return BP_OK;
+  return bp__chart_ref_load(ctx, b->jd, o, b->ds, c);
 }
 
 bp_status bp_brief_load_with(bp_ctx *ctx, const char *path, const char *template_path,
@@ -265,12 +197,7 @@ static void free_strs(char **v, size_t n) {
 
 void bp_brief_free(bp_brief *b) {
   if (!b) return;
-  for (size_t i = 0; i < b->n_charts; i++) {
-    chart_ref *c = &b->charts[i];
-    free(c->kind), free(c->series), free(c->column), free(c->records), free(c->date_field);
-    free(c->label_field), free(c->title), free(c->unit), free(c->where_field);
-    free(c->where_value);
-  }
+  for (size_t i = 0; i < b->n_charts; i++) bp__chart_ref_free(&b->charts[i]);
   free(b->charts);
   free_strs(b->findings, b->n_findings);
   free_strs(b->body, b->n_body);
@@ -288,87 +215,13 @@ const char *bp_brief_title(const bp_brief *b) { return b->title; }
 
 /* ---- charts ----------------------------------------------------------- */
 
-/* A chart's data as bp_chart points, with the strings they borrow. */
-typedef struct chart_data {
-  bp_chart_spec spec;
-  bp_chart_point *pts;
-  char **labels;
-  size_t n;
-  char *source_text, *source_dest, *title;
-  const char *source_id;
-} chart_data;
-
-static void chart_data_free(chart_data *d) {
-  for (size_t i = 0; i < d->n; i++) free(d->labels[i]);
-  free(d->labels);
-  free(d->pts);
-  free(d->source_text);
-  free(d->source_dest);
-  free(d->title);
-  memset(d, 0, sizeof *d);
-}
-
-static void chart_build(const bp_brief *b, const chart_ref *c, chart_data *d) {
-  memset(d, 0, sizeof *d);
-  bp_chart_kind_from_name(NULL, c->kind, &d->spec.kind);
-  d->spec.value_labels = c->value_labels;
-  if (c->series) {
-    const bp_series *s = bp_dataset_series(b->ds, c->series);
-    int col = c->column ? bp_series_column(s, c->column) : 0;
-    d->n = s->n_points;
-    d->pts = bp_calloc(d->n + 1, sizeof *d->pts);
-    d->labels = bp_calloc(d->n + 1, sizeof(char *));
-    for (size_t i = 0; i < d->n; i++) {
-      const bp_series_point *p = &s->points[i];
-      char lab[16];
-      bp_date_format(&p->date, lab);
-      d->labels[i] = bp_strdup(lab);
-      d->pts[i].x = p->x;
-      d->pts[i].y = p->values[col];
-      if (d->spec.kind == BP_CHART_BAR) d->pts[i].label = d->labels[i];
-    }
-    d->spec.x_is_date = d->spec.kind != BP_CHART_BAR;
-    d->title = bp_strdup(c->title ? c->title : s->title);
-    d->spec.unit = c->unit ? c->unit : s->unit;
-    d->source_id = s->source_id;
-  } else {
-    const bp_records *r = bp_dataset_records(b->ds, c->records);
-    d->pts = bp_calloc(r->n_rows + 1, sizeof *d->pts);
-    d->labels = bp_calloc(r->n_rows + 1, sizeof(char *));
-    for (size_t i = 0; i < r->n_rows; i++) {
-      if (c->where_field && strcmp(bp_records_field(r, i, c->where_field), c->where_value))
-        continue;
-      bp_date dt;
-      if (!bp_date_parse(bp_records_field(r, i, c->date_field), &dt, NULL, 0)) continue;
-      d->labels[d->n] = bp_strdup(bp_records_field(r, i, c->label_field));
-      d->pts[d->n].x = bp_date_decimal_year(&dt);
-      d->pts[d->n].y = 1;
-      d->pts[d->n].label = d->labels[d->n];
-      if (!d->source_id) d->source_id = bp_records_field(r, i, "source_id");
-      d->n++;
-    }
-    d->spec.x_is_date = true;
-    d->title = bp_strdup(c->title ? c->title : c->records);
-    d->spec.unit = c->unit;
-  }
-  d->spec.title = d->title;
-  d->spec.points = d->pts;
-  d->spec.n_points = d->n;
-  d->spec.lang = b->lang;
-  const bp_csl_item *it = d->source_id ? bp_bib_lookup(b->ds->bib, d->source_id) : NULL;
-  if (it) {
-    d->source_text = bp__source_line(it);
-    d->spec.source_text = d->source_text;
-  }
-}
-
 char **bp_brief_chart_descriptions(const bp_brief *b, size_t *n) {
   char **v = bp_calloc(b->n_charts + 1, sizeof(char *));
   for (size_t i = 0; i < b->n_charts; i++) {
-    chart_data d;
-    chart_build(b, &b->charts[i], &d);
+    bp__chart_data d;
+    bp__chart_build(&b->charts[i], b->ds, b->lang, &d);
     v[i] = bp_chart_describe(&d.spec);
-    chart_data_free(&d);
+    bp__chart_data_free(&d);
   }
   if (n) *n = b->n_charts;
   return v;
@@ -407,7 +260,7 @@ typedef struct composer {
   double sec_h[32];
   const char *sec_name[32];
   size_t n_secs;
-  chart_data *charts;
+  bp__chart_data *charts;
 } composer;
 
 enum {
@@ -623,7 +476,7 @@ static bp_status sec_charts(composer *c, const bp_tsection *s) {
   p->h = s->height_pt > 0 ? s->height_pt : 170;
   /* number the chart sources now: they are read after the findings */
   for (size_t i = 0; i < c->b->n_charts; i++) {
-    chart_data *d = &c->charts[i];
+    bp__chart_data *d = &c->charts[i];
     free(d->source_dest);
     d->source_dest = NULL;
     if (d->source_id && d->source_text) {
@@ -850,7 +703,8 @@ bp_status bp_compose_brief(bp_ctx *ctx, bp_typesetter *ts, const bp_brief *b, lo
   c.width = t->page_w_pt - t->margin_pt[1] - t->margin_pt[3];
   c.avail = t->page_h_pt - t->margin_pt[0] - t->margin_pt[2];
   c.charts = bp_calloc(b->n_charts + 1, sizeof *c.charts);
-  for (size_t i = 0; i < b->n_charts; i++) chart_build(b, &b->charts[i], &c.charts[i]);
+  for (size_t i = 0; i < b->n_charts; i++)
+    bp__chart_build(&b->charts[i], b->ds, b->lang, &c.charts[i]);
   const bp_style *body = bp_template_style(t, "body");
   double size0 = body->size_pt;
   double lead0 = body->leading_pt > 0 ? body->leading_pt / body->size_pt : 1.3;
@@ -960,7 +814,7 @@ bp_status bp_compose_brief(bp_ctx *ctx, bp_typesetter *ts, const bp_brief *b, lo
   }
   reset(&c);
   bp__numbering_free(&c.nb);
-  for (size_t i = 0; i < b->n_charts; i++) chart_data_free(&c.charts[i]);
+  for (size_t i = 0; i < b->n_charts; i++) bp__chart_data_free(&c.charts[i]);
   free(c.charts);
   if (st) {
     bp_dlist_free(dl);

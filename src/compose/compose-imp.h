@@ -5,6 +5,7 @@
 #define BP_COMPOSE_IMP_H
 
 #include "compose.h"
+#include "../layout/chart.h"
 
 /** Endnote numbers in order of first citation; a source cited twice keeps
  * its number. */
@@ -31,5 +32,34 @@ char *bp__claim_markup(const bp_claim *cl);
 char *bp__source_line(const bp_csl_item *it);
 /** A filled rectangle (points, top-left origin). */
 void bp__fill_rect(bp_dl_page *pg, double x, double y, double w, double h, bp_color color);
+
+/** A chart given as data: which series (or records), columns, kind, title. */
+typedef struct bp__chart_ref {
+  char *kind, *series, *column, *records, *date_field, *label_field, *title, *unit;
+  char *where_field, *where_value;
+  bool value_labels;
+  double height_pt; /* 0: the template's or composer's default */
+} bp__chart_ref;
+
+/** A chart's points built from the data set, with the strings they borrow. */
+typedef struct bp__chart_data {
+  bp_chart_spec spec;
+  bp_chart_point *pts;
+  char **labels;
+  size_t n;
+  char *source_text, *source_dest, *title;
+  const char *source_id; /* the citation of the data (borrowed from the data set) */
+} bp__chart_data;
+
+/** Reads a chart definition object, checking it against the data set;
+ * errors point into `jd`. */
+bp_status bp__chart_ref_load(bp_ctx *ctx, const bp_jdoc *jd, json_t *o, const bp_dataset *ds,
+                             bp__chart_ref *out);
+void bp__chart_ref_free(bp__chart_ref *c);
+/** Builds the chart's points and labels (source line from the data set's
+ * citation; no link: the composer sets spec.source_dest). */
+void bp__chart_build(const bp__chart_ref *c, const bp_dataset *ds, const char *lang,
+                     bp__chart_data *out);
+void bp__chart_data_free(bp__chart_data *d);
 
 #endif

@@ -508,8 +508,10 @@ bp_article *bp__article_parse(bp_src *s, bp_json *j) {
              bp__json_type_name(o));
     return NULL;
   }
-  static const char *const KEYS[] = {"title", "subtitle",     "author",  "date",     "lang",
-                                     "body",  "bibliography", "subject", "keywords", NULL};
+  /* "data" and "charts" are read by the article composer (charts in the body) */
+  static const char *const KEYS[] = {"title",    "subtitle", "author",       "date",
+                                     "lang",     "body",     "bibliography", "subject",
+                                     "keywords", "data",     "charts",       NULL};
   bp__json_unknown_keys(s, j, o, KEYS, "an article manifest");
   size_t errs = s->dl->n_errors;
   bp_article *a = bp_calloc(1, sizeof *a);

@@ -5,7 +5,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pdfcheck import (check, compare_pages, finish, pdffonts, pdftotext, qpdf_check, readers,
+from pdfcheck import (check, compare_pages, finish, pdffonts, pdftotext, qpdf_check, readers, run,
                       words_in_order)
 
 work, manifest = sys.argv[1], sys.argv[2]
@@ -40,8 +40,22 @@ qpdf_check(pdf)
 fonts = pdffonts(pdf)
 check(any("Nanum" in f for f in fonts), "no Korean font embedded")
 
-# 2. text back, in order, through poppler and the three readers
+# 2. text back, in order, through poppler and the three readers (the running
+# footer, "title … N / M", stands between the parts of a paragraph that
+# crosses a page: take it out first)
+def without_footers(t, n_pages):
+    for i in range(1, n_pages + 1):
+        t = t.replace(f"{i} / {n_pages}", " ").replace(f"{i}/{n_pages}", " ")
+    first = t.find(man["title"])
+    if first >= 0:
+        head, rest = t[:first + len(man["title"])], t[first + len(man["title"]):]
+        t = head + rest.replace(man["title"], " ")
+    return t
+
+
 text = pdftotext(pdf)
+n_pages = int(re.search(r"^Pages:\s+(\d+)", run(["pdfinfo", pdf]).stdout, re.M).group(1))
+text = without_footers(text, n_pages)
 for i, p in enumerate(paragraphs):
     words_in_order(text, p, f"pdftotext paragraph {i + 1}")
 r = readers(pdf)
@@ -49,10 +63,14 @@ for engine in ("pdfjs", "pdfium", "mupdf"):
     e = r.get(engine, {})
     if not check("error" not in e and e.get("pages", 0) >= 2, f"{engine}: {e.get('error')}"):
         continue
-    whole = "\n".join(e["text"])
+    whole = without_footers("\n".join(e["text"]), n_pages)
     for i, p in enumerate(paragraphs):
         words_in_order(whole, p, f"{engine} paragraph {i + 1}")
 check("북한" in text and "외교부" in text, "Korean titles missing from the extracted text")
+# the charts are vector paths with real text
+check("USD millions" in text and "North Korean missions abroad" in text, "chart labels missing")
+imgs = run(["pdfimages", "-list", pdf]).stdout.strip().splitlines()
+check(len(imgs) <= 2, f"the article has image XObjects: {imgs[2:]}")
 
 # 3. links: every endnote URL exactly, markers to the endnotes, notes back
 pages = r.get("pdfjs", {}).get("pages", 0)

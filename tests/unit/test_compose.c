@@ -108,6 +108,37 @@ static void whole_article_passes_preflight(void **state) {
   bp_article_free(a);
 }
 
+static void article_charts_are_vector_blocks_or_clear_errors(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_article *a = NULL;
+  assert_int_equal(bp_article_load(&ctx, "data/articles/nk-missions.json", &a), BP_OK);
+  bp_dlist *dl = NULL;
+  assert_int_equal(bp_compose_article(&ctx, ts, a, -1, NULL, &dl), BP_OK);
+  /* the two charts of the sample: their titles are text, their bars paths */
+  int titles = 0, paths = 0;
+  for (size_t p = 0; p < dl->n_pages; p++)
+    for (size_t i = 0; i < dl->pages[p].n_items; i++) {
+      const bp_dl_item *it = &dl->pages[p].items[i];
+      if (it->kind == BP_DL_PATH) paths++;
+      if (it->kind == BP_DL_TEXT &&
+          (!strcmp(it->u.text.text, "Cryptocurrency stolen by North Korea-linked hackers") ||
+           !strcmp(it->u.text.text, "North Korean missions abroad, 2017–2024")))
+        titles++;
+    }
+  assert_int_equal(titles, 2);
+  assert_true(paths >= 4); /* grid, bars, line and markers */
+  bp_dlist_free(dl);
+  bp_article_free(a);
+  /* a chart the manifest does not define: file and line of the block */
+  assert_int_equal(bp_article_load(&ctx, "tests/fixtures/articles/unknown-chart.json", &a), BP_OK);
+  assert_int_equal(bp_compose_article(&ctx, ts, a, -1, NULL, &dl), BP_ERR_DATA);
+  assert_null(dl);
+  assert_non_null(strstr(ctx.msg, "unknown-chart.md:3: chart 'nope' is not defined"));
+  bp_article_free(a);
+}
+
 static void brief_fits_one_page_inside_margins(void **state) {
   (void)state;
   bp_ctx ctx;
@@ -212,6 +243,7 @@ static void template_errors_name_the_place(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(whole_article_passes_preflight),
+      cmocka_unit_test(article_charts_are_vector_blocks_or_clear_errors),
       cmocka_unit_test(brief_fits_one_page_inside_margins),
       cmocka_unit_test(overflowing_brief_fails_with_sizes),
       cmocka_unit_test(letter_template_changes_only_the_page),
