@@ -806,32 +806,6 @@ static bp_status write_manifest(bp_ctx *ctx, const batch *b, const char *path, s
 
 /* ---- the command ------------------------------------------------------------------------ */
 
-static bp_status make_dirs(bp_ctx *ctx, const char *dir) {
-  char tmp[4096];
-  if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp)
-    return bp_error(ctx, BP_ERR_IO, "%s: path too long", dir);
-  for (char *p = tmp + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = '\0';
-    mkdir(tmp, 0777);
-    *p = '/';
-  }
-  if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
-    return bp_error(ctx, BP_ERR_IO, "%s: cannot create folder: %s", dir, strerror(errno));
-  struct stat sb;
-  if (stat(tmp, &sb) != 0 || !S_ISDIR(sb.st_mode))
-    return bp_error(ctx, BP_ERR_IO, "%s: not a folder", dir);
-  return BP_OK;
-}
-
-static long long source_date_epoch(void) {
-  const char *s = getenv("SOURCE_DATE_EPOCH");
-  if (!s || !*s) return -1;
-  char *end;
-  long long v = strtoll(s, &end, 10);
-  return (*end || v < 0) ? -1 : v;
-}
-
 static void open_gate(batch *b, int how) {
   pthread_mutex_lock(&b->gate_lock);
   b->gate = how;
@@ -875,7 +849,7 @@ int bp_cmd_batch(int argc, char **argv) {
   if (!st) st = bp_dataset_load(&ctx, data_dir, &ds);
   if (!st) st = bp_template_load(&ctx, o.template_path, &tpl);
   if (!st) st = bp_profile_check_template(&ctx, tpl, ds, br->rec);
-  if (!st) st = make_dirs(&ctx, o.out_dir);
+  if (!st) st = bp_mkdir_p(&ctx, o.out_dir, NULL);
   size_t only_row = (size_t)-1;
   if (!st && o.only) {
     for (size_t i = 0; i < br->rec->n_rows; i++)
@@ -901,7 +875,7 @@ int bp_cmd_batch(int argc, char **argv) {
   b.tpl = tpl;
   b.ds = ds;
   b.br = br;
-  b.epoch = source_date_epoch();
+  b.epoch = bp_source_date_epoch();
   b.names = bp_batch_file_names(rec, o.name_pattern);
   b.res = bp_calloc(rec->n_rows + 1, sizeof *b.res);
   b.todo = bp_calloc(rec->n_rows + 1, sizeof *b.todo);

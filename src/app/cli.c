@@ -67,28 +67,6 @@ static int fail(bp_ctx *ctx) {
   return 1;
 }
 
-static long long source_date_epoch(void) {
-  const char *s = getenv("SOURCE_DATE_EPOCH");
-  if (!s || !*s) return -1;
-  char *end;
-  long long v = strtoll(s, &end, 10);
-  return (*end || v < 0) ? -1 : v;
-}
-
-static bp_status make_dir(bp_ctx *ctx, const char *dir) {
-  char tmp[4096];
-  snprintf(tmp, sizeof tmp, "%s", dir);
-  for (char *p = tmp + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = '\0';
-    mkdir(tmp, 0777);
-    *p = '/';
-  }
-  if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
-    return bp_error(ctx, BP_ERR_IO, "%s: cannot create folder: %s", dir, strerror(errno));
-  return BP_OK;
-}
-
 static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -114,14 +92,14 @@ static int cmd_render(render_opts *o) {
     st = bp_brief_load_with(&ctx, o->input, o->template_path, &brief);
     t_load = now_s();
     bp_fit_report fit = {0};
-    if (!st) st = bp_compose_brief(&ctx, ts, brief, source_date_epoch(), &pf, &fit, &dl);
+    if (!st) st = bp_compose_brief(&ctx, ts, brief, bp_source_date_epoch(), &pf, &fit, &dl);
     if (!st && o->verbose)
       fprintf(stderr, "briefpress: fitted at body %.2f pt, leading %.2f: %.0f of %.0f pt used\n",
               fit.body_pt, fit.leading_ratio, fit.used_pt, fit.avail_pt);
   } else if (!st) {
     st = bp_article_load(&ctx, o->input, &art);
     t_load = now_s();
-    if (!st) st = bp_compose_article(&ctx, ts, art, source_date_epoch(), &pf, &dl);
+    if (!st) st = bp_compose_article(&ctx, ts, art, bp_source_date_epoch(), &pf, &dl);
   }
   t_compose = now_s();
   if (!st && (pf.hangul_breaks || pf.closing_starts || pf.overwide))
@@ -131,7 +109,7 @@ static int cmd_render(render_opts *o) {
             pf.hangul_breaks, pf.closing_starts, pf.overwide, pf.first_problem);
   if (!st && o->trace) st = bp_dlist_run(dl, bp_trace_device_new(o->trace, NULL), &ctx);
   if (!st && o->png_dir) {
-    st = make_dir(&ctx, o->png_dir);
+    st = bp_mkdir_p(&ctx, o->png_dir, NULL);
     char pattern[4096];
     snprintf(pattern, sizeof pattern, "%s/page-%%d.png", o->png_dir);
     if (!st) st = bp_dlist_run(dl, bp_png_device_new(pattern, o->dpi, 0, 0), &ctx);

@@ -46,14 +46,6 @@ static int usage(FILE *f) {
   return f == stderr ? 2 : 0;
 }
 
-static long long source_date_epoch(void) {
-  const char *s = getenv("SOURCE_DATE_EPOCH");
-  if (!s || !*s) return -1;
-  char *end;
-  long long v = strtoll(s, &end, 10);
-  return (*end || v < 0) ? -1 : v;
-}
-
 static bool parse_size(const char *s, size_t *out) {
   char *end;
   errno = 0;
@@ -68,28 +60,6 @@ static bool parse_size(const char *s, size_t *out) {
   if (*end || v == 0 || v > (1ULL << 40) / mul) return false;
   *out = (size_t)(v * mul);
   return true;
-}
-
-/* Creates `dir` and its parents; *created tells whether `dir` itself is new. */
-static bp_status make_dir(bp_ctx *ctx, const char *dir, bool *created) {
-  *created = false;
-  char tmp[4096];
-  if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp)
-    return bp_error(ctx, BP_ERR_IO, "%s: folder name too long", dir);
-  for (char *p = tmp + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = '\0';
-    mkdir(tmp, 0777);
-    *p = '/';
-  }
-  if (mkdir(tmp, 0777) == 0)
-    *created = true;
-  else if (errno != EEXIST)
-    return bp_error(ctx, BP_ERR_IO, "%s: cannot create folder: %s", dir, strerror(errno));
-  struct stat sb;
-  if (stat(tmp, &sb) != 0 || !S_ISDIR(sb.st_mode))
-    return bp_error(ctx, BP_ERR_IO, "%s: not a folder", dir);
-  return BP_OK;
 }
 
 /* A brief names a "template"; an article manifest a "body". */
@@ -142,7 +112,7 @@ static const char *base_of(const char *path) {
 static int run(const nl_opts *o) {
   bp_ctx ctx;
   bp_ctx_init(&ctx);
-  long long epoch = source_date_epoch();
+  long long epoch = bp_source_date_epoch();
   bp_fontset *fs = NULL;
   bp_typesetter *ts = NULL;
   bp_article *art = NULL;
@@ -200,7 +170,7 @@ static int run(const nl_opts *o) {
     st =
         bp_error(&ctx, BP_ERR_DATA, "%s: the document has no title to name the files by", o->input);
   bool created = false;
-  if (!st) st = make_dir(&ctx, o->outdir, &created);
+  if (!st) st = bp_mkdir_p(&ctx, o->outdir, &created);
   if (!st) {
     base = bp_newsletter_basename(nl.title, epoch);
     attach = bp_newsletter_attachment_name(nl.title, epoch);

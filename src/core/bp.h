@@ -80,6 +80,11 @@ bp_status bp_file_read(bp_ctx *ctx, const char *path, char **out, size_t *out_le
 bp_status bp_file_write_atomic(bp_ctx *ctx, const char *path, const void *data, size_t len);
 /** Makes a temporary path beside `path` (path + ".tmp.<pid>.<n>"); caller frees. */
 char *bp_tmp_path_for(const char *path);
+/** Creates `dir` and its missing parents. *created (may be NULL) tells
+ * whether `dir` itself is new. An existing non-folder is an error. */
+bp_status bp_mkdir_p(bp_ctx *ctx, const char *dir, bool *created);
+/** SOURCE_DATE_EPOCH as seconds, or -1 when unset or not a number. */
+long long bp_source_date_epoch(void);
 /** SHA-256 of data, as 64 lowercase hex digits plus NUL. */
 void bp_sha256_hex(const void *data, size_t len, char out[65]);
 

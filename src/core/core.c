@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void bp_ctx_init(bp_ctx *ctx) {
@@ -235,6 +236,37 @@ bp_status bp_file_write_atomic(bp_ctx *ctx, const char *path, const void *data, 
   }
   free(tmp);
   return BP_OK;
+}
+
+bp_status bp_mkdir_p(bp_ctx *ctx, const char *dir, bool *created) {
+  if (created) *created = false;
+  char tmp[4096];
+  if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp)
+    return bp_error(ctx, BP_ERR_IO, "%s: folder name too long", dir);
+  for (char *p = tmp + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    mkdir(tmp, 0777);
+    *p = '/';
+  }
+  if (mkdir(tmp, 0777) == 0) {
+    if (created) *created = true;
+  } else if (errno != EEXIST) {
+    return bp_error(ctx, BP_ERR_IO, "%s: cannot create folder: %s", dir, strerror(errno));
+  }
+  struct stat sb;
+  if (stat(tmp, &sb) != 0 || !S_ISDIR(sb.st_mode))
+    return bp_error(ctx, BP_ERR_IO, "%s: not a folder", dir);
+  return BP_OK;
+}
+
+long long bp_source_date_epoch(void) {
+  const char *s = getenv("SOURCE_DATE_EPOCH");
+  if (!s || !*s) return -1;
+  char *end;
+  errno = 0;
+  long long v = strtoll(s, &end, 10);
+  return (*end || v < 0 || errno) ? -1 : v;
 }
 
 /* SHA-256 (FIPS 180-4), small and self-contained. */
