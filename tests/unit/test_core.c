@@ -79,6 +79,44 @@ static void atomic_write_leaves_no_temp(void **state) {
   assert_int_equal(rmdir(dir), 0); /* empty: no temporary file was left */
 }
 
+static void mkdir_p_makes_parents_and_refuses_files(void **state) {
+  (void)state;
+  char dir[] = "/tmp/bp-mkdir-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char path[256];
+  snprintf(path, sizeof path, "%s/a/b/c", dir);
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bool created = false;
+  assert_int_equal(bp_mkdir_p(&ctx, path, &created), BP_OK);
+  assert_true(created);
+  assert_int_equal(bp_mkdir_p(&ctx, path, &created), BP_OK); /* already there */
+  assert_false(created);
+  char file[300];
+  snprintf(file, sizeof file, "%s/a/f", dir);
+  FILE *f = fopen(file, "w");
+  fclose(f);
+  assert_int_equal(bp_mkdir_p(&ctx, file, NULL), BP_ERR_IO); /* a file in the way */
+  assert_non_null(strstr(ctx.msg, "not a folder"));
+  remove(file);
+  rmdir(path);
+  snprintf(path, sizeof path, "%s/a/b", dir);
+  rmdir(path);
+  snprintf(path, sizeof path, "%s/a", dir);
+  rmdir(path);
+  assert_int_equal(rmdir(dir), 0);
+}
+
+static void source_date_epoch_parses_or_is_unset(void **state) {
+  (void)state;
+  setenv("SOURCE_DATE_EPOCH", "1712102400", 1);
+  assert_true(bp_source_date_epoch() == 1712102400LL);
+  setenv("SOURCE_DATE_EPOCH", "12x", 1);
+  assert_true(bp_source_date_epoch() == -1);
+  unsetenv("SOURCE_DATE_EPOCH");
+  assert_true(bp_source_date_epoch() == -1);
+}
+
 static void buf_printf_grows(void **state) {
   (void)state;
   bp_buf b = {0};
@@ -92,9 +130,13 @@ static void buf_printf_grows(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(first_error_wins),     cmocka_unit_test(utf8_roundtrip),
-      cmocka_unit_test(sha256_known_vectors), cmocka_unit_test(atomic_write_leaves_no_temp),
+      cmocka_unit_test(first_error_wins),
+      cmocka_unit_test(utf8_roundtrip),
+      cmocka_unit_test(sha256_known_vectors),
+      cmocka_unit_test(atomic_write_leaves_no_temp),
       cmocka_unit_test(buf_printf_grows),
+      cmocka_unit_test(mkdir_p_makes_parents_and_refuses_files),
+      cmocka_unit_test(source_date_epoch_parses_or_is_unset),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
