@@ -5,12 +5,82 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <dirent.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "compose/compose.h"
 #include "data/data.h"
 #include "layout/layout.h"
 
 int bp_cmd_check(int argc, char **argv, const char *fonts_dir);
 
 static bool fs_covers(void *ud, uint32_t cp) { return bp_fontset_covers(ud, cp); }
+
+/* Prints a "file:line:col: message" error as "file:line:col: error: message". */
+static void print_error(const char *msg) {
+  const char *p = msg;
+  const char *loc_end = NULL;
+  for (const char *q = strstr(p, ": "); q; q = strstr(q + 1, ": ")) {
+    const char *colon = memchr(msg, ':', (size_t)(q - msg));
+    bool digits = colon != NULL;
+    for (const char *r = colon ? colon : q; r < q && digits; r++)
+      digits = *r == ':' || (*r >= '0' && *r <= '9');
+    loc_end = q;
+    if (digits || !colon) break;
+  }
+  if (loc_end)
+    printf("%.*s: error: %s\n", (int)(loc_end - msg), msg, loc_end + 2);
+  else
+    printf("error: %s\n", msg);
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Loads and lays out every brief in DIR/briefs: its template, its claims and
+ * charts, and whether it fits the template's pages. Returns the errors. */
+static size_t check_briefs(const char *dir, bp_fontset *fs) {
+  char bdir[4096];
+  snprintf(bdir, sizeof bdir, "%s/briefs", dir);
+  DIR *d = opendir(bdir);
+  if (!d) return 0;
+  char **names = NULL;
+  size_t n = 0, cap = 0, errors = 0;
+  for (struct dirent *e; (e = readdir(d));) {
+    size_t len = strlen(e->d_name);
+    if (len > 5 && !strcmp(e->d_name + len - 5, ".json")) {
+      char *name = bp_strdup(e->d_name);
+      BP_PUSH(names, n, cap, name);
+    }
+  }
+  closedir(d);
+  qsort(names, n, sizeof *names, cmp_str);
+  bp_typesetter *ts = NULL;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  if (fs) bp_typesetter_new(&ctx, fs, &ts);
+  for (size_t i = 0; i < n; i++) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", bdir, names[i]);
+    bp_ctx_clear(&ctx);
+    bp_brief *b = NULL;
+    bp_dlist *dl = NULL;
+    bp_status st = bp_brief_load(&ctx, path, &b);
+    if (!st && ts) st = bp_compose_brief(&ctx, ts, b, -1, NULL, NULL, &dl);
+    if (st) {
+      print_error(ctx.msg);
+      errors++;
+    }
+    bp_dlist_free(dl);
+    bp_brief_free(b);
+    free(names[i]);
+  }
+  free(names);
+  bp_typesetter_free(ts);
+  return errors;
+}
 
 static int usage(FILE *f) {
   fprintf(f, "usage: briefpress check [--no-fonts] [--no-caret] <folder|file>\n");
@@ -59,6 +129,10 @@ int bp_cmd_check(int argc, char **argv, const char *fonts_dir) {
     return 1;
   }
   bp_diag_print(dl, stdout, caret);
+  /* briefs are checked once their data is clean: loaded, laid out, fitted */
+  struct stat sb;
+  if (!dl->n_errors && stat(target, &sb) == 0 && S_ISDIR(sb.st_mode))
+    dl->n_errors += check_briefs(target, fs);
   printf("%s: %zu error%s, %zu warning%s\n", target, dl->n_errors, dl->n_errors == 1 ? "" : "s",
          dl->n_warnings, dl->n_warnings == 1 ? "" : "s");
   fflush(stdout);

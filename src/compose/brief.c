@@ -165,6 +165,22 @@ bp_status bp_brief_load_with(bp_ctx *ctx, const char *path, const char *template
                                              sp.v[k].cite_ids[c]);
     bp_spans_free(&sp);
   }
+  /* content the template has no section for would silently go missing */
+  static const char *const placed[][2] = {{"summary", "summary"},
+                                          {"findings", "findings"},
+                                          {"body", "body"},
+                                          {"charts", "charts"},
+                                          {"disclaimer", "disclaimer"}};
+  for (size_t k = 0; !st && k < sizeof placed / sizeof *placed; k++) {
+    if (!json_object_get(root, placed[k][0])) continue;
+    bool has = false;
+    for (size_t i = 0; i < b->tpl->n_sections && !has; i++)
+      has = !strcmp(b->tpl->sections[i].type, placed[k][1]);
+    if (!has)
+      st = bp_jdoc_error(ctx, b->jd, root, placed[k][0],
+                         "the template %s has no \"%s\" section, so this would not be shown",
+                         b->tpl->path, placed[k][1]);
+  }
   json_t *charts = st ? NULL : json_object_get(root, "charts");
   if (charts && !json_is_array(charts))
     st = bp_jdoc_error(ctx, b->jd, root, "charts", "\"charts\" must be an array");
