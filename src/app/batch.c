@@ -846,7 +846,8 @@ int bp_cmd_batch(int argc, char **argv) {
   bp_template *tpl = NULL;
   char *data_dir = o.data_dir ? bp_strdup(o.data_dir) : dir_of(o.records_path);
   bp_status st = bp_batch_records_load(&ctx, o.records_path, &br);
-  if (!st) st = bp_dataset_load(&ctx, data_dir, &ds);
+  /* the records file is checked record by record below, not as a whole */
+  if (!st) st = bp_dataset_load_except(&ctx, data_dir, o.records_path, &ds);
   if (!st) st = bp_template_load(&ctx, o.template_path, &tpl);
   if (!st) st = bp_profile_check_template(&ctx, tpl, ds, br->rec);
   if (!st) st = bp_mkdir_p(&ctx, o.out_dir, NULL);

@@ -409,11 +409,38 @@ bp_status bp_check_folder(bp_ctx *ctx, const char *dir, const bp_check_options *
   return BP_OK;
 }
 
+/* Drops the diagnostics about `path` (compared by real path). */
+static void drop_diags_of(bp_diag_list *dl, const char *path) {
+  char want[PATH_MAX], got[PATH_MAX];
+  if (!realpath(path, want)) return;
+  size_t keep = 0;
+  dl->n_errors = dl->n_warnings = 0;
+  for (size_t i = 0; i < dl->n; i++) {
+    bp_diag *d = &dl->v[i];
+    if (d->file && realpath(d->file, got) && !strcmp(got, want)) {
+      free(d->file);
+      free(d->message);
+      free(d->source_line);
+      continue;
+    }
+    if (d->severity == BP_SEV_ERROR) dl->n_errors++;
+    if (d->severity == BP_SEV_WARNING) dl->n_warnings++;
+    dl->v[keep++] = *d;
+  }
+  dl->n = keep;
+}
+
 bp_status bp_dataset_load(bp_ctx *ctx, const char *dir, bp_dataset **out) {
+  return bp_dataset_load_except(ctx, dir, NULL, out);
+}
+
+bp_status bp_dataset_load_except(bp_ctx *ctx, const char *dir, const char *except,
+                                 bp_dataset **out) {
   *out = NULL;
   chk k;
   bp_status st = run(ctx, dir, NULL, &k);
   if (st != BP_OK) return st;
+  if (except) drop_diags_of(k.dl, except);
   st = bp__diag_to_ctx(ctx, k.dl, false);
   if (st == BP_OK) {
     bp_dataset *ds = bp_calloc(1, sizeof *ds);

@@ -275,6 +275,11 @@ typedef struct bp_dataset {
 /** Checks and loads a data folder; fails (ctx holds the first error) when
  * the check finds any error. */
 bp_status bp_dataset_load(bp_ctx *ctx, const char *dir, bp_dataset **out);
+/** The same, except that problems in the file `except` do not fail the load
+ * (a batch checks its records file record by record: one bad record must not
+ * stop the others). */
+bp_status bp_dataset_load_except(bp_ctx *ctx, const char *dir, const char *except,
+                                 bp_dataset **out);
 void bp_dataset_free(bp_dataset *ds);
 /** Borrowed series whose CSV or metadata base name is `name` ("crypto_theft"), or NULL. */
 const bp_series *bp_dataset_series(const bp_dataset *ds, const char *name);

@@ -29,5 +29,18 @@ echo $? > "$work/hostile.rc"
 "$bp" batch $t data/countries.csv 2> "$work/usage.err"; echo $? > "$work/usage.rc"
 printf 'id,iso2,name_en\nx,GN,A\nx,GN,B\n' > "$work/dup.csv"
 "$bp" batch $t "$work/dup.csv" --data data -o "$work/dup" 2> "$work/dup.err"; echo $? > "$work/dup.rc"
+# a bad value in a records file inside the data folder fails only its record
+mkdir -p "$work/inside" && cp -r data "$work/inside/"
+sed -i 's/^nepal,NP,/nepal,ZZ,/' "$work/inside/data/countries.csv"
+"$bp" batch $t "$work/inside/data/countries.csv" -o "$work/inside/out" 2> "$work/inside.err"
+echo $? > "$work/inside.rc"
 set -e
+inside_ok=1
+[[ $(cat "$work/inside.rc") == 1 ]] || { echo "FAIL: a bad record inside data/: exit $(cat "$work/inside.rc")"; inside_ok=0; }
+grep -q "record 'nepal' (.*countries.csv:3), field iso2: unknown country code 'ZZ'" "$work/inside.err" ||
+  { echo "FAIL: the bad record inside data/ is not named"; inside_ok=0; }
+n=$(ls "$work/inside/out"/*.pdf | wc -l)
+[[ $n == $(( $(grep -c . data/countries.csv) - 2 )) ]] || { echo "FAIL: $n profiles written beside the bad record"; inside_ok=0; }
+[[ ! -e $work/inside/out/nepal.pdf ]] || { echo "FAIL: the bad record was written"; inside_ok=0; }
+[[ $inside_ok == 1 ]] || exit 1
 exec python3 tests/e2e/check_batch.py "$work" data/countries.csv tests/fixtures/batch/hostile.csv
