@@ -160,6 +160,8 @@ void bp_fontset_free(bp_fontset *fs) {
 }
 
 bool bp_fontset_covers(const bp_fontset *fs, uint32_t cp) {
-  if (cp == '\n' || cp == '\t' || cp == 0xAD || cp == 0x200B) return true;
+  /* controls the layout consumes: newline, tab, soft hyphen, zero-width
+   * space, line separator (a hard line break) */
+  if (cp == '\n' || cp == '\t' || cp == 0xAD || cp == 0x200B || cp == 0x2028) return true;
   return FcCharSetHasChar(fs->charset, cp);
 }

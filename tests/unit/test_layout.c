@@ -265,6 +265,24 @@ static void runs_take_latin_and_korean_faces(void **state) {
   bp_spans_free(&sp);
 }
 
+static void hard_line_break_ends_a_ragged_line(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_style st = body();
+  bp_spans sp = {0};
+  bp_spans_add_text(&sp, "Short line", 10, 0, NULL);
+  bp_span *br = bp_spans_add_text(&sp, "", 0, 0, NULL);
+  br->kind = BP_SPAN_BREAK;
+  bp_spans_add_text(&sp, "next line 다음 줄", strlen("next line 다음 줄"), 0, NULL);
+  bp_text *t = bp_text_new_spans(ts, &ctx, &st, &sp, NULL, NULL, 300);
+  if (!t) fail_msg("%s", ctx.msg);
+  assert_int_equal(bp_text_line_count(t), 2);
+  assert_true(bp_text_line_width_pt(t, 0) < 100); /* not stretched to the measure */
+  bp_text_free(t);
+  bp_spans_free(&sp);
+}
+
 static void manifest_mismatch_is_an_error(void **state) {
   (void)state;
   char dir[] = "/tmp/bp-fonts-XXXXXX";
@@ -304,6 +322,7 @@ int main(void) {
       cmocka_unit_test(english_is_hyphenated_within_measure),
       cmocka_unit_test(uncovered_and_astral_characters_are_errors),
       cmocka_unit_test(runs_take_latin_and_korean_faces),
+      cmocka_unit_test(hard_line_break_ends_a_ragged_line),
       cmocka_unit_test(manifest_mismatch_is_an_error),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
