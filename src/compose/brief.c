@@ -165,6 +165,25 @@ bp_status bp_brief_load_with(bp_ctx *ctx, const char *path, const char *template
                                              sp.v[k].cite_ids[c]);
     bp_spans_free(&sp);
   }
+  /* a brief template's sections take only these keys */
+  for (size_t i = 0; !st && i < b->tpl->n_sections; i++) {
+    static const char *const skeys[] = {"type",         "title",       "columns", "height",
+                                        "space_before", "space_after", NULL};
+    const char *key;
+    json_t *v;
+    json_t *sec = b->tpl->sections[i].json;
+    json_object_foreach(sec, key, v) {
+      bool ok = false;
+      for (const char *const *k = skeys; *k && !ok; k++) ok = !strcmp(*k, key);
+      if (!ok) {
+        st = bp_jdoc_error(ctx, b->tpl->jd, sec, key,
+                           "unknown key \"%s\" in a brief section (type, title, columns, "
+                           "height, space_before, space_after)",
+                           key);
+        break;
+      }
+    }
+  }
   /* content the template has no section for would silently go missing */
   static const char *const placed[][2] = {{"summary", "summary"},
                                           {"findings", "findings"},

@@ -240,6 +240,26 @@ static void template_errors_name_the_place(void **state) {
   remove(path);
 }
 
+static void brief_section_keys_are_checked(void **state) {
+  (void)state;
+  char tpl[] = "/tmp/bp-tpl-XXXXXX";
+  int fd = mkstemp(tpl);
+  assert_true(fd >= 0);
+  const char *text = "{\n  \"max_pages\": 1,\n  \"sections\": [\n    {\"type\": \"summary\"},\n"
+                     "    {\"type\": \"findings\", \"titel\": \"Key findings\"}\n  ]\n}\n";
+  assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+  close(fd);
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_brief *b = NULL;
+  assert_int_equal(bp_brief_load_with(&ctx, "data/briefs/nk-missions.json", tpl, &b), BP_ERR_DATA);
+  char want[64];
+  snprintf(want, sizeof want, "%s:5:", tpl);
+  assert_non_null(strstr(ctx.msg, want));
+  assert_non_null(strstr(ctx.msg, "unknown key \"titel\""));
+  remove(tpl);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(whole_article_passes_preflight),
@@ -248,6 +268,7 @@ int main(void) {
       cmocka_unit_test(overflowing_brief_fails_with_sizes),
       cmocka_unit_test(letter_template_changes_only_the_page),
       cmocka_unit_test(template_errors_name_the_place),
+      cmocka_unit_test(brief_section_keys_are_checked),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
