@@ -23,7 +23,7 @@
 #include "compose/compose.h"
 #include "render/render.h"
 
-#define BP_BATCH_VERSION "briefpress 0.1 (batch 1)"
+#define BP_BATCH_VERSION "briefpress " BP_VERSION " (batch 1)"
 
 /* ---- slugs, shards, names --------------------------------------------------- */
 

@@ -36,6 +36,7 @@ static int usage(FILE *f) {
       "\n"
       "options:\n"
       "  --fonts DIR   the font folder (default: the project's fonts/)\n"
+      "  --version     print the version\n"
       "environment:\n"
       "  SOURCE_DATE_EPOCH   sets the PDF dates (otherwise none are written)\n");
   return f == stderr ? 2 : 0;
@@ -174,6 +175,10 @@ int bp_cli_main(int argc, char **argv) {
   if (argc < 2) return usage(stderr);
   const char *cmd = argv[1];
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) return usage(stdout);
+  if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+    printf("briefpress %s\n", BP_VERSION);
+    return 0;
+  }
   if (!strcmp(cmd, "render")) return parse_render(argc, argv, false);
   if (!strcmp(cmd, "preview")) return parse_render(argc, argv, true);
   if (!strcmp(cmd, "newsletter")) return bp_cmd_newsletter(argc - 1, argv + 1);

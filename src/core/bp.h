@@ -9,6 +9,9 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+/** The program's version (also part of the batch manifest's content hash). */
+#define BP_VERSION "0.1.0"
+
 typedef enum bp_status {
   BP_OK = 0,
   BP_ERR_IO,     /* a file could not be read or written */
