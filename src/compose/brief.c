@@ -636,6 +636,13 @@ static bp_status build(composer *c) {
                          "unknown section type \"%s\" (masthead, title, summary, findings, "
                          "body, charts, endnotes, disclaimer)",
                          s->type);
+    if (st && (st == BP_ERR_FONT || strncmp(c->ctx->msg, c->b->path, strlen(c->b->path)))) {
+      /* a text that cannot be set: say which brief and section it is in */
+      char msg[sizeof c->ctx->msg];
+      snprintf(msg, sizeof msg, "%s", c->ctx->msg);
+      bp_ctx_clear(c->ctx);
+      bp_error(c->ctx, st, "%s: section \"%s\": %s", c->b->path, s->type, msg);
+    }
     double h = 0;
     for (size_t k = first; k < c->n; k++) h += c->pieces[k].before + c->pieces[k].h;
     c->sec_h[c->n_secs - 1] = h;

@@ -191,6 +191,25 @@ static void keep_all(builder *b, const bool *relax, size_t n_relax, size_t *n_wo
   if (n_words) *n_words = w;
 }
 
+/* The words around byte `at` of s[0..n) (about 30 bytes either side, on
+ * character boundaries, soft hyphens left out), for error messages. */
+static char *context_of(const char *s, size_t n, size_t at) {
+  size_t from = at > 30 ? at - 30 : 0, to = at + 30 < n ? at + 30 : n;
+  while (from > 0 && ((unsigned char)s[from] & 0xC0) == 0x80) from--;
+  while (to < n && ((unsigned char)s[to] & 0xC0) == 0x80) to++;
+  bp_buf b = {0};
+  if (from > 0) bp_buf_puts(&b, "\xE2\x80\xA6");
+  for (size_t i = from; i < to; i++) {
+    if (i + 1 < to && (unsigned char)s[i] == 0xC2 && (unsigned char)s[i + 1] == 0xAD) {
+      i++;
+      continue;
+    }
+    bp_buf_putc(&b, s[i]);
+  }
+  if (to < n) bp_buf_puts(&b, "\xE2\x80\xA6");
+  return bp_buf_detach(&b);
+}
+
 static bp_status check_chars(bp_typesetter *ts, bp_ctx *ctx, const char *s, size_t n) {
   size_t bad;
   if (!bp_utf8_valid(s, n, &bad))
@@ -198,12 +217,16 @@ static bp_status check_chars(bp_typesetter *ts, bp_ctx *ctx, const char *s, size
   for (size_t i = 0; i < n;) {
     int len;
     uint32_t cp = (uint32_t)bp_utf8_decode(s + i, n - i, &len);
-    if (cp > 0xFFFF)
-      return bp_error(ctx, BP_ERR_FONT,
-                      "character U+%04X outside the Basic Multilingual Plane in \"%.60s\"", cp, s);
-    if (cp >= 0x20 && !bp_fontset_covers(ts->fs, cp))
-      return bp_error(ctx, BP_ERR_FONT, "no font in the font set covers U+%04X in \"%.60s\"", cp,
-                      s);
+    bool astral = cp > 0xFFFF, missing = cp >= 0x20 && !bp_fontset_covers(ts->fs, cp);
+    if (astral || missing) {
+      char *where = context_of(s, n, i);
+      bp_error(ctx, BP_ERR_FONT,
+               astral ? "character U+%04X is outside the Basic Multilingual Plane: \"%s\""
+                      : "no font in the font set has U+%04X: \"%s\"",
+               cp, where);
+      free(where);
+      return BP_ERR_FONT;
+    }
     i += (size_t)len;
   }
   return BP_OK;
