@@ -45,7 +45,7 @@ static int usage(FILE *f) {
 typedef struct render_opts {
   const char *input, *output, *png_dir, *trace, *fonts, *template_path;
   double dpi;
-  bool png_only, verbose;
+  bool verbose;
 } render_opts;
 
 /* A brief names a "template"; an article manifest a "body". */
@@ -133,7 +133,6 @@ static int cmd_render(render_opts *o) {
 static int parse_render(int argc, char **argv, bool png_only) {
   render_opts o = {0};
   o.dpi = 96;
-  o.png_only = png_only;
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
     bool has_val = i + 1 < argc;

@@ -92,8 +92,7 @@ static bp_status draw_chart(void *ud, bp_ctx *ctx, bp_dlist *dl, bp_dl_page *pg,
 }
 
 static bp_status add_chart(bp_flow *f, article_charts *ac, bp_typesetter *ts, bp_ctx *ctx,
-                           const bp_article *a, const bp_block *b, void *numbering_ud,
-                           double width) {
+                           const bp_article *a, const bp_block *b, void *numbering_ud) {
   const char *src = a->doc->source_path ? a->doc->source_path : a->path;
   if (!ac->jd) {
     bp_status st = bp_jdoc_load(ctx, a->path, &ac->jd);
@@ -139,9 +138,64 @@ static bp_status add_chart(bp_flow *f, article_charts *ac, bp_typesetter *ts, bp
   }
   BP_PUSH(ac->v, ac->n, ac->cap, cb);
   bp_flow_add_block(f, ref.height_pt > 0 ? ref.height_pt : 190, 8, 12, false, draw_chart, cb);
-  (void)width;
   bp__chart_ref_free(&ref);
   return BP_OK;
+}
+
+static bp_status draw_rule(void *ud, bp_ctx *ctx, bp_dlist *dl, bp_dl_page *pg, double x, double y,
+                           double w, double h) {
+  (void)ud, (void)ctx, (void)dl;
+  bp_path_seg segs[2] = {{BP_PATH_MOVE, {x + w * 0.35, y + h / 2}},
+                         {BP_PATH_LINE, {x + w * 0.65, y + h / 2}}};
+  bp_dl_path p = {0};
+  p.segs = segs;
+  p.n_segs = 2;
+  p.stroke = true;
+  p.stroke_color = MUTED;
+  p.line_width_pt = 0.6;
+  bp_dl_add_path(pg, &p);
+  return BP_OK;
+}
+
+/* The endnotes, numbered in order of first citation: a heading, then each
+ * note with its number hanging (a link back to the first marker). */
+static bp_status add_endnotes(bp_flow *f, bp_typesetter *ts, bp_ctx *ctx, const bp_article *a,
+                              const numbering *nbp, double width, const bp_style *h1,
+                              const bp_style *note, const bp_style *note_no) {
+  const numbering nb = *nbp;
+  bp_status st = BP_OK;
+  /* Endnotes: numbered in order of first citation. */
+  if (!st && nb.n) {
+    bp_text *h = bp_text_new_plain(ts, ctx, h1, "Endnotes", width);
+    if (!h)
+      st = ctx->status;
+    else
+      bp_flow_add_text(f, h, 18, 6, true, 1, "Endnotes", "endnotes");
+  }
+  for (size_t i = 0; i < nb.n && !st; i++) {
+    const bp_csl_item *it = bp_bib_lookup(a->bib, nb.ids[i]);
+    if (!it) {
+      st = bp_error(ctx, BP_ERR_DATA, "%s: unknown citation '%s'", a->path, nb.ids[i]);
+      break;
+    }
+    bp_spans sp = {0};
+    bp__endnote_spans(it, &sp);
+    char num[32], dest[32], back[32];
+    snprintf(num, sizeof num, "%zu.", i + 1);
+    snprintf(dest, sizeof dest, "note-%zu", i + 1);
+    snprintf(back, sizeof back, "ref-%zu", i + 1);
+    bp_text *lab = bp_text_new_plain(ts, ctx, note_no, num, 0);
+    bp_text *t = lab ? bp_text_new_spans(ts, ctx, note, &sp, NULL, NULL, width - 20) : NULL;
+    bp_spans_free(&sp);
+    if (!t) {
+      bp_text_free(lab);
+      st = bp_error(ctx, ctx->status ? ctx->status : BP_ERR_LAYOUT, "%s: endnote %zu (%s)",
+                    it->path ? it->path : "?", i + 1, it->id);
+      break;
+    }
+    bp_flow_add_hanging(f, lab, t, 20, 0, 4, dest, back);
+  }
+  return st;
 }
 
 static bp_status where(bp_ctx *ctx, const bp_doc *doc, const bp_block *b) {
@@ -229,46 +283,20 @@ bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a
         bp_text_free(lab);
       break;
     }
-    case BP_BLOCK_ENDNOTES: endnotes_placed = true; continue;
-    case BP_BLOCK_CHART:
-      if (add_chart(f, &charts, ts, ctx, a, b, &nb, width)) st = ctx->status;
+    case BP_BLOCK_ENDNOTES: /* <!-- endnotes --> places them; else they go last */
+      if (!endnotes_placed) st = add_endnotes(f, ts, ctx, a, &nb, width, &h1, &note, &note_no);
+      endnotes_placed = true;
       continue;
-    case BP_BLOCK_RULE: continue;
+    case BP_BLOCK_CHART:
+      if (add_chart(f, &charts, ts, ctx, a, b, &nb)) st = ctx->status;
+      continue;
+    case BP_BLOCK_RULE: /* a thematic break: a short rule, centred */
+      bp_flow_add_block(f, 1, 10, 12, false, draw_rule, NULL);
+      continue;
     }
     if (!t) st = where(ctx, doc, b);
   }
-  (void)endnotes_placed;
-  /* Endnotes: numbered in order of first citation. */
-  if (!st && nb.n) {
-    bp_text *h = bp_text_new_plain(ts, ctx, &h1, "Endnotes", width);
-    if (!h)
-      st = ctx->status;
-    else
-      bp_flow_add_text(f, h, 18, 6, true, 1, "Endnotes", "endnotes");
-  }
-  for (size_t i = 0; i < nb.n && !st; i++) {
-    const bp_csl_item *it = bp_bib_lookup(a->bib, nb.ids[i]);
-    if (!it) {
-      st = bp_error(ctx, BP_ERR_DATA, "%s: unknown citation '%s'", a->path, nb.ids[i]);
-      break;
-    }
-    bp_spans sp = {0};
-    bp__endnote_spans(it, &sp);
-    char num[32], dest[32], back[32];
-    snprintf(num, sizeof num, "%zu.", i + 1);
-    snprintf(dest, sizeof dest, "note-%zu", i + 1);
-    snprintf(back, sizeof back, "ref-%zu", i + 1);
-    bp_text *lab = bp_text_new_plain(ts, ctx, &note_no, num, 0);
-    bp_text *t = lab ? bp_text_new_spans(ts, ctx, &note, &sp, NULL, NULL, width - 20) : NULL;
-    bp_spans_free(&sp);
-    if (!t) {
-      bp_text_free(lab);
-      st = bp_error(ctx, ctx->status ? ctx->status : BP_ERR_LAYOUT, "%s: endnote %zu (%s)",
-                    it->path ? it->path : "?", i + 1, it->id);
-      break;
-    }
-    bp_flow_add_hanging(f, lab, t, 20, 0, 4, dest, back);
-  }
+  if (!st && !endnotes_placed) st = add_endnotes(f, ts, ctx, a, &nb, width, &h1, &note, &note_no);
   bp_dlist *dl = NULL;
   if (!st) {
     dl = bp_dlist_new();

@@ -652,8 +652,8 @@ static bp_status build(composer *c) {
 
 /* ---- drawing ------------------------------------------------------------ */
 
-static void draw_text_piece(composer *c, bp_dlist *dl, bp_dl_page *pg, const piece *p, double x,
-                            double y, bp_ref_marks *marks) {
+static void draw_text_piece(bp_dlist *dl, bp_dl_page *pg, const piece *p, double x, double y,
+                            bp_ref_marks *marks) {
   if (p->dest) bp_dl_add_dest(pg, p->dest, y);
   if (p->label) {
     double lx = x + p->x + p->indent;
@@ -669,7 +669,6 @@ static void draw_text_piece(composer *c, bp_dlist *dl, bp_dl_page *pg, const pie
     }
   }
   bp_text_draw_linked(p->t, dl, pg, x + p->x, y, 0, bp_text_line_count(p->t), marks);
-  (void)c;
 }
 
 static bp_status draw(composer *c, bp_dlist *dl, bp_dl_page *pg) {
@@ -680,7 +679,7 @@ static bp_status draw(composer *c, bp_dlist *dl, bp_dl_page *pg) {
     piece *p = &c->pieces[i];
     y += p->before;
     switch (p->kind) {
-    case P_TEXT: draw_text_piece(c, dl, pg, p, c->x0, y, &marks); break;
+    case P_TEXT: draw_text_piece(dl, pg, p, c->x0, y, &marks); break;
     case P_PANEL: bp__fill_rect(pg, c->x0, y, c->width, p->h, p->color); break;
     case P_RULE:
       if (p->color.a > 0) bp__fill_rect(pg, c->x0, y, c->width, p->h, p->color);
@@ -699,7 +698,7 @@ static bp_status draw(composer *c, bp_dlist *dl, bp_dl_page *pg) {
         if (k == p->split) cy = y;
         double cx = c->x0 + (k >= p->split ? p->col_w + c->t->column_gap_pt : 0);
         if (k != p->split) cy += p->items[k].before;
-        draw_text_piece(c, dl, pg, &p->items[k], cx, cy, &marks);
+        draw_text_piece(dl, pg, &p->items[k], cx, cy, &marks);
         cy += p->items[k].h;
       }
       break;
