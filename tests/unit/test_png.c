@@ -84,7 +84,7 @@ static void pages_at_dpi_show_the_items(void **state) {
   assert_int_equal(cairo_image_surface_get_height(s), 200);
   assert_int_equal(pixel(s, 60, 60), 0xFF0000);  /* inside the square (30,30 pt) */
   assert_int_equal(pixel(s, 120, 60), 0xFFFFFF); /* beside it */
-  int dark = 0; /* the text: dark pixels where its line is */
+  int dark = 0;                                  /* the text: dark pixels where its line is */
   for (int y = 120; y < 160; y++)
     for (int x = 200; x < 400; x++) dark += (pixel(s, x, y) & 0xFF) < 128;
   assert_true(dark > 200);
