@@ -108,6 +108,8 @@ static int cmd_render(render_opts *o) {
             "briefpress: warning: preflight: %d Hangul word(s) broken, %d line(s) starting with "
             "closing punctuation, %d line(s) wider than the measure; first: %s\n",
             pf.hangul_breaks, pf.closing_starts, pf.overwide, pf.first_problem);
+  /* the PDF first: a failure leaves no previews of a PDF that was not written */
+  if (!st && o->output) st = bp_dlist_run(dl, bp_pdf_device_new(o->output, NULL), &ctx);
   if (!st && o->trace) st = bp_dlist_run(dl, bp_trace_device_new(o->trace, NULL), &ctx);
   if (!st && o->png_dir) {
     st = bp_mkdir_p(&ctx, o->png_dir, NULL);
@@ -115,7 +117,6 @@ static int cmd_render(render_opts *o) {
     snprintf(pattern, sizeof pattern, "%s/page-%%d.png", o->png_dir);
     if (!st) st = bp_dlist_run(dl, bp_png_device_new(pattern, o->dpi, 0, 0), &ctx);
   }
-  if (!st && o->output) st = bp_dlist_run(dl, bp_pdf_device_new(o->output, NULL), &ctx);
   if (!st && o->verbose)
     fprintf(stderr,
             "briefpress: %.0f ms: fonts %.0f, load and check %.0f, layout %.0f, output %.0f\n",
