@@ -2,6 +2,7 @@
  * library. Holds no logic of its own beyond argument parsing. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "app/cli.h"
@@ -15,7 +16,7 @@ int main(int argc, char **argv) {
     const char *dir = getenv("BRIEFPRESS_FONTS");
     char conf[4096];
     snprintf(conf, sizeof conf, "%s/fonts.conf", dir && *dir ? dir : BP_SOURCE_DIR "/fonts");
-    setenv("FONTCONFIG_FILE", conf, 0);
+    if (access(conf, R_OK) == 0) setenv("FONTCONFIG_FILE", conf, 0);
   }
   return bp_cli_main(argc, argv);
 }
