@@ -31,26 +31,7 @@
 #include "layout/chart.h"
 #include "render/render.h"
 
-static bp_fontset *fs;
-static bp_typesetter *ts;
-
-static int setup(void **state) {
-  (void)state;
-  bp_ctx ctx;
-  bp_ctx_init(&ctx);
-  if (bp_fontset_open(&ctx, "fonts", &fs)) {
-    fprintf(stderr, "%s\n", ctx.msg);
-    return -1;
-  }
-  return bp_typesetter_new(&ctx, fs, &ts) ? -1 : 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  bp_typesetter_free(ts);
-  bp_fontset_free(fs);
-  return 0;
-}
+#include "fonts_fixture.h"
 
 /* ---- the data ---------------------------------------------------------- */
 

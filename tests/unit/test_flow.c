@@ -15,23 +15,7 @@
 
 #include "layout/flow.h"
 
-static bp_fontset *fs;
-static bp_typesetter *ts;
-
-static int setup(void **state) {
-  (void)state;
-  bp_ctx ctx;
-  bp_ctx_init(&ctx);
-  if (bp_fontset_open(&ctx, "fonts", &fs)) return -1;
-  return bp_typesetter_new(&ctx, fs, &ts) ? -1 : 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  bp_typesetter_free(ts);
-  bp_fontset_free(fs);
-  return 0;
-}
+#include "fonts_fixture.h"
 
 static const char *WORDS[] = {"economic",  "diplomacy", "missions", "abroad",
                               "sanctions", "Pyongyang", "closure",  "embassy",

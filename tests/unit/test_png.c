@@ -16,23 +16,7 @@
 #include "layout/layout.h"
 #include "render/render.h"
 
-static bp_fontset *fs;
-static bp_typesetter *ts;
-
-static int setup(void **state) {
-  (void)state;
-  bp_ctx ctx;
-  bp_ctx_init(&ctx);
-  if (bp_fontset_open(&ctx, "fonts", &fs)) return -1;
-  return bp_typesetter_new(&ctx, fs, &ts) ? -1 : 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  bp_typesetter_free(ts);
-  bp_fontset_free(fs);
-  return 0;
-}
+#include "fonts_fixture.h"
 
 /* Two pages of 200 x 100 pt: a red square at (10,10)-(50,50) and a line of
  * black text at y 70 on page 1; page 2 empty. */
