@@ -299,16 +299,7 @@ bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a
   if (!st && !endnotes_placed) st = add_endnotes(f, ts, ctx, a, &nb, width, &h1, &note, &note_no);
   bp_dlist *dl = NULL;
   if (!st) {
-    dl = bp_dlist_new();
-    bp_dl_meta m = {0};
-    m.title = a->title;
-    m.author = a->author;
-    m.subject = a->subject ? a->subject : a->subtitle;
-    m.keywords = a->keywords;
-    m.lang = a->lang ? a->lang : "en";
-    m.creator = "briefpress";
-    m.epoch = epoch;
-    bp_dl_set_meta(dl, &m);
+    dl = bp__dlist_for(a->title, a->author, a->subject, a->subtitle, a->keywords, a->lang, epoch);
     st = bp_flow_render(f, ts, ctx, dl, &footer, a->title);
   }
   if (!st && pf) bp_flow_preflight(f, pf);

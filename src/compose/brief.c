@@ -825,16 +825,7 @@ bp_status bp_compose_brief(bp_ctx *ctx, bp_typesetter *ts, const bp_brief *b, lo
   }
   bp_dlist *dl = NULL;
   if (!st) {
-    dl = bp_dlist_new();
-    bp_dl_meta m = {0};
-    m.title = b->title;
-    m.author = b->author;
-    m.subject = b->subject ? b->subject : b->subtitle;
-    m.keywords = b->keywords;
-    m.lang = b->lang ? b->lang : "en";
-    m.creator = "briefpress";
-    m.epoch = epoch;
-    bp_dl_set_meta(dl, &m);
+    dl = bp__dlist_for(b->title, b->author, b->subject, b->subtitle, b->keywords, b->lang, epoch);
     bp_dl_page *pg = bp_dlist_add_page(dl, t->page_w_pt, t->page_h_pt);
     bp_dl_add_outline(pg, 0, b->title, c.y0);
     st = draw(&c, dl, pg);

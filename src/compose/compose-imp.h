@@ -30,6 +30,11 @@ char *bp__claim_markup(const bp_claim *cl);
 /** "Source: Chainalysis (2023)" for a chart, from its citation: the outlet,
  * else the authors, else the title, and the year (caller frees). */
 char *bp__source_line(const bp_csl_item *it);
+/** A new display list carrying the document's info (creator "briefpress";
+ * subject falls back to `fallback_subject`, lang to "en"). */
+bp_dlist *bp__dlist_for(const char *title, const char *author, const char *subject,
+                        const char *fallback_subject, const char *keywords, const char *lang,
+                        long long epoch);
 /** A filled rectangle (points, top-left origin). */
 void bp__fill_rect(bp_dl_page *pg, double x, double y, double w, double h, bp_color color);
 

@@ -1525,14 +1525,7 @@ bp_status bp_compose_profile(bp_ctx *ctx, bp_typesetter *ts, const bp_template *
                       "the profile takes %d pages; the template %s allows %d", pages, t->path,
                       t->max_pages);
     if (!st) {
-      dl = bp_dlist_new();
-      bp_dl_meta m = {0};
-      m.title = c.title;
-      m.subject = t->name;
-      m.lang = "en";
-      m.creator = "briefpress";
-      m.epoch = epoch;
-      bp_dl_set_meta(dl, &m);
+      dl = bp__dlist_for(c.title, NULL, t->name, NULL, NULL, "en", epoch);
       for (int p = 0; p < pages; p++) bp_dlist_add_page(dl, t->page_w_pt, t->page_h_pt);
       for (size_t i = 0; i < n_pl; i++) draw_placed(&c, dl, &dl->pages[pl[i].page], &pl[i]);
       char *footer = expand(&c, t->footer_left);
