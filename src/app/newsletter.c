@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "compose/compose.h"
-#include "compose/newsletter.h"
+#include "mail/mail.h"
 #include "data/jdoc.h"
 #include "render/render.h"
 
@@ -172,8 +172,8 @@ static int run(const nl_opts *o) {
   bool created = false;
   if (!st) st = bp_mkdir_p(&ctx, o->outdir, &created);
   if (!st) {
-    base = bp_newsletter_basename(nl.title, epoch);
-    attach = bp_newsletter_attachment_name(nl.title, epoch);
+    base = bp_mail_basename(nl.title, epoch);
+    attach = bp_mail_attachment_name(nl.title, epoch);
     pdf_path = join_path(o->outdir, base, ".pdf");
     png_path = join_path(o->outdir, base, ".png");
     eml_path = join_path(o->outdir, base, ".eml");
@@ -186,7 +186,7 @@ static int run(const nl_opts *o) {
   if (!st) {
     bp_buf what = {0};
     bp_buf_printf(&what, "%s: the PDF %s", o->input, pdf_path);
-    st = bp_newsletter_check_budget(&ctx, what.data, pdf_len, o->max_bytes);
+    st = bp_mail_check_budget(&ctx, what.data, pdf_len, o->max_bytes);
     bp_buf_free(&what);
   }
   if (!st) {
@@ -213,7 +213,7 @@ static int run(const nl_opts *o) {
     nl.png_len = png_len;
     nl.png_filename = base_of(png_path);
     png_size(png, png_len, &nl.png_width_px, &nl.png_height_px);
-    st = bp_newsletter_message_new(&ctx, &nl, &eml, &eml_len);
+    st = bp_mail_message_new(&ctx, &nl, &eml, &eml_len);
   }
   if (!st) st = bp_file_write_atomic(&ctx, eml_tmp, eml, eml_len);
   /* the package is complete: move it into place, all or nothing */
@@ -235,7 +235,7 @@ static int run(const nl_opts *o) {
            pdf_path, pdf_len, nl.pages, nl.pages == 1 ? "" : "s", png_path, nl.png_width_px,
            nl.png_height_px, png_len, eml_path, eml_len);
   if (!st && o->send) {
-    st = bp_newsletter_send(&ctx, o->send, o->from, o->to, eml, eml_len);
+    st = bp_mail_send(&ctx, o->send, o->from, o->to, eml, eml_len);
     if (st) {
       size_t l = strlen(ctx.msg);
       snprintf(ctx.msg + l, sizeof ctx.msg - l, " (the package is written: %s)", eml_path);

@@ -1,177 +1,15 @@
-/* newsletter.c - the e-mail side of a newsletter package: slugs and file
- * names, the size budget, the MIME message (GMime 3: multipart/mixed >
- * related > alternative, inline preview by Content-ID, PDF attachment with an
- * RFC 2231 file name) and SMTP delivery through libcurl. Takes bytes already
- * rendered; must not lay out, draw or touch the devices. GMime is initialised
- * once per process and shut down at exit (GMime 3.2 cannot be initialised
- * again after a shutdown). */
-#include "newsletter.h"
-
-#include <curl/curl.h>
-#include <pthread.h>
-#include <gmime/gmime.h>
+/* message.c - the e-mail message of a newsletter package (GMime 3:
+ * multipart/mixed > related > alternative, inline preview by Content-ID, PDF
+ * attachment with an RFC 2231 file name) and its plain-text and HTML bodies.
+ * Takes bytes already rendered; must not lay out, draw, touch the devices or
+ * the network. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "../data/data.h"
-
-static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
-
-static void gmime_start(void) {
-  g_mime_init();
-  atexit(g_mime_shutdown);
-}
-
-static void gmime_ready(void) { pthread_once(&gmime_once, gmime_start); }
-
-/* ---- names ------------------------------------------------------------ */
-
-/* Revised Romanisation of Korean, letter by letter (no sound-change rules
- * beyond carrying a final consonant over to a following vowel). */
-static const char *const rr_initial[19] = {"g",  "kk", "n", "d",  "tt", "r", "m", "b", "pp", "s",
-                                           "ss", "",   "j", "jj", "ch", "k", "t", "p", "h"};
-static const char *const rr_medial[21] = {"a",  "ae", "ya", "yae", "eo", "e",  "yeo",
-                                          "ye", "o",  "wa", "wae", "oe", "yo", "u",
-                                          "wo", "we", "wi", "yu",  "eu", "ui", "i"};
-/* finals before a consonant or at a word's end */
-static const char *const rr_final[28] = {"",  "k",  "k", "k", "n", "n", "n", "t", "l", "k",
-                                         "m", "l",  "l", "l", "p", "l", "m", "p", "p", "t",
-                                         "t", "ng", "t", "t", "k", "t", "p", "t"};
-/* finals carried over to a following syllable that starts with a vowel */
-static const char *const rr_liaison[28] = {"",   "g",  "kk", "ks", "n",  "nj", "n", "d", "r",  "lg",
-                                           "lm", "lb", "ls", "lt", "lp", "r",  "m", "b", "ps", "s",
-                                           "ss", "ng", "j",  "ch", "k",  "t",  "p", ""};
-
-static bool is_syllable(int32_t cp) { return cp >= 0xAC00 && cp <= 0xD7A3; }
-
-/* Appends `s` as slug letters; a run of anything else becomes one hyphen. */
-static void slug_put(bp_buf *b, const char *s, bool *pending_hyphen) {
-  for (; *s; s++) {
-    char c = *s;
-    if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
-    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-      if (*pending_hyphen && b->len) bp_buf_putc(b, '-');
-      *pending_hyphen = false;
-      bp_buf_putc(b, c);
-    } else if (c != '\'') {
-      *pending_hyphen = true;
-    }
-  }
-}
-
-char *bp_newsletter_slug(const char *title, size_t max_len) {
-  bp_buf b = {0};
-  bp_buf_puts(&b, ""); /* never NULL data */
-  bool hyphen = false;
-  size_t n = strlen(title);
-  for (size_t i = 0; i < n;) {
-    int len;
-    int32_t cp = bp_utf8_decode(title + i, n - i, &len);
-    if (cp < 0) {
-      hyphen = true;
-    } else if (cp < 0x80) {
-      char s[2] = {(char)cp, 0};
-      slug_put(&b, s, &hyphen);
-    } else if (cp == 0x2019 || cp == 0x2018 || cp == 0x02BC) { /* apostrophes */
-    } else if (is_syllable(cp)) {
-      int s = cp - 0xAC00, L = s / 588, V = (s % 588) / 28, T = s % 28;
-      int nlen;
-      int32_t next = i + (size_t)len < n ? bp_utf8_decode(title + i + len, n - i - len, &nlen) : -1;
-      bool vowel_next = is_syllable(next) && (next - 0xAC00) / 588 == 11;
-      slug_put(&b, rr_initial[L], &hyphen);
-      slug_put(&b, rr_medial[V], &hyphen);
-      slug_put(&b, vowel_next ? rr_liaison[T] : rr_final[T], &hyphen);
-    } else {
-      /* other letters: GLib's transliteration (accents dropped, ß -> ss);
-       * what it cannot spell in ASCII comes back as '?', a word break */
-      char *one = bp_strndup(title + i, (size_t)len);
-      char *ascii = g_str_to_ascii(one, "C");
-      slug_put(&b, ascii, &hyphen);
-      g_free(ascii);
-      free(one);
-    }
-    i += (size_t)len;
-  }
-  if (b.len > max_len) {
-    size_t cut = max_len;
-    while (cut > max_len / 2 && b.data[cut] != '-') cut--;
-    if (b.data[cut] != '-') cut = max_len;
-    b.len = cut;
-    b.data[cut] = '\0';
-    while (b.len && b.data[b.len - 1] == '-') b.data[--b.len] = '\0';
-  }
-  if (b.len == 0) {
-    char hex[65];
-    bp_sha256_hex(title, n, hex);
-    bp_buf_printf(&b, "brief-%.8s", hex);
-  }
-  return bp_buf_detach(&b);
-}
-
-static void utc_day(long long epoch, char out[11]) {
-  time_t t = epoch >= 0 ? (time_t)epoch : time(NULL);
-  struct tm tm;
-  if (!gmtime_r(&t, &tm) || strftime(out, 11, "%Y-%m-%d", &tm) == 0)
-    memcpy(out, "9999-12-31", 11); /* beyond what a calendar day can say */
-}
-
-char *bp_newsletter_basename(const char *title, long long epoch) {
-  char day[11];
-  utc_day(epoch, day);
-  char *slug = bp_newsletter_slug(title, 64);
-  bp_buf b = {0};
-  bp_buf_printf(&b, "%s-%s", slug, day);
-  free(slug);
-  return bp_buf_detach(&b);
-}
-
-char *bp_newsletter_attachment_name(const char *title, long long epoch) {
-  char day[11];
-  utc_day(epoch, day);
-  bp_buf b = {0};
-  bp_buf_puts(&b, "");
-  size_t n = strlen(title);
-  bool space = false;
-  for (size_t i = 0; i < n && b.len < 150;) {
-    int len;
-    int32_t cp = bp_utf8_decode(title + i, n - i, &len);
-    bool bad = cp < 0x20 || cp == 0x7F || (cp < 0x80 && strchr("/\\:*?\"<>|", (int)cp));
-    if (bad || cp == ' ' || cp == 0xA0) {
-      space = b.len > 0;
-    } else {
-      if (space) bp_buf_putc(&b, ' ');
-      space = false;
-      bp_buf_put(&b, title + i, (size_t)len);
-    }
-    i += (size_t)len;
-  }
-  while (b.len && (b.data[b.len - 1] == '.' || b.data[b.len - 1] == ' ')) b.data[--b.len] = '\0';
-  bp_buf_printf(&b, "%s%s.pdf", b.len ? " " : "brief ", day);
-  return bp_buf_detach(&b);
-}
-
-/* ---- the size budget --------------------------------------------------- */
-
-static void human_size(size_t n, char *out, size_t size) {
-  if (n >= 1024 * 1024)
-    snprintf(out, size, "%.2f MB", n / (1024.0 * 1024.0));
-  else
-    snprintf(out, size, "%.1f KB", n / 1024.0);
-}
-
-bp_status bp_newsletter_check_budget(bp_ctx *ctx, const char *what, size_t size, size_t max_bytes) {
-  if (size <= max_bytes) return BP_OK;
-  char a[32], b[32], d[32];
-  human_size(size, a, sizeof a);
-  human_size(max_bytes, b, sizeof b);
-  human_size(size - max_bytes, d, sizeof d);
-  return bp_error(ctx, BP_ERR_LAYOUT,
-                  "%s is %zu bytes (%s), over the size budget of %zu bytes (%s) by %zu bytes "
-                  "(%s); raise --max-bytes or make the brief smaller",
-                  what, size, a, max_bytes, b, size - max_bytes, d);
-}
+#include "mail-imp.h"
 
 /* ---- the text of the message ------------------------------------------ */
 
@@ -190,7 +28,7 @@ static void trim_spaces(bp_buf *b) {
     b->data[--b->len] = '\0';
 }
 
-char *bp_newsletter_markup_text(const char *markup, bool html) {
+char *bp_mail_markup_text(const char *markup, bool html) {
   bp_spans sp = {0};
   bp_inline_parse(markup ? markup : "", &sp);
   bp_buf b = {0};
@@ -411,37 +249,6 @@ static char *html_body(const bp_newsletter *nl, const char *summary_html, const 
 
 static bool valid_utf8(const char *s) { return !s || bp_utf8_valid(s, strlen(s), NULL); }
 
-/* An addr-spec as SMTP wants it: local@domain, printable ASCII, no spaces. */
-static bool plausible_addr(const char *a) {
-  const char *at = a ? strrchr(a, '@') : NULL;
-  if (!at || at == a || !at[1]) return false;
-  for (const char *p = a; *p; p++)
-    if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' || *p == ',') return false;
-  return true;
-}
-
-/* Parses an address list; every entry must be a plausible mailbox. */
-static bp_status parse_addrs(bp_ctx *ctx, const char *what, const char *s, bool one,
-                             InternetAddressList **out) {
-  *out = NULL;
-  InternetAddressList *l = s ? internet_address_list_parse(NULL, s) : NULL;
-  int n = l ? internet_address_list_length(l) : 0;
-  bool ok = n > 0 && (!one || n == 1);
-  for (int i = 0; ok && i < n; i++) {
-    InternetAddress *ia = internet_address_list_get_address(l, i);
-    ok = INTERNET_ADDRESS_IS_MAILBOX(ia) &&
-         plausible_addr(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)));
-  }
-  if (!ok) {
-    if (l) g_object_unref(l);
-    return bp_error(ctx, BP_ERR_DATA, "%s \"%s\" is not %s", what, s ? s : "",
-                    one ? "one e-mail address (name@domain or \"Name <name@domain>\")"
-                        : "a list of e-mail addresses (name@domain, comma-separated)");
-  }
-  *out = l;
-  return BP_OK;
-}
-
 static GMimePart *bytes_part(const char *type, const char *subtype, const void *data, size_t len) {
   GMimePart *part = g_mime_part_new_with_type(type, subtype);
   GMimeStream *st = g_mime_stream_mem_new_with_buffer(data, len);
@@ -500,8 +307,7 @@ static void hash_field(bp_buf *h, const char *s) {
   bp_buf_putc(h, '\x1f');
 }
 
-bp_status bp_newsletter_message_new(bp_ctx *ctx, const bp_newsletter *nl, char **out,
-                                    size_t *out_len) {
+bp_status bp_mail_message_new(bp_ctx *ctx, const bp_newsletter *nl, char **out, size_t *out_len) {
   *out = NULL;
   if (out_len) *out_len = 0;
   const char *texts[] = {nl->title,   nl->subtitle,     nl->summary,      nl->byline,
@@ -521,11 +327,11 @@ bp_status bp_newsletter_message_new(bp_ctx *ctx, const bp_newsletter *nl, char *
             *p == '-'))
         return bp_error(ctx, BP_ERR_DATA, "newsletter: \"%s\" is not a language tag", nl->lang);
 
-  gmime_ready();
+  bp_mail_gmime_ready();
   InternetAddressList *from = NULL, *to = NULL;
   bp_status st =
-      parse_addrs(ctx, "--from", nl->from ? nl->from : "briefpress@localhost", true, &from);
-  if (!st && nl->to) st = parse_addrs(ctx, "--to", nl->to, false, &to);
+      bp_mail_addrs_parse(ctx, "--from", nl->from ? nl->from : "briefpress@localhost", true, &from);
+  if (!st && nl->to) st = bp_mail_addrs_parse(ctx, "--to", nl->to, false, &to);
   if (st) {
     if (from) g_object_unref(from);
     return st;
@@ -582,8 +388,8 @@ bp_status bp_newsletter_message_new(bp_ctx *ctx, const bp_newsletter *nl, char *
 
   char cid[96], boundary[96];
   snprintf(cid, sizeof cid, "page1.%.24s@briefpress", hex);
-  char *summary_text = bp_newsletter_markup_text(nl->summary, false);
-  char *summary_html = bp_newsletter_markup_text(nl->summary, true);
+  char *summary_text = bp_mail_markup_text(nl->summary, false);
+  char *summary_html = bp_mail_markup_text(nl->summary, true);
   char *plain = plain_body(nl, summary_text);
   char *html = html_body(nl, summary_html, cid);
 
@@ -651,84 +457,5 @@ bp_status bp_newsletter_message_new(bp_ctx *ctx, const bp_newsletter *nl, char *
   free(plain);
   free(html);
   free(subject);
-  return st;
-}
-
-/* ---- SMTP ---------------------------------------------------------------- */
-
-typedef struct upload {
-  const char *p;
-  size_t left;
-} upload;
-
-static size_t read_cb(char *buf, size_t size, size_t nitems, void *ud) {
-  upload *u = ud;
-  size_t n = size * nitems < u->left ? size * nitems : u->left;
-  memcpy(buf, u->p, n);
-  u->p += n;
-  u->left -= n;
-  return n;
-}
-
-static struct curl_slist *envelope(InternetAddressList *l, struct curl_slist *acc) {
-  for (int i = 0; i < internet_address_list_length(l); i++) {
-    InternetAddress *ia = internet_address_list_get_address(l, i);
-    char buf[600];
-    snprintf(buf, sizeof buf, "<%s>",
-             internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)));
-    acc = curl_slist_append(acc, buf);
-  }
-  return acc;
-}
-
-bp_status bp_newsletter_send(bp_ctx *ctx, const char *url, const char *from, const char *to,
-                             const char *msg, size_t len) {
-  if (!url || (strncmp(url, "smtp://", 7) && strncmp(url, "smtps://", 8)))
-    return bp_error(ctx, BP_ERR_USAGE, "--send \"%s\": give an smtp://host:port or smtps:// URL",
-                    url ? url : "");
-  if (!from || !to) return bp_error(ctx, BP_ERR_USAGE, "--send needs --from and --to");
-  gmime_ready();
-  InternetAddressList *fl = NULL, *tl = NULL;
-  bp_status st = parse_addrs(ctx, "--from", from, true, &fl);
-  if (!st) st = parse_addrs(ctx, "--to", to, false, &tl);
-  struct curl_slist *mail_from = st ? NULL : envelope(fl, NULL);
-  struct curl_slist *rcpt = st ? NULL : envelope(tl, NULL);
-  if (fl) g_object_unref(fl);
-  if (tl) g_object_unref(tl);
-  if (st) return st;
-
-  curl_global_init(CURL_GLOBAL_DEFAULT);
-  CURL *c = curl_easy_init();
-  char err[CURL_ERROR_SIZE] = "";
-  upload u = {msg, len};
-  CURLcode rc = CURLE_FAILED_INIT;
-  if (c) {
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-    curl_easy_setopt(c, CURLOPT_MAIL_FROM, mail_from->data);
-    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
-    curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
-    curl_easy_setopt(c, CURLOPT_READDATA, &u);
-    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
-    curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
-    rc = curl_easy_perform(c);
-  }
-  if (rc != CURLE_OK) {
-    long code = 0;
-    if (c) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-    char reply[48] = "";
-    if (code) snprintf(reply, sizeof reply, " (last SMTP reply %ld)", code);
-    st = bp_error(ctx, BP_ERR_IO, "%s: sending the message failed: %s%s", url,
-                  *err ? err : curl_easy_strerror(rc), reply);
-  }
-  if (c) curl_easy_cleanup(c);
-  curl_slist_free_all(mail_from);
-  curl_slist_free_all(rcpt);
-  curl_global_cleanup();
   return st;
 }

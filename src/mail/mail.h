@@ -1,9 +1,10 @@
-/* newsletter.h - the newsletter package around a rendered brief: file names
- * (an ASCII slug of the title plus the date), the size budget, the e-mail
- * message (RFC 5322 + MIME, built with GMime) and its delivery over SMTP
- * (libcurl). Works on bytes already rendered: it never lays out or draws. */
-#ifndef BP_NEWSLETTER_H
-#define BP_NEWSLETTER_H
+/* mail.h - e-mail around a rendered brief: the package's file names (an ASCII
+ * slug of the title plus the date) and size budget (names.c), the message
+ * (RFC 5322 + MIME, built with GMime: message.c, addresses in address.c) and
+ * its delivery over SMTP (libcurl: smtp.c). Works on bytes already rendered:
+ * it never lays out or draws. */
+#ifndef BP_MAIL_H
+#define BP_MAIL_H
 
 #include "../core/bp.h"
 
@@ -39,20 +40,20 @@ typedef struct bp_newsletter {
  * break. At most `max_len` bytes (cut at a hyphen when possible). A title
  * with nothing left (e.g. only Chinese characters) gives "brief-" and eight
  * hex digits of its SHA-256. Caller frees. */
-char *bp_newsletter_slug(const char *title, size_t max_len);
+char *bp_mail_slug(const char *title, size_t max_len);
 
 /** "slug-YYYY-MM-DD": the base name of the package's files. The date is the
  * UTC day of `epoch`, or today when epoch < 0. Caller frees. */
-char *bp_newsletter_basename(const char *title, long long epoch);
+char *bp_mail_basename(const char *title, long long epoch);
 
 /** The attachment's file name as the reader sees it: the title with
  * characters file systems reject (/ \ : * ? " < > | and controls) replaced,
  * then " YYYY-MM-DD.pdf". Keeps non-ASCII. Caller frees. */
-char *bp_newsletter_attachment_name(const char *title, long long epoch);
+char *bp_mail_attachment_name(const char *title, long long epoch);
 
 /** Fails with BP_ERR_LAYOUT when `size` bytes exceed `max_bytes`; the message
  * names `what`, both sizes in bytes and in KB/MB, and by how much. */
-bp_status bp_newsletter_check_budget(bp_ctx *ctx, const char *what, size_t size, size_t max_bytes);
+bp_status bp_mail_check_budget(bp_ctx *ctx, const char *what, size_t size, size_t max_bytes);
 
 /** Builds the message: multipart/mixed > [multipart/related > [multipart/
  * alternative > [text/plain, text/html], image/png inline with a Content-ID
@@ -60,19 +61,18 @@ bp_status bp_newsletter_check_budget(bp_ctx *ctx, const char *what, size_t size,
  * line ends; deterministic (boundaries and Message-ID from a SHA-256 of the
  * contents) when nl->epoch >= 0. *out (owned, NUL-terminated) and *out_len
  * get the bytes. BP_ERR_DATA for a bad address or invalid UTF-8. */
-bp_status bp_newsletter_message_new(bp_ctx *ctx, const bp_newsletter *nl, char **out,
-                                    size_t *out_len);
+bp_status bp_mail_message_new(bp_ctx *ctx, const bp_newsletter *nl, char **out, size_t *out_len);
 
 /** The summary markup as plain text (citations dropped) or as HTML (escaped,
  * with <em>, <strong>, <code> and <a>). Caller frees. */
-char *bp_newsletter_markup_text(const char *markup, bool html);
+char *bp_mail_markup_text(const char *markup, bool html);
 
 /** Delivers `msg` through libcurl's SMTP client to `url` (smtp://host:port or
  * smtps://...; user:password@ in the URL logs in), envelope sender the
  * address in `from`, recipients every address in `to` (comma-separated).
  * STARTTLS is used when the server offers it. Bounded: 10 s to connect, 60 s
  * in all. BP_ERR_IO naming the URL and curl's reason on failure. */
-bp_status bp_newsletter_send(bp_ctx *ctx, const char *url, const char *from, const char *to,
-                             const char *msg, size_t len);
+bp_status bp_mail_send(bp_ctx *ctx, const char *url, const char *from, const char *to,
+                       const char *msg, size_t len);
 
 #endif

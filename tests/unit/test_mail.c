@@ -1,4 +1,4 @@
-/* test_newsletter.c - the newsletter library: slugs (English, accents,
+/* test_mail.c - src/mail: slugs (English, accents,
  * apostrophes, Hangul romanised, nothing left -> hash), dated base names and
  * attachment names, the size budget's message, summary markup to text and
  * HTML, and the message itself parsed back with GMime: the part tree, the
@@ -19,10 +19,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "compose/newsletter.h"
+#include "mail/mail.h"
 
 static void check_slug(const char *title, size_t max, const char *want) {
-  char *s = bp_newsletter_slug(title, max);
+  char *s = bp_mail_slug(title, max);
   assert_string_equal(s, want);
   free(s);
 }
@@ -43,7 +43,7 @@ static void test_slug(void **state) {
   /* cut at a hyphen, never ending in one */
   check_slug("one two three four five six", 12, "one-two");
   check_slug("abcdefghijklmnopqrstuvwxyz", 10, "abcdefghij");
-  char *s = bp_newsletter_slug("a very long title that goes on and on and on and on and on", 20);
+  char *s = bp_mail_slug("a very long title that goes on and on and on and on and on", 20);
   assert_true(strlen(s) <= 20);
   assert_true(s[strlen(s) - 1] != '-');
   free(s);
@@ -54,7 +54,7 @@ static void test_slug_fallback(void **state) {
   /* nothing ASCII-spellable left: "brief-" + 8 hex digits of the title's SHA-256 */
   const char *titles[] = {"朝鮮民主主義", "!!!", "", "\xff\xfe"};
   for (size_t i = 0; i < 4; i++) {
-    char *s = bp_newsletter_slug(titles[i], 64);
+    char *s = bp_mail_slug(titles[i], 64);
     char hex[65];
     bp_sha256_hex(titles[i], strlen(titles[i]), hex);
     char want[32];
@@ -62,7 +62,7 @@ static void test_slug_fallback(void **state) {
     assert_string_equal(s, want);
     free(s);
   }
-  char *a = bp_newsletter_slug("朝鮮", 64), *b = bp_newsletter_slug("中國", 64);
+  char *a = bp_mail_slug("朝鮮", 64), *b = bp_mail_slug("中國", 64);
   assert_string_not_equal(a, b);
   free(a);
   free(b);
@@ -71,22 +71,22 @@ static void test_slug_fallback(void **state) {
 static void test_names(void **state) {
   (void)state;
   const long long epoch = 1712102400; /* 2024-04-03 00:00:00 UTC */
-  char *b = bp_newsletter_basename("Why Pyongyang is closing its embassies", epoch);
+  char *b = bp_mail_basename("Why Pyongyang is closing its embassies", epoch);
   assert_string_equal(b, "why-pyongyang-is-closing-its-embassies-2024-04-03");
   free(b);
-  b = bp_newsletter_basename("북한은 왜 대사관을 닫는가", epoch + 86399);
+  b = bp_mail_basename("북한은 왜 대사관을 닫는가", epoch + 86399);
   assert_string_equal(b, "bukhaneun-wae-daesagwaneul-datneunga-2024-04-03");
   free(b);
-  b = bp_newsletter_basename("X", 0);
+  b = bp_mail_basename("X", 0);
   assert_string_equal(b, "x-1970-01-01");
   free(b);
-  char *a = bp_newsletter_attachment_name("North Korea: what/why? \"A\" <b>|c*", epoch);
+  char *a = bp_mail_attachment_name("North Korea: what/why? \"A\" <b>|c*", epoch);
   assert_string_equal(a, "North Korea what why A b c 2024-04-03.pdf");
   free(a);
-  a = bp_newsletter_attachment_name("북한은 왜 대사관을 닫는가", epoch);
+  a = bp_mail_attachment_name("북한은 왜 대사관을 닫는가", epoch);
   assert_string_equal(a, "북한은 왜 대사관을 닫는가 2024-04-03.pdf");
   free(a);
-  a = bp_newsletter_attachment_name("///", epoch);
+  a = bp_mail_attachment_name("///", epoch);
   assert_string_equal(a, "brief 2024-04-03.pdf");
   free(a);
 }
@@ -95,15 +95,14 @@ static void test_budget(void **state) {
   (void)state;
   bp_ctx ctx;
   bp_ctx_init(&ctx);
-  assert_int_equal(bp_newsletter_check_budget(&ctx, "the PDF x.pdf", 1000, 1000), BP_OK);
-  assert_int_equal(bp_newsletter_check_budget(&ctx, "the PDF x.pdf", 84866, 1000), BP_ERR_LAYOUT);
+  assert_int_equal(bp_mail_check_budget(&ctx, "the PDF x.pdf", 1000, 1000), BP_OK);
+  assert_int_equal(bp_mail_check_budget(&ctx, "the PDF x.pdf", 84866, 1000), BP_ERR_LAYOUT);
   assert_non_null(strstr(ctx.msg, "the PDF x.pdf"));
   assert_non_null(strstr(ctx.msg, "84866 bytes (82.9 KB)"));
   assert_non_null(strstr(ctx.msg, "budget of 1000 bytes (1.0 KB)"));
   assert_non_null(strstr(ctx.msg, "by 83866 bytes"));
   bp_ctx_init(&ctx);
-  assert_int_equal(bp_newsletter_check_budget(&ctx, "p", 3 * 1024 * 1024, 1024 * 1024),
-                   BP_ERR_LAYOUT);
+  assert_int_equal(bp_mail_check_budget(&ctx, "p", 3 * 1024 * 1024, 1024 * 1024), BP_ERR_LAYOUT);
   assert_non_null(strstr(ctx.msg, "3145728 bytes (3.00 MB)"));
   assert_non_null(strstr(ctx.msg, "1048576 bytes (1.00 MB)"));
 }
@@ -112,16 +111,16 @@ static void test_markup(void **state) {
   (void)state;
   const char *m = "From Africa to *Spain* and Hong Kong [@mbc; @kh]. Costs <rose> & "
                   "**fell** [@a], see [the note](https://example.org/?a=1&b=2).";
-  char *t = bp_newsletter_markup_text(m, false);
+  char *t = bp_mail_markup_text(m, false);
   assert_string_equal(t, "From Africa to Spain and Hong Kong. Costs <rose> & fell, see the note.");
   free(t);
-  char *h = bp_newsletter_markup_text(m, true);
+  char *h = bp_mail_markup_text(m, true);
   assert_non_null(
       strstr(h, "to <em>Spain</em> and Hong Kong. Costs &lt;rose&gt; &amp; "
                 "<strong>fell</strong>, see <a href=\"https://example.org/?a=1&amp;b=2\""));
   assert_null(strstr(h, "@mbc"));
   free(h);
-  t = bp_newsletter_markup_text(NULL, false);
+  t = bp_mail_markup_text(NULL, false);
   assert_string_equal(t, "");
   free(t);
 }
@@ -179,8 +178,8 @@ static void test_message(void **state) {
   bp_ctx_init(&ctx);
   char *msg = NULL, *again = NULL;
   size_t len = 0, len2 = 0;
-  assert_int_equal(bp_newsletter_message_new(&ctx, &nl, &msg, &len), BP_OK);
-  assert_int_equal(bp_newsletter_message_new(&ctx, &nl, &again, &len2), BP_OK);
+  assert_int_equal(bp_mail_message_new(&ctx, &nl, &msg, &len), BP_OK);
+  assert_int_equal(bp_mail_message_new(&ctx, &nl, &again, &len2), BP_OK);
   assert_int_equal(len, len2);
   assert_memory_equal(msg, again, len); /* deterministic with a fixed date */
   free(again);
@@ -263,7 +262,7 @@ static void test_message_defaults(void **state) {
   bp_ctx_init(&ctx);
   char *msg = NULL;
   size_t len = 0;
-  assert_int_equal(bp_newsletter_message_new(&ctx, &nl, &msg, &len), BP_OK);
+  assert_int_equal(bp_mail_message_new(&ctx, &nl, &msg, &len), BP_OK);
   assert_non_null(strstr(msg, "From: Yonsei Institute <briefpress@localhost>\r\n"));
   assert_non_null(strstr(msg, "To: undisclosed-recipients: ;\r\n"));
   assert_non_null(strstr(msg, "Subject: Custom Bcc: x@example.org\r\n"));
@@ -281,7 +280,7 @@ static void test_message_errors(void **state) {
   for (size_t i = 0; i < 4; i++) {
     bp_ctx_init(&ctx);
     nl.to = bad_to[i];
-    assert_int_equal(bp_newsletter_message_new(&ctx, &nl, &msg, NULL), BP_ERR_DATA);
+    assert_int_equal(bp_mail_message_new(&ctx, &nl, &msg, NULL), BP_ERR_DATA);
     assert_null(msg);
     assert_non_null(strstr(ctx.msg, "--to"));
     assert_non_null(strstr(ctx.msg, bad_to[i]));
@@ -289,17 +288,17 @@ static void test_message_errors(void **state) {
   nl = sample();
   nl.from = "a@example.org, b@example.org";
   bp_ctx_init(&ctx);
-  assert_int_equal(bp_newsletter_message_new(&ctx, &nl, &msg, NULL), BP_ERR_DATA);
+  assert_int_equal(bp_mail_message_new(&ctx, &nl, &msg, NULL), BP_ERR_DATA);
   assert_non_null(strstr(ctx.msg, "--from"));
   nl = sample();
   nl.title = "bad \xc3(";
   bp_ctx_init(&ctx);
-  assert_int_equal(bp_newsletter_message_new(&ctx, &nl, &msg, NULL), BP_ERR_DATA);
+  assert_int_equal(bp_mail_message_new(&ctx, &nl, &msg, NULL), BP_ERR_DATA);
   assert_non_null(strstr(ctx.msg, "UTF-8"));
   nl = sample();
   nl.lang = "en\"><script>";
   bp_ctx_init(&ctx);
-  assert_int_equal(bp_newsletter_message_new(&ctx, &nl, &msg, NULL), BP_ERR_DATA);
+  assert_int_equal(bp_mail_message_new(&ctx, &nl, &msg, NULL), BP_ERR_DATA);
   assert_non_null(strstr(ctx.msg, "language tag"));
 }
 
@@ -308,13 +307,12 @@ static void test_send_errors(void **state) {
   bp_ctx ctx;
   bp_ctx_init(&ctx);
   assert_int_equal(
-      bp_newsletter_send(&ctx, "http://127.0.0.1/", "a@example.org", "b@example.org", "x", 1),
+      bp_mail_send(&ctx, "http://127.0.0.1/", "a@example.org", "b@example.org", "x", 1),
       BP_ERR_USAGE);
   assert_non_null(strstr(ctx.msg, "smtp://"));
   bp_ctx_init(&ctx);
-  assert_int_equal(
-      bp_newsletter_send(&ctx, "smtp://127.0.0.1:25", "a@example.org", "nobody", "x", 1),
-      BP_ERR_DATA);
+  assert_int_equal(bp_mail_send(&ctx, "smtp://127.0.0.1:25", "a@example.org", "nobody", "x", 1),
+                   BP_ERR_DATA);
   /* a port nobody listens on: refused at once, the URL named */
   int s = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in sa = {0};
@@ -328,9 +326,8 @@ static void test_send_errors(void **state) {
   snprintf(url, sizeof url, "smtp://127.0.0.1:%d", ntohs(sa.sin_port));
   bp_ctx_init(&ctx);
   const char msg[] = "Subject: x\r\n\r\nhello\r\n";
-  assert_int_equal(
-      bp_newsletter_send(&ctx, url, "a@example.org", "b@example.org", msg, sizeof msg - 1),
-      BP_ERR_IO);
+  assert_int_equal(bp_mail_send(&ctx, url, "a@example.org", "b@example.org", msg, sizeof msg - 1),
+                   BP_ERR_IO);
   assert_non_null(strstr(ctx.msg, url));
   assert_non_null(strstr(ctx.msg, "sending the message failed"));
 }
