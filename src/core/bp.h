@@ -88,6 +88,12 @@ char *bp_tmp_path_for(const char *path);
 bp_status bp_mkdir_p(bp_ctx *ctx, const char *dir, bool *created);
 /** SOURCE_DATE_EPOCH as seconds, or -1 when unset or not a number. */
 long long bp_source_date_epoch(void);
+/** The message for errno value `err`, safe in threads (POSIX's strerror is
+ * not): written into buf[size] or a constant string; never NULL. */
+const char *bp_strerror_r(int err, char *buf, size_t size);
+/** bp_strerror_r with a buffer that lives until the end of the enclosing
+ * block: for use as an argument, e.g. bp_error(..., BP_STRERROR(errno)). */
+#define BP_STRERROR(err) bp_strerror_r((err), (char[128]){""}, 128)
 /** SHA-256 of data, as 64 lowercase hex digits plus NUL. */
 void bp_sha256_hex(const void *data, size_t len, char out[65]);
 

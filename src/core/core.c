@@ -194,7 +194,7 @@ bp_status bp_file_read(bp_ctx *ctx, const char *path, char **out, size_t *out_le
   *out = NULL;
   if (out_len) *out_len = 0;
   FILE *f = fopen(path, "rb");
-  if (!f) return bp_error(ctx, BP_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  if (!f) return bp_error(ctx, BP_ERR_IO, "%s: cannot open: %s", path, BP_STRERROR(errno));
   bp_buf b = {0};
   char chunk[65536];
   size_t n;
@@ -222,7 +222,7 @@ bp_status bp_file_write_atomic(bp_ctx *ctx, const char *path, const void *data, 
   char *tmp = bp_tmp_path_for(path);
   FILE *f = fopen(tmp, "wb");
   if (!f) {
-    bp_error(ctx, BP_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    bp_error(ctx, BP_ERR_IO, "%s: cannot write: %s", path, BP_STRERROR(errno));
     free(tmp);
     return BP_ERR_IO;
   }
@@ -232,7 +232,7 @@ bp_status bp_file_write_atomic(bp_ctx *ctx, const char *path, const void *data, 
     int e = errno;
     remove(tmp);
     free(tmp);
-    return bp_error(ctx, BP_ERR_IO, "%s: cannot write: %s", path, strerror(e));
+    return bp_error(ctx, BP_ERR_IO, "%s: cannot write: %s", path, BP_STRERROR(e));
   }
   free(tmp);
   return BP_OK;
@@ -252,12 +252,21 @@ bp_status bp_mkdir_p(bp_ctx *ctx, const char *dir, bool *created) {
   if (mkdir(tmp, 0777) == 0) {
     if (created) *created = true;
   } else if (errno != EEXIST) {
-    return bp_error(ctx, BP_ERR_IO, "%s: cannot create folder: %s", dir, strerror(errno));
+    return bp_error(ctx, BP_ERR_IO, "%s: cannot create folder: %s", dir, BP_STRERROR(errno));
   }
   struct stat sb;
   if (stat(tmp, &sb) != 0 || !S_ISDIR(sb.st_mode))
     return bp_error(ctx, BP_ERR_IO, "%s: not a folder", dir);
   return BP_OK;
+}
+
+const char *bp_strerror_r(int err, char *buf, size_t size) {
+#if defined(__GLIBC__) && defined(_GNU_SOURCE)
+  return strerror_r(err, buf, size); /* GNU: may return a constant string */
+#else
+  if (strerror_r(err, buf, size) != 0) snprintf(buf, size, "error %d", err);
+  return buf;
+#endif
 }
 
 long long bp_source_date_epoch(void) {

@@ -30,10 +30,14 @@ static bool cache_says_ok(const char *cache, const char *file, const struct stat
   return strstr(cache, key) != NULL;
 }
 
+/* Checks every file MANIFEST.tsv lists. Runs in every batch worker thread at
+ * once: the manifest is walked with a cursor of its own (never strtok, whose
+ * hidden position other threads move) and nothing here is static. */
 static bp_status verify_manifest(bp_ctx *ctx, const char *dir) {
   char *mpath = join(dir, "MANIFEST.tsv");
   char *manifest = NULL;
-  bp_status st = bp_file_read(ctx, mpath, &manifest, NULL);
+  size_t mlen = 0;
+  bp_status st = bp_file_read(ctx, mpath, &manifest, &mlen);
   free(mpath);
   if (st) return st;
   char *cpath = join(dir, ".verified");
@@ -44,7 +48,11 @@ static bp_status verify_manifest(bp_ctx *ctx, const char *dir) {
   bp_buf newcache = {0};
   bool changed = false;
   int n_fonts = 0;
-  for (char *line = strtok(manifest, "\n"); line && !st; line = strtok(NULL, "\n")) {
+  char *next = NULL;
+  for (char *line = manifest; line && line < manifest + mlen && !st; line = next) {
+    char *nl = memchr(line, '\n', (size_t)(manifest + mlen - line));
+    if (nl) *nl = '\0';
+    next = nl ? nl + 1 : NULL;
     if (line[0] == '#' || !line[0]) continue;
     char file[256] = "", sha[65] = "";
     if (sscanf(line, "%255[^\t]\t%64[0-9a-f]", file, sha) != 2) {
@@ -56,7 +64,7 @@ static bp_status verify_manifest(bp_ctx *ctx, const char *dir) {
     if (stat(path, &sb) != 0) {
       st = bp_error(ctx, BP_ERR_FONT,
                     "%s: font file missing (%s); run scripts/bootstrap to place the fonts", path,
-                    strerror(errno));
+                    BP_STRERROR(errno));
     } else if (cache_says_ok(cache, file, &sb, sha)) {
       bp_buf_printf(&newcache, "%s\t%lld\t%lld\t%s\n", file, (long long)sb.st_size,
                     (long long)sb.st_mtime, sha);

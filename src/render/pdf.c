@@ -111,7 +111,7 @@ static void on_hpdf_error(HPDF_STATUS err, HPDF_STATUS detail, void *user) {
                                                                             : BP_ERR_RENDER;
   if (err == HPDF_FILE_IO_ERROR || err == HPDF_FILE_OPEN_ERROR)
     bp_device_fail(&d->super, st, "%s: %s (%s) while %s", d->path, hpdf_error_text(err),
-                   strerror((int)detail), d->doing ? d->doing : "writing the PDF");
+                   BP_STRERROR((int)detail), d->doing ? d->doing : "writing the PDF");
   else
     bp_device_fail(&d->super, st, "%s: libharu %s (0x%04X, detail %u) while %s", d->path,
                    hpdf_error_text(err), (unsigned)err, (unsigned)detail,
@@ -231,7 +231,7 @@ static char *write_temp_font(pdf_dev *d, const bp_pdf_subset *s, const char *fpa
   int fd = mkstemp(tmp);
   if (fd < 0) {
     bp_device_fail(&d->super, BP_ERR_IO, "%s: cannot create a temporary file in %s for font %s: %s",
-                   d->path, dir, fpath, strerror(errno));
+                   d->path, dir, fpath, BP_STRERROR(errno));
     free(tmp);
     return NULL;
   }
@@ -245,7 +245,7 @@ static char *write_temp_font(pdf_dev *d, const bp_pdf_subset *s, const char *fpa
   int e = errno;
   if (close(fd) != 0 || off != s->len) {
     bp_device_fail(&d->super, BP_ERR_IO, "%s: cannot write temporary file %s: %s", d->path, tmp,
-                   strerror(e));
+                   BP_STRERROR(e));
     unlink(tmp);
     free(tmp);
     return NULL;
@@ -944,7 +944,7 @@ static void pdf_close(bp_device *dev) {
                      (unsigned)st);
     remove(tmp);
   } else if (rename(tmp, d->path) != 0) {
-    bp_device_fail(dev, BP_ERR_IO, "%s: cannot write: %s", d->path, strerror(errno));
+    bp_device_fail(dev, BP_ERR_IO, "%s: cannot write: %s", d->path, BP_STRERROR(errno));
     remove(tmp);
   }
   free(tmp);
