@@ -77,8 +77,19 @@ bool bp_utf8_valid(const char *s, size_t n, size_t *bad_off);
 bool bp_is_hangul(uint32_t cp);
 
 /* Files */
-/** Reads a whole file; the result is NUL-terminated and owned by the caller. */
+/** The most bp_file_read reads (fonts are the largest inputs); data files
+ * have lower limits (BP_DATA_FILE_MAX_BYTES in src/data/data.h). */
+#define BP_FILE_MAX_BYTES ((size_t)256 << 20)
+/** Reads a whole regular file of at most max_bytes. A folder, FIFO, device
+ * or socket is refused without reading ("PATH: is a folder, not a file"), as
+ * is a larger file; at most max_bytes + 1 bytes are ever read. The result is
+ * NUL-terminated and owned by the caller. Fails with BP_ERR_IO. */
+bp_status bp_file_read_max(bp_ctx *ctx, const char *path, size_t max_bytes, char **out,
+                           size_t *out_len);
+/** bp_file_read_max with BP_FILE_MAX_BYTES. */
 bp_status bp_file_read(bp_ctx *ctx, const char *path, char **out, size_t *out_len);
+/** "a folder", "a FIFO (named pipe)", "a character device"... for st_mode. */
+const char *bp_file_type_name(unsigned mode);
 /** Writes bytes to `path` atomically: a temporary file beside it, then rename. */
 bp_status bp_file_write_atomic(bp_ctx *ctx, const char *path, const void *data, size_t len);
 /** Makes a temporary path beside `path` (path + ".tmp.<pid>.<n>"); caller frees. */

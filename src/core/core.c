@@ -3,6 +3,8 @@
 #include "bp.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,24 +192,77 @@ bool bp_is_hangul(uint32_t cp) {
          (cp >= 0xD7B0 && cp <= 0xD7FF);
 }
 
-bp_status bp_file_read(bp_ctx *ctx, const char *path, char **out, size_t *out_len) {
+const char *bp_file_type_name(unsigned mode) {
+  switch (mode & S_IFMT) {
+  case S_IFREG: return "a regular file";
+  case S_IFDIR: return "a folder";
+  case S_IFIFO: return "a FIFO (named pipe)";
+  case S_IFCHR: return "a character device";
+  case S_IFBLK: return "a block device";
+  case S_IFSOCK: return "a socket";
+  case S_IFLNK: return "a symbolic link";
+  }
+  return "not a regular file";
+}
+
+bp_status bp_file_read_max(bp_ctx *ctx, const char *path, size_t max_bytes, char **out,
+                           size_t *out_len) {
   *out = NULL;
   if (out_len) *out_len = 0;
-  FILE *f = fopen(path, "rb");
-  if (!f) return bp_error(ctx, BP_ERR_IO, "%s: cannot open: %s", path, BP_STRERROR(errno));
-  bp_buf b = {0};
-  char chunk[65536];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) bp_buf_put(&b, chunk, n);
-  int bad = ferror(f);
-  fclose(f);
-  if (bad) {
-    bp_buf_free(&b);
-    return bp_error(ctx, BP_ERR_IO, "%s: read error", path);
+  /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return bp_error(ctx, BP_ERR_IO, "%s: cannot open: %s", path, BP_STRERROR(errno));
+  struct stat sb;
+  if (fstat(fd, &sb) != 0) {
+    int e = errno;
+    close(fd);
+    return bp_error(ctx, BP_ERR_IO, "%s: cannot open: %s", path, BP_STRERROR(e));
   }
-  if (out_len) *out_len = b.len;
-  *out = bp_buf_detach(&b);
+  if (!S_ISREG(sb.st_mode)) {
+    close(fd);
+    return bp_error(ctx, BP_ERR_IO, "%s: is %s, not a file (only regular files are read)", path,
+                    bp_file_type_name((unsigned)sb.st_mode));
+  }
+  if ((uintmax_t)sb.st_size > max_bytes) {
+    close(fd);
+    return bp_error(ctx, BP_ERR_IO, "%s: too large (%jd bytes; the limit is %zu)", path,
+                    (intmax_t)sb.st_size, max_bytes);
+  }
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  /* read at most max_bytes + 1: a file that grows after fstat is still caught */
+  size_t cap = (size_t)sb.st_size + 1, len = 0;
+  char *buf = bp_malloc(cap + 1);
+  for (;;) {
+    if (len == cap) {
+      if (cap > max_bytes) break;
+      cap = cap * 2 > max_bytes + 1 ? max_bytes + 1 : cap * 2;
+      buf = bp_realloc(buf, cap + 1);
+    }
+    ssize_t n = read(fd, buf + len, cap - len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int e = errno;
+      close(fd);
+      free(buf);
+      return bp_error(ctx, BP_ERR_IO, "%s: cannot read: %s", path, BP_STRERROR(e));
+    }
+    if (n == 0) break;
+    len += (size_t)n;
+  }
+  close(fd);
+  if (len > max_bytes) {
+    free(buf);
+    return bp_error(ctx, BP_ERR_IO, "%s: too large (more than the limit of %zu bytes)", path,
+                    max_bytes);
+  }
+  buf[len] = '\0';
+  if (out_len) *out_len = len;
+  *out = buf;
   return BP_OK;
+}
+
+bp_status bp_file_read(bp_ctx *ctx, const char *path, char **out, size_t *out_len) {
+  return bp_file_read_max(ctx, path, BP_FILE_MAX_BYTES, out, out_len);
 }
 
 char *bp_tmp_path_for(const char *path) {

@@ -30,6 +30,7 @@ static bool cached_covers(void *ud, uint32_t cp) {
 
 typedef struct chk {
   bp_diag_list *dl;
+  char *root; /* the data folder: nothing outside it is read */
   cover_cache *cc;
   bp_src **srcs;
   size_t n_srcs, cap_srcs;
@@ -47,7 +48,7 @@ typedef struct chk {
 
 static bp_src *open_file(chk *k, const char *path) {
   bool io;
-  bp_src *s = bp__src_open(k->dl, path, &io);
+  bp_src *s = bp__src_open_in(k->dl, k->root, path, &io);
   if (io) k->io_failed = true;
   if (k->cc)
     bp__src_check_chars(s, cached_covers, k->cc);
@@ -119,17 +120,14 @@ static void do_series(chk *k, const char *csvp, const char *metap) {
   bp_src *meta = metap ? open_file(k, metap) : NULL;
   bp_json *mj = meta ? bp__json_parse(meta) : NULL;
   char *data = NULL;
-  if (mj && json_is_string(json_object_get(bp__json_root(mj), "data"))) {
-    char *dir = bp__path_dir(metap);
-    data = bp__path_join(dir, json_string_value(json_object_get(bp__json_root(mj), "data")));
-    free(dir);
-  }
-  const char *cp = data ? data : csvp;
+  bool names_data = mj && json_is_string(json_object_get(bp__json_root(mj), "data"));
+  if (names_data) data = bp__series_data_path(meta, mj, k->root);
+  const char *cp = names_data ? data : csvp;
   bp_src *csv = NULL;
   if (cp) {
     const bp_src *old = find_src(k, cp);
     csv = old ? (bp_src *)old : open_file(k, cp);
-  } else {
+  } else if (!names_data) {
     bp__diag(meta, BP_SEV_ERROR, meta->start, "series metadata without its CSV (no %s)",
              "data file");
   }
@@ -170,22 +168,17 @@ static const char *loaded_bib_path(const chk *k, const char *path) {
 static void do_article(chk *k, const char *path) {
   bp_src *s = open_file(k, path);
   bp_json *j = bp__json_parse(s);
-  bp_article *a = j ? bp__article_parse(s, j) : NULL;
+  bp_article *a = j ? bp__article_parse(s, j, k->root) : NULL;
   if (!a) {
     bp__json_free(j);
     return;
   }
-  json_t *o = bp__json_root(j);
   bp_bib *own = NULL;
   bp_resolver r = {k->bib, &k->refs, NULL};
-  struct stat st;
   if (a->bib_path) {
     const char *lp = loaded_bib_path(k, a->bib_path);
     if (lp) {
       r.only_path = lp;
-    } else if (stat(a->bib_path, &st)) {
-      bp__diag(s, BP_SEV_ERROR, bp__json_val(j, o, "bibliography") + 1, "bibliography %s not found",
-               a->bib_path);
     } else {
       own = bp__bib_new();
       bp_src *bs = open_file(k, a->bib_path);
@@ -195,11 +188,7 @@ static void do_article(chk *k, const char *path) {
       r.bib = own;
     }
   }
-  if (stat(a->body_path, &st))
-    bp__diag(s, BP_SEV_ERROR, bp__json_val(j, o, "body") + 1, "article body %s not found",
-             a->body_path);
-  else
-    do_markdown(k, a->body_path, &r);
+  do_markdown(k, a->body_path, &r);
   bp_bib_free(own);
   bp_article_free(a);
   bp__json_free(j);
@@ -217,9 +206,24 @@ static void check_uncited(chk *k) {
   }
 }
 
+/* Parses a file only to tell its kind (NULL when it cannot be read or
+ * parsed, or leads outside the data folder: open_file then says why). */
+static json_t *peek_json(const chk *k, const char *path) {
+  char why[PATH_MAX + 256], *text = NULL;
+  size_t len = 0;
+  bp_ctx ignore;
+  bp_ctx_init(&ignore);
+  if (!bp_data_path_inside(k->root, path, why, sizeof why) ||
+      bp_file_read_max(&ignore, path, BP_DATA_FILE_MAX_BYTES, &text, &len))
+    return NULL;
+  json_t *root = json_loadb(text, len, 0, NULL);
+  free(text);
+  return root;
+}
+
 typedef enum kind { K_NONE, K_BIB, K_CLAIMS, K_SERIES, K_ARTICLE, K_MARKDOWN, K_RECORDS } kind;
 
-static kind sniff(const char *path) {
+static kind sniff(const chk *ck, const char *path) {
   char *dir = bp__path_dir(path);
   const char *parent = bp__path_base(dir);
   const char *dot = strrchr(path, '.');
@@ -238,7 +242,7 @@ static kind sniff(const char *path) {
   else if (csv)
     k = K_RECORDS;
   else if (json) {
-    json_t *root = json_load_file(path, 0, NULL);
+    json_t *root = peek_json(ck, path);
     if (json_is_object(root))
       k = json_object_get(root, "body") ? K_ARTICLE : K_SERIES;
     else if (json_is_array(root)) {
@@ -289,7 +293,7 @@ static void run_dir(chk *k, const char *dir) {
     char *csv = bp_strdup(v[i]);
     strcpy(csv + strlen(csv) - 5, ".csv");
     struct stat st;
-    json_t *root = json_load_file(v[i], 0, NULL);
+    json_t *root = peek_json(k, v[i]);
     bool names_data = json_is_string(json_object_get(root, "data"));
     json_decref(root);
     if (stat(csv, &st) || names_data) {
@@ -328,15 +332,9 @@ static void run_dir(chk *k, const char *dir) {
 }
 
 static void run_file(chk *k, const char *path) {
-  kind kd = sniff(path);
+  kind kd = sniff(k, path);
   /* resolve citations against the folder's citations/ when there is one */
-  char *dir = bp__path_dir(path);
-  const char *parent = bp__path_base(dir);
-  char *root = !strcmp(parent, "citations") || !strcmp(parent, "claims") ||
-                       !strcmp(parent, "series") || !strcmp(parent, "articles") ||
-                       !strcmp(parent, "records")
-                   ? bp__path_dir(dir)
-                   : bp_strdup(dir);
+  const char *root = k->root;
   if (kd != K_BIB) {
     size_t n;
     char **v = list_files(root, "citations", ".json", &n);
@@ -359,11 +357,10 @@ static void run_file(chk *k, const char *path) {
   case K_RECORDS:
   case K_NONE: do_records(k, path); break;
   }
-  free(dir);
-  free(root);
 }
 
 static void chk_free(chk *k) {
+  free(k->root);
   for (size_t i = 0; i < k->n_srcs; i++) bp__src_free(k->srcs[i]);
   free(k->srcs);
   bp_bib_free(k->bib);
@@ -390,10 +387,13 @@ static bp_status run(bp_ctx *ctx, const char *dir, const bp_check_options *opts,
     k->cc->covers = opts->covers;
     k->cc->ud = opts->covers_ud;
   }
-  if (S_ISDIR(st.st_mode))
+  if (S_ISDIR(st.st_mode)) {
+    k->root = bp_strdup(dir);
     run_dir(k, dir);
-  else
+  } else {
+    k->root = bp_data_root_of(dir);
     run_file(k, dir);
+  }
   bp__diag_sort(k->dl);
   return BP_OK;
 }

@@ -31,6 +31,13 @@ typedef struct bp_src {
  * `usable` is false and the problem is reported to dl. *io_failed (may be
  * NULL) is set when the file could not be read at all. */
 bp_src *bp__src_open(bp_diag_list *dl, const char *path, bool *io_failed);
+/* bp__src_open for a file found in (not named by) the data folder `root`
+ * (NULL: no check): one that leads outside it through a symbolic link is
+ * reported and not read. */
+bp_src *bp__src_open_in(bp_diag_list *dl, const char *root, const char *path, bool *io_failed);
+/* bp_data_path_resolve for `rel` named at byte `off` of s ("body" for
+ * `what`); NULL (reported at off) on failure. */
+char *bp__path_resolve(bp_src *s, size_t off, const char *root, const char *what, const char *rel);
 /* Same over bytes in memory (copied). */
 bp_src *bp__src_mem(bp_diag_list *dl, const char *path, const char *data, size_t len);
 void bp__src_free(bp_src *s);
@@ -99,14 +106,17 @@ const bp_csl_item *bp__resolve(bp_src *s, const bp_resolver *r, const char *id, 
 void bp__bib_parse(bp_src *s, bp_json *j, bp_bib *bib);
 bp_bib *bp__bib_new(void);
 void bp__claims_parse(bp_src *s, bp_json *j, bp_claims *c, const bp_resolver *r, bp_strmap *ids);
+/* The CSV a series' metadata names in "data", inside root; NULL (reported). */
+char *bp__series_data_path(bp_src *meta, bp_json *mj, const char *root);
 /* meta/mj may be NULL; csv may be NULL (reported). */
 bp_series *bp__series_parse(bp_src *csv, bp_src *meta, bp_json *mj, const bp_resolver *r);
 bp_records *bp__records_parse(bp_src *s, const bp_resolver *r);
 bp_doc *bp__markdown_parse(bp_src *s);
 /* Resolves the citations of a parsed Markdown doc. */
 void bp__doc_check_cites(bp_src *s, const bp_doc *doc, const bp_resolver *r);
-/* Manifest fields only (body and bib paths resolved); NULL on errors. */
-bp_article *bp__article_parse(bp_src *s, bp_json *j);
+/* Manifest fields only (body and bib paths resolved inside the data folder
+ * `root`); NULL on errors. */
+bp_article *bp__article_parse(bp_src *s, bp_json *j, const char *root);
 
 /* CSV tokenizer: one record at a time. */
 typedef struct bp_csv_field {

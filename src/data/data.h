@@ -12,6 +12,28 @@
 #include "../core/bp.h"
 #include "../model/doc.h"
 
+/* ------------------------------------------------------- inputs, limits */
+
+/** The largest data file read (JSON, CSV, Markdown, templates): 16 MiB. */
+#define BP_DATA_FILE_MAX_BYTES ((size_t)16 << 20)
+
+/** The data folder a file belongs to: the folder above it when the file is
+ * in one of the kind folders (articles/, briefs/, citations/, claims/,
+ * series/, records/), else its own folder ("." for a bare name). Paths
+ * named inside the file must stay inside it. Caller frees. */
+char *bp_data_root_of(const char *path);
+/** True when `path` lies inside the folder `root`, both as written (".."
+ * folded) and after symbolic links are resolved; otherwise false with the
+ * reason in `why`. A path that does not exist is not refused here. */
+bool bp_data_path_inside(const char *root, const char *path, char *why, size_t why_size);
+/** Resolves `rel`, named inside the file `from`, against from's folder: it
+ * must be relative, stay inside `root` (see bp_data_path_inside), exist and
+ * be a regular file (or a folder when want_folder). *out gets the joined
+ * path (owned). Fails with BP_ERR_DATA and a message without a position
+ * (the caller adds where the path was named). */
+bp_status bp_data_path_resolve(bp_ctx *ctx, const char *root, const char *from, const char *rel,
+                               bool want_folder, char **out);
+
 /* ------------------------------------------------------------------ dates */
 
 /** A possibly partial calendar date: y always set; m and d 0 when absent. */

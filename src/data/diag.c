@@ -5,6 +5,7 @@
  * Touches no other module's state; never prints unless asked to. */
 #include "data-imp.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -299,24 +300,34 @@ bp_src *bp__src_mem(bp_diag_list *dl, const char *path, const char *data, size_t
   return s;
 }
 
+/* A src for a file that was not read; `why` is reported at its 1:1. */
+static bp_src *src_unread(bp_diag_list *dl, const char *path, const char *why) {
+  bp_src *s = bp_calloc(1, sizeof *s);
+  s->path = bp_strdup(path);
+  s->dl = dl;
+  s->text = bp_strdup("");
+  build_index(s);
+  size_t pl = strlen(path);
+  if (!strncmp(why, path, pl) && !strncmp(why + pl, ": ", 2)) why += pl + 2;
+  bp__diag_file(dl, BP_SEV_ERROR, path, 1, 1, "%s", why);
+  return s;
+}
+
 bp_src *bp__src_open(bp_diag_list *dl, const char *path, bool *io_failed) {
+  return bp__src_open_in(dl, NULL, path, io_failed);
+}
+
+bp_src *bp__src_open_in(bp_diag_list *dl, const char *root, const char *path, bool *io_failed) {
   bp_ctx ctx;
   bp_ctx_init(&ctx);
   char *data = NULL;
   size_t len = 0;
   if (io_failed) *io_failed = false;
-  if (bp_file_read(&ctx, path, &data, &len) != BP_OK) {
-    bp_src *s = bp_calloc(1, sizeof *s);
-    s->path = bp_strdup(path);
-    s->dl = dl;
-    s->text = bp_strdup("");
-    build_index(s);
-    const char *why = ctx.msg;
-    size_t pl = strlen(path);
-    if (!strncmp(why, path, pl) && !strncmp(why + pl, ": ", 2)) why += pl + 2;
-    bp__diag_file(dl, BP_SEV_ERROR, path, 1, 1, "%s", why);
+  char why[PATH_MAX + 256];
+  if (root && !bp_data_path_inside(root, path, why, sizeof why)) return src_unread(dl, path, why);
+  if (bp_file_read_max(&ctx, path, BP_DATA_FILE_MAX_BYTES, &data, &len) != BP_OK) {
     if (io_failed) *io_failed = true;
-    return s;
+    return src_unread(dl, path, ctx.msg);
   }
   bp_src *s = bp_calloc(1, sizeof *s);
   s->path = bp_strdup(path);

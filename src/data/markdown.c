@@ -501,7 +501,7 @@ static char *man_str(bp_src *s, bp_json *j, json_t *o, const char *key, bool req
   return NULL;
 }
 
-bp_article *bp__article_parse(bp_src *s, bp_json *j) {
+bp_article *bp__article_parse(bp_src *s, bp_json *j, const char *root) {
   json_t *o = bp__json_root(j);
   if (!json_is_object(o)) {
     bp__diag(s, BP_SEV_ERROR, bp__json_start(j, o), "an article manifest is an object, not %s",
@@ -528,10 +528,11 @@ bp_article *bp__article_parse(bp_src *s, bp_json *j) {
   char why[96];
   if (a->date && !bp_date_parse(a->date, NULL, why, sizeof why))
     bp__diag(s, BP_SEV_ERROR, bp__json_val(j, o, "date"), "invalid date \"%s\": %s", a->date, why);
-  char *dir = bp__path_dir(s->path);
-  if (body) a->body_path = bp__path_join(dir, body);
-  if (bib) a->bib_path = bp__path_join(dir, bib);
-  free(dir);
+  if (body)
+    a->body_path = bp__path_resolve(s, bp__json_val(j, o, "body") + 1, root, "\"body\"", body);
+  if (bib)
+    a->bib_path =
+        bp__path_resolve(s, bp__json_val(j, o, "bibliography") + 1, root, "\"bibliography\"", bib);
   free(body);
   free(bib);
   if (s->dl->n_errors != errs) {
@@ -575,7 +576,9 @@ bp_status bp_article_load(bp_ctx *ctx, const char *json_path, bp_article **out) 
   bool io = false, io2 = false;
   bp_src *s = bp__src_open(dl, json_path, &io);
   bp_json *j = bp__json_parse(s);
-  bp_article *a = j ? bp__article_parse(s, j) : NULL;
+  char *root = bp_data_root_of(json_path);
+  bp_article *a = j ? bp__article_parse(s, j, root) : NULL;
+  free(root);
   bp_src *body = NULL, *bibsrc = NULL;
   bp_json *bj = NULL;
   if (a) {

@@ -205,6 +205,12 @@ done:
   return out;
 }
 
+char *bp__series_data_path(bp_src *meta, bp_json *mj, const char *root) {
+  json_t *o = bp__json_root(mj);
+  return bp__path_resolve(meta, bp__json_val(mj, o, "data") + 1, root, "\"data\"",
+                          json_string_value(json_object_get(o, "data")));
+}
+
 static bool exists(const char *p) {
   struct stat st;
   return stat(p, &st) == 0 && S_ISREG(st.st_mode);
@@ -237,14 +243,17 @@ bp_status bp_series_load(bp_ctx *ctx, const char *path, bp_series **out) {
   bool io = false, io2 = false;
   bp_src *meta = metap ? bp__src_open(dl, metap, &io) : NULL;
   bp_json *mj = meta ? bp__json_parse(meta) : NULL;
+  bp_src *csv = NULL;
   if (mj && json_is_string(json_object_get(bp__json_root(mj), "data"))) {
-    char *dir = bp__path_dir(metap);
     free(csvp);
-    csvp = bp__path_join(dir, json_string_value(json_object_get(bp__json_root(mj), "data")));
-    free(dir);
+    char *root = bp_data_root_of(metap);
+    csvp = bp__series_data_path(meta, mj, root);
+    free(root);
   }
-  bp_src *csv = bp__src_open(dl, csvp, &io2);
-  io |= io2;
+  if (csvp) {
+    csv = bp__src_open(dl, csvp, &io2);
+    io |= io2;
+  }
   bp_series *s = (meta && !mj) ? NULL : bp__series_parse(csv, meta, mj, NULL);
   bp_status st = bp__diag_to_ctx(ctx, dl, io);
   if (st == BP_OK && s)

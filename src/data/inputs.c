@@ -1,0 +1,139 @@
+/* inputs.c - what the data layer agrees to read. A path named inside a data
+ * file (an article's body and bibliography, a series' data file, a brief's
+ * data folder) is resolved against the naming file's folder and must stay
+ * inside the data folder: an absolute path, a ".." or a symbolic link that
+ * leaves it is an error at the place that names it. Only regular files are
+ * read, within the limits in data.h (docs/security.md). Reads no file here;
+ * only stat(2) and realpath(3). */
+#include "data-imp.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const KIND_FOLDERS[] = {"articles", "briefs",  "citations", "claims",
+                                           "series",   "records", NULL};
+
+char *bp_data_root_of(const char *path) {
+  char *dir = bp__path_dir(path);
+  if (!*dir) {
+    free(dir);
+    return bp_strdup(".");
+  }
+  const char *base = bp__path_base(dir);
+  for (const char *const *k = KIND_FOLDERS; *k; k++) {
+    if (strcmp(base, *k)) continue;
+    char *up = bp__path_dir(dir);
+    free(dir);
+    if (!*up) {
+      free(up);
+      return bp_strdup(".");
+    }
+    return up;
+  }
+  return dir;
+}
+
+/* An absolute, lexically normalised form of path ("." and ".." folded, no
+ * symlinks resolved): what the path says, before the file system has a say. */
+static char *lexical_abs(const char *path) {
+  bp_buf in = {0};
+  if (path[0] != '/') {
+    char cwd[PATH_MAX];
+    bp_buf_puts(&in, getcwd(cwd, sizeof cwd) ? cwd : ".");
+    bp_buf_putc(&in, '/');
+  }
+  bp_buf_puts(&in, path);
+  bp_buf out = {0};
+  bp_buf_putc(&out, '/');
+  for (char *p = in.data; *p;) {
+    while (*p == '/') p++;
+    char *e = p;
+    while (*e && *e != '/') e++;
+    size_t n = (size_t)(e - p);
+    if (n == 0 || (n == 1 && p[0] == '.')) {
+      /* nothing */
+    } else if (n == 2 && p[0] == '.' && p[1] == '.') {
+      while (out.len > 1 && out.data[out.len - 1] != '/') out.len--;
+      if (out.len > 1) out.len--; /* the slash before the dropped part */
+      out.data[out.len] = '\0';
+    } else {
+      if (out.data[out.len - 1] != '/') bp_buf_putc(&out, '/');
+      bp_buf_put(&out, p, n);
+    }
+    p = e;
+  }
+  bp_buf_free(&in);
+  return bp_buf_detach(&out);
+}
+
+/* True when `path` is `root` or lies below it (both absolute, normalised). */
+static bool below(const char *root, const char *path) {
+  size_t n = strlen(root);
+  if (n == 1) return true; /* "/" */
+  return !strncmp(root, path, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+bool bp_data_path_inside(const char *root, const char *path, char *why, size_t why_size) {
+  char *lr = lexical_abs(root), *lp = lexical_abs(path);
+  bool ok = below(lr, lp);
+  if (!ok) snprintf(why, why_size, "%s is outside the data folder %s", path, root);
+  free(lr);
+  free(lp);
+  if (!ok) return false;
+  char rr[PATH_MAX], rp[PATH_MAX];
+  if (!realpath(root, rr) || !realpath(path, rp)) return true; /* missing: the reader says so */
+  if (!below(rr, rp)) {
+    snprintf(why, why_size,
+             "%s leads through a symbolic link to %s, outside the data folder %s (%s)", path, rp,
+             root, rr);
+    return false;
+  }
+  return true;
+}
+
+bp_status bp_data_path_resolve(bp_ctx *ctx, const char *root, const char *from, const char *rel,
+                               bool want_folder, char **out) {
+  *out = NULL;
+  char why[PATH_MAX + 256];
+  if (!*rel) return bp_error(ctx, BP_ERR_DATA, "the path is empty");
+  if (rel[0] == '/')
+    return bp_error(ctx, BP_ERR_DATA,
+                    "%s is an absolute path; name it relative to %s, inside the data folder %s",
+                    rel, from, root);
+  char *dir = bp__path_dir(from);
+  char *path = bp__path_join(dir, rel);
+  free(dir);
+  if (!bp_data_path_inside(root, path, why, sizeof why)) {
+    free(path);
+    return bp_error(ctx, BP_ERR_DATA, "%s", why);
+  }
+  struct stat st;
+  if (stat(path, &st) != 0) {
+    int e = errno;
+    bp_status s =
+        bp_error(ctx, BP_ERR_DATA, "%s: %s", path, e == ENOENT ? "not found" : BP_STRERROR(e));
+    free(path);
+    return s;
+  }
+  if (want_folder ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
+    bp_error(ctx, BP_ERR_DATA, "%s is %s, not a %s", path, bp_file_type_name((unsigned)st.st_mode),
+             want_folder ? "folder" : "file (only regular files are read)");
+    free(path);
+    return BP_ERR_DATA;
+  }
+  *out = path;
+  return BP_OK;
+}
+
+char *bp__path_resolve(bp_src *s, size_t off, const char *root, const char *what, const char *rel) {
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  char *path = NULL;
+  if (bp_data_path_resolve(&ctx, root, s->path, rel, false, &path))
+    bp__diag(s, BP_SEV_ERROR, off, "%s: %s", what, ctx.msg);
+  return path;
+}
