@@ -127,7 +127,7 @@ static bp_status add_chart(bp_flow *f, article_charts *ac, bp_typesetter *ts, bp
   }
   chart_block *cb = bp_calloc(1, sizeof *cb);
   cb->ts = ts;
-  bp__chart_build(&ref, ac->ds, a->lang, &cb->data);
+  bp__chart_build(&ref, ac->ds, NULL, a->lang, &cb->data);
   /* the source line links to its endnote when the article cites that source */
   int num = cb->data.source_id ? number_of(numbering_ud, cb->data.source_id) : 0;
   if (num > 0) {

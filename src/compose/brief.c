@@ -24,6 +24,9 @@ struct bp_brief {
   bp_dataset *ds;
   char *institute, *series, *number, *date, *title, *subtitle, *author, *lang, *subject, *keywords,
       *summary, *disclaimer;
+  /* the Korean edition's texts (NULL: as above); a Korean template uses them */
+  char *institute_ko, *series_ko, *title_ko, *subtitle_ko, *author_ko, *summary_ko, *disclaimer_ko;
+  char *date_text; /* the date as the template prints it */
   char **findings; /* claim ids */
   size_t n_findings;
   char **body; /* paragraphs (inline markup) */
@@ -92,10 +95,12 @@ bp_status bp_brief_load_with(bp_ctx *ctx, const char *path, const char *template
   b->path = bp_strdup(path);
   bp_status st = bp_jdoc_load(ctx, path, &b->jd);
   json_t *root = st ? NULL : bp_jdoc_root(b->jd);
-  static const char *const keys[] = {"template", "data",       "institute", "series",   "number",
-                                     "date",     "title",      "subtitle",  "author",   "lang",
-                                     "subject",  "keywords",   "summary",   "findings", "body",
-                                     "charts",   "disclaimer", NULL};
+  static const char *const keys[] = {
+      "template",    "data",       "institute",    "series",        "number",
+      "date",        "title",      "subtitle",     "author",        "lang",
+      "subject",     "keywords",   "summary",      "findings",      "body",
+      "charts",      "disclaimer", "institute_ko", "series_ko",     "title_ko",
+      "subtitle_ko", "author_ko",  "summary_ko",   "disclaimer_ko", NULL};
   if (!st && !json_is_object(root))
     st = bp_jdoc_error(ctx, b->jd, root, NULL, "a brief is a JSON object");
   if (!st) {
@@ -134,6 +139,12 @@ bp_status bp_brief_load_with(bp_ctx *ctx, const char *path, const char *template
   }
   if (!st) st = str_field(ctx, b->jd, root, "summary", &b->summary, false);
   if (!st) st = str_field(ctx, b->jd, root, "disclaimer", &b->disclaimer, false);
+  char **ko[] = {&b->institute_ko, &b->series_ko,  &b->title_ko,     &b->subtitle_ko,
+                 &b->author_ko,    &b->summary_ko, &b->disclaimer_ko};
+  static const char *const ko_keys[] = {"institute_ko", "series_ko",  "title_ko",     "subtitle_ko",
+                                        "author_ko",    "summary_ko", "disclaimer_ko"};
+  for (size_t i = 0; i < sizeof ko / sizeof *ko && !st; i++)
+    st = str_field(ctx, b->jd, root, ko_keys[i], ko[i], false);
   if (!st) st = str_array(ctx, b->jd, root, "findings", &b->findings, &b->n_findings);
   if (!st) st = str_array(ctx, b->jd, root, "body", &b->body, &b->n_body);
   if (!st) {
@@ -146,13 +157,27 @@ bp_status bp_brief_load_with(bp_ctx *ctx, const char *path, const char *template
     st = bp_dataset_load(ctx, dp, &b->ds);
     free(dp);
   }
-  for (size_t i = 0; !st && i < b->n_findings; i++)
-    if (!bp_claims_lookup(b->ds->claims, b->findings[i]))
+  if (!st && b->tpl->max_pages > 1)
+    st = bp_jdoc_error(ctx, b->tpl->jd, bp_jdoc_root(b->tpl->jd), "max_pages",
+                       "a brief is fitted to one page: \"max_pages\" must be 1 (is %d)",
+                       b->tpl->max_pages);
+  bool korean = !st && b->tpl->lang && !strcmp(b->tpl->lang, "ko");
+  for (size_t i = 0; !st && i < b->n_findings; i++) {
+    const bp_claim *cl = bp_claims_lookup(b->ds->claims, b->findings[i]);
+    if (!cl)
       st = bp_jdoc_error_elem(ctx, b->jd, json_object_get(root, "findings"), i,
                               "unknown claim \"%s\"", b->findings[i]);
+    else if (korean && !cl->text_ko)
+      st = bp_jdoc_error_elem(ctx, b->jd, json_object_get(root, "findings"), i,
+                              "claim \"%s\" has no \"text_ko\" (%s:%d), which the Korean "
+                              "template %s prints",
+                              b->findings[i], cl->path, cl->line, b->tpl->path);
+  }
+  if (!st) b->date_text = bp_template_format_date(b->tpl, b->date);
   /* citations written in the summary and body must exist */
   for (size_t i = 0; !st && i <= b->n_body; i++) {
-    const char *text = i < b->n_body ? b->body[i] : b->summary;
+    const char *text =
+        i < b->n_body ? b->body[i] : bp_template_text(b->tpl, b->summary, b->summary_ko);
     if (!text) continue;
     bp_spans sp = {0};
     bp_inline_parse(text, &sp);
@@ -236,9 +261,12 @@ void bp_brief_free(bp_brief *b) {
   free(b->charts);
   free_strs(b->findings, b->n_findings);
   free_strs(b->body, b->n_body);
-  char **fields[] = {&b->institute, &b->series,     &b->number, &b->date,    &b->title,
-                     &b->subtitle,  &b->author,     &b->lang,   &b->subject, &b->keywords,
-                     &b->summary,   &b->disclaimer, &b->path};
+  char **fields[] = {&b->institute,   &b->series,       &b->number,     &b->date,
+                     &b->title,       &b->subtitle,     &b->author,     &b->lang,
+                     &b->subject,     &b->keywords,     &b->summary,    &b->disclaimer,
+                     &b->path,        &b->institute_ko, &b->series_ko,  &b->title_ko,
+                     &b->subtitle_ko, &b->author_ko,    &b->summary_ko, &b->disclaimer_ko,
+                     &b->date_text};
   for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) free(*fields[i]);
   bp_template_free(b->tpl);
   bp_dataset_free(b->ds);
@@ -254,7 +282,7 @@ char **bp_brief_chart_descriptions(const bp_brief *b, size_t *n) {
   char **v = bp_calloc(b->n_charts + 1, sizeof(char *));
   for (size_t i = 0; i < b->n_charts; i++) {
     bp__chart_data d;
-    bp__chart_build(&b->charts[i], b->ds, b->lang, &d);
+    bp__chart_build(&b->charts[i], b->ds, b->tpl, b->lang, &d);
     v[i] = bp_chart_describe(&d.spec);
     bp__chart_data_free(&d);
   }
@@ -374,14 +402,17 @@ static bp_status add_plain(composer *c, int style, const char *text, double befo
   return BP_OK;
 }
 
+/* The brief's texts in the template's language. */
+#define TXT(b, f) bp_template_text((b)->tpl, (b)->f, (b)->f##_ko)
+
 static const char *field_of(void *ud, const char *name) {
   const bp_brief *b = ud;
-  if (!strcmp(name, "institute")) return b->institute;
-  if (!strcmp(name, "series")) return b->series;
+  if (!strcmp(name, "institute")) return TXT(b, institute);
+  if (!strcmp(name, "series")) return TXT(b, series);
   if (!strcmp(name, "number")) return b->number;
-  if (!strcmp(name, "date")) return b->date;
-  if (!strcmp(name, "title")) return b->title;
-  if (!strcmp(name, "author")) return b->author;
+  if (!strcmp(name, "date")) return b->date_text;
+  if (!strcmp(name, "title")) return TXT(b, title);
+  if (!strcmp(name, "author")) return TXT(b, author);
   return NULL;
 }
 
@@ -395,13 +426,17 @@ static void begin_section(composer *c, const char *name) {
 
 static bp_status sec_masthead(composer *c, const bp_tsection *s) {
   const bp_brief *b = c->b;
-  bp_text *l = b->institute
-                   ? bp_text_new_plain(c->ts, c->ctx, &c->st[S_MAST], b->institute, c->width * 0.55)
-                   : NULL;
+  const char *inst = TXT(b, institute), *series = TXT(b, series);
+  bp_text *l =
+      inst ? bp_text_new_plain(c->ts, c->ctx, &c->st[S_MAST], inst, c->width * 0.55) : NULL;
   bp_buf r = {0};
-  if (b->series) bp_buf_puts(&r, b->series);
-  if (b->number) bp_buf_printf(&r, "%sNo. %s", r.len ? "  \xC2\xB7  " : "", b->number);
-  if (b->date) bp_buf_printf(&r, "%s%s", r.len ? "  \xC2\xB7  " : "", b->date);
+  if (series) bp_buf_puts(&r, series);
+  if (b->number) {
+    char *no = bp_template_expand(bp_template_label(c->t, BP_LABEL_NUMBER), field_of, (void *)b);
+    bp_buf_printf(&r, "%s%s", r.len ? "  \xC2\xB7  " : "", no);
+    free(no);
+  }
+  if (b->date_text) bp_buf_printf(&r, "%s%s", r.len ? "  \xC2\xB7  " : "", b->date_text);
   bp_text *rt = r.len ? bp_text_new_plain(c->ts, c->ctx, &c->st[S_MASTR], r.data, 0) : NULL;
   bp_buf_free(&r);
   if (c->ctx->status) {
@@ -432,32 +467,29 @@ static bp_status sec_masthead(composer *c, const bp_tsection *s) {
 }
 
 static bp_status sec_title(composer *c, const bp_tsection *s) {
-  bp_status st = add_plain(c, S_TITLE, c->b->title, s->space_before_pt);
-  if (!st) st = add_plain(c, S_SUBTITLE, c->b->subtitle, 3);
-  if (!st && c->b->author) {
-    bp_buf by = {0};
-    bp_buf_printf(&by, "%s", c->b->author);
-    st = add_plain(c, S_BYLINE, by.data, 4);
-    bp_buf_free(&by);
-  }
+  bp_status st = add_plain(c, S_TITLE, TXT(c->b, title), s->space_before_pt);
+  if (!st) st = add_plain(c, S_SUBTITLE, TXT(c->b, subtitle), 3);
+  if (!st) st = add_plain(c, S_BYLINE, TXT(c->b, author), 4);
   return st;
 }
 
-static bp_status sec_heading(composer *c, const bp_tsection *s, const char *fallback) {
-  const char *title = s->title ? s->title : fallback;
+static bp_status sec_heading(composer *c, const bp_tsection *s, int label) {
+  const char *title = s->title ? s->title : label >= 0 ? bp_template_label(c->t, label) : NULL;
   return title ? add_plain(c, S_HEADING, title, s->space_before_pt) : BP_OK;
 }
 
 static bp_status sec_summary(composer *c, const bp_tsection *s) {
-  if (!c->b->summary) return BP_OK;
-  const double pad = 9;
+  const char *summary = TXT(c->b, summary);
+  if (!summary) return BP_OK;
+  const double pad = c->t->panel_padding_pt;
+  const char *title = s->title ? s->title : bp_template_label(c->t, BP_LABEL_SUMMARY);
   piece *panel = add(c, P_PANEL, s->space_before_pt);
   panel->color = c->t->panel;
   size_t at = c->n - 1;
   double h = pad;
   bp_status st = BP_OK;
-  if (s->title) {
-    bp_text *lab = bp_text_new_plain(c->ts, c->ctx, &c->st[S_LABEL], s->title, c->width - 2 * pad);
+  if (*title) {
+    bp_text *lab = bp_text_new_plain(c->ts, c->ctx, &c->st[S_LABEL], title, c->width - 2 * pad);
     if (!lab) return c->ctx->status;
     piece *p = add(c, P_TEXT, pad);
     p->t = lab;
@@ -465,7 +497,7 @@ static bp_status sec_summary(composer *c, const bp_tsection *s) {
     p->h = bp_text_height_pt(lab);
     h += p->h + 2;
   }
-  st = add_text(c, S_SUMMARY, c->b->summary, s->title ? 2 : pad, pad, c->width - 2 * pad);
+  st = add_text(c, S_SUMMARY, summary, *title ? 2 : pad, pad, c->width - 2 * pad);
   if (st) return st;
   h += c->pieces[c->n - 1].h + pad;
   c->pieces[at].h = h;
@@ -480,10 +512,11 @@ static bp_status sec_summary(composer *c, const bp_tsection *s) {
 
 static bp_status sec_findings(composer *c, const bp_tsection *s) {
   if (!c->b->n_findings) return BP_OK;
-  bp_status st = sec_heading(c, s, "Key findings");
+  bp_status st = sec_heading(c, s, BP_LABEL_FINDINGS);
+  bool korean = c->t->lang && !strcmp(c->t->lang, "ko");
   for (size_t i = 0; i < c->b->n_findings && !st; i++) {
     const bp_claim *cl = bp_claims_lookup(c->b->ds->claims, c->b->findings[i]);
-    char *markup = bp__claim_markup(cl);
+    char *markup = bp__claim_markup(cl, korean);
     double indent = c->st[S_FINDING].size_pt * 1.2;
     st = add_text(c, S_FINDING, markup, i ? c->st[S_FINDING].size_pt * 0.35 : 3, indent,
                   c->width - indent);
@@ -498,10 +531,10 @@ static bp_status sec_findings(composer *c, const bp_tsection *s) {
 }
 
 static bp_status sec_body(composer *c, const bp_tsection *s) {
-  bp_status st = s->title ? sec_heading(c, s, NULL) : BP_OK;
+  bp_status st = s->title ? sec_heading(c, s, -1) : BP_OK;
+  double gap = c->t->paragraph_gap_pt > 0 ? c->t->paragraph_gap_pt : c->st[S_BODY].size_pt * 0.5;
   for (size_t i = 0; i < c->b->n_body && !st; i++)
-    st = add_text(c, S_BODY, c->b->body[i],
-                  i || s->title ? c->st[S_BODY].size_pt * 0.5 : s->space_before_pt, 0, c->width);
+    st = add_text(c, S_BODY, c->b->body[i], i || s->title ? gap : s->space_before_pt, 0, c->width);
   return st;
 }
 
@@ -527,7 +560,7 @@ static bp_status sec_charts(composer *c, const bp_tsection *s) {
 
 static bp_status sec_endnotes(composer *c, const bp_tsection *s) {
   if (!c->nb.n) return BP_OK;
-  bp_status st = sec_heading(c, s, "Notes");
+  bp_status st = sec_heading(c, s, BP_LABEL_NOTES);
   if (st) return st;
   int cols = s->columns > 1 ? 2 : 1;
   double gap = c->t->column_gap_pt;
@@ -537,6 +570,7 @@ static bp_status sec_endnotes(composer *c, const bp_tsection *s) {
   size_t at = c->n - 1;
   piece *items = bp_calloc(c->nb.n, sizeof *items);
   double label_w = c->st[S_NOTE].size_pt * 1.9;
+  double note_gap = c->t->note_gap_pt > 0 ? c->t->note_gap_pt : c->st[S_NOTE].size_pt * 0.25;
   for (size_t i = 0; i < c->nb.n && !st; i++) {
     const bp_csl_item *it = bp_bib_lookup(c->b->ds->bib, c->nb.ids[i]);
     bp_spans sp = {0};
@@ -555,7 +589,7 @@ static bp_status sec_endnotes(composer *c, const bp_tsection *s) {
     e->x = label_w;
     e->indent = -label_w;
     e->h = bp_text_height_pt(e->t);
-    e->before = i ? c->st[S_NOTE].size_pt * 0.25 : 0;
+    e->before = i ? note_gap : 0;
     char dest[32];
     snprintf(dest, sizeof dest, "note-%zu", i + 1);
     e->dest = bp_strdup(dest);
@@ -586,7 +620,7 @@ static bp_status sec_endnotes(composer *c, const bp_tsection *s) {
 }
 
 static bp_status sec_disclaimer(composer *c, const bp_tsection *s) {
-  return add_text(c, S_DISCLAIMER, c->b->disclaimer, s->space_before_pt, 0, c->width);
+  return add_text(c, S_DISCLAIMER, TXT(c->b, disclaimer), s->space_before_pt, 0, c->width);
 }
 
 static void scale_styles(composer *c) {
@@ -672,7 +706,7 @@ static void draw_text_piece(bp_dlist *dl, bp_dl_page *pg, const piece *p, double
 }
 
 static bp_status draw(composer *c, bp_dlist *dl, bp_dl_page *pg) {
-  double y = c->y0;
+  double y = c->y0, charts_y = -1;
   bp_ref_marks marks = {NULL, 0};
   bp_status st = BP_OK;
   for (size_t i = 0; i < c->n && !st; i++) {
@@ -686,6 +720,7 @@ static bp_status draw(composer *c, bp_dlist *dl, bp_dl_page *pg) {
       break;
     case P_CHARTS: {
       size_t n = c->b->n_charts;
+      charts_y = y;
       double gap = c->t->column_gap_pt, w = (c->width - gap * (double)(n - 1)) / (double)n;
       for (size_t k = 0; k < n && !st; k++)
         st = bp_chart_draw(c->ts, c->ctx, dl, pg, &c->charts[k].spec, c->x0 + (double)k * (w + gap),
@@ -706,25 +741,39 @@ static bp_status draw(composer *c, bp_dlist *dl, bp_dl_page *pg) {
     }
     y += p->h;
   }
+  /* a source only a chart cites: its note links back to the chart */
+  for (size_t k = 0; charts_y >= 0 && k < c->b->n_charts; k++) {
+    int num = 0;
+    if (!c->charts[k].source_dest || sscanf(c->charts[k].source_dest, "note-%d", &num) != 1)
+      continue;
+    if ((size_t)num < marks.n && marks.seen[num]) continue;
+    char ref[32];
+    snprintf(ref, sizeof ref, "ref-%d", num);
+    bp_dl_add_dest(pg, ref, charts_y);
+    bp_ref_marks_mark(&marks, num);
+  }
   bp_ref_marks_free(&marks);
   return st;
 }
 
-static bp_status draw_footer(composer *c, bp_dlist *dl, bp_dl_page *pg) {
+/* The running header (template "header", style "header" or "footer") in the
+ * top margin and the footer in the bottom one, each left and right. */
+static bp_status draw_running(composer *c, bp_dlist *dl, bp_dl_page *pg) {
   const bp_template *t = c->t;
   const bp_style *fs = &c->st[S_FOOTER];
-  double base = t->page_h_pt - t->margin_pt[2] * 0.5;
-  double top = base - fs->size_pt * 0.86 -
-               ((fs->leading_pt > 0 ? fs->leading_pt : fs->size_pt * 1.3) - fs->size_pt) / 2;
+  const bp_style *hs = bp_template_has_style(t, "header") ? bp_template_style(t, "header") : fs;
+  const char *texts[4] = {t->header_left, t->header_right, t->footer_left, t->footer_right};
   bp_status st = BP_OK;
-  if (t->footer_left) {
-    char *s = bp_template_expand(t->footer_left, field_of, (void *)c->b);
-    st = bp_label_draw(c->ts, c->ctx, dl, pg, fs, s, c->width * 0.7, c->x0, top, 0, 0);
-    free(s);
-  }
-  if (!st && t->footer_right) {
-    char *s = bp_template_expand(t->footer_right, field_of, (void *)c->b);
-    st = bp_label_draw(c->ts, c->ctx, dl, pg, fs, s, 0, c->x0 + c->width, top, 1, 0);
+  for (int i = 0; i < 4 && !st; i++) {
+    if (!texts[i]) continue;
+    const bp_style *style = i < 2 ? hs : fs;
+    double base =
+        i < 2 ? t->margin_pt[0] * 0.5 + style->size_pt * 0.5 : t->page_h_pt - t->margin_pt[2] * 0.5;
+    double top = base - bp_style_first_baseline_pt(style);
+    char *s = bp_template_expand(texts[i], field_of, (void *)c->b);
+    bool right = i % 2;
+    st = bp_label_draw(c->ts, c->ctx, dl, pg, style, s, right ? 0 : c->width * 0.7,
+                       c->x0 + (right ? c->width : 0), top, right, 0);
     free(s);
   }
   return st;
@@ -745,7 +794,7 @@ bp_status bp_compose_brief(bp_ctx *ctx, bp_typesetter *ts, const bp_brief *b, lo
   c.avail = t->page_h_pt - t->margin_pt[0] - t->margin_pt[2];
   c.charts = bp_calloc(b->n_charts + 1, sizeof *c.charts);
   for (size_t i = 0; i < b->n_charts; i++)
-    bp__chart_build(&b->charts[i], b->ds, b->lang, &c.charts[i]);
+    bp__chart_build(&b->charts[i], b->ds, t, b->lang, &c.charts[i]);
   const bp_style *body = bp_template_style(t, "body");
   double size0 = body->size_pt;
   double lead0 = body->leading_pt > 0 ? body->leading_pt / body->size_pt : 1.3;
@@ -802,7 +851,7 @@ bp_status bp_compose_brief(bp_ctx *ctx, bp_typesetter *ts, const bp_brief *b, lo
     st = build(&c); /* the smallest attempt, for the overflow report */
   }
   double used = st ? 0 : stack_height(&c);
-  if (!st && !fits && (t->max_pages == 1 || t->max_pages == 0)) {
+  if (!st && !fits) { /* never drawn off the page: fail, whatever max_pages says */
     size_t order[32];
     for (size_t i = 0; i < c.n_secs; i++) order[i] = i;
     for (size_t i = 0; i < c.n_secs; i++) /* tallest first */
@@ -829,7 +878,8 @@ bp_status bp_compose_brief(bp_ctx *ctx, bp_typesetter *ts, const bp_brief *b, lo
     bp_dl_page *pg = bp_dlist_add_page(dl, t->page_w_pt, t->page_h_pt);
     bp_dl_add_outline(pg, 0, b->title, c.y0);
     st = draw(&c, dl, pg);
-    if (!st) st = draw_footer(&c, dl, pg);
+    if (!st) st = draw_running(&c, dl, pg);
+    if (!st) st = bp_dlist_check(ctx, dl);
   }
   if (!st && pf)
     for (size_t i = 0; i < c.n; i++) {

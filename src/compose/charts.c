@@ -17,9 +17,9 @@ static bp_status json_str(bp_ctx *ctx, const bp_jdoc *jd, json_t *o, const char 
 
 bp_status bp__chart_ref_load(bp_ctx *ctx, const bp_jdoc *jd, json_t *o, const bp_dataset *ds,
                              bp__chart_ref *c) {
-  static const char *const keys[] = {"kind",         "series", "column", "records",
-                                     "date",         "label",  "title",  "unit",
-                                     "value_labels", "where",  "height", NULL};
+  static const char *const keys[] = {
+      "kind", "series",       "column", "records", "date",     "label",   "title",
+      "unit", "value_labels", "where",  "height",  "title_ko", "unit_ko", NULL};
   memset(c, 0, sizeof *c);
   if (!json_is_object(o)) return bp_jdoc_error(ctx, jd, o, NULL, "a chart is an object");
   const char *key;
@@ -37,6 +37,8 @@ bp_status bp__chart_ref_load(bp_ctx *ctx, const bp_jdoc *jd, json_t *o, const bp
   if (!st) st = json_str(ctx, jd, o, "label", &c->label_field, false);
   if (!st) st = json_str(ctx, jd, o, "title", &c->title, false);
   if (!st) st = json_str(ctx, jd, o, "unit", &c->unit, false);
+  if (!st) st = json_str(ctx, jd, o, "title_ko", &c->title_ko, false);
+  if (!st) st = json_str(ctx, jd, o, "unit_ko", &c->unit_ko, false);
   c->value_labels = json_is_true(json_object_get(o, "value_labels"));
   json_t *h = json_object_get(o, "height");
   if (!st && h && (!json_is_number(h) || json_number_value(h) < 40 || json_number_value(h) > 800))
@@ -91,7 +93,7 @@ bp_status bp__chart_ref_load(bp_ctx *ctx, const bp_jdoc *jd, json_t *o, const bp
 void bp__chart_ref_free(bp__chart_ref *c) {
   free(c->kind), free(c->series), free(c->column), free(c->records), free(c->date_field);
   free(c->label_field), free(c->title), free(c->unit), free(c->where_field);
-  free(c->where_value);
+  free(c->where_value), free(c->title_ko), free(c->unit_ko);
   memset(c, 0, sizeof *c);
 }
 
@@ -105,9 +107,13 @@ void bp__chart_data_free(bp__chart_data *d) {
   memset(d, 0, sizeof *d);
 }
 
-void bp__chart_build(const bp__chart_ref *c, const bp_dataset *ds, const char *lang,
-                     bp__chart_data *d) {
+void bp__chart_build(const bp__chart_ref *c, const bp_dataset *ds, const bp_template *t,
+                     const char *lang, bp__chart_data *d) {
   memset(d, 0, sizeof *d);
+  bool ko = t && t->lang && !strcmp(t->lang, "ko");
+  const char *title = ko && c->title_ko ? c->title_ko : c->title;
+  const char *unit = ko && c->unit_ko ? c->unit_ko : c->unit;
+  if (ko) lang = "ko";
   bp_chart_kind_from_name(NULL, c->kind, &d->spec.kind);
   d->spec.value_labels = c->value_labels;
   if (c->series) {
@@ -126,8 +132,8 @@ void bp__chart_build(const bp__chart_ref *c, const bp_dataset *ds, const char *l
       if (d->spec.kind == BP_CHART_BAR) d->pts[i].label = d->labels[i];
     }
     d->spec.x_is_date = d->spec.kind != BP_CHART_BAR;
-    d->title = bp_strdup(c->title ? c->title : s->title);
-    d->spec.unit = c->unit ? c->unit : s->unit;
+    d->title = bp_strdup(title ? title : s->title);
+    d->spec.unit = unit ? unit : s->unit;
     d->source_id = s->source_id;
   } else {
     const bp_records *r = bp_dataset_records(ds, c->records);
@@ -146,8 +152,8 @@ void bp__chart_build(const bp__chart_ref *c, const bp_dataset *ds, const char *l
       d->n++;
     }
     d->spec.x_is_date = true;
-    d->title = bp_strdup(c->title ? c->title : c->records);
-    d->spec.unit = c->unit;
+    d->title = bp_strdup(title ? title : c->records);
+    d->spec.unit = unit;
   }
   d->spec.title = d->title;
   d->spec.points = d->pts;
@@ -155,7 +161,7 @@ void bp__chart_build(const bp__chart_ref *c, const bp_dataset *ds, const char *l
   d->spec.lang = lang;
   const bp_csl_item *it = d->source_id ? bp_bib_lookup(ds->bib, d->source_id) : NULL;
   if (it) {
-    d->source_text = bp__source_line(it);
+    d->source_text = bp__source_line(it, t ? bp_template_label(t, BP_LABEL_SOURCE) : NULL);
     d->spec.source_text = d->source_text;
   }
 }

@@ -35,22 +35,30 @@ void bp__endnote_spans(const bp_csl_item *it, bp_spans *out) {
   }
 }
 
-char *bp__claim_markup(const bp_claim *cl) {
+static bool cited_inline(const bp_claim *cl, const char *id) {
+  for (size_t k = 0; k < cl->spans.n; k++)
+    for (size_t j = 0; j < cl->spans.v[k].n_cite; j++)
+      if (!strcmp(cl->spans.v[k].cite_ids[j], id)) return true;
+  return false;
+}
+
+char *bp__claim_markup(const bp_claim *cl, bool korean) {
   bp_buf b = {0};
-  bp_buf_puts(&b, cl->text);
-  for (size_t i = 0; i < cl->n_cites; i++) {
-    bool inline_cited = false;
-    for (size_t k = 0; k < cl->spans.n && !inline_cited; k++)
-      for (size_t j = 0; j < cl->spans.v[k].n_cite; j++)
-        if (!strcmp(cl->spans.v[k].cite_ids[j], cl->cites[i])) inline_cited = true;
-    if (!inline_cited) bp_buf_printf(&b, " [@%s]", cl->cites[i]);
-  }
+  bool ko = korean && cl->text_ko;
+  bp_buf_puts(&b, ko ? cl->text_ko : cl->text);
+  /* the Korean text has no markers of its own: the English text's come
+   * first, in their order, so both editions number the notes alike */
+  for (size_t k = 0; ko && k < cl->spans.n; k++)
+    for (size_t j = 0; j < cl->spans.v[k].n_cite; j++)
+      bp_buf_printf(&b, " [@%s]", cl->spans.v[k].cite_ids[j]);
+  for (size_t i = 0; i < cl->n_cites; i++)
+    if (!cited_inline(cl, cl->cites[i])) bp_buf_printf(&b, " [@%s]", cl->cites[i]);
   return bp_buf_detach(&b);
 }
 
-char *bp__source_line(const bp_csl_item *it) {
+char *bp__source_line(const bp_csl_item *it, const char *label) {
   bp_buf b = {0};
-  bp_buf_puts(&b, "Source: ");
+  bp_buf_printf(&b, "%s ", label ? label : "Source:");
   char *authors = bp_csl_format_authors(it);
   if (it->container_title)
     bp_buf_puts(&b, it->container_title);

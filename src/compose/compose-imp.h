@@ -24,12 +24,13 @@ void bp__numbering_free(bp__numbering *nb);
 /** The endnote of a citation as spans: the formatted text, then the URL as
  * a link to itself. Appends to *out. */
 void bp__endnote_spans(const bp_csl_item *it, bp_spans *out);
-/** A claim's text with markers added for supporting sources its text does
- * not cite inline (caller frees). */
-char *bp__claim_markup(const bp_claim *cl);
-/** "Source: Chainalysis (2023)" for a chart, from its citation: the outlet,
- * else the authors, else the title, and the year (caller frees). */
-char *bp__source_line(const bp_csl_item *it);
+/** A claim's text (its `text_ko` when `korean` and it has one) with markers
+ * added for supporting sources the text does not cite inline (caller frees). */
+char *bp__claim_markup(const bp_claim *cl, bool korean);
+/** "Source: Chainalysis (2023)" for a chart, from its citation: `label`
+ * (NULL: "Source:"), the outlet, else the authors, else the title, and the
+ * year (caller frees). */
+char *bp__source_line(const bp_csl_item *it, const char *label);
 /** A new display list carrying the document's info (creator "briefpress";
  * subject falls back to `fallback_subject`, lang to "en"). */
 bp_dlist *bp__dlist_for(const char *title, const char *author, const char *subject,
@@ -41,6 +42,7 @@ void bp__fill_rect(bp_dl_page *pg, double x, double y, double w, double h, bp_co
 /** A chart given as data: which series (or records), columns, kind, title. */
 typedef struct bp__chart_ref {
   char *kind, *series, *column, *records, *date_field, *label_field, *title, *unit;
+  char *title_ko, *unit_ko; /* for a Korean template; NULL: title, unit */
   char *where_field, *where_value;
   bool value_labels;
   double height_pt; /* 0: the template's or composer's default */
@@ -62,9 +64,10 @@ bp_status bp__chart_ref_load(bp_ctx *ctx, const bp_jdoc *jd, json_t *o, const bp
                              bp__chart_ref *out);
 void bp__chart_ref_free(bp__chart_ref *c);
 /** Builds the chart's points and labels (source line from the data set's
- * citation; no link: the composer sets spec.source_dest). */
-void bp__chart_build(const bp__chart_ref *c, const bp_dataset *ds, const char *lang,
-                     bp__chart_data *out);
+ * citation, after the template's "source" label; no link: the composer sets
+ * spec.source_dest). With `t` NULL: English, "Source:". */
+void bp__chart_build(const bp__chart_ref *c, const bp_dataset *ds, const bp_template *t,
+                     const char *lang, bp__chart_data *out);
 void bp__chart_data_free(bp__chart_data *d);
 
 #endif

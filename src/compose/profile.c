@@ -748,7 +748,7 @@ static bp_status sec_claims(composer *c, const bp_tsection *s) {
   double indent = cs->size_pt * 1.3;
   for (size_t i = 0; i < n && !st; i++) {
     const bp_claim *cl = v[i];
-    char *markup = bp__claim_markup(cl);
+    char *markup = bp__claim_markup(cl, c->t->lang && !strcmp(c->t->lang, "ko"));
     char where[300];
     snprintf(where, sizeof where, "claim %s (%s:%d)", cl->id, cl->path ? cl->path : "?", cl->line);
     c->field = where;
@@ -995,7 +995,7 @@ static bp_status sec_charts(composer *c, const bp_tsection *s) {
     p.spec.family = cs->family;
     p.spec.font_size_pt = cs->size_pt;
     const bp_csl_item *it = p.source_id ? bp_bib_lookup(c->ds->bib, p.source_id) : NULL;
-    if (it) p.source_text = bp__source_line(it);
+    if (it) p.source_text = bp__source_line(it, bp_template_label(c->t, BP_LABEL_SOURCE));
     BP_PUSH(charts, n, cap, p);
   }
   bp_status st = BP_OK;
@@ -1240,9 +1240,7 @@ static void draw_placed(composer *c, bp_dlist *dl, bp_dl_page *pg, const placed 
 static bp_status draw_footer(composer *c, bp_dlist *dl, bp_dl_page *pg, int page, int pages,
                              const char *left) {
   const bp_style *fs = bp_template_style(c->t, "footer");
-  double lead = fs->leading_pt > 0 ? fs->leading_pt : fs->size_pt * 1.3;
-  double ytop =
-      c->t->page_h_pt - c->t->margin_pt[2] * 0.5 - ((lead - fs->size_pt) / 2 + fs->size_pt * 0.86);
+  double ytop = c->t->page_h_pt - c->t->margin_pt[2] * 0.5 - bp_style_first_baseline_pt(fs);
   char num[64];
   snprintf(num, sizeof num, "%d / %d", page + 1, pages);
   c->field = "footer";

@@ -66,12 +66,28 @@ static bp_status get_bool(bp_ctx *ctx, const bp_jdoc *jd, json_t *obj, const cha
   return BP_OK;
 }
 
-static bp_status get_color(bp_ctx *ctx, const bp_jdoc *jd, json_t *obj, const char *key,
-                           bp_color *out) {
+/* A colour: "#rrggbb" or the name of a palette colour (t may be NULL while
+ * the palette itself is read). */
+static bp_status get_color(bp_ctx *ctx, const bp_jdoc *jd, const bp_template *t, json_t *obj,
+                           const char *key, bp_color *out) {
   json_t *v = json_object_get(obj, key);
   if (!v) return BP_OK;
-  if (!json_is_string(v) || !bp_color_parse(json_string_value(v), out))
-    return bp_jdoc_error(ctx, jd, obj, key, "'%s' must be a colour like \"#1f4e79\"", key);
+  const char *s = json_is_string(v) ? json_string_value(v) : "";
+  if (s[0] != '#' && t) {
+    if (bp_template_color(t, s, out)) return BP_OK;
+    bp_buf b = {0};
+    for (size_t i = 0; i < t->n_palette; i++)
+      bp_buf_printf(&b, "%s%s", i ? ", " : "", t->palette[i].name);
+    bp_status st = bp_jdoc_error(ctx, jd, obj, key,
+                                 "'%s' names no colour of the palette (%s), nor is it a colour "
+                                 "like \"#1f4e79\"",
+                                 s, b.data ? b.data : "");
+    bp_buf_free(&b);
+    return st;
+  }
+  if (!bp_color_parse(s, out))
+    return bp_jdoc_error(ctx, jd, obj, key, "'%s' must be a colour like \"#1f4e79\"%s", key,
+                         t ? " or a palette name" : "");
   return BP_OK;
 }
 
@@ -95,7 +111,46 @@ static bp_status check_keys(bp_ctx *ctx, const bp_jdoc *jd, json_t *obj, const c
   return BP_OK;
 }
 
-static bp_status load_style(bp_ctx *ctx, const bp_jdoc *jd, json_t *obj, bp_tstyle *ts) {
+/* The styles the composers read; any other name is a misspelling. */
+static const char *const STYLE_NAMES[] = {
+    "masthead", "masthead_right", "header",      "title",      "title_ko", "subtitle", "byline",
+    "label",    "heading",        "summary",     "finding",    "body",     "value",    "claim",
+    "chart",    "note",           "note_number", "disclaimer", "footer",   NULL};
+
+/* Every family of a font stack ("Noto Serif, NanumMyeongjo") must be one the
+ * project ships (fonts/MANIFEST.tsv): a fallback would change the look. */
+static bp_status check_family(bp_ctx *ctx, const bp_jdoc *jd, json_t *obj, const char *stack) {
+  const char *p = stack;
+  bool any = false;
+  while (*p) {
+    while (*p == ' ' || *p == ',') p++;
+    const char *e = p;
+    while (*e && *e != ',') e++;
+    const char *end = e;
+    while (end > p && end[-1] == ' ') end--;
+    if (end > p) {
+      char *fam = bp_strndup(p, (size_t)(end - p));
+      bool known = bp_font_family_known(fam);
+      if (!known) {
+        bp_status st = bp_jdoc_error(ctx, jd, obj, "family",
+                                     "unknown font family '%s' (the fonts of fonts/MANIFEST.tsv: "
+                                     "%s)",
+                                     fam, bp_font_families());
+        free(fam);
+        return st;
+      }
+      free(fam);
+      any = true;
+    }
+    p = e;
+  }
+  return any ? BP_OK
+             : bp_jdoc_error(ctx, jd, obj, "family", "'family' names no font (%s)",
+                             bp_font_families());
+}
+
+static bp_status load_style(bp_ctx *ctx, const bp_jdoc *jd, const bp_template *t, json_t *obj,
+                            bp_tstyle *ts) {
   static const char *const keys[] = {"family", "size",           "leading", "bold",
                                      "italic", "color",          "align",   "hyphenate",
                                      "indent", "letter_spacing", NULL};
@@ -103,25 +158,27 @@ static bp_status load_style(bp_ctx *ctx, const bp_jdoc *jd, json_t *obj, bp_tsty
     return bp_jdoc_error(ctx, jd, obj, NULL, "style '%s' must be an object", ts->name);
   bp_status st = check_keys(ctx, jd, obj, "style", keys);
   if (!st) st = get_string(ctx, jd, obj, "family", &ts->family);
+  if (!st && ts->family) st = check_family(ctx, jd, obj, ts->family);
   if (!st) st = get_number(ctx, jd, obj, "size", 4, 96, &ts->style.size_pt);
   if (!st) st = get_number(ctx, jd, obj, "leading", 4, 144, &ts->style.leading_pt);
+  if (!st && ts->style.leading_pt > 0 && ts->style.leading_pt < ts->style.size_pt)
+    st = bp_jdoc_error(ctx, jd, obj, "leading",
+                       "'leading' %g pt is less than the size %g pt: the lines would overlap",
+                       ts->style.leading_pt, ts->style.size_pt);
   if (!st) st = get_bool(ctx, jd, obj, "bold", &ts->style.bold);
   if (!st) st = get_bool(ctx, jd, obj, "italic", &ts->style.italic);
-  if (!st) st = get_color(ctx, jd, obj, "color", &ts->style.color);
+  if (!st) st = get_color(ctx, jd, t, obj, "color", &ts->style.color);
   if (!st) st = get_bool(ctx, jd, obj, "hyphenate", &ts->style.hyphenate);
   if (!st) st = get_number(ctx, jd, obj, "indent", 0, 200, &ts->style.indent_pt);
   if (!st) st = get_number(ctx, jd, obj, "letter_spacing", -5, 20, &ts->style.letter_spacing_pt);
   json_t *al = json_object_get(obj, "align");
   if (!st && al) {
+    static const char *const names[] = {"left", "center", "right", "justify"};
     const char *a = json_is_string(al) ? json_string_value(al) : "";
-    if (!strcmp(a, "left"))
-      ts->style.align = BP_ALIGN_LEFT;
-    else if (!strcmp(a, "center"))
-      ts->style.align = BP_ALIGN_CENTER;
-    else if (!strcmp(a, "right"))
-      ts->style.align = BP_ALIGN_RIGHT;
-    else if (!strcmp(a, "justify"))
-      ts->style.align = BP_ALIGN_JUSTIFY;
+    size_t k = 0;
+    while (k < 4 && strcmp(a, names[k])) k++;
+    if (k < 4)
+      ts->style.align = (bp_align)k;
     else
       st = bp_jdoc_error(ctx, jd, obj, "align", "'align' must be left, center, right or justify");
   }
@@ -151,11 +208,12 @@ static bp_status load_page(bp_ctx *ctx, const bp_jdoc *jd, json_t *page, bp_temp
   if (!st) st = get_number(ctx, jd, page, "column_gap", 0, 200, &t->column_gap_pt);
   json_t *m = json_object_get(page, "margins");
   if (!st && m) {
+    static const char *const mk[] = {"top", "right", "bottom", "left", NULL};
     if (json_is_number(m)) {
-      double v = json_number_value(m);
+      double v = 0;
+      st = get_number(ctx, jd, page, "margins", 0, 1000, &v);
       for (int i = 0; i < 4; i++) t->margin_pt[i] = v;
     } else if (json_is_object(m)) {
-      static const char *const mk[] = {"top", "right", "bottom", "left", NULL};
       st = check_keys(ctx, jd, m, "margins", mk);
       for (int i = 0; i < 4 && !st; i++)
         st = get_number(ctx, jd, m, mk[i], 0, 1000, &t->margin_pt[i]);
@@ -163,80 +221,217 @@ static bp_status load_page(bp_ctx *ctx, const bp_jdoc *jd, json_t *page, bp_temp
       st = bp_jdoc_error(ctx, jd, page, "margins", "'margins' must be a number or an object");
     }
   }
-  if (!st && t->margin_pt[1] + t->margin_pt[3] >= t->page_w_pt - 72)
-    st = bp_jdoc_error(ctx, jd, page, "margins", "the margins leave less than 1 inch of width");
+  if (!st && t->margin_pt[1] + t->margin_pt[3] > t->page_w_pt - 72)
+    st =
+        bp_jdoc_error(ctx, jd, page, m ? "margins" : NULL,
+                      "the margins leave less than 1 inch of the page's %g pt width", t->page_w_pt);
+  if (!st && t->margin_pt[0] + t->margin_pt[2] > t->page_h_pt - 72)
+    st = bp_jdoc_error(ctx, jd, page, m ? "margins" : NULL,
+                       "the margins leave less than 1 inch of the page's %g pt height",
+                       t->page_h_pt);
   return st;
 }
 
-bp_status bp_template_load(bp_ctx *ctx, const char *path, bp_template **out) {
-  *out = NULL;
-  bp_jdoc *jd;
-  bp_status st = bp_jdoc_load(ctx, path, &jd);
-  if (st) return st;
+static void palette_set(bp_template *t, const char *name, bp_color c) {
+  for (size_t i = 0; i < t->n_palette; i++)
+    if (!strcmp(t->palette[i].name, name)) {
+      t->palette[i].color = c;
+      return;
+    }
+  t->palette = bp_realloc(t->palette, (t->n_palette + 1) * sizeof *t->palette);
+  t->palette[t->n_palette++] = (bp_tcolor){bp_strdup(name), c};
+}
+
+static bp_status load_palette(bp_ctx *ctx, const bp_jdoc *jd, json_t *root, bp_template *t) {
+  json_t *pal = json_object_get(root, "palette");
+  if (!pal) return BP_OK;
+  if (!json_is_object(pal))
+    return bp_jdoc_error(ctx, jd, root, "palette", "'palette' must be an object");
+  const char *name;
+  json_t *v;
+  json_object_foreach(pal, name, v) {
+    bool ok = *name && strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(name);
+    if (!ok)
+      return bp_jdoc_error(ctx, jd, pal, name,
+                           "palette names are lower-case letters, digits and '_' ('%s')", name);
+    bp_color c;
+    bp_status st = get_color(ctx, jd, NULL, pal, name, &c);
+    if (st) return st;
+    palette_set(t, name, c);
+  }
+  return BP_OK;
+}
+
+static const char *const LABEL_KEYS[] = {"summary", "findings", "notes",  "source",
+                                         "number",  "date",     "months", NULL};
+
+static bp_status load_labels(bp_ctx *ctx, const bp_jdoc *jd, json_t *root, bp_template *t) {
+  json_t *lab = json_object_get(root, "labels");
+  if (!lab) return BP_OK;
+  if (!json_is_object(lab))
+    return bp_jdoc_error(ctx, jd, root, "labels", "'labels' must be an object");
+  bp_status st = check_keys(ctx, jd, lab, "labels", LABEL_KEYS);
+  for (int i = 0; i < BP_LABEL_COUNT && !st; i++)
+    st = get_string(ctx, jd, lab, LABEL_KEYS[i], &t->labels[i]);
+  json_t *m = json_object_get(lab, "months");
+  if (!st && m) {
+    if (!json_is_array(m) || json_array_size(m) != 12)
+      return bp_jdoc_error(ctx, jd, lab, "months", "'months' must be the 12 month names");
+    for (size_t i = 0; i < 12; i++) {
+      json_t *e = json_array_get(m, i);
+      if (!json_is_string(e) || !*json_string_value(e))
+        return bp_jdoc_error_elem(ctx, jd, m, i, "a month name is a non-empty string");
+      free(t->months[i]);
+      t->months[i] = bp_strdup(json_string_value(e));
+    }
+  }
+  return st;
+}
+
+/* The section kinds a template may list, and whether one of them is its title. */
+static const struct {
+  const char *type;
+  bool is_title;
+} SECTION_KINDS[] = {{"masthead", false}, {"title", true},      {"record_title", true},
+                     {"summary", false},  {"findings", false},  {"body", false},
+                     {"facts", false},    {"claims", false},    {"charts", false},
+                     {"endnotes", false}, {"disclaimer", false}};
+#define N_SECTION_KINDS (sizeof SECTION_KINDS / sizeof *SECTION_KINDS)
+
+static bp_status load_sections(bp_ctx *ctx, const bp_jdoc *jd, json_t *root, bp_template *t) {
+  json_t *secs = json_object_get(root, "sections");
+  if (!secs || !json_is_array(secs) || !json_array_size(secs))
+    return bp_jdoc_error(ctx, jd, root, secs ? "sections" : NULL,
+                         "'sections' must be a non-empty array of sections");
+  bool has_title = false;
+  bp_status st = BP_OK;
+  for (size_t i = 0; !st && i < json_array_size(secs); i++) {
+    json_t *s = json_array_get(secs, i);
+    if (!json_is_object(s) || !json_is_string(json_object_get(s, "type")))
+      return bp_jdoc_error_elem(ctx, jd, secs, i, "a section is an object with a \"type\"");
+    const char *type = json_string_value(json_object_get(s, "type"));
+    size_t k = 0;
+    while (k < N_SECTION_KINDS && strcmp(SECTION_KINDS[k].type, type)) k++;
+    if (k == N_SECTION_KINDS) {
+      bp_buf b = {0};
+      for (size_t j = 0; j < N_SECTION_KINDS; j++)
+        bp_buf_printf(&b, "%s%s", j ? ", " : "", SECTION_KINDS[j].type);
+      st = bp_jdoc_error(ctx, jd, s, "type", "unknown section type \"%s\" (%s)", type, b.data);
+      bp_buf_free(&b);
+      return st;
+    }
+    for (size_t j = 0; j < t->n_sections; j++)
+      if (!strcmp(t->sections[j].type, type))
+        return bp_jdoc_error(ctx, jd, s, "type",
+                             "a second \"%s\" section (section %zu is one already)", type, j + 1);
+    has_title |= SECTION_KINDS[k].is_title;
+    t->sections = bp_realloc(t->sections, (t->n_sections + 1) * sizeof *t->sections);
+    bp_tsection *ts = &t->sections[t->n_sections++];
+    memset(ts, 0, sizeof *ts);
+    ts->type = bp_strdup(type);
+    ts->json = s;
+    double cols = 1;
+    st = get_string(ctx, jd, s, "title", &ts->title);
+    if (!st) st = get_number(ctx, jd, s, "columns", 1, 3, &cols);
+    ts->columns = (int)cols;
+    if (!st) st = get_number(ctx, jd, s, "height", 20, t->page_h_pt * 0.9, &ts->height_pt);
+    if (!st) st = get_number(ctx, jd, s, "space_before", 0, 500, &ts->space_before_pt);
+    if (!st) st = get_number(ctx, jd, s, "space_after", 0, 500, &ts->space_after_pt);
+  }
+  if (!st && !has_title)
+    st = bp_jdoc_error(ctx, jd, root, "sections",
+                       "the sections have no title section (\"title\", or \"record_title\" for "
+                       "a profile)");
+  return st;
+}
+
+static bp_status load_styles(bp_ctx *ctx, const bp_jdoc *jd, json_t *root, bp_template *t) {
+  json_t *styles = json_object_get(root, "styles");
+  if (!styles) return BP_OK;
+  if (!json_is_object(styles))
+    return bp_jdoc_error(ctx, jd, root, "styles", "'styles' must be an object");
+  const char *name;
+  json_t *v;
+  json_object_foreach(styles, name, v) {
+    const char *const *k = STYLE_NAMES;
+    while (*k && strcmp(*k, name)) k++;
+    if (!*k) {
+      bp_buf b = {0};
+      for (k = STYLE_NAMES; *k; k++) bp_buf_printf(&b, "%s%s", k == STYLE_NAMES ? "" : ", ", *k);
+      bp_status st =
+          bp_jdoc_error(ctx, jd, styles, name, "unknown style '%s' (known: %s)", name, b.data);
+      bp_buf_free(&b);
+      return st;
+    }
+    t->styles = bp_realloc(t->styles, (t->n_styles + 1) * sizeof *t->styles);
+    bp_tstyle *ts = &t->styles[t->n_styles++];
+    memset(ts, 0, sizeof *ts);
+    ts->name = bp_strdup(name);
+    ts->style.size_pt = 10;
+    bp_template_color(t, "ink", &ts->style.color);
+    bp_status st = load_style(ctx, jd, t, v, ts);
+    if (st) return st;
+  }
+  return BP_OK;
+}
+
+static bp_status load_fit(bp_ctx *ctx, const bp_jdoc *jd, json_t *root, bp_template *t) {
+  json_t *fit = json_object_get(root, "fit");
+  if (!fit) return BP_OK;
+  static const char *const fk[] = {"body_min", "body_max", "leading_min", "leading_max", NULL};
+  bp_status st = json_is_object(fit)
+                     ? check_keys(ctx, jd, fit, "fit", fk)
+                     : bp_jdoc_error(ctx, jd, root, "fit", "'fit' must be an object");
+  if (!st) st = get_number(ctx, jd, fit, "body_min", 5, 30, &t->body_min_pt);
+  if (!st) st = get_number(ctx, jd, fit, "body_max", 5, 30, &t->body_max_pt);
+  if (!st) st = get_number(ctx, jd, fit, "leading_min", 1, 2.5, &t->leading_min);
+  if (!st) st = get_number(ctx, jd, fit, "leading_max", 1, 2.5, &t->leading_max);
+  if (!st && t->body_min_pt > t->body_max_pt)
+    st = bp_jdoc_error(ctx, jd, fit, "body_min", "'body_min' is larger than 'body_max'");
+  if (!st && t->leading_min > t->leading_max)
+    st = bp_jdoc_error(ctx, jd, fit, "leading_min", "'leading_min' is larger than 'leading_max'");
+  return st;
+}
+
+static bp_status load_spacing(bp_ctx *ctx, const bp_jdoc *jd, json_t *root, bp_template *t) {
+  json_t *sp = json_object_get(root, "spacing");
+  if (!sp) return BP_OK;
+  static const char *const sk[] = {"paragraph", "panel_padding", "note_gap", NULL};
+  bp_status st = json_is_object(sp)
+                     ? check_keys(ctx, jd, sp, "spacing", sk)
+                     : bp_jdoc_error(ctx, jd, root, "spacing", "'spacing' must be an object");
+  if (!st) st = get_number(ctx, jd, sp, "paragraph", 0, 72, &t->paragraph_gap_pt);
+  if (!st) st = get_number(ctx, jd, sp, "panel_padding", 0, 72, &t->panel_padding_pt);
+  if (!st) st = get_number(ctx, jd, sp, "note_gap", 0, 72, &t->note_gap_pt);
+  return st;
+}
+
+static const char *const MONTHS_EN[12] = {"January",   "February", "March",    "April",
+                                          "May",       "June",     "July",     "August",
+                                          "September", "October",  "November", "December"};
+static const char *const LABELS_EN[BP_LABEL_COUNT] = {"SUMMARY", "Key findings", "Notes",
+                                                      "Source:", "No. {number}", "{month} {year}"};
+
+static bp_status parse_root(bp_ctx *ctx, bp_template *t) {
+  const bp_jdoc *jd = t->jd;
   json_t *root = bp_jdoc_root(jd);
-  bp_template *t = bp_calloc(1, sizeof *t);
-  t->jd = jd;
-  t->path = bp_strdup(path);
-  t->page_w_pt = 595.276;
-  t->page_h_pt = 841.89;
-  for (int i = 0; i < 4; i++) t->margin_pt[i] = 56.7;
-  t->column_gap_pt = 18;
-  t->accent = (bp_color){0.0, 0.30, 0.55, 1};
-  t->rule = (bp_color){0.75, 0.78, 0.82, 1};
-  t->panel = (bp_color){0.93, 0.95, 0.97, 1};
-  t->muted = (bp_color){0.35, 0.35, 0.38, 1};
-  static const char *const keys[] = {"name",      "page",        "styles", "colors",
-                                     "fit",       "header",      "footer", "sections",
-                                     "max_pages", "description", NULL};
-  if (!json_is_object(root)) st = bp_jdoc_error(ctx, jd, root, NULL, "a template is a JSON object");
-  if (!st) st = check_keys(ctx, jd, root, "template", keys);
+  static const char *const keys[] = {"name",   "description", "lang",      "page", "palette",
+                                     "styles", "labels",      "spacing",   "fit",  "header",
+                                     "footer", "sections",    "max_pages", NULL};
+  if (!json_is_object(root))
+    return bp_jdoc_error(ctx, jd, root, NULL, "a template is a JSON object");
+  bp_status st = check_keys(ctx, jd, root, "template", keys);
   if (!st) st = get_string(ctx, jd, root, "name", &t->name);
+  if (!st) st = get_string(ctx, jd, root, "lang", &t->lang);
   if (!st && json_object_get(root, "page"))
     st = load_page(ctx, jd, json_object_get(root, "page"), t);
-  json_t *styles = json_object_get(root, "styles");
-  if (!st && styles) {
-    if (!json_is_object(styles))
-      st = bp_jdoc_error(ctx, jd, root, "styles", "'styles' must be an object");
-    const char *name;
-    json_t *v;
-    if (!st) json_object_foreach(styles, name, v) {
-        t->styles = bp_realloc(t->styles, (t->n_styles + 1) * sizeof *t->styles);
-        bp_tstyle *ts = &t->styles[t->n_styles++];
-        memset(ts, 0, sizeof *ts);
-        ts->name = bp_strdup(name);
-        ts->style.size_pt = 10;
-        ts->style.color = (bp_color){0.1, 0.1, 0.12, 1};
-        st = load_style(ctx, jd, v, ts);
-        if (st) break;
-      }
-  }
-  json_t *colors = json_object_get(root, "colors");
-  if (!st && colors) {
-    static const char *const ck[] = {"accent", "rule", "panel", "muted", NULL};
-    st = json_is_object(colors)
-             ? check_keys(ctx, jd, colors, "colors", ck)
-             : bp_jdoc_error(ctx, jd, root, "colors", "'colors' must be an object");
-    if (!st) st = get_color(ctx, jd, colors, "accent", &t->accent);
-    if (!st) st = get_color(ctx, jd, colors, "rule", &t->rule);
-    if (!st) st = get_color(ctx, jd, colors, "panel", &t->panel);
-    if (!st) st = get_color(ctx, jd, colors, "muted", &t->muted);
-  }
-  json_t *fit = json_object_get(root, "fit");
-  if (!st && fit) {
-    static const char *const fk[] = {"body_min", "body_max", "leading_min", "leading_max", NULL};
-    st = json_is_object(fit) ? check_keys(ctx, jd, fit, "fit", fk)
-                             : bp_jdoc_error(ctx, jd, root, "fit", "'fit' must be an object");
-    if (!st) st = get_number(ctx, jd, fit, "body_min", 5, 30, &t->body_min_pt);
-    if (!st) st = get_number(ctx, jd, fit, "body_max", 5, 30, &t->body_max_pt);
-    if (!st) st = get_number(ctx, jd, fit, "leading_min", 1, 2.5, &t->leading_min);
-    if (!st) st = get_number(ctx, jd, fit, "leading_max", 1, 2.5, &t->leading_max);
-    if (!st && t->body_min_pt > t->body_max_pt)
-      st = bp_jdoc_error(ctx, jd, fit, "body_min", "'body_min' is larger than 'body_max'");
-    if (!st && t->leading_min > t->leading_max)
-      st = bp_jdoc_error(ctx, jd, fit, "leading_min", "'leading_min' is larger than 'leading_max'");
-  }
-  double mp = 0;
-  if (!st) st = get_number(ctx, jd, root, "max_pages", 0, 10000, &mp);
+  if (!st) st = load_palette(ctx, jd, root, t);
+  if (!st) st = load_labels(ctx, jd, root, t);
+  if (!st) st = load_styles(ctx, jd, root, t);
+  if (!st) st = load_fit(ctx, jd, root, t);
+  if (!st) st = load_spacing(ctx, jd, root, t);
+  double mp = t->max_pages;
+  if (!st) st = get_number(ctx, jd, root, "max_pages", 1, 1000, &mp);
   t->max_pages = (int)mp;
   for (int k = 0; k < 2 && !st; k++) {
     const char *key = k ? "footer" : "header";
@@ -248,35 +443,54 @@ bp_status bp_template_load(bp_ctx *ctx, const char *path, bp_template **out) {
     if (!st) st = get_string(ctx, jd, h, "left", k ? &t->footer_left : &t->header_left);
     if (!st) st = get_string(ctx, jd, h, "right", k ? &t->footer_right : &t->header_right);
   }
-  json_t *secs = json_object_get(root, "sections");
-  if (!st && secs && !json_is_array(secs))
-    st = bp_jdoc_error(ctx, jd, root, "sections", "'sections' must be an array");
-  for (size_t i = 0; !st && secs && i < json_array_size(secs); i++) {
-    json_t *s = json_array_get(secs, i);
-    if (!json_is_object(s) || !json_is_string(json_object_get(s, "type"))) {
-      st = bp_jdoc_error_elem(ctx, jd, secs, i, "a section is an object with a \"type\"");
-      break;
-    }
-    t->sections = bp_realloc(t->sections, (t->n_sections + 1) * sizeof *t->sections);
-    bp_tsection *ts = &t->sections[t->n_sections++];
-    memset(ts, 0, sizeof *ts);
-    ts->type = bp_strdup(json_string_value(json_object_get(s, "type")));
-    ts->json = s;
-    ts->columns = 1;
-    double cols = 1;
-    st = get_string(ctx, jd, s, "title", &ts->title);
-    if (!st) st = get_number(ctx, jd, s, "columns", 1, 3, &cols);
-    ts->columns = (int)cols;
-    if (!st) st = get_number(ctx, jd, s, "height", 20, 2000, &ts->height_pt);
-    if (!st) st = get_number(ctx, jd, s, "space_before", 0, 500, &ts->space_before_pt);
-    if (!st) st = get_number(ctx, jd, s, "space_after", 0, 500, &ts->space_after_pt);
-  }
+  if (!st) st = load_sections(ctx, jd, root, t);
+  return st;
+}
+
+static bp_status finish_load(bp_ctx *ctx, bp_jdoc *jd, bp_template **out) {
+  bp_template *t = bp_calloc(1, sizeof *t);
+  t->jd = jd;
+  t->path = bp_strdup(bp_jdoc_path(jd));
+  t->page_w_pt = 595.276;
+  t->page_h_pt = 841.89;
+  for (int i = 0; i < 4; i++) t->margin_pt[i] = 56.7;
+  t->column_gap_pt = 18;
+  t->panel_padding_pt = 9;
+  palette_set(t, "accent", (bp_color){0.0, 0.30, 0.55, 1});
+  palette_set(t, "rule", (bp_color){0.75, 0.78, 0.82, 1});
+  palette_set(t, "panel", (bp_color){0.93, 0.95, 0.97, 1});
+  palette_set(t, "muted", (bp_color){0.35, 0.35, 0.38, 1});
+  palette_set(t, "ink", (bp_color){0.1, 0.1, 0.12, 1});
+  bp_status st = parse_root(ctx, t);
   if (st) {
     bp_template_free(t);
     return st;
   }
+  bp_template_color(t, "accent", &t->accent);
+  bp_template_color(t, "rule", &t->rule);
+  bp_template_color(t, "panel", &t->panel);
+  bp_template_color(t, "muted", &t->muted);
+  for (int i = 0; i < BP_LABEL_COUNT; i++)
+    if (!t->labels[i]) t->labels[i] = bp_strdup(LABELS_EN[i]);
+  for (int i = 0; i < 12; i++)
+    if (!t->months[i]) t->months[i] = bp_strdup(MONTHS_EN[i]);
   *out = t;
   return BP_OK;
+}
+
+bp_status bp_template_load(bp_ctx *ctx, const char *path, bp_template **out) {
+  *out = NULL;
+  bp_jdoc *jd;
+  bp_status st = bp_jdoc_load(ctx, path, &jd);
+  return st ? st : finish_load(ctx, jd, out);
+}
+
+bp_status bp_template_parse(bp_ctx *ctx, const char *name, const char *data, size_t len,
+                            bp_template **out) {
+  *out = NULL;
+  bp_jdoc *jd;
+  bp_status st = bp_jdoc_parse(ctx, name, data, len, &jd);
+  return st ? st : finish_load(ctx, jd, out);
 }
 
 void bp_template_free(bp_template *t) {
@@ -291,6 +505,11 @@ void bp_template_free(bp_template *t) {
     free(t->sections[i].title);
   }
   free(t->sections);
+  for (size_t i = 0; i < t->n_palette; i++) free(t->palette[i].name);
+  free(t->palette);
+  for (int i = 0; i < BP_LABEL_COUNT; i++) free(t->labels[i]);
+  for (int i = 0; i < 12; i++) free(t->months[i]);
+  free(t->lang);
   free(t->header_left);
   free(t->header_right);
   free(t->footer_left);
@@ -301,13 +520,64 @@ void bp_template_free(bp_template *t) {
   free(t);
 }
 
+bool bp_template_color(const bp_template *t, const char *name, bp_color *out) {
+  for (size_t i = 0; i < t->n_palette; i++)
+    if (!strcmp(t->palette[i].name, name)) {
+      *out = t->palette[i].color;
+      return true;
+    }
+  return false;
+}
+
+const char *bp_template_label(const bp_template *t, bp_label which) {
+  return t->labels[which] ? t->labels[which] : LABELS_EN[which];
+}
+
+typedef struct date_fields {
+  char year[16], month[64], m[8], d[8];
+} date_fields;
+
+static const char *date_field(void *ud, const char *name) {
+  date_fields *f = ud;
+  if (!strcmp(name, "year")) return f->year;
+  if (!strcmp(name, "month")) return f->month;
+  if (!strcmp(name, "m")) return f->m;
+  if (!strcmp(name, "d")) return f->d[0] ? f->d : NULL;
+  return NULL;
+}
+
+char *bp_template_format_date(const bp_template *t, const char *date) {
+  if (!date) return NULL;
+  int y = 0, m = 0, d = 0, n = 0;
+  size_t len = strlen(date);
+  bool ok = (sscanf(date, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && (size_t)n == len) ||
+            (d = 0, sscanf(date, "%4d-%2d%n", &y, &m, &n) == 2 && (size_t)n == len);
+  if (!ok || m < 1 || m > 12 || d < 0 || d > 31) return bp_strdup(date);
+  date_fields f = {0};
+  snprintf(f.year, sizeof f.year, "%d", y);
+  snprintf(f.month, sizeof f.month, "%s", t->months[m - 1] ? t->months[m - 1] : MONTHS_EN[m - 1]);
+  snprintf(f.m, sizeof f.m, "%d", m);
+  if (d) snprintf(f.d, sizeof f.d, "%d", d);
+  return bp_template_expand(bp_template_label(t, BP_LABEL_DATE), date_field, &f);
+}
+
+const char *bp_template_text(const bp_template *t, const char *text, const char *ko) {
+  return t->lang && !strcmp(t->lang, "ko") && ko ? ko : text;
+}
+
+bool bp_template_has_style(const bp_template *t, const char *name) {
+  for (size_t i = 0; i < t->n_styles; i++)
+    if (!strcmp(t->styles[i].name, name)) return true;
+  return false;
+}
+
 const bp_style *bp_template_style(const bp_template *t, const char *name) {
   for (size_t i = 0; i < t->n_styles; i++)
     if (!strcmp(t->styles[i].name, name)) return &t->styles[i].style;
   for (size_t i = 0; i < t->n_styles; i++)
     if (!strcmp(t->styles[i].name, "body")) return &t->styles[i].style;
-  static const bp_style fallback = {SERIF,         10,    13.5, false, false, {0.1, 0.1, 0.12, 1},
-                                    BP_ALIGN_LEFT, false, 0,    0,     false};
+  static const bp_style fallback = {
+      .family = SERIF, .size_pt = 10, .leading_pt = 13.5, .color = {0.1, 0.1, 0.12, 1}};
   return &fallback;
 }
 

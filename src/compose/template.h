@@ -22,8 +22,32 @@ typedef struct bp_tstyle {
   bp_style style; /* style.family points at `family` */
 } bp_tstyle;
 
+/** A named colour of the template's palette ("accent", "ink", "series1"...). */
+typedef struct bp_tcolor {
+  char *name;
+  bp_color color;
+} bp_tcolor;
+
+/** The fixed strings a document prints, from the template's "labels" (so a
+ * Korean template says 요약 and 출처). */
+typedef enum bp_label {
+  BP_LABEL_SUMMARY,  /* heading of the summary panel: "SUMMARY" */
+  BP_LABEL_FINDINGS, /* heading of the findings: "Key findings" */
+  BP_LABEL_NOTES,    /* heading of the endnotes: "Notes" */
+  BP_LABEL_SOURCE,   /* before a chart's source: "Source:" */
+  BP_LABEL_NUMBER,   /* an issue number: "No. {number}" */
+  BP_LABEL_DATE,     /* how a date "YYYY-MM[-DD]" is printed: "{month} {year}" */
+  BP_LABEL_COUNT
+} bp_label;
+
 typedef struct bp_template {
   char *path, *name;
+  char *lang;       /* "ko": texts come from the *_ko fields; NULL: as written */
+  char *months[12]; /* month names for {month} in the date label */
+  char *labels[BP_LABEL_COUNT];
+  bp_tcolor *palette; /* accent, rule, panel, muted, ink, series1..n and any other name */
+  size_t n_palette;
+  double paragraph_gap_pt, panel_padding_pt, note_gap_pt; /* spacing */
   double page_w_pt, page_h_pt;
   double margin_pt[4]; /* top, right, bottom, left */
   double column_gap_pt;
@@ -39,10 +63,29 @@ typedef struct bp_template {
   bp_jdoc *jd; /* kept for section JSON and positioned errors */
 } bp_template;
 
-/** Loads a template; any error (unknown style key, bad colour "#12345",
- * wrong type, unknown page size) is BP_ERR_DATA `file:line:col: message`. */
+/** Loads a template; any error (unknown key, bad colour "#12345", a colour
+ * name not in the palette, wrong type, a number out of range, unknown page
+ * size, a font family the project does not ship, an unknown style or
+ * section name, a section twice, no title section) is BP_ERR_DATA
+ * `file:line:col: message`. */
 bp_status bp_template_load(bp_ctx *ctx, const char *path, bp_template **out);
+/** The same from `len` bytes named `name` (for messages and fuzzing). */
+bp_status bp_template_parse(bp_ctx *ctx, const char *name, const char *data, size_t len,
+                            bp_template **out);
+/** The palette colour `name`; false when the palette has none. */
+bool bp_template_color(const bp_template *t, const char *name, bp_color *out);
+/** The template's label (never NULL). */
+const char *bp_template_label(const bp_template *t, bp_label which);
+/** `date` ("2024-04", "2024-04-05" or "2024") printed with the template's
+ * date label and month names ("April 2024", "2024년 4월"); any other text is
+ * returned as written. Caller frees; NULL for NULL. */
+char *bp_template_format_date(const bp_template *t, const char *date);
+/** The text in the template's language: `ko` when the template's lang is
+ * "ko" and `ko` is set, else `text`. */
+const char *bp_template_text(const bp_template *t, const char *text, const char *ko);
 void bp_template_free(bp_template *t);
+/** True when the template defines style `name`. */
+bool bp_template_has_style(const bp_template *t, const char *name);
 /** The named style (borrowed), or the "body" style, or a built-in default. */
 const bp_style *bp_template_style(const bp_template *t, const char *name);
 /** Parses "#rrggbb" (or "#rgb"); false when malformed. */

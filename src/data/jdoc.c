@@ -13,12 +13,7 @@ struct bp_jdoc {
   bp_json *json;
 };
 
-bp_status bp_jdoc_load(bp_ctx *ctx, const char *path, bp_jdoc **out) {
-  *out = NULL;
-  bp_jdoc *jd = bp_calloc(1, sizeof *jd);
-  jd->dl = bp_diag_list_new();
-  bool io_failed = false;
-  jd->src = bp__src_open(jd->dl, path, &io_failed);
+static bp_status finish(bp_ctx *ctx, bp_jdoc *jd, const char *path, bool io_failed, bp_jdoc **out) {
   if (jd->src->usable) jd->json = bp__json_parse(jd->src);
   if (!jd->json) {
     bp_status st = bp__diag_to_ctx(ctx, jd->dl, io_failed);
@@ -28,6 +23,24 @@ bp_status bp_jdoc_load(bp_ctx *ctx, const char *path, bp_jdoc **out) {
   }
   *out = jd;
   return BP_OK;
+}
+
+bp_status bp_jdoc_load(bp_ctx *ctx, const char *path, bp_jdoc **out) {
+  *out = NULL;
+  bp_jdoc *jd = bp_calloc(1, sizeof *jd);
+  jd->dl = bp_diag_list_new();
+  bool io_failed = false;
+  jd->src = bp__src_open(jd->dl, path, &io_failed);
+  return finish(ctx, jd, path, io_failed, out);
+}
+
+bp_status bp_jdoc_parse(bp_ctx *ctx, const char *name, const char *data, size_t len,
+                        bp_jdoc **out) {
+  *out = NULL;
+  bp_jdoc *jd = bp_calloc(1, sizeof *jd);
+  jd->dl = bp_diag_list_new();
+  jd->src = bp__src_mem(jd->dl, name, data, len);
+  return finish(ctx, jd, name, false, out);
 }
 
 void bp_jdoc_free(bp_jdoc *jd) {

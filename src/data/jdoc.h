@@ -14,6 +14,8 @@ typedef struct bp_jdoc bp_jdoc;
 /** Reads and parses a JSON file. Syntax errors, invalid UTF-8, a BOM or an
  * empty file fail with BP_ERR_DATA and `file:line:col: message`. */
 bp_status bp_jdoc_load(bp_ctx *ctx, const char *path, bp_jdoc **out);
+/** Parses `len` bytes of JSON named `name` (for messages) like bp_jdoc_load. */
+bp_status bp_jdoc_parse(bp_ctx *ctx, const char *name, const char *data, size_t len, bp_jdoc **out);
 void bp_jdoc_free(bp_jdoc *jd);
 /** The root value (borrowed). */
 json_t *bp_jdoc_root(const bp_jdoc *jd);

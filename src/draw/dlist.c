@@ -122,6 +122,38 @@ void bp_dl_add_outline(bp_dl_page *pg, int level, const char *title, double y_pt
   o->y_pt = y_pt;
 }
 
+static bool has_dest(const bp_dlist *dl, const char *name) {
+  for (size_t p = 0; p < dl->n_pages; p++)
+    for (size_t i = 0; i < dl->pages[p].n_items; i++) {
+      const bp_dl_item *it = &dl->pages[p].items[i];
+      if (it->kind == BP_DL_DEST && !strcmp(it->u.dest.name, name)) return true;
+    }
+  return false;
+}
+
+bp_status bp_dlist_check(bp_ctx *ctx, const bp_dlist *dl) {
+  const double tol = 0.5; /* rounding: half a point */
+  for (size_t p = 0; p < dl->n_pages; p++) {
+    const bp_dl_page *pg = &dl->pages[p];
+    for (size_t i = 0; i < pg->n_items; i++) {
+      const bp_dl_item *it = &pg->items[i];
+      if (it->kind == BP_DL_LINK && it->u.link.dest && !has_dest(dl, it->u.link.dest))
+        return bp_error(ctx, BP_ERR_LAYOUT, "page %zu: link to unknown destination \"%s\"", p + 1,
+                        it->u.link.dest);
+      if (it->kind != BP_DL_TEXT) continue;
+      const bp_dl_text *t = &it->u.text;
+      if (t->x_pt < -tol || t->x_pt + t->width_pt > pg->width_pt + tol ||
+          t->y_pt - t->size_pt < -tol || t->y_pt > pg->height_pt + tol)
+        return bp_error(ctx, BP_ERR_LAYOUT,
+                        "page %zu: text \"%.40s\" at (%.1f, %.1f) pt is outside the %.0f x "
+                        "%.0f pt page",
+                        p + 1, t->text ? t->text : "", t->x_pt, t->y_pt, pg->width_pt,
+                        pg->height_pt);
+    }
+  }
+  return BP_OK;
+}
+
 void bp_dl_set_meta(bp_dlist *dl, const bp_dl_meta *m) {
   free_meta(&dl->meta);
   dl->meta.title = bp_strdup(m->title);

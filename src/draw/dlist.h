@@ -153,6 +153,13 @@ void bp_dl_add_dest(bp_dl_page *pg, const char *name, double y_pt);
 void bp_dl_add_outline(bp_dl_page *pg, int level, const char *title, double y_pt);
 void bp_dl_set_meta(bp_dlist *dl, const bp_dl_meta *meta); /* copies */
 
+/** Checks what every device relies on: each internal link lands on a
+ * destination of the list, and no text run starts or ends outside its page.
+ * BP_ERR_LAYOUT naming the first problem otherwise. Composers run it before
+ * they hand a list out, so `check` (which writes nothing) finds what a
+ * device would. */
+bp_status bp_dlist_check(bp_ctx *ctx, const bp_dlist *dl);
+
 /* ---- devices ---------------------------------------------------------- */
 
 typedef struct bp_device bp_device;

@@ -226,10 +226,7 @@ bp_status bp_flow_render(bp_flow *f, bp_typesetter *ts, bp_ctx *ctx, bp_dlist *d
       bp_dl_page *pg = &dl->pages[first_page + (size_t)p];
       char num[64];
       snprintf(num, sizeof num, "%d / %d", p + 1, n_pages);
-      double lead =
-          footer_style->leading_pt > 0 ? footer_style->leading_pt : footer_style->size_pt * 1.3;
-      double ytop = g->footer_baseline_pt -
-                    ((lead - footer_style->size_pt) / 2 + footer_style->size_pt * 0.86);
+      double ytop = g->footer_baseline_pt - bp_style_first_baseline_pt(footer_style);
       st = bp_label_draw(ts, ctx, dl, pg, footer_style, num, 0, x0 + width, ytop, 1, 0);
       if (!st && footer_left)
         st =

@@ -11,7 +11,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+
+/* The families of the files listed in fonts/MANIFEST.tsv (keep in step with
+ * it: NotoSerif-*.ttf is "Noto Serif", NanumGothic*.ttf "NanumGothic"...). */
+static const char *const FAMILIES[] = {"Noto Serif", "Noto Sans", "NanumMyeongjo", "NanumGothic",
+                                       NULL};
+
+bool bp_font_family_known(const char *family) {
+  for (const char *const *f = FAMILIES; *f; f++)
+    if (!strcasecmp(*f, family)) return true;
+  return false;
+}
+
+const char *bp_font_families(void) { return "Noto Serif, Noto Sans, NanumMyeongjo, NanumGothic"; }
 
 static char *join(const char *dir, const char *file) {
   bp_buf b = {0};

@@ -18,6 +18,11 @@ typedef struct bp_fontset bp_fontset;
  * of the manifest is missing or its SHA-256 differs. */
 bp_status bp_fontset_open(bp_ctx *ctx, const char *fonts_dir, bp_fontset **out);
 void bp_fontset_free(bp_fontset *fs);
+/** True when `family` (e.g. "Noto Serif") is a family of the fonts the
+ * project ships (fonts/MANIFEST.tsv); templates may name only these. */
+bool bp_font_family_known(const char *family);
+/** The shipped families, comma-separated, for messages. */
+const char *bp_font_families(void);
 /** True when some font of the set has a glyph for `cp`. Thread-safe. */
 bool bp_fontset_covers(const bp_fontset *fs, uint32_t cp);
 
@@ -39,6 +44,11 @@ typedef struct bp_style {
   bool break_all; /* Korean may break between any syllables (CSS word-break:
                      normal); default false: keep-all, breaks between words */
 } bp_style;
+
+/** Where the first baseline of a text set in `style` lies below the text's
+ * top: half the extra leading plus BP_BASELINE_RATIO of the size. */
+#define BP_BASELINE_RATIO 0.86
+double bp_style_first_baseline_pt(const bp_style *style);
 
 /** A typesetter: a Pango context on the font set plus the hyphenator. One
  * per thread; cheap to create. */
@@ -90,6 +100,8 @@ typedef struct bp_ref_marks {
   size_t n;
 } bp_ref_marks;
 void bp_ref_marks_free(bp_ref_marks *m);
+/** Records that "ref-N" now exists (for a destination added by hand). */
+void bp_ref_marks_mark(bp_ref_marks *m, int num);
 
 /** Draws lines [first, first+count) like bp_text_draw_lines and adds the
  * links of the anchors on them: URIs as they are, endnote markers to

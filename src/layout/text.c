@@ -387,7 +387,7 @@ laid_out:
     pango_layout_iter_free(it);
   }
   /* Baselines on a fixed grid: half-leading above an ascent of 0.8 em. */
-  t->first_baseline_pt = (t->leading_pt - style->size_pt) / 2 + style->size_pt * 0.86;
+  t->first_baseline_pt = (t->leading_pt - style->size_pt) / 2 + style->size_pt * BP_BASELINE_RATIO;
   /* Anchors: one rectangle per line piece of each linked/cited range. */
   for (size_t a = 0; a < b->n_anchors; a++) {
     anchor_src *src = &b->anchors[a];
@@ -760,6 +760,21 @@ void bp_text_draw_lines(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double x
   }
 }
 
+double bp_style_first_baseline_pt(const bp_style *s) {
+  double lead = s->leading_pt > 0 ? s->leading_pt : s->size_pt * 1.3;
+  return (lead - s->size_pt) / 2 + s->size_pt * BP_BASELINE_RATIO;
+}
+
+void bp_ref_marks_mark(bp_ref_marks *m, int num) {
+  size_t k = (size_t)num;
+  if (k >= m->n) {
+    m->seen = bp_realloc(m->seen, k + 1);
+    memset(m->seen + m->n, 0, k + 1 - m->n);
+    m->n = k + 1;
+  }
+  m->seen[k] = true;
+}
+
 void bp_ref_marks_free(bp_ref_marks *m) {
   free(m->seen);
   m->seen = NULL;
@@ -780,16 +795,11 @@ void bp_text_draw_linked(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double 
       snprintf(dest, sizeof dest, "note-%d", an->cite_number);
       l.dest = dest;
       size_t num = (size_t)an->cite_number;
-      if (num >= marks->n) {
-        marks->seen = bp_realloc(marks->seen, num + 1);
-        memset(marks->seen + marks->n, 0, num + 1 - marks->n);
-        marks->n = num + 1;
-      }
-      if (!marks->seen[num]) {
+      if (num >= marks->n || !marks->seen[num]) {
         char ref[32];
         snprintf(ref, sizeof ref, "ref-%d", an->cite_number);
         bp_dl_add_dest(pg, ref, ay);
-        marks->seen[num] = true;
+        bp_ref_marks_mark(marks, an->cite_number);
       }
     }
     bp_dl_add_link(pg, &l);

@@ -229,7 +229,8 @@ static void brief_section_keys_are_checked(void **state) {
   char tpl[] = "/tmp/bp-tpl-XXXXXX";
   int fd = mkstemp(tpl);
   assert_true(fd >= 0);
-  const char *text = "{\n  \"max_pages\": 1,\n  \"sections\": [\n    {\"type\": \"summary\"},\n"
+  const char *text = "{\n  \"max_pages\": 1,\n  \"sections\": [\n    {\"type\": \"title\"}, "
+                     "{\"type\": \"summary\"},\n"
                      "    {\"type\": \"findings\", \"titel\": \"Key findings\"}\n  ]\n}\n";
   assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
   close(fd);
@@ -239,9 +240,106 @@ static void brief_section_keys_are_checked(void **state) {
   assert_int_equal(bp_brief_load_with(&ctx, "data/briefs/nk-missions.json", tpl, &b), BP_ERR_DATA);
   char want[64];
   snprintf(want, sizeof want, "%s:5:", tpl);
-  assert_non_null(strstr(ctx.msg, want));
-  assert_non_null(strstr(ctx.msg, "unknown key \"titel\""));
+  if (!strstr(ctx.msg, want) || !strstr(ctx.msg, "unknown key \"titel\""))
+    fail_msg("got \"%s\"", ctx.msg);
   remove(tpl);
+}
+
+/* Every schema error of a template is reported at its place (line:col),
+ * parsed from memory as the fuzzer does. */
+static void template_schema_errors(void **state) {
+  (void)state;
+  static const struct {
+    const char *json, *where, *want;
+  } cases[] = {
+      {"{\"styles\": {\"body\": {\"family\": \"Noto Serif, Comic Sans\"}},\n"
+       " \"sections\": [{\"type\": \"title\"}]}",
+       "t.json:1:32:", "unknown font family 'Comic Sans'"},
+      {"{\"styles\": {\"body\": {\"family\": \" , \"}}, \"sections\": [{\"type\": \"title\"}]}",
+       "t.json:1:32:", "names no font"},
+      {"{\"styles\": {\"bodyy\": {\"size\": 9}}, \"sections\": [{\"type\": \"title\"}]}",
+       "t.json:1:22:", "unknown style 'bodyy'"},
+      {"{\"palette\": {\"accent\": \"#aa0000\"},\n \"styles\": {\"body\": {\"color\": "
+       "\"acent\"}}, \"sections\": [{\"type\": \"title\"}]}",
+       "t.json:2:31:", "'acent' names no colour of the palette"},
+      {"{\"page\": {\"margins\": -5}, \"sections\": [{\"type\": \"title\"}]}",
+       "t.json:1:22:", "between 0 and 1000"},
+      {"{\"page\": {\"margins\": {\"top\": 400, \"bottom\": 400}}, \"sections\": [{\"type\": "
+       "\"title\"}]}",
+       "t.json:1:22:", "less than 1 inch of the page's 841.89 pt height"},
+      {"{\"styles\": {\"body\": {\"size\": 10, \"leading\": 8}}, \"sections\": [{\"type\": "
+       "\"title\"}]}",
+       "t.json:1:45:", "lines would overlap"},
+      {"{\"fit\": {\"body_min\": 9, \"body_max\": 8}, \"sections\": [{\"type\": \"title\"}]}",
+       "t.json:1:22:", "larger than 'body_max'"},
+      {"{\"max_pages\": 0, \"sections\": [{\"type\": \"title\"}]}",
+       "t.json:1:15:", "between 1 and 1000"},
+      {"{\"labels\": {\"sumary\": \"X\"}, \"sections\": [{\"type\": \"title\"}]}",
+       "t.json:1:23:", "unknown labels key 'sumary'"},
+      {"{\"labels\": {\"months\": [\"Jan\"]}, \"sections\": [{\"type\": \"title\"}]}",
+       "t.json:1:23:", "12 month names"},
+      {"{\"sections\": [{\"type\": \"summary\"}]}", "t.json:1:14:", "no title section"},
+      {"{\"sections\": [{\"type\": \"title\"},\n {\"type\": \"title\"}]}",
+       "t.json:2:11:", "a second \"title\" section"},
+      {"{\"sections\": [{\"type\": \"title\"}, {\"type\": \"sidebar\"}]}",
+       "t.json:1:43:", "unknown section type \"sidebar\""},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    bp_ctx ctx;
+    bp_ctx_init(&ctx);
+    bp_template *t = NULL;
+    bp_status st = bp_template_parse(&ctx, "t.json", cases[i].json, strlen(cases[i].json), &t);
+    if (st != BP_ERR_DATA || !strstr(ctx.msg, cases[i].want) ||
+        strncmp(ctx.msg, cases[i].where, strlen(cases[i].where)))
+      fail_msg("%s\n  status %d, got \"%s\", want %s ... %s", cases[i].json, st, ctx.msg,
+               cases[i].where, cases[i].want);
+    assert_null(t);
+  }
+}
+
+/* Palette names, labels, Korean dates and texts come from the template. */
+static void template_palette_labels_dates(void **state) {
+  (void)state;
+  const char *json = "{\"lang\": \"ko\", \"palette\": {\"accent\": \"#aa0000\", \"series1\": "
+                     "\"#00aa00\"},\n \"labels\": {\"summary\": \"\xEC\x9A\x94\xEC\x95\xBD\", "
+                     "\"date\": \"{year}\xEB\x85\x84 {m}\xEC\x9B\x94\"},\n"
+                     " \"styles\": {\"heading\": {\"color\": \"accent\"}},\n"
+                     " \"sections\": [{\"type\": \"title\"}]}";
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_template *t = NULL;
+  if (bp_template_parse(&ctx, "ko.json", json, strlen(json), &t)) fail_msg("%s", ctx.msg);
+  bp_color c;
+  assert_true(bp_template_color(t, "series1", &c) && c.g > 0.6 && c.r < 0.1);
+  assert_true(bp_template_style(t, "heading")->color.r > 0.6);
+  assert_true(t->accent.r > 0.6); /* the accent rules follow the palette */
+  assert_string_equal(bp_template_label(t, BP_LABEL_SUMMARY), "\xEC\x9A\x94\xEC\x95\xBD");
+  assert_string_equal(bp_template_label(t, BP_LABEL_NOTES), "Notes"); /* the default */
+  char *d = bp_template_format_date(t, "2024-04");
+  assert_string_equal(d, "2024\xEB\x85\x84 4\xEC\x9B\x94");
+  free(d);
+  d = bp_template_format_date(t, "spring 2024"); /* free text stays as written */
+  assert_string_equal(d, "spring 2024");
+  free(d);
+  assert_string_equal(bp_template_text(t, "en", "ko"), "ko");
+  assert_string_equal(bp_template_text(t, "en", NULL), "en");
+  bp_template_free(t);
+}
+
+/* A chart whose source no finding cites: its endnote links back to the
+ * chart, and the list checks (what check and render both run). */
+static void chart_only_source_links_back(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_brief *b = NULL;
+  bp_dlist *dl = NULL;
+  if (bp_brief_load(&ctx, "tests/fixtures/briefs/chart-source-only.json", &b) ||
+      bp_compose_brief(&ctx, ts, b, -1, NULL, NULL, &dl))
+    fail_msg("%s", ctx.msg);
+  assert_int_equal(bp_dlist_check(&ctx, dl), BP_OK);
+  bp_dlist_free(dl);
+  bp_brief_free(b);
 }
 
 int main(void) {
@@ -253,6 +351,9 @@ int main(void) {
       cmocka_unit_test(letter_template_changes_only_the_page),
       cmocka_unit_test(template_errors_name_the_place),
       cmocka_unit_test(brief_section_keys_are_checked),
+      cmocka_unit_test(template_schema_errors),
+      cmocka_unit_test(template_palette_labels_dates),
+      cmocka_unit_test(chart_only_source_links_back),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
