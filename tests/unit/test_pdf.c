@@ -649,6 +649,47 @@ static void broken_font_fails(void **state) {
   assert_int_equal(count_dir_entries(), 0);
 }
 
+/* libharu 2.3.0 re-serialises an embedded TrueType font into memory
+ * buffers of 4096 bytes and then seeks to the start of each table; a subset
+ * without hinting has no 'prep' (the last table), which then starts at the
+ * very end, and when the font's tables fill their buffers exactly libharu's
+ * seek failed (HPDF_INVALID_OBJECT): 0.2-0.3 % of distinct batch records
+ * failed with "libharu cannot load its subset", and `render` failed while
+ * saving. These 8 syllables (from a synthetic record of scripts/gen-records)
+ * give NanumGothic's tables exactly 4096 bytes: /Length1 = 4096 + 220 (the
+ * table directory). Both paths must embed it: the plain device (libharu
+ * writes the font at save time) and the cached one (make_z writes it). */
+static void subset_at_buffer_boundary(void **state) {
+  (void)state;
+  for (int cached = 0; cached < 2; cached++) {
+    bp_dlist *dl = bp_dlist_new();
+    bp_dl_page *pg = bp_dlist_add_page(dl, A4_W, A4_H);
+    add_run(dl, pg, GOTHIC, 12, 72, 100, "립떒바퐈홶븚벾뒅");
+    char *p = path_in_tmp("boundary.pdf");
+    bp_ctx ctx;
+    bp_ctx_init(&ctx);
+    bp_pdf_cache *cache = cached ? bp_pdf_cache_new(0) : NULL;
+    bp_pdf_options opt = {true};
+    bp_status st = bp_dlist_run(dl, bp_pdf_device_new_cached(p, &opt, cache), &ctx);
+    if (st) fail_msg("%s device: %s", cached ? "cached" : "plain", ctx.msg);
+    size_t len;
+    char *data = slurp(p, &len);
+    if (!memmem(data, len, "/Length1 4316", 13))
+      fail_msg("the fixture no longer fills libharu's buffers exactly (no /Length1 4316): "
+               "find another text that does");
+    free(data);
+    char *out, *err;
+    assert_int_equal(run(&out, &err, "pdffonts '%s' | grep -c 'CID TrueType.*yes *yes'", p), 0);
+    assert_string_equal(out, "1\n");
+    free(out);
+    free(err);
+    unlink(p);
+    free(p);
+    bp_pdf_cache_free(cache);
+    bp_dlist_free(dl);
+  }
+}
+
 static void unwritable_target_fails(void **state) {
   (void)state;
   bp_dlist *dl = bp_dlist_new();
@@ -761,6 +802,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(non_bmp_fails, setup, teardown),
       cmocka_unit_test_setup_teardown(missing_glyph_fails, setup, teardown),
       cmocka_unit_test_setup_teardown(broken_font_fails, setup, teardown),
+      cmocka_unit_test_setup_teardown(subset_at_buffer_boundary, setup, teardown),
       cmocka_unit_test_setup_teardown(unwritable_target_fails, setup, teardown),
       cmocka_unit_test_setup_teardown(paths_and_alpha, setup, teardown),
   };
