@@ -227,6 +227,19 @@ static bool id_valid(const char *id) {
   return true;
 }
 
+/* "file:line:col: problem" for the first byte of text[from, to) that is not
+ * clean UTF-8 text (bp_text_clean), or NULL. */
+static char *text_problem(const char *path, const char *text, size_t from, size_t to) {
+  size_t bad;
+  char why[96];
+  if (bp_text_clean(text + from, to - from, &bad, why, sizeof why)) return NULL;
+  int line, col;
+  bp_text_linecol(text, from + bad, &line, &col);
+  bp_buf m = {0};
+  bp_buf_printf(&m, "%s:%d:%d: %s", path, line, col, why);
+  return bp_buf_detach(&m);
+}
+
 void bp_batch_records_free(bp_batch_records *br) {
   if (!br) return;
   size_t n = br->rec ? br->rec->n_rows : 0;
@@ -244,20 +257,29 @@ bp_status bp_batch_records_load(bp_ctx *ctx, const char *path, bp_batch_records 
   *out = NULL;
   char *text = NULL;
   size_t len = 0;
-  bp_status st = bp_file_read(ctx, path, &text, &len);
+  bp_status st = bp_file_read_max(ctx, path, BP_DATA_FILE_MAX_BYTES, &text, &len);
   if (st) return st;
+  const char *enc = bp_text_foreign_encoding(text, len);
+  if (enc) {
+    free(text);
+    return bp_error(ctx, BP_ERR_DATA, "%s: the file is %s, not UTF-8; save it as UTF-8", path, enc);
+  }
   csv_reader r = {text, len, 0, 1};
   if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) r.pos = 3;
   char err[256] = "";
   char **hdr = NULL;
   size_t nh = 0;
   int line;
+  size_t row_start = r.pos;
   if (!csv_record(&r, &hdr, &nh, &line, err, sizeof err)) {
     free(text);
     return bp_error(ctx, BP_ERR_DATA, "%s: empty file (expected a header line starting with 'id')",
                     path);
   }
   if (*err) st = bp_error(ctx, BP_ERR_DATA, "%s:%s", path, err);
+  char *bad_text = st ? NULL : text_problem(path, text, row_start, r.pos);
+  if (bad_text) st = bp_error(ctx, BP_ERR_DATA, "%s", bad_text);
+  free(bad_text);
   if (!st && strcmp(hdr[0], "id"))
     st = bp_error(ctx, BP_ERR_DATA,
                   "%s:%d: the first column of a records file must be 'id', not '%s'", path, line,
@@ -285,14 +307,18 @@ bp_status bp_batch_records_load(bp_ctx *ctx, const char *path, bp_batch_records 
   GHashTable *ids = g_hash_table_new(g_str_hash, g_str_equal);
   char **f;
   size_t nf;
-  while (!st && csv_record(&r, &f, &nf, &line, err, sizeof err)) {
+  while (!st && (row_start = r.pos, csv_record(&r, &f, &nf, &line, err, sizeof err))) {
     if (*err) {
       st = bp_error(ctx, BP_ERR_DATA, "%s:%s", path, err);
       free_strv(f, nf);
       break;
     }
-    char *row_err = NULL, *row_field = NULL;
-    if (nf != nh) {
+    char *row_field = NULL;
+    /* a NUL would cut the field short: the whole record fails instead */
+    char *row_err = text_problem(path, text, row_start, r.pos);
+    if (row_err) {
+      /* nothing else is checked in a record whose text is not clean */
+    } else if (nf != nh) {
       bp_buf m = {0};
       bp_buf_printf(&m, "%s:%d: expected %zu fields (as in the header), found %zu", path, line, nh,
                     nf);

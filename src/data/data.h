@@ -34,6 +34,23 @@ bool bp_data_path_inside(const char *root, const char *path, char *why, size_t w
 bp_status bp_data_path_resolve(bp_ctx *ctx, const char *root, const char *from, const char *rel,
                                bool want_folder, char **out);
 
+/** When the first bytes show text that is not UTF-8 ("UTF-16
+ * (little-endian)", "UTF-32 (big-endian)"...: by byte order mark, or the NUL
+ * pattern ASCII has in them), its name; else NULL. */
+const char *bp_text_foreign_encoding(const char *s, size_t n);
+/** True for the characters no input may hold: C0 controls but tab, LF and
+ * CR (NUL included), DEL, C1 controls, and the bidirectional embedding,
+ * override and isolate controls (U+202A-U+202E, U+2066-U+2069). */
+bool bp_text_control(uint32_t cp);
+/** "NUL byte (U+0000)", "control character U+0007"... for messages. */
+void bp_text_control_name(uint32_t cp, char *out, size_t size);
+/** True when s[0..n) is valid UTF-8 without any bp_text_control character;
+ * otherwise false, *bad_off at the first bad byte and the reason in `why`. */
+bool bp_text_clean(const char *s, size_t n, size_t *bad_off, char *why, size_t why_size);
+
+/** Line and column (characters, both 1-based) of byte `off` of s. */
+void bp_text_linecol(const char *s, size_t off, int *line, int *col);
+
 /* ------------------------------------------------------------------ dates */
 
 /** A possibly partial calendar date: y always set; m and d 0 when absent. */

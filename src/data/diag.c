@@ -258,20 +258,21 @@ static void build_index(bp_src *s) {
 
 static void src_validate(bp_src *s) {
   s->usable = true;
+  const char *enc = bp_text_foreign_encoding(s->text, s->len);
+  if (enc) {
+    bp__diag_file(s->dl, BP_SEV_ERROR, s->path, 1, 1, "the file is %s, not UTF-8; save it as UTF-8",
+                  enc);
+    s->usable = false;
+    return;
+  }
   if (s->len >= 3 && !memcmp(s->text, "\xEF\xBB\xBF", 3)) {
     s->start = 3;
     bp__diag(s, BP_SEV_WARNING, 3, "file starts with a UTF-8 byte order mark (ignored)");
   }
   size_t bad;
-  if (!bp_utf8_valid(s->text + s->start, s->len - s->start, &bad)) {
-    bp__diag(s, BP_SEV_ERROR, s->start + bad, "invalid UTF-8 (byte 0x%02X); save the file as UTF-8",
-             (unsigned)(unsigned char)s->text[s->start + bad]);
-    s->usable = false;
-    return;
-  }
-  if (memchr(s->text + s->start, '\0', s->len - s->start)) {
-    size_t z = (size_t)((char *)memchr(s->text + s->start, '\0', s->len - s->start) - s->text);
-    bp__diag(s, BP_SEV_ERROR, z, "NUL byte in a text file");
+  char why[96];
+  if (!bp_text_clean(s->text + s->start, s->len - s->start, &bad, why, sizeof why)) {
+    bp__diag(s, BP_SEV_ERROR, s->start + bad, "%s", why);
     s->usable = false;
     return;
   }
@@ -394,14 +395,10 @@ void bp__src_check_chars(bp_src *s, bool (*covers)(void *, uint32_t), void *ud) 
           cp = u;
       } else
         cp = u;
-      if (cp < 0x20) continue; /* \n, \t in strings */
     }
-    if (cp < 0x20) {
-      if (cp != '\n' && cp != '\r' && cp != '\t')
-        bp__diag(s, BP_SEV_WARNING, at, "control character U+%04X", (unsigned)cp);
-      continue;
-    }
-    if (cp < 0x7F) continue;
+    /* controls: raw ones make the file unusable (src_validate), escaped ones
+     * are errors of the JSON parse */
+    if (cp < 0x7F || bp_text_control((uint32_t)cp)) continue;
     if (cp >= 0xD800 && cp <= 0xDFFF) {
       bp__diag(s, BP_SEV_ERROR, at, "lone surrogate U+%04X", (unsigned)cp);
       continue;

@@ -137,3 +137,69 @@ char *bp__path_resolve(bp_src *s, size_t off, const char *root, const char *what
     bp__diag(s, BP_SEV_ERROR, off, "%s: %s", what, ctx.msg);
   return path;
 }
+
+/* ------------------------------------------------------------------ text */
+
+const char *bp_text_foreign_encoding(const char *str, size_t n) {
+  const unsigned char *s = (const unsigned char *)str;
+  if (n >= 4 && !memcmp(s, "\x00\x00\xFE\xFF", 4)) return "UTF-32 (big-endian)";
+  if (n >= 4 && !memcmp(s, "\xFF\xFE\x00\x00", 4)) return "UTF-32 (little-endian)";
+  if (n >= 2 && !memcmp(s, "\xFE\xFF", 2)) return "UTF-16 (big-endian)";
+  if (n >= 2 && !memcmp(s, "\xFF\xFE", 2)) return "UTF-16 (little-endian)";
+  /* no byte order mark: ASCII text in UTF-16 or UTF-32 has a NUL pattern */
+  size_t m = n < 64 ? n & ~(size_t)3 : 64;
+  if (m < 4) return NULL;
+  int zero[4] = {0};
+  for (size_t i = 0; i < m; i++) zero[i % 4] += s[i] == 0;
+  int q = (int)(m / 4);
+  if (zero[1] == q && zero[2] == q && zero[3] == q && !zero[0]) return "UTF-32 (little-endian)";
+  if (zero[0] == q && zero[1] == q && zero[2] == q && !zero[3]) return "UTF-32 (big-endian)";
+  if (zero[1] == q && zero[3] == q && !zero[0] && !zero[2]) return "UTF-16 (little-endian)";
+  if (zero[0] == q && zero[2] == q && !zero[1] && !zero[3]) return "UTF-16 (big-endian)";
+  return NULL;
+}
+
+bool bp_text_control(uint32_t cp) {
+  return (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || (cp >= 0x7F && cp < 0xA0) ||
+         (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+void bp_text_control_name(uint32_t cp, char *out, size_t size) {
+  if (cp == 0)
+    snprintf(out, size, "NUL byte (U+0000)");
+  else if (cp >= 0x202A)
+    snprintf(out, size, "bidirectional control character U+%04X", (unsigned)cp);
+  else
+    snprintf(out, size, "control character U+%04X", (unsigned)cp);
+}
+
+bool bp_text_clean(const char *s, size_t n, size_t *bad_off, char *why, size_t why_size) {
+  for (size_t i = 0; i < n;) {
+    int len;
+    int32_t cp = bp_utf8_decode(s + i, n - i, &len);
+    if (cp < 0 || bp_text_control((uint32_t)cp)) {
+      *bad_off = i;
+      if (cp < 0)
+        snprintf(why, why_size, "invalid UTF-8 (byte 0x%02X); save the file as UTF-8",
+                 (unsigned)(unsigned char)s[i]);
+      else
+        bp_text_control_name((uint32_t)cp, why, why_size);
+      return false;
+    }
+    i += (size_t)len;
+  }
+  return true;
+}
+
+void bp_text_linecol(const char *s, size_t off, int *line, int *col) {
+  *line = 1;
+  *col = 1;
+  for (size_t i = 0; i < off; i++) {
+    if (s[i] == '\n') {
+      (*line)++;
+      *col = 1;
+    } else if (((unsigned char)s[i] & 0xC0) != 0x80) {
+      (*col)++;
+    }
+  }
+}

@@ -201,6 +201,35 @@ static size_t scan_value(bp_json *j, const json_t *v, size_t p) {
 
 /* ----------------------------------------------------------------- parse */
 
+/* Reports control characters written as escapes inside strings ("\u0000",
+ * "\b"): raw ones never get here (src_validate), and jansson decodes the
+ * escapes without complaint. Tab, newline and carriage return are allowed.
+ * False when there was one (the document is then not used). */
+static bool check_escapes(bp_src *s) {
+  bool ok = true;
+  const char *t = s->text;
+  size_t n = s->len;
+  bool in_string = false;
+  for (size_t p = s->start; p < n; p++) {
+    if (t[p] == '"') {
+      in_string = !in_string;
+      continue;
+    }
+    if (!in_string || t[p] != '\\' || p + 1 >= n) continue;
+    char c = t[p + 1];
+    uint32_t cp = c == 'b' ? 0x08 : c == 'f' ? 0x0C : 0x20;
+    if (c == 'u' && p + 6 <= n) cp = hex4(t + p + 2);
+    if (bp_text_control(cp)) {
+      char why[96];
+      bp_text_control_name(cp, why, sizeof why);
+      bp__diag(s, BP_SEV_ERROR, p, "%s (written as an escape)", why);
+      ok = false;
+    }
+    p += c == 'u' ? 5 : 1;
+  }
+  return ok;
+}
+
 static bool starts_with(const char *s, const char *pre) { return !strncmp(s, pre, strlen(pre)); }
 
 bp_json *bp__json_parse(bp_src *s) {
@@ -208,7 +237,7 @@ bp_json *bp__json_parse(bp_src *s) {
   json_error_t err;
   const char *t = s->text + s->start;
   size_t n = s->len - s->start;
-  json_t *root = json_loadb(t, n, JSON_REJECT_DUPLICATES, &err);
+  json_t *root = json_loadb(t, n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
   if (!root) {
     size_t off = s->start + (size_t)(err.position > 0 ? err.position : 0);
     if (off > s->len) off = s->len;
@@ -254,6 +283,10 @@ bp_json *bp__json_parse(bp_src *s) {
       bp__diag(s, BP_SEV_ERROR, off, "unexpected end of file (is the file truncated?)");
     else
       bp__diag(s, BP_SEV_ERROR, off, "malformed JSON: %s", err.text);
+    return NULL;
+  }
+  if (!check_escapes(s)) { /* a NUL would cut the string: nothing more is read */
+    json_decref(root);
     return NULL;
   }
   bp_json *j = bp_calloc(1, sizeof *j);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "app/batch.h"
 #include "data/data.h"
 
 static char tmp[64];
@@ -232,6 +233,104 @@ static void check_refuses_links_that_leave_the_folder(void **state) {
   ASSERT_MSG(ctx, "claims/c.json:1:1: ");
 }
 
+static void text_must_be_clean_utf8(void **state) {
+  (void)state;
+  const struct {
+    const char *s;
+    size_t n, bad;
+    const char *why;
+  } cases[] = {
+      {"Gui\0nea", 7, 3, "NUL byte (U+0000)"},
+      {"a\x07"
+       "b",
+       3, 1, "control character U+0007"},
+      {"\x1b[31m", 5, 0, "control character U+001B"},
+      {"x\x7f", 2, 1, "control character U+007F"},
+      {"x\xc2\x85", 3, 1, "control character U+0085"},
+      {"a\xe2\x80\xae"
+       "b",
+       5, 1, "bidirectional control character U+202E"},
+      {"caf\xc3(", 5, 3, "invalid UTF-8 (byte 0xC3)"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    size_t bad = 99;
+    char why[96];
+    assert_false(bp_text_clean(cases[i].s, cases[i].n, &bad, why, sizeof why));
+    assert_int_equal(bad, cases[i].bad);
+    if (!strstr(why, cases[i].why)) fail_msg("'%s' lacks '%s'", why, cases[i].why);
+  }
+  size_t bad;
+  char why[96];
+  const char *ok = "tab\there\r\nnew line, 한국어";
+  assert_true(bp_text_clean(ok, strlen(ok), &bad, why, sizeof why));
+  assert_string_equal(bp_text_foreign_encoding("\xff\xfei\0d\0", 6), "UTF-16 (little-endian)");
+  assert_string_equal(bp_text_foreign_encoding("\xfe\xff\0i\0d", 6), "UTF-16 (big-endian)");
+  assert_string_equal(bp_text_foreign_encoding("i\0d\0,\0n\0", 8), "UTF-16 (little-endian)");
+  assert_string_equal(bp_text_foreign_encoding("\0i\0d\0,\0n", 8), "UTF-16 (big-endian)");
+  assert_string_equal(bp_text_foreign_encoding("\xff\xfe\0\0i\0\0\0", 8), "UTF-32 (little-endian)");
+  assert_string_equal(bp_text_foreign_encoding("i\0\0\0d\0\0\0", 8), "UTF-32 (little-endian)");
+  assert_null(bp_text_foreign_encoding("id,name\n", 8));
+  assert_null(bp_text_foreign_encoding("\xef\xbb\xbfid", 5));
+}
+
+/* The loaders stop where `check` does (tests/fixtures/check/control_chars
+ * and utf16 hold the same files, with check's output). */
+static void loaders_refuse_control_characters(void **state) {
+  (void)state;
+  const char *cases[][2] = {
+      {"control_chars/claims/bell.json", "bell.json:2:30: control character U+0007"},
+      {"control_chars/claims/escaped.json",
+       "escaped.json:2:29: NUL byte (U+0000) (written as an escape)"},
+      {"control_chars/claims/bidi.json", "bidi.json:2:30: bidirectional control character U+202E"},
+      {"control_chars/countries.csv", "countries.csv:2:11: NUL byte (U+0000)"},
+      {"control_chars/articles/a.json", "a.md:3:7: control character U+000C"},
+      {"utf16/claims/c.json", "c.json:1:1: the file is UTF-16 (little-endian), not UTF-8"},
+      {"utf16/countries.csv", "countries.csv:1:1: the file is UTF-16 (little-endian), not UTF-8"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    char path[256];
+    snprintf(path, sizeof path, "tests/fixtures/check/%s", cases[i][0]);
+    bp_ctx ctx;
+    bp_ctx_init(&ctx);
+    bp_status st;
+    if (strstr(path, ".csv")) {
+      bp_records *r = NULL;
+      st = bp_records_load(&ctx, path, &r);
+      assert_null(r);
+    } else if (strstr(path, "articles/")) {
+      bp_article *a = NULL;
+      st = bp_article_load(&ctx, path, &a);
+      assert_null(a);
+    } else {
+      bp_claims *c = NULL;
+      st = bp_claims_load(&ctx, path, NULL, &c);
+      assert_null(c);
+    }
+    assert_int_equal(st, BP_ERR_DATA);
+    ASSERT_MSG(ctx, cases[i][1]);
+  }
+}
+
+/* batch reads its records itself, leniently: a NUL fails its record (it cut
+ * "Guinea" to "Gui" before), a UTF-16 file the whole batch. */
+static void batch_records_refuse_control_characters(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_batch_records *br = NULL;
+  assert_int_equal(
+      bp_batch_records_load(&ctx, "tests/fixtures/check/control_chars/countries.csv", &br), BP_OK);
+  assert_int_equal(br->rec->n_rows, 2);
+  assert_non_null(br->row_errors[0]);
+  assert_non_null(strstr(br->row_errors[0], "countries.csv:2:11: NUL byte (U+0000)"));
+  assert_null(br->row_errors[1]);
+  bp_batch_records_free(br);
+  assert_int_equal(bp_batch_records_load(&ctx, "tests/fixtures/check/utf16/countries.csv", &br),
+                   BP_ERR_DATA);
+  assert_null(br);
+  ASSERT_MSG(ctx, "countries.csv: the file is UTF-16 (little-endian), not UTF-8");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(file_read_refuses_what_is_not_a_file),
@@ -240,6 +339,9 @@ int main(void) {
       cmocka_unit_test(article_paths_stay_in_the_data_folder),
       cmocka_unit_test(series_data_stays_in_the_data_folder),
       cmocka_unit_test(check_refuses_links_that_leave_the_folder),
+      cmocka_unit_test(text_must_be_clean_utf8),
+      cmocka_unit_test(loaders_refuse_control_characters),
+      cmocka_unit_test(batch_records_refuse_control_characters),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
