@@ -1,19 +1,23 @@
 # briefpress: a thin Makefile over CMake (as neovim does).
 #   make samples   install what is missing, build, render every sample into out/
 #   make test      install what is missing, build, run the whole test suite:
-#                  unit, end-to-end and valgrind tests, then the unit and
-#                  end-to-end tests again built with AddressSanitizer + UBSan
-#                  and each libFuzzer target for TEST_FUZZ_SECONDS (30)
-#   make quick     the unit and end-to-end tests only (no valgrind, no ASan)
+#                  unit, end-to-end, valgrind and fuzz-corpus replay tests,
+#                  then the unit, end-to-end and replay tests again built with
+#                  AddressSanitizer + UBSan
+#   make quick     the unit, end-to-end and replay tests only (no valgrind, no ASan)
 #   make asan      only the AddressSanitizer + UBSan run (build-asan/)
-#   make fuzz      build the libFuzzer targets with clang and run each for FUZZ_SECONDS
+#   make fuzz      build the libFuzzer targets with clang (build-fuzz/) and run
+#                  each for FUZZ_SECONDS (FUZZ_TARGETS="fuzz_csv ..." picks some)
+#   make fuzz-long each target for FUZZ_LONG_SECONDS, executions appended to
+#                  tests/fuzz/executions.tsv
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 FUZZ_SECONDS ?= 60
-TEST_FUZZ_SECONDS ?= 30
+FUZZ_LONG_SECONDS ?= 600
+FUZZ_TARGETS ?=
 
-.PHONY: all bootstrap build samples test quick asan fuzz clean
+.PHONY: all bootstrap build samples test quick asan fuzz fuzz-long clean
 
 all: build
 
@@ -27,9 +31,7 @@ build: bootstrap
 samples: build
 	@bash scripts/samples $(BUILD)/briefpress
 
-# (fuzzing first, so that the run ends with ctest's summaries)
 test: build
-	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@$(MAKE) --no-print-directory asan
 
@@ -45,8 +47,12 @@ asan: bootstrap
 
 fuzz: bootstrap
 	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DBP_SANITIZE=ON -DBP_FUZZ=ON >/dev/null
-	@cmake --build build-fuzz -j $(JOBS) --target fuzz_bib fuzz_claims fuzz_csv fuzz_markdown
-	@bash scripts/fuzz build-fuzz $(FUZZ_SECONDS)
+	@cmake --build build-fuzz -j $(JOBS) --target fuzzers
+	@FUZZ_LOG=$(FUZZ_LOG) bash scripts/fuzz build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-long:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) \
+	  FUZZ_LOG=$(CURDIR)/tests/fuzz/executions.tsv
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz

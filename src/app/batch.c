@@ -730,11 +730,9 @@ static char *manifest_path(const batch_opts *o) {
   return bp_buf_detach(&p);
 }
 
-/* The old manifest's entries by id (borrowed from *root; NULL when none). */
-static GHashTable *old_entries(const char *path, json_t **root) {
-  *root = json_load_file(path, 0, NULL);
-  if (!json_is_object(*root)) return NULL;
-  json_t *recs = json_object_get(*root, "records");
+GHashTable *bp_batch_manifest_entries(json_t *root) {
+  if (!json_is_object(root)) return NULL;
+  json_t *recs = json_object_get(root, "records");
   GHashTable *h = g_hash_table_new(g_str_hash, g_str_equal);
   size_t i;
   json_t *e;
@@ -745,8 +743,14 @@ static GHashTable *old_entries(const char *path, json_t **root) {
   return h;
 }
 
-/* An entry of the old manifest still describes the file on disk. */
-static bool entry_current(json_t *e, const char *hash, const char *file, const char *dir) {
+/* The old manifest's entries by id (borrowed from *root; NULL when none). */
+static GHashTable *old_entries(const char *path, json_t **root) {
+  *root = json_load_file(path, 0, NULL);
+  return bp_batch_manifest_entries(*root);
+}
+
+bool bp_batch_manifest_entry_current(json_t *e, const char *hash, const char *file,
+                                     const char *dir) {
   const char *status = e ? json_string_value(json_object_get(e, "status")) : NULL;
   if (!status || !strcmp(status, "failed")) return false;
   const char *h = json_string_value(json_object_get(e, "hash"));
@@ -924,7 +928,8 @@ int bp_cmd_batch(int argc, char **argv) {
     snprintf(file, sizeof file, "%s.pdf", b.names[i]);
     if (!selected) {
       r->state = R_NOT_SELECTED;
-      if (prev && entry_current(prev, r->hash, file, o.out_dir)) r->carried = prev;
+      if (prev && bp_batch_manifest_entry_current(prev, r->hash, file, o.out_dir))
+        r->carried = prev;
       continue;
     }
     if (br->row_errors[i]) { /* a malformed row fails without rendering */
@@ -940,7 +945,7 @@ int bp_cmd_batch(int argc, char **argv) {
       free(stale);
       continue;
     }
-    if (!o.force && prev && entry_current(prev, r->hash, file, o.out_dir)) {
+    if (!o.force && prev && bp_batch_manifest_entry_current(prev, r->hash, file, o.out_dir)) {
       r->state = R_UNCHANGED;
       r->carried = prev;
       counts[1]++;

@@ -4,6 +4,9 @@
 #ifndef BP_BATCH_H
 #define BP_BATCH_H
 
+#include <glib.h>
+#include <jansson.h>
+
 #include "data/data.h"
 
 /** Runs the batch command; argv[0] is "batch". Returns the exit status: 0
@@ -47,5 +50,17 @@ void bp_batch_records_free(bp_batch_records *br);
  * by an earlier record gets "-2", "-3"... So every shard computes the same
  * names. Returns a NULL-terminated array of owned strings. */
 char **bp_batch_file_names(const bp_records *rec, const char *pattern);
+
+/** The entries of a previous manifest (its parsed JSON, read on a re-run) by
+ * record id: id -> entry object, both borrowed from `root`; entries without a
+ * string id are left out. NULL when `root` is not an object (no manifest).
+ * Free the table with g_hash_table_destroy. */
+GHashTable *bp_batch_manifest_entries(json_t *root);
+
+/** True when the old manifest entry `e` still describes dir/file: it did not
+ * fail, has the same content hash `hash` and file name, and the file on disk
+ * has the size it records. */
+bool bp_batch_manifest_entry_current(json_t *e, const char *hash, const char *file,
+                                     const char *dir);
 
 #endif
