@@ -594,7 +594,17 @@ static void render_one(batch *b, bp_typesetter *ts, bp_profile_cache *cache, bp_
   if (!st) {
     path = out_path(b, row);
     bp_device *dev = bp_pdf_device_new_cached(path, NULL, pdfc);
+    /* staged, renamed, then read back: the manifest gets what is on disk */
+    bp_outgroup *g = bp_outgroup_new();
+    dev->group = g;
     st = bp_dlist_run(dl, dev, &ctx);
+    bp_file_info fi = {0};
+    if (!st) st = bp_outgroup_commit(&ctx, g);
+    if (!st && bp_outgroup_info(g, path, &fi)) {
+      memcpy(r->sha256, fi.sha256, sizeof r->sha256);
+      r->bytes = fi.bytes;
+    }
+    bp_outgroup_free(g);
     if (st) {
       char msg[sizeof ctx.msg];
       snprintf(msg, sizeof msg, "%s", ctx.msg);
@@ -602,16 +612,6 @@ static void render_one(batch *b, bp_typesetter *ts, bp_profile_cache *cache, bp_
       bp_error(&ctx, st, "record '%s' (%s:%d): %s", b->br->rec->rows[row].fields[0],
                b->br->rec->path, b->br->rec->rows[row].line, msg);
     }
-  }
-  if (!st) {
-    char *data = NULL;
-    size_t len = 0;
-    st = bp_file_read(&ctx, path, &data, &len);
-    if (!st) {
-      bp_sha256_hex(data, len, r->sha256);
-      r->bytes = (long long)len;
-    }
-    free(data);
   }
   r->title = info.title;
   info.title = NULL;
@@ -627,7 +627,7 @@ static void render_one(batch *b, bp_typesetter *ts, bp_profile_cache *cache, bp_
     __atomic_fetch_add(&b->failed, 1, __ATOMIC_RELAXED);
     /* never a PDF beside a failed entry, not even one from an earlier run */
     if (!path) path = out_path(b, row);
-    remove(path);
+    bp_output_remove(path);
     report_error(b, ctx.msg);
   } else {
     r->state = R_WRITTEN;
@@ -756,11 +756,16 @@ bool bp_batch_manifest_entry_current(json_t *e, const char *hash, const char *fi
   const char *h = json_string_value(json_object_get(e, "hash"));
   const char *f = json_string_value(json_object_get(e, "file"));
   if (!h || !f || strcmp(h, hash) || strcmp(f, file)) return false;
+  /* the file as it is on disk, not only its size: a truncated or replaced
+   * file is rendered again */
+  const char *sha = json_string_value(json_object_get(e, "sha256"));
   bp_buf p = {0};
   bp_buf_printf(&p, "%s/%s", dir, f);
-  struct stat sb;
-  bool ok = stat(p.data, &sb) == 0 &&
-            (long long)sb.st_size == json_integer_value(json_object_get(e, "bytes"));
+  bp_ctx ignore;
+  bp_ctx_init(&ignore);
+  bp_file_info fi;
+  bool ok = sha && bp_file_hash(&ignore, p.data, &fi) == BP_OK &&
+            fi.bytes == json_integer_value(json_object_get(e, "bytes")) && !strcmp(fi.sha256, sha);
   bp_buf_free(&p);
   return ok;
 }
@@ -850,11 +855,36 @@ static char *dir_of(const char *path) {
   return bp_strndup(path, (size_t)(slash - path));
 }
 
+/* The manifest may not take the name of one of the batch's PDFs. */
+static bp_status check_manifest_name(bp_ctx *ctx, const batch_opts *o, const bp_records *rec,
+                                     const char *mpath) {
+  char *mdir = dir_of(mpath);
+  struct stat a, d;
+  bool same_dir = stat(mdir, &a) == 0 && stat(o->out_dir, &d) == 0 && a.st_dev == d.st_dev &&
+                  a.st_ino == d.st_ino;
+  free(mdir);
+  if (!same_dir) return BP_OK;
+  const char *base = strrchr(mpath, '/') ? strrchr(mpath, '/') + 1 : mpath;
+  char **names = bp_batch_file_names(rec, o->name_pattern);
+  bp_status st = BP_OK;
+  for (size_t i = 0; i < rec->n_rows; i++) {
+    size_t n = strlen(names[i]);
+    if (!st && !strncmp(base, names[i], n) && !strcmp(base + n, ".pdf"))
+      st = bp_error(ctx, BP_ERR_USAGE,
+                    "%s: refusing to write the manifest there: it is the PDF of record '%s'", mpath,
+                    rec->rows[i].fields[0]);
+    free(names[i]);
+  }
+  free(names);
+  return st;
+}
+
 int bp_cmd_batch(int argc, char **argv) {
   batch_opts o;
   int rc = parse_opts(argc, argv, &o);
   if (rc) return rc < 0 ? 0 : rc;
   double t0 = now_s();
+  bp_inputs_clear(); /* this run's inputs are what it reads from here on */
   batch b = {0};
   b.o = &o;
   pthread_mutex_init(&b.io, NULL);
@@ -881,6 +911,14 @@ int bp_cmd_batch(int argc, char **argv) {
   if (!st) st = bp_template_load(&ctx, o.template_path, &tpl);
   if (!st) st = bp_profile_check_template(&ctx, tpl, ds, br->rec);
   if (!st) st = bp_mkdir_p(&ctx, o.out_dir, NULL);
+  /* one batch at a time in a folder (shards of one run share it), then
+   * the temporary files a killed batch left go */
+  int lock_fd = -1;
+  if (!st) st = bp_outdir_lock(&ctx, o.out_dir, o.sharded && o.shard_n > 1, &lock_fd);
+  if (!st) st = bp_outdir_sweep(&ctx, o.out_dir, NULL);
+  char *mpath = manifest_path(&o);
+  if (!st) st = bp_output_check(&ctx, mpath);
+  if (!st) st = check_manifest_name(&ctx, &o, br->rec, mpath);
   size_t only_row = (size_t)-1;
   if (!st && o.only) {
     for (size_t i = 0; i < br->rec->n_rows; i++)
@@ -890,6 +928,8 @@ int bp_cmd_batch(int argc, char **argv) {
   }
   if (st) {
     fprintf(stderr, "briefpress: %s\n", ctx.msg);
+    free(mpath);
+    if (lock_fd >= 0) close(lock_fd);
     open_gate(&b, -1);
     for (int i = 0; i < started; i++) pthread_join(w[i].th, NULL);
     free(w);
@@ -915,7 +955,6 @@ int bp_cmd_batch(int argc, char **argv) {
   b.t0 = t0;
   char inputs[65];
   inputs_hash(&o, ds, b.epoch, inputs);
-  char *mpath = manifest_path(&o);
   json_t *old_root = NULL;
   GHashTable *old = old_entries(mpath, &old_root);
   size_t counts[4] = {0}; /* written, unchanged, failed */
@@ -941,7 +980,7 @@ int bp_cmd_batch(int argc, char **argv) {
       b.failed++;
       report_error(&b, r->error);
       char *stale = out_path(&b, i);
-      remove(stale);
+      bp_output_remove(stale);
       free(stale);
       continue;
     }
@@ -1013,5 +1052,6 @@ int bp_cmd_batch(int argc, char **argv) {
   bp_dataset_free(ds);
   bp_batch_records_free(br);
   free(data_dir);
+  if (lock_fd >= 0) close(lock_fd);
   return (counts[2] || mst) ? 1 : 0;
 }

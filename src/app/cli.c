@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "compose/compose.h"
 #include "render/render.h"
@@ -68,6 +69,12 @@ static int fail(bp_ctx *ctx) {
   return 1;
 }
 
+/* Runs a device whose files go into `out` (renamed by bp_outgroup_commit). */
+static bp_status run_staged(const bp_dlist *dl, bp_device *dev, bp_outgroup *out, bp_ctx *ctx) {
+  dev->group = out;
+  return bp_dlist_run(dl, dev, ctx);
+}
+
 static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -76,6 +83,7 @@ static double now_s(void) {
 
 static int cmd_render(render_opts *o) {
   double t0 = now_s(), t_fonts = 0, t_load = 0, t_compose = 0;
+  bp_inputs_clear(); /* this run's inputs are what it reads from here on */
   bp_ctx ctx;
   bp_ctx_init(&ctx);
   bp_fontset *fs = NULL;
@@ -108,15 +116,21 @@ static int cmd_render(render_opts *o) {
             "briefpress: warning: preflight: %d Hangul word(s) broken, %d line(s) starting with "
             "closing punctuation, %d line(s) wider than the measure; first: %s\n",
             pf.hangul_breaks, pf.closing_starts, pf.overwide, pf.first_problem);
-  /* the PDF first: a failure leaves no previews of a PDF that was not written */
-  if (!st && o->output) st = bp_dlist_run(dl, bp_pdf_device_new(o->output, NULL), &ctx);
-  if (!st && o->trace) st = bp_dlist_run(dl, bp_trace_device_new(o->trace, NULL), &ctx);
+  /* every output is staged and all are renamed at the end: a failure
+   * anywhere leaves none of them (not the PDF beside missing previews) */
+  bp_outgroup *out = bp_outgroup_new();
+  if (!st && o->output) st = run_staged(dl, bp_pdf_device_new(o->output, NULL), out, &ctx);
+  if (!st && o->trace) st = run_staged(dl, bp_trace_device_new(o->trace, NULL), out, &ctx);
+  bool made_dir = false;
   if (!st && o->png_dir) {
-    st = bp_mkdir_p(&ctx, o->png_dir, NULL);
-    char pattern[4096];
-    snprintf(pattern, sizeof pattern, "%s/page-%%d.png", o->png_dir);
-    if (!st) st = bp_dlist_run(dl, bp_png_device_new(pattern, o->dpi, 0, 0), &ctx);
+    st = bp_mkdir_p(&ctx, o->png_dir, &made_dir);
+    char *pattern = bp_png_pattern(o->png_dir, "/page-%d.png");
+    if (!st) st = run_staged(dl, bp_png_device_new(pattern, o->dpi, 0, 0), out, &ctx);
+    free(pattern);
   }
+  if (!st) st = bp_outgroup_commit(&ctx, out);
+  bp_outgroup_free(out);
+  if (st && made_dir) rmdir(o->png_dir); /* nor a folder it made */
   if (!st && o->verbose)
     fprintf(stderr,
             "briefpress: %.0f ms: fonts %.0f, load and check %.0f, layout %.0f, output %.0f\n",

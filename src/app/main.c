@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app/cli.h"
+#include "core/outfile.h"
 
 int main(int argc, char **argv) {
   /* Pango's fontconfig font map loads fontconfig's default configuration in
@@ -18,5 +19,6 @@ int main(int argc, char **argv) {
     snprintf(conf, sizeof conf, "%s/fonts.conf", dir && *dir ? dir : BP_SOURCE_DIR "/fonts");
     if (access(conf, R_OK) == 0) setenv("FONTCONFIG_FILE", conf, 0);
   }
+  bp_outfile_handle_signals(); /* no temporary file outlives SIGINT or SIGTERM */
   return bp_cli_main(argc, argv);
 }

@@ -77,17 +77,6 @@ static bp_status input_kind(bp_ctx *ctx, const char *path, bool *is_brief) {
   return st;
 }
 
-/* "a %d b" printf pattern for the PNG device: a literal path with '%' doubled. */
-static char *png_pattern(const char *base) {
-  bp_buf b = {0};
-  for (const char *p = base; *p; p++) {
-    if (*p == '%') bp_buf_putc(&b, '%');
-    bp_buf_putc(&b, *p);
-  }
-  bp_buf_puts(&b, ".%d");
-  return bp_buf_detach(&b);
-}
-
 static void png_size(const char *png, size_t len, int *w, int *h) {
   *w = *h = 0;
   if (len < 24 || memcmp(png, "\x89PNG\r\n\x1a\n", 8) || memcmp(png + 12, "IHDR", 4)) return;
@@ -113,6 +102,7 @@ static int run(const nl_opts *o) {
   bp_ctx ctx;
   bp_ctx_init(&ctx);
   long long epoch = bp_source_date_epoch();
+  bp_inputs_clear(); /* this run's inputs are what it reads from here on */
   bp_fontset *fs = NULL;
   bp_typesetter *ts = NULL;
   bp_article *art = NULL;
@@ -121,7 +111,7 @@ static int run(const nl_opts *o) {
   char **charts = NULL;
   size_t n_charts = 0;
   char *base = NULL, *attach = NULL, *pdf_path = NULL, *png_path = NULL, *eml_path = NULL;
-  char *pdf_tmp = NULL, *png_tmp = NULL, *png_first = NULL, *eml_tmp = NULL;
+  bp_outgroup *out = bp_outgroup_new(); /* the PDF, the PNG and the .eml */
   char *pdf = NULL, *png = NULL, *eml = NULL;
   size_t pdf_len = 0, png_len = 0, eml_len = 0;
   bp_buf byline = {0};
@@ -177,12 +167,11 @@ static int run(const nl_opts *o) {
     pdf_path = join_path(o->outdir, base, ".pdf");
     png_path = join_path(o->outdir, base, ".png");
     eml_path = join_path(o->outdir, base, ".eml");
-    pdf_tmp = bp_tmp_path_for(pdf_path);
-    png_tmp = bp_tmp_path_for(png_path);
-    eml_tmp = bp_tmp_path_for(eml_path);
-    st = bp_dlist_run(dl, bp_pdf_device_new(pdf_tmp, NULL), &ctx);
+    bp_device *dev = bp_pdf_device_new(pdf_path, NULL);
+    dev->group = out;
+    st = bp_dlist_run(dl, dev, &ctx);
   }
-  if (!st) st = bp_file_read(&ctx, pdf_tmp, &pdf, &pdf_len);
+  if (!st) st = bp_file_read_own(&ctx, bp_outgroup_staged_path(out, pdf_path), &pdf, &pdf_len);
   if (!st) {
     bp_buf what = {0};
     bp_buf_printf(&what, "%s: the PDF %s", o->input, pdf_path);
@@ -190,14 +179,13 @@ static int run(const nl_opts *o) {
     bp_buf_free(&what);
   }
   if (!st) {
-    char *pattern = png_pattern(png_tmp);
-    bp_buf first = {0};
-    bp_buf_printf(&first, "%s.1", png_tmp);
-    png_first = bp_buf_detach(&first);
-    st = bp_dlist_run(dl, bp_png_device_new(pattern, 0, o->width_px, 1), &ctx);
+    char *pattern = bp_png_pattern(png_path, "");
+    bp_device *dev = bp_png_device_new(pattern, 0, o->width_px, 1);
+    dev->group = out;
+    st = bp_dlist_run(dl, dev, &ctx);
     free(pattern);
   }
-  if (!st) st = bp_file_read(&ctx, png_first, &png, &png_len);
+  if (!st) st = bp_file_read_own(&ctx, bp_outgroup_staged_path(out, png_path), &png, &png_len);
   if (!st) {
     nl.charts = (const char *const *)charts;
     nl.n_charts = n_charts;
@@ -215,19 +203,10 @@ static int run(const nl_opts *o) {
     png_size(png, png_len, &nl.png_width_px, &nl.png_height_px);
     st = bp_mail_message_new(&ctx, &nl, &eml, &eml_len);
   }
-  if (!st) st = bp_file_write_atomic(&ctx, eml_tmp, eml, eml_len);
+  if (!st) st = bp_file_write_to(&ctx, out, eml_path, eml, eml_len, NULL);
   /* the package is complete: move it into place, all or nothing */
-  if (!st) {
-    const char *from[] = {pdf_tmp, png_first, eml_tmp}, *to[] = {pdf_path, png_path, eml_path};
-    for (int i = 0; i < 3 && !st; i++)
-      if (rename(from[i], to[i]) != 0) {
-        st = bp_error(&ctx, BP_ERR_IO, "%s: cannot write: %s", to[i], strerror(errno));
-        for (int k = 0; k < i; k++) remove(to[k]);
-      }
-  }
-  if (pdf_tmp) remove(pdf_tmp);
-  if (png_first) remove(png_first);
-  if (eml_tmp) remove(eml_tmp);
+  if (!st) st = bp_outgroup_commit(&ctx, out);
+  bp_outgroup_free(out);
   if (st && created) rmdir(o->outdir); /* a failed run leaves no folder it made either */
   if (!st)
     printf("newsletter: %s (%zu bytes, %d page%s)\nnewsletter: %s (%dx%d px, %zu bytes)\n"
@@ -250,8 +229,7 @@ static int run(const nl_opts *o) {
   }
   for (size_t i = 0; charts && i < n_charts; i++) free(charts[i]);
   free(charts);
-  char *owned[] = {base,    attach,    pdf_path, png_path, eml_path, pdf_tmp,
-                   png_tmp, png_first, eml_tmp,  pdf,      png,      eml};
+  char *owned[] = {base, attach, pdf_path, png_path, eml_path, pdf, png, eml};
   for (size_t i = 0; i < sizeof owned / sizeof *owned; i++) free(owned[i]);
   bp_buf_free(&byline);
   bp_dlist_free(dl);

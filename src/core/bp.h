@@ -90,10 +90,12 @@ bp_status bp_file_read_max(bp_ctx *ctx, const char *path, size_t max_bytes, char
 bp_status bp_file_read(bp_ctx *ctx, const char *path, char **out, size_t *out_len);
 /** "a folder", "a FIFO (named pipe)", "a character device"... for st_mode. */
 const char *bp_file_type_name(unsigned mode);
-/** Writes bytes to `path` atomically: a temporary file beside it, then rename. */
+/** bp_file_read for a file briefpress itself writes (a cache): the file is
+ * not registered as an input of the run, so it may be written again. */
+bp_status bp_file_read_own(bp_ctx *ctx, const char *path, char **out, size_t *out_len);
+/** Writes bytes to `path` through the output-file module (src/core/outfile.h):
+ * a temporary file beside it, fsync, rename, read back. */
 bp_status bp_file_write_atomic(bp_ctx *ctx, const char *path, const void *data, size_t len);
-/** Makes a temporary path beside `path` (path + ".tmp.<pid>.<n>"); caller frees. */
-char *bp_tmp_path_for(const char *path);
 /** Creates `dir` and its missing parents. *created (may be NULL) tells
  * whether `dir` itself is new. An existing non-folder is an error. */
 bp_status bp_mkdir_p(bp_ctx *ctx, const char *dir, bool *created);
@@ -107,5 +109,15 @@ const char *bp_strerror_r(int err, char *buf, size_t size);
 #define BP_STRERROR(err) bp_strerror_r((err), (char[128]){""}, 128)
 /** SHA-256 of data, as 64 lowercase hex digits plus NUL. */
 void bp_sha256_hex(const void *data, size_t len, char out[65]);
+/** SHA-256 over data given in pieces: init, update..., final (hex as above). */
+typedef struct bp_sha256 {
+  uint32_t h[8];
+  unsigned char buf[64];
+  size_t n;
+  uint64_t len;
+} bp_sha256;
+void bp_sha256_init(bp_sha256 *s);
+void bp_sha256_update(bp_sha256 *s, const void *data, size_t len);
+void bp_sha256_final(bp_sha256 *s, char out[65]);
 
 #endif

@@ -1,6 +1,7 @@
 /* core.c - error context, allocation, string buffers, UTF-8, atomic file
  * writes and SHA-256. Nothing here knows about documents or devices. */
 #include "bp.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -205,8 +206,9 @@ const char *bp_file_type_name(unsigned mode) {
   return "not a regular file";
 }
 
-bp_status bp_file_read_max(bp_ctx *ctx, const char *path, size_t max_bytes, char **out,
-                           size_t *out_len) {
+/* `input`: register the file as one of the run's inputs (core/outfile.h). */
+static bp_status read_max(bp_ctx *ctx, const char *path, size_t max_bytes, bool input, char **out,
+                          size_t *out_len) {
   *out = NULL;
   if (out_len) *out_len = 0;
   /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below */
@@ -228,6 +230,7 @@ bp_status bp_file_read_max(bp_ctx *ctx, const char *path, size_t max_bytes, char
     return bp_error(ctx, BP_ERR_IO, "%s: too large (%jd bytes; the limit is %zu)", path,
                     (intmax_t)sb.st_size, max_bytes);
   }
+  if (input) bp_inputs_add_fd(fd, path);
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   /* read at most max_bytes + 1: a file that grows after fstat is still caught */
   size_t cap = (size_t)sb.st_size + 1, len = 0;
@@ -265,32 +268,17 @@ bp_status bp_file_read(bp_ctx *ctx, const char *path, char **out, size_t *out_le
   return bp_file_read_max(ctx, path, BP_FILE_MAX_BYTES, out, out_len);
 }
 
-char *bp_tmp_path_for(const char *path) {
-  static unsigned counter;
-  bp_buf b = {0};
-  bp_buf_printf(&b, "%s.tmp.%ld.%u", path, (long)getpid(),
-                __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
-  return bp_buf_detach(&b);
+bp_status bp_file_read_max(bp_ctx *ctx, const char *path, size_t max_bytes, char **out,
+                           size_t *out_len) {
+  return read_max(ctx, path, max_bytes, true, out, out_len);
+}
+
+bp_status bp_file_read_own(bp_ctx *ctx, const char *path, char **out, size_t *out_len) {
+  return read_max(ctx, path, BP_FILE_MAX_BYTES, false, out, out_len);
 }
 
 bp_status bp_file_write_atomic(bp_ctx *ctx, const char *path, const void *data, size_t len) {
-  char *tmp = bp_tmp_path_for(path);
-  FILE *f = fopen(tmp, "wb");
-  if (!f) {
-    bp_error(ctx, BP_ERR_IO, "%s: cannot write: %s", path, BP_STRERROR(errno));
-    free(tmp);
-    return BP_ERR_IO;
-  }
-  bool ok = fwrite(data, 1, len, f) == len;
-  ok = (fclose(f) == 0) && ok;
-  if (!ok || rename(tmp, path) != 0) {
-    int e = errno;
-    remove(tmp);
-    free(tmp);
-    return bp_error(ctx, BP_ERR_IO, "%s: cannot write: %s", path, BP_STRERROR(e));
-  }
-  free(tmp);
-  return BP_OK;
+  return bp_file_write_to(ctx, NULL, path, data, len, NULL);
 }
 
 bp_status bp_mkdir_p(bp_ctx *ctx, const char *dir, bool *created) {
@@ -379,20 +367,47 @@ static void sha_block(uint32_t h[8], const unsigned char *p) {
   h[7] += hh;
 }
 
-void bp_sha256_hex(const void *data, size_t len, char out[65]) {
-  uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+void bp_sha256_init(bp_sha256 *s) {
+  static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  memcpy(s->h, h0, sizeof h0);
+  s->n = 0;
+  s->len = 0;
+}
+
+void bp_sha256_update(bp_sha256 *s, const void *data, size_t len) {
   const unsigned char *p = data;
-  size_t i = 0;
-  for (; i + 64 <= len; i += 64) sha_block(h, p + i);
+  s->len += len;
+  if (s->n) {
+    size_t take = 64 - s->n < len ? 64 - s->n : len;
+    memcpy(s->buf + s->n, p, take);
+    s->n += take;
+    p += take;
+    len -= take;
+    if (s->n < 64) return;
+    sha_block(s->h, s->buf);
+    s->n = 0;
+  }
+  for (; len >= 64; p += 64, len -= 64) sha_block(s->h, p);
+  memcpy(s->buf, p, len);
+  s->n = len;
+}
+
+void bp_sha256_final(bp_sha256 *s, char out[65]) {
   unsigned char tail[128] = {0};
-  size_t rest = len - i;
-  memcpy(tail, p + i, rest);
-  tail[rest] = 0x80;
-  size_t tl = rest + 1 + 8 <= 64 ? 64 : 128;
-  uint64_t bits = (uint64_t)len * 8;
+  memcpy(tail, s->buf, s->n);
+  tail[s->n] = 0x80;
+  size_t tl = s->n + 1 + 8 <= 64 ? 64 : 128;
+  uint64_t bits = s->len * 8;
   for (int k = 0; k < 8; k++) tail[tl - 1 - k] = (unsigned char)(bits >> (8 * k));
-  sha_block(h, tail);
-  if (tl == 128) sha_block(h, tail + 64);
-  for (int k = 0; k < 8; k++) snprintf(out + 8 * k, 9, "%08x", h[k]);
+  sha_block(s->h, tail);
+  if (tl == 128) sha_block(s->h, tail + 64);
+  for (int k = 0; k < 8; k++) snprintf(out + 8 * k, 9, "%08x", s->h[k]);
+}
+
+void bp_sha256_hex(const void *data, size_t len, char out[65]) {
+  bp_sha256 s;
+  bp_sha256_init(&s);
+  bp_sha256_update(&s, data, len);
+  bp_sha256_final(&s, out);
 }

@@ -8,6 +8,7 @@
 #define BP_DLIST_H
 
 #include "../core/bp.h"
+#include "../core/outfile.h"
 
 typedef struct bp_color {
   double r, g, b, a; /* 0..1 */
@@ -183,6 +184,9 @@ typedef struct bp_device_ops {
 struct bp_device {
   const bp_device_ops *ops;
   bp_ctx ctx; /* sticky first error */
+  /* NULL: a device that writes files renames each on close; else it stages
+   * them here and the caller commits them all at once (core/outfile.h) */
+  bp_outgroup *group;
 };
 
 /** Records an error on the device (first one wins). */

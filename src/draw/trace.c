@@ -88,7 +88,7 @@ static void tr_close(bp_device *d) {
   if (t->path) {
     bp_ctx ctx;
     bp_ctx_init(&ctx);
-    if (bp_file_write_atomic(&ctx, t->path, t->out.data ? t->out.data : "", t->out.len))
+    if (bp_file_write_to(&ctx, d->group, t->path, t->out.data ? t->out.data : "", t->out.len, NULL))
       bp_device_fail(d, ctx.status, "%s", ctx.msg);
   } else if (t->result) {
     *t->result = bp_buf_detach(&t->out);

@@ -58,7 +58,7 @@ static bp_status verify_manifest(bp_ctx *ctx, const char *dir) {
   char *cache = NULL;
   bp_ctx ignore;
   bp_ctx_init(&ignore);
-  bp_file_read(&ignore, cpath, &cache, NULL);
+  bp_file_read_own(&ignore, cpath, &cache, NULL); /* our cache: not an input */
   bp_buf newcache = {0};
   bool changed = false;
   int n_fonts = 0;

@@ -97,7 +97,15 @@ static const char *hpdf_error_text(HPDF_STATUS e) {
   case HPDF_TTF_INVALID_CMAP: return "invalid cmap table";
   case HPDF_TTF_INVALID_FOMAT: return "invalid TrueType data";
   case HPDF_TTF_MISSING_TABLE: return "missing TrueType table";
-  default: return "error";
+  case HPDF_STRING_OUT_OF_RANGE: return "a text longer than a PDF string may be (65,535 bytes)";
+  case HPDF_ZLIB_ERROR: return "compression (zlib) failed";
+  case HPDF_INVALID_OBJECT: return "an internal object is invalid (a stream could not be read)";
+  case HPDF_STREAM_EOF: return "a stream ended early";
+  case HPDF_XREF_COUNT_ERR: return "too many objects for one PDF";
+  case HPDF_REAL_OUT_OF_RANGE: return "a number out of range";
+  case HPDF_PAGE_INVALID_FONT_SIZE: return "a font size out of range";
+  case HPDF_INVALID_DOCUMENT: return "the document is invalid";
+  default: return "an error it does not describe";
   }
 }
 
@@ -110,13 +118,9 @@ static void on_hpdf_error(HPDF_STATUS err, HPDF_STATUS detail, void *user) {
                      ? BP_ERR_FONT
                  : err == HPDF_FILE_IO_ERROR || err == HPDF_FILE_OPEN_ERROR ? BP_ERR_IO
                                                                             : BP_ERR_RENDER;
-  if (err == HPDF_FILE_IO_ERROR || err == HPDF_FILE_OPEN_ERROR)
-    bp_device_fail(&d->super, st, "%s: %s (%s) while %s", d->path, hpdf_error_text(err),
-                   BP_STRERROR((int)detail), d->doing ? d->doing : "writing the PDF");
-  else
-    bp_device_fail(&d->super, st, "%s: libharu %s (0x%04X, detail %u) while %s", d->path,
-                   hpdf_error_text(err), (unsigned)err, (unsigned)detail,
-                   d->doing ? d->doing : "writing the PDF");
+  /* no strerror(detail): libharu's file errors carry ferror()'s flag, not an errno */
+  bp_device_fail(&d->super, st, "%s: libharu: %s (0x%04X) while %s", d->path, hpdf_error_text(err),
+                 (unsigned)err, d->doing ? d->doing : "writing the PDF");
 }
 
 static bool failed(pdf_dev *d) { return d->super.ctx.status != BP_OK; }
@@ -928,6 +932,21 @@ static void pdf_outline(bp_device *dev, const bp_dl_outline *o) {
 
 /* ---- output ----------------------------------------------------------------- */
 
+/* The saved document's bytes out of libharu's memory stream. */
+static HPDF_STATUS saved_bytes(HPDF_Doc pdf, bp_buf *out) {
+  HPDF_STATUS st = HPDF_ResetStream(pdf);
+  while (st == HPDF_OK) {
+    HPDF_BYTE chunk[65536];
+    HPDF_UINT32 n = sizeof chunk;
+    st = HPDF_ReadFromStream(pdf, chunk, &n);
+    bp_buf_put(out, (const char *)chunk, n);
+  }
+  return st == HPDF_STREAM_EOF ? HPDF_OK : st;
+}
+
+/* libharu never writes the file: it saves into memory, and the output-file
+ * module writes the bytes (libharu 2.3.0's file stream ignores fclose()'s
+ * result and reports I/O errors without errno). */
 static void pdf_close(bp_device *dev) {
   pdf_dev *d = (pdf_dev *)dev;
   if (d->closed) return;
@@ -936,21 +955,24 @@ static void pdf_close(bp_device *dev) {
     bp_device_fail(dev, BP_ERR_RENDER, "%s: nothing to write", d->path);
     return;
   }
-  char *tmp = bp_tmp_path_for(d->path);
   d->doing = "saving the PDF";
-  HPDF_STATUS st = HPDF_SaveToFile(d->pdf, tmp);
+  bp_buf bytes = {0};
+  HPDF_STATUS st = HPDF_SaveToStream(d->pdf);
+  if (st == HPDF_OK && !failed(d)) st = saved_bytes(d->pdf, &bytes);
   d->doing = NULL;
   if (st != HPDF_OK || failed(d)) {
     if (!failed(d))
-      bp_device_fail(dev, BP_ERR_IO, "%s: cannot write the PDF (libharu 0x%04X)", d->path,
-                     (unsigned)st);
-    remove(tmp);
-  } else if (rename(tmp, d->path) != 0) {
-    bp_device_fail(dev, BP_ERR_IO, "%s: cannot write: %s", d->path, BP_STRERROR(errno));
-    remove(tmp);
+      bp_device_fail(dev, BP_ERR_RENDER, "%s: libharu cannot save the PDF: %s (0x%04X)", d->path,
+                     hpdf_error_text(st), (unsigned)st);
+  } else {
+    for (size_t i = 0; i < d->dl->n_fonts; i++) bp_inputs_add(d->dl->fonts[i].path);
+    bp_ctx ctx;
+    bp_ctx_init(&ctx);
+    if (bp_file_write_to(&ctx, dev->group, d->path, bytes.data, bytes.len, NULL))
+      bp_device_fail(dev, ctx.status, "%s", ctx.msg);
   }
-  free(tmp);
-  HPDF_Free(d->pdf); /* closes the subset files libharu kept open */
+  bp_buf_free(&bytes);
+  HPDF_Free(d->pdf);
   d->pdf = NULL;
 }
 

@@ -156,20 +156,27 @@ static void png_path(bp_device *d, const bp_dl_path *path) {
   }
 }
 
+static cairo_status_t png_append(void *closure, const unsigned char *data, unsigned int len) {
+  bp_buf_put(closure, (const char *)data, len);
+  return CAIRO_STATUS_SUCCESS;
+}
+
 static void png_end_page(bp_device *d, int no) {
   png_dev *p = (png_dev *)d;
   if (p->skip) return;
   char path[4096];
   snprintf(path, sizeof path, p->pattern, no + 1);
-  char *tmp = bp_tmp_path_for(path);
   cairo_surface_flush(p->surface);
-  cairo_status_t cs = cairo_surface_write_to_png(p->surface, tmp);
-  if (cs != CAIRO_STATUS_SUCCESS || rename(tmp, path) != 0) {
-    remove(tmp);
-    bp_device_fail(d, BP_ERR_IO, "%s: cannot write PNG: %s", path,
-                   cs != CAIRO_STATUS_SUCCESS ? cairo_status_to_string(cs) : strerror(errno));
-  }
-  free(tmp);
+  bp_buf png = {0};
+  cairo_status_t cs = cairo_surface_write_to_png_stream(p->surface, png_append, &png);
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  if (cs != CAIRO_STATUS_SUCCESS)
+    bp_device_fail(d, BP_ERR_RENDER, "%s: cannot make the PNG: %s", path,
+                   cairo_status_to_string(cs));
+  else if (bp_file_write_to(&ctx, d->group, path, png.data, png.len, NULL))
+    bp_device_fail(d, ctx.status, "%s", ctx.msg);
+  bp_buf_free(&png);
   cairo_destroy(p->cr);
   cairo_surface_destroy(p->surface);
   p->cr = NULL;
@@ -191,6 +198,16 @@ static const bp_device_ops png_ops = {
     png_begin_document, png_begin_page, png_text,    png_path, NULL, NULL, NULL,
     png_end_page,       NULL,           png_destroy,
 };
+
+char *bp_png_pattern(const char *prefix, const char *suffix) {
+  bp_buf b = {0};
+  for (const char *p = prefix; *p; p++) {
+    if (*p == '%') bp_buf_putc(&b, '%');
+    bp_buf_putc(&b, *p);
+  }
+  bp_buf_puts(&b, suffix);
+  return bp_buf_detach(&b);
+}
 
 bp_device *bp_png_device_new(const char *pattern, double dpi, int width_px, int max_pages) {
   png_dev *p = bp_calloc(1, sizeof *p);

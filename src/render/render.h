@@ -21,6 +21,9 @@ bp_device *bp_pdf_device_new(const char *path, const bp_pdf_options *opt);
  * Pages are rendered at `dpi`; when `width_px` > 0 it wins over dpi. When
  * `max_pages` > 0 only the first max_pages pages are written. */
 bp_device *bp_png_device_new(const char *pattern, double dpi, int width_px, int max_pages);
+/** A pattern for bp_png_device_new from a literal path `prefix` ('%' doubled)
+ * and `suffix` (which holds the %d, if any); caller frees. */
+char *bp_png_pattern(const char *prefix, const char *suffix);
 
 /* ---- sharing font work between documents (for batches) ---- */
 

@@ -1,0 +1,479 @@
+/* outfile.c - the one way briefpress writes a file (see outfile.h): a
+ * temporary NAME.tmp.PID.N created with O_EXCL beside the target, checked
+ * writes, fsync, checked close, rename only on success, fsync of the folder,
+ * then the renamed file read back and compared (size and SHA-256) with what
+ * was written. Refuses targets that are not regular files or new paths and
+ * files the run has read. Removes its temporary files on every failure path
+ * and on SIGINT/SIGTERM/SIGHUP; never touches any other file. */
+#include "outfile.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- the input registry --------------------------------------------------- */
+
+typedef struct input_ent {
+  dev_t dev;
+  ino_t ino;
+  char *path;
+} input_ent;
+
+static pthread_mutex_t inputs_lock = PTHREAD_MUTEX_INITIALIZER;
+static input_ent *inputs;
+static size_t n_inputs, cap_inputs;
+
+static void add_input(const struct stat *sb, const char *path) {
+  pthread_mutex_lock(&inputs_lock);
+  bool known = false;
+  for (size_t i = 0; i < n_inputs && !known; i++)
+    known = inputs[i].dev == sb->st_dev && inputs[i].ino == sb->st_ino;
+  if (!known) {
+    input_ent e = {sb->st_dev, sb->st_ino, bp_strdup(path)};
+    BP_PUSH(inputs, n_inputs, cap_inputs, e);
+  }
+  pthread_mutex_unlock(&inputs_lock);
+}
+
+void bp_inputs_add(const char *path) {
+  struct stat sb;
+  if (path && stat(path, &sb) == 0) add_input(&sb, path);
+}
+
+void bp_inputs_add_fd(int fd, const char *path) {
+  struct stat sb;
+  if (fstat(fd, &sb) == 0) add_input(&sb, path);
+}
+
+void bp_inputs_clear(void) {
+  pthread_mutex_lock(&inputs_lock);
+  for (size_t i = 0; i < n_inputs; i++) free(inputs[i].path);
+  free(inputs);
+  inputs = NULL;
+  n_inputs = cap_inputs = 0;
+  pthread_mutex_unlock(&inputs_lock);
+}
+
+/* The registered name of the input at (dev, ino), copied into buf; false when none. */
+static bool input_named(dev_t dev, ino_t ino, char *buf, size_t size) {
+  bool found = false;
+  pthread_mutex_lock(&inputs_lock);
+  for (size_t i = 0; i < n_inputs && !found; i++)
+    if (inputs[i].dev == dev && inputs[i].ino == ino) {
+      snprintf(buf, size, "%s", inputs[i].path);
+      found = true;
+    }
+  pthread_mutex_unlock(&inputs_lock);
+  return found;
+}
+
+/* ---- targets ----------------------------------------------------------------- */
+
+bp_status bp_output_check(bp_ctx *ctx, const char *path) {
+  if (!path || !*path) return bp_error(ctx, BP_ERR_USAGE, "an output file name is empty");
+  struct stat sb;
+  if (lstat(path, &sb) != 0) {
+    if (errno == ENOENT) return BP_OK;
+    return bp_error(ctx, BP_ERR_IO, "%s: cannot write: %s", path, BP_STRERROR(errno));
+  }
+  if (!S_ISREG(sb.st_mode))
+    return bp_error(ctx, BP_ERR_IO,
+                    "%s: refusing to write: it is %s (briefpress replaces only regular files)",
+                    path, bp_file_type_name((unsigned)sb.st_mode));
+  char in[1024];
+  if (input_named(sb.st_dev, sb.st_ino, in, sizeof in)) {
+    if (strcmp(in, path))
+      return bp_error(ctx, BP_ERR_USAGE,
+                      "%s: refusing to write: it is one of this run's inputs (%s)", path, in);
+    return bp_error(ctx, BP_ERR_USAGE, "%s: refusing to write: it is one of this run's inputs",
+                    path);
+  }
+  return BP_OK;
+}
+
+void bp_output_remove(const char *path) {
+  struct stat sb;
+  char in[8];
+  if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+      !input_named(sb.st_dev, sb.st_ino, in, sizeof in))
+    unlink(path);
+}
+
+/* ---- temporary files known to the signal handler -------------------------------- */
+
+/* Fixed slots the handler can read without locks or allocation: 0 free,
+ * 1 being filled, 2 holds a temporary path. A file that finds no slot is
+ * still written; only its removal on a signal is lost (the next batch's
+ * sweep removes it). */
+#define N_SLOTS 256
+static struct {
+  volatile int state;
+  char path[4096];
+} slots[N_SLOTS];
+
+static int slot_take(const char *path) {
+  if (strlen(path) >= sizeof slots[0].path) return -1;
+  for (int i = 0; i < N_SLOTS; i++) {
+    int expect = 0;
+    if (__atomic_compare_exchange_n(&slots[i].state, &expect, 1, false, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_RELAXED)) {
+      strcpy(slots[i].path, path);
+      __atomic_store_n(&slots[i].state, 2, __ATOMIC_RELEASE);
+      return i;
+    }
+  }
+  return -1;
+}
+
+static void slot_drop(int i) {
+  if (i >= 0) __atomic_store_n(&slots[i].state, 0, __ATOMIC_RELEASE);
+}
+
+static void on_fatal_signal(int sig) {
+  int e = errno;
+  for (int i = 0; i < N_SLOTS; i++)
+    if (__atomic_load_n(&slots[i].state, __ATOMIC_ACQUIRE) == 2) unlink(slots[i].path);
+  errno = e;
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+void bp_outfile_handle_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_fatal_signal;
+  sigemptyset(&sa.sa_mask);
+  const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+  for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) sigaction(sigs[i], &sa, NULL);
+  signal(SIGXFSZ, SIG_IGN);
+}
+
+/* ---- one output file ------------------------------------------------------------ */
+
+struct bp_outfile {
+  char *path, *tmp;
+  int fd; /* -1 once closed */
+  int slot;
+  bool renamed;
+  bp_sha256 sha;
+  long long bytes;
+  bp_file_info info; /* after commit */
+};
+
+static char *dir_of(const char *path) {
+  const char *slash = strrchr(path, '/');
+  if (!slash) return bp_strdup(".");
+  if (slash == path) return bp_strdup("/");
+  return bp_strndup(path, (size_t)(slash - path));
+}
+
+bp_status bp_outfile_open(bp_ctx *ctx, const char *path, bp_outfile **out) {
+  static unsigned counter;
+  *out = NULL;
+  bp_status st = bp_output_check(ctx, path);
+  if (st) return st;
+  struct stat old;
+  bool replacing = stat(path, &old) == 0;
+  for (int attempt = 0; attempt < 100; attempt++) {
+    bp_buf b = {0};
+    bp_buf_printf(&b, "%s.tmp.%ld.%u", path, (long)getpid(),
+                  __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
+    char *tmp = bp_buf_detach(&b);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
+    if (fd < 0 && errno == EEXIST) {
+      free(tmp);
+      continue;
+    }
+    if (fd < 0) {
+      int e = errno;
+      char *dir = dir_of(path);
+      bp_error(ctx, BP_ERR_IO, "%s: cannot create a temporary file in %s: %s", path, dir,
+               BP_STRERROR(e));
+      free(dir);
+      free(tmp);
+      return BP_ERR_IO;
+    }
+    if (replacing) fchmod(fd, old.st_mode & 0777); /* keep the old file's permissions */
+    bp_outfile *f = bp_calloc(1, sizeof *f);
+    f->path = bp_strdup(path);
+    f->tmp = tmp;
+    f->fd = fd;
+    f->slot = slot_take(tmp);
+    bp_sha256_init(&f->sha);
+    *out = f;
+    return BP_OK;
+  }
+  return bp_error(ctx, BP_ERR_IO, "%s: cannot find a free temporary file name beside it", path);
+}
+
+static bp_status io_error(bp_ctx *ctx, bp_outfile *f, const char *what, int e) {
+  return bp_error(ctx, BP_ERR_IO, "%s: cannot write: %s (%s)", f->path, BP_STRERROR(e), what);
+}
+
+bp_status bp_outfile_write(bp_ctx *ctx, bp_outfile *f, const void *data, size_t len) {
+  const char *p = data;
+  size_t off = 0;
+  while (off < len) {
+    ssize_t n = write(f->fd, p + off, len - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return io_error(ctx, f, "write", errno);
+    if (n == 0) return io_error(ctx, f, "write", EIO);
+    off += (size_t)n;
+  }
+  bp_sha256_update(&f->sha, data, len);
+  f->bytes += (long long)len;
+  return BP_OK;
+}
+
+/* fsync and checked close of the temporary file. */
+static bp_status finish(bp_ctx *ctx, bp_outfile *f) {
+  if (f->fd < 0) return BP_OK;
+  int fd = f->fd;
+  f->fd = -1;
+  if (fsync(fd) != 0) {
+    int e = errno;
+    close(fd);
+    return io_error(ctx, f, "fsync", e);
+  }
+  if (close(fd) != 0) return io_error(ctx, f, "close", errno);
+  return BP_OK;
+}
+
+static bp_status sync_dir(bp_ctx *ctx, const char *path) {
+  char *dir = dir_of(path);
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  bp_status st = BP_OK;
+  if (fd < 0) {
+    st = bp_error(ctx, BP_ERR_IO, "%s: cannot open its folder %s to sync it: %s", path, dir,
+                  BP_STRERROR(errno));
+  } else {
+    /* some file systems cannot sync a folder (EINVAL): nothing more to do there */
+    if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
+      st = bp_error(ctx, BP_ERR_IO, "%s: cannot sync its folder %s: %s", path, dir,
+                    BP_STRERROR(errno));
+    close(fd);
+  }
+  free(dir);
+  return st;
+}
+
+bp_status bp_file_hash(bp_ctx *ctx, const char *path, bp_file_info *out) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return bp_error(ctx, BP_ERR_IO, "%s: cannot open: %s", path, BP_STRERROR(errno));
+  struct stat sb;
+  if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    close(fd);
+    return bp_error(ctx, BP_ERR_IO, "%s: not a regular file", path);
+  }
+  bp_sha256 s;
+  bp_sha256_init(&s);
+  long long total = 0;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int e = errno;
+      close(fd);
+      return bp_error(ctx, BP_ERR_IO, "%s: read error: %s", path, BP_STRERROR(e));
+    }
+    if (n == 0) break;
+    bp_sha256_update(&s, buf, (size_t)n);
+    total += n;
+  }
+  close(fd);
+  out->bytes = total;
+  bp_sha256_final(&s, out->sha256);
+  return BP_OK;
+}
+
+/* Reads the renamed file back: what is on disk must be what was written. */
+static bp_status verify(bp_ctx *ctx, bp_outfile *f) {
+  char want[65];
+  bp_sha256 s = f->sha;
+  bp_sha256_final(&s, want);
+  bp_status st = bp_file_hash(ctx, f->path, &f->info);
+  if (!st && (f->info.bytes != f->bytes || strcmp(f->info.sha256, want)))
+    st = bp_error(ctx, BP_ERR_IO,
+                  "%s: the file on disk (%lld bytes) is not what was written (%lld bytes); "
+                  "removed",
+                  f->path, f->info.bytes, f->bytes);
+  return st;
+}
+
+static void outfile_free(bp_outfile *f) {
+  if (!f) return;
+  if (f->fd >= 0) close(f->fd);
+  if (!f->renamed) unlink(f->tmp);
+  slot_drop(f->slot);
+  free(f->path);
+  free(f->tmp);
+  free(f);
+}
+
+void bp_outfile_discard(bp_outfile *f) { outfile_free(f); }
+
+/* The target checked again (it may have become a symlink meanwhile), then the rename. */
+static bp_status place(bp_ctx *ctx, bp_outfile *f) {
+  bp_status st = bp_output_check(ctx, f->path);
+  if (st) return st;
+  if (rename(f->tmp, f->path) != 0) return io_error(ctx, f, "rename", errno);
+  f->renamed = true;
+  slot_drop(f->slot);
+  f->slot = -1;
+  return BP_OK;
+}
+
+bp_status bp_outfile_commit(bp_ctx *ctx, bp_outfile *f, bp_file_info *info) {
+  bp_status st = finish(ctx, f);
+  if (!st) st = place(ctx, f);
+  if (!st) st = sync_dir(ctx, f->path);
+  if (!st) st = verify(ctx, f);
+  if (st && f->renamed) unlink(f->path); /* ours, and not what we meant to write */
+  if (!st && info) *info = f->info;
+  outfile_free(f);
+  return st;
+}
+
+/* ---- groups ------------------------------------------------------------------------ */
+
+struct bp_outgroup {
+  bp_outfile **files;
+  size_t n, cap;
+  bool committed;
+};
+
+bp_outgroup *bp_outgroup_new(void) { return bp_calloc(1, sizeof(bp_outgroup)); }
+
+bp_status bp_outgroup_add(bp_ctx *ctx, bp_outgroup *g, bp_outfile *f) {
+  for (size_t i = 0; i < g->n; i++)
+    if (!strcmp(g->files[i]->path, f->path)) {
+      bp_status st =
+          bp_error(ctx, BP_ERR_USAGE,
+                   "%s: refusing to write: two outputs of this run have this name", f->path);
+      outfile_free(f);
+      return st;
+    }
+  bp_status st = finish(ctx, f);
+  if (st) {
+    outfile_free(f);
+    return st;
+  }
+  BP_PUSH(g->files, g->n, g->cap, f);
+  return BP_OK;
+}
+
+const char *bp_outgroup_staged_path(const bp_outgroup *g, const char *path) {
+  for (size_t i = 0; g && i < g->n; i++)
+    if (!strcmp(g->files[i]->path, path)) return g->files[i]->tmp;
+  return NULL;
+}
+
+bp_status bp_outgroup_commit(bp_ctx *ctx, bp_outgroup *g) {
+  bp_status st = BP_OK;
+  for (size_t i = 0; i < g->n && !st; i++) st = place(ctx, g->files[i]);
+  for (size_t i = 0; i < g->n && !st; i++) /* each folder once */
+    if (i == 0 || strcmp(g->files[i]->path, g->files[i - 1]->path)) {
+      char *a = dir_of(g->files[i]->path), *b = i ? dir_of(g->files[i - 1]->path) : NULL;
+      if (!b || strcmp(a, b)) st = sync_dir(ctx, g->files[i]->path);
+      free(a);
+      free(b);
+    }
+  for (size_t i = 0; i < g->n && !st; i++) st = verify(ctx, g->files[i]);
+  if (st) /* all or nothing: the files this group renamed go too */
+    for (size_t i = 0; i < g->n; i++)
+      if (g->files[i]->renamed) unlink(g->files[i]->path);
+  g->committed = !st;
+  return st;
+}
+
+bool bp_outgroup_info(const bp_outgroup *g, const char *path, bp_file_info *out) {
+  for (size_t i = 0; g && g->committed && i < g->n; i++)
+    if (!strcmp(g->files[i]->path, path)) {
+      *out = g->files[i]->info;
+      return true;
+    }
+  return false;
+}
+
+void bp_outgroup_free(bp_outgroup *g) {
+  if (!g) return;
+  for (size_t i = 0; i < g->n; i++) outfile_free(g->files[i]);
+  free(g->files);
+  free(g);
+}
+
+bp_status bp_file_write_to(bp_ctx *ctx, bp_outgroup *g, const char *path, const void *data,
+                           size_t len, bp_file_info *info) {
+  bp_outfile *f;
+  bp_status st = bp_outfile_open(ctx, path, &f);
+  if (!st) st = bp_outfile_write(ctx, f, data, len);
+  if (st) {
+    bp_outfile_discard(f);
+    return st;
+  }
+  return g ? bp_outgroup_add(ctx, g, f) : bp_outfile_commit(ctx, f, info);
+}
+
+/* ---- folders -------------------------------------------------------------------------- */
+
+/* NAME.tmp.PID.N: the pid, or -1 when `name` is not one of ours. */
+static long tmp_pid(const char *name) {
+  const char *t = strstr(name, ".tmp.");
+  while (t) {
+    const char *p = t + 5, *q = p;
+    while (*q >= '0' && *q <= '9') q++;
+    if (q > p && *q == '.' && q[1]) {
+      const char *r = q + 1;
+      while (*r >= '0' && *r <= '9') r++;
+      if (!*r) return strtol(p, NULL, 10);
+    }
+    t = strstr(t + 1, ".tmp.");
+  }
+  return -1;
+}
+
+bp_status bp_outdir_sweep(bp_ctx *ctx, const char *dir, size_t *removed) {
+  if (removed) *removed = 0;
+  DIR *d = opendir(dir);
+  if (!d) return bp_error(ctx, BP_ERR_IO, "%s: cannot list: %s", dir, BP_STRERROR(errno));
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    long pid = tmp_pid(e->d_name);
+    if (pid <= 0) continue;
+    /* a live process other than this one may be writing it */
+    if (pid != (long)getpid() && !(kill((pid_t)pid, 0) != 0 && errno == ESRCH)) continue;
+    bp_buf p = {0};
+    bp_buf_printf(&p, "%s/%s", dir, e->d_name);
+    struct stat sb;
+    if (lstat(p.data, &sb) == 0 && S_ISREG(sb.st_mode) && unlink(p.data) == 0 && removed)
+      (*removed)++;
+    bp_buf_free(&p);
+  }
+  closedir(d);
+  return BP_OK;
+}
+
+bp_status bp_outdir_lock(bp_ctx *ctx, const char *dir, bool shared, int *fd) {
+  *fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (*fd < 0) return bp_error(ctx, BP_ERR_IO, "%s: cannot open: %s", dir, BP_STRERROR(errno));
+  if (flock(*fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0) return BP_OK;
+  int e = errno;
+  close(*fd);
+  *fd = -1;
+  if (e == EWOULDBLOCK)
+    return bp_error(ctx, BP_ERR_IO,
+                    "%s: another briefpress batch is writing into this folder; wait for it to "
+                    "finish or choose another folder",
+                    dir);
+  if (e == ENOLCK || e == EINVAL || e == EOPNOTSUPP) return BP_OK; /* no locks here */
+  return bp_error(ctx, BP_ERR_IO, "%s: cannot lock: %s", dir, BP_STRERROR(e));
+}

@@ -1,0 +1,102 @@
+/* outfile.h - every file briefpress writes goes through this module: a
+ * temporary file beside the target, checked writes, fsync, rename only on
+ * success, then a read-back of the renamed file. Targets that are not regular
+ * files (symlinks, devices, FIFOs, folders) and files this run has read (the
+ * input registry) are refused before anything is created. */
+#ifndef BP_OUTFILE_H
+#define BP_OUTFILE_H
+
+#include "bp.h"
+
+/** What the file on disk holds after a commit (read back after the rename). */
+typedef struct bp_file_info {
+  long long bytes;
+  char sha256[65];
+} bp_file_info;
+
+/* ---- inputs: files this run has read (they are never written) ---- */
+
+/** Registers `path` as an input of this run (by device and inode, so another
+ * name or a hard link of it is refused too). Thread-safe; a path that does
+ * not exist is ignored. bp_file_read registers every file it reads. */
+void bp_inputs_add(const char *path);
+/** The same for an open file descriptor (what bp_file_read uses). */
+void bp_inputs_add_fd(int fd, const char *path);
+/** Forgets every registered input (for tests and long-lived callers). */
+void bp_inputs_clear(void);
+
+/* ---- targets ---- */
+
+/** BP_OK when `path` may be written: a new path or an existing regular file
+ * that is none of this run's inputs. A symlink, a device node, a FIFO, a
+ * socket or a folder is refused with an error naming the path. */
+bp_status bp_output_check(bp_ctx *ctx, const char *path);
+
+/** Removes `path` when it is a regular file (a stale output of ours); leaves
+ * anything else alone. */
+void bp_output_remove(const char *path);
+
+/* ---- one output file ---- */
+
+/** A file being written: NAME.tmp.PID.N, created with O_EXCL beside `path`. */
+typedef struct bp_outfile bp_outfile;
+
+/** Checks the target (bp_output_check) and creates its temporary file.
+ * On failure nothing is created and *out is NULL. */
+bp_status bp_outfile_open(bp_ctx *ctx, const char *path, bp_outfile **out);
+/** Writes all of data (short writes and EINTR retried); an error names the
+ * target and the cause (ENOSPC, EFBIG, EIO...). */
+bp_status bp_outfile_write(bp_ctx *ctx, bp_outfile *f, const void *data, size_t len);
+/** fsync, checked close, the target checked again, rename, fsync of the
+ * folder, then the renamed file read back and compared with what was
+ * written. Frees f whatever happens; on failure the temporary file is gone
+ * and a renamed file that does not match is removed. `info` may be NULL. */
+bp_status bp_outfile_commit(bp_ctx *ctx, bp_outfile *f, bp_file_info *info);
+/** Removes the temporary file and frees f (NULL is fine). */
+void bp_outfile_discard(bp_outfile *f);
+
+/* ---- several files, all or nothing ---- */
+
+/** Files staged (written, synced, closed) and renamed together. */
+typedef struct bp_outgroup bp_outgroup;
+
+bp_outgroup *bp_outgroup_new(void);
+/** Finishes f (fsync, checked close) and keeps it staged; takes f whatever
+ * happens (on failure it is discarded). A target already in the group is
+ * refused (two outputs of one run named alike). */
+bp_status bp_outgroup_add(bp_ctx *ctx, bp_outgroup *g, bp_outfile *f);
+/** The temporary file holding `path`'s staged bytes (borrowed), or NULL. */
+const char *bp_outgroup_staged_path(const bp_outgroup *g, const char *path);
+/** Renames every staged file into place, syncs the folders and reads each
+ * back. On any failure the group's files (new ones and the renamed ones)
+ * are all removed. */
+bp_status bp_outgroup_commit(bp_ctx *ctx, bp_outgroup *g);
+/** The verified size and SHA-256 of `path` after bp_outgroup_commit. */
+bool bp_outgroup_info(const bp_outgroup *g, const char *path, bp_file_info *out);
+/** Discards the files not committed and frees g (NULL is fine). */
+void bp_outgroup_free(bp_outgroup *g);
+
+/** Writes bytes to `path`: into group `g` when not NULL (renamed by
+ * bp_outgroup_commit), else committed at once. */
+bp_status bp_file_write_to(bp_ctx *ctx, bp_outgroup *g, const char *path, const void *data,
+                           size_t len, bp_file_info *info);
+
+/* ---- folders and processes ---- */
+
+/** Size and SHA-256 of a file as it is on disk (not registered as an input). */
+bp_status bp_file_hash(bp_ctx *ctx, const char *path, bp_file_info *out);
+/** Removes this module's temporary files (NAME.tmp.PID.N) left in `dir` by a
+ * process that no longer runs (a killed batch). Call before this process
+ * creates files in `dir`. *removed (may be NULL) counts them. */
+bp_status bp_outdir_sweep(bp_ctx *ctx, const char *dir, size_t *removed);
+/** Locks the folder `dir` (flock on the folder itself) for this process:
+ * exclusive, or shared when `shared`. A folder locked by another process is
+ * an error saying so (no waiting). Returns the lock's descriptor in *fd
+ * (-1 when the file system has no locks); close it to unlock. */
+bp_status bp_outdir_lock(bp_ctx *ctx, const char *dir, bool shared, int *fd);
+/** Installs SIGINT, SIGTERM and SIGHUP handlers that remove the temporary
+ * files of this process before it dies, and ignores SIGXFSZ so that a
+ * file-size limit is an EFBIG write error rather than a silent death. */
+void bp_outfile_handle_signals(void);
+
+#endif
