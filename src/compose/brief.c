@@ -910,7 +910,7 @@ bp_status bp_compose_brief(bp_ctx *ctx, bp_typesetter *ts, const bp_brief *b, lo
 const char *bp_brief_summary(const bp_brief *b) { return b->summary; }
 const char *bp_brief_subtitle(const bp_brief *b) { return b->subtitle; }
 const char *bp_brief_author(const bp_brief *b) { return b->author; }
-const char *bp_brief_date(const bp_brief *b) { return b->date; }
+const char *bp_brief_date(const bp_brief *b) { return b->date_text; }
 const char *bp_brief_institute(const bp_brief *b) { return b->institute; }
 const char *bp_brief_series(const bp_brief *b) { return b->series; }
 const char *bp_brief_number(const bp_brief *b) { return b->number; }

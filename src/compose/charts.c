@@ -3,6 +3,7 @@
  * turning it into bp_chart points from the data set. */
 #include "compose-imp.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,6 +155,18 @@ void bp__chart_build(const bp__chart_ref *c, const bp_dataset *ds, const bp_temp
     d->spec.x_is_date = true;
     d->title = bp_strdup(title ? title : c->records);
     d->spec.unit = unit;
+  }
+  if (t) { /* the template's palette: ink, muted, series1..n */
+    bp_template_color(t, "ink", &d->colors.ink);
+    bp_template_color(t, "muted", &d->colors.muted);
+    char name[32];
+    for (size_t i = 0; i < BP_CHART_MAX_COLORS; i++) {
+      snprintf(name, sizeof name, "series%zu", i + 1);
+      if (!bp_template_color(t, name, &d->data_colors[i])) break;
+      d->colors.n_data = i + 1;
+    }
+    d->colors.data = d->data_colors;
+    d->spec.colors = &d->colors;
   }
   d->spec.title = d->title;
   d->spec.points = d->pts;

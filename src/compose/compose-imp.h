@@ -55,6 +55,8 @@ typedef struct bp__chart_data {
   char **labels;
   size_t n;
   char *source_text, *source_dest, *title;
+  bp_chart_colors colors; /* from the template's palette (spec.colors points here) */
+  bp_color data_colors[BP_CHART_MAX_COLORS];
   const char *source_id; /* the citation of the data (borrowed from the data set) */
 } bp__chart_data;
 

@@ -8,6 +8,7 @@
 #include "chart.h"
 
 #include <cairo.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,8 @@ typedef struct chart {
   double bx, by, bw, bh; /* the box */
   double fs;             /* axis label size */
   const char *family;
+  unsigned ink, muted, data[BP_CHART_MAX_COLORS]; /* the spec's colours, else the defaults */
+  size_t n_data;
   bp_status st;
   box *boxes; /* occupied: labels, bars, markers */
   size_t n_boxes, cap_boxes;
@@ -114,7 +117,16 @@ static bp_color rgb(unsigned v) {
   return (bp_color){((v >> 16) & 255) / 255.0, ((v >> 8) & 255) / 255.0, (v & 255) / 255.0, 1};
 }
 
+static unsigned rgb_of(bp_color c) {
+  return (unsigned)lround(c.r * 255) << 16 | (unsigned)lround(c.g * 255) << 8 |
+         (unsigned)lround(c.b * 255);
+}
+
+/* Data colour i (series, bars): the spec's palette, else Okabe-Ito. */
+static unsigned data_rgb(const chart *ch, size_t i) { return ch->data[i % ch->n_data]; }
+
 static bp_style mkstyle(const chart *ch, double size, bool bold, unsigned color, bp_align align) {
+  color = color == INK ? ch->ink : color == MUTED ? ch->muted : color;
   bp_style s;
   memset(&s, 0, sizeof s);
   s.family = ch->family;
@@ -353,8 +365,8 @@ static void marker_path(cairo_t *cr, size_t i, double x, double y, double r) {
   }
 }
 
-static pen series_line_pen(size_t i, double lw) {
-  pen p = {false, true, 0, palette[i % N_PALETTE], lw, BP_CAP_ROUND, BP_JOIN_ROUND, 0, 0};
+static pen series_line_pen(const chart *ch, size_t i, double lw) {
+  pen p = {false, true, 0, data_rgb(ch, i), lw, BP_CAP_ROUND, BP_JOIN_ROUND, 0, 0};
   int d = (int)(i % (sizeof dashes / sizeof *dashes));
   if (dashes[d][0]) {
     p.cap = BP_CAP_BUTT;
@@ -364,8 +376,8 @@ static pen series_line_pen(size_t i, double lw) {
   return p;
 }
 
-static pen series_marker_pen(size_t i) {
-  pen p = {true, true, palette[i % N_PALETTE], WHITE, 0.75, BP_CAP_BUTT, BP_JOIN_MITER, 0, 0};
+static pen series_marker_pen(const chart *ch, size_t i) {
+  pen p = {true, true, data_rgb(ch, i), WHITE, 0.75, BP_CAP_BUTT, BP_JOIN_MITER, 0, 0};
   return p;
 }
 
@@ -406,12 +418,12 @@ static double draw_legend(chart *ch, double y) {
       rows++;
     }
     double cy = y + lh / 2;
-    pen lp = series_line_pen(i, 1.5);
+    pen lp = series_line_pen(ch, i, 1.5);
     cairo_move_to(ch->cr, x, cy);
     cairo_line_to(ch->cr, x + sw, cy);
     emit(ch, &lp);
     marker_path(ch->cr, i, x + sw / 2, cy, 2.5);
-    pen mp = series_marker_pen(i);
+    pen mp = series_marker_pen(ch, i);
     emit(ch, &mp);
     occupy(ch, (box){x, y, x + sw, y + lh});
     put_label(ch, &st, t, 0, w, h, x + sw + 3, y, 0, 0);
@@ -877,7 +889,7 @@ static void draw_bar(chart *ch) {
       cairo_rectangle(ch->cr, cx - bar_w / 2, fmin(y0, y1), bar_w, fabs(y1 - y0));
       occupy(ch, (box){cx - bar_w / 2, fmin(y0, y1), cx + bar_w / 2, fmax(y0, y1)});
     }
-    pen bars = {true, false, palette[0], 0, 0, BP_CAP_BUTT, BP_JOIN_MITER, 0, 0};
+    pen bars = {true, false, data_rgb(ch, 0), 0, 0, BP_CAP_BUTT, BP_JOIN_MITER, 0, 0};
     emit(ch, &bars);
     draw_zero_line(ch, &ya, px0, px1);
 
@@ -1104,7 +1116,7 @@ static void draw_line(chart *ch) {
       pen_down = true;
       px = x, py = y;
     }
-    pen lp = series_line_pen(i, lw);
+    pen lp = series_line_pen(ch, i, lw);
     emit(ch, &lp);
   }
   for (size_t i = 0; i < ns && ok(ch); i++) {
@@ -1119,7 +1131,7 @@ static void draw_line(chart *ch) {
       marker_path(ch->cr, i, x, y, r);
       occupy(ch, (box){x - r, y - r, x + r, y + r});
     }
-    pen mp = series_marker_pen(i);
+    pen mp = series_marker_pen(ch, i);
     emit(ch, &mp);
   }
   if (ch->spec->value_labels) {
@@ -1344,7 +1356,7 @@ static void draw_timeline(chart *ch) {
     cairo_arc(ch->cr, ev[i].sx, axis_y, r, 0, 2 * PI);
     cairo_close_path(ch->cr);
   }
-  pen dots = series_marker_pen(0);
+  pen dots = series_marker_pen(ch, 0);
   emit(ch, &dots);
   for (size_t i = 0; i < n && ok(ch); i++) {
     event *e = &ev[i];
@@ -1389,7 +1401,7 @@ static void draw_sparkline(chart *ch) {
     double w, h;
     double v = last->y;
     bp_chart_format_number(v, bp_chart_value_decimals(&v, 1, ch->spec->decimals), t, sizeof t);
-    st.color = rgb(INK);
+    st.color = rgb(ch->ink);
     measure(ch, &st, t, 0, &w, &h);
     if (ok(ch) && w + 3 <= ch->bw * 0.5 && h <= ch->bh + EPS) {
       put_label(ch, &st, t, 0, w, h, ch->bx + ch->bw, ch->by + ch->bh / 2, 1, 0.5);
@@ -1413,7 +1425,7 @@ static void draw_sparkline(chart *ch) {
     else
       cairo_move_to(ch->cr, px[j], py[j]);
   }
-  pen lp = {false, true, 0, palette[0], lw, BP_CAP_ROUND, BP_JOIN_ROUND, 0, 0};
+  pen lp = {false, true, 0, data_rgb(ch, 0), lw, BP_CAP_ROUND, BP_JOIN_ROUND, 0, 0};
   emit(ch, &lp);
   for (size_t j = 0; j < n; j++) {
     bool alone = !isnan(py[j]) && (j == 0 || isnan(py[j - 1])) && (j + 1 == n || isnan(py[j + 1]));
@@ -1422,7 +1434,7 @@ static void draw_sparkline(chart *ch) {
     cairo_arc(ch->cr, px[j], py[j], fmax(lw, r * 0.6), 0, 2 * PI);
     cairo_close_path(ch->cr);
   }
-  pen iso = {true, false, palette[0], 0, 0, BP_CAP_BUTT, BP_JOIN_MITER, 0, 0};
+  pen iso = {true, false, data_rgb(ch, 0), 0, 0, BP_CAP_BUTT, BP_JOIN_MITER, 0, 0};
   emit(ch, &iso);
   for (size_t j = 0; j < n; j++) {
     if (pts[j] != last) continue;
@@ -1496,6 +1508,13 @@ bp_status bp_chart_draw(bp_typesetter *ts, bp_ctx *ctx, bp_dlist *dl, bp_dl_page
   ch.spec = spec;
   ch.bx = x_pt, ch.by = y_pt, ch.bw = w_pt, ch.bh = h_pt;
   ch.family = spec->family && *spec->family ? spec->family : DEFAULT_FAMILY;
+  const bp_chart_colors *cc = spec->colors;
+  ch.ink = cc ? rgb_of(cc->ink) : INK;
+  ch.muted = cc ? rgb_of(cc->muted) : MUTED;
+  ch.n_data = cc && cc->n_data ? cc->n_data : N_PALETTE;
+  if (ch.n_data > BP_CHART_MAX_COLORS) ch.n_data = BP_CHART_MAX_COLORS;
+  for (size_t i = 0; i < ch.n_data; i++)
+    ch.data[i] = cc && cc->n_data ? rgb_of(cc->data[i]) : palette[i];
   ch.fs =
       spec->font_size_pt > 0 ? spec->font_size_pt : (spec->kind == BP_CHART_SPARKLINE ? 6.5 : 7.5);
   if (spec->n_series > 0) {

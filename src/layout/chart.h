@@ -37,6 +37,16 @@ typedef struct bp_chart_series {
   size_t n_points;
 } bp_chart_series;
 
+/** The colours of a chart (a template's palette): text in `ink`, ticks,
+ * units and the source in `muted`, series and bars in `data` in turn (at
+ * most BP_CHART_MAX_COLORS are used). */
+#define BP_CHART_MAX_COLORS 8
+typedef struct bp_chart_colors {
+  bp_color ink, muted;
+  const bp_color *data;
+  size_t n_data; /* 0: the default data colours (Okabe-Ito) */
+} bp_chart_colors;
+
 /** What to draw. Zero-initialise and set what you need: zero means the
  * default everywhere. */
 typedef struct bp_chart_spec {
@@ -51,17 +61,18 @@ typedef struct bp_chart_spec {
   size_t n_points;
   const bp_chart_series *series; /* ... or several (wins when n_series > 0) */
   size_t n_series;
-  bool value_labels;   /* print values at bars / points (sparkline: the last) */
-  bool x_is_date;      /* x holds decimal years: date axis and date labels */
-  bool y_zero;         /* line: always include zero on the y axis (bars and
-                          timelines always do, sparklines never) */
-  int decimals;        /* digits after the point in value labels: 1..6 fixed;
-                          0 = as few as show every value exactly (at most 3);
-                          -1 = integers */
-  const char *family;  /* Pango family list; NULL = "Noto Sans, NanumGothic" */
-  double font_size_pt; /* axis label size; 0 = 7.5 (sparkline: 6.5). Title,
-                          values and source scale with it */
-  const char *lang;    /* "ko": Korean dates and description; NULL = English */
+  bool value_labels;             /* print values at bars / points (sparkline: the last) */
+  bool x_is_date;                /* x holds decimal years: date axis and date labels */
+  bool y_zero;                   /* line: always include zero on the y axis (bars and
+                                    timelines always do, sparklines never) */
+  int decimals;                  /* digits after the point in value labels: 1..6 fixed;
+                                    0 = as few as show every value exactly (at most 3);
+                                    -1 = integers */
+  const char *family;            /* Pango family list; NULL = "Noto Sans, NanumGothic" */
+  double font_size_pt;           /* axis label size; 0 = 7.5 (sparkline: 6.5). Title,
+                                    values and source scale with it */
+  const char *lang;              /* "ko": Korean dates and description; NULL = English */
+  const bp_chart_colors *colors; /* NULL: dark grey text, Okabe-Ito data colours */
 } bp_chart_spec;
 
 /** Lays out and draws the chart into the box (x, y, w, h) (points, top-left

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# e2e: templates are data. The Korean edition of the sample brief comes from
+# templates/one-page-brief-ko.json alone (Korean labels, dates and texts);
+# the palette's accent recolours every accent element; schema errors
+# (unknown font family, max_pages on a brief) name file:line:col; a brief
+# whose chart cites a source no finding cites renders and checks alike; and
+# whole-document trace goldens (tests/golden/documents/, BP_UPDATE_GOLDEN=1
+# rewrites them) show any layout change as a diff.
+# Args: BRIEFPRESS BUILD_DIR.
+set -euo pipefail
+bp=$1 build=$2
+work=$build/e2e-templates
+rm -rf "$work" && mkdir -p "$work"
+fail=0
+brief=data/briefs/nk-missions.json
+
+# the Korean edition
+"$bp" render $brief -o "$work/ko.pdf" --template templates/one-page-brief-ko.json
+pdftotext -layout "$work/ko.pdf" "$work/ko.txt"
+[[ $(pdfinfo "$work/ko.pdf" | awk '/^Pages:/ {print $2}') == 1 ]] || { echo "FAIL: ko pages"; fail=1; }
+for want in 요약 '주요 내용' '2024년 4월' '출처:' '제2024-03호' '북한은 왜 재외공관을 닫는가' \
+    '암호화폐 16억 5천만 달러를 탈취했다' '거부권을 행사했다'; do
+  grep -q "$want" "$work/ko.txt" || { echo "FAIL: Korean brief lacks '$want'"; fail=1; }
+done
+for bad in SUMMARY 'Key findings' 'Source:' 'April 2024'; do
+  ! grep -q "$bad" "$work/ko.txt" || { echo "FAIL: Korean brief still says '$bad'"; fail=1; }
+done
+
+# one palette change recolours every accent element (and series1 the data)
+"$bp" render $brief -o "$work/a.pdf" --trace "$work/a.trace"
+sed 's/"accent": "#1f4e79"/"accent": "#aa0000"/; s/"series1": "#0072b2"/"series1": "#00aa00"/' \
+  templates/one-page-brief.json > "$work/red.json"
+"$bp" render $brief -o "$work/r.pdf" --template "$work/red.json" --trace "$work/r.trace"
+n_old=$(grep -c '#1f4e79' "$work/a.trace" || true)
+n_new=$(grep -c '#aa0000' "$work/r.trace" || true)
+[[ $n_old -ge 10 && $n_new == "$n_old" ]] || { echo "FAIL: accent $n_old -> $n_new"; fail=1; }
+! grep -q '#1f4e79' "$work/r.trace" || { echo "FAIL: old accent left"; fail=1; }
+[[ $(grep -c '#0072b2' "$work/a.trace") == $(grep -c '#00aa00' "$work/r.trace") ]] ||
+  { echo "FAIL: series1"; fail=1; }
+
+# schema errors at file:line:col, from render and from check alike
+sed 's/"title":          {"family": "Noto Sans, NanumGothic"/"title":          {"family": "Noto Sans, Helvetica"/' \
+  templates/one-page-brief.json > "$work/font.json"
+set +e
+"$bp" render $brief -o "$work/font.pdf" --template "$work/font.json" 2> "$work/font.err"
+rc=$?
+set -e
+[[ $rc == 1 && ! -e "$work/font.pdf" ]] || { echo "FAIL: unknown font: exit $rc"; fail=1; }
+grep -q "font.json:15:[0-9]*: unknown font family 'Helvetica'" "$work/font.err" ||
+  { echo "FAIL: unknown font message: $(cat "$work/font.err")"; fail=1; }
+sed 's/"max_pages": 1/"max_pages": 2/' tests/fixtures/briefs/overflow-template.json > "$work/two.json"
+set +e
+"$bp" render tests/fixtures/briefs/overflow.json -o "$work/two.pdf" --template "$work/two.json" 2> "$work/two.err"
+rc=$?
+set -e
+[[ $rc == 1 && ! -e "$work/two.pdf" ]] || { echo "FAIL: max_pages 2 brief: exit $rc"; fail=1; }
+grep -q 'two.json:[0-9]*:[0-9]*: a brief is fitted to one page: "max_pages" must be 1' "$work/two.err" ||
+  { echo "FAIL: max_pages message: $(cat "$work/two.err")"; fail=1; }
+
+# a source only a chart cites: the note links back to the chart; render and check agree
+mkdir -p "$work/cso/briefs"
+cp -r data/citations data/claims data/series data/records data/countries.csv "$work/cso/"
+python3 - "$work/cso/briefs/cso.json" <<'PY'
+import json, sys
+b = json.load(open("tests/fixtures/briefs/chart-source-only.json"))
+b["template"] = "../../../../../templates/one-page-brief.json"
+b["data"] = ".."
+json.dump(b, open(sys.argv[1], "w"), ensure_ascii=False)
+PY
+sed -i "s|../../../../../templates|$PWD/templates|" "$work/cso/briefs/cso.json"
+"$bp" render "$work/cso/briefs/cso.json" -o "$work/cso.pdf" || { echo "FAIL: chart-source brief render"; fail=1; }
+"$bp" check "$work/cso" > "$work/cso.check" 2>&1 || { echo "FAIL: chart-source brief check"; cat "$work/cso.check"; fail=1; }
+qpdf --check "$work/cso.pdf" > /dev/null || { echo "FAIL: qpdf"; fail=1; }
+
+# whole-document goldens: each shipped brief template on the sample brief
+for t in one-page-brief one-page-brief-letter one-page-brief-ko; do
+  "$bp" render $brief -o "$work/$t.pdf" --template templates/$t.json --trace "$work/$t.trace"
+  golden=tests/golden/documents/nk-missions.$t.trace
+  if [[ ${BP_UPDATE_GOLDEN:-} == 1 ]]; then
+    mkdir -p tests/golden/documents && cp "$work/$t.trace" "$golden"
+  elif ! diff -u "$golden" "$work/$t.trace" > "$work/$t.diff"; then
+    echo "FAIL: $t differs from $golden:"; head -40 "$work/$t.diff"; fail=1
+  fi
+done
+exit $fail
