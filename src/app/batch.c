@@ -316,6 +316,15 @@ bp_status bp_batch_records_load(bp_ctx *ctx, const char *path, bp_batch_records 
     char *row_field = NULL;
     /* a NUL would cut the field short: the whole record fails instead */
     char *row_err = text_problem(path, text, row_start, r.pos);
+    for (size_t k = 0; !row_err && k < nf && k < nh; k++) {
+      size_t at;
+      char why[160];
+      if (bp_text_within_limits(f[k], strlen(f[k]), &at, why, sizeof why)) continue;
+      bp_buf m = {0};
+      bp_buf_printf(&m, "%s:%d: field %s: %s", path, line, hdr[k], why);
+      row_err = bp_buf_detach(&m);
+      row_field = bp_strdup(hdr[k]);
+    }
     if (row_err) {
       /* nothing else is checked in a record whose text is not clean */
     } else if (nf != nh) {

@@ -83,6 +83,10 @@ bool bp__csv_next(bp_csv *c, bp_csv_rec *rec, bool *bad) {
         bp_buf_putc(&b, t[p++]);
       }
     }
+    size_t at;
+    char why[160];
+    if (b.len && !bp_text_within_limits(b.data, b.len, &at, why, sizeof why))
+      bp__diag(s, BP_SEV_ERROR, foff + (t[foff] == '"') + at, "%s", why);
     bp_csv_field f = {bp_buf_detach(&b), foff};
     BP_PUSH(rec->f, rec->n, rec->cap, f);
     if (p >= n) break;

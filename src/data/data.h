@@ -48,6 +48,15 @@ void bp_text_control_name(uint32_t cp, char *out, size_t size);
  * otherwise false, *bad_off at the first bad byte and the reason in `why`. */
 bool bp_text_clean(const char *s, size_t n, size_t *bad_off, char *why, size_t why_size);
 
+/** The longest text of one paragraph, JSON string or CSV field: 64 KiB. */
+#define BP_TEXT_MAX_BYTES ((size_t)64 << 10)
+/** The longest word (a run without spaces; URLs included): 2 KiB. */
+#define BP_WORD_MAX_BYTES ((size_t)2 << 10)
+/** True when s[0..n) (one paragraph or field) is within BP_TEXT_MAX_BYTES
+ * and has no word longer than BP_WORD_MAX_BYTES; otherwise false, *bad_off
+ * at the text's start or the long word's, and the reason in `why`. Layout
+ * has its own, size-dependent guard (src/layout/text.c). */
+bool bp_text_within_limits(const char *s, size_t n, size_t *bad_off, char *why, size_t why_size);
 /** Line and column (characters, both 1-based) of byte `off` of s. */
 void bp_text_linecol(const char *s, size_t off, int *line, int *col);
 

@@ -203,3 +203,40 @@ void bp_text_linecol(const char *s, size_t off, int *line, int *col) {
     }
   }
 }
+
+/* The length of the whitespace character at s[i] (space, tab, newline,
+ * carriage return, U+2028, U+3000), or 0. */
+static size_t space_at(const char *s, size_t n, size_t i) {
+  if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') return 1;
+  if (i + 2 < n && (!memcmp(s + i, "\xE2\x80\xA8", 3) || !memcmp(s + i, "\xE3\x80\x80", 3)))
+    return 3;
+  return 0;
+}
+
+bool bp_text_within_limits(const char *s, size_t n, size_t *bad_off, char *why, size_t why_size) {
+  if (n > BP_TEXT_MAX_BYTES) {
+    *bad_off = 0;
+    snprintf(why, why_size,
+             "a text of %zu bytes is longer than the limit of %zu bytes for one paragraph or field",
+             n, BP_TEXT_MAX_BYTES);
+    return false;
+  }
+  size_t word = 0;
+  for (size_t i = 0; i <= n;) {
+    size_t sp = i < n ? space_at(s, n, i) : 1;
+    if (sp) {
+      if (i - word > BP_WORD_MAX_BYTES) {
+        *bad_off = word;
+        snprintf(why, why_size,
+                 "a word of %zu bytes (no space in it) is longer than the limit of %zu bytes",
+                 i - word, BP_WORD_MAX_BYTES);
+        return false;
+      }
+      i += sp;
+      word = i;
+    } else {
+      i++;
+    }
+  }
+  return true;
+}

@@ -15,7 +15,7 @@ struct bp_jdoc {
 
 static bp_status finish(bp_ctx *ctx, bp_jdoc *jd, const char *path, bool io_failed, bp_jdoc **out) {
   if (jd->src->usable) jd->json = bp__json_parse(jd->src);
-  if (!jd->json) {
+  if (!jd->json || jd->dl->n_errors) { /* e.g. a string over the text limits */
     bp_status st = bp__diag_to_ctx(ctx, jd->dl, io_failed);
     if (!st) st = bp_error(ctx, BP_ERR_DATA, "%s: cannot parse", path);
     bp_jdoc_free(jd);

@@ -232,6 +232,22 @@ static bool check_escapes(bp_src *s) {
 
 static bool starts_with(const char *s, const char *pre) { return !strncmp(s, pre, strlen(pre)); }
 
+/* Reports every string value over the text limits (bp_text_within_limits)
+ * at the place it goes over: the string's start or the long word's. */
+static void check_limits(bp_json *j, const json_t *v, size_t off) {
+  if (json_is_string(v)) {
+    size_t bad;
+    char why[160];
+    if (!bp_text_within_limits(json_string_value(v), json_string_length(v), &bad, why, sizeof why))
+      bp__diag(j->s, BP_SEV_ERROR, bp__json_str_off(j, off, bad), "%s", why);
+    return;
+  }
+  const jcont *k = cont_find(j, v);
+  for (size_t i = 0; k && i < k->n; i++)
+    check_limits(j, k->e[i].key ? json_object_get(v, k->e[i].key) : json_array_get(v, i),
+                 k->e[i].val_off);
+}
+
 bp_json *bp__json_parse(bp_src *s) {
   if (!s->usable) return NULL;
   json_error_t err;
@@ -294,6 +310,7 @@ bp_json *bp__json_parse(bp_src *s) {
   j->root = root;
   j->root_off = skip_ws(s->text, s->start, s->len);
   scan_value(j, root, j->root_off);
+  check_limits(j, root, j->root_off);
   return j;
 }
 

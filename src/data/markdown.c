@@ -389,6 +389,39 @@ static void walk_blocks(bctx *b, cmark_node *parent, int list_level, bool quote,
   }
 }
 
+/* Reports each block whose text is over the limits (bp_text_within_limits),
+ * at the span where it goes over. False when there was one. */
+static bool check_block_limits(bp_src *s, const bp_doc *doc) {
+  bool ok = true;
+  for (size_t i = 0; i < doc->n_blocks; i++) {
+    const bp_block *bl = &doc->blocks[i];
+    bp_buf text = {0};
+    for (size_t k = 0; k < bl->spans.n; k++)
+      if (bl->spans.v[k].text) bp_buf_puts(&text, bl->spans.v[k].text);
+    size_t bad;
+    char why[160];
+    if (text.len && !bp_text_within_limits(text.data, text.len, &bad, why, sizeof why)) {
+      size_t off = bp__src_off(s, bl->line, 1), at = 0;
+      for (size_t k = 0; k < bl->spans.n; k++) { /* the span that holds the bad byte */
+        const bp_span *x = &bl->spans.v[k];
+        size_t len = x->text ? strlen(x->text) : 0;
+        if (x->line && at <= bad) {
+          off = bp__src_off(s, x->line, x->col);
+          /* within it, when the span is the source as written */
+          if (bad < at + len && off + (bad - at) <= s->len &&
+              !memcmp(s->text + off, x->text, bad - at))
+            off += bad - at;
+        }
+        at += len;
+      }
+      bp__diag(s, BP_SEV_ERROR, off, "%s", why);
+      ok = false;
+    }
+    bp_buf_free(&text);
+  }
+  return ok;
+}
+
 bp_doc *bp__markdown_parse(bp_src *s) {
   if (!s->usable) return NULL;
   const char *t = s->text + s->start;
@@ -402,6 +435,10 @@ bp_doc *bp__markdown_parse(bp_src *s) {
   walk_blocks(&b, root, 0, false, 0);
   cmark_node_free(root);
   free(L.ls);
+  if (!check_block_limits(s, doc)) {
+    bp_doc_free(doc);
+    return NULL;
+  }
   return doc;
 }
 

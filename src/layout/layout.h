@@ -67,9 +67,16 @@ typedef struct bp_text_anchor {
   int cite_number;               /* >0 for an endnote marker */
 } bp_text_anchor;
 
+/** The longest text laid out as one paragraph or label (the data layer
+ * allows 64 KiB; at large sizes the limit is lower, so that no line can
+ * overflow Pango's int units). */
+#define BP_TEXT_LAYOUT_MAX_BYTES ((size_t)256 << 10)
+
 /** Lays out plain UTF-8 `text` in `style`, wrapped at width_pt (<= 0: no
- * wrapping, one line per '\n'). Never fails for valid UTF-8; returns NULL with
- * an error in ctx for invalid UTF-8 or characters no font covers. */
+ * wrapping, one line per '\n'). Returns NULL with an error in ctx for
+ * invalid UTF-8, characters no font covers (BP_ERR_DATA, BP_ERR_FONT), text
+ * too long to lay out at its size, and a line that ends up wider than
+ * width_pt (BP_ERR_LAYOUT: nothing is ever drawn off the page). */
 bp_text *bp_text_new_plain(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, const char *text,
                            double width_pt);
 

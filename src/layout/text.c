@@ -6,6 +6,7 @@
 #include "layout-imp.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <pango/pangofc-font.h>
 #include <stdio.h>
@@ -232,6 +233,39 @@ static bp_status check_chars(bp_typesetter *ts, bp_ctx *ctx, const char *s, size
   return BP_OK;
 }
 
+/* Pango measures in int units of 1/1024 pt, so a line can be at most about
+ * 2 million pt wide; past that its widths wrap around and a paragraph is set
+ * as one line, most of it off the page. Refuse text that could get there,
+ * assuming at most two ems (plus letter spacing) of advance per byte, and any
+ * text over BP_TEXT_LAYOUT_MAX_BYTES (a 10 MB word took Pango forever). */
+static bp_status check_extent(bp_ctx *ctx, const bp_style *st, const char *s, size_t n) {
+  double per_byte = (2 * st->size_pt + fabs(st->letter_spacing_pt)) * PANGO_SCALE;
+  size_t max = per_byte > 0 ? (size_t)((double)(INT_MAX / 2) / per_byte) : n;
+  if (max > BP_TEXT_LAYOUT_MAX_BYTES) max = BP_TEXT_LAYOUT_MAX_BYTES;
+  if (n <= max) return BP_OK;
+  char *where = context_of(s, n < 60 ? n : 60, 0);
+  bp_error(ctx, BP_ERR_LAYOUT,
+           "a text of %zu bytes is too long to lay out at %.1f pt (at most %zu bytes): \"%s\"", n,
+           st->size_pt, max, where);
+  free(where);
+  return BP_ERR_LAYOUT;
+}
+
+/* A line wider than its measure would be drawn off the page: an error. */
+static bp_status check_lines(const bp_text *t, bp_ctx *ctx, double width_pt) {
+  for (int i = 0; width_pt > 0 && i < t->n_lines; i++) {
+    double w = bp_text_line_width_pt(t, i);
+    if (w <= width_pt + 0.01) continue;
+    char *line = bp_text_line_text(t, i);
+    bp_error(ctx, BP_ERR_LAYOUT,
+             "a line is %.1f pt wide, wider than its measure of %.1f pt: \"%.120s\"", w, width_pt,
+             line);
+    free(line);
+    return BP_ERR_LAYOUT;
+  }
+  return BP_OK;
+}
+
 static double style_leading(const bp_style *st) {
   return st->leading_pt > 0 ? st->leading_pt : st->size_pt * 1.3;
 }
@@ -275,7 +309,8 @@ static char *layout_key(PangoLayout *L, builder *b, const bp_style *style, doubl
 
 static bp_text *finish(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, builder *b,
                        double width_pt) {
-  if (check_chars(ts, ctx, b->text.data ? b->text.data : "", b->text.len)) {
+  if (check_chars(ts, ctx, b->text.data ? b->text.data : "", b->text.len) ||
+      check_extent(ctx, style, b->text.data ? b->text.data : "", b->text.len)) {
     pango_attr_list_unref(b->attrs);
     bp_buf_free(&b->text);
     free(b->anchors);
@@ -424,6 +459,10 @@ laid_out:
   }
   free(b->anchors);
   bp_buf_free(&b->text);
+  if (check_lines(t, ctx, width_pt)) {
+    bp_text_free(t);
+    return NULL;
+  }
   return t;
 }
 

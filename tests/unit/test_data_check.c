@@ -208,14 +208,17 @@ static void five_megabyte_line(void **state) {
   fputs(" [@nowhere]\", \"countries\": [\"QQ\"]}]", f);
   fclose(f);
   bp_diag_list *dl = check(dir);
-  assert_int_equal(dl->n_errors, 2);
+  assert_int_equal(dl->n_errors, 3);
   size_t col0 = strlen("[{\"id\": \"big\", \"text\": \"");
-  assert_int_equal(dl->v[0].line, 1);
-  assert_int_equal(dl->v[0].col, (int)(col0 + n + 4));
-  assert_string_equal(dl->v[0].message, "unknown citation 'nowhere'");
-  assert_true(strlen(dl->v[0].source_line) < 200);
-  assert_int_equal(strncmp(dl->v[0].source_line, "...", 3), 0);
-  assert_string_equal(dl->v[1].message,
+  /* over the text limit (BP_TEXT_MAX_BYTES), and still checked through */
+  assert_int_equal(dl->v[0].col, (int)col0 + 1);
+  assert_non_null(strstr(dl->v[0].message, "is longer than the limit of 65536 bytes"));
+  assert_int_equal(dl->v[1].line, 1);
+  assert_int_equal(dl->v[1].col, (int)(col0 + n + 4));
+  assert_string_equal(dl->v[1].message, "unknown citation 'nowhere'");
+  assert_true(strlen(dl->v[1].source_line) < 200);
+  assert_int_equal(strncmp(dl->v[1].source_line, "...", 3), 0);
+  assert_string_equal(dl->v[2].message,
                       "unknown country code 'QQ' (expected ISO 3166-1 alpha-2, e.g. 'KP')");
   bp_diag_list_free(dl);
   /* the loaders refuse it the same way, without crashing */

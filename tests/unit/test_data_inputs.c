@@ -18,6 +18,7 @@
 
 #include "app/batch.h"
 #include "data/data.h"
+#include "data/jdoc.h"
 
 static char tmp[64];
 
@@ -331,6 +332,107 @@ static void batch_records_refuse_control_characters(void **state) {
   ASSERT_MSG(ctx, "countries.csv: the file is UTF-16 (little-endian), not UTF-8");
 }
 
+/* A string of `n` bytes: words of `word` letters separated by spaces. */
+static char *text_of(size_t n, size_t word) {
+  char *s = malloc(n + 1);
+  for (size_t i = 0; i < n; i++) s[i] = (i + 1) % (word + 1) ? 'a' + (char)(i % 26) : ' ';
+  s[n] = '\0';
+  return s;
+}
+
+static void text_limits(void **state) {
+  (void)state;
+  size_t bad;
+  char why[160];
+  char *ok = text_of(BP_TEXT_MAX_BYTES, BP_WORD_MAX_BYTES);
+  assert_true(bp_text_within_limits(ok, strlen(ok), &bad, why, sizeof why));
+  char *para = text_of(BP_TEXT_MAX_BYTES + 1, 10);
+  assert_false(bp_text_within_limits(para, strlen(para), &bad, why, sizeof why));
+  assert_int_equal(bad, 0);
+  assert_string_equal(why, "a text of 65537 bytes is longer than the limit of 65536 bytes for one "
+                           "paragraph or field");
+  char *word = text_of(3000, 2049); /* "aaa...a" (2049 bytes) + " " + more */
+  memmove(word + 5, word, 2995);    /* now starting at byte 5 */
+  memcpy(word, "abcd ", 5);
+  assert_false(bp_text_within_limits(word, 3000, &bad, why, sizeof why));
+  assert_int_equal(bad, 5);
+  assert_string_equal(
+      why, "a word of 2049 bytes (no space in it) is longer than the limit of 2048 bytes");
+  free(ok);
+  free(para);
+  free(word);
+}
+
+/* A long word in a claim, a record, a Markdown paragraph and a brief is an
+ * error where it starts; the loaders and `check` agree. */
+static void loaders_enforce_text_limits(void **state) {
+  (void)state;
+  char *w = text_of(BP_WORD_MAX_BYTES + 1, BP_WORD_MAX_BYTES + 1);
+  bp_buf b = {0};
+  bp_buf_printf(&b, "[\n  {\"id\": \"c1\", \"text\": \"A \\u00e9 %s [@s]\"}\n]\n", w);
+  put("t/claims/c.json", b.data);
+  bp_buf_free(&b);
+  bp_buf_printf(&b, "id,name\nkp,\"Korea\"\nxx,\"x %s\"\n", w);
+  put("t/countries.csv", b.data);
+  bp_buf_free(&b);
+  bp_buf_printf(&b, "# Title\n\nFirst.\n\nSecond *and* %s\n", w);
+  put("t/articles/a.md", b.data);
+  put("t/articles/a.json", "{\"title\": \"T\", \"body\": \"a.md\"}");
+  bp_buf_free(&b);
+  char *title = text_of(BP_TEXT_MAX_BYTES + 10, 8);
+  bp_buf_printf(&b, "{\n  \"template\": \"x.json\",\n  \"title\": \"%s\"\n}\n", title);
+  put("t/briefs/b.json", b.data);
+  bp_buf_free(&b);
+  free(title);
+  free(w);
+  const char *want[] = {
+      "claims/c.json:2:34: a word of 2049 bytes", /* after "A \u00e9 ": columns as written */
+      "countries.csv:3:7: a word of 2049 bytes",
+      "articles/a.md:5:14: a word of 2049 bytes",
+      "briefs/b.json:3:13: a text of 65546 bytes is longer than the limit",
+  };
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_claims *c = NULL;
+  assert_int_equal(bp_claims_load(&ctx, at("t/claims/c.json"), NULL, &c), BP_ERR_DATA);
+  ASSERT_MSG(ctx, want[0]);
+  bp_ctx_init(&ctx);
+  bp_records *r = NULL;
+  assert_int_equal(bp_records_load(&ctx, at("t/countries.csv"), &r), BP_ERR_DATA);
+  ASSERT_MSG(ctx, want[1]);
+  bp_ctx_init(&ctx);
+  bp_article *a = NULL;
+  assert_int_equal(bp_article_load(&ctx, at("t/articles/a.json"), &a), BP_ERR_DATA);
+  ASSERT_MSG(ctx, want[2]);
+  bp_ctx_init(&ctx);
+  bp_jdoc *jd = NULL;
+  assert_int_equal(bp_jdoc_load(&ctx, at("t/briefs/b.json"), &jd), BP_ERR_DATA);
+  ASSERT_MSG(ctx, want[3]);
+  bp_diag_list *dl = NULL;
+  assert_int_equal(bp_check_folder(&ctx, at("t"), NULL, &dl), BP_OK);
+  for (size_t k = 0; k < 3; k++) {
+    bool found = false;
+    for (size_t i = 0; i < dl->n && !found; i++) {
+      char *d = bp_diag_format(&dl->v[i]);
+      char *x = strdup(want[k]);
+      char *colon = strstr(x, ": ");
+      *colon = '\0'; /* "file:line:col" then the message */
+      found = strstr(d, x) && strstr(d, colon + 2);
+      free(x);
+      free(d);
+    }
+    if (!found) fail_msg("check does not report %s", want[k]);
+  }
+  bp_diag_list_free(dl);
+  /* batch: the record with the long field fails, with the field's name */
+  bp_batch_records *br = NULL;
+  assert_int_equal(bp_batch_records_load(&ctx, at("t/countries.csv"), &br), BP_OK);
+  assert_null(br->row_errors[0]);
+  assert_non_null(strstr(br->row_errors[1], "countries.csv:3: field name: a word of 2049 bytes"));
+  assert_string_equal(br->row_fields[1], "name");
+  bp_batch_records_free(br);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(file_read_refuses_what_is_not_a_file),
@@ -342,6 +444,8 @@ int main(void) {
       cmocka_unit_test(text_must_be_clean_utf8),
       cmocka_unit_test(loaders_refuse_control_characters),
       cmocka_unit_test(batch_records_refuse_control_characters),
+      cmocka_unit_test(text_limits),
+      cmocka_unit_test(loaders_enforce_text_limits),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

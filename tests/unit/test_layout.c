@@ -294,6 +294,36 @@ static void manifest_mismatch_is_an_error(void **state) {
   rmdir(dir);
 }
 
+/* No text is set wider than Pango's int units can measure, and no line wider
+ * than its measure is ever returned: both are errors, never text drawn off
+ * the page (a 1 MB title of words was set as one line, exit 0). */
+static void text_too_long_or_too_wide_is_an_error(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_style st = body();
+  st.size_pt = 72;
+  bp_buf words = {0};
+  while (words.len < 20000) bp_buf_puts(&words, "word ");
+  assert_null(bp_text_new_plain(ts, &ctx, &st, words.data, 400));
+  assert_int_equal(ctx.status, BP_ERR_LAYOUT);
+  assert_non_null(strstr(ctx.msg, "a text of 20000 bytes is too long to lay out at 72.0 pt"));
+  /* the same at body size lays out, every line within the measure */
+  bp_ctx_init(&ctx);
+  st.size_pt = 10.5;
+  bp_text *t = bp_text_new_plain(ts, &ctx, &st, words.data, 400);
+  assert_non_null(t);
+  for (int i = 0; i < bp_text_line_count(t); i++)
+    assert_true(bp_text_line_width_pt(t, i) <= 400.01);
+  bp_text_free(t);
+  bp_buf_free(&words);
+  /* a character wider than the measure cannot be broken: an error */
+  bp_ctx_init(&ctx);
+  assert_null(bp_text_new_plain(ts, &ctx, &st, "W", 2));
+  assert_int_equal(ctx.status, BP_ERR_LAYOUT);
+  assert_non_null(strstr(ctx.msg, "wider than its measure of 2.0 pt: \"W\""));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(korean_breaks_only_between_words),
@@ -305,6 +335,7 @@ int main(void) {
       cmocka_unit_test(runs_take_latin_and_korean_faces),
       cmocka_unit_test(hard_line_break_ends_a_ragged_line),
       cmocka_unit_test(manifest_mismatch_is_an_error),
+      cmocka_unit_test(text_too_long_or_too_wide_is_an_error),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
