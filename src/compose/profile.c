@@ -489,6 +489,15 @@ static void replay(composer *c, const piece *p, bp_dlist *dl, bp_dl_page *pg, do
     case BP_DL_OUTLINE:
       bp_dl_add_outline(pg, it->u.outline.level, it->u.outline.title, it->u.outline.y_pt + dy);
       break;
+    case BP_DL_IMAGE: {
+      bp_dl_image im = it->u.image;
+      if (im.raster < 0 || (size_t)im.raster >= src->n_rasters) break;
+      im.raster = bp_dlist_add_raster(dl, &src->rasters[im.raster]);
+      im.x_pt += dx;
+      im.y_pt += dy;
+      bp_dl_add_image(pg, &im);
+      break;
+    }
     }
   }
 }

@@ -27,6 +27,7 @@ static void free_item(bp_dl_item *it) {
     break;
   case BP_DL_DEST: free(it->u.dest.name); break;
   case BP_DL_OUTLINE: free(it->u.outline.title); break;
+  case BP_DL_IMAGE: break;
   }
 }
 
@@ -47,6 +48,12 @@ void bp_dlist_free(bp_dlist *dl) {
     free(dl->fonts[i].style);
   }
   free(dl->fonts);
+  for (size_t i = 0; i < dl->n_rasters; i++) {
+    free(dl->rasters[i].rgb);
+    free(dl->rasters[i].alpha);
+    free(dl->rasters[i].jpeg);
+  }
+  free(dl->rasters);
   for (size_t p = 0; p < dl->n_pages; p++) {
     for (size_t i = 0; i < dl->pages[p].n_items; i++) free_item(&dl->pages[p].items[i]);
     free(dl->pages[p].items);
@@ -67,6 +74,34 @@ int bp_dlist_add_font(bp_dlist *dl, const char *path, int face_index, const char
   return (int)dl->n_fonts - 1;
 }
 
+static void *dup_array(const void *src, size_t n, size_t size) {
+  if (!n) return NULL;
+  void *p = bp_malloc(n * size);
+  memcpy(p, src, n * size);
+  return p;
+}
+
+static bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n) {
+  return (!a && !b) || (a && b && memcmp(a, b, n) == 0);
+}
+
+int bp_dlist_add_raster(bp_dlist *dl, const bp_dl_raster *src) {
+  size_t px = (size_t)src->width_px * (size_t)src->height_px;
+  for (size_t i = 0; i < dl->n_rasters; i++) {
+    const bp_dl_raster *r = &dl->rasters[i];
+    if (r->width_px == src->width_px && r->height_px == src->height_px &&
+        r->jpeg_len == src->jpeg_len && same_bytes(r->jpeg, src->jpeg, src->jpeg_len) &&
+        same_bytes(r->alpha, src->alpha, px) && same_bytes(r->rgb, src->rgb, px * 3))
+      return (int)i;
+  }
+  bp_dl_raster r = *src;
+  r.rgb = src->rgb ? dup_array(src->rgb, px, 3) : NULL;
+  r.alpha = src->alpha ? dup_array(src->alpha, px, 1) : NULL;
+  r.jpeg = src->jpeg ? dup_array(src->jpeg, src->jpeg_len, 1) : NULL;
+  BP_PUSH(dl->rasters, dl->n_rasters, dl->cap_rasters, r);
+  return (int)dl->n_rasters - 1;
+}
+
 bp_dl_page *bp_dlist_add_page(bp_dlist *dl, double width_pt, double height_pt) {
   bp_dl_page pg = {width_pt, height_pt, NULL, 0, 0};
   BP_PUSH(dl->pages, dl->n_pages, dl->cap_pages, pg);
@@ -79,13 +114,6 @@ static bp_dl_item *new_item(bp_dl_page *pg, bp_dl_kind kind) {
   memset(it, 0, sizeof *it);
   it->kind = kind;
   return it;
-}
-
-static void *dup_array(const void *src, size_t n, size_t size) {
-  if (!n) return NULL;
-  void *p = bp_malloc(n * size);
-  memcpy(p, src, n * size);
-  return p;
 }
 
 void bp_dl_add_text(bp_dl_page *pg, const bp_dl_text *src) {
@@ -107,6 +135,10 @@ void bp_dl_add_link(bp_dl_page *pg, const bp_dl_link *src) {
   *l = *src;
   l->uri = bp_strdup(src->uri);
   l->dest = bp_strdup(src->dest);
+}
+
+void bp_dl_add_image(bp_dl_page *pg, const bp_dl_image *src) {
+  new_item(pg, BP_DL_IMAGE)->u.image = *src;
 }
 
 void bp_dl_add_dest(bp_dl_page *pg, const char *name, double y_pt) {
@@ -194,6 +226,14 @@ void bp_dlist_replay(const bp_dlist *dl, bp_device *dev) {
       case BP_DL_LINK: CALL(dev, link, dev, &it->u.link); break;
       case BP_DL_DEST: CALL(dev, dest, dev, &it->u.dest); break;
       case BP_DL_OUTLINE: CALL(dev, outline, dev, &it->u.outline); break;
+      case BP_DL_IMAGE:
+        if (it->u.image.raster < 0 || (size_t)it->u.image.raster >= dl->n_rasters) {
+          bp_device_fail(dev, BP_ERR_RENDER, "page %zu: image of unknown raster %d", p + 1,
+                         it->u.image.raster);
+          break;
+        }
+        CALL(dev, image, dev, &it->u.image, &dl->rasters[it->u.image.raster]);
+        break;
       }
     }
     CALL(dev, end_page, dev, (int)p);

@@ -77,6 +77,24 @@ typedef struct bp_dl_path {
   int n_dash;
 } bp_dl_path;
 
+/** A raster image of the document, registered once (as fonts are) and drawn
+ * by index from BP_DL_IMAGE items. Pixels are 8-bit, not premultiplied,
+ * rows top to bottom. */
+typedef struct bp_dl_raster {
+  int width_px, height_px;
+  uint8_t *rgb;   /* width_px * height_px * 3 bytes */
+  uint8_t *alpha; /* width_px * height_px bytes (255 = opaque), or NULL */
+  uint8_t *jpeg;  /* the original JPEG file, which the PDF device embeds as
+                     is (DCT), or NULL; rgb is always set */
+  size_t jpeg_len;
+} bp_dl_raster;
+
+/** A raster drawn into the box (x, y, w, h): top-left origin, points. */
+typedef struct bp_dl_image {
+  int raster; /* index into the list's rasters */
+  double x_pt, y_pt, w_pt, h_pt;
+} bp_dl_image;
+
 /** A clickable area: either an external URI or an internal destination. */
 typedef struct bp_dl_link {
   double x_pt, y_pt, w_pt, h_pt; /* rectangle, top-left origin */
@@ -102,7 +120,8 @@ typedef enum bp_dl_kind {
   BP_DL_PATH,
   BP_DL_LINK,
   BP_DL_DEST,
-  BP_DL_OUTLINE
+  BP_DL_OUTLINE,
+  BP_DL_IMAGE
 } bp_dl_kind;
 
 typedef struct bp_dl_item {
@@ -113,6 +132,7 @@ typedef struct bp_dl_item {
     bp_dl_link link;
     bp_dl_dest dest;
     bp_dl_outline outline;
+    bp_dl_image image;
   } u;
 } bp_dl_item;
 
@@ -133,6 +153,8 @@ typedef struct bp_dl_meta {
 typedef struct bp_dlist {
   bp_dl_font *fonts;
   size_t n_fonts, cap_fonts;
+  bp_dl_raster *rasters;
+  size_t n_rasters, cap_rasters;
   bp_dl_page *pages;
   size_t n_pages, cap_pages;
   bp_dl_meta meta;
@@ -144,12 +166,17 @@ void bp_dlist_free(bp_dlist *dl);
  * index when the same path and face are already registered. */
 int bp_dlist_add_font(bp_dlist *dl, const char *path, int face_index, const char *family,
                       const char *style);
+/** Registers a raster (copying its arrays), returning its index; returns
+ * the existing index when an identical raster (same size and bytes) is
+ * already registered, so an image drawn twice is embedded once. */
+int bp_dlist_add_raster(bp_dlist *dl, const bp_dl_raster *src);
 /** Starts a new page and returns it (borrowed; valid until the next add_page). */
 bp_dl_page *bp_dlist_add_page(bp_dlist *dl, double width_pt, double height_pt);
 /* Each add_* copies `src` deeply into the page. */
 void bp_dl_add_text(bp_dl_page *pg, const bp_dl_text *src);
 void bp_dl_add_path(bp_dl_page *pg, const bp_dl_path *src);
 void bp_dl_add_link(bp_dl_page *pg, const bp_dl_link *src);
+void bp_dl_add_image(bp_dl_page *pg, const bp_dl_image *src);
 void bp_dl_add_dest(bp_dl_page *pg, const char *name, double y_pt);
 void bp_dl_add_outline(bp_dl_page *pg, int level, const char *title, double y_pt);
 void bp_dl_set_meta(bp_dlist *dl, const bp_dl_meta *meta); /* copies */
@@ -175,6 +202,8 @@ typedef struct bp_device_ops {
   void (*link)(bp_device *dev, const bp_dl_link *l);
   void (*dest)(bp_device *dev, const bp_dl_dest *d);
   void (*outline)(bp_device *dev, const bp_dl_outline *o);
+  /* `r` is the list's raster im->raster */
+  void (*image)(bp_device *dev, const bp_dl_image *im, const bp_dl_raster *r);
   void (*end_page)(bp_device *dev, int page_no);
   void (*close)(bp_device *dev); /* finish output (write the file) */
   void (*destroy)(bp_device *dev);

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct trace_dev {
   bp_device super;
@@ -20,6 +21,19 @@ static void tr_begin_document(bp_device *d, const bp_dlist *dl) {
   bp_buf_printf(&t->out, "document pages=%zu fonts=%zu\n", dl->n_pages, dl->n_fonts);
   for (size_t i = 0; i < dl->n_fonts; i++)
     bp_buf_printf(&t->out, "font %zu %s %s\n", i, dl->fonts[i].family, dl->fonts[i].style);
+  for (size_t i = 0; i < dl->n_rasters; i++) {
+    /* the pixels' hash (rgb then alpha) names the content stably */
+    const bp_dl_raster *r = &dl->rasters[i];
+    size_t px = (size_t)r->width_px * (size_t)r->height_px;
+    uint8_t *all = bp_malloc(px * 4 + 1);
+    memcpy(all, r->rgb, px * 3);
+    if (r->alpha) memcpy(all + px * 3, r->alpha, px);
+    char sha[65];
+    bp_sha256_hex(all, px * (r->alpha ? 4 : 3), sha);
+    free(all);
+    bp_buf_printf(&t->out, "raster %zu %dx%d %s%s sha256=%.16s\n", i, r->width_px, r->height_px,
+                  r->alpha ? "rgba" : "rgb", r->jpeg ? " jpeg" : "", sha);
+  }
   if (dl->meta.title) bp_buf_printf(&t->out, "meta title \"%s\"\n", dl->meta.title);
 }
 
@@ -83,6 +97,13 @@ static void tr_outline(bp_device *d, const bp_dl_outline *o) {
   bp_buf_printf(&t->out, "  outline %d \"%s\" y=%.2f\n", o->level, o->title, o->y_pt);
 }
 
+static void tr_image(bp_device *d, const bp_dl_image *im, const bp_dl_raster *r) {
+  trace_dev *t = (trace_dev *)d;
+  (void)r;
+  bp_buf_printf(&t->out, "  image raster=%d at=%.2f,%.2f w=%.2f h=%.2f\n", im->raster, im->x_pt,
+                im->y_pt, im->w_pt, im->h_pt);
+}
+
 static void tr_close(bp_device *d) {
   trace_dev *t = (trace_dev *)d;
   if (t->path) {
@@ -103,8 +124,16 @@ static void tr_destroy(bp_device *d) {
 }
 
 static const bp_device_ops trace_ops = {
-    tr_begin_document, tr_begin_page, tr_text, tr_path,  tr_link,
-    tr_dest,           tr_outline,    NULL,    tr_close, tr_destroy,
+    .begin_document = tr_begin_document,
+    .begin_page = tr_begin_page,
+    .text = tr_text,
+    .path = tr_path,
+    .link = tr_link,
+    .dest = tr_dest,
+    .outline = tr_outline,
+    .image = tr_image,
+    .close = tr_close,
+    .destroy = tr_destroy,
 };
 
 bp_device *bp_trace_device_new(const char *path, char **out) {

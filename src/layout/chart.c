@@ -6,6 +6,7 @@
  * none leave the box. Must not rasterise anything or know the data layer;
  * words, numbers and dates come from chart_text.c. */
 #include "chart.h"
+#include "layout-imp.h"
 
 #include <cairo.h>
 #include <math.h>
@@ -273,42 +274,14 @@ static char *fit_text(chart *ch, const bp_style *st, const char *text, double ma
 /* Copies cairo's current path (in page points) into the display list with the
  * given pen and clears it. Empty paths are skipped. */
 static void emit(chart *ch, const pen *p) {
-  cairo_t *cr = ch->cr;
-  cairo_identity_matrix(cr);
-  cairo_path_t *path = cairo_copy_path(cr);
-  cairo_new_path(cr);
-  if (path->status != CAIRO_STATUS_SUCCESS) {
-    bp_error(ch->ctx, BP_ERR_LAYOUT, "chart: cairo: %s", cairo_status_to_string(path->status));
-    fail(ch, BP_ERR_LAYOUT);
-    cairo_path_destroy(path);
+  bp_path_seg *segs;
+  size_t n;
+  bp_status st = bp_cairo_path_segs(ch->ctx, ch->cr, &segs, &n);
+  cairo_new_path(ch->cr);
+  if (st) {
+    fail(ch, st);
     return;
   }
-  bp_path_seg *segs = bp_malloc(((size_t)path->num_data + 1) * sizeof *segs);
-  size_t n = 0;
-  for (int i = 0; i < path->num_data; i += path->data[i].header.length) {
-    const cairo_path_data_t *d = &path->data[i];
-    bp_path_seg s;
-    memset(&s, 0, sizeof s);
-    switch (d->header.type) {
-    case CAIRO_PATH_MOVE_TO:
-      if (n && segs[n - 1].op == BP_PATH_MOVE) n--; /* a move that draws nothing */
-      s.op = BP_PATH_MOVE;
-      s.pts[0] = d[1].point.x, s.pts[1] = d[1].point.y;
-      break;
-    case CAIRO_PATH_LINE_TO:
-      s.op = BP_PATH_LINE;
-      s.pts[0] = d[1].point.x, s.pts[1] = d[1].point.y;
-      break;
-    case CAIRO_PATH_CURVE_TO:
-      s.op = BP_PATH_CURVE;
-      for (int k = 0; k < 3; k++)
-        s.pts[2 * k] = d[1 + k].point.x, s.pts[2 * k + 1] = d[1 + k].point.y;
-      break;
-    case CAIRO_PATH_CLOSE_PATH: s.op = BP_PATH_CLOSE; break;
-    }
-    segs[n++] = s;
-  }
-  if (n && segs[n - 1].op == BP_PATH_MOVE) n--;
   if (n) {
     bp_dl_path dp;
     memset(&dp, 0, sizeof dp);
@@ -329,7 +302,6 @@ static void emit(chart *ch, const pen *p) {
     bp_dl_add_path(ch->pg, &dp);
   }
   free(segs);
-  cairo_path_destroy(path);
 }
 
 static pen stroke_pen(unsigned color, double lw) {

@@ -22,4 +22,10 @@ struct bp_typesetter {
   GHashTable *cache; /* layout key -> PangoLayout (laid out, shared read-only) */
 };
 
+/** Copies cr's current path in device space (cr's matrix is reset to the
+ * identity) into *segs (owned, free(); NULL when empty) and *n, dropping
+ * moves that draw nothing. Leaves the path in place. BP_ERR_LAYOUT with
+ * cairo's message when the path is in error. */
+bp_status bp_cairo_path_segs(bp_ctx *ctx, cairo_t *cr, bp_path_seg **segs, size_t *n);
+
 #endif

@@ -63,6 +63,7 @@ typedef struct pdf_dev {
   size_t n_dests;
   pdf_alpha *alphas;
   size_t n_alphas, cap_alphas;
+  HPDF_Image *images; /* per display-list raster, loaded at its first use */
   HPDF_Outline outline_stack[16];
   int outline_depth;
   bool closed;
@@ -557,6 +558,8 @@ static void pdf_begin_document(bp_device *dev, const bp_dlist *dl) {
   load_fonts(d);
   if (failed(d)) return;
 
+  d->images = bp_calloc(dl->n_rasters ? dl->n_rasters : 1, sizeof *d->images);
+
   /* All pages first: links may point forward to pages not yet drawn. */
   d->n_pages = dl->n_pages;
   d->pages = bp_calloc(d->n_pages, sizeof *d->pages);
@@ -825,6 +828,62 @@ static void pdf_path(bp_device *dev, const bp_dl_path *p) {
   d->doing = NULL;
 }
 
+/* ---- images ---------------------------------------------------------------- */
+
+/* The raster's pixels as grey (one byte a pixel) when every pixel is grey, so
+ * that a black-and-white logo is a third of the size; NULL otherwise. */
+static uint8_t *grey_pixels(const bp_dl_raster *r) {
+  size_t n = (size_t)r->width_px * (size_t)r->height_px;
+  for (size_t i = 0; i < n; i++)
+    if (r->rgb[3 * i] != r->rgb[3 * i + 1] || r->rgb[3 * i] != r->rgb[3 * i + 2]) return NULL;
+  uint8_t *g = bp_malloc(n ? n : 1);
+  for (size_t i = 0; i < n; i++) g[i] = r->rgb[3 * i];
+  return g;
+}
+
+/* Loads a raster into the document once: a JPEG as it is (DCT), anything
+ * else as raw 8-bit pixels (libharu Flate-compresses them) with the alpha as
+ * a raw soft mask: libharu's own PNG loader stores soft masks uncompressed
+ * and corrupts 16-bit files, so it is not used. */
+static HPDF_Image load_raster(pdf_dev *d, int index, const bp_dl_raster *r) {
+  if (d->images[index]) return d->images[index];
+  HPDF_UINT w = (HPDF_UINT)r->width_px, h = (HPDF_UINT)r->height_px;
+  HPDF_Image img = NULL;
+  if (r->jpeg) {
+    img = HPDF_LoadJpegImageFromMem(d->pdf, r->jpeg, (HPDF_UINT)r->jpeg_len);
+  } else {
+    uint8_t *grey = grey_pixels(r);
+    if (grey)
+      img = HPDF_LoadRawImageFromMem(d->pdf, grey, w, h, HPDF_CS_DEVICE_GRAY, 8);
+    else
+      img = HPDF_LoadRawImageFromMem(d->pdf, r->rgb, w, h, HPDF_CS_DEVICE_RGB, 8);
+    free(grey);
+  }
+  if (img && r->alpha) {
+    HPDF_Image mask = HPDF_LoadRawImageFromMem(d->pdf, r->alpha, w, h, HPDF_CS_DEVICE_GRAY, 8);
+    if (mask) HPDF_Image_AddSMask(img, mask);
+  }
+  d->images[index] = img;
+  return img;
+}
+
+static void pdf_image(bp_device *dev, const bp_dl_image *im, const bp_dl_raster *r) {
+  pdf_dev *d = (pdf_dev *)dev;
+  if (im->w_pt <= 0 || im->h_pt <= 0 || r->width_px <= 0 || r->height_px <= 0) return;
+  char doing[80];
+  snprintf(doing, sizeof doing, "adding a %d x %d px image on page %d", r->width_px, r->height_px,
+           d->page_no + 1);
+  d->doing = doing;
+  HPDF_Image img = load_raster(d, im->raster, r);
+  if (img && !failed(d)) {
+    HPDF_Page_DrawImage(d->page, img, (HPDF_REAL)im->x_pt,
+                        (HPDF_REAL)(d->page_h - im->y_pt - im->h_pt), (HPDF_REAL)im->w_pt,
+                        (HPDF_REAL)im->h_pt);
+    d->drawn = true;
+  }
+  d->doing = NULL;
+}
+
 /* An empty page would get an empty Flate stream, which is not valid zlib
  * data (MuPDF warns "premature end of data in flate filter"). */
 static void pdf_end_page(bp_device *dev, int no) {
@@ -996,14 +1055,23 @@ static void pdf_destroy(bp_device *dev) {
   free(d->pages);
   free(d->dests);
   free(d->alphas);
+  free(d->images);
   bp_buf_free(&d->piece);
   free(d->path);
   free(d);
 }
 
 static const bp_device_ops pdf_ops = {
-    pdf_begin_document, pdf_begin_page, pdf_text,  pdf_path,    pdf_link, NULL,
-    pdf_outline,        pdf_end_page,   pdf_close, pdf_destroy,
+    .begin_document = pdf_begin_document,
+    .begin_page = pdf_begin_page,
+    .text = pdf_text,
+    .path = pdf_path,
+    .link = pdf_link,
+    .outline = pdf_outline,
+    .image = pdf_image,
+    .end_page = pdf_end_page,
+    .close = pdf_close,
+    .destroy = pdf_destroy,
 };
 
 bp_device *bp_pdf_device_new(const char *path, const bp_pdf_options *opt) {

@@ -22,6 +22,8 @@ typedef struct png_dev {
   const bp_dlist *dl;
   cairo_font_face_t **cfaces; /* per display-list font, loaded lazily */
   size_t n_faces;
+  cairo_surface_t **rasters; /* per display-list raster, made lazily */
+  size_t n_rasters;
   cairo_surface_t *surface;
   cairo_t *cr;
   int page_no;
@@ -33,6 +35,8 @@ static void png_begin_document(bp_device *d, const bp_dlist *dl) {
   p->dl = dl;
   p->n_faces = dl->n_fonts;
   p->cfaces = bp_calloc(dl->n_fonts, sizeof *p->cfaces);
+  p->n_rasters = dl->n_rasters;
+  p->rasters = bp_calloc(dl->n_rasters ? dl->n_rasters : 1, sizeof *p->rasters);
 }
 
 static double scale_of(png_dev *p, const bp_dl_page *pg) {
@@ -161,6 +165,53 @@ static cairo_status_t png_append(void *closure, const unsigned char *data, unsig
   return CAIRO_STATUS_SUCCESS;
 }
 
+/* The raster as a premultiplied ARGB32 surface (cairo's format). */
+static cairo_surface_t *raster_surface(const bp_dl_raster *r) {
+  cairo_surface_t *s = cairo_image_surface_create(
+      r->alpha ? CAIRO_FORMAT_ARGB32 : CAIRO_FORMAT_RGB24, r->width_px, r->height_px);
+  if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) return s;
+  cairo_surface_flush(s);
+  unsigned char *data = cairo_image_surface_get_data(s);
+  int stride = cairo_image_surface_get_stride(s);
+  for (int y = 0; y < r->height_px; y++) {
+    uint32_t *row = (uint32_t *)(void *)(data + (size_t)y * (size_t)stride);
+    size_t i0 = (size_t)y * (size_t)r->width_px;
+    for (int x = 0; x < r->width_px; x++) {
+      const uint8_t *c = r->rgb + (i0 + (size_t)x) * 3;
+      uint32_t a = r->alpha ? r->alpha[i0 + (size_t)x] : 255;
+      uint32_t cr = (c[0] * a + 127) / 255, cg = (c[1] * a + 127) / 255,
+               cb = (c[2] * a + 127) / 255;
+      row[x] = a << 24 | cr << 16 | cg << 8 | cb;
+    }
+  }
+  cairo_surface_mark_dirty(s);
+  return s;
+}
+
+static void png_image(bp_device *d, const bp_dl_image *im, const bp_dl_raster *r) {
+  png_dev *p = (png_dev *)d;
+  if (p->skip || im->w_pt <= 0 || im->h_pt <= 0 || r->width_px <= 0 || r->height_px <= 0) return;
+  cairo_surface_t **s = &p->rasters[im->raster];
+  if (!*s) *s = raster_surface(r);
+  if (cairo_surface_status(*s) != CAIRO_STATUS_SUCCESS) {
+    bp_device_fail(d, BP_ERR_RENDER, "page %d: image %d x %d px: cairo: %s", p->page_no + 1,
+                   r->width_px, r->height_px, cairo_status_to_string(cairo_surface_status(*s)));
+    return;
+  }
+  cairo_t *cr = p->cr;
+  cairo_save(cr);
+  cairo_rectangle(cr, im->x_pt, im->y_pt, im->w_pt, im->h_pt);
+  cairo_clip(cr);
+  cairo_translate(cr, im->x_pt, im->y_pt);
+  cairo_scale(cr, im->w_pt / r->width_px, im->h_pt / r->height_px);
+  cairo_set_source_surface(cr, *s, 0, 0);
+  /* edge pixels are repeated, not faded into transparency, at the box's edge */
+  cairo_pattern_set_extend(cairo_get_source(cr), CAIRO_EXTEND_PAD);
+  cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
+  cairo_paint(cr);
+  cairo_restore(cr);
+}
+
 static void png_end_page(bp_device *d, int no) {
   png_dev *p = (png_dev *)d;
   if (p->skip) return;
@@ -190,13 +241,21 @@ static void png_destroy(bp_device *d) {
   for (size_t i = 0; i < p->n_faces; i++)
     if (p->cfaces[i]) cairo_font_face_destroy(p->cfaces[i]);
   free(p->cfaces);
+  for (size_t i = 0; i < p->n_rasters; i++)
+    if (p->rasters[i]) cairo_surface_destroy(p->rasters[i]);
+  free(p->rasters);
   free(p->pattern);
   free(p);
 }
 
 static const bp_device_ops png_ops = {
-    png_begin_document, png_begin_page, png_text,    png_path, NULL, NULL, NULL,
-    png_end_page,       NULL,           png_destroy,
+    .begin_document = png_begin_document,
+    .begin_page = png_begin_page,
+    .text = png_text,
+    .path = png_path,
+    .image = png_image,
+    .end_page = png_end_page,
+    .destroy = png_destroy,
 };
 
 char *bp_png_pattern(const char *prefix, const char *suffix) {

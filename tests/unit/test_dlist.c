@@ -93,8 +93,8 @@ static void c_path(bp_device *d, const bp_dl_path *p) {
 }
 static void c_close(bp_device *d) { ((counting *)d)->closed++; }
 
-static const bp_device_ops counting_ops = {NULL, c_begin_page, c_text, c_path,  NULL,
-                                           NULL, NULL,         NULL,   c_close, NULL};
+static const bp_device_ops counting_ops = {
+    .begin_page = c_begin_page, .text = c_text, .path = c_path, .close = c_close};
 
 static void first_error_stops_the_replay(void **state) {
   (void)state;
