@@ -1,0 +1,491 @@
+/* test_image.c - images: PNG (RGB, RGBA, palette, grey, 16-bit), JPEG and SVG
+ * loaded from tests/fixtures/images/; bad files refused with messages that
+ * name the file and the problem; drawing into a display list (one raster
+ * however often drawn, SVG as paths); the trace lines; and one page with a
+ * PNG, a JPEG and an SVG through the PDF device (qpdf --check, pdfimages
+ * lists the rasters and not the SVG) and the PNG device (pixels where the
+ * display list says). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <cairo.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "layout/image.h"
+#include "render/render.h"
+
+#define DIR "tests/fixtures/images/"
+
+#define assert_ok(call, ctx)                                                                       \
+  do {                                                                                             \
+    if ((call) != BP_OK) fail_msg("%s: %s", #call, (ctx).msg);                                     \
+  } while (0)
+
+static bp_image *load_ok(const char *path) {
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_image *img = NULL;
+  bp_status st = bp_image_load(&ctx, path, &img);
+  if (st) fail_msg("%s: %s", path, ctx.msg);
+  assert_non_null(img);
+  return img;
+}
+
+/* Loads `len` bytes named `name` and expects `want` with `needle` in the
+ * message (which must also name the file). */
+static void load_fails(const char *name, const void *data, size_t len, bp_status want,
+                       const char *needle) {
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_image *img = (bp_image *)1;
+  bp_status st = bp_image_load_mem(&ctx, name, data, len, &img);
+  if (st != want || !strstr(ctx.msg, needle) || !strstr(ctx.msg, name))
+    fail_msg("%s: status %d, message \"%s\"; expected %d with \"%s\"", name, st, ctx.msg, want,
+             needle);
+  assert_null(img);
+}
+
+static char *slurp(const char *path, size_t *len) {
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  char *d = NULL;
+  if (bp_file_read(&ctx, path, &d, len)) fail_msg("%s", ctx.msg);
+  return d;
+}
+
+/* Draws img at (0, 0, natural size) into a fresh list; returns the list. */
+static bp_dlist *drawn(const bp_image *img) {
+  double w, h;
+  bp_image_natural_size(img, &w, &h);
+  bp_dlist *dl = bp_dlist_new();
+  bp_dl_page *pg = bp_dlist_add_page(dl, w, h);
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  if (bp_image_draw(&ctx, img, dl, pg, 0, 0, w, h)) fail_msg("%s", ctx.msg);
+  return dl;
+}
+
+static const uint8_t *rgb_at(const bp_dl_raster *r, int x, int y) {
+  return r->rgb + 3 * ((size_t)y * (size_t)r->width_px + (size_t)x);
+}
+
+/* ---- loading ---------------------------------------------------------------- */
+
+static void png_rgb_and_grey(void **state) {
+  (void)state;
+  bp_image *img = load_ok(DIR "rgb.png");
+  double w, h;
+  bp_image_natural_size(img, &w, &h);
+  assert_true(w == 8 && h == 4); /* no pHYs: 72 dpi */
+  assert_false(bp_image_is_vector(img));
+  bp_dlist *dl = drawn(img);
+  assert_int_equal(dl->n_rasters, 1);
+  const bp_dl_raster *r = &dl->rasters[0];
+  assert_int_equal(r->width_px, 8);
+  assert_int_equal(r->height_px, 4);
+  assert_null(r->alpha);
+  assert_null(r->jpeg);
+  assert_memory_equal(rgb_at(r, 0, 0), "\xff\x00\x00", 3);
+  assert_memory_equal(rgb_at(r, 7, 3), "\x00\x00\xff", 3);
+  bp_dlist_free(dl);
+  bp_image_free(img);
+
+  img = load_ok(DIR "grey.png");
+  dl = drawn(img);
+  assert_memory_equal(rgb_at(&dl->rasters[0], 3, 2), "\x80\x80\x80", 3);
+  assert_null(dl->rasters[0].alpha);
+  bp_dlist_free(dl);
+  bp_image_free(img);
+}
+
+static void png_alpha_palette_and_16_bit(void **state) {
+  (void)state;
+  bp_image *img = load_ok(DIR "logo.png");
+  double w, h;
+  bp_image_natural_size(img, &w, &h);
+  assert_float_equal(w, 90, 0.01); /* 240 px at 192 dpi */
+  assert_float_equal(h, 30, 0.01);
+  bp_dlist *dl = drawn(img);
+  const bp_dl_raster *r = &dl->rasters[0];
+  assert_int_equal(r->width_px, 240);
+  assert_non_null(r->alpha);
+  assert_int_equal(r->alpha[0], 255);                        /* the navy mark */
+  assert_int_equal(r->alpha[239], 0);                        /* right of the bars: transparent */
+  assert_memory_equal(rgb_at(r, 40, 40), "\xff\xff\xff", 3); /* the white circle */
+  assert_memory_equal(rgb_at(r, 2, 2), "\x0b\x3d\x91", 3);
+  bp_dlist_free(dl);
+  bp_image_free(img);
+
+  img = load_ok(DIR "palette.png");
+  dl = drawn(img);
+  r = &dl->rasters[0];
+  assert_non_null(r->alpha); /* tRNS became alpha */
+  assert_int_equal(r->alpha[0], 255);
+  assert_int_equal(r->alpha[7], 0);
+  assert_memory_equal(rgb_at(r, 1, 1), "\x00\xa0\x00", 3);
+  bp_dlist_free(dl);
+  bp_image_free(img);
+
+  img = load_ok(DIR "rgb16.png");
+  dl = drawn(img);
+  assert_memory_equal(rgb_at(&dl->rasters[0], 5, 1), "\x12\xab\xff", 3); /* 16 -> 8 bit */
+  bp_dlist_free(dl);
+  bp_image_free(img);
+}
+
+static void jpeg_keeps_its_bytes(void **state) {
+  (void)state;
+  bp_image *img = load_ok(DIR "photo.jpg");
+  size_t len;
+  char *file = slurp(DIR "photo.jpg", &len);
+  bp_dlist *dl = drawn(img);
+  const bp_dl_raster *r = &dl->rasters[0];
+  assert_int_equal(r->width_px, 16);
+  assert_int_equal(r->height_px, 8);
+  assert_null(r->alpha);
+  assert_int_equal(r->jpeg_len, len);
+  assert_memory_equal(r->jpeg, file, len);
+  const uint8_t *c = rgb_at(r, 0, 4); /* (0, 200, 255), lossy */
+  assert_true(c[0] < 24 && abs(c[1] - 200) < 16 && c[2] > 230);
+  free(file);
+  bp_dlist_free(dl);
+  bp_image_free(img);
+}
+
+static void svg_becomes_paths(void **state) {
+  (void)state;
+  bp_image *img = load_ok(DIR "logo.svg");
+  assert_true(bp_image_is_vector(img));
+  double w, h;
+  bp_image_natural_size(img, &w, &h);
+  assert_float_equal(w, 90, 1e-9); /* 120 px x 0.75 */
+  assert_float_equal(h, 30, 1e-9);
+  bp_dlist *dl = bp_dlist_new();
+  bp_dl_page *pg = bp_dlist_add_page(dl, 400, 200);
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  assert_ok(bp_image_draw(&ctx, img, dl, pg, 10, 20, 180, 60), ctx); /* twice natural */
+  assert_int_equal(dl->n_rasters, 0);
+  assert_int_equal(pg->n_items, 4); /* square, circle, red bar, the two grey lines */
+  const bp_dl_path *sq = &pg->items[0].u.path;
+  assert_true(sq->fill && !sq->stroke);
+  assert_float_equal(sq->fill_color.b, 145 / 255.0, 1e-3);
+  assert_float_equal(sq->segs[0].pts[0], 10, 1e-6);
+  assert_float_equal(sq->segs[0].pts[1], 20, 1e-6);
+  const bp_dl_path *lines = &pg->items[3].u.path;
+  assert_true(lines->stroke && !lines->fill);
+  assert_float_equal(lines->line_width_pt, 4 * 0.75 * 2, 1e-6);
+  assert_float_equal(lines->stroke_color.r, 0x33 / 255.0, 1e-3);
+  bp_dlist_free(dl);
+  bp_image_free(img);
+}
+
+static void svg_sizes_and_opacity(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_image *img;
+  /* viewBox only; an opacity on a single shape folds into its colour */
+  const char *svg =
+      "<?xml version=\"1.0\"?>\n<!-- c -->\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
+      "viewBox=\"0 0 40 20\"><g opacity=\"0.5\"><rect width=\"10\" height=\"10\" "
+      "fill=\"red\"/></g></svg>";
+  assert_ok(bp_image_load_mem(&ctx, "a.svg", svg, strlen(svg), &img), ctx);
+  double w, h;
+  bp_image_natural_size(img, &w, &h);
+  assert_float_equal(w, 30, 1e-9);
+  assert_float_equal(h, 15, 1e-9);
+  bp_dlist *dl = drawn(img);
+  assert_int_equal(dl->pages[0].n_items, 1);
+  assert_float_equal(dl->pages[0].items[0].u.path.fill_color.a, 0.5, 1e-3);
+  bp_dlist_free(dl);
+  bp_image_free(img);
+  /* physical units */
+  svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"50.8mm\" height=\"1in\"/>";
+  assert_ok(bp_image_load_mem(&ctx, "b.svg", svg, strlen(svg), &img), ctx);
+  bp_image_natural_size(img, &w, &h);
+  assert_float_equal(w, 144, 1e-6);
+  assert_float_equal(h, 72, 1e-6);
+  bp_image_fit(img, 100, 100, &w, &h);
+  assert_float_equal(w, 100, 1e-9);
+  assert_float_equal(h, 50, 1e-9);
+  bp_image_fit(img, 0, 10, &w, &h);
+  assert_float_equal(w, 20, 1e-9);
+  bp_image_free(img);
+}
+
+/* ---- bad files ----------------------------------------------------------------- */
+
+static void bad_files_say_what_is_wrong(void **state) {
+  (void)state;
+  load_fails("notes.txt", "hello, world\n", 13, BP_ERR_DATA, "not an image (PNG, JPEG or SVG");
+  load_fails("empty.png", "", 0, BP_ERR_DATA, "the file is empty");
+  load_fails("anim.gif", "GIF89a\1\0\1\0", 10, BP_ERR_DATA, "a GIF image: only PNG, JPEG and SVG");
+
+  size_t len;
+  char *png = slurp(DIR "logo.png", &len);
+  load_fails("cut.png", png, len / 2, BP_ERR_DATA, "damaged PNG");
+  load_fails("head.png", png, 20, BP_ERR_DATA, "damaged PNG: no valid IHDR header");
+  png[16] = 0x7f; /* width 2^31-ish */
+  load_fails("huge.png", png, len, BP_ERR_DATA, "image too large");
+  free(png);
+  char *jpg = slurp(DIR "photo.jpg", &len);
+  load_fails("cut.jpg", jpg, len - 200, BP_ERR_DATA, "damaged JPEG");
+  load_fails("nosof.jpg", jpg, 4, BP_ERR_DATA, "damaged JPEG: no valid frame (SOF) header");
+  free(jpg);
+
+  const char *svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\">\n"
+                    "<rect width=\"5\" height=\"5\">\n"
+                    "</svg>\n";
+  load_fails("broken.svg", svg, strlen(svg), BP_ERR_DATA,
+             "XML parse error: Error domain 1 code 77 on line 4");
+  svg = "<svg xmlns=\"http://www.w3.org/2000/svg\"><rect width=\"5\" height=\"5\"/></svg>";
+  load_fails("nosize.svg", svg, strlen(svg), BP_ERR_DATA,
+             "neither a width and height nor a viewBox");
+  svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><defs>"
+        "<linearGradient id=\"g\"><stop offset=\"0\" stop-color=\"red\"/><stop offset=\"1\" "
+        "stop-color=\"blue\"/></linearGradient></defs><rect width=\"5\" height=\"5\" "
+        "fill=\"url(#g)\"/></svg>";
+  load_fails("grad.svg", svg, strlen(svg), BP_ERR_DATA, "uses a gradient");
+  svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><g "
+        "opacity=\"0.5\"><rect width=\"5\" height=\"5\"/><rect x=\"2\" width=\"5\" "
+        "height=\"5\"/></g></svg>";
+  load_fails("group.svg", svg, strlen(svg), BP_ERR_DATA, "an opacity on a group of several");
+  svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100000\" height=\"10\"/>";
+  load_fails("wide.svg", svg, strlen(svg), BP_ERR_DATA, "SVG too large");
+
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_image *img = (bp_image *)1;
+  assert_int_equal(bp_image_load(&ctx, DIR "missing.png", &img), BP_ERR_IO);
+  assert_non_null(strstr(ctx.msg, "missing.png: cannot open"));
+  assert_null(img);
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_image_load(&ctx, DIR, &img), BP_ERR_IO);
+  assert_non_null(strstr(ctx.msg, "is a folder"));
+  bp_image_free(NULL);
+}
+
+/* ---- drawing, trace ------------------------------------------------------------ */
+
+static void drawn_twice_registered_once(void **state) {
+  (void)state;
+  bp_image *a = load_ok(DIR "logo.png"), *b = load_ok(DIR "logo.png");
+  bp_dlist *dl = bp_dlist_new();
+  bp_dl_page *pg = bp_dlist_add_page(dl, 300, 300);
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  assert_ok(bp_image_draw(&ctx, a, dl, pg, 10, 10, 90, 30), ctx);
+  pg = bp_dlist_add_page(dl, 300, 300);
+  assert_ok(bp_image_draw(&ctx, b, dl, pg, 20, 20, 45, 15), ctx);
+  assert_int_equal(dl->n_rasters, 1);
+  assert_int_equal(dl->pages[1].items[0].u.image.raster, 0);
+  assert_int_equal(bp_image_draw(&ctx, a, dl, pg, 0, 0, 0, 10), BP_ERR_LAYOUT);
+  assert_non_null(strstr(ctx.msg, "is empty"));
+
+  char *trace = NULL;
+  bp_ctx_init(&ctx);
+  assert_ok(bp_dlist_run(dl, bp_trace_device_new(NULL, &trace), &ctx), ctx);
+  assert_string_equal(trace, "document pages=2 fonts=0\n"
+                             "raster 0 240x80 rgba sha256=979b6706195419ab\n"
+                             "page 1 300.00 x 300.00\n"
+                             "  image raster=0 at=10.00,10.00 w=90.00 h=30.00\n"
+                             "page 2 300.00 x 300.00\n"
+                             "  image raster=0 at=20.00,20.00 w=45.00 h=15.00\n");
+  free(trace);
+  bp_dlist_free(dl);
+  bp_image_free(a);
+  bp_image_free(b);
+}
+
+static void svg_trace_is_stable(void **state) {
+  (void)state;
+  bp_image *img = load_ok(DIR "logo.svg");
+  bp_dlist *dl = drawn(img);
+  char *trace = NULL;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  assert_ok(bp_dlist_run(dl, bp_trace_device_new(NULL, &trace), &ctx), ctx);
+  assert_string_equal(
+      trace,
+      "document pages=1 fonts=0\n"
+      "page 1 90.00 x 30.00\n"
+      "  path fill=#0b3d91 : M0.00,0.00 L30.00,0.00 L30.00,30.00 L0.00,30.00 Z\n"
+      "  path fill=#ffffff : M24.00,15.00 C24.00,19.97,19.97,24.00,15.00,24.00 "
+      "C10.03,24.00,6.00,19.97,6.00,15.00 C6.00,10.03,10.03,6.00,15.00,6.00 "
+      "C19.97,6.00,24.00,10.03,24.00,15.00 Z\n"
+      "  path fill=#c8102e : M37.50,6.00 L82.50,6.00 L82.50,10.50 L37.50,10.50 Z\n"
+      "  path stroke=#333333 lw=3.00 : M37.50,16.50 L82.50,16.50 M37.50,22.50 L82.50,22.50\n");
+  free(trace);
+  bp_dlist_free(dl);
+  bp_image_free(img);
+}
+
+/* ---- devices ---------------------------------------------------------------------- */
+
+/* A 300 x 100 pt page: logo.png at (10,10) 90x30, logo.svg at (110,10)
+ * 90x30, photo.jpg at (210,10) 80x40, logo.png again at (10,60) 45x15. */
+static bp_dlist *page_with_images(void) {
+  bp_image *png = load_ok(DIR "logo.png"), *svg = load_ok(DIR "logo.svg"),
+           *jpg = load_ok(DIR "photo.jpg");
+  bp_dlist *dl = bp_dlist_new();
+  bp_dl_page *pg = bp_dlist_add_page(dl, 300, 100);
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  assert_ok(bp_image_draw(&ctx, png, dl, pg, 10, 10, 90, 30), ctx);
+  assert_ok(bp_image_draw(&ctx, svg, dl, pg, 110, 10, 90, 30), ctx);
+  assert_ok(bp_image_draw(&ctx, jpg, dl, pg, 210, 10, 80, 40), ctx);
+  assert_ok(bp_image_draw(&ctx, png, dl, pg, 10, 60, 45, 15), ctx);
+  bp_image_free(png);
+  bp_image_free(svg);
+  bp_image_free(jpg);
+  return dl;
+}
+
+/* Where `needle` first occurs in data[from, n), or n (data may hold NULs). */
+static size_t find(const char *data, size_t n, size_t from, const char *needle) {
+  size_t k = strlen(needle);
+  for (size_t i = from; i + k <= n; i++)
+    if (memcmp(data + i, needle, k) == 0) return i;
+  return n;
+}
+
+/* Runs `cmd` with its standard output into `dir`/out; returns that output
+ * (owned) and the exit status in *status. */
+static char *output_of(const char *dir, const char *cmd, int *status) {
+  char full[1024], out[256];
+  snprintf(out, sizeof out, "%s/out", dir);
+  snprintf(full, sizeof full, "%s > '%s'", cmd, out);
+  int st = system(full);
+  *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return slurp(out, NULL);
+}
+
+/* Renders page_with_images() through the PDF device (pdf true: into
+ * `dir`/images.pdf) or the PNG device at 144 dpi (`dir`/p-1.png) in a new
+ * temporary folder; returns the folder (owned). */
+static char *rendered(bool pdf) {
+  char *dir = bp_strdup("/tmp/bp-image-XXXXXX");
+  assert_non_null(mkdtemp(dir));
+  char path[128];
+  snprintf(path, sizeof path, pdf ? "%s/images.pdf" : "%s/p-%%d.png", dir);
+  bp_dlist *dl = page_with_images();
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_device *dev = pdf ? bp_pdf_device_new(path, NULL) : bp_png_device_new(path, 144, 0, 0);
+  if (bp_dlist_run(dl, dev, &ctx)) fail_msg("%s", ctx.msg);
+  bp_dlist_free(dl);
+  return dir;
+}
+
+static void remove_dir(char *dir) {
+  char cmd[256];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  assert_int_equal(system(cmd), 0);
+  free(dir);
+}
+
+static void pdf_embeds_rasters_once_and_svg_as_paths(void **state) {
+  (void)state;
+  char *dir = rendered(true);
+  char pdf[128], cmd[512];
+  snprintf(pdf, sizeof pdf, "%s/images.pdf", dir);
+  int st;
+  snprintf(cmd, sizeof cmd, "qpdf --check '%s' 2>&1", pdf);
+  char *out = output_of(dir, cmd, &st);
+  if (st != 0) fail_msg("qpdf --check: %s", out);
+  free(out);
+  /* pdfimages -list: page num type width height color comp bpc enc ... */
+  snprintf(cmd, sizeof cmd, "pdfimages -list '%s' | awk 'NR > 2 {print $3, $4, $5, $6, $9}'", pdf);
+  out = output_of(dir, cmd, &st);
+  assert_int_equal(st, 0);
+  assert_string_equal(out, "image 240 80 rgb image\n"
+                           "smask 240 80 gray image\n"
+                           "image 16 8 rgb jpeg\n"
+                           "image 240 80 rgb image\n"
+                           "smask 240 80 gray image\n");
+  free(out);
+  /* the same object drawn twice: two rows, one object number */
+  snprintf(cmd, sizeof cmd,
+           "pdfimages -list '%s' | awk 'NR > 2 && $3 == \"image\" {print $11}' "
+           "| sort -u | wc -l",
+           pdf);
+  out = output_of(dir, cmd, &st);
+  assert_string_equal(out, "2\n");
+  free(out);
+  /* every image stream is compressed, the masks too (libharu's own PNG
+   * loader stores masks raw) */
+  size_t len;
+  char *bytes = slurp(pdf, &len);
+  int images = 0;
+  for (size_t at = find(bytes, len, 0, "/Subtype /Image"); at < len;
+       at = find(bytes, len, at + 1, "/Subtype /Image")) {
+    size_t start = at, end = find(bytes, len, at, "stream");
+    while (start > 0 && memcmp(bytes + start, " obj", 4) != 0) start--;
+    if (find(bytes, end, start, "/FlateDecode") >= end &&
+        find(bytes, end, start, "/DCTDecode") >= end)
+      fail_msg("uncompressed image: %.*s", (int)(end - start), bytes + start);
+    images++;
+  }
+  assert_int_equal(images, 3); /* the PNG, its mask, the JPEG */
+  assert_true(len < 6000);
+  free(bytes);
+  remove_dir(dir);
+}
+
+static uint32_t pixel(cairo_surface_t *s, int x, int y) {
+  unsigned char *d = cairo_image_surface_get_data(s);
+  return ((uint32_t *)(void *)(d + y * cairo_image_surface_get_stride(s)))[x] & 0xFFFFFF;
+}
+
+static void png_device_draws_where_the_list_says(void **state) {
+  (void)state;
+  char *dir = rendered(false); /* 144 dpi: 2 px a point */
+  char path[128];
+  snprintf(path, sizeof path, "%s/p-1.png", dir);
+  cairo_surface_t *s = cairo_image_surface_create_from_png(path);
+  assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+  assert_int_equal(cairo_image_surface_get_width(s), 600);
+  /* PNG logo: navy corner at (12,12) pt, white circle centre at (10+15, 10+15) pt */
+  assert_int_equal(pixel(s, 24, 24), 0x0b3d91);
+  assert_int_equal(pixel(s, 50, 50), 0xffffff);
+  /* transparent part of the PNG: the page shows through */
+  assert_int_equal(pixel(s, 2 * 98, 2 * 38), 0xffffff);
+  /* red bar of the PNG: units x 50..110, y 8..14 -> pt 10+37.5.., 10+6..10.5 */
+  assert_int_equal(pixel(s, 2 * 70, 2 * 18), 0xc8102e);
+  /* the SVG at x 110: the same spots */
+  assert_int_equal(pixel(s, 2 * 112, 24), 0x0b3d91);
+  assert_int_equal(pixel(s, 2 * 125, 50), 0xffffff);
+  assert_int_equal(pixel(s, 2 * 170, 2 * 18), 0xc8102e);
+  /* the JPEG, left column (0, 200, 255) within JPEG's loss */
+  uint32_t c = pixel(s, 2 * 212, 2 * 30);
+  assert_true((c >> 16) < 40 && abs((int)((c >> 8) & 255) - 200) < 20 && (c & 255) > 220);
+  /* the second PNG, half size at (10,60): navy at (12,62) */
+  assert_int_equal(pixel(s, 24, 124), 0x0b3d91);
+  /* outside every image: white */
+  assert_int_equal(pixel(s, 2 * 5, 2 * 90), 0xffffff);
+  cairo_surface_destroy(s);
+  remove_dir(dir);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(png_rgb_and_grey),
+      cmocka_unit_test(png_alpha_palette_and_16_bit),
+      cmocka_unit_test(jpeg_keeps_its_bytes),
+      cmocka_unit_test(svg_becomes_paths),
+      cmocka_unit_test(svg_sizes_and_opacity),
+      cmocka_unit_test(bad_files_say_what_is_wrong),
+      cmocka_unit_test(drawn_twice_registered_once),
+      cmocka_unit_test(svg_trace_is_stable),
+      cmocka_unit_test(pdf_embeds_rasters_once_and_svg_as_paths),
+      cmocka_unit_test(png_device_draws_where_the_list_says),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
