@@ -236,8 +236,29 @@ static cairo_status_t to_buf(void *closure, const unsigned char *data, unsigned 
   return CAIRO_STATUS_SUCCESS;
 }
 
+/* True when the SVG has a <text> element (or svg:text). */
+static bool has_text(const uint8_t *d, size_t n) {
+  for (size_t i = 0; i + 6 <= n; i++) {
+    if (d[i] != '<') continue;
+    size_t k = i + 1;
+    if (k + 4 <= n && memcmp(d + k, "svg:", 4) == 0) k += 4;
+    if (k + 5 <= n && memcmp(d + k, "text", 4) == 0 &&
+        (d[k + 4] == '>' || d[k + 4] == '/' || d[k + 4] == ' ' || d[k + 4] == '\t' ||
+         d[k + 4] == '\n' || d[k + 4] == '\r'))
+      return true;
+  }
+  return false;
+}
+
 static bp_status load_svg(bp_ctx *ctx, const char *name, const uint8_t *data, size_t len,
                           bp_image *img) {
+  /* librsvg would set the text in whatever fonts this machine has, not the
+   * document's: the same logo would differ from machine to machine */
+  if (has_text(data, len))
+    return bp_error(ctx, BP_ERR_DATA,
+                    "%s: SVG has text (<text>), which would be set in this machine's fonts: "
+                    "convert the text to paths (Inkscape: Path > Object to Path)",
+                    name);
   GError *err = NULL;
   /* no base file: references to other files are refused, not followed */
   RsvgHandle *h = rsvg_handle_new_from_data(data, len, &err);

@@ -2,8 +2,10 @@
  * surface as CairoScript (a small PostScript-like language) and this file
  * interprets the part of it that solid-colour vector drawing uses (paths,
  * fills, strokes, colours, matrices, groups with an opacity) into display-
- * list paths. Anything else (gradients, clipping, masks, images, glyphs) is
- * refused with a message naming it: never drawn wrongly, never skipped. */
+ * list paths; rectangular clips that cut nothing (librsvg clips every nested
+ * viewport) are accepted. Anything else (gradients, real clipping, masks,
+ * images, glyphs) is refused with a message naming it: never drawn wrongly,
+ * never skipped. */
 #include "image-imp.h"
 #include "layout-imp.h"
 
@@ -53,7 +55,9 @@ typedef struct gstate {
   bp_join join;
   double dash[4];
   int n_dash;
-  double det; /* determinant of the matrix: strokes scale by its root */
+  double det;   /* determinant of the matrix: strokes scale by its root */
+  bool clipped; /* a rectangular clip is set: [clip[0], clip[2]] x [clip[1], clip[3]] */
+  double clip[4];
 } gstate;
 
 typedef struct context {
@@ -156,6 +160,69 @@ static void add_item(interp *in, int g, const bp_dl_path *p) {
   BP_PUSH(gr->items, gr->n, gr->cap, *p);
 }
 
+/* The bounds of the path's points (curves lie within their control points). */
+static void path_bounds(const bp_dl_path *p, double b[4]) {
+  b[0] = b[1] = INFINITY, b[2] = b[3] = -INFINITY;
+  for (size_t i = 0; i < p->n_segs; i++) {
+    const bp_path_seg *s = &p->segs[i];
+    int n = s->op == BP_PATH_CURVE ? 3 : s->op == BP_PATH_CLOSE ? 0 : 1;
+    for (int k = 0; k < n; k++) {
+      b[0] = fmin(b[0], s->pts[2 * k]), b[2] = fmax(b[2], s->pts[2 * k]);
+      b[1] = fmin(b[1], s->pts[2 * k + 1]), b[3] = fmax(b[3], s->pts[2 * k + 1]);
+    }
+  }
+}
+
+/* A clip is only honoured when it cuts nothing: the display list has no
+ * clipping, and librsvg clips every nested viewport. `lw`: stroke width (half
+ * of it reaches beyond the path; sharp miters further, which is not counted). */
+static bool inside_clip(const gstate *gs, const bp_dl_path *p, double lw) {
+  if (!gs->clipped) return true;
+  double b[4], e = lw / 2, tol = 1e-3;
+  path_bounds(p, b);
+  return b[0] - e >= gs->clip[0] - tol && b[1] - e >= gs->clip[1] - tol &&
+         b[2] + e <= gs->clip[2] + tol && b[3] + e <= gs->clip[3] + tol;
+}
+
+/* An axis-aligned rectangle as cairo_rectangle makes it: move, three lines,
+ * close. Its bounds in r. */
+static bool is_rectangle(const bp_path_seg *s, size_t n, double r[4]) {
+  if (n < 4 || n > 5 || s[0].op != BP_PATH_MOVE || (n == 5 && s[4].op != BP_PATH_CLOSE))
+    return false;
+  bp_dl_path p = {.segs = (bp_path_seg *)s, .n_segs = n};
+  path_bounds(&p, r);
+  for (size_t i = 0; i < 4; i++) {
+    if (i && s[i].op != BP_PATH_LINE) return false;
+    double x = s[i].pts[0], y = s[i].pts[1];
+    if ((x != r[0] && x != r[2]) || (y != r[1] && y != r[3])) return false;
+  }
+  return true;
+}
+
+static void clip_path(interp *in, context *c, bool keep) {
+  bp_path_seg *segs;
+  size_t n;
+  bp_status st = bp_cairo_path_segs(in->ctx, c->cr, &segs, &n);
+  if (!keep) cairo_new_path(c->cr);
+  if (st) {
+    in->st = st;
+    return;
+  }
+  double r[4];
+  bool rect = is_rectangle(segs, n, r);
+  free(segs);
+  if (!rect) {
+    unsupported(in, "clipping to a shape other than a rectangle");
+    return;
+  }
+  if (c->gs.clipped) {
+    r[0] = fmax(r[0], c->gs.clip[0]), r[1] = fmax(r[1], c->gs.clip[1]);
+    r[2] = fmin(r[2], c->gs.clip[2]), r[3] = fmin(r[3], c->gs.clip[3]);
+  }
+  c->gs.clipped = true;
+  memcpy(c->gs.clip, r, sizeof r);
+}
+
 static void paint_path(interp *in, context *c, bool fill, bool keep) {
   if (c->gs.src_group) {
     unsupported(in, "a pattern fill");
@@ -170,6 +237,11 @@ static void paint_path(interp *in, context *c, bool fill, bool keep) {
     return;
   }
   if (!p.n_segs) return;
+  if (!inside_clip(&c->gs, &p, fill ? 0 : c->gs.lw * sqrt(fabs(c->gs.det)))) {
+    free(p.segs);
+    unsupported(in, "clipping that cuts into a shape");
+    return;
+  }
   if (fill) {
     p.fill = true;
     p.even_odd = c->gs.even_odd;
@@ -322,6 +394,10 @@ static void op_path(interp *in, const char *op) {
     if (pop_nums(in, a, 4, op) && (c = cur(in, op))) cairo_rectangle(c->cr, a[0], a[1], a[2], a[3]);
   } else if (is(op, "fill") || is(op, "fill+") || is(op, "stroke") || is(op, "stroke+")) {
     if ((c = cur(in, op))) paint_path(in, c, op[0] == 'f', op[strlen(op) - 1] == '+');
+  } else if (is(op, "clip") || is(op, "clip+")) {
+    if ((c = cur(in, op))) clip_path(in, c, op[4] == '+');
+  } else if (is(op, "reset-clip")) {
+    if ((c = cur(in, op))) c->gs.clipped = false;
   }
 }
 
@@ -437,7 +513,7 @@ static const optab ops[] = {
      "set-tolerance set-antialias set-extend set-filter set-operator ",
      op_style},
     {" set-matrix transform scale translate rotate identity ", op_matrix},
-    {" n m l c h rectangle fill fill+ stroke stroke+ ", op_path},
+    {" n m l c h rectangle fill fill+ stroke stroke+ clip clip+ reset-clip ", op_path},
     {" rgb rgba g ga a set-source pattern paint mask ", op_source},
     {" surface record context save restore def undef dup exch pop ", op_object},
 };
@@ -447,7 +523,6 @@ static const struct {
   const char *names, *what;
 } refused[] = {
     {" linear radial mesh add-color-stop ", "a gradient"},
-    {" clip clip+ reset-clip ", "clipping"},
     {" image source-image ", "an embedded raster image"},
     {" glyphs show-glyphs show-text-glyphs font set-font-face set-scaled-font ", "text as glyphs"},
     {" push-group pop-group ", "an isolated group"},

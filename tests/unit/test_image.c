@@ -206,6 +206,16 @@ static void svg_sizes_and_opacity(void **state) {
   assert_float_equal(dl->pages[0].items[0].u.path.fill_color.a, 0.5, 1e-3);
   bp_dlist_free(dl);
   bp_image_free(img);
+  /* a nested viewport clips; what it clips lies inside it: accepted */
+  svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"20\" height=\"20\"><svg x=\"10\" "
+        "width=\"10\" height=\"10\" viewBox=\"0 0 1 1\"><rect width=\"1\" height=\"1\" "
+        "fill=\"green\"/></svg></svg>";
+  assert_ok(bp_image_load_mem(&ctx, "nested.svg", svg, strlen(svg), &img), ctx);
+  dl = drawn(img);
+  assert_int_equal(dl->pages[0].n_items, 1);
+  assert_float_equal(dl->pages[0].items[0].u.path.segs[0].pts[0], 7.5, 1e-9);
+  bp_dlist_free(dl);
+  bp_image_free(img);
   /* physical units */
   svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"50.8mm\" height=\"1in\"/>";
   assert_ok(bp_image_load_mem(&ctx, "b.svg", svg, strlen(svg), &img), ctx);
@@ -257,6 +267,17 @@ static void bad_files_say_what_is_wrong(void **state) {
         "opacity=\"0.5\"><rect width=\"5\" height=\"5\"/><rect x=\"2\" width=\"5\" "
         "height=\"5\"/></g></svg>";
   load_fails("group.svg", svg, strlen(svg), BP_ERR_DATA, "an opacity on a group of several");
+  svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><text "
+        "x=\"1\" y=\"9\">KINU</text></svg>";
+  load_fails("text.svg", svg, strlen(svg), BP_ERR_DATA, "SVG has text (<text>)");
+  svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><clipPath "
+        "id=\"c\"><circle r=\"3\" cx=\"5\" cy=\"5\"/></clipPath><rect width=\"10\" "
+        "height=\"10\" clip-path=\"url(#c)\"/></svg>";
+  load_fails("clip.svg", svg, strlen(svg), BP_ERR_DATA,
+             "clipping to a shape other than a rectangle");
+  svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><svg "
+        "width=\"5\" height=\"5\"><rect x=\"2\" width=\"5\" height=\"5\"/></svg></svg>";
+  load_fails("cut.svg", svg, strlen(svg), BP_ERR_DATA, "clipping that cuts into a shape");
   svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100000\" height=\"10\"/>";
   load_fails("wide.svg", svg, strlen(svg), BP_ERR_DATA, "SVG too large");
 
