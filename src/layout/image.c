@@ -79,18 +79,26 @@ static bool png_complete(const uint8_t *d, size_t n) {
   return false;
 }
 
-/* Width, height and components from the JPEG's first SOF marker. */
-static bool jpeg_header(const uint8_t *d, size_t n, uint32_t *w, uint32_t *h, int *comps) {
+/* Width and height from the JPEG's first SOF marker. *as_is tells whether
+ * libharu can embed the file as it is: its header parser reads every marker
+ * as tag + length (no fill bytes), knows SOF0, SOF1 and SOF2 (SOF9 too, but
+ * arithmetic coding is rare in readers), and writes the precision as the
+ * BitsPerComponent, which PDF allows to be 8 only here; CMYK (Adobe's
+ * inverted CMYK prints as a negative) is decoded instead. */
+static bool jpeg_header(const uint8_t *d, size_t n, uint32_t *w, uint32_t *h, bool *as_is) {
   size_t i = 2;
+  bool plain = true;
   while (i + 4 <= n) {
     if (d[i] != 0xFF) return false;
     uint8_t m = d[i + 1];
     if (m == 0xFF) { /* fill byte */
       i++;
+      plain = false;
       continue;
     }
     if (m == 0x01 || (m >= 0xD0 && m <= 0xD8)) {
       i += 2;
+      plain = false;
       continue;
     }
     if (m == 0xD9 || m == 0xDA) return false; /* end or scan before a frame header */
@@ -101,7 +109,8 @@ static bool jpeg_header(const uint8_t *d, size_t n, uint32_t *w, uint32_t *h, in
       if (i + 10 > n || len < 8) return false;
       *h = be16(d + i + 5);
       *w = be16(d + i + 7);
-      *comps = d[i + 9];
+      int comps = d[i + 9];
+      *as_is = plain && m <= 0xC2 && d[i + 4] == 8 && (comps == 1 || comps == 3);
       return true;
     }
     i += 2 + (size_t)len;
@@ -133,8 +142,8 @@ static bp_status load_raster(bp_ctx *ctx, const char *name, kind k, const uint8_
                              bp_image *img) {
   const char *fmt = k == K_PNG ? "PNG" : "JPEG";
   uint32_t w = 0, h = 0;
-  int comps = 0;
-  bool ok = k == K_PNG ? png_header(data, len, &w, &h) : jpeg_header(data, len, &w, &h, &comps);
+  bool as_is = false;
+  bool ok = k == K_PNG ? png_header(data, len, &w, &h) : jpeg_header(data, len, &w, &h, &as_is);
   if (!ok)
     return bp_error(ctx, BP_ERR_DATA, "%s: damaged %s: no valid %s header", name, fmt,
                     k == K_PNG ? "IHDR" : "frame (SOF)");
@@ -189,9 +198,7 @@ static bp_status load_raster(bp_ctx *ctx, const char *name, kind k, const uint8_
     free(r->alpha);
     r->alpha = NULL;
   }
-  /* a JPEG goes into the PDF as it is, unless it is CMYK (Adobe's inverted
-   * CMYK would print as a negative) */
-  if (k == K_JPEG && (comps == 1 || comps == 3)) {
+  if (as_is) { /* the PDF embeds the JPEG itself */
     r->jpeg = bp_malloc(len);
     memcpy(r->jpeg, data, len);
     r->jpeg_len = len;

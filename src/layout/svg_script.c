@@ -271,7 +271,8 @@ static void paint_group(interp *in, context *c, double alpha) {
     return;
   }
   if (alpha < 0.9995 && src->n > 1) {
-    unsupported(in, "an opacity on a group of several shapes");
+    unsupported(in,
+                "an opacity on a group of several shapes (or on a shape both filled and stroked)");
     return;
   }
   for (size_t i = 0; i < src->n; i++) {

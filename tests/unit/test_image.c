@@ -153,6 +153,22 @@ static void jpeg_keeps_its_bytes(void **state) {
   assert_memory_equal(r->jpeg, file, len);
   const uint8_t *c = rgb_at(r, 0, 4); /* (0, 200, 255), lossy */
   assert_true(c[0] < 24 && abs(c[1] - 200) < 16 && c[2] > 230);
+  bp_dlist_free(dl);
+  bp_image_free(img);
+
+  /* a fill byte before the first marker: valid JPEG that libharu's header
+   * parser would misread, so the PDF gets the decoded pixels instead */
+  char *filled = bp_malloc(len + 1);
+  memcpy(filled, file, 2);
+  filled[2] = (char)0xFF;
+  memcpy(filled + 3, file + 2, len - 2);
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  assert_ok(bp_image_load_mem(&ctx, "filled.jpg", filled, len + 1, &img), ctx);
+  dl = drawn(img);
+  assert_null(dl->rasters[0].jpeg);
+  assert_int_equal(dl->rasters[0].width_px, 16);
+  free(filled);
   free(file);
   bp_dlist_free(dl);
   bp_image_free(img);
