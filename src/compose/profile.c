@@ -28,6 +28,11 @@
 
 /* ---- small helpers ------------------------------------------------------ */
 
+/* The styles the fit loop may shrink (within the template's "fit" limits)
+ * to keep the endnotes off a page of their own. */
+static const char *const FIT_STYLES[] = {"claim", "body", "value", "note", "note_number"};
+#define N_FIT (sizeof FIT_STYLES / sizeof *FIT_STYLES)
+
 static const char *const SECTION_TYPES[] = {"masthead", "record_title", "facts", "claims",
                                             "charts",   "endnotes",     NULL};
 
@@ -189,6 +194,9 @@ typedef struct composer {
   size_t n, cap;
   const piece **notes; /* endnote pieces, in number order */
   size_t n_notes;
+  size_t notes_first;     /* the first element of the endnotes section */
+  double scale;           /* fit: the body styles' size over the template's */
+  bp_style fitted[N_FIT]; /* FIT_STYLES at `scale` */
   double notes_col_w, notes_before;
   bp_preflight pf;
   char *title; /* the document title */
@@ -278,7 +286,17 @@ static void key_put(bp_buf *k, const char *s) {
 
 static void key_num(bp_buf *k, double v) { bp_buf_printf(k, "%.4f\x1f", v); }
 
-static void key_style(bp_buf *k, const char *style) { key_put(k, style); }
+/* A style as the composer uses it: a body style scaled by the fit. */
+static const bp_style *cstyle(const composer *c, const char *name) {
+  for (size_t i = 0; i < N_FIT && c->scale != 1; i++)
+    if (!strcmp(FIT_STYLES[i], name)) return &c->fitted[i];
+  return bp_template_style(c->t, name);
+}
+
+static void key_style(const composer *c, bp_buf *k, const char *style) {
+  key_put(k, style);
+  key_num(k, cstyle(c, style)->size_pt);
+}
 
 static const piece *hold(composer *c, piece *p) {
   __atomic_add_fetch(&p->refs, 1, __ATOMIC_ACQ_REL);
@@ -343,7 +361,7 @@ static piece *piece_of_text(bp_text *t) {
 static const piece *plain_piece(composer *c, const char *style, const char *text, double width) {
   bp_buf key = {0};
   key_put(&key, "P");
-  key_style(&key, style);
+  key_style(c, &key, style);
   key_num(&key, width);
   key_put(&key, text);
   const piece *hit = cache_get(c, &key);
@@ -351,7 +369,7 @@ static const piece *plain_piece(composer *c, const char *style, const char *text
     bp_buf_free(&key);
     return hit;
   }
-  bp_text *t = bp_text_new_plain(c->ts, c->ctx, bp_template_style(c->t, style), text, width);
+  bp_text *t = bp_text_new_plain(c->ts, c->ctx, cstyle(c, style), text, width);
   if (!t) {
     bp_buf_free(&key);
     blame(c, c->field);
@@ -368,7 +386,7 @@ static const piece *spans_piece(composer *c, const char *style, const char *what
                                 const bp_spans *sp, double width) {
   bp_buf key = {0};
   key_put(&key, "S");
-  key_style(&key, style);
+  key_style(c, &key, style);
   key_num(&key, width);
   key_put(&key, what);
   for (size_t i = 0; i < sp->n; i++)
@@ -379,8 +397,7 @@ static const piece *spans_piece(composer *c, const char *style, const char *what
     bp_buf_free(&key);
     return hit;
   }
-  bp_text *t = bp_text_new_spans(c->ts, c->ctx, bp_template_style(c->t, style), sp, bp__number_of,
-                                 &c->nb, width);
+  bp_text *t = bp_text_new_spans(c->ts, c->ctx, cstyle(c, style), sp, bp__number_of, &c->nb, width);
   if (!t) {
     bp_buf_free(&key);
     blame(c, c->field);
@@ -753,7 +770,7 @@ static bp_status sec_claims(composer *c, const bp_tsection *s) {
   if (json_is_integer(mx) && json_integer_value(mx) > 0 && (size_t)json_integer_value(mx) < n)
     n = (size_t)json_integer_value(mx);
   bp_status st = n ? add_heading(c, s) : BP_OK;
-  const bp_style *cs = bp_template_style(c->t, "claim");
+  const bp_style *cs = cstyle(c, "claim");
   double indent = cs->size_pt * 1.3;
   for (size_t i = 0; i < n && !st; i++) {
     const bp_claim *cl = v[i];
@@ -1059,13 +1076,14 @@ static const piece *note_piece(composer *c, size_t i, double col_w) {
   key_put(&key, "N");
   bp_buf_printf(&key, "%zu\x1f", i + 1);
   key_num(&key, col_w);
+  key_num(&key, c->scale);
   key_put(&key, it->id);
   const piece *hit = cache_get(c, &key);
   if (hit) {
     bp_buf_free(&key);
     return hit;
   }
-  const bp_style *ns = bp_template_style(c->t, "note");
+  const bp_style *ns = cstyle(c, "note");
   double label_w = ns->size_pt * 1.9;
   bp_spans sp = {0};
   bp__endnote_spans(it, &sp);
@@ -1073,8 +1091,7 @@ static const piece *note_piece(composer *c, size_t i, double col_w) {
   snprintf(num, sizeof num, "%zu", i + 1);
   bp_text *t = bp_text_new_spans(c->ts, c->ctx, ns, &sp, NULL, NULL, col_w - label_w);
   bp_spans_free(&sp);
-  bp_text *lab =
-      t ? bp_text_new_plain(c->ts, c->ctx, bp_template_style(c->t, "note_number"), num, 0) : NULL;
+  bp_text *lab = t ? bp_text_new_plain(c->ts, c->ctx, cstyle(c, "note_number"), num, 0) : NULL;
   if (!lab) {
     bp_text_free(t);
     bp_buf_free(&key);
@@ -1104,12 +1121,13 @@ static const piece *note_piece(composer *c, size_t i, double col_w) {
 
 static bp_status sec_endnotes(composer *c, const bp_tsection *s) {
   if (!c->nb.n) return BP_OK;
+  c->notes_first = c->n;
   bp_status st = add_heading(c, s);
   if (st) return st;
   int cols = s->columns > 1 ? 2 : 1;
   double gap = c->t->column_gap_pt;
   c->notes_col_w = cols > 1 ? (c->width - gap) / 2 : c->width;
-  c->notes_before = bp_template_style(c->t, "note")->size_pt * 0.25;
+  c->notes_before = cstyle(c, "note")->size_pt * 0.25;
   c->notes = bp_calloc(c->nb.n, sizeof *c->notes);
   for (size_t i = 0; i < c->nb.n; i++) {
     c->notes[i] = note_piece(c, i, c->notes_col_w);
@@ -1263,6 +1281,71 @@ static bp_status draw_footer(composer *c, bp_dlist *dl, bp_dl_page *pg, int page
 
 /* ---- public API ----------------------------------------------------------------- */
 
+/* Lays the sections out (again): everything a previous attempt built is
+ * dropped, warnings after the first `n_warn` too. */
+static bp_status build(composer *c, size_t n_warn) {
+  for (size_t i = 0; i < c->n; i++) free(c->v[i].pl);
+  c->n = 0;
+  free(c->notes);
+  c->notes = NULL;
+  c->n_notes = 0;
+  c->notes_first = SIZE_MAX;
+  bp__numbering_clear(&c->nb);
+  memset(&c->pf, 0, sizeof c->pf);
+  while (c->info && c->info->n_warnings > n_warn) free(c->info->warnings[--c->info->n_warnings]);
+  const bp_template *t = c->t;
+  bp_status st = BP_OK;
+  for (size_t i = 0; i < t->n_sections && !st; i++) {
+    const bp_tsection *s = &t->sections[i];
+    c->field = NULL;
+    if (!strcmp(s->type, "masthead"))
+      st = sec_masthead(c, s);
+    else if (!strcmp(s->type, "record_title"))
+      st = sec_record_title(c, s);
+    else if (!strcmp(s->type, "facts"))
+      st = sec_facts(c, s);
+    else if (!strcmp(s->type, "claims"))
+      st = sec_claims(c, s);
+    else if (!strcmp(s->type, "charts"))
+      st = sec_charts(c, s);
+    else if (!strcmp(s->type, "endnotes"))
+      st = sec_endnotes(c, s);
+    else
+      st = bp_jdoc_error(c->ctx, t->jd, s->json, "type", "unknown profile section type \"%s\"",
+                         s->type);
+  }
+  return st;
+}
+
+static void set_scale(composer *c, double scale) {
+  c->scale = scale;
+  for (size_t i = 0; i < N_FIT; i++) {
+    bp_style s = *bp_template_style(c->t, FIT_STYLES[i]);
+    double lead = s.leading_pt > 0 ? s.leading_pt : s.size_pt * 1.3;
+    s.size_pt *= scale;
+    s.leading_pt = lead * scale;
+    c->fitted[i] = s;
+  }
+}
+
+/* True when the endnotes section asks to stay with the text
+ * ("keep_with_text") and its last page would hold only endnotes. */
+static bool notes_alone(composer *c) {
+  const bp_tsection *s = NULL;
+  for (size_t i = 0; i < c->t->n_sections && !s; i++)
+    if (!strcmp(c->t->sections[i].type, "endnotes")) s = &c->t->sections[i];
+  if (!s || !json_is_true(json_object_get(s->json, "keep_with_text")) || c->notes_first == SIZE_MAX)
+    return false;
+  size_t n_pl;
+  int pages;
+  placed *pl = paginate(c, &n_pl, &pages);
+  bool alone = pages > 1;
+  for (size_t i = 0; i < n_pl && alone; i++)
+    if (pl[i].page == pages - 1 && pl[i].elem < c->notes_first) alone = false;
+  free(pl);
+  return alone;
+}
+
 void bp_profile_info_free(bp_profile_info *pi) {
   if (!pi) return;
   free(pi->title);
@@ -1378,6 +1461,8 @@ bp_status bp_profile_check_template(bp_ctx *ctx, const bp_template *t, const bp_
         if (!st && vals && !json_is_object(vals))
           st = bp_jdoc_error(ctx, t->jd, row, "values", "\"values\" maps values to display text");
       }
+    } else if (!strcmp(s->type, "endnotes")) {
+      keys[nk++] = "keep_with_text";
     } else if (!strcmp(s->type, "claims")) {
       keys[nk++] = "match", keys[nk++] = "max";
       st = need_column(ctx, t, rec, o, "match");
@@ -1502,24 +1587,16 @@ bp_status bp_compose_profile(bp_ctx *ctx, bp_typesetter *ts, const bp_template *
   c.title = bp_profile_title(t, rec, row);
   if (info) info->title = bp_strdup(c.title);
   bp_status st = check_record(&c);
-  for (size_t i = 0; i < t->n_sections && !st; i++) {
-    const bp_tsection *s = &t->sections[i];
-    c.field = NULL;
-    if (!strcmp(s->type, "masthead"))
-      st = sec_masthead(&c, s);
-    else if (!strcmp(s->type, "record_title"))
-      st = sec_record_title(&c, s);
-    else if (!strcmp(s->type, "facts"))
-      st = sec_facts(&c, s);
-    else if (!strcmp(s->type, "claims"))
-      st = sec_claims(&c, s);
-    else if (!strcmp(s->type, "charts"))
-      st = sec_charts(&c, s);
-    else if (!strcmp(s->type, "endnotes"))
-      st = sec_endnotes(&c, s);
-    else
-      st = bp_jdoc_error(ctx, t->jd, s->json, "type", "unknown profile section type \"%s\"",
-                         s->type);
+  /* the fit: from the template's size down in quarter points while the
+   * endnotes would stand alone on the last page (endnotes "keep_with_text") */
+  const bp_style *body = bp_template_style(t, "body");
+  double smax = t->body_max_pt > 0 ? t->body_max_pt : body->size_pt;
+  double smin = t->body_min_pt > 0 ? t->body_min_pt : smax;
+  size_t n_warn = info ? info->n_warnings : 0;
+  for (double size = smax; !st; size -= 0.25) {
+    set_scale(&c, size / body->size_pt);
+    st = build(&c, n_warn);
+    if (st || size - 0.25 < smin - 1e-9 || !notes_alone(&c)) break;
   }
   bp_dlist *dl = NULL;
   int pages = 0;
@@ -1550,8 +1627,7 @@ bp_status bp_compose_profile(bp_ctx *ctx, bp_typesetter *ts, const bp_template *
   for (size_t i = 0; i < c.n; i++) free(c.v[i].pl);
   free(c.v);
   free(c.notes);
-  for (size_t i = 0; i < c.nb.n; i++) free(c.nb.ids[i]);
-  free(c.nb.ids);
+  bp__numbering_free(&c.nb);
   free(c.cl);
   free(c.gl);
   free(c.sg);

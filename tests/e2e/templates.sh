@@ -72,6 +72,31 @@ sed -i "s|../../../../../templates|$PWD/templates|" "$work/cso/briefs/cso.json"
 "$bp" check "$work/cso" > "$work/cso.check" 2>&1 || { echo "FAIL: chart-source brief check"; cat "$work/cso.check"; fail=1; }
 qpdf --check "$work/cso.pdf" > /dev/null || { echo "FAIL: qpdf"; fail=1; }
 
+# every sample profile on one page: the endnotes stay with the text
+# ("keep_with_text"), the body styles shrinking within the template's fit
+"$bp" batch templates/country-profile.json data/countries.csv -o "$work/profiles" > /dev/null 2>&1 ||
+  { echo "FAIL: batch"; fail=1; }
+n=0
+for f in "$work"/profiles/*.pdf; do
+  n=$((n + 1))
+  [[ $(pdfinfo "$f" | awk '/^Pages:/ {print $2}') == 1 ]] || { echo "FAIL: $f is not one page"; fail=1; }
+done
+[[ $n == 15 ]] || { echo "FAIL: $n profiles, want 15"; fail=1; }
+
+# no text outside its page, in any of these documents
+for f in "$work"/ko.pdf "$work"/a.pdf "$work"/cso.pdf "$work"/profiles/*.pdf; do
+  python3 - "$f" <<'PY' || fail=1
+import re, subprocess, sys
+html = subprocess.run(["pdftotext", "-bbox", sys.argv[1], "-"], capture_output=True, text=True).stdout
+for page in re.finditer(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', html, re.S):
+    w, h = float(page.group(1)), float(page.group(2))
+    for m in re.finditer(r'xMin="([-\d.]+)" yMin="([-\d.]+)" xMax="([-\d.]+)" yMax="([-\d.]+)">([^<]*)', page.group(3)):
+        x0, y0, x1, y1 = map(float, m.groups()[:4])
+        if x0 < 0 or y0 < 0 or x1 > w + 0.5 or y1 > h + 0.5:
+            sys.exit(f"FAIL: {sys.argv[1]}: '{m.group(5)}' outside the page")
+PY
+done
+
 # whole-document goldens: each shipped brief template on the sample brief
 for t in one-page-brief one-page-brief-letter one-page-brief-ko; do
   "$bp" render $brief -o "$work/$t.pdf" --template templates/$t.json --trace "$work/$t.trace"
