@@ -21,7 +21,7 @@ int bp_cmd_newsletter(int argc, char **argv);
 #define DEFAULT_MAX_BYTES (1024 * 1024)
 
 typedef struct nl_opts {
-  const char *input, *outdir, *from, *to, *subject, *send, *fonts, *template_path;
+  const char *input, *outdir, *from, *to, *subject, *send, *cacert, *fonts, *template_path;
   size_t max_bytes;
   int width_px;
   bool verbose;
@@ -38,6 +38,8 @@ static int usage(FILE *f) {
          "  --max-bytes N      fail when the PDF is larger (default 1M; suffixes K, M)\n"
          "  --width PX         width of the preview (default 600)\n"
          "  --send URL         deliver through smtp://host:port (or smtps://); needs --from, --to\n"
+         "                     (user:password@host logs in, only over TLS)\n"
+         "  --cacert FILE      trust these PEM CA certificates for --send's TLS\n"
          "  --template T.json  another template for a brief\n"
          "  --fonts DIR        the font folder\n"
          "  -v                 say how the brief was fitted\n"
@@ -214,12 +216,15 @@ static int run(const nl_opts *o) {
            pdf_path, pdf_len, nl.pages, nl.pages == 1 ? "" : "s", png_path, nl.png_width_px,
            nl.png_height_px, png_len, eml_path, eml_len);
   if (!st && o->send) {
-    st = bp_mail_send(&ctx, o->send, o->from, o->to, eml, eml_len);
+    bp_mail_server server = {.url = o->send, .ca_file = o->cacert};
+    st = bp_mail_send(&ctx, &server, o->from, o->to, eml, eml_len);
     if (st) {
       size_t l = strlen(ctx.msg);
       snprintf(ctx.msg + l, sizeof ctx.msg - l, " (the package is written: %s)", eml_path);
     } else {
-      printf("newsletter: sent to %s through %s\n", o->to, o->send);
+      char *shown = bp_mail_url_redact(o->send);
+      printf("newsletter: sent to %s through %s\n", o->to, shown);
+      free(shown);
     }
   }
   int rc = 0;
@@ -262,6 +267,8 @@ int bp_cmd_newsletter(int argc, char **argv) {
       o.subject = argv[++i];
     else if (!strcmp(a, "--send") && has_val)
       o.send = argv[++i];
+    else if (!strcmp(a, "--cacert") && has_val)
+      o.cacert = argv[++i];
     else if (!strcmp(a, "--fonts") && has_val)
       o.fonts = argv[++i];
     else if (!strcmp(a, "--template") && has_val)
@@ -286,7 +293,9 @@ int bp_cmd_newsletter(int argc, char **argv) {
         o.width_px = (int)w;
       }
     } else if (a[0] == '-' || o.input) {
-      fprintf(stderr, "briefpress: newsletter: unexpected argument '%s'\n", a);
+      char *shown = bp_mail_url_redact(a); /* a misplaced URL keeps its password */
+      fprintf(stderr, "briefpress: newsletter: unexpected argument '%s'\n", shown);
+      free(shown);
       rc = usage(stderr);
     } else {
       o.input = a;
@@ -302,10 +311,12 @@ int bp_cmd_newsletter(int argc, char **argv) {
     rc = 2;
   }
   if (rc < 0 && o.send && strncmp(o.send, "smtp://", 7) && strncmp(o.send, "smtps://", 8)) {
+    char *shown = bp_mail_url_redact(o.send);
     fprintf(stderr,
             "briefpress: newsletter: --send \"%s\": give an smtp://host:port or "
             "smtps:// URL\n",
-            o.send);
+            shown);
+    free(shown);
     rc = 2;
   }
   if (rc < 0) rc = run(&o);

@@ -8,6 +8,13 @@
 
 #include "../core/bp.h"
 
+/* Limits (bytes): an address (RFC 5321 4.5.3.1: 256 for the path with its
+ * angle brackets), its local part, and any line of the message (RFC 5322
+ * 2.1.1). Values over them are refused, never cut. */
+#define BP_MAIL_ADDR_MAX 254
+#define BP_MAIL_LOCAL_MAX 64
+#define BP_MAIL_LINE_MAX 998
+
 /** What goes into the message. Strings are UTF-8 and borrowed; NULL leaves a
  * field out. */
 typedef struct bp_newsletter {
@@ -60,19 +67,36 @@ bp_status bp_mail_check_budget(bp_ctx *ctx, const char *what, size_t size, size_
  * the HTML shows through cid:], application/pdf attachment, base64]. CRLF
  * line ends; deterministic (boundaries and Message-ID from a SHA-256 of the
  * contents) when nl->epoch >= 0. *out (owned, NUL-terminated) and *out_len
- * get the bytes. BP_ERR_DATA for a bad address or invalid UTF-8. */
+ * get the bytes. BP_ERR_DATA for a bad or over-long address, a Subject over
+ * BP_MAIL_LINE_MAX bytes, a line the headers cannot be folded within it, or
+ * invalid UTF-8. */
 bp_status bp_mail_message_new(bp_ctx *ctx, const bp_newsletter *nl, char **out, size_t *out_len);
 
 /** The summary markup as plain text (citations dropped) or as HTML (escaped,
  * with <em>, <strong>, <code> and <a>). Caller frees. */
 char *bp_mail_markup_text(const char *markup, bool html);
 
-/** Delivers `msg` through libcurl's SMTP client to `url` (smtp://host:port or
- * smtps://...; user:password@ in the URL logs in), envelope sender the
- * address in `from`, recipients every address in `to` (comma-separated).
- * STARTTLS is used when the server offers it. Bounded: 10 s to connect, 60 s
- * in all. BP_ERR_IO naming the URL and curl's reason on failure. */
-bp_status bp_mail_send(bp_ctx *ctx, const char *url, const char *from, const char *to,
+/** Where to deliver: `url` is smtp://host:port or smtps://host:port, with
+ * user:password@ to log in; `ca_file` names PEM CA certificates to trust for
+ * the server's TLS instead of the system's (NULL: the system's). */
+typedef struct bp_mail_server {
+  const char *url;
+  const char *ca_file;
+} bp_mail_server;
+
+/** Delivers `msg` through libcurl's SMTP client to server->url, envelope
+ * sender the address in `from`, recipients every address in `to`
+ * (comma-separated; one refused recipient fails the whole delivery).
+ * STARTTLS is used when the server offers it, and required when the URL
+ * carries a login: no password is ever sent in clear. Bounded: 10 s to
+ * connect, 60 s in all. BP_ERR_USAGE for a URL that is not smtp(s)://,
+ * BP_ERR_DATA for a bad address, BP_ERR_IO naming the URL (redacted) and
+ * the reason on failure; no message ever contains the password. */
+bp_status bp_mail_send(bp_ctx *ctx, const bp_mail_server *server, const char *from, const char *to,
                        const char *msg, size_t len);
+
+/** `url` with its password (user:PASSWORD@) replaced by "***", for messages.
+ * NULL gives "". Caller frees. */
+char *bp_mail_url_redact(const char *url);
 
 #endif

@@ -302,6 +302,32 @@ static char *one_line(const char *s) {
   return bp_buf_detach(&b);
 }
 
+/* RFC 5322 2.1.1: no line of a message longer than 998 octets. GMime folds
+ * headers and splits long words into encoded-words, so this should never
+ * fire; if a GMime version ever emits such a line, the message is refused
+ * naming the header rather than sent broken. */
+static bp_status check_lines(bp_ctx *ctx, const char *m, size_t n) {
+  const char *field = m; /* the current header's first line */
+  bool in_header = true;
+  for (size_t i = 0; i < n;) {
+    const char *line = m + i, *end = memchr(line, '\n', n - i);
+    size_t len = (size_t)((end ? end : m + n) - line);
+    if (len && line[len - 1] == '\r') len--;
+    if (in_header && len == 0) in_header = false; /* the top-level header block ends */
+    if (in_header && len && *line != ' ' && *line != '\t') field = line;
+    if (len > BP_MAIL_LINE_MAX) {
+      size_t name = strcspn(field, ":\r\n");
+      return bp_error(ctx, BP_ERR_DATA,
+                      "newsletter: the message's %.*s%s has a line of %zu bytes; RFC 5322 allows "
+                      "%d (a shorter title, subject, name or address fixes it)",
+                      in_header ? (int)(name < 40 ? name : 40) : 4, in_header ? field : "body",
+                      in_header ? " header" : "", len, BP_MAIL_LINE_MAX);
+    }
+    i += (size_t)((end ? end + 1 : m + n) - line);
+  }
+  return BP_OK;
+}
+
 static void hash_field(bp_buf *h, const char *s) {
   bp_buf_puts(h, s ? s : "");
   bp_buf_putc(h, '\x1f');
@@ -327,6 +353,14 @@ bp_status bp_mail_message_new(bp_ctx *ctx, const bp_newsletter *nl, char **out, 
             *p == '-'))
         return bp_error(ctx, BP_ERR_DATA, "newsletter: \"%s\" is not a language tag", nl->lang);
 
+  const char *subject_src = nl->subject && *nl->subject ? nl->subject : nl->title;
+  if (strlen(subject_src) > BP_MAIL_LINE_MAX)
+    return bp_error(ctx, BP_ERR_DATA,
+                    "newsletter: %s is %zu bytes long; a Subject has at most %d (RFC 5322 line "
+                    "length)",
+                    subject_src == nl->subject ? "--subject" : "the title (the Subject)",
+                    strlen(subject_src), BP_MAIL_LINE_MAX);
+
   bp_mail_gmime_ready();
   InternetAddressList *from = NULL, *to = NULL;
   bp_status st =
@@ -344,7 +378,7 @@ bp_status bp_mail_message_new(bp_ctx *ctx, const bp_newsletter *nl, char **out, 
     free(n);
   }
   const char *from_addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(sender));
-  char *subject = one_line(nl->subject && *nl->subject ? nl->subject : nl->title);
+  char *subject = one_line(subject_src);
   const char *lang = nl->lang && *nl->lang ? nl->lang : "en";
 
   time_t now = nl->epoch >= 0 ? (time_t)nl->epoch : time(NULL);
@@ -381,9 +415,10 @@ bp_status bp_mail_message_new(bp_ctx *ctx, const bp_newsletter *nl, char **out, 
   g_mime_message_set_date(msg, dt);
   g_date_time_unref(dt);
   const char *at = strrchr(from_addr, '@');
-  char mid[160];
-  snprintf(mid, sizeof mid, "newsletter.%.32s@%s", hex, at && at[1] ? at + 1 : "localhost");
-  g_mime_message_set_message_id(msg, mid);
+  bp_buf mid = {0};
+  bp_buf_printf(&mid, "newsletter.%.32s@%s", hex, at && at[1] ? at + 1 : "localhost");
+  g_mime_message_set_message_id(msg, mid.data);
+  bp_buf_free(&mid);
   g_mime_object_set_header(GMIME_OBJECT(msg), "Content-Language", lang, NULL);
 
   char cid[96], boundary[96];
@@ -440,7 +475,7 @@ bp_status bp_mail_message_new(bp_ctx *ctx, const bp_newsletter *nl, char **out, 
   GByteArray *ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
   if (wrote < 0 || !ba || ba->len == 0) {
     st = bp_error(ctx, BP_ERR_RENDER, "newsletter: GMime could not write the message");
-  } else {
+  } else if (!(st = check_lines(ctx, (const char *)ba->data, ba->len))) {
     char *bytes = bp_malloc(ba->len + 1);
     memcpy(bytes, ba->data, ba->len);
     bytes[ba->len] = '\0';

@@ -302,16 +302,102 @@ static void test_message_errors(void **state) {
   assert_non_null(strstr(ctx.msg, "language tag"));
 }
 
+/* Over-long values are refused, naming the field, never cut: an address
+ * over 254 bytes (a 712-byte recipient), a local part over 64, a Subject
+ * over 998; a 990-byte name is folded, no line over 998. */
+static void test_message_limits(void **state) {
+  (void)state;
+  fake_files();
+  bp_ctx ctx;
+  char *msg = NULL;
+  char long_to[800];
+  memset(long_to, 'x', 700);
+  strcpy(long_to + 700, "@example.org"); /* 712 bytes */
+  bp_newsletter nl = sample();
+  nl.to = long_to;
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_mail_message_new(&ctx, &nl, &msg, NULL), BP_ERR_DATA);
+  assert_null(msg);
+  assert_non_null(strstr(ctx.msg, "--to"));
+  assert_non_null(strstr(ctx.msg, "712 bytes"));
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_mail_send(&ctx, &(bp_mail_server){"smtp://127.0.0.1:9", NULL},
+                                "a@example.org", long_to, "x", 1),
+                   BP_ERR_DATA); /* refused before any connection */
+  assert_non_null(strstr(ctx.msg, "712 bytes"));
+
+  char addr[300]; /* exactly at the limits: accepted */
+  memset(addr, 'l', 64);
+  addr[64] = '@';
+  memset(addr + 65, 'd', BP_MAIL_ADDR_MAX - 65 - 4);
+  strcpy(addr + BP_MAIL_ADDR_MAX - 4, ".org");
+  assert_int_equal(strlen(addr), BP_MAIL_ADDR_MAX);
+  nl = sample();
+  nl.to = addr;
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_mail_message_new(&ctx, &nl, &msg, NULL), BP_OK);
+  assert_non_null(strstr(msg, addr));
+  free(msg);
+  msg = NULL;
+  memset(addr, 'l', 65); /* a local part of 65 in a short address */
+  strcpy(addr + 65, "@example.org");
+  nl.to = addr;
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_mail_message_new(&ctx, &nl, &msg, NULL), BP_ERR_DATA);
+  assert_non_null(strstr(ctx.msg, "local part"));
+
+  char subject[1100];
+  memset(subject, 's', 999);
+  subject[999] = '\0';
+  nl = sample();
+  nl.subject = subject;
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_mail_message_new(&ctx, &nl, &msg, NULL), BP_ERR_DATA);
+  assert_non_null(strstr(ctx.msg, "--subject"));
+  nl.subject = NULL;
+  nl.title = subject;
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_mail_message_new(&ctx, &nl, &msg, NULL), BP_ERR_DATA);
+  assert_non_null(strstr(ctx.msg, "the title"));
+
+  subject[990] = '\0'; /* a 990-byte word as the name: folded as encoded-words */
+  nl = sample();
+  nl.from_name = subject;
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_mail_message_new(&ctx, &nl, &msg, NULL), BP_OK);
+  for (char *line = msg, *end; (end = strstr(line, "\r\n")); line = end + 2)
+    assert_in_range(end - line, 0, BP_MAIL_LINE_MAX);
+  free(msg);
+}
+
+static void check_redact(const char *url, const char *want) {
+  char *r = bp_mail_url_redact(url);
+  assert_string_equal(r, want);
+  free(r);
+}
+
+static void test_url_redact(void **state) {
+  (void)state;
+  check_redact("smtp://desk:s3cr%40t@mail.example.org:587", "smtp://desk:***@mail.example.org:587");
+  check_redact("smtps://desk:pw;AUTH=PLAIN@host/x@y", "smtps://desk:***;AUTH=PLAIN@host/x@y");
+  check_redact("smtp://a:b:c@d@host", "smtp://a:***@host"); /* the last @ ends it */
+  check_redact("smtp://desk@host:25", "smtp://desk@host:25");
+  check_redact("smtp://host:25/path@x", "smtp://host:25/path@x");
+  check_redact("not a url", "not a url");
+  check_redact(NULL, "");
+}
+
 static void test_send_errors(void **state) {
   (void)state;
   bp_ctx ctx;
   bp_ctx_init(&ctx);
-  assert_int_equal(
-      bp_mail_send(&ctx, "http://127.0.0.1/", "a@example.org", "b@example.org", "x", 1),
-      BP_ERR_USAGE);
+  assert_int_equal(bp_mail_send(&ctx, &(bp_mail_server){"http://127.0.0.1/", NULL}, "a@example.org",
+                                "b@example.org", "x", 1),
+                   BP_ERR_USAGE);
   assert_non_null(strstr(ctx.msg, "smtp://"));
   bp_ctx_init(&ctx);
-  assert_int_equal(bp_mail_send(&ctx, "smtp://127.0.0.1:25", "a@example.org", "nobody", "x", 1),
+  assert_int_equal(bp_mail_send(&ctx, &(bp_mail_server){"smtp://127.0.0.1:25", NULL},
+                                "a@example.org", "nobody", "x", 1),
                    BP_ERR_DATA);
   /* a port nobody listens on: refused at once, the URL named */
   int s = socket(AF_INET, SOCK_STREAM, 0);
@@ -326,7 +412,8 @@ static void test_send_errors(void **state) {
   snprintf(url, sizeof url, "smtp://127.0.0.1:%d", ntohs(sa.sin_port));
   bp_ctx_init(&ctx);
   const char msg[] = "Subject: x\r\n\r\nhello\r\n";
-  assert_int_equal(bp_mail_send(&ctx, url, "a@example.org", "b@example.org", msg, sizeof msg - 1),
+  assert_int_equal(bp_mail_send(&ctx, &(bp_mail_server){url, NULL}, "a@example.org",
+                                "b@example.org", msg, sizeof msg - 1),
                    BP_ERR_IO);
   assert_non_null(strstr(ctx.msg, url));
   assert_non_null(strstr(ctx.msg, "sending the message failed"));
@@ -342,6 +429,8 @@ int main(void) {
       cmocka_unit_test(test_message),
       cmocka_unit_test(test_message_defaults),
       cmocka_unit_test(test_message_errors),
+      cmocka_unit_test(test_message_limits),
+      cmocka_unit_test(test_url_redact),
       cmocka_unit_test(test_send_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
