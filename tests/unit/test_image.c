@@ -3,8 +3,8 @@
  * name the file and the problem; drawing into a display list (one raster
  * however often drawn, SVG as paths); the trace lines; and one page with a
  * PNG, a JPEG and an SVG through the PDF device (qpdf --check, pdfimages
- * lists the rasters and not the SVG) and the PNG device (pixels where the
- * display list says). */
+ * lists the rasters and not the SVG) and the PNG device, both showing the
+ * pixels the display list says where it says (the PDF through pdftoppm). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -481,32 +481,68 @@ static uint32_t pixel(cairo_surface_t *s, int x, int y) {
   return ((uint32_t *)(void *)(d + y * cairo_image_surface_get_stride(s)))[x] & 0xFFFFFF;
 }
 
+/* Within `tol` per channel. */
+static void assert_near(cairo_surface_t *s, int x, int y, uint32_t want, int tol) {
+  uint32_t got = pixel(s, x, y);
+  for (int sh = 0; sh <= 16; sh += 8)
+    if (abs((int)((got >> sh) & 255) - (int)((want >> sh) & 255)) > tol)
+      fail_msg("pixel (%d, %d) is #%06x, not #%06x", x, y, got, want);
+}
+
+/* The spots of page_with_images() at 2 px a point; tol: per channel. */
+static void assert_spots(cairo_surface_t *s, int tol) {
+  assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+  assert_int_equal(cairo_image_surface_get_width(s), 600);
+  /* PNG logo: navy corner at (12,12) pt, white circle centre at (10+15, 10+15) pt */
+  assert_near(s, 24, 24, 0x0b3d91, tol);
+  assert_near(s, 50, 50, 0xffffff, tol);
+  /* transparent part of the PNG: the page shows through */
+  assert_near(s, 2 * 98, 2 * 38, 0xffffff, tol);
+  /* red bar of the PNG: units x 50..110, y 8..14 -> pt 10+37.5.., 10+6..10.5 */
+  assert_near(s, 2 * 70, 2 * 18, 0xc8102e, tol);
+  /* grey lines below it: y 20..24 units -> 25..28 pt; between them white */
+  assert_near(s, 2 * 70, 2 * 26, 0x333333, tol);
+  assert_near(s, 2 * 70, 2 * 29, 0xffffff, tol);
+  /* the SVG at x 110: the same spots */
+  assert_near(s, 2 * 112, 24, 0x0b3d91, tol);
+  assert_near(s, 2 * 125, 50, 0xffffff, tol);
+  assert_near(s, 2 * 170, 2 * 18, 0xc8102e, tol);
+  assert_near(s, 2 * 170, 2 * 26, 0x333333, tol);
+  assert_near(s, 2 * 170, 2 * 29, 0xffffff, tol);
+  /* the JPEG, left column (0, 200, 255), right column (240, 200, 15), lossy */
+  assert_near(s, 2 * 212, 2 * 30, 0x00c8ff, 24 + tol);
+  assert_near(s, 2 * 288, 2 * 30, 0xf0c80f, 24 + tol);
+  /* the second PNG, half size at (10,60): navy at (12,62), white circle (17.5,67.5) */
+  assert_near(s, 24, 124, 0x0b3d91, tol);
+  assert_near(s, 35, 135, 0xffffff, tol);
+  /* outside every image: white */
+  assert_near(s, 2 * 5, 2 * 90, 0xffffff, 0);
+}
+
 static void png_device_draws_where_the_list_says(void **state) {
   (void)state;
   char *dir = rendered(false); /* 144 dpi: 2 px a point */
   char path[128];
   snprintf(path, sizeof path, "%s/p-1.png", dir);
   cairo_surface_t *s = cairo_image_surface_create_from_png(path);
-  assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
-  assert_int_equal(cairo_image_surface_get_width(s), 600);
-  /* PNG logo: navy corner at (12,12) pt, white circle centre at (10+15, 10+15) pt */
-  assert_int_equal(pixel(s, 24, 24), 0x0b3d91);
-  assert_int_equal(pixel(s, 50, 50), 0xffffff);
-  /* transparent part of the PNG: the page shows through */
-  assert_int_equal(pixel(s, 2 * 98, 2 * 38), 0xffffff);
-  /* red bar of the PNG: units x 50..110, y 8..14 -> pt 10+37.5.., 10+6..10.5 */
-  assert_int_equal(pixel(s, 2 * 70, 2 * 18), 0xc8102e);
-  /* the SVG at x 110: the same spots */
-  assert_int_equal(pixel(s, 2 * 112, 24), 0x0b3d91);
-  assert_int_equal(pixel(s, 2 * 125, 50), 0xffffff);
-  assert_int_equal(pixel(s, 2 * 170, 2 * 18), 0xc8102e);
-  /* the JPEG, left column (0, 200, 255) within JPEG's loss */
-  uint32_t c = pixel(s, 2 * 212, 2 * 30);
-  assert_true((c >> 16) < 40 && abs((int)((c >> 8) & 255) - 200) < 20 && (c & 255) > 220);
-  /* the second PNG, half size at (10,60): navy at (12,62) */
-  assert_int_equal(pixel(s, 24, 124), 0x0b3d91);
-  /* outside every image: white */
-  assert_int_equal(pixel(s, 2 * 5, 2 * 90), 0xffffff);
+  assert_spots(s, 0);
+  cairo_surface_destroy(s);
+  remove_dir(dir);
+}
+
+/* The PDF rendered by poppler shows the same spots: images placed the right
+ * way up, soft masks applied, the SVG's paths where the list says. */
+static void pdf_device_draws_where_the_list_says(void **state) {
+  (void)state;
+  if (system("pdftoppm -v >/dev/null 2>&1") != 0) skip();
+  char *dir = rendered(true);
+  char cmd[512], path[128];
+  snprintf(cmd, sizeof cmd, "pdftoppm -r 144 -png -singlefile '%s/images.pdf' '%s/poppler'", dir,
+           dir);
+  assert_int_equal(system(cmd), 0);
+  snprintf(path, sizeof path, "%s/poppler.png", dir);
+  cairo_surface_t *s = cairo_image_surface_create_from_png(path);
+  assert_spots(s, 2);
   cairo_surface_destroy(s);
   remove_dir(dir);
 }
@@ -523,6 +559,7 @@ int main(void) {
       cmocka_unit_test(svg_trace_is_stable),
       cmocka_unit_test(pdf_embeds_rasters_once_and_svg_as_paths),
       cmocka_unit_test(png_device_draws_where_the_list_says),
+      cmocka_unit_test(pdf_device_draws_where_the_list_says),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
