@@ -1,0 +1,258 @@
+/* test_outfile.c - the output-file module: SHA-256 in pieces, target checks
+ * (symlink, FIFO, folder, input refused), commit and discard, groups (all or
+ * nothing, one name once), the sweep of dead processes' temporary files and
+ * the folder lock. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/outfile.h"
+
+static char *dir;
+
+static int setup(void **state) {
+  (void)state;
+  char tmpl[] = "/tmp/bp-test-outfile-XXXXXX";
+  dir = bp_strdup(mkdtemp(tmpl));
+  bp_inputs_clear();
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  char cmd[4200];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  assert_int_equal(system(cmd), 0);
+  free(dir);
+  bp_inputs_clear();
+  return 0;
+}
+
+static char *in_dir(const char *name) {
+  bp_buf b = {0};
+  bp_buf_printf(&b, "%s/%s", dir, name);
+  return bp_buf_detach(&b);
+}
+
+static void put(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+static char *get(const char *path) {
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  char *s = NULL;
+  return bp_file_read_own(&ctx, path, &s, NULL) == BP_OK ? s : NULL;
+}
+
+/* Files in dir whose name contains ".tmp." */
+static int temp_files(void) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  int n = 0;
+  while ((e = readdir(d)))
+    if (strstr(e->d_name, ".tmp.")) n++;
+  closedir(d);
+  return n;
+}
+
+static void sha256_in_pieces(void **state) {
+  (void)state;
+  char data[300];
+  for (size_t i = 0; i < sizeof data; i++) data[i] = (char)(i * 7);
+  char whole[65], parts[65];
+  bp_sha256_hex(data, sizeof data, whole);
+  for (size_t cut = 0; cut <= sizeof data; cut += 37) {
+    bp_sha256 s;
+    bp_sha256_init(&s);
+    bp_sha256_update(&s, data, cut);
+    bp_sha256_update(&s, data + cut, sizeof data - cut);
+    bp_sha256_final(&s, parts);
+    assert_string_equal(whole, parts);
+  }
+}
+
+static void targets_refused(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  char *target = in_dir("target.txt"), *lnk = in_dir("link.pdf"), *fifo = in_dir("fifo.pdf"),
+       *sub = in_dir("sub"), *input = in_dir("input.json"), *hard = in_dir("hard.json");
+  put(target, "keep");
+  assert_int_equal(symlink("target.txt", lnk), 0);
+  assert_int_equal(mkfifo(fifo, 0600), 0);
+  assert_int_equal(mkdir(sub, 0700), 0);
+  put(input, "{}");
+  assert_int_equal(link(input, hard), 0);
+  bp_inputs_add(input);
+  const char *refused[] = {lnk, fifo, sub, input, hard};
+  const char *why[] = {"symbolic link", "FIFO", "folder", "inputs", "inputs"};
+  for (int i = 0; i < 5; i++) {
+    bp_ctx_init(&ctx);
+    bp_outfile *f = NULL;
+    assert_int_not_equal(bp_outfile_open(&ctx, refused[i], &f), BP_OK);
+    assert_null(f);
+    assert_non_null(strstr(ctx.msg, refused[i]));
+    assert_non_null(strstr(ctx.msg, why[i]));
+  }
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_output_check(&ctx, target), BP_OK); /* a regular file */
+  char *fresh = in_dir("new.pdf");
+  assert_int_equal(bp_output_check(&ctx, fresh), BP_OK); /* a new path */
+  char *s = get(target);
+  assert_string_equal(s, "keep");
+  assert_int_equal(temp_files(), 0);
+  free(s);
+  char *all[] = {target, lnk, fifo, sub, input, hard, fresh};
+  for (int i = 0; i < 7; i++) free(all[i]);
+}
+
+static void commit_and_discard(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  char *path = in_dir("a.pdf");
+  put(path, "old");
+  bp_outfile *f;
+  assert_int_equal(bp_outfile_open(&ctx, path, &f), BP_OK);
+  assert_int_equal(bp_outfile_write(&ctx, f, "new ", 4), BP_OK);
+  assert_int_equal(temp_files(), 1);
+  bp_outfile_discard(f);
+  assert_int_equal(temp_files(), 0);
+  char *s = get(path);
+  assert_string_equal(s, "old");
+  free(s);
+  assert_int_equal(bp_outfile_open(&ctx, path, &f), BP_OK);
+  assert_int_equal(bp_outfile_write(&ctx, f, "new ", 4), BP_OK);
+  assert_int_equal(bp_outfile_write(&ctx, f, "bytes", 5), BP_OK);
+  bp_file_info info;
+  assert_int_equal(bp_outfile_commit(&ctx, f, &info), BP_OK);
+  s = get(path);
+  assert_string_equal(s, "new bytes");
+  char want[65];
+  bp_sha256_hex("new bytes", 9, want);
+  assert_int_equal(info.bytes, 9);
+  assert_string_equal(info.sha256, want);
+  assert_int_equal(temp_files(), 0);
+  free(s);
+  free(path);
+}
+
+static void group_all_or_nothing(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  char *a = in_dir("a.pdf"), *b = in_dir("b.png");
+  bp_outgroup *g = bp_outgroup_new();
+  assert_int_equal(bp_file_write_to(&ctx, g, a, "A", 1, NULL), BP_OK);
+  assert_int_equal(bp_file_write_to(&ctx, g, b, "B", 1, NULL), BP_OK);
+  assert_non_null(bp_outgroup_staged_path(g, a));
+  assert_int_not_equal(bp_file_write_to(&ctx, g, a, "again", 5, NULL), BP_OK);
+  assert_non_null(strstr(ctx.msg, "two outputs"));
+  bp_outgroup_free(g); /* not committed: nothing stays */
+  assert_int_equal(access(a, F_OK), -1);
+  assert_int_equal(access(b, F_OK), -1);
+  assert_int_equal(temp_files(), 0);
+
+  bp_ctx_init(&ctx);
+  g = bp_outgroup_new();
+  assert_int_equal(bp_file_write_to(&ctx, g, a, "A", 1, NULL), BP_OK);
+  assert_int_equal(bp_file_write_to(&ctx, g, b, "B", 1, NULL), BP_OK);
+  assert_int_equal(access(a, F_OK), -1); /* staged only */
+  assert_int_equal(bp_outgroup_commit(&ctx, g), BP_OK);
+  bp_file_info info;
+  assert_true(bp_outgroup_info(g, b, &info));
+  assert_int_equal(info.bytes, 1);
+  bp_outgroup_free(g);
+  char *s = get(a);
+  assert_string_equal(s, "A");
+  free(s);
+  assert_int_equal(temp_files(), 0);
+
+  /* a target that turns into a symlink before the commit: nothing is renamed */
+  bp_ctx_init(&ctx);
+  g = bp_outgroup_new();
+  char *c = in_dir("c.pdf");
+  assert_int_equal(bp_file_write_to(&ctx, g, a, "A2", 2, NULL), BP_OK);
+  assert_int_equal(bp_file_write_to(&ctx, g, c, "C", 1, NULL), BP_OK);
+  assert_int_equal(symlink("b.png", c), 0);
+  assert_int_not_equal(bp_outgroup_commit(&ctx, g), BP_OK);
+  bp_outgroup_free(g);
+  assert_int_equal(access(a, F_OK), -1); /* the group's other file went too */
+  struct stat sb;
+  assert_int_equal(lstat(c, &sb), 0);
+  assert_true(S_ISLNK(sb.st_mode));
+  assert_int_equal(temp_files(), 0);
+  free(a);
+  free(b);
+  free(c);
+}
+
+static void sweep_removes_only_dead_processes_files(void **state) {
+  (void)state;
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  waitpid(child, NULL, 0); /* a pid that no longer runs */
+  char name[128];
+  snprintf(name, sizeof name, "x.pdf.tmp.%ld.3", (long)child);
+  char *dead = in_dir(name);
+  snprintf(name, sizeof name, "y.pdf.tmp.%ld.4", (long)getppid()); /* alive */
+  char *alive = in_dir(name);
+  char *other = in_dir("notes.tmp.txt");
+  put(dead, "x");
+  put(alive, "y");
+  put(other, "z");
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  size_t n = 0;
+  assert_int_equal(bp_outdir_sweep(&ctx, dir, &n), BP_OK);
+  assert_int_equal(n, 1);
+  assert_int_equal(access(dead, F_OK), -1);
+  assert_int_equal(access(alive, F_OK), 0);
+  assert_int_equal(access(other, F_OK), 0);
+  unlink(alive);
+  free(dead);
+  free(alive);
+  free(other);
+}
+
+static void folder_lock_is_exclusive(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  int a = -1, b = -1;
+  assert_int_equal(bp_outdir_lock(&ctx, dir, false, &a), BP_OK);
+  assert_int_not_equal(bp_outdir_lock(&ctx, dir, true, &b), BP_OK);
+  assert_non_null(strstr(ctx.msg, "another briefpress batch"));
+  assert_int_equal(b, -1);
+  close(a);
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_outdir_lock(&ctx, dir, true, &a), BP_OK); /* shards share */
+  assert_int_equal(bp_outdir_lock(&ctx, dir, true, &b), BP_OK);
+  close(a);
+  close(b);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(sha256_in_pieces),
+      cmocka_unit_test_setup_teardown(targets_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(commit_and_discard, setup, teardown),
+      cmocka_unit_test_setup_teardown(group_all_or_nothing, setup, teardown),
+      cmocka_unit_test_setup_teardown(sweep_removes_only_dead_processes_files, setup, teardown),
+      cmocka_unit_test_setup_teardown(folder_lock_is_exclusive, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
