@@ -546,6 +546,8 @@ typedef struct result {
   int pages;
   long long bytes;
   json_t *carried; /* the old manifest's entry, for unchanged or unselected records */
+  bool todo;       /* to be rendered by a worker (set before the workers start) */
+  int published;   /* (atomic) the worker has filled this result in */
 } result;
 
 typedef struct batch {
@@ -641,6 +643,7 @@ static void render_one(batch *b, bp_typesetter *ts, bp_profile_cache *cache, bp_
   } else {
     r->state = R_WRITTEN;
   }
+  __atomic_store_n(&r->published, 1, __ATOMIC_RELEASE); /* for the manifest's checkpoints */
   bp_profile_info_free(&info);
   bp_dlist_free(dl);
   free(path);
@@ -814,6 +817,26 @@ static json_t *entry_json(const batch *b, size_t row) {
   return e;
 }
 
+/* A result the manifest may show: not one a worker is still rendering. */
+static bool settled(const result *r) {
+  return !r->todo || __atomic_load_n(&r->published, __ATOMIC_ACQUIRE);
+}
+
+/* written, unchanged, failed among the settled results */
+static void count_results(const batch *b, size_t counts[4]) {
+  counts[0] = counts[1] = counts[2] = 0;
+  for (size_t i = 0; i < b->br->rec->n_rows; i++) {
+    const result *r = &b->res[i];
+    if (!settled(r)) continue;
+    if (r->state == R_WRITTEN)
+      counts[0]++;
+    else if (r->state == R_UNCHANGED)
+      counts[1]++;
+    else if (r->state == R_FAILED)
+      counts[2]++;
+  }
+}
+
 static bp_status write_manifest(bp_ctx *ctx, const batch *b, const char *path, size_t counts[4],
                                 double seconds) {
   json_t *root = json_object();
@@ -834,7 +857,7 @@ static bp_status write_manifest(bp_ctx *ctx, const batch *b, const char *path, s
   json_object_set_new(root, "summary", sum);
   json_t *arr = json_array();
   for (size_t i = 0; i < b->br->rec->n_rows; i++)
-    if (b->res[i].state != R_NOT_SELECTED || b->res[i].carried)
+    if (settled(&b->res[i]) && (b->res[i].state != R_NOT_SELECTED || b->res[i].carried))
       json_array_append_new(arr, entry_json(b, i));
   json_object_set_new(root, "records", arr);
   char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
@@ -996,32 +1019,43 @@ int bp_cmd_batch(int argc, char **argv) {
     if (!o.force && prev && bp_batch_manifest_entry_current(prev, r->hash, file, o.out_dir)) {
       r->state = R_UNCHANGED;
       r->carried = prev;
-      counts[1]++;
       continue;
     }
     r->state = R_TODO;
+    r->todo = true;
     b.todo[b.n_todo++] = i;
   }
   b.monitored = started > 0; /* set before the gate opens */
   open_gate(&b, 1);
   if (!started && b.n_todo)
     work(&w[0]); /* no threads: here */
-  else if (b.tty) {
-    while (__atomic_load_n(&b.done, __ATOMIC_ACQUIRE) < b.n_todo) {
-      show_progress(&b, t0);
-      struct timespec ts = {0, 200 * 1000 * 1000};
+  else {
+    /* a checkpoint of the manifest every twentieth of the batch (at least
+     * 50 records): what is verified so far, so that a batch that is killed
+     * is not done again from the start */
+    size_t step = b.n_todo / 20 > 50 ? b.n_todo / 20 : 50, next_ckpt = step;
+    bool warned = false;
+    for (size_t done; (done = __atomic_load_n(&b.done, __ATOMIC_ACQUIRE)) < b.n_todo;) {
+      if (done >= next_ckpt) {
+        bp_ctx cctx;
+        bp_ctx_init(&cctx);
+        size_t partial[4] = {0};
+        count_results(&b, partial);
+        if (write_manifest(&cctx, &b, mpath, partial, now_s() - t0) && !warned) {
+          report_error(&b, cctx.msg);
+          warned = true;
+        }
+        next_ckpt = done + step;
+      }
+      if (b.tty) show_progress(&b, t0);
+      struct timespec ts = {0, 100 * 1000 * 1000};
       nanosleep(&ts, NULL);
     }
   }
   for (int i = 0; i < started; i++) pthread_join(w[i].th, NULL);
   free(w);
   if ((size_t)jobs > b.n_todo) jobs = (int)(b.n_todo ? b.n_todo : 1);
-  for (size_t i = 0; i < rec->n_rows; i++) {
-    if (b.res[i].state == R_WRITTEN)
-      counts[0]++;
-    else if (b.res[i].state == R_FAILED)
-      counts[2]++;
-  }
+  count_results(&b, counts);
   double secs = now_s() - t0;
   if (b.tty) {
     show_progress(&b, t0);

@@ -119,11 +119,16 @@ wait_pdfs() { # DIR N: until N PDFs are in DIR (at most 60 s)
 bigbatch_bg "$work/killed"
 pid=$!
 wait_pdfs "$work/killed" 20 || no "kill: the batch wrote no PDFs"
+for _ in $(seq 100); do [[ -e $work/killed/manifest.json ]] && break; sleep 0.1; done
 kill -KILL $pid
 wait $pid 2> /dev/null
-bigbatch "$work/killed" 2> "$work/killed.err" || no "kill: the re-run failed: $(cat "$work/killed.err")"
+truth "$work/killed" # the checkpoint lists only what is on disk
+(exec "$bp" batch $t "$big" --data data -o "$work/killed" -j 2) 2> "$work/killed.err" ||
+  no "kill: the re-run failed: $(cat "$work/killed.err")"
 no_tmp "$work/killed" "the re-run after SIGKILL"
 truth "$work/killed" --all "$n_big"
+grep -Eq " [1-9][0-9]* unchanged" "$work/killed.err" ||
+  no "kill: the re-run did everything again: $(tail -1 "$work/killed.err")"
 
 # a PDF changed behind the manifest's back (same size) is rendered again
 victim=$(ls "$work/killed"/*.pdf | head -1)
