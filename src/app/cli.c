@@ -49,13 +49,14 @@ typedef struct render_opts {
   bool verbose;
 } render_opts;
 
-/* A brief names a "template"; an article manifest a "body". */
-static bp_status input_kind(bp_ctx *ctx, const char *path, bool *is_brief) {
+bp_status bp_cli_input_kind(bp_ctx *ctx, const char *path, bool *is_brief) {
   bp_jdoc *jd;
   bp_status st = bp_jdoc_load(ctx, path, &jd);
   if (st) return st;
   json_t *root = bp_jdoc_root(jd);
-  *is_brief = json_is_object(root) && json_object_get(root, "template") != NULL;
+  /* an article's "body" names its Markdown file; a brief's is a list */
+  *is_brief = json_is_object(root) && json_object_get(root, "template") != NULL &&
+              !json_is_string(json_object_get(root, "body"));
   if (json_is_object(root) && !*is_brief && !json_object_get(root, "body"))
     st = bp_jdoc_error(ctx, jd, root, NULL,
                        "neither a brief (it names no \"template\") nor an article manifest (no "
@@ -95,7 +96,7 @@ static int cmd_render(render_opts *o) {
   if (!st) st = bp_typesetter_new(&ctx, fs, &ts);
   t_fonts = now_s();
   bool is_brief = false;
-  if (!st) st = input_kind(&ctx, o->input, &is_brief);
+  if (!st) st = bp_cli_input_kind(&ctx, o->input, &is_brief);
   bp_preflight pf = {0};
   if (!st && is_brief) {
     st = bp_brief_load_with(&ctx, o->input, o->template_path, &brief);
@@ -108,7 +109,10 @@ static int cmd_render(render_opts *o) {
   } else if (!st) {
     st = bp_article_load(&ctx, o->input, &art);
     t_load = now_s();
-    if (!st) st = bp_compose_article(&ctx, ts, art, bp_source_date_epoch(), &pf, &dl);
+    bp_template *tpl = NULL;
+    if (!st) st = bp_article_template_load(&ctx, art, o->template_path, &tpl);
+    if (!st) st = bp_compose_article(&ctx, ts, art, tpl, bp_source_date_epoch(), &pf, &dl);
+    bp_template_free(tpl);
   }
   t_compose = now_s();
   if (!st && (pf.hangul_breaks || pf.closing_starts || pf.overwide))

@@ -39,11 +39,35 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Loads and lays out every brief in DIR/briefs: its template, its claims and
- * charts, and whether it fits the template's pages. Returns the errors. */
-static size_t check_briefs(const char *dir, bp_fontset *fs) {
+/* Composes one document as render would (without writing). */
+static bp_status compose_one(bp_ctx *ctx, bp_typesetter *ts, const char *path, bool article) {
+  bp_dlist *dl = NULL;
+  bp_status st;
+  if (article) {
+    bp_article *a = NULL;
+    bp_template *t = NULL;
+    st = bp_article_load(ctx, path, &a);
+    if (!st) st = bp_article_template_load(ctx, a, NULL, &t);
+    if (!st && ts) st = bp_compose_article(ctx, ts, a, t, -1, NULL, &dl);
+    bp_template_free(t);
+    bp_article_free(a);
+  } else {
+    bp_brief *b = NULL;
+    st = bp_brief_load(ctx, path, &b);
+    if (!st && ts) st = bp_compose_brief(ctx, ts, b, -1, NULL, NULL, &dl);
+    bp_brief_free(b);
+  }
+  bp_dlist_free(dl);
+  return st;
+}
+
+/* Loads and lays out every brief in DIR/briefs (or article in
+ * DIR/articles) with the composer render uses: its template, its claims and
+ * charts, whether it fits the template's pages, whether its links land.
+ * Returns the errors. */
+static size_t check_documents(const char *dir, bp_fontset *fs, const char *sub) {
   char bdir[4096];
-  snprintf(bdir, sizeof bdir, "%s/briefs", dir);
+  snprintf(bdir, sizeof bdir, "%s/%s", dir, sub);
   DIR *d = opendir(bdir);
   if (!d) return 0;
   char **names = NULL;
@@ -65,16 +89,10 @@ static size_t check_briefs(const char *dir, bp_fontset *fs) {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", bdir, names[i]);
     bp_ctx_clear(&ctx);
-    bp_brief *b = NULL;
-    bp_dlist *dl = NULL;
-    bp_status st = bp_brief_load(&ctx, path, &b);
-    if (!st && ts) st = bp_compose_brief(&ctx, ts, b, -1, NULL, NULL, &dl);
-    if (st) {
+    if (compose_one(&ctx, ts, path, !strcmp(sub, "articles"))) {
       print_error(ctx.msg);
       errors++;
     }
-    bp_dlist_free(dl);
-    bp_brief_free(b);
     free(names[i]);
   }
   free(names);
@@ -129,10 +147,13 @@ int bp_cmd_check(int argc, char **argv, const char *fonts_dir) {
     return 1;
   }
   bp_diag_print(dl, stdout, caret);
-  /* briefs are checked once their data is clean: loaded, laid out, fitted */
+  /* briefs and articles are composed once their data is clean, as render
+   * composes them: loaded, laid out, fitted, links checked */
   struct stat sb;
-  if (!dl->n_errors && stat(target, &sb) == 0 && S_ISDIR(sb.st_mode))
-    dl->n_errors += check_briefs(target, fs);
+  if (!dl->n_errors && stat(target, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+    dl->n_errors += check_documents(target, fs, "articles");
+    dl->n_errors += check_documents(target, fs, "briefs");
+  }
   printf("%s: %zu error%s, %zu warning%s\n", target, dl->n_errors, dl->n_errors == 1 ? "" : "s",
          dl->n_warnings, dl->n_warnings == 1 ? "" : "s");
   fflush(stdout);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "app/cli.h"
 #include "compose/compose.h"
 #include "mail/mail.h"
 #include "data/jdoc.h"
@@ -64,21 +65,6 @@ static bool parse_size(const char *s, size_t *out) {
   return true;
 }
 
-/* A brief names a "template"; an article manifest a "body". */
-static bp_status input_kind(bp_ctx *ctx, const char *path, bool *is_brief) {
-  bp_jdoc *jd;
-  bp_status st = bp_jdoc_load(ctx, path, &jd);
-  if (st) return st;
-  json_t *root = bp_jdoc_root(jd);
-  *is_brief = json_is_object(root) && json_object_get(root, "template") != NULL;
-  if (!*is_brief && !(json_is_object(root) && json_object_get(root, "body")))
-    st = bp_jdoc_error(ctx, jd, root, NULL,
-                       "neither a brief (it names no \"template\") nor an article manifest (no "
-                       "\"body\")");
-  bp_jdoc_free(jd);
-  return st;
-}
-
 static void png_size(const char *png, size_t len, int *w, int *h) {
   *w = *h = 0;
   if (len < 24 || memcmp(png, "\x89PNG\r\n\x1a\n", 8) || memcmp(png + 12, "IHDR", 4)) return;
@@ -121,7 +107,7 @@ static int run(const nl_opts *o) {
   bp_status st = bp_fontset_open(&ctx, o->fonts, &fs);
   if (!st) st = bp_typesetter_new(&ctx, fs, &ts);
   bool is_brief = false;
-  if (!st) st = input_kind(&ctx, o->input, &is_brief);
+  if (!st) st = bp_cli_input_kind(&ctx, o->input, &is_brief);
   bp_newsletter nl = {0};
   nl.epoch = epoch;
   if (!st && is_brief) {
@@ -147,7 +133,10 @@ static int run(const nl_opts *o) {
     }
   } else if (!st) {
     st = bp_article_load(&ctx, o->input, &art);
-    if (!st) st = bp_compose_article(&ctx, ts, art, epoch, NULL, &dl);
+    bp_template *tpl = NULL;
+    if (!st) st = bp_article_template_load(&ctx, art, NULL, &tpl);
+    if (!st) st = bp_compose_article(&ctx, ts, art, tpl, epoch, NULL, &dl);
+    bp_template_free(tpl);
     if (!st) {
       nl.title = art->title;
       nl.subtitle = art->subtitle;

@@ -160,17 +160,17 @@ static bp_status draw_rule(void *ud, bp_ctx *ctx, bp_dlist *dl, bp_dl_page *pg, 
 /* The endnotes, numbered in order of first citation: a heading, then each
  * note with its number hanging (a link back to the first marker). */
 static bp_status add_endnotes(bp_flow *f, bp_typesetter *ts, bp_ctx *ctx, const bp_article *a,
-                              const numbering *nbp, double width, const bp_style *h1,
-                              const bp_style *note, const bp_style *note_no) {
+                              const numbering *nbp, double width, const char *label,
+                              const bp_style *h1, const bp_style *note, const bp_style *note_no) {
   const numbering nb = *nbp;
   bp_status st = BP_OK;
   /* Endnotes: numbered in order of first citation. */
   if (!st && nb.n) {
-    bp_text *h = bp_text_new_plain(ts, ctx, h1, "Endnotes", width);
+    bp_text *h = bp_text_new_plain(ts, ctx, h1, label, width);
     if (!h)
       st = ctx->status;
     else
-      bp_flow_add_text(f, h, 18, 6, true, 1, "Endnotes", "endnotes");
+      bp_flow_add_text(f, h, 18, 6, true, 1, label, "endnotes");
   }
   for (size_t i = 0; i < nb.n && !st; i++) {
     const bp_csl_item *it = bp_bib_lookup(a->bib, nb.ids[i]);
@@ -207,53 +207,110 @@ static bp_status where(bp_ctx *ctx, const bp_doc *doc, const bp_block *b) {
   return bp_error(ctx, st, "%s:%d: %s", doc->source_path ? doc->source_path : "?", b->line, msg);
 }
 
-bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a, long long epoch,
-                             bp_preflight *pf, bp_dlist **out) {
-  *out = NULL;
-  const bp_doc *doc = a->doc;
-  bp_page_geometry g = {A4_W, A4_H, 62, 68, 72, 68, A4_H - 40};
-  double width = g.width_pt - g.margin_left_pt - g.margin_right_pt;
-  bp_flow *f = bp_flow_new(&g);
-  numbering nb;
-  nb.ids = bp_doc_cited_ids(doc, &nb.n);
+/* The article's style `name`: the template's, else the built-in one. */
+static bp_style astyle(const bp_template *t, const char *name, bp_style builtin) {
+  return t && bp_template_has_style(t, name) ? *bp_template_style(t, name) : builtin;
+}
 
-  bp_style title = style(SANS, 19, 24, true, INK, BP_ALIGN_LEFT, false);
-  bp_style subtitle = style(SANS, 12.5, 17, false, ACCENT, BP_ALIGN_LEFT, false);
-  bp_style byline = style(SANS, 9, 13, false, MUTED, BP_ALIGN_LEFT, false);
-  bp_style h1 = style(SANS, 13, 17, true, ACCENT, BP_ALIGN_LEFT, false);
-  bp_style h2 = style(SANS, 11, 15, true, INK, BP_ALIGN_LEFT, false);
-  bp_style body = style(SERIF, 10.5, 15, false, INK, BP_ALIGN_JUSTIFY, true);
+typedef struct article_styles {
+  bp_style title, subtitle, byline, h1, h2, body, quote, note, note_no, footer;
+} article_styles;
+
+static void article_styles_for(const bp_template *t, article_styles *s) {
+  s->title = astyle(t, "title", style(SANS, 19, 24, true, INK, BP_ALIGN_LEFT, false));
+  s->subtitle = astyle(t, "subtitle", style(SANS, 12.5, 17, false, ACCENT, BP_ALIGN_LEFT, false));
+  s->byline = astyle(t, "byline", style(SANS, 9, 13, false, MUTED, BP_ALIGN_LEFT, false));
+  s->h1 = astyle(t, "heading", style(SANS, 13, 17, true, ACCENT, BP_ALIGN_LEFT, false));
+  s->h2 = astyle(t, "heading2", style(SANS, 11, 15, true, INK, BP_ALIGN_LEFT, false));
+  s->body = astyle(t, "body", style(SERIF, 10.5, 15, false, INK, BP_ALIGN_JUSTIFY, true));
   bp_style quote = style(SERIF, 9.5, 13.5, false, MUTED, BP_ALIGN_LEFT, true);
   quote.italic = true;
-  bp_style note = style(SERIF, 8.5, 11.5, false, INK, BP_ALIGN_LEFT, false);
-  bp_style note_no = style(SERIF, 8.5, 11.5, false, ACCENT, BP_ALIGN_LEFT, false);
-  bp_style footer = style(SANS, 7.5, 10, false, MUTED, BP_ALIGN_LEFT, false);
+  s->quote = astyle(t, "quote", quote);
+  s->note = astyle(t, "note", style(SERIF, 8.5, 11.5, false, INK, BP_ALIGN_LEFT, false));
+  s->note_no =
+      astyle(t, "note_number", style(SERIF, 8.5, 11.5, false, ACCENT, BP_ALIGN_LEFT, false));
+  s->footer = astyle(t, "footer", style(SANS, 7.5, 10, false, MUTED, BP_ALIGN_LEFT, false));
+}
 
+bp_status bp_article_template_load(bp_ctx *ctx, const bp_article *a, const char *override_path,
+                                   bp_template **out) {
+  *out = NULL;
+  if (!override_path && !a->template_name) return BP_OK;
+  bp_buf path = {0};
+  const char *slash = strrchr(a->path, '/');
+  if (override_path)
+    bp_buf_puts(&path, override_path);
+  else {
+    if (a->template_name[0] != '/' && slash)
+      bp_buf_put(&path, a->path, (size_t)(slash - a->path) + 1);
+    bp_buf_puts(&path, a->template_name);
+  }
+  bp_status st = bp_template_load(ctx, path.data, out);
+  bp_buf_free(&path);
+  for (size_t i = 0; !st && i < (*out)->n_sections; i++) {
+    const bp_tsection *sec = &(*out)->sections[i];
+    if (strcmp(sec->type, "title") && strcmp(sec->type, "body") && strcmp(sec->type, "endnotes"))
+      st = bp_jdoc_error(ctx, (*out)->jd, sec->json, "type",
+                         "an article template takes the sections title, body and endnotes, not "
+                         "\"%s\"",
+                         sec->type);
+  }
+  if (st) {
+    bp_template_free(*out);
+    *out = NULL;
+  }
+  return st;
+}
+
+static bp_status add_title_block(bp_flow *f, bp_typesetter *ts, bp_ctx *ctx, const bp_article *a,
+                                 const article_styles *as, double width) {
   bp_status st = BP_OK;
-  char *outline_title = bp_strdup(a->title ? a->title : "Untitled");
-  bp_text *tt = bp_text_new_plain(ts, ctx, &title, outline_title, width);
+  bp_text *tt = bp_text_new_plain(ts, ctx, &as->title, a->title ? a->title : "Untitled", width);
   if (!tt)
     st = ctx->status;
   else
-    bp_flow_add_text(f, tt, 0, 6, true, 0, outline_title, "top");
-  if (!st) st = add_plain(f, ts, ctx, &subtitle, a->subtitle, width, 0, 6, true);
+    bp_flow_add_text(f, tt, 0, 6, true, 0, a->title ? a->title : "Untitled", "top");
+  if (!st) st = add_plain(f, ts, ctx, &as->subtitle, a->subtitle, width, 0, 6, true);
   if (!st && (a->author || a->date)) {
     bp_buf by = {0};
     if (a->author) bp_buf_puts(&by, a->author);
     if (a->author && a->date) bp_buf_puts(&by, "  \xC2\xB7  ");
     if (a->date) bp_buf_puts(&by, a->date);
-    st = add_plain(f, ts, ctx, &byline, by.data, width, 0, 16, false);
+    st = add_plain(f, ts, ctx, &as->byline, by.data, width, 0, 16, false);
     bp_buf_free(&by);
   }
-  bool endnotes_placed = false;
-  article_charts charts = {0};
+  return st;
+}
+
+typedef struct article_run {
+  bp_flow *f;
+  bp_typesetter *ts;
+  bp_ctx *ctx;
+  const bp_article *a;
+  const article_styles *as;
+  const char *notes_label;
+  numbering *nb;
+  article_charts charts;
+  double width;
+  bool endnotes_placed;
+} article_run;
+
+static bp_status add_body(article_run *r) {
+  const bp_doc *doc = r->a->doc;
+  const article_styles *as = r->as;
+  bp_flow *f = r->f;
+  bp_typesetter *ts = r->ts;
+  bp_ctx *ctx = r->ctx;
+  double width = r->width;
+  numbering *nb = r->nb;
+  bp_status st = BP_OK;
   for (size_t i = 0; i < doc->n_blocks && !st; i++) {
     const bp_block *b = &doc->blocks[i];
     bp_text *t = NULL;
     switch (b->kind) {
     case BP_BLOCK_HEADING: {
-      const bp_style *hs = b->level <= 1 ? &h1 : &h2;
-      t = bp_text_new_spans(ts, ctx, hs, &b->spans, number_of, &nb, width);
+      const bp_style *hs = b->level <= 1 ? &as->h1 : &as->h2;
+      t = bp_text_new_spans(ts, ctx, hs, &b->spans, number_of, nb, width);
       if (!t) break;
       char *plain = spans_plain(&b->spans);
       bp_flow_add_text(f, t, b->level <= 1 ? 14 : 10, 5, true, b->level <= 1 ? 1 : 2, plain, NULL);
@@ -261,11 +318,11 @@ bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a
       break;
     }
     case BP_BLOCK_PARA:
-      t = bp_text_new_spans(ts, ctx, &body, &b->spans, number_of, &nb, width);
+      t = bp_text_new_spans(ts, ctx, &as->body, &b->spans, number_of, nb, width);
       if (t) bp_flow_add_text(f, t, 0, 7, false, -1, NULL, NULL);
       break;
     case BP_BLOCK_QUOTE:
-      t = bp_text_new_spans(ts, ctx, &quote, &b->spans, number_of, &nb, width - 24);
+      t = bp_text_new_spans(ts, ctx, &as->quote, &b->spans, number_of, nb, width - 24);
       if (t) bp_flow_add_hanging(f, NULL, t, 24, 4, 8, NULL, NULL);
       break;
     case BP_BLOCK_LIST_ITEM: {
@@ -275,8 +332,8 @@ bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a
         snprintf(num, sizeof num, "%d.", b->number);
       else
         snprintf(num, sizeof num, "\xE2\x80\xA2");
-      lab = bp_text_new_plain(ts, ctx, &body, num, 0);
-      t = lab ? bp_text_new_spans(ts, ctx, &body, &b->spans, number_of, &nb, width - 16) : NULL;
+      lab = bp_text_new_plain(ts, ctx, &as->body, num, 0);
+      t = lab ? bp_text_new_spans(ts, ctx, &as->body, &b->spans, number_of, nb, width - 16) : NULL;
       if (t)
         bp_flow_add_hanging(f, lab, t, 16, 0, 4, NULL, NULL);
       else
@@ -284,11 +341,13 @@ bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a
       break;
     }
     case BP_BLOCK_ENDNOTES: /* <!-- endnotes --> places them; else they go last */
-      if (!endnotes_placed) st = add_endnotes(f, ts, ctx, a, &nb, width, &h1, &note, &note_no);
-      endnotes_placed = true;
+      if (!r->endnotes_placed)
+        st = add_endnotes(f, ts, ctx, r->a, nb, width, r->notes_label, &as->h1, &as->note,
+                          &as->note_no);
+      r->endnotes_placed = true;
       continue;
     case BP_BLOCK_CHART:
-      if (add_chart(f, &charts, ts, ctx, a, b, &nb)) st = ctx->status;
+      if (add_chart(f, &r->charts, ts, ctx, r->a, b, nb)) st = ctx->status;
       continue;
     case BP_BLOCK_RULE: /* a thematic break: a short rule, centred */
       bp_flow_add_block(f, 1, 10, 12, false, draw_rule, NULL);
@@ -296,17 +355,75 @@ bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a
     }
     if (!t) st = where(ctx, doc, b);
   }
-  if (!st && !endnotes_placed) st = add_endnotes(f, ts, ctx, a, &nb, width, &h1, &note, &note_no);
+  return st;
+}
+
+static const char *article_field(void *ud, const char *name) {
+  const bp_article *a = ud;
+  if (!strcmp(name, "title")) return a->title;
+  if (!strcmp(name, "author")) return a->author;
+  if (!strcmp(name, "date")) return a->date;
+  return NULL;
+}
+
+bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a,
+                             const bp_template *t, long long epoch, bp_preflight *pf,
+                             bp_dlist **out) {
+  *out = NULL;
+  bp_page_geometry g = {A4_W, A4_H, 62, 68, 72, 68, A4_H - 40};
+  if (t)
+    g = (bp_page_geometry){t->page_w_pt,
+                           t->page_h_pt,
+                           t->margin_pt[0],
+                           t->margin_pt[1],
+                           t->margin_pt[2],
+                           t->margin_pt[3],
+                           t->page_h_pt - t->footer_baseline_pt};
+  article_styles as;
+  article_styles_for(t, &as);
+  numbering nb;
+  nb.ids = bp_doc_cited_ids(a->doc, &nb.n);
+  article_run r = {bp_flow_new(&g),
+                   ts,
+                   ctx,
+                   a,
+                   &as,
+                   t ? bp_template_label(t, BP_LABEL_NOTES) : "Endnotes",
+                   &nb,
+                   {0},
+                   g.width_pt - g.margin_left_pt - g.margin_right_pt,
+                   false};
+  bp_status st = BP_OK;
+  static const char *const order[] = {"title", "body", "endnotes"};
+  size_t n = t ? t->n_sections : 3;
+  for (size_t i = 0; i < n && !st; i++) {
+    const char *type = t ? t->sections[i].type : order[i];
+    if (!strcmp(type, "title"))
+      st = add_title_block(r.f, ts, ctx, a, &as, r.width);
+    else if (!strcmp(type, "body"))
+      st = add_body(&r);
+    else if (!r.endnotes_placed) {
+      st =
+          add_endnotes(r.f, ts, ctx, a, &nb, r.width, r.notes_label, &as.h1, &as.note, &as.note_no);
+      r.endnotes_placed = true;
+    }
+  }
   bp_dlist *dl = NULL;
+  char *footer = t && t->footer_left ? bp_template_expand(t->footer_left, article_field, (void *)a)
+                                     : bp_strdup(a->title);
   if (!st) {
     dl = bp__dlist_for(a->title, a->author, a->subject, a->subtitle, a->keywords, a->lang, epoch);
-    st = bp_flow_render(f, ts, ctx, dl, &footer, a->title);
+    st = bp_flow_render(r.f, ts, ctx, dl, &as.footer, footer);
   }
-  if (!st && pf) bp_flow_preflight(f, pf);
-  free(outline_title);
+  if (!st && t && t->max_pages > 0 && bp_flow_page_count(r.f) > t->max_pages)
+    st = bp_error(ctx, BP_ERR_LAYOUT, "%s: the article takes %d pages; the template %s allows %d",
+                  a->path, bp_flow_page_count(r.f), t->path, t->max_pages);
+  if (!st) st = bp_dlist_check(ctx, dl);
+  if (!st && pf) bp_flow_preflight(r.f, pf);
+  free(footer);
   free((void *)nb.ids);
-  bp_flow_free(f);
-  charts_free(&charts);
+  bp_flow_free(r.f);
+  charts_free(&r.charts);
   if (st) {
     bp_dlist_free(dl);
     return st;

@@ -768,7 +768,7 @@ static bp_status draw_running(composer *c, bp_dlist *dl, bp_dl_page *pg) {
     if (!texts[i]) continue;
     const bp_style *style = i < 2 ? hs : fs;
     double base =
-        i < 2 ? t->margin_pt[0] * 0.5 + style->size_pt * 0.5 : t->page_h_pt - t->margin_pt[2] * 0.5;
+        i < 2 ? t->margin_pt[0] * 0.5 + style->size_pt * 0.5 : t->page_h_pt - t->footer_baseline_pt;
     double top = base - bp_style_first_baseline_pt(style);
     char *s = bp_template_expand(texts[i], field_of, (void *)c->b);
     bool right = i % 2;

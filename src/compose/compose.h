@@ -6,15 +6,22 @@
 
 #include "../data/data.h"
 #include "../layout/flow.h"
+#include "template.h"
 
 /** Composes an article (title block, body with endnote markers, endnotes
- * with bilingual titles and linked URLs) into a new display list, A4. `pf` (may be NULL) receives
- * the layout preflight. The display list's metadata comes from the article; `epoch` (>= 0) sets its
- * dates (SOURCE_DATE_EPOCH), -1 leaves them out. */
-bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a, long long epoch,
-                             bp_preflight *pf, bp_dlist **out);
-
-#include "template.h"
+ * with bilingual titles and linked URLs) into a new display list, with the
+ * page, styles, footer and section order of template `t` (NULL: built-in A4). `pf` (may be NULL)
+ * receives the layout preflight. The display list's metadata comes from the article; `epoch` (>= 0)
+ * sets its dates (SOURCE_DATE_EPOCH), -1 leaves them out. */
+bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a,
+                             const bp_template *t, long long epoch, bp_preflight *pf,
+                             bp_dlist **out);
+/** The article's template: `override_path` (--template) if set, else the
+ * manifest's "template" (relative to the manifest), else *out = NULL (the
+ * built-in A4 styles). An article template takes the sections title, body
+ * and endnotes, in the order it lists them. */
+bp_status bp_article_template_load(bp_ctx *ctx, const bp_article *a, const char *override_path,
+                                   bp_template **out);
 
 /** A brief file (data/briefs/NAME.json): which template, which data folder,
  * masthead fields, title, summary, the claims to use as key findings, body

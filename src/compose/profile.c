@@ -1267,7 +1267,7 @@ static void draw_placed(composer *c, bp_dlist *dl, bp_dl_page *pg, const placed 
 static bp_status draw_footer(composer *c, bp_dlist *dl, bp_dl_page *pg, int page, int pages,
                              const char *left) {
   const bp_style *fs = bp_template_style(c->t, "footer");
-  double ytop = c->t->page_h_pt - c->t->margin_pt[2] * 0.5 - bp_style_first_baseline_pt(fs);
+  double ytop = c->t->page_h_pt - c->t->footer_baseline_pt - bp_style_first_baseline_pt(fs);
   char num[64];
   snprintf(num, sizeof num, "%d / %d", page + 1, pages);
   c->field = "footer";

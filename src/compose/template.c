@@ -113,9 +113,10 @@ static bp_status check_keys(bp_ctx *ctx, const bp_jdoc *jd, json_t *obj, const c
 
 /* The styles the composers read; any other name is a misspelling. */
 static const char *const STYLE_NAMES[] = {
-    "masthead", "masthead_right", "header",      "title",      "title_ko", "subtitle", "byline",
-    "label",    "heading",        "summary",     "finding",    "body",     "value",    "claim",
-    "chart",    "note",           "note_number", "disclaimer", "footer",   NULL};
+    "masthead", "masthead_right", "header",  "title",   "title_ko",    "subtitle",
+    "byline",   "label",          "heading", "summary", "finding",     "body",
+    "value",    "claim",          "chart",   "note",    "note_number", "disclaimer",
+    "footer",   "heading2",       "quote",   NULL};
 
 /* Every family of a font stack ("Noto Serif, NanumMyeongjo") must be one the
  * project ships (fonts/MANIFEST.tsv): a fallback would change the look. */
@@ -188,7 +189,8 @@ static bp_status load_style(bp_ctx *ctx, const bp_jdoc *jd, const bp_template *t
 }
 
 static bp_status load_page(bp_ctx *ctx, const bp_jdoc *jd, json_t *page, bp_template *t) {
-  static const char *const keys[] = {"size", "width", "height", "margins", "column_gap", NULL};
+  static const char *const keys[] = {"size",       "width",           "height", "margins",
+                                     "column_gap", "footer_baseline", NULL};
   if (!json_is_object(page)) return bp_jdoc_error(ctx, jd, page, NULL, "'page' must be an object");
   bp_status st = check_keys(ctx, jd, page, "page", keys);
   json_t *size = json_object_get(page, "size");
@@ -206,6 +208,7 @@ static bp_status load_page(bp_ctx *ctx, const bp_jdoc *jd, json_t *page, bp_temp
   if (!st) st = get_number(ctx, jd, page, "width", 72, 5000, &t->page_w_pt);
   if (!st) st = get_number(ctx, jd, page, "height", 72, 5000, &t->page_h_pt);
   if (!st) st = get_number(ctx, jd, page, "column_gap", 0, 200, &t->column_gap_pt);
+  if (!st) st = get_number(ctx, jd, page, "footer_baseline", 0, 200, &t->footer_baseline_pt);
   json_t *m = json_object_get(page, "margins");
   if (!st && m) {
     static const char *const mk[] = {"top", "right", "bottom", "left", NULL};
@@ -466,6 +469,7 @@ static bp_status finish_load(bp_ctx *ctx, bp_jdoc *jd, bp_template **out) {
     bp_template_free(t);
     return st;
   }
+  if (!t->footer_baseline_pt) t->footer_baseline_pt = t->margin_pt[2] * 0.5;
   bp_template_color(t, "accent", &t->accent);
   bp_template_color(t, "rule", &t->rule);
   bp_template_color(t, "panel", &t->panel);

@@ -49,7 +49,8 @@ typedef struct bp_template {
   size_t n_palette;
   double paragraph_gap_pt, panel_padding_pt, note_gap_pt; /* spacing */
   double page_w_pt, page_h_pt;
-  double margin_pt[4]; /* top, right, bottom, left */
+  double margin_pt[4];       /* top, right, bottom, left */
+  double footer_baseline_pt; /* the footer's baseline above the page's bottom edge */
   double column_gap_pt;
   bp_tstyle *styles;
   size_t n_styles;

@@ -159,6 +159,7 @@ typedef struct bp_article {
   char *path; /* the manifest */
   char *title, *subtitle, *author, *date, *lang, *subject, *keywords;
   char *body_path, *bib_path; /* resolved relative to the manifest */
+  char *template_name;        /* "template" as written (relative to the manifest), or NULL */
   bp_doc *doc;                /* the body; metadata copied into doc fields */
   bp_bib *bib;                /* the bibliography */
 } bp_article;

@@ -546,9 +546,9 @@ bp_article *bp__article_parse(bp_src *s, bp_json *j, const char *root) {
     return NULL;
   }
   /* "data" and "charts" are read by the article composer (charts in the body) */
-  static const char *const KEYS[] = {"title",    "subtitle", "author",       "date",
-                                     "lang",     "body",     "bibliography", "subject",
-                                     "keywords", "data",     "charts",       NULL};
+  static const char *const KEYS[] = {"title",  "subtitle",     "author",  "date",     "lang",
+                                     "body",   "bibliography", "subject", "keywords", "data",
+                                     "charts", "template",     NULL};
   bp__json_unknown_keys(s, j, o, KEYS, "an article manifest");
   size_t errs = s->dl->n_errors;
   bp_article *a = bp_calloc(1, sizeof *a);
@@ -560,6 +560,7 @@ bp_article *bp__article_parse(bp_src *s, bp_json *j, const char *root) {
   a->lang = man_str(s, j, o, "lang", false);
   a->subject = man_str(s, j, o, "subject", false);
   a->keywords = man_str(s, j, o, "keywords", false);
+  a->template_name = man_str(s, j, o, "template", false);
   char *body = man_str(s, j, o, "body", true);
   char *bib = man_str(s, j, o, "bibliography", false);
   char why[96];
@@ -589,6 +590,7 @@ void bp_article_free(bp_article *a) {
   free(a->lang);
   free(a->subject);
   free(a->keywords);
+  free(a->template_name);
   free(a->body_path);
   free(a->bib_path);
   bp_doc_free(a->doc);

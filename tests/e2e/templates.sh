@@ -38,6 +38,22 @@ n_new=$(grep -c '#aa0000' "$work/r.trace" || true)
 [[ $(grep -c '#0072b2' "$work/a.trace") == $(grep -c '#00aa00' "$work/r.trace") ]] ||
   { echo "FAIL: series1"; fail=1; }
 
+# the article through its template: --template is honoured, not ignored
+"$bp" render data/articles/nk-missions.json -o "$work/art.pdf" --trace "$work/art.trace"
+sed 's/"accent": "#004d8c"/"accent": "#aa0000"/' templates/article-a4.json > "$work/art-red.json"
+"$bp" render data/articles/nk-missions.json -o "$work/art-red.pdf" --template "$work/art-red.json" \
+  --trace "$work/art-red.trace"
+n_old=$(grep -c '#004d8c' "$work/art.trace" || true)
+n_new=$(grep -c '#aa0000' "$work/art-red.trace" || true)
+[[ $n_old -ge 10 && $n_new == "$n_old" ]] || { echo "FAIL: article accent $n_old -> $n_new"; fail=1; }
+printf '{"sections": [{"type": "title"}, {"type": "summary"}]}' > "$work/art-bad.json"
+set +e
+"$bp" render data/articles/nk-missions.json -o "$work/art-bad.pdf" --template "$work/art-bad.json" 2> "$work/art-bad.err"
+rc=$?
+set -e
+[[ $rc == 1 ]] && grep -q 'art-bad.json:1:43: an article template takes the sections title, body and endnotes' "$work/art-bad.err" ||
+  { echo "FAIL: article template sections: $(cat "$work/art-bad.err")"; fail=1; }
+
 # schema errors at file:line:col, from render and from check alike
 sed 's/"title":          {"family": "Noto Sans, NanumGothic"/"title":          {"family": "Noto Sans, Helvetica"/' \
   templates/one-page-brief.json > "$work/font.json"
@@ -97,9 +113,12 @@ for page in re.finditer(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>'
 PY
 done
 
-# whole-document goldens: each shipped brief template on the sample brief
-for t in one-page-brief one-page-brief-letter one-page-brief-ko; do
-  "$bp" render $brief -o "$work/$t.pdf" --template templates/$t.json --trace "$work/$t.trace"
+# whole-document goldens: each shipped brief template on the sample brief,
+# the article template on the sample article
+for t in one-page-brief one-page-brief-letter one-page-brief-ko article-a4; do
+  in=$brief
+  [[ $t == article-a4 ]] && in=data/articles/nk-missions.json
+  "$bp" render $in -o "$work/$t.pdf" --template templates/$t.json --trace "$work/$t.trace"
   golden=tests/golden/documents/nk-missions.$t.trace
   if [[ ${BP_UPDATE_GOLDEN:-} == 1 ]]; then
     mkdir -p tests/golden/documents && cp "$work/$t.trace" "$golden"

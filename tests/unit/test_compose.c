@@ -74,7 +74,7 @@ static void whole_article_passes_preflight(void **state) {
   assert_int_equal(bp_article_load(&ctx, "data/articles/nk-missions.json", &a), BP_OK);
   bp_preflight pf = {0};
   bp_dlist *dl = NULL;
-  assert_int_equal(bp_compose_article(&ctx, ts, a, -1, &pf, &dl), BP_OK);
+  assert_int_equal(bp_compose_article(&ctx, ts, a, NULL, -1, &pf, &dl), BP_OK);
   print_message("article: %d lines checked\n", pf.lines);
   assert_true(pf.lines > 200);
   if (pf.hangul_breaks || pf.closing_starts || pf.overwide)
@@ -99,7 +99,7 @@ static void article_charts_are_vector_blocks_or_clear_errors(void **state) {
   bp_article *a = NULL;
   assert_int_equal(bp_article_load(&ctx, "data/articles/nk-missions.json", &a), BP_OK);
   bp_dlist *dl = NULL;
-  assert_int_equal(bp_compose_article(&ctx, ts, a, -1, NULL, &dl), BP_OK);
+  assert_int_equal(bp_compose_article(&ctx, ts, a, NULL, -1, NULL, &dl), BP_OK);
   /* the two charts of the sample: their titles are text, their bars paths */
   int titles = 0, paths = 0;
   for (size_t p = 0; p < dl->n_pages; p++)
@@ -117,7 +117,7 @@ static void article_charts_are_vector_blocks_or_clear_errors(void **state) {
   bp_article_free(a);
   /* a chart the manifest does not define: file and line of the block */
   assert_int_equal(bp_article_load(&ctx, "tests/fixtures/articles/unknown-chart.json", &a), BP_OK);
-  assert_int_equal(bp_compose_article(&ctx, ts, a, -1, NULL, &dl), BP_ERR_DATA);
+  assert_int_equal(bp_compose_article(&ctx, ts, a, NULL, -1, NULL, &dl), BP_ERR_DATA);
   assert_null(dl);
   assert_non_null(strstr(ctx.msg, "unknown-chart.md:3: chart 'nope' is not defined"));
   bp_article_free(a);
