@@ -1,8 +1,10 @@
 /* fontset.c - the project's private font set: checks fonts/ against
  * fonts/MANIFEST.tsv, loads fonts/fonts.conf into a private FcConfig (never
- * the process-wide one) and builds a Pango font map over it. Checksums are
- * cached in fonts/.verified by size and mtime, so a file is hashed once per
- * change rather than at every start. */
+ * the process-wide one) and builds a Pango font map over it. Only the files
+ * the manifest lists load: fonts.conf may not name other folders or files,
+ * and every face fontconfig finds must be a listed file (and every listed
+ * file a face). Checksums are cached in fonts/.verified by size and mtime,
+ * so a file is hashed once per change rather than at every start. */
 #include "layout-imp.h"
 
 #include <errno.h>
@@ -44,10 +46,22 @@ static bool cache_says_ok(const char *cache, const char *file, const struct stat
   return strstr(cache, key) != NULL;
 }
 
+/* The font files MANIFEST.tsv lists, by name inside the fonts folder. */
+typedef struct font_files {
+  char **names;
+  size_t n, cap;
+} font_files;
+
+static void font_files_free(font_files *f) {
+  for (size_t i = 0; i < f->n; i++) free(f->names[i]);
+  free(f->names);
+}
+
 /* Checks every file MANIFEST.tsv lists. Runs in every batch worker thread at
  * once: the manifest is walked with a cursor of its own (never strtok, whose
  * hidden position other threads move) and nothing here is static. */
-static bp_status verify_manifest(bp_ctx *ctx, const char *dir) {
+static bp_status verify_manifest(bp_ctx *ctx, const char *dir,
+                                 font_files *files /* the listed names, added here */) {
   char *mpath = join(dir, "MANIFEST.tsv");
   char *manifest = NULL;
   size_t mlen = 0;
@@ -63,16 +77,27 @@ static bp_status verify_manifest(bp_ctx *ctx, const char *dir) {
   bool changed = false;
   int n_fonts = 0;
   char *next = NULL;
+  int line_no = 0;
   for (char *line = manifest; line && line < manifest + mlen && !st; line = next) {
     char *nl = memchr(line, '\n', (size_t)(manifest + mlen - line));
     if (nl) *nl = '\0';
     next = nl ? nl + 1 : NULL;
+    line_no++;
     if (line[0] == '#' || !line[0]) continue;
     char file[256] = "", sha[65] = "";
-    if (sscanf(line, "%255[^\t]\t%64[0-9a-f]", file, sha) != 2) {
-      st = bp_error(ctx, BP_ERR_FONT, "%s/MANIFEST.tsv: malformed line: %s", dir, line);
+    if (sscanf(line, "%255[^\t]\t%64[0-9a-f]", file, sha) != 2 || strlen(sha) != 64) {
+      st = bp_error(ctx, BP_ERR_FONT, "%s/MANIFEST.tsv:%d: malformed line: %s", dir, line_no, line);
       break;
     }
+    if (strchr(file, '/') || !strcmp(file, ".") || !strcmp(file, "..")) {
+      st = bp_error(ctx, BP_ERR_FONT,
+                    "%s/MANIFEST.tsv:%d: '%s' is not a file name: fonts are files of the fonts "
+                    "folder itself",
+                    dir, line_no, file);
+      break;
+    }
+    char *name = bp_strdup(file);
+    BP_PUSH(files->names, files->n, files->cap, name);
     char *path = join(dir, file);
     struct stat sb;
     if (stat(path, &sb) != 0) {
@@ -113,6 +138,197 @@ static bp_status verify_manifest(bp_ctx *ctx, const char *dir) {
   return st;
 }
 
+/* ---- fonts.conf may use the fonts folder only ------------------------------ */
+
+/* Elements fonts.conf may use: matching and editing, the fonts folder
+ * itself (<dir>, checked) and fontconfig's cache folder. Everything that
+ * reads other files or folders (<include>, <config>, <selectfont> globs,
+ * <remap-dir>, <reset-dirs> ...) is refused. */
+static const char *const CONF_ELEMENTS[] = {
+    "fontconfig", "dir",      "cachedir",     "description", "match",   "test",    "edit",
+    "alias",      "family",   "prefer",       "accept",      "default", "bool",    "int",
+    "double",     "string",   "const",        "matrix",      "name",    "charset", "range",
+    "langset",    "or",       "and",          "not",         "if",      "plus",    "minus",
+    "times",      "divide",   "eq",           "not_eq",      "less",    "less_eq", "more",
+    "more_eq",    "contains", "not_contains", "floor",       "ceil",    "round",   "trunc",
+    NULL};
+
+static bool conf_element_allowed(const char *name, size_t n) {
+  for (const char *const *e = CONF_ELEMENTS; *e; e++)
+    if (strlen(*e) == n && !memcmp(*e, name, n)) return true;
+  return false;
+}
+
+/* Lines from text[0] up to p. */
+static int lines_to(const char *text, const char *p, int line) {
+  for (const char *q = text; q < p; q++) line += *q == '\n';
+  return line;
+}
+
+/* The text of the element `name` whose attributes start at `p` (just after
+ * its name), trimmed, and whether its attributes say prefix="`prefix`".
+ * `end` gets the '>' that closes the element. NULL for a malformed element
+ * or one whose text has markup or references. */
+static char *conf_text(const char *name, const char *p, const char *prefix, bool *has_prefix,
+                       const char **end) {
+  const char *gt = strchr(p, '>');
+  char close_tag[32];
+  snprintf(close_tag, sizeof close_tag, "</%s>", name);
+  const char *close = gt ? strstr(gt, close_tag) : NULL;
+  if (!gt || gt[-1] == '/' || !close) return NULL;
+  *end = close + strlen(close_tag) - 1;
+  char *attrs = bp_strndup(p, (size_t)(gt - p));
+  char want[2][64];
+  snprintf(want[0], sizeof want[0], "prefix=\"%s\"", prefix);
+  snprintf(want[1], sizeof want[1], "prefix='%s'", prefix);
+  *has_prefix = strstr(attrs, want[0]) || strstr(attrs, want[1]);
+  free(attrs);
+  const char *a = gt + 1, *b = close;
+  while (a < b && (*a == ' ' || *a == '\t' || *a == '\n' || *a == '\r')) a++;
+  while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\n' || b[-1] == '\r')) b--;
+  if (a == b || memchr(a, '&', (size_t)(b - a)) || memchr(a, '<', (size_t)(b - a))) return NULL;
+  return bp_strndup(a, (size_t)(b - a));
+}
+
+/* A <dir> element: only the fonts folder itself. */
+static bp_status check_conf_dir(bp_ctx *ctx, const char *conf, int line, const char *dir,
+                                const char *p, const char **end) {
+  bool relative;
+  char *text = conf_text("dir", p, "relative", &relative, end);
+  if (!text)
+    return bp_error(ctx, BP_ERR_FONT, "%s:%d: <dir> must name the fonts folder: <dir>...</dir>",
+                    conf, line);
+  bp_status st = BP_OK;
+  char *path = NULL;
+  if (text[0] == '/')
+    path = bp_strdup(text);
+  else if (relative)
+    path = join(dir, text);
+  else
+    st = bp_error(ctx, BP_ERR_FONT,
+                  "%s:%d: <dir>%s</dir>: a relative folder needs prefix=\"relative\"", conf, line,
+                  text);
+  char *real = path ? realpath(path, NULL) : NULL;
+  if (!st && (!real || strcmp(real, dir) != 0))
+    st = bp_error(ctx, BP_ERR_FONT,
+                  "%s:%d: <dir>%s</dir> is not the fonts folder %s: fonts.conf may not add "
+                  "folders, only the fonts listed in MANIFEST.tsv load",
+                  conf, line, text, dir);
+  free(real);
+  free(path);
+  free(text);
+  return st;
+}
+
+/* A <cachedir> element: fontconfig writes its cache there, so only a folder
+ * below the user's cache folder (prefix="xdg", a relative path that does
+ * not climb out). */
+static bp_status check_conf_cachedir(bp_ctx *ctx, const char *conf, int line, const char *p,
+                                     const char **end) {
+  bool xdg;
+  char *text = conf_text("cachedir", p, "xdg", &xdg, end);
+  bool ok = text && xdg && text[0] != '/' && text[0] != '~' && strcmp(text, "..") &&
+            strncmp(text, "../", 3) && !strstr(text, "/../") &&
+            !(strlen(text) >= 3 && !strcmp(text + strlen(text) - 3, "/.."));
+  bp_status st = ok ? BP_OK
+                    : bp_error(ctx, BP_ERR_FONT,
+                               "%s:%d: <cachedir> must be a folder below the user's cache folder: "
+                               "<cachedir prefix=\"xdg\">name</cachedir>",
+                               conf, line);
+  free(text);
+  return st;
+}
+
+/* Reads fonts.conf the way a strict XML reader would see its elements and
+ * refuses, at file:line, anything that could make fontconfig read fonts or
+ * configuration from elsewhere: other folders, includes, entities. */
+static bp_status check_conf(bp_ctx *ctx, const char *conf, const char *dir) {
+  char *text = NULL;
+  bp_status st = bp_file_read(ctx, conf, &text, NULL);
+  if (st) return st;
+  int line = 1;
+  const char *from = text;
+  for (const char *p = strchr(text, '<'); p && !st; p = strchr(p, '<')) {
+    line = lines_to(from, p, line);
+    from = p;
+    const char *end = NULL;
+    if (!strncmp(p, "<!--", 4))
+      end = strstr(p + 4, "-->");
+    else if (!strncmp(p, "<?", 2))
+      end = strstr(p + 2, "?>");
+    else if (!strncmp(p, "<!DOCTYPE", 9)) {
+      end = strchr(p, '>');
+      const char *bracket = strchr(p, '[');
+      if (end && bracket && bracket < end)
+        st = bp_error(ctx, BP_ERR_FONT,
+                      "%s:%d: a DOCTYPE with declarations (entities) is not allowed", conf, line);
+    } else if (p[1] == '!') {
+      st =
+          bp_error(ctx, BP_ERR_FONT, "%s:%d: '<!' is not allowed here (only comments)", conf, line);
+    } else {
+      const char *name = p + 1 + (p[1] == '/');
+      size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:");
+      if (!conf_element_allowed(name, n))
+        st = bp_error(ctx, BP_ERR_FONT,
+                      "%s:%d: <%.*s> is not allowed: fonts.conf may only match and edit the "
+                      "fonts of its own folder (no other <dir>, no <include>)",
+                      conf, line, (int)(n ? n : 1), n ? name : p + 1);
+      else if (p[1] != '/' && n == 3 && !memcmp(name, "dir", 3))
+        st = check_conf_dir(ctx, conf, line, dir, name + 3, &end);
+      else if (p[1] != '/' && n == 8 && !memcmp(name, "cachedir", 8))
+        st = check_conf_cachedir(ctx, conf, line, name + 8, &end);
+      if (!end) end = strchr(p, '>');
+    }
+    if (!st && !end) st = bp_error(ctx, BP_ERR_FONT, "%s:%d: unterminated markup", conf, line);
+    p = end ? end + 1 : p + 1;
+  }
+  free(text);
+  return st;
+}
+
+/* After fontconfig has read the configuration: it scans the fonts folder
+ * only, every face it found is a file of the manifest, and every file of
+ * the manifest gave a face (fontconfig skips a file it cannot read, and the
+ * text would silently fall back to another font). */
+static bp_status check_loaded(bp_ctx *ctx, const char *dir, FcConfig *cfg, const font_files *ff) {
+  bp_status st = BP_OK;
+  FcStrList *dirs = FcConfigGetFontDirs(cfg);
+  for (FcChar8 *d; dirs && !st && (d = FcStrListNext(dirs));)
+    if (strcmp((const char *)d, dir) != 0)
+      st = bp_error(ctx, BP_ERR_FONT,
+                    "%s: fontconfig was given this folder besides the fonts folder %s", d, dir);
+  if (dirs) FcStrListDone(dirs);
+  bool *seen = bp_calloc(ff->n ? ff->n : 1, sizeof *seen);
+  size_t dl = strlen(dir);
+  FcSetName sets[] = {FcSetSystem, FcSetApplication};
+  for (size_t k = 0; k < 2 && !st; k++) {
+    FcFontSet *set = FcConfigGetFonts(cfg, sets[k]);
+    for (int i = 0; set && i < set->nfont && !st; i++) {
+      FcChar8 *file = NULL;
+      if (FcPatternGetString(set->fonts[i], FC_FILE, 0, &file) != FcResultMatch) continue;
+      const char *f = (const char *)file;
+      size_t j = ff->n;
+      if (!strncmp(f, dir, dl) && f[dl] == '/')
+        for (j = 0; j < ff->n && strcmp(f + dl + 1, ff->names[j]); j++) continue;
+      if (j == ff->n)
+        st = bp_error(ctx, BP_ERR_FONT,
+                      "%s: font not listed in %s/MANIFEST.tsv; only the fonts it lists (with "
+                      "their SHA-256) may load",
+                      f, dir);
+      else
+        seen[j] = true;
+    }
+  }
+  for (size_t j = 0; j < ff->n && !st; j++)
+    if (!seen[j])
+      st = bp_error(ctx, BP_ERR_FONT,
+                    "%s/%s: fontconfig cannot read this font (damaged, or not a font file); "
+                    "its text would fall back to another font",
+                    dir, ff->names[j]);
+  free(seen);
+  return st;
+}
+
 bp_status bp_fontset_open(bp_ctx *ctx, const char *fonts_dir, bp_fontset **out) {
   *out = NULL;
   char *dir;
@@ -127,21 +343,22 @@ bp_status bp_fontset_open(bp_ctx *ctx, const char *fonts_dir, bp_fontset **out) 
     free(dir);
     dir = abs;
   }
-  bp_status st = verify_manifest(ctx, dir);
-  if (st) {
-    free(dir);
-    return st;
-  }
-  FcConfig *cfg = FcConfigCreate();
+  font_files ff = {0};
   char *conf = join(dir, "fonts.conf");
-  if (!FcConfigParseAndLoad(cfg, (const FcChar8 *)conf, FcTrue) || !FcConfigBuildFonts(cfg)) {
+  bp_status st = verify_manifest(ctx, dir, &ff);
+  if (!st) st = check_conf(ctx, conf, dir);
+  FcConfig *cfg = st ? NULL : FcConfigCreate();
+  if (!st &&
+      (!FcConfigParseAndLoad(cfg, (const FcChar8 *)conf, FcTrue) || !FcConfigBuildFonts(cfg)))
     st = bp_error(ctx, BP_ERR_FONT, "%s: cannot load the font configuration", conf);
-    FcConfigDestroy(cfg);
-    free(conf);
+  if (!st) st = check_loaded(ctx, dir, cfg, &ff);
+  font_files_free(&ff);
+  free(conf);
+  if (st) {
+    if (cfg) FcConfigDestroy(cfg);
     free(dir);
     return st;
   }
-  free(conf);
   bp_fontset *fs = bp_calloc(1, sizeof *fs);
   fs->dir = dir;
   fs->config = cfg;

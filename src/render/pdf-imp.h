@@ -33,7 +33,9 @@ typedef struct bp_pdf_subset {
 /** Subsets `face` to exactly the code points in `cps` (plus .notdef and the
  * components of composite glyphs), without hinting and without layout tables
  * (GSUB closure would add unused glyphs). Fails (BP_ERR_FONT, naming `path`)
- * when hb-subset rejects the font. *out owned, bp_pdf_subset_free. */
+ * when hb-subset rejects the font, or when a character that is not blank by
+ * design (a space, a control) has a glyph without outline: a damaged font
+ * whose text would be invisible. *out owned, bp_pdf_subset_free. */
 bp_status bp_pdf_subset_new(bp_ctx *ctx, const bp_pdf_face *face, const char *path,
                             const hb_set_t *cps, bp_pdf_subset **out);
 /** Glyph id of `cp` in the subset, 0 when absent. */

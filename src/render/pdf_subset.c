@@ -86,6 +86,45 @@ static const hb_tag_t drop_tags[] = {
     HB_TAG('C', 'B', 'D', 'T'), HB_TAG('C', 'B', 'L', 'C'), HB_TAG('S', 'V', 'G', ' '),
 };
 
+/* Characters whose glyph is blank by design: spaces, separators, controls,
+ * format characters, variation selectors and the Hangul fillers. */
+static bool blank_by_design(hb_codepoint_t cp) {
+  switch (hb_unicode_general_category(hb_unicode_funcs_get_default(), cp)) {
+  case HB_UNICODE_GENERAL_CATEGORY_SPACE_SEPARATOR:
+  case HB_UNICODE_GENERAL_CATEGORY_LINE_SEPARATOR:
+  case HB_UNICODE_GENERAL_CATEGORY_PARAGRAPH_SEPARATOR:
+  case HB_UNICODE_GENERAL_CATEGORY_CONTROL:
+  case HB_UNICODE_GENERAL_CATEGORY_FORMAT: return true;
+  default: break;
+  }
+  return cp == 0x034F || cp == 0x115F || cp == 0x1160 || cp == 0x17B4 || cp == 0x17B5 ||
+         (cp >= 0x180B && cp <= 0x180F) || cp == 0x2800 || cp == 0x3164 || cp == 0xFFA0 ||
+         (cp >= 0xFE00 && cp <= 0xFE0F);
+}
+
+/* Every other character must have an outline: a font whose glyph data is
+ * damaged (zeroed, cut short) still parses, and its text would be embedded
+ * and shown invisible. */
+static bp_status check_ink(bp_ctx *ctx, const bp_pdf_subset *s, const char *path,
+                           const hb_set_t *cps) {
+  hb_codepoint_t cp = HB_SET_VALUE_INVALID;
+  while (hb_set_next(cps, &cp)) {
+    if (blank_by_design(cp)) continue;
+    hb_codepoint_t g = 0;
+    hb_glyph_extents_t ext = {0};
+    if (hb_font_get_nominal_glyph(s->font, cp, &g) && g &&
+        hb_font_get_glyph_extents(s->font, g, &ext) && ext.width != 0 && ext.height != 0)
+      continue;
+    char u[5] = {0};
+    bp_utf8_encode(cp, u);
+    return bp_error(ctx, BP_ERR_FONT,
+                    "font %s: the glyph of U+%04X '%s' has no outline (is the font file "
+                    "damaged?); its text would be invisible",
+                    path, (unsigned)cp, u);
+  }
+  return BP_OK;
+}
+
 bp_status bp_pdf_subset_new(bp_ctx *ctx, const bp_pdf_face *face, const char *path,
                             const hb_set_t *cps, bp_pdf_subset **out) {
   *out = NULL;
@@ -121,6 +160,11 @@ bp_status bp_pdf_subset_new(bp_ctx *ctx, const bp_pdf_face *face, const char *pa
   s->upem = hb_face_get_upem(s->face);
   s->font = hb_font_create(s->face);
   hb_font_set_scale(s->font, (int)s->upem, (int)s->upem);
+  bp_status st = check_ink(ctx, s, path, cps);
+  if (st) {
+    bp_pdf_subset_free(s);
+    return st;
+  }
   *out = s;
   return BP_OK;
 }

@@ -1,19 +1,30 @@
-/* test_fonts.c - the font set (src/layout/fontset.c) as the batch workers
- * use it: opened by several threads at once while another thread of the
- * process uses strtok (whose hidden position the manifest check once
- * shared). Runs from the source tree (fonts/). */
+/* test_fonts.c - the font set (src/layout/fontset.c): opened by several
+ * threads at once while another thread of the process uses strtok (whose
+ * hidden position the manifest check once shared); only the fonts
+ * MANIFEST.tsv lists load (a font fontconfig finds that is not listed is an
+ * error naming it; fonts.conf may not add folders or include files, errors
+ * at fonts.conf:line); a damaged font with a matching manifest entry is an
+ * error naming the file, whether fontconfig cannot read it (its text would
+ * fall back to another font) or its glyphs are empty (the PDF would show
+ * nothing). Each case runs on a copy of fonts/ (links to the real files)
+ * in a temporary folder. Runs from the source tree. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "layout/layout.h"
+#include "render/render.h"
 
 #define OPENERS 3
 #define OPENS_EACH 6
@@ -69,9 +80,283 @@ static void test_open_in_threads(void **state) {
     fail_msg("%d of %d opens failed; first: %s", r.failures, OPENERS * OPENS_EACH, r.first_error);
 }
 
+/* ---- a copy of fonts/ to damage ------------------------------------------ */
+
+static char tmp[PATH_MAX]; /* the test's folder; tmp/fonts is the copy */
+static char fonts[PATH_MAX + 8];
+
+static char *slurp(const char *path, size_t *len) {
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  char *out[1] = {NULL}; /* not &local: GCC 12's -Wdangling-pointer misreads it here */
+  bp_status st = bp_file_read(&ctx, path, out, len);
+  if (st) fail_msg("%s", ctx.msg);
+  return out[0];
+}
+
+static void spit(const char *path, const char *data, size_t len) {
+  unlink(path); /* a link to the real font: never write through it */
+  FILE *f = fopen(path, "wb");
+  assert_non_null(f);
+  assert_int_equal(fwrite(data, 1, len, f), len);
+  assert_int_equal(fclose(f), 0);
+}
+
+static char *in_fonts(const char *name) {
+  bp_buf b = {0};
+  bp_buf_printf(&b, "%s/%s", fonts, name);
+  return bp_buf_detach(&b);
+}
+
+/* tmp/fonts: MANIFEST.tsv, fonts.conf and .verified copied, every font a
+ * symbolic link to the real one. fontconfig's cache goes to tmp too. */
+static int copy_setup(void **state) {
+  (void)state;
+  snprintf(tmp, sizeof tmp, "/tmp/bp-test-fonts-XXXXXX");
+  if (!mkdtemp(tmp)) return -1;
+  snprintf(fonts, sizeof fonts, "%s/fonts", tmp);
+  if (mkdir(fonts, 0777)) return -1;
+  setenv("XDG_CACHE_HOME", tmp, 1);
+  char real[PATH_MAX];
+  if (!realpath("fonts", real)) return -1;
+  DIR *d = opendir(real);
+  struct dirent *e;
+  while (d && (e = readdir(d))) {
+    if (e->d_name[0] == '.' && strcmp(e->d_name, ".verified")) continue;
+    char from[PATH_MAX * 2], *to = in_fonts(e->d_name);
+    snprintf(from, sizeof from, "%s/%s", real, e->d_name);
+    if (strstr(e->d_name, ".ttf")) {
+      if (symlink(from, to)) return -1;
+    } else {
+      size_t len;
+      char *data = slurp(from, &len);
+      spit(to, data, len);
+      free(data);
+    }
+    free(to);
+  }
+  if (d) closedir(d);
+  return 0;
+}
+
+static int copy_teardown(void **state) {
+  (void)state;
+  char cmd[PATH_MAX + 16];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+  if (system(cmd) != 0) return -1;
+  unsetenv("XDG_CACHE_HOME");
+  return 0;
+}
+
+/* Opens the copy; returns the status, the message in *msg. */
+static bp_status open_copy(char msg[sizeof((bp_ctx *)0)->msg]) {
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_fontset *fs = NULL;
+  bp_status st = bp_fontset_open(&ctx, fonts, &fs);
+  snprintf(msg, sizeof ctx.msg, "%s", ctx.msg);
+  bp_fontset_free(fs);
+  return st;
+}
+
+/* Replaces `name` in the copy with `data` and gives MANIFEST.tsv its new
+ * SHA-256: a damaged font whose manifest entry matches. */
+static void replace_font(const char *name, const char *data, size_t len) {
+  char *path = in_fonts(name);
+  spit(path, data, len);
+  free(path);
+  char sha[65];
+  bp_sha256_hex(data, len, sha);
+  char *mpath = in_fonts("MANIFEST.tsv");
+  size_t mlen;
+  char *m = slurp(mpath, &mlen);
+  char *line = strstr(m, name);
+  assert_non_null(line);
+  memcpy(line + strlen(name) + 1, sha, 64);
+  spit(mpath, m, mlen);
+  free(m);
+  free(mpath);
+}
+
+/* Adds `text` after the line of fonts.conf that contains `after`. */
+static void conf_insert(const char *after, const char *text) {
+  char *path = in_fonts("fonts.conf");
+  size_t len;
+  char *c = slurp(path, &len);
+  char *at = strstr(c, after);
+  assert_non_null(at);
+  at = strchr(at, '\n') + 1;
+  bp_buf b = {0};
+  bp_buf_put(&b, c, (size_t)(at - c));
+  bp_buf_puts(&b, text);
+  bp_buf_puts(&b, at);
+  spit(path, b.data, b.len);
+  bp_buf_free(&b);
+  free(c);
+  free(path);
+}
+
+/* The line of fonts.conf (1-based) that contains `text`. */
+static int conf_line_of(const char *text) {
+  char *path = in_fonts("fonts.conf");
+  size_t len;
+  char *c = slurp(path, &len);
+  char *at = strstr(c, text);
+  assert_non_null(at);
+  int line = 1;
+  for (char *p = c; p < at; p++) line += *p == '\n';
+  free(c);
+  free(path);
+  return line;
+}
+
+static void expect_in(const char *msg, const char *want) {
+  if (!strstr(msg, want)) fail_msg("expected \"%s\" in: %s", want, msg);
+  printf("# %s\n", msg);
+}
+
+static void test_copy_opens(void **state) {
+  (void)state;
+  char msg[sizeof((bp_ctx *)0)->msg];
+  if (open_copy(msg)) fail_msg("%s", msg);
+}
+
+/* A font file in the folder that MANIFEST.tsv does not list: fontconfig
+ * finds it, so it would load. */
+static void test_unlisted_font_refused(void **state) {
+  (void)state;
+  char real[PATH_MAX];
+  assert_non_null(realpath("fonts/NotoSerif-Regular.ttf", real));
+  char *extra = in_fonts("Extra.ttf");
+  assert_int_equal(symlink(real, extra), 0);
+  char msg[sizeof((bp_ctx *)0)->msg];
+  assert_int_equal(open_copy(msg), BP_ERR_FONT);
+  expect_in(msg, extra);
+  expect_in(msg, "not listed");
+  free(extra);
+}
+
+/* fonts.conf naming another folder, including another configuration, a
+ * cache folder outside the user's cache, or hiding either behind an entity:
+ * each refused at its line. */
+static void test_conf_cannot_add_folders(void **state) {
+  (void)state;
+  static const char *const bad[][2] = {
+      {"  <dir>/usr/share/fonts</dir>\n", "/usr/share/fonts"},
+      {"  <dir prefix=\"relative\">..</dir>\n", "<dir>..</dir>"},
+      {"  <dir>fonts</dir>\n", "prefix=\"relative\""},
+      {"  <include ignore_missing=\"yes\">/etc/fonts/fonts.conf</include>\n", "<include>"},
+      {"  <selectfont><acceptfont><glob>/usr/*</glob></acceptfont></selectfont>\n", "<selectfont>"},
+      {"  <reset-dirs/>\n", "<reset-dirs>"},
+      {"  <dir prefix=\"relative\">.</dir><include>/etc/fonts/fonts.conf</include>\n", "<include>"},
+      {"  <cachedir>/etc/fonts</cachedir>\n", "<cachedir>"},
+      {"  <cachedir prefix=\"xdg\">../../etc</cachedir>\n", "<cachedir>"},
+  };
+  char msg[sizeof((bp_ctx *)0)->msg];
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    char *path = in_fonts("fonts.conf");
+    size_t len;
+    char *orig = slurp(path, &len);
+    conf_insert("<dir prefix=\"relative\">.</dir>", bad[i][0]);
+    char where[PATH_MAX + 64];
+    snprintf(where, sizeof where, "%s:%d:", path, conf_line_of(bad[i][0] + 2));
+    if (open_copy(msg) != BP_ERR_FONT) fail_msg("accepted: %s", bad[i][0]);
+    expect_in(msg, where);
+    expect_in(msg, bad[i][1]);
+    spit(path, orig, len);
+    free(orig);
+    free(path);
+  }
+  /* an entity would hide a <dir> from a reader of the text */
+  char *path = in_fonts("fonts.conf");
+  size_t len;
+  char *orig = slurp(path, &len);
+  char *dt = strstr(orig, "<!DOCTYPE");
+  assert_non_null(dt);
+  bp_buf b = {0};
+  bp_buf_put(&b, orig, (size_t)(dt - orig));
+  bp_buf_puts(&b, "<!DOCTYPE fontconfig [\n<!ENTITY d \"<dir>/usr/share/fonts</dir>\">\n]>\n");
+  bp_buf_puts(&b, strchr(dt, '>') + 1);
+  spit(path, b.data, b.len);
+  bp_buf_free(&b);
+  assert_int_equal(open_copy(msg), BP_ERR_FONT);
+  expect_in(msg, "DOCTYPE");
+  spit(path, orig, len);
+  free(orig);
+  free(path);
+  if (open_copy(msg)) fail_msg("the restored copy: %s", msg);
+}
+
+/* A font cut short, with a manifest entry that matches it: fontconfig
+ * cannot read it and would leave its family out. */
+static void test_truncated_font_refused(void **state) {
+  (void)state;
+  size_t len;
+  char *data = slurp("fonts/NotoSans-Regular.ttf", &len);
+  replace_font("NotoSans-Regular.ttf", data, 3000);
+  free(data);
+  char msg[sizeof((bp_ctx *)0)->msg];
+  assert_int_equal(open_copy(msg), BP_ERR_FONT);
+  expect_in(msg, "NotoSans-Regular.ttf");
+}
+
+static uint32_t be32(const unsigned char *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* A font whose glyph data is zeroed (every glyph empty), with a manifest
+ * entry that matches it: it opens and lays out, but a PDF of its text would
+ * show nothing. The PDF device refuses it, naming the file. */
+static void test_empty_glyphs_refused(void **state) {
+  (void)state;
+  size_t len;
+  char *data = slurp("fonts/NotoSans-Regular.ttf", &len);
+  const unsigned char *u = (const unsigned char *)data;
+  unsigned n_tables = (unsigned)u[4] << 8 | u[5];
+  bool zeroed = false;
+  for (unsigned i = 0; i < n_tables; i++) {
+    const unsigned char *rec = u + 12 + 16 * i;
+    if (memcmp(rec, "glyf", 4)) continue;
+    uint32_t off = be32(rec + 8), n = be32(rec + 12);
+    assert_true(off + n <= len);
+    memset(data + off, 0, n);
+    zeroed = true;
+  }
+  assert_true(zeroed);
+  replace_font("NotoSans-Regular.ttf", data, len);
+  free(data);
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_fontset *fs = NULL;
+  bp_typesetter *ts = NULL;
+  if (bp_fontset_open(&ctx, fonts, &fs) || bp_typesetter_new(&ctx, fs, &ts))
+    fail_msg("%s", ctx.msg);
+  bp_style style = {.family = "Noto Sans", .size_pt = 10, .color = {0, 0, 0, 1}};
+  bp_text *t = bp_text_new_plain(ts, &ctx, &style, "Invisible ink", 0);
+  if (!t) fail_msg("%s", ctx.msg);
+  bp_dlist *dl = bp_dlist_new();
+  bp_dl_page *pg = bp_dlist_add_page(dl, 300, 200);
+  bp_text_draw(t, dl, pg, 20, 20);
+  char out[PATH_MAX + 16];
+  snprintf(out, sizeof out, "%s/out.pdf", tmp);
+  assert_int_equal(bp_dlist_run(dl, bp_pdf_device_new(out, NULL), &ctx), BP_ERR_FONT);
+  expect_in(ctx.msg, "NotoSans-Regular.ttf");
+  expect_in(ctx.msg, "no outline");
+  assert_int_equal(access(out, F_OK), -1);
+  bp_dlist_free(dl);
+  bp_text_free(t);
+  bp_typesetter_free(ts);
+  bp_fontset_free(fs);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_open_in_threads),
+      cmocka_unit_test_setup_teardown(test_copy_opens, copy_setup, copy_teardown),
+      cmocka_unit_test_setup_teardown(test_unlisted_font_refused, copy_setup, copy_teardown),
+      cmocka_unit_test_setup_teardown(test_conf_cannot_add_folders, copy_setup, copy_teardown),
+      cmocka_unit_test_setup_teardown(test_truncated_font_refused, copy_setup, copy_teardown),
+      cmocka_unit_test_setup_teardown(test_empty_glyphs_refused, copy_setup, copy_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
