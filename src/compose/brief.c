@@ -530,11 +530,59 @@ static bp_status sec_findings(composer *c, const bp_tsection *s) {
   return st;
 }
 
+/* Splits the items of a columns piece where the taller of the two columns
+ * is shortest (cols 1: one column); items move whole. */
+static void balance(piece *p, int cols) {
+  double total = 0;
+  for (size_t i = 0; i < p->n_items; i++) total += p->items[i].h + p->items[i].before;
+  double best = total;
+  size_t split = p->n_items;
+  if (cols > 1) {
+    double left = 0;
+    for (size_t k = 0; k <= p->n_items; k++) {
+      double right = total - left - (k < p->n_items ? p->items[k].before : 0);
+      double tall = left > right ? left : right;
+      if (tall < best - 1e-9) best = tall, split = k;
+      if (k < p->n_items) left += p->items[k].h + p->items[k].before;
+    }
+  }
+  p->split = split;
+  p->h = best;
+}
+
+/* Body paragraphs, in one column or ("columns": 2) in two balanced ones. */
 static bp_status sec_body(composer *c, const bp_tsection *s) {
   bp_status st = s->title ? sec_heading(c, s, -1) : BP_OK;
   double gap = c->t->paragraph_gap_pt > 0 ? c->t->paragraph_gap_pt : c->st[S_BODY].size_pt * 0.5;
-  for (size_t i = 0; i < c->b->n_body && !st; i++)
-    st = add_text(c, S_BODY, c->b->body[i], i || s->title ? gap : s->space_before_pt, 0, c->width);
+  if (s->columns < 2) {
+    for (size_t i = 0; i < c->b->n_body && !st; i++)
+      st = add_text(c, S_BODY, c->b->body[i], i || s->title ? gap : s->space_before_pt, 0,
+                    c->width);
+    return st;
+  }
+  if (st || !c->b->n_body) return st;
+  double col_w = (c->width - c->t->column_gap_pt) / 2;
+  piece *items = bp_calloc(c->b->n_body, sizeof *items);
+  size_t n = 0;
+  for (size_t i = 0; i < c->b->n_body && !st; i++) {
+    if (!*c->b->body[i]) continue;
+    bp_spans sp = {0};
+    bp_inline_parse(c->b->body[i], &sp);
+    bp_text *t =
+        bp_text_new_spans(c->ts, c->ctx, &c->st[S_BODY], &sp, bp__number_of, &c->nb, col_w);
+    bp_spans_free(&sp);
+    if (!t) {
+      st = c->ctx->status;
+      break;
+    }
+    items[n++] = (piece){.kind = P_TEXT, .t = t, .h = bp_text_height_pt(t), .w = col_w,
+                         .before = n ? gap : 0};
+  }
+  piece *p = add(c, P_COLUMNS, s->title ? gap : s->space_before_pt);
+  p->items = items;
+  p->n_items = n;
+  p->col_w = col_w;
+  balance(p, 2);
   return st;
 }
 
@@ -600,22 +648,7 @@ static bp_status sec_endnotes(composer *c, const bp_tsection *s) {
   p->items = items;
   p->n_items = c->nb.n;
   if (st) return st;
-  /* balance: the split that makes the taller column shortest */
-  double total = 0;
-  for (size_t i = 0; i < p->n_items; i++) total += items[i].h + items[i].before;
-  double best = total;
-  size_t split = p->n_items;
-  if (cols > 1) {
-    double left = 0;
-    for (size_t k = 0; k <= p->n_items; k++) {
-      double right = total - left - (k < p->n_items ? items[k].before : 0);
-      double tall = left > right ? left : right;
-      if (tall < best - 1e-9) best = tall, split = k;
-      if (k < p->n_items) left += items[k].h + items[k].before;
-    }
-  }
-  p->split = split;
-  p->h = best;
+  balance(p, cols);
   return BP_OK;
 }
 

@@ -335,7 +335,7 @@ static bp_status load_sections(bp_ctx *ctx, const bp_jdoc *jd, json_t *root, bp_
     ts->json = s;
     double cols = 1;
     st = get_string(ctx, jd, s, "title", &ts->title);
-    if (!st) st = get_number(ctx, jd, s, "columns", 1, 3, &cols);
+    if (!st) st = get_number(ctx, jd, s, "columns", 1, 2, &cols);
     ts->columns = (int)cols;
     if (!st) st = get_number(ctx, jd, s, "height", 20, t->page_h_pt * 0.9, &ts->height_pt);
     if (!st) st = get_number(ctx, jd, s, "space_before", 0, 500, &ts->space_before_pt);

@@ -88,6 +88,13 @@ sed -i "s|../../../../../templates|$PWD/templates|" "$work/cso/briefs/cso.json"
 "$bp" check "$work/cso" > "$work/cso.check" 2>&1 || { echo "FAIL: chart-source brief check"; cat "$work/cso.check"; fail=1; }
 qpdf --check "$work/cso.pdf" > /dev/null || { echo "FAIL: qpdf"; fail=1; }
 
+# "columns": 2 sets a brief's body in two balanced columns
+"$bp" render tests/fixtures/briefs/body-columns.json -o "$work/cols.pdf" --trace "$work/cols.trace"
+x1=$(grep -m1 '"North Korea.s missions abroad were' "$work/cols.trace" | sed 's/.* at=\([0-9.]*\),.*/\1/')
+x2=$(grep -m1 '"The pandemic then cut' "$work/cols.trace" | sed 's/.* at=\([0-9.]*\),.*/\1/')
+python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if a < 60 and b > 290 else 1)" "$x1" "$x2" ||
+  { echo "FAIL: body columns at x $x1 and $x2"; fail=1; }
+
 # every sample profile on one page: the endnotes stay with the text
 # ("keep_with_text"), the body styles shrinking within the template's fit
 "$bp" batch templates/country-profile.json data/countries.csv -o "$work/profiles" > /dev/null 2>&1 ||
