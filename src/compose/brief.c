@@ -197,6 +197,7 @@ bp_status bp_brief_load_with(bp_ctx *ctx, const char *path, const char *template
     const char *key;
     json_t *v;
     json_t *sec = b->tpl->sections[i].json;
+    if (b->tpl->sections[i].image) continue; /* the template checked its keys */
     json_object_foreach(sec, key, v) {
       bool ok = false;
       for (const char *const *k = skeys; *k && !ok; k++) ok = !strcmp(*k, key);
@@ -292,7 +293,7 @@ char **bp_brief_chart_descriptions(const bp_brief *b, size_t *n) {
 
 /* ---- composition ------------------------------------------------------ */
 
-typedef enum { P_TEXT, P_PANEL, P_RULE, P_CHARTS, P_COLUMNS } piece_kind;
+typedef enum { P_TEXT, P_PANEL, P_RULE, P_CHARTS, P_COLUMNS, P_IMAGE } piece_kind;
 
 typedef struct piece {
   piece_kind kind;
@@ -302,6 +303,7 @@ typedef struct piece {
   double indent;
   char *dest, *label_dest;
   bp_color color;
+  const bp_image *image; /* P_IMAGE (borrowed from the template) */
   /* columns: items [0, split) left, [split, n) right; each item a piece */
   struct piece *items;
   size_t n_items, split;
@@ -556,8 +558,8 @@ static bp_status sec_body(composer *c, const bp_tsection *s) {
   double gap = c->t->paragraph_gap_pt > 0 ? c->t->paragraph_gap_pt : c->st[S_BODY].size_pt * 0.5;
   if (s->columns < 2) {
     for (size_t i = 0; i < c->b->n_body && !st; i++)
-      st = add_text(c, S_BODY, c->b->body[i], i || s->title ? gap : s->space_before_pt, 0,
-                    c->width);
+      st =
+          add_text(c, S_BODY, c->b->body[i], i || s->title ? gap : s->space_before_pt, 0, c->width);
     return st;
   }
   if (st || !c->b->n_body) return st;
@@ -575,8 +577,8 @@ static bp_status sec_body(composer *c, const bp_tsection *s) {
       st = c->ctx->status;
       break;
     }
-    items[n++] = (piece){.kind = P_TEXT, .t = t, .h = bp_text_height_pt(t), .w = col_w,
-                         .before = n ? gap : 0};
+    items[n++] = (piece){
+        .kind = P_TEXT, .t = t, .h = bp_text_height_pt(t), .w = col_w, .before = n ? gap : 0};
   }
   piece *p = add(c, P_COLUMNS, s->title ? gap : s->space_before_pt);
   p->items = items;
@@ -656,6 +658,30 @@ static bp_status sec_disclaimer(composer *c, const bp_tsection *s) {
   return add_text(c, S_DISCLAIMER, TXT(c->b, disclaimer), s->space_before_pt, 0, c->width);
 }
 
+/* An image (a logo): fitted into the section's height and width, aligned. */
+static bp_status sec_image(composer *c, const bp_tsection *s) {
+  double w, h;
+  double max_w = s->width_pt > 0 && s->width_pt < c->width ? s->width_pt : c->width;
+  bp_image_fit(s->image, max_w, s->height_pt, &w, &h);
+  piece *p = add(c, P_IMAGE, s->space_before_pt);
+  p->image = s->image;
+  p->w = w;
+  p->h = h;
+  p->x = s->align == 2 ? c->width - w : s->align == 1 ? (c->width - w) / 2 : 0;
+  return BP_OK;
+}
+
+/* The section kinds of a brief, in one table. */
+static const struct {
+  const char *type;
+  bp_status (*build)(composer *c, const bp_tsection *s);
+} SECTIONS[] = {{"masthead", sec_masthead}, {"title", sec_title},
+                {"summary", sec_summary},   {"findings", sec_findings},
+                {"body", sec_body},         {"charts", sec_charts},
+                {"endnotes", sec_endnotes}, {"disclaimer", sec_disclaimer},
+                {"image", sec_image}};
+#define N_SECTIONS (sizeof SECTIONS / sizeof *SECTIONS)
+
 static void scale_styles(composer *c) {
   const bp_template *t = c->t;
   for (int i = 0; i < S_COUNT; i++) {
@@ -682,26 +708,14 @@ static bp_status build(composer *c) {
     const bp_tsection *s = &c->t->sections[i];
     begin_section(c, s->type);
     size_t first = c->n;
-    if (!strcmp(s->type, "masthead"))
-      st = sec_masthead(c, s);
-    else if (!strcmp(s->type, "title"))
-      st = sec_title(c, s);
-    else if (!strcmp(s->type, "summary"))
-      st = sec_summary(c, s);
-    else if (!strcmp(s->type, "findings"))
-      st = sec_findings(c, s);
-    else if (!strcmp(s->type, "body"))
-      st = sec_body(c, s);
-    else if (!strcmp(s->type, "charts"))
-      st = sec_charts(c, s);
-    else if (!strcmp(s->type, "endnotes"))
-      st = sec_endnotes(c, s);
-    else if (!strcmp(s->type, "disclaimer"))
-      st = sec_disclaimer(c, s);
+    size_t kind = 0;
+    while (kind < N_SECTIONS && strcmp(SECTIONS[kind].type, s->type)) kind++;
+    if (kind < N_SECTIONS)
+      st = SECTIONS[kind].build(c, s);
     else
       st = bp_jdoc_error(c->ctx, c->t->jd, s->json, "type",
-                         "unknown section type \"%s\" (masthead, title, summary, findings, "
-                         "body, charts, endnotes, disclaimer)",
+                         "a brief has no \"%s\" section (masthead, title, summary, findings, "
+                         "body, charts, endnotes, disclaimer, image)",
                          s->type);
     if (st && (st == BP_ERR_FONT || strncmp(c->ctx->msg, c->b->path, strlen(c->b->path)))) {
       /* a text that cannot be set: say which brief and section it is in */
@@ -760,6 +774,7 @@ static bp_status draw(composer *c, bp_dlist *dl, bp_dl_page *pg) {
                            y, w, p->h);
       break;
     }
+    case P_IMAGE: st = bp_image_draw(c->ctx, p->image, dl, pg, c->x0 + p->x, y, p->w, p->h); break;
     case P_COLUMNS: {
       double cy = y;
       for (size_t k = 0; k < p->n_items; k++) {

@@ -3,6 +3,7 @@
  * errors point at the value in the file. */
 #include "template.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -295,11 +296,48 @@ static bp_status load_labels(bp_ctx *ctx, const bp_jdoc *jd, json_t *root, bp_te
 static const struct {
   const char *type;
   bool is_title;
-} SECTION_KINDS[] = {{"masthead", false}, {"title", true},      {"record_title", true},
-                     {"summary", false},  {"findings", false},  {"body", false},
-                     {"facts", false},    {"claims", false},    {"charts", false},
-                     {"endnotes", false}, {"disclaimer", false}};
+} SECTION_KINDS[] = {{"masthead", false}, {"title", true},       {"record_title", true},
+                     {"summary", false},  {"findings", false},   {"body", false},
+                     {"facts", false},    {"claims", false},     {"charts", false},
+                     {"endnotes", false}, {"disclaimer", false}, {"image", false}};
 #define N_SECTION_KINDS (sizeof SECTION_KINDS / sizeof *SECTION_KINDS)
+
+/* An image section: "path" (relative to the template), "height" (the box,
+ * pt; required), "width" (the widest, pt), "align" (left, center, right). */
+static bp_status load_image(bp_ctx *ctx, const bp_jdoc *jd, const bp_template *t, json_t *s,
+                            bp_tsection *ts) {
+  static const char *const keys[] = {"type",  "path",         "height",      "width",
+                                     "align", "space_before", "space_after", NULL};
+  bp_status st = check_keys(ctx, jd, s, "image section", keys);
+  json_t *p = json_object_get(s, "path");
+  if (!st && !json_is_string(p))
+    st = bp_jdoc_error(ctx, jd, s, p ? "path" : NULL, "an image section needs a \"path\"");
+  if (!st && ts->height_pt <= 0)
+    st = bp_jdoc_error(ctx, jd, s, NULL, "an image section needs a \"height\" (pt)");
+  if (!st) st = get_number(ctx, jd, s, "width", 1, t->page_w_pt, &ts->width_pt);
+  json_t *al = json_object_get(s, "align");
+  if (!st && al) {
+    const char *a = json_is_string(al) ? json_string_value(al) : "";
+    ts->align = !strcmp(a, "left") ? 0 : !strcmp(a, "center") ? 1 : !strcmp(a, "right") ? 2 : -1;
+    if (ts->align < 0)
+      st = bp_jdoc_error(ctx, jd, s, "align", "'align' must be left, center or right");
+  }
+  if (st) return st;
+  const char *name = json_string_value(p);
+  const char *slash = strrchr(t->path, '/');
+  bp_buf path = {0};
+  if (name[0] != '/' && slash) bp_buf_put(&path, t->path, (size_t)(slash - t->path) + 1);
+  bp_buf_puts(&path, name);
+  st = bp_image_load(ctx, path.data, &ts->image);
+  bp_buf_free(&path);
+  if (st) { /* say where the template names it */
+    char msg[sizeof ctx->msg];
+    snprintf(msg, sizeof msg, "%s", ctx->msg);
+    bp_ctx_clear(ctx);
+    st = bp_jdoc_error(ctx, jd, s, "path", "%s", msg);
+  }
+  return st;
+}
 
 static bp_status load_sections(bp_ctx *ctx, const bp_jdoc *jd, json_t *root, bp_template *t) {
   json_t *secs = json_object_get(root, "sections");
@@ -340,6 +378,7 @@ static bp_status load_sections(bp_ctx *ctx, const bp_jdoc *jd, json_t *root, bp_
     if (!st) st = get_number(ctx, jd, s, "height", 20, t->page_h_pt * 0.9, &ts->height_pt);
     if (!st) st = get_number(ctx, jd, s, "space_before", 0, 500, &ts->space_before_pt);
     if (!st) st = get_number(ctx, jd, s, "space_after", 0, 500, &ts->space_after_pt);
+    if (!st && !strcmp(type, "image")) st = load_image(ctx, jd, t, s, ts);
   }
   if (!st && !has_title)
     st = bp_jdoc_error(ctx, jd, root, "sections",
@@ -507,6 +546,7 @@ void bp_template_free(bp_template *t) {
   for (size_t i = 0; i < t->n_sections; i++) {
     free(t->sections[i].type);
     free(t->sections[i].title);
+    bp_image_free(t->sections[i].image);
   }
   free(t->sections);
   for (size_t i = 0; i < t->n_palette; i++) free(t->palette[i].name);

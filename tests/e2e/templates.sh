@@ -95,6 +95,28 @@ x2=$(grep -m1 '"The pandemic then cut' "$work/cols.trace" | sed 's/.* at=\([0-9.
 python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if a < 60 and b > 290 else 1)" "$x1" "$x2" ||
   { echo "FAIL: body columns at x $x1 and $x2"; fail=1; }
 
+# a logo from the template: PNG as an image, SVG as vector paths (no image)
+for k in png svg; do
+  "$bp" render $brief -o "$work/logo-$k.pdf" --template tests/fixtures/briefs/logo-$k-template.json \
+    --trace "$work/logo-$k.trace"
+  n=$(pdfimages -list "$work/logo-$k.pdf" | tail -n +3 | wc -l)
+  if [[ $k == png ]]; then
+    [[ $n -ge 1 ]] && grep -q '^  image raster=0 at=459.28,40.00 w=90.00 h=30.00' "$work/logo-$k.trace" ||
+      { echo "FAIL: PNG logo: $n images"; fail=1; }
+  else
+    [[ $n == 0 ]] && grep -q 'path fill=#0b3d91' "$work/logo-$k.trace" ||
+      { echo "FAIL: SVG logo: $n images, or no paths"; fail=1; }
+  fi
+done
+sed "s|../images/logo.png|$PWD/tests/fixtures/images/no-such-logo.png|" \
+  tests/fixtures/briefs/logo-png-template.json > "$work/missing-logo.json"
+set +e
+"$bp" render $brief -o "$work/nologo.pdf" --template "$work/missing-logo.json" 2> "$work/nologo.err"
+rc=$?
+set -e
+[[ $rc == 1 ]] && grep -q 'missing-logo.json:30:[0-9]*: .*no-such-logo.png' "$work/nologo.err" ||
+  { echo "FAIL: missing logo: $(cat "$work/nologo.err")"; fail=1; }
+
 # every sample profile on one page: the endnotes stay with the text
 # ("keep_with_text"), the body styles shrinking within the template's fit
 "$bp" batch templates/country-profile.json data/countries.csv -o "$work/profiles" > /dev/null 2>&1 ||
