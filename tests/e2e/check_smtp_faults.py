@@ -74,15 +74,15 @@ def url_for(port, scheme="smtp"):
     return f"{scheme}://{USER}:{PW_URL}@127.0.0.1:{port}"
 
 
-def expect_failure(label, faults=None, want=(), **server_opts):
+def expect_failure(label, faults=None, want=(), scheme="smtp", **server_opts):
     server = FakeSMTP(faults, tls=tls, **server_opts)
     server.start()
-    r, out = newsletter(label, url_for(server.port))
+    r, out = newsletter(label, url_for(server.port, scheme))
     server.join(30)
     err = r.stderr.strip()
     check(r.returncode == 1, f"{label}: exit {r.returncode}, expected 1: {err}")
     check("sending the message failed" in err, f"{label}: message: {err}")
-    check(f"{USER}:***@127.0.0.1" in err, f"{label}: the URL is not shown redacted: {err}")
+    check(f"{scheme}://{USER}:***@127.0.0.1" in err, f"{label}: the URL is not shown redacted: {err}")
     check("the package is written" in err and os.path.isdir(out) and len(os.listdir(out)) == 3,
           f"{label}: the package should stay on disk: {err}")
     for w in want:
@@ -135,20 +135,27 @@ check("auth" not in srv.stages and "mail" not in srv.stages,
       f"no-starttls: the client went on after EHLO: {srv.stages}")
 cases += 1
 
-# the same server, working: delivered over STARTTLS with the login
-srv = FakeSMTP(tls=tls)
-srv.start()
-r, out = newsletter("delivered", url_for(srv.port))
-srv.join(30)
-check(r.returncode == 0, f"delivered: exit {r.returncode}: {r.stderr.strip()}")
-check(f"through smtp://{USER}:***@127.0.0.1:{srv.port}" in r.stdout, f"delivered: stdout: {r.stdout}")
-check("auth" in srv.stages and srv.received is not None, f"delivered: stages {srv.stages}")
-emls = [f for f in os.listdir(out) if f.endswith(".eml")] if os.path.isdir(out) else []
-if check(len(emls) == 1 and srv.received is not None, "delivered: no .eml or nothing received"):
-    sent = open(os.path.join(out, emls[0]), "rb").read()
-    check(srv.received == sent, "delivered: the bytes received differ from the .eml")
-clear_ok("delivered", srv)
-cases += 1
+# smtps:// (TLS from the start): a refused login, a refused recipient
+for stage, reply in (("auth", "535 5.7.8 bad credentials"), ("rcpt", "550 5.1.1 no such user")):
+    expect_failure(f"smtps-{stage}", {stage: reply}, want=[STAGE_WORDS[stage], f'"{reply}"'],
+                   scheme="smtps", implicit_tls=True)
+    cases += 1
+
+# the same servers, working: delivered with the login over STARTTLS and smtps://
+for label, scheme, opts in (("delivered", "smtp", {}), ("delivered-smtps", "smtps", {"implicit_tls": True})):
+    srv = FakeSMTP(tls=tls, **opts)
+    srv.start()
+    r, out = newsletter(label, url_for(srv.port, scheme))
+    srv.join(30)
+    check(r.returncode == 0, f"{label}: exit {r.returncode}: {r.stderr.strip()}")
+    check(f"through {scheme}://{USER}:***@127.0.0.1:{srv.port}" in r.stdout, f"{label}: stdout: {r.stdout}")
+    check("auth" in srv.stages and srv.received is not None, f"{label}: stages {srv.stages}")
+    emls = [f for f in os.listdir(out) if f.endswith(".eml")] if os.path.isdir(out) else []
+    if check(len(emls) == 1 and srv.received is not None, f"{label}: no .eml or nothing received"):
+        sent = open(os.path.join(out, emls[0]), "rb").read()
+        check(srv.received == sent, f"{label}: the bytes received differ from the .eml")
+    clear_ok(label, srv)
+    cases += 1
 
 # a 712-byte recipient: refused, named, nothing written, no connection
 srv = FakeSMTP(tls=tls)

@@ -2,12 +2,13 @@
 session on 127.0.0.1 (a free port), replies that can fail at any stage, and
 STARTTLS with a certificate the test makes. Standard library only.
 
-FakeSMTP(faults, starttls, auth_in_clear, tls): `faults` maps a stage
+FakeSMTP(faults, starttls, auth_in_clear, tls, implicit_tls): `faults` maps a stage
 (greeting, ehlo, starttls, auth, mail, rcpt, data, eod) to the reply line to
 give instead of success ("554 5.3.0 no"), or to "close" (hang up instead of
 replying); the stage "middata" closes after the first line of the message.
 It records what the client sent before TLS (`clear`) and after (`secure`),
-the stages reached, and the message when one was accepted (`received`)."""
+the stages reached, and the message when one was accepted (`received`).
+With implicit_tls the whole session is TLS from the start (smtps://)."""
 import socket
 import ssl
 import threading
@@ -18,7 +19,7 @@ class Hangup(Exception):
 
 
 class FakeSMTP(threading.Thread):
-    def __init__(self, faults=None, starttls=True, auth_in_clear=False, tls=None):
+    def __init__(self, faults=None, starttls=True, auth_in_clear=False, tls=None, implicit_tls=False):
         super().__init__(daemon=True)
         self.faults = faults or {}
         self.starttls, self.auth_in_clear, self.tls_ctx = starttls, auth_in_clear, tls
@@ -29,7 +30,7 @@ class FakeSMTP(threading.Thread):
         self.port = self.sock.getsockname()[1]
         self.clear, self.secure = bytearray(), bytearray()
         self.stages, self.received, self.connected = [], None, False
-        self.conn, self.buf, self.tls = None, b"", False
+        self.conn, self.buf, self.tls, self.implicit = None, b"", False, implicit_tls
 
     def run(self):
         try:
@@ -41,6 +42,9 @@ class FakeSMTP(threading.Thread):
         self.connected = True
         self.conn.settimeout(20)
         try:
+            if self.implicit:
+                self.conn = self.tls_ctx.wrap_socket(self.conn, server_side=True)
+                self.tls = True
             self.session()
         except (Hangup, OSError, ssl.SSLError):
             pass
