@@ -24,6 +24,19 @@ static bool has_table(hb_face_t *face, hb_tag_t tag) {
   return ok;
 }
 
+/* unitsPerEm as the head table has it (0 without a whole head table).
+ * hb_face_get_upem cannot tell: it answers 1000 for a value out of range,
+ * while libharu divides by the raw value (0 is a SIGFPE in
+ * HPDF_TTFontDef_Load), and hb-subset copies it unchanged. */
+static unsigned raw_upem(hb_face_t *face) {
+  hb_blob_t *b = hb_face_reference_table(face, HB_TAG('h', 'e', 'a', 'd'));
+  unsigned len = 0;
+  const unsigned char *p = (const unsigned char *)hb_blob_get_data(b, &len);
+  unsigned upem = p && len >= 54 ? (unsigned)p[18] << 8 | p[19] : 0;
+  hb_blob_destroy(b);
+  return upem;
+}
+
 bp_status bp_pdf_face_open(bp_ctx *ctx, const char *path, int index, bp_pdf_face **out) {
   *out = NULL;
   hb_blob_t *blob = hb_blob_create_from_file_or_fail(path);
@@ -33,10 +46,18 @@ bp_status bp_pdf_face_open(bp_ctx *ctx, const char *path, int index, bp_pdf_face
     return bp_error(ctx, BP_ERR_FONT, "font %s: not a font file, or no face %d in it", path, index);
   }
   hb_face_t *face = hb_face_create(blob, (unsigned)index);
-  if (hb_face_get_glyph_count(face) == 0 || hb_face_get_upem(face) == 0) {
+  if (hb_face_get_glyph_count(face) == 0) {
     hb_face_destroy(face);
     hb_blob_destroy(blob);
     return bp_error(ctx, BP_ERR_FONT, "font %s: not a usable font (no glyphs)", path);
+  }
+  unsigned upem = raw_upem(face);
+  if (upem < 16 || upem > 16384) { /* the OpenType range */
+    hb_face_destroy(face);
+    hb_blob_destroy(blob);
+    return bp_error(ctx, BP_ERR_FONT,
+                    "font %s: damaged: its head table gives %u units per em (16 to 16384)", path,
+                    upem);
   }
   if (!has_table(face, HB_TAG('g', 'l', 'y', 'f')) ||
       !has_table(face, HB_TAG('l', 'o', 'c', 'a'))) {
