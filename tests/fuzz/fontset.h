@@ -11,10 +11,6 @@
 
 #define FUZZ_FONT "tiny.ttf"
 
-/* A valid fonts.conf: only the folder it is in. */
-static const char FUZZ_FONTS_CONF[] = "<?xml version=\"1.0\"?>\n<fontconfig>\n"
-                                      "  <dir prefix=\"relative\">.</dir>\n</fontconfig>\n";
-
 /* Makes fonts/ with the font (once); returns its path (static). */
 static inline const char *fuzz_fonts_dir(void) {
   static char *dir;
