@@ -123,11 +123,14 @@ static int cmd_render(render_opts *o) {
   /* every output is staged and all are renamed at the end: a failure
    * anywhere leaves none of them (not the PDF beside missing previews) */
   bp_outgroup *out = bp_outgroup_new();
+  if (!st && o->output) bp_outdir_sweep_for(o->output, false); /* what a killed run left */
+  if (!st && o->trace) bp_outdir_sweep_for(o->trace, false);
   if (!st && o->output) st = run_staged(dl, bp_pdf_device_new(o->output, NULL), out, &ctx);
   if (!st && o->trace) st = run_staged(dl, bp_trace_device_new(o->trace, NULL), out, &ctx);
   bool made_dir = false;
   if (!st && o->png_dir) {
     st = bp_mkdir_p(&ctx, o->png_dir, &made_dir);
+    if (!st) bp_outdir_sweep_for(o->png_dir, true);
     char *pattern = bp_png_pattern(o->png_dir, "/page-%d.png");
     if (!st) st = run_staged(dl, bp_png_device_new(pattern, o->dpi, 0, 0), out, &ctx);
     free(pattern);

@@ -152,6 +152,7 @@ static int run(const nl_opts *o) {
         bp_error(&ctx, BP_ERR_DATA, "%s: the document has no title to name the files by", o->input);
   bool created = false;
   if (!st) st = bp_mkdir_p(&ctx, o->outdir, &created);
+  if (!st) bp_outdir_sweep_for(o->outdir, true); /* what a killed run left */
   if (!st) {
     base = bp_mail_basename(nl.title, epoch);
     attach = bp_mail_attachment_name(nl.title, epoch);

@@ -462,6 +462,14 @@ bp_status bp_outdir_sweep(bp_ctx *ctx, const char *dir, size_t *removed) {
   return BP_OK;
 }
 
+void bp_outdir_sweep_for(const char *path, bool is_dir) {
+  bp_ctx ignore;
+  bp_ctx_init(&ignore);
+  char *dir = is_dir ? bp_strdup(path) : dir_of(path);
+  bp_outdir_sweep(&ignore, dir, NULL);
+  free(dir);
+}
+
 bp_status bp_outdir_lock(bp_ctx *ctx, const char *dir, bool shared, int *fd) {
   *fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (*fd < 0) return bp_error(ctx, BP_ERR_IO, "%s: cannot open: %s", dir, BP_STRERROR(errno));

@@ -89,6 +89,9 @@ bp_status bp_file_hash(bp_ctx *ctx, const char *path, bp_file_info *out);
  * process that no longer runs (a killed batch). Call before this process
  * creates files in `dir`. *removed (may be NULL) counts them. */
 bp_status bp_outdir_sweep(bp_ctx *ctx, const char *dir, size_t *removed);
+/** bp_outdir_sweep of the folder that holds `path` (or of `path` itself when
+ * `is_dir`); errors are ignored (a folder that cannot be listed is left). */
+void bp_outdir_sweep_for(const char *path, bool is_dir);
 /** Locks the folder `dir` (flock on the folder itself) for this process:
  * exclusive, or shared when `shared`. A folder locked by another process is
  * an error saying so (no waiting). Returns the lock's descriptor in *fd

@@ -92,6 +92,17 @@ mkfifo "$work/nl/$eml"
 expect_refused newsletter "named pipe" timeout 60 "$bp" newsletter "$brief" -o "$work/nl"
 [[ $(ls "$work/nl") == "$eml" && -p $work/nl/$eml ]] || no "newsletter: left $(ls "$work/nl")"
 
+# what a killed run left (a dead process's temporary files) goes at the next run
+( exit 0 ) & dead=$!
+wait $dead
+touch "$work/stale.pdf.tmp.$dead.0" "$work/png/page-2.png.tmp.$dead.7" "$work/keep.tmp.txt"
+"$bp" render "$brief" -o "$work/stale.pdf" --png "$work/png2" > /dev/null 2>&1 || no "stale: render failed"
+"$bp" preview "$brief" -o "$work/png" > /dev/null 2>&1 # (fails on the symlinked page: still sweeps)
+[[ ! -e $work/stale.pdf.tmp.$dead.0 ]] || no "stale: a killed run's temporary PDF was not removed"
+[[ ! -e $work/png/page-2.png.tmp.$dead.7 ]] || no "stale: a killed run's temporary PNG was not removed"
+[[ -e $work/keep.tmp.txt ]] || no "stale: a file not of the pattern was removed"
+rm -f "$work/keep.tmp.txt"
+
 leftovers=$(find "$work" -name '*.tmp.*')
 [[ -z $leftovers ]] || no "temporary files left: $leftovers"
 [[ $fail == 0 ]] && echo "outputs: all refusals hold"
