@@ -146,6 +146,32 @@ char **bp_batch_file_names(const bp_records *rec, const char *pattern) {
   return names;
 }
 
+typedef struct pattern_check {
+  const bp_records *rec;
+  char *unknown; /* the first {field} that is no column */
+} pattern_check;
+
+static const char *pattern_lookup(void *ud, const char *name) {
+  pattern_check *pc = ud;
+  if (bp_records_column(pc->rec, name) >= 0) return "";
+  if (!pc->unknown) pc->unknown = bp_strdup(name);
+  return NULL;
+}
+
+bp_status bp_batch_check_name_pattern(bp_ctx *ctx, const bp_records *rec, const char *pattern) {
+  pattern_check pc = {rec, NULL};
+  free(bp_template_expand(pattern, pattern_lookup, &pc));
+  if (!pc.unknown) return BP_OK;
+  bp_buf cols = {0};
+  for (size_t k = 0; k < rec->n_cols; k++)
+    bp_buf_printf(&cols, "%s{%s}", k ? ", " : "", rec->names[k]);
+  bp_error(ctx, BP_ERR_USAGE, "--name '%s': the records %s have no column '%s' (known fields: %s)",
+           pattern, rec->path, pc.unknown, cols.data ? cols.data : "none");
+  bp_buf_free(&cols);
+  free(pc.unknown);
+  return BP_ERR_USAGE;
+}
+
 /* ---- lenient records ----------------------------------------------------------- */
 
 typedef struct csv_reader {
@@ -942,6 +968,7 @@ int bp_cmd_batch(int argc, char **argv) {
   if (!st) st = bp_dataset_load_except(&ctx, data_dir, o.records_path, &ds);
   if (!st) st = bp_template_load(&ctx, o.template_path, &tpl);
   if (!st) st = bp_profile_check_template(&ctx, tpl, ds, br->rec);
+  if (!st && o.name_pattern) st = bp_batch_check_name_pattern(&ctx, br->rec, o.name_pattern);
   if (!st) st = bp_mkdir_p(&ctx, o.out_dir, NULL);
   /* one batch at a time in a folder (shards of one run share it), then
    * the temporary files a killed batch left go */

@@ -51,6 +51,11 @@ void bp_batch_records_free(bp_batch_records *br);
  * names. Returns a NULL-terminated array of owned strings. */
 char **bp_batch_file_names(const bp_records *rec, const char *pattern);
 
+/** Checks a --name pattern before any file is named: every {field} in it
+ * must be a column of rec; otherwise BP_ERR_USAGE with a message naming the
+ * unknown field and listing the known ones. */
+bp_status bp_batch_check_name_pattern(bp_ctx *ctx, const bp_records *rec, const char *pattern);
+
 /** The entries of a previous manifest (its parsed JSON, read on a re-run) by
  * record id: id -> entry object, both borrowed from `root`; entries without a
  * string id are left out. NULL when `root` is not an object (no manifest).

@@ -174,9 +174,13 @@ static int parse_render(int argc, char **argv, bool png_only) {
     else if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
       o.verbose = true;
     else if (!strcmp(a, "--dpi") && has_val) {
-      o.dpi = atof(argv[++i]);
-      if (o.dpi < 10 || o.dpi > 2400) {
-        fprintf(stderr, "briefpress: --dpi must be between 10 and 2400\n");
+      const char *v = argv[++i];
+      char *end;
+      errno = 0;
+      o.dpi = strtod(v, &end);
+      /* !(a <= x <= b) also refuses nan; the whole argument must be the number */
+      if (end == v || *end || errno || !(o.dpi >= 10 && o.dpi <= 2400)) {
+        fprintf(stderr, "briefpress: --dpi must be a number from 10 to 2400, not '%s'\n", v);
         return 2;
       }
     } else if (a[0] == '-' || o.input) {

@@ -164,6 +164,12 @@ bp_status bp_brief_load_with(bp_ctx *ctx, const char *path, const char *template
   bool korean = !st && b->tpl->lang && !strcmp(b->tpl->lang, "ko");
   for (size_t i = 0; !st && i < b->n_findings; i++) {
     const bp_claim *cl = bp_claims_lookup(b->ds->claims, b->findings[i]);
+    for (size_t k = 0; k < i && !st; k++)
+      if (!strcmp(b->findings[k], b->findings[i]))
+        st = bp_jdoc_error_elem(ctx, b->jd, json_object_get(root, "findings"), i,
+                                "claim \"%s\" is listed twice in \"findings\" (also item %zu)",
+                                b->findings[i], k + 1);
+    if (st) break;
     if (!cl)
       st = bp_jdoc_error_elem(ctx, b->jd, json_object_get(root, "findings"), i,
                               "unknown claim \"%s\"", b->findings[i]);

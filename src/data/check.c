@@ -6,6 +6,7 @@
 #include "data-imp.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -378,7 +379,7 @@ static void chk_free(chk *k) {
 static bp_status run(bp_ctx *ctx, const char *dir, const bp_check_options *opts, chk *k) {
   memset(k, 0, sizeof *k);
   struct stat st;
-  if (stat(dir, &st)) return bp_error(ctx, BP_ERR_IO, "%s: no such file or directory", dir);
+  if (stat(dir, &st)) return bp_error(ctx, BP_ERR_IO, "%s: %s", dir, BP_STRERROR(errno));
   k->dl = bp_diag_list_new();
   k->bib = bp__bib_new();
   k->claims = bp_calloc(1, sizeof *k->claims);

@@ -142,7 +142,12 @@ static void parse_claim(bp_src *s, bp_json *j, json_t *o, bp_claims *cl, const b
     bp__diag(s, BP_SEV_ERROR, start, "claim %s has no \"text\"", c.id ? c.id : "");
   else if (c.text && !*c.text)
     bp__diag(s, BP_SEV_ERROR, bp__json_val(j, o, "text"), "claim text is empty");
+  else if (c.text && bp_text_blank(c.text))
+    bp__diag(s, BP_SEV_ERROR, bp__json_val(j, o, "text"), "claim text is only whitespace");
   c.text_ko = opt_str(s, j, o, "text_ko");
+  if (c.text_ko && bp_text_blank(c.text_ko))
+    bp__diag(s, BP_SEV_ERROR, bp__json_val(j, o, "text_ko"),
+             "claim text_ko is empty or only whitespace (leave it out instead)");
   free(opt_str(s, j, o, "note"));
 
   size_t cap = 0;
@@ -193,6 +198,13 @@ static void parse_claim(bp_src *s, bp_json *j, json_t *o, bp_claims *cl, const b
       }
     }
     bp__map_free(&seen);
+    bool words = false;
+    for (size_t k = 0; k < c.spans.n && !words; k++)
+      words = c.spans.v[k].kind != BP_SPAN_CITE && c.spans.v[k].text &&
+              !bp_text_blank(c.spans.v[k].text);
+    if (!words && !bp_text_blank(c.text))
+      bp__diag(s, BP_SEV_ERROR, voff,
+               "claim text is only a citation (write the finding, then cite it)");
   }
   if (c.id && c.text && !c.n_cites)
     bp__diag(s, BP_SEV_ERROR, id_off,

@@ -57,6 +57,9 @@ bool bp_text_clean(const char *s, size_t n, size_t *bad_off, char *why, size_t w
  * at the text's start or the long word's, and the reason in `why`. Layout
  * has its own, size-dependent guard (src/layout/text.c). */
 bool bp_text_within_limits(const char *s, size_t n, size_t *bad_off, char *why, size_t why_size);
+/** True when s shows nothing: empty, or only spaces of any kind (also
+ * no-break, ideographic and zero-width spaces, soft hyphens). */
+bool bp_text_blank(const char *s);
 /** Line and column (characters, both 1-based) of byte `off` of s. */
 void bp_text_linecol(const char *s, size_t off, int *line, int *col);
 

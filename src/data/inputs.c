@@ -240,3 +240,18 @@ bool bp_text_within_limits(const char *s, size_t n, size_t *bad_off, char *why, 
   }
   return true;
 }
+
+bool bp_text_blank(const char *s) {
+  size_t n = strlen(s);
+  for (size_t i = 0; i < n;) {
+    int len;
+    int32_t cp = bp_utf8_decode(s + i, n - i, &len);
+    bool space = cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == 0xA0 ||
+                 cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200D) || cp == 0x2028 || cp == 0x2029 ||
+                 cp == 0x202F || cp == 0x205F || cp == 0x2060 || cp == 0x3000 || cp == 0xFEFF ||
+                 cp == 0xAD;
+    if (!space) return false;
+    i += (size_t)len;
+  }
+  return true;
+}

@@ -433,6 +433,23 @@ static void loaders_enforce_text_limits(void **state) {
   bp_batch_records_free(br);
 }
 
+static void nothing_accepted_silently(void **state) {
+  (void)state;
+  assert_true(bp_text_blank(""));
+  assert_true(bp_text_blank(" \t\n\xC2\xA0\xE3\x80\x80\xE2\x80\x8B"));
+  assert_false(bp_text_blank(" x "));
+  /* --name: every {field} must be a column */
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_batch_records *br = NULL;
+  assert_int_equal(bp_batch_records_load(&ctx, "tests/fixtures/batch/small.csv", &br), BP_OK);
+  assert_int_equal(bp_batch_check_name_pattern(&ctx, br->rec, "{iso2}-{name_en}"), BP_OK);
+  assert_int_equal(bp_batch_check_name_pattern(&ctx, br->rec, "plain"), BP_OK);
+  assert_int_equal(bp_batch_check_name_pattern(&ctx, br->rec, "{id}-{nosuch}"), BP_ERR_USAGE);
+  ASSERT_MSG(ctx, "no column 'nosuch' (known fields: {id}, {iso2}, {name_en}");
+  bp_batch_records_free(br);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(file_read_refuses_what_is_not_a_file),
@@ -446,6 +463,7 @@ int main(void) {
       cmocka_unit_test(batch_records_refuse_control_characters),
       cmocka_unit_test(text_limits),
       cmocka_unit_test(loaders_enforce_text_limits),
+      cmocka_unit_test(nothing_accepted_silently),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
