@@ -257,8 +257,42 @@ static bool has_text(const uint8_t *d, size_t n) {
   return false;
 }
 
+/* The first href (xlink:href too) that points outside the file, other than
+ * an <a> link's: librsvg, parsing from memory, would silently leave out what
+ * it refers to. Copies the reference (cut short) into ref. */
+static bool external_ref(const uint8_t *d, size_t n, char *ref, size_t ref_size) {
+  for (size_t i = 0; i + 6 < n; i++) {
+    if (memcmp(d + i, "href=", 5) != 0 ||
+        (i && d[i - 1] != ':' && d[i - 1] != ' ' && d[i - 1] != '\t' && d[i - 1] != '\n' &&
+         d[i - 1] != '\r'))
+      continue;
+    uint8_t q = d[i + 5];
+    if (q != '"' && q != '\'') continue;
+    size_t v = i + 6;
+    while (v < n && (d[v] == ' ' || d[v] == '\t')) v++;
+    if (v >= n || d[v] == '#' || (n - v >= 5 && memcmp(d + v, "data:", 5) == 0)) continue;
+    size_t lt = i; /* the element: skip <a ...> */
+    while (lt > 0 && d[lt] != '<') lt--;
+    size_t el = lt + 1;
+    if (el + 4 <= n && memcmp(d + el, "svg:", 4) == 0) el += 4;
+    if (el + 1 < n && d[el] == 'a' && (d[el + 1] == ' ' || d[el + 1] == '\t' || d[el + 1] == '\n'))
+      continue;
+    size_t k = 0;
+    while (v + k < n && d[v + k] != q && k + 1 < ref_size && k < 60) ref[k] = (char)d[v + k], k++;
+    ref[k] = '\0';
+    return true;
+  }
+  return false;
+}
+
 static bp_status load_svg(bp_ctx *ctx, const char *name, const uint8_t *data, size_t len,
                           bp_image *img) {
+  char ref[64];
+  if (external_ref(data, len, ref, sizeof ref))
+    return bp_error(ctx, BP_ERR_DATA,
+                    "%s: SVG refers to another file (\"%s\"), which is not loaded: put what it "
+                    "refers to into the SVG itself",
+                    name, ref);
   /* librsvg would set the text in whatever fonts this machine has, not the
    * document's: the same logo would differ from machine to machine */
   if (has_text(data, len))

@@ -18,6 +18,8 @@
 #define MAX_STACK 4096
 #define MAX_SAVE 64
 #define NAME_LEN 48
+/* librsvg draws filters and masks as pixels, as it does embedded images */
+#define PIXELS "a filter, a mask or an embedded image (pixels, not paths)"
 
 typedef enum vtype {
   V_NUM,
@@ -355,7 +357,7 @@ static void op_matrix(interp *in, const char *op) {
     set_matrix_det(in, op, &det);
     if (!ok(in)) return;
     if (top(in, V_PATTERN)) { /* a pattern's own matrix */
-      if (fabs(det - 1) > 1e-9) unsupported(in, "a transformed pattern");
+      if (fabs(det - 1) > 1e-9) unsupported(in, "a pattern fill");
       return;
     }
     if ((c = cur(in, op))) c->gs.det = det;
@@ -524,7 +526,7 @@ static const struct {
   const char *names, *what;
 } refused[] = {
     {" linear radial mesh add-color-stop ", "a gradient"},
-    {" image source-image ", "an embedded raster image"},
+    {" image source-image ", PIXELS},
     {" glyphs show-glyphs show-text-glyphs font set-font-face set-scaled-font ", "text as glyphs"},
     {" push-group pop-group ", "an isolated group"},
 };
@@ -597,8 +599,8 @@ static void run(interp *in, const char *s) {
     } else if (s[0] == '>' && s[1] == '>') {
       close_dict(in);
       s += 2;
-    } else if (*s == '<' && s[1] == '~') {
-      unsupported(in, "an embedded raster image");
+    } else if (*s == '<' && (s[1] == '~' || s[1] == '|')) { /* pixel data */
+      unsupported(in, PIXELS);
     } else if (*s == '(' || *s == '<') {
       unsupported(in, "text as glyphs");
     } else if (*s == '{' || *s == '}') {

@@ -294,6 +294,14 @@ static void bad_files_say_what_is_wrong(void **state) {
   svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><svg "
         "width=\"5\" height=\"5\"><rect x=\"2\" width=\"5\" height=\"5\"/></svg></svg>";
   load_fails("cut.svg", svg, strlen(svg), BP_ERR_DATA, "clipping that cuts into a shape");
+  svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" "
+        "width=\"10\" height=\"10\"><use xlink:href=\"parts.svg#mark\"/></svg>";
+  load_fails("ext.svg", svg, strlen(svg), BP_ERR_DATA,
+             "refers to another file (\"parts.svg#mark\")");
+  svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><filter "
+        "id=\"f\"><feGaussianBlur stdDeviation=\"1\"/></filter><rect width=\"5\" height=\"5\" "
+        "filter=\"url(#f)\"/></svg>";
+  load_fails("blur.svg", svg, strlen(svg), BP_ERR_DATA, "a filter, a mask or an embedded image");
   svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100000\" height=\"10\"/>";
   load_fails("wide.svg", svg, strlen(svg), BP_ERR_DATA, "SVG too large");
 
