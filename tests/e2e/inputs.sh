@@ -27,7 +27,9 @@ run() {
 
 # same_as_check NAME DIR: render's error (in $out) is among check's errors
 same_as_check() {
-  local msg=${out#briefpress: } chk
+  local msg chk # the first "briefpress: " line (sanitizer builds print more)
+  msg=$(printf '%s\n' "$out" | grep -m1 '^briefpress: ')
+  msg=${msg#briefpress: }
   local file=${msg%%: *} text=${msg#*: }
   chk=$("$bp" check --no-caret --no-fonts "$2" 2>&1)
   case "$chk" in
