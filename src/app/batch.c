@@ -643,11 +643,8 @@ static void render_one(batch *b, bp_typesetter *ts, bp_profile_cache *cache, bp_
     }
     bp_outgroup_free(g);
     if (st) {
-      char msg[sizeof ctx.msg];
-      snprintf(msg, sizeof msg, "%s", ctx.msg);
-      bp_ctx_clear(&ctx);
-      bp_error(&ctx, st, "record '%s' (%s:%d): %s", b->br->rec->rows[row].fields[0],
-               b->br->rec->path, b->br->rec->rows[row].line, msg);
+      bp_error_wrap(&ctx, st, "record '%s' (%s:%d): ", b->br->rec->rows[row].fields[0],
+                    b->br->rec->path, b->br->rec->rows[row].line);
     }
   }
   r->title = info.title;

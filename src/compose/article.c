@@ -200,11 +200,8 @@ static bp_status add_endnotes(bp_flow *f, bp_typesetter *ts, bp_ctx *ctx, const 
 
 static bp_status where(bp_ctx *ctx, const bp_doc *doc, const bp_block *b) {
   /* Prefix the layout error with the block's source position. */
-  char msg[sizeof ctx->msg];
-  snprintf(msg, sizeof msg, "%s", ctx->msg);
-  bp_status st = ctx->status;
-  bp_ctx_clear(ctx);
-  return bp_error(ctx, st, "%s:%d: %s", doc->source_path ? doc->source_path : "?", b->line, msg);
+  return bp_error_wrap(ctx, BP_ERR_LAYOUT, "%s:%d: ", doc->source_path ? doc->source_path : "?",
+                       b->line);
 }
 
 /* The article's style `name`: the template's, else the built-in one. */

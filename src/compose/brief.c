@@ -328,8 +328,8 @@ typedef struct composer {
   bp_style st[16];
   piece *pieces;
   size_t n, cap;
-  double sec_h[32];
-  const char *sec_name[32];
+  double *sec_h;         /* per section of the template: its height */
+  const char **sec_name; /* and its type, for the overflow report */
   size_t n_secs;
   bp__chart_data *charts;
 } composer;
@@ -425,11 +425,9 @@ static const char *field_of(void *ud, const char *name) {
 }
 
 static void begin_section(composer *c, const char *name) {
-  if (c->n_secs < 32) {
-    c->sec_name[c->n_secs] = name;
-    c->sec_h[c->n_secs] = 0;
-    c->n_secs++;
-  }
+  c->sec_name[c->n_secs] = name;
+  c->sec_h[c->n_secs] = 0;
+  c->n_secs++;
 }
 
 static bp_status sec_masthead(composer *c, const bp_tsection *s) {
@@ -725,10 +723,7 @@ static bp_status build(composer *c) {
                          s->type);
     if (st && (st == BP_ERR_FONT || strncmp(c->ctx->msg, c->b->path, strlen(c->b->path)))) {
       /* a text that cannot be set: say which brief and section it is in */
-      char msg[sizeof c->ctx->msg];
-      snprintf(msg, sizeof msg, "%s", c->ctx->msg);
-      bp_ctx_clear(c->ctx);
-      bp_error(c->ctx, st, "%s: section \"%s\": %s", c->b->path, s->type, msg);
+      bp_error_wrap(c->ctx, st, "%s: section \"%s\": ", c->b->path, s->type);
     }
     double h = 0;
     for (size_t k = first; k < c->n; k++) h += c->pieces[k].before + c->pieces[k].h;
@@ -847,6 +842,8 @@ bp_status bp_compose_brief(bp_ctx *ctx, bp_typesetter *ts, const bp_brief *b, lo
   c.width = t->page_w_pt - t->margin_pt[1] - t->margin_pt[3];
   c.avail = t->page_h_pt - t->margin_pt[0] - t->margin_pt[2];
   c.charts = bp_calloc(b->n_charts + 1, sizeof *c.charts);
+  c.sec_h = bp_calloc(t->n_sections + 1, sizeof *c.sec_h);
+  c.sec_name = bp_calloc(t->n_sections + 1, sizeof *c.sec_name);
   for (size_t i = 0; i < b->n_charts; i++)
     bp__chart_build(&b->charts[i], b->ds, t, b->lang, &c.charts[i]);
   const bp_style *body = bp_template_style(t, "body");
@@ -906,7 +903,7 @@ bp_status bp_compose_brief(bp_ctx *ctx, bp_typesetter *ts, const bp_brief *b, lo
   }
   double used = st ? 0 : stack_height(&c);
   if (!st && !fits) { /* never drawn off the page: fail, whatever max_pages says */
-    size_t order[32];
+    size_t *order = bp_calloc(c.n_secs + 1, sizeof *order);
     for (size_t i = 0; i < c.n_secs; i++) order[i] = i;
     for (size_t i = 0; i < c.n_secs; i++) /* tallest first */
       for (size_t k = i + 1; k < c.n_secs; k++)
@@ -925,6 +922,7 @@ bp_status bp_compose_brief(bp_ctx *ctx, bp_typesetter *ts, const bp_brief *b, lo
                   b->path, used - c.avail, (used - c.avail) * 25.4 / 72, t->path, smin, rmin,
                   m.data);
     bp_buf_free(&m);
+    free(order);
   }
   bp_dlist *dl = NULL;
   if (!st) {
@@ -952,6 +950,8 @@ bp_status bp_compose_brief(bp_ctx *ctx, bp_typesetter *ts, const bp_brief *b, lo
   bp__numbering_free(&c.nb);
   for (size_t i = 0; i < b->n_charts; i++) bp__chart_data_free(&c.charts[i]);
   free(c.charts);
+  free(c.sec_h);
+  free(c.sec_name);
   if (st) {
     bp_dlist_free(dl);
     return st;

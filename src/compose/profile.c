@@ -204,7 +204,8 @@ typedef struct composer {
   bp_dl_cluster *cl;
   bp_dl_glyph *gl;
   bp_path_seg *sg;
-  size_t cap_cl, cap_gl, cap_sg;
+  int *fonts;
+  size_t cap_cl, cap_gl, cap_sg, cap_fonts;
 } composer;
 
 static const char *rec_field(const composer *c, const char *name) {
@@ -253,16 +254,9 @@ static void warn(composer *c, const char *fmt, ...) {
 /* Rewrites the error in ctx as "record 'id' (file:line), field F: message"
  * and remembers the field for the manifest. */
 static bp_status blame(composer *c, const char *field) {
-  char msg[sizeof c->ctx->msg];
-  snprintf(msg, sizeof msg, "%s", c->ctx->msg);
-  bp_status st = c->ctx->status ? c->ctx->status : BP_ERR_LAYOUT;
-  bp_ctx_clear(c->ctx);
   if (c->info && field && !c->info->bad_field) c->info->bad_field = bp_strdup(field);
-  if (field)
-    return bp_error(c->ctx, st, "record '%s' (%s:%d), field %s: %s", rec_id(c), c->rec->path,
-                    c->rec->rows[c->row].line, field, msg);
-  return bp_error(c->ctx, st, "record '%s' (%s:%d): %s", rec_id(c), c->rec->path,
-                  c->rec->rows[c->row].line, msg);
+  return bp_error_wrap(c->ctx, BP_ERR_LAYOUT, "record '%s' (%s:%d)%s%s: ", rec_id(c), c->rec->path,
+                       c->rec->rows[c->row].line, field ? ", field " : "", field ? field : "");
 }
 
 static bp_status fail_field(composer *c, const char *field, bp_status st, const char *fmt, ...)
@@ -450,8 +444,9 @@ static void add_space(composer *c, double h) {
 static void replay(composer *c, const piece *p, bp_dlist *dl, bp_dl_page *pg, double dx,
                    double dy) {
   const bp_dlist *src = p->dl;
-  int fonts[64];
-  size_t nf = src->n_fonts < 64 ? src->n_fonts : 64;
+  size_t nf = src->n_fonts;
+  bp_grow((void **)&c->fonts, &c->cap_fonts, nf + 1, sizeof *c->fonts);
+  int *fonts = c->fonts; /* the piece's font i is the page's fonts[i] */
   for (size_t i = 0; i < nf; i++)
     fonts[i] = bp_dlist_add_font(dl, src->fonts[i].path, src->fonts[i].face_index,
                                  src->fonts[i].family, src->fonts[i].style);
@@ -1631,6 +1626,7 @@ bp_status bp_compose_profile(bp_ctx *ctx, bp_typesetter *ts, const bp_template *
   free(c.cl);
   free(c.gl);
   free(c.sg);
+  free(c.fonts);
   free(c.title);
   for (size_t i = 0; i < c.n_held; i++) piece_unref(c.held[i]);
   free(c.held);

@@ -33,6 +33,12 @@ void bp_ctx_init(bp_ctx *ctx);
 /** Records an error if none is recorded yet; returns `st` for tail calls. */
 bp_status bp_error(bp_ctx *ctx, bp_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/** Puts context before the recorded error: the message becomes the
+ * formatted prefix followed by the old message (write the separator, e.g.
+ * "record 'x' (f.csv:3): ", into the prefix). Keeps the status (or sets
+ * `fallback` when none was recorded) and returns it. */
+bp_status bp_error_wrap(bp_ctx *ctx, bp_status fallback, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /** Forgets the recorded error (e.g. after reporting it for one batch record). */
 void bp_ctx_clear(bp_ctx *ctx);
 const char *bp_status_name(bp_status st);

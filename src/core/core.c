@@ -30,6 +30,23 @@ bp_status bp_error(bp_ctx *ctx, bp_status st, const char *fmt, ...) {
   return st;
 }
 
+bp_status bp_error_wrap(bp_ctx *ctx, bp_status fallback, const char *fmt, ...) {
+  char prefix[sizeof ctx->msg], old[sizeof ctx->msg];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(prefix, sizeof prefix, fmt, ap);
+  va_end(ap);
+  snprintf(old, sizeof old, "%s", ctx->status ? ctx->msg : "");
+  if (!ctx->status) ctx->status = fallback;
+  size_t room = sizeof ctx->msg - 1, lp = strlen(prefix), lo = strlen(old);
+  if (lp > room) lp = room;
+  if (lo > room - lp) lo = room - lp; /* cut at the end, as bp_error does */
+  memcpy(ctx->msg, prefix, lp);
+  memcpy(ctx->msg + lp, old, lo);
+  ctx->msg[lp + lo] = '\0';
+  return ctx->status;
+}
+
 const char *bp_status_name(bp_status st) {
   switch (st) {
   case BP_OK: return "ok";

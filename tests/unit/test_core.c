@@ -22,6 +22,25 @@ static void first_error_wins(void **state) {
   assert_string_equal(ctx.msg, "a.json:3:7: bad");
 }
 
+/* bp_error_wrap puts context before the first error, keeping its status. */
+static void error_wrap_prefixes(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_error(&ctx, BP_ERR_FONT, "no glyph for U+1F600");
+  assert_int_equal(bp_error_wrap(&ctx, BP_ERR_LAYOUT, "record '%s' (%s:%d): ", "ru", "c.csv", 3),
+                   BP_ERR_FONT);
+  assert_string_equal(ctx.msg, "record 'ru' (c.csv:3): no glyph for U+1F600");
+  bp_ctx_clear(&ctx); /* no error yet: the fallback status, the prefix alone */
+  assert_int_equal(bp_error_wrap(&ctx, BP_ERR_LAYOUT, "here: "), BP_ERR_LAYOUT);
+  assert_string_equal(ctx.msg, "here: ");
+  char longp[2000];
+  memset(longp, 'x', sizeof longp - 1);
+  longp[sizeof longp - 1] = '\0';
+  bp_error_wrap(&ctx, BP_ERR_LAYOUT, "%s", longp); /* cut, never overrun */
+  assert_int_equal(strlen(ctx.msg), sizeof ctx.msg - 1);
+}
+
 static void utf8_roundtrip(void **state) {
   (void)state;
   const char *s = "A한\xE2\x80\x9C\xF0\x9F\x98\x80";
@@ -131,6 +150,7 @@ static void buf_printf_grows(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(first_error_wins),
+      cmocka_unit_test(error_wrap_prefixes),
       cmocka_unit_test(utf8_roundtrip),
       cmocka_unit_test(sha256_known_vectors),
       cmocka_unit_test(atomic_write_leaves_no_temp),
