@@ -4,7 +4,8 @@
  * then the renamed file read back and compared (size and SHA-256) with what
  * was written. Refuses targets that are not regular files or new paths and
  * files the run has read. Removes its temporary files on every failure path
- * and on SIGINT/SIGTERM/SIGHUP; never touches any other file. */
+ * and on SIGINT/SIGTERM/SIGHUP (in a thread of its own that waits for
+ * them); never touches any other file. */
 #include "outfile.h"
 
 #include <dirent.h>
@@ -107,17 +108,19 @@ void bp_output_remove(const char *path) {
     unlink(path);
 }
 
-/* ---- temporary files known to the signal handler -------------------------------- */
+/* ---- temporary files known to the signal thread ------------------------------ */
 
-/* Fixed slots the handler can read without locks or allocation: 0 free,
- * 1 being filled, 2 holds a temporary path. A file that finds no slot is
- * still written; only its removal on a signal is lost (the next batch's
- * sweep removes it). */
+/* Fixed slots, 0 free, 1 being filled, 2 holds a temporary path. A file that
+ * finds no slot is still written; only its removal on a signal is lost (the
+ * next run's sweep removes it). Creating a temporary file and taking its
+ * slot happen under tmp_lock, which the signal thread takes before it
+ * removes the files: no thread can be between the two when it does. */
 #define N_SLOTS 256
 static struct {
   volatile int state;
   char path[4096];
 } slots[N_SLOTS];
+static pthread_mutex_t tmp_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int slot_take(const char *path) {
   if (strlen(path) >= sizeof slots[0].path) return -1;
@@ -137,23 +140,51 @@ static void slot_drop(int i) {
   if (i >= 0) __atomic_store_n(&slots[i].state, 0, __ATOMIC_RELEASE);
 }
 
-static void on_fatal_signal(int sig) {
-  int e = errno;
+static const int fatal_sigs[] = {SIGINT, SIGTERM, SIGHUP};
+
+/* Waits for SIGINT, SIGTERM or SIGHUP (blocked in every other thread),
+ * removes this process's temporary files, then dies of that signal. An
+ * ordinary thread, so it may lock: a signal handler could run between a
+ * worker's open() and its slot_take() and miss that file. */
+static void *signal_thread(void *arg) {
+  const sigset_t *set = arg;
+  int sig = 0;
+  while (sigwait(set, &sig) != 0) {
+  }
+  pthread_mutex_lock(&tmp_lock); /* held until the process is gone */
   for (int i = 0; i < N_SLOTS; i++)
     if (__atomic_load_n(&slots[i].state, __ATOMIC_ACQUIRE) == 2) unlink(slots[i].path);
-  errno = e;
   signal(sig, SIG_DFL);
+  sigset_t one;
+  sigemptyset(&one);
+  sigaddset(&one, sig);
+  pthread_sigmask(SIG_UNBLOCK, &one, NULL);
   raise(sig);
+  _exit(128 + sig);
 }
 
 void bp_outfile_handle_signals(void) {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_fatal_signal;
-  sigemptyset(&sa.sa_mask);
-  const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
-  for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) sigaction(sigs[i], &sa, NULL);
+  static sigset_t set;
+  sigemptyset(&set);
+  for (size_t i = 0; i < sizeof fatal_sigs / sizeof *fatal_sigs; i++) {
+    struct sigaction old;
+    /* a signal ignored by whoever started us (nohup, a shell's &) stays so */
+    if (sigaction(fatal_sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+    sigaddset(&set, fatal_sigs[i]);
+  }
   signal(SIGXFSZ, SIG_IGN);
+  /* blocked here, before any other thread exists, so every thread inherits
+   * the mask and only signal_thread receives them */
+  sigset_t old_mask;
+  pthread_sigmask(SIG_BLOCK, &set, &old_mask);
+  pthread_attr_t attr;
+  pthread_t t;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, 64 * 1024);
+  if (pthread_create(&t, &attr, signal_thread, &set) != 0)
+    pthread_sigmask(SIG_SETMASK, &old_mask, NULL); /* no thread: the default actions */
+  pthread_attr_destroy(&attr);
 }
 
 /* ---- one output file ------------------------------------------------------------ */
@@ -187,7 +218,12 @@ bp_status bp_outfile_open(bp_ctx *ctx, const char *path, bp_outfile **out) {
     bp_buf_printf(&b, "%s.tmp.%ld.%u", path, (long)getpid(),
                   __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
     char *tmp = bp_buf_detach(&b);
+    pthread_mutex_lock(&tmp_lock);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
+    int open_errno = errno;
+    int slot = fd >= 0 ? slot_take(tmp) : -1;
+    pthread_mutex_unlock(&tmp_lock);
+    errno = open_errno;
     if (fd < 0 && errno == EEXIST) {
       free(tmp);
       continue;
@@ -206,7 +242,7 @@ bp_status bp_outfile_open(bp_ctx *ctx, const char *path, bp_outfile **out) {
     f->path = bp_strdup(path);
     f->tmp = tmp;
     f->fd = fd;
-    f->slot = slot_take(tmp);
+    f->slot = slot;
     bp_sha256_init(&f->sha);
     *out = f;
     return BP_OK;

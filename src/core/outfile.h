@@ -97,9 +97,11 @@ void bp_outdir_sweep_for(const char *path, bool is_dir);
  * an error saying so (no waiting). Returns the lock's descriptor in *fd
  * (-1 when the file system has no locks); close it to unlock. */
 bp_status bp_outdir_lock(bp_ctx *ctx, const char *dir, bool shared, int *fd);
-/** Installs SIGINT, SIGTERM and SIGHUP handlers that remove the temporary
- * files of this process before it dies, and ignores SIGXFSZ so that a
- * file-size limit is an EFBIG write error rather than a silent death. */
+/** Blocks SIGINT, SIGTERM and SIGHUP and starts a thread that waits for
+ * them, removes this process's temporary files and then dies of the signal;
+ * ignores SIGXFSZ so that a file-size limit is an EFBIG write error rather
+ * than a silent death. Call it first in main(), before any thread exists
+ * (threads inherit the mask). Signals ignored at start stay ignored. */
 void bp_outfile_handle_signals(void);
 
 #endif

@@ -228,35 +228,40 @@ static void first_pass(pdf_dev *d) {
 
 /* ---- fonts -------------------------------------------------------------- */
 
-static char *write_temp_font(pdf_dev *d, const bp_pdf_subset *s, const char *fpath) {
-  const char *dir = getenv("TMPDIR");
-  if (!dir || !*dir) dir = "/tmp";
-  bp_buf b = {0};
-  bp_buf_printf(&b, "%s/briefpress-subset-XXXXXX", dir);
-  char *tmp = bp_buf_detach(&b);
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    bp_device_fail(&d->super, BP_ERR_IO, "%s: cannot create a temporary file in %s for font %s: %s",
-                   d->path, dir, fpath, BP_STRERROR(errno));
-    free(tmp);
+/* HPDF_LoadTTFontFromFile without the file: the same steps over a memory
+ * stream (libharu 2.3.0's LoadTTFontFromStream). */
+static const char *load_tt_from_memory(HPDF_Doc pdf, const char *data, size_t len) {
+  HPDF_Stream s = HPDF_MemStream_New(pdf->mmgr, (HPDF_UINT)len + 16);
+  if (!s) return NULL;
+  if (HPDF_Stream_Write(s, (const HPDF_BYTE *)data, (HPDF_UINT)len) != HPDF_OK ||
+      HPDF_Stream_Seek(s, 0, HPDF_SEEK_SET) != HPDF_OK) {
+    HPDF_Stream_Free(s);
     return NULL;
   }
-  size_t off = 0;
-  while (off < s->len) {
-    ssize_t n = write(fd, s->data + off, s->len - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    off += (size_t)n;
+  HPDF_FontDef def = HPDF_TTFontDef_Load(pdf->mmgr, s, HPDF_TRUE); /* owns s now */
+  if (!def) return NULL;
+  HPDF_FontDef old = HPDF_Doc_FindFontDef(pdf, def->base_font);
+  if (old) {
+    HPDF_FontDef_Free(def);
+    return old->base_font;
   }
-  int e = errno;
-  if (close(fd) != 0 || off != s->len) {
-    bp_device_fail(&d->super, BP_ERR_IO, "%s: cannot write temporary file %s: %s", d->path, tmp,
-                   BP_STRERROR(e));
-    unlink(tmp);
-    free(tmp);
+  if (HPDF_List_Add(pdf->fontdef_list, def) != HPDF_OK) {
+    HPDF_FontDef_Free(def);
     return NULL;
   }
-  return tmp;
+  if (pdf->ttfont_tag[0] == 0) {
+    memcpy(pdf->ttfont_tag, "HPDFAA", 6);
+  } else {
+    for (int i = 5; i >= 0; i--) {
+      pdf->ttfont_tag[i] += 1;
+      if (pdf->ttfont_tag[i] > 'Z')
+        pdf->ttfont_tag[i] = 'A';
+      else
+        break;
+    }
+  }
+  HPDF_TTFontDef_SetTagName(def, (char *)pdf->ttfont_tag);
+  return def->base_font;
 }
 
 /* Replaces a stream's data (libharu keeps it in a memory stream). */
@@ -430,16 +435,11 @@ static void load_fonts(pdf_dev *d) {
       }
       hb_map_set(f->widths, cp, (hb_codepoint_t)lround(bp_pdf_subset_width(f->subset, cp) * 100));
     }
-    char *tmp = write_temp_font(d, f->subset, fpath);
-    if (!tmp) return;
     char doing[512];
     snprintf(doing, sizeof doing, "loading the subset of font %s", fpath);
     d->doing = doing;
-    const char *name = HPDF_LoadTTFontFromFile(d->pdf, tmp, HPDF_TRUE);
-    /* libharu keeps the file open and reads glyphs from it when saving; on
-     * POSIX the name can go now. */
-    unlink(tmp);
-    free(tmp);
+    /* from memory: no temporary file for a signal to leave behind */
+    const char *name = load_tt_from_memory(d->pdf, f->subset->data, f->subset->len);
     if (name) {
       for (size_t j = 0; j < i; j++)
         if (d->fonts[j].font &&
@@ -1228,42 +1228,6 @@ static cache_subset_entry *cache_subset(pdf_dev *d, const pdf_font *f, const cha
       bp_strdup(path), index, hb_set_copy(f->cps), sub, widths, c->tick, false, {0}, {0}, {0}, 0};
   BP_PUSH(c->subs, c->n_subs, c->cap_subs, e);
   return &c->subs[c->n_subs - 1];
-}
-
-/* HPDF_LoadTTFontFromFile without the file: the same steps over a memory
- * stream (libharu 2.3.0's LoadTTFontFromStream). */
-static const char *load_tt_from_memory(HPDF_Doc pdf, const char *data, size_t len) {
-  HPDF_Stream s = HPDF_MemStream_New(pdf->mmgr, (HPDF_UINT)len + 16);
-  if (!s) return NULL;
-  if (HPDF_Stream_Write(s, (const HPDF_BYTE *)data, (HPDF_UINT)len) != HPDF_OK ||
-      HPDF_Stream_Seek(s, 0, HPDF_SEEK_SET) != HPDF_OK) {
-    HPDF_Stream_Free(s);
-    return NULL;
-  }
-  HPDF_FontDef def = HPDF_TTFontDef_Load(pdf->mmgr, s, HPDF_TRUE); /* owns s now */
-  if (!def) return NULL;
-  HPDF_FontDef old = HPDF_Doc_FindFontDef(pdf, def->base_font);
-  if (old) {
-    HPDF_FontDef_Free(def);
-    return old->base_font;
-  }
-  if (HPDF_List_Add(pdf->fontdef_list, def) != HPDF_OK) {
-    HPDF_FontDef_Free(def);
-    return NULL;
-  }
-  if (pdf->ttfont_tag[0] == 0) {
-    memcpy(pdf->ttfont_tag, "HPDFAA", 6);
-  } else {
-    for (int i = 5; i >= 0; i--) {
-      pdf->ttfont_tag[i] += 1;
-      if (pdf->ttfont_tag[i] > 'Z')
-        pdf->ttfont_tag[i] = 'A';
-      else
-        break;
-    }
-  }
-  HPDF_TTFontDef_SetTagName(def, (char *)pdf->ttfont_tag);
-  return def->base_font;
 }
 
 /* libharu's own deflate (exported, not in its public headers): the bytes it
