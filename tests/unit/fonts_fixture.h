@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "assert_ok.h"
 #include "layout/layout.h"
 
 static bp_fontset *fs;

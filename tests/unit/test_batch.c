@@ -22,6 +22,7 @@
 
 #include "app/batch.h"
 #include "compose/compose.h"
+#include "assert_ok.h"
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -221,7 +222,7 @@ static void test_records_lenient(void **state) {
                    "\n"
                    "c d,Bad,id\n"
                    "e,Fine,\n");
-  assert_int_equal(bp_batch_records_load(&ctx, path, &br), BP_OK);
+  assert_ok(bp_batch_records_load(&ctx, path, &br), &ctx);
   assert_int_equal(br->rec->n_rows, 4);
   assert_string_equal(br->rec->rows[0].fields[1], "Guinea, Conakry");
   assert_string_equal(br->rec->rows[0].fields[2], "say \"hi\"\nnext line");
@@ -275,7 +276,7 @@ static void entry_matches_file(json_t *e, const char *dir) {
   bp_ctx_init(&ctx);
   char *data;
   size_t len;
-  assert_int_equal(bp_file_read(&ctx, path, &data, &len), BP_OK);
+  assert_ok(bp_file_read(&ctx, path, &data, &len), &ctx);
   char hex[65];
   bp_sha256_hex(data, len, hex);
   assert_string_equal(hex, str(e, "sha256"));
@@ -518,15 +519,15 @@ static void test_profile_cached_same(void **state) {
   assert_non_null(rec);
   bp_ctx ctx;
   bp_ctx_init(&ctx);
-  assert_int_equal(bp_profile_check_template(&ctx, tpl, ds, rec), BP_OK);
+  assert_ok(bp_profile_check_template(&ctx, tpl, ds, rec), &ctx);
   bp_profile_cache *cache = bp_profile_cache_new(0);
   size_t rows[] = {0, 11, 0}; /* Guinea, Russia (two pages), Guinea again from the cache */
   for (size_t k = 0; k < 3; k++) {
     size_t row = rows[k];
     bp_dlist *a = NULL, *b = NULL;
     bp_profile_info ia, ib;
-    assert_int_equal(bp_compose_profile(&ctx, ts, tpl, ds, rec, row, -1, cache, &ia, &a), BP_OK);
-    assert_int_equal(bp_compose_profile(&ctx, ts, tpl, ds, rec, row, -1, NULL, &ib, &b), BP_OK);
+    assert_ok(bp_compose_profile(&ctx, ts, tpl, ds, rec, row, -1, cache, &ia, &a), &ctx);
+    assert_ok(bp_compose_profile(&ctx, ts, tpl, ds, rec, row, -1, NULL, &ib, &b), &ctx);
     char *ta = trace_of(a), *tb = trace_of(b);
     assert_string_equal(ta, tb);
     assert_int_equal(ia.pages, (int)a->n_pages);
@@ -569,7 +570,7 @@ static void test_profile_bad_field(void **state) {
     bp_ctx c2;
     bp_ctx_init(&c2);
     bp_batch_records *few;
-    assert_int_equal(bp_batch_records_load(&c2, bad, &few), BP_OK);
+    assert_ok(bp_batch_records_load(&c2, bad, &few), &c2);
     assert_int_equal(bp_profile_check_template(&c2, tpl, ds, few->rec), BP_ERR_DATA);
     assert_non_null(strstr(c2.msg, "country-profile.json:"));
     assert_non_null(strstr(c2.msg, "have no column"));
@@ -578,11 +579,11 @@ static void test_profile_bad_field(void **state) {
   bp_ctx ctx;
   bp_ctx_init(&ctx);
   bp_batch_records *br;
-  assert_int_equal(bp_batch_records_load(&ctx, path, &br), BP_OK);
-  assert_int_equal(bp_profile_check_template(&ctx, tpl, ds, br->rec), BP_OK);
+  assert_ok(bp_batch_records_load(&ctx, path, &br), &ctx);
+  assert_ok(bp_profile_check_template(&ctx, tpl, ds, br->rec), &ctx);
   bp_dlist *dl = NULL;
   bp_profile_info info;
-  assert_int_equal(bp_compose_profile(&ctx, ts, tpl, ds, br->rec, 0, -1, NULL, &info, &dl), BP_OK);
+  assert_ok(bp_compose_profile(&ctx, ts, tpl, ds, br->rec, 0, -1, NULL, &info, &dl), &ctx);
   bp_dlist_free(dl);
   bp_profile_info_free(&info);
   assert_int_equal(bp_compose_profile(&ctx, ts, tpl, ds, br->rec, 1, -1, NULL, &info, &dl),
@@ -600,7 +601,7 @@ static void test_profile_bad_field(void **state) {
   bp_profile_info_free(&info);
   bp_ctx_clear(&ctx);
   /* missing data: sections skipped, a warning, still a profile */
-  assert_int_equal(bp_compose_profile(&ctx, ts, tpl, ds, br->rec, 3, -1, NULL, &info, &dl), BP_OK);
+  assert_ok(bp_compose_profile(&ctx, ts, tpl, ds, br->rec, 3, -1, NULL, &info, &dl), &ctx);
   assert_true(info.n_warnings >= 1);
   assert_true(page_has_text(dl, "nameless"));
   bp_dlist_free(dl);

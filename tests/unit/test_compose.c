@@ -71,10 +71,10 @@ static void whole_article_passes_preflight(void **state) {
   bp_ctx ctx;
   bp_ctx_init(&ctx);
   bp_article *a = NULL;
-  assert_int_equal(bp_article_load(&ctx, "data/articles/nk-missions.json", &a), BP_OK);
+  assert_ok(bp_article_load(&ctx, "data/articles/nk-missions.json", &a), &ctx);
   bp_preflight pf = {0};
   bp_dlist *dl = NULL;
-  assert_int_equal(bp_compose_article(&ctx, ts, a, NULL, -1, &pf, &dl), BP_OK);
+  assert_ok(bp_compose_article(&ctx, ts, a, NULL, -1, &pf, &dl), &ctx);
   print_message("article: %d lines checked\n", pf.lines);
   assert_true(pf.lines > 200);
   if (pf.hangul_breaks || pf.closing_starts || pf.overwide)
@@ -97,9 +97,9 @@ static void article_charts_are_vector_blocks_or_clear_errors(void **state) {
   bp_ctx ctx;
   bp_ctx_init(&ctx);
   bp_article *a = NULL;
-  assert_int_equal(bp_article_load(&ctx, "data/articles/nk-missions.json", &a), BP_OK);
+  assert_ok(bp_article_load(&ctx, "data/articles/nk-missions.json", &a), &ctx);
   bp_dlist *dl = NULL;
-  assert_int_equal(bp_compose_article(&ctx, ts, a, NULL, -1, NULL, &dl), BP_OK);
+  assert_ok(bp_compose_article(&ctx, ts, a, NULL, -1, NULL, &dl), &ctx);
   /* the two charts of the sample: their titles are text, their bars paths */
   int titles = 0, paths = 0;
   for (size_t p = 0; p < dl->n_pages; p++)
@@ -116,7 +116,7 @@ static void article_charts_are_vector_blocks_or_clear_errors(void **state) {
   bp_dlist_free(dl);
   bp_article_free(a);
   /* a chart the manifest does not define: file and line of the block */
-  assert_int_equal(bp_article_load(&ctx, "tests/fixtures/articles/unknown-chart.json", &a), BP_OK);
+  assert_ok(bp_article_load(&ctx, "tests/fixtures/articles/unknown-chart.json", &a), &ctx);
   assert_int_equal(bp_compose_article(&ctx, ts, a, NULL, -1, NULL, &dl), BP_ERR_DATA);
   assert_null(dl);
   assert_non_null(strstr(ctx.msg, "unknown-chart.md:3: chart 'nope' is not defined"));
@@ -128,11 +128,11 @@ static void brief_fits_one_page_inside_margins(void **state) {
   bp_ctx ctx;
   bp_ctx_init(&ctx);
   bp_brief *b = NULL;
-  assert_int_equal(bp_brief_load(&ctx, "data/briefs/nk-missions.json", &b), BP_OK);
+  assert_ok(bp_brief_load(&ctx, "data/briefs/nk-missions.json", &b), &ctx);
   bp_preflight pf = {0};
   bp_fit_report fit = {0};
   bp_dlist *dl = NULL;
-  assert_int_equal(bp_compose_brief(&ctx, ts, b, -1, &pf, &fit, &dl), BP_OK);
+  assert_ok(bp_compose_brief(&ctx, ts, b, -1, &pf, &fit, &dl), &ctx);
   assert_int_equal(dl->n_pages, 1);
   assert_true(fit.used_pt <= fit.avail_pt);
   assert_true(fit.body_pt >= 8.5 && fit.body_pt <= 10);
@@ -176,7 +176,7 @@ static void overflowing_brief_fails_with_sizes(void **state) {
   bp_ctx ctx;
   bp_ctx_init(&ctx);
   bp_brief *b = NULL;
-  assert_int_equal(bp_brief_load(&ctx, "tests/fixtures/briefs/overflow.json", &b), BP_OK);
+  assert_ok(bp_brief_load(&ctx, "tests/fixtures/briefs/overflow.json", &b), &ctx);
   bp_dlist *dl = NULL;
   bp_fit_report fit = {0};
   assert_int_equal(bp_compose_brief(&ctx, ts, b, -1, NULL, &fit, &dl), BP_ERR_LAYOUT);
@@ -197,7 +197,7 @@ static void letter_template_changes_only_the_page(void **state) {
                                       "templates/one-page-brief-letter.json", &b),
                    BP_OK);
   bp_dlist *dl = NULL;
-  assert_int_equal(bp_compose_brief(&ctx, ts, b, -1, NULL, NULL, &dl), BP_OK);
+  assert_ok(bp_compose_brief(&ctx, ts, b, -1, NULL, NULL, &dl), &ctx);
   assert_int_equal(dl->n_pages, 1);
   assert_true(dl->pages[0].width_pt == 612 && dl->pages[0].height_pt == 792);
   bp_dlist_free(dl);
@@ -337,7 +337,7 @@ static void chart_only_source_links_back(void **state) {
   if (bp_brief_load(&ctx, "tests/fixtures/briefs/chart-source-only.json", &b) ||
       bp_compose_brief(&ctx, ts, b, -1, NULL, NULL, &dl))
     fail_msg("%s", ctx.msg);
-  assert_int_equal(bp_dlist_check(&ctx, dl), BP_OK);
+  assert_ok(bp_dlist_check(&ctx, dl), &ctx);
   bp_dlist_free(dl);
   bp_brief_free(b);
 }

@@ -1,0 +1,17 @@
+/* assert_ok.h - a cmocka assert for calls that return bp_status: on failure
+ * it prints the call and the context's message, not only two numbers.
+ * Include after cmocka.h. */
+#ifndef BP_ASSERT_OK_H
+#define BP_ASSERT_OK_H
+
+#include "core/bp.h"
+
+/* Asserts that `call` returns BP_OK; on failure prints the call and the
+ * context's message, not only the numbers. */
+#define assert_ok(call, ctxp)                                                                      \
+  do {                                                                                             \
+    bp_status st_ = (call);                                                                        \
+    if (st_ != BP_OK) fail_msg("%s: status %d: %s", #call, st_, (ctxp)->msg);                      \
+  } while (0)
+
+#endif
