@@ -107,8 +107,8 @@ n_big=$(( $(wc -l < "$big") - 1 ))
 bigbatch() { "$bp" batch $t "$big" --data data -o "$1" -j 2 -q; }
 # in the background, as the process itself (so that $! is briefpress's pid)
 bigbatch_bg() { (exec "$bp" batch $t "$big" --data data -o "$1" -j 2 -q 2> /dev/null) & }
-wait_pdfs() { # DIR N: until N PDFs are in DIR (at most 60 s)
-  for _ in $(seq 600); do
+wait_pdfs() { # DIR N: until N PDFs are in DIR (at most 300 s: CI machines are busy)
+  for _ in $(seq 3000); do
     [[ $(find "$1" -name '*.pdf' 2> /dev/null | wc -l) -ge $2 ]] && return 0
     sleep 0.1
   done
@@ -119,7 +119,8 @@ wait_pdfs() { # DIR N: until N PDFs are in DIR (at most 60 s)
 bigbatch_bg "$work/killed"
 pid=$!
 wait_pdfs "$work/killed" 20 || no "kill: the batch wrote no PDFs"
-for _ in $(seq 100); do [[ -e $work/killed/manifest.json ]] && break; sleep 0.1; done
+# (the first checkpoint: at most 300 s, then the kill comes regardless)
+for _ in $(seq 3000); do [[ -e $work/killed/manifest.json ]] && break; sleep 0.1; done
 kill -KILL $pid
 wait $pid 2> /dev/null
 truth "$work/killed" # the checkpoint lists only what is on disk
