@@ -166,13 +166,16 @@ static void *signal_thread(void *arg) {
 void bp_outfile_handle_signals(void) {
   static sigset_t set;
   sigemptyset(&set);
+  int n_caught = 0;
   for (size_t i = 0; i < sizeof fatal_sigs / sizeof *fatal_sigs; i++) {
     struct sigaction old;
     /* a signal ignored by whoever started us (nohup, a shell's &) stays so */
     if (sigaction(fatal_sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN) continue;
     sigaddset(&set, fatal_sigs[i]);
+    n_caught++;
   }
   signal(SIGXFSZ, SIG_IGN);
+  if (!n_caught) return; /* all ignored: nothing to wait for */
   /* blocked here, before any other thread exists, so every thread inherits
    * the mask and only signal_thread receives them */
   sigset_t old_mask;
