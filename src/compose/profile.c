@@ -568,8 +568,7 @@ static bp_status check_record(composer *c) {
     for (size_t i = 0; i < n;) {
       int len;
       int32_t cp = bp_utf8_decode(v + i, n - i, &len);
-      if ((cp < 0x20 && cp != '\n' && cp != '\t') || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) ||
-          (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069))
+      if (cp < 0 || bp_text_control((uint32_t)cp) || cp == '\r') /* CR too, as before */
         return fail_field(c, name, BP_ERR_DATA, "control character U+%04X at byte %zu",
                           (unsigned)cp, i);
       i += (size_t)len;
