@@ -10,6 +10,7 @@
 #include "app/batch.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <glib.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -20,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/cli.h"
 #include "compose/compose.h"
 #include "render/render.h"
 
@@ -403,86 +405,106 @@ typedef struct batch_opts {
 
 static int usage(FILE *f) {
   fprintf(f,
-          "usage: briefpress batch <template.json> <records.csv> -o <dir> [options]\n"
+          "usage: briefpress batch [options] <template.json> <records.csv> -o <dir>\n"
           "  one PDF per record: <dir>/<name>.pdf and <dir>/manifest.json\n"
           "options:\n"
-          "  -j N            render N records at a time (default: the number of cores)\n"
-          "  --shard i/n     only records i, i+n, i+2n... (0 <= i < n); the manifest is then\n"
-          "                  <dir>/manifest.shard-i-of-n.json\n"
-          "  --only ID       only the record with this id\n"
-          "  --force         render even records whose inputs have not changed\n"
-          "  --data DIR      the data folder (default: the folder of the CSV)\n"
-          "  --name PATTERN  file names from record fields (default: {id}); made safe\n"
-          "  --manifest F    where to write the manifest\n"
-          "  --fonts DIR     the font folder\n"
-          "  --no-cache      shape every text of every profile anew (for measuring)\n"
-          "  -q, --quiet     no progress, only errors and the summary line\n"
-          "  --progress      progress even when stderr is not a terminal\n"
+          "  -o, --output DIR  the folder of the PDFs (made if missing)\n"
+          "  -j, --jobs N      render N records at a time (default: the number of cores)\n"
+          "  --shard i/n       only records i, i+n, i+2n... (0 <= i < n); the manifest is then\n"
+          "                    <dir>/manifest.shard-i-of-n.json\n"
+          "  --only ID         only the record with this id\n"
+          "  --force           render even records whose inputs have not changed\n"
+          "  --data DIR        the data folder (default: the folder of the CSV)\n"
+          "  --name PATTERN    file names from record fields (default: {id}); made safe\n"
+          "  --manifest F      where to write the manifest\n"
+          "  --fonts DIR       the font folder\n"
+          "  --no-cache        shape every text of every profile anew (for measuring)\n"
+          "  -q, --quiet       no progress, only errors and the summary line\n"
+          "  --progress        progress even when stderr is not a terminal\n"
+          "  -h, --help        this text\n"
           "exit status: 0 all written or unchanged, 1 a record (or the set-up) failed, 2 usage\n");
   return f == stderr ? 2 : 0;
 }
 
+static bool parse_jobs(const char *v, int *jobs) {
+  char *end;
+  errno = 0;
+  long j = strtol(v, &end, 10);
+  if (end == v || *end || errno || j < 1 || j > 256) {
+    fprintf(stderr, "briefpress batch: -j takes a number from 1 to 256, not '%s'\n", v);
+    return false;
+  }
+  *jobs = (int)j;
+  return true;
+}
+
+/* 0: run; -1: --help printed; 2: usage error. */
 static int parse_opts(int argc, char **argv, batch_opts *o) {
+  enum {
+    OPT_SHARD = 256,
+    OPT_ONLY,
+    OPT_DATA,
+    OPT_FONTS,
+    OPT_NAME,
+    OPT_MANIFEST,
+    OPT_FORCE,
+    OPT_NO_CACHE,
+    OPT_PROGRESS
+  };
+  static const struct option longs[] = {{"output", required_argument, NULL, 'o'},
+                                        {"jobs", required_argument, NULL, 'j'},
+                                        {"shard", required_argument, NULL, OPT_SHARD},
+                                        {"only", required_argument, NULL, OPT_ONLY},
+                                        {"data", required_argument, NULL, OPT_DATA},
+                                        {"fonts", required_argument, NULL, OPT_FONTS},
+                                        {"name", required_argument, NULL, OPT_NAME},
+                                        {"manifest", required_argument, NULL, OPT_MANIFEST},
+                                        {"force", no_argument, NULL, OPT_FORCE},
+                                        {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+                                        {"quiet", no_argument, NULL, 'q'},
+                                        {"progress", no_argument, NULL, OPT_PROGRESS},
+                                        {"help", no_argument, NULL, 'h'},
+                                        {NULL, 0, NULL, 0}};
   memset(o, 0, sizeof *o);
   o->shard_n = 1;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    bool val = i + 1 < argc;
-    if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && val)
-      o->out_dir = argv[++i];
-    else if (!strcmp(a, "-j") && val) {
-      char *end;
-      long j = strtol(argv[++i], &end, 10);
-      if (*end || j < 1 || j > 256) {
-        fprintf(stderr, "briefpress batch: -j takes a number from 1 to 256, not '%s'\n", argv[i]);
-        return 2;
-      }
-      o->jobs = (int)j;
-    } else if (!strncmp(a, "-j", 2) && a[2]) {
-      char *end;
-      long j = strtol(a + 2, &end, 10);
-      if (*end || j < 1 || j > 256) {
-        fprintf(stderr, "briefpress batch: -j takes a number from 1 to 256, not '%s'\n", a + 2);
-        return 2;
-      }
-      o->jobs = (int)j;
-    } else if (!strcmp(a, "--shard") && val) {
-      if (!bp_batch_shard_parse(argv[++i], &o->shard_i, &o->shard_n)) {
-        fprintf(stderr, "briefpress batch: --shard takes i/n with 0 <= i < n, not '%s'\n", argv[i]);
+  bp_cli_getopt_start();
+  int c;
+  while ((c = getopt_long(argc, argv, ":o:j:qh", longs, NULL)) != -1) {
+    switch (c) {
+    case 'o': o->out_dir = optarg; break;
+    case 'j':
+      if (!parse_jobs(optarg, &o->jobs)) return 2;
+      break;
+    case OPT_SHARD:
+      if (!bp_batch_shard_parse(optarg, &o->shard_i, &o->shard_n)) {
+        fprintf(stderr, "briefpress batch: --shard takes i/n with 0 <= i < n, not '%s'\n", optarg);
         return 2;
       }
       o->sharded = true;
-    } else if (!strcmp(a, "--only") && val)
-      o->only = argv[++i];
-    else if (!strcmp(a, "--data") && val)
-      o->data_dir = argv[++i];
-    else if (!strcmp(a, "--fonts") && val)
-      o->fonts = argv[++i];
-    else if (!strcmp(a, "--name") && val)
-      o->name_pattern = argv[++i];
-    else if (!strcmp(a, "--manifest") && val)
-      o->manifest = argv[++i];
-    else if (!strcmp(a, "--force"))
-      o->force = true;
-    else if (!strcmp(a, "--no-cache"))
-      o->no_cache = true;
-    else if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
-      o->quiet = true;
-    else if (!strcmp(a, "--progress"))
-      o->progress = true;
-    else if (!strcmp(a, "-h") || !strcmp(a, "--help"))
-      return usage(stdout) - 1; /* -1: done */
-    else if (a[0] == '-' && a[1]) {
-      fprintf(stderr, "briefpress batch: unexpected argument '%s'\n", a);
-      return usage(stderr);
-    } else if (!o->template_path)
-      o->template_path = a;
-    else if (!o->records_path)
-      o->records_path = a;
-    else {
-      fprintf(stderr, "briefpress batch: unexpected argument '%s'\n", a);
-      return usage(stderr);
+      break;
+    case OPT_ONLY: o->only = optarg; break;
+    case OPT_DATA: o->data_dir = optarg; break;
+    case OPT_FONTS: o->fonts = optarg; break;
+    case OPT_NAME: o->name_pattern = optarg; break;
+    case OPT_MANIFEST: o->manifest = optarg; break;
+    case OPT_FORCE: o->force = true; break;
+    case OPT_NO_CACHE: o->no_cache = true; break;
+    case 'q': o->quiet = true; break;
+    case OPT_PROGRESS: o->progress = true; break;
+    case 'h': return usage(stdout) - 1; /* -1: done */
+    default: return bp_cli_opt_error("batch", c, argv);
     }
+  }
+  if (optind < argc) o->template_path = argv[optind++];
+  if (optind < argc) o->records_path = argv[optind++];
+  if (optind < argc) {
+    fprintf(stderr, "briefpress batch: unexpected argument '%s'\n", argv[optind]);
+    return usage(stderr);
+  }
+  if (bp_output_is_stdout(o->out_dir) || bp_output_is_stdout(o->manifest)) {
+    fprintf(stderr, "briefpress batch: -o names a folder and --manifest a file: not standard "
+                    "output\n");
+    return 2;
   }
   if (o->out_dir) { /* "out/profiles/" -> "out/profiles" (the file names add the slash) */
     static char dir[4096];

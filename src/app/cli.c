@@ -1,9 +1,15 @@
-/* cli.c - subcommand dispatch and option parsing for `briefpress`. Each
- * command loads, composes and writes through the library; every output is
- * written to a temporary file and renamed, so a failed run leaves none. */
+/* cli.c - the command line of `briefpress`: global options, dispatch to
+ * the commands, and render/preview. Every command parses its options with
+ * getopt_long (--opt=value, -oVALUE, --, options after operands), answers
+ * --help on stdout with exit 0, and exits 0 (done), 1 (failed) or 2 (usage).
+ * "-" as an input reads standard input; "-o -" (or /dev/stdout) writes to
+ * standard output through the output-file module, which never replaces a
+ * device or a link. Every output is staged and renamed: a failed run
+ * leaves none. */
 #include "app/cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,32 +20,99 @@
 #include "compose/compose.h"
 #include "render/render.h"
 
-int bp_cmd_check(int argc, char **argv, const char *fonts_dir);
+int bp_cmd_check(int argc, char **argv);
 int bp_cmd_batch(int argc, char **argv);
 int bp_cmd_newsletter(int argc, char **argv);
 
+#define EXIT_STATUS_HELP "exit status: 0 done, 1 failed (the message says why), 2 bad usage\n"
+
 static int usage(FILE *f) {
-  fprintf(
-      f,
-      "usage: briefpress <command> [options]\n"
-      "\n"
-      "commands:\n"
-      "  render <brief.json|article.json> -o <out.pdf> [--png DIR] [--dpi N]\n"
-      "         [--trace FILE] [--template T.json] [-v]\n"
-      "      lay out and write a PDF (and PNG pages, and a display-list trace)\n"
-      "  preview <brief.json|article.json> -o DIR [--dpi N]\n"
-      "      write the pages as PNG only\n"
-      "  check <folder|file>\n"
-      "      validate a data folder; file:line:column diagnostics, exit 1 on errors\n"
-      "  batch <template.json> <records.csv> -o DIR [-j N] [--shard i/n] [--force]\n"
-      "      one profile PDF per record, in parallel, with DIR/manifest.json\n"
-      "  newsletter <brief.json|article.json> -o DIR  PDF, page-1 PNG, .eml (newsletter --help)\n"
-      "\n"
-      "options:\n"
-      "  --fonts DIR   the font folder (default: the project's fonts/)\n"
-      "  --version     print the version\n"
-      "environment:\n"
-      "  SOURCE_DATE_EPOCH   sets the PDF dates (otherwise none are written)\n");
+  fprintf(f,
+          "usage: briefpress [--fonts DIR] <command> [options] [--] <operands>\n"
+          "       briefpress -h|--help | -V|--version | help <command>\n"
+          "\n"
+          "commands (each takes --help):\n"
+          "  render <brief.json|article.json> -o <out.pdf> [--png DIR] [--dpi N]\n"
+          "         [--trace FILE] [--template T.json] [-v]\n"
+          "      lay out and write a PDF (and PNG pages, and a display-list trace)\n"
+          "  preview <brief.json|article.json> -o DIR [--dpi N]\n"
+          "      write the pages as PNG only\n"
+          "  check <folder|file>\n"
+          "      validate a data folder; file:line:column diagnostics, exit 1 on errors\n"
+          "  batch <template.json> <records.csv> -o DIR [-j N] [--shard i/n] [--force]\n"
+          "      one profile PDF per record, in parallel, with DIR/manifest.json\n"
+          "  newsletter <brief.json|article.json> -o DIR\n"
+          "      the PDF, a PNG of page 1 and an e-mail (.eml); --send delivers it\n"
+          "\n"
+          "global options (before the command):\n"
+          "  --fonts DIR     the font folder (default: $BRIEFPRESS_FONTS, else the installed one)\n"
+          "  -h, --help      this text\n"
+          "  -V, --version   print the version\n"
+          "\n"
+          "files: an input given as - is read from standard input (render, preview,\n"
+          "newsletter); -o - or -o /dev/stdout writes the PDF to standard output.\n"
+          "-o never replaces a symbolic link, a device or a FIFO, nor any input.\n"
+          "environment:\n"
+          "  SOURCE_DATE_EPOCH   sets the PDF dates (otherwise none are written)\n"
+          "  BRIEFPRESS_FONTS    the font folder when --fonts is not given\n" EXIT_STATUS_HELP);
+  return f == stderr ? 2 : 0;
+}
+
+/* ---- option parsing shared by the commands ------------------------------------------ */
+
+void bp_cli_getopt_start(void) {
+  optind = 0; /* glibc: start over, as for a new argv */
+  opterr = 0; /* bp_cli_opt_error reports, naming the option but never its value */
+}
+
+int bp_cli_opt_error(const char *cmd, int c, char **argv) {
+  const char *arg = argv[optind - 1], *sp = *cmd ? " " : "";
+  bool is_long = !strncmp(arg, "--", 2);
+  int n = (int)strcspn(arg, "=");
+  if (c == ':' && is_long)
+    fprintf(stderr, "briefpress%s%s: option '%.*s' needs a value\n", sp, cmd, n, arg);
+  else if (c == ':')
+    fprintf(stderr, "briefpress%s%s: option '-%c' needs a value\n", sp, cmd, optopt);
+  else if (is_long && optopt)
+    fprintf(stderr, "briefpress%s%s: option '%.*s' takes no value\n", sp, cmd, n, arg);
+  else if (is_long)
+    fprintf(stderr, "briefpress%s%s: unknown option '%.*s'\n", sp, cmd, n, arg);
+  else
+    fprintf(stderr, "briefpress%s%s: unknown option '-%c'\n", sp, cmd, optopt);
+  fprintf(stderr, "Try 'briefpress%s%s --help'.\n", sp, cmd);
+  return 2;
+}
+
+bp_status bp_cli_stdin_input(bp_ctx *ctx, const char **path) {
+  if (strcmp(*path, "-")) return BP_OK;
+  bp_status st = bp_stdin_load(ctx);
+  if (!st) *path = BP_STDIN_NAME;
+  return st;
+}
+
+static int render_usage(FILE *f, bool png_only) {
+  if (png_only)
+    fprintf(f, "usage: briefpress preview [options] <brief.json|article.json|-> -o DIR\n"
+               "  writes DIR/page-1.png, DIR/page-2.png... (the folder is made if missing)\n"
+               "options:\n"
+               "  -o, --output DIR   the folder of the PNG pages\n");
+  else
+    fprintf(f, "usage: briefpress render [options] <brief.json|article.json|-> -o <out.pdf|->\n"
+               "  lays out a brief (fitted to its page) or an article and writes the PDF\n"
+               "options:\n"
+               "  -o, --output FILE  the PDF; - or /dev/stdout: standard output\n"
+               "  --png DIR          also the pages as PNG: DIR/page-N.png\n"
+               "  --trace FILE       also a text dump of the display list (- for stdout)\n");
+  fprintf(f,
+          "  --dpi N            PNG resolution, 10 to 2400 (default 96)\n"
+          "  --template T.json  another template (restyle without editing the input)\n"
+          "  --fonts DIR        the font folder\n"
+          "  -v, --verbose      say how a brief was fitted and where the time went\n"
+          "  -h, --help         this text\n"
+          "an input of - is read from standard input (its relative paths resolve against\n"
+          "the current folder; errors name it <stdin>). Outputs are written to a temporary\n"
+          "file and renamed; a symbolic link, a device, a FIFO or an input is refused.\n"
+          "environment: SOURCE_DATE_EPOCH sets the PDF dates (otherwise none)\n" EXIT_STATUS_HELP);
   return f == stderr ? 2 : 0;
 }
 
@@ -92,7 +165,8 @@ static int cmd_render(render_opts *o) {
   bp_article *art = NULL;
   bp_brief *brief = NULL;
   bp_dlist *dl = NULL;
-  bp_status st = bp_fontset_open(&ctx, o->fonts, &fs);
+  bp_status st = bp_cli_stdin_input(&ctx, &o->input);
+  if (!st) st = bp_fontset_open(&ctx, o->fonts, &fs);
   if (!st) st = bp_typesetter_new(&ctx, fs, &ts);
   t_fonts = now_s();
   bool is_brief = false;
@@ -123,8 +197,9 @@ static int cmd_render(render_opts *o) {
   /* every output is staged and all are renamed at the end: a failure
    * anywhere leaves none of them (not the PDF beside missing previews) */
   bp_outgroup *out = bp_outgroup_new();
-  if (!st && o->output) bp_outdir_sweep_for(o->output, false); /* what a killed run left */
-  if (!st && o->trace) bp_outdir_sweep_for(o->trace, false);
+  /* what a killed run left */
+  if (!st && o->output && !bp_output_is_stdout(o->output)) bp_outdir_sweep_for(o->output, false);
+  if (!st && o->trace && !bp_output_is_stdout(o->trace)) bp_outdir_sweep_for(o->trace, false);
   if (!st && o->output) st = run_staged(dl, bp_pdf_device_new(o->output, NULL), out, &ctx);
   if (!st && o->trace) st = run_staged(dl, bp_trace_device_new(o->trace, NULL), out, &ctx);
   bool made_dir = false;
@@ -152,67 +227,122 @@ static int cmd_render(render_opts *o) {
   return rc;
 }
 
+enum { OPT_PNG = 256, OPT_TRACE, OPT_FONTS, OPT_TEMPLATE, OPT_DPI };
+
 static int parse_render(int argc, char **argv, bool png_only) {
+  static const struct option longs[] = {{"output", required_argument, NULL, 'o'},
+                                        {"png", required_argument, NULL, OPT_PNG},
+                                        {"trace", required_argument, NULL, OPT_TRACE},
+                                        {"fonts", required_argument, NULL, OPT_FONTS},
+                                        {"template", required_argument, NULL, OPT_TEMPLATE},
+                                        {"dpi", required_argument, NULL, OPT_DPI},
+                                        {"verbose", no_argument, NULL, 'v'},
+                                        {"help", no_argument, NULL, 'h'},
+                                        {NULL, 0, NULL, 0}};
+  const char *cmd = argv[0];
   render_opts o = {0};
   o.dpi = 96;
-  for (int i = 2; i < argc; i++) {
-    const char *a = argv[i];
-    bool has_val = i + 1 < argc;
-    if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && has_val) {
-      if (png_only)
-        o.png_dir = argv[++i];
-      else
-        o.output = argv[++i];
-    } else if (!strcmp(a, "--png") && has_val)
-      o.png_dir = argv[++i];
-    else if (!strcmp(a, "--trace") && has_val)
-      o.trace = argv[++i];
-    else if (!strcmp(a, "--fonts") && has_val)
-      o.fonts = argv[++i];
-    else if (!strcmp(a, "--template") && has_val)
-      o.template_path = argv[++i];
-    else if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
-      o.verbose = true;
-    else if (!strcmp(a, "--dpi") && has_val) {
-      const char *v = argv[++i];
+  bp_cli_getopt_start();
+  int c;
+  while ((c = getopt_long(argc, argv, ":o:vh", longs, NULL)) != -1) {
+    switch (c) {
+    case 'o': *(png_only ? &o.png_dir : &o.output) = optarg; break;
+    case OPT_PNG: o.png_dir = optarg; break;
+    case OPT_TRACE: o.trace = optarg; break;
+    case OPT_FONTS: o.fonts = optarg; break;
+    case OPT_TEMPLATE: o.template_path = optarg; break;
+    case 'v': o.verbose = true; break;
+    case 'h': return render_usage(stdout, png_only);
+    case OPT_DPI: {
       char *end;
       errno = 0;
-      o.dpi = strtod(v, &end);
+      o.dpi = strtod(optarg, &end);
       /* !(a <= x <= b) also refuses nan; the whole argument must be the number */
-      if (end == v || *end || errno || !(o.dpi >= 10 && o.dpi <= 2400)) {
-        fprintf(stderr, "briefpress: --dpi must be a number from 10 to 2400, not '%s'\n", v);
+      if (end == optarg || *end || errno || !(o.dpi >= 10 && o.dpi <= 2400)) {
+        fprintf(stderr, "briefpress: --dpi must be a number from 10 to 2400, not '%s'\n", optarg);
         return 2;
       }
-    } else if (a[0] == '-' || o.input) {
-      fprintf(stderr, "briefpress: %s: unexpected argument '%s'\n", argv[1], a);
-      return usage(stderr);
-    } else
-      o.input = a;
+      break;
+    }
+    default: return bp_cli_opt_error(cmd, c, argv);
+    }
+  }
+  if (optind < argc) o.input = argv[optind++];
+  if (optind < argc) {
+    fprintf(stderr, "briefpress %s: unexpected argument '%s' (one input at a time)\n", cmd,
+            argv[optind]);
+    return render_usage(stderr, png_only);
   }
   if (!o.input || (!png_only && !o.output && !o.png_dir && !o.trace) || (png_only && !o.png_dir)) {
-    fprintf(stderr, "briefpress: %s needs an input and an output (-o)\n", argv[1]);
-    return usage(stderr);
+    fprintf(stderr, "briefpress %s needs an input and an output (-o)\n", cmd);
+    return render_usage(stderr, png_only);
+  }
+  if (bp_output_is_stdout(o.png_dir)) {
+    fprintf(stderr, "briefpress %s: PNG pages go into a folder, not to standard output\n", cmd);
+    return 2;
   }
   return cmd_render(&o);
 }
 
+static int cmd_render_main(int argc, char **argv) { return parse_render(argc, argv, false); }
+static int cmd_preview_main(int argc, char **argv) { return parse_render(argc, argv, true); }
+
+static const struct {
+  const char *name;
+  int (*run)(int argc, char **argv); /* argv[0] is the command's name */
+} commands[] = {
+    {"render", cmd_render_main}, {"preview", cmd_preview_main},     {"check", bp_cmd_check},
+    {"batch", bp_cmd_batch},     {"newsletter", bp_cmd_newsletter},
+};
+
+/* The command's arguments: its name, the global --fonts (first, so that the
+ * command's own --fonts wins), then the rest. */
+static int run_command(int i, const char *fonts, int argc, char **argv) {
+  char **args = bp_calloc((size_t)argc + 3, sizeof *args);
+  int n = 0;
+  args[n++] = (char *)commands[i].name;
+  if (fonts) {
+    args[n++] = "--fonts";
+    args[n++] = (char *)fonts;
+  }
+  for (int k = 1; k < argc; k++) args[n++] = argv[k];
+  int rc = commands[i].run(n, args);
+  free(args);
+  return rc;
+}
+
 int bp_cli_main(int argc, char **argv) {
-  if (argc < 2) return usage(stderr);
-  const char *cmd = argv[1];
-  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) return usage(stdout);
-  if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+  static const struct option longs[] = {{"fonts", required_argument, NULL, OPT_FONTS},
+                                        {"help", no_argument, NULL, 'h'},
+                                        {"version", no_argument, NULL, 'V'},
+                                        {NULL, 0, NULL, 0}};
+  const char *fonts = NULL;
+  bp_cli_getopt_start();
+  int c;
+  /* "+": the first operand is the command; what follows it is the command's */
+  while ((c = getopt_long(argc, argv, "+:hV", longs, NULL)) != -1) {
+    switch (c) {
+    case OPT_FONTS: fonts = optarg; break;
+    case 'h': return usage(stdout);
+    case 'V': printf("briefpress %s\n", BP_VERSION); return 0;
+    default: return bp_cli_opt_error("", c, argv);
+    }
+  }
+  if (optind >= argc) return usage(stderr);
+  const char *cmd = argv[optind];
+  argc -= optind;
+  argv += optind;
+  if (!strcmp(cmd, "version")) {
     printf("briefpress %s\n", BP_VERSION);
     return 0;
   }
-  if (!strcmp(cmd, "render")) return parse_render(argc, argv, false);
-  if (!strcmp(cmd, "preview")) return parse_render(argc, argv, true);
-  if (!strcmp(cmd, "newsletter")) return bp_cmd_newsletter(argc - 1, argv + 1);
-  if (!strcmp(cmd, "batch")) return bp_cmd_batch(argc - 1, argv + 1);
-  if (!strcmp(cmd, "check")) {
-    const char *fonts = NULL;
-    for (int i = 2; i + 1 < argc; i++)
-      if (!strcmp(argv[i], "--fonts")) fonts = argv[i + 1];
-    return bp_cmd_check(argc - 1, argv + 1, fonts);
+  bool help = !strcmp(cmd, "help");
+  if (help && argc < 2) return usage(stdout);
+  if (help) cmd = argv[1];
+  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
+    if (strcmp(cmd, commands[i].name)) continue;
+    if (help) return run_command((int)i, NULL, 2, (char *[]){"", "--help", NULL});
+    return run_command((int)i, fonts, argc, argv);
   }
   fprintf(stderr, "briefpress: unknown command '%s'\n", cmd);
   return usage(stderr);

@@ -5,6 +5,20 @@
 int bp_cli_main(int argc, char **argv);
 
 #include "../core/bp.h"
+
+/* ---- shared by the commands' option parsing (getopt_long) ---- */
+
+/** Resets getopt for a new argument vector, with its own messages off
+ * (bp_cli_opt_error reports instead). Call before each command's loop. */
+void bp_cli_getopt_start(void);
+/** Reports getopt_long's ':' (missing value) or '?' (unknown option, or a
+ * value given to a flag) for command `cmd`, naming the option but never its
+ * value (it may hold a password), and where help is. Returns 2. */
+int bp_cli_opt_error(const char *cmd, int c, char **argv);
+/** For an input given as "-": reads standard input (bp_stdin_load) and
+ * points *path at BP_STDIN_NAME; any other path is left alone. */
+bp_status bp_cli_stdin_input(bp_ctx *ctx, const char **path);
+
 /** Whether `path` is a brief (it names a "template"; its "body", if any, is
  * a list of paragraphs) or an article manifest (a "body" naming its Markdown
  * file); anything else is an error. */

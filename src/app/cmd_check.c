@@ -6,14 +6,16 @@
 #include <string.h>
 
 #include <dirent.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "app/cli.h"
 #include "compose/compose.h"
 #include "data/data.h"
 #include "layout/layout.h"
 
-int bp_cmd_check(int argc, char **argv, const char *fonts_dir);
+int bp_cmd_check(int argc, char **argv);
 
 static bool fs_covers(void *ud, uint32_t cp) { return bp_fontset_covers(ud, cp); }
 
@@ -101,29 +103,42 @@ static size_t check_documents(const char *dir, bp_fontset *fs, const char *sub) 
 }
 
 static int usage(FILE *f) {
-  fprintf(f, "usage: briefpress check [--no-fonts] [--no-caret] <folder|file>\n");
-  return 2;
+  fprintf(f, "usage: briefpress check [options] <folder|file>\n"
+             "  reports every problem as file:line:column: error|warning: message, then\n"
+             "  loads and lays out every brief and article of a data folder\n"
+             "options:\n"
+             "  --no-fonts    do not check that the fonts cover every character\n"
+             "  --no-caret    print no source line and caret under a diagnostic\n"
+             "  --fonts DIR   the font folder\n"
+             "  -h, --help    this text\n"
+             "exit status: 0 clean or warnings only, 1 any error, 2 bad usage\n");
+  return f == stderr ? 2 : 0;
 }
 
-int bp_cmd_check(int argc, char **argv, const char *fonts_dir) {
-  const char *target = NULL;
+int bp_cmd_check(int argc, char **argv) {
+  enum { OPT_NO_FONTS = 256, OPT_NO_CARET, OPT_FONTS };
+  static const struct option longs[] = {{"no-fonts", no_argument, NULL, OPT_NO_FONTS},
+                                        {"no-caret", no_argument, NULL, OPT_NO_CARET},
+                                        {"fonts", required_argument, NULL, OPT_FONTS},
+                                        {"help", no_argument, NULL, 'h'},
+                                        {NULL, 0, NULL, 0}};
+  const char *target = NULL, *fonts_dir = NULL;
   bool fonts = true, caret = true;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--no-fonts"))
-      fonts = false;
-    else if (!strcmp(argv[i], "--no-caret"))
-      caret = false;
-    else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      usage(stdout);
-      return 0;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      fprintf(stderr, "briefpress check: unknown option '%s'\n", argv[i]);
-      return usage(stderr);
-    } else if (target) {
-      fprintf(stderr, "briefpress check: one folder at a time\n");
-      return usage(stderr);
-    } else
-      target = argv[i];
+  bp_cli_getopt_start();
+  int c;
+  while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
+    switch (c) {
+    case OPT_NO_FONTS: fonts = false; break;
+    case OPT_NO_CARET: caret = false; break;
+    case OPT_FONTS: fonts_dir = optarg; break;
+    case 'h': return usage(stdout);
+    default: return bp_cli_opt_error("check", c, argv);
+    }
+  }
+  if (optind < argc) target = argv[optind++];
+  if (optind < argc) {
+    fprintf(stderr, "briefpress check: one folder at a time\n");
+    return usage(stderr);
   }
   if (!target) return usage(stderr);
 

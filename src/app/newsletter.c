@@ -5,6 +5,7 @@
  * whole package is ready, so a failed run (the size budget too) leaves none.
  * Touches no other command's code. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,7 @@ typedef struct nl_opts {
 
 static int usage(FILE *f) {
   fprintf(
-      f, "usage: briefpress newsletter <brief.json|article.json> -o DIR [options]\n"
+      f, "usage: briefpress newsletter [options] <brief.json|article.json|-> -o DIR\n"
          "  writes DIR/SLUG-DATE.pdf, DIR/SLUG-DATE.png (page 1) and DIR/SLUG-DATE.eml\n"
          "options:\n"
          "  --from ADDR        sender, \"Name <a@b>\" or a@b (default briefpress@localhost)\n"
@@ -43,9 +44,12 @@ static int usage(FILE *f) {
          "  --cacert FILE      trust these PEM CA certificates for --send's TLS\n"
          "  --template T.json  another template for a brief\n"
          "  --fonts DIR        the font folder\n"
-         "  -v                 say how the brief was fitted\n"
+         "  -v, --verbose      say how the brief was fitted\n"
+         "  -h, --help         this text\n"
          "environment:\n"
-         "  SOURCE_DATE_EPOCH  the date in the names and the message (otherwise today)\n");
+         "  SOURCE_DATE_EPOCH  the date in the names and the message (otherwise today)\n"
+         "an input of - is read from standard input (relative paths: the current folder)\n"
+         "exit status: 0 written (and sent), 1 failed, 2 bad usage\n");
   return f == stderr ? 2 : 0;
 }
 
@@ -104,14 +108,16 @@ static int run(const nl_opts *o) {
   size_t pdf_len = 0, png_len = 0, eml_len = 0;
   bp_buf byline = {0};
 
-  bp_status st = bp_fontset_open(&ctx, o->fonts, &fs);
+  const char *input = o->input;
+  bp_status st = bp_cli_stdin_input(&ctx, &input);
+  if (!st) st = bp_fontset_open(&ctx, o->fonts, &fs);
   if (!st) st = bp_typesetter_new(&ctx, fs, &ts);
   bool is_brief = false;
-  if (!st) st = bp_cli_input_kind(&ctx, o->input, &is_brief);
+  if (!st) st = bp_cli_input_kind(&ctx, input, &is_brief);
   bp_newsletter nl = {0};
   nl.epoch = epoch;
   if (!st && is_brief) {
-    st = bp_brief_load_with(&ctx, o->input, o->template_path, &brief);
+    st = bp_brief_load_with(&ctx, input, o->template_path, &brief);
     bp_fit_report fit = {0};
     if (!st) st = bp_compose_brief(&ctx, ts, brief, epoch, NULL, &fit, &dl);
     if (!st && o->verbose)
@@ -132,7 +138,7 @@ static int run(const nl_opts *o) {
       charts = bp_brief_chart_descriptions(brief, &n_charts);
     }
   } else if (!st) {
-    st = bp_article_load(&ctx, o->input, &art);
+    st = bp_article_load(&ctx, input, &art);
     bp_template *tpl = NULL;
     if (!st) st = bp_article_template_load(&ctx, art, NULL, &tpl);
     if (!st) st = bp_compose_article(&ctx, ts, art, tpl, epoch, NULL, &dl);
@@ -148,8 +154,7 @@ static int run(const nl_opts *o) {
     }
   }
   if (!st && (!nl.title || !*nl.title))
-    st =
-        bp_error(&ctx, BP_ERR_DATA, "%s: the document has no title to name the files by", o->input);
+    st = bp_error(&ctx, BP_ERR_DATA, "%s: the document has no title to name the files by", input);
   bool created = false;
   if (!st) st = bp_mkdir_p(&ctx, o->outdir, &created);
   if (!st) bp_outdir_sweep_for(o->outdir, true); /* what a killed run left */
@@ -166,7 +171,7 @@ static int run(const nl_opts *o) {
   if (!st) st = bp_file_read_own(&ctx, bp_outgroup_staged_path(out, pdf_path), &pdf, &pdf_len);
   if (!st) {
     bp_buf what = {0};
-    bp_buf_printf(&what, "%s: the PDF %s", o->input, pdf_path);
+    bp_buf_printf(&what, "%s: the PDF %s", input, pdf_path);
     st = bp_mail_check_budget(&ctx, what.data, pdf_len, o->max_bytes);
     bp_buf_free(&what);
   }
@@ -241,55 +246,78 @@ int bp_cmd_newsletter(int argc, char **argv) {
   o.max_bytes = DEFAULT_MAX_BYTES;
   o.width_px = 600;
   bp_buf to = {0};
-  int rc = -1;
-  for (int i = 1; i < argc && rc < 0; i++) {
-    const char *a = argv[i];
-    bool has_val = i + 1 < argc;
-    if (!strcmp(a, "-h") || !strcmp(a, "--help"))
-      rc = usage(stdout);
-    else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && has_val)
-      o.outdir = argv[++i];
-    else if (!strcmp(a, "--from") && has_val)
-      o.from = argv[++i];
-    else if (!strcmp(a, "--to") && has_val) {
-      bp_buf_printf(&to, "%s%s", to.len ? ", " : "", argv[++i]);
-    } else if (!strcmp(a, "--subject") && has_val)
-      o.subject = argv[++i];
-    else if (!strcmp(a, "--send") && has_val)
-      o.send = argv[++i];
-    else if (!strcmp(a, "--cacert") && has_val)
-      o.cacert = argv[++i];
-    else if (!strcmp(a, "--fonts") && has_val)
-      o.fonts = argv[++i];
-    else if (!strcmp(a, "--template") && has_val)
-      o.template_path = argv[++i];
-    else if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
-      o.verbose = true;
-    else if (!strcmp(a, "--max-bytes") && has_val) {
-      if (!parse_size(argv[++i], &o.max_bytes)) {
+  enum {
+    OPT_FROM = 256,
+    OPT_TO,
+    OPT_SUBJECT,
+    OPT_SEND,
+    OPT_CACERT,
+    OPT_FONTS,
+    OPT_TEMPLATE,
+    OPT_MAX_BYTES,
+    OPT_WIDTH
+  };
+  static const struct option longs[] = {{"output", required_argument, NULL, 'o'},
+                                        {"from", required_argument, NULL, OPT_FROM},
+                                        {"to", required_argument, NULL, OPT_TO},
+                                        {"subject", required_argument, NULL, OPT_SUBJECT},
+                                        {"send", required_argument, NULL, OPT_SEND},
+                                        {"cacert", required_argument, NULL, OPT_CACERT},
+                                        {"fonts", required_argument, NULL, OPT_FONTS},
+                                        {"template", required_argument, NULL, OPT_TEMPLATE},
+                                        {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
+                                        {"width", required_argument, NULL, OPT_WIDTH},
+                                        {"verbose", no_argument, NULL, 'v'},
+                                        {"help", no_argument, NULL, 'h'},
+                                        {NULL, 0, NULL, 0}};
+  int rc = -1, c;
+  bp_cli_getopt_start();
+  while (rc < 0 && (c = getopt_long(argc, argv, ":o:vh", longs, NULL)) != -1) {
+    switch (c) {
+    case 'h': rc = usage(stdout); break;
+    case 'o': o.outdir = optarg; break;
+    case OPT_FROM: o.from = optarg; break;
+    case OPT_TO: bp_buf_printf(&to, "%s%s", to.len ? ", " : "", optarg); break;
+    case OPT_SUBJECT: o.subject = optarg; break;
+    case OPT_SEND: o.send = optarg; break;
+    case OPT_CACERT: o.cacert = optarg; break;
+    case OPT_FONTS: o.fonts = optarg; break;
+    case OPT_TEMPLATE: o.template_path = optarg; break;
+    case 'v': o.verbose = true; break;
+    case OPT_MAX_BYTES:
+      if (!parse_size(optarg, &o.max_bytes)) {
         fprintf(stderr,
                 "briefpress: newsletter: --max-bytes \"%s\": give a size in bytes, "
                 "e.g. 1000000, 500K or 1M\n",
-                argv[i]);
+                optarg);
         rc = 2;
       }
-    } else if (!strcmp(a, "--width") && has_val) {
+      break;
+    case OPT_WIDTH: {
       char *end;
-      long w = strtol(argv[++i], &end, 10);
-      if (*end || w < 100 || w > 4000) {
+      long w = strtol(optarg, &end, 10);
+      if (end == optarg || *end || w < 100 || w > 4000) {
         fprintf(stderr, "briefpress: newsletter: --width must be between 100 and 4000 pixels\n");
         rc = 2;
       } else {
         o.width_px = (int)w;
       }
-    } else if (a[0] == '-' || o.input) {
-      char *shown = bp_mail_url_redact(a); /* a misplaced URL keeps its password */
-      fprintf(stderr, "briefpress: newsletter: unexpected argument '%s'\n", shown);
-      free(shown);
-      rc = usage(stderr);
-    } else {
-      o.input = a;
+      break;
     }
+    default: rc = bp_cli_opt_error("newsletter", c, argv);
+    }
+  }
+  if (rc < 0 && optind < argc) o.input = argv[optind++];
+  if (rc < 0 && optind < argc) {
+    char *shown = bp_mail_url_redact(argv[optind]); /* a misplaced URL keeps its password */
+    fprintf(stderr, "briefpress: newsletter: unexpected argument '%s'\n", shown);
+    free(shown);
+    rc = usage(stderr);
+  }
+  if (rc < 0 && bp_output_is_stdout(o.outdir)) {
+    fprintf(stderr, "briefpress: newsletter: -o names a folder (three files), not standard "
+                    "output\n");
+    rc = 2;
   }
   o.to = to.len ? to.data : NULL;
   if (rc < 0 && (!o.input || !o.outdir)) {

@@ -92,6 +92,16 @@ bool bp_is_hangul(uint32_t cp);
  * NUL-terminated and owned by the caller. Fails with BP_ERR_IO. */
 bp_status bp_file_read_max(bp_ctx *ctx, const char *path, size_t max_bytes, char **out,
                            size_t *out_len);
+/** The name under which standard input is read once bp_stdin_load has run
+ * (a command's input given as "-"): errors name it, and relative paths in
+ * it resolve against the current folder. */
+#define BP_STDIN_NAME "<stdin>"
+/** Reads all of standard input (at most BP_FILE_MAX_BYTES) and keeps it for
+ * the rest of the process: from then on bp_file_read(BP_STDIN_NAME) gives
+ * these bytes (each read registers standard input as one of the run's
+ * inputs, so an output that is the same file is refused). Call once, before
+ * any thread reads files. Fails with BP_ERR_IO naming "<stdin>". */
+bp_status bp_stdin_load(bp_ctx *ctx);
 /** bp_file_read_max with BP_FILE_MAX_BYTES. */
 bp_status bp_file_read(bp_ctx *ctx, const char *path, char **out, size_t *out_len);
 /** "a folder", "a FIFO (named pipe)", "a character device"... for st_mode. */

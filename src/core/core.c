@@ -223,11 +223,56 @@ const char *bp_file_type_name(unsigned mode) {
   return "not a regular file";
 }
 
+/* Standard input as bp_stdin_load read it (NULL until then); only read afterwards. */
+static char *stdin_data;
+static size_t stdin_len;
+
+bp_status bp_stdin_load(bp_ctx *ctx) {
+  bp_buf b = {0};
+  char chunk[65536];
+  for (;;) {
+    ssize_t n = read(STDIN_FILENO, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int e = errno;
+      bp_buf_free(&b);
+      return bp_error(ctx, BP_ERR_IO, "%s: cannot read: %s", BP_STDIN_NAME, BP_STRERROR(e));
+    }
+    if (n == 0) break;
+    if (b.len + (size_t)n > BP_FILE_MAX_BYTES) {
+      bp_buf_free(&b);
+      return bp_error(ctx, BP_ERR_IO, "%s: too large (more than the limit of %zu bytes)",
+                      BP_STDIN_NAME, BP_FILE_MAX_BYTES);
+    }
+    bp_buf_put(&b, chunk, (size_t)n);
+  }
+  free(stdin_data);
+  stdin_len = b.len;
+  stdin_data = b.data ? bp_buf_detach(&b) : bp_strdup("");
+  return BP_OK;
+}
+
+/* A copy of standard input (bp_stdin_load), with the same limit as a file. */
+static bp_status read_stdin(bp_ctx *ctx, size_t max_bytes, bool input, char **out,
+                            size_t *out_len) {
+  if (stdin_len > max_bytes)
+    return bp_error(ctx, BP_ERR_IO, "%s: too large (%zu bytes; the limit is %zu)", BP_STDIN_NAME,
+                    stdin_len, max_bytes);
+  if (input) bp_inputs_add_fd(STDIN_FILENO, BP_STDIN_NAME);
+  *out = bp_malloc(stdin_len + 1);
+  memcpy(*out, stdin_data, stdin_len);
+  (*out)[stdin_len] = '\0';
+  if (out_len) *out_len = stdin_len;
+  return BP_OK;
+}
+
 /* `input`: register the file as one of the run's inputs (core/outfile.h). */
 static bp_status read_max(bp_ctx *ctx, const char *path, size_t max_bytes, bool input, char **out,
                           size_t *out_len) {
   *out = NULL;
   if (out_len) *out_len = 0;
+  if (stdin_data && !strcmp(path, BP_STDIN_NAME))
+    return read_stdin(ctx, max_bytes, input, out, out_len);
   /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below */
   int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   if (fd < 0) return bp_error(ctx, BP_ERR_IO, "%s: cannot open: %s", path, BP_STRERROR(errno));

@@ -5,7 +5,9 @@
  * was written. Refuses targets that are not regular files or new paths and
  * files the run has read. Removes its temporary files on every failure path
  * and on SIGINT/SIGTERM/SIGHUP (in a thread of its own that waits for
- * them); never touches any other file. */
+ * them); never touches any other file. "-" and /dev/stdout name standard
+ * output: the bytes are kept in memory and written to descriptor 1 at the
+ * commit (the device or link /dev/stdout is never opened or replaced). */
 #include "outfile.h"
 
 #include <dirent.h>
@@ -78,8 +80,25 @@ static bool input_named(dev_t dev, ino_t ino, char *buf, size_t size) {
 
 /* ---- targets ----------------------------------------------------------------- */
 
+bool bp_output_is_stdout(const char *path) {
+  return path && (!strcmp(path, "-") || !strcmp(path, "/dev/stdout"));
+}
+
+/* Standard output may be written unless it is a file this run has read. */
+static bp_status check_stdout(bp_ctx *ctx) {
+  struct stat sb;
+  char in[1024];
+  if (fstat(STDOUT_FILENO, &sb) != 0)
+    return bp_error(ctx, BP_ERR_IO, "%s: cannot write: %s", BP_STDOUT_NAME, BP_STRERROR(errno));
+  if (S_ISREG(sb.st_mode) && input_named(sb.st_dev, sb.st_ino, in, sizeof in))
+    return bp_error(ctx, BP_ERR_USAGE, "%s: refusing to write: it is one of this run's inputs (%s)",
+                    BP_STDOUT_NAME, in);
+  return BP_OK;
+}
+
 bp_status bp_output_check(bp_ctx *ctx, const char *path) {
   if (!path || !*path) return bp_error(ctx, BP_ERR_USAGE, "an output file name is empty");
+  if (bp_output_is_stdout(path)) return check_stdout(ctx);
   struct stat sb;
   if (lstat(path, &sb) != 0) {
     if (errno == ENOENT) return BP_OK;
@@ -103,7 +122,7 @@ bp_status bp_output_check(bp_ctx *ctx, const char *path) {
 void bp_output_remove(const char *path) {
   struct stat sb;
   char in[8];
-  if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+  if (!bp_output_is_stdout(path) && lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
       !input_named(sb.st_dev, sb.st_ino, in, sizeof in))
     unlink(path);
 }
@@ -193,10 +212,12 @@ void bp_outfile_handle_signals(void) {
 /* ---- one output file ------------------------------------------------------------ */
 
 struct bp_outfile {
-  char *path, *tmp;
-  int fd; /* -1 once closed */
+  char *path, *tmp; /* tmp is NULL for standard output */
+  int fd;           /* -1 once closed */
   int slot;
   bool renamed;
+  bool to_stdout; /* the bytes wait in `mem` until the commit */
+  bp_buf mem;
   bp_sha256 sha;
   long long bytes;
   bp_file_info info; /* after commit */
@@ -214,6 +235,15 @@ bp_status bp_outfile_open(bp_ctx *ctx, const char *path, bp_outfile **out) {
   *out = NULL;
   bp_status st = bp_output_check(ctx, path);
   if (st) return st;
+  if (bp_output_is_stdout(path)) {
+    bp_outfile *f = bp_calloc(1, sizeof *f);
+    f->path = bp_strdup(BP_STDOUT_NAME);
+    f->fd = f->slot = -1;
+    f->to_stdout = true;
+    bp_sha256_init(&f->sha);
+    *out = f;
+    return BP_OK;
+  }
   struct stat old;
   bool replacing = stat(path, &old) == 0;
   for (int attempt = 0; attempt < 100; attempt++) {
@@ -257,16 +287,24 @@ static bp_status io_error(bp_ctx *ctx, bp_outfile *f, const char *what, int e) {
   return bp_error(ctx, BP_ERR_IO, "%s: cannot write: %s (%s)", f->path, BP_STRERROR(e), what);
 }
 
-bp_status bp_outfile_write(bp_ctx *ctx, bp_outfile *f, const void *data, size_t len) {
+/* All of data to fd (short writes and EINTR retried); 0 or an errno value. */
+static int write_all(int fd, const void *data, size_t len) {
   const char *p = data;
   size_t off = 0;
   while (off < len) {
-    ssize_t n = write(f->fd, p + off, len - off);
+    ssize_t n = write(fd, p + off, len - off);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return io_error(ctx, f, "write", errno);
-    if (n == 0) return io_error(ctx, f, "write", EIO);
+    if (n < 0) return errno;
+    if (n == 0) return EIO;
     off += (size_t)n;
   }
+  return 0;
+}
+
+bp_status bp_outfile_write(bp_ctx *ctx, bp_outfile *f, const void *data, size_t len) {
+  int e = f->to_stdout ? 0 : write_all(f->fd, data, len);
+  if (e) return io_error(ctx, f, "write", e);
+  if (f->to_stdout) bp_buf_put(&f->mem, data, len);
   bp_sha256_update(&f->sha, data, len);
   f->bytes += (long long)len;
   return BP_OK;
@@ -339,6 +377,11 @@ static bp_status verify(bp_ctx *ctx, bp_outfile *f) {
   char want[65];
   bp_sha256 s = f->sha;
   bp_sha256_final(&s, want);
+  if (f->to_stdout) { /* nothing to read back: what went out is what was written */
+    f->info.bytes = f->bytes;
+    memcpy(f->info.sha256, want, sizeof want);
+    return BP_OK;
+  }
   bp_status st = bp_file_hash(ctx, f->path, &f->info);
   if (!st && (f->info.bytes != f->bytes || strcmp(f->info.sha256, want)))
     st = bp_error(ctx, BP_ERR_IO,
@@ -351,8 +394,9 @@ static bp_status verify(bp_ctx *ctx, bp_outfile *f) {
 static void outfile_free(bp_outfile *f) {
   if (!f) return;
   if (f->fd >= 0) close(f->fd);
-  if (!f->renamed) unlink(f->tmp);
+  if (!f->renamed && f->tmp) unlink(f->tmp);
   slot_drop(f->slot);
+  bp_buf_free(&f->mem);
   free(f->path);
   free(f->tmp);
   free(f);
@@ -360,8 +404,21 @@ static void outfile_free(bp_outfile *f) {
 
 void bp_outfile_discard(bp_outfile *f) { outfile_free(f); }
 
+/* Standard output's bytes written out, then synced when it is a file (a
+ * pipe or a terminal cannot be: EINVAL). */
+static bp_status place_stdout(bp_ctx *ctx, bp_outfile *f) {
+  bp_status st = check_stdout(ctx);
+  if (st) return st;
+  int e = write_all(STDOUT_FILENO, f->mem.data, f->mem.len);
+  if (e) return io_error(ctx, f, "write", e);
+  if (fsync(STDOUT_FILENO) != 0 && errno != EINVAL && errno != EROFS && errno != ENOTSUP)
+    return io_error(ctx, f, "fsync", errno);
+  return BP_OK;
+}
+
 /* The target checked again (it may have become a symlink meanwhile), then the rename. */
 static bp_status place(bp_ctx *ctx, bp_outfile *f) {
+  if (f->to_stdout) return place_stdout(ctx, f);
   bp_status st = bp_output_check(ctx, f->path);
   if (st) return st;
   if (rename(f->tmp, f->path) != 0) return io_error(ctx, f, "rename", errno);
@@ -374,7 +431,7 @@ static bp_status place(bp_ctx *ctx, bp_outfile *f) {
 bp_status bp_outfile_commit(bp_ctx *ctx, bp_outfile *f, bp_file_info *info) {
   bp_status st = finish(ctx, f);
   if (!st) st = place(ctx, f);
-  if (!st) st = sync_dir(ctx, f->path);
+  if (!st && !f->to_stdout) st = sync_dir(ctx, f->path);
   if (!st) st = verify(ctx, f);
   if (st && f->renamed) unlink(f->path); /* ours, and not what we meant to write */
   if (!st && info) *info = f->info;
@@ -418,15 +475,19 @@ const char *bp_outgroup_staged_path(const bp_outgroup *g, const char *path) {
 
 bp_status bp_outgroup_commit(bp_ctx *ctx, bp_outgroup *g) {
   bp_status st = BP_OK;
-  for (size_t i = 0; i < g->n && !st; i++) st = place(ctx, g->files[i]);
+  for (size_t i = 0; i < g->n && !st; i++)
+    if (!g->files[i]->to_stdout) st = place(ctx, g->files[i]);
   for (size_t i = 0; i < g->n && !st; i++) /* each folder once */
-    if (i == 0 || strcmp(g->files[i]->path, g->files[i - 1]->path)) {
+    if (!g->files[i]->to_stdout && (i == 0 || strcmp(g->files[i]->path, g->files[i - 1]->path))) {
       char *a = dir_of(g->files[i]->path), *b = i ? dir_of(g->files[i - 1]->path) : NULL;
       if (!b || strcmp(a, b)) st = sync_dir(ctx, g->files[i]->path);
       free(a);
       free(b);
     }
   for (size_t i = 0; i < g->n && !st; i++) st = verify(ctx, g->files[i]);
+  /* standard output last: it cannot be taken back once written */
+  for (size_t i = 0; i < g->n && !st; i++)
+    if (g->files[i]->to_stdout) st = place(ctx, g->files[i]);
   if (st) /* all or nothing: the files this group renamed go too */
     for (size_t i = 0; i < g->n; i++)
       if (g->files[i]->renamed) unlink(g->files[i]->path);

@@ -27,9 +27,17 @@ void bp_inputs_clear(void);
 
 /* ---- targets ---- */
 
+/** How errors name standard output. */
+#define BP_STDOUT_NAME "<stdout>"
+/** Whether `path` names standard output: "-" or "/dev/stdout". Such a
+ * target is written to descriptor 1 at the commit (never opened, created,
+ * renamed or replaced by name), and errors name it "<stdout>". */
+bool bp_output_is_stdout(const char *path);
+
 /** BP_OK when `path` may be written: a new path or an existing regular file
- * that is none of this run's inputs. A symlink, a device node, a FIFO, a
- * socket or a folder is refused with an error naming the path. */
+ * that is none of this run's inputs, or standard output (unless it is a
+ * file this run has read). A symlink, a device node, a FIFO, a socket or a
+ * folder is refused with an error naming the path. */
 bp_status bp_output_check(bp_ctx *ctx, const char *path);
 
 /** Removes `path` when it is a regular file (a stale output of ours); leaves

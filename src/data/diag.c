@@ -336,7 +336,7 @@ bp_src *bp__src_open_in(bp_diag_list *dl, const char *root, const char *path, bo
   s->text = data;
   s->len = len;
   const char *dot = strrchr(path, '.');
-  s->json = dot && !strcmp(dot, ".json");
+  s->json = (dot && !strcmp(dot, ".json")) || !strcmp(path, BP_STDIN_NAME); /* "-" */
   build_index(s);
   src_validate(s);
   return s;

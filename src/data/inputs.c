@@ -17,15 +17,22 @@
 static const char *const KIND_FOLDERS[] = {"articles", "briefs",  "citations", "claims",
                                            "series",   "records", NULL};
 
+static bool is_kind_folder(const char *name) {
+  for (const char *const *k = KIND_FOLDERS; *k; k++)
+    if (!strcmp(name, *k)) return true;
+  return false;
+}
+
 char *bp_data_root_of(const char *path) {
   char *dir = bp__path_dir(path);
-  if (!*dir) {
+  if (!*dir) { /* a file of the current folder (standard input is one) */
     free(dir);
-    return bp_strdup(".");
+    char *cwd = getcwd(NULL, 0);
+    bool kind = cwd && is_kind_folder(bp__path_base(cwd));
+    free(cwd);
+    return bp_strdup(kind ? ".." : ".");
   }
-  const char *base = bp__path_base(dir);
-  for (const char *const *k = KIND_FOLDERS; *k; k++) {
-    if (strcmp(base, *k)) continue;
+  if (is_kind_folder(bp__path_base(dir))) {
     char *up = bp__path_dir(dir);
     free(dir);
     if (!*up) {

@@ -131,6 +131,27 @@ static void data_root_is_above_the_kind_folder(void **state) {
   }
 }
 
+/* A file named without a folder (or standard input, "-") run from inside a
+ * kind folder: the data folder is the one above. */
+static void data_root_of_a_file_in_a_kind_folder(void **state) {
+  (void)state;
+  char tmpl[] = "/tmp/bp-root-XXXXXX", back[4096];
+  assert_non_null(mkdtemp(tmpl));
+  assert_non_null(getcwd(back, sizeof back));
+  char sub[4200];
+  snprintf(sub, sizeof sub, "%s/articles", tmpl);
+  assert_int_equal(mkdir(sub, 0777), 0);
+  assert_int_equal(chdir(sub), 0);
+  char *a = bp_data_root_of("a.json"), *in = bp_data_root_of(BP_STDIN_NAME);
+  assert_int_equal(chdir(back), 0);
+  rmdir(sub);
+  rmdir(tmpl);
+  assert_string_equal(a, "..");
+  assert_string_equal(in, "..");
+  free(a);
+  free(in);
+}
+
 /* An article whose body is `body`: the loader and `check` fail with the same
  * message, at the manifest's "body" value, and contain `want`. */
 static void article_body_refused(const char *body, const char *want) {
@@ -455,6 +476,7 @@ int main(void) {
       cmocka_unit_test(file_read_refuses_what_is_not_a_file),
       cmocka_unit_test(file_read_stops_at_the_limit),
       cmocka_unit_test(data_root_is_above_the_kind_folder),
+      cmocka_unit_test(data_root_of_a_file_in_a_kind_folder),
       cmocka_unit_test(article_paths_stay_in_the_data_folder),
       cmocka_unit_test(series_data_stays_in_the_data_folder),
       cmocka_unit_test(check_refuses_links_that_leave_the_folder),
