@@ -400,7 +400,7 @@ typedef struct batch_opts {
   const char *template_path, *records_path, *out_dir, *data_dir, *fonts, *name_pattern;
   const char *only, *manifest;
   int jobs, shard_i, shard_n;
-  bool force, quiet, progress, sharded, no_cache;
+  bool force, quiet, progress, sharded, no_cache, no_pdfa;
 } batch_opts;
 
 static int usage(FILE *f) {
@@ -419,6 +419,7 @@ static int usage(FILE *f) {
           "  --manifest F      where to write the manifest\n"
           "  --fonts DIR       the font folder\n"
           "  --no-cache        shape every text of every profile anew (for measuring)\n"
+          "  --no-pdfa         plain PDFs instead of PDF/A-1b (docs/print.md)\n"
           "  -q, --quiet       no progress, only errors and the summary line\n"
           "  --progress        progress even when stderr is not a terminal\n"
           "  -h, --help        this text\n"
@@ -449,6 +450,7 @@ static int parse_opts(int argc, char **argv, batch_opts *o) {
     OPT_MANIFEST,
     OPT_FORCE,
     OPT_NO_CACHE,
+    OPT_NO_PDFA,
     OPT_PROGRESS
   };
   static const struct option longs[] = {{"output", required_argument, NULL, 'o'},
@@ -461,6 +463,7 @@ static int parse_opts(int argc, char **argv, batch_opts *o) {
                                         {"manifest", required_argument, NULL, OPT_MANIFEST},
                                         {"force", no_argument, NULL, OPT_FORCE},
                                         {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+                                        {"no-pdfa", no_argument, NULL, OPT_NO_PDFA},
                                         {"quiet", no_argument, NULL, 'q'},
                                         {"progress", no_argument, NULL, OPT_PROGRESS},
                                         {"help", no_argument, NULL, 'h'},
@@ -489,6 +492,7 @@ static int parse_opts(int argc, char **argv, batch_opts *o) {
     case OPT_MANIFEST: o->manifest = optarg; break;
     case OPT_FORCE: o->force = true; break;
     case OPT_NO_CACHE: o->no_cache = true; break;
+    case OPT_NO_PDFA: o->no_pdfa = true; break;
     case 'q': o->quiet = true; break;
     case OPT_PROGRESS: o->progress = true; break;
     case 'h': return usage(stdout) - 1; /* -1: done */
@@ -543,11 +547,14 @@ static void hash_file_into(bp_buf *b, const char *path) {
 }
 
 /* SHA-256 of what every profile depends on besides its own record: the
- * version, the template's bytes, the data folder's files (but the batch's
- * own CSV, whose rows count per record), the font manifest and the epoch. */
+ * version, what the PDF device writes and the output options (so a new
+ * writer or --no-pdfa renders again), the template's bytes, the data
+ * folder's files (but the batch's own CSV, whose rows count per record),
+ * the font manifest and the epoch. */
 static void inputs_hash(const batch_opts *o, const bp_dataset *ds, long long epoch, char out[65]) {
   bp_buf b = {0};
   bp_buf_printf(&b, "%s\nepoch %lld\n", BP_BATCH_VERSION, epoch);
+  bp_buf_printf(&b, "output %s%s\n", BP_PDF_WRITER, o->no_pdfa ? ", plain" : ", PDF/A-1b");
   hash_file_into(&b, o->template_path);
   for (size_t i = 0; ds->bib && i < ds->bib->n_paths; i++) hash_file_into(&b, ds->bib->paths[i]);
   for (size_t i = 0; ds->claims && i < ds->claims->n_paths; i++)
@@ -652,7 +659,8 @@ static void render_one(batch *b, bp_typesetter *ts, bp_profile_cache *cache, bp_
   char *path = NULL;
   if (!st) {
     path = out_path(b, row);
-    bp_device *dev = bp_pdf_device_new_cached(path, NULL, pdfc);
+    bp_pdf_options pdf_opt = {.compress = true, .plain = b->o->no_pdfa};
+    bp_device *dev = bp_pdf_device_new_cached(path, &pdf_opt, pdfc);
     /* staged, renamed, then read back: the manifest gets what is on disk */
     bp_outgroup *g = bp_outgroup_new();
     dev->group = g;

@@ -33,8 +33,8 @@ static int usage(FILE *f) {
           "\n"
           "commands (each takes --help):\n"
           "  render <brief.json|article.json> -o <out.pdf> [--png DIR] [--dpi N]\n"
-          "         [--trace FILE] [--template T.json] [-v]\n"
-          "      lay out and write a PDF (and PNG pages, and a display-list trace)\n"
+          "         [--trace FILE] [--template T.json] [--no-pdfa] [-v]\n"
+          "      lay out and write a PDF/A-1b (and PNG pages, and a display-list trace)\n"
           "  preview <brief.json|article.json> -o DIR [--dpi N]\n"
           "      write the pages as PNG only\n"
           "  check <folder|file>\n"
@@ -102,7 +102,8 @@ static int render_usage(FILE *f, bool png_only) {
                "options:\n"
                "  -o, --output FILE  the PDF; - or /dev/stdout: standard output\n"
                "  --png DIR          also the pages as PNG: DIR/page-N.png\n"
-               "  --trace FILE       also a text dump of the display list (- for stdout)\n");
+               "  --trace FILE       also a text dump of the display list (- for stdout)\n"
+               "  --no-pdfa          a plain PDF, not PDF/A-1b (docs/print.md)\n");
   fprintf(f,
           "  --dpi N            PNG resolution, 10 to 2400 (default 96)\n"
           "  --template T.json  another template (restyle without editing the input)\n"
@@ -119,7 +120,7 @@ static int render_usage(FILE *f, bool png_only) {
 typedef struct render_opts {
   const char *input, *output, *png_dir, *trace, *fonts, *template_path;
   double dpi;
-  bool verbose;
+  bool verbose, no_pdfa;
 } render_opts;
 
 bp_status bp_cli_input_kind(bp_ctx *ctx, const char *path, bool *is_brief) {
@@ -200,7 +201,8 @@ static int cmd_render(render_opts *o) {
   /* what a killed run left */
   if (!st && o->output && !bp_output_is_stdout(o->output)) bp_outdir_sweep_for(o->output, false);
   if (!st && o->trace && !bp_output_is_stdout(o->trace)) bp_outdir_sweep_for(o->trace, false);
-  if (!st && o->output) st = run_staged(dl, bp_pdf_device_new(o->output, NULL), out, &ctx);
+  bp_pdf_options pdf_opt = {.compress = true, .plain = o->no_pdfa};
+  if (!st && o->output) st = run_staged(dl, bp_pdf_device_new(o->output, &pdf_opt), out, &ctx);
   if (!st && o->trace) st = run_staged(dl, bp_trace_device_new(o->trace, NULL), out, &ctx);
   bool made_dir = false;
   if (!st && o->png_dir) {
@@ -227,7 +229,7 @@ static int cmd_render(render_opts *o) {
   return rc;
 }
 
-enum { OPT_PNG = 256, OPT_TRACE, OPT_FONTS, OPT_TEMPLATE, OPT_DPI };
+enum { OPT_PNG = 256, OPT_TRACE, OPT_FONTS, OPT_TEMPLATE, OPT_DPI, OPT_NO_PDFA };
 
 static int parse_render(int argc, char **argv, bool png_only) {
   static const struct option longs[] = {{"output", required_argument, NULL, 'o'},
@@ -236,6 +238,7 @@ static int parse_render(int argc, char **argv, bool png_only) {
                                         {"fonts", required_argument, NULL, OPT_FONTS},
                                         {"template", required_argument, NULL, OPT_TEMPLATE},
                                         {"dpi", required_argument, NULL, OPT_DPI},
+                                        {"no-pdfa", no_argument, NULL, OPT_NO_PDFA},
                                         {"verbose", no_argument, NULL, 'v'},
                                         {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
@@ -252,6 +255,7 @@ static int parse_render(int argc, char **argv, bool png_only) {
     case OPT_FONTS: o.fonts = optarg; break;
     case OPT_TEMPLATE: o.template_path = optarg; break;
     case 'v': o.verbose = true; break;
+    case OPT_NO_PDFA: o.no_pdfa = true; break;
     case 'h': return render_usage(stdout, png_only);
     case OPT_DPI: {
       char *end;

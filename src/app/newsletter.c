@@ -26,7 +26,7 @@ typedef struct nl_opts {
   const char *input, *outdir, *from, *to, *subject, *send, *cacert, *fonts, *template_path;
   size_t max_bytes;
   int width_px;
-  bool verbose;
+  bool verbose, no_pdfa;
 } nl_opts;
 
 static int usage(FILE *f) {
@@ -44,6 +44,7 @@ static int usage(FILE *f) {
          "  --cacert FILE      trust these PEM CA certificates for --send's TLS\n"
          "  --template T.json  another template for a brief\n"
          "  --fonts DIR        the font folder\n"
+         "  --no-pdfa          a plain PDF, not PDF/A-1b (docs/print.md)\n"
          "  -v, --verbose      say how the brief was fitted\n"
          "  -h, --help         this text\n"
          "environment:\n"
@@ -164,7 +165,8 @@ static int run(const nl_opts *o) {
     pdf_path = join_path(o->outdir, base, ".pdf");
     png_path = join_path(o->outdir, base, ".png");
     eml_path = join_path(o->outdir, base, ".eml");
-    bp_device *dev = bp_pdf_device_new(pdf_path, NULL);
+    bp_pdf_options pdf_opt = {.compress = true, .plain = o->no_pdfa};
+    bp_device *dev = bp_pdf_device_new(pdf_path, &pdf_opt);
     dev->group = out;
     st = bp_dlist_run(dl, dev, &ctx);
   }
@@ -255,7 +257,8 @@ int bp_cmd_newsletter(int argc, char **argv) {
     OPT_FONTS,
     OPT_TEMPLATE,
     OPT_MAX_BYTES,
-    OPT_WIDTH
+    OPT_WIDTH,
+    OPT_NO_PDFA
   };
   static const struct option longs[] = {{"output", required_argument, NULL, 'o'},
                                         {"from", required_argument, NULL, OPT_FROM},
@@ -267,6 +270,7 @@ int bp_cmd_newsletter(int argc, char **argv) {
                                         {"template", required_argument, NULL, OPT_TEMPLATE},
                                         {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
                                         {"width", required_argument, NULL, OPT_WIDTH},
+                                        {"no-pdfa", no_argument, NULL, OPT_NO_PDFA},
                                         {"verbose", no_argument, NULL, 'v'},
                                         {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
@@ -284,6 +288,7 @@ int bp_cmd_newsletter(int argc, char **argv) {
     case OPT_FONTS: o.fonts = optarg; break;
     case OPT_TEMPLATE: o.template_path = optarg; break;
     case 'v': o.verbose = true; break;
+    case OPT_NO_PDFA: o.no_pdfa = true; break;
     case OPT_MAX_BYTES:
       if (!parse_size(optarg, &o.max_bytes)) {
         fprintf(stderr,

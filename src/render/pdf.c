@@ -14,6 +14,8 @@
 #include <hpdf_streams.h>
 #include <hpdf_version.h>
 
+#include <hb-ot.h>
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -51,6 +53,7 @@ typedef struct pdf_dev {
   bp_device super;
   bp_pdf_cache *cache; /* may be NULL: see bp_pdf_device_new_cached */
   char *path;
+  char *path_icc; /* opt.icc_path's copy */
   bp_pdf_options opt;
   const bp_dlist *dl;
   HPDF_Doc pdf;
@@ -141,6 +144,8 @@ static void put_char_name(char *out, size_t n, uint32_t cp) {
 static bp_status cache_face(bp_pdf_cache *c, bp_ctx *ctx, const char *path, int index,
                             bp_pdf_face **out);
 static void load_font_cached(pdf_dev *d, pdf_font *f, const char *fpath, int face_index);
+static HPDF_STATUS make_descriptor(pdf_dev *d, pdf_font *f, HPDF_Dict data, unsigned length1);
+static HPDF_STATUS make_descriptor_now(pdf_dev *d, pdf_font *f);
 
 static void collect_text(pdf_dev *d, int page_no, const bp_dl_text *t) {
   const bp_dlist *dl = d->dl;
@@ -462,7 +467,7 @@ static void load_fonts(pdf_dev *d) {
       return;
     }
     d->doing = "patching font dictionaries";
-    if (patch_font(d, f, fpath) != HPDF_OK)
+    if (patch_font(d, f, fpath) != HPDF_OK || make_descriptor_now(d, f) != HPDF_OK)
       bp_device_fail(&d->super, BP_ERR_RENDER, "%s: font %s: cannot patch its PDF objects", d->path,
                      fpath);
     d->doing = NULL;
@@ -487,8 +492,10 @@ static HPDF_Date utc_date(long long epoch) {
   time_t t = (time_t)epoch;
   struct tm tm;
   gmtime_r(&t, &tm);
+  /* '+' 00'00', not 'Z': libharu writes 'Z' as "Z00'00'", which PDF/A
+   * validators do not read as the XMP date's "+00:00" */
   HPDF_Date dt = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                  tm.tm_sec,         'Z',           0,          0};
+                  tm.tm_sec,         '+',           0,          0};
   return dt;
 }
 
@@ -528,6 +535,175 @@ static void set_info(pdf_dev *d) {
     HPDF_Dict cat = (HPDF_Dict)doc->catalog;
     HPDF_Dict_Add(cat, "Lang", HPDF_String_New(doc->mmgr, m->lang, NULL));
   }
+  d->doing = NULL;
+}
+
+/* TrimBox (the finished page) and BleedBox (how far the printer prints)
+ * on every page, as print shops' preflight expects. The display list has no
+ * bleed yet, so both are the MediaBox (docs/print.md). */
+static void set_print_boxes(pdf_dev *d, HPDF_Page page, const bp_dl_page *pg) {
+  HPDF_Box box = {0, 0, (HPDF_REAL)pg->width_pt, (HPDF_REAL)pg->height_pt};
+  HPDF_MMgr mm = d->pdf->mmgr;
+  HPDF_Dict_Add(page, "TrimBox", HPDF_Box_Array_New(mm, box));
+  HPDF_Dict_Add(page, "BleedBox", HPDF_Box_Array_New(mm, box));
+}
+
+/* ---- PDF/A-1b ------------------------------------------------------------
+ * Written at the object level (libharu's HPDF_PDFA_SetPDFAConformance writes
+ * unescaped XMP, an /ID from the clock, no CapHeight or CIDSet, and fails on
+ * UTC dates). What Preflight checks, and where this device answers it:
+ * header 1.4 and the output intent and XMP here; CIDSet and CapHeight in
+ * make_descriptor; /F 4 on links; direct outline destinations; dates with
+ * +00'00'; no transparency (over_white); a content-based /ID (pdf_close). */
+
+#ifndef BP_SRGB_ICC
+#define BP_SRGB_ICC "/usr/share/color/icc/sRGB.icc"
+#endif
+/* the output condition, as the profile names itself */
+#define SRGB_CONDITION "sRGB IEC61966-2.1"
+
+static void xml_put(bp_buf *b, const char *s) {
+  for (; *s; s++) {
+    switch (*s) {
+    case '&': bp_buf_puts(b, "&amp;"); break;
+    case '<': bp_buf_puts(b, "&lt;"); break;
+    case '>': bp_buf_puts(b, "&gt;"); break;
+    case '"': bp_buf_puts(b, "&quot;"); break;
+    default: bp_buf_putc(b, *s);
+    }
+  }
+}
+
+/* XML 1.0 cannot carry C0 controls other than tab, LF and CR, and the XMP
+ * must say what the Info dictionary says: such metadata fails the device. */
+static const char *xml_unfit(const char *s) {
+  for (const char *p = s; p && *p; p++)
+    if ((unsigned char)*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') return p;
+  return NULL;
+}
+
+/* The XMP packet: the Info dictionary's entries in dc, xmp and pdf
+ * properties (Preflight's 7.2 compares them), and pdfaid part 1, B. */
+static char *xmp_packet(pdf_dev *d) {
+  const bp_dl_meta *m = &d->dl->meta;
+  const char *creator = m->creator && *m->creator ? m->creator : "briefpress";
+  const char *producer = HPDF_GetInfoAttr(d->pdf, HPDF_INFO_PRODUCER);
+  bp_buf b = {0};
+  bp_buf_puts(&b, "<?xpacket begin=\"\xEF\xBB\xBF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
+                  "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n"
+                  "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n"
+                  "<rdf:Description rdf:about=\"\"\n"
+                  " xmlns:dc=\"http://purl.org/dc/elements/1.1/\"\n"
+                  " xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"\n"
+                  " xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\"\n"
+                  " xmlns:pdfaid=\"http://www.aiim.org/pdfa/ns/id/\">\n"
+                  "<dc:format>application/pdf</dc:format>\n");
+  /* each Info entry as its XMP property: value, opening and closing tags */
+  const char *props[][3] = {
+      {m->title, "<dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">",
+       "</rdf:li></rdf:Alt></dc:title>"},
+      {m->author, "<dc:creator><rdf:Seq><rdf:li>", "</rdf:li></rdf:Seq></dc:creator>"},
+      {m->subject, "<dc:description><rdf:Alt><rdf:li xml:lang=\"x-default\">",
+       "</rdf:li></rdf:Alt></dc:description>"},
+      {m->keywords, "<pdf:Keywords>", "</pdf:Keywords>"},
+      {producer, "<pdf:Producer>", "</pdf:Producer>"},
+      {creator, "<xmp:CreatorTool>", "</xmp:CreatorTool>"},
+  };
+  for (size_t i = 0; i < sizeof props / sizeof *props; i++) {
+    if (!props[i][0]) continue;
+    bp_buf_puts(&b, props[i][1]);
+    xml_put(&b, props[i][0]);
+    bp_buf_puts(&b, props[i][2]);
+    bp_buf_putc(&b, '\n');
+  }
+  if (m->epoch >= 0) { /* the Info dates' instant (utc_date), in XMP's form */
+    time_t t = (time_t)m->epoch;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char date[40];
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
+    bp_buf_printf(&b, "<xmp:CreateDate>%s</xmp:CreateDate>\n<xmp:ModifyDate>%s</xmp:ModifyDate>\n",
+                  date, date);
+  }
+  bp_buf_puts(&b, "<pdfaid:part>1</pdfaid:part>\n<pdfaid:conformance>B</pdfaid:conformance>\n"
+                  "</rdf:Description>\n</rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"w\"?>");
+  return bp_buf_detach(&b);
+}
+
+/* The sRGB output intent with its ICC profile (compressed like the rest). */
+static void add_output_intent(pdf_dev *d) {
+  const char *path = d->opt.icc_path ? d->opt.icc_path : BP_SRGB_ICC;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  char *icc = NULL;
+  size_t len = 0;
+  if (bp_file_read_max(&ctx, path, (size_t)1 << 20, &icc, &len)) {
+    bp_device_fail(&d->super, BP_ERR_IO,
+                   "%s: PDF/A needs the sRGB ICC profile for its output intent: %s (Debian "
+                   "package icc-profiles-free, which scripts/bootstrap installs); or write a "
+                   "plain PDF with --no-pdfa",
+                   d->path, ctx.msg);
+    return;
+  }
+  /* an ICC profile: "acsp" at 36, colour space "RGB " at 16 */
+  if (len < 132 || memcmp(icc + 36, "acsp", 4) || memcmp(icc + 16, "RGB ", 4)) {
+    bp_device_fail(&d->super, BP_ERR_DATA, "%s: %s is not an RGB ICC profile", d->path, path);
+    free(icc);
+    return;
+  }
+  HPDF_Doc doc = d->pdf;
+  HPDF_Dict prof = HPDF_DictStream_New(doc->mmgr, doc->xref);
+  HPDF_Dict intent = HPDF_Dict_New(doc->mmgr);
+  HPDF_Array intents = HPDF_Array_New(doc->mmgr);
+  if (prof && intent && intents) {
+    prof->filter = d->opt.compress ? HPDF_STREAM_FILTER_FLATE_DECODE : HPDF_STREAM_FILTER_NONE;
+    HPDF_Dict_AddNumber(prof, "N", 3);
+    HPDF_Stream_Write(prof->stream, (const HPDF_BYTE *)icc, (HPDF_UINT)len);
+    HPDF_Dict_AddName(intent, "Type", "OutputIntent");
+    HPDF_Dict_AddName(intent, "S", "GTS_PDFA1");
+    HPDF_Dict_Add(intent, "OutputConditionIdentifier",
+                  HPDF_String_New(doc->mmgr, SRGB_CONDITION, NULL));
+    HPDF_Dict_Add(intent, "Info", HPDF_String_New(doc->mmgr, SRGB_CONDITION, NULL));
+    HPDF_Dict_Add(intent, "DestOutputProfile", prof);
+    HPDF_Array_Add(intents, intent);
+    HPDF_Dict_Add((HPDF_Dict)doc->catalog, "OutputIntents", intents);
+  }
+  free(icc);
+}
+
+static void add_xmp(pdf_dev *d) {
+  const bp_dl_meta *m = &d->dl->meta;
+  const char *fields[] = {m->title, m->author, m->subject, m->keywords, m->creator};
+  for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+    if (xml_unfit(fields[i])) {
+      bp_device_fail(&d->super, BP_ERR_DATA,
+                     "%s: document metadata \"%s\" holds control character U+%04X, which the "
+                     "PDF/A metadata (XMP, XML) cannot carry",
+                     d->path, fields[i], (unsigned)(unsigned char)*xml_unfit(fields[i]));
+      return;
+    }
+  HPDF_Doc doc = d->pdf;
+  HPDF_Dict xmp = HPDF_DictStream_New(doc->mmgr, doc->xref);
+  if (!xmp) return;
+  xmp->filter = HPDF_STREAM_FILTER_NONE; /* PDF/A-1: metadata is never filtered */
+  HPDF_Dict_AddName(xmp, "Type", "Metadata");
+  HPDF_Dict_AddName(xmp, "Subtype", "XML");
+  char *packet = xmp_packet(d);
+  HPDF_Stream_Write(xmp->stream, (const HPDF_BYTE *)packet, (HPDF_UINT)strlen(packet));
+  free(packet);
+  HPDF_Dict_Add((HPDF_Dict)doc->catalog, "Metadata", xmp);
+}
+
+static void set_pdfa(pdf_dev *d) {
+#if HPDF_VERSION_ID == 20300
+  /* PDF 1.4 (PDF/A-1's base, and what ExtGState alpha needs); libharu has
+   * no call for it and never raises it itself */
+  d->pdf->pdf_version = HPDF_VER_14;
+#endif /* other libharu versions: check HPDF_Doc_Rec first (Preflight wants 1.4) */
+  if (d->opt.plain) return;
+  d->doing = "adding the PDF/A output intent and metadata";
+  add_output_intent(d);
+  if (!failed(d)) add_xmp(d);
   d->doing = NULL;
 }
 
@@ -576,10 +752,12 @@ static void pdf_begin_document(bp_device *dev, const bp_dlist *dl) {
     if (!d->pages[p]) return;
     HPDF_Page_SetWidth(d->pages[p], (HPDF_REAL)pg->width_pt);
     HPDF_Page_SetHeight(d->pages[p], (HPDF_REAL)pg->height_pt);
+    set_print_boxes(d, d->pages[p], pg);
   }
   d->doing = NULL;
   if (failed(d)) return;
   set_info(d);
+  if (!failed(d)) set_pdfa(d);
 }
 
 /* ---- pages and graphics state -------------------------------------------- */
@@ -601,25 +779,63 @@ static void pdf_begin_page(bp_device *dev, int no, const bp_dl_page *pg) {
 
 static double clamp01(double v) { return v > 0 ? (v < 1 ? v : 1) : 0; }
 
+static double round2(double v) { return round(v * 100.0) / 100.0; }
+
 static bool same_rgb(bp_color a, bp_color b) {
   return fabs(a.r - b.r) < 1e-4 && fabs(a.g - b.g) < 1e-4 && fabs(a.b - b.b) < 1e-4;
+}
+
+/* Print colour (docs/print.md). A neutral grey (channels within 1/512) is
+ * DeviceGray at its level: the K plate alone. A tinted near-black, every
+ * channel at most BLACK_MAX and within BLACK_SPREAD of each other (the
+ * templates' "ink" #16191d and "note" #2b2f35 are screen blacks), is black
+ * ink, DeviceGray 0 (a CMYK conversion of the RGB gives ~257 % four-colour
+ * ink on 9 pt type). Anything else stays DeviceRGB, under the sRGB output
+ * intent. Returns the grey level, or -1 for RGB. */
+#define BLACK_MAX 0.25
+#define BLACK_SPREAD 0.06
+static double gray_level(bp_color c) {
+  double hi = fmax(c.r, fmax(c.g, c.b)), lo = fmin(c.r, fmin(c.g, c.b));
+  if (hi - lo <= 1.0 / 512) return round(clamp01((c.r + c.g + c.b) / 3) * 1000) / 1000;
+  if (hi <= BLACK_MAX && hi - lo <= BLACK_SPREAD) return 0;
+  return -1;
 }
 
 /* Colours and state are tracked so repeated runs don't repeat operators.
  * `track` is false inside q/Q blocks, whose changes the Q undoes. */
 static void set_fill(pdf_dev *d, bp_color c, bool track) {
   if (track && d->have_fill && same_rgb(c, d->fill)) return;
-  HPDF_Page_SetRGBFill(d->page, (HPDF_REAL)clamp01(c.r), (HPDF_REAL)clamp01(c.g),
-                       (HPDF_REAL)clamp01(c.b));
+  double g = gray_level(c);
+  if (g >= 0)
+    HPDF_Page_SetGrayFill(d->page, (HPDF_REAL)g);
+  else
+    HPDF_Page_SetRGBFill(d->page, (HPDF_REAL)clamp01(c.r), (HPDF_REAL)clamp01(c.g),
+                         (HPDF_REAL)clamp01(c.b));
   if (track) d->have_fill = true, d->fill = c;
 }
 
 static void set_stroke(pdf_dev *d, bp_color c, bool track) {
   if (track && d->have_stroke && same_rgb(c, d->stroke)) return;
-  HPDF_Page_SetRGBStroke(d->page, (HPDF_REAL)clamp01(c.r), (HPDF_REAL)clamp01(c.g),
-                         (HPDF_REAL)clamp01(c.b));
+  double g = gray_level(c);
+  if (g >= 0)
+    HPDF_Page_SetGrayStroke(d->page, (HPDF_REAL)g);
+  else
+    HPDF_Page_SetRGBStroke(d->page, (HPDF_REAL)clamp01(c.r), (HPDF_REAL)clamp01(c.g),
+                           (HPDF_REAL)clamp01(c.b));
   if (track) d->have_stroke = true, d->stroke = c;
 }
+
+/* PDF/A-1 has no transparency: a translucent colour is blended against
+ * white, the paper (exact over the page, not over other colours; no
+ * template draws translucency over colour today: docs/print.md). */
+static bp_color over_white(bp_color c) {
+  double a = clamp01(c.a);
+  bp_color o = {c.r * a + (1 - a), c.g * a + (1 - a), c.b * a + (1 - a), 1};
+  return o;
+}
+
+/* Below this alpha nothing is visible: PDF/A draws nothing (text: mode 3). */
+#define INVISIBLE_ALPHA 0.0005
 
 /* Applies fill/stroke opacity through a (shared) ExtGState. */
 static void set_alpha(pdf_dev *d, double fill_a, double stroke_a) {
@@ -649,8 +865,6 @@ static double cluster_dy(const bp_dl_text *t, uint32_t start) {
   return 0;
 }
 
-static double round2(double v) { return round(v * 100.0) / 100.0; }
-
 /* Shows the collected piece with its origin at (x, y) (layout coordinates).
  * Pieces are placed with Td relative to the previous piece's origin (the
  * first Td after BT is absolute): the same placement as a full text matrix
@@ -677,19 +891,26 @@ static void pdf_text(bp_device *dev, const bp_dl_text *t) {
   char doing[64];
   snprintf(doing, sizeof doing, "drawing text on page %d", d->page_no + 1);
   d->doing = doing;
-  bool alpha = translucent(t->color.a);
+  bp_color color = t->color;
+  bool alpha = translucent(color.a), invisible = false;
+  if (alpha && !d->opt.plain) { /* no transparency in PDF/A-1 */
+    invisible = color.a < INVISIBLE_ALPHA;
+    color = over_white(color);
+    alpha = invisible; /* in q ... Q, for the rendering mode */
+  }
   d->drawn = true;
   if (alpha) {
     HPDF_Page_GSave(d->page);
-    set_alpha(d, t->color.a, 1);
+    if (!invisible) set_alpha(d, color.a, 1);
   }
   HPDF_Page_BeginText(d->page);
+  if (invisible) HPDF_Page_SetTextRenderingMode(d->page, HPDF_INVISIBLE);
   d->line_x = d->line_y = 0;
   if (alpha || f->font != d->cur_font || fabs(t->size_pt - d->cur_size) > 1e-6) {
     HPDF_Page_SetFontAndSize(d->page, f->font, (HPDF_REAL)t->size_pt);
     if (!alpha) d->cur_font = f->font, d->cur_size = t->size_pt;
   }
-  set_fill(d, t->color, !alpha);
+  set_fill(d, color, !alpha);
 
   bool any_dy = false;
   for (size_t g = 0; g < t->n_glyphs; g++) any_dy |= t->glyphs[g].dy_pt != 0;
@@ -764,21 +985,26 @@ static void set_line_state(pdf_dev *d, const bp_dl_path *p, bool track) {
 
 static void pdf_path(bp_device *dev, const bp_dl_path *p) {
   pdf_dev *d = (pdf_dev *)dev;
-  if (!p->n_segs || (!p->fill && !p->stroke)) return;
+  bool fill = p->fill, stroke = p->stroke;
+  bp_color fc = p->fill_color, sc = p->stroke_color;
+  if (!d->opt.plain) { /* no transparency in PDF/A-1 */
+    if (fill && translucent(fc.a)) fill = fc.a >= INVISIBLE_ALPHA, fc = over_white(fc);
+    if (stroke && translucent(sc.a)) stroke = sc.a >= INVISIBLE_ALPHA, sc = over_white(sc);
+  }
+  if (!p->n_segs || (!fill && !stroke)) return;
   char doing[64];
   snprintf(doing, sizeof doing, "drawing a path on page %d", d->page_no + 1);
   d->doing = doing;
-  bool alpha =
-      (p->fill && translucent(p->fill_color.a)) || (p->stroke && translucent(p->stroke_color.a));
+  bool alpha = (fill && translucent(fc.a)) || (stroke && translucent(sc.a));
   bool track = !alpha;
   d->drawn = true;
   if (alpha) {
     HPDF_Page_GSave(d->page);
-    set_alpha(d, p->fill ? p->fill_color.a : 1, p->stroke ? p->stroke_color.a : 1);
+    set_alpha(d, fill ? fc.a : 1, stroke ? sc.a : 1);
   }
-  if (p->fill) set_fill(d, p->fill_color, track);
-  if (p->stroke) {
-    set_stroke(d, p->stroke_color, track);
+  if (fill) set_fill(d, fc, track);
+  if (stroke) {
+    set_stroke(d, sc, track);
     set_line_state(d, p, track);
   }
   double h = d->page_h;
@@ -810,12 +1036,12 @@ static void pdf_path(bp_device *dev, const bp_dl_path *p) {
     }
   }
   if (started) {
-    if (p->fill && p->stroke) {
+    if (fill && stroke) {
       if (p->even_odd)
         HPDF_Page_EofillStroke(d->page);
       else
         HPDF_Page_FillStroke(d->page);
-    } else if (p->fill) {
+    } else if (fill) {
       if (p->even_odd)
         HPDF_Page_Eofill(d->page);
       else
@@ -832,13 +1058,24 @@ static void pdf_path(bp_device *dev, const bp_dl_path *p) {
 
 /* The raster's pixels as grey (one byte a pixel) when every pixel is grey, so
  * that a black-and-white logo is a third of the size; NULL otherwise. */
-static uint8_t *grey_pixels(const bp_dl_raster *r) {
-  size_t n = (size_t)r->width_px * (size_t)r->height_px;
+static uint8_t *grey_pixels(const uint8_t *rgb, size_t n) {
   for (size_t i = 0; i < n; i++)
-    if (r->rgb[3 * i] != r->rgb[3 * i + 1] || r->rgb[3 * i] != r->rgb[3 * i + 2]) return NULL;
+    if (rgb[3 * i] != rgb[3 * i + 1] || rgb[3 * i] != rgb[3 * i + 2]) return NULL;
   uint8_t *g = bp_malloc(n ? n : 1);
-  for (size_t i = 0; i < n; i++) g[i] = r->rgb[3 * i];
+  for (size_t i = 0; i < n; i++) g[i] = rgb[3 * i];
   return g;
+}
+
+/* The raster's pixels blended against white by its alpha (PDF/A-1 has no
+ * soft masks). Owned result. */
+static uint8_t *pixels_over_white(const bp_dl_raster *r, size_t n) {
+  uint8_t *out = bp_malloc(n ? n * 3 : 1);
+  for (size_t i = 0; i < n; i++) {
+    unsigned a = r->alpha[i];
+    for (int k = 0; k < 3; k++)
+      out[3 * i + k] = (uint8_t)((r->rgb[3 * i + k] * a + 255 * (255 - a) + 127) / 255);
+  }
+  return out;
 }
 
 /* Loads a raster into the document once: a JPEG as it is (DCT), anything
@@ -849,17 +1086,22 @@ static HPDF_Image load_raster(pdf_dev *d, int index, const bp_dl_raster *r) {
   if (d->images[index]) return d->images[index];
   HPDF_UINT w = (HPDF_UINT)r->width_px, h = (HPDF_UINT)r->height_px;
   HPDF_Image img = NULL;
-  if (r->jpeg) {
+  bool flatten = r->alpha && !d->opt.plain;
+  if (r->jpeg && !flatten) {
     img = HPDF_LoadJpegImageFromMem(d->pdf, r->jpeg, (HPDF_UINT)r->jpeg_len);
   } else {
-    uint8_t *grey = grey_pixels(r);
+    size_t n = (size_t)w * h;
+    uint8_t *flat = flatten ? pixels_over_white(r, n) : NULL;
+    const uint8_t *rgb = flat ? flat : r->rgb;
+    uint8_t *grey = grey_pixels(rgb, n);
     if (grey)
       img = HPDF_LoadRawImageFromMem(d->pdf, grey, w, h, HPDF_CS_DEVICE_GRAY, 8);
     else
-      img = HPDF_LoadRawImageFromMem(d->pdf, r->rgb, w, h, HPDF_CS_DEVICE_RGB, 8);
+      img = HPDF_LoadRawImageFromMem(d->pdf, rgb, w, h, HPDF_CS_DEVICE_RGB, 8);
     free(grey);
+    free(flat);
   }
-  if (img && r->alpha) {
+  if (img && r->alpha && !flatten) {
     HPDF_Image mask = HPDF_LoadRawImageFromMem(d->pdf, r->alpha, w, h, HPDF_CS_DEVICE_GRAY, 8);
     if (mask) HPDF_Image_AddSMask(img, mask);
   }
@@ -898,19 +1140,21 @@ static void pdf_end_page(bp_device *dev, int no) {
 
 /* [page /XYZ null top null]: scroll to `top` keeping the reader's zoom.
  * libharu's SetXYZ rejects a null zoom, so the array is written here. */
-static HPDF_Destination make_dest(pdf_dev *d, int page_no, double y_pt) {
-  HPDF_Page page = d->pages[page_no];
-  HPDF_Destination dst = HPDF_Page_CreateDestination(page);
-  if (!dst) return NULL;
-  HPDF_Array arr = (HPDF_Array)dst;
+static HPDF_STATUS fill_dest(pdf_dev *d, HPDF_Array arr, int page_no, double y_pt) {
   double top = d->dl->pages[page_no].height_pt - y_pt;
   HPDF_Array_Clear(arr);
-  HPDF_STATUS ret = HPDF_Array_Add(arr, page);
+  HPDF_STATUS ret = HPDF_Array_Add(arr, d->pages[page_no]);
   ret += HPDF_Array_AddName(arr, "XYZ");
   ret += HPDF_Array_Add(arr, HPDF_Null_New(arr->mmgr));
   ret += HPDF_Array_AddNumber(arr, (HPDF_INT32)lround(top)); /* whole points */
   ret += HPDF_Array_Add(arr, HPDF_Null_New(arr->mmgr));
-  return ret == HPDF_OK ? dst : NULL;
+  return ret;
+}
+
+static HPDF_Destination make_dest(pdf_dev *d, int page_no, double y_pt) {
+  HPDF_Destination dst = HPDF_Page_CreateDestination(d->pages[page_no]);
+  if (!dst) return NULL;
+  return fill_dest(d, (HPDF_Array)dst, page_no, y_pt) == HPDF_OK ? dst : NULL;
 }
 
 /* A URI as 7-bit ASCII (PDF's URI is ASCII): UTF-8 bytes, spaces and
@@ -956,6 +1200,8 @@ static void pdf_link(bp_device *dev, const bp_dl_link *l) {
   }
   if (a) {
     HPDF_LinkAnnot_SetBorderStyle(a, 0, 0, 0);
+    /* Print: PDF/A-1 wants every annotation printable (ISO 19005-1, 6.5.3) */
+    HPDF_Dict_AddNumber((HPDF_Dict)a, "F", 4);
     /* /P (the page) is optional for links; 81 links of an article carry
      * it for nothing */
     HPDF_Dict_RemoveElement((HPDF_Dict)a, "P");
@@ -981,8 +1227,11 @@ static void pdf_outline(bp_device *dev, const bp_dl_outline *o) {
   HPDF_Outline ol = HPDF_CreateOutline(d->pdf, parent, o->title, enc);
   if (ol) {
     HPDF_Outline_SetOpened(ol, HPDF_TRUE);
-    HPDF_Destination dst = make_dest(d, d->page_no, o->y_pt);
-    if (dst) HPDF_Outline_SetDestination(ol, dst);
+    /* a direct array: PDFBox Preflight cannot follow an outline's indirect
+     * /Dest (its 1.2.3), and the object costs bytes anyway */
+    HPDF_Array dst = HPDF_Array_New(d->pdf->mmgr);
+    if (dst && fill_dest(d, dst, d->page_no, o->y_pt) == HPDF_OK)
+      HPDF_Dict_Add((HPDF_Dict)ol, "Dest", dst);
     d->outline_stack[level] = ol;
     d->outline_depth = level + 1;
   }
@@ -1003,6 +1252,39 @@ static HPDF_STATUS saved_bytes(HPDF_Doc pdf, bp_buf *out) {
   return st == HPDF_STREAM_EOF ? HPDF_OK : st;
 }
 
+/* The trailer's /ID, which PDF/A requires: two 16-byte placeholders of zeros
+ * before the save ... */
+static void add_id_placeholder(HPDF_Doc pdf) {
+  static const HPDF_BYTE zero[16];
+  HPDF_Array id = HPDF_Array_New(pdf->mmgr);
+  if (!id) return;
+  HPDF_Array_Add(id, HPDF_Binary_New(pdf->mmgr, (HPDF_BYTE *)zero, sizeof zero));
+  HPDF_Array_Add(id, HPDF_Binary_New(pdf->mmgr, (HPDF_BYTE *)zero, sizeof zero));
+  HPDF_Dict_Add(pdf->trailer, "ID", id);
+}
+
+/* ... and after it, both set in place to the first 16 bytes of the SHA-256
+ * of the file as saved with the zeros: an ID from the content, so the same
+ * document is the same bytes (libharu's own comes from the clock). Same
+ * length, so no offset moves. False when the placeholders are not found. */
+static bool set_content_id(bp_buf *pdf) {
+  static const char zeros[] = "<00000000000000000000000000000000>";
+  size_t zl = sizeof zeros - 1;
+  char *trailer = NULL;
+  for (size_t i = pdf->len >= 7 ? pdf->len - 7 : 0; i > 0 && !trailer; i--)
+    if (!memcmp(pdf->data + i, "trailer", 7)) trailer = pdf->data + i;
+  if (!trailer) return false;
+  char *at[2] = {NULL, NULL};
+  int found = 0;
+  for (char *p = trailer; found < 2 && p + zl <= pdf->data + pdf->len; p++)
+    if (*p == '<' && !memcmp(p, zeros, zl)) at[found++] = p, p += zl - 1;
+  if (found < 2) return false;
+  char hex[65];
+  bp_sha256_hex(pdf->data, pdf->len, hex);
+  for (int k = 0; k < 2; k++) memcpy(at[k] + 1, hex, 32);
+  return true;
+}
+
 /* libharu never writes the file: it saves into memory, and the output-file
  * module writes the bytes (libharu 2.3.0's file stream ignores fclose()'s
  * result and reports I/O errors without errno). */
@@ -1016,8 +1298,11 @@ static void pdf_close(bp_device *dev) {
   }
   d->doing = "saving the PDF";
   bp_buf bytes = {0};
+  add_id_placeholder(d->pdf);
   HPDF_STATUS st = HPDF_SaveToStream(d->pdf);
   if (st == HPDF_OK && !failed(d)) st = saved_bytes(d->pdf, &bytes);
+  if (st == HPDF_OK && !failed(d) && !set_content_id(&bytes))
+    bp_device_fail(dev, BP_ERR_RENDER, "%s: libharu wrote no trailer /ID to set", d->path);
   d->doing = NULL;
   if (st != HPDF_OK || failed(d)) {
     if (!failed(d))
@@ -1058,6 +1343,7 @@ static void pdf_destroy(bp_device *dev) {
   free(d->images);
   bp_buf_free(&d->piece);
   free(d->path);
+  free(d->path_icc);
   free(d);
 }
 
@@ -1080,6 +1366,9 @@ bp_device *bp_pdf_device_new(const char *path, const bp_pdf_options *opt) {
   bp_ctx_init(&d->super.ctx);
   d->path = bp_strdup(path ? path : "");
   d->opt.compress = opt ? opt->compress : true;
+  d->opt.plain = opt ? opt->plain : false;
+  d->opt.icc_path = NULL;
+  if (opt && opt->icc_path) d->path_icc = bp_strdup(opt->icc_path), d->opt.icc_path = d->path_icc;
   if (!path || !*path) bp_device_fail(&d->super, BP_ERR_USAGE, "PDF device: no output path");
   return &d->super;
 }
@@ -1326,19 +1615,32 @@ static HPDF_STATUS use_z(pdf_dev *d, pdf_font *f, const cache_subset_entry *e) {
   HPDF_Dict font = (HPDF_Dict)f->font;
   HPDF_FontAttr fa = (HPDF_FontAttr)font->attr;
   HPDF_FontDef def = fa->fontdef;
-  HPDF_TTFontDefAttr ta = (HPDF_TTFontDefAttr)def->attr;
-  HPDF_MMgr mm = d->pdf->mmgr;
   HPDF_STATUS ret = HPDF_OK;
   font->filter = HPDF_STREAM_FILTER_NONE; /* BeforeWrite copies this to the map and CMap */
   if (fa->map_stream) ret += set_compressed(fa->map_stream, &e->map_z);
   ret += set_compressed(fa->cmap_stream, &e->tounicode_z);
   if (def->descriptor) return ret;
-  HPDF_Dict desc = HPDF_Dict_New(mm);
-  HPDF_Dict data = desc ? HPDF_DictStream_New(mm, fa->xref) : NULL;
-  if (!desc || !data) return HPDF_FAILD_TO_ALLOC_MEM;
+  HPDF_Dict data = HPDF_DictStream_New(d->pdf->mmgr, fa->xref);
+  if (!data) return HPDF_FAILD_TO_ALLOC_MEM;
   ret += set_compressed(data, &e->font_z);
-  ret += HPDF_Dict_Add(desc, "FontFile2", data);
-  ret += HPDF_Dict_AddNumber(data, "Length1", (HPDF_INT32)e->length1);
+  return ret + make_descriptor(d, f, data, e->length1);
+}
+
+/* The font descriptor with its FontFile2 `data`, made before the save as
+ * CIDFontType2_BeforeWrite_Func would make it at save time (same keys, same
+ * order; libharu then only links it), plus what PDF/A-1 needs and libharu
+ * never writes: CapHeight (the OS/2 cap height through HarfBuzz; the ascent
+ * when the font has none) and, unless plain, a CIDSet: one bit per CID the
+ * font program holds, high bit first (CID = the code shown, and CID 0). */
+static HPDF_STATUS make_descriptor(pdf_dev *d, pdf_font *f, HPDF_Dict data, unsigned length1) {
+  HPDF_FontAttr fa = (HPDF_FontAttr)((HPDF_Dict)f->font)->attr;
+  HPDF_FontDef def = fa->fontdef;
+  HPDF_TTFontDefAttr ta = (HPDF_TTFontDefAttr)def->attr;
+  HPDF_MMgr mm = d->pdf->mmgr;
+  HPDF_Dict desc = HPDF_Dict_New(mm);
+  if (!desc) return HPDF_FAILD_TO_ALLOC_MEM;
+  HPDF_STATUS ret = HPDF_Dict_Add(desc, "FontFile2", data);
+  ret += HPDF_Dict_AddNumber(data, "Length1", (HPDF_INT32)length1);
   ret += HPDF_Dict_AddNumber(data, "Length2", 0);
   ret += HPDF_Dict_AddNumber(data, "Length3", 0);
   ret += HPDF_Xref_Add(fa->xref, desc);
@@ -1351,8 +1653,46 @@ static HPDF_STATUS use_z(pdf_dev *d, pdf_font *f, const cache_subset_entry *e) {
   ret += HPDF_Dict_AddNumber(desc, "ItalicAngle", def->italic_angle);
   ret += HPDF_Dict_AddNumber(desc, "StemV", def->stemv);
   ret += HPDF_Dict_AddNumber(desc, "XHeight", def->x_height);
+  hb_position_t cap = 0;
+  long cap_1000 = def->ascent;
+  if (hb_ot_metrics_get_position(f->subset->font, HB_OT_METRICS_TAG_CAP_HEIGHT, &cap) && cap > 0 &&
+      f->subset->upem)
+    cap_1000 = lround(cap * 1000.0 / f->subset->upem);
+  ret += HPDF_Dict_AddNumber(desc, "CapHeight", (HPDF_INT32)cap_1000);
+  if (!d->opt.plain) {
+    hb_codepoint_t max = hb_set_get_max(f->cps);
+    size_t n = max / 8 + 1;
+    unsigned char *bits = bp_calloc(n, 1);
+    bits[0] = 0x80; /* CID 0, .notdef */
+    hb_codepoint_t cp = HB_SET_VALUE_INVALID;
+    while (hb_set_next(f->cps, &cp)) bits[cp / 8] |= (unsigned char)(0x80 >> (cp % 8));
+    HPDF_Dict set = HPDF_DictStream_New(mm, fa->xref);
+    if (set) {
+      set->filter = d->opt.compress ? HPDF_STREAM_FILTER_FLATE_DECODE : HPDF_STREAM_FILTER_NONE;
+      ret += HPDF_Stream_Write(set->stream, bits, (HPDF_UINT)n);
+      ret += HPDF_Dict_Add(desc, "CIDSet", set);
+    } else {
+      ret = HPDF_FAILD_TO_ALLOC_MEM;
+    }
+    free(bits);
+  }
   if (ret == HPDF_OK) def->descriptor = desc;
   return ret;
+}
+
+/* make_descriptor for a font without a cache entry: libharu serialises the
+ * subset now (every glyph is marked used by patch_font, so the bytes are
+ * those it would write at save time), compressed at save time. */
+static HPDF_STATUS make_descriptor_now(pdf_dev *d, pdf_font *f) {
+  HPDF_Dict font = (HPDF_Dict)f->font;
+  HPDF_FontAttr fa = (HPDF_FontAttr)font->attr;
+  if (fa->fontdef->descriptor) return HPDF_OK;
+  HPDF_Dict data = HPDF_DictStream_New(d->pdf->mmgr, fa->xref);
+  if (!data) return HPDF_FAILD_TO_ALLOC_MEM;
+  if (HPDF_TTFontDef_SaveFontData(fa->fontdef, data->stream) != HPDF_OK)
+    return HPDF_Error_GetCode(font->error);
+  data->filter = d->opt.compress ? HPDF_STREAM_FILTER_FLATE_DECODE : HPDF_STREAM_FILTER_NONE;
+  return make_descriptor(d, f, data, ((HPDF_TTFontDefAttr)fa->fontdef->attr)->length1);
 }
 
 static void load_font_cached(pdf_dev *d, pdf_font *f, const char *fpath, int face_index) {
@@ -1426,7 +1766,11 @@ static void load_font_cached(pdf_dev *d, pdf_font *f, const char *fpath, int fac
   if (patch_font(d, f, fpath) != HPDF_OK) {
     bp_device_fail(&d->super, BP_ERR_RENDER, "%s: font %s: cannot patch its PDF objects", d->path,
                    fpath);
-  } else if (d->opt.compress) {
+  } else if (!d->opt.compress) {
+    if (make_descriptor_now(d, f) != HPDF_OK)
+      bp_device_fail(&d->super, BP_ERR_RENDER, "%s: font %s: cannot patch its PDF objects", d->path,
+                     fpath);
+  } else {
     if (!e->z_ready && !make_z(d, f, e)) /* never leave libharu's error for the next font */
       bp_device_fail(&d->super, BP_ERR_RENDER,
                      "%s: font %s: libharu cannot write its subset (0x%04X, detail %u)", d->path,

@@ -6,14 +6,25 @@
 #include "../draw/dlist.h"
 
 typedef struct bp_pdf_options {
-  bool compress; /* Flate-compress content and font streams (default true) */
+  bool compress;        /* Flate-compress content and font streams (default true) */
+  bool plain;           /* not PDF/A-1b: no output intent, XMP or CIDSet, and
+                           translucency stays translucent (default false) */
+  const char *icc_path; /* the sRGB ICC profile of the output intent
+                           (NULL: BP_SRGB_ICC, from icc-profiles-free) */
 } bp_pdf_options;
+
+/** What the PDF device writes, for fingerprints of outputs (the batch
+ * manifest): changes whenever the same display list would give other bytes. */
+#define BP_PDF_WRITER "pdf 2 (PDF/A-1b, gray black, print boxes)"
 
 /** A device that writes the display list as a PDF to `path` (atomically: a
  * temporary file renamed on success; nothing is left behind on failure).
  * Fonts are subset with hb-subset to the code points used, given a correct
  * ToUnicode CMap, links become borderless annotations, outline entries
- * bookmarks, dl->meta the document info. `opt` may be NULL for defaults. */
+ * bookmarks, dl->meta the document info. Unless opt->plain, the PDF is
+ * PDF/A-1b (docs/pdf-device.md); a missing ICC profile then fails the
+ * device, naming the file. Near-black colours are written as DeviceGray 0
+ * either way (docs/print.md). `opt` may be NULL for defaults. */
 bp_device *bp_pdf_device_new(const char *path, const bp_pdf_options *opt);
 
 /** A device that writes each page as a PNG through cairo. `pattern` is a

@@ -412,10 +412,17 @@ static char *output_of(const char *dir, const char *cmd, int *status) {
   return slurp(out, NULL);
 }
 
-/* Renders page_with_images() through the PDF device (pdf true: into
- * `dir`/images.pdf) or the PNG device at 144 dpi (`dir`/p-1.png) in a new
- * temporary folder; returns the folder (owned). */
-static char *rendered(bool pdf) {
+typedef enum { AS_PNG, AS_PDFA, AS_PLAIN_PDF } render_as;
+/* what PDF/A adds to a small file: the sRGB profile (6.9 KB; 3 KB compressed),
+ * the XMP and the CIDSets */
+#define ICC_BYTES 4000
+
+/* Renders page_with_images() through the PDF device (PDF/A-1b or plain:
+ * into `dir`/images.pdf) or the PNG device at 144 dpi (`dir`/p-1.png) in a
+ * new temporary folder; returns the folder (owned). */
+static char *rendered(render_as as) {
+  bool pdf = as != AS_PNG;
+  bp_pdf_options plain = {.compress = true, .plain = true};
   char *dir = bp_strdup("/tmp/bp-image-XXXXXX");
   assert_non_null(mkdtemp(dir));
   char path[128];
@@ -423,7 +430,8 @@ static char *rendered(bool pdf) {
   bp_dlist *dl = page_with_images();
   bp_ctx ctx;
   bp_ctx_init(&ctx);
-  bp_device *dev = pdf ? bp_pdf_device_new(path, NULL) : bp_png_device_new(path, 144, 0, 0);
+  bp_device *dev = pdf ? bp_pdf_device_new(path, as == AS_PLAIN_PDF ? &plain : NULL)
+                       : bp_png_device_new(path, 144, 0, 0);
   if (bp_dlist_run(dl, dev, &ctx)) fail_msg("%s", ctx.msg);
   bp_dlist_free(dl);
   return dir;
@@ -436,9 +444,11 @@ static void remove_dir(char *dir) {
   free(dir);
 }
 
+/* A plain PDF keeps the alpha as soft masks; PDF/A-1 has none, so there
+ * the pixels are blended against white (the same page: see below). */
 static void pdf_embeds_rasters_once_and_svg_as_paths(void **state) {
-  (void)state;
-  char *dir = rendered(true);
+  bool pdfa = *state != NULL;
+  char *dir = rendered(pdfa ? AS_PDFA : AS_PLAIN_PDF);
   char pdf[128], cmd[512];
   snprintf(pdf, sizeof pdf, "%s/images.pdf", dir);
   int st;
@@ -450,11 +460,14 @@ static void pdf_embeds_rasters_once_and_svg_as_paths(void **state) {
   snprintf(cmd, sizeof cmd, "pdfimages -list '%s' | awk 'NR > 2 {print $3, $4, $5, $6, $9}'", pdf);
   out = output_of(dir, cmd, &st);
   assert_int_equal(st, 0);
-  assert_string_equal(out, "image 240 80 rgb image\n"
-                           "smask 240 80 gray image\n"
-                           "image 16 8 rgb jpeg\n"
-                           "image 240 80 rgb image\n"
-                           "smask 240 80 gray image\n");
+  assert_string_equal(out, pdfa ? "image 240 80 rgb image\n"
+                                  "image 16 8 rgb jpeg\n"
+                                  "image 240 80 rgb image\n"
+                                : "image 240 80 rgb image\n"
+                                  "smask 240 80 gray image\n"
+                                  "image 16 8 rgb jpeg\n"
+                                  "image 240 80 rgb image\n"
+                                  "smask 240 80 gray image\n");
   free(out);
   /* the same object drawn twice: two rows, one object number */
   snprintf(cmd, sizeof cmd,
@@ -478,8 +491,9 @@ static void pdf_embeds_rasters_once_and_svg_as_paths(void **state) {
       fail_msg("uncompressed image: %.*s", (int)(end - start), bytes + start);
     images++;
   }
-  assert_int_equal(images, 3); /* the PNG, its mask, the JPEG */
-  assert_true(len < 6000);
+  assert_int_equal(images, pdfa ? 2 : 3); /* the PNG, its mask (plain), the JPEG */
+  printf("# images.pdf (%s): %zu bytes\n", pdfa ? "PDF/A-1b" : "plain", len);
+  assert_true(len < (pdfa ? 6000 + ICC_BYTES : 6000));
   free(bytes);
   remove_dir(dir);
 }
@@ -529,7 +543,7 @@ static void assert_spots(cairo_surface_t *s, int tol) {
 
 static void png_device_draws_where_the_list_says(void **state) {
   (void)state;
-  char *dir = rendered(false); /* 144 dpi: 2 px a point */
+  char *dir = rendered(AS_PNG); /* 144 dpi: 2 px a point */
   char path[128];
   snprintf(path, sizeof path, "%s/p-1.png", dir);
   cairo_surface_t *s = cairo_image_surface_create_from_png(path);
@@ -541,9 +555,8 @@ static void png_device_draws_where_the_list_says(void **state) {
 /* The PDF rendered by poppler shows the same spots: images placed the right
  * way up, soft masks applied, the SVG's paths where the list says. */
 static void pdf_device_draws_where_the_list_says(void **state) {
-  (void)state;
   if (system("pdftoppm -v >/dev/null 2>&1") != 0) skip();
-  char *dir = rendered(true);
+  char *dir = rendered(*state ? AS_PDFA : AS_PLAIN_PDF);
   char cmd[512], path[128];
   snprintf(cmd, sizeof cmd, "pdftoppm -r 144 -png -singlefile '%s/images.pdf' '%s/poppler'", dir,
            dir);
@@ -565,9 +578,11 @@ int main(void) {
       cmocka_unit_test(bad_files_say_what_is_wrong),
       cmocka_unit_test(drawn_twice_registered_once),
       cmocka_unit_test(svg_trace_is_stable),
-      cmocka_unit_test(pdf_embeds_rasters_once_and_svg_as_paths),
+      cmocka_unit_test_prestate(pdf_embeds_rasters_once_and_svg_as_paths, NULL),
+      cmocka_unit_test_prestate(pdf_embeds_rasters_once_and_svg_as_paths, (void *)"PDF/A"),
       cmocka_unit_test(png_device_draws_where_the_list_says),
-      cmocka_unit_test(pdf_device_draws_where_the_list_says),
+      cmocka_unit_test_prestate(pdf_device_draws_where_the_list_says, NULL),
+      cmocka_unit_test_prestate(pdf_device_draws_where_the_list_says, (void *)"PDF/A"),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -67,6 +67,10 @@ static int run(char **out, char **err, const char *fmt, ...) {
   char chunk[8192];
   size_t n;
   while ((n = fread(chunk, 1, sizeof chunk, p)) > 0) bp_buf_put(&b, chunk, n);
+  /* binary stream data (the ICC profile in qpdf --qdf) holds NULs: make
+   * them spaces so that strstr searches the whole output */
+  for (size_t i = 0; i < b.len; i++)
+    if (!b.data[i]) b.data[i] = ' ';
   int st = pclose(p);
   char *e = slurp(errpath, NULL);
   unlink(errpath);
@@ -195,7 +199,7 @@ static bool info_is(const char *out, const char *key, const char *value) {
 
 static bp_status write_pdf(const bp_dlist *dl, const char *path, bool compress, bp_ctx *ctx) {
   bp_ctx_init(ctx);
-  bp_pdf_options opt = {compress};
+  bp_pdf_options opt = {.compress = compress};
   return bp_dlist_run(dl, bp_pdf_device_new(path, &opt), ctx);
 }
 
@@ -311,8 +315,10 @@ static void byte_identical_runs(void **state) {
   char *da = slurp(a, &la), *db = slurp(b, &lb);
   assert_int_equal(la, lb);
   assert_memory_equal(da, db, la);
-  /* no random /ID in the trailer */
-  assert_null(strstr(da, "/ID"));
+  /* the trailer's /ID comes from the content, not the clock (above: equal
+   * bytes), and is set: no zeros left of its placeholder */
+  assert_non_null(memmem(da, la, "/ID [ <", 7));
+  assert_null(memmem(da, la, "<00000000000000000000000000000000>", 34));
   char *out, *err;
   assert_int_equal(run(&out, &err, "pdfinfo '%s'", a), 0);
   assert_true(info_is(out, "Title", "북한 공관 철수 Brief"));
@@ -368,9 +374,11 @@ static void subsets_are_small(void **state) {
   add_run(dl, pg, GOTHIC, 12, 72, 100, "외교부 북한 대사관 폐쇄");
   char *p = path_in_tmp("small.pdf");
   bp_ctx ctx;
-  assert_int_equal(write_pdf(dl, p, true, &ctx), BP_OK);
+  bp_ctx_init(&ctx);
+  bp_pdf_options plain = {.compress = true, .plain = true}; /* no ICC profile */
+  assert_int_equal(bp_dlist_run(dl, bp_pdf_device_new(p, &plain), &ctx), BP_OK);
   long size = file_size(p);
-  printf("# one Korean line in NanumGothic: %ld bytes\n", size);
+  printf("# one Korean line in NanumGothic: %ld bytes (plain PDF)\n", size);
   assert_true(size > 0 && size < 8000);
   unlink(p);
   free(p);
@@ -669,7 +677,7 @@ static void subset_at_buffer_boundary(void **state) {
     bp_ctx ctx;
     bp_ctx_init(&ctx);
     bp_pdf_cache *cache = cached ? bp_pdf_cache_new(0) : NULL;
-    bp_pdf_options opt = {true};
+    bp_pdf_options opt = {.compress = true};
     bp_status st = bp_dlist_run(dl, bp_pdf_device_new_cached(p, &opt, cache), &ctx);
     if (st) fail_msg("%s device: %s", cached ? "cached" : "plain", ctx.msg);
     size_t len;
@@ -704,8 +712,11 @@ static void unwritable_target_fails(void **state) {
   bp_dlist_free(dl);
 }
 
+/* Paths, dashes and alpha. A plain PDF keeps alpha (ExtGState CA/ca);
+ * PDF/A-1 has no transparency, so there each translucent colour is
+ * blended against white and no ExtGState is written. */
 static void paths_and_alpha(void **state) {
-  (void)state;
+  bool pdfa = *state != NULL;
   bp_dlist *dl = bp_dlist_new();
   bp_dl_page *pg = bp_dlist_add_page(dl, 300, 200);
   bp_path_seg box[] = {{BP_PATH_MOVE, {10, 10}},
@@ -734,16 +745,32 @@ static void paths_and_alpha(void **state) {
   eo.line_width_pt = 0.5;
   bp_dl_add_path(pg, &eo);
   add_run_ex(dl, pg, SERIF, 12, 20, 180, "Translucent text", (bp_color){0, 0.5, 0, 0.5}, 0);
+  bp_dl_path invisible = fill; /* alpha 0: nothing to draw in PDF/A */
+  invisible.fill_color = (bp_color){0.3, 0.6, 0.9, 0};
+  bp_dl_add_path(pg, &invisible);
   char *p = path_in_tmp("paths.pdf");
   bp_ctx ctx;
-  assert_int_equal(write_pdf(dl, p, false, &ctx), BP_OK);
+  bp_ctx_init(&ctx);
+  bp_pdf_options opt = {.compress = false, .plain = !pdfa};
+  assert_int_equal(bp_dlist_run(dl, bp_pdf_device_new(p, &opt), &ctx), BP_OK);
   keep(p);
   size_t len;
   char *data = slurp(p, &len);
-  const char *want[] = {"0.8 0.1 0.1 rg", "[3 2 ] 0 d", "1 J",    "2 j",    " c\n",  "B*\n",
-                        "/CA 0.5",        "/ca 0.25",   "/E1 gs", "/E2 gs", "/E3 gs"};
-  for (size_t i = 0; i < sizeof want / sizeof *want; i++)
-    assert_non_null(memmem(data, len, want[i], strlen(want[i])));
+  const char *plain_want[] = {"0.8 0.1 0.1 rg", "[3 2 ] 0 d", "1 J",     "2 j",
+                              " c\n",           "B*\n",       "/CA 0.5", "/ca 0.25",
+                              "/E1 gs",         "/E2 gs",     "/E3 gs",  "0.3 0.6 0.9 rg"};
+  const char *pdfa_want[] = {
+      "0.8 0.1 0.1 rg", "[3 2 ] 0 d",          "1 J",          "2 j", " c\n",
+      "B*\n",           "0.95 0.775 0.775 rg", "0.5 0.5 1 RG", "0 G", "0.5 0.75 0.5 rg"};
+  const char *const *want = pdfa ? pdfa_want : plain_want;
+  size_t n_want =
+      pdfa ? sizeof pdfa_want / sizeof *pdfa_want : sizeof plain_want / sizeof *plain_want;
+  for (size_t i = 0; i < n_want; i++)
+    if (!memmem(data, len, want[i], strlen(want[i]))) fail_msg("no \"%s\" in %s", want[i], p);
+  if (pdfa) {
+    assert_null(memmem(data, len, "/ExtGState", 10));
+    assert_null(memmem(data, len, "0.3 0.6 0.9", 11));
+  }
   free(data);
   char *out, *err;
   assert_int_equal(run(&out, &err, "qpdf --check '%s'", p), 0);
@@ -758,6 +785,126 @@ static void paths_and_alpha(void **state) {
   unlink(png);
   free(png);
   unlink(p);
+  free(p);
+  bp_dlist_free(dl);
+}
+
+/* A document with what PDF/A-1b and print care about: metadata that XML
+ * must escape, dates, a link, a bookmark, near-black body text and an
+ * accent colour. */
+static bp_dlist *pdfa_page(void) {
+  bp_dlist *dl = bp_dlist_new();
+  bp_dl_page *pg = bp_dlist_add_page(dl, A4_W, A4_H);
+  add_run_ex(dl, pg, SERIF, 10, 72, 100, "Body text in ink.", (bp_color){0.086, 0.098, 0.114, 1},
+             0);
+  add_run_ex(dl, pg, MYEONGJO, 10, 72, 120, "본문 각주", (bp_color){0.169, 0.184, 0.208, 1}, 0);
+  add_run_ex(dl, pg, SERIF, 10, 72, 140, "Accent heading", (bp_color){0.122, 0.306, 0.475, 1}, 0);
+  bp_dl_link uri = {72, 90, 100, 12, "https://example.org/", NULL};
+  bp_dl_add_link(pg, &uri);
+  bp_dl_add_outline(pg, 0, "본문 Body", 72);
+  bp_dl_meta m = {.title = "R&D <Beta> 북한 \"q\"",
+                  .author = "Kim & Lee",
+                  .subject = "a < b",
+                  .keywords = "x, y",
+                  .lang = "en",
+                  .epoch = 1700000000};
+  bp_dl_set_meta(dl, &m);
+  return dl;
+}
+
+static void assert_has(const char *data, size_t len, const char *want, const char *path) {
+  if (!memmem(data, len, want, strlen(want))) fail_msg("no \"%s\" in %s", want, path);
+}
+
+/* PDF/A-1b by default: the parts Preflight checks (tests/e2e/pdfa.sh runs
+ * Preflight itself), written uncompressed so they can be read here. */
+static void pdfa_by_default(void **state) {
+  (void)state;
+  bp_dlist *dl = pdfa_page();
+  char *p = path_in_tmp("pdfa.pdf");
+  bp_ctx ctx;
+  assert_int_equal(write_pdf(dl, p, false, &ctx), BP_OK);
+  keep(p);
+  size_t len;
+  char *d = slurp(p, &len);
+  assert_memory_equal(d, "%PDF-1.4", 8);
+  const char *want[] = {
+      "/OutputIntents", "/S /GTS_PDFA1", "/DestOutputProfile", "(sRGB IEC61966-2.1)",
+      "/Type /Metadata", "/Subtype /XML",
+      /* the XMP says what the Info dictionary says, escaped for XML */
+      "<rdf:li xml:lang=\"x-default\">R&amp;D &lt;Beta&gt; 북한 &quot;q&quot;</rdf:li>",
+      "<rdf:li>Kim &amp; Lee</rdf:li>", "a &lt; b</rdf:li>", "<pdf:Keywords>x, y</pdf:Keywords>",
+      "<xmp:CreatorTool>briefpress</xmp:CreatorTool>",
+      "<xmp:CreateDate>2023-11-14T22:13:20+00:00</xmp:CreateDate>", "<pdfaid:part>1</pdfaid:part>",
+      "<pdfaid:conformance>B</pdfaid:conformance>", "(D:20231114221320+00'00')", "/CIDSet",
+      "/CapHeight", "/TrimBox", "/BleedBox", "/F 4",
+      /* the bookmark's destination is a direct array */
+      "/Dest [", "/ID [ <",
+      /* print: the near-black body and note text is black ink, the accent RGB */
+      "0 g\n", "0.122 0.306 0.475 rg"};
+  for (size_t i = 0; i < sizeof want / sizeof *want; i++) assert_has(d, len, want[i], p);
+  assert_null(memmem(d, len, "0.08627", 7)); /* the ink's RGB is gone */
+  assert_null(memmem(d, len, "<00000000000000000000000000000000>", 34));
+  free(d);
+  char *out, *err;
+  assert_int_equal(run(&out, &err, "pdfinfo '%s'", p), 0);
+  assert_true(info_is(out, "Title", "R&D <Beta> 북한 \"q\""));
+  assert_true(info_is(out, "PDF version", "1.4"));
+  assert_true(info_is(out, "Metadata Stream", "yes"));
+  free(out);
+  free(err);
+  assert_int_equal(run(&out, &err, "qpdf --check '%s'", p), 0);
+  free(out);
+  free(err);
+  unlink(p);
+  free(p);
+  bp_dlist_free(dl);
+}
+
+/* --no-pdfa: no output intent, XMP or CIDSet; print colours and boxes stay. */
+static void plain_is_not_pdfa(void **state) {
+  (void)state;
+  bp_dlist *dl = pdfa_page();
+  char *p = path_in_tmp("plain.pdf");
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_pdf_options opt = {.compress = false, .plain = true};
+  assert_int_equal(bp_dlist_run(dl, bp_pdf_device_new(p, &opt), &ctx), BP_OK);
+  size_t len;
+  char *d = slurp(p, &len);
+  assert_null(memmem(d, len, "/OutputIntents", 14));
+  assert_null(memmem(d, len, "/Metadata", 9));
+  assert_null(memmem(d, len, "/CIDSet", 7));
+  assert_has(d, len, "/TrimBox", p);
+  assert_has(d, len, "0 g\n", p);
+  free(d);
+  unlink(p);
+  free(p);
+  bp_dlist_free(dl);
+}
+
+/* Without its ICC profile PDF/A cannot be written: the message names the
+ * file, the package and --no-pdfa, and nothing is left behind. */
+static void missing_icc_profile_fails(void **state) {
+  (void)state;
+  bp_dlist *dl = pdfa_page();
+  char *p = path_in_tmp("noicc.pdf");
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_pdf_options opt = {.compress = true, .icc_path = "/nonexistent/sRGB.icc"};
+  assert_int_equal(bp_dlist_run(dl, bp_pdf_device_new(p, &opt), &ctx), BP_ERR_IO);
+  printf("# %s\n", ctx.msg);
+  assert_non_null(strstr(ctx.msg, "/nonexistent/sRGB.icc"));
+  assert_non_null(strstr(ctx.msg, "icc-profiles-free"));
+  assert_non_null(strstr(ctx.msg, "--no-pdfa"));
+  assert_false(file_exists(p));
+  assert_int_equal(count_dir_entries(), 0);
+  /* a file that is not an RGB ICC profile */
+  bp_ctx_init(&ctx);
+  opt.icc_path = SERIF;
+  assert_int_equal(bp_dlist_run(dl, bp_pdf_device_new(p, &opt), &ctx), BP_ERR_DATA);
+  assert_non_null(strstr(ctx.msg, "not an RGB ICC profile"));
+  assert_false(file_exists(p));
   free(p);
   bp_dlist_free(dl);
 }
@@ -804,7 +951,11 @@ int main(void) {
       cmocka_unit_test_setup_teardown(broken_font_fails, setup, teardown),
       cmocka_unit_test_setup_teardown(subset_at_buffer_boundary, setup, teardown),
       cmocka_unit_test_setup_teardown(unwritable_target_fails, setup, teardown),
-      cmocka_unit_test_setup_teardown(paths_and_alpha, setup, teardown),
+      cmocka_unit_test_prestate_setup_teardown(paths_and_alpha, setup, teardown, NULL),
+      cmocka_unit_test_prestate_setup_teardown(paths_and_alpha, setup, teardown, (void *)"PDF/A"),
+      cmocka_unit_test_setup_teardown(pdfa_by_default, setup, teardown),
+      cmocka_unit_test_setup_teardown(plain_is_not_pdfa, setup, teardown),
+      cmocka_unit_test_setup_teardown(missing_icc_profile_fails, setup, teardown),
   };
   const char *base = getenv("TMPDIR");
   snprintf(base_tmp, sizeof base_tmp, "%s", base && *base ? base : "/tmp");

@@ -1,0 +1,205 @@
+"""check_pdfa - what tests/e2e/pdfa.sh rendered, checked as an archivist and
+a print shop would: Apache PDFBox Preflight (PDF/A-1b) on every PDF, with its
+error codes on failure; the content streams decoded (qpdf) to see that body
+text is black ink (`0 g`) and that no near-black RGB is left; the plain
+variant rejected; the batch fingerprint honouring the output options.
+Usage: check_pdfa.py WORK. Standard library only."""
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pdfcheck import check, finish, run  # noqa: E402
+
+work = sys.argv[1]
+pdf_dir = os.path.join(work, "pdf")
+
+# Debian's PDFBox 2.0 and, for Java 17, the JAF and JAXB APIs it needs
+# (scripts/bootstrap installs libpdfbox2-java, libactivation-java,
+# libjaxb-api-java and openjdk-17-jre-headless)
+JARS = ["preflight", "pdfbox2", "fontbox2", "xmpbox", "commons-logging", "javax.activation",
+        "jaxb-api"]
+
+
+def preflight(pdfs, list_name):
+    """{basename: (valid, [(code, count, details)])} from one Preflight run."""
+    cp = [f"/usr/share/java/{j}.jar" for j in JARS]
+    missing = [j for j in cp if not os.path.exists(j)]
+    if not check(not missing, f"Preflight: missing {', '.join(missing)} (run scripts/bootstrap)"):
+        return {}
+    names = [os.path.basename(p) for p in pdfs]
+    check(len(set(names)) == len(names), "Preflight: file names must be unique in one report")
+    lst = os.path.join(work, list_name)
+    with open(lst, "w") as f:
+        f.write("".join(os.path.abspath(p) + "\n" for p in pdfs))
+    report = lst + ".preflight.xml"
+    if os.path.exists(report):
+        os.unlink(report)
+    r = run(["java", "-cp", ":".join(cp), "org.apache.pdfbox.preflight.Validator_A1b", "xml",
+             "group", lst])
+    if not check(r.returncode == 0 and os.path.exists(report),
+                 f"Preflight: exit {r.returncode}: {r.stdout[-800:]}{r.stderr[-800:]}"):
+        return {}
+    out = {}
+    for pf in ET.parse(report).getroot().findall("preflight"):
+        valid = (pf.findtext("isValid") or "").strip() == "true"
+        errors = [((e.findtext("code") or "?").strip(), e.get("count", "1"),
+                   (e.findtext("details") or "").strip()) for e in pf.iter("error")]
+        out[pf.get("name")] = (valid, errors)
+    return out
+
+
+# ---- Preflight on every PDF ---------------------------------------------------
+
+pdfs = sorted(glob.glob(os.path.join(pdf_dir, "*.pdf")))
+expected = ["nk-missions-article.pdf", "nk-missions-brief.pdf", "nk-missions-brief-letter.pdf",
+            "nk-missions-brief-ko.pdf", "undated-brief.pdf", "fixture-xml-title.pdf",
+            "fixture-logo-png.pdf", "fixture-logo-svg.pdf", "fixture-korean-title.pdf"]
+for name in expected:
+    check(os.path.exists(os.path.join(pdf_dir, name)), f"{name} was not rendered")
+check(len(glob.glob(os.path.join(pdf_dir, "profile-*.pdf"))) == 15, "15 country profiles")
+check(len(glob.glob(os.path.join(pdf_dir, "newsletter-*.pdf"))) == 1, "the newsletter PDF")
+check(len(glob.glob(os.path.join(pdf_dir, "hostile-*.pdf"))) >= 5, "the hostile batch's PDFs")
+
+results = preflight(pdfs, "all.txt")
+valid = 0
+for p in pdfs:
+    name = os.path.basename(p)
+    if name not in results:
+        check(False, f"Preflight: no result for {name}")
+        continue
+    ok, errors = results[name]
+    codes = "; ".join(f"{c} x{n}: {d[:160]}" for c, n, d in errors[:12])
+    if check(ok and not errors, f"Preflight: {name} is not valid PDF/A-1b: {codes}"):
+        valid += 1
+print(f"Preflight: {valid} of {len(pdfs)} PDFs valid PDF/A-1b")
+for p in pdfs:
+    print(f"  {os.path.basename(p)}: {os.path.getsize(p)} bytes, "
+          f"{'valid' if results.get(os.path.basename(p), (False,))[0] else 'INVALID'}")
+
+# the plain variant is not PDF/A (no output intent, no XMP): Preflight says so
+plain = preflight([os.path.join(work, "plain", "plain-brief.pdf")], "plain.txt")
+ok, errors = plain.get("plain-brief.pdf", (True, []))
+codes = {c for c, _, _ in errors}
+check(not ok and "7.1" in codes, f"--no-pdfa: Preflight should reject the plain PDF (7.1): {codes}")
+
+# ---- content streams: print colours ---------------------------------------------
+
+TOKEN = re.compile(rb"\s*(<<|>>|<[0-9A-Fa-f\s]*>|\((?:\\.|[^\\)])*\)|\[|\]|/[^\s/\[\]()<>]*|"
+                   rb"[-+]?\d*\.?\d+|[A-Za-z'\"*]+\d?\*?|%[^\n]*)", re.S)
+
+
+def page_contents(pdf):
+    r = run(["qpdf", "--json", "--json-key=pages", pdf])
+    if not check(r.returncode == 0, f"qpdf --json {pdf}: {r.stderr[:300]}"):
+        return []
+    streams = []
+    for page in json.loads(r.stdout)["pages"]:
+        data = b""
+        for ref in page["contents"]:
+            obj = ref.split()[0]
+            s = subprocess.run(["qpdf", f"--show-object={obj}", "--filtered-stream-data", pdf],
+                               capture_output=True)
+            check(s.returncode == 0, f"qpdf --show-object={obj} {pdf}")
+            data += s.stdout + b"\n"
+        streams.append(data)
+    return streams
+
+
+def near_black(vals):
+    hi, lo = max(vals), min(vals)
+    return hi <= 0.25 and hi - lo <= 0.06 and hi - lo > 1 / 512
+
+
+def decode(tok):
+    if tok.startswith(b"<"):
+        h = re.sub(rb"\s", b"", tok[1:-1])
+        return bytes.fromhex(h.decode()).decode("utf-16-be", "replace")
+    return tok[1:-1].decode("latin-1")  # not what the device writes
+
+
+def colours(pdf):
+    """(text shown per fill colour, near-black RGB operators) of every page."""
+    shown, bad = {}, []
+    for content in page_contents(pdf):
+        stack, ops = [], []
+        fill = ("g", 0.0)
+        for m in TOKEN.finditer(content):
+            t = m.group(1)
+            if re.fullmatch(rb"[-+]?\d*\.?\d+", t) or t[:1] in b"<(/[]" or t == b">>":
+                ops.append(t)
+                continue
+            op = t.decode("latin-1")
+            if op == "q":
+                stack.append(fill)
+            elif op == "Q" and stack:
+                fill = stack.pop()
+            elif op in ("g", "rg", "k"):
+                fill = (op,) + tuple(round(float(v), 3) for v in ops[-{"g": 1, "rg": 3, "k": 4}[op]:])
+            if op in ("rg", "RG") and near_black([float(v) for v in ops[-3:]]):
+                bad.append(" ".join(v.decode() for v in ops[-3:]) + " " + op)
+            if op in ("Tj", "TJ"):
+                text = "".join(decode(v) for v in ops if v[:1] in b"<(")
+                key = " ".join(str(v) for v in fill[1:]) + " " + fill[0]
+                shown[key] = shown.get(key, "") + text
+            if op == "ET":
+                for k in shown:
+                    shown[k] += "\n"
+            ops = []
+    return shown, bad
+
+
+def words(s):
+    return " ".join(s.replace("-\n", "").split())
+
+
+brief = json.load(open("data/briefs/nk-missions.json"))
+phrases = {
+    "nk-missions-brief.pdf": " ".join(brief["summary"].split()[:6]),
+    "nk-missions-article.pdf": "At the end of 2023, Pyongyang announced",
+    "profile-china.pdf": None,
+    "nk-missions-brief-ko.pdf": None,
+    "fixture-xml-title.pdf": None,
+}
+for name, phrase in phrases.items():
+    path = os.path.join(pdf_dir, name)
+    if not os.path.exists(path):
+        check(False, f"{name}: missing for the colour check")
+        continue
+    shown, bad = colours(path)
+    check(not bad, f"{name}: near-black RGB left in the content streams: {sorted(set(bad))[:5]}")
+    black = words(shown.get("0.0 g", ""))
+    total = sum(len(words(v)) for v in shown.values())
+    share = len(black) / total if total else 0
+    print(f"{name}: {share:.0%} of the text is 0 g; colours: "
+          + ", ".join(f"{k} ({len(words(v))})" for k, v in sorted(shown.items())))
+    check(share >= 0.5, f"{name}: only {share:.0%} of the text is black ink (0 g)")
+    if phrase:
+        check(phrase in black, f"{name}: body text '{phrase}' is not shown in 0 g")
+
+# ---- print boxes on every page --------------------------------------------------
+
+for name in ("nk-missions-article.pdf", "nk-missions-brief-letter.pdf", "profile-cuba.pdf"):
+    r = run(["pdfinfo", "-box", "-f", "1", "-l", "99", os.path.join(pdf_dir, name)])
+    media = re.findall(r"Page\s+\d+ MediaBox:\s+(.*)", r.stdout)
+    for box in ("TrimBox", "BleedBox"):
+        got = re.findall(rf"Page\s+\d+ {box}:\s+(.*)", r.stdout)
+        check(got and got == media, f"{name}: {box} {got[:2]} is not the MediaBox {media[:2]}")
+    check(re.search(r"PDF version:\s+1\.4", r.stdout), f"{name}: not PDF 1.4")
+
+# ---- the batch manifest's fingerprint --------------------------------------------
+
+summaries = []
+for i in (1, 2, 3):
+    text = open(os.path.join(work, f"fp{i}.err")).read()
+    m = re.search(r"(\d+) written, (\d+) unchanged", text)
+    summaries.append((int(m.group(1)), int(m.group(2))) if m else None)
+check(summaries == [(2, 0), (2, 0), (0, 2)],
+      f"batch: PDF/A, then --no-pdfa (all rendered again), then --no-pdfa again (all "
+      f"unchanged): got {summaries}")
+
+finish("pdfa")
