@@ -195,6 +195,8 @@ static void do_article(chk *k, const char *path) {
   bp__json_free(j);
 }
 
+static bp_src *src_of(void *ud, const char *path) { return (bp_src *)find_src(ud, path); }
+
 static void check_uncited(chk *k) {
   for (size_t i = 0; i < k->bib->n_items; i++) {
     const bp_csl_item *it = &k->bib->items[i];
@@ -329,6 +331,7 @@ static void run_dir(chk *k, const char *dir) {
     bp__diag_file(
         k->dl, BP_SEV_WARNING, dir, 1, 1,
         "no data files found (expected citations/, claims/, series/, articles/ or *.csv)");
+  bp__bib_check_same_work(k->bib, src_of, k);
   check_uncited(k);
 }
 
@@ -350,7 +353,10 @@ static void run_file(chk *k, const char *path) {
   }
   bp_resolver r = {k->bib, &k->refs, NULL};
   switch (kd) {
-  case K_BIB: do_bib(k, path); break;
+  case K_BIB:
+    do_bib(k, path);
+    bp__bib_check_same_work(k->bib, src_of, k);
+    break;
   case K_CLAIMS: do_claims(k, path); break;
   case K_SERIES: series_pair(k, path); break;
   case K_ARTICLE: do_article(k, path); break;

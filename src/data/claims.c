@@ -23,7 +23,14 @@ const bp_csl_item *bp__resolve(bp_src *s, const bp_resolver *r, const char *id, 
              r->only_path, it->path);
     return NULL;
   }
+  if (r->refs && strcmp(it->id, id)) bp__map_put(&r->refs->ids, it->id, 1); /* an alias */
   return it;
+}
+
+void bp__cite_canon(char **id, const bp_csl_item *it) {
+  if (!it || !strcmp(*id, it->id)) return;
+  free(*id);
+  *id = bp_strdup(it->id);
 }
 
 static void claim_free(bp_claim *c) {
@@ -149,6 +156,16 @@ static void parse_claim(bp_src *s, bp_json *j, json_t *o, bp_claims *cl, const b
     bp__diag(s, BP_SEV_ERROR, bp__json_val(j, o, "text_ko"),
              "claim text_ko is empty or only whitespace (leave it out instead)");
   free(opt_str(s, j, o, "note"));
+  static const char *const QUOTED[] = {"text", "text_ko", NULL};
+  for (const char *const *q = QUOTED; *q; q++) {
+    const char *v = json_string_value(json_object_get(o, *q));
+    size_t qoff;
+    if (v && bp__quotes_mixed(v, &qoff))
+      bp__diag(s, BP_SEV_WARNING, bp__json_str_off(j, bp__json_val(j, o, *q), qoff),
+               "straight and curly quotes mixed in the claim's %s: use curly ones (\xE2\x80\x98 "
+               "\xE2\x80\x99 \xE2\x80\x9C \xE2\x80\x9D) throughout",
+               *q);
+  }
 
   size_t cap = 0;
   json_t *ca;
@@ -157,17 +174,18 @@ static void parse_claim(bp_src *s, bp_json *j, json_t *o, bp_claims *cl, const b
   const bp_csl_item **items = NULL;
   size_t n_items = 0, cap_items = 0;
   bool undated_source = false;
-  for (size_t i = 0; ca && i < json_array_size(ca); i++) {
+  for (size_t i = 0, k = 0; ca && i < json_array_size(ca); i++) {
     json_t *e = json_array_get(ca, i);
     if (!json_is_string(e)) continue;
     const char *id = json_string_value(e);
-    size_t off = bp__json_elem(j, ca, i);
+    size_t off = bp__json_elem(j, ca, i), at = k++;
     if (!bp__cite_id_valid(id)) {
       bp__diag(s, BP_SEV_ERROR, off, "invalid citation id \"%s\"", id);
       continue;
     }
     const bp_csl_item *it = bp__resolve(s, r, id, off + 1);
     if (it) BP_PUSH(items, n_items, cap_items, it);
+    if (at < c.n_cites) bp__cite_canon(&c.cites[at], it);
   }
   if (c.text) {
     bp_inline_parse(c.text, &c.spans);
@@ -187,9 +205,11 @@ static void parse_claim(bp_src *s, bp_json *j, json_t *o, bp_claims *cl, const b
       raw = bp__json_str_off_from(j, raw, dec, want);
       dec = want;
       for (size_t q = 0; q < sp->n_cite; q++) {
-        const char *id = sp->cite_ids[q];
-        const bp_csl_item *it = bp__resolve(s, r, id, raw_id_off(s, raw, id));
+        const bp_csl_item *it =
+            bp__resolve(s, r, sp->cite_ids[q], raw_id_off(s, raw, sp->cite_ids[q]));
         if (it) BP_PUSH(items, n_items, cap_items, it);
+        bp__cite_canon(&c.spans.v[k].cite_ids[q], it);
+        const char *id = sp->cite_ids[q];
         if (!bp__map_get(&seen, id, NULL)) {
           bp__map_put(&seen, id, c.n_cites);
           char *x = bp_strdup(id);

@@ -38,6 +38,8 @@ static void item_free(bp_csl_item *it) {
   free(it->doi);
   free(it->note);
   free(it->language);
+  for (size_t i = 0; i < it->n_aliases; i++) free(it->aliases[i]);
+  free(it->aliases);
 }
 
 void bp_bib_free(bp_bib *bib) {
@@ -210,6 +212,7 @@ static const char *const CSL_KEYS[] = {"id",
                                        "volume-title-short",
                                        "year-suffix",
                                        "custom",
+                                       "aliases", /* ours: the work's other ids */
                                        NULL};
 
 typedef struct pctx {
@@ -372,6 +375,37 @@ static void check_url(pctx *p, const json_t *obj, const char *key, const char *u
   }
 }
 
+/* The item's "aliases" (its other ids: another file's id for the same
+ * work). Copies the valid, distinct ones into it->aliases (in order) and
+ * returns the array, or NULL when absent or not an array (reported). */
+static json_t *get_aliases(pctx *p, const json_t *o, bp_csl_item *it) {
+  json_t *al = json_object_get(o, "aliases");
+  if (!al) return NULL;
+  if (!json_is_array(al)) {
+    bp__diag(p->s, BP_SEV_ERROR, bp__json_val(p->j, o, "aliases"),
+             "\"aliases\" must be an array of citation ids, not %s", bp__json_type_name(al));
+    return NULL;
+  }
+  size_t cap = 0;
+  for (size_t i = 0; i < json_array_size(al); i++) {
+    json_t *e = json_array_get(al, i);
+    size_t off = bp__json_elem(p->j, al, i);
+    const char *a = json_string_value(e);
+    bool dup = false;
+    for (size_t k = 0; a && k < it->n_aliases; k++) dup |= !strcmp(it->aliases[k], a);
+    if (!a || !bp__cite_id_valid(a))
+      bp__diag(p->s, BP_SEV_ERROR, off, "an alias must be a citation id (letters, digits, '_')");
+    else if (!strcmp(a, it->id) || dup)
+      bp__diag(p->s, BP_SEV_WARNING, off + 1, "alias '%s' is %s", a,
+               dup ? "listed twice" : "the item's own id");
+    else {
+      char *x = bp_strdup(a);
+      BP_PUSH(it->aliases, it->n_aliases, cap, x);
+    }
+  }
+  return al;
+}
+
 static void parse_item(pctx *p, const json_t *o, bp_bib *bib, const char *path) {
   size_t start = bp__json_start(p->j, o);
   bp_csl_item it;
@@ -432,6 +466,8 @@ static void parse_item(pctx *p, const json_t *o, bp_bib *bib, const char *path) 
   /* Items with bad fields stay in the bib (reported above) so that their
    * citations still resolve; only a missing or invalid id drops one. */
 
+  bp__item_check(p->s, p->j, o, &it);
+
   if (!it.id || !bp__cite_id_valid(it.id)) {
     item_free(&it);
     return;
@@ -439,15 +475,35 @@ static void parse_item(pctx *p, const json_t *o, bp_bib *bib, const char *path) 
   size_t prev;
   if (bp__map_get(bib->index, it.id, &prev)) {
     const bp_csl_item *f = &bib->items[prev];
-    bp__diag(p->s, BP_SEV_ERROR, bp__json_val(p->j, o, "id"),
-             "duplicate citation id \"%s\" (first defined at %s:%d:%d)", it.id, f->path, f->line,
-             f->col);
+    if (strcmp(f->id, it.id))
+      bp__diag(p->s, BP_SEV_ERROR, bp__json_val(p->j, o, "id"),
+               "citation id \"%s\" is already an alias of '%s' (%s:%d:%d)", it.id, f->id, f->path,
+               f->line, f->col);
+    else
+      bp__diag(p->s, BP_SEV_ERROR, bp__json_val(p->j, o, "id"),
+               "duplicate citation id \"%s\" (first defined at %s:%d:%d)", it.id, f->path, f->line,
+               f->col);
     item_free(&it);
     return;
   }
+  json_t *al = get_aliases(p, o, &it);
   bp_grow((void **)&bib->items, &bib->cap_items, bib->n_items + 1, sizeof *bib->items);
   bib->items[bib->n_items] = it;
   bp__map_put(bib->index, it.id, bib->n_items);
+  for (size_t i = 0, k = 0; al && i < json_array_size(al) && k < it.n_aliases; i++) {
+    const char *a = json_string_value(json_array_get(al, i));
+    if (!a || strcmp(a, it.aliases[k])) continue; /* an element refused in get_aliases */
+    k++;
+    if (bp__map_get(bib->index, a, &prev)) {
+      const bp_csl_item *f = &bib->items[prev];
+      bool alias = strcmp(f->id, a) != 0;
+      bp__diag(p->s, BP_SEV_ERROR, bp__json_elem(p->j, al, i) + 1,
+               "alias '%s' of '%s' is already %s'%s' (%s:%d:%d)", a, it.id,
+               alias ? "an alias of " : "the id of ", f->id, f->path, f->line, f->col);
+      continue;
+    }
+    bp__map_put(bib->index, a, bib->n_items);
+  }
   bib->n_items++;
 }
 
@@ -489,7 +545,11 @@ static bp_status bib_add(bp_ctx *ctx, bp_bib *bib, const char *path) {
     for (size_t i = p0; i < bib->n_paths; i++) free(bib->paths[i]);
     bib->n_paths = p0;
     bp__map_free(bib->index);
-    for (size_t i = 0; i < n0; i++) bp__map_put(bib->index, bib->items[i].id, i);
+    for (size_t i = 0; i < n0; i++) {
+      bp__map_put(bib->index, bib->items[i].id, i);
+      for (size_t k = 0; k < bib->items[i].n_aliases; k++)
+        bp__map_put(bib->index, bib->items[i].aliases[k], i);
+    }
   }
   bp__json_free(j);
   bp__src_free(s);

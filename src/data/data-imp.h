@@ -102,6 +102,29 @@ typedef struct bp_resolver {
 /* Checks one cited id at offset off of s. Returns the item or NULL. */
 const bp_csl_item *bp__resolve(bp_src *s, const bp_resolver *r, const char *id, size_t off);
 
+/* Bibliography integrity (integrity.c). The URL without scheme, "www.",
+ * fragment, path parameters (;jsessionid=), trailing slash and tracking
+ * query parameters (utm_*, fbclid, ab_channel...): two URLs of the same page
+ * give the same key. Owned. */
+char *bp__url_key(const char *url);
+/* A publication date written in a URL (/2023/12/11/, /2023/12/, 2023-11-01,
+ * 20230523..., RFA's 10272023152134); false when there is none. */
+bool bp__url_date(const char *url, bp_date *out);
+/* True when s has curly quotes and straight ones (" or '); *straight_off
+ * gets the first straight one's byte offset. */
+bool bp__quotes_mixed(const char *s, size_t *straight_off);
+/* Warnings about one parsed item (placeholder titles, editor's notes in
+ * printed fields, mixed quotes, issued vs URL date, approximate dates
+ * without circa), reported at their positions in s. */
+void bp__item_check(bp_src *s, const bp_json *j, const json_t *o, const bp_csl_item *it);
+/* Warns about two items of bib that are the same work (same URL key, DOI,
+ * or title and month), at the later one, naming the first; src_of finds the
+ * loaded file of an item's path (NULL: not reported). */
+void bp__bib_check_same_work(const bp_bib *bib, bp_src *(*src_of)(void *, const char *), void *ud);
+/* When `it` (what `*id` resolved to) has another id, replaces *id with it
+ * (an alias becomes the work's own id, so a work is one endnote). */
+void bp__cite_canon(char **id, const bp_csl_item *it);
+
 /* Format parsers (report to s->dl; append to the out objects). */
 void bp__bib_parse(bp_src *s, bp_json *j, bp_bib *bib);
 bp_bib *bp__bib_new(void);
@@ -112,8 +135,9 @@ char *bp__series_data_path(bp_src *meta, bp_json *mj, const char *root);
 bp_series *bp__series_parse(bp_src *csv, bp_src *meta, bp_json *mj, const bp_resolver *r);
 bp_records *bp__records_parse(bp_src *s, const bp_resolver *r);
 bp_doc *bp__markdown_parse(bp_src *s);
-/* Resolves the citations of a parsed Markdown doc. */
-void bp__doc_check_cites(bp_src *s, const bp_doc *doc, const bp_resolver *r);
+/* Resolves the citations of a parsed Markdown doc (aliases become the
+ * work's own id). */
+void bp__doc_check_cites(bp_src *s, bp_doc *doc, const bp_resolver *r);
 /* Manifest fields only (body and bib paths resolved inside the data folder
  * `root`); NULL on errors. */
 bp_article *bp__article_parse(bp_src *s, bp_json *j, const char *root);

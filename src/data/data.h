@@ -113,6 +113,8 @@ typedef struct bp_csl_item {
   char *url, *doi, *note;
   bp_date accessed;
   char *language;
+  char **aliases; /* other ids of the same work ("aliases"), n_aliases of them */
+  size_t n_aliases;
   const char *path; /* file it came from (borrowed from the bib) */
   int line, col;    /* where its object starts */
 } bp_csl_item;
@@ -134,7 +136,9 @@ bp_status bp_bib_load(bp_ctx *ctx, const char *path, bp_bib **out);
  * the bib is left unchanged. */
 bp_status bp_bib_add_file(bp_ctx *ctx, bp_bib *bib, const char *path);
 void bp_bib_free(bp_bib *bib);
-/** Borrowed item with that id, or NULL. */
+/** Borrowed item with that id or with that id among its "aliases" (one
+ * item per work; its other ids resolve to it), or NULL. Compare the item's
+ * own `id` to tell two citations of the same work apart. */
 const bp_csl_item *bp_bib_lookup(const bp_bib *bib, const char *id);
 
 /** The endnote text for an item in the house (APA-like) style, WITHOUT the

@@ -452,11 +452,11 @@ static size_t find_id(const char *t, size_t n, size_t off, const char *id) {
   return off;
 }
 
-void bp__doc_check_cites(bp_src *s, const bp_doc *doc, const bp_resolver *r) {
+void bp__doc_check_cites(bp_src *s, bp_doc *doc, const bp_resolver *r) {
   for (size_t i = 0; i < doc->n_blocks; i++) {
-    const bp_spans *sp = &doc->blocks[i].spans;
+    bp_spans *sp = &doc->blocks[i].spans;
     for (size_t k = 0; k < sp->n; k++) {
-      const bp_span *x = &sp->v[k];
+      bp_span *x = &sp->v[k];
       size_t off =
           x->line ? bp__src_off(s, x->line, x->col) : bp__src_off(s, doc->blocks[i].line, 1);
       if (x->kind == BP_SPAN_TEXT && x->text && strstr(x->text, "[@")) {
@@ -466,7 +466,8 @@ void bp__doc_check_cites(bp_src *s, const bp_doc *doc, const bp_resolver *r) {
       }
       if (x->kind != BP_SPAN_CITE) continue;
       for (size_t c = 0; c < x->n_cite; c++)
-        bp__resolve(s, r, x->cite_ids[c], find_id(s->text, s->len, off, x->cite_ids[c]));
+        bp__cite_canon(&x->cite_ids[c], bp__resolve(s, r, x->cite_ids[c],
+                                                    find_id(s->text, s->len, off, x->cite_ids[c])));
     }
   }
 }

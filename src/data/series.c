@@ -75,7 +75,7 @@ bp_series *bp__series_parse(bp_src *csv, bp_src *meta, bp_json *mj, const bp_res
       if (!bp__cite_id_valid(out->source_id))
         bp__diag(meta, BP_SEV_ERROR, off, "invalid citation id '%s'", out->source_id);
       else
-        bp__resolve(meta, r, out->source_id, off);
+        bp__cite_canon(&out->source_id, bp__resolve(meta, r, out->source_id, off));
     }
     labels = json_object_get(mo, "columns");
     if (labels && !json_is_object(labels)) {
@@ -171,11 +171,11 @@ bp_series *bp__series_parse(bp_src *csv, bp_src *meta, bp_json *mj, const bp_res
       size_t off = f->off + (csv->text[f->off] == '"');
       if ((int)k == src_col) {
         if (f->text[0]) {
+          pt.source_id = bp_strdup(f->text);
           if (!bp__cite_id_valid(f->text))
             bp__diag(csv, BP_SEV_ERROR, off, "invalid citation id '%s'", f->text);
-          else
-            bp__resolve(csv, r, f->text, off);
-          pt.source_id = bp_strdup(f->text);
+          else /* an alias becomes the work's own id */
+            bp__cite_canon(&pt.source_id, bp__resolve(csv, r, f->text, off));
         }
       } else if ((int)k == note_col) {
         if (f->text[0]) pt.note = bp_strdup(f->text);

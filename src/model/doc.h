@@ -26,7 +26,7 @@ typedef struct bp_span {
   unsigned flags;  /* BP_SPAN_* style bits */
   char *text;      /* UTF-8 (TEXT) */
   char *uri;       /* external link target (TEXT), or NULL */
-  char **cite_ids; /* CITE: ids as written, without '@' */
+  char **cite_ids; /* CITE: ids without '@' (a checked alias: the work's own id) */
   size_t n_cite;
   int line, col; /* where in the source file it came from (1-based; 0 = unknown) */
 } bp_span;

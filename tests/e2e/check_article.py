@@ -13,7 +13,10 @@ pdf = os.path.join(work, "a.pdf")
 man = json.load(open(manifest))
 base = os.path.dirname(manifest)
 md = open(os.path.join(base, man["body"]), encoding="utf-8").read()
-bib = {it["id"]: it for it in json.load(open(os.path.join(base, man["bibliography"]), encoding="utf-8"))}
+bib = {}
+for it in json.load(open(os.path.join(base, man["bibliography"]), encoding="utf-8")):
+    for i in [it["id"]] + it.get("aliases", []):  # an alias resolves to its work
+        bib[i] = it
 
 
 def plain(markdown_par):
