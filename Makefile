@@ -6,6 +6,7 @@
 #                  AddressSanitizer + UBSan, and the threaded ones with
 #                  ThreadSanitizer; the release build also runs the batch
 #                  stress test (10,000 distinct records at -j 8)
+#   make install   cmake --install into PREFIX (default /usr/local); DESTDIR honoured
 #   make quick     the unit, end-to-end and replay tests only (no valgrind,
 #                  ASan, TSan or stress test)
 #   make asan      only the AddressSanitizer + UBSan run (build-asan/)
@@ -22,7 +23,9 @@ FUZZ_SECONDS ?= 60
 FUZZ_LONG_SECONDS ?= 600
 FUZZ_TARGETS ?=
 
-.PHONY: all bootstrap build samples test quick asan tsan fuzz fuzz-long clean
+PREFIX ?= /usr/local
+
+.PHONY: all bootstrap build samples test quick asan tsan fuzz fuzz-long clean install
 
 all: build
 
@@ -32,6 +35,9 @@ bootstrap:
 build: bootstrap
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
+
+install: build
+	@cmake --install $(BUILD) --prefix $(PREFIX)
 
 samples: build
 	@bash scripts/samples $(BUILD)/briefpress

@@ -566,10 +566,7 @@ static void inputs_hash(const batch_opts *o, const bp_dataset *ds, long long epo
   for (size_t i = 0; i < ds->n_records; i++)
     if (!same_file(ds->records[i]->path, o->records_path)) hash_file_into(&b, ds->records[i]->path);
   char fonts[4096];
-  const char *fdir = o->fonts ? o->fonts
-                     : getenv("BRIEFPRESS_FONTS") && *getenv("BRIEFPRESS_FONTS")
-                         ? getenv("BRIEFPRESS_FONTS")
-                         : BP_SOURCE_DIR "/fonts";
+  const char *fdir = o->fonts ? o->fonts : bp_fontset_default_dir();
   snprintf(fonts, sizeof fonts, "%s/MANIFEST.tsv", fdir);
   hash_file_into(&b, fonts);
   bp_sha256_hex(b.data, b.len, out);

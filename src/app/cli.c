@@ -156,39 +156,51 @@ static double now_s(void) {
   return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+bp_status bp_cli_compose(bp_ctx *ctx, bp_typesetter *ts, const char *path,
+                         const char *template_path, bp_preflight *pf, bp_fit_report *fit,
+                         bp_dlist **out) {
+  *out = NULL;
+  bp_preflight pf_ignored;
+  bp_fit_report fit_ignored;
+  bool is_brief = false;
+  bp_status st = bp_cli_input_kind(ctx, path, &is_brief);
+  if (!st && is_brief) {
+    bp_brief *brief = NULL;
+    st = bp_brief_load_with(ctx, path, template_path, &brief);
+    if (!st)
+      st = bp_compose_brief(ctx, ts, brief, bp_source_date_epoch(), pf ? pf : &pf_ignored,
+                            fit ? fit : &fit_ignored, out);
+    bp_brief_free(brief);
+  } else if (!st) {
+    bp_article *art = NULL;
+    bp_template *tpl = NULL;
+    st = bp_article_load(ctx, path, &art);
+    if (!st) st = bp_article_template_load(ctx, art, template_path, &tpl);
+    if (!st) st = bp_compose_article(ctx, ts, art, tpl, bp_source_date_epoch(), pf, out);
+    bp_template_free(tpl);
+    bp_article_free(art);
+  }
+  return st;
+}
+
 static int cmd_render(render_opts *o) {
-  double t0 = now_s(), t_fonts = 0, t_load = 0, t_compose = 0;
+  double t0 = now_s(), t_fonts = 0, t_compose = 0;
   bp_inputs_clear(); /* this run's inputs are what it reads from here on */
   bp_ctx ctx;
   bp_ctx_init(&ctx);
   bp_fontset *fs = NULL;
   bp_typesetter *ts = NULL;
-  bp_article *art = NULL;
-  bp_brief *brief = NULL;
   bp_dlist *dl = NULL;
   bp_status st = bp_cli_stdin_input(&ctx, &o->input);
   if (!st) st = bp_fontset_open(&ctx, o->fonts, &fs);
   if (!st) st = bp_typesetter_new(&ctx, fs, &ts);
   t_fonts = now_s();
-  bool is_brief = false;
-  if (!st) st = bp_cli_input_kind(&ctx, o->input, &is_brief);
   bp_preflight pf = {0};
-  if (!st && is_brief) {
-    st = bp_brief_load_with(&ctx, o->input, o->template_path, &brief);
-    t_load = now_s();
-    bp_fit_report fit = {0};
-    if (!st) st = bp_compose_brief(&ctx, ts, brief, bp_source_date_epoch(), &pf, &fit, &dl);
-    if (!st && o->verbose)
-      fprintf(stderr, "briefpress: fitted at body %.2f pt, leading %.2f: %.0f of %.0f pt used\n",
-              fit.body_pt, fit.leading_ratio, fit.used_pt, fit.avail_pt);
-  } else if (!st) {
-    st = bp_article_load(&ctx, o->input, &art);
-    t_load = now_s();
-    bp_template *tpl = NULL;
-    if (!st) st = bp_article_template_load(&ctx, art, o->template_path, &tpl);
-    if (!st) st = bp_compose_article(&ctx, ts, art, tpl, bp_source_date_epoch(), &pf, &dl);
-    bp_template_free(tpl);
-  }
+  bp_fit_report fit = {0};
+  if (!st) st = bp_cli_compose(&ctx, ts, o->input, o->template_path, &pf, &fit, &dl);
+  if (!st && o->verbose && fit.avail_pt > 0)
+    fprintf(stderr, "briefpress: fitted at body %.2f pt, leading %.2f: %.0f of %.0f pt used\n",
+            fit.body_pt, fit.leading_ratio, fit.used_pt, fit.avail_pt);
   t_compose = now_s();
   if (!st && (pf.hangul_breaks || pf.closing_starts || pf.overwide))
     fprintf(stderr,
@@ -216,14 +228,11 @@ static int cmd_render(render_opts *o) {
   bp_outgroup_free(out);
   if (st && made_dir) rmdir(o->png_dir); /* nor a folder it made */
   if (!st && o->verbose)
-    fprintf(stderr,
-            "briefpress: %.0f ms: fonts %.0f, load and check %.0f, layout %.0f, output %.0f\n",
-            (now_s() - t0) * 1e3, (t_fonts - t0) * 1e3, (t_load - t_fonts) * 1e3,
-            (t_compose - t_load) * 1e3, (now_s() - t_compose) * 1e3);
+    fprintf(stderr, "briefpress: %.0f ms: fonts %.0f, load, check and layout %.0f, output %.0f\n",
+            (now_s() - t0) * 1e3, (t_fonts - t0) * 1e3, (t_compose - t_fonts) * 1e3,
+            (now_s() - t_compose) * 1e3);
   int rc = st ? fail(&ctx) : 0;
   bp_dlist_free(dl);
-  bp_article_free(art);
-  bp_brief_free(brief);
   bp_typesetter_free(ts);
   bp_fontset_free(fs);
   return rc;

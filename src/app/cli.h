@@ -5,6 +5,15 @@
 int bp_cli_main(int argc, char **argv);
 
 #include "../core/bp.h"
+#include "../compose/compose.h"
+
+/** Loads `path`, a brief or an article (bp_cli_input_kind), restyled with
+ * `template_path` when not NULL, and composes it with `ts` into *out (the
+ * caller's). `pf` and `fit` (a brief's fitting; untouched for an article)
+ * may be NULL. What `briefpress render` and the public API lay out. */
+bp_status bp_cli_compose(bp_ctx *ctx, bp_typesetter *ts, const char *path,
+                         const char *template_path, bp_preflight *pf, bp_fit_report *fit,
+                         bp_dlist **out);
 
 /* ---- shared by the commands' option parsing (getopt_long) ---- */
 

@@ -7,6 +7,7 @@
 
 #include "app/cli.h"
 #include "core/outfile.h"
+#include "layout/layout.h"
 
 int main(int argc, char **argv) {
   /* Pango's fontconfig font map loads fontconfig's default configuration in
@@ -14,9 +15,8 @@ int main(int argc, char **argv) {
    * private FcConfig; pointing the default at the project's small fonts.conf
    * saves the scan of the system's fonts. Output does not depend on it. */
   if (!getenv("FONTCONFIG_FILE")) {
-    const char *dir = getenv("BRIEFPRESS_FONTS");
     char conf[4096];
-    snprintf(conf, sizeof conf, "%s/fonts.conf", dir && *dir ? dir : BP_SOURCE_DIR "/fonts");
+    snprintf(conf, sizeof conf, "%s/fonts.conf", bp_fontset_default_dir());
     if (access(conf, R_OK) == 0) setenv("FONTCONFIG_FILE", conf, 0);
   }
   bp_outfile_handle_signals(); /* no temporary file outlives SIGINT or SIGTERM */

@@ -115,6 +115,9 @@ bp_status bp_file_write_atomic(bp_ctx *ctx, const char *path, const void *data, 
 /** Creates `dir` and its missing parents. *created (may be NULL) tells
  * whether `dir` itself is new. An existing non-folder is an error. */
 bp_status bp_mkdir_p(bp_ctx *ctx, const char *dir, bool *created);
+/** The fonts shipped with this build of the library: PREFIX/share/briefpress/fonts
+ * when installed, the source tree's fonts/ in the build tree (src/core/datadir.c). */
+const char *bp_data_fonts_dir(void);
 /** SOURCE_DATE_EPOCH as seconds, or -1 when unset or not a number. */
 long long bp_source_date_epoch(void);
 /** The message for errno value `err`, safe in threads (POSIX's strerror is

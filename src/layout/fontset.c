@@ -329,15 +329,14 @@ static bp_status check_loaded(bp_ctx *ctx, const char *dir, FcConfig *cfg, const
   return st;
 }
 
+const char *bp_fontset_default_dir(void) {
+  const char *env = getenv("BRIEFPRESS_FONTS");
+  return env && *env ? env : bp_data_fonts_dir();
+}
+
 bp_status bp_fontset_open(bp_ctx *ctx, const char *fonts_dir, bp_fontset **out) {
   *out = NULL;
-  char *dir;
-  if (fonts_dir)
-    dir = bp_strdup(fonts_dir);
-  else if (getenv("BRIEFPRESS_FONTS") && *getenv("BRIEFPRESS_FONTS"))
-    dir = bp_strdup(getenv("BRIEFPRESS_FONTS"));
-  else
-    dir = bp_strdup(BP_SOURCE_DIR "/fonts");
+  char *dir = bp_strdup(fonts_dir ? fonts_dir : bp_fontset_default_dir());
   char *abs = realpath(dir, NULL); /* fontconfig resolves relative paths oddly */
   if (abs) {
     free(dir);

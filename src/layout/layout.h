@@ -13,9 +13,12 @@
  * Open once, share between documents; read-only after opening. */
 typedef struct bp_fontset bp_fontset;
 
-/** Opens the font set in `fonts_dir` (NULL: $BRIEFPRESS_FONTS, else the
- * source tree's fonts/). Fails with BP_ERR_FONT naming the file when a font
- * of the manifest is missing or its SHA-256 differs. */
+/** The font folder used when none is given: $BRIEFPRESS_FONTS when set and
+ * not empty, else bp_data_fonts_dir() (the installed fonts, or the source
+ * tree's fonts/ for the build tree's library). */
+const char *bp_fontset_default_dir(void);
+/** Opens the font set in `fonts_dir` (NULL: bp_fontset_default_dir()). Fails with BP_ERR_FONT
+ * naming the file when a font of the manifest is missing or its SHA-256 differs. */
 bp_status bp_fontset_open(bp_ctx *ctx, const char *fonts_dir, bp_fontset **out);
 void bp_fontset_free(bp_fontset *fs);
 /** True when `family` (e.g. "Noto Serif") is a family of the fonts the

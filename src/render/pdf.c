@@ -52,8 +52,9 @@ typedef struct pdf_alpha {
 typedef struct pdf_dev {
   bp_device super;
   bp_pdf_cache *cache; /* may be NULL: see bp_pdf_device_new_cached */
-  char *path;
-  char *path_icc; /* opt.icc_path's copy */
+  char *path;          /* the target, or the name errors use when `sink` is set */
+  char *path_icc;      /* opt.icc_path's copy */
+  bp_buf *sink;        /* the caller's buffer the PDF goes into instead of a file, or NULL */
   bp_pdf_options opt;
   const bp_dlist *dl;
   HPDF_Doc pdf;
@@ -1312,7 +1313,9 @@ static void pdf_close(bp_device *dev) {
     for (size_t i = 0; i < d->dl->n_fonts; i++) bp_inputs_add(d->dl->fonts[i].path);
     bp_ctx ctx;
     bp_ctx_init(&ctx);
-    if (bp_file_write_to(&ctx, dev->group, d->path, bytes.data, bytes.len, NULL))
+    if (d->sink)
+      bp_buf_put(d->sink, bytes.data, bytes.len);
+    else if (bp_file_write_to(&ctx, dev->group, d->path, bytes.data, bytes.len, NULL))
       bp_device_fail(dev, ctx.status, "%s", ctx.msg);
   }
   bp_buf_free(&bytes);
@@ -1371,6 +1374,12 @@ bp_device *bp_pdf_device_new(const char *path, const bp_pdf_options *opt) {
   if (opt && opt->icc_path) d->path_icc = bp_strdup(opt->icc_path), d->opt.icc_path = d->path_icc;
   if (!path || !*path) bp_device_fail(&d->super, BP_ERR_USAGE, "PDF device: no output path");
   return &d->super;
+}
+
+bp_device *bp_pdf_device_new_mem(bp_buf *out, const char *name, const bp_pdf_options *opt) {
+  bp_device *dev = bp_pdf_device_new(name && *name ? name : "<memory>", opt);
+  ((pdf_dev *)dev)->sink = out;
+  return dev;
 }
 
 /* ---- sharing font work between documents (bp_pdf_device_new_cached) ---------
@@ -1789,33 +1798,6 @@ bp_device *bp_pdf_device_new_cached(const char *path, const bp_pdf_options *opt,
   return dev;
 }
 
-/* ---- libharu's byte loops ---------------------------------------------------
- * libharu 2.3.0 copies and clears memory one byte at a time (HPDF_MemCpy,
- * HPDF_MemSet: 128 KB per font per document, every stream it writes), about
- * a seventh of a batch profile's time. Its own calls to them go through the
- * PLT, so these definitions, linked into the program with the PDF device,
- * take their place (ELF interposition, as a malloc replacement does), with
- * the same results: the end pointer is returned and an overlapping copy to a
- * higher address stays a forward byte copy. Output is byte-identical either
- * way; -DBP_NO_FAST_HPDF_MEM keeps libharu's own loops. */
-#ifndef BP_NO_FAST_HPDF_MEM
-void *HPDF_MemSet(void *s, HPDF_BYTE c, HPDF_UINT n);
-void *HPDF_MemSet(void *s, HPDF_BYTE c, HPDF_UINT n) {
-  memset(s, c, n);
-  return (HPDF_BYTE *)s + n;
-}
-
-HPDF_BYTE *HPDF_MemCpy(HPDF_BYTE *out, const HPDF_BYTE *in, HPDF_UINT n);
-HPDF_BYTE *HPDF_MemCpy(HPDF_BYTE *out, const HPDF_BYTE *in, HPDF_UINT n) {
-  if (out > in && out < in + n) { /* forward byte copy, as libharu does */
-    for (HPDF_UINT i = 0; i < n; i++) out[i] = in[i];
-  } else {
-    memmove(out, in, n);
-  }
-  return out + n;
-}
-#endif
-
 /* ---- libharu's memory-stream seek ---------------------------------------------
  * libharu 2.3.0's HPDF_MemStream_SeekFunc fails with HPDF_INVALID_OBJECT when
  * asked for the very end of a stream whose size is an exact multiple of its
@@ -1826,13 +1808,17 @@ HPDF_BYTE *HPDF_MemCpy(HPDF_BYTE *out, const HPDF_BYTE *in, HPDF_UINT n) {
  * (0.2-0.3 % of distinct batch records) failed to embed, and the error left
  * behind made the next font or page fail. libharu stores this function's
  * address when it makes a memory stream, through the GOT, so this
- * definition takes its place (as HPDF_MemCpy's below); the end of a full
+ * definition takes its place (as src/app/hpdf_mem.c's do in the CLI); the end of a full
  * last buffer is then a valid position, where reading gives EOF and writing
  * appends. Only for the libharu whose layout of HPDF_MemStreamAttr_Rec this
  * was checked against; test_pdf checks the boundary. */
 #if HPDF_VERSION_ID == 20300
-HPDF_STATUS HPDF_MemStream_SeekFunc(HPDF_Stream stream, HPDF_INT pos, HPDF_WhenceMode mode);
-HPDF_STATUS HPDF_MemStream_SeekFunc(HPDF_Stream stream, HPDF_INT pos, HPDF_WhenceMode mode) {
+/* visible even from the shared library, whose other symbols are hidden: a
+ * hidden definition would not take libharu's place */
+__attribute__((visibility("default"))) HPDF_STATUS
+HPDF_MemStream_SeekFunc(HPDF_Stream stream, HPDF_INT pos, HPDF_WhenceMode mode);
+__attribute__((visibility("default"))) HPDF_STATUS
+HPDF_MemStream_SeekFunc(HPDF_Stream stream, HPDF_INT pos, HPDF_WhenceMode mode) {
   HPDF_MemStreamAttr attr = (HPDF_MemStreamAttr)stream->attr;
   long long at = pos;
   if (mode == HPDF_SEEK_CUR)

@@ -27,6 +27,12 @@ typedef struct bp_pdf_options {
  * either way (docs/print.md). `opt` may be NULL for defaults. */
 bp_device *bp_pdf_device_new(const char *path, const bp_pdf_options *opt);
 
+/** bp_pdf_device_new, except that the PDF's bytes are appended to `out`
+ * (the caller's, which must outlive the device) when the device closes
+ * without error, and no file is written; errors name `name` (NULL:
+ * "<memory>"). The bytes are those bp_pdf_device_new would write. */
+bp_device *bp_pdf_device_new_mem(bp_buf *out, const char *name, const bp_pdf_options *opt);
+
 /** A device that writes each page as a PNG through cairo. `pattern` is a
  * printf pattern with one %d (1-based page number), e.g. "out/page-%d.png".
  * Pages are rendered at `dpi`; when `width_px` > 0 it wins over dpi. When

@@ -1,0 +1,58 @@
+/* datadir.c - where the library finds the files it ships (its fonts).
+ * Compiled once per library by CMakeLists.txt: for the build tree's library
+ * (libbp.a: the tests and build/briefpress) BP_DATA_DIR is the source tree;
+ * for the installed ones it is PREFIX/share/briefpress, found relative to
+ * the installed file itself first (BP_DATA_FROM_LIB, BP_DATA_FROM_BIN), so
+ * an installation moved elsewhere, staged with DESTDIR or made with
+ * `cmake --install --prefix` still finds its fonts; the compiled-in
+ * absolute folder is the fallback (a program that links libbriefpress.a
+ * lives anywhere). */
+#define _GNU_SOURCE
+#include "bp.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef BP_DATA_DIR
+#error "BP_DATA_DIR must be defined (CMakeLists.txt does)"
+#endif
+
+#if defined(BP_DATA_FROM_LIB) && defined(BP_DATA_FROM_BIN)
+static char fonts_dir[4096] = BP_DATA_DIR "/fonts";
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+/* dir/rel/fonts, when it holds a MANIFEST.tsv */
+static void try_beside(const char *file, const char *rel) {
+  char *real = realpath(file, NULL);
+  char *slash = real ? strrchr(real, '/') : NULL;
+  if (slash) {
+    *slash = '\0';
+    char dir[4096], manifest[4200];
+    snprintf(dir, sizeof dir, "%s/%s/fonts", real, rel);
+    snprintf(manifest, sizeof manifest, "%s/MANIFEST.tsv", dir);
+    if (access(manifest, R_OK) == 0) snprintf(fonts_dir, sizeof fonts_dir, "%s", dir);
+  }
+  free(real);
+}
+
+/* The shared library (PREFIX/LIBDIR/libbriefpress.so.N) or the program this
+ * code is linked into (PREFIX/BINDIR/briefpress). */
+static void locate(void) {
+  Dl_info info;
+  if (dladdr((void *)bp_data_fonts_dir, &info) && info.dli_fname && strstr(info.dli_fname, ".so"))
+    try_beside(info.dli_fname, BP_DATA_FROM_LIB);
+  else
+    try_beside("/proc/self/exe", BP_DATA_FROM_BIN);
+}
+
+const char *bp_data_fonts_dir(void) {
+  pthread_once(&once, locate);
+  return fonts_dir;
+}
+#else
+const char *bp_data_fonts_dir(void) { return BP_DATA_DIR "/fonts"; }
+#endif

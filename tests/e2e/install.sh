@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# e2e: what `cmake --install` installs, used as a C developer would. Installs
+# into a temporary prefix (and once more staged with DESTDIR), builds
+# examples/render.c against it with `pkg-config --cflags --libs briefpress`
+# (shared, then --static) and with its CMake package, runs each from outside
+# the source tree and without BRIEFPRESS_FONTS (the library must find the
+# installed fonts), and compares the PDFs with the installed CLI's: the same
+# bytes. Also: only the public API is exported, libharu's memory helpers are
+# not in the library, no source-tree path is compiled into it, and the man
+# pages render. Args: BRIEFPRESS BUILD_DIR.
+set -uo pipefail
+build=$(realpath "$2") src=$(pwd)
+work=$build/e2e-install
+rm -rf "$work" && mkdir -p "$work"
+export SOURCE_DATE_EPOCH=1700000000
+unset BRIEFPRESS_FONTS FONTCONFIG_FILE
+fail=0
+no() { echo "FAIL: $*"; fail=1; }
+cp -r data templates "$work/"
+brief=$work/data/briefs/nk-missions.json
+
+prefix=$work/prefix
+cmake --install "$build" --prefix "$prefix" > "$work/install.log" 2>&1 || { cat "$work/install.log"; exit 1; }
+libdir=$(dirname "$(find "$prefix" -name libbriefpress.so -print -quit)")
+[[ -d $libdir ]] || { echo "FAIL: no libbriefpress.so installed"; exit 1; }
+for f in bin/briefpress include/briefpress.h share/briefpress/fonts/MANIFEST.tsv \
+  share/briefpress/fonts/fonts.conf share/briefpress/templates/one-page-brief.json; do
+  [[ -e $prefix/$f ]] || no "not installed: $f"
+done
+for f in libbriefpress.a libbriefpress.so.0 pkgconfig/briefpress.pc cmake/briefpress/briefpressConfig.cmake; do
+  [[ -e $libdir/$f ]] || no "not installed: $libdir/$f"
+done
+n_fonts=$(grep -vc '^#' "$src/fonts/MANIFEST.tsv")
+[[ $(ls "$prefix/share/briefpress/fonts/"*.ttf | wc -l) == "$n_fonts" ]] || no "not every font installed"
+
+# the library: only briefpress_* (and the libharu seek fix, see docs/pdf-device.md) exported
+exported=$(nm -D --defined-only "$libdir/libbriefpress.so" | awk '{print $3}' | grep -v '^briefpress_' | grep -v '^HPDF_MemStream_SeekFunc$')
+[[ -z $exported ]] || no "the shared library exports more than its API: $(echo $exported | head -c 300)"
+nm -D --defined-only "$libdir/libbriefpress.so" | grep -Eq ' HPDF_Mem(Cpy|Set)$' && no "libbriefpress.so overrides HPDF_MemCpy/MemSet"
+nm "$libdir/libbriefpress.a" 2>/dev/null | grep -Eq ' T HPDF_Mem(Cpy|Set)$' && no "libbriefpress.a overrides HPDF_MemCpy/MemSet"
+# (the debug information names the sources; the strings the code uses must not)
+for lib in "$libdir/libbriefpress.so.0" "$prefix/bin/briefpress"; do
+  readelf -p .rodata "$lib" | grep -q "$src" && no "a source-tree path is compiled into $lib"
+done
+readelf -d "$libdir/libbriefpress.so.0" | grep -q TEXTREL && no "libbriefpress.so is not position-independent"
+
+# the installed CLI, from another folder, finds its own fonts
+cd "$work"
+"$prefix/bin/briefpress" render "$brief" -o "$work/cli.pdf" || no "the installed CLI failed"
+"$prefix/bin/briefpress" --version | grep -q "^briefpress " || no "installed --version"
+
+# pkg-config, shared library
+export PKG_CONFIG_PATH=$libdir/pkgconfig
+flags=$(pkg-config --cflags --libs briefpress) || no "pkg-config --cflags --libs briefpress failed"
+cc -std=c11 -Wall -Wextra -Werror "$src/examples/render.c" $flags -Wl,-rpath,"$libdir" \
+  -o "$work/example" 2> "$work/cc.log" || no "building the example: $(cat "$work/cc.log")"
+"$work/example" "$brief" "$work/example.pdf" > "$work/example.out" || no "the example failed: $(cat "$work/example.out")"
+cmp -s "$work/cli.pdf" "$work/example.pdf" || no "the example's PDF differs from the CLI's"
+grep -q "page(s)" "$work/example.out" || no "the example printed: $(cat "$work/example.out")"
+ldd "$work/example" | grep -q "$libdir/libbriefpress.so" || no "the example did not link the installed library"
+# a bad input: the message names the file
+"$work/example" "$work/nonexistent.json" "$work/x.pdf" 2> "$work/bad.err" && no "the example succeeded on a missing input"
+grep -q "nonexistent.json" "$work/bad.err" || no "the library's error does not name the file: $(cat "$work/bad.err")"
+
+# the static library: libbriefpress.a, its dependencies shared (`pkg-config
+# --static` wants every dependency's own static archive, which Debian does
+# not ship for all of them: gmime's gpgme); Libs.private as briefpress.pc says
+grep -q '^Libs.private: -lhpdf -lhyphen -lm -lpthread$' "$libdir/pkgconfig/briefpress.pc" || no "Libs.private changed: update this test"
+sflags="-l:libbriefpress.a $(pkg-config --libs $(pkg-config --print-requires-private briefpress)) -lhpdf -lhyphen -lm -lpthread"
+cc -std=c11 "$src/examples/render.c" $(pkg-config --cflags briefpress) -L"$libdir" $sflags \
+  -o "$work/example-static" 2> "$work/cc-static.log" || no "building the static example: $(cat "$work/cc-static.log")"
+ldd "$work/example-static" | grep -q libbriefpress && no "the static example links libbriefpress.so"
+# (a program linked with libbriefpress.a lives anywhere: it finds the fonts in
+# the configured prefix, or where BRIEFPRESS_FONTS says; this prefix is not that)
+BRIEFPRESS_FONTS=$prefix/share/briefpress/fonts "$work/example-static" "$brief" "$work/static.pdf" > /dev/null ||
+  no "the static example failed"
+cmp -s "$work/cli.pdf" "$work/static.pdf" || no "the static example's PDF differs from the CLI's"
+
+# the CMake package
+cmake -S "$src/examples" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" > "$work/cmake.log" 2>&1 &&
+  cmake --build "$work/cmake-build" > "$work/cmake-build.log" 2>&1 ||
+  no "the CMake package: $(tail -5 "$work/cmake.log" "$work/cmake-build.log")"
+"$work/cmake-build/render" "$brief" "$work/cmake.pdf" > /dev/null || no "the CMake-built example failed"
+cmp -s "$work/cli.pdf" "$work/cmake.pdf" || no "the CMake-built example's PDF differs from the CLI's"
+
+# staged with DESTDIR (as a package build does): the staged tree works where it is
+DESTDIR=$work/stage cmake --install "$build" > "$work/destdir.log" 2>&1 || no "DESTDIR install: $(tail -3 "$work/destdir.log")"
+staged=$(find "$work/stage" -path '*/bin/briefpress' -print -quit)
+[[ -x $staged ]] || no "DESTDIR: no bin/briefpress under $work/stage"
+"$staged" render "$brief" -o "$work/staged.pdf" 2> "$work/staged.err" || no "the staged CLI: $(cat "$work/staged.err")"
+cmp -s "$work/cli.pdf" "$work/staged.pdf" || no "the staged CLI's PDF differs"
+
+if [[ $fail == 0 ]]; then echo "install: the example built three ways gives the CLI's bytes ($(stat -c %s "$work/cli.pdf") bytes)"; fi
+exit $fail
