@@ -125,14 +125,14 @@ static int run(const nl_opts *o) {
       fprintf(stderr, "briefpress: fitted at body %.2f pt, leading %.2f: %.0f of %.0f pt used\n",
               fit.body_pt, fit.leading_ratio, fit.used_pt, fit.avail_pt);
     if (!st) {
-      nl.title = bp_brief_title(brief);
-      nl.subtitle = bp_brief_subtitle(brief);
-      nl.summary = bp_brief_summary(brief);
-      nl.author = bp_brief_author(brief);
-      nl.lang = bp_brief_lang(brief);
-      nl.from_name = bp_brief_institute(brief) ? bp_brief_institute(brief) : nl.author;
+      nl.title = brief->title;
+      nl.subtitle = brief->subtitle;
+      nl.summary = brief->summary;
+      nl.author = brief->author;
+      nl.lang = brief->lang;
+      nl.from_name = brief->institute ? brief->institute : nl.author;
       /* as the masthead prints it: "Series · No. 2024-03 · April 2024" */
-      const char *parts[] = {bp_brief_series(brief), bp_brief_number(brief), bp_brief_date(brief)};
+      const char *parts[] = {brief->series, brief->number, brief->date_text};
       for (int i = 0; i < 3; i++)
         if (parts[i] && *parts[i])
           bp_buf_printf(&byline, "%s%s%s", byline.len ? " · " : "", i == 1 ? "No. " : "", parts[i]);

@@ -1,101 +1,215 @@
-/* charts.c - charts given as data (a brief's or an article's "charts"):
- * reading a chart definition (kind, series or records, columns, title) and
- * turning it into bp_chart points from the data set. */
+/* charts.c - a chart definition (checked by bp_chart_def_check) turned
+ * into chart points from the data set: a series column (which may name a
+ * record's field: "{iso2}"), dated rows of a record set, or a timeline of
+ * the rows of other record sets that match the record and the claims
+ * tagged with its country; titled and coloured by the template, its source
+ * line numbered as an endnote. */
 #include "compose-imp.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static bp_status json_str(bp_ctx *ctx, const bp_jdoc *jd, json_t *o, const char *key, char **out,
-                          bool required) {
+static const char *jstr(json_t *o, const char *key) {
   json_t *v = json_object_get(o, key);
-  if (!v) return required ? bp_jdoc_error(ctx, jd, o, NULL, "missing \"%s\"", key) : BP_OK;
-  if (!json_is_string(v)) return bp_jdoc_error(ctx, jd, o, key, "\"%s\" must be a string", key);
-  *out = bp_strdup(json_string_value(v));
-  return BP_OK;
+  return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-bp_status bp__chart_ref_load(bp_ctx *ctx, const bp_jdoc *jd, json_t *o, const bp_dataset *ds,
-                             bp__chart_ref *c) {
-  static const char *const keys[] = {
-      "kind", "series",       "column", "records", "date",     "label",   "title",
-      "unit", "value_labels", "where",  "height",  "title_ko", "unit_ko", NULL};
-  memset(c, 0, sizeof *c);
-  if (!json_is_object(o)) return bp_jdoc_error(ctx, jd, o, NULL, "a chart is an object");
-  const char *key;
-  json_t *v;
-  json_object_foreach(o, key, v) {
-    bool ok = false;
-    for (const char *const *k = keys; *k && !ok; k++) ok = !strcmp(*k, key);
-    if (!ok) return bp_jdoc_error(ctx, jd, o, key, "unknown chart key \"%s\"", key);
+static void add(bp__chart_data *d, double x, double y, char *label) {
+  size_t cap = d->cap;
+  bp_grow((void **)&d->pts, &d->cap, d->n + 1, sizeof *d->pts);
+  bp_grow((void **)&d->labels, &cap, d->n + 1, sizeof *d->labels);
+  memset(&d->pts[d->n], 0, sizeof d->pts[d->n]);
+  d->pts[d->n].x = x;
+  d->pts[d->n].y = y;
+  d->pts[d->n].label = label;
+  d->labels[d->n++] = label;
+}
+
+/* A claim's words as a short event label: at most ~`max` bytes, cut at a
+ * space, with an ellipsis. */
+static char *short_label(const bp_claim *cl, size_t max) {
+  bp_buf b = {0};
+  for (size_t k = 0; k < cl->spans.n; k++)
+    if (cl->spans.v[k].kind == BP_SPAN_TEXT) bp_buf_puts(&b, cl->spans.v[k].text);
+  char *s = b.data ? bp_buf_detach(&b) : bp_strdup("");
+  size_t n = strlen(s);
+  while (n && s[n - 1] == ' ') s[--n] = '\0';
+  if (n > max) {
+    size_t cut = max;
+    while (cut > max / 2 && s[cut] != ' ') cut--;
+    if (s[cut] != ' ') /* no space: cut before a UTF-8 continuation byte */
+      for (cut = max; cut && ((unsigned char)s[cut] & 0xC0) == 0x80; cut--) {
+      }
+    while (cut && (s[cut - 1] == ' ' || s[cut - 1] == ',' || s[cut - 1] == ';')) cut--;
+    s[cut] = '\0';
+    bp_buf o = {0};
+    bp_buf_printf(&o, "%s\xE2\x80\xA6", s);
+    free(s);
+    return bp_buf_detach(&o);
   }
-  bp_status st = json_str(ctx, jd, o, "kind", &c->kind, true);
-  if (!st) st = json_str(ctx, jd, o, "series", &c->series, false);
-  if (!st) st = json_str(ctx, jd, o, "column", &c->column, false);
-  if (!st) st = json_str(ctx, jd, o, "records", &c->records, false);
-  if (!st) st = json_str(ctx, jd, o, "date", &c->date_field, false);
-  if (!st) st = json_str(ctx, jd, o, "label", &c->label_field, false);
-  if (!st) st = json_str(ctx, jd, o, "title", &c->title, false);
-  if (!st) st = json_str(ctx, jd, o, "unit", &c->unit, false);
-  if (!st) st = json_str(ctx, jd, o, "title_ko", &c->title_ko, false);
-  if (!st) st = json_str(ctx, jd, o, "unit_ko", &c->unit_ko, false);
-  c->value_labels = json_is_true(json_object_get(o, "value_labels"));
-  json_t *h = json_object_get(o, "height");
-  if (!st && h && (!json_is_number(h) || json_number_value(h) < 40 || json_number_value(h) > 800))
-    return bp_jdoc_error(ctx, jd, o, "height", "\"height\" is a number of points, 40 to 800");
-  c->height_pt = h ? json_number_value(h) : 0;
-  json_t *w = json_object_get(o, "where");
-  if (!st && w) {
-    const char *wk;
-    json_t *wv;
-    if (!json_is_object(w) || json_object_size(w) != 1)
-      return bp_jdoc_error(ctx, jd, o, "where", "\"where\" is one {\"field\": \"value\"}");
-    json_object_foreach(w, wk, wv) {
-      if (!json_is_string(wv)) return bp_jdoc_error(ctx, jd, w, wk, "\"where\" values are strings");
-      c->where_field = bp_strdup(wk);
-      c->where_value = bp_strdup(json_string_value(wv));
+  if (n && s[n - 1] == '.') s[n - 1] = '\0';
+  return s;
+}
+
+/* Fills a label pattern ("{city}: {type} closed") from row i of r. */
+static char *row_label(const bp_records *r, size_t i, const char *pat) {
+  bp__binding b = {.kind = BP__RECORD, .rec = r, .row = i};
+  char *s = pat ? bp__expand_str(&b, NULL, pat) : NULL;
+  return s ? s : bp_strdup(r->rows[i].fields[0]);
+}
+
+static bool row_matches(const bp_records *r, size_t i, json_t *where) {
+  const char *wk;
+  json_t *wv;
+  json_object_foreach(where, wk, wv) {
+    const char *have = bp_records_field(r, i, wk);
+    if (!have || !json_is_string(wv) || strcmp(have, json_string_value(wv))) return false;
+  }
+  return true;
+}
+
+/* Dated rows of record set `r` (matching `key` = `mine` when given). */
+static void dated_rows(bp__chart_data *d, const bp_records *r, const char *key, const char *mine,
+                       const char *date, const char *label, json_t *where) {
+  for (size_t i = 0; i < r->n_rows; i++) {
+    bp_date dt;
+    if ((key && strcmp(bp_records_field(r, i, key), mine)) || !row_matches(r, i, where) ||
+        !bp_date_parse(bp_records_field(r, i, date), &dt, NULL, 0))
+      continue;
+    add(d, bp_date_decimal_year(&dt), 1, row_label(r, i, label));
+    const char *src = bp_records_field(r, i, "source_id");
+    if (!d->source_id && src && *src) d->source_id = src;
+  }
+}
+
+/* Timeline events: rows of other record sets that match the record, and
+ * (with "claims": true) the dated claims tagged with its country. */
+static void timeline_events(const bp__engine *e, json_t *def, bp__chart_data *d) {
+  const bp__binding *b = e->b;
+  json_t *events = json_object_get(def, "events");
+  for (size_t k = 0; k < json_array_size(events); k++) {
+    json_t *ev = json_array_get(events, k);
+    const bp_records *r = bp_dataset_records(b->ds, jstr(ev, "records"));
+    const char *key = jstr(ev, "match");
+    const char *mine = bp__field(b, e->t, jstr(ev, "key") ? jstr(ev, "key") : key);
+    if (r && r != b->rec && mine && *mine)
+      dated_rows(d, r, key, mine, jstr(ev, "date"), jstr(ev, "label"),
+                 json_object_get(ev, "where"));
+  }
+  const char *iso2 = bp__field(b, e->t, jstr(def, "match") ? jstr(def, "match") : "iso2");
+  const bp_claims *cs = b->ds->claims;
+  json_t *ml = json_object_get(def, "label_length");
+  size_t max = json_is_number(ml) ? (size_t)json_number_value(ml) : 44;
+  for (size_t i = 0;
+       iso2 && *iso2 && cs && json_is_true(json_object_get(def, "claims")) && i < cs->n; i++) {
+    const bp_claim *cl = &cs->v[i];
+    bool tagged = false;
+    for (size_t k = 0; k < cl->n_countries && !tagged; k++)
+      tagged = !strcmp(cl->countries[k], iso2);
+    if (cl->date.y && tagged) add(d, bp_date_decimal_year(&cl->date), 1, short_label(cl, max));
+  }
+  for (size_t i = 1; i < d->n; i++) /* oldest first; the same day keeps its order */
+    for (size_t k = i; k > 0 && d->pts[k - 1].x > d->pts[k].x; k--) {
+      bp_chart_point tp = d->pts[k];
+      d->pts[k] = d->pts[k - 1];
+      d->pts[k - 1] = tp;
+      char *tl = d->labels[k];
+      d->labels[k] = d->labels[k - 1];
+      d->labels[k - 1] = tl;
     }
-  }
-  bp_chart_kind kind;
-  if (!st && bp_chart_kind_from_name(ctx, c->kind, &kind)) {
-    bp_ctx_clear(ctx);
-    return bp_jdoc_error(ctx, jd, o, "kind",
-                         "unknown chart kind \"%s\" (bar, line, timeline, sparkline)", c->kind);
-  }
-  if (st) return st;
-  if (c->series) {
-    const bp_series *s = bp_dataset_series(ds, c->series);
-    if (!s)
-      return bp_jdoc_error(ctx, jd, o, "series", "no series \"%s\" in the data folder", c->series);
-    if (c->column && bp_series_column(s, c->column) < 0)
-      return bp_jdoc_error(ctx, jd, o, "column", "series \"%s\" has no column \"%s\"", c->series,
-                           c->column);
-  } else if (c->records) {
-    const bp_records *r = bp_dataset_records(ds, c->records);
-    if (!r)
-      return bp_jdoc_error(ctx, jd, o, "records", "no records \"%s\" in the data folder",
-                           c->records);
-    if (!c->date_field || bp_records_column(r, c->date_field) < 0)
-      return bp_jdoc_error(ctx, jd, o, c->date_field ? "date" : NULL,
-                           "records \"%s\" need a \"date\" column that exists", c->records);
-    if (!c->label_field || bp_records_column(r, c->label_field) < 0)
-      return bp_jdoc_error(ctx, jd, o, c->label_field ? "label" : NULL,
-                           "records \"%s\" need a \"label\" column that exists", c->records);
-    if (c->where_field && bp_records_column(r, c->where_field) < 0)
-      return bp_jdoc_error(ctx, jd, o, "where", "records \"%s\" have no column \"%s\"", c->records,
-                           c->where_field);
-  } else {
-    return bp_jdoc_error(ctx, jd, o, NULL, "a chart needs \"series\" or \"records\"");
-  }
-  return BP_OK;
 }
 
-void bp__chart_ref_free(bp__chart_ref *c) {
-  free(c->kind), free(c->series), free(c->column), free(c->records), free(c->date_field);
-  free(c->label_field), free(c->title), free(c->unit), free(c->where_field);
-  free(c->where_value), free(c->title_ko), free(c->unit_ko);
-  memset(c, 0, sizeof *c);
+/* A series column ("column" may name a record's field: "{iso2}"). */
+static void series_points(const bp__engine *e, json_t *def, bp__chart_data *d) {
+  const bp_series *s = bp_dataset_series(e->b->ds, jstr(def, "series"));
+  char *column = jstr(def, "column") ? bp__expand_str(e->b, e->t, jstr(def, "column")) : NULL;
+  int col = column ? bp_series_column(s, column) : (s->n_cols ? 0 : -1);
+  free(column);
+  if (col < 0) return;
+  size_t have = 0;
+  for (size_t i = 0; i < s->n_points; i++) {
+    char lab[16];
+    bp_date_format(&s->points[i].date, lab);
+    add(d, s->points[i].x, s->points[i].values[col], bp_strdup(lab));
+    if (d->spec.kind != BP_CHART_BAR) d->pts[i].label = NULL;
+    have += !isnan(s->points[i].values[col]);
+  }
+  if (!have) /* all gaps: no data */
+    while (d->n) free(d->labels[--d->n]);
+  d->spec.x_is_date = d->spec.kind != BP_CHART_BAR;
+  d->title = s->title ? bp_strdup(s->title) : NULL;
+  d->spec.unit = s->unit;
+  d->source_id = s->source_id;
+}
+
+bool bp__chart_build(bp__engine *e, json_t *def, bp__chart_data *d) {
+  memset(d, 0, sizeof *d);
+  const bp_template *t = e->t;
+  bool ko = t->lang && !strcmp(t->lang, "ko");
+  bp_chart_kind_from_name(NULL, jstr(def, "kind"), &d->spec.kind);
+  d->spec.value_labels = json_is_true(json_object_get(def, "value_labels"));
+  if (jstr(def, "series"))
+    series_points(e, def, d);
+  else if (jstr(def, "records")) {
+    bp_buf label = {0}; /* the label column as written */
+    bp_buf_printf(&label, "{%s}", jstr(def, "label"));
+    dated_rows(d, bp_dataset_records(e->b->ds, jstr(def, "records")), NULL, NULL, jstr(def, "date"),
+               label.data, json_object_get(def, "where"));
+    bp_buf_free(&label);
+    d->spec.x_is_date = true;
+  } else {
+    timeline_events(e, def, d);
+    d->spec.x_is_date = true;
+  }
+  const char *title = ko && jstr(def, "title_ko") ? jstr(def, "title_ko") : jstr(def, "title");
+  const char *unit = ko && jstr(def, "unit_ko") ? jstr(def, "unit_ko") : jstr(def, "unit");
+  if (title || !d->title) {
+    free(d->title);
+    d->title = title                  ? bp_strdup(title)
+               : jstr(def, "records") ? bp_strdup(jstr(def, "records"))
+                                      : NULL;
+  }
+  if (unit) d->spec.unit = unit;
+  json_t *w = json_object_get(def, "weight");
+  d->weight = json_is_number(w) ? json_number_value(w) : 1;
+  json_t *min = json_object_get(def, "min_points");
+  size_t need = json_is_number(min) ? (size_t)json_number_value(min) : 1;
+  /* events that all fall within a few days make no timeline */
+  json_t *span = json_object_get(def, "min_span_days");
+  if (json_is_number(span) && d->n &&
+      (d->pts[d->n - 1].x - d->pts[0].x) * 365.25 < json_number_value(span))
+    need = d->n + 1;
+  /* the template's palette: ink, muted, series1..n */
+  bp_template_color(t, "ink", &d->colors.ink);
+  bp_template_color(t, "muted", &d->colors.muted);
+  char name[32];
+  for (size_t i = 0; i < BP_CHART_MAX_COLORS; i++) {
+    snprintf(name, sizeof name, "series%zu", i + 1);
+    if (!bp_template_color(t, name, &d->data_colors[i])) break;
+    d->colors.n_data = i + 1;
+  }
+  d->colors.data = d->data_colors;
+  d->spec.colors = &d->colors;
+  d->spec.title = d->title;
+  d->spec.points = d->pts;
+  d->spec.n_points = d->n;
+  d->spec.lang = ko ? "ko" : e->b->kind == BP__ARTICLE ? e->b->article->lang : NULL;
+  const bp_csl_item *it = d->source_id ? bp_bib_lookup(e->b->ds->bib, d->source_id) : NULL;
+  if (it && d->n >= need) {
+    d->source_text = bp__source_line(it, bp_template_label(t, BP_LABEL_SOURCE));
+    d->spec.source_text = d->source_text;
+  }
+  /* the source becomes an endnote (numbered here, after what comes before)
+   * when the document's bibliography has it */
+  if (it && d->n >= need && bp_bib_lookup(e->b->bib, d->source_id)) {
+    char dest[32];
+    snprintf(dest, sizeof dest, "note-%d", bp__number_of(&e->nb, d->source_id));
+    d->source_dest = bp_strdup(dest);
+    d->spec.source_dest = d->source_dest;
+  }
+  return d->n >= need && d->n > 0;
 }
 
 void bp__chart_data_free(bp__chart_data *d) {
@@ -106,75 +220,4 @@ void bp__chart_data_free(bp__chart_data *d) {
   free(d->source_dest);
   free(d->title);
   memset(d, 0, sizeof *d);
-}
-
-void bp__chart_build(const bp__chart_ref *c, const bp_dataset *ds, const bp_template *t,
-                     const char *lang, bp__chart_data *d) {
-  memset(d, 0, sizeof *d);
-  bool ko = t && t->lang && !strcmp(t->lang, "ko");
-  const char *title = ko && c->title_ko ? c->title_ko : c->title;
-  const char *unit = ko && c->unit_ko ? c->unit_ko : c->unit;
-  if (ko) lang = "ko";
-  bp_chart_kind_from_name(NULL, c->kind, &d->spec.kind);
-  d->spec.value_labels = c->value_labels;
-  if (c->series) {
-    const bp_series *s = bp_dataset_series(ds, c->series);
-    int col = c->column ? bp_series_column(s, c->column) : 0;
-    d->n = s->n_points;
-    d->pts = bp_calloc(d->n + 1, sizeof *d->pts);
-    d->labels = bp_calloc(d->n + 1, sizeof(char *));
-    for (size_t i = 0; i < d->n; i++) {
-      const bp_series_point *p = &s->points[i];
-      char lab[16];
-      bp_date_format(&p->date, lab);
-      d->labels[i] = bp_strdup(lab);
-      d->pts[i].x = p->x;
-      d->pts[i].y = p->values[col];
-      if (d->spec.kind == BP_CHART_BAR) d->pts[i].label = d->labels[i];
-    }
-    d->spec.x_is_date = d->spec.kind != BP_CHART_BAR;
-    d->title = bp_strdup(title ? title : s->title);
-    d->spec.unit = unit ? unit : s->unit;
-    d->source_id = s->source_id;
-  } else {
-    const bp_records *r = bp_dataset_records(ds, c->records);
-    d->pts = bp_calloc(r->n_rows + 1, sizeof *d->pts);
-    d->labels = bp_calloc(r->n_rows + 1, sizeof(char *));
-    for (size_t i = 0; i < r->n_rows; i++) {
-      if (c->where_field && strcmp(bp_records_field(r, i, c->where_field), c->where_value))
-        continue;
-      bp_date dt;
-      if (!bp_date_parse(bp_records_field(r, i, c->date_field), &dt, NULL, 0)) continue;
-      d->labels[d->n] = bp_strdup(bp_records_field(r, i, c->label_field));
-      d->pts[d->n].x = bp_date_decimal_year(&dt);
-      d->pts[d->n].y = 1;
-      d->pts[d->n].label = d->labels[d->n];
-      if (!d->source_id) d->source_id = bp_records_field(r, i, "source_id");
-      d->n++;
-    }
-    d->spec.x_is_date = true;
-    d->title = bp_strdup(title ? title : c->records);
-    d->spec.unit = unit;
-  }
-  if (t) { /* the template's palette: ink, muted, series1..n */
-    bp_template_color(t, "ink", &d->colors.ink);
-    bp_template_color(t, "muted", &d->colors.muted);
-    char name[32];
-    for (size_t i = 0; i < BP_CHART_MAX_COLORS; i++) {
-      snprintf(name, sizeof name, "series%zu", i + 1);
-      if (!bp_template_color(t, name, &d->data_colors[i])) break;
-      d->colors.n_data = i + 1;
-    }
-    d->colors.data = d->data_colors;
-    d->spec.colors = &d->colors;
-  }
-  d->spec.title = d->title;
-  d->spec.points = d->pts;
-  d->spec.n_points = d->n;
-  d->spec.lang = lang;
-  const bp_csl_item *it = d->source_id ? bp_bib_lookup(ds->bib, d->source_id) : NULL;
-  if (it) {
-    d->source_text = bp__source_line(it, t ? bp_template_label(t, BP_LABEL_SOURCE) : NULL);
-    d->spec.source_text = d->source_text;
-  }
 }

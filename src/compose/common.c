@@ -84,19 +84,3 @@ void bp__fill_rect(bp_dl_page *pg, double x, double y, double w, double h, bp_co
   p.fill_color = color;
   bp_dl_add_path(pg, &p);
 }
-
-bp_dlist *bp__dlist_for(const char *title, const char *author, const char *subject,
-                        const char *fallback_subject, const char *keywords, const char *lang,
-                        long long epoch) {
-  bp_dlist *dl = bp_dlist_new();
-  bp_dl_meta m = {0};
-  m.title = (char *)title;
-  m.author = (char *)author;
-  m.subject = (char *)(subject ? subject : fallback_subject);
-  m.keywords = (char *)keywords;
-  m.lang = (char *)(lang ? lang : "en");
-  m.creator = "briefpress";
-  m.epoch = epoch;
-  bp_dl_set_meta(dl, &m);
-  return dl;
-}

@@ -1,11 +1,15 @@
-/* compose-imp.h - helpers the composers (article.c, brief.c, profile.c)
- * share: endnote numbering, endnote and claim text, chart source lines,
- * filled rectangles. Private to src/compose. */
+/* compose-imp.h - the one composer, private to src/compose. engine.c holds
+ * the drawn pieces and their cache, the stack of elements, pagination, the
+ * fit loop and drawing; sections.c the table of section kinds; bind.c what
+ * sections read (a brief, an article or a record: one binding); charts.c
+ * chart points from the data set; common.c endnote and claim texts. */
 #ifndef BP_COMPOSE_IMP_H
 #define BP_COMPOSE_IMP_H
 
 #include "compose.h"
 #include "../layout/chart.h"
+
+/* ---- endnote numbering, texts (common.c) --------------------------------- */
 
 /** Endnote numbers in order of first citation; a source cited twice keeps
  * its number. */
@@ -14,62 +18,219 @@ typedef struct bp__numbering {
   size_t n, cap;
 } bp__numbering;
 
-/** The number of `id`, giving it the next one on first sight. A
- * bp_cite_numberer: pass the numbering as `ud`. */
+/** The number of `id`, giving it the next one on first sight (a
+ * bp_cite_numberer: pass the numbering as `ud`). */
 int bp__number_of(void *ud, const char *id);
-/** Forgets every number (keeps the array for reuse). */
 void bp__numbering_clear(bp__numbering *nb);
 void bp__numbering_free(bp__numbering *nb);
-
 /** The endnote of a citation as spans: the formatted text, then the URL as
  * a link to itself. Appends to *out. */
 void bp__endnote_spans(const bp_csl_item *it, bp_spans *out);
 /** A claim's text (its `text_ko` when `korean` and it has one) with markers
- * added for supporting sources the text does not cite inline (caller frees). */
+ * for supporting sources the text does not cite inline (caller frees). */
 char *bp__claim_markup(const bp_claim *cl, bool korean);
-/** "Source: Chainalysis (2023)" for a chart, from its citation: `label`
- * (NULL: "Source:"), the outlet, else the authors, else the title, and the
- * year (caller frees). */
+/** "Source: Chainalysis (2023)": `label` (NULL: "Source:"), the outlet, else
+ * the authors, else the title, and the year (caller frees). */
 char *bp__source_line(const bp_csl_item *it, const char *label);
-/** A new display list carrying the document's info (creator "briefpress";
- * subject falls back to `fallback_subject`, lang to "en"). */
-bp_dlist *bp__dlist_for(const char *title, const char *author, const char *subject,
-                        const char *fallback_subject, const char *keywords, const char *lang,
-                        long long epoch);
 /** A filled rectangle (points, top-left origin). */
 void bp__fill_rect(bp_dl_page *pg, double x, double y, double w, double h, bp_color color);
 
-/** A chart given as data: which series (or records), columns, kind, title. */
-typedef struct bp__chart_ref {
-  char *kind, *series, *column, *records, *date_field, *label_field, *title, *unit;
-  char *title_ko, *unit_ko; /* for a Korean template; NULL: title, unit */
-  char *where_field, *where_value;
-  bool value_labels;
-  double height_pt; /* 0: the template's or composer's default */
-} bp__chart_ref;
+/* ---- bindings (bind.c) ----------------------------------------------------- */
+
+typedef enum { BP__BRIEF, BP__ARTICLE, BP__RECORD } bp__bind_kind;
+
+/** What a document's sections read: one brief, one article or one record
+ * of a records table, with the data set behind it. */
+typedef struct bp__binding {
+  bp__bind_kind kind;
+  const char *path; /* the input named in messages */
+  const bp_dataset *ds;
+  const bp_bib *bib;
+  const bp_brief *brief;
+  const bp_article *article;
+  const bp_records *rec;
+  size_t row;
+  const bp_jdoc *charts_jd; /* article: its manifest, whose "charts" name charts */
+  json_t *charts;           /* brief: an array; article: an object by name */
+  char *doc_title;          /* owned, as the rest below */
+  char *masthead_right;     /* brief: "Series  ·  No. 12  ·  April 2024" */
+  char *date_text;          /* article: its date as the template prints it */
+  bp_dataset *own_ds;       /* article: the data set its charts come from */
+  bp_jdoc *own_jd;          /* article: its manifest */
+} bp__binding;
+
+/** The value of {name} in a pattern (NULL: unknown; "" : empty). Besides
+ * the binding's own fields: "masthead_left", "masthead_right", "id". */
+const char *bp__field(const bp__binding *b, const bp_template *t, const char *name);
+/** Expands a pattern: a string with {field}s, or an array of them joined by
+ * "  ·  " with the empty ones left out. NULL when a string pattern names an
+ * empty field or the result is empty (the text is skipped). Caller frees. */
+char *bp__expand(const bp__binding *b, const bp_template *t, json_t *pattern);
+/** The same for a pattern given as C text. */
+char *bp__expand_str(const bp__binding *b, const bp_template *t, const char *pattern);
+/** The document's metadata (strings borrowed from the binding). */
+void bp__binding_meta(const bp__binding *b, const bp_template *t, bp_dl_meta *m);
+void bp__binding_free(bp__binding *b);
+
+/* ---- pieces, elements, the engine (engine.c) -------------------------------- */
+
+/** Something laid out and drawn once: page 0 of `dl` holds its items with
+ * its top-left at (0, 0). A text's pieces know their line bottoms, so a
+ * page may break between lines. */
+typedef struct bp__piece {
+  bp_dlist *dl;
+  double w, h;
+  double *lines; /* bottom of each line (texts); NULL: never split */
+  int n_lines;
+  bp_preflight pf;
+  size_t bytes;
+  int refs; /* the cache's and each engine's that holds it (atomic) */
+} bp__piece;
+
+typedef struct bp__place {
+  const bp__piece *p;
+  double dx, dy;
+} bp__place;
+
+typedef enum { BP__BLOCK, BP__RULE, BP__COLUMNS } bp__ekind;
+
+/** One element of the stack. A block's places are drawn together; with
+ * `split` >= 0 the page may break between the lines of that place. Columns
+ * hold items set in balanced columns, as many per page as fit. */
+typedef struct bp__elem {
+  bp__ekind kind;
+  double h, before, after;
+  bool keep; /* with the next element */
+  bp__place *pl;
+  size_t n_pl;
+  int split;
+  bp_color color; /* a rule's; a block's background when color.a > 0 */
+  const bp__piece **items;
+  size_t n_items;
+  int cols;
+  double col_w, gap;
+  bool notes; /* columns that get the endnotes once every section is built */
+  int level;  /* a bookmark at the top when >= 0 */
+  char *outline;
+  int section;
+} bp__elem;
+
+/* The body styles the fit loop scales, unless the template names its own. */
+#define BP__N_FIT 8
+
+typedef struct bp__engine {
+  bp_ctx *ctx;
+  bp_typesetter *ts;
+  const bp_template *t;
+  const bp__binding *b;
+  bp_profile_cache *cache;
+  bp__piece **held; /* references held until the end */
+  size_t n_held, cap_held;
+  bp__numbering nb;
+  double width, x0, top, bottom;
+  const char *field; /* what is being laid out, for messages */
+  char field_buf[64];
+  bp__elem *v;
+  size_t n, cap;
+  int section; /* the section being built */
+  double scale, ratio;
+  const char *fit_names[BP__N_FIT];
+  bp_style fitted[BP__N_FIT];
+  size_t n_fit;
+  bp_preflight pf;
+  bp_profile_info *info;
+  size_t n_warn0;
+  /* scratch for replays */
+  bp_dl_cluster *cl;
+  bp_dl_glyph *gl;
+  bp_path_seg *sg;
+  int *fonts;
+  size_t cap_cl, cap_gl, cap_sg, cap_fonts;
+} bp__engine;
+
+/** The style `name` as the fit has scaled it. */
+const bp_style *bp__style(const bp__engine *e, const char *name);
+/** Plain text (no markup) in `style`, wrapped at `width` (<= 0: no wrap). */
+const bp__piece *bp__plain(bp__engine *e, const char *style, const char *text, double width);
+/** Inline markup (citations become numbered endnote markers). */
+const bp__piece *bp__markup(bp__engine *e, const char *style, const char *markup, double width);
+/** Spans; `what` names them in the cache key (their markup or text). */
+const bp__piece *bp__spans(bp__engine *e, const char *style, const char *what, const bp_spans *sp,
+                           double width);
+/** A chart drawn in a w x h box. */
+const bp__piece *bp__chart(bp__engine *e, const bp_chart_spec *spec, double w, double h);
+/** Endnote `n`: its number `label` hanging beside `text` at `indent`,
+ * linking back to "ref-n", with the destination "note-n" at its top. */
+const bp__piece *bp__note(bp__engine *e, const bp__piece *label, const bp__piece *text,
+                          double indent, int n);
+/** An image drawn in a w x h box. */
+const bp__piece *bp__image(bp__engine *e, const bp_image *img, double w, double h);
+
+/** Adds what the preflight found in a piece to the document's (pieces in
+ * blocks are added when placed). */
+void bp__preflight_add(bp__engine *e, const bp__piece *p);
+bp__elem *bp__push(bp__engine *e, bp__ekind kind, double h, double before, double after, bool keep);
+/** Places a piece in a block (NULL: the error in ctx, returned). */
+bp_status bp__place_in(bp__engine *e, bp__elem *el, const bp__piece *p, double dx, double dy);
+/** A block of one piece at `dx`, breakable between its lines. */
+bp_status bp__block(bp__engine *e, const bp__piece *p, double dx, double before, double after,
+                    bool keep);
+/** A label hanging in the indent beside a text (list items, endnotes). */
+bp_status bp__hanging(bp__engine *e, const bp__piece *label, const bp__piece *text, double indent,
+                      double before, double after);
+void bp__rule(bp__engine *e, double thickness, double before, double after, bp_color color,
+              bool keep);
+/** The section's heading: its "title", else the label (-1: none). */
+bp_status bp__heading(bp__engine *e, const bp_tsection *s, int label);
+/** Records a warning for the batch manifest (profiles). */
+void bp__warn(bp__engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Prefixes the error in ctx with where it happened: the record and field,
+ * or the input and section. Returns the status. */
+bp_status bp__blame(bp__engine *e, const char *field);
+
+/** Composes the template's sections over the binding into a display list:
+ * the fit loop, pagination, running header and footer. */
+bp_status bp__compose(bp__engine *e, long long epoch, bp_preflight *pf, bp_fit_report *fit,
+                      bp_dlist **out);
+
+/* ---- section kinds (sections.c) --------------------------------------------- */
+
+typedef struct bp__section_kind {
+  const char *name;
+  const char *const *keys; /* beyond type, title, columns, height, space_before/after */
+  bp_status (*check)(bp_ctx *ctx, const bp_template *t, const bp_tsection *s,
+                     const bp__binding *b); /* may be NULL */
+  bp_status (*build)(bp__engine *e, const bp_tsection *s);
+} bp__section_kind;
+
+/** The kind named `name`, or NULL. */
+const bp__section_kind *bp__section_kind_of(const char *name);
+/** Checks every section of `t` (known kind, keys, a title section, and
+ * with a binding `b` that what it names exists in b's data). */
+bp_status bp__sections_check(bp_ctx *ctx, const bp_template *t, const bp__binding *b);
+/** Fills the endnotes element (after every section is built). */
+bp_status bp__fill_notes(bp__engine *e, bp__elem *el);
+
+/* ---- charts (charts.c) -------------------------------------------------------- */
 
 /** A chart's points built from the data set, with the strings they borrow. */
 typedef struct bp__chart_data {
   bp_chart_spec spec;
   bp_chart_point *pts;
   char **labels;
-  size_t n;
+  size_t n, cap;
   char *source_text, *source_dest, *title;
-  bp_chart_colors colors; /* from the template's palette (spec.colors points here) */
+  bp_chart_colors colors;
   bp_color data_colors[BP_CHART_MAX_COLORS];
-  const char *source_id; /* the citation of the data (borrowed from the data set) */
+  const char *source_id; /* the citation of the data (borrowed) */
+  double weight;
 } bp__chart_data;
 
-/** Reads a chart definition object, checking it against the data set;
- * errors point into `jd`. */
-bp_status bp__chart_ref_load(bp_ctx *ctx, const bp_jdoc *jd, json_t *o, const bp_dataset *ds,
-                             bp__chart_ref *out);
-void bp__chart_ref_free(bp__chart_ref *c);
-/** Builds the chart's points and labels (source line from the data set's
- * citation, after the template's "source" label; no link: the composer sets
- * spec.source_dest). With `t` NULL: English, "Source:". */
-void bp__chart_build(const bp__chart_ref *c, const bp_dataset *ds, const bp_template *t,
-                     const char *lang, bp__chart_data *out);
+/** Builds a checked chart definition's points for the binding (its record
+ * for "{field}" columns, events and claims), in the template's language
+ * and palette. False when it has fewer points than its "min_points" (or
+ * no data): no chart. */
+bool bp__chart_build(bp__engine *e, json_t *def, bp__chart_data *out);
 void bp__chart_data_free(bp__chart_data *d);
 
 #endif

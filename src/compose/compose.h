@@ -1,12 +1,20 @@
-/* compose.h - composers: turn loaded data (an article, a brief) into a
- * display list through the layout engine. They decide styles and order;
- * layout decides lines and pages. */
+/* compose.h - the composer: turns loaded data (an article, a brief, a
+ * record of a records table) into a display list through one engine driven
+ * by a template's sections. Templates decide styles and order; layout
+ * decides lines; the engine decides pages. */
 #ifndef BP_COMPOSE_H
 #define BP_COMPOSE_H
 
 #include "../data/data.h"
 #include "../layout/flow.h"
-#include "template.h"
+#include "../data/brief.h"
+#include "../data/template.h"
+
+/** Checks a template's sections: every kind is one the composer knows, with
+ * only the keys it takes, and one of them is a title. (What the sections
+ * name in the data is checked when a document binds them.) BP_ERR_DATA
+ * `template:line:col: message` otherwise. */
+bp_status bp_template_check(bp_ctx *ctx, const bp_template *t);
 
 /** Composes an article (title block, body with endnote markers, endnotes
  * with bilingual titles and linked URLs) into a new display list, with the
@@ -22,20 +30,6 @@ bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a
  * and endnotes, in the order it lists them. */
 bp_status bp_article_template_load(bp_ctx *ctx, const bp_article *a, const char *override_path,
                                    bp_template **out);
-
-/** A brief file (data/briefs/NAME.json): which template, which data folder,
- * masthead fields, title, summary, the claims to use as key findings, body
- * paragraphs, charts, disclaimer. */
-typedef struct bp_brief bp_brief;
-
-/** Loads a brief, its template and its data folder (checked: any data error
- * fails the load). Errors are `file:line:col: message`. */
-bp_status bp_brief_load(bp_ctx *ctx, const char *path, bp_brief **out);
-/** Loads a brief with a template other than the one it names (NULL: its own). */
-bp_status bp_brief_load_with(bp_ctx *ctx, const char *path, const char *template_path,
-                             bp_brief **out);
-void bp_brief_free(bp_brief *b);
-const char *bp_brief_title(const bp_brief *b);
 
 /** How the brief was fitted to its page. */
 typedef struct bp_fit_report {
@@ -53,18 +47,6 @@ bp_status bp_compose_brief(bp_ctx *ctx, bp_typesetter *ts, const bp_brief *b, lo
 /** Alternative-text descriptions of the brief's charts, one per chart
  * (caller frees each string and the array); *n gets the count. */
 char **bp_brief_chart_descriptions(const bp_brief *b, size_t *n);
-
-/* newsletter accessors */
-/** Borrowed fields of the brief file (valid while the brief lives); NULL when
- * the brief leaves them out. The summary is inline markup with citations. */
-const char *bp_brief_summary(const bp_brief *b);
-const char *bp_brief_subtitle(const bp_brief *b);
-const char *bp_brief_author(const bp_brief *b);
-const char *bp_brief_date(const bp_brief *b);
-const char *bp_brief_institute(const bp_brief *b);
-const char *bp_brief_series(const bp_brief *b);
-const char *bp_brief_number(const bp_brief *b);
-const char *bp_brief_lang(const bp_brief *b);
 
 /* ---- country profiles (profile.c) ---- */
 

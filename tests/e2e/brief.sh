@@ -9,7 +9,7 @@ rm -rf "$work" && mkdir -p "$work"
 "$bp" render data/briefs/nk-missions.json -o "$work/letter.pdf" --template templates/one-page-brief-letter.json
 # too much content: a clear message, exit 1, and no PDF
 set +e
-"$bp" render tests/fixtures/briefs/overflow.json -o "$work/overflow.pdf" 2> "$work/overflow.err"
+"$bp" render tests/fixtures/sample/briefs/overflow.json -o "$work/overflow.pdf" 2> "$work/overflow.err"
 echo $? > "$work/overflow.rc"
 set -e
 exec python3 tests/e2e/check_brief.py "$work" data/briefs/nk-missions.json

@@ -8,7 +8,7 @@ bp=$1 build=$2
 work=$build/e2e-check-briefs
 rm -rf "$work" && mkdir -p "$work"
 cp -r data templates "$work/"
-cp tests/fixtures/briefs/overflow-template.json "$work/templates/"
+cp tests/fixtures/sample/briefs/overflow-template.json "$work/templates/"
 python3 - "$work" <<'PY'
 import json, sys
 w = sys.argv[1]

@@ -172,7 +172,7 @@ def check_message(eml, pdf, png, meta, title, label, from_addr, to_addrs, summar
 
 failures_before = 0
 en_brief = json.load(open("data/briefs/nk-missions.json", encoding="utf-8"))
-ko_brief = json.load(open("tests/fixtures/newsletter/korean-title.json", encoding="utf-8"))
+ko_brief = json.load(open("tests/fixtures/sample/briefs/korean-title.json", encoding="utf-8"))
 article = json.load(open("data/articles/nk-missions.json", encoding="utf-8"))
 
 

@@ -11,7 +11,7 @@ rm -rf "$work" && mkdir -p "$work"
 export SOURCE_DATE_EPOCH=1712102400 # 2024-04-03
 "$bp" newsletter data/briefs/nk-missions.json -o "$work/en" --from a@example.org --to b@example.org
 "$bp" newsletter data/briefs/nk-missions.json -o "$work/en2" --from a@example.org --to b@example.org
-"$bp" newsletter tests/fixtures/newsletter/korean-title.json -o "$work/ko" \
+"$bp" newsletter tests/fixtures/sample/briefs/korean-title.json -o "$work/ko" \
   --from "NKR Desk <desk@example.org>" --to "b@example.org" --to "김 <c@example.org>"
 "$bp" newsletter data/articles/nk-missions.json -o "$work/article"
 exec python3 tests/e2e/check_newsletter.py "$work" "$bp"

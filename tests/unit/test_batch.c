@@ -621,20 +621,25 @@ static void test_template_errors(void **state) {
     const char *json, *want;
   } cases[] = {
       {"{\"sections\": [{\"type\": \"sidebar\"}]}", "unknown section type \"sidebar\""},
-      {"{\"sections\": [{\"type\": \"record_title\"}, {\"type\": \"facts\", \"rows\": "
+      {"{\"sections\": [{\"type\": \"title\", \"text\": \"{name_en}\"}, {\"type\": \"facts\", "
+       "\"rows\": "
        "[{\"label\": \"X\", \"field\": \"capital\"}]}]}",
        "no column \"capital\""},
-      {"{\"sections\": [{\"type\": \"record_title\"}, {\"type\": \"masthead\", \"left\": "
+      {"{\"sections\": [{\"type\": \"title\", \"text\": \"{name_en}\"}, {\"type\": \"masthead\", "
+       "\"left\": "
        "\"{motto}\"}]}",
        "{motto}"},
-      {"{\"sections\": [{\"type\": \"record_title\"}, {\"type\": \"charts\", \"charts\": "
+      {"{\"sections\": [{\"type\": \"title\", \"text\": \"{name_en}\"}, {\"type\": \"charts\", "
+       "\"charts\": "
        "[{\"kind\": \"line\", \"series\": \"gdp\"}]}]}",
        "no series \"gdp\""},
-      {"{\"sections\": [{\"type\": \"record_title\"}, {\"type\": \"claims\", \"colour\": 1}]}",
-       "unknown section key \"colour\""},
+      {"{\"sections\": [{\"type\": \"title\", \"text\": \"{name_en}\"}, {\"type\": \"claims\", "
+       "\"colour\": 1}]}",
+       "unknown key \"colour\" in a claims section"},
       {"{\"sections\": []}", "non-empty array"},
-      {"{\"sections\": [{\"type\": \"facts\"}]}", "no title section"},
-      {"{\"sections\": [{\"type\": \"record_title\"}, {\"type\": \"facts\"}, {\"type\": "
+      {"{\"sections\": [{\"type\": \"facts\", \"rows\": []}]}", "no \"title\" section"},
+      {"{\"sections\": [{\"type\": \"title\", \"text\": \"{name_en}\"}, {\"type\": \"facts\"}, "
+       "{\"type\": "
        "\"facts\"}]}",
        "a second \"facts\" section"},
   };

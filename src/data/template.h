@@ -4,7 +4,7 @@
 #ifndef BP_TEMPLATE_H
 #define BP_TEMPLATE_H
 
-#include "../data/jdoc.h"
+#include "jdoc.h"
 #include "../layout/image.h"
 #include "../layout/layout.h"
 

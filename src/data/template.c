@@ -292,16 +292,6 @@ static bp_status load_labels(bp_ctx *ctx, const bp_jdoc *jd, json_t *root, bp_te
   return st;
 }
 
-/* The section kinds a template may list, and whether one of them is its title. */
-static const struct {
-  const char *type;
-  bool is_title;
-} SECTION_KINDS[] = {{"masthead", false}, {"title", true},       {"record_title", true},
-                     {"summary", false},  {"findings", false},   {"body", false},
-                     {"facts", false},    {"claims", false},     {"charts", false},
-                     {"endnotes", false}, {"disclaimer", false}, {"image", false}};
-#define N_SECTION_KINDS (sizeof SECTION_KINDS / sizeof *SECTION_KINDS)
-
 /* An image section: "path" (relative to the template), "height" (the box,
  * pt; required), "width" (the widest, pt), "align" (left, center, right). */
 static bp_status load_image(bp_ctx *ctx, const bp_jdoc *jd, const bp_template *t, json_t *s,
@@ -344,28 +334,16 @@ static bp_status load_sections(bp_ctx *ctx, const bp_jdoc *jd, json_t *root, bp_
   if (!secs || !json_is_array(secs) || !json_array_size(secs))
     return bp_jdoc_error(ctx, jd, root, secs ? "sections" : NULL,
                          "'sections' must be a non-empty array of sections");
-  bool has_title = false;
-  bp_status st = BP_OK;
+  bp_status st = BP_OK; /* the composer checks their kinds and keys */
   for (size_t i = 0; !st && i < json_array_size(secs); i++) {
     json_t *s = json_array_get(secs, i);
     if (!json_is_object(s) || !json_is_string(json_object_get(s, "type")))
       return bp_jdoc_error_elem(ctx, jd, secs, i, "a section is an object with a \"type\"");
     const char *type = json_string_value(json_object_get(s, "type"));
-    size_t k = 0;
-    while (k < N_SECTION_KINDS && strcmp(SECTION_KINDS[k].type, type)) k++;
-    if (k == N_SECTION_KINDS) {
-      bp_buf b = {0};
-      for (size_t j = 0; j < N_SECTION_KINDS; j++)
-        bp_buf_printf(&b, "%s%s", j ? ", " : "", SECTION_KINDS[j].type);
-      st = bp_jdoc_error(ctx, jd, s, "type", "unknown section type \"%s\" (%s)", type, b.data);
-      bp_buf_free(&b);
-      return st;
-    }
     for (size_t j = 0; j < t->n_sections; j++)
       if (!strcmp(t->sections[j].type, type))
         return bp_jdoc_error(ctx, jd, s, "type",
                              "a second \"%s\" section (section %zu is one already)", type, j + 1);
-    has_title |= SECTION_KINDS[k].is_title;
     t->sections = bp_realloc(t->sections, (t->n_sections + 1) * sizeof *t->sections);
     bp_tsection *ts = &t->sections[t->n_sections++];
     memset(ts, 0, sizeof *ts);
@@ -380,10 +358,6 @@ static bp_status load_sections(bp_ctx *ctx, const bp_jdoc *jd, json_t *root, bp_
     if (!st) st = get_number(ctx, jd, s, "space_after", 0, 500, &ts->space_after_pt);
     if (!st && !strcmp(type, "image")) st = load_image(ctx, jd, t, s, ts);
   }
-  if (!st && !has_title)
-    st = bp_jdoc_error(ctx, jd, root, "sections",
-                       "the sections have no title section (\"title\", or \"record_title\" for "
-                       "a profile)");
   return st;
 }
 

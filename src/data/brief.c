@@ -1,0 +1,401 @@
+/* brief.c - loading brief files and checking chart definitions (see
+ * brief.h). */
+#include "brief.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../layout/chart.h"
+
+static bool is_one_of(const char *key, const char *const *keys) {
+  for (const char *const *k = keys; *k; k++)
+    if (!strcmp(*k, key)) return true;
+  return false;
+}
+
+static bp_status unknown_keys(bp_ctx *ctx, const bp_jdoc *jd, json_t *o, const char *const *keys,
+                              const char *what) {
+  const char *key;
+  json_t *v;
+  json_object_foreach(o, key, v) {
+    if (!is_one_of(key, keys))
+      return bp_jdoc_error(ctx, jd, o, key, "unknown %s key \"%s\"", what, key);
+  }
+  return BP_OK;
+}
+
+static bp_status str_field(bp_ctx *ctx, const bp_jdoc *jd, json_t *o, const char *key, char **out,
+                           bool required) {
+  json_t *v = json_object_get(o, key);
+  if (!v) return required ? bp_jdoc_error(ctx, jd, o, NULL, "missing \"%s\"", key) : BP_OK;
+  if (json_is_integer(v)) {
+    char num[32];
+    snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+    *out = bp_strdup(num);
+    return BP_OK;
+  }
+  if (!json_is_string(v)) return bp_jdoc_error(ctx, jd, o, key, "\"%s\" must be a string", key);
+  *out = bp_strdup(json_string_value(v));
+  return BP_OK;
+}
+
+static bp_status str_array(bp_ctx *ctx, const bp_jdoc *jd, json_t *o, const char *key, char ***out,
+                           size_t *n) {
+  json_t *v = json_object_get(o, key);
+  if (!v) return BP_OK;
+  if (!json_is_array(v))
+    return bp_jdoc_error(ctx, jd, o, key, "\"%s\" must be an array of strings", key);
+  *out = bp_calloc(json_array_size(v) + 1, sizeof(char *));
+  for (size_t i = 0; i < json_array_size(v); i++) {
+    json_t *e = json_array_get(v, i);
+    if (!json_is_string(e))
+      return bp_jdoc_error_elem(ctx, jd, v, i, "\"%s\" must hold strings", key);
+    (*out)[(*n)++] = bp_strdup(json_string_value(e));
+  }
+  return BP_OK;
+}
+
+/* ---- patterns and chart definitions ------------------------------------ */
+
+bp_status bp_pattern_check(bp_ctx *ctx, const bp_jdoc *jd, json_t *o, const char *key,
+                           const bp_records *rec) {
+  json_t *v = json_object_get(o, key);
+  if (!v) return BP_OK;
+  if (!json_is_string(v)) return bp_jdoc_error(ctx, jd, o, key, "\"%s\" must be a string", key);
+  for (const char *p = json_string_value(v); (p = strchr(p, '{')); p++) {
+    const char *close = strchr(p, '}');
+    if (!close) break;
+    char name[64];
+    size_t n = (size_t)(close - p - 1);
+    if (n >= sizeof name) continue;
+    memcpy(name, p + 1, n);
+    name[n] = '\0';
+    if (!rec) return bp_jdoc_error(ctx, jd, o, key, "\"{%s}\": no record fields here", name);
+    if (bp_records_column(rec, name) < 0)
+      return bp_jdoc_error(ctx, jd, o, key, "\"{%s}\": the records %s have no column \"%s\"", name,
+                           rec->path, name);
+  }
+  return BP_OK;
+}
+
+static bp_status need_column(bp_ctx *ctx, const bp_jdoc *jd, json_t *o, const char *key,
+                             const bp_records *r, bool required) {
+  json_t *v = json_object_get(o, key);
+  if (!v && !required) return BP_OK;
+  const char *name = json_is_string(v) ? json_string_value(v) : NULL;
+  if (!name || bp_records_column(r, name) < 0)
+    return bp_jdoc_error(ctx, jd, o, v ? key : NULL,
+                         "the records %s need a \"%s\" column that exists", r->path, key);
+  return BP_OK;
+}
+
+static bp_status check_events(bp_ctx *ctx, const bp_jdoc *jd, json_t *def, const bp_dataset *ds,
+                              const bp_records *rec) {
+  json_t *events = json_object_get(def, "events");
+  if (events && !json_is_array(events))
+    return bp_jdoc_error(ctx, jd, def, "events", "\"events\" must be an array");
+  bp_status st = BP_OK;
+  for (size_t e = 0; !st && e < json_array_size(events); e++) {
+    json_t *ev = json_array_get(events, e);
+    static const char *const ek[] = {"records", "match", "key", "date", "label", "where", NULL};
+    if (!json_is_object(ev))
+      return bp_jdoc_error_elem(ctx, jd, events, e, "an event source is an object");
+    st = unknown_keys(ctx, jd, ev, ek, "event");
+    json_t *rn = json_object_get(ev, "records");
+    const bp_records *er =
+        json_is_string(rn) ? bp_dataset_records(ds, json_string_value(rn)) : NULL;
+    if (!st && !er)
+      st = bp_jdoc_error(ctx, jd, ev, rn ? "records" : NULL,
+                         "no records \"%s\" in the data folder %s",
+                         json_is_string(rn) ? json_string_value(rn) : "", ds->dir);
+    if (!st) st = need_column(ctx, jd, ev, "match", er, true);
+    if (!st) st = need_column(ctx, jd, ev, "date", er, true);
+    if (!st && !rec)
+      st = bp_jdoc_error(ctx, jd, ev, NULL, "events match a record: only in a profile");
+    if (!st) st = need_column(ctx, jd, ev, json_object_get(ev, "key") ? "key" : "match", rec, true);
+    json_t *w = json_object_get(ev, "where");
+    if (!st && w && !json_is_object(w))
+      st = bp_jdoc_error(ctx, jd, ev, "where", "\"where\" is {\"field\": \"value\"}");
+  }
+  return st;
+}
+
+bp_status bp_chart_def_check(bp_ctx *ctx, const bp_jdoc *jd, json_t *def, const bp_dataset *ds,
+                             const bp_records *rec) {
+  static const char *const keys[] = {
+      "kind",       "series",       "column", "records",      "date",     "label",         "title",
+      "unit",       "value_labels", "where",  "height",       "title_ko", "unit_ko",       "weight",
+      "min_points", "events",       "claims", "label_length", "match",    "min_span_days", NULL};
+  if (!json_is_object(def)) return bp_jdoc_error(ctx, jd, def, NULL, "a chart is an object");
+  bp_status st = unknown_keys(ctx, jd, def, keys, "chart");
+  json_t *k = json_object_get(def, "kind");
+  bp_chart_kind kind;
+  if (!st && (!json_is_string(k) || bp_chart_kind_from_name(NULL, json_string_value(k), &kind)))
+    return bp_jdoc_error(ctx, jd, def, k ? "kind" : NULL,
+                         "a chart needs a \"kind\": bar, line, timeline or sparkline");
+  static const char *const strs[] = {"series", "column",   "records", "date",  "label", "title",
+                                     "unit",   "title_ko", "unit_ko", "match", NULL};
+  for (const char *const *s = strs; !st && *s; s++) {
+    json_t *v = json_object_get(def, *s);
+    if (v && !json_is_string(v))
+      st = bp_jdoc_error(ctx, jd, def, *s, "\"%s\" must be a string", *s);
+  }
+  static const struct {
+    const char *key;
+    double min, max;
+  } nums[] = {{"height", 40, 800},
+              {"weight", 0.1, 10},
+              {"min_points", 1, 1000},
+              {"label_length", 12, 200},
+              {"min_span_days", 0, 36600}};
+  for (size_t i = 0; !st && i < sizeof nums / sizeof *nums; i++) {
+    json_t *v = json_object_get(def, nums[i].key);
+    if (v && (!json_is_number(v) || json_number_value(v) < nums[i].min ||
+              json_number_value(v) > nums[i].max))
+      st = bp_jdoc_error(ctx, jd, def, nums[i].key, "\"%s\" is a number from %g to %g", nums[i].key,
+                         nums[i].min, nums[i].max);
+  }
+  if (st) return st;
+  const char *sn = json_string_value(json_object_get(def, "series"));
+  const char *rn = json_string_value(json_object_get(def, "records"));
+  if (sn) {
+    const bp_series *s = bp_dataset_series(ds, sn);
+    json_t *col = json_object_get(def, "column");
+    if (!s)
+      return bp_jdoc_error(ctx, jd, def, "series", "no series \"%s\" in the data folder %s", sn,
+                           ds->dir);
+    st = bp_pattern_check(ctx, jd, def, "column", rec);
+    if (!st && col && !strchr(json_string_value(col), '{') &&
+        bp_series_column(s, json_string_value(col)) < 0)
+      st = bp_jdoc_error(ctx, jd, def, "column", "series \"%s\" has no column \"%s\"", sn,
+                         json_string_value(col));
+    return st;
+  }
+  if (rn) {
+    const bp_records *r = bp_dataset_records(ds, rn);
+    if (!r)
+      return bp_jdoc_error(ctx, jd, def, "records", "no records \"%s\" in the data folder %s", rn,
+                           ds->dir);
+    st = need_column(ctx, jd, def, "date", r, true);
+    if (!st) st = need_column(ctx, jd, def, "label", r, true);
+    json_t *w = json_object_get(def, "where");
+    if (!st && w && (!json_is_object(w) || json_object_size(w) != 1))
+      st = bp_jdoc_error(ctx, jd, def, "where", "\"where\" is one {\"field\": \"value\"}");
+    const char *wk;
+    json_t *wv;
+    json_object_foreach(st ? NULL : w, wk, wv) {
+      if (!json_is_string(wv)) return bp_jdoc_error(ctx, jd, w, wk, "\"where\" values are strings");
+      if (bp_records_column(r, wk) < 0)
+        return bp_jdoc_error(ctx, jd, def, "where", "records \"%s\" have no column \"%s\"", rn, wk);
+    }
+    return st;
+  }
+  if (kind == BP_CHART_TIMELINE &&
+      (json_object_get(def, "events") || json_object_get(def, "claims"))) {
+    if (!rec)
+      return bp_jdoc_error(
+          ctx, jd, def, NULL,
+          "a timeline of \"events\" or \"claims\" matches a record: only in a profile");
+    st = check_events(ctx, jd, def, ds, rec);
+    if (!st) st = need_column(ctx, jd, def, "match", rec, false);
+    return st;
+  }
+  return bp_jdoc_error(ctx, jd, def, NULL, "a chart needs \"series\" or \"records\"%s",
+                       kind == BP_CHART_TIMELINE ? " (or, in a profile, \"events\" or \"claims\")"
+                                                 : "");
+}
+
+/* ---- the brief file ------------------------------------------------------ */
+
+static const char *const BRIEF_KEYS[] = {
+    "template",    "data",       "institute",    "series",        "number",
+    "date",        "title",      "subtitle",     "author",        "lang",
+    "subject",     "keywords",   "summary",      "findings",      "body",
+    "charts",      "disclaimer", "institute_ko", "series_ko",     "title_ko",
+    "subtitle_ko", "author_ko",  "summary_ko",   "disclaimer_ko", NULL};
+
+/* The data folder the brief names ("data", default: the brief's own data
+ * folder), which must stay inside the brief's own data folder. */
+static bp_status data_folder(bp_ctx *ctx, const bp_brief *b, json_t *root, char **out) {
+  char *own = bp_data_root_of(b->path);
+  json_t *v = json_object_get(root, "data");
+  bp_status st = BP_OK;
+  if (!v)
+    *out = bp_strdup(own);
+  else if (!json_is_string(v))
+    st = bp_jdoc_error(ctx, b->jd, root, "data", "\"data\" must be a folder name");
+  else if (bp_data_path_resolve(ctx, own, b->path, json_string_value(v), true, out)) {
+    char msg[sizeof ctx->msg];
+    snprintf(msg, sizeof msg, "%s", ctx->msg);
+    bp_ctx_clear(ctx);
+    st = bp_jdoc_error(ctx, b->jd, root, "data", "%s", msg);
+  }
+  free(own);
+  return st;
+}
+
+static bp_status check_findings(bp_ctx *ctx, const bp_brief *b, json_t *root) {
+  bool korean = b->tpl->lang && !strcmp(b->tpl->lang, "ko");
+  json_t *arr = json_object_get(root, "findings");
+  for (size_t i = 0; i < b->n_findings; i++) {
+    const bp_claim *cl = bp_claims_lookup(b->ds->claims, b->findings[i]);
+    for (size_t k = 0; k < i; k++)
+      if (!strcmp(b->findings[k], b->findings[i]))
+        return bp_jdoc_error_elem(ctx, b->jd, arr, i,
+                                  "claim \"%s\" is listed twice in \"findings\" (also item %zu)",
+                                  b->findings[i], k + 1);
+    if (!cl) return bp_jdoc_error_elem(ctx, b->jd, arr, i, "unknown claim \"%s\"", b->findings[i]);
+    if (korean && !cl->text_ko)
+      return bp_jdoc_error_elem(ctx, b->jd, arr, i,
+                                "claim \"%s\" has no \"text_ko\" (%s:%d), which the Korean "
+                                "template %s prints",
+                                b->findings[i], cl->path, cl->line, b->tpl->path);
+  }
+  /* citations written in the summary and body must exist */
+  for (size_t i = 0; i <= b->n_body; i++) {
+    const char *text = i < b->n_body ? b->body[i] : bp_brief_field(b, "summary");
+    bp_spans sp = {0};
+    bp_inline_parse(text ? text : "", &sp);
+    const char *bad = NULL;
+    for (size_t k = 0; k < sp.n && !bad; k++)
+      for (size_t c = 0; c < sp.v[k].n_cite && !bad; c++)
+        if (!bp_bib_lookup(b->ds->bib, sp.v[k].cite_ids[c])) bad = sp.v[k].cite_ids[c];
+    bp_status st = !bad ? BP_OK
+                   : i < b->n_body
+                       ? bp_jdoc_error_elem(ctx, b->jd, json_object_get(root, "body"), i,
+                                            "unknown citation \"%s\"", bad)
+                       : bp_jdoc_error(ctx, b->jd, root, "summary", "unknown citation \"%s\"", bad);
+    bp_spans_free(&sp);
+    if (st) return st;
+  }
+  /* content the template has no section for would silently go missing */
+  static const char *const placed[] = {"summary", "findings", "body", "charts", "disclaimer", NULL};
+  for (const char *const *p = placed; *p; p++) {
+    if (!json_object_get(root, *p)) continue;
+    bool has = false;
+    for (size_t i = 0; i < b->tpl->n_sections && !has; i++)
+      has = !strcmp(b->tpl->sections[i].type, *p);
+    if (!has)
+      return bp_jdoc_error(ctx, b->jd, root, *p,
+                           "the template %s has no \"%s\" section, so this would not be shown",
+                           b->tpl->path, *p);
+  }
+  json_t *charts = json_object_get(root, "charts");
+  if (charts && !json_is_array(charts))
+    return bp_jdoc_error(ctx, b->jd, root, "charts", "\"charts\" must be an array");
+  for (size_t i = 0; i < json_array_size(charts); i++) {
+    bp_status st = bp_chart_def_check(ctx, b->jd, json_array_get(charts, i), b->ds, NULL);
+    if (st) return st;
+  }
+  return BP_OK;
+}
+
+bp_status bp_brief_load_with(bp_ctx *ctx, const char *path, const char *template_path,
+                             bp_brief **out) {
+  *out = NULL;
+  bp_brief *b = bp_calloc(1, sizeof *b);
+  b->path = bp_strdup(path);
+  bp_status st = bp_jdoc_load(ctx, path, &b->jd);
+  json_t *root = st ? NULL : bp_jdoc_root(b->jd);
+  if (!st && !json_is_object(root))
+    st = bp_jdoc_error(ctx, b->jd, root, NULL, "a brief is a JSON object");
+  if (!st) st = unknown_keys(ctx, b->jd, root, BRIEF_KEYS, "brief");
+  char *tpl = NULL, *data = NULL;
+  if (!st) st = str_field(ctx, b->jd, root, "template", &tpl, template_path == NULL);
+  static const char *const strs[] = {
+      "title",     "institute", "series",      "number",    "date",       "subtitle",
+      "author",    "lang",      "subject",     "summary",   "disclaimer", "institute_ko",
+      "series_ko", "title_ko",  "subtitle_ko", "author_ko", "summary_ko", "disclaimer_ko"};
+  char **fields[] = {&b->title,      &b->institute,    &b->series,      &b->number,
+                     &b->date,       &b->subtitle,     &b->author,      &b->lang,
+                     &b->subject,    &b->summary,      &b->disclaimer,  &b->institute_ko,
+                     &b->series_ko,  &b->title_ko,     &b->subtitle_ko, &b->author_ko,
+                     &b->summary_ko, &b->disclaimer_ko};
+  for (size_t i = 0; !st && i < sizeof strs / sizeof *strs; i++)
+    st = str_field(ctx, b->jd, root, strs[i], fields[i], i == 0);
+  json_t *kw = st ? NULL : json_object_get(root, "keywords");
+  if (kw && json_is_array(kw)) { /* a list of keywords, as in article manifests */
+    bp_buf k = {0};
+    for (size_t i = 0; i < json_array_size(kw); i++)
+      if (json_is_string(json_array_get(kw, i)))
+        bp_buf_printf(&k, "%s%s", k.len ? ", " : "", json_string_value(json_array_get(kw, i)));
+    b->keywords = bp_buf_detach(&k);
+  } else if (!st) {
+    st = str_field(ctx, b->jd, root, "keywords", &b->keywords, false);
+  }
+  if (!st) st = str_array(ctx, b->jd, root, "findings", &b->findings, &b->n_findings);
+  if (!st) st = str_array(ctx, b->jd, root, "body", &b->body, &b->n_body);
+  if (!st) {
+    const char *slash = strrchr(path, '/');
+    bp_buf tp = {0};
+    if (template_path)
+      bp_buf_puts(&tp, template_path);
+    else {
+      if (tpl[0] != '/' && slash) bp_buf_put(&tp, path, (size_t)(slash - path) + 1);
+      bp_buf_puts(&tp, tpl);
+    }
+    st = bp_template_load(ctx, tp.data, &b->tpl);
+    bp_buf_free(&tp);
+  }
+  if (!st) st = data_folder(ctx, b, root, &data);
+  if (!st) st = bp_dataset_load(ctx, data, &b->ds);
+  if (!st) {
+    b->date_text = bp_template_format_date(b->tpl, b->date);
+    b->charts = json_object_get(root, "charts");
+    st = check_findings(ctx, b, root);
+  }
+  free(tpl);
+  free(data);
+  if (st) {
+    bp_brief_free(b);
+    return st;
+  }
+  *out = b;
+  return BP_OK;
+}
+
+bp_status bp_brief_load(bp_ctx *ctx, const char *path, bp_brief **out) {
+  return bp_brief_load_with(ctx, path, NULL, out);
+}
+
+static void free_strs(char **v, size_t n) {
+  for (size_t i = 0; i < n; i++) free(v[i]);
+  free(v);
+}
+
+void bp_brief_free(bp_brief *b) {
+  if (!b) return;
+  free_strs(b->findings, b->n_findings);
+  free_strs(b->body, b->n_body);
+  char **fields[] = {&b->institute,   &b->series,       &b->number,     &b->date,
+                     &b->title,       &b->subtitle,     &b->author,     &b->lang,
+                     &b->subject,     &b->keywords,     &b->summary,    &b->disclaimer,
+                     &b->path,        &b->institute_ko, &b->series_ko,  &b->title_ko,
+                     &b->subtitle_ko, &b->author_ko,    &b->summary_ko, &b->disclaimer_ko,
+                     &b->date_text};
+  for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) free(*fields[i]);
+  bp_template_free(b->tpl);
+  bp_dataset_free(b->ds);
+  bp_jdoc_free(b->jd);
+  free(b);
+}
+
+const char *bp_brief_field(const bp_brief *b, const char *f) {
+#define KO(name)                                                                                   \
+  if (!strcmp(f, #name)) return bp_template_text(b->tpl, b->name, b->name##_ko)
+  KO(institute);
+  KO(series);
+  KO(title);
+  KO(subtitle);
+  KO(author);
+  KO(summary);
+  KO(disclaimer);
+#undef KO
+  if (!strcmp(f, "date")) return b->date_text;
+  if (!strcmp(f, "number")) return b->number;
+  if (!strcmp(f, "lang")) return b->lang;
+  if (!strcmp(f, "subject")) return b->subject;
+  if (!strcmp(f, "keywords")) return b->keywords;
+  return NULL;
+}

@@ -1,0 +1,54 @@
+/* brief.h - a brief file (data/briefs/NAME.json): which template and data
+ * folder, the masthead fields, title, summary, the claims shown as key
+ * findings, body paragraphs, charts and disclaimer, each with its Korean
+ * edition (`*_ko`). Loading checks everything against the template and the
+ * data folder; errors are `file:line:col: message`. */
+#ifndef BP_BRIEF_H
+#define BP_BRIEF_H
+
+#include "data.h"
+#include "template.h"
+
+typedef struct bp_brief {
+  char *path;
+  bp_jdoc *jd;
+  bp_template *tpl;
+  bp_dataset *ds;
+  char *institute, *series, *number, *date, *title, *subtitle, *author, *lang, *subject, *keywords,
+      *summary, *disclaimer;
+  /* the Korean edition's texts (NULL: as above); a Korean template uses them */
+  char *institute_ko, *series_ko, *title_ko, *subtitle_ko, *author_ko, *summary_ko, *disclaimer_ko;
+  char *date_text; /* the date as the template prints it */
+  char **findings; /* claim ids */
+  size_t n_findings;
+  char **body; /* paragraphs (inline markup) */
+  size_t n_body;
+  json_t *charts; /* chart definitions (borrowed from jd), checked; NULL: none */
+} bp_brief;
+
+/** Loads a brief, its template and its data folder (which must lie inside
+ * the brief's own data folder; checked: any data error fails the load). */
+bp_status bp_brief_load(bp_ctx *ctx, const char *path, bp_brief **out);
+/** Loads a brief with a template other than the one it names (NULL: its own). */
+bp_status bp_brief_load_with(bp_ctx *ctx, const char *path, const char *template_path,
+                             bp_brief **out);
+void bp_brief_free(bp_brief *b);
+/** The brief's text `field` in its template's language (the `*_ko` one for a
+ * Korean template when set); "date" is the date as printed. NULL when unset
+ * or unknown. Borrowed. */
+const char *bp_brief_field(const bp_brief *b, const char *field);
+
+/** Checks a chart definition (kind, series and column, or records with
+ * date/label/where; title, unit, their *_ko, value_labels, height, weight,
+ * min_points, and for timelines events, claims, label_length,
+ * min_span_days) against the data set `ds`. Values may name a record's
+ * fields as "{field}" when `rec` is given; each such field must be a column
+ * of `rec`. Errors point into `jd`. */
+bp_status bp_chart_def_check(bp_ctx *ctx, const bp_jdoc *jd, json_t *def, const bp_dataset *ds,
+                             const bp_records *rec);
+/** Checks that every "{field}" in the string `key` of `o` names a column of
+ * `rec` (when `rec` is NULL, that no field is named). */
+bp_status bp_pattern_check(bp_ctx *ctx, const bp_jdoc *jd, json_t *o, const char *key,
+                           const bp_records *rec);
+
+#endif
