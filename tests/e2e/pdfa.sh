@@ -34,14 +34,14 @@ env -u SOURCE_DATE_EPOCH "$bp" render data/briefs/nk-missions.json -o "$pdf/unda
 
 # the e2e fixtures: other layouts, logos (PNG with alpha, SVG), Korean and
 # hostile titles, metadata XML must escape (&, <, ", Korean)
-"$bp" render tests/fixtures/briefs/body-columns.json -o "$pdf/fixture-body-columns.pdf"
-"$bp" render tests/fixtures/briefs/chart-source-only.json -o "$pdf/fixture-chart-source-only.pdf"
+"$bp" render tests/fixtures/sample/briefs/body-columns.json -o "$pdf/fixture-body-columns.pdf"
+"$bp" render tests/fixtures/sample/briefs/chart-source-only.json -o "$pdf/fixture-chart-source-only.pdf"
 for k in png svg; do
   "$bp" render data/briefs/nk-missions.json -o "$pdf/fixture-logo-$k.pdf" \
     --template tests/fixtures/briefs/logo-$k-template.json
 done
-"$bp" render tests/fixtures/newsletter/korean-title.json -o "$pdf/fixture-korean-title.pdf"
-"$bp" render tests/fixtures/briefs/xml-title.json -o "$pdf/fixture-xml-title.pdf"
+"$bp" render tests/fixtures/sample/briefs/korean-title.json -o "$pdf/fixture-korean-title.pdf"
+"$bp" render tests/fixtures/sample/briefs/xml-title.json -o "$pdf/fixture-xml-title.pdf"
 "$bp" batch templates/country-profile.json tests/fixtures/batch/hostile.csv --data data \
   -o "$work/hostile" --name "{name_en}" -q -j 2 || true # some rows fail on purpose
 for f in "$work"/hostile/*.pdf; do cp "$f" "$pdf/hostile-$(basename "$f")"; done
