@@ -1,0 +1,675 @@
+/* style.c - loads CSL styles and locales: libxml2 reads the XML into a
+ * small node tree (element kind, line, attributes, children), which is
+ * checked here once (known elements, macros that exist and do not recurse)
+ * so that rendering never meets a malformed tree. Also the locale chain
+ * and term lookup. Every error is `file:line: message` in the bp_ctx. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "csl-imp.h"
+
+/* ------------------------------------------------------------ node tree */
+
+static const struct {
+  const char *name;
+  cs_kind kind;
+} KINDS[] = {
+    {"style", CS_STYLE},
+    {"info", CS_INFO},
+    {"locale", CS_LOCALE},
+    {"macro", CS_MACRO},
+    {"citation", CS_CITATION},
+    {"bibliography", CS_BIBLIOGRAPHY},
+    {"sort", CS_SORT},
+    {"key", CS_KEY},
+    {"layout", CS_LAYOUT},
+    {"text", CS_TEXT},
+    {"date", CS_DATE},
+    {"date-part", CS_DATE_PART},
+    {"number", CS_NUMBER},
+    {"names", CS_NAMES},
+    {"name", CS_NAME},
+    {"name-part", CS_NAME_PART},
+    {"et-al", CS_ET_AL},
+    {"substitute", CS_SUBSTITUTE},
+    {"label", CS_LABEL},
+    {"group", CS_GROUP},
+    {"choose", CS_CHOOSE},
+    {"if", CS_IF},
+    {"else-if", CS_ELSE_IF},
+    {"else", CS_ELSE},
+    {"terms", CS_TERMS},
+    {"term", CS_TERM},
+    {"single", CS_SINGLE},
+    {"multiple", CS_MULTIPLE},
+    {"style-options", CS_STYLE_OPTIONS},
+};
+
+const char *cs_attr(const cs_node *n, const char *name) {
+  if (!n) return NULL;
+  for (size_t i = 0; i < n->n_attrs; i++)
+    if (!strcmp(n->attrs[2 * i], name)) return n->attrs[2 * i + 1];
+  return NULL;
+}
+
+const char *cs_attr_or(const cs_node *n, const char *name, const char *dflt) {
+  const char *v = cs_attr(n, name);
+  return v ? v : dflt;
+}
+
+bool cs_attr_true(const cs_node *n, const char *name) {
+  const char *v = cs_attr(n, name);
+  return v && !strcmp(v, "true");
+}
+
+cs_node *cs_child(const cs_node *n, cs_kind kind) {
+  if (!n) return NULL;
+  for (size_t i = 0; i < n->n_kids; i++)
+    if (n->kids[i]->kind == kind) return n->kids[i];
+  return NULL;
+}
+
+void cs_node_free(cs_node *n) {
+  if (!n) return;
+  for (size_t i = 0; i < 2 * n->n_attrs; i++) free(n->attrs[i]);
+  free(n->attrs);
+  for (size_t i = 0; i < n->n_kids; i++) cs_node_free(n->kids[i]);
+  free(n->kids);
+  free(n->text);
+  free(n);
+}
+
+typedef struct loader {
+  bp_ctx *ctx;
+  const char *path;
+  bool failed;
+} loader;
+
+static void load_error(loader *L, int line, const char *fmt, const char *a, const char *b) {
+  if (L->failed) return;
+  L->failed = true;
+  char msg[512];
+  snprintf(msg, sizeof msg, fmt, a ? a : "", b ? b : "");
+  bp_error(L->ctx, BP_ERR_DATA, "%s:%d: %s", L->path, line, msg);
+}
+
+static bool is_csl_ns(xmlNodePtr x) {
+  return !x->ns || !x->ns->href ||
+         !strcmp((const char *)x->ns->href, "http://purl.org/net/xbiblio/csl");
+}
+
+/* Converts an element (not <info>'s contents) and its children. */
+static cs_node *convert(loader *L, xmlNodePtr x, int depth) {
+  if (depth > 200) {
+    load_error(L, (int)xmlGetLineNo(x), "elements nested too deeply%s%s", NULL, NULL);
+    return NULL;
+  }
+  const char *name = (const char *)x->name;
+  int kind = -1;
+  if (is_csl_ns(x))
+    for (size_t i = 0; i < sizeof KINDS / sizeof *KINDS; i++)
+      if (!strcmp(KINDS[i].name, name)) kind = (int)KINDS[i].kind;
+  if (kind < 0) {
+    load_error(L, (int)xmlGetLineNo(x), "unknown element <%s>%s", name, NULL);
+    return NULL;
+  }
+  cs_node *n = bp_calloc(1, sizeof *n);
+  n->kind = (cs_kind)kind;
+  n->line = (int)xmlGetLineNo(x);
+  size_t cap = 0;
+  for (xmlAttrPtr a = x->properties; a; a = a->next) {
+    xmlChar *v = xmlNodeListGetString(x->doc, a->children, 1);
+    bp_buf b = {0};
+    if (a->ns && a->ns->prefix) bp_buf_printf(&b, "%s:", (const char *)a->ns->prefix);
+    bp_buf_puts(&b, (const char *)a->name);
+    bp_grow((void **)&n->attrs, &cap, 2 * n->n_attrs + 2, sizeof *n->attrs);
+    n->attrs[2 * n->n_attrs] = bp_buf_detach(&b);
+    n->attrs[2 * n->n_attrs + 1] = bp_strdup(v ? (const char *)v : "");
+    n->n_attrs++;
+    xmlFree(v);
+  }
+  if (n->kind == CS_INFO) return n; /* metadata: anything goes; links read separately */
+  bp_buf text = {0};
+  bool has_text = false;
+  for (xmlNodePtr c = x->children; c; c = c->next) {
+    if (c->type == XML_ELEMENT_NODE) {
+      cs_node *k = convert(L, c, depth + 1);
+      if (!k) {
+        cs_node_free(n);
+        bp_buf_free(&text);
+        return NULL;
+      }
+      BP_PUSH(n->kids, n->n_kids, n->cap_kids, k);
+    } else if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+      if (c->content) bp_buf_puts(&text, (const char *)c->content);
+      has_text = true;
+    }
+  }
+  if (has_text && (n->kind == CS_TERM || n->kind == CS_SINGLE || n->kind == CS_MULTIPLE))
+    n->text = bp_buf_detach(&text);
+  bp_buf_free(&text);
+  return n;
+}
+
+static void xml_init_once(void) { xmlInitParser(); }
+
+/* Parses XML into a node tree; NULL (and an error) on failure. */
+static cs_node *parse_xml(loader *L, const char *xml, size_t len, xmlDocPtr *doc_out) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, xml_init_once);
+  *doc_out = NULL;
+  if (len > (size_t)BP_DATA_FILE_MAX_BYTES || len > 0x7fffffff) {
+    load_error(L, 1, "file too large%s%s", NULL, NULL);
+    return NULL;
+  }
+  xmlParserCtxtPtr pc = xmlNewParserCtxt();
+  if (!pc) {
+    load_error(L, 1, "cannot create an XML parser%s%s", NULL, NULL);
+    return NULL;
+  }
+  xmlDocPtr doc = xmlCtxtReadMemory(pc, xml, (int)len, L->path, NULL,
+                                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  if (!doc) {
+    const xmlError *e = xmlCtxtGetLastError(pc);
+    char msg[256] = "malformed XML";
+    if (e && e->message) {
+      snprintf(msg, sizeof msg, "malformed XML: %s", e->message);
+      size_t k = strlen(msg);
+      while (k && (msg[k - 1] == '\n' || msg[k - 1] == ' ')) msg[--k] = '\0';
+    }
+    load_error(L, e && e->line > 0 ? e->line : 1, "%s%s", msg, NULL);
+    xmlFreeParserCtxt(pc);
+    return NULL;
+  }
+  xmlFreeParserCtxt(pc);
+  xmlNodePtr root = xmlDocGetRootElement(doc);
+  if (!root) {
+    load_error(L, 1, "no root element%s%s", NULL, NULL);
+    xmlFreeDoc(doc);
+    return NULL;
+  }
+  cs_node *n = convert(L, root, 0);
+  *doc_out = doc;
+  return n;
+}
+
+/* ------------------------------------------------------------- locales */
+
+static void locale_free(cs_locale *l) {
+  if (!l) return;
+  free(l->lang);
+  free(l->terms);
+  cs_node_free(l->tree);
+  free(l);
+}
+
+static const char *term_text(const cs_node *n) { return n && n->text ? n->text : ""; }
+
+/* Reads a <locale> element (borrowing its strings). */
+static cs_locale *locale_from(const cs_node *loc) {
+  cs_locale *l = bp_calloc(1, sizeof *l);
+  l->punct_in_quote = -1;
+  l->limit_day_ordinals = -1;
+  const char *lang = cs_attr(loc, "xml:lang");
+  l->lang = lang ? bp_strdup(lang) : NULL;
+  for (size_t i = 0; i < loc->n_kids; i++) {
+    const cs_node *k = loc->kids[i];
+    if (k->kind == CS_STYLE_OPTIONS) {
+      const char *v = cs_attr(k, "punctuation-in-quote");
+      if (v) l->punct_in_quote = !strcmp(v, "true");
+      v = cs_attr(k, "limit-day-ordinals-to-day-1");
+      if (v) l->limit_day_ordinals = !strcmp(v, "true");
+    } else if (k->kind == CS_DATE) {
+      const char *f = cs_attr(k, "form");
+      if (f && !strcmp(f, "text")) l->date_text = (cs_node *)k;
+      if (f && !strcmp(f, "numeric")) l->date_numeric = (cs_node *)k;
+    } else if (k->kind == CS_TERMS) {
+      for (size_t j = 0; j < k->n_kids; j++) {
+        const cs_node *t = k->kids[j];
+        if (t->kind != CS_TERM || !cs_attr(t, "name")) continue;
+        cs_term term = {cs_attr(t, "name"),
+                        cs_attr_or(t, "form", "long"),
+                        cs_attr(t, "gender"),
+                        cs_attr(t, "gender-form"),
+                        cs_attr(t, "match"),
+                        NULL,
+                        NULL};
+        const cs_node *s = cs_child(t, CS_SINGLE), *m = cs_child(t, CS_MULTIPLE);
+        if (s || m) {
+          term.single = term_text(s);
+          term.multiple = term_text(m ? m : s);
+        } else {
+          term.single = term_text(t);
+        }
+        BP_PUSH(l->terms, l->n_terms, l->cap_terms, term);
+      }
+    }
+  }
+  return l;
+}
+
+static bool file_exists(const char *p) {
+  struct stat sb;
+  return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* Loads DIR/locales-LANG.xml; NULL when absent or malformed (a locale file
+ * is data we did not write: a bad one falls back to the next). */
+static cs_locale *locale_file(const char *dir, const char *lang) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/locales-%s.xml", dir, lang);
+  if (!file_exists(path)) return NULL;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  char *xml = NULL;
+  size_t len = 0;
+  if (bp_file_read_max(&ctx, path, BP_DATA_FILE_MAX_BYTES, &xml, &len) != BP_OK) return NULL;
+  loader L = {&ctx, path, false};
+  xmlDocPtr doc = NULL;
+  cs_node *root = parse_xml(&L, xml, len, &doc);
+  free(xml);
+  xmlFreeDoc(doc);
+  if (!root || root->kind != CS_LOCALE) {
+    cs_node_free(root);
+    return NULL;
+  }
+  cs_locale *l = locale_from(root);
+  l->tree = root;
+  if (!l->lang) l->lang = bp_strdup(lang);
+  return l;
+}
+
+/* The primary dialect of a bare language ("de" -> "de-DE"). */
+static const char *primary_dialect(const char *base) {
+  static const char *const MAP[][2] = {
+      {"af", "af-ZA"}, {"ar", "ar"},    {"bg", "bg-BG"}, {"ca", "ca-AD"}, {"cs", "cs-CZ"},
+      {"da", "da-DK"}, {"de", "de-DE"}, {"el", "el-GR"}, {"en", "en-US"}, {"es", "es-ES"},
+      {"et", "et-EE"}, {"fa", "fa-IR"}, {"fi", "fi-FI"}, {"fr", "fr-FR"}, {"he", "he-IL"},
+      {"hr", "hr-HR"}, {"hu", "hu-HU"}, {"is", "is-IS"}, {"it", "it-IT"}, {"ja", "ja-JP"},
+      {"km", "km-KH"}, {"ko", "ko-KR"}, {"lt", "lt-LT"}, {"lv", "lv-LV"}, {"mn", "mn-MN"},
+      {"nb", "nb-NO"}, {"nl", "nl-NL"}, {"nn", "nn-NO"}, {"pl", "pl-PL"}, {"pt", "pt-PT"},
+      {"ro", "ro-RO"}, {"ru", "ru-RU"}, {"sk", "sk-SK"}, {"sl", "sl-SI"}, {"sr", "sr-RS"},
+      {"sv", "sv-SE"}, {"th", "th-TH"}, {"tr", "tr-TR"}, {"uk", "uk-UA"}, {"vi", "vi-VN"},
+      {"zh", "zh-CN"}};
+  for (size_t i = 0; i < sizeof MAP / sizeof *MAP; i++)
+    if (!strcmp(MAP[i][0], base)) return MAP[i][1];
+  return NULL;
+}
+
+static void chain_add(bp_csl_style *st, cs_locale *l, bool owned) {
+  if (!l) return;
+  if (st->n_chain < CS_MAX_LOCALES) st->chain[st->n_chain++] = l;
+  if (owned) {
+    if (st->n_owned < CS_MAX_LOCALES)
+      st->owned[st->n_owned++] = l;
+    else
+      locale_free(l);
+  }
+}
+
+/* The chain for lang: the style's locales (exact, base language, without
+ * xml:lang), then the locale files (lang, its primary dialect, en-US). */
+static void build_chain(bp_csl_style *st, const char *dir, const cs_node *root) {
+  const char *lang = st->lang;
+  char base[16];
+  snprintf(base, sizeof base, "%s", lang);
+  char *dash = strchr(base, '-');
+  if (dash) *dash = '\0';
+  cs_locale *exact = NULL, *basel = NULL, *any = NULL;
+  for (size_t i = 0; i < root->n_kids; i++) {
+    const cs_node *k = root->kids[i];
+    if (k->kind != CS_LOCALE) continue;
+    const char *l = cs_attr(k, "xml:lang");
+    cs_locale **slot = !l ? &any : !strcmp(l, lang) ? &exact : !strcmp(l, base) ? &basel : NULL;
+    if (!slot) continue;
+    cs_locale *loc = locale_from(k);
+    if (*slot) { /* several for one language: keep the first, add the others after */
+      chain_add(st, loc, true);
+      continue;
+    }
+    *slot = loc;
+  }
+  chain_add(st, exact, true);
+  chain_add(st, basel, true);
+  chain_add(st, any, true);
+  const char *names[3] = {lang, dash ? NULL : primary_dialect(base), "en-US"};
+  if (dash && !file_exists(dir)) names[1] = NULL;
+  for (int i = 0; i < 3; i++) {
+    if (!names[i]) continue;
+    bool seen = false;
+    for (int j = 0; j < i; j++) seen |= names[j] && !strcmp(names[j], names[i]);
+    if (seen) continue;
+    cs_locale *f = locale_file(dir, names[i]);
+    if (!f && i == 0 && dash) { /* "de-XX": try the language's primary dialect */
+      const char *pd = primary_dialect(base);
+      if (pd) f = locale_file(dir, pd);
+    }
+    chain_add(st, f, true);
+  }
+}
+
+const char *cs_term_lookup(const bp_csl_style *st, const char *name, const char *form, bool plural,
+                           const char *gender) {
+  static const char *const FALLBACK[][4] = {{"long", NULL},
+                                            {"short", "long", NULL},
+                                            {"verb", "long", NULL},
+                                            {"verb-short", "verb", "long", NULL},
+                                            {"symbol", "short", "long", NULL}};
+  const char *const *forms = FALLBACK[0];
+  for (size_t i = 0; i < sizeof FALLBACK / sizeof *FALLBACK; i++)
+    if (form && !strcmp(FALLBACK[i][0], form)) forms = FALLBACK[i];
+  for (; *forms; forms++) {
+    for (size_t li = 0; li < st->n_chain; li++) {
+      const cs_locale *l = st->chain[li];
+      const cs_term *hit = NULL;
+      for (size_t i = 0; i < l->n_terms; i++) {
+        const cs_term *t = &l->terms[i];
+        if (strcmp(t->name, name) || strcmp(t->form, *forms)) continue;
+        if (gender && t->gender_form && !strcmp(t->gender_form, gender)) {
+          hit = t;
+          break;
+        }
+        if (!t->gender_form && !hit) hit = t;
+      }
+      if (hit) return plural && hit->multiple ? hit->multiple : hit->single;
+    }
+  }
+  return NULL;
+}
+
+const char *cs_term_gender(const bp_csl_style *st, const char *name) {
+  for (size_t li = 0; li < st->n_chain; li++) {
+    const cs_locale *l = st->chain[li];
+    for (size_t i = 0; i < l->n_terms; i++)
+      if (!strcmp(l->terms[i].name, name) && !l->terms[i].gender_form)
+        if (!strcmp(l->terms[i].form, "long")) return l->terms[i].gender;
+  }
+  return NULL;
+}
+
+const cs_node *cs_locale_date(const bp_csl_style *st, const char *form) {
+  bool text = !form || strcmp(form, "numeric");
+  for (size_t li = 0; li < st->n_chain; li++) {
+    const cs_node *d = text ? st->chain[li]->date_text : st->chain[li]->date_numeric;
+    if (d) return d;
+  }
+  return NULL;
+}
+
+bool cs_punct_in_quote(const bp_csl_style *st) {
+  for (size_t li = 0; li < st->n_chain; li++)
+    if (st->chain[li]->punct_in_quote >= 0) return st->chain[li]->punct_in_quote;
+  return false;
+}
+
+bool cs_limit_day_ordinals(const bp_csl_style *st) {
+  for (size_t li = 0; li < st->n_chain; li++)
+    if (st->chain[li]->limit_day_ordinals >= 0) return st->chain[li]->limit_day_ordinals;
+  return false;
+}
+
+/* -------------------------------------------------------------- checks */
+
+/* Resolves macro references; reports missing macros and recursion. */
+typedef struct macro_walk {
+  loader *L;
+  bp_csl_style *st;
+  unsigned char *state; /* per macro: 0 unvisited, 1 in progress, 2 done */
+} macro_walk;
+
+static cs_node *find_macro(bp_csl_style *st, const char *name, size_t *idx) {
+  for (size_t i = 0; i < st->n_macros; i++)
+    if (!strcmp(cs_attr_or(st->macros[i], "name", ""), name)) {
+      if (idx) *idx = i;
+      return st->macros[i];
+    }
+  return NULL;
+}
+
+static void walk(macro_walk *w, cs_node *n, int depth) {
+  if (w->L->failed) return;
+  if (n->kind == CS_TEXT && !strcmp(cs_attr_or(n, "variable", ""), "year-suffix"))
+    w->st->uses_year_suffix = true;
+  if ((n->kind == CS_TEXT || n->kind == CS_KEY) && cs_attr(n, "macro")) {
+    size_t idx = 0;
+    cs_node *m = find_macro(w->st, cs_attr(n, "macro"), &idx);
+    if (!m) {
+      load_error(w->L, n->line, "macro \"%s\" is not defined%s", cs_attr(n, "macro"), NULL);
+      return;
+    }
+    n->macro = m;
+    if (w->state[idx] == 1) {
+      load_error(w->L, n->line, "macro \"%s\" calls itself (recursion)%s", cs_attr(n, "macro"),
+                 NULL);
+      return;
+    }
+    if (w->state[idx] == 0) {
+      w->state[idx] = 1;
+      walk(w, m, depth + 1);
+      w->state[idx] = 2;
+    }
+  }
+  for (size_t i = 0; i < n->n_kids && !w->L->failed; i++) walk(w, n->kids[i], depth + 1);
+}
+
+/* Attributes whose values are a closed set: a typo there would silently
+ * render something else, so it is an error. */
+static void check_values(loader *L, const cs_node *n) {
+  static const struct {
+    const char *attr;
+    const char *values;
+  } CLOSED[] = {
+      {"form", " long short count verb verb-short symbol text numeric ordinal long-ordinal roman "
+               "numeric-leading-zeros "},
+      {"text-case", " lowercase uppercase capitalize-first capitalize-all title sentence "},
+      {"font-style", " normal italic oblique "},
+      {"font-weight", " normal bold light "},
+      {"font-variant", " normal small-caps "},
+      {"text-decoration", " none underline "},
+      {"vertical-align", " baseline sup sub "},
+      {"match", " all any none last-digit last-two-digits whole-number "},
+      {"plural", " contextual always never true false "},
+      {"and", " text symbol "},
+      {"name-as-sort-order", " first all "},
+      {"sort", " ascending descending "},
+  };
+  if (L->failed) return;
+  for (size_t i = 0; i < n->n_attrs; i++)
+    for (size_t j = 0; j < sizeof CLOSED / sizeof *CLOSED; j++) {
+      if (strcmp(n->attrs[2 * i], CLOSED[j].attr)) continue;
+      char needle[96];
+      snprintf(needle, sizeof needle, " %s ", n->attrs[2 * i + 1]);
+      if (strlen(n->attrs[2 * i + 1]) > 60 || !strstr(CLOSED[j].values, needle)) {
+        char what[160];
+        snprintf(what, sizeof what, "%s=\"%.60s\"", CLOSED[j].attr, n->attrs[2 * i + 1]);
+        load_error(L, n->line, "invalid attribute %s%s", what, NULL);
+        return;
+      }
+    }
+  for (size_t i = 0; i < n->n_kids; i++) check_values(L, n->kids[i]);
+}
+
+/* ---------------------------------------------------------------- style */
+
+void bp_csl_style_free(bp_csl_style *st) {
+  if (!st) return;
+  for (size_t i = 0; i < st->n_owned; i++) locale_free(st->owned[i]);
+  cs_node_free(st->root);
+  free(st->macros);
+  free(st->path);
+  free(st->lang);
+  free(st);
+}
+
+const char *bp_csl_style_class(const bp_csl_style *st) {
+  return cs_attr_or(st->root, "class", "in-text");
+}
+
+bool bp_csl_style_has_bibliography(const bp_csl_style *st) { return st->bibliography != NULL; }
+
+/* The independent parent's id of a dependent style ("apa" for
+ * http://www.zotero.org/styles/apa), or NULL. Caller frees. */
+static char *parent_id(xmlDocPtr doc) {
+  xmlNodePtr root = xmlDocGetRootElement(doc);
+  for (xmlNodePtr c = root ? root->children : NULL; c; c = c->next) {
+    if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "info")) continue;
+    for (xmlNodePtr k = c->children; k; k = k->next) {
+      if (k->type != XML_ELEMENT_NODE || strcmp((const char *)k->name, "link")) continue;
+      xmlChar *rel = xmlGetProp(k, (const xmlChar *)"rel");
+      xmlChar *href = xmlGetProp(k, (const xmlChar *)"href");
+      char *out = NULL;
+      if (rel && href && !strcmp((const char *)rel, "independent-parent")) {
+        const char *slash = strrchr((const char *)href, '/');
+        out = bp_strdup(slash ? slash + 1 : (const char *)href);
+      }
+      xmlFree(rel);
+      xmlFree(href);
+      if (out) return out;
+    }
+  }
+  return NULL;
+}
+
+static bp_status load_any(bp_ctx *ctx, const char *name, const char *xml, size_t len,
+                          const bp_csl_style_options *opts, int depth, bp_csl_style **out);
+
+static bool style_id_ok(const char *id) {
+  if (!*id || strlen(id) > 200) return false;
+  for (const char *p = id; *p; p++)
+    if (!(('a' <= *p && *p <= 'z') || ('A' <= *p && *p <= 'Z') || ('0' <= *p && *p <= '9') ||
+          *p == '-' || *p == '_' || *p == '.'))
+      return false;
+  return id[0] != '.';
+}
+
+static bp_status load_path(bp_ctx *ctx, const char *name, const bp_csl_style_options *opts,
+                           int depth, bp_csl_style **out) {
+  *out = NULL;
+  size_t nl = strlen(name);
+  bool is_path = strchr(name, '/') || (nl > 4 && !strcmp(name + nl - 4, ".csl"));
+  char *path;
+  if (is_path) {
+    path = bp_strdup(name);
+  } else {
+    if (!style_id_ok(name))
+      return bp_error(ctx, BP_ERR_DATA, "CSL style id \"%s\": letters, digits, '-', '_', '.' only",
+                      name);
+    const char *dir = opts && opts->style_dir ? opts->style_dir : BP_CSL_STYLE_DIR;
+    bp_buf b = {0};
+    bp_buf_printf(&b, "%s/%s.csl", dir, name);
+    if (!file_exists(b.data)) {
+      bp_buf_free(&b);
+      bp_buf_printf(&b, "%s/dependent/%s.csl", dir, name);
+    }
+    path = bp_buf_detach(&b);
+  }
+  char *xml = NULL;
+  size_t len = 0;
+  bp_status st = bp_file_read_max(ctx, path, BP_DATA_FILE_MAX_BYTES, &xml, &len);
+  if (st == BP_OK) st = load_any(ctx, path, xml, len, opts, depth, out);
+  free(xml);
+  free(path);
+  return st;
+}
+
+static bp_status load_any(bp_ctx *ctx, const char *name, const char *xml, size_t len,
+                          const bp_csl_style_options *opts, int depth, bp_csl_style **out) {
+  *out = NULL;
+  loader L = {ctx, name, false};
+  xmlDocPtr doc = NULL;
+  cs_node *root = parse_xml(&L, xml, len, &doc);
+  if (!root) {
+    xmlFreeDoc(doc);
+    return BP_ERR_DATA;
+  }
+  if (root->kind != CS_STYLE) {
+    load_error(&L, root->line, "the root element is not <style>%s%s", NULL, NULL);
+    cs_node_free(root);
+    xmlFreeDoc(doc);
+    return BP_ERR_DATA;
+  }
+  char *parent = cs_child(root, CS_CITATION) ? NULL : parent_id(doc);
+  xmlFreeDoc(doc);
+  if (parent) { /* a dependent style: its parent, in the dependent's locale */
+    bp_status s;
+    if (depth > 0) {
+      load_error(&L, root->line, "dependent style's parent \"%s\" is itself dependent%s", parent,
+                 NULL);
+      s = BP_ERR_DATA;
+    } else {
+      bp_csl_style_options o = opts ? *opts : (bp_csl_style_options){0};
+      if (!o.lang) o.lang = cs_attr(root, "default-locale");
+      char *dir = bp_strdup(name);
+      char *slash = strrchr(dir, '/');
+      if (slash && slash > dir && !strcmp(slash, "/dependent")) *slash = '\0';
+      /* the parent lives in the style folder (the dependent one's parent folder) */
+      slash = strrchr(dir, '/');
+      if (slash) *slash = '\0';
+      if (slash && strlen(dir) > 10 && !strcmp(dir + strlen(dir) - 10, "/dependent"))
+        dir[strlen(dir) - 10] = '\0';
+      if (!o.style_dir) o.style_dir = slash ? dir : BP_CSL_STYLE_DIR;
+      s = load_path(ctx, parent, &o, depth + 1, out);
+      free(dir);
+    }
+    free(parent);
+    cs_node_free(root);
+    return s;
+  }
+  bp_csl_style *st = bp_calloc(1, sizeof *st);
+  st->path = bp_strdup(name);
+  st->root = root;
+  st->citation = cs_child(root, CS_CITATION);
+  st->bibliography = cs_child(root, CS_BIBLIOGRAPHY);
+  if (!st->citation) load_error(&L, root->line, "the style has no <citation>%s%s", NULL, NULL);
+  if (st->citation && !cs_child(st->citation, CS_LAYOUT))
+    load_error(&L, st->citation->line, "<citation> has no <layout>%s%s", NULL, NULL);
+  if (st->bibliography && !cs_child(st->bibliography, CS_LAYOUT))
+    load_error(&L, st->bibliography->line, "<bibliography> has no <layout>%s%s", NULL, NULL);
+  for (size_t i = 0; i < root->n_kids; i++) {
+    cs_node *k = root->kids[i];
+    if (k->kind != CS_MACRO) continue;
+    const char *mn = cs_attr(k, "name");
+    if (!mn) {
+      load_error(&L, k->line, "<macro> without a name%s%s", NULL, NULL);
+      continue;
+    }
+    if (find_macro(st, mn, NULL))
+      load_error(&L, k->line, "macro \"%s\" is defined twice%s", mn, NULL);
+    BP_PUSH(st->macros, st->n_macros, st->cap_macros, k);
+  }
+  macro_walk w = {&L, st, bp_calloc(st->n_macros + 1, 1)};
+  if (!L.failed) walk(&w, root, 0);
+  free(w.state);
+  check_values(&L, root);
+  if (L.failed) {
+    bp_csl_style_free(st);
+    return BP_ERR_DATA;
+  }
+  const char *lang = opts && opts->lang ? opts->lang : cs_attr(root, "default-locale");
+  st->lang = bp_strdup(lang && *lang && strlen(lang) < 16 ? lang : "en-US");
+  build_chain(st, opts && opts->locale_dir ? opts->locale_dir : BP_CSL_LOCALE_DIR, root);
+  const char *demote = cs_attr(root, "demote-non-dropping-particle");
+  st->demote_ndp_sort_only = demote && !strcmp(demote, "sort-only");
+  st->demote_ndp_never = demote && !strcmp(demote, "never");
+  st->initialize_with_hyphen = strcmp(cs_attr_or(root, "initialize-with-hyphen", "true"), "false");
+  st->page_range_format = cs_attr(root, "page-range-format");
+  st->keep_straight_quotes = !strcmp(cs_attr_or(root, "bp:straight-quotes", ""), "keep");
+  *out = st;
+  return BP_OK;
+}
+
+bp_status bp_csl_style_load_mem(bp_ctx *ctx, const char *name, const char *xml, size_t len,
+                                const bp_csl_style_options *opts, bp_csl_style **out) {
+  return load_any(ctx, name, xml, len, opts, 0, out);
+}
+
+bp_status bp_csl_style_load(bp_ctx *ctx, const char *name, const bp_csl_style_options *opts,
+                            bp_csl_style **out) {
+  return load_path(ctx, name, opts, 0, out);
+}
