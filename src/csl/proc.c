@@ -10,7 +10,7 @@
 
 typedef struct reg {
   json_t *item;
-  const char *id;
+  char *id;        /* owned */
   int number;      /* citation number (1-based, order of first registration) */
   int year_suffix; /* 0 none */
   int add_names;   /* disambiguation: extra names */
@@ -50,9 +50,24 @@ cs_proc *cs_proc_new(const bp_csl_style *st, json_t *items) {
   return p;
 }
 
+static char *dup_or_null(const char *s) { return s ? bp_strdup(s) : NULL; }
+
+/* The cluster's copies of what the caller's citation items said. */
+static void ccite_free(ccite *c) {
+  free((char *)c->ci.id);
+  free((char *)c->ci.locator);
+  free((char *)c->ci.label);
+  free((char *)c->ci.prefix);
+  free((char *)c->ci.suffix);
+}
+
 void cs_proc_free(cs_proc *p) {
   if (!p) return;
-  for (size_t i = 0; i < p->n_clusters; i++) free(p->clusters[i].v);
+  for (size_t i = 0; i < p->n_clusters; i++) {
+    for (size_t j = 0; j < p->clusters[i].n; j++) ccite_free(&p->clusters[i].v[j]);
+    free(p->clusters[i].v);
+  }
+  for (size_t i = 0; i < p->n_regs; i++) free(p->regs[i].id);
   free(p->clusters);
   free(p->regs);
   free(p);
@@ -85,7 +100,7 @@ static long reg_add(cs_proc *p, const char *id) {
   if (!it) return -1;
   reg r = {0};
   r.item = it;
-  r.id = id;
+  r.id = bp_strdup(id);
   r.number = (int)p->n_regs + 1;
   BP_PUSH(p->regs, p->n_regs, p->cap_regs, r);
   p->dirty = true;
@@ -495,7 +510,13 @@ co_node *cs_proc_cite(cs_proc *p, const cs_citation_item *items, size_t n, int n
   for (size_t i = 0; i < n; i++) {
     long r = reg_add(p, items[i].id);
     if (r < 0) continue;
-    cl.v[cl.n].ci = items[i];
+    cs_citation_item *c = &cl.v[cl.n].ci;
+    *c = items[i];
+    c->id = bp_strdup(items[i].id);
+    c->locator = dup_or_null(items[i].locator);
+    c->label = dup_or_null(items[i].label);
+    c->prefix = dup_or_null(items[i].prefix);
+    c->suffix = dup_or_null(items[i].suffix);
     cl.v[cl.n].reg = (size_t)r;
     cl.n++;
   }
