@@ -34,6 +34,7 @@ static int usage(FILE *f) {
       f, "usage: briefpress newsletter [options] <brief.json|article.json|-> -o DIR\n"
          "  writes DIR/SLUG-DATE.pdf, DIR/SLUG-DATE.png (page 1) and DIR/SLUG-DATE.eml\n"
          "options:\n"
+         "  -o, --output DIR   the folder of the three files (made if missing)\n"
          "  --from ADDR        sender, \"Name <a@b>\" or a@b (default briefpress@localhost)\n"
          "  --to ADDRS         recipients, comma-separated; may repeat\n"
          "  --subject TEXT     subject (default: the title)\n"

@@ -6,8 +6,8 @@
 # the source tree and without BRIEFPRESS_FONTS (the library must find the
 # installed fonts), and compares the PDFs with the installed CLI's: the same
 # bytes. Also: only the public API is exported, libharu's memory helpers are
-# not in the library, no source-tree path is compiled into it, and the man
-# pages render. Args: BRIEFPRESS BUILD_DIR.
+# not in the library, no source-tree path is compiled into it, and the
+# installed man pages render. Args: BRIEFPRESS BUILD_DIR.
 set -uo pipefail
 build=$(realpath "$2") src=$(pwd)
 work=$build/e2e-install
@@ -24,7 +24,9 @@ cmake --install "$build" --prefix "$prefix" > "$work/install.log" 2>&1 || { cat 
 libdir=$(dirname "$(find "$prefix" -name libbriefpress.so -print -quit)")
 [[ -d $libdir ]] || { echo "FAIL: no libbriefpress.so installed"; exit 1; }
 for f in bin/briefpress include/briefpress.h share/briefpress/fonts/MANIFEST.tsv \
-  share/briefpress/fonts/fonts.conf share/briefpress/templates/one-page-brief.json; do
+  share/briefpress/fonts/fonts.conf share/briefpress/templates/one-page-brief.json \
+  share/man/man1/briefpress.1 share/man/man5/briefpress-templates.5 \
+  share/bash-completion/completions/briefpress; do
   [[ -e $prefix/$f ]] || no "not installed: $f"
 done
 for f in libbriefpress.a libbriefpress.so.0 pkgconfig/briefpress.pc cmake/briefpress/briefpressConfig.cmake; do
@@ -32,6 +34,10 @@ for f in libbriefpress.a libbriefpress.so.0 pkgconfig/briefpress.pc cmake/briefp
 done
 n_fonts=$(grep -vc '^#' "$src/fonts/MANIFEST.tsv")
 [[ $(ls "$prefix/share/briefpress/fonts/"*.ttf | wc -l) == "$n_fonts" ]] || no "not every font installed"
+
+for page in man1/briefpress.1 man5/briefpress-templates.5; do
+  MANPAGER=cat PAGER=cat man -l "$prefix/share/man/$page" 2>&1 | grep -q "^NAME" || no "man -l of the installed $page"
+done
 
 # the library: only briefpress_* (and the libharu seek fix, see docs/pdf-device.md) exported
 exported=$(nm -D --defined-only "$libdir/libbriefpress.so" | awk '{print $3}' | grep -v '^briefpress_' | grep -v '^HPDF_MemStream_SeekFunc$')
