@@ -9,6 +9,8 @@
 # not in the library, no source-tree path is compiled into it, and the
 # installed man pages render. Args: BRIEFPRESS BUILD_DIR.
 set -uo pipefail
+# (grep without -q after a pipe: -q stops reading early, and the writer's
+# SIGPIPE would fail the pipeline)
 build=$(realpath "$2") src=$(pwd)
 work=$build/e2e-install
 rm -rf "$work" && mkdir -p "$work"
@@ -36,24 +38,24 @@ n_fonts=$(grep -vc '^#' "$src/fonts/MANIFEST.tsv")
 [[ $(ls "$prefix/share/briefpress/fonts/"*.ttf | wc -l) == "$n_fonts" ]] || no "not every font installed"
 
 for page in man1/briefpress.1 man5/briefpress-templates.5; do
-  MANPAGER=cat PAGER=cat man -l "$prefix/share/man/$page" 2>&1 | grep -q "^NAME" || no "man -l of the installed $page"
+  MANPAGER=cat PAGER=cat man -l "$prefix/share/man/$page" 2>&1 | grep "^NAME" >/dev/null || no "man -l of the installed $page"
 done
 
 # the library: only briefpress_* (and the libharu seek fix, see docs/pdf-device.md) exported
 exported=$(nm -D --defined-only "$libdir/libbriefpress.so" | awk '{print $3}' | grep -v '^briefpress_' | grep -v '^HPDF_MemStream_SeekFunc$')
 [[ -z $exported ]] || no "the shared library exports more than its API: $(echo $exported | head -c 300)"
-nm -D --defined-only "$libdir/libbriefpress.so" | grep -Eq ' HPDF_Mem(Cpy|Set)$' && no "libbriefpress.so overrides HPDF_MemCpy/MemSet"
-nm "$libdir/libbriefpress.a" 2>/dev/null | grep -Eq ' T HPDF_Mem(Cpy|Set)$' && no "libbriefpress.a overrides HPDF_MemCpy/MemSet"
+nm -D --defined-only "$libdir/libbriefpress.so" | grep -E ' HPDF_Mem(Cpy|Set)$' >/dev/null && no "libbriefpress.so overrides HPDF_MemCpy/MemSet"
+nm "$libdir/libbriefpress.a" 2>/dev/null | grep -E ' T HPDF_Mem(Cpy|Set)$' >/dev/null && no "libbriefpress.a overrides HPDF_MemCpy/MemSet"
 # (the debug information names the sources; the strings the code uses must not)
 for lib in "$libdir/libbriefpress.so.0" "$prefix/bin/briefpress"; do
-  readelf -p .rodata "$lib" | grep -q "$src" && no "a source-tree path is compiled into $lib"
+  readelf -p .rodata "$lib" | grep "$src" >/dev/null && no "a source-tree path is compiled into $lib"
 done
-readelf -d "$libdir/libbriefpress.so.0" | grep -q TEXTREL && no "libbriefpress.so is not position-independent"
+readelf -d "$libdir/libbriefpress.so.0" | grep TEXTREL >/dev/null && no "libbriefpress.so is not position-independent"
 
 # the installed CLI, from another folder, finds its own fonts
 cd "$work"
 "$prefix/bin/briefpress" render "$brief" -o "$work/cli.pdf" || no "the installed CLI failed"
-"$prefix/bin/briefpress" --version | grep -q "^briefpress " || no "installed --version"
+"$prefix/bin/briefpress" --version | grep "^briefpress " >/dev/null || no "installed --version"
 
 # pkg-config, shared library
 export PKG_CONFIG_PATH=$libdir/pkgconfig
@@ -63,7 +65,7 @@ cc -std=c11 -Wall -Wextra -Werror "$src/examples/render.c" $flags -Wl,-rpath,"$l
 "$work/example" "$brief" "$work/example.pdf" > "$work/example.out" || no "the example failed: $(cat "$work/example.out")"
 cmp -s "$work/cli.pdf" "$work/example.pdf" || no "the example's PDF differs from the CLI's"
 grep -q "page(s)" "$work/example.out" || no "the example printed: $(cat "$work/example.out")"
-ldd "$work/example" | grep -q "$libdir/libbriefpress.so" || no "the example did not link the installed library"
+ldd "$work/example" | grep "$libdir/libbriefpress.so" >/dev/null || no "the example did not link the installed library"
 # a bad input: the message names the file
 "$work/example" "$work/nonexistent.json" "$work/x.pdf" 2> "$work/bad.err" && no "the example succeeded on a missing input"
 grep -q "nonexistent.json" "$work/bad.err" || no "the library's error does not name the file: $(cat "$work/bad.err")"
@@ -75,7 +77,7 @@ grep -q '^Libs.private: -lhpdf -lhyphen -lm -lpthread$' "$libdir/pkgconfig/brief
 sflags="-l:libbriefpress.a $(pkg-config --libs $(pkg-config --print-requires-private briefpress)) -lhpdf -lhyphen -lm -lpthread"
 cc -std=c11 "$src/examples/render.c" $(pkg-config --cflags briefpress) -L"$libdir" $sflags \
   -o "$work/example-static" 2> "$work/cc-static.log" || no "building the static example: $(cat "$work/cc-static.log")"
-ldd "$work/example-static" | grep -q libbriefpress && no "the static example links libbriefpress.so"
+ldd "$work/example-static" | grep libbriefpress >/dev/null && no "the static example links libbriefpress.so"
 # (a program linked with libbriefpress.a lives anywhere: it finds the fonts in
 # the configured prefix, or where BRIEFPRESS_FONTS says; this prefix is not that)
 BRIEFPRESS_FONTS=$prefix/share/briefpress/fonts "$work/example-static" "$brief" "$work/static.pdf" > /dev/null ||
