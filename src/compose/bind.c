@@ -174,7 +174,7 @@ bp_status bp_article_template_load(bp_ctx *ctx, const bp_article *a, const char 
       bp_buf_put(&path, a->path, (size_t)(slash - a->path) + 1);
     bp_buf_puts(&path, a->template_name);
   } else
-    bp_buf_puts(&path, BP_SOURCE_DIR "/templates/article-a4.json");
+    bp_buf_printf(&path, "%s/article-a4.json", bp_data_templates_dir());
   bp_status st = bp_template_load(ctx, path.data, out);
   bp_buf_free(&path);
   return st;

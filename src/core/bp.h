@@ -118,6 +118,8 @@ bp_status bp_mkdir_p(bp_ctx *ctx, const char *dir, bool *created);
 /** The fonts shipped with this build of the library: PREFIX/share/briefpress/fonts
  * when installed, the source tree's fonts/ in the build tree (src/core/datadir.c). */
 const char *bp_data_fonts_dir(void);
+/** The templates shipped with it, beside the fonts (DATA/templates). */
+const char *bp_data_templates_dir(void);
 /** SOURCE_DATE_EPOCH as seconds, or -1 when unset or not a number. */
 long long bp_source_date_epoch(void);
 /** The message for errno value `err`, safe in threads (POSIX's strerror is

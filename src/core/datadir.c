@@ -56,3 +56,19 @@ const char *bp_data_fonts_dir(void) {
 #else
 const char *bp_data_fonts_dir(void) { return BP_DATA_DIR "/fonts"; }
 #endif
+
+/* The templates sit beside the fonts: DATA/fonts, DATA/templates. */
+static char templates_dir[4096];
+static pthread_once_t templates_once = PTHREAD_ONCE_INIT;
+
+static void locate_templates(void) {
+  const char *fonts = bp_data_fonts_dir();
+  size_t n = strlen(fonts);
+  if (n >= 6 && !strcmp(fonts + n - 6, "/fonts")) n -= 6;
+  snprintf(templates_dir, sizeof templates_dir, "%.*s/templates", (int)n, fonts);
+}
+
+const char *bp_data_templates_dir(void) {
+  pthread_once(&templates_once, locate_templates);
+  return templates_dir;
+}
