@@ -861,6 +861,53 @@ static void pdfa_by_default(void **state) {
   bp_dlist_free(dl);
 }
 
+/* The black-ink rule of docs/print.md at its edges: neutral greys are
+ * DeviceGray at their level; tinted near-blacks (every channel <= 0.25,
+ * spread <= 0.06) DeviceGray 0; anything else RGB. Fills and strokes alike. */
+static void black_ink_rule(void **state) {
+  (void)state;
+  static const struct {
+    bp_color c;
+    const char *fill;
+  } cases[] = {
+      {{0.5, 0.5, 0.5, 1}, "0.5 g"},            /* neutral grey */
+      {{0.2, 0.2, 0.2, 1}, "0.2 g"},            /* a neutral dark grey stays grey */
+      {{0.25, 0.2, 0.19, 1}, "0 g"},            /* tinted near-black at the edge */
+      {{0.26, 0.2, 0.2, 1}, "0.26 0.2 0.2 rg"}, /* a channel above 0.25 */
+      {{0.1, 0.1, 0.17, 1}, "0.1 0.1 0.17 rg"}, /* spread 0.07: a dark colour */
+      {{0.122, 0.306, 0.475, 1}, "0.122 0.306 0.475 rg"},
+  };
+  bp_dlist *dl = bp_dlist_new();
+  bp_dl_page *pg = bp_dlist_add_page(dl, 300, 300);
+  bp_path_seg box[] = {
+      {BP_PATH_MOVE, {10, 10}}, {BP_PATH_LINE, {20, 10}}, {BP_PATH_LINE, {20, 20}}};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    bp_dl_path p = {.segs = box, .n_segs = 3, .fill = true, .fill_color = cases[i].c};
+    bp_dl_add_path(pg, &p);
+    bp_dl_path s = {.segs = box, .n_segs = 3, .stroke = true, .stroke_color = cases[i].c};
+    s.line_width_pt = 1;
+    bp_dl_add_path(pg, &s);
+  }
+  char *p = path_in_tmp("ink.pdf");
+  bp_ctx ctx;
+  assert_int_equal(write_pdf(dl, p, false, &ctx), BP_OK);
+  size_t len;
+  char *d = slurp(p, &len);
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    char want[64];
+    snprintf(want, sizeof want, "%s\n", cases[i].fill);
+    assert_has(d, len, want, p);
+    size_t n = strlen(want); /* the stroke: the same operator in capitals */
+    want[n - 2] = 'G';
+    if (want[n - 3] == 'r') want[n - 3] = 'R';
+    assert_has(d, len, want, p);
+  }
+  free(d);
+  unlink(p);
+  free(p);
+  bp_dlist_free(dl);
+}
+
 /* --no-pdfa: no output intent, XMP or CIDSet; print colours and boxes stay. */
 static void plain_is_not_pdfa(void **state) {
   (void)state;
@@ -955,6 +1002,7 @@ int main(void) {
       cmocka_unit_test_prestate_setup_teardown(paths_and_alpha, setup, teardown, (void *)"PDF/A"),
       cmocka_unit_test_setup_teardown(pdfa_by_default, setup, teardown),
       cmocka_unit_test_setup_teardown(plain_is_not_pdfa, setup, teardown),
+      cmocka_unit_test_setup_teardown(black_ink_rule, setup, teardown),
       cmocka_unit_test_setup_teardown(missing_icc_profile_fails, setup, teardown),
   };
   const char *base = getenv("TMPDIR");
