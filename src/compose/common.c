@@ -70,17 +70,3 @@ char *bp__source_line(const bp_csl_item *it, const char *label) {
   if (it->issued.y) bp_buf_printf(&b, " (%d)", it->issued.y);
   return bp_buf_detach(&b);
 }
-
-void bp__fill_rect(bp_dl_page *pg, double x, double y, double w, double h, bp_color color) {
-  bp_path_seg segs[5] = {{BP_PATH_MOVE, {x, y}},
-                         {BP_PATH_LINE, {x + w, y}},
-                         {BP_PATH_LINE, {x + w, y + h}},
-                         {BP_PATH_LINE, {x, y + h}},
-                         {BP_PATH_CLOSE, {0}}};
-  bp_dl_path p = {0};
-  p.segs = segs;
-  p.n_segs = 5;
-  p.fill = true;
-  p.fill_color = color;
-  bp_dl_add_path(pg, &p);
-}

@@ -32,8 +32,6 @@ char *bp__claim_markup(const bp_claim *cl, bool korean);
 /** "Source: Chainalysis (2023)": `label` (NULL: "Source:"), the outlet, else
  * the authors, else the title, and the year (caller frees). */
 char *bp__source_line(const bp_csl_item *it, const char *label);
-/** A filled rectangle (points, top-left origin). */
-void bp__fill_rect(bp_dl_page *pg, double x, double y, double w, double h, bp_color color);
 
 /* ---- bindings (bind.c) ----------------------------------------------------- */
 
@@ -72,48 +70,7 @@ char *bp__expand_str(const bp__binding *b, const bp_template *t, const char *pat
 void bp__binding_meta(const bp__binding *b, const bp_template *t, bp_dl_meta *m);
 void bp__binding_free(bp__binding *b);
 
-/* ---- pieces, elements, the engine (engine.c) -------------------------------- */
-
-/** Something laid out and drawn once: page 0 of `dl` holds its items with
- * its top-left at (0, 0). A text's pieces know their line bottoms, so a
- * page may break between lines. */
-typedef struct bp__piece {
-  bp_dlist *dl;
-  double w, h;
-  double *lines; /* bottom of each line (texts); NULL: never split */
-  int n_lines;
-  bp_preflight pf;
-  size_t bytes;
-  int refs; /* the cache's and each engine's that holds it (atomic) */
-} bp__piece;
-
-typedef struct bp__place {
-  const bp__piece *p;
-  double dx, dy;
-} bp__place;
-
-typedef enum { BP__BLOCK, BP__RULE, BP__COLUMNS } bp__ekind;
-
-/** One element of the stack. A block's places are drawn together; with
- * `split` >= 0 the page may break between the lines of that place. Columns
- * hold items set in balanced columns, as many per page as fit. */
-typedef struct bp__elem {
-  bp__ekind kind;
-  double h, before, after;
-  bool keep; /* with the next element */
-  bp__place *pl;
-  size_t n_pl;
-  int split;
-  bp_color color; /* a rule's; a block's background when color.a > 0 */
-  const bp__piece **items;
-  size_t n_items;
-  int cols;
-  double col_w, gap;
-  bool notes; /* columns that get the endnotes once every section is built */
-  int level;  /* a bookmark at the top when >= 0 */
-  char *outline;
-  int section;
-} bp__elem;
+/* ---- the engine (engine.c) ------------------------------------------------------ */
 
 /* The body styles the fit loop scales, unless the template names its own. */
 #define BP__N_FIT 8
@@ -124,15 +81,15 @@ typedef struct bp__engine {
   const bp_template *t;
   const bp__binding *b;
   bp_profile_cache *cache;
-  bp__piece **held; /* references held until the end */
+  bp_piece **held; /* references held until the end */
   size_t n_held, cap_held;
   bp__numbering nb;
   double width, x0, top, bottom;
   const char *field; /* what is being laid out, for messages */
   char field_buf[64];
-  bp__elem *v;
-  size_t n, cap;
-  int section; /* the section being built */
+  bp_flow flow;    /* the stack; element tags are section indexes */
+  size_t notes_at; /* the endnotes' element, or SIZE_MAX */
+  int section;     /* the section being built */
   double scale, ratio;
   const char *fit_names[BP__N_FIT];
   bp_style fitted[BP__N_FIT];
@@ -140,43 +97,38 @@ typedef struct bp__engine {
   bp_preflight pf;
   bp_profile_info *info;
   size_t n_warn0;
-  /* scratch for replays */
-  bp_dl_cluster *cl;
-  bp_dl_glyph *gl;
-  bp_path_seg *sg;
-  int *fonts;
-  size_t cap_cl, cap_gl, cap_sg, cap_fonts;
 } bp__engine;
 
 /** The style `name` as the fit has scaled it. */
 const bp_style *bp__style(const bp__engine *e, const char *name);
 /** Plain text (no markup) in `style`, wrapped at `width` (<= 0: no wrap). */
-const bp__piece *bp__plain(bp__engine *e, const char *style, const char *text, double width);
+const bp_piece *bp__plain(bp__engine *e, const char *style, const char *text, double width);
 /** Inline markup (citations become numbered endnote markers). */
-const bp__piece *bp__markup(bp__engine *e, const char *style, const char *markup, double width);
+const bp_piece *bp__markup(bp__engine *e, const char *style, const char *markup, double width);
 /** Spans; `what` names them in the cache key (their markup or text). */
-const bp__piece *bp__spans(bp__engine *e, const char *style, const char *what, const bp_spans *sp,
-                           double width);
+const bp_piece *bp__spans(bp__engine *e, const char *style, const char *what, const bp_spans *sp,
+                          double width);
 /** A chart drawn in a w x h box. */
-const bp__piece *bp__chart(bp__engine *e, const bp_chart_spec *spec, double w, double h);
+const bp_piece *bp__chart(bp__engine *e, const bp_chart_spec *spec, double w, double h);
 /** Endnote `n`: its number `label` hanging beside `text` at `indent`,
  * linking back to "ref-n", with the destination "note-n" at its top. */
-const bp__piece *bp__note(bp__engine *e, const bp__piece *label, const bp__piece *text,
-                          double indent, int n);
+const bp_piece *bp__note(bp__engine *e, const bp_piece *label, const bp_piece *text, double indent,
+                         int n);
 /** An image drawn in a w x h box. */
-const bp__piece *bp__image(bp__engine *e, const bp_image *img, double w, double h);
+const bp_piece *bp__image(bp__engine *e, const bp_image *img, double w, double h);
 
 /** Adds what the preflight found in a piece to the document's (pieces in
  * blocks are added when placed). */
-void bp__preflight_add(bp__engine *e, const bp__piece *p);
-bp__elem *bp__push(bp__engine *e, bp__ekind kind, double h, double before, double after, bool keep);
+void bp__preflight_add(bp__engine *e, const bp_piece *p);
+bp_flow_elem *bp__push(bp__engine *e, bp_flow_kind kind, double h, double before, double after,
+                       bool keep);
 /** Places a piece in a block (NULL: the error in ctx, returned). */
-bp_status bp__place_in(bp__engine *e, bp__elem *el, const bp__piece *p, double dx, double dy);
+bp_status bp__place_in(bp__engine *e, bp_flow_elem *el, const bp_piece *p, double dx, double dy);
 /** A block of one piece at `dx`, breakable between its lines. */
-bp_status bp__block(bp__engine *e, const bp__piece *p, double dx, double before, double after,
+bp_status bp__block(bp__engine *e, const bp_piece *p, double dx, double before, double after,
                     bool keep);
 /** A label hanging in the indent beside a text (list items, endnotes). */
-bp_status bp__hanging(bp__engine *e, const bp__piece *label, const bp__piece *text, double indent,
+bp_status bp__hanging(bp__engine *e, const bp_piece *label, const bp_piece *text, double indent,
                       double before, double after);
 void bp__rule(bp__engine *e, double thickness, double before, double after, bp_color color,
               bool keep);
@@ -209,7 +161,7 @@ const bp__section_kind *bp__section_kind_of(const char *name);
  * with a binding `b` that what it names exists in b's data). */
 bp_status bp__sections_check(bp_ctx *ctx, const bp_template *t, const bp__binding *b);
 /** Fills the endnotes element (after every section is built). */
-bp_status bp__fill_notes(bp__engine *e, bp__elem *el);
+bp_status bp__fill_notes(bp__engine *e, bp_flow_elem *el);
 
 /* ---- charts (charts.c) -------------------------------------------------------- */
 

@@ -1,13 +1,11 @@
 /* engine.c - the one composer: every document is a template's sections
  * stacked over pages. Each text, chart and image is laid out once and kept
  * as a drawn piece (a one-page display list at the origin) in a cache keyed
- * by what it shows; a page places pieces by replaying their items with an
- * offset, or only the lines that fall on it (MuPDF's display-list replay).
- * Pieces are plain data, so the threads of a batch share one cache.
+ * by what it shows (layout/flow.h pages and draws them). Pieces are plain
+ * data, so the threads of a batch share one cache.
  *
- * The stack holds blocks (pieces placed together; a text may break between
- * its lines, at least two lines on each side), rules and balanced columns
- * (endnotes, two-column bodies) that continue on the next page. The fit loop
+ * The sections (sections.c) stack blocks, rules and balanced columns on the
+ * engine's flow, reading their content through the binding (bind.c). The fit loop
  * scales the body styles within the template's limits: the largest size,
  * then the loosest leading, that keeps the document within "max_pages" and
  * the endnotes off a page of their own ("keep_with_text"); content that does
@@ -23,8 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef bp__piece piece;
-typedef bp__elem elem;
+typedef bp_piece piece;
+typedef bp_flow_elem elem;
 typedef bp__engine engine;
 
 /* ---- the cache of pieces --------------------------------------------------- */
@@ -36,19 +34,10 @@ struct bp_profile_cache {
   size_t hits, misses;
 };
 
-static void piece_unref(gpointer p) {
-  piece *pc = p;
-  if (pc && __atomic_sub_fetch(&pc->refs, 1, __ATOMIC_ACQ_REL) == 0) {
-    bp_dlist_free(pc->dl);
-    free(pc->lines);
-    free(pc);
-  }
-}
-
 bp_profile_cache *bp_profile_cache_new(size_t max_bytes) {
   bp_profile_cache *pc = bp_calloc(1, sizeof *pc);
   pthread_mutex_init(&pc->lock, NULL);
-  pc->map = g_hash_table_new_full(g_str_hash, g_str_equal, free, piece_unref);
+  pc->map = g_hash_table_new_full(g_str_hash, g_str_equal, free, (GDestroyNotify)bp_piece_unref);
   pc->max_bytes = max_bytes ? max_bytes : (size_t)24 << 20;
   return pc;
 }
@@ -70,23 +59,8 @@ void bp_profile_cache_stats(const bp_profile_cache *pc, size_t *hits, size_t *mi
   if (c) pthread_mutex_unlock(&c->lock);
 }
 
-static size_t piece_bytes(const piece *p) {
-  size_t n = sizeof *p + 256 + (size_t)p->n_lines * sizeof *p->lines;
-  const bp_dl_page *pg = &p->dl->pages[0];
-  for (size_t k = 0; k < pg->n_items; k++) {
-    const bp_dl_item *it = &pg->items[k];
-    n += sizeof *it + 32;
-    if (it->kind == BP_DL_TEXT)
-      n += it->u.text.text_len + it->u.text.n_clusters * sizeof(bp_dl_cluster) +
-           it->u.text.n_glyphs * sizeof(bp_dl_glyph);
-    else if (it->kind == BP_DL_PATH)
-      n += it->u.path.n_segs * sizeof(bp_path_seg);
-  }
-  return n;
-}
-
 static const piece *hold(engine *e, piece *p) {
-  __atomic_add_fetch(&p->refs, 1, __ATOMIC_ACQ_REL);
+  bp_piece_ref(p);
   BP_PUSH(e->held, e->n_held, e->cap_held, p);
   return p;
 }
@@ -107,27 +81,23 @@ static const piece *cache_get(engine *e, bp_buf *key) {
 /* Adds a piece just made; when another thread added the same one meanwhile,
  * that one is used and this one dropped. */
 static const piece *cache_put(engine *e, bp_buf *key, piece *p) {
-  p->bytes = piece_bytes(p) + key->len;
-  p->refs = 1; /* the cache's */
+  size_t bytes = bp_piece_bytes(p) + key->len; /* p's one reference becomes the cache's */
   pthread_mutex_lock(&e->cache->lock);
   e->cache->misses++;
   piece *had = g_hash_table_lookup(e->cache->map, key->data);
   if (had) {
     hold(e, had);
     pthread_mutex_unlock(&e->cache->lock);
-    piece_unref(p);
+    bp_piece_unref(p);
     bp_buf_free(key);
     return had;
   }
-  e->cache->bytes += p->bytes;
+  e->cache->bytes += bytes;
   g_hash_table_insert(e->cache->map, bp_buf_detach(key), p);
   hold(e, p);
   pthread_mutex_unlock(&e->cache->lock);
   return p;
 }
-
-static void replay(engine *e, const piece *p, bp_dlist *dl, bp_dl_page *pg, double dx, double dy,
-                   double from, double to);
 
 /* ---- making pieces ------------------------------------------------------------ */
 
@@ -144,28 +114,6 @@ const bp_style *bp__style(const engine *e, const char *name) {
   return bp_template_style(e->t, name);
 }
 
-static piece *piece_new(double w, double h) {
-  piece *p = bp_calloc(1, sizeof *p);
-  p->dl = bp_dlist_new();
-  bp_dlist_add_page(p->dl, w > 0 ? w : 1, h > 0 ? h : 1);
-  p->w = w;
-  p->h = h;
-  return p;
-}
-
-static piece *piece_of_text(bp_text *t) {
-  piece *p = piece_new(bp_text_width_pt(t), bp_text_height_pt(t));
-  bp_ref_marks marks = {NULL, 0};
-  bp_text_draw_linked(t, p->dl, &p->dl->pages[0], 0, 0, 0, bp_text_line_count(t), &marks);
-  bp_ref_marks_free(&marks);
-  bp_text_preflight(t, bp_text_measure_pt(t), &p->pf);
-  p->n_lines = bp_text_line_count(t);
-  p->lines = bp_calloc((size_t)p->n_lines + 1, sizeof *p->lines);
-  double lead = p->n_lines ? p->h / p->n_lines : 0;
-  for (int i = 0; i < p->n_lines; i++) p->lines[i] = lead * (i + 1);
-  return p;
-}
-
 /* A text piece for `key` made by `t` (NULL: the error in ctx). */
 static const piece *text_piece(engine *e, bp_buf *key, bp_text *t) {
   if (!t) {
@@ -173,7 +121,7 @@ static const piece *text_piece(engine *e, bp_buf *key, bp_text *t) {
     bp__blame(e, e->field);
     return NULL;
   }
-  piece *p = piece_of_text(t);
+  piece *p = bp_piece_of_text(t);
   bp_text_free(t);
   return cache_put(e, key, p);
 }
@@ -239,10 +187,9 @@ const piece *bp__chart(engine *e, const bp_chart_spec *sp, double w, double h) {
   }
   const piece *hit = cache_get(e, &key);
   if (hit) return hit;
-  piece *p = piece_new(w, h);
+  piece *p = bp_piece_new(w, h);
   if (bp_chart_draw(e->ts, e->ctx, p->dl, &p->dl->pages[0], sp, 0, 0, w, h)) {
-    p->refs = 1;
-    piece_unref(p);
+    bp_piece_unref(p);
     bp_buf_free(&key);
     bp__blame(e, "charts");
     return NULL;
@@ -264,10 +211,9 @@ const piece *bp__image(engine *e, const bp_image *img, double w, double h) {
   key_num(&key, h);
   const piece *hit = cache_get(e, &key);
   if (hit) return hit;
-  piece *p = piece_new(w, h);
+  piece *p = bp_piece_new(w, h);
   if (bp_image_draw(e->ctx, img, p->dl, &p->dl->pages[0], 0, 0, w, h)) {
-    p->refs = 1;
-    piece_unref(p);
+    bp_piece_unref(p);
     bp_buf_free(&key);
     bp__blame(e, "image");
     return NULL;
@@ -277,36 +223,26 @@ const piece *bp__image(engine *e, const bp_image *img, double w, double h) {
 
 const piece *bp__note(engine *e, const piece *label, const piece *text, double indent, int n) {
   if (!label || !text) return NULL;
-  piece *p = piece_new(indent + text->w, label->h > text->h ? label->h : text->h);
+  piece *p = bp_piece_new(indent + text->w, label->h > text->h ? label->h : text->h);
   bp_dl_page *pg = &p->dl->pages[0];
   char dest[32];
   snprintf(dest, sizeof dest, "note-%d", n);
   bp_dl_add_dest(pg, dest, 0);
-  replay(e, label, p->dl, pg, 0, 0, -INFINITY, INFINITY);
+  bp_flow_replay(&e->flow, label, p->dl, pg, 0, 0, -INFINITY, INFINITY);
   snprintf(dest, sizeof dest, "ref-%d", n);
   bp_dl_link l = {0, 0, label->w, label->h / (label->n_lines > 0 ? label->n_lines : 1), NULL, dest};
   bp_dl_add_link(pg, &l);
-  replay(e, text, p->dl, pg, indent, 0, -INFINITY, INFINITY);
+  bp_flow_replay(&e->flow, text, p->dl, pg, indent, 0, -INFINITY, INFINITY);
   p->pf = text->pf;
-  BP_PUSH(e->held, e->n_held, e->cap_held, p);
-  p->refs = 1; /* the engine's */
+  BP_PUSH(e->held, e->n_held, e->cap_held, p); /* its one reference is the engine's */
   return p;
 }
 
 /* ---- the stack ------------------------------------------------------------------ */
 
-elem *bp__push(engine *e, bp__ekind kind, double h, double before, double after, bool keep) {
-  bp_grow((void **)&e->v, &e->cap, e->n + 1, sizeof *e->v);
-  elem *el = &e->v[e->n++];
-  memset(el, 0, sizeof *el);
-  el->kind = kind;
-  el->h = h;
-  el->before = before;
-  el->after = after;
-  el->keep = keep;
-  el->split = -1;
-  el->level = -1;
-  el->section = e->section;
+elem *bp__push(engine *e, bp_flow_kind kind, double h, double before, double after, bool keep) {
+  elem *el = bp_flow_push(&e->flow, kind, h, before, after, keep);
+  el->tag = e->section; /* the section it belongs to */
   return el;
 }
 
@@ -326,16 +262,14 @@ static void add_pf(bp_preflight *to, const bp_preflight *pf) {
 
 bp_status bp__place_in(engine *e, elem *el, const piece *p, double dx, double dy) {
   if (!p) return e->ctx->status ? e->ctx->status : BP_ERR_LAYOUT;
-  el->pl = bp_realloc(el->pl, (el->n_pl + 1) * sizeof *el->pl);
-  el->pl[el->n_pl++] = (bp__place){p, dx, dy};
-  if (dy + p->h > el->h) el->h = dy + p->h;
+  bp_flow_place_in(el, p, dx, dy);
   add_pf(&e->pf, &p->pf);
   return BP_OK;
 }
 
 bp_status bp__block(engine *e, const piece *p, double dx, double before, double after, bool keep) {
   if (!p) return e->ctx->status ? e->ctx->status : BP_ERR_LAYOUT;
-  elem *el = bp__push(e, BP__BLOCK, 0, before, after, keep);
+  elem *el = bp__push(e, BP_FLOW_BLOCK, 0, before, after, keep);
   el->split = p->n_lines > 1 ? 0 : -1;
   return bp__place_in(e, el, p, dx, 0);
 }
@@ -343,14 +277,14 @@ bp_status bp__block(engine *e, const piece *p, double dx, double before, double 
 bp_status bp__hanging(engine *e, const piece *label, const piece *text, double indent,
                       double before, double after) {
   if (!label || !text) return e->ctx->status ? e->ctx->status : BP_ERR_LAYOUT;
-  elem *el = bp__push(e, BP__BLOCK, 0, before, after, false);
+  elem *el = bp__push(e, BP_FLOW_BLOCK, 0, before, after, false);
   bp__place_in(e, el, label, 0, 0);
   el->split = text->n_lines > 1 ? 1 : -1;
   return bp__place_in(e, el, text, indent, 0);
 }
 
 void bp__rule(engine *e, double thickness, double before, double after, bp_color color, bool keep) {
-  bp__push(e, BP__RULE, thickness, before, after, keep)->color = color;
+  bp__push(e, BP_FLOW_RULE, thickness, before, after, keep)->color = color;
 }
 
 bp_status bp__heading(engine *e, const bp_tsection *s, int label) {
@@ -360,8 +294,8 @@ bp_status bp__heading(engine *e, const bp_tsection *s, int label) {
   bp_status st =
       bp__block(e, bp__plain(e, "heading", title, e->width), 0, s->space_before_pt, 4, true);
   if (!st) {
-    e->v[e->n - 1].level = 1;
-    e->v[e->n - 1].outline = bp_strdup(title);
+    e->flow.v[e->flow.n - 1].level = 1;
+    e->flow.v[e->flow.n - 1].outline = bp_strdup(title);
   }
   return st;
 }
@@ -394,280 +328,6 @@ bp_status bp__blame(engine *e, const char *field) {
 }
 
 /* ---- pages ------------------------------------------------------------------------ */
-
-/* Where an element (or part of it) went: a block's lines [from, to) (its
- * own coordinates), or columns' items [first, first+count) with the right
- * column from `split`. */
-typedef struct placed {
-  size_t elem;
-  int page;
-  double y, from, to;
-  size_t first, count, split;
-} placed;
-
-/* Height of items [a, b) in two balanced columns (split at *split), or in
- * one column when cols == 1 (split = b). */
-static double columns_height(const elem *el, size_t a, size_t b, size_t *split) {
-  double total = 0;
-  for (size_t i = a; i < b; i++) total += el->items[i]->h + (i > a ? el->gap : 0);
-  *split = b;
-  if (el->cols < 2) return total;
-  double best = total, left = 0;
-  for (size_t k = a; k <= b; k++) { /* left column [a, k), right column [k, b) */
-    double right = total - left - (k > a && k < b ? el->gap : 0);
-    double tall = left > right ? left : right;
-    if (tall < best - 1e-9) best = tall, *split = k;
-    if (k < b) left += el->items[k]->h + (k > a ? el->gap : 0);
-  }
-  return best;
-}
-
-/* The page may break after line m (1-based) of the block's split place at
- * this height within the block. */
-static double line_cut(const elem *el, int m) {
-  const bp__place *p = &el->pl[el->split];
-  return p->dy + p->p->lines[m - 1];
-}
-
-/* What must fit at the foot of a page for the element to start there. */
-static double elem_min(const elem *el) {
-  if (el->kind == BP__COLUMNS) return el->n_items ? el->items[0]->h : 0;
-  if (el->split >= 0 && el->pl[el->split].p->n_lines >= 4) return line_cut(el, 2);
-  return el->h;
-}
-
-typedef struct pager {
-  const engine *e;
-  placed *pl;
-  size_t n, cap;
-  int page;
-  double y;
-} pager;
-
-static void put(pager *g, placed p) { BP_PUSH(g->pl, g->n, g->cap, p); }
-static void next_page(pager *g) { g->page++, g->y = g->e->top; }
-static bool at_top(const pager *g) { return g->y <= g->e->top + 0.01; }
-
-static void page_columns(pager *g, size_t i, double before) {
-  const elem *el = &g->e->v[i];
-  size_t a = 0;
-  while (a < el->n_items) {
-    double avail = g->e->bottom - g->y - before;
-    size_t b = a, split = a;
-    double h = 0;
-    for (size_t k = a + 1; k <= el->n_items; k++) {
-      size_t s2;
-      double hk = columns_height(el, a, k, &s2);
-      if (hk > avail + 0.01) break;
-      b = k, split = s2, h = hk;
-    }
-    if (b == a) {
-      if (!at_top(g)) { /* nothing fits here: next page */
-        next_page(g), before = 0;
-        continue;
-      }
-      b = a + 1; /* taller than a page: set it anyway (the check refuses it) */
-      h = columns_height(el, a, b, &split);
-    }
-    put(g, (placed){i, g->page, g->y + before, 0, 0, a, b - a, split});
-    g->y += before + h;
-    a = b;
-    if (a < el->n_items) next_page(g), before = 0;
-  }
-}
-
-/* A block whose text may break between lines: at least two lines at the foot
- * of a page and two at the head of the next. */
-static void page_lines(pager *g, size_t i, double before) {
-  const elem *el = &g->e->v[i];
-  int n = el->pl[el->split].p->n_lines, m0 = 0; /* lines already placed */
-  double from = 0;
-  for (;;) {
-    double avail = g->e->bottom - g->y - before;
-    if (el->h - from <= avail + 0.01) {
-      put(g, (placed){i, g->page, g->y + before, from, el->h, 0, 0, 0});
-      g->y += before + el->h - from;
-      return;
-    }
-    int m = m0;
-    while (m + 1 <= n - 2 && line_cut(el, m + 1) - from <= avail + 0.01) m++;
-    if (m - m0 < 2 && !at_top(g)) { /* no orphan: start on the next page */
-      next_page(g), before = 0;
-      continue;
-    }
-    if (m == m0) m = m0 + 1 < n ? m0 + 1 : n; /* a line taller than the page */
-    double cut = m < n ? line_cut(el, m) : el->h;
-    put(g, (placed){i, g->page, g->y + before, from, cut, 0, 0, 0});
-    g->y += before + cut - from;
-    if (m >= n) return;
-    from = cut, m0 = m, before = 0;
-    next_page(g);
-  }
-}
-
-/* Stacks the elements on pages: an element goes to the next page when it
- * (with the elements it keeps with) does not fit. */
-static placed *paginate(const engine *e, size_t *n_out, int *pages) {
-  pager g = {e, NULL, 0, 0, 0, e->top};
-  for (size_t i = 0; i < e->n; i++) {
-    const elem *el = &e->v[i];
-    double before = at_top(&g) ? 0 : el->before;
-    if (el->kind == BP__COLUMNS) {
-      page_columns(&g, i, before);
-      g.y += el->after;
-      continue;
-    }
-    double need = before + (el->keep ? el->h : elem_min(el));
-    if (el->keep) /* the chain of kept elements and the start of the next */
-      for (size_t k = i + 1; k < e->n; k++) {
-        need += e->v[k - 1].after + e->v[k].before + elem_min(&e->v[k]);
-        if (!e->v[k].keep) break;
-      }
-    if (g.y + need > e->bottom + 0.01 && !at_top(&g)) next_page(&g), before = 0;
-    if (el->split >= 0)
-      page_lines(&g, i, before);
-    else {
-      put(&g, (placed){i, g.page, g.y + before, 0, el->h, 0, 0, 0});
-      g.y += before + el->h;
-    }
-    g.y += el->after;
-  }
-  *n_out = g.n;
-  *pages = g.page + 1;
-  return g.pl;
-}
-
-/* ---- drawing --------------------------------------------------------------------- */
-
-/* Where an item lies (for a piece drawn in parts): a text's baseline, the
- * middle of a link or an image, a destination's top. */
-static double anchor_y(const bp_dl_item *it) {
-  switch (it->kind) {
-  case BP_DL_TEXT: return it->u.text.y_pt;
-  case BP_DL_LINK: return it->u.link.y_pt + it->u.link.h_pt / 2;
-  case BP_DL_IMAGE: return it->u.image.y_pt + it->u.image.h_pt / 2;
-  case BP_DL_DEST: return it->u.dest.y_pt;
-  case BP_DL_OUTLINE: return it->u.outline.y_pt;
-  case BP_DL_PATH: return it->u.path.n_segs ? it->u.path.segs[0].pts[1] : 0;
-  }
-  return 0;
-}
-
-/* Copies the piece's items that lie in [from, to) onto a page, moved by
- * (dx, dy). */
-static void replay(engine *e, const piece *p, bp_dlist *dl, bp_dl_page *pg, double dx, double dy,
-                   double from, double to) {
-  const bp_dlist *src = p->dl;
-  size_t nf = src->n_fonts;
-  bp_grow((void **)&e->fonts, &e->cap_fonts, nf + 1, sizeof *e->fonts);
-  for (size_t i = 0; i < nf; i++) /* the piece's font i is the page's fonts[i] */
-    e->fonts[i] = bp_dlist_add_font(dl, src->fonts[i].path, src->fonts[i].face_index,
-                                    src->fonts[i].family, src->fonts[i].style);
-  const bp_dl_page *sp = &src->pages[0];
-  for (size_t i = 0; i < sp->n_items; i++) {
-    const bp_dl_item *it = &sp->items[i];
-    double ay = anchor_y(it);
-    if (ay < from - 0.001 || ay >= to - 0.001) continue;
-    switch (it->kind) {
-    case BP_DL_TEXT: {
-      bp_dl_text t = it->u.text;
-      if (t.font < 0 || (size_t)t.font >= nf) break;
-      t.font = e->fonts[t.font];
-      t.x_pt += dx;
-      t.y_pt += dy;
-      bp_grow((void **)&e->cl, &e->cap_cl, t.n_clusters + 1, sizeof *e->cl);
-      bp_grow((void **)&e->gl, &e->cap_gl, t.n_glyphs + 1, sizeof *e->gl);
-      for (size_t k = 0; k < t.n_clusters; k++) {
-        e->cl[k] = it->u.text.clusters[k];
-        e->cl[k].x_pt += dx;
-      }
-      for (size_t k = 0; k < t.n_glyphs; k++) {
-        e->gl[k] = it->u.text.glyphs[k];
-        e->gl[k].x_pt += dx;
-      }
-      t.clusters = e->cl;
-      t.glyphs = e->gl;
-      bp_dl_add_text(pg, &t);
-      break;
-    }
-    case BP_DL_PATH: {
-      bp_dl_path q = it->u.path;
-      bp_grow((void **)&e->sg, &e->cap_sg, q.n_segs + 1, sizeof *e->sg);
-      for (size_t k = 0; k < q.n_segs; k++) {
-        e->sg[k] = q.segs[k];
-        int npts = q.segs[k].op == BP_PATH_CURVE ? 3 : q.segs[k].op == BP_PATH_CLOSE ? 0 : 1;
-        for (int j = 0; j < npts; j++) {
-          e->sg[k].pts[2 * j] += dx;
-          e->sg[k].pts[2 * j + 1] += dy;
-        }
-      }
-      q.segs = e->sg;
-      bp_dl_add_path(pg, &q);
-      break;
-    }
-    case BP_DL_LINK: {
-      bp_dl_link l = it->u.link;
-      l.x_pt += dx;
-      l.y_pt += dy;
-      bp_dl_add_link(pg, &l);
-      break;
-    }
-    case BP_DL_DEST: bp_dl_add_dest(pg, it->u.dest.name, it->u.dest.y_pt + dy); break;
-    case BP_DL_OUTLINE:
-      bp_dl_add_outline(pg, it->u.outline.level, it->u.outline.title, it->u.outline.y_pt + dy);
-      break;
-    case BP_DL_IMAGE: {
-      bp_dl_image im = it->u.image;
-      if (im.raster < 0 || (size_t)im.raster >= src->n_rasters) break;
-      im.raster = bp_dlist_add_raster(dl, &src->rasters[im.raster]);
-      im.x_pt += dx;
-      im.y_pt += dy;
-      bp_dl_add_image(pg, &im);
-      break;
-    }
-    }
-  }
-}
-
-static void draw_placed(engine *e, bp_dlist *dl, bp_dl_page *pg, const placed *p) {
-  const elem *el = &e->v[p->elem];
-  double x = e->x0;
-  switch (el->kind) {
-  case BP__RULE: /* col_w > 0: that share of the width, centred */
-    if (el->color.a > 0 && el->col_w > 0)
-      bp__fill_rect(pg, x + e->width * (1 - el->col_w) / 2, p->y, e->width * el->col_w, el->h,
-                    el->color);
-    else if (el->color.a > 0)
-      bp__fill_rect(pg, x, p->y, e->width, el->h, el->color);
-    break;
-  case BP__BLOCK:
-    if (el->color.a > 0) bp__fill_rect(pg, x, p->y, e->width, p->to - p->from, el->color);
-    if (el->level >= 0 && p->from == 0) bp_dl_add_outline(pg, el->level, el->outline, p->y);
-    for (size_t k = 0; k < el->n_pl; k++) {
-      const bp__place *q = &el->pl[k];
-      if (p->from == 0 && p->to >= el->h) /* whole */
-        replay(e, q->p, dl, pg, x + q->dx, p->y + q->dy, -INFINITY, INFINITY);
-      else
-        replay(e, q->p, dl, pg, x + q->dx, p->y - p->from + q->dy, p->from - q->dy, p->to - q->dy);
-    }
-    break;
-  case BP__COLUMNS: {
-    double y = p->y;
-    if (el->level >= 0 && p->first == 0) bp_dl_add_outline(pg, el->level, el->outline, p->y);
-    for (size_t k = p->first; k < p->first + p->count; k++) {
-      bool right = k >= p->split;
-      if (k == p->split)
-        y = p->y;
-      else if (k > p->first)
-        y += el->gap;
-      replay(e, el->items[k], dl, pg, x + (right ? el->col_w + e->t->column_gap_pt : 0), y,
-             -INFINITY, INFINITY);
-      y += el->items[k]->h;
-    }
-    break;
-  }
-  }
-}
 
 static const char *page_field(void *ud, const char *name) {
   const char *const *pf = ud; /* {page, pages} */
@@ -745,19 +405,11 @@ static void set_fit(engine *e) {
   }
 }
 
-static void clear_stack(engine *e) {
-  for (size_t i = 0; i < e->n; i++) {
-    free(e->v[i].pl);
-    free(e->v[i].items);
-    free(e->v[i].outline);
-  }
-  e->n = 0;
-}
-
 /* Lays the sections out (again): everything a previous attempt built is
  * dropped, and the warnings it gave. */
 static bp_status build(engine *e) {
-  clear_stack(e);
+  bp_flow_clear(&e->flow);
+  e->notes_at = SIZE_MAX;
   bp__numbering_clear(&e->nb);
   memset(&e->pf, 0, sizeof e->pf);
   while (e->info && e->info->n_warnings > e->n_warn0)
@@ -765,22 +417,22 @@ static bp_status build(engine *e) {
   set_fit(e);
   bp_status st = BP_OK;
   for (size_t i = 0; i < e->t->n_sections && !st; i++) {
-    size_t first = e->n;
+    size_t first = e->flow.n;
     e->section = (int)i;
     e->field = NULL;
     st = bp__section_kind_of(e->t->sections[i].type)->build(e, &e->t->sections[i]);
-    if (e->n > first) e->v[e->n - 1].after += e->t->sections[i].space_after_pt;
+    if (e->flow.n > first) e->flow.v[e->flow.n - 1].after += e->t->sections[i].space_after_pt;
   }
   e->section = -1;
-  for (size_t i = 0; i < e->n && !st; i++)
-    if (e->v[i].notes) st = bp__fill_notes(e, &e->v[i]);
+  for (size_t i = 0; i < e->flow.n && !st; i++)
+    if (i == e->notes_at) st = bp__fill_notes(e, &e->flow.v[i]);
   return st;
 }
 
 /* The first element of a "keep_with_text" endnotes section, or SIZE_MAX. */
 static size_t notes_first(const engine *e) {
-  for (size_t i = 0; i < e->n; i++) {
-    const bp_tsection *s = &e->t->sections[e->v[i].section];
+  for (size_t i = 0; i < e->flow.n; i++) {
+    const bp_tsection *s = &e->t->sections[e->flow.v[i].tag];
     if (!strcmp(s->type, "endnotes") && json_is_true(json_object_get(s->json, "keep_with_text")))
       return i;
   }
@@ -792,7 +444,7 @@ static size_t notes_first(const engine *e) {
 static int count_pages(const engine *e, bool *alone) {
   size_t n_pl, nf = notes_first(e);
   int pages;
-  placed *pl = paginate(e, &n_pl, &pages);
+  bp_flow_placed *pl = bp_flow_paginate(&e->flow, &n_pl, &pages);
   *alone = pages > 1 && nf != SIZE_MAX;
   for (size_t i = 0; i < n_pl && *alone; i++)
     if (pl[i].page == pages - 1 && pl[i].elem < nf) *alone = false;
@@ -802,8 +454,9 @@ static int count_pages(const engine *e, bool *alone) {
 
 static double stack_height(const engine *e, int section) {
   double h = 0;
-  for (size_t i = 0; i < e->n; i++)
-    if (section < 0 || e->v[i].section == section) h += e->v[i].before + e->v[i].h + e->v[i].after;
+  for (size_t i = 0; i < e->flow.n; i++)
+    if (section < 0 || e->flow.v[i].tag == section)
+      h += e->flow.v[i].before + e->flow.v[i].h + e->flow.v[i].after;
   return h;
 }
 
@@ -931,6 +584,8 @@ bp_status bp__compose(engine *e, long long epoch, bp_preflight *pf, bp_fit_repor
   e->width = t->page_w_pt - t->margin_pt[1] - t->margin_pt[3];
   e->top = t->margin_pt[0];
   e->bottom = t->page_h_pt - t->margin_pt[2];
+  e->flow.x0 = e->x0, e->flow.width = e->width, e->flow.top = e->top, e->flow.bottom = e->bottom;
+  e->flow.column_gap = t->column_gap_pt;
   e->section = -1;
   e->n_warn0 = e->info ? e->info->n_warnings : 0;
   bp_status st = bp__sections_check(e->ctx, t, e->b);
@@ -939,7 +594,7 @@ bp_status bp__compose(engine *e, long long epoch, bp_preflight *pf, bp_fit_repor
   if (!st) {
     size_t n_pl;
     int pages;
-    placed *pl = paginate(e, &n_pl, &pages);
+    bp_flow_placed *pl = bp_flow_paginate(&e->flow, &n_pl, &pages);
     if (e->info) e->info->pages = pages;
     bp_dl_meta m = {0};
     bp__binding_meta(e->b, t, &m);
@@ -947,7 +602,7 @@ bp_status bp__compose(engine *e, long long epoch, bp_preflight *pf, bp_fit_repor
     dl = bp_dlist_new();
     bp_dl_set_meta(dl, &m);
     for (int p = 0; p < pages; p++) bp_dlist_add_page(dl, t->page_w_pt, t->page_h_pt);
-    for (size_t i = 0; i < n_pl; i++) draw_placed(e, dl, &dl->pages[pl[i].page], &pl[i]);
+    bp_flow_draw(&e->flow, dl, pl, n_pl);
     for (int p = 0; p < pages && !st; p++) st = draw_running(e, dl, &dl->pages[p], p, pages);
     free(pl);
     if (!st && (st = bp_dlist_check(e->ctx, dl)) && e->b->kind == BP__RECORD) bp__blame(e, NULL);
@@ -958,14 +613,9 @@ bp_status bp__compose(engine *e, long long epoch, bp_preflight *pf, bp_fit_repor
              "preflight: %d Hangul word(s) broken, %d line(s) starting with closing punctuation, "
              "%d line(s) wider than the measure; first: %s",
              e->pf.hangul_breaks, e->pf.closing_starts, e->pf.overwide, e->pf.first_problem);
-  clear_stack(e);
-  free(e->v);
+  bp_flow_free(&e->flow);
   bp__numbering_free(&e->nb);
-  free(e->cl);
-  free(e->gl);
-  free(e->sg);
-  free(e->fonts);
-  for (size_t i = 0; i < e->n_held; i++) piece_unref(e->held[i]);
+  for (size_t i = 0; i < e->n_held; i++) bp_piece_unref(e->held[i]);
   free(e->held);
   bp_profile_cache_free(own);
   if (st) {

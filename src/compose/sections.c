@@ -10,7 +10,7 @@
 #include <string.h>
 
 typedef bp__engine engine;
-typedef bp__piece piece;
+typedef bp_piece piece;
 
 #define BULLET "\xE2\x80\xA2"
 
@@ -119,7 +119,7 @@ static bp_status masthead(engine *e, const bp_tsection *s) {
   char *right = text_of(e, s, "right", "{masthead_right}");
   bp_status st = BP_OK;
   if (left || right) {
-    bp__elem *el = bp__push(e, BP__BLOCK, 0, s->space_before_pt, 0, true);
+    bp_flow_elem *el = bp__push(e, BP_FLOW_BLOCK, 0, s->space_before_pt, 0, true);
     const piece *r = right ? bp__plain(e, "masthead_right", right, 0) : NULL;
     if (left) st = bp__place_in(e, el, bp__plain(e, "masthead", left, e->width * 0.6), 0, 0);
     if (!st && right) st = bp__place_in(e, el, r, r ? e->width - r->w : 0, 0);
@@ -143,8 +143,8 @@ static bp_status title(engine *e, const bp_tsection *s) {
       bp__block(e, bp__plain(e, "title", text, e->width), 0, s->space_before_pt, 0, true);
   free(text);
   if (!st) {
-    e->v[e->n - 1].level = 0;
-    e->v[e->n - 1].outline = bp_strdup(e->b->doc_title);
+    e->flow.v[e->flow.n - 1].level = 0;
+    e->flow.v[e->flow.n - 1].outline = bp_strdup(e->b->doc_title);
   }
   const char *keys[] = {"text_ko", "subtitle"}, *styles[] = {"title_ko", "subtitle"};
   for (int i = 0; i < 2 && !st; i++) {
@@ -156,7 +156,7 @@ static bp_status title(engine *e, const bp_tsection *s) {
   }
   if (!st && json_is_true(json_object_get(s->json, "rule")))
     bp__rule(e, 0.6, 5, 0, e->t->rule, false);
-  if (!st) e->v[e->n - 1].keep = false;
+  if (!st) e->flow.v[e->flow.n - 1].keep = false;
   return st;
 }
 
@@ -195,7 +195,7 @@ static bp_status summary(engine *e, const bp_tsection *s) {
   if (!text) return BP_OK;
   const double pad = e->t->panel_padding_pt;
   const char *label = s->title ? s->title : bp_template_label(e->t, BP_LABEL_SUMMARY);
-  bp__elem *el = bp__push(e, BP__BLOCK, 0, s->space_before_pt, 0, false);
+  bp_flow_elem *el = bp__push(e, BP_FLOW_BLOCK, 0, s->space_before_pt, 0, false);
   el->color = e->t->panel;
   double y = pad;
   bp_status st = BP_OK;
@@ -466,8 +466,8 @@ static bp_status markdown(engine *e, const bp_tsection *s) {
         bp_buf plain = {0};
         for (size_t k = 0; k < b->spans.n; k++)
           if (b->spans.v[k].kind == BP_SPAN_TEXT) bp_buf_puts(&plain, b->spans.v[k].text);
-        e->v[e->n - 1].level = h1 ? 1 : 2;
-        e->v[e->n - 1].outline = plain.data ? bp_buf_detach(&plain) : bp_strdup("");
+        e->flow.v[e->flow.n - 1].level = h1 ? 1 : 2;
+        e->flow.v[e->flow.n - 1].outline = plain.data ? bp_buf_detach(&plain) : bp_strdup("");
       }
       break;
     }
@@ -494,9 +494,9 @@ static bp_status markdown(engine *e, const bp_tsection *s) {
     }
     case BP_BLOCK_CHART: st = body_chart(e, b); break;
     case BP_BLOCK_RULE: { /* a thematic break: a short rule, centred */
-      bp__elem *el = bp__push(e, BP__RULE, 0.6, 10, 12, false);
+      bp_flow_elem *el = bp__push(e, BP_FLOW_RULE, 0.6, 10, 12, false);
       el->color = e->t->muted;
-      el->col_w = 0.3; /* of the width, centred */
+      el->share = 0.3; /* of the width, centred */
       break;
     }
     }
@@ -531,7 +531,7 @@ static bp_status body(engine *e, const bp_tsection *s) {
     return st;
   }
   if (!n) return BP_OK;
-  bp__elem *el = bp__push(e, BP__COLUMNS, 0, s->title ? gap : s->space_before_pt, 0, false);
+  bp_flow_elem *el = bp__push(e, BP_FLOW_COLUMNS, 0, s->title ? gap : s->space_before_pt, 0, false);
   el->cols = 2;
   el->gap = gap;
   el->col_w = (e->width - e->t->column_gap_pt) / 2;
@@ -578,8 +578,8 @@ static bp_status chart_row(engine *e, const bp_tsection *s, json_t *defs, double
     total += d[n++].weight;
   }
   bp_status st = n ? bp__heading(e, s, -1) : BP_OK;
-  bp__elem *el =
-      n && !st ? bp__push(e, BP__BLOCK, h, s->title ? 2 : s->space_before_pt, 0, false) : NULL;
+  bp_flow_elem *el =
+      n && !st ? bp__push(e, BP_FLOW_BLOCK, h, s->title ? 2 : s->space_before_pt, 0, false) : NULL;
   double x = 0, avail = e->width - gap * (double)(n ? n - 1 : 0);
   e->field = "charts";
   for (size_t i = 0; el && i < n && !st; i++) {
@@ -647,19 +647,17 @@ static bp_status image(engine *e, const bp_tsection *s) {
 /* ---- endnotes ------------------------------------------------------------------------------ */
 
 static bp_status endnotes(engine *e, const bp_tsection *s) {
-  bool placed = false;
-  for (size_t i = 0; i < e->n && !placed; i++) placed = e->v[i].notes;
-  if (placed || !e->nb.n) return BP_OK;
+  if (e->notes_at != SIZE_MAX || !e->nb.n) return BP_OK; /* placed already, or none */
   bp_status st = bp__heading(e, s, BP_LABEL_NOTES);
   if (st) return st;
-  bp__elem *el = bp__push(e, BP__COLUMNS, 0, 3, 0, false);
-  el->notes = true;
+  bp_flow_elem *el = bp__push(e, BP_FLOW_COLUMNS, 0, 3, 0, false);
+  e->notes_at = e->flow.n - 1;
   el->cols = s->columns > 1 ? 2 : 1;
   el->col_w = el->cols > 1 ? (e->width - e->t->column_gap_pt) / 2 : e->width;
   el->gap = e->t->note_gap_pt > 0 ? e->t->note_gap_pt : bp__style(e, "note")->size_pt * 0.25;
-  el->section = (int)(s - e->t->sections) < (int)e->t->n_sections && s >= e->t->sections
-                    ? (int)(s - e->t->sections)
-                    : e->section;
+  el->tag = (int)(s - e->t->sections) < (int)e->t->n_sections && s >= e->t->sections
+                ? (int)(s - e->t->sections)
+                : e->section;
   return BP_OK;
 }
 
@@ -697,8 +695,8 @@ static const piece *note_piece(engine *e, const bp_tsection *s, size_t i, double
   return bp__note(e, lab, t, label_w, (int)i + 1);
 }
 
-bp_status bp__fill_notes(engine *e, bp__elem *el) {
-  const bp_tsection *s = &e->t->sections[el->section];
+bp_status bp__fill_notes(engine *e, bp_flow_elem *el) {
+  const bp_tsection *s = &e->t->sections[el->tag];
   if (strcmp(s->type, "endnotes")) s = NULL;
   el->items = bp_realloc(el->items, (e->nb.n + 1) * sizeof *el->items);
   el->n_items = 0;

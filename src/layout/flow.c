@@ -1,237 +1,388 @@
-/* flow.c - pagination of a single column of blocks into pages: decides
- * where each text's lines go (at least two lines at the foot and at the head
- * of a page, headings kept with the next block), then draws them, their
- * links and destinations, and the running footer "N / M". */
+/* flow.c - pagination of drawn pieces (see flow.h): stacking, the page
+ * breaks (whole blocks, text lines with no widow or orphan, headings kept
+ * with what follows, balanced columns that continue), and drawing by
+ * replaying each piece's items with an offset, as MuPDF replays a display
+ * list. */
 #include "flow.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { F_TEXT, F_BLOCK, F_BREAK } felem_kind;
+/* ---- pieces ------------------------------------------------------------------ */
 
-typedef struct felem {
-  felem_kind kind;
-  bp_text *t, *label;
-  double indent, before, after, height;
-  bool keep;
-  int outline_level;
-  char *outline_title, *dest, *label_dest;
-  bp_flow_draw_fn draw;
-  void *ud;
-} felem;
-
-typedef struct placement {
-  size_t elem;
-  int page;
-  int first, count; /* lines (texts) */
-  double y;
-} placement;
-
-struct bp_flow {
-  bp_page_geometry g;
-  felem *v;
-  size_t n, cap;
-  int n_pages;
-};
-
-void bp_flow_preflight(const bp_flow *f, bp_preflight *pf) {
-  for (size_t i = 0; i < f->n; i++)
-    if (f->v[i].kind == F_TEXT) bp_text_preflight(f->v[i].t, bp_text_measure_pt(f->v[i].t), pf);
+bp_piece *bp_piece_new(double w, double h) {
+  bp_piece *p = bp_calloc(1, sizeof *p);
+  p->dl = bp_dlist_new();
+  bp_dlist_add_page(p->dl, w > 0 ? w : 1, h > 0 ? h : 1);
+  p->w = w;
+  p->h = h;
+  p->refs = 1;
+  return p;
 }
 
-int bp_flow_page_count(const bp_flow *f) { return f->n_pages; }
+bp_piece *bp_piece_of_text(const bp_text *t) {
+  bp_piece *p = bp_piece_new(bp_text_width_pt(t), bp_text_height_pt(t));
+  bp_ref_marks marks = {NULL, 0};
+  bp_text_draw_linked(t, p->dl, &p->dl->pages[0], 0, 0, 0, bp_text_line_count(t), &marks);
+  bp_ref_marks_free(&marks);
+  bp_text_preflight(t, bp_text_measure_pt(t), &p->pf);
+  p->n_lines = bp_text_line_count(t);
+  p->lines = bp_calloc((size_t)p->n_lines + 1, sizeof *p->lines);
+  double lead = p->n_lines ? p->h / p->n_lines : 0;
+  for (int i = 0; i < p->n_lines; i++) p->lines[i] = lead * (i + 1);
+  return p;
+}
 
-bp_flow *bp_flow_new(const bp_page_geometry *geom) {
-  bp_flow *f = bp_calloc(1, sizeof *f);
-  f->g = *geom;
-  return f;
+void bp_piece_ref(bp_piece *p) { __atomic_add_fetch(&p->refs, 1, __ATOMIC_ACQ_REL); }
+
+void bp_piece_unref(bp_piece *p) {
+  if (p && __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+    bp_dlist_free(p->dl);
+    free(p->lines);
+    free(p);
+  }
+}
+
+size_t bp_piece_bytes(const bp_piece *p) {
+  size_t n = sizeof *p + 256 + (size_t)p->n_lines * sizeof *p->lines;
+  const bp_dl_page *pg = &p->dl->pages[0];
+  for (size_t k = 0; k < pg->n_items; k++) {
+    const bp_dl_item *it = &pg->items[k];
+    n += sizeof *it + 32;
+    if (it->kind == BP_DL_TEXT)
+      n += it->u.text.text_len + it->u.text.n_clusters * sizeof(bp_dl_cluster) +
+           it->u.text.n_glyphs * sizeof(bp_dl_glyph);
+    else if (it->kind == BP_DL_PATH)
+      n += it->u.path.n_segs * sizeof(bp_path_seg);
+  }
+  return n;
+}
+
+/* ---- the stack ----------------------------------------------------------------- */
+
+bp_flow_elem *bp_flow_push(bp_flow *f, bp_flow_kind kind, double h, double before, double after,
+                           bool keep) {
+  bp_grow((void **)&f->v, &f->cap, f->n + 1, sizeof *f->v);
+  bp_flow_elem *el = &f->v[f->n++];
+  memset(el, 0, sizeof *el);
+  el->kind = kind;
+  el->h = h;
+  el->before = before;
+  el->after = after;
+  el->keep = keep;
+  el->split = -1;
+  el->level = -1;
+  return el;
+}
+
+void bp_flow_place_in(bp_flow_elem *el, const bp_piece *p, double dx, double dy) {
+  el->pl = bp_realloc(el->pl, (el->n_pl + 1) * sizeof *el->pl);
+  el->pl[el->n_pl++] = (bp_flow_place){p, dx, dy};
+  if (dy + p->h > el->h) el->h = dy + p->h;
+}
+
+void bp_flow_clear(bp_flow *f) {
+  for (size_t i = 0; i < f->n; i++) {
+    free(f->v[i].pl);
+    free(f->v[i].items);
+    free(f->v[i].outline);
+  }
+  f->n = 0;
 }
 
 void bp_flow_free(bp_flow *f) {
-  if (!f) return;
-  for (size_t i = 0; i < f->n; i++) {
-    bp_text_free(f->v[i].t);
-    bp_text_free(f->v[i].label);
-    free(f->v[i].outline_title);
-    free(f->v[i].dest);
-    free(f->v[i].label_dest);
-  }
+  bp_flow_clear(f);
   free(f->v);
-  free(f);
+  free(f->cl);
+  free(f->gl);
+  free(f->sg);
+  free(f->fonts);
+  memset(f, 0, sizeof *f);
 }
 
-static felem *push(bp_flow *f, felem_kind kind) {
-  bp_grow((void **)&f->v, &f->cap, f->n + 1, sizeof *f->v);
-  felem *e = &f->v[f->n++];
-  memset(e, 0, sizeof *e);
-  e->kind = kind;
-  e->outline_level = -1;
-  return e;
+/* ---- pages ------------------------------------------------------------------------ */
+
+/* Height of items [a, b) in two balanced columns (split at *split), or in
+ * one column when cols == 1 (split = b). */
+static double columns_height(const bp_flow_elem *el, size_t a, size_t b, size_t *split) {
+  double total = 0;
+  for (size_t i = a; i < b; i++) total += el->items[i]->h + (i > a ? el->gap : 0);
+  *split = b;
+  if (el->cols < 2) return total;
+  double best = total, left = 0;
+  for (size_t k = a; k <= b; k++) { /* left column [a, k), right column [k, b) */
+    double right = total - left - (k > a && k < b ? el->gap : 0);
+    double tall = left > right ? left : right;
+    if (tall < best - 1e-9) best = tall, *split = k;
+    if (k < b) left += el->items[k]->h + (k > a ? el->gap : 0);
+  }
+  return best;
 }
 
-void bp_flow_add_text(bp_flow *f, bp_text *t, double before, double after, bool keep,
-                      int outline_level, const char *outline_title, const char *dest) {
-  felem *e = push(f, F_TEXT);
-  e->t = t;
-  e->before = before;
-  e->after = after;
-  e->keep = keep;
-  e->outline_level = outline_level;
-  e->outline_title = bp_strdup(outline_title);
-  e->dest = bp_strdup(dest);
+/* The page may break after line m (1-based) of the block's split place at
+ * this height within the block. */
+static double line_cut(const bp_flow_elem *el, int m) {
+  const bp_flow_place *p = &el->pl[el->split];
+  return p->dy + p->p->lines[m - 1];
 }
 
-void bp_flow_add_hanging(bp_flow *f, bp_text *label, bp_text *t, double indent, double before,
-                         double after, const char *dest, const char *label_dest) {
-  bp_flow_add_text(f, t, before, after, false, -1, NULL, dest);
-  felem *e = &f->v[f->n - 1];
-  e->label = label;
-  e->indent = indent;
-  e->label_dest = bp_strdup(label_dest);
+/* What must fit at the foot of a page for the element to start there. */
+static double elem_min(const bp_flow_elem *el) {
+  if (el->kind == BP_FLOW_COLUMNS) return el->n_items ? el->items[0]->h : 0;
+  if (el->split >= 0 && el->pl[el->split].p->n_lines >= 4) return line_cut(el, 2);
+  return el->h;
 }
 
-void bp_flow_add_block(bp_flow *f, double height, double before, double after, bool keep,
-                       bp_flow_draw_fn draw, void *ud) {
-  felem *e = push(f, F_BLOCK);
-  e->height = height;
-  e->before = before;
-  e->after = after;
-  e->keep = keep;
-  e->draw = draw;
-  e->ud = ud;
+typedef struct pager {
+  const bp_flow *f;
+  bp_flow_placed *pl;
+  size_t n, cap;
+  int page;
+  double y;
+} pager;
+
+static void put(pager *g, bp_flow_placed p) { BP_PUSH(g->pl, g->n, g->cap, p); }
+static void next_page(pager *g) { g->page++, g->y = g->f->top; }
+static bool at_top(const pager *g) { return g->y <= g->f->top + 0.01; }
+
+static void page_columns(pager *g, size_t i, double before) {
+  const bp_flow_elem *el = &g->f->v[i];
+  size_t a = 0;
+  while (a < el->n_items) {
+    double avail = g->f->bottom - g->y - before;
+    size_t b = a, split = a;
+    double h = 0;
+    for (size_t k = a + 1; k <= el->n_items; k++) {
+      size_t s2;
+      double hk = columns_height(el, a, k, &s2);
+      if (hk > avail + 0.01) break;
+      b = k, split = s2, h = hk;
+    }
+    if (b == a) {
+      if (!at_top(g)) { /* nothing fits here: next page */
+        next_page(g), before = 0;
+        continue;
+      }
+      b = a + 1; /* taller than a page: set it anyway (the check refuses it) */
+      h = columns_height(el, a, b, &split);
+    }
+    put(g, (bp_flow_placed){i, g->page, g->y + before, 0, 0, a, b - a, split});
+    g->y += before + h;
+    a = b;
+    if (a < el->n_items) next_page(g), before = 0;
+  }
 }
 
-void bp_flow_add_page_break(bp_flow *f) { push(f, F_BREAK); }
-
-static double leading_of(const bp_text *t) {
-  int n = bp_text_line_count(t);
-  return n ? bp_text_height_pt(t) / n : 0;
+/* A block whose text may break between lines: at least two lines at the foot
+ * of a page and two at the head of the next. */
+static void page_lines(pager *g, size_t i, double before) {
+  const bp_flow_elem *el = &g->f->v[i];
+  int n = el->pl[el->split].p->n_lines, m0 = 0; /* lines already bp_flow_placed */
+  double from = 0;
+  for (;;) {
+    double avail = g->f->bottom - g->y - before;
+    if (el->h - from <= avail + 0.01) {
+      put(g, (bp_flow_placed){i, g->page, g->y + before, from, el->h, 0, 0, 0});
+      g->y += before + el->h - from;
+      return;
+    }
+    int m = m0;
+    while (m + 1 <= n - 2 && line_cut(el, m + 1) - from <= avail + 0.01) m++;
+    if (m - m0 < 2 && !at_top(g)) { /* no orphan: start on the next page */
+      next_page(g), before = 0;
+      continue;
+    }
+    if (m == m0) m = m0 + 1 < n ? m0 + 1 : n; /* a line taller than the page */
+    double cut = m < n ? line_cut(el, m) : el->h;
+    put(g, (bp_flow_placed){i, g->page, g->y + before, from, cut, 0, 0, 0});
+    g->y += before + cut - from;
+    if (m >= n) return;
+    from = cut, m0 = m, before = 0;
+    next_page(g);
+  }
 }
 
-/* Height the element needs at the foot of a page before it may start there. */
-static double min_start(const felem *e) {
-  if (e->kind == F_BLOCK) return e->height;
-  if (e->kind != F_TEXT) return 0;
-  int n = bp_text_line_count(e->t);
-  int k = n <= 3 ? n : 2;
-  return k * leading_of(e->t);
-}
-
-bp_status bp_flow_render(bp_flow *f, bp_typesetter *ts, bp_ctx *ctx, bp_dlist *dl,
-                         const bp_style *footer_style, const char *footer_left) {
-  const bp_page_geometry *g = &f->g;
-  double top = g->margin_top_pt, bottom = g->height_pt - g->margin_bottom_pt;
-  double x0 = g->margin_left_pt, width = g->width_pt - g->margin_left_pt - g->margin_right_pt;
-  placement *pl = NULL;
-  size_t n_pl = 0, cap_pl = 0;
-  int page = 0;
-  double y = top;
-  const double eps = 0.001;
+/* Stacks the elements on pages: an element goes to the next page when it
+ * (with the elements it keeps with) does not fit. */
+bp_flow_placed *bp_flow_paginate(const bp_flow *f, size_t *n_out, int *pages) {
+  pager g = {f, NULL, 0, 0, 0, f->top};
   for (size_t i = 0; i < f->n; i++) {
-    felem *e = &f->v[i];
-    if (e->kind == F_BREAK) {
-      if (y > top) page++, y = top;
+    const bp_flow_elem *el = &f->v[i];
+    double before = at_top(&g) ? 0 : el->before;
+    if (el->kind == BP_FLOW_COLUMNS) {
+      page_columns(&g, i, before);
+      g.y += el->after;
       continue;
     }
-    double before = y > top ? e->before : 0;
-    /* what must fit before this element may start on this page */
-    double need = before + min_start(e);
-    if (e->keep) {
-      double all = e->kind == F_TEXT ? bp_text_height_pt(e->t) : e->height;
-      need = before + all;
-      for (size_t k = i + 1; k < f->n && f->v[k].kind != F_BREAK; k++) {
-        need += e->after + f->v[k].before + min_start(&f->v[k]);
+    double need = before + (el->keep ? el->h : elem_min(el));
+    if (el->keep) /* the chain of kept elements and the start of the next */
+      for (size_t k = i + 1; k < f->n; k++) {
+        need += f->v[k - 1].after + f->v[k].before + elem_min(&f->v[k]);
         if (!f->v[k].keep) break;
-        e = &f->v[k];
       }
-      e = &f->v[i];
+    if (g.y + need > f->bottom + 0.01 && !at_top(&g)) next_page(&g), before = 0;
+    if (el->split >= 0)
+      page_lines(&g, i, before);
+    else {
+      put(&g, (bp_flow_placed){i, g.page, g.y + before, 0, el->h, 0, 0, 0});
+      g.y += before + el->h;
     }
-    if (y + need > bottom + eps && y > top) {
-      page++;
-      y = top;
-      before = 0;
-    }
-    if (e->kind == F_BLOCK) {
-      placement p = {i, page, 0, 0, y + before};
-      BP_PUSH(pl, n_pl, cap_pl, p);
-      y += before + e->height + e->after;
-      continue;
-    }
-    int n = bp_text_line_count(e->t), line = 0;
-    double lead = leading_of(e->t);
-    while (line < n) {
-      int avail = lead > 0 ? (int)floor((bottom - y - before + eps) / lead) : n;
-      int rest = n - line, take = rest < avail ? rest : avail;
-      if (take < rest) {
-        if (rest - take < 2) take = rest - 2; /* no widow */
-        if (take < 2) take = 0;               /* no orphan */
+    g.y += el->after;
+  }
+  *n_out = g.n;
+  *pages = g.page + 1;
+  return g.pl;
+}
+
+/* ---- drawing --------------------------------------------------------------------- */
+
+/* Where an item lies (for a piece drawn in parts): a text's baseline, the
+ * middle of a link or an image, a destination's top. */
+static double anchor_y(const bp_dl_item *it) {
+  switch (it->kind) {
+  case BP_DL_TEXT: return it->u.text.y_pt;
+  case BP_DL_LINK: return it->u.link.y_pt + it->u.link.h_pt / 2;
+  case BP_DL_IMAGE: return it->u.image.y_pt + it->u.image.h_pt / 2;
+  case BP_DL_DEST: return it->u.dest.y_pt;
+  case BP_DL_OUTLINE: return it->u.outline.y_pt;
+  case BP_DL_PATH: return it->u.path.n_segs ? it->u.path.segs[0].pts[1] : 0;
+  }
+  return 0;
+}
+
+/* Copies the piece's items that lie in [from, to) onto a page, moved by
+ * (dx, dy). */
+void bp_flow_replay(bp_flow *f, const bp_piece *p, bp_dlist *dl, bp_dl_page *pg, double dx,
+                    double dy, double from, double to) {
+  const bp_dlist *src = p->dl;
+  size_t nf = src->n_fonts;
+  bp_grow((void **)&f->fonts, &f->cap_fonts, nf + 1, sizeof *f->fonts);
+  for (size_t i = 0; i < nf; i++) /* the piece's font i is the page's fonts[i] */
+    f->fonts[i] = bp_dlist_add_font(dl, src->fonts[i].path, src->fonts[i].face_index,
+                                    src->fonts[i].family, src->fonts[i].style);
+  const bp_dl_page *sp = &src->pages[0];
+  for (size_t i = 0; i < sp->n_items; i++) {
+    const bp_dl_item *it = &sp->items[i];
+    double ay = anchor_y(it);
+    if (ay < from - 0.001 || ay >= to - 0.001) continue;
+    switch (it->kind) {
+    case BP_DL_TEXT: {
+      bp_dl_text t = it->u.text;
+      if (t.font < 0 || (size_t)t.font >= nf) break;
+      t.font = f->fonts[t.font];
+      t.x_pt += dx;
+      t.y_pt += dy;
+      bp_grow((void **)&f->cl, &f->cap_cl, t.n_clusters + 1, sizeof *f->cl);
+      bp_grow((void **)&f->gl, &f->cap_gl, t.n_glyphs + 1, sizeof *f->gl);
+      for (size_t k = 0; k < t.n_clusters; k++) {
+        f->cl[k] = it->u.text.clusters[k];
+        f->cl[k].x_pt += dx;
       }
-      if (take <= 0) {
-        if (y <= top + eps)
-          take = avail > 0 ? (avail < rest ? avail : rest) : 1;
-        else {
-          page++;
-          y = top;
-          before = 0;
-          continue;
+      for (size_t k = 0; k < t.n_glyphs; k++) {
+        f->gl[k] = it->u.text.glyphs[k];
+        f->gl[k].x_pt += dx;
+      }
+      t.clusters = f->cl;
+      t.glyphs = f->gl;
+      bp_dl_add_text(pg, &t);
+      break;
+    }
+    case BP_DL_PATH: {
+      bp_dl_path q = it->u.path;
+      bp_grow((void **)&f->sg, &f->cap_sg, q.n_segs + 1, sizeof *f->sg);
+      for (size_t k = 0; k < q.n_segs; k++) {
+        f->sg[k] = q.segs[k];
+        int npts = q.segs[k].op == BP_PATH_CURVE ? 3 : q.segs[k].op == BP_PATH_CLOSE ? 0 : 1;
+        for (int j = 0; j < npts; j++) {
+          f->sg[k].pts[2 * j] += dx;
+          f->sg[k].pts[2 * j + 1] += dy;
         }
       }
-      placement p = {i, page, line, take, y + before};
-      BP_PUSH(pl, n_pl, cap_pl, p);
-      y += before + take * lead;
-      before = 0;
-      line += take;
-      if (line < n) {
-        page++;
-        y = top;
-      }
+      q.segs = f->sg;
+      bp_dl_add_path(pg, &q);
+      break;
     }
-    y += e->after;
-  }
-  int n_pages = page + 1;
-  f->n_pages = n_pages;
-  size_t first_page = dl->n_pages;
-  for (int p = 0; p < n_pages; p++) bp_dlist_add_page(dl, g->width_pt, g->height_pt);
-  bp_ref_marks marks = {NULL, 0};
-  bp_status st = BP_OK;
-  for (size_t k = 0; k < n_pl && !st; k++) {
-    placement *p = &pl[k];
-    felem *e = &f->v[p->elem];
-    bp_dl_page *pg = &dl->pages[first_page + (size_t)p->page];
-    if (e->kind == F_BLOCK) {
-      st = e->draw(e->ud, ctx, dl, pg, x0, p->y, width, e->height);
-      continue;
+    case BP_DL_LINK: {
+      bp_dl_link l = it->u.link;
+      l.x_pt += dx;
+      l.y_pt += dy;
+      bp_dl_add_link(pg, &l);
+      break;
     }
-    if (p->first == 0) {
-      if (e->dest) bp_dl_add_dest(pg, e->dest, p->y);
-      if (e->outline_level >= 0)
-        bp_dl_add_outline(pg, e->outline_level, e->outline_title ? e->outline_title : "", p->y);
-      if (e->label) {
-        bp_text_draw(e->label, dl, pg, x0, p->y);
-        if (e->label_dest) {
-          bp_dl_link l = {x0,   p->y,         bp_text_width_pt(e->label), leading_of(e->label),
-                          NULL, e->label_dest};
-          bp_dl_add_link(pg, &l);
-        }
-      }
+    case BP_DL_DEST: bp_dl_add_dest(pg, it->u.dest.name, it->u.dest.y_pt + dy); break;
+    case BP_DL_OUTLINE:
+      bp_dl_add_outline(pg, it->u.outline.level, it->u.outline.title, it->u.outline.y_pt + dy);
+      break;
+    case BP_DL_IMAGE: {
+      bp_dl_image im = it->u.image;
+      if (im.raster < 0 || (size_t)im.raster >= src->n_rasters) break;
+      im.raster = bp_dlist_add_raster(dl, &src->rasters[im.raster]);
+      im.x_pt += dx;
+      im.y_pt += dy;
+      bp_dl_add_image(pg, &im);
+      break;
     }
-    bp_text_draw_linked(e->t, dl, pg, x0 + e->indent, p->y, p->first, p->count, &marks);
-  }
-  bp_ref_marks_free(&marks);
-  free(pl);
-  if (!st && g->footer_baseline_pt > 0 && footer_style) {
-    for (int p = 0; p < n_pages && !st; p++) {
-      bp_dl_page *pg = &dl->pages[first_page + (size_t)p];
-      char num[64];
-      snprintf(num, sizeof num, "%d / %d", p + 1, n_pages);
-      double ytop = g->footer_baseline_pt - bp_style_first_baseline_pt(footer_style);
-      st = bp_label_draw(ts, ctx, dl, pg, footer_style, num, 0, x0 + width, ytop, 1, 0);
-      if (!st && footer_left)
-        st =
-            bp_label_draw(ts, ctx, dl, pg, footer_style, footer_left, width * 0.75, x0, ytop, 0, 0);
     }
   }
-  return st;
+}
+
+/* A filled rectangle (points, top-left origin). */
+static void fill_rect(bp_dl_page *pg, double x, double y, double w, double h, bp_color color) {
+  bp_path_seg segs[5] = {{BP_PATH_MOVE, {x, y}},
+                         {BP_PATH_LINE, {x + w, y}},
+                         {BP_PATH_LINE, {x + w, y + h}},
+                         {BP_PATH_LINE, {x, y + h}},
+                         {BP_PATH_CLOSE, {0}}};
+  bp_dl_path p = {0};
+  p.segs = segs;
+  p.n_segs = 5;
+  p.fill = true;
+  p.fill_color = color;
+  bp_dl_add_path(pg, &p);
+}
+
+static void draw_placed(bp_flow *f, bp_dlist *dl, bp_dl_page *pg, const bp_flow_placed *p) {
+  const bp_flow_elem *el = &f->v[p->elem];
+  double x = f->x0;
+  switch (el->kind) {
+  case BP_FLOW_RULE: /* share > 0: that share of the width, centred */
+    if (el->color.a > 0 && el->share > 0)
+      fill_rect(pg, x + f->width * (1 - el->share) / 2, p->y, f->width * el->share, el->h,
+                el->color);
+    else if (el->color.a > 0)
+      fill_rect(pg, x, p->y, f->width, el->h, el->color);
+    break;
+  case BP_FLOW_BLOCK:
+    if (el->color.a > 0) fill_rect(pg, x, p->y, f->width, p->to - p->from, el->color);
+    if (el->level >= 0 && p->from == 0) bp_dl_add_outline(pg, el->level, el->outline, p->y);
+    for (size_t k = 0; k < el->n_pl; k++) {
+      const bp_flow_place *q = &el->pl[k];
+      if (p->from == 0 && p->to >= el->h) /* whole */
+        bp_flow_replay(f, q->p, dl, pg, x + q->dx, p->y + q->dy, -INFINITY, INFINITY);
+      else
+        bp_flow_replay(f, q->p, dl, pg, x + q->dx, p->y - p->from + q->dy, p->from - q->dy,
+                       p->to - q->dy);
+    }
+    break;
+  case BP_FLOW_COLUMNS: {
+    double y = p->y;
+    if (el->level >= 0 && p->first == 0) bp_dl_add_outline(pg, el->level, el->outline, p->y);
+    for (size_t k = p->first; k < p->first + p->count; k++) {
+      bool right = k >= p->split;
+      if (k == p->split)
+        y = p->y;
+      else if (k > p->first)
+        y += el->gap;
+      bp_flow_replay(f, el->items[k], dl, pg, x + (right ? el->col_w + f->column_gap : 0), y,
+                     -INFINITY, INFINITY);
+      y += el->items[k]->h;
+    }
+    break;
+  }
+  }
+}
+
+void bp_flow_draw(bp_flow *f, bp_dlist *dl, const bp_flow_placed *pl, size_t n) {
+  for (size_t i = 0; i < n; i++) draw_placed(f, dl, &dl->pages[pl[i].page], &pl[i]);
 }

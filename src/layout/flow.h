@@ -1,56 +1,100 @@
-/* flow.h - pagination: a column of blocks (laid-out texts, fixed-height
- * drawings, destinations) flowed over pages with widow/orphan control,
- * headings kept with what follows, and a running footer "N / M". Produces
- * the display list; knows nothing about where the blocks came from. */
+/* flow.h - pagination of drawn pieces. A piece is something laid out and
+ * drawn once (a text, a chart, an image): a one-page display list with its
+ * top-left at the origin, plus the bottoms of its lines when it is a text.
+ * A flow stacks elements - blocks of pieces placed together, rules, and
+ * items set in balanced columns - and pages them: a block moves whole to
+ * the next page unless its text may break between lines (at least two
+ * lines at the foot of a page and two at the head of the next), elements
+ * kept with the next move with it, and columns continue on the next page.
+ * Drawing replays each piece's items (or the lines that fall on a page)
+ * with an offset. Knows nothing of where the pieces came from. */
 #ifndef BP_FLOW_H
 #define BP_FLOW_H
 
 #include "layout.h"
 
-typedef struct bp_page_geometry {
-  double width_pt, height_pt;
-  double margin_top_pt, margin_right_pt, margin_bottom_pt, margin_left_pt;
-  double footer_baseline_pt; /* from the page top; 0: no footer */
-} bp_page_geometry;
+typedef struct bp_piece {
+  bp_dlist *dl; /* page 0 holds the items, top-left at (0, 0) */
+  double w, h;
+  double *lines; /* bottom of each line (texts); NULL: never split */
+  int n_lines;
+  bp_preflight pf; /* what the preflight found in its text */
+  int refs;        /* atomic: pieces may be shared between threads */
+} bp_piece;
 
-/** Draws a fixed-height block (a chart, a rule) with its top-left at (x, y). */
-typedef bp_status (*bp_flow_draw_fn)(void *ud, bp_ctx *ctx, bp_dlist *dl, bp_dl_page *pg,
-                                     double x_pt, double y_pt, double w_pt, double h_pt);
+/** A new empty piece of w x h (one reference). */
+bp_piece *bp_piece_new(double w, double h);
+/** A text drawn as a piece, with its lines and preflight (one reference). */
+bp_piece *bp_piece_of_text(const bp_text *t);
+void bp_piece_ref(bp_piece *p);
+void bp_piece_unref(bp_piece *p);
+/** Bytes the piece holds (for caches). */
+size_t bp_piece_bytes(const bp_piece *p);
 
-typedef struct bp_flow bp_flow;
+typedef struct bp_flow_place {
+  const bp_piece *p;
+  double dx, dy;
+} bp_flow_place;
 
-bp_flow *bp_flow_new(const bp_page_geometry *geom);
+typedef enum { BP_FLOW_BLOCK, BP_FLOW_RULE, BP_FLOW_COLUMNS } bp_flow_kind;
+
+typedef struct bp_flow_elem {
+  bp_flow_kind kind;
+  double h, before, after;
+  bool keep; /* with the next element */
+  bp_flow_place *pl;
+  size_t n_pl;
+  int split;              /* a block: the place whose lines may break across pages, or -1 */
+  bp_color color;         /* a rule's; a block's background when color.a > 0 */
+  double share;           /* a rule: that share of the width, centred (0: all) */
+  const bp_piece **items; /* columns: owned array of borrowed pieces */
+  size_t n_items;
+  int cols;
+  double col_w, gap;
+  int level; /* a bookmark at the top when >= 0 */
+  char *outline;
+  int tag; /* the caller's (e.g. the section it came from) */
+} bp_flow_elem;
+
+typedef struct bp_flow {
+  double x0, width, top, bottom, column_gap;
+  bp_flow_elem *v;
+  size_t n, cap;
+  /* scratch for replays */
+  bp_dl_cluster *cl;
+  bp_dl_glyph *gl;
+  bp_path_seg *sg;
+  int *fonts;
+  size_t cap_cl, cap_gl, cap_sg, cap_fonts;
+} bp_flow;
+
+/** Where an element (or part of it) went: a block's part [from, to) in its
+ * own coordinates, or columns' items [first, first+count) with the right
+ * column from `split`. */
+typedef struct bp_flow_placed {
+  size_t elem;
+  int page;
+  double y, from, to;
+  size_t first, count, split;
+} bp_flow_placed;
+
+/** Adds an element (tag, level -1, split -1). The pointer is valid until
+ * the next push. */
+bp_flow_elem *bp_flow_push(bp_flow *f, bp_flow_kind kind, double h, double before, double after,
+                           bool keep);
+/** Places a piece in a block, growing it to hold the piece. */
+void bp_flow_place_in(bp_flow_elem *el, const bp_piece *p, double dx, double dy);
+/** Drops every element (keeps the flow's scratch for reuse). */
+void bp_flow_clear(bp_flow *f);
+/** Drops everything. */
 void bp_flow_free(bp_flow *f);
-
-/** Adds a laid-out text (ownership passes to the flow). `outline_level` >= 0
- * makes it a bookmark with `outline_title`; `keep_with_next` keeps it on the
- * page of the next block's first lines (headings). `dest` (may be NULL) names
- * a destination at its top. Links and endnote markers inside the text become
- * link items: markers link to "note-N"; the first marker of each number
- * defines "ref-N" (for back-links). */
-void bp_flow_add_text(bp_flow *f, bp_text *t, double space_before_pt, double space_after_pt,
-                      bool keep_with_next, int outline_level, const char *outline_title,
-                      const char *dest);
-/** Like bp_flow_add_text, with the text drawn `indent_pt` from the left and
- * an optional label (e.g. an endnote number) hanging in the indent. The
- * label's lines are drawn beside the text's first line. */
-void bp_flow_add_hanging(bp_flow *f, bp_text *label, bp_text *t, double indent_pt,
-                         double space_before_pt, double space_after_pt, const char *dest,
-                         const char *label_link_dest);
-/** Adds a fixed-height block drawn by `draw` (ud is borrowed). */
-void bp_flow_add_block(bp_flow *f, double height_pt, double space_before_pt, double space_after_pt,
-                       bool keep_with_next, bp_flow_draw_fn draw, void *ud);
-/** Forces a page break. */
-void bp_flow_add_page_break(bp_flow *f);
-
-/** Paginates and draws everything into `dl` (appending pages). The footer
- * text is drawn with `footer_style` when geom.footer_baseline_pt > 0;
- * `footer_left` (may be NULL) is set at the left margin, "N / M" at the right. */
-bp_status bp_flow_render(bp_flow *f, bp_typesetter *ts, bp_ctx *ctx, bp_dlist *dl,
-                         const bp_style *footer_style, const char *footer_left);
-/** Runs the layout preflight (bp_text_preflight) over every text added. */
-void bp_flow_preflight(const bp_flow *f, bp_preflight *pf);
-/** Pages the last bp_flow_render produced. */
-int bp_flow_page_count(const bp_flow *f);
+/** Pages the elements; *pages gets the count. Caller frees the array. */
+bp_flow_placed *bp_flow_paginate(const bp_flow *f, size_t *n, int *pages);
+/** Draws what was placed onto dl's pages (pl[i].page indexes dl->pages). */
+void bp_flow_draw(bp_flow *f, bp_dlist *dl, const bp_flow_placed *pl, size_t n);
+/** Copies the piece's items that lie in [from, to) of it onto a page,
+ * moved by (dx, dy) (the whole piece: -INFINITY, INFINITY). */
+void bp_flow_replay(bp_flow *f, const bp_piece *p, bp_dlist *dl, bp_dl_page *pg, double dx,
+                    double dy, double from, double to);
 
 #endif
