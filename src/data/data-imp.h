@@ -114,8 +114,8 @@ bool bp__url_date(const char *url, bp_date *out);
  * gets the first straight one's byte offset. */
 bool bp__quotes_mixed(const char *s, size_t *straight_off);
 /* Warnings about one parsed item (placeholder titles, editor's notes in
- * printed fields, mixed quotes, issued vs URL date, approximate dates
- * without circa), reported at their positions in s. */
+ * printed fields, mixed quotes, double quotes in an original title, issued vs URL date, approximate
+ * dates without circa), reported at their positions in s. */
 void bp__item_check(bp_src *s, const bp_json *j, const json_t *o, const bp_csl_item *it);
 /* Warns about two items of bib that are the same work (same URL key, DOI,
  * or title and month), at the later one, naming the first; src_of finds the

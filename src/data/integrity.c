@@ -2,7 +2,8 @@
  * two items that are the same work (same URL once tracking parameters and
  * fragments are removed, same DOI, or same title and month), placeholder
  * titles and editor's notes printed as titles or authors, straight quotes
- * mixed with curly ones in one field, an issued date that a date in the
+ * mixed with curly ones in one field, double quotes inside an original
+ * title (which endnotes quote), an issued date that a date in the
  * item's URL contradicts, and an approximate date without "circa". All of
  * these are warnings; nothing here changes what was loaded. */
 #include "data-imp.h"
@@ -172,6 +173,12 @@ static void check_text(bp_src *s, const bp_json *j, const json_t *o, const char 
 void bp__item_check(bp_src *s, const bp_json *j, const json_t *o, const bp_csl_item *it) {
   check_text(s, j, o, "title", it->title, "the title");
   check_text(s, j, o, "original-title", it->original_title, "the original title");
+  const char *dq = it->original_title ? strstr(it->original_title, "\xE2\x80\x9C") : NULL;
+  if (!dq && it->original_title) dq = strstr(it->original_title, "\xE2\x80\x9D");
+  if (dq) /* the endnote sets it in “ ”: “…“…”” reads as two quotations */
+    bp__diag(s, BP_SEV_WARNING, str_off(j, o, "original-title", (size_t)(dq - it->original_title)),
+             "double quotes inside the original title, which endnotes set in double quotes: use "
+             "\xE2\x80\x98 \xE2\x80\x99 inside it");
   check_text(s, j, o, "container-title", it->container_title, "the container title");
   check_text(s, j, o, "publisher", it->publisher, "the publisher");
   json_t *au = json_object_get(o, "author");
@@ -242,6 +249,10 @@ static char *key_of(const char *prefix, const char *a, const char *b) {
 static void same_work(bp_strmap *m, const bp_bib *bib, size_t i, char *key, const char *why,
                       bp_src *(*src_of)(void *, const char *), void *ud, bool *done) {
   size_t prev;
+  if (strlen(key) <= 2) { /* "u:" of an empty URL: nothing to compare */
+    free(key);
+    return;
+  }
   if (!bp__map_get(m, key, &prev)) {
     bp__map_put(m, key, i);
   } else if (!*done) {

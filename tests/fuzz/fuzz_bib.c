@@ -1,11 +1,17 @@
 /* fuzz_bib.c - libFuzzer target: CSL-JSON bibliography parsing (jansson,
- * the position locator, every field check) and endnote formatting of what
- * loads. Input: any bytes as a .json file in memory. */
+ * the position locator, every field check, aliases), the integrity checks
+ * (same work, URL dates) and endnote formatting of what loads. Input: any
+ * bytes as a .json file in memory. */
 #include <stdlib.h>
 
 #include "data/data-imp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static bp_src *the_src(void *ud, const char *path) {
+  (void)path;
+  return ud;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   bp_diag_list *dl = bp_diag_list_new();
@@ -17,7 +23,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (size_t i = 0; i < bib->n_items; i++) {
     free(bp_csl_format_endnote(&bib->items[i]));
     (void)bp_bib_lookup(bib, bib->items[i].id);
+    for (size_t k = 0; k < bib->items[i].n_aliases; k++)
+      (void)bp_bib_lookup(bib, bib->items[i].aliases[k]);
   }
+  bp__bib_check_same_work(bib, the_src, s);
   bp__diag_sort(dl);
   for (size_t i = 0; i < dl->n; i++) free(bp_diag_format(&dl->v[i]));
   bp_bib_free(bib);

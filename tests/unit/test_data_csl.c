@@ -185,7 +185,7 @@ static void literal_authors_from_sources(void **state) {
   assert_string_equal(
       s, "변해정 (Byun Hae-jung) (2024, January 30). N. Korea also withdraws Libya and Hong Kong "
          "missions; Foreign Ministry ‘watching trends’ “北, 리비아·홍콩 공관도 철수…외교부 "
-         "“동향 주시중.”” Newsis.");
+         "‘동향 주시중.’” Newsis.");
   free(s);
   it = bp_bib_lookup(b, "blockmedia_nis_2023"); /* "2023-03 (approx.)" */
   assert_true(it->circa);
@@ -252,11 +252,45 @@ static void merge_and_errors(void **state) {
   }
 }
 
+/* One work, several ids: every lookup finds the work, and a claim that
+ * cites an alias cites the work (one endnote). */
+static void aliases_resolve_to_the_work(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_bib *b = load("tests/fixtures/check/integrity/citations/works.json");
+  const bp_csl_item *it = bp_bib_lookup(b, "merged");
+  assert_non_null(it);
+  assert_int_equal(it->n_aliases, 2);
+  assert_ptr_equal(bp_bib_lookup(b, "merged_old"), it);
+  assert_ptr_equal(bp_bib_lookup(b, "merged_repost"), it);
+  assert_null(bp_bib_lookup(b, "merged_new"));
+  bp_claims *c = NULL;
+  assert_int_equal(bp_claims_load(&ctx, "tests/fixtures/check/integrity/claims/c.json", b, &c),
+                   BP_OK);
+  const bp_claim *c2 = bp_claims_lookup(c, "c2"), *c3 = bp_claims_lookup(c, "c3");
+  assert_string_equal(c2->cites[0], "merged"); /* "cites": ["merged_old"] */
+  assert_int_equal(c3->n_cites, 1);
+  assert_string_equal(c3->cites[0], "merged"); /* [@merged_repost] in the text */
+  for (size_t k = 0; k < c3->spans.n; k++)
+    if (c3->spans.v[k].kind == BP_SPAN_CITE)
+      assert_string_equal(c3->spans.v[k].cite_ids[0], "merged");
+  bp_claims_free(c);
+  /* an alias that is another item's id or alias is refused */
+  bp_bib *x = (bp_bib *)1;
+  assert_int_equal(bp_bib_load(&ctx, "tests/fixtures/check/aliases/citations/a.json", &x),
+                   BP_ERR_DATA);
+  assert_null(x);
+  assert_string_equal(ctx.msg, "tests/fixtures/check/aliases/citations/a.json:2:102: an alias "
+                               "must be a citation id (letters, digits, '_')");
+  bp_bib_free(b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(first_endnote_equals_seed), cmocka_unit_test(seed_endnotes_reproduced),
       cmocka_unit_test(authors_and_dates),         cmocka_unit_test(literal_authors_from_sources),
-      cmocka_unit_test(merge_and_errors),
+      cmocka_unit_test(merge_and_errors),          cmocka_unit_test(aliases_resolve_to_the_work),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
