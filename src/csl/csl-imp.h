@@ -194,6 +194,8 @@ enum { MODE_CITATION, MODE_BIBLIOGRAPHY, MODE_SORT };
  * nothing renders. mode MODE_SORT renders plain keys for sorting. */
 co_node *cs_render(const bp_csl_style *st, const cs_node *area, const cs_node *elem,
                    const cs_cite *c, int mode);
+/** Year-suffix letters: 1 -> "a", 26 -> "z", 27 -> "aa". Caller frees. */
+char *cs_year_suffix_letters(int n);
 /** out wrapped in a group with n's formatting and affixes (NULL: NULL). */
 co_node *cs_wrap(const cs_node *n, co_node *out);
 /** Renders one cite with the area's layout (without the layout's affixes

@@ -56,6 +56,25 @@ bool co_empty(const co_node *n) {
 
 static bool starts(const char *s, const char *p) { return !strncmp(s, p, strlen(p)); }
 
+/* The ASCII letter of a superscript letter at p (ª º ʳ ᵉ ...), or 0;
+ * *took is set true when there is one. */
+static char sup_letter(const char *p, bool *took) {
+  static const struct {
+    uint32_t cp;
+    char c;
+  } SUP[] = {{0xAA, 'a'},   {0xBA, 'o'},  {0x2B3, 'r'},  {0x1D49, 'e'}, {0x2E2, 's'},
+             {0x1D57, 't'}, {0x2B0, 'h'}, {0x207F, 'n'}, {0x1D48, 'd'}, {0x1D43, 'a'},
+             {0x1D52, 'o'}, {0x2E1, 'l'}, {0x1D50, 'm'}, {0x1D49, 'e'}};
+  int len;
+  int32_t c = bp_utf8_decode(p, strlen(p), &len);
+  for (size_t i = 0; i < sizeof SUP / sizeof *SUP; i++)
+    if (c >= 0 && (uint32_t)c == SUP[i].cp) {
+      *took = true;
+      return SUP[i].c;
+    }
+  return 0;
+}
+
 co_node *co_rich(const char *s, bool smart) {
   co_node *root = co_group();
   co_node *stack[32];
@@ -135,6 +154,17 @@ co_node *co_rich(const char *s, bool smart) {
         p++;
         took = true;
       }
+    } else if ((unsigned char)*p >= 0xC2 && sup_letter(p, &took)) {
+      /* superscript letters (1ʳᵉ, 1.ª) as superscript text */
+      FLUSH();
+      co_node *g = co_group();
+      g->valign = VA_SUP;
+      char l[2] = {sup_letter(p, &took), 0};
+      co_add(g, co_text(l));
+      co_add(stack[depth], g);
+      int len;
+      bp_utf8_decode(p, strlen(p), &len);
+      p += len;
     } else if (*p == '\'' && smart) {
       bp_buf_puts(&cur, "\xE2\x80\x99"); /* ’ */
       p++;

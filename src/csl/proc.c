@@ -403,6 +403,23 @@ static char *author_key(const bp_csl_style *st, const cs_cite *c) {
   return s;
 }
 
+/* The issued year of an item (0 when none). */
+static int item_year(json_t *item) {
+  json_t *y = json_array_get(
+      json_array_get(json_object_get(json_object_get(item, "issued"), "date-parts"), 0), 0);
+  return json_is_integer(y)  ? (int)json_integer_value(y)
+         : json_is_string(y) ? atoi(json_string_value(y))
+                             : 0;
+}
+
+/* Year-suffix letters as a text node. */
+static co_node *ys_text(int n) {
+  char *l = cs_year_suffix_letters(n);
+  co_node *t = co_text(l);
+  free(l);
+  return t;
+}
+
 static co_node *with_affixes(co_node *o, const char *pre, const char *suf) {
   if (!o) return NULL;
   if ((!pre || !*pre) && (!suf || !*suf)) return o;
@@ -411,6 +428,32 @@ static co_node *with_affixes(co_node *o, const char *pre, const char *suf) {
   if (pre && *pre) g->prefix = bp_strdup(pre);
   if (suf && *suf) g->suffix = bp_strdup(suf);
   return g;
+}
+
+/* Moves the cites of one author together (in order of the author's first
+ * cite), as collapsing and cite-group-delimiter want. */
+static void group_by_author(const bp_csl_style *st, cs_cite *cites, size_t n) {
+  char **keys = bp_calloc(n + 1, sizeof *keys);
+  for (size_t i = 0; i < n; i++) keys[i] = author_key(st, &cites[i]);
+  for (size_t i = 0; i + 1 < n; i++) {
+    if (!keys[i]) continue;
+    size_t j = i + 1;
+    while (j < n && keys[j] && !strcmp(keys[j], keys[i])) j++, i++;
+    for (size_t k = j + 1; k < n; k++) {
+      if (!keys[k] || strcmp(keys[k], keys[i])) continue;
+      /* move k to j, shifting j..k-1 right */
+      cs_cite c = cites[k];
+      char *kk = keys[k];
+      memmove(cites + j + 1, cites + j, (k - j) * sizeof *cites);
+      memmove(keys + j + 1, keys + j, (k - j) * sizeof *keys);
+      cites[j] = c;
+      keys[j] = kk;
+      j++;
+      i++;
+    }
+  }
+  for (size_t i = 0; i < n; i++) free(keys[i]);
+  free(keys);
 }
 
 static co_node *render_cluster(cs_proc *p, const cluster *cl) {
@@ -437,6 +480,8 @@ static co_node *render_cluster(cs_proc *p, const cluster *cl) {
   const char *collapse = cs_attr(cit, "collapse");
   const char *cgd = cs_attr(cit, "cite-group-delimiter");
   const char *acd = cs_attr(cit, "after-collapse-delimiter");
+  bool by_author = (collapse && !strncmp(collapse, "year", 4)) || cgd;
+  if (by_author && cs_child(cit, CS_SORT)) group_by_author(st, cites, n); /* sorted: grouped */
   co_node *out = co_group();
   bool first_out = true;
   for (size_t i = 0; i < n;) {
@@ -456,7 +501,7 @@ static co_node *render_cluster(cs_proc *p, const cluster *cl) {
       } else {
         run = 1;
       }
-    } else if (collapse && !strncmp(collapse, "year", 4)) {
+    } else if (by_author) {
       char *ak = author_key(st, &cites[i]);
       while (ak && i + run < n) {
         char *bk = author_key(st, &cites[i + run]);
@@ -468,20 +513,36 @@ static co_node *render_cluster(cs_proc *p, const cluster *cl) {
       free(ak);
       if (run > 1) {
         piece = co_group();
+        bool ys = collapse && !strncmp(collapse, "year-suffix", 11);
+        bool ranged = collapse && !strcmp(collapse, "year-suffix-ranged");
         for (size_t k = 0; k < run; k++) {
           cs_cite c = cites[i + k];
-          if (k) {
-            co_add(piece, co_affix(cgd ? cgd : ", "));
-            c.suppress_author = true;
+          bool suffix_only = ys && k && c.year_suffix && cites[i + k - 1].year_suffix &&
+                             item_year(c.item) == item_year(cites[i + k - 1].item) && !c.locator &&
+                             !cites[i + k - 1].locator;
+          if (suffix_only && ranged) {
+            /* a run of three or more letters: a–c */
+            size_t e = k;
+            while (i + e + 1 < i + run &&
+                   cites[i + e + 1].year_suffix == cites[i + e].year_suffix + 1 &&
+                   item_year(cites[i + e + 1].item) == item_year(c.item) &&
+                   !cites[i + e + 1].locator)
+              e++;
+            if (e > k) {
+              co_add(piece, co_affix("\xE2\x80\x93"));
+              co_add(piece, ys_text(cites[i + e].year_suffix));
+              k = e;
+              continue;
+            }
           }
-          co_node *o = cs_render_cite(st, cit, &c, MODE_CITATION);
-          if (k && o) {
-            /* the author is suppressed by dropping what author_key rendered */
-            char *full = co_plain(st, o);
-            (void)full;
-            free(full);
+          if (k) co_add(piece, co_affix(cgd ? cgd : ", "));
+          if (suffix_only) {
+            co_add(piece, ys_text(c.year_suffix));
+            continue;
           }
-          co_add(piece, with_affixes(o, c.prefix, c.suffix));
+          if (k && collapse) c.suppress_author = true;
+          co_add(piece,
+                 with_affixes(cs_render_cite(st, cit, &c, MODE_CITATION), c.prefix, c.suffix));
         }
       }
     }

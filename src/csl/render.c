@@ -53,7 +53,7 @@ static void mark_seen(rctx *r, const char *var) {
   BP_PUSH(r->seen, r->n_seen, r->cap_seen, copy);
 }
 
-static char *yearsuffix_letters(int n) {
+char *cs_year_suffix_letters(int n) {
   char tmp[16];
   int k = 0;
   while (n > 0 && k < 15) {
@@ -79,7 +79,7 @@ static const char *var_str(rctx *r, const char *var) {
     return own(r, bp_strdup(b));
   }
   if (!strcmp(var, "year-suffix")) {
-    if (c->year_suffix > 0) return own(r, yearsuffix_letters(c->year_suffix));
+    if (c->year_suffix > 0) return own(r, cs_year_suffix_letters(c->year_suffix));
     json_t *v = json_object_get(r->item, "year-suffix"); /* as the data gives it */
     return json_is_string(v) && *json_string_value(v) ? json_string_value(v) : NULL;
   }
@@ -362,6 +362,11 @@ static char *format_pages(const char *s, const char *fmt) {
       free(first);
       continue;
     }
+    if (*p == '\\' && p[1]) { /* "3\-B": a literal hyphen */
+      bp_buf_putc(&b, p[1]);
+      p += 2;
+      continue;
+    }
     if (*p == '-' && b.len) {
       bp_buf_puts(&b, "\xE2\x80\x93");
       p++;
@@ -441,7 +446,7 @@ static co_node *render_number(rctx *r, const cs_node *n) {
   co_node *out;
   if (is_numeric(val)) {
     char *f = format_numeric(r, val, form, cs_term_gender(r->st, var));
-    out = co_text(f);
+    out = co_rich(f, true);
     free(f);
   } else {
     out = RICH(val);
@@ -450,20 +455,59 @@ static co_node *render_number(rctx *r, const cs_node *n) {
 }
 
 /* True when a value names more than one (for contextual plurals). */
-static bool plural_value(const char *var, const char *val) {
+/* True for a token that counts as a number: digits (with letters around,
+ * "2a", "L12") or a roman numeral ("ix"). */
+static bool number_token(const char *s, size_t n) {
+  while (n && *s == ' ') s++, n--;
+  while (n && s[n - 1] == ' ') n--;
+  if (!n) return false;
+  bool digit = false, roman = true;
+  for (size_t i = 0; i < n; i++) {
+    if (isdigit((unsigned char)s[i])) digit = true;
+    if (!strchr("ivxlcdmIVXLCDM", s[i])) roman = false;
+  }
+  return digit || roman;
+}
+
+/* True when a value names more than one (for contextual plurals): two
+ * numbers joined by "-", "–", ",", "&", "and" or the locale's "and". */
+static bool plural_value(const char *var, const char *val, const char *and_term) {
   if (!strcmp(var, "number-of-pages") || !strcmp(var, "number-of-volumes")) return atol(val) > 1;
-  const char *p = val;
-  int nums = 0;
-  while (*p) {
-    if (isdigit((unsigned char)*p)) {
+  int nums = 0, seps = 0;
+  const char *p = val, *tok = val;
+  for (;;) {
+    size_t sep = 0;
+    if (*p == '-' || *p == ',' || *p == '&')
+      sep = 1;
+    else if (!strncmp(p, "\xE2\x80\x93", 3))
+      sep = 3;
+    else if (!strncmp(p, " and ", 5))
+      sep = 5;
+    else if (and_term && *and_term && *p == ' ' && !strncmp(p + 1, and_term, strlen(and_term)) &&
+             p[1 + strlen(and_term)] == ' ')
+      sep = strlen(and_term) + 2;
+    if (*p == '\\' && p[1]) {
+      p += 2;
+      continue;
+    }
+    if (sep || !*p) {
+      if (!number_token(tok, (size_t)(p - tok))) return false;
       nums++;
-      while (isdigit((unsigned char)*p)) p++;
+      if (!*p) break;
+      seps++;
+      p += sep;
+      while (*p == ' ') p++;
+      if (!strncmp(p, "and ", 4))
+        p += 4;
+      else if (and_term && *and_term && !strncmp(p, and_term, strlen(and_term)) &&
+               p[strlen(and_term)] == ' ')
+        p += strlen(and_term) + 1;
+      tok = p;
       continue;
     }
     p++;
   }
-  if (nums < 2) return false;
-  return strpbrk(val, "-,&") || strstr(val, "\xE2\x80\x93") || strstr(val, " and ");
+  return nums >= 2 && seps >= 1;
 }
 
 static co_node *render_label(rctx *r, const cs_node *n) {
@@ -474,7 +518,9 @@ static co_node *render_label(rctx *r, const cs_node *n) {
   const char *term = var;
   if (!strcmp(var, "locator")) term = r->c->label && *r->c->label ? r->c->label : "page";
   const char *pl = cs_attr_or(n, "plural", "contextual");
-  bool plural = !strcmp(pl, "always") || (!strcmp(pl, "contextual") && plural_value(var, val));
+  bool plural = !strcmp(pl, "always") ||
+                (!strcmp(pl, "contextual") &&
+                 plural_value(var, val, cs_term_lookup(r->st, "and", "long", false, NULL)));
   const char *t = cs_term_lookup(r->st, term, cs_attr_or(n, "form", "long"), plural, NULL);
   if (!t || !*t) return NULL;
   return decorate(r, n, RICH(t));
@@ -593,7 +639,7 @@ static co_node *render_date_part(rctx *r, const dpart *p, int y, int m, int d, b
     else if (y < 1000)
       bp_buf_puts(&b, cs_term_lookup(r->st, "ad", "long", false, NULL) ?: "AD");
     if (r->ys_pending && !(no_suffix && !no_prefix && 0)) {
-      char *l = yearsuffix_letters(r->c->year_suffix);
+      char *l = cs_year_suffix_letters(r->c->year_suffix);
       bp_buf_puts(&b, l);
       free(l);
       r->ys_pending = false;
@@ -631,7 +677,7 @@ static co_node *render_date_part(rctx *r, const dpart *p, int y, int m, int d, b
   } else {
     return NULL;
   }
-  co_node *t = co_text(b.data ? b.data : "");
+  co_node *t = co_rich(b.data ? b.data : "", true);
   bp_buf_free(&b);
   if (dp_attr(p, "strip-periods") && !strcmp(dp_attr(p, "strip-periods"), "true"))
     co_strip_periods(t);
@@ -881,7 +927,8 @@ static char *initials(rctx *r, const char *given, const char *with, bool initial
     int len;
     int32_t c = bp_utf8_decode(w, wl, &len);
     if (c < 0) len = 1;
-    bool is_initial = (size_t)len == wl;
+    bool abbrev = *p == '.' && (size_t)len < wl; /* "Ph." stays whole, as an initial */
+    bool is_initial = (size_t)len == wl || abbrev;
     bool whole = !initialize && !is_initial;
     if (b.len) {
       /* separate from what came before */
@@ -896,6 +943,9 @@ static char *initials(rctx *r, const char *given, const char *with, bool initial
     if (whole) {
       bp_buf_put(&b, w, wl);
       bp_buf_putc(&b, ' ');
+    } else if (abbrev) {
+      bp_buf_put(&b, w, wl);
+      bp_buf_puts(&b, with);
     } else {
       char e[4];
       uint32_t u = c >= 0 ? (uint32_t)c : (uint32_t)(unsigned char)w[0];
