@@ -5,6 +5,7 @@
  * written as the test suite's HTML, as plain text or as bp_spans. Also
  * text-case and the rich text of CSL-JSON values (<i>, <b>, quotes). */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,15 +76,28 @@ static char sup_letter(const char *p, bool *took) {
   return 0;
 }
 
-co_node *co_rich(const char *s, bool smart) {
+/* True when a closing single quote follows in s (one not inside a word). */
+static bool single_close(const char *s) {
+  for (const char *q = strchr(s, '\''); q; q = strchr(q + 1, '\''))
+    if (!isalnum((unsigned char)q[1])) return true;
+  return false;
+}
+
+static co_node *rich(const char *s, bool smart, bool single);
+
+co_node *co_rich(const char *s, bool smart) { return rich(s, smart, smart); }
+
+/* smart: double quotes become quotes nodes; single: so do pairs of single
+ * quotes, and apostrophes become ’. */
+static co_node *rich(const char *s, bool smart, bool single) {
   co_node *root = co_group();
   co_node *stack[32];
   const char *closers[32];
   int depth = 0;
   stack[0] = root;
   bp_buf cur = {0};
-  bool quote_open = false;
-  int quote_depth = -1;
+  bool quote_open = false, sq_open = false;
+  int quote_depth = -1, sq_depth = -1;
 #define FLUSH()                                                                                    \
   do {                                                                                             \
     if (cur.len) {                                                                                 \
@@ -165,8 +179,25 @@ co_node *co_rich(const char *s, bool smart) {
       int len;
       bp_utf8_decode(p, strlen(p), &len);
       p += len;
-    } else if (*p == '\'' && smart) {
-      bp_buf_puts(&cur, "\xE2\x80\x99"); /* ’ */
+    } else if (*p == '\'' && single) {
+      bool after_word = p > s && !strchr(" ([\"", p[-1]);
+      if (sq_open && sq_depth == depth && !isalnum((unsigned char)p[1])) {
+        FLUSH(); /* the closing one of a pair of single quotes */
+        depth--;
+        sq_open = false;
+      } else if (!sq_open && !after_word && p[1] && p[1] != ' ' && depth < 30 &&
+                 single_close(p + 1)) {
+        FLUSH();
+        co_node *g = co_group();
+        g->quotes = true;
+        co_add(stack[depth], g);
+        stack[++depth] = g;
+        closers[depth] = "\x01";
+        sq_open = true;
+        sq_depth = depth;
+      } else {
+        bp_buf_puts(&cur, "\xE2\x80\x99"); /* an apostrophe: ’ */
+      }
       p++;
       took = true;
     }
@@ -297,19 +328,31 @@ typedef struct case_state {
   size_t words, word; /* words under the node, and the current one's index */
 } case_state;
 
+/* The length of a word separator at s: spaces (also no-break), and for
+ * title case hyphens, slashes and dashes; 0 when none. */
+static size_t word_sep(const char *s, bool title) {
+  if (*s == ' ') return 1;
+  if (!strncmp(s, "\xC2\xA0", 2)) return 2;
+  if (!title) return 0;
+  if (*s == '-' || *s == '/') return 1;
+  if (!strncmp(s, "\xE2\x80\x93", 3) || !strncmp(s, "\xE2\x80\x94", 3)) return 3;
+  return 0;
+}
+
 static char *case_leaf(case_state *cs, const char *s) {
   const char *tc = cs->tc;
   if (!strcmp(tc, "uppercase")) return recase(s, cp_upper);
   if (!strcmp(tc, "lowercase")) return recase(s, cp_lower);
   bp_buf b = {0};
   size_t n = strlen(s), i = 0;
+  bool title = !strcmp(tc, "title");
   while (i < n) {
     size_t a = i;
-    while (i < n && (s[i] == ' ' || s[i] == '-' || s[i] == '/' || s[i] == '\xA0')) i++;
+    size_t k;
+    while (i < n && (k = word_sep(s + i, title))) i += k;
     bp_buf_put(&b, s + a, i - a);
-    if (i > a && s[i - 1] == '-' && 0) cs->at_start = false;
     size_t ws = i;
-    while (i < n && s[i] != ' ' && s[i] != '-' && s[i] != '/') i++;
+    while (i < n && !word_sep(s + i, title)) i++;
     if (i == ws) continue;
     /* skip leading punctuation of the word for the capital */
     size_t core = ws;
@@ -359,14 +402,14 @@ static char *case_leaf(case_state *cs, const char *s) {
 }
 
 static size_t count_words(const co_node *n) {
-  if (n->nocase) return 0;
   size_t k = 0;
   if (n->text && !n->affix) {
     bool in = false;
-    for (const char *p = n->text; *p; p++) {
-      bool sep = *p == ' ' || *p == '-' || *p == '/';
+    for (const char *p = n->text; *p;) {
+      size_t sep = word_sep(p, true);
       if (!sep && !in) k++;
       in = !sep;
+      p += sep ? sep : 1;
     }
   }
   for (size_t i = 0; i < n->n_kids; i++) k += count_words(n->kids[i]);
@@ -376,6 +419,7 @@ static size_t count_words(const co_node *n) {
 static void case_walk(co_node *n, case_state *cs) {
   if (n->nocase) {
     cs->at_start = false;
+    cs->word += count_words(n);
     return;
   }
   if (n->text) {
@@ -518,6 +562,7 @@ typedef struct toks {
 
 typedef struct fstate {
   bool italic, bold, smallcaps;
+  bool affix; /* inside a prefix or suffix */
   int qdepth;
   unsigned flags;
   const char *link;
@@ -530,9 +575,23 @@ static size_t push_tok(toks *t, int kind, int fmt, const char *text, bool affix,
   return t->n - 1;
 }
 
+static void flatten(const bp_csl_style *st, const co_node *n, fstate fs, toks *t);
+
+/* A prefix or suffix: plain, or rich text when it has markup or quotes. */
+static void flatten_affix(const bp_csl_style *st, const char *a, fstate fs, toks *t) {
+  if (!strpbrk(a, "<\"")) {
+    push_tok(t, T_TEXT, 0, a, true, &fs);
+    return;
+  }
+  co_node *r = rich(a, !st->keep_straight_quotes, false); /* ' stays as written */
+  fs.affix = true;
+  flatten(st, r, fs, t);
+  co_free(r);
+}
+
 static void flatten(const bp_csl_style *st, const co_node *n, fstate fs, toks *t) {
   if (!n) return;
-  if (n->prefix && *n->prefix) push_tok(t, T_TEXT, 0, n->prefix, true, &fs);
+  if (n->prefix && *n->prefix) flatten_affix(st, n->prefix, fs, t);
   int opens[8];
   size_t open_at[8];
   int no = 0;
@@ -604,7 +663,7 @@ static void flatten(const bp_csl_style *st, const co_node *n, fstate fs, toks *t
     t->v[open_at[no]].pair = c;
   }
 #undef OPEN
-  if (n->suffix && *n->suffix) push_tok(t, T_TEXT, 0, n->suffix, true, &fs);
+  if (n->suffix && *n->suffix) flatten_affix(st, n->suffix, fs, t);
 }
 
 static bool visible(const tok *k) {

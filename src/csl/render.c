@@ -334,7 +334,7 @@ static void put_range_end(bp_buf *b, const char *a, const char *z, const char *f
   bp_buf_puts(b, z + (lz - keep));
 }
 
-static char *format_pages(const char *s, const char *fmt) {
+static char *format_pages(const char *s, const char *fmt, const char *dash) {
   bp_buf b = {0};
   const char *p = s;
   while (*p) {
@@ -345,15 +345,15 @@ static char *format_pages(const char *s, const char *fmt) {
       bp_buf_puts(&b, first);
       const char *q = p;
       while (*q == ' ') q++;
-      size_t dash = *q == '-' ? (q[1] == '-' ? 2 : 1) : !strncmp(q, "\xE2\x80\x93", 3) ? 3 : 0;
-      if (dash) {
-        const char *r2 = q + dash;
+      size_t dl = *q == '-' ? (q[1] == '-' ? 2 : 1) : !strncmp(q, "\xE2\x80\x93", 3) ? 3 : 0;
+      if (dl) {
+        const char *r2 = q + dl;
         while (*r2 == ' ') r2++;
         const char *zs = r2;
         while (isdigit((unsigned char)*r2)) r2++;
         if (r2 > zs && !isalpha((unsigned char)*r2)) {
           char *z = bp_strndup(zs, (size_t)(r2 - zs));
-          bp_buf_puts(&b, "\xE2\x80\x93");
+          bp_buf_puts(&b, dash);
           put_range_end(&b, first, z, fmt);
           free(z);
           p = r2;
@@ -368,7 +368,7 @@ static char *format_pages(const char *s, const char *fmt) {
       continue;
     }
     if (*p == '-' && b.len) {
-      bp_buf_puts(&b, "\xE2\x80\x93");
+      bp_buf_puts(&b, dash);
       p++;
       continue;
     }
@@ -393,7 +393,8 @@ static co_node *text_leaf(rctx *r, const char *var, const char *val) {
   }
   if (!strcmp(var, "page") ||
       (!strcmp(var, "locator") && (!r->c->label || !strcmp(r->c->label, "page")))) {
-    char *f = format_pages(val, r->st->page_range_format);
+    const char *dash = cs_term_lookup(r->st, "page-range-delimiter", "long", false, NULL);
+    char *f = format_pages(val, r->st->page_range_format, dash ? dash : "\xE2\x80\x93");
     co_node *t = RICH(f);
     free(f);
     return t;
@@ -1488,6 +1489,7 @@ static void rctx_init(rctx *r, const bp_csl_style *st, const cs_node *area, cons
   r->item = c->item;
   r->mode = mode;
   r->lang = jstr(c->item, "language");
+  if (!r->lang) r->lang = st->lang; /* title case is for English only */
   r->sort_min = r->sort_first = r->sort_last = -1;
   if (mode == MODE_SORT) r->sort_names = true;
   r->suppress_names = c->suppress_author;
