@@ -69,11 +69,8 @@ static json_t *item_json(const bp_csl_item *it) {
 }
 
 char *bp_csl_house_style_path(void) {
-  const char *fonts = bp_data_fonts_dir(); /* DATA/fonts */
-  const char *slash = strrchr(fonts, '/');
   bp_buf b = {0};
-  bp_buf_printf(&b, "%.*s/templates/csl/briefpress-endnote.csl", (int)(slash ? slash - fonts : 1),
-                slash ? fonts : ".");
+  bp_buf_printf(&b, "%s/csl/briefpress-endnote.csl", bp_data_templates_dir());
   return bp_buf_detach(&b);
 }
 
