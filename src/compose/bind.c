@@ -186,9 +186,9 @@ static bp_status article_charts(bp_ctx *ctx, const bp_article *a, bp__binding *b
   bp_status st = bp_jdoc_load(ctx, a->path, &b->own_jd);
   json_t *root = st ? NULL : bp_jdoc_root(b->own_jd);
   b->charts = root ? json_object_get(root, "charts") : NULL;
-  if (!b->charts) return st;
+  if (!b->charts && !(root && json_object_get(root, "data"))) return st; /* no data set */
   b->charts_jd = b->own_jd;
-  if (!json_is_object(b->charts))
+  if (b->charts && !json_is_object(b->charts))
     return bp_jdoc_error(ctx, b->own_jd, root, "charts", "\"charts\" maps names to charts");
   json_t *data = json_object_get(root, "data");
   char *own = bp_data_root_of(a->path), *dir = NULL;

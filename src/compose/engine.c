@@ -424,8 +424,12 @@ static bp_status build(engine *e) {
     if (e->flow.n > first) e->flow.v[e->flow.n - 1].after += e->t->sections[i].space_after_pt;
   }
   e->section = -1;
-  for (size_t i = 0; i < e->flow.n && !st; i++)
-    if (i == e->notes_at) st = bp__fill_notes(e, &e->flow.v[i]);
+  if (!st && e->nb.n && e->notes_at == SIZE_MAX) /* the markers would link to nothing */
+    st = bp_error(e->ctx, BP_ERR_DATA,
+                  "%s: it cites %zu source(s) but the template %s has no \"endnotes\" section "
+                  "for their notes",
+                  e->b->path, e->nb.n, e->t->path);
+  if (!st && e->notes_at != SIZE_MAX) st = bp__fill_notes(e, &e->flow.v[e->notes_at]);
   return st;
 }
 
@@ -456,7 +460,7 @@ static double stack_height(const engine *e, int section) {
   double h = 0;
   for (size_t i = 0; i < e->flow.n; i++)
     if (section < 0 || e->flow.v[i].tag == section)
-      h += e->flow.v[i].before + e->flow.v[i].h + e->flow.v[i].after;
+      h += e->flow.v[i].before + bp_flow_elem_height(&e->flow.v[i]) + e->flow.v[i].after;
   return h;
 }
 

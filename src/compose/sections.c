@@ -41,7 +41,12 @@ static char *text_of(engine *e, const bp_tsection *s, const char *key, const cha
     e->field = e->field_buf;
   } else
     e->field = key;
-  return p ? bp__expand(e->b, e->t, p) : bp__expand_str(e->b, e->t, dflt);
+  if (p || !dflt || dflt[0] != '[')
+    return p ? bp__expand(e->b, e->t, p) : bp__expand_str(e->b, e->t, dflt);
+  json_t *d = json_loads(dflt, 0, NULL); /* a default given as an array */
+  char *out = bp__expand(e->b, e->t, d);
+  json_decref(d);
+  return out;
 }
 
 /* Whether the binding's kind has field `name` (a brief or article may
@@ -114,6 +119,42 @@ static bp_status check_patterns(bp_ctx *ctx, const bp_template *t, const bp_tsec
   return st;
 }
 
+/* A running header or footer text: a string with the binding's {fields},
+ * {page} and {pages}. */
+static bp_status check_running_text(bp_ctx *ctx, const bp_template *t, json_t *o, const char *key,
+                                    const char *text, const bp__binding *b) {
+  if (!text) return BP_OK;
+  json_t *v = json_string(text);
+  bp_status st = BP_OK;
+  for (const char *q = text; !st && (q = strchr(q, '{')); q++) {
+    const char *close = strchr(q, '}');
+    if (!close || close - q > 60) break;
+    char name[64];
+    memcpy(name, q + 1, (size_t)(close - q - 1));
+    name[close - q - 1] = '\0';
+    if (strcmp(name, "page") && strcmp(name, "pages")) {
+      json_t *one = json_sprintf("{%s}", name);
+      st = check_fields(ctx, t, o, key, one, b);
+      json_decref(one);
+    }
+  }
+  json_decref(v);
+  return st;
+}
+
+static bp_status check_running(bp_ctx *ctx, const bp_template *t, const bp_tsection *s,
+                               const bp__binding *b) {
+  bp_status st = BP_OK;
+  for (int k = 0; k < 2 && !st; k++) {
+    const char *key = k ? "right" : "left";
+    json_t *v = json_object_get(s->json, key);
+    if (v && !json_is_string(v))
+      return bp_jdoc_error(ctx, t->jd, s->json, key, "\"%s\" is a text with {fields}", key);
+    st = check_running_text(ctx, t, s->json, key, json_string_value(v), b);
+  }
+  return st;
+}
+
 static bp_status masthead(engine *e, const bp_tsection *s) {
   char *left = text_of(e, s, "left", "{masthead_left}");
   char *right = text_of(e, s, "right", "{masthead_right}");
@@ -173,7 +214,7 @@ static bp_status text_section(engine *e, const bp_tsection *s, const char *dflt,
 }
 
 static bp_status byline(engine *e, const bp_tsection *s) {
-  return text_section(e, s, e->b->kind == BP__BRIEF ? "{author}" : "{author}  \xC2\xB7  {date}",
+  return text_section(e, s, e->b->kind == BP__BRIEF ? "{author}" : "[\"{author}\", \"{date}\"]",
                       "byline");
 }
 
@@ -269,6 +310,9 @@ static bp_status check_findings(bp_ctx *ctx, const bp_template *t, const bp_tsec
                          b->rec->path, m);
   if (b->kind == BP__ARTICLE)
     return bp_jdoc_error(ctx, t->jd, s->json, "type", "an article has no findings (claims)");
+  const char *style = jstr(s->json, "style");
+  if (style && !bp_template_has_style(t, style))
+    return bp_jdoc_error(ctx, t->jd, s->json, "style", "the template has no style \"%s\"", style);
   return BP_OK;
 }
 
@@ -511,7 +555,10 @@ static bp_status markdown(engine *e, const bp_tsection *s) {
 }
 
 static bp_status body(engine *e, const bp_tsection *s) {
-  bp_status st = s->title ? bp__heading(e, s, -1) : BP_OK;
+  const bp_brief *b = e->b->brief;
+  size_t n = b ? b->n_body : 0;
+  bool any = e->b->kind == BP__ARTICLE ? e->b->article->doc->n_blocks > 0 : n > 0;
+  bp_status st = s->title && any ? bp__heading(e, s, -1) : BP_OK; /* no heading over nothing */
   if (st) return st;
   if (e->b->kind == BP__ARTICLE) {
     if (s->columns > 1)
@@ -519,8 +566,6 @@ static bp_status body(engine *e, const bp_tsection *s) {
                            "an article's Markdown body is set in one column");
     return markdown(e, s);
   }
-  const bp_brief *b = e->b->brief;
-  size_t n = b ? b->n_body : 0;
   double gap = para_gap(e);
   e->field = "body";
   if (s->columns < 2) {
@@ -551,6 +596,11 @@ static bp_status body(engine *e, const bp_tsection *s) {
 static bp_status check_charts(bp_ctx *ctx, const bp_template *t, const bp_tsection *s,
                               const bp__binding *b) {
   json_t *charts = json_object_get(s->json, "charts");
+  if (!b->ds)
+    return bp_jdoc_error(ctx, t->jd, s->json, "type",
+                         "a %s section draws from a data folder: the article's manifest names "
+                         "none (\"data\")",
+                         s->type);
   if (charts && !json_is_array(charts))
     return bp_jdoc_error(ctx, t->jd, s->json, "charts", "\"charts\" must be an array");
   if (!charts && b->kind == BP__RECORD)
@@ -613,6 +663,7 @@ static json_t *timeline_def(const bp_tsection *s) {
 
 static bp_status check_timeline(bp_ctx *ctx, const bp_template *t, const bp_tsection *s,
                                 const bp__binding *b) {
+  if (!b->ds) return check_charts(ctx, t, s, b);
   json_t *def = timeline_def(s);
   bp_status st = bp_chart_def_check(ctx, t->jd, def, b->ds, b->kind == BP__RECORD ? b->rec : NULL);
   json_decref(def);
@@ -711,37 +762,42 @@ bp_status bp__fill_notes(engine *e, bp_flow_elem *el) {
 
 /* ---- the table --------------------------------------------------------------------------- */
 
-static const char *const K_NONE[] = {NULL};
+/* The keys each kind takes besides type, space_before and space_after
+ * ("title": a heading above it; "height", "columns" where they apply). */
 static const char *const K_MASTHEAD[] = {"left", "right", NULL};
 static const char *const K_TITLE[] = {"text", "text_ko", "subtitle", "doc_title",
                                       "gap",  "rule",    NULL};
 static const char *const K_TEXT[] = {"text", NULL};
-static const char *const K_FINDINGS[] = {"match", "max", "style", "indent", NULL};
-static const char *const K_FACTS[] = {"rows", "label_width", NULL};
-static const char *const K_CHARTS[] = {"charts", "match", NULL};
+static const char *const K_SUMMARY[] = {"title", "text", NULL};
+static const char *const K_FINDINGS[] = {"title", "match", "max", "style", "indent", NULL};
+static const char *const K_BODY[] = {"title", "columns", NULL};
+static const char *const K_FACTS[] = {"title", "rows", "label_width", NULL};
+static const char *const K_CHARTS[] = {"title", "height", "charts", NULL};
 static const char *const K_TIMELINE[] = {
-    "events", "claims", "label_length", "min_span_days", "match", "records",
-    "date",   "label",  "where",        "min_points",    NULL};
-static const char *const K_IMAGE[] = {"path", "width", "align", NULL};
-static const char *const K_NOTES[] = {"keep_with_text", "marker", "indent", NULL};
+    "title",         "height",     "events",  "claims", "label_length",
+    "min_span_days", "match",      "records", "date",   "label",
+    "where",         "min_points", NULL};
+static const char *const K_IMAGE[] = {"height", "path", "width", "align", NULL};
+static const char *const K_NOTES[] = {"title",  "columns", "keep_with_text",
+                                      "marker", "indent",  NULL};
 static const char *const K_RUNNING[] = {"left", "right", NULL};
 
 static const bp__section_kind KINDS[] = {
     {.name = "masthead", .keys = K_MASTHEAD, .check = check_patterns, .build = masthead},
-    {.name = "header", .keys = K_RUNNING, .check = check_patterns, .build = running},
+    {.name = "header", .keys = K_RUNNING, .check = check_running, .build = running},
     {.name = "title", .keys = K_TITLE, .check = check_patterns, .build = title},
     {.name = "byline", .keys = K_TEXT, .check = check_patterns, .build = byline},
-    {.name = "summary", .keys = K_TEXT, .check = check_patterns, .build = summary},
+    {.name = "summary", .keys = K_SUMMARY, .check = check_patterns, .build = summary},
     {.name = "findings", .keys = K_FINDINGS, .check = check_findings, .build = findings},
     {.name = "claims", .keys = K_FINDINGS, .check = check_findings, .build = findings},
-    {.name = "body", .keys = K_NONE, .build = body},
+    {.name = "body", .keys = K_BODY, .build = body},
     {.name = "facts", .keys = K_FACTS, .check = check_facts, .build = facts},
     {.name = "charts", .keys = K_CHARTS, .check = check_charts, .build = charts},
     {.name = "timeline", .keys = K_TIMELINE, .check = check_timeline, .build = timeline},
     {.name = "image", .keys = K_IMAGE, .build = image},
     {.name = "endnotes", .keys = K_NOTES, .build = endnotes},
     {.name = "disclaimer", .keys = K_TEXT, .check = check_patterns, .build = disclaimer},
-    {.name = "footer", .keys = K_RUNNING, .check = check_patterns, .build = running},
+    {.name = "footer", .keys = K_RUNNING, .check = check_running, .build = running},
 };
 #define N_KINDS (sizeof KINDS / sizeof *KINDS)
 
@@ -752,8 +808,7 @@ const bp__section_kind *bp__section_kind_of(const char *name) {
 }
 
 bp_status bp__sections_check(bp_ctx *ctx, const bp_template *t, const bp__binding *b) {
-  static const char *const common[] = {"type",         "title",       "columns", "height",
-                                       "space_before", "space_after", NULL};
+  static const char *const common[] = {"type", "space_before", "space_after", NULL};
   bool has_title = false;
   for (size_t i = 0; i < t->n_sections; i++) {
     const bp_tsection *s = &t->sections[i];
@@ -778,15 +833,21 @@ bp_status bp__sections_check(bp_ctx *ctx, const bp_template *t, const bp__bindin
         bp_buf keys = {0};
         for (const char *const *c = k->keys; *c; c++)
           bp_buf_printf(&keys, "%s%s", keys.len ? ", " : "", *c);
-        bp_status st =
-            bp_jdoc_error(ctx, t->jd, s->json, key, "unknown key \"%s\" in a %s section (%s%s%s)",
-                          key, s->type, "type, title, columns, height, space_before, space_after",
-                          keys.len ? ", " : "", keys.len ? keys.data : "");
+        bp_status st = bp_jdoc_error(
+            ctx, t->jd, s->json, key, "unknown key \"%s\" in a %s section (%s%s%s)", key, s->type,
+            "type, space_before, space_after", keys.len ? ", " : "", keys.len ? keys.data : "");
         bp_buf_free(&keys);
         return st;
       }
     }
     bp_status st = k->check && b ? k->check(ctx, t, s, b) : BP_OK;
+    if (st) return st;
+  }
+  json_t *root = bp_jdoc_root(t->jd); /* the template's own header and footer texts */
+  const char *texts[4] = {t->header_left, t->header_right, t->footer_left, t->footer_right};
+  for (int i = 0; i < 4 && b; i++) {
+    bp_status st = check_running_text(ctx, t, json_object_get(root, i < 2 ? "header" : "footer"),
+                                      i % 2 ? "right" : "left", texts[i], b);
     if (st) return st;
   }
   if (!has_title)

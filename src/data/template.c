@@ -576,7 +576,25 @@ char *bp_template_format_date(const bp_template *t, const char *date) {
   snprintf(f.month, sizeof f.month, "%s", t->months[m - 1] ? t->months[m - 1] : MONTHS_EN[m - 1]);
   snprintf(f.m, sizeof f.m, "%d", m);
   if (d) snprintf(f.d, sizeof f.d, "%d", d);
-  return bp_template_expand(bp_template_label(t, BP_LABEL_DATE), date_field, &f);
+  /* a date without a day drops the word holding {d} ("{d} {month} {year}",
+   * "{year}년 {m}월 {d}일", "{month} {d}, {year}") and a space beside it */
+  const char *label = bp_template_label(t, BP_LABEL_DATE), *at = strstr(label, "{d}");
+  bp_buf lb = {0};
+  if (!d && at) {
+    const char *a = at, *b = at + 3;
+    while (a > label && a[-1] != ' ') a--;
+    while (*b && *b != ' ') b++;
+    if (a > label)
+      a--; /* the space before it, else the one after */
+    else if (*b)
+      b++;
+    bp_buf_put(&lb, label, (size_t)(a - label));
+    bp_buf_puts(&lb, b);
+    label = lb.data ? lb.data : "";
+  }
+  char *out = bp_template_expand(label, date_field, &f);
+  bp_buf_free(&lb);
+  return out;
 }
 
 const char *bp_template_text(const bp_template *t, const char *text, const char *ko) {

@@ -120,6 +120,11 @@ static double columns_height(const bp_flow_elem *el, size_t a, size_t b, size_t 
   return best;
 }
 
+double bp_flow_elem_height(const bp_flow_elem *el) {
+  size_t split;
+  return el->kind == BP_FLOW_COLUMNS ? columns_height(el, 0, el->n_items, &split) : el->h;
+}
+
 /* The page may break after line m (1-based) of the block's split place at
  * this height within the block. */
 static double line_cut(const bp_flow_elem *el, int m) {

@@ -84,6 +84,8 @@ bp_flow_elem *bp_flow_push(bp_flow *f, bp_flow_kind kind, double h, double befor
                            bool keep);
 /** Places a piece in a block, growing it to hold the piece. */
 void bp_flow_place_in(bp_flow_elem *el, const bp_piece *p, double dx, double dy);
+/** The element's height on one page of any length (columns: balanced). */
+double bp_flow_elem_height(const bp_flow_elem *el);
 /** Drops every element (keeps the flow's scratch for reuse). */
 void bp_flow_clear(bp_flow *f);
 /** Drops everything. */

@@ -168,4 +168,53 @@ for t in one-page-brief one-page-brief-letter one-page-brief-ko article-a4; do
     echo "FAIL: $t differs from $golden:"; head -40 "$work/$t.diff"; fail=1
   fi
 done
+# what the engine refuses, each at its place, writing nothing: a charts
+# section for an article whose manifest names no data, a brief that cites
+# sources without an endnotes section, a key a kind does not take
+refused() { # name expected-message input template
+  set +e
+  "$bp" render "$3" -o "$work/$1.pdf" --template "$4" 2> "$work/$1.err"
+  local rc=$?
+  set -e
+  [[ $rc == 1 && ! -e "$work/$1.pdf" ]] && grep -q "$2" "$work/$1.err" ||
+    { echo "FAIL: $1: exit $rc: $(cat "$work/$1.err")"; fail=1; }
+}
+python3 - "$work" <<'PY'
+import json, sys
+w = sys.argv[1]
+a = json.load(open("templates/article-a4.json"))
+a["sections"].insert(2, {"type": "charts", "charts": [{"kind": "line", "series": "mission_counts"}]})
+json.dump(a, open(w + "/art-charts.json", "w"))
+m = json.load(open("data/articles/nk-missions.json"))
+for k in ("charts", "data", "template", "date"):
+    m.pop(k, None)
+m["body"], m["bibliography"] = "nodata.md", "../citations/nk-missions.json"
+json.dump(m, open(w + "/sample/articles/nodata.json", "w"))
+open(w + "/sample/articles/nodata.md", "w").write(
+    "# Missions\n\nNorth Korea closed missions in 2023 [@mbc_20231205].\n")
+b = json.load(open("templates/one-page-brief.json"))
+b["sections"] = [s for s in b["sections"] if s["type"] != "endnotes"]
+json.dump(b, open(w + "/no-notes.json", "w"))
+b = json.load(open("templates/one-page-brief.json"))
+b["sections"][0]["columns"] = 2
+json.dump(b, open(w + "/mast-cols.json", "w"))
+b = json.load(open("templates/one-page-brief.json"))
+b["sections"].append({"type": "header", "left": "{series} {page}/{pages}", "right": "{nosuch}"})
+json.dump(b, open(w + "/bad-header.json", "w"))
+b["sections"][-1]["right"] = "{date}"
+json.dump(b, open(w + "/header.json", "w"))
+PY
+refused art-charts 'art-charts.json:[0-9]*:[0-9]*: a charts section draws from a data folder' \
+  "$work/sample/articles/nodata.json" "$work/art-charts.json"
+refused no-notes 'no "endnotes" section for their notes' $brief "$work/no-notes.json"
+refused mast-cols 'unknown key "columns" in a masthead section' $brief "$work/mast-cols.json"
+refused bad-header '"{nosuch}": a brief has no field "nosuch"' $brief "$work/bad-header.json"
+# a header given as a section, with {page} and {pages}
+"$bp" render $brief -o "$work/header.pdf" --template "$work/header.json"
+pdftotext "$work/header.pdf" - | grep -q "North Korean Review Brief 1/1" ||
+  { echo "FAIL: header section: $(pdftotext "$work/header.pdf" - | head -3)"; fail=1; }
+# an article without a date keeps its author in the byline
+"$bp" render "$work/sample/articles/nodata.json" -o "$work/nodate.pdf"
+pdftotext -l 1 "$work/nodate.pdf" - | grep -q "^Alfred Han (NKR Intern)$" ||
+  { echo "FAIL: byline without a date"; fail=1; }
 exit $fail

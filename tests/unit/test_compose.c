@@ -330,6 +330,23 @@ static void template_palette_labels_dates(void **state) {
   char *d = bp_template_format_date(t, "2024-04");
   assert_string_equal(d, "2024\xEB\x85\x84 4\xEC\x9B\x94");
   free(d);
+  /* a label with a day: a date without one drops the day's word, not "{d}" */
+  static const char *const days[][3] = {{"{d} {month} {year}", "5 April 2024", "April 2024"},
+                                        {"{month} {d}, {year}", "April 5, 2024", "April 2024"},
+                                        {"{year}\xEB\x85\x84 {m}\xEC\x9B\x94 {d}\xEC\x9D\xBC",
+                                         "2024\xEB\x85\x84 4\xEC\x9B\x94 5\xEC\x9D\xBC",
+                                         "2024\xEB\x85\x84 4\xEC\x9B\x94"}};
+  for (size_t i = 0; i < 3; i++) {
+    char *was = t->labels[BP_LABEL_DATE];
+    t->labels[BP_LABEL_DATE] = (char *)days[i][0];
+    char *full = bp_template_format_date(t, "2024-04-05"),
+         *month = bp_template_format_date(t, "2024-04");
+    t->labels[BP_LABEL_DATE] = was;
+    assert_string_equal(full, days[i][1]);
+    assert_string_equal(month, days[i][2]);
+    free(full);
+    free(month);
+  }
   d = bp_template_format_date(t, "spring 2024"); /* free text stays as written */
   assert_string_equal(d, "spring 2024");
   free(d);
