@@ -12,7 +12,7 @@ fail=0
 no() { echo "FAIL: $*"; fail=1; }
 t=examples/templates/country-profile-ko.json
 
-for id in nepal nicaragua; do
+for id in nepal bangladesh nicaragua; do
   "$bp" batch $t data/countries.csv -o "$work/ko" --only $id -q
   pages=$(pdfinfo "$work/ko/$id.pdf" | awk '/^Pages:/ {print $2}')
   [[ $pages == 1 ]] || no "$id: $pages pages, not 1"
@@ -24,7 +24,8 @@ have() { # file text...
   for s in "$@"; do grep -qF -- "$s" "$work/$f.txt" || no "$f: no \"$s\" in the text"; done
 }
 have nepal "북한 재외공관" "국가 프로필 · NP" "네팔" "Nepal" "Kathmandu (Lalitpur)" "주요 사실" \
-  "대사관" "폐쇄" "2023년 11월 6일" "북한 재외공관 수" "출처:" "주" "네팔 · 북한 재외공관 국가 프로필"
+  "대사관" "폐쇄" "북한 재외공관 수" "출처:" "주" "네팔 · 북한 재외공관 국가 프로필"
+have bangladesh "방글라데시" "2023년 11월 20일" # the closing date, in Korean
 grep -qE "1 */ *1\s*$" "$work/nepal.txt" || no "nepal: no page number 1 / 1 in the footer"
 # an empty city drops the subtitle and the 도시 row; no closing date, no 폐쇄일 row
 have nicaragua "니카라과" "상주 공관 없음" "공관 없음"

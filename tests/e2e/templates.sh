@@ -211,10 +211,12 @@ refused mast-cols 'unknown key "columns" in a masthead section' $brief "$work/ma
 refused bad-header '"{nosuch}": a brief has no field "nosuch"' $brief "$work/bad-header.json"
 # a header given as a section, with {page} and {pages}
 "$bp" render $brief -o "$work/header.pdf" --template "$work/header.json"
-pdftotext "$work/header.pdf" - | grep -q "North Korean Review Brief 1/1" ||
+pdftotext "$work/header.pdf" "$work/header.txt"
+grep -q "North Korean Review Brief 1/1" "$work/header.txt" ||
   { echo "FAIL: header section: $(pdftotext "$work/header.pdf" - | head -3)"; fail=1; }
 # an article without a date keeps its author in the byline
 "$bp" render "$work/sample/articles/nodata.json" -o "$work/nodate.pdf"
-pdftotext -l 1 "$work/nodate.pdf" - | grep -q "^Alfred Han (NKR Intern)$" ||
+pdftotext -l 1 "$work/nodate.pdf" "$work/nodate.txt"
+grep -q "^Alfred Han (NKR Intern)$" "$work/nodate.txt" ||
   { echo "FAIL: byline without a date"; fail=1; }
 exit $fail
