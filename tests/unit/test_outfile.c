@@ -1,7 +1,8 @@
 /* test_outfile.c - the output-file module: SHA-256 in pieces, target checks
  * (symlink, FIFO, folder, input refused), commit and discard, groups (all or
  * nothing, one name once), the sweep of dead processes' temporary files and
- * the folder lock. */
+ * the folder lock; standard output ("-", /dev/stdout) written at the commit,
+ * binary-safe, and not at all when the group fails. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,12 +247,67 @@ static void folder_lock_is_exclusive(void **state) {
   close(b);
 }
 
+/* "-" and /dev/stdout: the bytes go to descriptor 1 at the commit, after the
+ * group's files are in place, and nothing goes there when the group fails. */
+static void standard_output(void **state) {
+  (void)state;
+  char *out = in_dir("stdout.bin"), *a = in_dir("a.pdf"), *c = in_dir("c.pdf");
+  fflush(stdout); /* cmocka's own output stays on the real stdout */
+  int saved = dup(STDOUT_FILENO);
+  int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+  assert_true(saved >= 0 && fd >= 0);
+  dup2(fd, STDOUT_FILENO);
+  close(fd);
+  bp_ctx ctx, twice, failed;
+  bp_ctx_init(&ctx);
+  bp_ctx_init(&twice);
+  bp_ctx_init(&failed);
+  bp_outgroup *g = bp_outgroup_new();
+  bp_status s_std = bp_file_write_to(&ctx, g, "-", "%PDF\0\n\r\xff", 8, NULL);
+  bp_status s_a = bp_file_write_to(&ctx, g, a, "A", 1, NULL);
+  bp_status s_twice = bp_file_write_to(&twice, g, "/dev/stdout", "x", 1, NULL);
+  bp_status s_commit = bp_outgroup_commit(&ctx, g);
+  bp_outgroup_free(g);
+  g = bp_outgroup_new(); /* fails at the commit: c became a symlink */
+  bp_file_write_to(&failed, g, "/dev/stdout", "never", 5, NULL);
+  bp_file_write_to(&failed, g, c, "C", 1, NULL);
+  int linked = symlink("a.pdf", c);
+  bp_status s_failed = bp_outgroup_commit(&failed, g);
+  bp_outgroup_free(g);
+  dup2(saved, STDOUT_FILENO);
+  close(saved);
+  assert_int_equal(s_std, BP_OK);
+  assert_int_equal(s_a, BP_OK);
+  assert_int_equal(s_twice, BP_ERR_USAGE); /* - and /dev/stdout are one output */
+  assert_non_null(strstr(twice.msg, "<stdout>"));
+  if (s_commit) fail_msg("%s", ctx.msg);
+  assert_int_equal(linked, 0);
+  assert_int_not_equal(s_failed, BP_OK);
+  char *got = NULL;
+  size_t len = 0;
+  assert_int_equal(bp_file_read_own(&ctx, out, &got, &len), BP_OK);
+  assert_int_equal(len, 8); /* binary-safe, and "never" never written */
+  assert_memory_equal(got, "%PDF\0\n\r\xff", 8);
+  free(got);
+  char *s = get(a);
+  assert_string_equal(s, "A");
+  free(s);
+  struct stat sb;
+  assert_int_equal(lstat("/dev/stdout", &sb), 0); /* never replaced */
+  assert_true(S_ISLNK(sb.st_mode));
+  assert_int_equal(temp_files(), 0);
+  free(out);
+  free(a);
+  free(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(sha256_in_pieces),
       cmocka_unit_test_setup_teardown(targets_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(commit_and_discard, setup, teardown),
       cmocka_unit_test_setup_teardown(group_all_or_nothing, setup, teardown),
+      cmocka_unit_test_setup_teardown(standard_output, setup, teardown),
       cmocka_unit_test_setup_teardown(sweep_removes_only_dead_processes_files, setup, teardown),
       cmocka_unit_test_setup_teardown(folder_lock_is_exclusive, setup, teardown),
   };
