@@ -21,6 +21,10 @@ no() { echo "FAIL: $*"; fail=1; }
 cp -r data templates "$work/"
 brief=$work/data/briefs/nk-missions.json
 
+# a sanitizer build's library needs its runtime in the program too
+san=
+grep -q '^BP_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" && san="-fsanitize=address,undefined"
+
 prefix=$work/prefix
 cmake --install "$build" --prefix "$prefix" > "$work/install.log" 2>&1 || { cat "$work/install.log"; exit 1; }
 libdir=$(dirname "$(find "$prefix" -name libbriefpress.so -print -quit)")
@@ -62,7 +66,7 @@ cd "$work"
 # pkg-config, shared library
 export PKG_CONFIG_PATH=$libdir/pkgconfig
 flags=$(pkg-config --cflags --libs briefpress) || no "pkg-config --cflags --libs briefpress failed"
-cc -std=c11 -Wall -Wextra -Werror "$src/examples/render.c" $flags -Wl,-rpath,"$libdir" \
+cc -std=c11 -Wall -Wextra -Werror $san "$src/examples/render.c" $flags -Wl,-rpath,"$libdir" \
   -o "$work/example" 2> "$work/cc.log" || no "building the example: $(cat "$work/cc.log")"
 "$work/example" "$brief" "$work/example.pdf" > "$work/example.out" || no "the example failed: $(cat "$work/example.out")"
 cmp -s "$work/cli.pdf" "$work/example.pdf" || no "the example's PDF differs from the CLI's"
@@ -77,7 +81,7 @@ grep -q "nonexistent.json" "$work/bad.err" || no "the library's error does not n
 # not ship for all of them: gmime's gpgme); Libs.private as briefpress.pc says
 grep -q '^Libs.private: -lhpdf -lhyphen -lm -lpthread$' "$libdir/pkgconfig/briefpress.pc" || no "Libs.private changed: update this test"
 sflags="-l:libbriefpress.a $(pkg-config --libs $(pkg-config --print-requires-private briefpress)) -lhpdf -lhyphen -lm -lpthread"
-cc -std=c11 "$src/examples/render.c" $(pkg-config --cflags briefpress) -L"$libdir" $sflags \
+cc -std=c11 $san "$src/examples/render.c" $(pkg-config --cflags briefpress) -L"$libdir" $sflags \
   -o "$work/example-static" 2> "$work/cc-static.log" || no "building the static example: $(cat "$work/cc-static.log")"
 ldd "$work/example-static" | grep libbriefpress >/dev/null && no "the static example links libbriefpress.so"
 # (a program linked with libbriefpress.a lives anywhere: it finds the fonts in
@@ -87,7 +91,8 @@ BRIEFPRESS_FONTS=$prefix/share/briefpress/fonts "$work/example-static" "$brief" 
 cmp -s "$work/cli.pdf" "$work/static.pdf" || no "the static example's PDF differs from the CLI's"
 
 # the CMake package
-cmake -S "$src/examples" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" > "$work/cmake.log" 2>&1 &&
+cmake -S "$src/examples" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" \
+  -DCMAKE_C_FLAGS="$san" -DCMAKE_EXE_LINKER_FLAGS="$san" > "$work/cmake.log" 2>&1 &&
   cmake --build "$work/cmake-build" > "$work/cmake-build.log" 2>&1 ||
   no "the CMake package: $(tail -5 "$work/cmake.log" "$work/cmake-build.log")"
 "$work/cmake-build/render" "$brief" "$work/cmake.pdf" > /dev/null || no "the CMake-built example failed"
