@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include <dirent.h>
+#include <glib.h>
+#include <jansson.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -102,10 +104,59 @@ static size_t check_documents(const char *dir, bp_fontset *fs, const char *sub) 
   return errors;
 }
 
+/* True for a template: a JSON object with "sections" (a brief names its
+ * template instead; an article manifest names a body). */
+static bool is_template(const char *path) {
+  size_t len = strlen(path);
+  if (len < 6 || strcmp(path + len - 5, ".json")) return false;
+  json_t *root = json_load_file(path, 0, NULL);
+  bool yes = json_is_object(root) && json_object_get(root, "sections");
+  json_decref(root);
+  return yes;
+}
+
+/* Checks templates: the file `target`, or every template in the folder
+ * `target` (templates/): schema, fonts, images, then the composer's section
+ * kinds and keys. Returns the errors; *n_checked gets the templates seen. */
+static size_t check_templates(const char *target, bool is_dir, size_t *n_checked) {
+  char **names = NULL;
+  size_t n = 0, cap = 0, errors = 0;
+  DIR *d = is_dir ? opendir(target) : NULL;
+  for (struct dirent *e; d && (e = readdir(d));) {
+    char *path = g_strdup_printf("%s/%s", target, e->d_name);
+    if (is_template(path)) {
+      char *name = bp_strdup(path);
+      BP_PUSH(names, n, cap, name);
+    }
+    g_free(path);
+  }
+  if (d) closedir(d);
+  if (!is_dir) {
+    char *name = bp_strdup(target);
+    BP_PUSH(names, n, cap, name);
+  }
+  qsort(names, n, sizeof *names, cmp_str);
+  for (size_t i = 0; i < n; i++) {
+    bp_ctx ctx;
+    bp_ctx_init(&ctx);
+    bp_template *t = NULL;
+    if (bp_template_load(&ctx, names[i], &t) || bp_template_check(&ctx, t)) {
+      print_error(ctx.msg);
+      errors++;
+    }
+    bp_template_free(t);
+    free(names[i]);
+  }
+  free(names);
+  *n_checked = n;
+  return errors;
+}
+
 static int usage(FILE *f) {
   fprintf(f, "usage: briefpress check [options] <folder|file>\n"
              "  reports every problem as file:line:column: error|warning: message, then\n"
-             "  loads and lays out every brief and article of a data folder\n"
+             "  loads and lays out every brief and article of a data folder; a template\n"
+             "  (or a folder of them, such as templates/) is checked on its own\n"
              "options:\n"
              "  --no-fonts    do not check that the fonts cover every character\n"
              "  --no-caret    print no source line and caret under a diagnostic\n"
@@ -155,6 +206,17 @@ int bp_cmd_check(int argc, char **argv) {
       bp_ctx_clear(&ctx);
     }
   }
+  struct stat sb;
+  bool is_dir = stat(target, &sb) == 0 && S_ISDIR(sb.st_mode);
+  size_t n_templates = 0, t_errors = is_dir || is_template(target)
+                                         ? check_templates(target, is_dir, &n_templates)
+                                         : 0;
+  if (n_templates) { /* a template, or a folder of them */
+    printf("%s: %zu template%s, %zu error%s, 0 warnings\n", target, n_templates,
+           n_templates == 1 ? "" : "s", t_errors, t_errors == 1 ? "" : "s");
+    bp_fontset_free(fs);
+    return t_errors ? 1 : 0;
+  }
   bp_diag_list *dl = NULL;
   if (bp_check_folder(&ctx, target, &opts, &dl) != BP_OK) {
     fprintf(stderr, "briefpress check: %s\n", ctx.msg);
@@ -164,8 +226,7 @@ int bp_cmd_check(int argc, char **argv) {
   bp_diag_print(dl, stdout, caret);
   /* briefs and articles are composed once their data is clean, as render
    * composes them: loaded, laid out, fitted, links checked */
-  struct stat sb;
-  if (!dl->n_errors && stat(target, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+  if (!dl->n_errors && is_dir) {
     dl->n_errors += check_documents(target, fs, "articles");
     dl->n_errors += check_documents(target, fs, "briefs");
   }

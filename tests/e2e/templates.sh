@@ -219,4 +219,15 @@ grep -q "North Korean Review Brief 1/1" "$work/header.txt" ||
 pdftotext -l 1 "$work/nodate.pdf" "$work/nodate.txt"
 grep -q "^Alfred Han (NKR Intern)$" "$work/nodate.txt" ||
   { echo "FAIL: byline without a date"; fail=1; }
+# check over templates: every shipped one is clean; a bad one is reported at
+# its place, as render would refuse it
+"$bp" check templates > "$work/check-tpl.out" || { echo "FAIL: check templates: $(cat "$work/check-tpl.out")"; fail=1; }
+grep -q '^templates: 5 templates, 0 errors, 0 warnings$' "$work/check-tpl.out" ||
+  { echo "FAIL: check templates summary: $(tail -1 "$work/check-tpl.out")"; fail=1; }
+set +e
+"$bp" check "$work/mast-cols.json" > "$work/check-bad.out"
+rc=$?
+set -e
+[[ $rc == 1 ]] && grep -q 'mast-cols.json:[0-9]*:[0-9]*: error: unknown key "columns" in a masthead section' "$work/check-bad.out" ||
+  { echo "FAIL: check a bad template: exit $rc: $(cat "$work/check-bad.out")"; fail=1; }
 exit $fail

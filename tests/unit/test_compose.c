@@ -371,6 +371,54 @@ static void chart_only_source_links_back(void **state) {
   bp_brief_free(b);
 }
 
+/* Whole-profile goldens: the country-profile template over three sample
+ * records (a long profile, one with a consulate, one with no mission), by
+ * the trace device; BP_UPDATE_GOLDEN=1 rewrites them. */
+static void profile_goldens(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_dataset *ds = NULL;
+  bp_template *t = NULL;
+  assert_ok(bp_dataset_load(&ctx, "data", &ds), &ctx);
+  assert_ok(bp_template_load(&ctx, "templates/country-profile.json", &t), &ctx);
+  const bp_records *rec = bp_dataset_records(ds, "countries");
+  assert_non_null(rec);
+  assert_ok(bp_profile_check_template(&ctx, t, ds, rec), &ctx);
+  const char *ids[] = {"russia", "hong-kong", "nicaragua"};
+  for (size_t i = 0; i < 3; i++) {
+    size_t row = 0;
+    while (row < rec->n_rows && strcmp(rec->rows[row].fields[0], ids[i])) row++;
+    assert_true(row < rec->n_rows);
+    bp_dlist *dl = NULL;
+    bp_profile_info info;
+    assert_ok(bp_compose_profile(&ctx, ts, t, ds, rec, row, -1, NULL, &info, &dl), &ctx);
+    assert_int_equal(info.pages, 1);
+    bp_profile_info_free(&info);
+    char *got = NULL, path[128];
+    assert_ok(bp_dlist_run(dl, bp_trace_device_new(NULL, &got), &ctx), &ctx);
+    snprintf(path, sizeof path, "tests/golden/documents/profile-%s.trace", ids[i]);
+    const char *update = getenv("BP_UPDATE_GOLDEN");
+    FILE *f = fopen(path, update && !strcmp(update, "1") ? "w" : "r");
+    assert_non_null(f);
+    if (update && !strcmp(update, "1"))
+      fputs(got, f);
+    else {
+      bp_buf want = {0};
+      char buf[4096];
+      for (size_t n; (n = fread(buf, 1, sizeof buf, f));) bp_buf_put(&want, buf, n);
+      if (strcmp(want.data ? want.data : "", got))
+        fail_msg("%s differs (BP_UPDATE_GOLDEN=1 rewrites it)", path);
+      bp_buf_free(&want);
+    }
+    fclose(f);
+    free(got);
+    bp_dlist_free(dl);
+  }
+  bp_template_free(t);
+  bp_dataset_free(ds);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(whole_article_passes_preflight),
@@ -383,6 +431,7 @@ int main(void) {
       cmocka_unit_test(template_schema_errors),
       cmocka_unit_test(template_palette_labels_dates),
       cmocka_unit_test(chart_only_source_links_back),
+      cmocka_unit_test(profile_goldens),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
