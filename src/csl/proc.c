@@ -515,6 +515,8 @@ static co_node *render_cluster(cs_proc *p, const cluster *cl) {
         piece = co_group();
         bool ys = collapse && !strncmp(collapse, "year-suffix", 11);
         bool ranged = collapse && !strcmp(collapse, "year-suffix-ranged");
+        const char *ysd = cs_attr(cit, "year-suffix-delimiter");
+        bool in_ys = false;
         for (size_t k = 0; k < run; k++) {
           cs_cite c = cites[i + k];
           bool suffix_only = ys && k && c.year_suffix && cites[i + k - 1].year_suffix &&
@@ -535,7 +537,17 @@ static co_node *render_cluster(cs_proc *p, const cluster *cl) {
               continue;
             }
           }
-          if (k) co_add(piece, co_affix(cgd ? cgd : ", "));
+          if (k)
+            co_add(piece, co_affix(suffix_only ? (ysd     ? ysd
+                                                  : cgd   ? cgd
+                                                  : delim ? delim
+                                                          : ", ")
+                                   : in_ys     ? (acd     ? acd
+                                                  : delim ? delim
+                                                          : ", ")
+                                   : cgd       ? cgd
+                                               : ", "));
+          in_ys = suffix_only;
           if (suffix_only) {
             co_add(piece, ys_text(c.year_suffix));
             continue;

@@ -599,6 +599,9 @@ static bool get_date(rctx *r, const char *var, cdate *d) {
   } else {
     return false;
   }
+  /* months 13-24: seasons (13-16, 17-20 and 21-24 are spring to winter) */
+  if (d->m >= 13 && d->m <= 24) d->m = 13 + (d->m - 13) % 4;
+  if (d->m2 >= 13 && d->m2 <= 24) d->m2 = 13 + (d->m2 - 13) % 4;
   json_t *season = json_object_get(v, "season");
   if (season && !d->m) {
     int s = part_int(season);
