@@ -154,6 +154,8 @@ void co_free(co_node *n);
 co_node *co_rich(const char *s, bool smart_quotes);
 /** True when n has no visible text. */
 bool co_empty(const co_node *n);
+/** The text a sort key compares: plain, without quotes. Caller frees. */
+char *co_sort_text(const bp_csl_style *st, const co_node *n);
 /** The plain text (no markup, quotes as the locale's). Caller frees. */
 char *co_plain(const bp_csl_style *st, const co_node *n);
 /** The test-suite HTML of n. Caller frees. */
@@ -175,7 +177,8 @@ typedef struct cs_cite {
   json_t *item; /* borrowed */
   const char *locator, *label, *prefix, *suffix;
   bool suppress_author, author_only;
-  int position; /* POS_* */
+  const char *author_subst; /* subsequent-author-substitute: replaces the first names */
+  int position;             /* POS_* */
   bool near_note;
   int note_number, first_note; /* 0: unknown */
   /* filled by the processor */

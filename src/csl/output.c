@@ -811,16 +811,21 @@ char *co_html(const bp_csl_style *st, const co_node *n) {
   return b.data ? bp_buf_detach(&b) : bp_strdup("");
 }
 
-char *co_plain(const bp_csl_style *st, const co_node *n) {
+static char *plain(const bp_csl_style *st, const co_node *n, bool quotes) {
   toks t = {0};
   tokenize(st, n, &t);
   bp_buf b = {0};
   for (size_t i = 0; i < t.n; i++)
-    if (t.v[i].kind != T_OPEN && t.v[i].kind != T_CLOSE && t.v[i].text)
+    if ((t.v[i].kind == T_TEXT || (quotes && t.v[i].kind != T_OPEN && t.v[i].kind != T_CLOSE)) &&
+        t.v[i].text)
       bp_buf_puts(&b, t.v[i].text);
   toks_free(&t);
   return b.data ? bp_buf_detach(&b) : bp_strdup("");
 }
+
+char *co_plain(const bp_csl_style *st, const co_node *n) { return plain(st, n, true); }
+
+char *co_sort_text(const bp_csl_style *st, const co_node *n) { return plain(st, n, false); }
 
 void co_spans(const bp_csl_style *st, const co_node *n, bp_spans *out) {
   toks t = {0};

@@ -634,12 +634,8 @@ size_t cs_proc_bibliography(cs_proc *p, co_node ***entries, const char ***ids) {
         /* re-render with the names replaced by the substitute text */
         co_free(o);
         cs_cite c2 = c;
-        c2.suppress_author = true;
+        c2.author_subst = sas;
         o = cs_render_cite(st, area, &c2, MODE_BIBLIOGRAPHY);
-        co_node *g = co_group();
-        co_add(g, co_text(sas));
-        co_add(g, o);
-        o = g;
       }
       free(prev_author);
       prev_author = akey;

@@ -31,6 +31,7 @@ typedef struct rctx {
   bool sort_names;                     /* names as in a sort key (all inverted, plain) */
   int sort_min, sort_first, sort_last; /* <key names-min ...> overrides (-1: none) */
   bool suppress_names;                 /* suppress-author: drop the first names rendered */
+  const char *subst;                   /* subsequent-author-substitute text for them */
   bool ys_pending;                     /* year suffix to append to the first year */
 } rctx;
 
@@ -1302,7 +1303,8 @@ static co_node *render_names(rctx *r, const cs_node *n) {
   if (out && r->suppress_names) {
     r->suppress_names = false;
     co_free(out);
-    return NULL;
+    if (!r->subst) return NULL;
+    return decorate(r, n, co_text(r->subst));
   }
   if (!out) {
     const cs_node *sub = cs_child(n, CS_SUBSTITUTE);
@@ -1336,7 +1338,8 @@ static co_node *render_names(rctx *r, const cs_node *n) {
     if (r->suppress_names) {
       r->suppress_names = false;
       co_free(out);
-      return NULL;
+      if (!r->subst) return NULL;
+      return decorate(r, n, co_text(r->subst));
     }
   }
   return decorate(r, n, out);
@@ -1495,7 +1498,8 @@ static void rctx_init(rctx *r, const bp_csl_style *st, const cs_node *area, cons
   if (!r->lang) r->lang = st->lang; /* title case is for English only */
   r->sort_min = r->sort_first = r->sort_last = -1;
   if (mode == MODE_SORT) r->sort_names = true;
-  r->suppress_names = c->suppress_author;
+  r->suppress_names = c->suppress_author || c->author_subst;
+  r->subst = c->author_subst;
   r->ys_pending = c->year_suffix > 0 && !st->uses_year_suffix && mode != MODE_SORT;
 }
 
@@ -1568,14 +1572,14 @@ char *cs_sort_key(const bp_csl_style *st, const cs_node *area, const cs_node *ke
         snprintf(b, sizeof b, "%012ld", atol(s + strcspn(s, "0123456789")));
         res = bp_strdup(b);
       } else if (s) {
-        res = bp_strdup(s);
+        out = co_rich(s, !st->keep_straight_quotes);
       }
     }
   } else if (key->macro) {
     out = render_kids(&r, key->macro, NULL);
   }
   if (out) {
-    res = co_plain(st, out);
+    res = co_sort_text(st, out);
     co_free(out);
   }
   rctx_free(&r);
