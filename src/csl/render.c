@@ -855,13 +855,15 @@ static void parse_name(json_t *o, pname *p) {
     size_t cut = 0, i = 0;
     while (s[i]) {
       size_t w = i;
-      while (s[i] && s[i] != ' ' && s[i] != '\'' && strncmp(s + i, "\xE2\x80\x99", 3)) i++;
+      while (s[i] && s[i] != ' ' && s[i] != '\'' && s[i] != '-' &&
+             strncmp(s + i, "\xE2\x80\x99", 3))
+        i++;
       if (!lower_word(s + w, i - w)) break;
       if (s[i] == ' ') {
         i++;
         cut = i;
-      } else if (s[i] == '\'' || !strncmp(s + i, "\xE2\x80\x99", 3)) {
-        i += s[i] == '\'' ? 1 : 3;
+      } else if (s[i] == '\'' || s[i] == '-' || !strncmp(s + i, "\xE2\x80\x99", 3)) {
+        i += s[i] == '\'' || s[i] == '-' ? 1 : 3;
         cut = i;
         break;
       } else {
@@ -934,7 +936,8 @@ static char *initials(rctx *r, const char *given, const char *with, bool initial
     if (c < 0) len = 1;
     bool abbrev = *p == '.' && (size_t)len < wl; /* "Ph." stays whole, as an initial */
     bool is_initial = (size_t)len == wl || abbrev;
-    bool whole = !initialize && !is_initial;
+    bool whole =
+        (!initialize && !is_initial) || (islower((unsigned char)w[0]) && wl > 1 && !abbrev);
     if (b.len) {
       /* separate from what came before */
       while (b.len && b.data[b.len - 1] == ' ' && sep == 2) b.data[--b.len] = '\0';
@@ -1082,27 +1085,35 @@ static co_node *render_one_name(rctx *r, const cs_node *name, json_t *o, bool in
       co_add(g, RICH(p.suffix));
     }
   } else {
+    /* display order: the given part is the given name; the family part
+     * holds the particles, the family name and the suffix */
+    if (giv && *giv) co_add(g, part_node_wrap(r, np_given, RICH(giv)));
+    /* the family part's formatting covers the non-dropping particle and
+     * the family name; its affixes also the dropping particle and suffix */
+    co_node *core = co_group();
     bool sp = false;
-    co_node *gv = co_group();
-    if (giv && *giv) add_word(gv, RICH(giv), &sp, false);
-    if (p.dp) add_word(gv, RICH(p.dp), &sp, glue_particle(p.dp));
-    bool gsp = false;
-    if (gv->n_kids) {
-      co_add(g, part_node_wrap(r, np_given, gv));
-      gsp = !(p.dp && glue_particle(p.dp));
-    } else {
-      co_free(gv);
+    if (p.ndp) add_word(core, RICH(p.ndp), &sp, glue_particle(p.ndp));
+    add_word(core, RICH(p.fam), &sp, false);
+    if (np_family && r->mode != MODE_SORT) {
+      const char *tc = cs_attr(np_family, "text-case");
+      if (tc) co_text_case(core, tc, NULL);
+      set_fmt(core, np_family);
     }
     co_node *fam = co_group();
     sp = false;
-    if (p.ndp) add_word(fam, RICH(p.ndp), &sp, glue_particle(p.ndp));
-    add_word(fam, RICH(p.fam), &sp, false);
-    if (gsp) co_add(g, co_affix(" "));
-    co_add(g, part_node_wrap(r, np_family, fam));
+    if (p.dp) add_word(fam, RICH(p.dp), &sp, glue_particle(p.dp));
+    add_word(fam, core, &sp, false);
     if (p.suffix) {
-      co_add(g, co_affix(p.comma_suffix ? ", " : " "));
-      co_add(g, RICH(p.suffix));
+      co_add(fam, co_affix(p.comma_suffix ? ", " : " "));
+      co_add(fam, RICH(p.suffix));
     }
+    if (np_family && r->mode != MODE_SORT) {
+      const char *pre = cs_attr(np_family, "prefix"), *suf = cs_attr(np_family, "suffix");
+      if (pre && *pre) fam->prefix = bp_strdup(pre);
+      if (suf && *suf) fam->suffix = bp_strdup(suf);
+    }
+    if (giv && *giv) co_add(g, co_affix(" "));
+    co_add(g, fam);
   }
   free(giv);
   pname_free(&p);
