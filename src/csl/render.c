@@ -936,8 +936,9 @@ static char *initials(rctx *r, const char *given, const char *with, bool initial
     if (c < 0) len = 1;
     bool abbrev = *p == '.' && (size_t)len < wl; /* "Ph." stays whole, as an initial */
     bool is_initial = (size_t)len == wl || abbrev;
-    bool whole =
-        (!initialize && !is_initial) || (islower((unsigned char)w[0]) && wl > 1 && !abbrev);
+    /* a lower-case word ("de") stays whole; after a hyphen ("Jong-il") it is initialised */
+    bool whole = (!initialize && !is_initial) ||
+                 (islower((unsigned char)w[0]) && wl > 1 && !abbrev && sep != 2);
     if (b.len) {
       /* separate from what came before */
       while (b.len && b.data[b.len - 1] == ' ' && sep == 2) b.data[--b.len] = '\0';
