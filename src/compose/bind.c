@@ -242,50 +242,11 @@ bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a
 
 /* ---- records ------------------------------------------------------------------------- */
 
-static bool ends_with(const char *s, const char *suf) {
-  size_t n = strlen(s), m = strlen(suf);
-  return n >= m && !strcmp(s + n - m, suf);
-}
-
-static bool column_is(const char *name, const char *exact, const char *suffix) {
-  return !strcmp(name, exact) || ends_with(name, suffix);
-}
-
-/* Checks every value of the record the way `briefpress check` checks typed
- * columns (iso2, dates, citation ids, URLs), plus characters: valid UTF-8
- * and no control characters but newline and tab. */
+/* Checks every value of the record as `briefpress check` does. */
 static bp_status check_record(bp__engine *e) {
-  const bp_records *r = e->b->rec;
-  const bp_record *row = &r->rows[e->b->row];
-  for (size_t k = 0; k < r->n_cols; k++) {
-    const char *name = r->names[k], *v = row->fields[k];
-    size_t n = strlen(v), bad;
-    char why[128] = "";
-    bp_status st = BP_OK;
-    if (!bp_utf8_valid(v, n, &bad))
-      st = bp_error(e->ctx, BP_ERR_DATA, "invalid UTF-8 at byte %zu", bad);
-    for (size_t i = 0; !st && i < n;) {
-      int len;
-      int32_t cp = bp_utf8_decode(v + i, n - i, &len);
-      if (cp < 0 || bp_text_control((uint32_t)cp) || cp == '\r') /* CR too, as before */
-        st = bp_error(e->ctx, BP_ERR_DATA, "control character U+%04X at byte %zu", (unsigned)cp, i);
-      i += (size_t)len;
-    }
-    if (!st && *v) {
-      if ((column_is(name, "iso2", "_iso2")) && !bp_country_valid(v))
-        st = bp_error(e->ctx, BP_ERR_DATA,
-                      "unknown country code '%s' (expected ISO 3166-1 alpha-2, e.g. 'KP')", v);
-      else if ((column_is(name, "date", "_date") || ends_with(name, "_on")) &&
-               !bp_date_parse(v, NULL, why, sizeof why))
-        st = bp_error(e->ctx, BP_ERR_DATA, "invalid date '%s': %s", v, why);
-      else if (column_is(name, "source_id", "_source_id") && !bp_bib_lookup(e->b->bib, v))
-        st = bp_error(e->ctx, BP_ERR_DATA, "unknown citation '%s'", v);
-      else if (column_is(name, "url", "_url") && !bp_url_valid(v, &bad, why, sizeof why))
-        st = bp_error(e->ctx, BP_ERR_DATA, "malformed URL: %s", why);
-    }
-    if (st) return bp__blame(e, name);
-  }
-  return BP_OK;
+  const char *field;
+  return bp_records_check_row(e->ctx, e->b->rec, e->b->row, e->b->bib, &field) ? bp__blame(e, field)
+                                                                               : BP_OK;
 }
 
 static void bind_record(const bp_template *t, const bp_dataset *ds, const bp_records *rec,

@@ -203,6 +203,39 @@ static void check_cell(bp_src *s, const bp_resolver *r, colkind k, const char *c
   }
 }
 
+bp_status bp_records_check_row(bp_ctx *ctx, const bp_records *r, size_t row, const bp_bib *bib,
+                               const char **bad_field) {
+  for (size_t k = 0; k < r->n_cols; k++) {
+    const char *v = r->rows[row].fields[k];
+    size_t n = strlen(v), bad;
+    char why[128] = "";
+    bp_status st = BP_OK;
+    *bad_field = r->names[k];
+    if (!bp_utf8_valid(v, n, &bad))
+      st = bp_error(ctx, BP_ERR_DATA, "invalid UTF-8 at byte %zu", bad);
+    for (size_t i = 0; !st && i < n;) {
+      int len;
+      int32_t cp = bp_utf8_decode(v + i, n - i, &len);
+      if (cp < 0 || bp_text_control((uint32_t)cp) || cp == '\r')
+        st = bp_error(ctx, BP_ERR_DATA, "control character U+%04X at byte %zu", (unsigned)cp, i);
+      i += (size_t)len;
+    }
+    colkind kind = *v && !st ? col_kind(r->names[k]) : COL_TEXT;
+    if (kind == COL_COUNTRY && !bp_country_valid(v))
+      st = bp_error(ctx, BP_ERR_DATA,
+                    "unknown country code '%s' (expected ISO 3166-1 alpha-2, e.g. 'KP')", v);
+    else if (kind == COL_DATE && !bp_date_parse(v, NULL, why, sizeof why))
+      st = bp_error(ctx, BP_ERR_DATA, "invalid date '%s': %s", v, why);
+    else if (kind == COL_CITE && !bp_bib_lookup(bib, v))
+      st = bp_error(ctx, BP_ERR_DATA, "unknown citation '%s'", v);
+    else if (kind == COL_URL && !bp_url_valid(v, &bad, why, sizeof why))
+      st = bp_error(ctx, BP_ERR_DATA, "malformed URL: %s", why);
+    if (st) return st;
+  }
+  *bad_field = NULL;
+  return BP_OK;
+}
+
 bp_records *bp__records_parse(bp_src *s, const bp_resolver *r) {
   if (!s->usable) return NULL;
   size_t errs = s->dl->n_errors;

@@ -270,6 +270,12 @@ void bp_records_free(bp_records *r);
 int bp_records_column(const bp_records *r, const char *name);
 /** Borrowed field of row `row` in column `name`, or NULL (no such column/row). */
 const char *bp_records_field(const bp_records *r, size_t row, const char *name);
+/** Checks every value of row `row` the way `briefpress check` checks typed
+ * columns (iso2, dates, citation ids in `bib`, URLs), plus its characters:
+ * valid UTF-8, no control character (CR included). BP_ERR_DATA with the
+ * message and *bad_field (borrowed column name) on the first problem. */
+bp_status bp_records_check_row(bp_ctx *ctx, const bp_records *r, size_t row, const bp_bib *bib,
+                               const char **bad_field);
 /** Borrowed record with that id, or NULL. */
 const bp_record *bp_records_lookup(const bp_records *r, const char *id);
 
