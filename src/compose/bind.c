@@ -101,6 +101,7 @@ static bp_status run(bp_ctx *ctx, bp_typesetter *ts, const bp_template *t, bp__b
   e.b = b;
   e.cache = cache;
   e.info = info;
+  e.nb.bib = b->bib;
   bp_status st = bp__compose(&e, epoch, pf, fit, out);
   bp__binding_free(b);
   return st;

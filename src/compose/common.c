@@ -6,6 +6,8 @@
 
 int bp__number_of(void *ud, const char *id) {
   bp__numbering *nb = ud;
+  const bp_csl_item *it = nb->bib ? bp_bib_lookup(nb->bib, id) : NULL;
+  if (it && it->id) id = it->id; /* one note per work, whichever of its ids is cited */
   for (size_t i = 0; i < nb->n; i++)
     if (!strcmp(nb->ids[i], id)) return (int)i + 1;
   char *copy = bp_strdup(id);

@@ -14,8 +14,9 @@
 /** Endnote numbers in order of first citation; a source cited twice keeps
  * its number. */
 typedef struct bp__numbering {
-  char **ids; /* owned copies */
+  char **ids; /* owned copies, each a work's own id (an alias resolved) */
   size_t n, cap;
+  const bp_bib *bib; /* resolves aliases; may be NULL */
 } bp__numbering;
 
 /** The number of `id`, giving it the next one on first sight (a

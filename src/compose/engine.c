@@ -1,16 +1,12 @@
-/* engine.c - the one composer: every document is a template's sections
- * stacked over pages. Each text, chart and image is laid out once and kept
- * as a drawn piece (a one-page display list at the origin) in a cache keyed
- * by what it shows (layout/flow.h pages and draws them). Pieces are plain
- * data, so the threads of a batch share one cache.
- *
- * The sections (sections.c) stack blocks, rules and balanced columns on the
- * engine's flow, reading their content through the binding (bind.c). The fit loop
- * scales the body styles within the template's limits: the largest size,
- * then the loosest leading, that keeps the document within "max_pages" and
- * the endnotes off a page of their own ("keep_with_text"); content that does
- * not fit fails with the overflow report and nothing is drawn. Knows nothing
- * of PDF or files. */
+/* engine.c - the one composer: a template's sections (sections.c), reading
+ * their content through a binding (bind.c), stack pieces on a flow
+ * (layout/flow.h pages and draws them). Each text, chart and image is laid
+ * out once as a piece in a cache keyed by what it shows, shared by the
+ * threads of a batch. The fit loop scales the body styles within the
+ * template's limits: the largest size, then the loosest leading, that keeps
+ * the document within "max_pages" and the endnotes off a page of their own
+ * ("keep_with_text"); what does not fit fails with the overflow report and
+ * nothing is drawn. Knows nothing of PDF or files. */
 #include "compose-imp.h"
 
 #include <glib.h>

@@ -230,4 +230,19 @@ rc=$?
 set -e
 [[ $rc == 1 ]] && grep -q 'mast-cols.json:[0-9]*:[0-9]*: error: unknown key "columns" in a masthead section' "$work/check-bad.out" ||
   { echo "FAIL: check a bad template: exit $rc: $(cat "$work/check-bad.out")"; fail=1; }
+# a source cited by one of its aliases keeps the one note of its work
+python3 - "$work" <<'PY'
+import json, sys
+w = sys.argv[1]
+b = json.load(open("tests/fixtures/sample/briefs/chart-source-only.json"))
+b["summary"] = (b.get("summary") or "A summary.") + " Cited by its alias [@um2023mbc] and its id [@mbc_20231205]."
+json.dump(b, open(w + "/sample/briefs/alias.json", "w"))
+PY
+"$bp" render "$work/sample/briefs/alias.json" -o "$work/alias.pdf" --trace "$work/alias.trace"
+n_alias=$(grep -c 'dest note-' "$work/alias.trace" || true)
+"$bp" render "$work/sample/briefs/chart-source-only.json" -o "$work/noalias.pdf" --trace "$work/noalias.trace"
+n_plain=$(grep -c 'dest note-' "$work/noalias.trace" || true)
+# (the fixture cites mbc_20231205 already: no new note)
+[[ $n_plain -gt 0 && $n_alias == "$n_plain" ]] ||
+  { echo "FAIL: citing a work by its alias gave $n_alias notes, not $n_plain"; fail=1; }
 exit $fail
