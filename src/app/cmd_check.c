@@ -84,7 +84,7 @@ static size_t check_documents(const char *dir, bp_fontset *fs, const char *sub) 
     }
   }
   closedir(d);
-  qsort(names, n, sizeof *names, cmp_str);
+  if (n) qsort(names, n, sizeof *names, cmp_str); /* (qsort of NULL is undefined) */
   bp_typesetter *ts = NULL;
   bp_ctx ctx;
   bp_ctx_init(&ctx);
@@ -135,7 +135,7 @@ static size_t check_templates(const char *target, bool is_dir, size_t *n_checked
     char *name = bp_strdup(target);
     BP_PUSH(names, n, cap, name);
   }
-  qsort(names, n, sizeof *names, cmp_str);
+  if (n) qsort(names, n, sizeof *names, cmp_str); /* (qsort of NULL is undefined) */
   for (size_t i = 0; i < n; i++) {
     bp_ctx ctx;
     bp_ctx_init(&ctx);
