@@ -174,226 +174,6 @@ bp_status bp_batch_check_name_pattern(bp_ctx *ctx, const bp_records *rec, const 
   return BP_ERR_USAGE;
 }
 
-/* ---- lenient records ----------------------------------------------------------- */
-
-typedef struct csv_reader {
-  const char *s;
-  size_t n, pos;
-  int line;
-} csv_reader;
-
-/* Reads one record's fields; false at the end. *err set on a syntax error. */
-static bool csv_record(csv_reader *r, char ***fields, size_t *nf, int *start_line, char *err,
-                       size_t err_size) {
-  /* skip blank lines */
-  while (r->pos < r->n && (r->s[r->pos] == '\n' || r->s[r->pos] == '\r')) {
-    if (r->s[r->pos] == '\n') r->line++;
-    r->pos++;
-  }
-  if (r->pos >= r->n) return false;
-  *start_line = r->line;
-  size_t cap = 0;
-  *fields = NULL;
-  *nf = 0;
-  for (;;) {
-    bp_buf f = {0};
-    bp_buf_put(&f, "", 0);
-    if (r->pos < r->n && r->s[r->pos] == '"') {
-      int qline = r->line;
-      r->pos++;
-      for (;;) {
-        if (r->pos >= r->n) {
-          snprintf(err, err_size, "line %d: unterminated quoted field", qline);
-          bp_buf_free(&f);
-          return true;
-        }
-        char ch = r->s[r->pos++];
-        if (ch == '"') {
-          if (r->pos < r->n && r->s[r->pos] == '"') {
-            bp_buf_putc(&f, '"');
-            r->pos++;
-            continue;
-          }
-          break;
-        }
-        if (ch == '\n') r->line++;
-        bp_buf_putc(&f, ch);
-      }
-      /* after the closing quote: text up to the separator is kept as is */
-      while (r->pos < r->n && r->s[r->pos] != ',' && r->s[r->pos] != '\n' && r->s[r->pos] != '\r')
-        bp_buf_putc(&f, r->s[r->pos++]);
-    } else {
-      while (r->pos < r->n && r->s[r->pos] != ',' && r->s[r->pos] != '\n' && r->s[r->pos] != '\r')
-        bp_buf_putc(&f, r->s[r->pos++]);
-    }
-    char *field = bp_buf_detach(&f);
-    BP_PUSH(*fields, *nf, cap, field);
-    if (r->pos < r->n && r->s[r->pos] == ',') {
-      r->pos++;
-      continue;
-    }
-    if (r->pos < r->n && r->s[r->pos] == '\r') r->pos++;
-    if (r->pos < r->n && r->s[r->pos] == '\n') {
-      r->pos++;
-      r->line++;
-    }
-    return true;
-  }
-}
-
-static void free_strv(char **v, size_t n) {
-  for (size_t i = 0; i < n; i++) free(v[i]);
-  free(v);
-}
-
-static bool id_valid(const char *id) {
-  if (!*id) return false;
-  for (const char *p = id; *p; p++)
-    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-          *p == '-' || *p == '_'))
-      return false;
-  return true;
-}
-
-/* "file:line:col: problem" for the first byte of text[from, to) that is not
- * clean UTF-8 text (bp_text_clean), or NULL. */
-static char *text_problem(const char *path, const char *text, size_t from, size_t to) {
-  size_t bad;
-  char why[96];
-  if (bp_text_clean(text + from, to - from, &bad, why, sizeof why)) return NULL;
-  int line, col;
-  bp_text_linecol(text, from + bad, &line, &col);
-  bp_buf m = {0};
-  bp_buf_printf(&m, "%s:%d:%d: %s", path, line, col, why);
-  return bp_buf_detach(&m);
-}
-
-void bp_batch_records_free(bp_batch_records *br) {
-  if (!br) return;
-  size_t n = br->rec ? br->rec->n_rows : 0;
-  for (size_t i = 0; i < n; i++) {
-    free(br->row_errors[i]);
-    free(br->row_fields[i]);
-  }
-  free(br->row_errors);
-  free(br->row_fields);
-  bp_records_free(br->rec);
-  free(br);
-}
-
-bp_status bp_batch_records_load(bp_ctx *ctx, const char *path, bp_batch_records **out) {
-  *out = NULL;
-  char *text = NULL;
-  size_t len = 0;
-  bp_status st = bp_file_read_max(ctx, path, BP_DATA_FILE_MAX_BYTES, &text, &len);
-  if (st) return st;
-  const char *enc = bp_text_foreign_encoding(text, len);
-  if (enc) {
-    free(text);
-    return bp_error(ctx, BP_ERR_DATA, "%s: the file is %s, not UTF-8; save it as UTF-8", path, enc);
-  }
-  csv_reader r = {text, len, 0, 1};
-  if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) r.pos = 3;
-  char err[256] = "";
-  char **hdr = NULL;
-  size_t nh = 0;
-  int line;
-  size_t row_start = r.pos;
-  if (!csv_record(&r, &hdr, &nh, &line, err, sizeof err)) {
-    free(text);
-    return bp_error(ctx, BP_ERR_DATA, "%s: empty file (expected a header line starting with 'id')",
-                    path);
-  }
-  if (*err) st = bp_error(ctx, BP_ERR_DATA, "%s:%s", path, err);
-  char *bad_text = st ? NULL : text_problem(path, text, row_start, r.pos);
-  if (bad_text) st = bp_error(ctx, BP_ERR_DATA, "%s", bad_text);
-  free(bad_text);
-  if (!st && strcmp(hdr[0], "id"))
-    st = bp_error(ctx, BP_ERR_DATA,
-                  "%s:%d: the first column of a records file must be 'id', not '%s'", path, line,
-                  hdr[0]);
-  for (size_t k = 0; !st && k < nh; k++) {
-    if (!*hdr[k])
-      st = bp_error(ctx, BP_ERR_DATA, "%s:%d: column %zu has no name", path, line, k + 1);
-    for (size_t j = 0; !st && j < k; j++)
-      if (!strcmp(hdr[j], hdr[k]))
-        st =
-            bp_error(ctx, BP_ERR_DATA, "%s:%d: column name '%s' appears twice", path, line, hdr[k]);
-  }
-  if (st) {
-    free_strv(hdr, nh);
-    free(text);
-    return st;
-  }
-  bp_batch_records *br = bp_calloc(1, sizeof *br);
-  bp_records *rec = bp_calloc(1, sizeof *rec);
-  br->rec = rec;
-  rec->path = bp_strdup(path);
-  rec->names = hdr;
-  rec->n_cols = nh;
-  size_t cap = 0, cap_e = 0, cap_f = 0, n_e = 0, n_f = 0;
-  GHashTable *ids = g_hash_table_new(g_str_hash, g_str_equal);
-  char **f;
-  size_t nf;
-  while (!st && (row_start = r.pos, csv_record(&r, &f, &nf, &line, err, sizeof err))) {
-    if (*err) {
-      st = bp_error(ctx, BP_ERR_DATA, "%s:%s", path, err);
-      free_strv(f, nf);
-      break;
-    }
-    char *row_field = NULL;
-    /* a NUL would cut the field short: the whole record fails instead */
-    char *row_err = text_problem(path, text, row_start, r.pos);
-    for (size_t k = 0; !row_err && k < nf && k < nh; k++) {
-      size_t at;
-      char why[160];
-      if (bp_text_within_limits(f[k], strlen(f[k]), &at, why, sizeof why)) continue;
-      bp_buf m = {0};
-      bp_buf_printf(&m, "%s:%d: field %s: %s", path, line, hdr[k], why);
-      row_err = bp_buf_detach(&m);
-      row_field = bp_strdup(hdr[k]);
-    }
-    if (row_err) {
-      /* nothing else is checked in a record whose text is not clean */
-    } else if (nf != nh) {
-      bp_buf m = {0};
-      bp_buf_printf(&m, "%s:%d: expected %zu fields (as in the header), found %zu", path, line, nh,
-                    nf);
-      row_err = bp_buf_detach(&m);
-    } else if (!id_valid(f[0])) {
-      bp_buf m = {0};
-      bp_buf_printf(&m, "%s:%d: field id: invalid id '", path, line);
-      for (const char *p = f[0]; *p && p - f[0] < 80; p++) /* shown safely */
-        bp_buf_putc(&m, (unsigned char)*p < 0x20 || *p == 0x7F ? '?' : *p);
-      bp_buf_puts(&m, "' (letters, digits, '-' and '_' only)");
-      row_err = bp_buf_detach(&m);
-      row_field = bp_strdup("id");
-    } else if (g_hash_table_contains(ids, f[0])) {
-      st = bp_error(ctx, BP_ERR_DATA, "%s:%d: duplicate id '%s' (first at line %d)", path, line,
-                    f[0], rec->rows[GPOINTER_TO_SIZE(g_hash_table_lookup(ids, f[0])) - 1].line);
-    }
-    /* pad or cut to the header's width */
-    bp_record row = {bp_calloc(nh, sizeof(char *)), line};
-    for (size_t k = 0; k < nh; k++) row.fields[k] = k < nf ? f[k] : bp_strdup("");
-    for (size_t k = nh; k < nf; k++) free(f[k]);
-    free(f);
-    BP_PUSH(rec->rows, rec->n_rows, cap, row);
-    BP_PUSH(br->row_errors, n_e, cap_e, row_err);
-    BP_PUSH(br->row_fields, n_f, cap_f, row_field);
-    if (!row_err && !st) g_hash_table_insert(ids, row.fields[0], GSIZE_TO_POINTER(rec->n_rows));
-  }
-  g_hash_table_destroy(ids);
-  free(text);
-  if (!st && !rec->n_rows)
-    st = bp_error(ctx, BP_ERR_DATA, "%s: no records (only a header line)", path);
-  if (st) {
-    bp_batch_records_free(br);
-    return st;
-  }
-  *out = br;
-  return BP_OK;
-}
-
 /* ---- options ---------------------------------------------------------------------- */
 
 typedef struct batch_opts {
@@ -606,7 +386,7 @@ typedef struct batch {
   const batch_opts *o;
   const bp_template *tpl;
   const bp_dataset *ds;
-  const bp_batch_records *br;
+  const bp_records *rec;
   char **names;
   long long epoch;
   size_t *todo; /* rows to render */
@@ -651,7 +431,7 @@ static void render_one(batch *b, bp_typesetter *ts, bp_profile_cache *cache, bp_
   if (!ts) { /* the thread could not open the fonts */
     st = bp_error(&ctx, wctx->status, "%s", wctx->msg);
   } else {
-    st = bp_compose_profile(&ctx, ts, b->tpl, b->ds, b->br->rec, row, b->epoch, cache, &info, &dl);
+    st = bp_compose_profile(&ctx, ts, b->tpl, b->ds, b->rec, row, b->epoch, cache, &info, &dl);
   }
   char *path = NULL;
   if (!st) {
@@ -670,8 +450,8 @@ static void render_one(batch *b, bp_typesetter *ts, bp_profile_cache *cache, bp_
     }
     bp_outgroup_free(g);
     if (st) {
-      bp_error_wrap(&ctx, st, "record '%s' (%s:%d): ", b->br->rec->rows[row].fields[0],
-                    b->br->rec->path, b->br->rec->rows[row].line);
+      bp_error_wrap(&ctx, st, "record '%s' (%s:%d): ", b->rec->rows[row].fields[0], b->rec->path,
+                    b->rec->rows[row].line);
     }
   }
   r->title = info.title;
@@ -834,7 +614,7 @@ bool bp_batch_manifest_entry_current(json_t *e, const char *hash, const char *fi
 
 static json_t *entry_json(const batch *b, size_t row) {
   const result *r = &b->res[row];
-  const bp_records *rec = b->br->rec;
+  const bp_records *rec = b->rec;
   if (r->carried) {
     json_t *e = json_deep_copy(r->carried);
     if (r->state == R_UNCHANGED) json_object_set_new(e, "status", json_string("unchanged"));
@@ -875,7 +655,7 @@ static bool settled(const result *r) {
 /* written, unchanged, failed among the settled results */
 static void count_results(const batch *b, size_t counts[4]) {
   counts[0] = counts[1] = counts[2] = 0;
-  for (size_t i = 0; i < b->br->rec->n_rows; i++) {
+  for (size_t i = 0; i < b->rec->n_rows; i++) {
     const result *r = &b->res[i];
     if (!settled(r)) continue;
     if (r->state == R_WRITTEN)
@@ -906,7 +686,7 @@ static bp_status write_manifest(bp_ctx *ctx, const batch *b, const char *path, s
   json_object_set_new(sum, "seconds", json_real(seconds));
   json_object_set_new(root, "summary", sum);
   json_t *arr = json_array();
-  for (size_t i = 0; i < b->br->rec->n_rows; i++)
+  for (size_t i = 0; i < b->rec->n_rows; i++)
     if (settled(&b->res[i]) && (b->res[i].state != R_NOT_SELECTED || b->res[i].carried))
       json_array_append_new(arr, entry_json(b, i));
   json_object_set_new(root, "records", arr);
@@ -983,16 +763,16 @@ int bp_cmd_batch(int argc, char **argv) {
   }
   bp_ctx ctx;
   bp_ctx_init(&ctx);
-  bp_batch_records *br = NULL;
+  bp_records *records = NULL;
   bp_dataset *ds = NULL;
   bp_template *tpl = NULL;
   char *data_dir = o.data_dir ? bp_strdup(o.data_dir) : dir_of(o.records_path);
-  bp_status st = bp_batch_records_load(&ctx, o.records_path, &br);
+  bp_status st = bp_records_load_each(&ctx, o.records_path, &records);
   /* the records file is checked record by record below, not as a whole */
   if (!st) st = bp_dataset_load_except(&ctx, data_dir, o.records_path, &ds);
   if (!st) st = bp_template_load(&ctx, o.template_path, &tpl);
-  if (!st) st = bp_profile_check_template(&ctx, tpl, ds, br->rec);
-  if (!st && o.name_pattern) st = bp_batch_check_name_pattern(&ctx, br->rec, o.name_pattern);
+  if (!st) st = bp_profile_check_template(&ctx, tpl, ds, records);
+  if (!st && o.name_pattern) st = bp_batch_check_name_pattern(&ctx, records, o.name_pattern);
   if (!st) st = bp_mkdir_p(&ctx, o.out_dir, NULL);
   /* one batch at a time in a folder (shards of one run share it), then
    * the temporary files a killed batch left go */
@@ -1001,11 +781,11 @@ int bp_cmd_batch(int argc, char **argv) {
   if (!st) st = bp_outdir_sweep(&ctx, o.out_dir, NULL);
   char *mpath = manifest_path(&o);
   if (!st) st = bp_output_check(&ctx, mpath);
-  if (!st) st = check_manifest_name(&ctx, &o, br->rec, mpath);
+  if (!st) st = check_manifest_name(&ctx, &o, records, mpath);
   size_t only_row = (size_t)-1;
   if (!st && o.only) {
-    for (size_t i = 0; i < br->rec->n_rows; i++)
-      if (!strcmp(br->rec->rows[i].fields[0], o.only)) only_row = i;
+    for (size_t i = 0; i < records->n_rows; i++)
+      if (!strcmp(records->rows[i].fields[0], o.only)) only_row = i;
     if (only_row == (size_t)-1)
       st = bp_error(&ctx, BP_ERR_USAGE, "%s: no record with id '%s'", o.records_path, o.only);
   }
@@ -1021,14 +801,14 @@ int bp_cmd_batch(int argc, char **argv) {
     pthread_cond_destroy(&b.gate_cond);
     bp_template_free(tpl);
     bp_dataset_free(ds);
-    bp_batch_records_free(br);
+    bp_records_free(records);
     free(data_dir);
     return st == BP_ERR_USAGE ? 2 : 1;
   }
-  const bp_records *rec = br->rec;
+  const bp_records *rec = records;
   b.tpl = tpl;
   b.ds = ds;
-  b.br = br;
+  b.rec = records;
   b.epoch = bp_source_date_epoch();
   b.names = bp_batch_file_names(rec, o.name_pattern);
   b.res = bp_calloc(rec->n_rows + 1, sizeof *b.res);
@@ -1054,12 +834,12 @@ int bp_cmd_batch(int argc, char **argv) {
         r->carried = prev;
       continue;
     }
-    if (br->row_errors[i]) { /* a malformed row fails without rendering */
+    if (rec->rows[i].error) { /* a malformed row fails without rendering */
       r->state = R_FAILED;
       bp_buf m = {0};
-      bp_buf_printf(&m, "record %zu: %s", i + 1, br->row_errors[i]);
+      bp_buf_printf(&m, "record %zu: %s", i + 1, rec->rows[i].error);
       r->error = bp_buf_detach(&m);
-      r->field = br->row_fields[i] ? bp_strdup(br->row_fields[i]) : NULL;
+      r->field = rec->rows[i].error_field ? bp_strdup(rec->rows[i].error_field) : NULL;
       b.failed++;
       report_error(&b, r->error);
       char *stale = out_path(&b, i);
@@ -1144,7 +924,7 @@ int bp_cmd_batch(int argc, char **argv) {
   bp_profile_cache_free(b.pieces);
   bp_template_free(tpl);
   bp_dataset_free(ds);
-  bp_batch_records_free(br);
+  bp_records_free(records);
   free(data_dir);
   if (lock_fd >= 0) close(lock_fd);
   return (counts[2] || mst) ? 1 : 0;

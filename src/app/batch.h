@@ -29,21 +29,6 @@ bool bp_batch_shard_parse(const char *s, int *index, int *count);
  * every n-th record starting with record i. */
 bool bp_batch_in_shard(size_t row, int index, int count);
 
-/** Records read leniently for a batch: the header must be sound (first
- * column "id", names unique and non-empty), ids unique and the CSV well
- * formed, or the whole load fails (`file:line: message`); a row with the
- * wrong number of fields or an invalid id only fails that row, with its
- * message in row_errors[i] (NULL for good rows) and the column to blame in
- * row_fields[i] (or NULL). Rows are padded to the header's width. Free with
- * bp_batch_records_free. */
-typedef struct bp_batch_records {
-  bp_records *rec;
-  char **row_errors, **row_fields;
-} bp_batch_records;
-
-bp_status bp_batch_records_load(bp_ctx *ctx, const char *path, bp_batch_records **out);
-void bp_batch_records_free(bp_batch_records *br);
-
 /** The file names (stems, no ".pdf") of every record: the pattern ("{id}",
  * "{iso2}-{name_en}") expanded with the record's fields and slugged; an
  * empty result falls back to the id's slug, then "record-N"; a name taken

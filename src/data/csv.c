@@ -1,7 +1,9 @@
 /* csv.c - RFC 4180 CSV (quoted fields, doubled quotes, CRLF or LF, newlines
  * inside quotes) with byte offsets on every field, and records: tables whose
  * first column is a free-form `id`, used for batches (one PDF per row).
- * Columns named iso2, source_id, url, date / *_date / *_on are checked. */
+ * Columns named iso2, source_id, url, date / *_date / *_on are checked.
+ * The only CSV parser: batch reads its records here too, one record at a
+ * time (bp_records_load_each), so one bad record fails alone. */
 #include "data-imp.h"
 
 #include <stdlib.h>
@@ -131,6 +133,8 @@ void bp_records_free(bp_records *r) {
   for (size_t i = 0; i < r->n_rows; i++) {
     for (size_t k = 0; k < r->n_cols; k++) free(r->rows[i].fields[k]);
     free(r->rows[i].fields);
+    free(r->rows[i].error);
+    free(r->rows[i].error_field);
   }
   free(r->rows);
   for (size_t k = 0; k < r->n_cols; k++) free(r->names[k]);
@@ -236,7 +240,62 @@ bp_status bp_records_check_row(bp_ctx *ctx, const bp_records *r, size_t row, con
   return BP_OK;
 }
 
-bp_records *bp__records_parse(bp_src *s, const bp_resolver *r) {
+/* "file:line:col: [field NAME: ]message" for a record's own problem. */
+static char *row_error(const bp_src *s, int line, int col, const char *field, const char *msg) {
+  bp_buf m = {0};
+  bp_buf_printf(&m, "%s:%d:%d: ", s->path, line, col);
+  if (field) bp_buf_printf(&m, "field %s: ", field);
+  bp_buf_puts(&m, msg);
+  return bp_buf_detach(&m);
+}
+
+/* The header name of the field of rec that holds byte `off`, or NULL. */
+static const char *field_at(const bp_csv_rec *rec, const bp_csv_rec *hdr, size_t off) {
+  const char *name = NULL;
+  for (size_t k = 0; k < rec->n && k < hdr->n; k++)
+    if (rec->f[k].off <= off) name = hdr->f[k].text;
+  return name;
+}
+
+/* Reads the next record of a records file read one record at a time
+ * (bp_records_load_each): its own problems (bad text, fields over the
+ * limits) go to *err (NULL when none) and *field instead of s->dl; syntax
+ * errors still go to s->dl (the whole load fails). Returns as bp__csv_next. */
+static bool next_each(bp_csv *c, bp_csv_rec *rec, bool *bad, const bp_csv_rec *hdr, char **err,
+                      const char **field) {
+  bp_src *s = c->s;
+  bp_diag_list *file_dl = s->dl, *rdl = bp_diag_list_new();
+  size_t file_n = s->n_diags;
+  s->dl = rdl;
+  s->n_diags = 0; /* every record may report its problem */
+  bool got = bp__csv_next(c, rec, bad);
+  s->dl = file_dl;
+  s->n_diags = file_n;
+  *err = NULL;
+  *field = NULL;
+  size_t at;
+  char why[160];
+  if (*bad) { /* the record's end is unknown: the file's problem */
+    for (size_t i = 0; i < rdl->n; i++)
+      bp__diag_file(file_dl, rdl->v[i].severity, s->path, rdl->v[i].line, rdl->v[i].col, "%s",
+                    rdl->v[i].message);
+  } else if (got && !bp_text_clean(s->text + rec->off, c->pos - rec->off, &at, why, sizeof why)) {
+    int line, col;
+    bp__src_linecol(s, rec->off + at, &line, &col);
+    *field = field_at(rec, hdr, rec->off + at);
+    *err = row_error(s, line, col, *field, why);
+  } else if (got && rdl->n_errors) {
+    const bp_diag *d = rdl->v;
+    while (d->severity != BP_SEV_ERROR) d++; /* n_errors > 0: there is one */
+    *field = field_at(rec, hdr, bp__src_off(s, d->line, d->col));
+    *err = row_error(s, d->line, d->col, *field, d->message);
+  }
+  bp_diag_list_free(rdl);
+  return got;
+}
+
+/* each: rows fail alone (bp_records_load_each); cells are not checked. */
+static bp_records *records_parse(bp_src *s, const bp_resolver *r, bool each) {
   if (!s->usable) return NULL;
   size_t errs = s->dl->n_errors;
   bp_csv c = {s, s->start};
@@ -245,6 +304,10 @@ bp_records *bp__records_parse(bp_src *s, const bp_resolver *r) {
     bp__csv_rec_free(&hdr);
     return NULL;
   }
+  size_t at;
+  char why[160];
+  if (each && !bp_text_clean(s->text + hdr.off, c.pos - hdr.off, &at, why, sizeof why))
+    bp__diag(s, BP_SEV_ERROR, hdr.off + at, "%s", why);
   if (strcmp(hdr.f[0].text, "id"))
     bp__diag(s, BP_SEV_ERROR, hdr.f[0].off,
              "the first column of a records file must be 'id', not '%s'", hdr.f[0].text);
@@ -260,19 +323,40 @@ bp_records *bp__records_parse(bp_src *s, const bp_resolver *r) {
   bp_strmap ids = {0};
   size_t cap = 0;
   bool bad;
-  while (bp__csv_next(&c, &rec, &bad) || bad) {
+  for (;;) {
+    char *err = NULL;
+    const char *field = NULL;
+    bool got = each ? next_each(&c, &rec, &bad, &hdr, &err, &field) : bp__csv_next(&c, &rec, &bad);
+    if (!got && !bad) break;
     if (bad) continue;
     int line, col;
     bp__src_linecol(s, rec.off, &line, &col);
-    if (rec.n != hdr.n) {
+    if (!err && rec.n != hdr.n) {
       size_t off = rec.n > hdr.n ? rec.f[hdr.n].off : rec.f[rec.n - 1].off;
-      bp__diag(s, BP_SEV_ERROR, off, "expected %zu fields (as in the header), found %zu", hdr.n,
-               rec.n);
-      continue;
+      char msg[96];
+      snprintf(msg, sizeof msg, "expected %zu fields (as in the header), found %zu", hdr.n, rec.n);
+      if (!each) {
+        bp__diag(s, BP_SEV_ERROR, off, "%s", msg);
+        continue;
+      }
+      bp__src_linecol(s, off, &line, &col);
+      err = row_error(s, line, col, NULL, msg);
+      bp__src_linecol(s, rec.off, &line, &col);
     }
     const char *id = rec.f[0].text;
-    if (!bp__record_id_valid(id)) {
-      bp__diag(s, BP_SEV_ERROR, rec.f[0].off, "invalid id '%s' (letters, digits, '-' and '_')", id);
+    if (err) {
+      /* nothing else is checked in a record that failed */
+    } else if (!bp__record_id_valid(id)) {
+      if (each) {
+        bp_buf m = {0};
+        bp_buf_printf(&m, "invalid id '%s' (letters, digits, '-' and '_')", id);
+        field = "id";
+        err = row_error(s, line, col, field, m.data);
+        bp_buf_free(&m);
+      } else {
+        bp__diag(s, BP_SEV_ERROR, rec.f[0].off, "invalid id '%s' (letters, digits, '-' and '_')",
+                 id);
+      }
     } else {
       size_t prev;
       if (bp__map_get(&ids, id, &prev)) {
@@ -282,19 +366,21 @@ bp_records *bp__records_parse(bp_src *s, const bp_resolver *r) {
         bp__map_put(&ids, id, out->n_rows);
       }
     }
-    for (size_t k = 1; k < rec.n; k++)
+    for (size_t k = 1; !each && k < rec.n; k++)
       if (rec.f[k].text[0]) check_cell(s, r, kinds[k], hdr.f[k].text, &rec.f[k]);
-    bp_record row = {bp_calloc(hdr.n, sizeof(char *)), line};
-    for (size_t k = 0; k < hdr.n; k++) {
-      row.fields[k] = rec.f[k].text;
-      rec.f[k].text = NULL;
+    bp_record row = {bp_calloc(hdr.n, sizeof(char *)), line, err, field ? bp_strdup(field) : NULL};
+    for (size_t k = 0; k < hdr.n; k++) { /* padded to the header's width */
+      row.fields[k] = k < rec.n ? rec.f[k].text : bp_strdup("");
+      if (k < rec.n) rec.f[k].text = NULL;
     }
     BP_PUSH(out->rows, out->n_rows, cap, row);
   }
   if (!out->n_rows && s->dl->n_errors == errs) {
     size_t e = hdr.f[hdr.n - 1].off;
     while (e < s->len && s->text[e] != '\n' && s->text[e] != '\r') e++;
-    bp__diag(s, BP_SEV_WARNING, e, "no records (the file has only a header line)");
+    /* a batch of nothing is a mistake; a table of nothing only odd */
+    bp__diag(s, each ? BP_SEV_ERROR : BP_SEV_WARNING, e,
+             "no records (the file has only a header line)");
   }
   free(kinds);
   bp__map_free(&ids);
@@ -307,12 +393,18 @@ bp_records *bp__records_parse(bp_src *s, const bp_resolver *r) {
   return out;
 }
 
-bp_status bp_records_load(bp_ctx *ctx, const char *path, bp_records **out) {
+bp_records *bp__records_parse(bp_src *s, const bp_resolver *r) {
+  return records_parse(s, r, false);
+}
+
+bp_records *bp__records_parse_each(bp_src *s) { return records_parse(s, NULL, true); }
+
+static bp_status records_load(bp_ctx *ctx, const char *path, bool each, bp_records **out) {
   *out = NULL;
   bp_diag_list *dl = bp_diag_list_new();
   bool io;
-  bp_src *s = bp__src_open(dl, path, &io);
-  bp_records *r = bp__records_parse(s, NULL);
+  bp_src *s = each ? bp__src_open_rows(dl, path, &io) : bp__src_open(dl, path, &io);
+  bp_records *r = each ? bp__records_parse_each(s) : bp__records_parse(s, NULL);
   bp_status st = bp__diag_to_ctx(ctx, dl, io);
   if (st == BP_OK && r)
     *out = r;
@@ -323,4 +415,12 @@ bp_status bp_records_load(bp_ctx *ctx, const char *path, bp_records **out) {
   bp__src_free(s);
   bp_diag_list_free(dl);
   return st;
+}
+
+bp_status bp_records_load(bp_ctx *ctx, const char *path, bp_records **out) {
+  return records_load(ctx, path, false, out);
+}
+
+bp_status bp_records_load_each(bp_ctx *ctx, const char *path, bp_records **out) {
+  return records_load(ctx, path, true, out);
 }

@@ -31,6 +31,9 @@ typedef struct bp_src {
  * `usable` is false and the problem is reported to dl. *io_failed (may be
  * NULL) is set when the file could not be read at all. */
 bp_src *bp__src_open(bp_diag_list *dl, const char *path, bool *io_failed);
+/* bp__src_open, but NUL bytes and bad UTF-8 do not make the file unusable:
+ * the caller reports them where they are (a batch fails only the record). */
+bp_src *bp__src_open_rows(bp_diag_list *dl, const char *path, bool *io_failed);
 /* bp__src_open for a file found in (not named by) the data folder `root`
  * (NULL: no check): one that leads outside it through a symbolic link is
  * reported and not read. */
@@ -134,6 +137,8 @@ char *bp__series_data_path(bp_src *meta, bp_json *mj, const char *root);
 /* meta/mj may be NULL; csv may be NULL (reported). */
 bp_series *bp__series_parse(bp_src *csv, bp_src *meta, bp_json *mj, const bp_resolver *r);
 bp_records *bp__records_parse(bp_src *s, const bp_resolver *r);
+/* bp__records_parse for bp_records_load_each (s from bp__src_open_rows). */
+bp_records *bp__records_parse_each(bp_src *s);
 bp_doc *bp__markdown_parse(bp_src *s);
 /* Resolves the citations of a parsed Markdown doc (aliases become the
  * work's own id). */

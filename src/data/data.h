@@ -251,6 +251,10 @@ int bp_series_column(const bp_series *s, const char *name);
 typedef struct bp_record {
   char **fields; /* n_cols strings (never NULL) */
   int line;      /* where the record starts */
+  /* bp_records_load_each only: why this record cannot be used
+   * ("file:line:col: [field NAME: ]message") and the column to blame (or
+   * NULL); both NULL for a sound record */
+  char *error, *error_field;
 } bp_record;
 
 typedef struct bp_records {
@@ -265,6 +269,15 @@ typedef struct bp_records {
  * quotes) whose first column is `id` (letters, digits, '-', '_', unique).
  * Fails on any error. */
 bp_status bp_records_load(bp_ctx *ctx, const char *path, bp_records **out);
+/** Loads records the way a batch uses them, one record at a time: the file
+ * must be UTF-8, well-formed CSV with a sound header (first column `id`,
+ * names unique and non-empty), unique ids and at least one record, or the
+ * load fails at file:line:col as bp_records_load does; but a record with the
+ * wrong number of fields, an invalid id, a NUL byte or bad UTF-8, or a field
+ * over the text limits fails alone: its `error` and `error_field` say why,
+ * and its fields are padded to the header's width. Typed cells (iso2,
+ * dates...) are not checked here: the composer checks what it uses. */
+bp_status bp_records_load_each(bp_ctx *ctx, const char *path, bp_records **out);
 void bp_records_free(bp_records *r);
 /** Column index of a header name, or -1. */
 int bp_records_column(const bp_records *r, const char *name);

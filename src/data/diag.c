@@ -256,7 +256,8 @@ static void build_index(bp_src *s) {
     if (s->text[i] == '\n') BP_PUSH(s->ls, s->n_ls, cap, i + 1);
 }
 
-static void src_validate(bp_src *s) {
+/* rows: NUL bytes and bad UTF-8 are left for the caller (bp__src_open_rows). */
+static void src_validate(bp_src *s, bool rows) {
   s->usable = true;
   const char *enc = bp_text_foreign_encoding(s->text, s->len);
   if (enc) {
@@ -271,7 +272,7 @@ static void src_validate(bp_src *s) {
   }
   size_t bad;
   char why[96];
-  if (!bp_text_clean(s->text + s->start, s->len - s->start, &bad, why, sizeof why)) {
+  if (!rows && !bp_text_clean(s->text + s->start, s->len - s->start, &bad, why, sizeof why)) {
     bp__diag(s, BP_SEV_ERROR, s->start + bad, "%s", why);
     s->usable = false;
     return;
@@ -297,7 +298,7 @@ bp_src *bp__src_mem(bp_diag_list *dl, const char *path, const char *data, size_t
   const char *dot = strrchr(path, '.');
   s->json = dot && !strcmp(dot, ".json");
   build_index(s);
-  src_validate(s);
+  src_validate(s, false);
   return s;
 }
 
@@ -314,11 +315,8 @@ static bp_src *src_unread(bp_diag_list *dl, const char *path, const char *why) {
   return s;
 }
 
-bp_src *bp__src_open(bp_diag_list *dl, const char *path, bool *io_failed) {
-  return bp__src_open_in(dl, NULL, path, io_failed);
-}
-
-bp_src *bp__src_open_in(bp_diag_list *dl, const char *root, const char *path, bool *io_failed) {
+static bp_src *src_open(bp_diag_list *dl, const char *root, const char *path, bool *io_failed,
+                        bool rows) {
   bp_ctx ctx;
   bp_ctx_init(&ctx);
   char *data = NULL;
@@ -338,8 +336,20 @@ bp_src *bp__src_open_in(bp_diag_list *dl, const char *root, const char *path, bo
   const char *dot = strrchr(path, '.');
   s->json = (dot && !strcmp(dot, ".json")) || !strcmp(path, BP_STDIN_NAME); /* "-" */
   build_index(s);
-  src_validate(s);
+  src_validate(s, rows);
   return s;
+}
+
+bp_src *bp__src_open(bp_diag_list *dl, const char *path, bool *io_failed) {
+  return src_open(dl, NULL, path, io_failed, false);
+}
+
+bp_src *bp__src_open_rows(bp_diag_list *dl, const char *path, bool *io_failed) {
+  return src_open(dl, NULL, path, io_failed, true);
+}
+
+bp_src *bp__src_open_in(bp_diag_list *dl, const char *root, const char *path, bool *io_failed) {
+  return src_open(dl, root, path, io_failed, false);
 }
 
 void bp__src_free(bp_src *s) {

@@ -112,9 +112,9 @@ s = open(sys.argv[1], "rb").read()
 open(sys.argv[2], "wb").write(s.replace(b"Guinea", b"Gui\0nea", 1))
 open(sys.argv[3], "wb").write(s.decode().encode("utf-16"))
 PY
-run batch-nul 1 'nul.csv:2:14: NUL byte (U+0000)' "$bp" batch templates/country-profile.json "$D/nul.csv" -o "$work/p1" -q
+run batch-nul 1 'nul.csv:2:14: field name_en: NUL byte (U+0000)' "$bp" batch templates/country-profile.json "$D/nul.csv" -o "$work/p1" -q
 [ -e "$work/p1/guinea.pdf" ] && bad "batch-nul: the record with a NUL was written"
-run batch-utf16 1 'utf16.csv: the file is UTF-16 (little-endian), not UTF-8; save it as UTF-8' \
+run batch-utf16 1 'utf16.csv:1:1: the file is UTF-16 (little-endian), not UTF-8; save it as UTF-8' \
   "$bp" batch templates/country-profile.json "$work/u/utf16.csv" --data "$D" -o "$work/p2" -q
 
 # options

@@ -14,4 +14,10 @@
     if (st_ != BP_OK) fail_msg("%s: status %d: %s", #call, st_, (ctxp)->msg);                      \
   } while (0)
 
+/* Asserts that the context's message contains `part` (string.h needed). */
+#define ASSERT_MSG(ctx, part)                                                                      \
+  do {                                                                                             \
+    if (!strstr((ctx).msg, (part))) fail_msg("message '%s' lacks '%s'", (ctx).msg, (part));        \
+  } while (0)
+
 #endif

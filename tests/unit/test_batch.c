@@ -1,6 +1,6 @@
 /* test_batch.c - `briefpress batch` and the profile composer: safe file
- * names from hostile record values, shard selection, lenient records (a bad
- * row fails alone, a duplicate id fails the load), a batch over a small
+ * names from hostile record values, shard selection, records read one at a
+ * time (a bad row fails alone, a duplicate id fails the load), a batch over a small
  * fixture (one bad record reported with its field while the others are
  * written, no temporary files left, a manifest whose bytes and SHA-256 match
  * the files), re-runs that skip unchanged records, --force, a changed record
@@ -207,14 +207,16 @@ static void test_shards(void **state) {
               bp_batch_in_shard(4, 1, 3) && !bp_batch_in_shard(5, 1, 3));
 }
 
-static void test_records_lenient(void **state) {
+/* A batch reads its records through the data layer one record at a time
+ * (bp_records_load_each): a bad record fails alone, a bad file the batch. */
+static void test_records_each(void **state) {
   (void)state;
   char *dir = tmpdir_new();
   char path[512];
   snprintf(path, sizeof path, "%s/r.csv", dir);
   bp_ctx ctx;
   bp_ctx_init(&ctx);
-  bp_batch_records *br;
+  bp_records *rec;
   /* quoted fields with commas, quotes and newlines; a short row; a bad id */
   write_file(path, "\xEF\xBB\xBFid,name_en,note\r\n"
                    "a,\"Guinea, Conakry\",\"say \"\"hi\"\"\nnext line\"\r\n"
@@ -222,37 +224,45 @@ static void test_records_lenient(void **state) {
                    "\n"
                    "c d,Bad,id\n"
                    "e,Fine,\n");
-  assert_ok(bp_batch_records_load(&ctx, path, &br), &ctx);
-  assert_int_equal(br->rec->n_rows, 4);
-  assert_string_equal(br->rec->rows[0].fields[1], "Guinea, Conakry");
-  assert_string_equal(br->rec->rows[0].fields[2], "say \"hi\"\nnext line");
-  assert_null(br->row_errors[0]);
-  assert_non_null(strstr(br->row_errors[1], "expected 3 fields"));
-  assert_non_null(strstr(br->row_errors[1], ":4:"));
-  assert_string_equal(br->row_fields[2], "id");
-  assert_non_null(strstr(br->row_errors[2], "'c d'"));
-  assert_int_equal(br->rec->rows[3].line, 7);
-  assert_null(br->row_errors[3]);
-  bp_batch_records_free(br);
-  /* a duplicate id fails the whole load, naming both lines */
-  write_file(path, "id,name_en\nx,One\ny,Two\nx,Three\n");
-  assert_int_equal(bp_batch_records_load(&ctx, path, &br), BP_ERR_DATA);
-  assert_null(br);
-  assert_non_null(strstr(ctx.msg, "duplicate id 'x' (first at line 2)"));
-  assert_non_null(strstr(ctx.msg, ":4:"));
-  bp_ctx_clear(&ctx);
-  /* the first column must be id; an unterminated quote is an error */
-  write_file(path, "name,id\nx,y\n");
-  assert_int_equal(bp_batch_records_load(&ctx, path, &br), BP_ERR_DATA);
-  assert_non_null(strstr(ctx.msg, "must be 'id'"));
-  bp_ctx_clear(&ctx);
-  write_file(path, "id,name\nx,\"open\n");
-  assert_int_equal(bp_batch_records_load(&ctx, path, &br), BP_ERR_DATA);
-  assert_non_null(strstr(ctx.msg, "unterminated"));
-  bp_ctx_clear(&ctx);
-  write_file(path, "id,name\n");
-  assert_int_equal(bp_batch_records_load(&ctx, path, &br), BP_ERR_DATA);
-  bp_ctx_clear(&ctx);
+  assert_ok(bp_records_load_each(&ctx, path, &rec), &ctx);
+  assert_int_equal(rec->n_rows, 4);
+  assert_string_equal(rec->rows[0].fields[1], "Guinea, Conakry");
+  assert_string_equal(rec->rows[0].fields[2], "say \"hi\"\nnext line");
+  assert_null(rec->rows[0].error);
+  assert_non_null(strstr(rec->rows[1].error, "r.csv:4:3: expected 3 fields"));
+  assert_string_equal(rec->rows[1].fields[2], ""); /* padded */
+  assert_string_equal(rec->rows[2].error_field, "id");
+  assert_non_null(strstr(rec->rows[2].error, "r.csv:6:1: field id: invalid id 'c d'"));
+  assert_int_equal(rec->rows[3].line, 7);
+  assert_null(rec->rows[3].error);
+  bp_records_free(rec);
+  /* a control character fails its record, at its place */
+  write_file(path, "id,name_en\nx\x1b[2J,One\ny,Two\n");
+  assert_ok(bp_records_load_each(&ctx, path, &rec), &ctx);
+  assert_non_null(strstr(rec->rows[0].error, "r.csv:2:2: field id: control character U+001B"));
+  assert_string_equal(rec->rows[0].error_field, "id");
+  assert_null(rec->rows[1].error);
+  bp_records_free(rec);
+  /* the whole load fails: a duplicate id (naming both lines), a bad header,
+   * no records; and what the old lenient reader took as it was, the CSV
+   * parser refuses at file:line:col (a record whose fields are in doubt is
+   * not rendered) */
+  static const char *const bad[][2] = {
+      {"id,name_en\nx,One\ny,Two\nx,Three\n", "r.csv:4:1: duplicate id 'x' (first at line 2)"},
+      {"name,id\nx,y\n", "r.csv:1:1: the first column of a records file must be 'id'"},
+      {"id,name\n", "no records"},
+      {"id,name\nx,\"open\n", "r.csv:2:3: unterminated quoted field"},
+      {"id,name\nx,say \"hi\"\ny,Two\n", "r.csv:2:7: quote inside an unquoted field"},
+      {"id,name\nx,\"Guinea\" Conakry\n",
+       "r.csv:2:11: expected ',' or end of line after the closing quote"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    write_file(path, bad[i][0]);
+    assert_int_equal(bp_records_load_each(&ctx, path, &rec), BP_ERR_DATA);
+    assert_null(rec);
+    ASSERT_MSG(ctx, bad[i][1]);
+    bp_ctx_clear(&ctx);
+  }
   rm_rf(dir);
   free(dir);
 }
@@ -569,44 +579,42 @@ static void test_profile_bad_field(void **state) {
     write_file(bad, "id,iso2,name_en\nx,GN,Guinea\n");
     bp_ctx c2;
     bp_ctx_init(&c2);
-    bp_batch_records *few;
-    assert_ok(bp_batch_records_load(&c2, bad, &few), &c2);
-    assert_int_equal(bp_profile_check_template(&c2, tpl, ds, few->rec), BP_ERR_DATA);
+    bp_records *few;
+    assert_ok(bp_records_load_each(&c2, bad, &few), &c2);
+    assert_int_equal(bp_profile_check_template(&c2, tpl, ds, few), BP_ERR_DATA);
     assert_non_null(strstr(c2.msg, "country-profile.json:"));
     assert_non_null(strstr(c2.msg, "have no column"));
-    bp_batch_records_free(few);
+    bp_records_free(few);
   }
   bp_ctx ctx;
   bp_ctx_init(&ctx);
-  bp_batch_records *br;
-  assert_ok(bp_batch_records_load(&ctx, path, &br), &ctx);
-  assert_ok(bp_profile_check_template(&ctx, tpl, ds, br->rec), &ctx);
+  bp_records *br;
+  assert_ok(bp_records_load_each(&ctx, path, &br), &ctx);
+  assert_ok(bp_profile_check_template(&ctx, tpl, ds, br), &ctx);
   bp_dlist *dl = NULL;
   bp_profile_info info;
-  assert_ok(bp_compose_profile(&ctx, ts, tpl, ds, br->rec, 0, -1, NULL, &info, &dl), &ctx);
+  assert_ok(bp_compose_profile(&ctx, ts, tpl, ds, br, 0, -1, NULL, &info, &dl), &ctx);
   bp_dlist_free(dl);
   bp_profile_info_free(&info);
-  assert_int_equal(bp_compose_profile(&ctx, ts, tpl, ds, br->rec, 1, -1, NULL, &info, &dl),
-                   BP_ERR_FONT);
+  assert_int_equal(bp_compose_profile(&ctx, ts, tpl, ds, br, 1, -1, NULL, &info, &dl), BP_ERR_FONT);
   assert_null(dl);
   assert_string_equal(info.bad_field, "name_en");
   assert_non_null(strstr(ctx.msg, "record 'tofu'"));
   assert_non_null(strstr(ctx.msg, "U+0639"));
   bp_profile_info_free(&info);
   bp_ctx_clear(&ctx);
-  assert_int_equal(bp_compose_profile(&ctx, ts, tpl, ds, br->rec, 2, -1, NULL, &info, &dl),
-                   BP_ERR_DATA);
+  assert_int_equal(bp_compose_profile(&ctx, ts, tpl, ds, br, 2, -1, NULL, &info, &dl), BP_ERR_DATA);
   assert_string_equal(info.bad_field, "name_en");
   assert_non_null(strstr(ctx.msg, "control character U+0001"));
   bp_profile_info_free(&info);
   bp_ctx_clear(&ctx);
   /* missing data: sections skipped, a warning, still a profile */
-  assert_ok(bp_compose_profile(&ctx, ts, tpl, ds, br->rec, 3, -1, NULL, &info, &dl), &ctx);
+  assert_ok(bp_compose_profile(&ctx, ts, tpl, ds, br, 3, -1, NULL, &info, &dl), &ctx);
   assert_true(info.n_warnings >= 1);
   assert_true(page_has_text(dl, "nameless"));
   bp_dlist_free(dl);
   bp_profile_info_free(&info);
-  bp_batch_records_free(br);
+  bp_records_free(br);
   rm_rf(dir);
   free(dir);
 }
@@ -663,7 +671,7 @@ int main(void) {
       cmocka_unit_test(test_slug_hostile),
       cmocka_unit_test(test_file_names),
       cmocka_unit_test(test_shards),
-      cmocka_unit_test(test_records_lenient),
+      cmocka_unit_test(test_records_each),
       cmocka_unit_test(test_batch_run),
       cmocka_unit_test(test_profile_cached_same),
       cmocka_unit_test(test_profile_bad_field),

@@ -19,6 +19,7 @@
 #include "app/batch.h"
 #include "data/data.h"
 #include "data/jdoc.h"
+#include "assert_ok.h"
 
 static char tmp[64];
 
@@ -55,11 +56,6 @@ static int teardown(void **state) {
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
   return system(cmd) == 0 ? 0 : -1;
 }
-
-#define ASSERT_MSG(ctx, part)                                                                      \
-  do {                                                                                             \
-    if (!strstr((ctx).msg, (part))) fail_msg("message '%s' lacks '%s'", (ctx).msg, (part));        \
-  } while (0)
 
 static void file_read_refuses_what_is_not_a_file(void **state) {
   (void)state;
@@ -333,24 +329,25 @@ static void loaders_refuse_control_characters(void **state) {
   }
 }
 
-/* batch reads its records itself, leniently: a NUL fails its record (it cut
- * "Guinea" to "Gui" before), a UTF-16 file the whole batch. */
+/* batch reads its records one record at a time: a NUL fails its record (it
+ * cut "Guinea" to "Gui" before), a UTF-16 file the whole batch. */
 static void batch_records_refuse_control_characters(void **state) {
   (void)state;
   bp_ctx ctx;
   bp_ctx_init(&ctx);
-  bp_batch_records *br = NULL;
+  bp_records *br = NULL;
   assert_int_equal(
-      bp_batch_records_load(&ctx, "tests/fixtures/check/control_chars/countries.csv", &br), BP_OK);
-  assert_int_equal(br->rec->n_rows, 2);
-  assert_non_null(br->row_errors[0]);
-  assert_non_null(strstr(br->row_errors[0], "countries.csv:2:11: NUL byte (U+0000)"));
-  assert_null(br->row_errors[1]);
-  bp_batch_records_free(br);
-  assert_int_equal(bp_batch_records_load(&ctx, "tests/fixtures/check/utf16/countries.csv", &br),
+      bp_records_load_each(&ctx, "tests/fixtures/check/control_chars/countries.csv", &br), BP_OK);
+  assert_int_equal(br->n_rows, 2);
+  assert_non_null(br->rows[0].error);
+  assert_non_null(strstr(br->rows[0].error, "countries.csv:2:11: field name: NUL byte (U+0000)"));
+  assert_string_equal(br->rows[0].error_field, "name");
+  assert_null(br->rows[1].error);
+  bp_records_free(br);
+  assert_int_equal(bp_records_load_each(&ctx, "tests/fixtures/check/utf16/countries.csv", &br),
                    BP_ERR_DATA);
   assert_null(br);
-  ASSERT_MSG(ctx, "countries.csv: the file is UTF-16 (little-endian), not UTF-8");
+  ASSERT_MSG(ctx, "countries.csv:1:1: the file is UTF-16 (little-endian), not UTF-8");
 }
 
 /* A string of `n` bytes: words of `word` letters separated by spaces. */
@@ -446,12 +443,12 @@ static void loaders_enforce_text_limits(void **state) {
   }
   bp_diag_list_free(dl);
   /* batch: the record with the long field fails, with the field's name */
-  bp_batch_records *br = NULL;
-  assert_int_equal(bp_batch_records_load(&ctx, at("t/countries.csv"), &br), BP_OK);
-  assert_null(br->row_errors[0]);
-  assert_non_null(strstr(br->row_errors[1], "countries.csv:3: field name: a word of 2049 bytes"));
-  assert_string_equal(br->row_fields[1], "name");
-  bp_batch_records_free(br);
+  bp_records *br = NULL;
+  assert_int_equal(bp_records_load_each(&ctx, at("t/countries.csv"), &br), BP_OK);
+  assert_null(br->rows[0].error);
+  assert_non_null(strstr(br->rows[1].error, "countries.csv:3:7: field name: a word of 2049 bytes"));
+  assert_string_equal(br->rows[1].error_field, "name");
+  bp_records_free(br);
 }
 
 static void nothing_accepted_silently(void **state) {
@@ -462,13 +459,13 @@ static void nothing_accepted_silently(void **state) {
   /* --name: every {field} must be a column */
   bp_ctx ctx;
   bp_ctx_init(&ctx);
-  bp_batch_records *br = NULL;
-  assert_int_equal(bp_batch_records_load(&ctx, "tests/fixtures/batch/small.csv", &br), BP_OK);
-  assert_int_equal(bp_batch_check_name_pattern(&ctx, br->rec, "{iso2}-{name_en}"), BP_OK);
-  assert_int_equal(bp_batch_check_name_pattern(&ctx, br->rec, "plain"), BP_OK);
-  assert_int_equal(bp_batch_check_name_pattern(&ctx, br->rec, "{id}-{nosuch}"), BP_ERR_USAGE);
+  bp_records *br = NULL;
+  assert_int_equal(bp_records_load_each(&ctx, "tests/fixtures/batch/small.csv", &br), BP_OK);
+  assert_int_equal(bp_batch_check_name_pattern(&ctx, br, "{iso2}-{name_en}"), BP_OK);
+  assert_int_equal(bp_batch_check_name_pattern(&ctx, br, "plain"), BP_OK);
+  assert_int_equal(bp_batch_check_name_pattern(&ctx, br, "{id}-{nosuch}"), BP_ERR_USAGE);
   ASSERT_MSG(ctx, "no column 'nosuch' (known fields: {id}, {iso2}, {name_en}");
-  bp_batch_records_free(br);
+  bp_records_free(br);
 }
 
 int main(void) {
