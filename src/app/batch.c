@@ -29,67 +29,6 @@
 
 /* ---- slugs, shards, names --------------------------------------------------- */
 
-static bool is_device_name(const char *s) {
-  static const char *const names[] = {"con", "prn", "aux", "nul", NULL};
-  for (const char *const *n = names; *n; n++)
-    if (!strcmp(s, *n)) return true;
-  if ((!strncmp(s, "com", 3) || !strncmp(s, "lpt", 3)) && s[3] >= '0' && s[3] <= '9' && !s[4])
-    return true;
-  return false;
-}
-
-char *bp_batch_slug(const char *s, size_t max_bytes) {
-  if (!s) s = "";
-  /* valid UTF-8 first (bad bytes become '?', then '-') */
-  size_t n = strlen(s);
-  bp_buf clean = {0};
-  for (size_t i = 0; i < n;) {
-    int len;
-    int32_t cp = bp_utf8_decode(s + i, n - i, &len);
-    if (cp < 0)
-      bp_buf_putc(&clean, '?');
-    else
-      bp_buf_put(&clean, s + i, (size_t)len);
-    i += (size_t)len;
-  }
-  char *ascii = g_str_to_ascii(clean.data ? clean.data : "", "C");
-  bp_buf_free(&clean);
-  bp_buf out = {0};
-  bool dash = false;
-  for (const char *p = ascii; *p; p++) {
-    unsigned char ch = (unsigned char)*p;
-    if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_') {
-      if (dash && out.len) bp_buf_putc(&out, '-');
-      dash = false;
-      bp_buf_putc(&out, (char)ch);
-    } else if (ch >= 'A' && ch <= 'Z') {
-      if (dash && out.len) bp_buf_putc(&out, '-');
-      dash = false;
-      bp_buf_putc(&out, (char)(ch - 'A' + 'a'));
-    } else {
-      dash = true; /* '-', '.', '/', spaces, '?' ... */
-    }
-  }
-  g_free(ascii);
-  char *r = out.data ? bp_buf_detach(&out) : bp_strdup("");
-  if (max_bytes < 8) max_bytes = 8;
-  size_t len = strlen(r);
-  if (len > max_bytes) {
-    size_t cut = max_bytes;
-    while (cut > max_bytes / 2 && r[cut] != '-') cut--;
-    if (r[cut] != '-') cut = max_bytes;
-    while (cut && (r[cut - 1] == '-' || r[cut - 1] == '_')) cut--;
-    r[cut] = '\0';
-  }
-  if (is_device_name(r)) {
-    char *x = bp_malloc(strlen(r) + 2);
-    sprintf(x, "%s-", r);
-    free(r);
-    r = x;
-  }
-  return r;
-}
-
 bool bp_batch_shard_parse(const char *s, int *index, int *count) {
   if (!s) return false;
   char *end;
@@ -122,11 +61,11 @@ char **bp_batch_file_names(const bp_records *rec, const char *pattern) {
   for (size_t i = 0; i < rec->n_rows; i++) {
     const void *pair[2] = {rec, &i};
     char *text = bp_template_expand(pattern ? pattern : "{id}", names_lookup, pair);
-    char *slug = bp_batch_slug(text, 96);
+    char *slug = bp_slug(text, 96);
     free(text);
     if (!*slug) {
       free(slug);
-      slug = bp_batch_slug(rec->rows[i].fields[0], 96);
+      slug = bp_slug(rec->rows[i].fields[0], 96);
     }
     if (!*slug) {
       free(slug);

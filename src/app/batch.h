@@ -14,14 +14,6 @@
  * data or records could not be loaded), 2 bad usage. */
 int bp_cmd_batch(int argc, char **argv);
 
-/** A safe file-name stem from any UTF-8 (or not) string: ASCII letters
- * (accents dropped: "Côte" -> "cote"), digits, '-' and '_' only, lower case,
- * runs of anything else as one '-', no leading or trailing '-', at most
- * `max_bytes` bytes (cut at a '-' where possible), never "." or "..", never a
- * Windows device name (con, nul, com1...: "-" appended). May be "" (the
- * caller picks a fallback). Caller frees. */
-char *bp_batch_slug(const char *s, size_t max_bytes);
-
 /** Parses "--shard" values "i/n" (0 <= i < n <= 100000). */
 bool bp_batch_shard_parse(const char *s, int *index, int *count);
 
@@ -30,7 +22,8 @@ bool bp_batch_shard_parse(const char *s, int *index, int *count);
 bool bp_batch_in_shard(size_t row, int index, int count);
 
 /** The file names (stems, no ".pdf") of every record: the pattern ("{id}",
- * "{iso2}-{name_en}") expanded with the record's fields and slugged; an
+ * "{iso2}-{name_en}") expanded with the record's fields and slugged
+ * (bp_slug, at most 96 bytes); an
  * empty result falls back to the id's slug, then "record-N"; a name taken
  * by an earlier record gets "-2", "-3"... So every shard computes the same
  * names. Returns a NULL-terminated array of owned strings. */

@@ -130,6 +130,17 @@ const char *bp_strerror_r(int err, char *buf, size_t size);
 #define BP_STRERROR(err) bp_strerror_r((err), (char[128]){""}, 128)
 /** SHA-256 of data, as 64 lowercase hex digits plus NUL. */
 void bp_sha256_hex(const void *data, size_t len, char out[65]);
+
+/** A safe ASCII file-name stem from any text (UTF-8 or not; NULL as ""):
+ * lower-case letters, digits, '_' and single '-' for any other run, never
+ * leading or trailing; Hangul romanised (Revised Romanisation, letter by
+ * letter: "대한민국" -> "daehanminguk"), other letters transliterated
+ * ("Côte" -> "cote", "ß" -> "ss"), apostrophes dropped ("Korea’s" ->
+ * "koreas"); at most `max_bytes` bytes (at least 8; cut at a '-' where
+ * possible); never "." or "..", never a Windows device name (con, nul,
+ * com1...: "-" appended). May be "" (the caller picks a fallback). Caller
+ * frees. (src/core/slug.c) */
+char *bp_slug(const char *text, size_t max_bytes);
 /** SHA-256 over data given in pieces: init, update..., final (hex as above). */
 typedef struct bp_sha256 {
   uint32_t h[8];

@@ -41,12 +41,9 @@ typedef struct bp_newsletter {
   int png_width_px, png_height_px;
 } bp_newsletter;
 
-/** An ASCII file-name slug of `title`: lower-case letters, digits and single
- * hyphens; Hangul romanised (Revised Romanisation, letter by letter), Latin
- * letters stripped of accents, apostrophes dropped, everything else a word
- * break. At most `max_len` bytes (cut at a hyphen when possible). A title
- * with nothing left (e.g. only Chinese characters) gives "brief-" and eight
- * hex digits of its SHA-256. Caller frees. */
+/** bp_slug(title, max_len) (src/core/slug.c), except that a title with
+ * nothing left (e.g. only Chinese characters) gives "brief-" and eight hex
+ * digits of its SHA-256. Caller frees. */
 char *bp_mail_slug(const char *title, size_t max_len);
 
 /** "slug-YYYY-MM-DD": the base name of the package's files. The date is the
