@@ -119,6 +119,7 @@ typedef struct batch_opts {
   const char *template_path, *records_path, *out_dir, *data_dir, *fonts, *name_pattern;
   const char *only, *manifest;
   int jobs, shard_i, shard_n;
+  double wait_s; /* for a folder another batch holds; < 0: as long as it takes */
   bool force, quiet, progress, sharded, no_cache, no_pdfa;
 } batch_opts;
 
@@ -141,6 +142,9 @@ static int usage(FILE *f) {
           "  --no-pdfa         plain PDFs instead of PDF/A-1b (docs/print.md)\n"
           "  -q, --quiet       no progress, only errors and the summary line\n"
           "  --progress        progress even when stderr is not a terminal\n"
+          "  --wait SECONDS    wait at most this long for another batch writing into DIR\n"
+          "                    (default: until it finishes)\n"
+          "  --no-wait         fail at once when another batch is writing into DIR\n"
           "  -h, --help        this text\n"
           "exit status: 0 all written or unchanged, 1 a record (or the set-up) failed, 2 usage\n");
   return f == stderr ? 2 : 0;
@@ -170,7 +174,9 @@ static int parse_opts(int argc, char **argv, batch_opts *o) {
     OPT_FORCE,
     OPT_NO_CACHE,
     OPT_NO_PDFA,
-    OPT_PROGRESS
+    OPT_PROGRESS,
+    OPT_WAIT,
+    OPT_NO_WAIT
   };
   static const struct option longs[] = {{"output", required_argument, NULL, 'o'},
                                         {"jobs", required_argument, NULL, 'j'},
@@ -185,10 +191,13 @@ static int parse_opts(int argc, char **argv, batch_opts *o) {
                                         {"no-pdfa", no_argument, NULL, OPT_NO_PDFA},
                                         {"quiet", no_argument, NULL, 'q'},
                                         {"progress", no_argument, NULL, OPT_PROGRESS},
+                                        {"wait", required_argument, NULL, OPT_WAIT},
+                                        {"no-wait", no_argument, NULL, OPT_NO_WAIT},
                                         {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
   memset(o, 0, sizeof *o);
   o->shard_n = 1;
+  o->wait_s = -1;
   bp_cli_getopt_start();
   int c;
   while ((c = getopt_long(argc, argv, ":o:j:qh", longs, NULL)) != -1) {
@@ -214,6 +223,18 @@ static int parse_opts(int argc, char **argv, batch_opts *o) {
     case OPT_NO_PDFA: o->no_pdfa = true; break;
     case 'q': o->quiet = true; break;
     case OPT_PROGRESS: o->progress = true; break;
+    case OPT_WAIT: {
+      char *end;
+      errno = 0;
+      o->wait_s = strtod(optarg, &end);
+      if (end == optarg || *end || errno || !(o->wait_s >= 0 && o->wait_s <= 31536000)) {
+        fprintf(stderr, "briefpress batch: --wait takes seconds from 0 to 31536000, not '%s'\n",
+                optarg);
+        return 2;
+      }
+      break;
+    }
+    case OPT_NO_WAIT: o->wait_s = 0; break;
     case 'h': return usage(stdout) - 1; /* -1: done */
     default: return bp_cli_opt_error("batch", c, argv);
     }
@@ -656,6 +677,14 @@ static char *dir_of(const char *path) {
   return bp_strndup(path, (size_t)(slash - path));
 }
 
+/* Says why a batch pauses before its first record. */
+static void say_waiting(const char *dir) {
+  fprintf(stderr,
+          "briefpress: %s: another briefpress batch is writing into this folder; waiting for it "
+          "to finish (--no-wait fails at once instead)\n",
+          dir);
+}
+
 /* The manifest may not take the name of one of the batch's PDFs. */
 static bp_status check_manifest_name(bp_ctx *ctx, const batch_opts *o, const bp_records *rec,
                                      const char *mpath) {
@@ -713,10 +742,15 @@ int bp_cmd_batch(int argc, char **argv) {
   if (!st) st = bp_profile_check_template(&ctx, tpl, ds, records);
   if (!st && o.name_pattern) st = bp_batch_check_name_pattern(&ctx, records, o.name_pattern);
   if (!st) st = bp_mkdir_p(&ctx, o.out_dir, NULL);
-  /* one batch at a time in a folder (shards of one run share it), then
-   * the temporary files a killed batch left go */
+  /* one batch at a time in a folder (shards of one run share it; a second
+   * batch waits for the first), then the temporary files a killed batch
+   * left go */
   int lock_fd = -1;
-  if (!st) st = bp_outdir_lock(&ctx, o.out_dir, o.sharded && o.shard_n > 1, &lock_fd);
+  double t_lock = now_s();
+  if (!st)
+    st = bp_outdir_lock(&ctx, o.out_dir, o.sharded && o.shard_n > 1, o.wait_s, say_waiting,
+                        &lock_fd);
+  t0 += now_s() - t_lock; /* the seconds reported are the batch's, not the wait's */
   if (!st) st = bp_outdir_sweep(&ctx, o.out_dir, NULL);
   char *mpath = manifest_path(&o);
   if (!st) st = bp_output_check(&ctx, mpath);

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- the input registry --------------------------------------------------- */
@@ -570,13 +571,38 @@ void bp_outdir_sweep_for(const char *path, bool is_dir) {
   free(dir);
 }
 
-bp_status bp_outdir_lock(bp_ctx *ctx, const char *dir, bool shared, int *fd) {
+static double monotonic_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+bp_status bp_outdir_lock(bp_ctx *ctx, const char *dir, bool shared, double wait_s,
+                         void (*on_wait)(const char *dir), int *fd) {
   *fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (*fd < 0) return bp_error(ctx, BP_ERR_IO, "%s: cannot open: %s", dir, BP_STRERROR(errno));
-  if (flock(*fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0) return BP_OK;
-  int e = errno;
+  /* polled, not a blocking flock: a blocking one cannot give up after
+   * wait_s without a timer signal */
+  double t0 = monotonic_s(), waited = 0;
+  int e;
+  for (;;) {
+    if (flock(*fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0) return BP_OK;
+    e = errno;
+    if (e == EINTR) continue;
+    if (e != EWOULDBLOCK || (wait_s >= 0 && waited >= wait_s)) break;
+    if (waited == 0 && on_wait) on_wait(dir);
+    struct timespec ts = {0, 100 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    waited = monotonic_s() - t0;
+    if (waited <= 0) waited = 1e-9; /* on_wait once */
+  }
   close(*fd);
   *fd = -1;
+  if (e == EWOULDBLOCK && waited > 0)
+    return bp_error(ctx, BP_ERR_IO,
+                    "%s: another briefpress batch is still writing into this folder after %.0f s "
+                    "of waiting; wait longer or choose another folder",
+                    dir, waited);
   if (e == EWOULDBLOCK)
     return bp_error(ctx, BP_ERR_IO,
                     "%s: another briefpress batch is writing into this folder; wait for it to "

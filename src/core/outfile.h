@@ -101,10 +101,15 @@ bp_status bp_outdir_sweep(bp_ctx *ctx, const char *dir, size_t *removed);
  * `is_dir`); errors are ignored (a folder that cannot be listed is left). */
 void bp_outdir_sweep_for(const char *path, bool is_dir);
 /** Locks the folder `dir` (flock on the folder itself) for this process:
- * exclusive, or shared when `shared`. A folder locked by another process is
- * an error saying so (no waiting). Returns the lock's descriptor in *fd
- * (-1 when the file system has no locks); close it to unlock. */
-bp_status bp_outdir_lock(bp_ctx *ctx, const char *dir, bool shared, int *fd);
+ * exclusive, or shared when `shared`. A folder another process holds is
+ * waited for, `wait_s` seconds at most (< 0: as long as it takes; 0: not at
+ * all), trying again every 100 ms; `on_wait` (may be NULL) is called once
+ * when the wait begins, so that the caller can say why nothing happens.
+ * Still held then: an error saying another batch is writing there. Returns
+ * the lock's descriptor in *fd (-1 when the file system has no locks);
+ * close it to unlock. */
+bp_status bp_outdir_lock(bp_ctx *ctx, const char *dir, bool shared, double wait_s,
+                         void (*on_wait)(const char *dir), int *fd);
 /** Blocks SIGINT, SIGTERM and SIGHUP and starts a thread that waits for
  * them, removes this process's temporary files and then dies of the signal;
  * ignores SIGXFSZ so that a file-size limit is an EFBIG write error rather

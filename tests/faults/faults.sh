@@ -2,7 +2,8 @@
 # Fault injection, SQLite-style: write(), fsync(), close() and rename() made
 # to fail (faultshim.c, LD_PRELOAD) at the first, a middle and the last call
 # on an output file, short writes, a file-size limit (ENOSPC's twin EFBIG),
-# SIGKILL and SIGTERM in the middle of a batch, two batches in one folder and
+# SIGKILL and SIGTERM in the middle of a batch, two batches in one folder (the
+# second waits, or with --no-wait is refused) and
 # a PDF changed behind the manifest's back. Every case must end with complete
 # valid files or none, a non-zero exit when it failed, no temporary file, and
 # a manifest whose every entry matches the file on disk (manifest_true.py).
@@ -146,15 +147,23 @@ kill -TERM $pid
 wait $pid 2> /dev/null
 no_tmp "$work/termed" "SIGTERM"
 
-# two batches in one folder: the second is refused while the first runs
+# two batches in one folder: with --no-wait the second is refused while the
+# first runs; without, it says it waits, waits, then finds everything done
 bigbatch_bg "$work/two"
 pid=$!
 wait_pdfs "$work/two" 5 || no "two: the first batch wrote no PDFs"
-bigbatch "$work/two" 2> "$work/two.err"
+"$bp" batch $t "$big" --data data -o "$work/two" -j 2 -q --no-wait 2> "$work/two-nowait.err"
 rc=$?
-[[ $rc != 0 ]] || no "two: the second batch ran beside the first"
-grep -q "another briefpress batch" "$work/two.err" || no "two: message $(cat "$work/two.err")"
+[[ $rc != 0 ]] || no "two: the --no-wait batch ran beside the first"
+grep -q "another briefpress batch is writing" "$work/two-nowait.err" ||
+  no "two: --no-wait message $(cat "$work/two-nowait.err")"
+bigbatch "$work/two" 2> "$work/two.err" || no "two: the waiting batch failed: $(cat "$work/two.err")"
+grep -q "another briefpress batch is writing into this folder; waiting" "$work/two.err" ||
+  no "two: the second batch did not say that it waits: $(cat "$work/two.err")"
+kill -0 $pid 2> /dev/null && no "two: the waiting batch finished while the first still ran"
 wait $pid || no "two: the first batch failed"
+grep -q " 0 written, $n_big unchanged, 0 failed" "$work/two.err" ||
+  no "two: the waiting batch did not find the first's work: $(tail -1 "$work/two.err")"
 truth "$work/two" --all "$n_big"
 no_tmp "$work/two" "two batches"
 

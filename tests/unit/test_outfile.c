@@ -11,14 +11,17 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/outfile.h"
+#include "assert_ok.h"
 
 static char *dir;
 
@@ -235,14 +238,14 @@ static void folder_lock_is_exclusive(void **state) {
   bp_ctx ctx;
   bp_ctx_init(&ctx);
   int a = -1, b = -1;
-  assert_int_equal(bp_outdir_lock(&ctx, dir, false, &a), BP_OK);
-  assert_int_not_equal(bp_outdir_lock(&ctx, dir, true, &b), BP_OK);
+  assert_int_equal(bp_outdir_lock(&ctx, dir, false, 0, NULL, &a), BP_OK);
+  assert_int_not_equal(bp_outdir_lock(&ctx, dir, true, 0, NULL, &b), BP_OK);
   assert_non_null(strstr(ctx.msg, "another briefpress batch"));
   assert_int_equal(b, -1);
   close(a);
   bp_ctx_init(&ctx);
-  assert_int_equal(bp_outdir_lock(&ctx, dir, true, &a), BP_OK); /* shards share */
-  assert_int_equal(bp_outdir_lock(&ctx, dir, true, &b), BP_OK);
+  assert_int_equal(bp_outdir_lock(&ctx, dir, true, 0, NULL, &a), BP_OK); /* shards share */
+  assert_int_equal(bp_outdir_lock(&ctx, dir, true, 0, NULL, &b), BP_OK);
   close(a);
   close(b);
 }
@@ -301,6 +304,54 @@ static void standard_output(void **state) {
   free(c);
 }
 
+static int waits_seen;
+static void count_wait(const char *d) {
+  assert_string_equal(d, dir);
+  waits_seen++;
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Closes *fd (a lock) after 300 ms. */
+static void *release_later(void *fd) {
+  struct timespec ts = {0, 300 * 1000 * 1000};
+  nanosleep(&ts, NULL);
+  close(*(int *)fd);
+  return NULL;
+}
+
+/* A second batch waits for the folder (saying so once) until the first lets
+ * go, or gives up after its limit. */
+static void folder_lock_waits(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  int a = -1, b = -1;
+  assert_ok(bp_outdir_lock(&ctx, dir, false, 0, NULL, &a), &ctx);
+  waits_seen = 0;
+  double t0 = now_s();
+  assert_int_equal(bp_outdir_lock(&ctx, dir, true, 0.3, count_wait, &b), BP_ERR_IO);
+  assert_true(now_s() - t0 >= 0.3);
+  assert_int_equal(waits_seen, 1);
+  assert_int_equal(b, -1);
+  if (!strstr(ctx.msg, "still writing into this folder after 0 s of waiting"))
+    fail_msg("message: %s", ctx.msg);
+  bp_ctx_init(&ctx);
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, release_later, &a), 0);
+  waits_seen = 0;
+  t0 = now_s();
+  assert_ok(bp_outdir_lock(&ctx, dir, false, -1, count_wait, &b), &ctx);
+  assert_true(now_s() - t0 >= 0.25);
+  pthread_join(th, NULL);
+  assert_int_equal(waits_seen, 1);
+  close(b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(sha256_in_pieces),
@@ -310,6 +361,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(standard_output, setup, teardown),
       cmocka_unit_test_setup_teardown(sweep_removes_only_dead_processes_files, setup, teardown),
       cmocka_unit_test_setup_teardown(folder_lock_is_exclusive, setup, teardown),
+      cmocka_unit_test_setup_teardown(folder_lock_waits, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
