@@ -124,7 +124,6 @@ static bp_status check_patterns(bp_ctx *ctx, const bp_template *t, const bp_tsec
 static bp_status check_running_text(bp_ctx *ctx, const bp_template *t, json_t *o, const char *key,
                                     const char *text, const bp__binding *b) {
   if (!text) return BP_OK;
-  json_t *v = json_string(text);
   bp_status st = BP_OK;
   for (const char *q = text; !st && (q = strchr(q, '{')); q++) {
     const char *close = strchr(q, '}');
@@ -138,7 +137,6 @@ static bp_status check_running_text(bp_ctx *ctx, const bp_template *t, json_t *o
       json_decref(one);
     }
   }
-  json_decref(v);
   return st;
 }
 
@@ -364,20 +362,12 @@ static bp_status check_facts(bp_ctx *ctx, const bp_template *t, const bp_tsectio
     }
     if (!jstr(row, "field") && !jstr(row, "text"))
       return bp_jdoc_error_elem(ctx, t->jd, rows, r, "a facts row needs \"field\" or \"text\"");
-    for (int f = 0; f < 2 && !st; f++) { /* field and cite name fields: as {patterns} */
+    for (int f = 0; f < 2 && !st; f++) { /* field and cite name fields, checked as {field} */
       const char *name = jstr(row, f ? "cite" : "field");
       if (!name) continue;
       json_t *p = json_sprintf("{%s}", name);
-      json_t *o = json_pack("{s:o}", f ? "cite" : "field", p);
-      st = check_pattern(ctx, t, o, f ? "cite" : "field", b);
-      json_decref(o);
-      if (st) { /* point at the row */
-        char msg[sizeof ctx->msg];
-        const char *colon = strstr(ctx->msg, ": \"{");
-        snprintf(msg, sizeof msg, "%s", colon ? colon + 2 : ctx->msg);
-        bp_ctx_clear(ctx);
-        st = bp_jdoc_error(ctx, t->jd, row, f ? "cite" : "field", "%s", msg);
-      }
+      st = check_fields(ctx, t, row, f ? "cite" : "field", p, b);
+      json_decref(p);
     }
     if (!st) st = check_pattern(ctx, t, row, "text", b);
     const char *fmt = jstr(row, "format");
@@ -545,11 +535,11 @@ static bp_status markdown(engine *e, const bp_tsection *s) {
     }
     }
   }
-  if (st && !strstr(e->ctx->msg, doc->source_path ? doc->source_path : "\x01"))
-    for (size_t i = 0; i < doc->n_blocks; i++)
-      if (e->field && !strncmp(e->field, "line ", 5))
-        return bp_error_wrap(e->ctx, st, "%s:%s: ", doc->source_path ? doc->source_path : "?",
-                             e->field + 5);
+  /* a block that cannot be set: say where it is in the Markdown */
+  if (st && e->field && !strncmp(e->field, "line ", 5) &&
+      !strstr(e->ctx->msg, doc->source_path ? doc->source_path : "\x01"))
+    return bp_error_wrap(e->ctx, st, "%s:%s: ", doc->source_path ? doc->source_path : "?",
+                         e->field + 5);
   (void)s;
   return st;
 }
@@ -706,9 +696,8 @@ static bp_status endnotes(engine *e, const bp_tsection *s) {
   el->cols = s->columns > 1 ? 2 : 1;
   el->col_w = el->cols > 1 ? (e->width - e->t->column_gap_pt) / 2 : e->width;
   el->gap = e->t->note_gap_pt > 0 ? e->t->note_gap_pt : bp__style(e, "note")->size_pt * 0.25;
-  el->tag = (int)(s - e->t->sections) < (int)e->t->n_sections && s >= e->t->sections
-                ? (int)(s - e->t->sections)
-                : e->section;
+  if (s >= e->t->sections && s < e->t->sections + e->t->n_sections) /* else the default's */
+    el->tag = (int)(s - e->t->sections);
   return BP_OK;
 }
 
