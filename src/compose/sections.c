@@ -486,9 +486,9 @@ static bp_status markdown(engine *e, const bp_tsection *s) {
   const bp_doc *doc = e->b->article->doc;
   double w = e->width;
   bp_status st = BP_OK;
+  char where[64]; /* e->field points here: it must outlive the loop */
   for (size_t i = 0; i < doc->n_blocks && !st; i++) {
     const bp_block *b = &doc->blocks[i];
-    char where[64];
     snprintf(where, sizeof where, "line %d", b->line);
     e->field = where;
     switch (b->kind) {
