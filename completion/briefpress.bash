@@ -2,11 +2,11 @@
 # PREFIX/share/bash-completion/completions/briefpress; needs nothing from the
 # bash-completion package. Options come from `briefpress COMMAND --help`, so
 # they follow the program; files: .json inputs, .csv records, folders for
-# -o of preview/batch/newsletter and for --png, --data, --fonts.
+# -o of preview/batch/newsletter and for --png, --data, --fonts and init.
 _briefpress() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
   local bp=${COMP_WORDS[0]} cmd='' i w
-  local commands='render preview check batch newsletter help'
+  local commands='render preview check batch newsletter init help'
   # the command: the first word after the global options (--fonts takes a value)
   for ((i = 1; i < COMP_CWORD; i++)); do
     w=${COMP_WORDS[i]}
@@ -63,6 +63,7 @@ _briefpress() {
   fi
   case $cmd in
   check) COMPREPLY=($(compgen -d -- "$cur") $(compgen -f -X '!*.@(json|csv|md)' -- "$cur")) ;;
+  init) COMPREPLY=($(compgen -d -- "$cur")) ;;
   batch)
     # first the template (.json), then the records (.csv)
     local n=0

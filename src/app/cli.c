@@ -23,8 +23,7 @@
 int bp_cmd_check(int argc, char **argv);
 int bp_cmd_batch(int argc, char **argv);
 int bp_cmd_newsletter(int argc, char **argv);
-
-#define EXIT_STATUS_HELP "exit status: 0 done, 1 failed (the message says why), 2 bad usage\n"
+int bp_cmd_init(int argc, char **argv);
 
 static int usage(FILE *f) {
   fprintf(f,
@@ -43,6 +42,8 @@ static int usage(FILE *f) {
           "      one profile PDF per record, in parallel, with DIR/manifest.json\n"
           "  newsletter <brief.json|article.json> -o DIR\n"
           "      the PDF, a PNG of page 1 and an e-mail (.eml); --send delivers it\n"
+          "  init <dir>\n"
+          "      a new data folder to start from (a claim, a citation, a series, a brief)\n"
           "\n"
           "global options (before the command):\n"
           "  --fonts DIR     the font folder (default: $BRIEFPRESS_FONTS, else the installed one)\n"
@@ -305,7 +306,7 @@ static const struct {
   int (*run)(int argc, char **argv); /* argv[0] is the command's name */
 } commands[] = {
     {"render", cmd_render_main}, {"preview", cmd_preview_main},     {"check", bp_cmd_check},
-    {"batch", bp_cmd_batch},     {"newsletter", bp_cmd_newsletter},
+    {"batch", bp_cmd_batch},     {"newsletter", bp_cmd_newsletter}, {"init", bp_cmd_init},
 };
 
 /* The command's arguments: its name, the global --fonts (first, so that the

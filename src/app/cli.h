@@ -17,6 +17,9 @@ bp_status bp_cli_compose(bp_ctx *ctx, bp_typesetter *ts, const char *path,
 
 /* ---- shared by the commands' option parsing (getopt_long) ---- */
 
+/** The last line of every command's --help. */
+#define EXIT_STATUS_HELP "exit status: 0 done, 1 failed (the message says why), 2 bad usage\n"
+
 /** Resets getopt for a new argument vector, with its own messages off
  * (bp_cli_opt_error reports instead). Call before each command's loop. */
 void bp_cli_getopt_start(void);
