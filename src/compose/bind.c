@@ -164,58 +164,6 @@ char **bp_brief_chart_descriptions(const bp_brief *br, size_t *n) {
 
 /* ---- articles ------------------------------------------------------------------------ */
 
-bp_status bp_article_template_load(bp_ctx *ctx, const bp_article *a, const char *override_path,
-                                   bp_template **out) {
-  bp_buf path = {0};
-  const char *slash = strrchr(a->path, '/');
-  if (override_path)
-    bp_buf_puts(&path, override_path);
-  else if (a->template_name) {
-    if (a->template_name[0] != '/' && slash)
-      bp_buf_put(&path, a->path, (size_t)(slash - a->path) + 1);
-    bp_buf_puts(&path, a->template_name);
-  } else
-    bp_buf_printf(&path, "%s/article-a4.json", bp_data_templates_dir());
-  bp_status st = bp_template_load(ctx, path.data, out);
-  bp_buf_free(&path);
-  return st;
-}
-
-/* The manifest's "charts" and the data folder they are drawn from ("data":
- * a folder inside the article's data folder; default that folder). */
-static bp_status article_charts(bp_ctx *ctx, const bp_article *a, bp__binding *b) {
-  bp_status st = bp_jdoc_load(ctx, a->path, &b->own_jd);
-  json_t *root = st ? NULL : bp_jdoc_root(b->own_jd);
-  b->charts = root ? json_object_get(root, "charts") : NULL;
-  if (!b->charts && !(root && json_object_get(root, "data"))) return st; /* no data set */
-  b->charts_jd = b->own_jd;
-  if (b->charts && !json_is_object(b->charts))
-    return bp_jdoc_error(ctx, b->own_jd, root, "charts", "\"charts\" maps names to charts");
-  json_t *data = json_object_get(root, "data");
-  char *own = bp_data_root_of(a->path), *dir = NULL;
-  if (data && !json_is_string(data))
-    st = bp_jdoc_error(ctx, b->own_jd, root, "data", "\"data\" must be a folder name");
-  else if (!data)
-    dir = bp_strdup(own);
-  else if (bp_data_path_resolve(ctx, own, a->path, json_string_value(data), true, &dir)) {
-    char msg[sizeof ctx->msg];
-    snprintf(msg, sizeof msg, "%s", ctx->msg);
-    bp_ctx_clear(ctx);
-    st = bp_jdoc_error(ctx, b->own_jd, root, "data", "%s", msg);
-  }
-  free(own);
-  if (!st) st = bp_dataset_load(ctx, dir, &b->own_ds);
-  free(dir);
-  b->ds = b->own_ds;
-  const char *name;
-  json_t *def;
-  json_object_foreach(st ? NULL : b->charts, name, def) {
-    st = bp_chart_def_check(ctx, b->own_jd, def, b->ds, NULL);
-    if (st) break;
-  }
-  return st;
-}
-
 bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a,
                              const bp_template *t, long long epoch, bp_preflight *pf,
                              bp_dlist **out) {
@@ -230,7 +178,8 @@ bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a
   b.article = a;
   b.doc_title = bp_strdup(a->title ? a->title : "Untitled");
   b.date_text = bp_template_format_date(t ? t : own, a->date);
-  st = article_charts(ctx, a, &b);
+  st = bp_article_data_load(ctx, a, &b.own_jd, &b.charts, &b.own_ds);
+  b.ds = b.own_ds;
   if (st) {
     bp__binding_free(&b);
     bp_template_free(own);

@@ -27,32 +27,6 @@ static void add(bp__chart_data *d, double x, double y, char *label) {
   d->labels[d->n++] = label;
 }
 
-/* A claim's words as a short event label: at most ~`max` bytes, cut at a
- * space, with an ellipsis. */
-static char *short_label(const bp_claim *cl, size_t max) {
-  bp_buf b = {0};
-  for (size_t k = 0; k < cl->spans.n; k++)
-    if (cl->spans.v[k].kind == BP_SPAN_TEXT) bp_buf_puts(&b, cl->spans.v[k].text);
-  char *s = b.data ? bp_buf_detach(&b) : bp_strdup("");
-  size_t n = strlen(s);
-  while (n && s[n - 1] == ' ') s[--n] = '\0';
-  if (n > max) {
-    size_t cut = max;
-    while (cut > max / 2 && s[cut] != ' ') cut--;
-    if (s[cut] != ' ') /* no space: cut before a UTF-8 continuation byte */
-      for (cut = max; cut && ((unsigned char)s[cut] & 0xC0) == 0x80; cut--) {
-      }
-    while (cut && (s[cut - 1] == ' ' || s[cut - 1] == ',' || s[cut - 1] == ';')) cut--;
-    s[cut] = '\0';
-    bp_buf o = {0};
-    bp_buf_printf(&o, "%s\xE2\x80\xA6", s);
-    free(s);
-    return bp_buf_detach(&o);
-  }
-  if (n && s[n - 1] == '.') s[n - 1] = '\0';
-  return s;
-}
-
 /* Fills a label pattern ("{city}: {type} closed") from row i of r. */
 static char *row_label(const bp_records *r, size_t i, const char *pat) {
   bp__binding b = {.kind = BP__RECORD, .rec = r, .row = i};
@@ -108,7 +82,8 @@ static void timeline_events(const bp__engine *e, json_t *def, bp__chart_data *d)
     bool tagged = false;
     for (size_t k = 0; k < cl->n_countries && !tagged; k++)
       tagged = !strcmp(cl->countries[k], iso2);
-    if (cl->date.y && tagged) add(d, bp_date_decimal_year(&cl->date), 1, short_label(cl, max));
+    if (cl->date.y && tagged)
+      add(d, bp_date_decimal_year(&cl->date), 1, bp_claim_short_label(cl, max));
   }
   for (size_t i = 1; i < d->n; i++) /* oldest first; the same day keeps its order */
     for (size_t k = i; k > 0 && d->pts[k - 1].x > d->pts[k].x; k--) {
@@ -198,7 +173,7 @@ bool bp__chart_build(bp__engine *e, json_t *def, bp__chart_data *d) {
   d->spec.lang = ko ? "ko" : e->b->kind == BP__ARTICLE ? e->b->article->lang : NULL;
   const bp_csl_item *it = d->source_id ? bp_bib_lookup(e->b->ds->bib, d->source_id) : NULL;
   if (it && d->n >= need) {
-    d->source_text = bp__source_line(it, bp_template_label(t, BP_LABEL_SOURCE));
+    d->source_text = bp_csl_source_line(it, bp_template_label(t, BP_LABEL_SOURCE));
     d->spec.source_text = d->source_text;
   }
   /* the source becomes an endnote (numbered here, after what comes before)

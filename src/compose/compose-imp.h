@@ -2,7 +2,7 @@
  * the drawn pieces and their cache, the stack of elements, pagination, the
  * fit loop and drawing; sections.c the table of section kinds; bind.c what
  * sections read (a brief, an article or a record: one binding); charts.c
- * chart points from the data set; common.c endnote and claim texts. */
+ * chart points from the data set; common.c endnote numbering. */
 #ifndef BP_COMPOSE_IMP_H
 #define BP_COMPOSE_IMP_H
 
@@ -24,15 +24,6 @@ typedef struct bp__numbering {
 int bp__number_of(void *ud, const char *id);
 void bp__numbering_clear(bp__numbering *nb);
 void bp__numbering_free(bp__numbering *nb);
-/** The endnote of a citation as spans: the formatted text, then the URL as
- * a link to itself. Appends to *out. */
-void bp__endnote_spans(const bp_csl_item *it, bp_spans *out);
-/** A claim's text (its `text_ko` when `korean` and it has one) with markers
- * for supporting sources the text does not cite inline (caller frees). */
-char *bp__claim_markup(const bp_claim *cl, bool korean);
-/** "Source: Chainalysis (2023)": `label` (NULL: "Source:"), the outlet, else
- * the authors, else the title, and the year (caller frees). */
-char *bp__source_line(const bp_csl_item *it, const char *label);
 
 /* ---- bindings (bind.c) ----------------------------------------------------- */
 
@@ -49,13 +40,12 @@ typedef struct bp__binding {
   const bp_article *article;
   const bp_records *rec;
   size_t row;
-  const bp_jdoc *charts_jd; /* article: its manifest, whose "charts" name charts */
-  json_t *charts;           /* brief: an array; article: an object by name */
-  char *doc_title;          /* owned, as the rest below */
-  char *masthead_right;     /* brief: "Series  ·  No. 12  ·  April 2024" */
-  char *date_text;          /* article: its date as the template prints it */
-  bp_dataset *own_ds;       /* article: the data set its charts come from */
-  bp_jdoc *own_jd;          /* article: its manifest */
+  json_t *charts;       /* brief: an array; article: an object by name */
+  char *doc_title;      /* owned, as the rest below */
+  char *masthead_right; /* brief: "Series  ·  No. 12  ·  April 2024" */
+  char *date_text;      /* article: its date as the template prints it */
+  bp_dataset *own_ds;   /* article: the data set its charts come from */
+  bp_jdoc *own_jd;      /* article: its manifest */
 } bp__binding;
 
 /** The value of {name} in a pattern (NULL: unknown; "" : empty). Besides

@@ -24,13 +24,6 @@ bp_status bp_template_check(bp_ctx *ctx, const bp_template *t);
 bp_status bp_compose_article(bp_ctx *ctx, bp_typesetter *ts, const bp_article *a,
                              const bp_template *t, long long epoch, bp_preflight *pf,
                              bp_dlist **out);
-/** The article's template: `override_path` (--template) if set, else the
- * manifest's "template" (relative to the manifest), else *out = NULL (the
- * built-in A4 styles). An article template takes the sections title, body
- * and endnotes, in the order it lists them. */
-bp_status bp_article_template_load(bp_ctx *ctx, const bp_article *a, const char *override_path,
-                                   bp_template **out);
-
 /** How the brief was fitted to its page. */
 typedef struct bp_fit_report {
   double body_pt, leading_ratio; /* what was used */

@@ -324,7 +324,7 @@ static bp_status findings(engine *e, const bp_tsection *s) {
   const bp_style *fs = bp__style(e, style);
   double indent = fs->size_pt * jnum(s->json, "indent", 1.2);
   for (size_t i = 0; i < n && !st; i++) {
-    char *markup = bp__claim_markup(v[i], korean(e));
+    char *markup = bp_claim_markup(v[i], korean(e));
     char where[300];
     snprintf(where, sizeof where, "claim %s (%s:%d)", v[i]->id, v[i]->path ? v[i]->path : "?",
              v[i]->line);
@@ -724,7 +724,7 @@ static const piece *note_piece(engine *e, const bp_tsection *s, size_t i, double
       bp_buf_putc(&nb, *m);
   double label_w = bp__style(e, "note")->size_pt * (s ? jnum(s->json, "indent", 1.9) : 1.9);
   bp_spans sp = {0};
-  bp__endnote_spans(it, &sp);
+  bp_csl_endnote_spans(it, &sp);
   char *key = spans_key(&sp);
   const piece *t = bp__spans(e, "note", key, &sp, col_w - label_w);
   free(key);

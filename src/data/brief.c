@@ -399,3 +399,38 @@ const char *bp_brief_field(const bp_brief *b, const char *f) {
   if (!strcmp(f, "keywords")) return b->keywords;
   return NULL;
 }
+
+/* The manifest's "charts" and the data folder they are drawn from ("data":
+ * a folder inside the article's data folder; default that folder). */
+bp_status bp_article_data_load(bp_ctx *ctx, const bp_article *a, bp_jdoc **jd, json_t **charts,
+                               bp_dataset **ds) {
+  *charts = NULL, *ds = NULL;
+  bp_status st = bp_jdoc_load(ctx, a->path, jd);
+  json_t *root = st ? NULL : bp_jdoc_root(*jd);
+  *charts = root ? json_object_get(root, "charts") : NULL;
+  if (!*charts && !(root && json_object_get(root, "data"))) return st; /* no data set */
+  if (*charts && !json_is_object(*charts))
+    return bp_jdoc_error(ctx, *jd, root, "charts", "\"charts\" maps names to charts");
+  json_t *data = json_object_get(root, "data");
+  char *own = bp_data_root_of(a->path), *dir = NULL;
+  if (data && !json_is_string(data))
+    st = bp_jdoc_error(ctx, *jd, root, "data", "\"data\" must be a folder name");
+  else if (!data)
+    dir = bp_strdup(own);
+  else if (bp_data_path_resolve(ctx, own, a->path, json_string_value(data), true, &dir)) {
+    char msg[sizeof ctx->msg];
+    snprintf(msg, sizeof msg, "%s", ctx->msg);
+    bp_ctx_clear(ctx);
+    st = bp_jdoc_error(ctx, *jd, root, "data", "%s", msg);
+  }
+  free(own);
+  if (!st) st = bp_dataset_load(ctx, dir, ds);
+  free(dir);
+  const char *name;
+  json_t *def;
+  json_object_foreach(st ? NULL : *charts, name, def) {
+    st = bp_chart_def_check(ctx, *jd, def, *ds, NULL);
+    if (st) break;
+  }
+  return st;
+}

@@ -51,4 +51,13 @@ bp_status bp_chart_def_check(bp_ctx *ctx, const bp_jdoc *jd, json_t *def, const 
 bp_status bp_pattern_check(bp_ctx *ctx, const bp_jdoc *jd, json_t *o, const char *key,
                            const bp_records *rec);
 
+/** An article's data: its manifest as a JSON document (*jd, owned), the
+ * manifest's "charts" (*charts: an object of chart definitions by name,
+ * borrowed from *jd and checked; NULL: none) and the data folder they draw
+ * from (*ds, owned; "data": a folder inside the article's data folder,
+ * default that folder; NULL when the manifest names neither). On failure
+ * what was made is still set: free it. */
+bp_status bp_article_data_load(bp_ctx *ctx, const bp_article *a, bp_jdoc **jd, json_t **charts,
+                               bp_dataset **ds);
+
 #endif

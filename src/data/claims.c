@@ -339,3 +339,50 @@ bp_status bp_claims_load(bp_ctx *ctx, const char *path, const bp_bib *bib, bp_cl
   bp_diag_list_free(dl);
   return st;
 }
+
+static bool cited_inline(const bp_claim *cl, const char *id) {
+  for (size_t k = 0; k < cl->spans.n; k++)
+    for (size_t j = 0; j < cl->spans.v[k].n_cite; j++)
+      if (!strcmp(cl->spans.v[k].cite_ids[j], id)) return true;
+  return false;
+}
+
+char *bp_claim_markup(const bp_claim *cl, bool korean) {
+  bp_buf b = {0};
+  bool ko = korean && cl->text_ko;
+  bp_buf_puts(&b, ko ? cl->text_ko : cl->text);
+  /* the Korean text has no markers of its own: the English text's come
+   * first, in their order, so both editions number the notes alike */
+  for (size_t k = 0; ko && k < cl->spans.n; k++)
+    for (size_t j = 0; j < cl->spans.v[k].n_cite; j++)
+      bp_buf_printf(&b, " [@%s]", cl->spans.v[k].cite_ids[j]);
+  for (size_t i = 0; i < cl->n_cites; i++)
+    if (!cited_inline(cl, cl->cites[i])) bp_buf_printf(&b, " [@%s]", cl->cites[i]);
+  return bp_buf_detach(&b);
+}
+
+/* A claim's words as a short event label: at most ~`max` bytes, cut at a
+ * space, with an ellipsis. */
+char *bp_claim_short_label(const bp_claim *cl, size_t max) {
+  bp_buf b = {0};
+  for (size_t k = 0; k < cl->spans.n; k++)
+    if (cl->spans.v[k].kind == BP_SPAN_TEXT) bp_buf_puts(&b, cl->spans.v[k].text);
+  char *s = b.data ? bp_buf_detach(&b) : bp_strdup("");
+  size_t n = strlen(s);
+  while (n && s[n - 1] == ' ') s[--n] = '\0';
+  if (n > max) {
+    size_t cut = max;
+    while (cut > max / 2 && s[cut] != ' ') cut--;
+    if (s[cut] != ' ') /* no space: cut before a UTF-8 continuation byte */
+      for (cut = max; cut && ((unsigned char)s[cut] & 0xC0) == 0x80; cut--) {
+      }
+    while (cut && (s[cut - 1] == ' ' || s[cut - 1] == ',' || s[cut - 1] == ';')) cut--;
+    s[cut] = '\0';
+    bp_buf o = {0};
+    bp_buf_printf(&o, "%s\xE2\x80\xA6", s);
+    free(s);
+    return bp_buf_detach(&o);
+  }
+  if (n && s[n - 1] == '.') s[n - 1] = '\0';
+  return s;
+}

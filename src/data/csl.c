@@ -719,3 +719,28 @@ char *bp_csl_format_endnote(const bp_csl_item *it) {
   }
   return bp_buf_detach(&b);
 }
+
+void bp_csl_endnote_spans(const bp_csl_item *it, bp_spans *out) {
+  char *txt = bp_csl_format_endnote(it);
+  bp_spans_add_text(out, txt, strlen(txt), 0, NULL);
+  free(txt);
+  if (it->url) {
+    bp_spans_add_text(out, " ", 1, 0, NULL);
+    bp_spans_add_text(out, it->url, strlen(it->url), 0, it->url);
+  }
+}
+
+char *bp_csl_source_line(const bp_csl_item *it, const char *label) {
+  bp_buf b = {0};
+  bp_buf_printf(&b, "%s ", label ? label : "Source:");
+  char *authors = bp_csl_format_authors(it);
+  if (it->container_title)
+    bp_buf_puts(&b, it->container_title);
+  else if (authors && *authors)
+    bp_buf_puts(&b, authors);
+  else if (it->title)
+    bp_buf_puts(&b, it->title);
+  free(authors);
+  if (it->issued.y) bp_buf_printf(&b, " (%d)", it->issued.y);
+  return bp_buf_detach(&b);
+}

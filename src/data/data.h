@@ -147,6 +147,12 @@ const bp_csl_item *bp_bib_lookup(const bp_bib *bib, const char *id);
 char *bp_csl_format_endnote(const bp_csl_item *item);
 /** "Um, J., & Ko, Y." for the item's authors (caller frees; "" if none). */
 char *bp_csl_format_authors(const bp_csl_item *item);
+/** The endnote of an item as spans: the formatted text, then the URL as a
+ * link to itself. Appends to *out. */
+void bp_csl_endnote_spans(const bp_csl_item *item, bp_spans *out);
+/** "Source: Chainalysis (2023)": `label` (NULL: "Source:"), the outlet, else
+ * the authors, else the title, and the year (caller frees). */
+char *bp_csl_source_line(const bp_csl_item *item, const char *label);
 
 /* ----------------------------------------------------------------- prose */
 
@@ -213,6 +219,12 @@ typedef struct bp_claims {
 bp_status bp_claims_load(bp_ctx *ctx, const char *path, const bp_bib *bib, bp_claims **out);
 void bp_claims_free(bp_claims *c);
 const bp_claim *bp_claims_lookup(const bp_claims *c, const char *id);
+/** A claim's text (its `text_ko` when `korean` and it has one) with markers
+ * for supporting sources the text does not cite inline (caller frees). */
+char *bp_claim_markup(const bp_claim *cl, bool korean);
+/** A claim's words as a short label (a timeline event): at most about `max`
+ * bytes, cut at a space, with an ellipsis (caller frees). */
+char *bp_claim_short_label(const bp_claim *cl, size_t max);
 
 /* ---------------------------------------------------------------- series */
 

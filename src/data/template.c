@@ -636,3 +636,20 @@ char *bp_template_expand(const char *p, const char *(*lookup)(void *, const char
   }
   return bp_buf_detach(&b);
 }
+
+bp_status bp_article_template_load(bp_ctx *ctx, const bp_article *a, const char *override_path,
+                                   bp_template **out) {
+  bp_buf path = {0};
+  const char *slash = strrchr(a->path, '/');
+  if (override_path)
+    bp_buf_puts(&path, override_path);
+  else if (a->template_name) {
+    if (a->template_name[0] != '/' && slash)
+      bp_buf_put(&path, a->path, (size_t)(slash - a->path) + 1);
+    bp_buf_puts(&path, a->template_name);
+  } else
+    bp_buf_printf(&path, "%s/article-a4.json", bp_data_templates_dir());
+  bp_status st = bp_template_load(ctx, path.data, out);
+  bp_buf_free(&path);
+  return st;
+}

@@ -4,6 +4,7 @@
 #ifndef BP_TEMPLATE_H
 #define BP_TEMPLATE_H
 
+#include "data.h"
 #include "jdoc.h"
 #include "../layout/image.h"
 #include "../layout/layout.h"
@@ -99,5 +100,11 @@ bool bp_color_parse(const char *s, bp_color *out);
  * as written. Caller frees. */
 char *bp_template_expand(const char *pattern, const char *(*lookup)(void *ud, const char *name),
                          void *ud);
+
+/** The article's template: `override_path` (--template) if set, else the
+ * manifest's "template" (relative to the manifest), else article-a4.json
+ * of the templates folder (bp_data_templates_dir). Caller frees *out. */
+bp_status bp_article_template_load(bp_ctx *ctx, const bp_article *a, const char *override_path,
+                                   bp_template **out);
 
 #endif
