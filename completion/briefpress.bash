@@ -6,7 +6,7 @@
 _briefpress() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
   local bp=${COMP_WORDS[0]} cmd='' i w
-  local commands='render preview check batch newsletter init help'
+  local commands='render preview check batch newsletter init fonts help'
   # the command: the first word after the global options (--fonts takes a value)
   for ((i = 1; i < COMP_CWORD; i++)); do
     w=${COMP_WORDS[i]}
@@ -64,6 +64,7 @@ _briefpress() {
   case $cmd in
   check) COMPREPLY=($(compgen -d -- "$cur") $(compgen -f -X '!*.@(json|csv|md)' -- "$cur")) ;;
   init) COMPREPLY=($(compgen -d -- "$cur")) ;;
+  fonts) COMPREPLY=($(compgen -d -- "$cur") $(compgen -f -X '!*.@(json|csv|md)' -- "$cur")) ;;
   batch)
     # first the template (.json), then the records (.csv)
     local n=0

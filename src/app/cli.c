@@ -24,6 +24,7 @@ int bp_cmd_check(int argc, char **argv);
 int bp_cmd_batch(int argc, char **argv);
 int bp_cmd_newsletter(int argc, char **argv);
 int bp_cmd_init(int argc, char **argv);
+int bp_cmd_fonts(int argc, char **argv);
 
 static int usage(FILE *f) {
   fprintf(f,
@@ -44,6 +45,8 @@ static int usage(FILE *f) {
           "      the PDF, a PNG of page 1 and an e-mail (.eml); --send delivers it\n"
           "  init <dir>\n"
           "      a new data folder to start from (a claim, a citation, a series, a brief)\n"
+          "  fonts [<folder|file>]\n"
+          "      the font set and its coverage; what a folder's text needs that no font has\n"
           "\n"
           "global options (before the command):\n"
           "  --fonts DIR     the font folder (default: $BRIEFPRESS_FONTS, else the installed one)\n"
@@ -307,6 +310,7 @@ static const struct {
 } commands[] = {
     {"render", cmd_render_main}, {"preview", cmd_preview_main},     {"check", bp_cmd_check},
     {"batch", bp_cmd_batch},     {"newsletter", bp_cmd_newsletter}, {"init", bp_cmd_init},
+    {"fonts", bp_cmd_fonts},
 };
 
 /* The command's arguments: its name, the global --fonts (first, so that the

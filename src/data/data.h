@@ -331,6 +331,16 @@ char *bp_diag_format(const bp_diag *d);
  * line and a caret under the column (when `caret`). */
 void bp_diag_print(const bp_diag_list *dl, FILE *f, bool caret);
 
+/** One character of a data file's text: where it is (file as given, line
+ * and column 1-based, columns in characters) and its code point. */
+typedef void (*bp_char_fn)(void *ud, const char *file, int line, int col, uint32_t cp);
+/** Reads `path` as `check` does (UTF-8, a BOM skipped) and calls fn for every
+ * character beyond ASCII that its text holds, a JSON file's \uXXXX escapes
+ * decoded, controls left out: what the fonts must show. Fails with
+ * BP_ERR_DATA (file:line:col: why) when the file cannot be read or is not
+ * clean UTF-8 text. */
+bp_status bp_data_file_chars(bp_ctx *ctx, const char *path, bp_char_fn fn, void *ud);
+
 /* ----------------------------------------------------------------- check */
 
 typedef struct bp_check_options {

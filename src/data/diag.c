@@ -378,7 +378,11 @@ static int32_t hex4(const char *p, size_t n) {
   return v;
 }
 
-void bp__src_check_chars(bp_src *s, bool (*covers)(void *, uint32_t), void *ud) {
+/* Calls fn(ud, s, off, cp) for every character of s beyond ASCII, with a
+ * JSON file's \uXXXX escapes (and surrogate pairs) decoded; the controls
+ * are left out (raw ones make the file unusable, escaped ones are errors of
+ * the JSON parse). */
+static void src_each_char(bp_src *s, void (*fn)(void *, bp_src *, size_t, int32_t), void *ud) {
   if (!s->usable) return;
   size_t p = s->start;
   while (p < s->len) {
@@ -406,31 +410,72 @@ void bp__src_check_chars(bp_src *s, bool (*covers)(void *, uint32_t), void *ud) 
       } else
         cp = u;
     }
-    /* controls: raw ones make the file unusable (src_validate), escaped ones
-     * are errors of the JSON parse */
     if (cp < 0x7F || bp_text_control((uint32_t)cp)) continue;
-    if (cp >= 0xD800 && cp <= 0xDFFF) {
-      bp__diag(s, BP_SEV_ERROR, at, "lone surrogate U+%04X", (unsigned)cp);
-      continue;
-    }
-    if (cp > 0xFFFF) {
-      bp__diag(
-          s, BP_SEV_ERROR, at,
-          "character U+%04X is outside the Basic Multilingual Plane (the PDF fonts cannot show it)",
-          (unsigned)cp);
-      continue;
-    }
-    if (cp == 0xFFFD) {
-      bp__diag(s, BP_SEV_WARNING, at,
-               "replacement character U+FFFD (text damaged by a bad conversion?)");
-      continue;
-    }
-    if (covers && !covers(ud, (uint32_t)cp)) {
-      char u8[5] = {0};
-      bp_utf8_encode((uint32_t)cp, u8);
-      bp__diag(s, BP_SEV_ERROR, at, "no font covers U+%04X '%s'", (unsigned)cp, u8);
-    }
+    fn(ud, s, at, cp);
   }
+}
+
+typedef struct covers_fn {
+  bool (*covers)(void *, uint32_t);
+  void *ud;
+} covers_fn;
+
+static void check_char(void *ud, bp_src *s, size_t at, int32_t cp) {
+  const covers_fn *c = ud;
+  if (cp >= 0xD800 && cp <= 0xDFFF) {
+    bp__diag(s, BP_SEV_ERROR, at, "lone surrogate U+%04X", (unsigned)cp);
+    return;
+  }
+  if (cp > 0xFFFF) {
+    bp__diag(
+        s, BP_SEV_ERROR, at,
+        "character U+%04X is outside the Basic Multilingual Plane (the PDF fonts cannot show it)",
+        (unsigned)cp);
+    return;
+  }
+  if (cp == 0xFFFD) {
+    bp__diag(s, BP_SEV_WARNING, at,
+             "replacement character U+FFFD (text damaged by a bad conversion?)");
+    return;
+  }
+  if (c->covers && !c->covers(c->ud, (uint32_t)cp)) {
+    char u8[5] = {0};
+    bp_utf8_encode((uint32_t)cp, u8);
+    bp__diag(s, BP_SEV_ERROR, at, "no font covers U+%04X '%s'", (unsigned)cp, u8);
+  }
+}
+
+void bp__src_check_chars(bp_src *s, bool (*covers)(void *, uint32_t), void *ud) {
+  src_each_char(s, check_char, &(covers_fn){covers, ud});
+}
+
+typedef struct chars_fn {
+  bp_char_fn fn;
+  void *ud;
+} chars_fn;
+
+static void report_char(void *ud, bp_src *s, size_t at, int32_t cp) {
+  const chars_fn *c = ud;
+  int line, col;
+  bp__src_linecol(s, at, &line, &col);
+  c->fn(c->ud, s->path, line, col, (uint32_t)cp);
+}
+
+bp_status bp_data_file_chars(bp_ctx *ctx, const char *path, bp_char_fn fn, void *ud) {
+  bp_diag_list *dl = bp_diag_list_new();
+  bool io = false;
+  bp_src *s = bp__src_open(dl, path, &io);
+  bp_status st = BP_OK;
+  if (!s->usable) {
+    char *msg = dl->n ? bp_diag_format(&dl->v[0]) : NULL;
+    st = bp_error(ctx, BP_ERR_DATA, "%s", msg ? msg : path);
+    free(msg);
+  } else {
+    src_each_char(s, report_char, &(chars_fn){fn, ud});
+  }
+  bp__src_free(s);
+  bp_diag_list_free(dl);
+  return st;
 }
 
 /* Stable merge sort by file, line, column. */

@@ -334,6 +334,16 @@ const char *bp_fontset_default_dir(void) {
   return env && *env ? env : bp_data_fonts_dir();
 }
 
+static const char *face_string(const FcPattern *face, const char *object) {
+  FcChar8 *v = NULL;
+  return FcPatternGetString(face, object, 0, &v) == FcResultMatch ? (const char *)v : "";
+}
+
+static int cmp_face_file(const void *a, const void *b) {
+  return strcmp(face_string(*(FcPattern *const *)a, FC_FILE),
+                face_string(*(FcPattern *const *)b, FC_FILE));
+}
+
 bp_status bp_fontset_open(bp_ctx *ctx, const char *fonts_dir, bp_fontset **out) {
   *out = NULL;
   char *dir = bp_strdup(fonts_dir ? fonts_dir : bp_fontset_default_dir());
@@ -363,11 +373,14 @@ bp_status bp_fontset_open(bp_ctx *ctx, const char *fonts_dir, bp_fontset **out) 
   fs->config = cfg;
   fs->charset = FcCharSetCreate();
   FcFontSet *set = FcConfigGetFonts(cfg, FcSetSystem);
+  fs->faces = bp_calloc(set && set->nfont ? (size_t)set->nfont : 1, sizeof *fs->faces);
   for (int i = 0; set && i < set->nfont; i++) {
     FcCharSet *cs = NULL;
     if (FcPatternGetCharSet(set->fonts[i], FC_CHARSET, 0, &cs) == FcResultMatch)
       FcCharSetMerge(fs->charset, cs, NULL);
+    fs->faces[fs->n_faces++] = set->fonts[i];
   }
+  qsort(fs->faces, fs->n_faces, sizeof *fs->faces, cmp_face_file);
   if (!set || set->nfont == 0) {
     bp_error(ctx, BP_ERR_FONT, "%s: no fonts found", dir);
     bp_fontset_free(fs);
@@ -392,6 +405,7 @@ void bp_fontset_free(bp_fontset *fs) {
     g_object_unref(fs->fontmap);
   }
   if (fs->charset) FcCharSetDestroy(fs->charset);
+  free(fs->faces);
   if (fs->config) FcConfigDestroy(fs->config);
   free(fs->dir);
   free(fs);
@@ -402,4 +416,24 @@ bool bp_fontset_covers(const bp_fontset *fs, uint32_t cp) {
    * space, line separator (a hard line break) */
   if (cp == '\n' || cp == '\t' || cp == 0xAD || cp == 0x200B || cp == 0x2028) return true;
   return FcCharSetHasChar(fs->charset, cp);
+}
+
+size_t bp_fontset_n_faces(const bp_fontset *fs) { return fs->n_faces; }
+
+void bp_fontset_face(const bp_fontset *fs, size_t i, const char **file, const char **family,
+                     const char **style) {
+  const char *path = face_string(fs->faces[i], FC_FILE), *slash = strrchr(path, '/');
+  *file = slash ? slash + 1 : path;
+  *family = face_string(fs->faces[i], FC_FAMILY);
+  *style = face_string(fs->faces[i], FC_STYLE);
+}
+
+size_t bp_fontset_face_count(const bp_fontset *fs, size_t i, uint32_t first, uint32_t last) {
+  FcCharSet *cs = fs->charset;
+  if (i != BP_FONTSET_ANY_FACE &&
+      FcPatternGetCharSet(fs->faces[i], FC_CHARSET, 0, &cs) != FcResultMatch)
+    return 0;
+  size_t n = 0;
+  for (uint32_t cp = first; cp <= last; cp++) n += FcCharSetHasChar(cs, cp) ? 1 : 0;
+  return n;
 }

@@ -12,6 +12,8 @@ struct bp_fontset {
   char *dir;
   FcConfig *config;
   FcCharSet *charset; /* union of every font's coverage */
+  FcPattern **faces;  /* the config's faces, by file name (borrowed from it) */
+  size_t n_faces;
   PangoFontMap *fontmap;
 };
 

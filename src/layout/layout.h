@@ -28,6 +28,17 @@ bool bp_font_family_known(const char *family);
 const char *bp_font_families(void);
 /** True when some font of the set has a glyph for `cp`. Thread-safe. */
 bool bp_fontset_covers(const bp_fontset *fs, uint32_t cp);
+/** The number of faces (font files) of the set. */
+size_t bp_fontset_n_faces(const bp_fontset *fs);
+/** Face i (0 <= i < bp_fontset_n_faces), in file-name order: its file's
+ * name in the font folder, its family and style (all borrowed, valid while
+ * fs lives). */
+void bp_fontset_face(const bp_fontset *fs, size_t i, const char **file, const char **family,
+                     const char **style);
+/** How many of the characters first..last (inclusive) face i has a glyph
+ * for, by fontconfig's charset; BP_FONTSET_ANY_FACE: any face of the set. */
+size_t bp_fontset_face_count(const bp_fontset *fs, size_t i, uint32_t first, uint32_t last);
+#define BP_FONTSET_ANY_FACE ((size_t)-1)
 
 typedef enum bp_align { BP_ALIGN_LEFT, BP_ALIGN_CENTER, BP_ALIGN_RIGHT, BP_ALIGN_JUSTIFY } bp_align;
 

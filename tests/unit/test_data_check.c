@@ -280,11 +280,43 @@ static void dataset_of_sample(void **state) {
                       "(add \"cites\" or [@id] in its text)");
 }
 
+typedef struct seen_chars {
+  char text[4096];
+} seen_chars;
+
+static void note_char(void *ud, const char *file, int line, int col, uint32_t cp) {
+  seen_chars *s = ud;
+  size_t n = strlen(s->text);
+  snprintf(s->text + n, sizeof s->text - n, "%s:%d:%d U+%04X\n", file, line, col, (unsigned)cp);
+}
+
+/* bp_data_file_chars: the characters beyond ASCII where they are, JSON
+ * escapes decoded; a file that is not UTF-8 fails with where. */
+static void file_chars(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  seen_chars s = {""};
+  assert_int_equal(bp_data_file_chars(&ctx, "tests/fixtures/fonts/claims/c.json", note_char, &s),
+                   BP_OK);
+  assert_non_null(strstr(s.text, "tests/fixtures/fonts/claims/c.json:4:22 U+0F40\n"));
+  assert_non_null(strstr(s.text, "tests/fixtures/fonts/claims/c.json:9:45 U+0F41\n"));
+  assert_non_null(strstr(s.text, "tests/fixtures/fonts/claims/c.json:5:17 U+D55C\n"));
+  assert_int_equal(
+      bp_data_file_chars(&ctx, "tests/fixtures/check/invalid_utf8/claims/c.json", note_char, &s),
+      BP_ERR_DATA);
+  assert_non_null(strstr(ctx.msg, "tests/fixtures/check/invalid_utf8/claims/c.json:"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(sample_data_is_clean), cmocka_unit_test(fixture_cases),
-      cmocka_unit_test(specific_messages),    cmocka_unit_test(caret_printer),
-      cmocka_unit_test(five_megabyte_line),   cmocka_unit_test(missing_folder_and_single_file),
+      cmocka_unit_test(file_chars),
+      cmocka_unit_test(sample_data_is_clean),
+      cmocka_unit_test(fixture_cases),
+      cmocka_unit_test(specific_messages),
+      cmocka_unit_test(caret_printer),
+      cmocka_unit_test(five_megabyte_line),
+      cmocka_unit_test(missing_folder_and_single_file),
       cmocka_unit_test(dataset_of_sample),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -349,8 +349,34 @@ static void test_empty_glyphs_refused(void **state) {
   bp_fontset_free(fs);
 }
 
+/* The faces in file-name order, with fontconfig's family and style, and
+ * their coverage: every Hangul syllable in NanumGothic, none in Noto Serif. */
+static void test_faces_and_coverage(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_fontset *fs = NULL;
+  assert_int_equal(bp_fontset_open(&ctx, "fonts", &fs), BP_OK);
+  assert_int_equal(bp_fontset_n_faces(fs), 11);
+  const char *file, *family, *style;
+  bp_fontset_face(fs, 0, &file, &family, &style);
+  assert_string_equal(file, "NanumGothic.ttf");
+  assert_string_equal(family, "NanumGothic");
+  assert_string_equal(style, "Regular");
+  assert_int_equal(bp_fontset_face_count(fs, 0, 0xAC00, 0xD7A3), 11172);
+  bp_fontset_face(fs, 10, &file, &family, &style);
+  assert_string_equal(file, "NotoSerif-Regular.ttf");
+  assert_string_equal(family, "Noto Serif");
+  assert_int_equal(bp_fontset_face_count(fs, 10, 0xAC00, 0xD7A3), 0);
+  assert_int_equal(bp_fontset_face_count(fs, 10, 0x100, 0x17F), 128);
+  assert_int_equal(bp_fontset_face_count(fs, BP_FONTSET_ANY_FACE, 0xAC00, 0xD7A3), 11172);
+  assert_int_equal(bp_fontset_face_count(fs, BP_FONTSET_ANY_FACE, 0xF40, 0xF40), 0);
+  bp_fontset_free(fs);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_faces_and_coverage),
       cmocka_unit_test(test_open_in_threads),
       cmocka_unit_test_setup_teardown(test_copy_opens, copy_setup, copy_teardown),
       cmocka_unit_test_setup_teardown(test_unlisted_font_refused, copy_setup, copy_teardown),
