@@ -153,9 +153,18 @@ static bp_status check_family(bp_ctx *ctx, const bp_jdoc *jd, json_t *obj, const
 
 static bp_status load_style(bp_ctx *ctx, const bp_jdoc *jd, const bp_template *t, json_t *obj,
                             bp_tstyle *ts) {
-  static const char *const keys[] = {"family", "size",           "leading", "bold",
-                                     "italic", "color",          "align",   "hyphenate",
-                                     "indent", "letter_spacing", NULL};
+  static const char *const keys[] = {"family",
+                                     "size",
+                                     "leading",
+                                     "bold",
+                                     "italic",
+                                     "color",
+                                     "align",
+                                     "hyphenate",
+                                     "indent",
+                                     "letter_spacing",
+                                     "smart_punctuation",
+                                     NULL};
   if (!json_is_object(obj))
     return bp_jdoc_error(ctx, jd, obj, NULL, "style '%s' must be an object", ts->name);
   bp_status st = check_keys(ctx, jd, obj, "style", keys);
@@ -173,6 +182,9 @@ static bp_status load_style(bp_ctx *ctx, const bp_jdoc *jd, const bp_template *t
   if (!st) st = get_bool(ctx, jd, obj, "hyphenate", &ts->style.hyphenate);
   if (!st) st = get_number(ctx, jd, obj, "indent", 0, 200, &ts->style.indent_pt);
   if (!st) st = get_number(ctx, jd, obj, "letter_spacing", -5, 20, &ts->style.letter_spacing_pt);
+  bool smart = true;
+  if (!st) st = get_bool(ctx, jd, obj, "smart_punctuation", &smart);
+  ts->style.straight_punct = !smart;
   json_t *al = json_object_get(obj, "align");
   if (!st && al) {
     static const char *const names[] = {"left", "center", "right", "justify"};

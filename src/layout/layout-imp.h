@@ -30,4 +30,10 @@ struct bp_typesetter {
  * cairo's message when the path is in error. */
 bp_status bp_cairo_path_segs(bp_ctx *ctx, cairo_t *cr, bp_path_seg **segs, size_t *n);
 
+/** Appends `s[0..n)` to `out` in Unicode NFC and, when `smart`, with
+ * typographic quotes, dashes and ellipses for ASCII ones (URLs and e-mail
+ * addresses kept as written). The quote's side is read from what `out`
+ * already holds. */
+void bp__smart_append(bp_buf *out, const char *s, size_t n, bool smart);
+
 #endif

@@ -55,8 +55,10 @@ typedef struct bp_style {
   bool hyphenate;   /* English hyphenation from the libhyphen dictionary */
   double indent_pt; /* first-line indent */
   double letter_spacing_pt;
-  bool break_all; /* Korean may break between any syllables (CSS word-break:
-                     normal); default false: keep-all, breaks between words */
+  bool break_all;      /* Korean may break between any syllables (CSS word-break:
+                          normal); default false: keep-all, breaks between words */
+  bool straight_punct; /* leave ASCII quotes, -- and ... as written (default
+                          false: typographic ones, see smart.c) */
 } bp_style;
 
 /** Where the first baseline of a text set in `style` lies below the text's

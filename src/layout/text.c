@@ -78,13 +78,17 @@ typedef struct builder {
 
 static bool is_word_char(unsigned char c) { return isalpha(c) || c >= 0x80; }
 
-/* Appends `s` to the builder, inserting soft hyphens into long all-ASCII
- * words when hyphenating. */
-static void append_text(builder *b, const char *s, size_t n) {
-  if (!b->hyphenate || !b->ts->hyph) {
-    bp_buf_put(&b->text, s, n);
-    return;
-  }
+/* Appends `s` to the builder (NFC, typographic punctuation when `smart`;
+ * see smart.c), inserting soft hyphens into long all-ASCII words when
+ * hyphenating. */
+static void append_text(builder *b, const char *src, size_t len, bool smart) {
+  size_t at = b->text.len;
+  bp__smart_append(&b->text, src, len, smart);
+  if (!b->hyphenate || !b->ts->hyph) return;
+  char *s = bp_strndup(b->text.data + at, b->text.len - at);
+  size_t n = b->text.len - at;
+  b->text.len = at;
+  b->text.data[at] = '\0';
   size_t i = 0;
   while (i < n) {
     size_t j = i;
@@ -124,6 +128,7 @@ static void append_text(builder *b, const char *s, size_t n) {
     bp_buf_put(&b->text, s + i, k - i);
     i = k;
   }
+  free(s);
 }
 
 static PangoFontDescription *style_font(const bp_style *st, unsigned flags, double scale) {
@@ -477,7 +482,7 @@ bp_text *bp_text_new_plain(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style
                            double width_pt) {
   builder b;
   builder_init(&b, ts, style);
-  append_text(&b, text, strlen(text));
+  append_text(&b, text, strlen(text), !style->straight_punct);
   return finish(ts, ctx, style, &b, width_pt);
 }
 
@@ -530,7 +535,8 @@ bp_text *bp_text_new_spans(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style
     size_t off = skip;
     skip = 0;
     if (off > strlen(sp->text)) off = strlen(sp->text);
-    append_text(&b, sp->text + off, strlen(sp->text + off));
+    append_text(&b, sp->text + off, strlen(sp->text + off),
+                !style->straight_punct && !(sp->flags & BP_SPAN_CODE));
     add_span_attrs(&b, style, sp->flags, start, b.text.len);
     if (sp->uri) push_anchor(&b, start, b.text.len, sp->uri, 0);
   }

@@ -499,10 +499,14 @@ static void bar_chart_content(void **state) {
   assert_int_equal(st, BP_OK);
   const bp_dl_page *pg = &dl->pages[0];
   /* every value with thousands separators, every year, the ticks, title */
-  const char *want[] = {
-      "1.5",          "29.2", "522.3", "271.1", "299.5", "428.8", "1,650.5",
-      "2016",         "2022", "0",     "500",   "1,000", "1,500", "North Korea's crypto theft",
-      "USD millions", SRC};
+  const char *want[] = {"1.5",          "29.2",
+                        "522.3",        "271.1",
+                        "299.5",        "428.8",
+                        "1,650.5",      "2016",
+                        "2022",         "0",
+                        "500",          "1,000",
+                        "1,500",        "North Korea\xE2\x80\x99s crypto theft",
+                        "USD millions", SRC};
   for (size_t i = 0; i < N(want); i++)
     if (!find_text(pg, want[i])) fail_msg("no label \"%s\"", want[i]);
   /* the source line links to its endnote and covers the source text */

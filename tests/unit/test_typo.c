@@ -1,0 +1,117 @@
+/* test_typo.c - what the text becomes before it is shaped (smart.c): NFC,
+ * typographic quotes, dashes and ellipses from ASCII, URLs, e-mail
+ * addresses and code kept as written, and the style switch that turns it
+ * off. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "layout/layout.h"
+#include "model/doc.h"
+
+#include "fonts_fixture.h"
+
+static bp_style ragged(void) {
+  bp_style s = {0};
+  s.family = "Noto Serif, NanumMyeongjo";
+  s.size_pt = 10;
+  s.color = (bp_color){0, 0, 0, 1};
+  return s;
+}
+
+/* `in` set on one wide line with `st`, as its text (owned). */
+static char *set(const bp_style *st, const char *in) {
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_text *t = bp_text_new_plain(ts, &ctx, st, in, 2000);
+  if (!t) fail_msg("%s", ctx.msg);
+  assert_int_equal(bp_text_line_count(t), 1);
+  char *s = bp_text_line_text(t, 0);
+  bp_text_free(t);
+  return s;
+}
+
+static void expect(const bp_style *st, const char *in, const char *want) {
+  char *got = set(st, in);
+  if (strcmp(got, want)) fail_msg("'%s' was set '%s', want '%s'", in, got, want);
+  free(got);
+}
+
+static void quotes_dashes_and_ellipses_become_typographic(void **state) {
+  (void)state;
+  bp_style st = ragged();
+  expect(&st, "North Korea's \"missions\" abroad",
+         "North Korea\xE2\x80\x99s \xE2\x80\x9Cmissions\xE2\x80\x9D abroad");
+  expect(&st, "'closures' in the '90s",
+         "\xE2\x80\x98"
+         "closures\xE2\x80\x99 in the \xE2\x80\x99"
+         "90s");
+  expect(&st, "2017--2024 -- and then---silence...",
+         "2017\xE2\x80\x93"
+         "2024 \xE2\x80\x93 and then\xE2\x80\x94silence\xE2\x80\xA6");
+  expect(&st, "(\"quoted\") [\"too\"]",
+         "(\xE2\x80\x9Cquoted\xE2\x80\x9D) [\xE2\x80\x9Ctoo\xE2\x80\x9D]");
+  /* Korean titles take the same quotes */
+  expect(&st, "외교부 \"북한 대사관 폐쇄\"...7개국",
+         "외교부 \xE2\x80\x9C북한 대사관 폐쇄\xE2\x80\x9D\xE2\x80\xA6"
+         "7개국");
+}
+
+static void urls_and_addresses_keep_their_ascii(void **state) {
+  (void)state;
+  bp_style st = ragged();
+  expect(&st, "see https://example.org/a--b/'x'...y and www.kbs.co.kr/--x",
+         "see https://example.org/a--b/'x'...y and www.kbs.co.kr/--x");
+  expect(&st, "write to desk--news@example.org's desk", "write to desk--news@example.org's desk");
+}
+
+static void the_style_switch_keeps_ascii(void **state) {
+  (void)state;
+  bp_style st = ragged();
+  st.straight_punct = true;
+  expect(&st, "North Korea's \"missions\" -- ...", "North Korea's \"missions\" -- ...");
+}
+
+static void code_spans_keep_their_ascii(void **state) {
+  (void)state;
+  bp_style st = ragged();
+  bp_spans sp = {0};
+  bp_spans_add_text(&sp, "run ", 4, 0, NULL);
+  bp_spans_add_text(&sp, "--no-pdfa", 9, BP_SPAN_CODE, NULL);
+  bp_spans_add_text(&sp, " for \"plain\" PDF", 16, 0, NULL);
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_text *t = bp_text_new_spans(ts, &ctx, &st, &sp, NULL, NULL, 2000);
+  assert_non_null(t);
+  char *s = bp_text_line_text(t, 0);
+  assert_string_equal(s, "run --no-pdfa for \xE2\x80\x9Cplain\xE2\x80\x9D PDF");
+  free(s);
+  bp_text_free(t);
+  bp_spans_free(&sp);
+}
+
+static void decomposed_text_is_composed(void **state) {
+  (void)state;
+  bp_style st = ragged();
+  /* "Nguyễn Phú Trọng" typed as base letters plus combining marks */
+  const char *nfd = "Nguye\xCC\x82\xCC\x83n Phu\xCC\x81 Tro\xCC\xA3ng";
+  expect(&st, nfd, "Nguy\xE1\xBB\x85n Ph\xC3\xBA Tr\xE1\xBB\x8Dng");
+  /* Hangul jamo sequences compose into syllables */
+  expect(&st, "\xE1\x84\x92\xE1\x85\xA1\xE1\x86\xAB", "\xED\x95\x9C");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(quotes_dashes_and_ellipses_become_typographic),
+      cmocka_unit_test(urls_and_addresses_keep_their_ascii),
+      cmocka_unit_test(the_style_switch_keeps_ascii),
+      cmocka_unit_test(code_spans_keep_their_ascii),
+      cmocka_unit_test(decomposed_text_is_composed),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
