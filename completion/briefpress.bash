@@ -34,12 +34,12 @@ _briefpress() {
     COMPREPLY=($(compgen -f -X '!*.json' -- "$cur") $(compgen -d -- "$cur"))
     return
     ;;
-  --trace | --manifest | --cacert)
+  --trace | --manifest | --cacert | --netrc-file)
     COMPREPLY=($(compgen -f -- "$cur"))
     return
     ;;
   -j | --jobs | --dpi | --width | --max-bytes | --shard | --only | --name | --from | --to | \
-    --subject | --send)
+    --subject | --send | --bcc | --list-id | --list-unsubscribe | --resolve)
     return # a value of the user's own
     ;;
   esac

@@ -23,35 +23,47 @@ int bp_cmd_newsletter(int argc, char **argv);
 #define DEFAULT_MAX_BYTES (1024 * 1024)
 
 typedef struct nl_opts {
-  const char *input, *outdir, *from, *to, *subject, *send, *cacert, *fonts, *template_path;
+  const char *input, *outdir, *from, *to, *bcc, *subject, *send, *cacert, *fonts, *template_path;
+  const char *list_id, *netrc;
+  const char **unsubscribe, **resolve; /* repeatable options, in order */
+  size_t n_unsubscribe, n_resolve;
   size_t max_bytes;
   int width_px;
-  bool verbose, no_pdfa;
+  bool verbose, no_pdfa, unsubscribe_post;
 } nl_opts;
 
 static int usage(FILE *f) {
-  fprintf(
-      f, "usage: briefpress newsletter [options] <brief.json|article.json|-> -o DIR\n"
-         "  writes DIR/SLUG-DATE.pdf, DIR/SLUG-DATE.png (page 1) and DIR/SLUG-DATE.eml\n"
-         "options:\n"
-         "  -o, --output DIR   the folder of the three files (made if missing)\n"
-         "  --from ADDR        sender, \"Name <a@b>\" or a@b (default briefpress@localhost)\n"
-         "  --to ADDRS         recipients, comma-separated; may repeat\n"
-         "  --subject TEXT     subject (default: the title)\n"
-         "  --max-bytes N      fail when the PDF is larger (default 1M; suffixes K, M)\n"
-         "  --width PX         width of the preview (default 600)\n"
-         "  --send URL         deliver through smtp://host:port (or smtps://); needs --from, --to\n"
-         "                     (user:password@host logs in, only over TLS)\n"
-         "  --cacert FILE      trust these PEM CA certificates for --send's TLS\n"
-         "  --template T.json  another template for a brief\n"
-         "  --fonts DIR        the font folder\n"
-         "  --no-pdfa          a plain PDF, not PDF/A-1b (docs/print.md)\n"
-         "  -v, --verbose      say how the brief was fitted\n"
-         "  -h, --help         this text\n"
-         "environment:\n"
-         "  SOURCE_DATE_EPOCH  the date in the names and the message (otherwise today)\n"
-         "an input of - is read from standard input (relative paths: the current folder)\n"
-         "exit status: 0 written (and sent), 1 failed, 2 bad usage\n");
+  fprintf(f,
+          "usage: briefpress newsletter [options] <brief.json|article.json|-> -o DIR\n"
+          "  writes DIR/SLUG-DATE.pdf, DIR/SLUG-DATE.png (page 1) and DIR/SLUG-DATE.eml\n"
+          "options:\n"
+          "  -o, --output DIR   the folder of the three files (made if missing)\n"
+          "  --from ADDR        sender, \"Name <a@b>\" or a@b (default briefpress@localhost)\n"
+          "  --to ADDRS         recipients, comma-separated; may repeat\n"
+          "  --bcc ADDRS        recipients in the envelope only, never in the message; may repeat\n"
+          "  --subject TEXT     subject (default: the title)\n"
+          "  --list-id ID       List-Id header: \"Name <briefs.example.org>\" (RFC 2919)\n"
+          "  --list-unsubscribe URI  List-Unsubscribe (mailto: or https://), also shown in\n"
+          "                     the body; may repeat\n"
+          "  --list-unsubscribe-post  one-click unsubscribing (RFC 8058; an https:// URI)\n"
+          "  --max-bytes N      fail when the PDF is larger (default 1M; suffixes K, M)\n"
+          "  --width PX         width of the preview (default 600)\n"
+          "  --send URL         deliver through smtp://host:port (or smtps://); needs --from and\n"
+          "                     --to or --bcc; TLS is required except to localhost\n"
+          "  --cacert FILE      trust these PEM CA certificates for --send's TLS\n"
+          "  --netrc-file FILE  the login for --send's host (default ~/.netrc, mode 600)\n"
+          "  --resolve HOST:PORT:ADDR  connect to ADDR for HOST (as curl's --resolve)\n"
+          "  --template T.json  another template for a brief\n"
+          "  --fonts DIR        the font folder\n"
+          "  --no-pdfa          a plain PDF, not PDF/A-1b (docs/print.md)\n"
+          "  -v, --verbose      say how the brief was fitted\n"
+          "  -h, --help         this text\n"
+          "environment:\n"
+          "  SOURCE_DATE_EPOCH  the date in the names and the message (otherwise today)\n"
+          "  BRIEFPRESS_SMTP_USER, BRIEFPRESS_SMTP_PASSWORD  the login for --send (else the\n"
+          "                     URL's user and the netrc file); the password is never shown\n"
+          "an input of - is read from standard input (relative paths: the current folder)\n"
+          "exit status: 0 written (and sent), 1 failed, 2 bad usage\n");
   return f == stderr ? 2 : 0;
 }
 
@@ -103,7 +115,8 @@ static int run(const nl_opts *o) {
   bp_brief *brief = NULL;
   bp_dlist *dl = NULL;
   char **charts = NULL;
-  size_t n_charts = 0;
+  size_t n_charts = 0, n_findings = 0;
+  const char **findings = NULL; /* borrowed from the brief's claims */
   char *base = NULL, *attach = NULL, *pdf_path = NULL, *png_path = NULL, *eml_path = NULL;
   bp_outgroup *out = bp_outgroup_new(); /* the PDF, the PNG and the .eml */
   char *pdf = NULL, *png = NULL, *eml = NULL;
@@ -138,6 +151,14 @@ static int run(const nl_opts *o) {
         if (parts[i] && *parts[i])
           bp_buf_printf(&byline, "%s%s%s", byline.len ? " · " : "", i == 1 ? "No. " : "", parts[i]);
       charts = bp_brief_chart_descriptions(brief, &n_charts);
+      findings = bp_malloc((brief->n_findings + 1) * sizeof *findings);
+      for (size_t i = 0; i < brief->n_findings; i++) {
+        const bp_claim *cl = bp_claims_lookup(brief->ds->claims, brief->findings[i]);
+        if (cl) findings[n_findings++] = bp_template_text(brief->tpl, cl->text, cl->text_ko);
+      }
+      nl.findings = findings;
+      nl.n_findings = n_findings;
+      nl.findings_label = bp_template_label(brief->tpl, BP_LABEL_FINDINGS);
     }
   } else if (!st) {
     st = bp_article_load(&ctx, input, &art);
@@ -193,6 +214,10 @@ static int run(const nl_opts *o) {
     nl.from = o->from;
     nl.to = o->to;
     nl.subject = o->subject;
+    nl.list_id = o->list_id;
+    nl.unsubscribe = o->unsubscribe;
+    nl.n_unsubscribe = o->n_unsubscribe;
+    nl.unsubscribe_post = o->unsubscribe_post;
     nl.pdf = pdf;
     nl.pdf_len = pdf_len;
     nl.pdf_filename = attach;
@@ -214,14 +239,28 @@ static int run(const nl_opts *o) {
            pdf_path, pdf_len, nl.pages, nl.pages == 1 ? "" : "s", png_path, nl.png_width_px,
            nl.png_height_px, png_len, eml_path, eml_len);
   if (!st && o->send) {
-    bp_mail_server server = {.url = o->send, .ca_file = o->cacert};
-    st = bp_mail_send(&ctx, &server, o->from, o->to, eml, eml_len);
+    bp_mail_server server = {.url = o->send,
+                             .ca_file = o->cacert,
+                             .user = getenv("BRIEFPRESS_SMTP_USER"),
+                             .password = getenv("BRIEFPRESS_SMTP_PASSWORD"),
+                             .netrc = o->netrc,
+                             .resolve = o->resolve,
+                             .n_resolve = o->n_resolve};
+    char *home_netrc = NULL;
+    struct stat sb;
+    if (!server.netrc && getenv("HOME") && *getenv("HOME")) {
+      home_netrc = join_path(getenv("HOME"), ".netrc", "");
+      if (lstat(home_netrc, &sb) == 0) server.netrc = home_netrc;
+    }
+    st = bp_mail_send(&ctx, &server, o->from, o->to, o->bcc, eml, eml_len);
+    free(home_netrc);
     if (st) {
       size_t l = strlen(ctx.msg);
       snprintf(ctx.msg + l, sizeof ctx.msg - l, " (the package is written: %s)", eml_path);
     } else {
       char *shown = bp_mail_url_redact(o->send);
-      printf("newsletter: sent to %s through %s\n", o->to, shown);
+      printf("newsletter: sent to %s%s through %s\n", o->to ? o->to : "the Bcc recipients",
+             o->to && o->bcc ? " and the Bcc recipients" : "", shown);
       free(shown);
     }
   }
@@ -232,6 +271,7 @@ static int run(const nl_opts *o) {
   }
   for (size_t i = 0; charts && i < n_charts; i++) free(charts[i]);
   free(charts);
+  free(findings);
   char *owned[] = {base, attach, pdf_path, png_path, eml_path, pdf, png, eml};
   for (size_t i = 0; i < sizeof owned / sizeof *owned; i++) free(owned[i]);
   bp_buf_free(&byline);
@@ -243,15 +283,27 @@ static int run(const nl_opts *o) {
   return rc;
 }
 
+/* Appends a repeatable option's value. */
+static void push(const char ***v, size_t *n, const char *value) {
+  *v = bp_realloc(*v, (*n + 1) * sizeof **v);
+  (*v)[(*n)++] = value;
+}
+
 /* argv[0] is "newsletter". */
 int bp_cmd_newsletter(int argc, char **argv) {
   nl_opts o = {0};
   o.max_bytes = DEFAULT_MAX_BYTES;
   o.width_px = 600;
-  bp_buf to = {0};
+  bp_buf to = {0}, bcc = {0};
   enum {
     OPT_FROM = 256,
     OPT_TO,
+    OPT_BCC,
+    OPT_LIST_ID,
+    OPT_UNSUBSCRIBE,
+    OPT_UNSUBSCRIBE_POST,
+    OPT_NETRC,
+    OPT_RESOLVE,
     OPT_SUBJECT,
     OPT_SEND,
     OPT_CACERT,
@@ -261,20 +313,27 @@ int bp_cmd_newsletter(int argc, char **argv) {
     OPT_WIDTH,
     OPT_NO_PDFA
   };
-  static const struct option longs[] = {{"output", required_argument, NULL, 'o'},
-                                        {"from", required_argument, NULL, OPT_FROM},
-                                        {"to", required_argument, NULL, OPT_TO},
-                                        {"subject", required_argument, NULL, OPT_SUBJECT},
-                                        {"send", required_argument, NULL, OPT_SEND},
-                                        {"cacert", required_argument, NULL, OPT_CACERT},
-                                        {"fonts", required_argument, NULL, OPT_FONTS},
-                                        {"template", required_argument, NULL, OPT_TEMPLATE},
-                                        {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
-                                        {"width", required_argument, NULL, OPT_WIDTH},
-                                        {"no-pdfa", no_argument, NULL, OPT_NO_PDFA},
-                                        {"verbose", no_argument, NULL, 'v'},
-                                        {"help", no_argument, NULL, 'h'},
-                                        {NULL, 0, NULL, 0}};
+  static const struct option longs[] = {
+      {"output", required_argument, NULL, 'o'},
+      {"from", required_argument, NULL, OPT_FROM},
+      {"to", required_argument, NULL, OPT_TO},
+      {"bcc", required_argument, NULL, OPT_BCC},
+      {"list-id", required_argument, NULL, OPT_LIST_ID},
+      {"list-unsubscribe", required_argument, NULL, OPT_UNSUBSCRIBE},
+      {"list-unsubscribe-post", no_argument, NULL, OPT_UNSUBSCRIBE_POST},
+      {"netrc-file", required_argument, NULL, OPT_NETRC},
+      {"resolve", required_argument, NULL, OPT_RESOLVE},
+      {"subject", required_argument, NULL, OPT_SUBJECT},
+      {"send", required_argument, NULL, OPT_SEND},
+      {"cacert", required_argument, NULL, OPT_CACERT},
+      {"fonts", required_argument, NULL, OPT_FONTS},
+      {"template", required_argument, NULL, OPT_TEMPLATE},
+      {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
+      {"width", required_argument, NULL, OPT_WIDTH},
+      {"no-pdfa", no_argument, NULL, OPT_NO_PDFA},
+      {"verbose", no_argument, NULL, 'v'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
   int rc = -1, c;
   bp_cli_getopt_start();
   while (rc < 0 && (c = getopt_long(argc, argv, ":o:vh", longs, NULL)) != -1) {
@@ -283,6 +342,12 @@ int bp_cmd_newsletter(int argc, char **argv) {
     case 'o': o.outdir = optarg; break;
     case OPT_FROM: o.from = optarg; break;
     case OPT_TO: bp_buf_printf(&to, "%s%s", to.len ? ", " : "", optarg); break;
+    case OPT_BCC: bp_buf_printf(&bcc, "%s%s", bcc.len ? ", " : "", optarg); break;
+    case OPT_LIST_ID: o.list_id = optarg; break;
+    case OPT_UNSUBSCRIBE: push(&o.unsubscribe, &o.n_unsubscribe, optarg); break;
+    case OPT_UNSUBSCRIBE_POST: o.unsubscribe_post = true; break;
+    case OPT_NETRC: o.netrc = optarg; break;
+    case OPT_RESOLVE: push(&o.resolve, &o.n_resolve, optarg); break;
     case OPT_SUBJECT: o.subject = optarg; break;
     case OPT_SEND: o.send = optarg; break;
     case OPT_CACERT: o.cacert = optarg; break;
@@ -326,12 +391,20 @@ int bp_cmd_newsletter(int argc, char **argv) {
     rc = 2;
   }
   o.to = to.len ? to.data : NULL;
+  o.bcc = bcc.len ? bcc.data : NULL;
   if (rc < 0 && (!o.input || !o.outdir)) {
     fprintf(stderr, "briefpress: newsletter needs an input and an output folder (-o DIR)\n");
     rc = usage(stderr);
   }
-  if (rc < 0 && o.send && (!o.from || !o.to)) {
-    fprintf(stderr, "briefpress: newsletter: --send needs --from and --to\n");
+  if (rc < 0 && o.send && (!o.from || (!o.to && !o.bcc))) {
+    fprintf(stderr, "briefpress: newsletter: --send needs --from and --to or --bcc\n");
+    rc = 2;
+  }
+  if (rc < 0 && !o.send && (o.bcc || o.netrc || o.n_resolve)) {
+    fprintf(stderr, "briefpress: newsletter: --%s is for --send (a written .eml has no Bcc)\n",
+            o.bcc     ? "bcc"
+            : o.netrc ? "netrc-file"
+                      : "resolve");
     rc = 2;
   }
   if (rc < 0 && o.send && strncmp(o.send, "smtp://", 7) && strncmp(o.send, "smtps://", 8)) {
@@ -343,7 +416,18 @@ int bp_cmd_newsletter(int argc, char **argv) {
     free(shown);
     rc = 2;
   }
+  if (rc < 0 && o.send) {
+    char *shown = bp_mail_url_redact(o.send);
+    if (strcmp(shown, o.send))
+      fprintf(stderr, "briefpress: newsletter: warning: the password in the --send URL can be "
+                      "seen by other users of this machine (ps); use BRIEFPRESS_SMTP_PASSWORD or "
+                      "~/.netrc\n");
+    free(shown);
+  }
   if (rc < 0) rc = run(&o);
   bp_buf_free(&to);
+  bp_buf_free(&bcc);
+  free(o.unsubscribe);
+  free(o.resolve);
   return rc;
 }

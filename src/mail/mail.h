@@ -26,10 +26,18 @@ typedef struct bp_newsletter {
   const char *lang;          /* BCP 47 tag of the text ("en" when NULL) */
   const char *const *charts; /* one-sentence descriptions of the charts */
   size_t n_charts;
-  const char *from;      /* "Name <addr>" or "addr"; NULL: briefpress@localhost */
-  const char *from_name; /* display name when `from` has none (institute, author) */
-  const char *to;        /* comma-separated addresses; NULL: undisclosed-recipients */
-  const char *subject;   /* NULL: the title */
+  const char *const *findings; /* the key findings (inline markup; cites dropped) */
+  size_t n_findings;
+  const char *findings_label; /* their heading; NULL: "Key findings" */
+  const char *from;           /* "Name <addr>" or "addr"; NULL: briefpress@localhost */
+  const char *from_name;      /* display name when `from` has none (institute, author) */
+  const char *to;             /* comma-separated addresses; NULL: undisclosed-recipients */
+  const char *subject;        /* NULL: the title */
+  const char *list_id;        /* List-Id (RFC 2919): "id.example.org" or "Name <id.example.org>" */
+  const char *const
+      *unsubscribe; /* List-Unsubscribe URIs (mailto:, https:), shown in the body too */
+  size_t n_unsubscribe;
+  bool unsubscribe_post; /* List-Unsubscribe-Post: One-Click (RFC 8058; needs an https: URI) */
   long long epoch;       /* the Date header, seconds since 1970; -1: now */
   const void *pdf;       /* the attached PDF */
   size_t pdf_len;
@@ -39,6 +47,7 @@ typedef struct bp_newsletter {
   size_t png_len;
   const char *png_filename;
   int png_width_px, png_height_px;
+  int png_density; /* pixels per CSS pixel (2: shown at half its width, sharp on phones); 0 = 1 */
 } bp_newsletter;
 
 /** bp_slug(title, max_len) (src/core/slug.c), except that a title with
@@ -66,31 +75,58 @@ bp_status bp_mail_check_budget(bp_ctx *ctx, const char *what, size_t size, size_
  * contents) when nl->epoch >= 0. *out (owned, NUL-terminated) and *out_len
  * get the bytes. BP_ERR_DATA for a bad or over-long address, a Subject over
  * BP_MAIL_LINE_MAX bytes, a line the headers cannot be folded within it, or
- * invalid UTF-8. */
+ * invalid UTF-8, a List-Id that is not "Name <dot.atom>", an unsubscribe
+ * URI that is not mailto: or http(s): (or one-click without https:). No
+ * Bcc header is ever written: Bcc recipients are bp_mail_send's. */
 bp_status bp_mail_message_new(bp_ctx *ctx, const bp_newsletter *nl, char **out, size_t *out_len);
 
 /** The summary markup as plain text (citations dropped) or as HTML (escaped,
  * with <em>, <strong>, <code> and <a>). Caller frees. */
 char *bp_mail_markup_text(const char *markup, bool html);
 
-/** Where to deliver: `url` is smtp://host:port or smtps://host:port, with
- * user:password@ to log in; `ca_file` names PEM CA certificates to trust for
- * the server's TLS instead of the system's (NULL: the system's). */
+/** Where to deliver: `url` is smtp://host:port or smtps://host:port (a
+ * user:password@ in it still works, but shows in `ps`); `ca_file` names PEM
+ * CA certificates to trust for the server's TLS instead of the system's
+ * (NULL: the system's). The login, when the URL has none: `user` and
+ * `password` (the CLI's BRIEFPRESS_SMTP_USER and BRIEFPRESS_SMTP_PASSWORD),
+ * else the entry for the host in the netrc file `netrc` (NULL: none).
+ * `resolve` pins host names to addresses as curl's --resolve does
+ * ("HOST:PORT:ADDRESS"); a pinned host is never taken for this machine. */
 typedef struct bp_mail_server {
   const char *url;
   const char *ca_file;
+  const char *user, *password;
+  const char *netrc;
+  const char *const *resolve;
+  size_t n_resolve;
 } bp_mail_server;
 
 /** Delivers `msg` through libcurl's SMTP client to server->url, envelope
- * sender the address in `from`, recipients every address in `to`
- * (comma-separated; one refused recipient fails the whole delivery).
- * STARTTLS is used when the server offers it, and required when the URL
- * carries a login: no password is ever sent in clear. Bounded: 10 s to
- * connect, 60 s in all. BP_ERR_USAGE for a URL that is not smtp(s)://,
- * BP_ERR_DATA for a bad address, BP_ERR_IO naming the URL (redacted) and
- * the reason on failure; no message ever contains the password. */
+ * sender the address in `from`, recipients every address in `to` and in
+ * `bcc` (comma-separated, either may be NULL; the message itself names only
+ * `to`; one refused recipient fails the whole delivery). TLS is required
+ * (STARTTLS, or smtps://) except to a loopback host (localhost, 127.0.0.0/8,
+ * ::1) without a login, where STARTTLS is used when offered: no password and
+ * no message crosses the network in clear. Bounded: 10 s to connect, 60 s
+ * in all. BP_ERR_USAGE for a URL that is not smtp(s)://, BP_ERR_DATA for a
+ * bad address or an incomplete login, BP_ERR_IO naming the URL (redacted)
+ * and the reason on failure; no message ever contains the password. */
 bp_status bp_mail_send(bp_ctx *ctx, const bp_mail_server *server, const char *from, const char *to,
-                       const char *msg, size_t len);
+                       const char *bcc, const char *msg, size_t len);
+
+/** True when `host` (as in a URL: "[::1]" or "::1") names this machine
+ * without asking a resolver: "localhost", an IPv4 address in 127.0.0.0/8 or
+ * ::1. Any other name is not loopback, even one that resolves to 127.0.0.1. */
+bool bp_mail_host_is_loopback(const char *host);
+
+/** Looks `host` up in the netrc file `path`: the first "machine" entry for
+ * it (whose login is `user`, when `user` is given), else the "default"
+ * entry. *login and *password (owned) are NULL when no entry fits;
+ * *password alone is NULL for an entry without one (the caller says so). BP_ERR_IO when the file
+ * cannot be read, is not a regular file or may be read or written by others (chmod 600 it);
+ * BP_ERR_DATA (file:line) for a keyword without its value. Never names the password. */
+bp_status bp_mail_netrc_lookup(bp_ctx *ctx, const char *path, const char *host, const char *user,
+                               char **login, char **password);
 
 /** `url` with its password (user:PASSWORD@) replaced by "***", for messages.
  * NULL gives "". Caller frees. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "../data/data.h"
@@ -117,6 +118,23 @@ static void size_words(size_t n, char *out, size_t size) {
     snprintf(out, size, "%zu KB", (n + 1023) / 1024);
 }
 
+static const char *findings_label(const bp_newsletter *nl) {
+  return nl->findings_label && *nl->findings_label ? nl->findings_label : "Key findings";
+}
+
+static bool korean(const bp_newsletter *nl) { return nl->lang && !strncmp(nl->lang, "ko", 2); }
+
+static const char *unsubscribe_label(const bp_newsletter *nl) {
+  return korean(nl) ? "수신 거부" : "Unsubscribe";
+}
+
+/* The unsubscribe link a reader clicks: the web page when there is one. */
+static const char *unsubscribe_link(const bp_newsletter *nl) {
+  for (size_t i = 0; i < nl->n_unsubscribe; i++)
+    if (!strncasecmp(nl->unsubscribe[i], "http", 4)) return nl->unsubscribe[i];
+  return nl->n_unsubscribe ? nl->unsubscribe[0] : NULL;
+}
+
 static char *plain_body(const bp_newsletter *nl, const char *summary) {
   bp_buf b = {0};
   wrap(&b, nl->title, 72, 0, 0);
@@ -139,6 +157,17 @@ static char *plain_body(const bp_newsletter *nl, const char *summary) {
     wrap(&b, summary, 72, 0, 0);
     bp_buf_puts(&b, "\n\n");
   }
+  if (nl->n_findings) {
+    bp_buf_printf(&b, "%s\n", findings_label(nl));
+    for (size_t i = 0; i < nl->n_findings; i++) {
+      char *t = bp_mail_markup_text(nl->findings[i], false);
+      bp_buf_puts(&b, "- ");
+      wrap(&b, t, 72, 2, 2);
+      bp_buf_putc(&b, '\n');
+      free(t);
+    }
+    bp_buf_putc(&b, '\n');
+  }
   if (nl->n_charts) {
     bp_buf_puts(&b,
                 nl->n_charts == 1 ? "The chart in this brief:\n" : "The charts in this brief:\n");
@@ -155,6 +184,8 @@ static char *plain_body(const bp_newsletter *nl, const char *summary) {
                 nl->pages == 1 ? "" : "s", sz);
   bp_buf_puts(&b, nl->pdf_filename);
   bp_buf_putc(&b, '\n');
+  const char *unsub = unsubscribe_link(nl);
+  if (unsub) bp_buf_printf(&b, "\n%s: %s\n", unsubscribe_label(nl), unsub);
   return bp_buf_detach(&b);
 }
 
@@ -215,6 +246,18 @@ static char *html_body(const bp_newsletter *nl, const char *summary_html, const 
   }
   if (summary_html && *summary_html)
     bp_buf_printf(&b, "<p style=\"margin:0 0 20px;font-size:16px;\">%s</p>\n", summary_html);
+  if (nl->n_findings) {
+    bp_buf_printf(&b, "<h2 style=\"margin:22px 0 6px;%sfont-size:15px;color:#1b1f23;\">", sans);
+    html_escape(&b, findings_label(nl));
+    bp_buf_puts(&b, "</h2>\n<ul style=\"margin:0 0 20px;padding-left:20px;font-size:16px;\">\n");
+    for (size_t i = 0; i < nl->n_findings; i++) {
+      char *h = bp_mail_markup_text(nl->findings[i], true);
+      bp_buf_printf(&b, "<li%s style=\"margin:0 0 8px;\">%s</li>\n",
+                    ko_attr(nl->findings[i], nl->lang), h);
+      free(h);
+    }
+    bp_buf_puts(&b, "</ul>\n");
+  }
   if (nl->n_charts) {
     bp_buf_printf(&b,
                   "<h2 style=\"margin:22px 0 6px;%sfont-size:15px;color:#1b1f23;\">%s</h2>\n"
@@ -229,8 +272,9 @@ static char *html_body(const bp_newsletter *nl, const char *summary_html, const 
   }
   bp_buf_puts(&b, "<p style=\"margin:24px 0 6px;\"><img src=\"cid:");
   html_escape(&b, cid);
-  bp_buf_printf(&b, "\" width=\"%d\" height=\"%d\" alt=\"Page 1 of the brief: ", nl->png_width_px,
-                nl->png_height_px);
+  int density = nl->png_density > 1 ? nl->png_density : 1; /* shown at CSS pixels */
+  bp_buf_printf(&b, "\" width=\"%d\" height=\"%d\" alt=\"Page 1 of the brief: ",
+                nl->png_width_px / density, nl->png_height_px / density);
   html_escape(&b, nl->title);
   bp_buf_puts(&b, "\" style=\"display:block;width:100%;max-width:600px;height:auto;"
                   "border:1px solid #cfd5db;\"></p>\n");
@@ -241,7 +285,17 @@ static char *html_body(const bp_newsletter *nl, const char *summary_html, const 
                 "brief. The whole brief is attached as a PDF (%d page%s, %s): <strong>",
                 sans, nl->pages, nl->pages == 1 ? "" : "s", sz);
   html_escape(&b, nl->pdf_filename);
-  bp_buf_puts(&b, "</strong></p>\n</div>\n</body>\n</html>\n");
+  bp_buf_puts(&b, "</strong></p>\n");
+  const char *unsub = unsubscribe_link(nl);
+  if (unsub) {
+    bp_buf_printf(&b, "<p style=\"margin:18px 0 0;%sfont-size:12px;color:#5b6770;\"><a href=\"",
+                  sans);
+    html_escape(&b, unsub);
+    bp_buf_puts(&b, "\" style=\"color:#5b6770;\">");
+    html_escape(&b, unsubscribe_label(nl));
+    bp_buf_puts(&b, "</a></p>\n");
+  }
+  bp_buf_puts(&b, "</div>\n</body>\n</html>\n");
   return bp_buf_detach(&b);
 }
 
@@ -328,6 +382,81 @@ static bp_status check_lines(bp_ctx *ctx, const char *m, size_t n) {
   return BP_OK;
 }
 
+/* A dot-atom (RFC 5322 3.2.3) with at least one dot: a List-Id's identifier. */
+static bool list_id_atom(const char *s, size_t n) {
+  if (n == 0 || n > 255 || s[0] == '.' || s[n - 1] == '.' || !memchr(s, '.', n)) return false;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') &&
+        !strchr("!#$%&'*+/=?^_`{|}~-.", c))
+      return false;
+    if (c == '.' && s[i + 1] == '.') return false;
+  }
+  return true;
+}
+
+/* The List-Id header's value: "Name <id>" (the name as encoded-words when it
+ * is not ASCII) or "<id>". Caller frees; NULL with an error set. */
+static char *list_id_value(bp_ctx *ctx, const char *v) {
+  const char *lt = strrchr(v, '<');
+  const char *id = lt ? lt + 1 : v;
+  size_t n = lt ? strcspn(id, ">") : strlen(v);
+  bool ok = list_id_atom(id, n) && (!lt || (id[n] == '>' && !id[n + 1]));
+  if (!ok) {
+    bp_error(ctx, BP_ERR_DATA,
+             "--list-id \"%s\": give the list's identifier, a dotted name such as "
+             "briefs.example.org, or \"Name <briefs.example.org>\" (RFC 2919)",
+             v);
+    return NULL;
+  }
+  char *raw = lt ? bp_strndup(v, (size_t)(lt - v)) : NULL;
+  char *name = raw ? one_line(raw) : NULL;
+  free(raw);
+  bp_buf b = {0};
+  if (name && *name) {
+    char *enc = g_mime_utils_header_encode_phrase(NULL, name, "utf-8");
+    bp_buf_printf(&b, "%s ", enc);
+    g_free(enc);
+  }
+  free(name);
+  bp_buf_printf(&b, "<%.*s>", (int)n, id);
+  return bp_buf_detach(&b);
+}
+
+/* The List-Unsubscribe value: each URI in <>, comma-separated. Only mailto:
+ * and http(s): URIs of printable ASCII; one-click needs an https: URI. */
+static char *unsubscribe_value(bp_ctx *ctx, const bp_newsletter *nl) {
+  bp_buf b = {0};
+  bool https = false;
+  for (size_t i = 0; i < nl->n_unsubscribe; i++) {
+    const char *u = nl->unsubscribe[i];
+    bool ok = !strncasecmp(u, "mailto:", 7) || !strncasecmp(u, "https://", 8) ||
+              !strncasecmp(u, "http://", 7);
+    for (const char *p = u; ok && *p; p++)
+      ok = (unsigned char)*p > ' ' && (unsigned char)*p < 0x7F && *p != '<' && *p != '>' &&
+           *p != '"';
+    ok = ok && strlen(u) > 8 && strlen(u) < BP_MAIL_LINE_MAX - 40;
+    if (!ok) {
+      bp_error(ctx, BP_ERR_DATA,
+               "--list-unsubscribe \"%s\": give a mailto: or https:// address (printable ASCII, "
+               "no spaces; percent-encode the rest)",
+               u);
+      bp_buf_free(&b);
+      return NULL;
+    }
+    https = https || !strncasecmp(u, "https://", 8);
+    bp_buf_printf(&b, "%s<%s>", b.len ? ", " : "", u);
+  }
+  if (nl->unsubscribe_post && !https) {
+    bp_error(ctx, BP_ERR_DATA,
+             "--list-unsubscribe-post: one-click unsubscribing (RFC 8058) needs an https:// "
+             "--list-unsubscribe address");
+    bp_buf_free(&b);
+    return NULL;
+  }
+  return bp_buf_detach(&b);
+}
+
 static void hash_field(bp_buf *h, const char *s) {
   bp_buf_puts(h, s ? s : "");
   bp_buf_putc(h, '\x1f');
@@ -336,15 +465,19 @@ static void hash_field(bp_buf *h, const char *s) {
 bp_status bp_mail_message_new(bp_ctx *ctx, const bp_newsletter *nl, char **out, size_t *out_len) {
   *out = NULL;
   if (out_len) *out_len = 0;
-  const char *texts[] = {nl->title,   nl->subtitle,     nl->summary,      nl->byline,
-                         nl->author,  nl->from,         nl->from_name,    nl->to,
-                         nl->subject, nl->pdf_filename, nl->png_filename, nl->lang};
+  const char *texts[] = {nl->title,          nl->subtitle,     nl->summary,      nl->byline,
+                         nl->author,         nl->from,         nl->from_name,    nl->to,
+                         nl->subject,        nl->pdf_filename, nl->png_filename, nl->lang,
+                         nl->findings_label, nl->list_id};
   for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
     if (!valid_utf8(texts[i]))
       return bp_error(ctx, BP_ERR_DATA, "newsletter: text is not valid UTF-8: \"%s\"", texts[i]);
   for (size_t i = 0; i < nl->n_charts; i++)
     if (!valid_utf8(nl->charts[i]))
       return bp_error(ctx, BP_ERR_DATA, "newsletter: chart description is not valid UTF-8");
+  for (size_t i = 0; i < nl->n_findings; i++)
+    if (!valid_utf8(nl->findings[i]))
+      return bp_error(ctx, BP_ERR_DATA, "newsletter: a finding is not valid UTF-8");
   if (!nl->title || !nl->pdf || !nl->png || !nl->pdf_filename || !nl->png_filename)
     return bp_error(ctx, BP_ERR_DATA, "newsletter: a message needs a title, a PDF and a preview");
   if (nl->lang)
@@ -362,12 +495,21 @@ bp_status bp_mail_message_new(bp_ctx *ctx, const bp_newsletter *nl, char **out, 
                     strlen(subject_src), BP_MAIL_LINE_MAX);
 
   bp_mail_gmime_ready();
+  char *list_id = nl->list_id ? list_id_value(ctx, nl->list_id) : NULL;
+  if (nl->list_id && !list_id) return BP_ERR_DATA;
+  char *unsub = nl->n_unsubscribe || nl->unsubscribe_post ? unsubscribe_value(ctx, nl) : NULL;
+  if ((nl->n_unsubscribe || nl->unsubscribe_post) && !unsub) {
+    free(list_id);
+    return BP_ERR_DATA;
+  }
   InternetAddressList *from = NULL, *to = NULL;
   bp_status st =
       bp_mail_addrs_parse(ctx, "--from", nl->from ? nl->from : "briefpress@localhost", true, &from);
   if (!st && nl->to) st = bp_mail_addrs_parse(ctx, "--to", nl->to, false, &to);
   if (st) {
     if (from) g_object_unref(from);
+    free(list_id);
+    free(unsub);
     return st;
   }
   InternetAddress *sender = internet_address_list_get_address(from, 0);
@@ -396,6 +538,9 @@ bp_status bp_mail_message_new(bp_ctx *ctx, const bp_newsletter *nl, char **out, 
   hash_field(&h, pdf_hex);
   hash_field(&h, png_hex);
   hash_field(&h, nl->summary);
+  for (size_t i = 0; i < nl->n_findings; i++) hash_field(&h, nl->findings[i]);
+  hash_field(&h, list_id);
+  hash_field(&h, unsub);
   bp_sha256_hex(h.data, h.len, hex);
   bp_buf_free(&h);
   g_free(from_s);
@@ -420,6 +565,11 @@ bp_status bp_mail_message_new(bp_ctx *ctx, const bp_newsletter *nl, char **out, 
   g_mime_message_set_message_id(msg, mid.data);
   bp_buf_free(&mid);
   g_mime_object_set_header(GMIME_OBJECT(msg), "Content-Language", lang, NULL);
+  if (list_id) g_mime_object_set_header(GMIME_OBJECT(msg), "List-Id", list_id, NULL);
+  if (unsub) g_mime_object_set_header(GMIME_OBJECT(msg), "List-Unsubscribe", unsub, NULL);
+  if (nl->unsubscribe_post)
+    g_mime_object_set_header(GMIME_OBJECT(msg), "List-Unsubscribe-Post",
+                             "List-Unsubscribe=One-Click", NULL);
 
   char cid[96], boundary[96];
   snprintf(cid, sizeof cid, "page1.%.24s@briefpress", hex);
@@ -492,5 +642,7 @@ bp_status bp_mail_message_new(bp_ctx *ctx, const bp_newsletter *nl, char **out, 
   free(plain);
   free(html);
   free(subject);
+  free(list_id);
+  free(unsub);
   return st;
 }

@@ -176,12 +176,19 @@ ko_brief = json.load(open("tests/fixtures/sample/briefs/korean-title.json", enco
 article = json.load(open("data/articles/nk-missions.json", encoding="utf-8"))
 
 
-def chart_descriptions(label):
-    """The descriptions as the plain text lists them ("- ..." items)."""
+def listed(label, heading):
+    """The "- ..." items of the plain text's list under `heading`."""
     m = email.message_from_bytes(open(files[label][2], "rb").read(), policy=email.policy.default)
-    plain = m.get_body(("plain",)).get_content()
-    items = re.findall(r"^- (.*(?:\n  .*)*)", plain, re.M)
-    return [norm(i) for i in items]
+    plain = m.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    at = re.search(rf"^{heading}\n", plain, re.M)
+    if not at:
+        return []
+    block = plain[at.end():].split("\n\n", 1)[0]
+    return [norm(i) for i in re.findall(r"^- (.*(?:\n  .*)*)", block, re.M)]
+
+
+def chart_descriptions(label):
+    return listed(label, r"The charts? in this brief:")
 
 
 files = {
@@ -218,6 +225,19 @@ check(ko["To"].addresses[1].display_name == "김", f"ko: To display name {ko['To
 check("Yonsei" in str(
     email.message_from_bytes(open(files["en"][2], "rb").read(), policy=email.policy.default)["From"]),
       "en: From has no display name from the brief's institute")
+# the key findings: each claim's text, citations dropped, in both bodies (escaped in the HTML)
+claims = {c["id"]: c for f in sorted(os.listdir("data/claims")) if f.endswith(".json")
+          for c in json.load(open(os.path.join("data/claims", f), encoding="utf-8"))}
+want_findings = [norm(plain_summary(claims[i]["text"])) for i in en_brief["findings"]]
+got_findings = listed("en", "Key findings")
+check(got_findings == want_findings, f"en: findings in the plain text {got_findings}, expected "
+                                     f"{want_findings}")
+en_msg = email.message_from_bytes(open(files["en"][2], "rb").read(), policy=email.policy.default)
+en_html = en_msg.get_body(("html",)).get_content()
+items = [norm(html.unescape(re.sub(r"<[^>]+>", "", li)))
+         for li in re.findall(r"<li[^>]*>(.*?)</li>", en_html.split("Key findings", 1)[-1], re.S)]
+check(items[:len(want_findings)] == want_findings, f"en: findings in the HTML {items}")
+check(not re.search(r"<li[^>]*>[^<]*[<>][^<]*</li>", en_html), "en: unescaped text in a list item")
 art = email.message_from_bytes(open(files["article"][2], "rb").read(), policy=email.policy.default)
 check(str(art["Subject"]) == article["title"], f"article: Subject {art['Subject']}")
 check(norm(article["subject"]) in norm(art.get_body(("plain",)).get_content()),
@@ -282,7 +302,12 @@ if check(py is not None, "no Python with aiosmtpd (install python3-aiosmtpd)"):
         url = f"smtp://127.0.0.1:{port}"
         sent_dir = os.path.join(work, "sent")
         r = subprocess.run([bp, "newsletter", "data/briefs/nk-missions.json", "-o", sent_dir,
-                            "--from", "a@example.org", "--to", "b@example.org", "--send", url],
+                            "--from", "a@example.org", "--to", "b@example.org", "--send", url,
+                            "--bcc", "hidden1@example.net", "--bcc", "Secret Reader <hidden2@example.net>",
+                            "--list-id", "NKR Briefs <briefs.nkr.example.org>",
+                            "--list-unsubscribe", "mailto:leave@example.org?subject=unsubscribe",
+                            "--list-unsubscribe", "https://example.org/u?id=1&t=2",
+                            "--list-unsubscribe-post"],
                            capture_output=True, text=True, env=ENV, timeout=120)
         check(r.returncode == 0, f"--send {url}: exit {r.returncode}: {r.stderr.strip()}")
         sink.wait(timeout=30)
@@ -293,15 +318,31 @@ if check(py is not None, "no Python with aiosmtpd (install python3-aiosmtpd)"):
     got = os.path.join(inbox, "msg-1.eml")
     if check(os.path.exists(got), "the SMTP server received no message"):
         env = json.load(open(os.path.join(inbox, "msg-1.json")))
-        check(env == {"mail_from": "a@example.org", "rcpt_tos": ["b@example.org"]},
+        check(env == {"mail_from": "a@example.org",
+                      "rcpt_tos": ["b@example.org", "hidden1@example.net", "hidden2@example.net"]},
               f"SMTP envelope {env}")
         sent = open(os.path.join(sent_dir, os.path.basename(files["en"][2])), "rb").read()
+        # Bcc: in the envelope only, nowhere in the message (headers or body)
+        for secret in (b"hidden1", b"hidden2", b"Secret Reader", b"Bcc:", b"bcc:"):
+            check(secret not in sent and secret not in open(got, "rb").read(),
+                  f"--bcc: {secret!r} is in the message")
+        check("hidden" not in r.stdout + r.stderr, f"--bcc: the Bcc addresses were printed: {r.stdout}")
+        lm = email.message_from_bytes(sent, policy=email.policy.default)
+        check(str(lm["List-Id"]) == "NKR Briefs <briefs.nkr.example.org>", f"List-Id {lm['List-Id']}")
+        check(str(lm["List-Unsubscribe"]) ==
+              "<mailto:leave@example.org?subject=unsubscribe>, <https://example.org/u?id=1&t=2>",
+              f"List-Unsubscribe {lm['List-Unsubscribe']}")
+        check(str(lm["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click",
+              f"List-Unsubscribe-Post {lm['List-Unsubscribe-Post']}")
+        check("Unsubscribe: https://example.org/u?id=1&t=2" in lm.get_body(("plain",)).get_content(),
+              "no unsubscribe link in the plain text")
+        check('href="https://example.org/u?id=1&amp;t=2"' in lm.get_body(("html",)).get_content(),
+              "no (escaped) unsubscribe link in the HTML")
         received = strip_added_headers(open(got, "rb").read(), sent)
         if received != sent and received.rstrip(b"\r\n") == sent.rstrip(b"\r\n"):
             received = sent  # the final line end belongs to the SMTP end of data
         check(received == sent, f"received message ({len(received)} bytes) differs from the .eml "
                                 f"({len(sent)} bytes)")
-        check(sent == open(files["en"][2], "rb").read(), "the sent .eml differs from the unsent one")
         print(f"smtp: {len(sent)} bytes delivered to 127.0.0.1:{port}, identical to the .eml")
 
     # a server that is not there: exit 1 naming the URL; the package stays
@@ -320,5 +361,18 @@ if check(py is not None, "no Python with aiosmtpd (install python3-aiosmtpd)"):
                         os.path.join(work, "unsent2"), "--send", dead], capture_output=True,
                        text=True, env=ENV, timeout=60)
     check(r.returncode == 2 and "--from and --to" in r.stderr, f"--send without addresses: exit {r.returncode}")
+    # bad list headers: refused naming the option, nothing written
+    for label, args, word in (
+            ("list-id", ["--list-id", "no dots here"], "--list-id"),
+            ("unsub-scheme", ["--list-unsubscribe", "javascript:alert(1)"], "--list-unsubscribe"),
+            ("unsub-space", ["--list-unsubscribe", "https://x.org/a b"], "--list-unsubscribe"),
+            ("one-click", ["--list-unsubscribe", "mailto:x@example.org", "--list-unsubscribe-post"],
+             "--list-unsubscribe-post"),
+            ("bcc-unsent", ["--bcc", "c@example.org"], "--bcc")):
+        out = os.path.join(work, "bad-" + label)
+        r = subprocess.run([bp, "newsletter", "data/briefs/nk-missions.json", "-o", out, *args],
+                           capture_output=True, text=True, env=ENV, timeout=120)
+        check(r.returncode in (1, 2) and word in r.stderr and not os.path.exists(out),
+              f"{label}: exit {r.returncode}: {r.stderr.strip()}")
 
 finish("newsletter")

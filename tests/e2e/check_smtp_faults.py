@@ -23,7 +23,11 @@ from pdfcheck import check, finish
 from smtp_fault import FakeSMTP
 
 work, bp = sys.argv[1], sys.argv[2]
-ENV = dict(os.environ, SOURCE_DATE_EPOCH="1712102400")
+HOME = os.path.join(work, "home")  # no ~/.netrc of the developer's
+os.makedirs(HOME, exist_ok=True)
+ENV = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFPRESS_SMTP_")}
+ENV.update(SOURCE_DATE_EPOCH="1712102400", HOME=HOME)
+NAME = "mail.example.test"  # a name that is not loopback, pinned to 127.0.0.1 with --resolve
 BRIEF = "data/briefs/nk-missions.json"
 USER, PW_URL, PW = "desk", "Zq8%21vTm-sEcr3t", "Zq8!vTm-sEcr3t"
 SECRETS = [PW_URL, PW, base64.b64encode(f"\0{USER}\0{PW}".encode()).decode(),
@@ -33,7 +37,7 @@ SECRETS = [PW_URL, PW, base64.b64encode(f"\0{USER}\0{PW}".encode()).decode(),
 cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
 r = subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                     "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1"], capture_output=True, text=True)
+                    "-addext", f"subjectAltName=IP:127.0.0.1,DNS:{NAME}"], capture_output=True, text=True)
 if not check(r.returncode == 0, f"openssl req: {r.stderr.strip()}"):
     finish("smtp_faults")
 tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -51,12 +55,12 @@ def leaks(label, texts, folder):
     return found
 
 
-def newsletter(label, url, extra=(), to="b@example.org"):
+def newsletter(label, url, extra=(), to="b@example.org", env=None):
     out = os.path.join(work, label)
     shutil.rmtree(out, ignore_errors=True)
     r = subprocess.run([bp, "newsletter", BRIEF, "-o", out, "--from", "a@example.org", "--to", to,
                         "--send", url, "--cacert", cert, *extra],
-                       capture_output=True, text=True, env=ENV, timeout=120)
+                       capture_output=True, text=True, env=env or ENV, timeout=120)
     for msg in leaks(label, [("stdout", r.stdout), ("stderr", r.stderr)], out):
         check(False, msg)
     return r, out
@@ -156,6 +160,106 @@ for label, scheme, opts in (("delivered", "smtp", {}), ("delivered-smtps", "smtp
         check(srv.received == sent, f"{label}: the bytes received differ from the .eml")
     clear_ok(label, srv)
     cases += 1
+
+# the login from the environment and from ~/.netrc, the URL without one: delivered over
+# STARTTLS, the password sent (after TLS) and shown nowhere; the URL's warning is not given
+def logged_in(label, srv):
+    secure = bytes(srv.secure)
+    return check(any(x.encode() in secure for x in SECRETS[2:]),
+                 f"{label}: the server got no login with the password: {srv.stages}")
+
+
+netrc = os.path.join(HOME, ".netrc")
+for label, env, netrc_text in (
+        ("env-login", dict(ENV, BRIEFPRESS_SMTP_USER=USER, BRIEFPRESS_SMTP_PASSWORD=PW), None),
+        ("netrc-login", ENV, f"machine other.example.org login x password y\n"
+                             f"machine 127.0.0.1\n  login {USER}\n  password \"{PW}\"\n"),
+        ("netrc-default", ENV, f"default login {USER} password {PW}\n")):
+    if netrc_text is not None:
+        with open(netrc, "w") as f:
+            f.write(netrc_text)
+        os.chmod(netrc, 0o600)
+    srv = FakeSMTP(tls=tls)
+    srv.start()
+    r, out = newsletter(label, f"smtp://127.0.0.1:{srv.port}", env=env)
+    srv.join(30)
+    check(r.returncode == 0, f"{label}: exit {r.returncode}: {r.stderr.strip()}")
+    check("warning" not in r.stderr, f"{label}: a warning: {r.stderr.strip()}")
+    check("auth" in srv.stages and srv.received is not None, f"{label}: stages {srv.stages}")
+    logged_in(label, srv)
+    clear_ok(label, srv)
+    if os.path.exists(netrc):
+        os.remove(netrc)
+    cases += 1
+
+# a password in the URL works, with a warning that ps shows it
+srv = FakeSMTP(tls=tls)
+srv.start()
+r, out = newsletter("url-login-warns", url_for(srv.port))
+srv.join(30)
+check(r.returncode == 0 and "warning" in r.stderr and "BRIEFPRESS_SMTP_PASSWORD" in r.stderr,
+      f"url-login-warns: exit {r.returncode}: {r.stderr.strip()}")
+cases += 1
+
+# a netrc that others may read: refused (as ftp does), saying chmod 600; no connection
+with open(netrc, "w") as f:
+    f.write(f"machine 127.0.0.1 login {USER} password {PW}\n")
+os.chmod(netrc, 0o644)
+srv = FakeSMTP(tls=tls)
+srv.start()
+r, out = newsletter("netrc-open", f"smtp://127.0.0.1:{srv.port}")
+check(r.returncode == 1 and "chmod 600" in r.stderr, f"netrc-open: exit {r.returncode}: {r.stderr.strip()}")
+check(not srv.connected, "netrc-open: the server was contacted")
+socket.create_connection(("127.0.0.1", srv.port)).close()
+srv.join(30)
+os.remove(netrc)
+cases += 1
+
+# --netrc-file FILE, and a user without a password: an error naming what to set
+alt = os.path.join(work, "alt-netrc")
+with open(alt, "w") as f:
+    f.write(f"machine 127.0.0.1 login {USER} password {PW}\n")
+os.chmod(alt, 0o600)
+srv = FakeSMTP(tls=tls)
+srv.start()
+r, out = newsletter("netrc-file", f"smtp://127.0.0.1:{srv.port}", extra=["--netrc-file", alt])
+srv.join(30)
+check(r.returncode == 0 and "auth" in srv.stages, f"netrc-file: exit {r.returncode}: {r.stderr.strip()}")
+logged_in("netrc-file", srv)
+os.remove(alt)  # the later cases look for the password in every file of the work folder
+r, out = newsletter("user-no-password", f"smtp://{USER}@127.0.0.1:1")
+check(r.returncode == 1 and "no password" in r.stderr and "BRIEFPRESS_SMTP_PASSWORD" in r.stderr,
+      f"user-no-password: exit {r.returncode}: {r.stderr.strip()}")
+cases += 2
+
+# TLS is required for any host but loopback, login or not: a name that resolves to 127.0.0.1
+# (pinned with --resolve) is not loopback, so a server without STARTTLS gets nothing ...
+srv = FakeSMTP(tls=tls, starttls=False)
+srv.start()
+r, out = newsletter("name-no-starttls", f"smtp://{NAME}:{srv.port}",
+                    extra=["--resolve", f"{NAME}:{srv.port}:127.0.0.1"])
+srv.join(30)
+check(r.returncode == 1 and "offers no STARTTLS" in r.stderr and "only to this machine" in r.stderr,
+      f"name-no-starttls: exit {r.returncode}: {r.stderr.strip()}")
+check(srv.connected and "mail" not in srv.stages and srv.received is None,
+      f"name-no-starttls: the client went on after EHLO: {srv.stages}")
+check(b"MAIL FROM" not in bytes(srv.clear).upper(), "name-no-starttls: MAIL FROM sent in clear")
+# ... while one that offers it gets the message over TLS only
+srv = FakeSMTP(tls=tls)
+srv.start()
+r, out = newsletter("name-starttls", f"smtp://{NAME}:{srv.port}",
+                    extra=["--resolve", f"{NAME}:{srv.port}:127.0.0.1"])
+srv.join(30)
+check(r.returncode == 0 and srv.received is not None, f"name-starttls: exit {r.returncode}: {r.stderr.strip()}")
+check(b"MAIL FROM" not in bytes(srv.clear).upper() and b"MAIL FROM" in bytes(srv.secure).upper(),
+      "name-starttls: the envelope was not sent over TLS")
+# and 127.0.0.1 itself without a login may still be used in clear (a local relay)
+srv = FakeSMTP(tls=tls, starttls=False)
+srv.start()
+r, out = newsletter("loopback-clear", f"smtp://127.0.0.1:{srv.port}")
+srv.join(30)
+check(r.returncode == 0 and srv.received is not None, f"loopback-clear: exit {r.returncode}: {r.stderr.strip()}")
+cases += 3
 
 # a 712-byte recipient: refused, named, nothing written, no connection
 srv = FakeSMTP(tls=tls)

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mail/mail.h"
@@ -321,8 +322,8 @@ static void test_message_limits(void **state) {
   assert_non_null(strstr(ctx.msg, "--to"));
   assert_non_null(strstr(ctx.msg, "712 bytes"));
   bp_ctx_init(&ctx);
-  assert_int_equal(bp_mail_send(&ctx, &(bp_mail_server){"smtp://127.0.0.1:9", NULL},
-                                "a@example.org", long_to, "x", 1),
+  assert_int_equal(bp_mail_send(&ctx, &(bp_mail_server){.url = "smtp://127.0.0.1:9"},
+                                "a@example.org", long_to, NULL, "x", 1),
                    BP_ERR_DATA); /* refused before any connection */
   assert_non_null(strstr(ctx.msg, "712 bytes"));
 
@@ -391,13 +392,13 @@ static void test_send_errors(void **state) {
   (void)state;
   bp_ctx ctx;
   bp_ctx_init(&ctx);
-  assert_int_equal(bp_mail_send(&ctx, &(bp_mail_server){"http://127.0.0.1/", NULL}, "a@example.org",
-                                "b@example.org", "x", 1),
+  assert_int_equal(bp_mail_send(&ctx, &(bp_mail_server){.url = "http://127.0.0.1/"},
+                                "a@example.org", "b@example.org", NULL, "x", 1),
                    BP_ERR_USAGE);
   assert_non_null(strstr(ctx.msg, "smtp://"));
   bp_ctx_init(&ctx);
-  assert_int_equal(bp_mail_send(&ctx, &(bp_mail_server){"smtp://127.0.0.1:25", NULL},
-                                "a@example.org", "nobody", "x", 1),
+  assert_int_equal(bp_mail_send(&ctx, &(bp_mail_server){.url = "smtp://127.0.0.1:25"},
+                                "a@example.org", "nobody", NULL, "x", 1),
                    BP_ERR_DATA);
   /* a port nobody listens on: refused at once, the URL named */
   int s = socket(AF_INET, SOCK_STREAM, 0);
@@ -412,11 +413,220 @@ static void test_send_errors(void **state) {
   snprintf(url, sizeof url, "smtp://127.0.0.1:%d", ntohs(sa.sin_port));
   bp_ctx_init(&ctx);
   const char msg[] = "Subject: x\r\n\r\nhello\r\n";
-  assert_int_equal(bp_mail_send(&ctx, &(bp_mail_server){url, NULL}, "a@example.org",
-                                "b@example.org", msg, sizeof msg - 1),
+  assert_int_equal(bp_mail_send(&ctx, &(bp_mail_server){.url = url}, "a@example.org",
+                                "b@example.org", NULL, msg, sizeof msg - 1),
                    BP_ERR_IO);
   assert_non_null(strstr(ctx.msg, url));
   assert_non_null(strstr(ctx.msg, "sending the message failed"));
+}
+
+/* Loopback is decided from the URL's host as written, never by resolving
+ * it: a name that resolves to 127.0.0.1 is a network host (TLS required). */
+static void test_loopback(void **state) {
+  (void)state;
+  const char *yes[] = {"localhost", "LocalHost", "127.0.0.1", "127.4.5.6", "[::1]", "::1"};
+  const char *no[] = {"mail.example.org",
+                      "localhost.example.org",
+                      "127.0.0.1.nip.io",
+                      "10.0.0.1",
+                      "[::2]",
+                      "128.0.0.1",
+                      "127.1",
+                      "",
+                      "[::ffff:8.8.8.8]"};
+  for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+    assert_true(bp_mail_host_is_loopback(yes[i]));
+  for (size_t i = 0; i < sizeof no / sizeof *no; i++) assert_false(bp_mail_host_is_loopback(no[i]));
+  assert_false(bp_mail_host_is_loopback(NULL));
+}
+
+static char *write_netrc(const char *text, int mode) {
+  char *path = strdup("/tmp/bp-netrc-XXXXXX");
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+  assert_int_equal(fchmod(fd, (mode_t)mode), 0);
+  close(fd);
+  return path;
+}
+
+static void check_netrc(const char *path, const char *host, const char *user,
+                        const char *want_login, const char *want_password) {
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  char *login = NULL, *pw = NULL;
+  assert_int_equal(bp_mail_netrc_lookup(&ctx, path, host, user, &login, &pw), BP_OK);
+  if (want_login)
+    assert_string_equal(login, want_login);
+  else
+    assert_null(login);
+  if (want_password)
+    assert_string_equal(pw, want_password);
+  else
+    assert_null(pw);
+  free(login);
+  free(pw);
+}
+
+static void test_netrc(void **state) {
+  (void)state;
+  char *p = write_netrc("# a comment is not a keyword in netrc, but curl skips it\n"
+                        "machine mail.example.org login desk password s3cret\n"
+                        "machine MAIL.example.org login other password two\n"
+                        "macdef init\nlogin fake password nope\n\n"
+                        "machine quoted.example.org login \"a b\" password \"p \\\"q\\\" r\"\n"
+                        "machine nopw.example.org login x\n"
+                        "default login anon password guest\n",
+                        0600);
+  check_netrc(p, "mail.example.org", NULL, "desk", "s3cret");     /* the first entry */
+  check_netrc(p, "Mail.Example.org", "other", "other", "two");    /* the one for the user */
+  check_netrc(p, "quoted.example.org", NULL, "a b", "p \"q\" r"); /* quotes and escapes */
+  check_netrc(p, "elsewhere.example.org", NULL, "anon", "guest"); /* default */
+  check_netrc(p, "nopw.example.org", NULL, "x", NULL);            /* its login, no password */
+  check_netrc(p, "init", NULL, "anon", "guest");                  /* a macro is no entry */
+  unlink(p);
+  free(p);
+  p = write_netrc("machine a.example.org login u password pw\n", 0600);
+  check_netrc(p, "b.example.org", NULL, NULL, NULL); /* nothing fits */
+  unlink(p);
+  free(p);
+
+  /* others may read it: the password is refused, and never named */
+  p = write_netrc("machine a.example.org login u password hunter2\n", 0644);
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  char *login = NULL, *pw = NULL;
+  assert_int_equal(bp_mail_netrc_lookup(&ctx, p, "a.example.org", NULL, &login, &pw), BP_ERR_IO);
+  assert_non_null(strstr(ctx.msg, "chmod 600"));
+  assert_null(strstr(ctx.msg, "hunter2"));
+  assert_null(pw);
+  check_netrc(p, "b.example.org", NULL, NULL, NULL); /* no password taken: no complaint */
+  unlink(p);
+  free(p);
+  p = write_netrc("machine a.example.org login u password\n", 0600);
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_mail_netrc_lookup(&ctx, p, "a.example.org", NULL, &login, &pw), BP_ERR_DATA);
+  assert_non_null(strstr(ctx.msg, ":1: 'password' without a value"));
+  unlink(p);
+  free(p);
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_mail_netrc_lookup(&ctx, "/nonexistent/.netrc", "a", NULL, &login, &pw),
+                   BP_ERR_IO);
+}
+
+/* The login: a user without a password (or the reverse) fails before any
+ * connection, naming what to set and never a password. */
+static void test_send_login(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_mail_send(&ctx, &(bp_mail_server){.url = "smtp://desk@127.0.0.1:9"},
+                                "a@example.org", "b@example.org", NULL, "x", 1),
+                   BP_ERR_DATA);
+  assert_non_null(strstr(ctx.msg, "no password"));
+  assert_non_null(strstr(ctx.msg, "BRIEFPRESS_SMTP_PASSWORD"));
+  bp_ctx_init(&ctx);
+  assert_int_equal(
+      bp_mail_send(&ctx, &(bp_mail_server){.url = "smtp://127.0.0.1:9", .password = "hunter2"},
+                   "a@example.org", "b@example.org", NULL, "x", 1),
+      BP_ERR_DATA);
+  assert_non_null(strstr(ctx.msg, "BRIEFPRESS_SMTP_USER"));
+  assert_null(strstr(ctx.msg, "hunter2"));
+  bp_ctx_init(&ctx); /* --bcc alone is enough; a bad --bcc is named */
+  assert_int_equal(bp_mail_send(&ctx, &(bp_mail_server){.url = "smtp://127.0.0.1:9"},
+                                "a@example.org", NULL, "not an address", "x", 1),
+                   BP_ERR_DATA);
+  assert_non_null(strstr(ctx.msg, "--bcc"));
+}
+
+/* Findings in both bodies (HTML escaped), List-Id and List-Unsubscribe
+ * headers, the unsubscribe link in the bodies, a 2x preview shown at half
+ * its size; bad list values refused naming the option. */
+static void test_message_lists(void **state) {
+  (void)state;
+  fake_files();
+  static const char *const findings[] = {"Seven missions <closed> & sold [@a].",
+                                         "A *record* year."};
+  static const char *const unsub[] = {"mailto:leave@example.org", "https://example.org/u?a=1&b=2"};
+  bp_newsletter nl = sample();
+  nl.findings = findings;
+  nl.n_findings = 2;
+  nl.list_id = "NKR Briefs <briefs.nkr.example.org>";
+  nl.unsubscribe = unsub;
+  nl.n_unsubscribe = 2;
+  nl.unsubscribe_post = true;
+  nl.png_width_px = 1200;
+  nl.png_height_px = 1698;
+  nl.png_density = 2;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  char *msg = NULL;
+  size_t len = 0;
+  assert_int_equal(bp_mail_message_new(&ctx, &nl, &msg, &len), BP_OK);
+  assert_non_null(strstr(msg, "List-Id: NKR Briefs <briefs.nkr.example.org>\r\n"));
+  assert_non_null(strstr(
+      msg, "List-Unsubscribe: <mailto:leave@example.org>, <https://example.org/u?a=1&b=2>\r\n"));
+  assert_non_null(strstr(msg, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"));
+  g_mime_init();
+  GMimeStream *st = g_mime_stream_mem_new_with_buffer(msg, len);
+  GMimeParser *parser = g_mime_parser_new_with_stream(st);
+  GMimeMessage *m = g_mime_parser_construct_message(parser, NULL);
+  GMimeObject *rel = g_mime_multipart_get_part(GMIME_MULTIPART(g_mime_message_get_mime_part(m)), 0);
+  GMimeObject *alt = g_mime_multipart_get_part(GMIME_MULTIPART(rel), 0);
+  char *t = g_mime_text_part_get_text(
+      GMIME_TEXT_PART(g_mime_multipart_get_part(GMIME_MULTIPART(alt), 0)));
+  assert_non_null(
+      strstr(t, "Key findings\r\n- Seven missions <closed> & sold.\r\n- A record year."));
+  assert_non_null(strstr(t, "Unsubscribe: https://example.org/u?a=1&b=2"));
+  g_free(t);
+  char *h = g_mime_text_part_get_text(
+      GMIME_TEXT_PART(g_mime_multipart_get_part(GMIME_MULTIPART(alt), 1)));
+  assert_non_null(strstr(h, "Seven missions &lt;closed&gt; &amp; sold.</li>"));
+  assert_non_null(strstr(h, "A <em>record</em> year.</li>"));
+  assert_non_null(strstr(h, "href=\"https://example.org/u?a=1&amp;b=2\""));
+  assert_non_null(strstr(h, "width=\"600\" height=\"849\""));
+  g_free(h);
+  g_object_unref(m);
+  g_object_unref(parser);
+  g_object_unref(st);
+  g_mime_shutdown();
+  free(msg);
+
+  static const char *const bad_unsub[] = {"javascript:alert(1)", "https://x.org/a b",
+                                          "https://x.org/<x>", "mailto:"};
+  for (size_t i = 0; i < 4; i++) {
+    nl = sample();
+    nl.unsubscribe = &bad_unsub[i];
+    nl.n_unsubscribe = 1;
+    bp_ctx_init(&ctx);
+    msg = NULL;
+    assert_int_equal(bp_mail_message_new(&ctx, &nl, &msg, NULL), BP_ERR_DATA);
+    assert_null(msg);
+    assert_non_null(strstr(ctx.msg, "--list-unsubscribe"));
+  }
+  nl = sample();
+  nl.unsubscribe = unsub; /* mailto: only: no one-click */
+  nl.n_unsubscribe = 1;
+  nl.unsubscribe_post = true;
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_mail_message_new(&ctx, &nl, &msg, NULL), BP_ERR_DATA);
+  assert_non_null(strstr(ctx.msg, "--list-unsubscribe-post"));
+  static const char *const bad_ids[] = {"no-dot", "Name <a..b>", "Name <x.org", "<.x.org>",
+                                        "a b.org"};
+  for (size_t i = 0; i < 5; i++) {
+    nl = sample();
+    nl.list_id = bad_ids[i];
+    bp_ctx_init(&ctx);
+    assert_int_equal(bp_mail_message_new(&ctx, &nl, &msg, NULL), BP_ERR_DATA);
+    assert_non_null(strstr(ctx.msg, "--list-id"));
+  }
+  nl = sample();
+  nl.list_id = "북한 브리프 <briefs.example.org>"; /* a non-ASCII name: encoded-words */
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_mail_message_new(&ctx, &nl, &msg, NULL), BP_OK);
+  assert_non_null(strstr(msg, "List-Id: =?UTF-8?"));
+  assert_non_null(strstr(msg, "<briefs.example.org>\r\n"));
+  free(msg);
 }
 
 int main(void) {
@@ -432,6 +642,10 @@ int main(void) {
       cmocka_unit_test(test_message_limits),
       cmocka_unit_test(test_url_redact),
       cmocka_unit_test(test_send_errors),
+      cmocka_unit_test(test_loopback),
+      cmocka_unit_test(test_netrc),
+      cmocka_unit_test(test_send_login),
+      cmocka_unit_test(test_message_lists),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
