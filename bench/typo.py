@@ -15,6 +15,7 @@ the longest run of them, and the number of body lines.
 Exit status 0; with --check, 1 when a figure misses issue 12's targets.
 """
 import argparse
+import collections
 import json
 import statistics
 import subprocess
@@ -51,8 +52,10 @@ def body_lines(pdf, size):
 def stats(lines, size):
     if not lines:
         return None
-    # the text block's right edge: the rightmost line end (per page column)
-    right = max(ws[-1][1] for _, ws in lines)
+    # the text block's right edge: where most lines end (a line whose last
+    # glyph hangs into the margin, a period or a hyphen, ends a little past it)
+    ends = collections.Counter(round(ws[-1][1], 1) for _, ws in lines)
+    right = ends.most_common(1)[0][0]
     gaps, means, widest = [], [], []
     for _, ws in lines:
         if len(ws) < 2 or right - ws[-1][1] > 0.3:

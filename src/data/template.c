@@ -164,6 +164,7 @@ static bp_status load_style(bp_ctx *ctx, const bp_jdoc *jd, const bp_template *t
                                      "indent",
                                      "letter_spacing",
                                      "smart_punctuation",
+                                     "hang_punctuation",
                                      NULL};
   if (!json_is_object(obj))
     return bp_jdoc_error(ctx, jd, obj, NULL, "style '%s' must be an object", ts->name);
@@ -180,6 +181,7 @@ static bp_status load_style(bp_ctx *ctx, const bp_jdoc *jd, const bp_template *t
   if (!st) st = get_bool(ctx, jd, obj, "italic", &ts->style.italic);
   if (!st) st = get_color(ctx, jd, t, obj, "color", &ts->style.color);
   if (!st) st = get_bool(ctx, jd, obj, "hyphenate", &ts->style.hyphenate);
+  if (!st) st = get_bool(ctx, jd, obj, "hang_punctuation", &ts->style.hang_punctuation);
   if (!st) st = get_number(ctx, jd, obj, "indent", 0, 200, &ts->style.indent_pt);
   if (!st) st = get_number(ctx, jd, obj, "letter_spacing", -5, 20, &ts->style.letter_spacing_pt);
   bool smart = true;

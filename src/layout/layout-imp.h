@@ -36,4 +36,38 @@ bp_status bp_cairo_path_segs(bp_ctx *ctx, cairo_t *cr, bp_path_seg **segs, size_
  * already holds. */
 void bp__smart_append(bp_buf *out, const char *s, size_t n, bool smart);
 
+/* ---- line breaking (linebreak.c) ---- */
+
+/** A penalty at or above this forbids the break. */
+#define BP_LB_NEVER 10000.0
+
+typedef enum bp_lb_kind { BP_LB_BOX, BP_LB_GLUE, BP_LB_PENALTY } bp_lb_kind;
+
+/** One item of a paragraph: a box (text that is not broken), glue (a
+ * space: natural width, how far it may stretch and shrink; a break there
+ * drops it) or a penalty (a place to break inside text; width_pt is what
+ * breaking there adds to the line, a hyphen). */
+typedef struct bp_lb_item {
+  bp_lb_kind kind;
+  bool breakable; /* glue: a line may end here */
+  bool flagged;   /* penalty: a hyphenation (consecutive ones cost more) */
+  double width_pt, stretch_pt, shrink_pt;
+  double penalty;     /* penalty: cost of breaking here (< BP_LB_NEVER) */
+  double protrude_pt; /* a break here: how far the line's last glyph may hang
+                       * into the margin (a period, a hyphen) */
+} bp_lb_item;
+
+typedef struct bp_lb_params {
+  double width_pt;       /* the measure */
+  double first_width_pt; /* the first line's (an indent takes from it) */
+  bool justify;          /* total fit (Knuth-Plass); else first fit at natural width */
+} bp_lb_params;
+
+/** Breaks items[0..n) into lines: *breaks (owned, free()) gets each line's
+ * ending item index in order, the last being n (the paragraph's end, its
+ * line set ragged); returns how many. A break at glue drops the glue; the
+ * glue and penalties after a break are dropped too. Never fails: a box
+ * wider than the measure gets an overfull line of its own. */
+size_t bp_linebreak(const bp_lb_item *items, size_t n, const bp_lb_params *p, int **breaks);
+
 #endif

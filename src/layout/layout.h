@@ -55,10 +55,12 @@ typedef struct bp_style {
   bool hyphenate;   /* English hyphenation from the libhyphen dictionary */
   double indent_pt; /* first-line indent */
   double letter_spacing_pt;
-  bool break_all;      /* Korean may break between any syllables (CSS word-break:
-                          normal); default false: keep-all, breaks between words */
-  bool straight_punct; /* leave ASCII quotes, -- and ... as written (default
-                          false: typographic ones, see smart.c) */
+  bool break_all;        /* Korean may break between any syllables (CSS word-break:
+                            normal); default false: keep-all, breaks between words */
+  bool straight_punct;   /* leave ASCII quotes, -- and ... as written (default
+                            false: typographic ones, see smart.c) */
+  bool hang_punctuation; /* justified lines: a final period, comma, hyphen or
+                            closing quote hangs partly into the right margin */
 } bp_style;
 
 /** Where the first baseline of a text set in `style` lies below the text's

@@ -1,8 +1,9 @@
-/* text.c - paragraphs and labels laid out by Pango over the private font set,
- * and their conversion into display-list glyph runs. Korean is set keep-all
- * (breaks only between words), English is hyphenated with libhyphen through
- * soft hyphens, positions are unhinted and unrounded, in points. Baselines
- * sit on a fixed grid (leading), not on Pango's per-line heights. */
+/* text.c - paragraphs and labels: shaped once by Pango over the private font
+ * set (unwrapped), broken into lines by linebreak.c over the glyph clusters
+ * (total fit when justified), and drawn as display-list glyph runs. Korean
+ * is set keep-all (breaks only between words, kinsoku), English is
+ * hyphenated with libhyphen through soft hyphens, positions are unhinted and
+ * unrounded, in points. Baselines sit on a fixed grid (leading). */
 #include "layout-imp.h"
 
 #include <ctype.h>
@@ -26,16 +27,31 @@ struct bp_text {
   bp_style style;
   char *family; /* owned copy of style.family */
   double leading_pt, first_baseline_pt, measure_pt;
-  int n_lines;
   bp_text_anchor *anchors;
   size_t n_anchors;
-  /* per line: Pango's x offset (alignment, indent), the end of its content
-   * (trailing spaces hang), and the extra width each interior space gets
-   * when justifying (we justify ourselves: Pango 1.50 letter-spaces lines
-   * that have no spaces, which is wrong for both English and Korean). */
-  double *line_x, *line_extra;
-  int *line_end;
+  const struct shaping *sh; /* the layout's clusters (kept with the layout) */
+  /* The lines as broken (linebreak.c over the shaping): we justify
+   * ourselves (Pango 1.50 letter-spaces lines that have no spaces, which is
+   * wrong for both English and Korean, and never shrinks a space). */
+  struct tline *lines;
+  int n_lines;
+  size_t cap_lines;
 };
+
+/* One line: clusters [c0, c1) are its content (trailing spaces and a
+ * forced-break character hang outside it), [c0, cend) everything up to the
+ * next line. */
+typedef struct tline {
+  int seg;                     /* the Pango line (paragraph) it comes from */
+  int c0, c1, cend;            /* clusters */
+  int start, content_end, end; /* the same as byte offsets in the text */
+  bool hyphen;                 /* ends at a soft hyphen: a hyphen is drawn */
+  bool at_space;               /* broke at a space (else inside a word) */
+  bool last;                   /* the last line of its Pango line: ragged */
+  double x, nat, extra;        /* x offset, natural width (with the hyphen), extra per space */
+  double prot;                 /* how far its last glyph hangs into the margin */
+  int gaps;                    /* spaces inside its content */
+} tline;
 
 bp_status bp_typesetter_new(bp_ctx *ctx, bp_fontset *fs, bp_typesetter **out) {
   bp_typesetter *ts = bp_calloc(1, sizeof *ts);
@@ -76,11 +92,27 @@ typedef struct builder {
   bool hyphenate;
 } builder;
 
-static bool is_word_char(unsigned char c) { return isalpha(c) || c >= 0x80; }
+/* Bytes of the letter (or combining mark) at s[i], 0 when it is none:
+ * apostrophes, quotes and dashes end a word, so "Pyongyang’s" hyphenates
+ * as "Pyongyang". */
+static size_t letter_len(const char *s, size_t n, size_t i) {
+  unsigned char c = (unsigned char)s[i];
+  if (c < 0x80) return isalpha(c) ? 1 : 0;
+  int len;
+  int32_t cp = bp_utf8_decode(s + i, n - i, &len);
+  if (cp <= 0 || len <= 0) return 0;
+  GUnicodeType ty = g_unichar_type((gunichar)cp);
+  bool letter = ty == G_UNICODE_LOWERCASE_LETTER || ty == G_UNICODE_UPPERCASE_LETTER ||
+                ty == G_UNICODE_TITLECASE_LETTER || ty == G_UNICODE_MODIFIER_LETTER ||
+                ty == G_UNICODE_OTHER_LETTER || ty == G_UNICODE_NON_SPACING_MARK ||
+                ty == G_UNICODE_SPACING_MARK || ty == G_UNICODE_ENCLOSING_MARK;
+  return letter ? (size_t)len : 0;
+}
 
 /* Appends `s` to the builder (NFC, typographic punctuation when `smart`;
- * see smart.c), inserting soft hyphens into long all-ASCII words when
- * hyphenating. */
+ * see smart.c), inserting soft hyphens into all-ASCII words of five letters
+ * or more when hyphenating (words with other letters are left whole; the
+ * line breaker never hyphenates a word with Hangul). */
 static void append_text(builder *b, const char *src, size_t len, bool smart) {
   size_t at = b->text.len;
   bp__smart_append(&b->text, src, len, smart);
@@ -91,13 +123,13 @@ static void append_text(builder *b, const char *src, size_t len, bool smart) {
   b->text.data[at] = '\0';
   size_t i = 0;
   while (i < n) {
-    size_t j = i;
-    while (j < n && is_word_char((unsigned char)s[j])) j++;
+    size_t j = i, l;
+    while (j < n && (l = letter_len(s, n, j)) > 0) j += l;
     size_t wlen = j - i;
     bool ascii = true;
     for (size_t k = i; k < j; k++)
       if ((unsigned char)s[k] >= 0x80) ascii = false;
-    if (wlen >= 6 && wlen < 64 && ascii) {
+    if (wlen >= 5 && wlen < 64 && ascii) {
       char lower[65];
       char hy[70];
       for (size_t k = 0; k < wlen; k++) lower[k] = (char)tolower((unsigned char)s[i + k]);
@@ -124,7 +156,7 @@ static void append_text(builder *b, const char *src, size_t len, bool smart) {
     }
     i = j;
     size_t k = i;
-    while (k < n && !is_word_char((unsigned char)s[k])) k++;
+    while (k < n && !letter_len(s, n, k)) k++;
     bp_buf_put(&b->text, s + i, k - i);
     i = k;
   }
@@ -159,42 +191,6 @@ static void add_span_attrs(builder *b, const bp_style *st, unsigned flags, size_
   }
   if (flags & BP_SPAN_SUPER)
     add_attr(b, pango_attr_rise_new((int)(st->size_pt * 0.36 * PANGO_SCALE)), start, end);
-}
-
-/* Finds the next whitespace-delimited word containing Hangul at or after
- * *pos in s[0..n): sets [*start, *end) and advances *pos past it. */
-static bool next_hangul_word(const char *s, size_t n, size_t *pos, size_t *start, size_t *end) {
-  size_t i = *pos;
-  while (i < n) {
-    while (i < n && (s[i] == ' ' || s[i] == '\n')) i++;
-    size_t w0 = i;
-    bool hangul = false;
-    while (i < n && s[i] != ' ' && s[i] != '\n') {
-      int len;
-      int32_t cp = bp_utf8_decode(s + i, n - i, &len);
-      if (cp > 0 && bp_is_hangul((uint32_t)cp)) hangul = true;
-      i += (size_t)len;
-    }
-    if (hangul && i > w0) {
-      *start = w0;
-      *end = *pos = i;
-      return true;
-    }
-  }
-  *pos = n;
-  return false;
-}
-
-/* Marks every whitespace-delimited word that contains Hangul as unbreakable
- * (CSS word-break: keep-all), except words listed in `relax`. */
-static void keep_all(builder *b, const bool *relax, size_t n_relax, size_t *n_words) {
-  size_t pos = 0, start, end, w = 0;
-  while (next_hangul_word(b->text.data, b->text.len, &pos, &start, &end)) {
-    if (!(relax && w < n_relax && relax[w]))
-      add_attr(b, pango_attr_allow_breaks_new(FALSE), start, end);
-    w++;
-  }
-  if (n_words) *n_words = w;
 }
 
 /* The words around byte `at` of s[0..n) (about 30 bytes either side, on
@@ -275,38 +271,413 @@ static double style_leading(const bp_style *st) {
   return st->leading_pt > 0 ? st->leading_pt : st->size_pt * 1.3;
 }
 
-/* Width of line i up to its last non-space character (trailing spaces hang);
- * *end_out gets that byte index. */
-static double natural_width(PangoLayout *L, int i, int *end_out) {
-  PangoLayoutLine *line = pango_layout_get_line_readonly(L, i);
+/* ---- shaping once: the clusters of the unwrapped layout ---------------- */
+
+enum {
+  CL_SPACE = 1,    /* a U+0020 space: glue */
+  CL_SHY = 2,      /* a soft hyphen (a hyphenation point after it) */
+  CL_BREAK = 4,    /* Pango (UAX #14) allows a break before it */
+  CL_HANGUL = 8,   /* its first character is Hangul */
+  CL_KEEP = 16,    /* inside a word that contains Hangul: keep-all, never hyphenated */
+  CL_CLOSE = 32,   /* closing punctuation: never starts a line */
+  CL_OPEN = 64,    /* opening punctuation: never ends a line */
+  CL_END = 128,    /* a forced break or paragraph end character (U+2028, \n) */
+  CL_HYPHEN = 256, /* an explicit hyphen or dash: a break after it is flagged */
+};
+
+typedef struct cluster {
+  int start, end; /* byte range in the text */
+  double w;       /* advance, pt */
+  double hy_w;    /* a soft hyphen: the advance of the hyphen drawn when broken there */
+  unsigned flags;
+} cluster;
+
+/* The unwrapped layout's clusters, in text order, and where each of its
+ * Pango lines (paragraphs, forced breaks) starts among them. Made once per
+ * layout and kept with it: every measure reuses the shaping. */
+typedef struct shaping {
+  cluster *cl;
+  int n;
+  int *seg;      /* seg[i]: the first cluster of Pango line i; seg[n_seg] == n */
+  int *seg_byte; /* where Pango line i starts in the text */
+  bool *para;    /* Pango line i starts a paragraph (gets the indent) */
+  int n_seg;
+} shaping;
+
+static void shaping_free(void *p) {
+  shaping *sh = p;
+  free(sh->cl);
+  free(sh->seg);
+  free(sh->seg_byte);
+  free(sh->para);
+  free(sh);
+}
+
+static bool is_closing(uint32_t c) {
+  switch (c) {
+  case ')':
+  case ']':
+  case '}':
+  case ',':
+  case '.':
+  case ':':
+  case ';':
+  case '!':
+  case '?':
+  case 0x2019:
+  case 0x201D:
+  case 0x2026:
+  case 0x2025:
+  case 0x3001:
+  case 0x3002:
+  case 0x3009:
+  case 0x300B:
+  case 0x300D:
+  case 0x300F:
+  case 0x3011:
+  case 0xFF09:
+  case 0xFF0C:
+  case 0xFF0E:
+  case 0xFF1A:
+  case 0xFF1B:
+  case 0xFF01:
+  case 0xFF1F: return true;
+  }
+  return false;
+}
+
+static bool is_opening(uint32_t c) {
+  switch (c) {
+  case '(':
+  case '[':
+  case '{':
+  case 0x2018:
+  case 0x201C:
+  case 0x3008:
+  case 0x300A:
+  case 0x300C:
+  case 0x300E:
+  case 0x3010:
+  case 0xFF08: return true;
+  }
+  return false;
+}
+
+/* Flags of the cluster s[start, end) from its first and last characters. */
+static unsigned cluster_flags(const char *s, int start, int end) {
+  int len;
+  unsigned f = 0;
+  uint32_t first = (uint32_t)bp_utf8_decode(s + start, (size_t)(end - start), &len);
+  int k = end - 1;
+  while (k > start && ((unsigned char)s[k] & 0xC0) == 0x80) k--;
+  uint32_t last = (uint32_t)bp_utf8_decode(s + k, (size_t)(end - k), &len);
+  if (end - start == 1 && s[start] == ' ') f |= CL_SPACE;
+  if (first == 0xAD) f |= CL_SHY;
+  if (bp_is_hangul(first)) f |= CL_HANGUL;
+  if (is_closing(first)) f |= CL_CLOSE;
+  if (is_opening(last)) f |= CL_OPEN;
+  if (first == 0x2028 || first == 0x2029 || first == '\n' || first == '\r') f |= CL_END;
+  if (last == '-' || last == 0x2010 || last == 0x2013 || last == 0x2014) f |= CL_HYPHEN;
+  return f;
+}
+
+/* The glyph and advance (pt) of the hyphen drawn at a soft hyphen in `font`:
+ * U+2010 when the font has it, else U+002D (what Pango inserts). */
+static double hyphen_glyph(PangoFont *font, PangoGlyph *glyph) {
+  hb_font_t *hb = pango_font_get_hb_font(font);
+  hb_codepoint_t g = 0;
+  if (!hb ||
+      (!hb_font_get_nominal_glyph(hb, 0x2010, &g) && !hb_font_get_nominal_glyph(hb, '-', &g)))
+    g = 0;
+  PangoRectangle logical;
+  pango_font_get_glyph_extents(font, g, NULL, &logical);
+  if (glyph) *glyph = g;
+  return PT(logical.width);
+}
+
+static shaping *shape_layout(PangoLayout *L) {
+  shaping *sh = bp_calloc(1, sizeof *sh);
   const char *s = pango_layout_get_text(L);
-  int end = line->start_index + line->length;
-  while (end > line->start_index && (s[end - 1] == ' ' || s[end - 1] == '\n')) end--;
-  /* a forced break (U+2028) ends the content too */
-  if (end - line->start_index >= 3 && !memcmp(s + end - 3, "\xE2\x80\xA8", 3)) end -= 3;
-  if (end_out) *end_out = end;
-  if (end <= line->start_index) return 0;
-  int *ranges = NULL, n = 0;
-  pango_layout_line_get_x_ranges(line, line->start_index, end, &ranges, &n);
-  double w = n > 0 ? PT(ranges[2 * n - 1] - ranges[0]) : 0;
-  g_free(ranges);
-  return w;
+  int n_attrs = 0;
+  const PangoLogAttr *attrs = pango_layout_get_log_attrs_readonly(L, &n_attrs);
+  size_t cap = 0;
+  int at_byte = 0, at_char = 0; /* a running byte -> character offset */
+  int n_lines = pango_layout_get_line_count(L);
+  sh->seg = bp_calloc((size_t)n_lines + 1, sizeof(int));
+  sh->seg_byte = bp_calloc((size_t)n_lines + 1, sizeof(int));
+  sh->para = bp_calloc((size_t)n_lines + 1, sizeof(bool));
+  int i = 0;
+  for (GSList *l = pango_layout_get_lines_readonly(L); l; l = l->next, i++) {
+    PangoLayoutLine *line = l->data;
+    sh->seg[i] = sh->n;
+    sh->seg_byte[i] = line->start_index;
+    sh->para[i] = line->is_paragraph_start;
+    for (GSList *r = line->runs; r; r = r->next) {
+      PangoGlyphItem *run = r->data;
+      PangoGlyphItemIter it;
+      double hy_w = -1;
+      for (gboolean ok = pango_glyph_item_iter_init_start(&it, run, s); ok;
+           ok = pango_glyph_item_iter_next_cluster(&it)) {
+        cluster c = {it.start_index, it.end_index, 0, 0, 0};
+        for (int g = it.start_glyph; g < it.end_glyph; g++)
+          c.w += PT(run->glyphs->glyphs[g].geometry.width);
+        c.flags = cluster_flags(s, c.start, c.end);
+        at_char += (int)g_utf8_strlen(s + at_byte, c.start - at_byte);
+        at_byte = c.start;
+        if (at_char < n_attrs && attrs[at_char].is_line_break) c.flags |= CL_BREAK;
+        if (c.flags & CL_SHY) {
+          if (hy_w < 0) hy_w = hyphen_glyph(run->item->analysis.font, NULL);
+          c.hy_w = hy_w;
+        }
+        BP_PUSH(sh->cl, sh->n, cap, c);
+      }
+    }
+    /* words that contain Hangul are kept whole and never hyphenated */
+    for (int a = sh->seg[i]; a < sh->n;) {
+      int b = a;
+      bool hangul = false;
+      while (b < sh->n && !(sh->cl[b].flags & CL_SPACE)) hangul |= sh->cl[b++].flags & CL_HANGUL;
+      for (int k = a; hangul && k < b; k++) sh->cl[k].flags |= CL_KEEP;
+      a = b + 1;
+    }
+  }
+  sh->seg[i] = sh->n;
+  sh->n_seg = i;
+  return sh;
 }
 
-static int spaces_between(const char *s, int from, int to) {
-  int n = 0;
-  for (int k = from; k < to; k++) n += s[k] == ' ';
-  return n;
+/* ---- lines: items from clusters, breaks, and the line table ------------- */
+
+#define HYPHEN_PENALTY 50.0 /* TeX's hyphenpenalty and exhyphenpenalty */
+#define SPACE_STRETCH 0.35  /* a space stretches at ratio 1 to 135 %, to 153 % in the first pass */
+#define SPACE_SHRINK 0.4    /* and shrinks to 60 % at most (linebreak.c: SHRINK_SOFT) */
+
+/* How much of cluster c may hang into the right margin at a line's end
+ * (margin kerning, as microtype's defaults): periods, commas, hyphens and
+ * closing quotes most, colons half, dashes a little. */
+static double protrusion(const char *s, const cluster *c, double w) {
+  int len;
+  uint32_t last = 0;
+  int k = c->end - 1;
+  while (k > c->start && ((unsigned char)s[k] & 0xC0) == 0x80) k--;
+  last = (uint32_t)bp_utf8_decode(s + k, (size_t)(c->end - k), &len);
+  switch (last) {
+  case '.':
+  case ',':
+  case '-':
+  case 0x2010:
+  case 0x2019:
+  case 0x201D:
+  case '\'':
+  case '"': return 0.7 * w;
+  case ':':
+  case ';': return 0.5 * w;
+  case 0x2013: return 0.3 * w;
+  case 0x2014: return 0.2 * w;
+  default: return 0;
+  }
 }
 
-/* What the Pango layout depends on, as one string. */
-static char *layout_key(PangoLayout *L, builder *b, const bp_style *style, double width_pt) {
+/* May a line end between clusters k-1 and k (neither a space)? The cost, or
+ * BP_LB_NEVER. */
+static double inside_break(const cluster *cl, int k, bool break_all) {
+  const cluster *p = &cl[k - 1], *c = &cl[k];
+  if ((c->flags & CL_CLOSE) || (p->flags & CL_OPEN)) return BP_LB_NEVER; /* kinsoku */
+  bool keep = (p->flags & CL_KEEP) && (c->flags & CL_KEEP);
+  if (p->flags & CL_SHY) return (p->flags & CL_KEEP) ? BP_LB_NEVER : HYPHEN_PENALTY;
+  if (!(c->flags & CL_BREAK)) return BP_LB_NEVER;
+  if (keep && !(break_all && (p->flags & CL_HANGUL) && (c->flags & CL_HANGUL))) return BP_LB_NEVER;
+  return (p->flags & CL_HYPHEN) ? HYPHEN_PENALTY : 0;
+}
+
+typedef struct para {
+  bp_lb_item *it;
+  int *icl; /* per item: its first cluster (a penalty: the cluster after it) */
+  size_t n, cap, cap_icl;
+} para;
+
+static void para_push(para *P, bp_lb_item item, int k) {
+  size_t n = P->n;
+  BP_PUSH(P->it, P->n, P->cap, item);
+  BP_PUSH(P->icl, n, P->cap_icl, k);
+}
+
+/* Items of clusters [a, e) (content: no trailing spaces or break
+ * characters). A word (clusters between allowed breaks) wider than
+ * `overlong_pt` may break between any two of its clusters that kinsoku
+ * allows: an overlong Hangul word breaks between syllables. */
+static void para_items(para *P, const char *s, const cluster *cl, int a, int e, const bp_style *st,
+                       double overlong_pt) {
+  bool justify = st->align == BP_ALIGN_JUSTIFY, hang = justify && st->hang_punctuation;
+  double *cost = bp_calloc((size_t)(e - a + 1), sizeof(double));
+  for (int k = a + 1; k < e; k++)
+    cost[k - a] = (cl[k].flags & CL_SPACE) || (cl[k - 1].flags & CL_SPACE)
+                      ? BP_LB_NEVER
+                      : inside_break(cl, k, st->break_all);
+  /* emergency breaks inside overlong words */
+  for (int w0 = a; overlong_pt > 0 && w0 < e;) {
+    if (cl[w0].flags & CL_SPACE) {
+      w0++;
+      continue;
+    }
+    int w1 = w0 + 1;
+    double w = cl[w0].w;
+    while (w1 < e && !(cl[w1].flags & CL_SPACE) && cost[w1 - a] >= BP_LB_NEVER) w += cl[w1++].w;
+    if (w > overlong_pt)
+      for (int k = w0 + 1; k < w1; k++)
+        if (!(cl[k].flags & CL_CLOSE) && !(cl[k - 1].flags & CL_OPEN)) cost[k - a] = 0;
+    w0 = w1;
+  }
+  for (int k = a; k < e;) {
+    if (cl[k].flags & CL_SPACE) {
+      /* a break at a space: kinsoku looks at the words on either side */
+      int j = k;
+      while (j < e && (cl[j].flags & CL_SPACE)) j++;
+      bool ok = j < e && k > a && (cl[j].flags & CL_BREAK) && !(cl[j].flags & CL_CLOSE) &&
+                !(cl[k - 1].flags & CL_OPEN);
+      for (int q = k; q < j; q++) {
+        bp_lb_item g = {BP_LB_GLUE,
+                        ok && q == k,
+                        false,
+                        cl[q].w,
+                        justify ? cl[q].w * SPACE_STRETCH : 0,
+                        justify ? cl[q].w * SPACE_SHRINK : 0,
+                        0,
+                        hang && q == k ? protrusion(s, &cl[k - 1], cl[k - 1].w) : 0};
+        para_push(P, g, q);
+      }
+      k = j;
+      continue;
+    }
+    if (k > a && cost[k - a] < BP_LB_NEVER && !(cl[k - 1].flags & CL_SPACE)) {
+      bool shy = (cl[k - 1].flags & CL_SHY) && !(cl[k - 1].flags & CL_KEEP);
+      double prot = shy ? 0.7 * cl[k - 1].hy_w : protrusion(s, &cl[k - 1], cl[k - 1].w);
+      bp_lb_item p = {BP_LB_PENALTY,
+                      false,
+                      shy || (cl[k - 1].flags & CL_HYPHEN),
+                      shy ? cl[k - 1].hy_w : 0,
+                      0,
+                      0,
+                      cost[k - a],
+                      hang ? prot : 0};
+      para_push(P, p, k);
+    }
+    /* a box: clusters up to the next space or allowed break */
+    int j = k + 1;
+    double w = cl[k].w;
+    while (j < e && !(cl[j].flags & CL_SPACE) && cost[j - a] >= BP_LB_NEVER) w += cl[j++].w;
+    bp_lb_item b = {BP_LB_BOX, false, false, w, 0, 0, 0, 0};
+    para_push(P, b, k);
+    k = j;
+  }
+  free(cost);
+}
+
+/* Sets out a line's natural width, spaces and x offset and its
+ * justification. */
+static void line_measure(bp_text *t, tline *ln, double avail, double indent) {
+  const cluster *cl = t->sh->cl;
+  ln->nat = 0;
+  ln->gaps = 0;
+  for (int c = ln->c0; c < ln->c1; c++) {
+    ln->nat += cl[c].w;
+    ln->gaps += (cl[c].flags & CL_SPACE) != 0;
+  }
+  if (ln->hyphen) ln->nat += cl[ln->c1 - 1].hy_w;
+  double room = avail + ln->prot - ln->nat;
+  ln->x = indent;
+  ln->extra = 0;
+  if (t->measure_pt <= 0) return; /* aligned on the widest line later */
+  switch (t->style.align) {
+  case BP_ALIGN_CENTER: ln->x += room / 2; break;
+  case BP_ALIGN_RIGHT: ln->x += room; break;
+  case BP_ALIGN_JUSTIFY:
+    /* a line set by total fit fills the measure exactly: spaces stretch or
+     * shrink; a last line keeps its natural spaces unless it must shrink */
+    if (ln->gaps > 0 && t->measure_pt > 0 && (!ln->last || room < 0)) ln->extra = room / ln->gaps;
+    break;
+  default: break;
+  }
+}
+
+/* Breaks Pango line (paragraph or forced-break segment) `seg` into lines. */
+static void break_segment(bp_text *t, int seg, double *widest) {
+  const shaping *sh = t->sh;
+  const cluster *cl = sh->cl;
+  int a = sh->seg[seg], z = sh->seg[seg + 1], e = z;
+  while (e > a && (cl[e - 1].flags & (CL_SPACE | CL_END))) e--;
+  double indent =
+      sh->para[seg] && t->style.align != BP_ALIGN_CENTER && t->style.align != BP_ALIGN_RIGHT
+          ? t->style.indent_pt
+          : 0;
+  bp_lb_params p = {t->measure_pt, t->measure_pt - indent, t->style.align == BP_ALIGN_JUSTIFY};
+  para P = {0};
+  para_items(&P, pango_layout_get_text(t->layout), cl, a, e, &t->style, t->measure_pt);
+  int *breaks = NULL;
+  size_t nb = 1;
+  if (t->measure_pt > 0 && P.n > 0) {
+    nb = bp_linebreak(P.it, P.n, &p, &breaks);
+  } else {
+    breaks = bp_calloc(1, sizeof(int));
+    breaks[0] = (int)P.n;
+  }
+  int c0 = a;
+  for (size_t i = 0; i < nb; i++) {
+    size_t b = (size_t)breaks[i];
+    tline ln = {0};
+    ln.seg = seg;
+    ln.c0 = c0;
+    ln.last = i + 1 == nb;
+    if (ln.last) {
+      ln.c1 = e;
+      ln.cend = z;
+    } else {
+      ln.c1 = P.icl[b];
+      ln.at_space = P.it[b].kind == BP_LB_GLUE;
+      ln.hyphen = P.it[b].kind == BP_LB_PENALTY && ln.c1 > 0 &&
+                  (cl[ln.c1 - 1].flags & (CL_SHY | CL_KEEP)) == CL_SHY;
+      ln.prot = P.it[b].protrude_pt;
+      size_t s = b + 1;
+      while (s < P.n && P.it[s].kind != BP_LB_BOX) s++;
+      ln.cend = s < P.n ? P.icl[s] : e;
+    }
+    if (ln.c1 < ln.c0) ln.c1 = ln.c0;
+    ln.start = ln.c0 < ln.cend ? cl[ln.c0].start : sh->seg_byte[seg];
+    ln.content_end = ln.c1 > ln.c0 ? cl[ln.c1 - 1].end : ln.start;
+    ln.end = ln.cend > ln.c0 ? cl[ln.cend - 1].end : ln.start;
+    double first = i == 0 ? indent : 0;
+    line_measure(t, &ln, t->measure_pt > 0 ? t->measure_pt - first : 0, first);
+    if (ln.nat + first > *widest) *widest = ln.nat + first;
+    bp_grow((void **)&t->lines, &t->cap_lines, (size_t)t->n_lines + 1, sizeof *t->lines);
+    t->lines[t->n_lines++] = ln;
+    c0 = ln.cend;
+  }
+  free(breaks);
+  free(P.it);
+  free(P.icl);
+}
+
+/* x of byte `at` in line ln, from the text's left (justification included). */
+static double line_x_at(const bp_text *t, const tline *ln, int at) {
+  const cluster *cl = t->sh->cl;
+  double x = ln->x;
+  for (int c = ln->c0; c < ln->c1 && cl[c].start < at; c++) {
+    bool hy = ln->hyphen && c == ln->c1 - 1;
+    x += hy ? cl[c].hy_w : cl[c].w;
+    if (cl[c].flags & CL_SPACE) x += ln->extra;
+  }
+  return x;
+}
+
+/* What the Pango layout depends on, as one string: not the measure, the
+ * alignment or the indent, which only the line breaking sees. */
+static char *layout_key(PangoLayout *L, builder *b, const bp_style *style) {
   char *font = pango_font_description_to_string(pango_layout_get_font_description(L));
   char *attrs = pango_attr_list_to_string(b->attrs);
   bp_buf k = {0};
-  bp_buf_printf(&k, "%s|%.4f|%d|%.4f|%d|%s|", font, width_pt, (int)style->align, style->indent_pt,
-                (int)style->break_all, attrs);
+  bp_buf_printf(&k, "%s|%s|", font, attrs);
   bp_buf_put(&k, b->text.data ? b->text.data : "", b->text.len);
+  (void)style;
   g_free(font);
   g_free(attrs);
   return bp_buf_detach(&k);
@@ -343,123 +714,51 @@ static bp_text *finish(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, bu
     ls->end_index = G_MAXUINT;
     pango_attr_list_insert_before(b->attrs, ls);
   }
-  /* The same text, attributes and measure lay out the same: reuse the
-   * layout (a brief's fit tries several leadings at one size; leading is
-   * not part of the Pango layout, baselines are ours). */
-  char *key = layout_key(L, b, style, width_pt);
+  /* The text is shaped once, unwrapped, and the shaping is kept: the same
+   * text and attributes at any measure or leading reuse it (the fit loop
+   * tries many), and the line breaking only measures its clusters. */
+  char *key = layout_key(L, b, style);
   PangoLayout *hit = g_hash_table_lookup(ts->cache, key);
   if (hit) {
     g_object_unref(L);
     L = g_object_ref(hit);
     free(key);
-    pango_attr_list_unref(b->attrs);
-    goto laid_out;
+  } else {
+    pango_layout_set_text(L, b->text.data ? b->text.data : "", (int)b->text.len);
+    pango_layout_set_attributes(L, b->attrs);
+    g_object_set_data_full(G_OBJECT(L), "bp-shaping", shape_layout(L), shaping_free);
+    if (g_hash_table_size(ts->cache) >= 512) g_hash_table_remove_all(ts->cache);
+    g_hash_table_insert(ts->cache, key, g_object_ref(L));
   }
-  size_t n_words = 0;
-  PangoAttrList *base = pango_attr_list_copy(b->attrs);
-  if (!style->break_all) keep_all(b, NULL, 0, &n_words);
-  pango_layout_set_text(L, b->text.data ? b->text.data : "", (int)b->text.len);
-  pango_layout_set_attributes(L, b->attrs);
-  if (width_pt > 0) {
-    pango_layout_set_width(L, (int)(width_pt * PANGO_SCALE));
-    pango_layout_set_wrap(L, PANGO_WRAP_WORD_CHAR);
-  }
-  pango_layout_set_alignment(L, style->align == BP_ALIGN_CENTER  ? PANGO_ALIGN_CENTER
-                                : style->align == BP_ALIGN_RIGHT ? PANGO_ALIGN_RIGHT
-                                                                 : PANGO_ALIGN_LEFT);
-  pango_layout_set_indent(L, (int)(style->indent_pt * PANGO_SCALE));
-  /* A Hangul word wider than the line alone may break inside: relax it. */
-  if (width_pt > 0 && n_words) {
-    bool overflow = false;
-    for (int i = 0; i < pango_layout_get_line_count(L) && !overflow; i++)
-      overflow = natural_width(L, i, NULL) > width_pt + 0.01;
-    if (overflow) {
-      bool *relax = bp_calloc(n_words, sizeof(bool));
-      size_t pos = 0, start, end, w = 0;
-      PangoLayout *probe = pango_layout_new(ts->pango);
-      pango_layout_set_font_description(probe, pango_layout_get_font_description(L));
-      while (w < n_words && next_hangul_word(b->text.data, b->text.len, &pos, &start, &end)) {
-        pango_layout_set_text(probe, b->text.data + start, (int)(end - start));
-        int pw;
-        pango_layout_get_size(probe, &pw, NULL);
-        relax[w++] = PT(pw) > width_pt;
-      }
-      g_object_unref(probe);
-      pango_attr_list_unref(b->attrs);
-      b->attrs = base;
-      base = NULL;
-      keep_all(b, relax, n_words, NULL);
-      pango_layout_set_attributes(L, b->attrs);
-      free(relax);
-    }
-  }
-  if (base) pango_attr_list_unref(base);
   pango_attr_list_unref(b->attrs);
-  pango_layout_get_line_count(L); /* lay out now, before the layout is shared */
-  if (g_hash_table_size(ts->cache) >= 512) g_hash_table_remove_all(ts->cache);
-  g_hash_table_insert(ts->cache, key, g_object_ref(L));
-laid_out:
   t->layout = L;
-  t->n_lines = pango_layout_get_line_count(L);
-  t->line_x = bp_calloc((size_t)t->n_lines, sizeof(double));
-  t->line_extra = bp_calloc((size_t)t->n_lines, sizeof(double));
-  t->line_end = bp_calloc((size_t)t->n_lines, sizeof(int));
-  {
-    const char *txt = pango_layout_get_text(L);
-    PangoLayoutIter *it = pango_layout_get_iter(L);
-    int i = 0;
-    do {
-      PangoLayoutLine *line = pango_layout_iter_get_line_readonly(it);
-      PangoRectangle r;
-      pango_layout_iter_get_line_extents(it, NULL, &r);
-      t->line_x[i] = PT(r.x);
-      double nat = natural_width(L, i, &t->line_end[i]);
-      int end_all = line->start_index + line->length;
-      bool last = i == t->n_lines - 1 ||
-                  (end_all >= 3 && !memcmp(txt + end_all - 3, "\xE2\x80\xA8", 3)) ||
-                  (end_all >= 1 && txt[end_all - 1] == '\n');
-      int gaps = spaces_between(txt, line->start_index, t->line_end[i]);
-      double room = width_pt - (t->line_x[i]) - nat;
-      if (style->align == BP_ALIGN_JUSTIFY && width_pt > 0 && !last && gaps > 0 && room > 0)
-        t->line_extra[i] = room / gaps;
-      i++;
-    } while (pango_layout_iter_next_line(it) && i < t->n_lines);
-    pango_layout_iter_free(it);
-  }
+  t->sh = g_object_get_data(G_OBJECT(L), "bp-shaping");
+  double widest = 0;
+  for (int seg = 0; seg < t->sh->n_seg; seg++) break_segment(t, seg, &widest);
+  /* Without a measure, centred and right-aligned lines align on the widest. */
+  if (t->measure_pt <= 0 && style->align != BP_ALIGN_LEFT && style->align != BP_ALIGN_JUSTIFY)
+    for (int i = 0; i < t->n_lines; i++)
+      t->lines[i].x += (widest - t->lines[i].nat) / (style->align == BP_ALIGN_CENTER ? 2 : 1);
   /* Baselines on a fixed grid: half-leading above an ascent of 0.8 em. */
   t->first_baseline_pt = (t->leading_pt - style->size_pt) / 2 + style->size_pt * BP_BASELINE_RATIO;
   /* Anchors: one rectangle per line piece of each linked/cited range. */
   for (size_t a = 0; a < b->n_anchors; a++) {
     anchor_src *src = &b->anchors[a];
-    int line_a, line_b, xa, xb;
-    pango_layout_index_to_line_x(L, src->start, FALSE, &line_a, &xa);
-    pango_layout_index_to_line_x(L, src->end, FALSE, &line_b, &xb);
-    for (int ln = line_a; ln <= line_b; ln++) {
-      PangoLayoutLine *line = pango_layout_get_line_readonly(L, ln);
-      int *ranges = NULL, n_ranges = 0;
-      int s0 = ln == line_a ? src->start : line->start_index;
-      int e0 = ln == line_b ? src->end : line->start_index + line->length;
+    for (int i = 0; i < t->n_lines; i++) {
+      const tline *ln = &t->lines[i];
+      int s0 = src->start > ln->start ? src->start : ln->start;
+      int e0 = src->end < ln->content_end ? src->end : ln->content_end;
       if (e0 <= s0) continue;
-      pango_layout_line_get_x_ranges(line, s0, e0, &ranges, &n_ranges);
-      const char *txt = pango_layout_get_text(L);
-      double extra = t->line_extra[ln];
-      for (int r = 0; r < n_ranges; r++) {
-        bp_text_anchor an;
-        /* justification moves the range by the spaces before it and
-         * widens it by the spaces inside it */
-        int lead_sp = spaces_between(txt, line->start_index, s0);
-        int in_sp = spaces_between(txt, s0, e0 < t->line_end[ln] ? e0 : t->line_end[ln]);
-        an.x_pt = t->line_x[ln] + PT(ranges[2 * r]) + extra * lead_sp;
-        an.w_pt = PT(ranges[2 * r + 1] - ranges[2 * r]) + extra * in_sp;
-        an.y_pt = ln * t->leading_pt;
-        an.h_pt = t->leading_pt;
-        an.uri = src->uri ? bp_strdup(src->uri) : NULL;
-        an.cite_number = src->cite_number;
-        size_t cap = t->n_anchors;
-        bp_grow((void **)&t->anchors, &cap, t->n_anchors + 1, sizeof *t->anchors);
-        t->anchors[t->n_anchors++] = an;
-      }
-      g_free(ranges);
+      bp_text_anchor an;
+      an.x_pt = line_x_at(t, ln, s0);
+      an.w_pt = line_x_at(t, ln, e0) - an.x_pt;
+      an.y_pt = i * t->leading_pt;
+      an.h_pt = t->leading_pt;
+      an.uri = src->uri ? bp_strdup(src->uri) : NULL;
+      an.cite_number = src->cite_number;
+      size_t cap = t->n_anchors;
+      bp_grow((void **)&t->anchors, &cap, t->n_anchors + 1, sizeof *t->anchors);
+      t->anchors[t->n_anchors++] = an;
     }
   }
   free(b->anchors);
@@ -549,22 +848,14 @@ void bp_text_free(bp_text *t) {
   free(t->family);
   for (size_t i = 0; i < t->n_anchors; i++) free((char *)t->anchors[i].uri);
   free(t->anchors);
-  free(t->line_x);
-  free(t->line_extra);
-  free(t->line_end);
+  free(t->lines);
   free(t);
 }
 
 double bp_text_width_pt(const bp_text *t) {
-  int w;
-  pango_layout_get_size(t->layout, &w, NULL);
   double best = 0;
-  for (int i = 0; i < t->n_lines; i++) {
-    PangoRectangle r;
-    pango_layout_line_get_extents(pango_layout_get_line_readonly(t->layout, i), NULL, &r);
-    if (PT(r.width) > best) best = PT(r.width);
-  }
-  (void)w;
+  for (int i = 0; i < t->n_lines; i++)
+    if (t->lines[i].nat > best) best = t->lines[i].nat;
   return best;
 }
 
@@ -575,14 +866,15 @@ double bp_text_line_baseline_pt(const bp_text *t, int i) {
   return t->first_baseline_pt + i * t->leading_pt;
 }
 char *bp_text_line_text(const bp_text *t, int i) {
-  PangoLayoutLine *line = pango_layout_get_line_readonly(t->layout, i);
-  if (!line) return bp_strdup("");
-  const char *s = pango_layout_get_text(t->layout) + line->start_index;
+  if (i < 0 || i >= t->n_lines) return bp_strdup("");
+  const tline *ln = &t->lines[i];
+  const char *s = pango_layout_get_text(t->layout) + ln->start;
+  int n = ln->end - ln->start;
   bp_buf b = {0};
-  for (int k = 0; k < line->length;) {
-    if (k + 1 < line->length && (unsigned char)s[k] == 0xC2 && (unsigned char)s[k + 1] == 0xAD) {
+  for (int k = 0; k < n;) {
+    if (k + 1 < n && (unsigned char)s[k] == 0xC2 && (unsigned char)s[k + 1] == 0xAD) {
       k += 2;
-      if (k >= line->length) bp_buf_putc(&b, '-');
+      if (k >= n && ln->hyphen) bp_buf_putc(&b, '-');
       continue;
     }
     bp_buf_putc(&b, s[k++]);
@@ -592,10 +884,8 @@ char *bp_text_line_text(const bp_text *t, int i) {
 
 double bp_text_line_width_pt(const bp_text *t, int i) {
   if (i < 0 || i >= t->n_lines) return 0;
-  PangoLayoutLine *line = pango_layout_get_line_readonly(t->layout, i);
-  const char *txt = pango_layout_get_text(t->layout);
-  return natural_width(t->layout, i, NULL) +
-         t->line_extra[i] * spaces_between(txt, line->start_index, t->line_end[i]);
+  const tline *ln = &t->lines[i];
+  return ln->nat + ln->extra * ln->gaps - ln->prot; /* what hangs out does not count */
 }
 
 static int32_t cp_at(const char *s, int i, int n) {
@@ -603,68 +893,29 @@ static int32_t cp_at(const char *s, int i, int n) {
   return i < n ? bp_utf8_decode(s + i, (size_t)(n - i), &len) : -1;
 }
 
-/* True when line i ends inside a word (no space) between two Hangul letters. */
+/* True when line i ends inside a word (no space) between two Hangul letters
+ * (read from the text, not from the breaker's flags). */
 static bool hangul_break_at(const bp_text *t, int i) {
   const char *s = pango_layout_get_text(t->layout);
-  int n = (int)strlen(s);
-  PangoLayoutLine *a = pango_layout_get_line_readonly(t->layout, i);
-  PangoLayoutLine *b = pango_layout_get_line_readonly(t->layout, i + 1);
-  int end = a->start_index + a->length;
-  if (end != t->line_end[i] || end <= a->start_index) return false; /* broke at a space */
-  int k = end - 1;
-  while (k > a->start_index && ((unsigned char)s[k] & 0xC0) == 0x80) k--;
-  int32_t x = cp_at(s, k, n), y = cp_at(s, b->start_index, n);
+  const tline *a = &t->lines[i], *b = &t->lines[i + 1];
+  if (a->seg != b->seg || a->content_end <= a->start) return false;
+  if (a->end != a->content_end || s[a->content_end] == ' ') return false; /* broke at a space */
+  int n = (int)strlen(s), k = a->content_end - 1;
+  while (k > a->start && ((unsigned char)s[k] & 0xC0) == 0x80) k--;
+  int32_t x = cp_at(s, k, n), y = cp_at(s, b->start, n);
   return x > 0 && y > 0 && bp_is_hangul((uint32_t)x) && bp_is_hangul((uint32_t)y);
 }
 
-/* Width of the word broken at the end of line i, summed over its pieces. */
+/* Is the word broken at the end of line i wider than the measure? */
 static bool word_overlong(const bp_text *t, int i, double width_pt) {
   if (width_pt <= 0) return true;
-  const char *s = pango_layout_get_text(t->layout);
-  int n = (int)strlen(s), ws = t->line_end[i], we;
-  while (ws > 0 && s[ws - 1] != ' ' && s[ws - 1] != '\n') ws--;
-  PangoLayoutLine *b = pango_layout_get_line_readonly(t->layout, i + 1);
-  for (we = b->start_index; we < n && s[we] != ' ' && s[we] != '\n'; we++) {
-  }
+  const cluster *cl = t->sh->cl;
+  int from = t->lines[i].c1, to = t->lines[i + 1].c0, end = t->sh->seg[t->lines[i].seg + 1];
+  while (from > 0 && !(cl[from - 1].flags & CL_SPACE)) from--;
+  while (to < end && !(cl[to].flags & (CL_SPACE | CL_END))) to++;
   double w = 0;
-  for (int ln = 0; ln < t->n_lines; ln++) {
-    PangoLayoutLine *l = pango_layout_get_line_readonly(t->layout, ln);
-    int from = ws > l->start_index ? ws : l->start_index;
-    int to = we < l->start_index + l->length ? we : l->start_index + l->length;
-    if (to <= from) continue;
-    int *ranges = NULL, nr = 0;
-    pango_layout_line_get_x_ranges(l, from, to, &ranges, &nr);
-    if (nr > 0) w += PT(ranges[2 * nr - 1] - ranges[0]);
-    g_free(ranges);
-  }
+  for (int c = from; c < to; c++) w += cl[c].w;
   return w > width_pt;
-}
-
-static bool is_closing(uint32_t c) {
-  switch (c) {
-  case ')':
-  case ']':
-  case '}':
-  case ',':
-  case '.':
-  case ':':
-  case ';':
-  case '!':
-  case '?':
-  case 0x2019:
-  case 0x201D:
-  case 0x2026:
-  case 0x2025:
-  case 0x3001:
-  case 0x3002:
-  case 0x300D:
-  case 0x300F:
-  case 0x3011:
-  case 0xFF09:
-  case 0xFF0C:
-  case 0xFF0E: return true;
-  }
-  return false;
 }
 
 void bp_text_preflight(const bp_text *t, double width_pt, bp_preflight *pf) {
@@ -714,13 +965,15 @@ static int font_index(bp_dlist *dl, PangoFont *font) {
 
 static bp_color attr_color(const bp_style *st) { return st->color; }
 
-/* Emits one glyph run as a display-list text item, starting at pen x0.
- * Interior spaces (before byte `content_end`) widen by `extra` each.
- * Returns the run's advance including that justification. */
+/* Emits the part of one glyph run that falls in line ln as a display-list
+ * text item, starting at pen x0: interior spaces widen by the line's extra
+ * (negative: they shrink), a soft hyphen ending the line becomes a hyphen.
+ * Returns the part's advance including that justification. */
 static double emit_run(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, PangoGlyphItem *run,
-                       double x0, double baseline, int content_end, double extra) {
+                       double x0, double baseline, const tline *ln) {
   const char *text = pango_layout_get_text(t->layout);
   PangoItem *item = run->item;
+  if (item->offset >= ln->content_end || item->offset + item->length <= ln->start) return 0;
   PangoGlyphString *gs = run->glyphs;
   PangoFontDescription *fd = pango_font_describe_with_absolute_size(item->analysis.font);
   double size = PT(pango_font_description_get_size(fd));
@@ -740,7 +993,22 @@ static double emit_run(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, PangoGlyp
   double pen = x0;
   for (gboolean ok = pango_glyph_item_iter_init_start(&it, run, text); ok;
        ok = pango_glyph_item_iter_next_cluster(&it)) {
+    if (it.start_index < ln->start || it.start_index >= ln->content_end) continue;
+    const char *cs = text + it.start_index;
+    size_t clen = (size_t)(it.end_index - it.start_index);
     double cx = pen;
+    if (ln->hyphen && it.end_index == ln->content_end) {
+      /* the soft hyphen the line broke at: a visible hyphen */
+      PangoGlyph hg;
+      double hw = hyphen_glyph(item->analysis.font, &hg);
+      bp_dl_glyph dg = {hg, pen, 0, (uint32_t)out.len};
+      BP_PUSH(gl, n_gl, cap_gl, dg);
+      pen += hw;
+      bp_dl_cluster c = {(uint32_t)out.len, 1, cx, hw};
+      BP_PUSH(cl, n_cl, cap_cl, c);
+      bp_buf_putc(&out, '-');
+      continue;
+    }
     bool visible = false;
     for (int g = it.start_glyph; g < it.end_glyph; g++) {
       PangoGlyphInfo *gi = &gs->glyphs[g];
@@ -752,23 +1020,10 @@ static double emit_run(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, PangoGlyp
       }
       pen += PT(gi->geometry.width);
     }
-    const char *cs = text + it.start_index;
-    size_t clen = (size_t)(it.end_index - it.start_index);
     bool is_space = clen == 1 && cs[0] == ' ';
-    bool trailing = it.start_index >= content_end;
-    if (is_space && !trailing) pen += extra;
-    double adv = pen - cx;
-    if (trailing && (is_space || !visible)) continue; /* hanging spaces */
-    if (clen == 2 && (unsigned char)cs[0] == 0xC2 && (unsigned char)cs[1] == 0xAD) {
-      if (!visible) continue;
-      cs = "-"; /* a soft hyphen that became a visible hyphen */
-      clen = 1;
-    } else if (clen == 3 && !memcmp(cs, "\xE2\x80\xA8", 3)) {
-      continue;
-    } else if (!visible && !is_space) {
-      continue;
-    }
-    bp_dl_cluster c = {(uint32_t)out.len, (uint32_t)clen, cx, adv};
+    if (is_space) pen += ln->extra;
+    if (!visible && !is_space) continue; /* soft hyphens inside lines, controls */
+    bp_dl_cluster c = {(uint32_t)out.len, (uint32_t)clen, cx, pen - cx};
     BP_PUSH(cl, n_cl, cap_cl, c);
     bp_buf_put(&out, cs, clen);
   }
@@ -796,12 +1051,12 @@ static double emit_run(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, PangoGlyp
 
 void bp_text_draw_lines(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double x_pt, double y_pt,
                         int first, int count) {
-  for (int ln = first; ln < first + count && ln < t->n_lines; ln++) {
-    double baseline = y_pt + t->first_baseline_pt + (ln - first) * t->leading_pt;
-    PangoLayoutLine *line = pango_layout_get_line_readonly(t->layout, ln);
-    double x = x_pt + t->line_x[ln];
-    for (GSList *r = line->runs; r; r = r->next)
-      x += emit_run(t, dl, pg, r->data, x, baseline, t->line_end[ln], t->line_extra[ln]);
+  for (int i = first; i < first + count && i < t->n_lines; i++) {
+    const tline *ln = &t->lines[i];
+    double baseline = y_pt + t->first_baseline_pt + (i - first) * t->leading_pt;
+    PangoLayoutLine *line = pango_layout_get_line_readonly(t->layout, ln->seg);
+    double x = x_pt + ln->x;
+    for (GSList *r = line->runs; r; r = r->next) x += emit_run(t, dl, pg, r->data, x, baseline, ln);
   }
 }
 

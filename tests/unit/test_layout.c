@@ -264,6 +264,205 @@ static void hard_line_break_ends_a_ragged_line(void **state) {
   bp_spans_free(&sp);
 }
 
+/* The spaces of text laid out in `st` at width w, as drawn (justification
+ * included), in em: *n of them, line by line (line[k]: the line of space k). */
+static double *drawn_spaces(const bp_style *st, const char *text, double w, int **line, size_t *n) {
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_text *t = bp_text_new_plain(ts, &ctx, st, text, w);
+  if (!t) fail_msg("%s", ctx.msg);
+  double *gaps = NULL;
+  size_t cap = 0, cap_l = 0, n_l = 0;
+  *n = 0;
+  *line = NULL;
+  for (int i = 0; i < bp_text_line_count(t); i++) {
+    bp_dlist *dl = bp_dlist_new();
+    bp_dl_page *pg = bp_dlist_add_page(dl, 500, 100);
+    bp_text_draw_lines(t, dl, pg, 0, 0, i, 1);
+    for (size_t k = 0; k < pg->n_items; k++) {
+      const bp_dl_text *x = &pg->items[k].u.text;
+      for (size_t c = 0; c < x->n_clusters; c++)
+        if (x->clusters[c].len == 1 && x->text[x->clusters[c].start] == ' ') {
+          double g = x->clusters[c].adv_pt / st->size_pt;
+          BP_PUSH(gaps, *n, cap, g);
+          BP_PUSH(*line, n_l, cap_l, i);
+        }
+    }
+    bp_dlist_free(dl);
+  }
+  bp_text_free(t);
+  return gaps;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* A Hangul word wider than the measure breaks between syllables where the
+ * line before ends, instead of leaving that line's few words stretched
+ * across the measure (issue 12: a 429 pt gap). */
+static void overlong_hangul_word_does_not_stretch_the_line_before(void **state) {
+  (void)state;
+  bp_style st = body();
+  const char *text = "이 보고서는 우리 정부의 대한민국국회의원선거관리위원회사무처장관실 발표를 "
+                     "인용하여 북한의 공관 철수를 다룬다.";
+  for (double w = 80; w <= 160; w += 10) {
+    int *line = NULL;
+    size_t n = 0;
+    double *gaps = drawn_spaces(&st, text, w, &line, &n);
+    assert_true(n >= 4);
+    /* the line where the overlong word starts, and the one before it */
+    bp_ctx ctx;
+    bp_ctx_init(&ctx);
+    bp_text *t = bp_text_new_plain(ts, &ctx, &st, text, w);
+    int starts = -1;
+    for (int i = 0; i < bp_text_line_count(t) && starts < 0; i++) {
+      char *l = bp_text_line_text(t, i);
+      if (strstr(l, "정부의")) starts = i; /* the word before the overlong one */
+      free(l);
+    }
+    bp_text_free(t);
+    assert_true(starts >= 0);
+    double *sorted = bp_calloc(n, sizeof(double));
+    memcpy(sorted, gaps, n * sizeof(double));
+    qsort(sorted, n, sizeof(double), cmp_double);
+    double median = sorted[n / 2];
+    for (size_t k = 0; k < n; k++)
+      if ((line[k] == starts || line[k] == starts - 1) && gaps[k] > 2 * median)
+        fail_msg("width %.0f: a space of %.3f em on line %d, median %.3f em", w, gaps[k], line[k],
+                 median);
+    free(sorted);
+    free(gaps);
+    free(line);
+  }
+}
+
+/* A word that contains Hangul is never hyphenated, whatever Latin it holds. */
+static void mixed_hangul_latin_word_is_not_hyphenated(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_style st = body();
+  const char *text = "Signatures use the 엘립틱(Elliptic)도 curve cryptography, "
+                     "international standardisation notwithstanding.";
+  int hyphenated = 0;
+  for (double w = 60; w <= 260; w += 3) {
+    bp_text *t = bp_text_new_plain(ts, &ctx, &st, text, w);
+    if (!t) fail_msg("%s", ctx.msg);
+    bool whole = w < 100; /* narrower, the word is wider than the measure: it may break */
+    for (int i = 0; i < bp_text_line_count(t); i++) {
+      char *l = bp_text_line_text(t, i);
+      size_t n = strlen(l);
+      while (n && l[n - 1] == ' ') l[--n] = '\0';
+      if (n && l[n - 1] == '-') {
+        hyphenated++;
+        const char *last = strrchr(l, ' ') ? strrchr(l, ' ') + 1 : l; /* the broken word */
+        if (strstr(last, "Ellip") || strstr(last, "\xEC\x97\x98"))
+          fail_msg("width %.0f: \"%s\"", w, l);
+      }
+      whole |= strstr(l, "엘립틱(Elliptic)도") != NULL;
+      free(l);
+    }
+    if (!whole) fail_msg("width %.0f: 엘립틱(Elliptic)도 was broken", w);
+    bp_text_free(t);
+  }
+  assert_true(hyphenated > 0); /* the English words around it are */
+}
+
+static const char *LONG_WORDS =
+    "Internationalisation, notwithstanding considerable administrative "
+    "counterrevolutionary misunderstandings, characteristically necessitates "
+    "extraordinarily comprehensive interdisciplinary responsibilities. "
+    "Representatives of telecommunications infrastructure conglomerates "
+    "systematically underestimated the incomprehensibility of "
+    "institutionalised decentralisation, notwithstanding unconventional "
+    "recommendations.";
+
+static const char *ARTICLE =
+    "Economic diplomacy has played a critical role for North Korea over the last few "
+    "decades. The competition with South Korea to expand diplomatic relations "
+    "intensified as both sought to grow as self-sufficient countries in the 1970s. "
+    "In the process of establishing diplomatic ties, money became a vital factor for "
+    "countries they wanted to befriend, and both Koreas offered economic benefits.";
+
+/* Lines of `text` at width w, checked: at most two hyphenated lines in a row,
+ * none wider than the measure; returns whether the last full line ends in a
+ * hyphen. */
+static bool check_hyphen_runs(const bp_style *st, const char *text, double w) {
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_text *t = bp_text_new_plain(ts, &ctx, st, text, w);
+  if (!t) fail_msg("%s", ctx.msg);
+  int n = bp_text_line_count(t), run = 0;
+  bool final = false;
+  for (int i = 0; i < n; i++) {
+    char *l = bp_text_line_text(t, i);
+    size_t len = strlen(l);
+    bool hy = len && l[len - 1] == '-';
+    run = hy ? run + 1 : 0;
+    if (run > 2) fail_msg("width %.0f: a third hyphenated line in a row: \"%s\"", w, l);
+    final |= hy && i == n - 2;
+    assert_true(bp_text_line_width_pt(t, i) <= w + 0.01);
+    free(l);
+  }
+  bp_text_free(t);
+  return final;
+}
+
+/* Total fit: never three hyphenated lines in a row (even in words too long
+ * for the measure), no hyphen on the last full line of ordinary text, and
+ * spaces between 60 % and twice their width on a measure of 24 em or more. */
+static void total_fit_limits_hyphens_and_spaces(void **state) {
+  (void)state;
+  bp_style st = body();
+  for (double w = 110; w <= 300; w += 7) check_hyphen_runs(&st, LONG_WORDS, w);
+  for (double w = 200; w <= 400; w += 5)
+    if (check_hyphen_runs(&st, ARTICLE, w))
+      fail_msg("width %.0f: the last full line is hyphenated", w);
+  for (double w = 250; w <= 400; w += 30) {
+    int *line = NULL;
+    size_t n = 0;
+    double *gaps = drawn_spaces(&st, ARTICLE, w, &line, &n);
+    double natural = gaps[n - 1]; /* the last line is set with natural spaces */
+    for (size_t k = 0; k < n; k++)
+      if (gaps[k] < 0.6 * natural - 1e-6 || gaps[k] > 2 * natural)
+        fail_msg("width %.0f: a space of %.3f em on line %d (natural %.3f)", w, gaps[k], line[k],
+                 natural);
+    free(gaps);
+    free(line);
+  }
+}
+
+/* Kinsoku: no line ends with opening punctuation (nor starts with closing,
+ * above), in Korean and English. */
+static void no_line_ends_with_opening_punctuation(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_style st = body();
+  const char *text = "그는 「 북한 외교 」 라고 썼다 ( 괄호 안의 말 ) 그리고 “ 인용 ” 이어서 "
+                     "‘ 작은 인용 ’ 끝 (see the note) and “quoted words” here.";
+  static const char *openers[] = {"(", "\xE3\x80\x8C", "\xE2\x80\x9C", "\xE2\x80\x98"};
+  for (double w = 40; w <= 200; w += 5) {
+    bp_text *t = bp_text_new_plain(ts, &ctx, &st, text, w);
+    if (!t) fail_msg("%s", ctx.msg);
+    for (int i = 0; i + 1 < bp_text_line_count(t); i++) {
+      char *l = bp_text_line_text(t, i);
+      size_t len = strlen(l);
+      while (len && l[len - 1] == ' ') l[--len] = '\0';
+      for (size_t k = 0; k < sizeof openers / sizeof *openers; k++) {
+        size_t ol = strlen(openers[k]);
+        if (len >= ol && !strcmp(l + len - ol, openers[k]))
+          fail_msg("width %.0f: line %d ends with \"%s\": \"%s\"", w, i, openers[k], l);
+      }
+      if (i > 0 && starts_with_closing(l)) fail_msg("width %.0f: line %d starts \"%s\"", w, i, l);
+      free(l);
+    }
+    bp_text_free(t);
+  }
+}
+
 static void manifest_mismatch_is_an_error(void **state) {
   (void)state;
   char dir[] = "/tmp/bp-fonts-XXXXXX";
@@ -336,6 +535,10 @@ int main(void) {
       cmocka_unit_test(hard_line_break_ends_a_ragged_line),
       cmocka_unit_test(manifest_mismatch_is_an_error),
       cmocka_unit_test(text_too_long_or_too_wide_is_an_error),
+      cmocka_unit_test(overlong_hangul_word_does_not_stretch_the_line_before),
+      cmocka_unit_test(mixed_hangul_latin_word_is_not_hyphenated),
+      cmocka_unit_test(total_fit_limits_hyphens_and_spaces),
+      cmocka_unit_test(no_line_ends_with_opening_punctuation),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
