@@ -18,8 +18,8 @@
 
 /* The families of the files listed in fonts/MANIFEST.tsv (keep in step with
  * it: NotoSerif-*.ttf is "Noto Serif", NanumGothic*.ttf "NanumGothic"...). */
-static const char *const FAMILIES[] = {"Noto Serif", "Noto Sans", "NanumMyeongjo", "NanumGothic",
-                                       NULL};
+static const char *const FAMILIES[] = {"Noto Serif",  "Noto Sans", "NanumMyeongjo",
+                                       "NanumGothic", "UnBatang",  NULL};
 
 bool bp_font_family_known(const char *family) {
   for (const char *const *f = FAMILIES; *f; f++)
@@ -27,7 +27,9 @@ bool bp_font_family_known(const char *family) {
   return false;
 }
 
-const char *bp_font_families(void) { return "Noto Serif, Noto Sans, NanumMyeongjo, NanumGothic"; }
+const char *bp_font_families(void) {
+  return "Noto Serif, Noto Sans, NanumMyeongjo, NanumGothic, UnBatang";
+}
 
 static char *join(const char *dir, const char *file) {
   bp_buf b = {0};

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "draw/dlist.h"
 #include "layout/layout.h"
 #include "model/doc.h"
 
@@ -105,6 +106,53 @@ static void decomposed_text_is_composed(void **state) {
   expect(&st, "\xE1\x84\x92\xE1\x85\xA1\xE1\x86\xAB", "\xED\x95\x9C");
 }
 
+/* The face each of `probes` is drawn in, when `text` is set in `st`: the
+ * file names, in order, into `files` (borrowed from the display list). */
+static void faces_of(const bp_style *st, const char *text, const char *const *probes,
+                     const char **files, bp_dlist **dl_out) {
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_text *t = bp_text_new_plain(ts, &ctx, st, text, 2000);
+  if (!t) fail_msg("%s", ctx.msg);
+  bp_dlist *dl = bp_dlist_new();
+  bp_dl_page *pg = bp_dlist_add_page(dl, 2100, 100);
+  bp_text_draw(t, dl, pg, 10, 10);
+  for (size_t k = 0; probes[k]; k++) {
+    files[k] = NULL;
+    for (size_t i = 0; i < pg->n_items; i++)
+      if (pg->items[i].kind == BP_DL_TEXT && strstr(pg->items[i].u.text.text, probes[k]))
+        files[k] = dl->fonts[pg->items[i].u.text.font].path;
+    if (!files[k]) fail_msg("'%s' not drawn", probes[k]);
+  }
+  bp_text_free(t);
+  *dl_out = dl;
+}
+
+static void hanja_stay_serif_in_serif_text(void **state) {
+  (void)state;
+  const char *text = "\xE9\x9F\x93\xE7\xBE\x8E \xEB\x8F\x99\xEB\xA7\xB9 alliance"; /* 韓美 동맹 */
+  const char *const probes[] = {"\xE9\x9F\x93", "\xEB\x8F\x99", "alliance", NULL};
+  const char *files[3];
+  bp_dlist *dl;
+  bp_style st = ragged();
+  faces_of(&st, text, probes, files, &dl);
+  assert_non_null(strstr(files[0], "UnBatang.ttf"));
+  assert_non_null(strstr(files[1], "NanumMyeongjo.ttf"));
+  assert_non_null(strstr(files[2], "NotoSerif-Regular.ttf"));
+  bp_dlist_free(dl);
+  st.bold = true;
+  faces_of(&st, text, probes, files, &dl);
+  assert_non_null(strstr(files[0], "UnBatangBold.ttf"));
+  assert_non_null(strstr(files[1], "NanumMyeongjoBold.ttf"));
+  bp_dlist_free(dl);
+  /* sans text keeps its sans Hanja */
+  st = ragged();
+  st.family = "Noto Sans, NanumGothic";
+  faces_of(&st, text, probes, files, &dl);
+  assert_non_null(strstr(files[0], "NanumGothic.ttf"));
+  bp_dlist_free(dl);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(quotes_dashes_and_ellipses_become_typographic),
@@ -112,6 +160,7 @@ int main(void) {
       cmocka_unit_test(the_style_switch_keeps_ascii),
       cmocka_unit_test(code_spans_keep_their_ascii),
       cmocka_unit_test(decomposed_text_is_composed),
+      cmocka_unit_test(hanja_stay_serif_in_serif_text),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
