@@ -357,7 +357,7 @@ static void test_faces_and_coverage(void **state) {
   bp_ctx_init(&ctx);
   bp_fontset *fs = NULL;
   assert_int_equal(bp_fontset_open(&ctx, "fonts", &fs), BP_OK);
-  assert_int_equal(bp_fontset_n_faces(fs), 11);
+  assert_int_equal(bp_fontset_n_faces(fs), 13);
   const char *file, *family, *style;
   bp_fontset_face(fs, 0, &file, &family, &style);
   assert_string_equal(file, "NanumGothic.ttf");
