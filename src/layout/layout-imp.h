@@ -36,6 +36,11 @@ bp_status bp_cairo_path_segs(bp_ctx *ctx, cairo_t *cr, bp_path_seg **segs, size_
  * already holds. */
 void bp__smart_append(bp_buf *out, const char *s, size_t n, bool smart);
 
+/** Sets the digits of `s[start..end)` upright when that italic range holds
+ * Hangul: the Korean faces have no italic, so leaning digits beside
+ * upright Hangul would look like a mistake. */
+void bp__upright_digits(PangoAttrList *attrs, const char *s, size_t start, size_t end);
+
 /* ---- line breaking (linebreak.c) ---- */
 
 /** A penalty at or above this forbids the break. */

@@ -93,3 +93,25 @@ void bp__smart_append(bp_buf *out, const char *s, size_t n, bool smart) {
   }
   g_free(nfc);
 }
+
+void bp__upright_digits(PangoAttrList *attrs, const char *s, size_t start, size_t end) {
+  bool hangul = false;
+  for (const char *p = s + start; p < s + end && !hangul; p = g_utf8_next_char(p))
+    hangul = bp_is_hangul(g_utf8_get_char(p));
+  if (!hangul) return;
+  for (size_t i = start; i < end;) {
+    if (!g_ascii_isdigit(s[i])) {
+      i++;
+      continue;
+    }
+    size_t j = i;
+    while (j < end && (g_ascii_isdigit(s[j]) ||
+                       (strchr(".,:", s[j]) && j + 1 < end && g_ascii_isdigit(s[j + 1]))))
+      j++;
+    PangoAttribute *a = pango_attr_style_new(PANGO_STYLE_NORMAL);
+    a->start_index = (guint)i;
+    a->end_index = (guint)j;
+    pango_attr_list_insert(attrs, a);
+    i = j;
+  }
+}

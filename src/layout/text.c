@@ -191,6 +191,7 @@ static void add_span_attrs(builder *b, const bp_style *st, unsigned flags, size_
   }
   if (flags & BP_SPAN_SUPER)
     add_attr(b, pango_attr_rise_new((int)(st->size_pt * 0.36 * PANGO_SCALE)), start, end);
+  if (flags & BP_SPAN_ITALIC) bp__upright_digits(b->attrs, b->text.data, start, end);
 }
 
 /* The words around byte `at` of s[0..n) (about 30 bytes either side, on
@@ -707,6 +708,7 @@ static bp_text *finish(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, bu
   feat->start_index = 0;
   feat->end_index = G_MAXUINT;
   pango_attr_list_insert_before(b->attrs, feat);
+  if (style->italic) bp__upright_digits(b->attrs, b->text.data, 0, b->text.len);
   if (style->letter_spacing_pt != 0) {
     PangoAttribute *ls =
         pango_attr_letter_spacing_new((int)(style->letter_spacing_pt * PANGO_SCALE));

@@ -153,6 +153,50 @@ static void hanja_stay_serif_in_serif_text(void **state) {
   bp_dlist_free(dl);
 }
 
+static void digits_stand_upright_beside_upright_hangul(void **state) {
+  (void)state;
+  bp_style st = ragged();
+  st.italic = true;
+  const char *const probes[] = {"2024", "Note", NULL};
+  const char *files[2];
+  bp_dlist *dl;
+  /* 본 보고서는 2024년 작성 (Note) */
+  faces_of(&st,
+           "\xEB\xB3\xB8 \xEB\xB3\xB4\xEA\xB3\xA0\xEC\x84\x9C\xEB\x8A\x94 "
+           "2024\xEB\x85\x84 \xEC\x9E\x91\xEC\x84\xB1 (Note)",
+           probes, files, &dl);
+  assert_non_null(strstr(files[0], "NotoSerif-Regular.ttf"));
+  assert_non_null(strstr(files[1], "NotoSerif-Italic.ttf"));
+  bp_dlist_free(dl);
+  /* English italics keep italic digits */
+  faces_of(&st, "Note of 2024", probes, files, &dl);
+  assert_non_null(strstr(files[0], "NotoSerif-Italic.ttf"));
+  bp_dlist_free(dl);
+  /* the same for an italic span in upright text */
+  st.italic = false;
+  bp_spans sp = {0};
+  const char *ko = "\xEC\x9E\x91\xEC\x84\xB1 2024 Note";
+  bp_spans_add_text(&sp, ko, strlen(ko), BP_SPAN_ITALIC, NULL);
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_text *t = bp_text_new_spans(ts, &ctx, &st, &sp, NULL, NULL, 2000);
+  assert_non_null(t);
+  dl = bp_dlist_new();
+  bp_dl_page *pg = bp_dlist_add_page(dl, 2100, 100);
+  bp_text_draw(t, dl, pg, 10, 10);
+  int seen = 0;
+  for (size_t i = 0; i < pg->n_items; i++) {
+    const bp_dl_text *x = &pg->items[i].u.text;
+    const char *file = dl->fonts[x->font].path;
+    if (strstr(x->text, "2024")) seen++, assert_non_null(strstr(file, "NotoSerif-Regular.ttf"));
+    if (strstr(x->text, "Note")) seen++, assert_non_null(strstr(file, "NotoSerif-Italic.ttf"));
+  }
+  assert_int_equal(seen, 2);
+  bp_dlist_free(dl);
+  bp_text_free(t);
+  bp_spans_free(&sp);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(quotes_dashes_and_ellipses_become_typographic),
@@ -161,6 +205,7 @@ int main(void) {
       cmocka_unit_test(code_spans_keep_their_ascii),
       cmocka_unit_test(decomposed_text_is_composed),
       cmocka_unit_test(hanja_stay_serif_in_serif_text),
+      cmocka_unit_test(digits_stand_upright_beside_upright_hangul),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
