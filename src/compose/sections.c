@@ -515,7 +515,9 @@ static bp_status markdown(engine *e, const bp_tsection *s) {
       char num[16];
       snprintf(num, sizeof num, b->number > 0 ? "%d." : BULLET, b->number);
       const piece *t = spans_piece(e, "body", &b->spans, w - 16);
-      st = bp__hanging(e, t ? bp__plain(e, "body", num, 0) : NULL, t, 16, 0, 4);
+      bool last = i + 1 == doc->n_blocks || doc->blocks[i + 1].kind != BP_BLOCK_LIST_ITEM;
+      st = bp__hanging(e, t ? bp__plain(e, "body", num, 0) : NULL, t, 16, 0,
+                       last ? para_gap(e) : 4); /* a paragraph's gap after the list */
       break;
     }
     case BP_BLOCK_ENDNOTES: { /* <!-- endnotes --> places them here */

@@ -49,5 +49,24 @@ sed -i 's/"smart_punctuation": false/"smart_punctuation": "no"/' "$D/../template
 out=$("$bp" check --no-fonts "$D/../templates/article-a4.json" 2>&1) && bad "check accepted a string: $out"
 case "$out" in *article-a4.json:*smart_punctuation*) ;; *) bad "check's message: $out" ;; esac
 
+# a list takes a paragraph's gap before and after it, as paragraphs do
+fresh
+printf '\nIntro paragraph before the list.\n\n- Guinea embassy closed.\n- Nepal embassy closed.\n\nThe paragraph after the list.\n\nA second paragraph.\n' \
+  >>"$D/articles/nk-missions.md"
+"$bp" render "$D/articles/nk-missions.json" --trace "$work/l.trace" -o "$work/l.pdf" >"$work/render-l.log" 2>&1 ||
+  bad "render with a list: $(cat "$work/render-l.log")"
+python3 - "$work/l.trace" <<'PY' || bad "list spacing"
+import re, sys
+ys = {}
+for line in open(sys.argv[1]):
+    m = re.search(r'at=[0-9.]+,([0-9.]+) .*"(Intro paragraph|Guinea|Nepal|The paragraph after|A second)', line)
+    if m: ys[m.group(2)] = float(m.group(1))
+para = ys["A second"] - ys["The paragraph after"]
+before, after = ys["Guinea"] - ys["Intro paragraph"], ys["The paragraph after"] - ys["Nepal"]
+within = ys["Nepal"] - ys["Guinea"]
+print(f"baselines: paragraphs {para:.2f}, into the list {before:.2f}, within {within:.2f}, after it {after:.2f}")
+sys.exit(0 if abs(before - para) < 0.01 and abs(after - para) < 0.01 and within < para else 1)
+PY
+
 [ $fail -eq 0 ] && echo "typography: ok"
 exit $fail
