@@ -354,32 +354,41 @@ static bp_status draw_running(engine *e, bp_dlist *dl, bp_dl_page *pg, int page,
   snprintf(num[1], sizeof num[1], "%d", pages);
   const char *pf[2] = {num[0], num[1]};
   bp_status st = BP_OK;
+  char *s[4] = {NULL};
+  double w[4] = {0};
+  for (int i = 0; i < 4 && !st; i++) { /* the natural widths first */
+    char *paged = texts[i] ? bp_template_expand(texts[i], page_field, (void *)pf) : NULL;
+    s[i] = paged ? bp__expand_str(e->b, t, paged) : NULL;
+    free(paged);
+    if (s[i]) st = bp_label_measure(e->ts, e->ctx, i < 2 ? hs : fs, s[i], 0, &w[i], NULL);
+  }
   for (int i = 0; i < 4 && !st; i++) {
-    if (!texts[i]) continue;
+    if (!s[i]) continue;
     const bp_style *style = i < 2 ? hs : fs;
     double base =
         i < 2 ? t->margin_pt[0] * 0.5 + style->size_pt * 0.5 : t->page_h_pt - t->footer_baseline_pt;
-    char *paged = bp_template_expand(texts[i], page_field, (void *)pf);
-    char *s = bp__expand_str(e->b, t, paged);
-    free(paged);
     bool right = i % 2;
-    double max_w = right ? 0 : e->width * 0.7, h = 0;
+    /* the right side on one line; the left wraps beside it, 1 em apart, a
+     * header growing down from its baseline and a footer up from its own:
+     * never over the other side, towards the page's edge or into the text */
+    double room = e->width - (right || !s[i + 1] ? 0 : w[i + 1] + style->size_pt), h = 0;
     double lead = style->leading_pt > 0 ? style->leading_pt : style->size_pt * 1.3;
-    if (s) st = bp_label_measure(e->ts, e->ctx, style, s, max_w, NULL, &h);
-    /* a footer that wraps grows down, then up into the margin when the page
-     * ends: never off the page nor into the text */
-    double top = base - bp_style_first_baseline_pt(style);
-    if (i >= 2 && top + h > t->page_h_pt) top = t->page_h_pt - h - (lead - style->size_pt) / 2;
-    if (s && !st && (i < 2 ? top + h > e->top : top < e->bottom))
+    if (room < e->width * 0.25)
       st = bp_error(e->ctx, BP_ERR_LAYOUT,
-                    "the running %s \"%.60s\" takes %.0f pt: more than "
-                    "the %s margin holds",
-                    i < 2 ? "header" : "footer", s, h, i < 2 ? "top" : "bottom");
-    if (s && !st)
-      st = bp_label_draw(e->ts, e->ctx, dl, pg, style, s, max_w, e->x0 + (right ? e->width : 0),
-                         top, right, 0);
-    free(s);
+                    "the running %s's right side \"%.60s\" is %.0f pt wide: it leaves its left "
+                    "side no room in the %.0f pt measure",
+                    i < 2 ? "header" : "footer", s[i + 1], w[i + 1], e->width);
+    if (!st) st = bp_label_measure(e->ts, e->ctx, style, s[i], right ? 0 : room, NULL, &h);
+    double top = base - bp_style_first_baseline_pt(style) - (i < 2 ? 0 : h - lead);
+    if (!st && (i < 2 ? top + h > e->top : top < e->bottom))
+      st = bp_error(e->ctx, BP_ERR_LAYOUT,
+                    "the running %s \"%.60s\" takes %.0f pt: more than the %s margin holds",
+                    i < 2 ? "header" : "footer", s[i], h, i < 2 ? "top" : "bottom");
+    if (!st)
+      st = bp_label_draw(e->ts, e->ctx, dl, pg, style, s[i], right ? 0 : room,
+                         e->x0 + (right ? e->width : 0), top, right, 0);
   }
+  for (int i = 0; i < 4; i++) free(s[i]);
   if (st) bp__blame(e, "footer");
   return st;
 }

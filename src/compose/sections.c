@@ -160,7 +160,14 @@ static bp_status masthead(engine *e, const bp_tsection *s) {
   if (left || right) {
     bp_flow_elem *el = bp__push(e, BP_FLOW_BLOCK, 0, s->space_before_pt, 0, true);
     const piece *r = right ? bp__plain(e, "masthead_right", right, 0) : NULL;
-    if (left) st = bp__place_in(e, el, bp__plain(e, "masthead", left, e->width * 0.6), 0, 0);
+    double room = e->width - (r ? r->w + bp__style(e, "masthead")->size_pt : 0); /* 1 em apart */
+    if (left && room < e->width * 0.25) /* the left wraps beside the right, never under it */
+      st = bp_error(e->ctx, BP_ERR_LAYOUT,
+                    "the masthead's right text \"%.60s\" takes %.0f of the %.0f pt measure: "
+                    "the left one has no room beside it",
+                    right, r ? r->w : 0, e->width);
+    if (!st && left)
+      st = bp__place_in(e, el, bp__plain(e, "masthead", left, fmin(e->width * 0.6, room)), 0, 0);
     if (!st && right) st = bp__place_in(e, el, r, r ? e->width - r->w : 0, 0);
     if (!st) bp__rule(e, 1.5, 4, 0, e->t->accent, false);
   }

@@ -68,5 +68,60 @@ print(f"baselines: paragraphs {para:.2f}, into the list {before:.2f}, within {wi
 sys.exit(0 if abs(before - para) < 0.01 and abs(after - para) < 0.01 and within < para else 1)
 PY
 
+# a narrow page: a long running footer wraps beside its right side and grows
+# up from its baseline (never over "N / M", never towards the page's edge);
+# a right side that leaves the left no room, and a masthead whose right text
+# fills the measure, are errors naming the document
+fresh
+narrow() { # TEMPLATE FOOTER_LEFT [MASTHEAD_RIGHT]
+  python3 - "$@" <<'PY'
+import json, sys
+p, left = sys.argv[1], sys.argv[2]
+t = json.load(open(p))
+t["page"] = {"width": 340, "height": 841.89, "margins": {"top": 50, "right": 40, "bottom": 70, "left": 40},
+             "footer_baseline": 40}
+t["footer"] = {"left": left}
+if len(sys.argv) > 3:
+    for s in t["sections"]:
+        if s["type"] == "masthead": s["right"] = sys.argv[3]
+json.dump(t, open(p, "w"), ensure_ascii=False, indent=1)
+PY
+}
+T=$work/d/templates/article-a4.json
+narrow "$T" "{title}: what the closures of North Korea's embassies in Africa and Asia mean for its finances"
+"$bp" render --template "$T" "$D/articles/nk-missions.json" --trace "$work/n.trace" -o "$work/n.pdf" \
+  >"$work/render-n.log" 2>&1 || bad "narrow render: $(cat "$work/render-n.log")"
+python3 - "$work/n.trace" <<'PY' || bad "narrow footer"
+import re, sys
+page, lines, right = 0, [], None
+for line in open(sys.argv[1]):
+    if line.startswith("page "): page += 1
+    m = re.search(r'size=7.50 at=([0-9.]+),([0-9.]+) w=([0-9.]+) .*"(.*)"$', line)
+    if page == 1 and m:
+        x, y, w, text = float(m[1]), float(m[2]), float(m[3]), m[4]
+        if re.fullmatch(r"1 / [0-9]+", text): right = (x, y)
+        else: lines.append((x, y, w))
+base = 841.89 - 40
+print(f"footer: {len(lines)} lines, baselines {[round(l[1], 2) for l in lines]}, right side at {right}")
+ok = len(lines) >= 2 and right and abs(max(l[1] for l in lines) - base) < 0.01 and abs(right[1] - base) < 0.01
+ok = ok and all(l[0] + l[2] + 7.5 <= right[0] + 0.01 for l in lines)
+sys.exit(0 if ok else 1)
+PY
+narrow "$T" "{title}" "$(printf 'x%.0s' {1..20})"
+python3 - "$T" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1])); t["footer"]["right"] = "DPRK missions abroad, a report of the institute, page {page} of {pages}"
+json.dump(t, open(sys.argv[1], "w"), ensure_ascii=False, indent=1)
+PY
+out=$("$bp" render --template "$T" "$D/articles/nk-missions.json" -o "$work/n2.pdf" 2>&1) &&
+  bad "a footer's right side filling the measure rendered"
+case "$out" in *"running footer's right side"*"leaves its left side no room"*) ;; *) bad "narrow footer message: $out" ;; esac
+[ ! -e "$work/n2.pdf" ] || bad "a PDF was written for the failed narrow footer"
+B=$work/d/templates/one-page-brief.json
+narrow "$B" "{title}" "Institute for Far Eastern Studies, Kyungnam University, Seoul"
+out=$("$bp" render --template "$B" "$D/briefs/nk-missions.json" -o "$work/n3.pdf" 2>&1) &&
+  bad "a masthead whose right text fills the measure rendered"
+case "$out" in *"masthead's right text"*"no room beside it"*) ;; *) bad "narrow masthead message: $out" ;; esac
+
 [ $fail -eq 0 ] && echo "typography: ok"
 exit $fail
