@@ -7,6 +7,7 @@
 #define BP_COMPOSE_IMP_H
 
 #include "compose.h"
+#include "../csl/csl.h"
 #include "../layout/chart.h"
 
 /* ---- endnote numbering, texts (common.c) --------------------------------- */

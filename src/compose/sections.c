@@ -711,18 +711,10 @@ static bp_status endnotes(engine *e, const bp_tsection *s) {
 }
 
 /* Endnote i (0-based): its number hanging ("marker", e.g. "{n}."), linking
- * back to "ref-N", the destination "note-N" at its top. */
-static const piece *note_piece(engine *e, const bp_tsection *s, size_t i, double col_w) {
-  const bp_csl_item *it = bp_bib_lookup(e->b->bib, e->nb.ids[i]);
-  char where[300];
-  snprintf(where, sizeof where, "endnote %zu (citation %s)", i + 1, e->nb.ids[i]);
-  e->field = where;
-  if (!it) {
-    bp_error(e->ctx, BP_ERR_DATA, "unknown citation '%s'", e->nb.ids[i]);
-    bp__blame(e, where);
-    return NULL;
-  }
-  char n[16];
+ * back to "ref-N", the destination "note-N" at its top; `sp` its text. */
+static const piece *note_piece(engine *e, const bp_tsection *s, size_t i, double col_w,
+                               const bp_spans *sp) {
+  char n[24];
   snprintf(n, sizeof n, "%zu", i + 1);
   const char *marker = s ? jstr(s->json, "marker") : NULL;
   bp_buf nb = {0};
@@ -732,16 +724,12 @@ static const piece *note_piece(engine *e, const bp_tsection *s, size_t i, double
     else
       bp_buf_putc(&nb, *m);
   double label_w = bp__style(e, "note")->size_pt * (s ? jnum(s->json, "indent", 1.9) : 1.9);
-  bp_spans sp = {0};
-  bp_csl_endnote_spans(it, &sp);
-  char *key = spans_key(&sp);
-  const piece *t = bp__spans(e, "note", key, &sp, col_w - label_w);
+  char *key = spans_key(sp);
+  const piece *t = bp__spans(e, "note", key, sp, col_w - label_w);
   free(key);
-  bp_spans_free(&sp);
   const piece *lab = t ? bp__plain(e, "note_number", nb.data, 0) : NULL;
   bp_buf_free(&nb);
-  if (!lab) return NULL;
-  return bp__note(e, lab, t, label_w, (int)i + 1);
+  return lab ? bp__note(e, lab, t, label_w, (int)i + 1) : NULL;
 }
 
 bp_status bp__fill_notes(engine *e, bp_flow_elem *el) {
@@ -749,13 +737,22 @@ bp_status bp__fill_notes(engine *e, bp_flow_elem *el) {
   if (strcmp(s->type, "endnotes")) s = NULL;
   el->items = bp_realloc(el->items, (e->nb.n + 1) * sizeof *el->items);
   el->n_items = 0;
-  for (size_t i = 0; i < e->nb.n; i++) {
-    const piece *p = note_piece(e, s, i, el->col_w);
-    if (!p) return e->ctx->status ? e->ctx->status : BP_ERR_LAYOUT;
-    el->items[el->n_items++] = p;
-    bp__preflight_add(e, p);
+  bp_spans *sp = bp_calloc(e->nb.n + 1, sizeof *sp);
+  const bp_csl_style *cs = s ? s->csl : NULL;
+  bp_status st = cs ? BP_OK : bp_csl_style_shared(e->ctx, NULL, NULL, &cs);
+  if (!st) st = bp_csl_notes(e->ctx, cs, e->b->bib, (const char *const *)e->nb.ids, e->nb.n, sp);
+  if (st) bp__blame(e, "endnotes");
+  for (size_t i = 0; !st && i < e->nb.n; i++) {
+    char where[300];
+    snprintf(where, sizeof where, "endnote %zu (citation %s)", i + 1, e->nb.ids[i]);
+    e->field = where;
+    const piece *p = note_piece(e, s, i, el->col_w, &sp[i]);
+    if (p) el->items[el->n_items++] = p, bp__preflight_add(e, p);
+    if (!p) st = e->ctx->status ? e->ctx->status : BP_ERR_LAYOUT;
   }
-  return BP_OK;
+  for (size_t i = 0; i < e->nb.n; i++) bp_spans_free(&sp[i]);
+  free(sp);
+  return st;
 }
 
 /* ---- the table --------------------------------------------------------------------------- */
@@ -776,8 +773,8 @@ static const char *const K_TIMELINE[] = {
     "min_span_days", "match",      "records", "date",   "label",
     "where",         "min_points", NULL};
 static const char *const K_IMAGE[] = {"height", "path", "width", "align", NULL};
-static const char *const K_NOTES[] = {"title",  "columns", "keep_with_text",
-                                      "marker", "indent",  NULL};
+static const char *const K_NOTES[] = {"title",  "columns", "keep_with_text", "marker",
+                                      "indent", "style",   "locale",         NULL};
 static const char *const K_RUNNING[] = {"left", "right", NULL};
 
 static const bp__section_kind KINDS[] = {

@@ -83,6 +83,23 @@ const char **bp_csl_proc_bibliography_order(bp_csl_proc *p, size_t *n);
 bp_status bp_csl_proc_citation(bp_ctx *ctx, bp_csl_proc *p, const char *const *ids,
                                const char *const *locators, size_t n, bp_spans *out);
 
+/** A style shared by the whole process: loaded on first use per (name,
+ * lang) and kept until the process exits (thread-safe). `name` as for
+ * bp_csl_style_load, NULL: the house style; `lang` NULL: the style's
+ * default-locale. Borrowed: never freed by the caller. Errors as
+ * bp_csl_style_load's (and not remembered: a later call tries again). */
+bp_status bp_csl_style_shared(bp_ctx *ctx, const char *name, const char *lang,
+                              const bp_csl_style **out);
+/** True when the style's <citation> collapses citation numbers into
+ * ranges (collapse="citation-number": "2–4"). st may be NULL (false). */
+bool bp_csl_style_collapses_numbers(const bp_csl_style *st);
+/** A document's endnotes: `ids` (n of them, note i+1 is ids[i]; an alias
+ * resolves to its work in `bib`) rendered in `st`, each appended to out[i]
+ * (the caller's n bp_spans): a note style's full first note, else the
+ * bibliography entry. An id not in bib fails with BP_ERR_DATA. */
+bp_status bp_csl_notes(bp_ctx *ctx, const bp_csl_style *st, const bp_bib *bib,
+                       const char *const *ids, size_t n, bp_spans *out);
+
 /** Test-suite form of an entry or citation: HTML-like text (<i>, <b>,
  * <sup>, small caps as a span; &#38; for &). Caller frees. NULL on error. */
 char *bp_csl_proc_entry_html(bp_ctx *ctx, bp_csl_proc *p, const char *id);

@@ -1,8 +1,7 @@
 /* csl.c - citations: CSL-JSON bibliographies (what Zotero and Better
  * BibTeX export, pandoc reads) loaded into bp_bib with positions, and the
- * endnote text in the house style of the seed article:
- *   Um, J. (2023, December 5). English title “한국어 제목.” MBC News.
- * The URL is left to the caller (it becomes a link). */
+ * source line of a chart caption ("Source: Chainalysis (2023)"). Endnotes are
+ * the CSL processor's (src/csl, templates/csl/briefpress-endnote.csl). */
 #include "data-imp.h"
 
 #include <ctype.h>
@@ -627,107 +626,6 @@ char *bp_csl_format_authors(const bp_csl_item *it) {
     put_name(&b, &it->authors[i]);
   }
   return bp_buf_detach(&b);
-}
-
-static bool ends_punct(const char *s) {
-  size_t n = strlen(s);
-  if (!n) return false;
-  char c = s[n - 1];
-  if (c == '.' || c == '?' || c == '!') return true;
-  /* closing quotes after a full stop: ‘…보일까.’ */
-  if (n >= 4 && (!strcmp(s + n - 3, "\xE2\x80\x9D") || !strcmp(s + n - 3, "\xE2\x80\x99")))
-    return strchr(".?!", s[n - 4]) != NULL;
-  return false;
-}
-
-static void put_sentence(bp_buf *b, const char *s) {
-  bp_buf_puts(b, s);
-  if (!ends_punct(s)) bp_buf_putc(b, '.');
-}
-
-char *bp_csl_format_endnote(const bp_csl_item *it) {
-  bp_buf b = {0};
-  bool any = false;
-  if (it->n_authors) {
-    char *a = bp_csl_format_authors(it);
-    bp_buf_puts(&b, a);
-    free(a);
-    any = true;
-  }
-  const char *title = it->title && *it->title ? it->title : NULL;
-  const char *orig = it->original_title && *it->original_title ? it->original_title : NULL;
-  bp_buf t = {0};
-  if (title && orig) {
-    bp_buf_puts(&t, title);
-    bp_buf_puts(&t, " \xE2\x80\x9C"); /* “ */
-    size_t ol = strlen(orig);
-    bool closes = ol > 3 && (!strcmp(orig + ol - 3, "\xE2\x80\x99") ||
-                             !strcmp(orig + ol - 3, "\xE2\x80\x9D"));
-    if (ends_punct(orig)) {
-      bp_buf_puts(&t, orig);
-    } else if (closes) { /* the full stop goes inside a closing quote: ‘…상태.’ */
-      bp_buf_put(&t, orig, ol - 3);
-      bp_buf_putc(&t, '.');
-      bp_buf_puts(&t, orig + ol - 3);
-    } else {
-      bp_buf_puts(&t, orig);
-      bp_buf_putc(&t, '.');
-    }
-    bp_buf_puts(&t, "\xE2\x80\x9D"); /* ” */
-  } else if (title || orig) {
-    put_sentence(&t, title ? title : orig);
-  }
-  if (!any && t.len) { /* no author: the title takes its place */
-    bp_buf_puts(&b, t.data);
-    bp_buf_free(&t);
-    any = true;
-  }
-  if (any) bp_buf_putc(&b, ' ');
-  bp_buf_putc(&b, '(');
-  if (it->circa && it->issued.y) bp_buf_puts(&b, "ca. ");
-  if (it->issued.y) {
-    bp_buf_printf(&b, "%d%s", it->issued.y, it->year_suffix ? it->year_suffix : "");
-    if (it->issued.m) {
-      bp_buf_printf(&b, ", %s", bp__month_name(it->issued.m));
-      if (it->issued.d) bp_buf_printf(&b, " %d", it->issued.d);
-    }
-  } else {
-    bp_buf_puts(&b, "n.d.");
-  }
-  bp_buf_puts(&b, ").");
-  if (t.len) {
-    bp_buf_putc(&b, ' ');
-    bp_buf_puts(&b, t.data);
-  }
-  bp_buf_free(&t);
-  const char *cont = it->container_title && *it->container_title ? it->container_title
-                     : it->publisher && *it->publisher           ? it->publisher
-                                                                 : NULL;
-  if (cont) {
-    bp_buf c = {0};
-    bp_buf_puts(&c, cont);
-    if (it->volume) {
-      bp_buf_printf(&c, ", %s", it->volume);
-      if (it->issue) bp_buf_printf(&c, "(%s)", it->issue);
-    } else if (it->issue) {
-      bp_buf_printf(&c, ", (%s)", it->issue);
-    }
-    if (it->page) bp_buf_printf(&c, ", %s", it->page);
-    bp_buf_putc(&b, ' ');
-    put_sentence(&b, c.data);
-    bp_buf_free(&c);
-  }
-  return bp_buf_detach(&b);
-}
-
-void bp_csl_endnote_spans(const bp_csl_item *it, bp_spans *out) {
-  char *txt = bp_csl_format_endnote(it);
-  bp_spans_add_text(out, txt, strlen(txt), 0, NULL);
-  free(txt);
-  if (it->url) {
-    bp_spans_add_text(out, " ", 1, 0, NULL);
-    bp_spans_add_text(out, it->url, strlen(it->url), 0, it->url);
-  }
 }
 
 char *bp_csl_source_line(const bp_csl_item *it, const char *label) {

@@ -170,7 +170,6 @@ void bp__csv_rec_free(bp_csv_rec *rec);
 bool bp__csv_header(bp_csv *c, bp_csv_rec *hdr);
 
 /* Helpers */
-const char *bp__month_name(int m);
 /* Validates y/m/d (m, d may be 0 = absent). */
 bool bp__date_check(int y, int m, int d, char *why, size_t why_size);
 char *bp__path_join(const char *dir, const char *rel);

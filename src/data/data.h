@@ -141,15 +141,8 @@ void bp_bib_free(bp_bib *bib);
  * own `id` to tell two citations of the same work apart. */
 const bp_csl_item *bp_bib_lookup(const bp_bib *bib, const char *id);
 
-/** The endnote text for an item in the house (APA-like) style, WITHOUT the
- * URL (the caller appends it as a link): `Um, J. (2023, December 5). English
- * title “한국어 제목.” MBC News.` Owned by the caller (free()). */
-char *bp_csl_format_endnote(const bp_csl_item *item);
 /** "Um, J., & Ko, Y." for the item's authors (caller frees; "" if none). */
 char *bp_csl_format_authors(const bp_csl_item *item);
-/** The endnote of an item as spans: the formatted text, then the URL as a
- * link to itself. Appends to *out. */
-void bp_csl_endnote_spans(const bp_csl_item *item, bp_spans *out);
 /** "Source: Chainalysis (2023)": `label` (NULL: "Source:"), the outlet, else
  * the authors, else the title, and the year (caller frees). */
 char *bp_csl_source_line(const bp_csl_item *item, const char *label);

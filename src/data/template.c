@@ -2,7 +2,9 @@
  * fit limits and sections. Every value is checked for its type and range;
  * errors point at the value in the file. */
 #include "template.h"
+#include "../csl/csl.h"
 
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,6 +345,41 @@ static bp_status load_image(bp_ctx *ctx, const bp_jdoc *jd, const bp_template *t
   return st;
 }
 
+/* An endnotes section's citation style: "style" (a style id of Debian's
+ * citation-style-language-styles, or a .csl path relative to the template;
+ * absent: the house style) and "locale" ("ko-KR": one of the installed
+ * locales), loaded once per process (bp_csl_style_shared). */
+static bp_status load_notes_style(bp_ctx *ctx, const bp_jdoc *jd, const bp_template *t, json_t *s,
+                                  bp_tsection *ts) {
+  json_t *v = json_object_get(s, "style"), *l = json_object_get(s, "locale");
+  if (v && (!json_is_string(v) || !*json_string_value(v)))
+    return bp_jdoc_error(ctx, jd, s, "style",
+                         "\"style\" is a citation style: an id (\"apa\") or a .csl file");
+  const char *lang = json_is_string(l) ? json_string_value(l) : "";
+  bp_buf b = {0};
+  bp_buf_printf(&b, "%s/locales-%s%s.xml", BP_CSL_LOCALE_DIR, lang, strchr(lang, '-') ? "" : "-*");
+  glob_t g;
+  bool found = strlen(lang) < 12 && !strpbrk(lang, "/*?[") && !glob(b.data, 0, NULL, &g);
+  if (found) globfree(&g);
+  bp_buf_free(&b);
+  if (l && !found)
+    return bp_jdoc_error(ctx, jd, s, "locale", "unknown locale \"%s\" (none in %s)", lang,
+                         BP_CSL_LOCALE_DIR);
+  const char *name = v ? json_string_value(v) : NULL, *slash = strrchr(t->path, '/');
+  if (name && name[0] != '/' && slash && (strchr(name, '/') || strstr(name, ".csl")))
+    bp_buf_put(&b, t->path, (size_t)(slash - t->path) + 1);
+  if (name) bp_buf_puts(&b, name);
+  bp_status st = bp_csl_style_shared(ctx, b.data, l ? lang : NULL, &ts->csl);
+  bp_buf_free(&b);
+  if (st) { /* say where the template names it */
+    char msg[sizeof ctx->msg];
+    snprintf(msg, sizeof msg, "%s", ctx->msg);
+    bp_ctx_clear(ctx);
+    st = bp_jdoc_error(ctx, jd, s, v ? "style" : NULL, "citation style: %s", msg);
+  }
+  return st;
+}
+
 static bp_status load_sections(bp_ctx *ctx, const bp_jdoc *jd, json_t *root, bp_template *t) {
   json_t *secs = json_object_get(root, "sections");
   if (!secs || !json_is_array(secs) || !json_array_size(secs))
@@ -371,6 +408,7 @@ static bp_status load_sections(bp_ctx *ctx, const bp_jdoc *jd, json_t *root, bp_
     if (!st) st = get_number(ctx, jd, s, "space_before", 0, 500, &ts->space_before_pt);
     if (!st) st = get_number(ctx, jd, s, "space_after", 0, 500, &ts->space_after_pt);
     if (!st && !strcmp(type, "image")) st = load_image(ctx, jd, t, s, ts);
+    if (!st && !strcmp(type, "endnotes")) st = load_notes_style(ctx, jd, t, s, ts);
   }
   return st;
 }

@@ -15,10 +15,11 @@ typedef struct bp_tsection {
   int columns;      /* 1 or 2 */
   double height_pt; /* charts: height of the chart row */
   double space_before_pt, space_after_pt;
-  json_t *json;    /* the section object, for composer-specific fields (borrowed) */
-  bp_image *image; /* image: the picture ("path", relative to the template), owned */
-  double width_pt; /* image: the widest it may be (0: the column) */
-  int align;       /* image: 0 left, 1 centre, 2 right */
+  json_t *json;                   /* the section object, for composer-specific fields (borrowed) */
+  bp_image *image;                /* image: the picture ("path", relative to the template), owned */
+  double width_pt;                /* image: the widest it may be (0: the column) */
+  int align;                      /* image: 0 left, 1 centre, 2 right */
+  const struct bp_csl_style *csl; /* endnotes: the citation style (shared, never freed) */
 } bp_tsection;
 
 typedef struct bp_tstyle {

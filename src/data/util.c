@@ -163,8 +163,6 @@ static const char *const MONTHS[] = {"January",   "February", "March",    "April
                                      "May",       "June",     "July",     "August",
                                      "September", "October",  "November", "December"};
 
-const char *bp__month_name(int m) { return m >= 1 && m <= 12 ? MONTHS[m - 1] : "?"; }
-
 static bool digits(const char *s, int n, int *v) {
   *v = 0;
   for (int i = 0; i < n; i++) {
