@@ -102,6 +102,9 @@ static bp_status run(bp_ctx *ctx, bp_typesetter *ts, const bp_template *t, bp__b
   e.cache = cache;
   e.info = info;
   e.nb.bib = b->bib;
+  e.marks = (bp_cite_marks){bp__number_of, &e.nb, false};
+  for (size_t i = 0; i < t->n_sections; i++) /* the markers as the notes' style says */
+    e.marks.collapse |= bp_csl_style_collapses_numbers(t->sections[i].csl);
   bp_status st = bp__compose(&e, epoch, pf, fit, out);
   bp__binding_free(b);
   return st;

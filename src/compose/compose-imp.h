@@ -76,6 +76,7 @@ typedef struct bp__engine {
   bp_piece **held; /* references held until the end */
   size_t n_held, cap_held;
   bp__numbering nb;
+  bp_cite_marks marks; /* the markers: numbers from nb, collapsed as the notes' style says */
   double width, x0, top, bottom;
   const char *field; /* what is being laid out, for messages */
   char field_buf[64];

@@ -144,14 +144,14 @@ const piece *bp__spans(engine *e, const char *style, const char *what, const bp_
   bp_buf key = {0};
   key_text(e, &key, "S", style, width);
   key_put(&key, what);
+  key_put(&key, e->marks.collapse ? "c" : "");
   for (size_t i = 0; i < sp->n; i++)
     for (size_t k = 0; k < sp->v[i].n_cite; k++)
       bp_buf_printf(&key, "%d,", bp__number_of(&e->nb, sp->v[i].cite_ids[k]));
   const piece *hit = cache_get(e, &key);
   if (hit) return hit;
-  return text_piece(
-      e, &key,
-      bp_text_new_spans(e->ts, e->ctx, bp__style(e, style), sp, bp__number_of, &e->nb, width));
+  return text_piece(e, &key,
+                    bp_text_new_spans(e->ts, e->ctx, bp__style(e, style), sp, &e->marks, width));
 }
 
 const piece *bp__markup(engine *e, const char *style, const char *markup, double width) {

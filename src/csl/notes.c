@@ -72,6 +72,23 @@ bool bp_csl_style_collapses_numbers(const bp_csl_style *st) {
   return c && !strcmp(c, "citation-number");
 }
 
+/* A style that aligns its bibliography's second field (most numeric ones)
+ * starts each entry with its number ("1. ", "[1]"): the note's own label
+ * prints it, so the first field goes when it holds the number n. */
+static void drop_number(const bp_csl_style *st, bp_spans *sp, size_t n) {
+  if (!st->bibliography || !cs_attr(st->bibliography, "second-field-align") || !sp->n ||
+      sp->v[0].kind != BP_SPAN_TEXT || !sp->v[0].text)
+    return;
+  char *t = sp->v[0].text, num[24];
+  size_t k = strcspn(t, " \t"), nl = (size_t)snprintf(num, sizeof num, "%zu", n);
+  bool digits_only = strspn(t, "0123456789") == nl && !strncmp(t, num, nl);
+  bool bracketed =
+      strchr("[(", t[0]) && strspn(t + 1, "0123456789") == nl && !strncmp(t + 1, num, nl);
+  if (!t[k] || !(digits_only || bracketed) || k > nl + 3) return;
+  k += strspn(t + k, " \t");
+  memmove(t, t + k, strlen(t + k) + 1);
+}
+
 bp_status bp_csl_notes(bp_ctx *ctx, const bp_csl_style *st, const bp_bib *bib,
                        const char *const *ids, size_t n, bp_spans *out) {
   bp_csl_proc *p = bp_csl_proc_new(st);
@@ -87,6 +104,7 @@ bp_status bp_csl_notes(bp_ctx *ctx, const bp_csl_style *st, const bp_bib *bib,
     const char *id = bp_bib_lookup(bib, ids[i])->id;
     s = note ? bp_csl_proc_citation(ctx, p, &id, NULL, 1, &out[i])
              : bp_csl_proc_entry(ctx, p, id, &out[i]);
+    if (!s && !note) drop_number(st, &out[i], i + 1);
   }
   bp_csl_proc_free(p);
   return s;

@@ -82,7 +82,7 @@ typedef struct bp_text bp_text;
 typedef struct bp_text_anchor {
   double x_pt, y_pt, w_pt, h_pt; /* relative to the text's top-left */
   const char *uri;               /* owned by the text (a copy) */
-  int cite_number;               /* >0 for an endnote marker */
+  int cite_number; /* >0 an endnote marker; <0 only where note -n links back (inside a range) */
 } bp_text_anchor;
 
 /** The longest text laid out as one paragraph or label (the data layer
@@ -101,11 +101,20 @@ bp_text *bp_text_new_plain(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style
 /** Maps a citation span's ids to the endnote numbers to print. */
 typedef int (*bp_cite_numberer)(void *ud, const char *id);
 
-/** Lays out inline spans (bold/italic/superscript, links, citations shown as
- * superscript endnote numbers through `numberer`). */
+/** How citations print: superscript endnote numbers from `number` (NULL:
+ * 1, 2... in order), ascending and each once within a run of citations
+ * (cite spans with only spaces between), each linking to its note; with
+ * `collapse`, three or more in a row as a range ("2–4"). */
+typedef struct bp_cite_marks {
+  bp_cite_numberer number;
+  void *ud;
+  bool collapse;
+} bp_cite_marks;
+
+/** Lays out inline spans (bold/italic/superscript, links, citations as
+ * `marks` says; marks may be NULL). */
 bp_text *bp_text_new_spans(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style,
-                           const bp_spans *spans, bp_cite_numberer numberer, void *ud,
-                           double width_pt);
+                           const bp_spans *spans, const bp_cite_marks *marks, double width_pt);
 void bp_text_free(bp_text *t);
 
 double bp_text_width_pt(const bp_text *t);   /* widest line's ink-independent advance */

@@ -792,9 +792,54 @@ static void push_anchor(builder *b, size_t start, size_t end, const char *uri, i
   BP_PUSH(b->anchors, b->n_anchors, b->cap_anchors, a);
 }
 
+static int cmp_int(const void *a, const void *b) {
+  int x = *(const int *)a, y = *(const int *)b;
+  return (x > y) - (x < y);
+}
+
+static bool is_punct_text(const bp_span *c) { /* ". " : a full stop after a citation */
+  return c->kind == BP_SPAN_TEXT && c->text && c->text[0] && strchr(".,;:", c->text[0]);
+}
+
+/* The note numbers of the run of citations from span i on (cite spans
+ * with nothing but spaces between them, or one punctuation mark: "[@a].
+ * [@b]" is one marker after the full stop), ascending, each once; *last
+ * gets the run's last span, *punct the span whose first character goes
+ * before the marker (SIZE_MAX: none). Caller frees. */
+static int *run_numbers(const bp_spans *spans, size_t i, const bp_cite_marks *marks, size_t *n,
+                        size_t *last, size_t *punct) {
+  int *v = NULL;
+  size_t cap = 0, k = 0;
+  *n = 0;
+  *punct = SIZE_MAX;
+  for (size_t j = i; j < spans->n; j++) {
+    const bp_span *c = &spans->v[j];
+    if (c->kind == BP_SPAN_CITE) {
+      for (size_t m = 0; m < c->n_cite; m++) {
+        int num = marks && marks->number ? marks->number(marks->ud, c->cite_ids[m]) : (int)++k;
+        BP_PUSH(v, *n, cap, num);
+      }
+      *last = j;
+      continue;
+    }
+    bool text = c->kind == BP_SPAN_TEXT && c->text, cite_next = j + 1 < spans->n;
+    cite_next = cite_next && spans->v[j + 1].kind == BP_SPAN_CITE;
+    bool p = *punct == SIZE_MAX && is_punct_text(c) && !c->text[1 + strspn(c->text + 1, " ")];
+    if (!text || !cite_next || (c->text[strspn(c->text, " ")] && !p)) break;
+    if (p) *punct = j;
+  }
+  if (*punct == SIZE_MAX && *last + 1 < spans->n && is_punct_text(&spans->v[*last + 1]))
+    *punct = *last + 1;
+  qsort(v, *n, sizeof *v, cmp_int);
+  size_t u = 0;
+  for (size_t j = 0; j < *n; j++)
+    if (!u || v[u - 1] != v[j]) v[u++] = v[j];
+  *n = u;
+  return v;
+}
+
 bp_text *bp_text_new_spans(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style,
-                           const bp_spans *spans, bp_cite_numberer numberer, void *ud,
-                           double width_pt) {
+                           const bp_spans *spans, const bp_cite_marks *marks, double width_pt) {
   builder b;
   builder_init(&b, ts, style);
   size_t skip = 0;                   /* bytes of the next text span already set before a marker */
@@ -807,28 +852,42 @@ bp_text *bp_text_new_spans(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style
       continue;
     }
     if (sp->kind == BP_SPAN_CITE) {
+      size_t n, last = i, punct;
+      int *nums = run_numbers(spans, i, marks, &n, &last, &punct);
       /* A marker hugs the word before it ("Kong.¹", not "Kong. ¹"). */
       while (b.text.len && b.text.data[b.text.len - 1] == ' ') b.text.data[--b.text.len] = '\0';
       /* and stands after the punctuation that follows the citation
        * ("Kong [@x]." is set "Kong.¹") */
-      const bp_span *next = i + 1 < spans->n ? &spans->v[i + 1] : NULL;
-      if (next && next->kind == BP_SPAN_TEXT && next->text && strchr(".,;:", next->text[0]) &&
-          next->text[0]) {
+      if (punct != SIZE_MAX) {
         size_t ps = b.text.len;
-        bp_buf_putc(&b.text, next->text[0]);
-        add_span_attrs(&b, style, next->flags, ps, b.text.len);
-        skip = 1;
+        bp_buf_putc(&b.text, spans->v[punct].text[0]);
+        add_span_attrs(&b, style, spans->v[punct].flags, ps, b.text.len);
+        skip = punct == last + 1;
       }
+      i = last;
       start = b.text.len;
       bool follows_marker = b.text.len == last_cite_end;
-      /* Superscript endnote numbers, comma separated, each its own link. */
-      for (size_t k = 0; k < sp->n_cite; k++) {
-        int num = numberer ? numberer(ud, sp->cite_ids[k]) : (int)k + 1;
+      /* Superscript endnote numbers, comma separated, each its own link;
+       * three or more in a row as a range when collapsing ("2–4"), the
+       * dash carrying the hidden ones' back-link destinations. */
+      for (size_t k = 0; k < n; k++) {
+        size_t m = k;
+        while (marks && marks->collapse && m + 1 < n && nums[m + 1] == nums[m] + 1) m++;
+        if (m < k + 2) m = k;
         if (k || follows_marker) bp_buf_puts(&b.text, ",");
         size_t ns = b.text.len;
-        bp_buf_printf(&b.text, "%d", num);
-        push_anchor(&b, ns, b.text.len, NULL, num);
+        bp_buf_printf(&b.text, "%d", nums[k]);
+        push_anchor(&b, ns, b.text.len, NULL, nums[k]);
+        if (m == k) continue;
+        ns = b.text.len;
+        bp_buf_puts(&b.text, "\xE2\x80\x93"); /* – */
+        for (size_t h = k + 1; h < m; h++) push_anchor(&b, ns, b.text.len, NULL, -nums[h]);
+        ns = b.text.len;
+        bp_buf_printf(&b.text, "%d", nums[m]);
+        push_anchor(&b, ns, b.text.len, NULL, nums[m]);
+        k = m;
       }
+      free(nums);
       add_span_attrs(&b, style, sp->flags | BP_SPAN_SUPER, start, b.text.len);
       last_cite_end = b.text.len;
       continue;
@@ -1093,18 +1152,18 @@ void bp_text_draw_linked(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double 
     double ay = y_pt + (line - first) * t->leading_pt;
     char dest[32];
     bp_dl_link l = {x_pt + an->x_pt, ay, an->w_pt, an->h_pt, (char *)an->uri, NULL};
-    if (an->cite_number > 0) {
-      snprintf(dest, sizeof dest, "note-%d", an->cite_number);
+    int num = abs(an->cite_number);
+    if (num) {
+      snprintf(dest, sizeof dest, "note-%d", num);
       l.dest = dest;
-      size_t num = (size_t)an->cite_number;
-      if (num >= marks->n || !marks->seen[num]) {
+      if ((size_t)num >= marks->n || !marks->seen[num]) {
         char ref[32];
-        snprintf(ref, sizeof ref, "ref-%d", an->cite_number);
+        snprintf(ref, sizeof ref, "ref-%d", num);
         bp_dl_add_dest(pg, ref, ay);
-        bp_ref_marks_mark(marks, an->cite_number);
+        bp_ref_marks_mark(marks, num);
       }
     }
-    bp_dl_add_link(pg, &l);
+    if (an->cite_number >= 0) bp_dl_add_link(pg, &l); /* < 0: a back-link's target only */
   }
 }
 

@@ -145,7 +145,7 @@ static void blocks_move_whole_and_markers_link_to_notes(void **state) {
   bp_spans_add_text(&sp, "A claim", 7, 0, NULL);
   const char *ids[] = {"x"};
   bp_spans_add_cite(&sp, ids, 1);
-  bp_text *t1 = bp_text_new_spans(ts, &ctx, &st, &sp, NULL, NULL, 340);
+  bp_text *t1 = bp_text_new_spans(ts, &ctx, &st, &sp, NULL, 340);
   bp_text *t2 = bp_text_new_plain(ts, &ctx, &st, "The note.", 340);
   bp_piece *claim = bp_piece_of_text(t1), *b = box(340, 200), *note = bp_piece_of_text(t2);
   bp_dl_add_dest(&note->dl->pages[0], "note-1", 0);

@@ -218,7 +218,7 @@ static void runs_take_latin_and_korean_faces(void **state) {
   bp_spans_add_cite(&sp, ids, 1);
   bp_spans_add_text(&sp, " see ", 5, 0, NULL);
   bp_spans_add_text(&sp, "here", 4, 0, "https://example.org/x");
-  bp_text *t = bp_text_new_spans(ts, &ctx, &st, &sp, NULL, NULL, 400);
+  bp_text *t = bp_text_new_spans(ts, &ctx, &st, &sp, NULL, 400);
   assert_non_null(t);
   assert_int_equal(bp_text_anchor_count(t), 2);
   assert_int_equal(bp_text_anchor_at(t, 0)->cite_number, 1);
@@ -246,6 +246,56 @@ static void runs_take_latin_and_korean_faces(void **state) {
   bp_spans_free(&sp);
 }
 
+static int number_by_letter(void *ud, const char *id) {
+  (void)ud;
+  return id[0] - 'a' + 1; /* "b" is note 2 */
+}
+
+/* "x [@c] [@d] [@b]." is set "x.2–4" when the notes' style collapses
+ * (note 3's back-link lands on the dash) and "x.2,3,4" when it does not. */
+static void markers_sorted_and_collapsed(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_style st = body();
+  for (int collapse = 0; collapse < 2; collapse++) {
+    bp_spans sp = {0};
+    bp_spans_add_text(&sp, "x", 1, 0, NULL);
+    const char *ids[] = {"c", "d", "b"};
+    for (int i = 0; i < 3; i++) {
+      bp_spans_add_text(&sp, " ", 1, 0, NULL);
+      bp_spans_add_cite(&sp, &ids[i], 1);
+    }
+    bp_spans_add_text(&sp, ".", 1, 0, NULL);
+    bp_cite_marks marks = {number_by_letter, NULL, collapse};
+    bp_text *t = bp_text_new_spans(ts, &ctx, &st, &sp, &marks, 400);
+    assert_non_null(t);
+    bp_dlist *dl = bp_dlist_new();
+    bp_dl_page *pg = bp_dlist_add_page(dl, 500, 100);
+    bp_ref_marks rm = {0};
+    bp_text_draw_linked(t, dl, pg, 10, 10, 0, 1, &rm);
+    bp_buf text = {0}, links = {0}, dests = {0};
+    for (size_t i = 0; i < pg->n_items; i++) {
+      const bp_dl_item *it = &pg->items[i];
+      if (it->kind == BP_DL_TEXT) bp_buf_puts(&text, it->u.text.text);
+      if (it->kind == BP_DL_LINK) bp_buf_printf(&links, "%s ", it->u.link.dest);
+      if (it->kind == BP_DL_DEST) bp_buf_printf(&dests, "%s ", it->u.dest.name);
+    }
+    assert_string_equal(text.data, collapse ? "x.2\xE2\x80\x93"
+                                              "4"
+                                            : "x.2,3,4");
+    assert_string_equal(links.data, collapse ? "note-2 note-4 " : "note-2 note-3 note-4 ");
+    assert_string_equal(dests.data, "ref-2 ref-3 ref-4 ");
+    bp_buf_free(&text);
+    bp_buf_free(&links);
+    bp_buf_free(&dests);
+    bp_ref_marks_free(&rm);
+    bp_dlist_free(dl);
+    bp_text_free(t);
+    bp_spans_free(&sp);
+  }
+}
+
 static void hard_line_break_ends_a_ragged_line(void **state) {
   (void)state;
   bp_ctx ctx;
@@ -256,7 +306,7 @@ static void hard_line_break_ends_a_ragged_line(void **state) {
   bp_span *br = bp_spans_add_text(&sp, "", 0, 0, NULL);
   br->kind = BP_SPAN_BREAK;
   bp_spans_add_text(&sp, "next line 다음 줄", strlen("next line 다음 줄"), 0, NULL);
-  bp_text *t = bp_text_new_spans(ts, &ctx, &st, &sp, NULL, NULL, 300);
+  bp_text *t = bp_text_new_spans(ts, &ctx, &st, &sp, NULL, 300);
   if (!t) fail_msg("%s", ctx.msg);
   assert_int_equal(bp_text_line_count(t), 2);
   assert_true(bp_text_line_width_pt(t, 0) < 100); /* not stretched to the measure */
@@ -532,6 +582,7 @@ int main(void) {
       cmocka_unit_test(english_is_hyphenated_within_measure),
       cmocka_unit_test(uncovered_and_astral_characters_are_errors),
       cmocka_unit_test(runs_take_latin_and_korean_faces),
+      cmocka_unit_test(markers_sorted_and_collapsed),
       cmocka_unit_test(hard_line_break_ends_a_ragged_line),
       cmocka_unit_test(manifest_mismatch_is_an_error),
       cmocka_unit_test(text_too_long_or_too_wide_is_an_error),

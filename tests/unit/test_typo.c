@@ -87,7 +87,7 @@ static void code_spans_keep_their_ascii(void **state) {
   bp_spans_add_text(&sp, " for \"plain\" PDF", 16, 0, NULL);
   bp_ctx ctx;
   bp_ctx_init(&ctx);
-  bp_text *t = bp_text_new_spans(ts, &ctx, &st, &sp, NULL, NULL, 2000);
+  bp_text *t = bp_text_new_spans(ts, &ctx, &st, &sp, NULL, 2000);
   assert_non_null(t);
   char *s = bp_text_line_text(t, 0);
   assert_string_equal(s, "run --no-pdfa for \xE2\x80\x9Cplain\xE2\x80\x9D PDF");
