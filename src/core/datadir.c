@@ -1,4 +1,5 @@
-/* datadir.c - where the library finds the files it ships (its fonts).
+/* datadir.c - where the library finds the files it ships (its fonts and,
+ * beside them, its templates: the house citation style).
  * Compiled once per library by CMakeLists.txt: for the build tree's library
  * (libbp.a: the tests and build/briefpress) BP_DATA_DIR is the source tree;
  * for the installed ones it is PREFIX/share/briefpress, found relative to
@@ -61,11 +62,18 @@ const char *bp_data_fonts_dir(void) { return BP_DATA_DIR "/fonts"; }
 static char templates_dir[4096];
 static pthread_once_t templates_once = PTHREAD_ONCE_INIT;
 
-static void locate_templates(void) {
-  const char *fonts = bp_data_fonts_dir();
+static void beside(const char *fonts) {
   size_t n = strlen(fonts);
   if (n >= 6 && !strcmp(fonts + n - 6, "/fonts")) n -= 6;
   snprintf(templates_dir, sizeof templates_dir, "%.*s/templates", (int)n, fonts);
+}
+
+/* Beside $BRIEFPRESS_FONTS when it has them (a program linking the static
+ * library, pointed at a moved installation), else beside the library's. */
+static void locate_templates(void) {
+  const char *env = getenv("BRIEFPRESS_FONTS");
+  if (env && *env) beside(env);
+  if (!env || !*env || access(templates_dir, R_OK)) beside(bp_data_fonts_dir());
 }
 
 const char *bp_data_templates_dir(void) {
