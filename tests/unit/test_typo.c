@@ -179,7 +179,7 @@ static void digits_stand_upright_beside_upright_hangul(void **state) {
   bp_spans_add_text(&sp, ko, strlen(ko), BP_SPAN_ITALIC, NULL);
   bp_ctx ctx;
   bp_ctx_init(&ctx);
-  bp_text *t = bp_text_new_spans(ts, &ctx, &st, &sp, NULL, NULL, 2000);
+  bp_text *t = bp_text_new_spans(ts, &ctx, &st, &sp, NULL, 2000);
   assert_non_null(t);
   dl = bp_dlist_new();
   bp_dl_page *pg = bp_dlist_add_page(dl, 2100, 100);
