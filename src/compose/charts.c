@@ -117,6 +117,12 @@ static void series_points(const bp__engine *e, json_t *def, bp__chart_data *d) {
   d->title = s->title ? bp_strdup(s->title) : NULL;
   d->spec.unit = s->unit;
   d->source_id = s->source_id;
+  for (size_t i = 0; i < s->n_points; i++) { /* the rows' own sources, each once */
+    const bp_csl_item *it = bp_bib_lookup(e->b->ds->bib, s->points[i].source_id);
+    size_t k = 0;
+    while (it && k < d->n_row_items && d->row_items[k] != it) k++;
+    if (it && k == d->n_row_items) BP_PUSH(d->row_items, d->n_row_items, d->cap_row_items, it);
+  }
 }
 
 bool bp__chart_build(bp__engine *e, json_t *def, bp__chart_data *d) {
@@ -172,8 +178,10 @@ bool bp__chart_build(bp__engine *e, json_t *def, bp__chart_data *d) {
   d->spec.n_points = d->n;
   d->spec.lang = ko ? "ko" : e->b->kind == BP__ARTICLE ? e->b->article->lang : NULL;
   const bp_csl_item *it = d->source_id ? bp_bib_lookup(e->b->ds->bib, d->source_id) : NULL;
-  if (it && d->n >= need) {
-    d->source_text = bp_csl_source_line(it, bp_template_label(t, BP_LABEL_SOURCE));
+  bool rows = d->n_row_items > 1 || (!it && d->n_row_items); /* rows citing several: all */
+  if ((it || rows) && d->n >= need) {
+    d->source_text = bp_csl_source_line(rows ? d->row_items : &it, rows ? d->n_row_items : 1,
+                                        bp_template_label(t, BP_LABEL_SOURCE));
     d->spec.source_text = d->source_text;
   }
   /* the source becomes an endnote (numbered here, after what comes before)
@@ -194,5 +202,6 @@ void bp__chart_data_free(bp__chart_data *d) {
   free(d->source_text);
   free(d->source_dest);
   free(d->title);
+  free(d->row_items);
   memset(d, 0, sizeof *d);
 }

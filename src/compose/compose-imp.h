@@ -167,7 +167,9 @@ typedef struct bp__chart_data {
   char *source_text, *source_dest, *title;
   bp_chart_colors colors;
   bp_color data_colors[BP_CHART_MAX_COLORS];
-  const char *source_id; /* the citation of the data (borrowed) */
+  const char *source_id;         /* the citation of the data (borrowed) */
+  const bp_csl_item **row_items; /* the rows' own sources, distinct, in row order */
+  size_t n_row_items, cap_row_items;
   double weight;
 } bp__chart_data;
 

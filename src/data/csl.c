@@ -628,17 +628,22 @@ char *bp_csl_format_authors(const bp_csl_item *it) {
   return bp_buf_detach(&b);
 }
 
-char *bp_csl_source_line(const bp_csl_item *it, const char *label) {
+char *bp_csl_source_line(const bp_csl_item *const *items, size_t n, const char *label) {
   bp_buf b = {0};
-  bp_buf_printf(&b, "%s ", label ? label : "Source:");
-  char *authors = bp_csl_format_authors(it);
-  if (it->container_title)
-    bp_buf_puts(&b, it->container_title);
-  else if (authors && *authors)
-    bp_buf_puts(&b, authors);
-  else if (it->title)
-    bp_buf_puts(&b, it->title);
-  free(authors);
-  if (it->issued.y) bp_buf_printf(&b, " (%d)", it->issued.y);
+  if (!label) label = "Source:";
+  bp_buf_printf(&b, "%s ", n > 1 && !strcmp(label, "Source:") ? "Sources:" : label);
+  for (size_t i = 0; i < n; i++) {
+    const bp_csl_item *it = items[i];
+    if (i) bp_buf_puts(&b, "; ");
+    char *authors = bp_csl_format_authors(it);
+    if (it->container_title)
+      bp_buf_puts(&b, it->container_title);
+    else if (authors && *authors)
+      bp_buf_puts(&b, authors);
+    else if (it->title)
+      bp_buf_puts(&b, it->title);
+    free(authors);
+    if (it->issued.y) bp_buf_printf(&b, " (%d)", it->issued.y);
+  }
   return bp_buf_detach(&b);
 }

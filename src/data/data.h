@@ -143,9 +143,11 @@ const bp_csl_item *bp_bib_lookup(const bp_bib *bib, const char *id);
 
 /** "Um, J., & Ko, Y." for the item's authors (caller frees; "" if none). */
 char *bp_csl_format_authors(const bp_csl_item *item);
-/** "Source: Chainalysis (2023)": `label` (NULL: "Source:"), the outlet, else
- * the authors, else the title, and the year (caller frees). */
-char *bp_csl_source_line(const bp_csl_item *item, const char *label);
+/** "Source: Chainalysis (2023)": `label` (NULL: "Source:"), then for each
+ * of the n items the outlet, else the authors, else the title, and the
+ * year, joined by "; " ("Sources:" for several when the label is
+ * "Source:"). Caller frees. */
+char *bp_csl_source_line(const bp_csl_item *const *items, size_t n, const char *label);
 
 /* ----------------------------------------------------------------- prose */
 
