@@ -6,7 +6,7 @@
 _briefpress() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
   local bp=${COMP_WORDS[0]} cmd='' i w
-  local commands='render preview check batch newsletter init fonts help'
+  local commands='render preview check batch newsletter init fonts watch help'
   # the command: the first word after the global options (--fonts takes a value)
   for ((i = 1; i < COMP_CWORD; i++)); do
     w=${COMP_WORDS[i]}
@@ -38,8 +38,8 @@ _briefpress() {
     COMPREPLY=($(compgen -f -- "$cur"))
     return
     ;;
-  -j | --jobs | --dpi | --width | --max-bytes | --shard | --only | --name | --from | --to | \
-    --subject | --send | --bcc | --list-id | --list-unsubscribe | --resolve)
+  -j | --jobs | --dpi | --port | --width | --max-bytes | --shard | --only | --name | --from | \
+    --to | --subject | --send | --bcc | --list-id | --list-unsubscribe | --resolve)
     return # a value of the user's own
     ;;
   esac

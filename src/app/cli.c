@@ -25,6 +25,7 @@ int bp_cmd_batch(int argc, char **argv);
 int bp_cmd_newsletter(int argc, char **argv);
 int bp_cmd_init(int argc, char **argv);
 int bp_cmd_fonts(int argc, char **argv);
+int bp_cmd_watch(int argc, char **argv);
 
 static int usage(FILE *f) {
   fprintf(f,
@@ -45,6 +46,8 @@ static int usage(FILE *f) {
           "      the PDF, a PNG of page 1 and an e-mail (.eml); --send delivers it\n"
           "  init <dir>\n"
           "      a new data folder to start from (a claim, a citation, a series, a brief)\n"
+          "  watch <brief.json|article.json> [--port N]\n"
+          "      a live preview on http://127.0.0.1:PORT/, rendered again on every change\n"
           "  fonts [<folder|file>]\n"
           "      the font set and its coverage; what a folder's text needs that no font has\n"
           "\n"
@@ -310,7 +313,7 @@ static const struct {
 } commands[] = {
     {"render", cmd_render_main}, {"preview", cmd_preview_main},     {"check", bp_cmd_check},
     {"batch", bp_cmd_batch},     {"newsletter", bp_cmd_newsletter}, {"init", bp_cmd_init},
-    {"fonts", bp_cmd_fonts},
+    {"fonts", bp_cmd_fonts},     {"watch", bp_cmd_watch},
 };
 
 /* The command's arguments: its name, the global --fonts (first, so that the

@@ -66,6 +66,15 @@ void bp_inputs_clear(void) {
   pthread_mutex_unlock(&inputs_lock);
 }
 
+char **bp_inputs_list(size_t *n) {
+  pthread_mutex_lock(&inputs_lock);
+  char **list = n_inputs ? bp_calloc(n_inputs, sizeof *list) : NULL;
+  for (size_t i = 0; i < n_inputs; i++) list[i] = bp_strdup(inputs[i].path);
+  *n = n_inputs;
+  pthread_mutex_unlock(&inputs_lock);
+  return list;
+}
+
 /* The registered name of the input at (dev, ino), copied into buf; false when none. */
 static bool input_named(dev_t dev, ino_t ino, char *buf, size_t size) {
   bool found = false;
@@ -166,10 +175,24 @@ static const int fatal_sigs[] = {SIGINT, SIGTERM, SIGHUP};
  * removes this process's temporary files, then dies of that signal. An
  * ordinary thread, so it may lock: a signal handler could run between a
  * worker's open() and its slot_take() and miss that file. */
+static void (*stop_fn)(void *, int); /* bp_outfile_on_signal's, once */
+static void *stop_ud;
+
+void bp_outfile_on_signal(void (*fn)(void *ud, int sig), void *ud) {
+  __atomic_store_n(&stop_ud, ud, __ATOMIC_RELAXED);
+  __atomic_store_n(&stop_fn, fn, __ATOMIC_RELEASE);
+}
+
 static void *signal_thread(void *arg) {
   const sigset_t *set = arg;
   int sig = 0;
-  while (sigwait(set, &sig) != 0) {
+  for (;;) {
+    while (sigwait(set, &sig) != 0) {
+    }
+    /* a program that stops by itself is told, once; a second signal kills */
+    void (*fn)(void *, int) = __atomic_exchange_n(&stop_fn, NULL, __ATOMIC_ACQ_REL);
+    if (!fn) break;
+    fn(__atomic_load_n(&stop_ud, __ATOMIC_RELAXED), sig);
   }
   pthread_mutex_lock(&tmp_lock); /* held until the process is gone */
   for (int i = 0; i < N_SLOTS; i++)

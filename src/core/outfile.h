@@ -24,6 +24,10 @@ void bp_inputs_add(const char *path);
 void bp_inputs_add_fd(int fd, const char *path);
 /** Forgets every registered input (for tests and long-lived callers). */
 void bp_inputs_clear(void);
+/** The paths under which this run's inputs were registered so far, in the
+ * order they were first read: an array of *n strings, all owned by the
+ * caller (free each, then the array; NULL when there is none). */
+char **bp_inputs_list(size_t *n);
 
 /* ---- targets ---- */
 
@@ -116,5 +120,10 @@ bp_status bp_outdir_lock(bp_ctx *ctx, const char *dir, bool shared, double wait_
  * than a silent death. Call it first in main(), before any thread exists
  * (threads inherit the mask). Signals ignored at start stay ignored. */
 void bp_outfile_handle_signals(void);
+/** For a program that stops cleanly by itself (briefpress watch): the next
+ * SIGINT, SIGTERM or SIGHUP that bp_outfile_handle_signals's thread receives
+ * calls fn(ud, sig) from that thread instead of ending the process; the one
+ * after it ends the process as before. Without that thread, nothing. */
+void bp_outfile_on_signal(void (*fn)(void *ud, int sig), void *ud);
 
 #endif

@@ -16,7 +16,9 @@
 
 typedef struct png_dev {
   bp_device super;
-  char *pattern;
+  char *pattern;          /* the files' names, or NULL for page_fn */
+  bp_png_page_fn page_fn; /* bp_png_device_new_mem: the pages go here */
+  void *page_ud;
   double dpi;
   int width_px, max_pages;
   const bp_dlist *dl;
@@ -216,7 +218,10 @@ static void png_end_page(bp_device *d, int no) {
   png_dev *p = (png_dev *)d;
   if (p->skip) return;
   char path[4096];
-  snprintf(path, sizeof path, p->pattern, no + 1);
+  if (p->pattern)
+    snprintf(path, sizeof path, p->pattern, no + 1);
+  else
+    snprintf(path, sizeof path, "page %d", no + 1);
   cairo_surface_flush(p->surface);
   bp_buf png = {0};
   cairo_status_t cs = cairo_surface_write_to_png_stream(p->surface, png_append, &png);
@@ -225,6 +230,8 @@ static void png_end_page(bp_device *d, int no) {
   if (cs != CAIRO_STATUS_SUCCESS)
     bp_device_fail(d, BP_ERR_RENDER, "%s: cannot make the PNG: %s", path,
                    cairo_status_to_string(cs));
+  else if (p->page_fn)
+    p->page_fn(p->page_ud, no + 1, png.data, png.len);
   else if (bp_file_write_to(&ctx, d->group, path, png.data, png.len, NULL))
     bp_device_fail(d, ctx.status, "%s", ctx.msg);
   bp_buf_free(&png);
@@ -268,13 +275,25 @@ char *bp_png_pattern(const char *prefix, const char *suffix) {
   return bp_buf_detach(&b);
 }
 
-bp_device *bp_png_device_new(const char *pattern, double dpi, int width_px, int max_pages) {
+static png_dev *png_new(double dpi, int width_px, int max_pages) {
   png_dev *p = bp_calloc(1, sizeof *p);
   p->super.ops = &png_ops;
   bp_ctx_init(&p->super.ctx);
-  p->pattern = bp_strdup(pattern);
   p->dpi = dpi > 0 ? dpi : 96;
   p->width_px = width_px;
   p->max_pages = max_pages;
+  return p;
+}
+
+bp_device *bp_png_device_new(const char *pattern, double dpi, int width_px, int max_pages) {
+  png_dev *p = png_new(dpi, width_px, max_pages);
+  p->pattern = bp_strdup(pattern);
+  return &p->super;
+}
+
+bp_device *bp_png_device_new_mem(double dpi, int width_px, bp_png_page_fn fn, void *ud) {
+  png_dev *p = png_new(dpi, width_px, 0);
+  p->page_fn = fn;
+  p->page_ud = ud;
   return &p->super;
 }

@@ -38,6 +38,12 @@ bp_device *bp_pdf_device_new_mem(bp_buf *out, const char *name, const bp_pdf_opt
  * Pages are rendered at `dpi`; when `width_px` > 0 it wins over dpi. When
  * `max_pages` > 0 only the first max_pages pages are written. */
 bp_device *bp_png_device_new(const char *pattern, double dpi, int width_px, int max_pages);
+/** Receives page `page_no` (1-based) of a bp_png_device_new_mem device as
+ * PNG bytes, valid during the call only. */
+typedef void (*bp_png_page_fn)(void *ud, int page_no, const void *png, size_t len);
+/** bp_png_device_new, except that each page's PNG goes to fn(ud, ...) and no
+ * file is written (what `briefpress watch` serves). */
+bp_device *bp_png_device_new_mem(double dpi, int width_px, bp_png_page_fn fn, void *ud);
 /** A pattern for bp_png_device_new from a literal path `prefix` ('%' doubled)
  * and `suffix` (which holds the %d, if any); caller frees. */
 char *bp_png_pattern(const char *prefix, const char *suffix);

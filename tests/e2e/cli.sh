@@ -53,7 +53,7 @@ cmp -s "$work/ref.pdf" "$work/dash.pdf" || no "--: not the same PDF"
 rm "$briefs/-dash.json"
 
 # ---- help, version, exit status 2 ----
-for cmd in render preview check batch newsletter init fonts; do
+for cmd in render preview check batch newsletter init fonts watch; do
   rc 0 "help-$cmd" "$bp" "$cmd" --help
   grep -q "^usage: briefpress $cmd" "$work/help-$cmd.out" || no "$cmd --help: no usage on stdout"
   grep -q "exit status" "$work/help-$cmd.out" || no "$cmd --help: exit status not documented"

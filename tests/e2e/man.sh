@@ -24,7 +24,7 @@ done
 grep -q "^EXIT STATUS" "$work/briefpress.1.txt" || no "briefpress(1) has no EXIT STATUS"
 
 # every option of every command's --help, and every command, is in briefpress(1)
-for cmd in render preview check batch newsletter init fonts; do
+for cmd in render preview check batch newsletter init fonts watch; do
   grep -q "^       $cmd" "$work/briefpress.1.txt" || no "briefpress(1) does not describe '$cmd'"
   "$bp" "$cmd" --help | grep -oE '(^|[ ,])--?[a-zA-Z][a-zA-Z-]*' | tr -d ' ,' | sort -u |
     while read -r opt; do
@@ -39,7 +39,7 @@ comp() { # comp WORD...: what completing the last word offers
     COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _briefpress
     printf "%s\n" "${COMPREPLY[@]}"' comp "$@" | sort | tr '\n' ' '
 }
-[[ $(comp "$bp" "") == "batch check fonts help init newsletter preview render " ]] || no "commands: $(comp "$bp" "")"
+[[ $(comp "$bp" "") == "batch check fonts help init newsletter preview render watch " ]] || no "commands: $(comp "$bp" "")"
 [[ $(comp "$bp" --fonts fonts re) == "render " ]] || no "after --fonts DIR: $(comp "$bp" --fonts fonts re)"
 [[ $(comp "$bp" render --te) == "--template " ]] || no "render --te: $(comp "$bp" render --te)"
 [[ $(comp "$bp" batch --jo) == "--jobs " ]] || no "batch --jo: $(comp "$bp" batch --jo)"
