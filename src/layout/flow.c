@@ -135,6 +135,8 @@ static double line_cut(const bp_flow_elem *el, int m) {
 /* What must fit at the foot of a page for the element to start there. */
 static double elem_min(const bp_flow_elem *el) {
   if (el->kind == BP_FLOW_COLUMNS) return el->n_items ? el->items[0]->h : 0;
+  if (el->kind == BP_FLOW_TABLE) /* the header and the first row */
+    return el->pl[1].p->n_lines ? line_cut(el, 1) : el->h;
   if (el->split >= 0 && el->pl[el->split].p->n_lines >= 4) return line_cut(el, 2);
   return el->h;
 }
@@ -208,6 +210,31 @@ static void page_lines(pager *g, size_t i, double before) {
   }
 }
 
+/* A table: whole rows under its header, at least one row under the header
+ * at the foot of a page; each page it continues on starts with the header
+ * again (parts after the first: [from, to) are rows, the header above). */
+static void page_rows(pager *g, size_t i, double before) {
+  const bp_flow_elem *el = &g->f->v[i];
+  double head = el->pl[1].dy, from = 0;
+  int n = el->pl[1].p->n_lines, m0 = 0; /* rows already placed */
+  for (;;) {
+    double avail = g->f->bottom - g->y - before - (from > 0 ? head : 0);
+    int m = m0;
+    while (m + 1 <= n && line_cut(el, m + 1) - (from > 0 ? from : 0) <= avail + 0.01) m++;
+    if (m == m0 && !at_top(g)) { /* not even one row: the next page */
+      next_page(g), before = 0;
+      continue;
+    }
+    if (m == m0) m = m0 + 1; /* a row taller than a page (the check refuses it) */
+    double cut = line_cut(el, m), top = from > 0 ? from : 0;
+    put(g, (bp_flow_placed){i, g->page, g->y + before, from, cut, 0, 0, 0});
+    g->y += before + (from > 0 ? head : 0) + cut - top;
+    if (m >= n) return;
+    from = cut, m0 = m, before = 0;
+    next_page(g);
+  }
+}
+
 /* Stacks the elements on pages: an element goes to the next page when it
  * (with the elements it keeps with) does not fit. */
 bp_flow_placed *bp_flow_paginate(const bp_flow *f, size_t *n_out, int *pages) {
@@ -227,7 +254,9 @@ bp_flow_placed *bp_flow_paginate(const bp_flow *f, size_t *n_out, int *pages) {
         if (!f->v[k].keep) break;
       }
     if (g.y + need > f->bottom + 0.01 && !at_top(&g)) next_page(&g), before = 0;
-    if (el->split >= 0)
+    if (el->kind == BP_FLOW_TABLE && el->pl[1].p->n_lines)
+      page_rows(&g, i, before);
+    else if (el->split >= 0)
       page_lines(&g, i, before);
     else {
       put(&g, (bp_flow_placed){i, g.page, g.y + before, 0, el->h, 0, 0, 0});
@@ -332,8 +361,7 @@ void bp_flow_replay(bp_flow *f, const bp_piece *p, bp_dlist *dl, bp_dl_page *pg,
   }
 }
 
-/* A filled rectangle (points, top-left origin). */
-static void fill_rect(bp_dl_page *pg, double x, double y, double w, double h, bp_color color) {
+void bp_flow_fill_rect(bp_dl_page *pg, double x, double y, double w, double h, bp_color color) {
   bp_path_seg segs[5] = {{BP_PATH_MOVE, {x, y}},
                          {BP_PATH_LINE, {x + w, y}},
                          {BP_PATH_LINE, {x + w, y + h}},
@@ -353,13 +381,13 @@ static void draw_placed(bp_flow *f, bp_dlist *dl, bp_dl_page *pg, const bp_flow_
   switch (el->kind) {
   case BP_FLOW_RULE: /* share > 0: that share of the width, centred */
     if (el->color.a > 0 && el->share > 0)
-      fill_rect(pg, x + f->width * (1 - el->share) / 2, p->y, f->width * el->share, el->h,
-                el->color);
+      bp_flow_fill_rect(pg, x + f->width * (1 - el->share) / 2, p->y, f->width * el->share, el->h,
+                        el->color);
     else if (el->color.a > 0)
-      fill_rect(pg, x, p->y, f->width, el->h, el->color);
+      bp_flow_fill_rect(pg, x, p->y, f->width, el->h, el->color);
     break;
   case BP_FLOW_BLOCK:
-    if (el->color.a > 0) fill_rect(pg, x, p->y, f->width, p->to - p->from, el->color);
+    if (el->color.a > 0) bp_flow_fill_rect(pg, x, p->y, f->width, p->to - p->from, el->color);
     if (el->level >= 0 && p->from == 0) bp_dl_add_outline(pg, el->level, el->outline, p->y);
     for (size_t k = 0; k < el->n_pl; k++) {
       const bp_flow_place *q = &el->pl[k];
@@ -370,6 +398,15 @@ static void draw_placed(bp_flow *f, bp_dlist *dl, bp_dl_page *pg, const bp_flow_
                        p->to - q->dy);
     }
     break;
+  case BP_FLOW_TABLE: { /* the header, then rows [from, to) of the body */
+    const bp_flow_place *hd = &el->pl[0], *bd = &el->pl[1];
+    double from = p->from > 0 ? p->from : bd->dy;
+    if (el->level >= 0 && p->from == 0) bp_dl_add_outline(pg, el->level, el->outline, p->y);
+    bp_flow_replay(f, hd->p, dl, pg, x, p->y, -INFINITY, INFINITY);
+    bp_flow_replay(f, bd->p, dl, pg, x, p->y + bd->dy - from + bd->dy, from - bd->dy,
+                   p->to - bd->dy);
+    break;
+  }
   case BP_FLOW_COLUMNS: {
     double y = p->y;
     if (el->level >= 0 && p->first == 0) bp_dl_add_outline(pg, el->level, el->outline, p->y);

@@ -2,10 +2,11 @@
  * drawn once (a text, a chart, an image): a one-page display list with its
  * top-left at the origin, plus the bottoms of its lines when it is a text.
  * A flow stacks elements - blocks of pieces placed together, rules, and
- * items set in balanced columns - and pages them: a block moves whole to
- * the next page unless its text may break between lines (at least two
- * lines at the foot of a page and two at the head of the next), elements
- * kept with the next move with it, and columns continue on the next page.
+ * items set in balanced columns, tables - and pages them: a block moves
+ * whole to the next page unless its text may break between lines (at least
+ * two lines at the foot of a page and two at the head of the next),
+ * elements kept with the next move with it, columns continue on the next
+ * page, and tables break between rows under their repeated header.
  * Drawing replays each piece's items (or the lines that fall on a page)
  * with an offset. Knows nothing of where the pieces came from. */
 #ifndef BP_FLOW_H
@@ -36,7 +37,9 @@ typedef struct bp_flow_place {
   double dx, dy;
 } bp_flow_place;
 
-typedef enum { BP_FLOW_BLOCK, BP_FLOW_RULE, BP_FLOW_COLUMNS } bp_flow_kind;
+/* BP_FLOW_TABLE: a block of two places, a table's header row and its body
+ * (table.h), that breaks between the body's rows and repeats the header. */
+typedef enum { BP_FLOW_BLOCK, BP_FLOW_RULE, BP_FLOW_COLUMNS, BP_FLOW_TABLE } bp_flow_kind;
 
 typedef struct bp_flow_elem {
   bp_flow_kind kind;
@@ -94,6 +97,8 @@ void bp_flow_free(bp_flow *f);
 bp_flow_placed *bp_flow_paginate(const bp_flow *f, size_t *n, int *pages);
 /** Draws what was placed onto dl's pages (pl[i].page indexes dl->pages). */
 void bp_flow_draw(bp_flow *f, bp_dlist *dl, const bp_flow_placed *pl, size_t n);
+/** Fills the rectangle (points, top-left origin) in `color`. */
+void bp_flow_fill_rect(bp_dl_page *pg, double x, double y, double w, double h, bp_color color);
 /** Copies the piece's items that lie in [from, to) of it onto a page,
  * moved by (dx, dy) (the whole piece: -INFINITY, INFINITY). */
 void bp_flow_replay(bp_flow *f, const bp_piece *p, bp_dlist *dl, bp_dl_page *pg, double dx,

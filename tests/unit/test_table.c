@@ -1,0 +1,256 @@
+/* test_table.c - tables for the flow: cells wrapped within their columns
+ * (nothing outside them), numbers set right by default, a column too
+ * narrow for a word is an error naming it, and a long table paged between
+ * rows with its header repeated at the top of every page and never left
+ * alone at the foot of one. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "layout/table.h"
+
+#include "fonts_fixture.h"
+
+static bp_style head_style(void) {
+  bp_style s = {0};
+  s.family = "Noto Sans, NanumGothic";
+  s.size_pt = 8;
+  s.leading_pt = 10;
+  s.bold = true;
+  s.color = (bp_color){0.3, 0.3, 0.3, 1};
+  return s;
+}
+
+static bp_style cell_style(void) {
+  bp_style s = {0};
+  s.family = "Noto Sans, NanumGothic";
+  s.size_pt = 9;
+  s.leading_pt = 12;
+  s.color = (bp_color){0, 0, 0, 1};
+  return s;
+}
+
+static const bp_table_column COLS[] = {
+    {"Year", BP_TABLE_AUTO, 40, 0},
+    {"Estimate (US$ million)", BP_TABLE_AUTO, 0, 1},
+    {"What the source says", BP_TABLE_LEFT, 0, 3},
+};
+
+/* `n` rows: a year, a number and a sentence of words that wraps. */
+static bp_table_cell *rows(size_t n, char ***keep) {
+  bp_table_cell *c = calloc(n * 3, sizeof *c);
+  *keep = calloc(n * 3, sizeof **keep);
+  for (size_t r = 0; r < n; r++) {
+    char buf[400];
+    snprintf(buf, sizeof buf, "%zu", 2000 + r);
+    (*keep)[r * 3] = bp_strdup(buf);
+    snprintf(buf, sizeof buf, "%zu.5", 100 * r + 3);
+    (*keep)[r * 3 + 1] = bp_strdup(buf);
+    snprintf(buf, sizeof buf,
+             "row %zu: Chainalysis revised its figure in a later report, and the panel of "
+             "experts counted the attacks on exchanges 거래소 separately",
+             r);
+    (*keep)[r * 3 + 2] = bp_strdup(buf);
+    for (int k = 0; k < 3; k++) c[r * 3 + k].text = (*keep)[r * 3 + k];
+  }
+  return c;
+}
+
+static void free_rows(bp_table_cell *c, char **keep, size_t n) {
+  for (size_t i = 0; i < n * 3; i++) free(keep[i]);
+  free(keep);
+  free(c);
+}
+
+static bp_table_style style_of(const bp_style *h, const bp_style *c) {
+  bp_table_style st = {h, c, {0.75, 0.8, 0.85, 1}, 5, 3, NULL, NULL};
+  return st;
+}
+
+/* The column whose edges hold x (-1: none). */
+static int column_at(const double *x, double left, double right) {
+  for (int c = 0; c < 3; c++)
+    if (left >= x[c] - 0.01 && right <= x[c + 1] + 0.01) return c;
+  return -1;
+}
+
+static void cells_wrap_within_their_columns(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_style hs = head_style(), cs = cell_style();
+  bp_table_style st = style_of(&hs, &cs);
+  char **keep;
+  bp_table_cell *cells = rows(3, &keep);
+  bp_piece *head, *body;
+  double *x;
+  assert_ok(bp_table_layout(ts, &ctx, COLS, 3, cells, 3, &st, 300, NULL, &x, &head, &body), &ctx);
+  assert_true(x[3] <= 300.01);
+  assert_int_equal(body->n_lines, 3);
+  /* every run lies inside one column; the sentence takes several lines */
+  int runs[3] = {0}, lines = 0;
+  double last_base = -1;
+  const bp_dl_page *pg = &body->dl->pages[0];
+  for (size_t i = 0; i < pg->n_items; i++) {
+    const bp_dl_text *t = &pg->items[i].u.text;
+    if (pg->items[i].kind != BP_DL_TEXT || t->y_pt > body->lines[0]) continue;
+    int c = column_at(x, t->x_pt, t->x_pt + t->width_pt);
+    if (c < 0) {
+      fail_msg("run \"%s\" at %.1f+%.1f crosses a column", t->text, t->x_pt, t->width_pt);
+      return;
+    }
+    runs[c]++;
+    if (c == 2 && t->y_pt > last_base + 0.01) lines++, last_base = t->y_pt;
+  }
+  assert_int_equal(runs[0], 1);
+  assert_int_equal(runs[1], 1);
+  assert_true(lines >= 3);
+  assert_true(body->lines[0] >= lines * 12); /* as tall as its tallest cell */
+  /* numbers are set right: the estimate ends at its column's text edge */
+  for (size_t i = 0; i < pg->n_items; i++) {
+    const bp_dl_text *t = &pg->items[i].u.text;
+    if (pg->items[i].kind == BP_DL_TEXT && !strcmp(t->text, "3.5"))
+      assert_true(t->x_pt + t->width_pt > x[2] - 5 - 0.5);
+  }
+  /* the header's cells in column order, the second wrapped in its column */
+  const bp_dl_page *hp = &head->dl->pages[0];
+  bp_buf joined = {0};
+  for (size_t i = 0; i < hp->n_items; i++)
+    if (hp->items[i].kind == BP_DL_TEXT)
+      bp_buf_printf(&joined, "%s%s", joined.len ? "|" : "", hp->items[i].u.text.text);
+  assert_string_equal(joined.data, "Year|Estimate|(US$ million)|What the source says");
+  bp_buf_free(&joined);
+  free(x);
+  bp_piece_unref(head);
+  bp_piece_unref(body);
+  free_rows(cells, keep, 3);
+}
+
+static void a_column_too_narrow_for_a_word_is_an_error(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_style hs = head_style(), cs = cell_style();
+  bp_table_style st = style_of(&hs, &cs);
+  bp_table_column cols[3] = {COLS[0], COLS[1], COLS[2]};
+  cols[2].width_pt = 40; /* "Chainalysis" is wider */
+  char **keep;
+  bp_table_cell *cells = rows(2, &keep);
+  bp_piece *head = (bp_piece *)1, *body = (bp_piece *)1;
+  size_t bad = 99;
+  assert_int_equal(bp_table_layout(ts, &ctx, cols, 3, cells, 2, &st, 300, &bad, NULL, &head, &body),
+                   BP_ERR_LAYOUT);
+  assert_int_equal(bad, 2);
+  assert_null(head);
+  assert_null(body);
+  ASSERT_MSG(ctx, "\"Chainalysis\" is");
+  /* fixed widths wider than the table */
+  bp_ctx_clear(&ctx);
+  cols[2].width_pt = 400;
+  assert_int_equal(bp_table_layout(ts, &ctx, cols, 3, cells, 2, &st, 300, &bad, NULL, &head, &body),
+                   BP_ERR_LAYOUT);
+  ASSERT_MSG(ctx, "widths add up to 440.0 pt");
+  free_rows(cells, keep, 2);
+}
+
+/* Pages a flow of an optional filler block `fill` pt tall, then the table. */
+static bp_dlist *page_table(bp_piece *head, bp_piece *body, double fill, int *pages) {
+  bp_flow f = {0};
+  f.x0 = 60, f.width = 300, f.top = 60, f.bottom = 760, f.column_gap = 16;
+  bp_piece *filler = bp_piece_new(300, fill);
+  if (fill > 0) bp_flow_place_in(bp_flow_push(&f, BP_FLOW_BLOCK, 0, 0, 0, false), filler, 0, 0);
+  bp_flow_push_table(&f, head, body, 6, 0);
+  size_t n;
+  bp_flow_placed *pl = bp_flow_paginate(&f, &n, pages);
+  bp_dlist *dl = bp_dlist_new();
+  for (int p = 0; p < *pages; p++) bp_dlist_add_page(dl, 420, 820);
+  bp_flow_draw(&f, dl, pl, n);
+  free(pl);
+  bp_flow_free(&f);
+  bp_piece_unref(filler);
+  return dl;
+}
+
+static void a_long_table_repeats_its_header_on_every_page(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_style hs = head_style(), cs = cell_style();
+  bp_table_style st = style_of(&hs, &cs);
+  char **keep;
+  enum { N = 40 };
+  bp_table_cell *cells = rows(N, &keep);
+  bp_piece *head, *body;
+  assert_ok(bp_table_layout(ts, &ctx, COLS, 3, cells, N, &st, 300, NULL, NULL, &head, &body), &ctx);
+  int pages;
+  bp_dlist *dl = page_table(head, body, 0, &pages);
+  assert_true(pages >= 3);
+  int seen[N] = {0};
+  for (int p = 0; p < pages; p++) {
+    const bp_dl_page *pg = &dl->pages[p];
+    double header_y = -1, first_row_y = 1e9, last_y = 0;
+    for (size_t i = 0; i < pg->n_items; i++) {
+      const bp_dl_item *it = &pg->items[i];
+      if (it->kind != BP_DL_TEXT) continue;
+      const char *s = it->u.text.text;
+      int r;
+      if (!strcmp(s, "Year")) header_y = it->u.text.y_pt;
+      if (sscanf(s, "row %d:", &r) == 1) {
+        assert_true(r >= 0 && r < N);
+        seen[r]++;
+        if (it->u.text.y_pt < first_row_y) first_row_y = it->u.text.y_pt;
+      }
+      if (it->u.text.y_pt > last_y) last_y = it->u.text.y_pt;
+    }
+    /* the header on top of every page, above its first row */
+    assert_true(header_y > 60 && header_y < 90);
+    assert_true(first_row_y > header_y);
+    assert_true(last_y < 760);
+  }
+  for (int r = 0; r < N; r++) assert_int_equal(seen[r], 1); /* every row once, whole */
+  bp_dlist_free(dl);
+  /* a header that would stand alone at the foot of a page goes over with
+   * its first row */
+  double fill = 700 - head->h - 6 - 2; /* room for the header, not a row */
+  dl = page_table(head, body, fill, &pages);
+  for (size_t i = 0; i < dl->pages[0].n_items; i++)
+    if (dl->pages[0].items[i].kind == BP_DL_TEXT)
+      fail_msg("page 1 holds \"%s\"", dl->pages[0].items[i].u.text.text);
+  bp_dlist_free(dl);
+  bp_piece_unref(head);
+  bp_piece_unref(body);
+  free_rows(cells, keep, N);
+}
+
+static void numbers(void **state) {
+  (void)state;
+  const char *yes[] = {"3202.9",
+                       "1,350",
+                       "-5",
+                       "\xE2\x88\x92"
+                       "0.5",
+                       "12%",
+                       "$1.6",
+                       "2021"};
+  const char *no[] = {"", "~850", "2017-2021", "1.", "n/a", "12 %", "1,,2"};
+  for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+    if (!bp_table_is_number(yes[i])) fail_msg("\"%s\" is a number", yes[i]);
+  for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+    if (bp_table_is_number(no[i])) fail_msg("\"%s\" is not a number", no[i]);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(cells_wrap_within_their_columns),
+      cmocka_unit_test(a_column_too_narrow_for_a_word_is_an_error),
+      cmocka_unit_test(a_long_table_repeats_its_header_on_every_page),
+      cmocka_unit_test(numbers),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
