@@ -34,7 +34,7 @@ static char *row_label(const bp_records *r, size_t i, const char *pat) {
   return s ? s : bp_strdup(r->rows[i].fields[0]);
 }
 
-static bool row_matches(const bp_records *r, size_t i, json_t *where) {
+bool bp__row_matches(const bp_records *r, size_t i, json_t *where) {
   const char *wk;
   json_t *wv;
   json_object_foreach(where, wk, wv) {
@@ -49,7 +49,7 @@ static void dated_rows(bp__chart_data *d, const bp_records *r, const char *key, 
                        const char *date, const char *label, json_t *where) {
   for (size_t i = 0; i < r->n_rows; i++) {
     bp_date dt;
-    if ((key && strcmp(bp_records_field(r, i, key), mine)) || !row_matches(r, i, where) ||
+    if ((key && strcmp(bp_records_field(r, i, key), mine)) || !bp__row_matches(r, i, where) ||
         !bp_date_parse(bp_records_field(r, i, date), &dt, NULL, 0))
       continue;
     add(d, bp_date_decimal_year(&dt), 1, row_label(r, i, label));

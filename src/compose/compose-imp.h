@@ -9,6 +9,7 @@
 #include "compose.h"
 #include "../csl/csl.h"
 #include "../layout/chart.h"
+#include "../layout/table.h"
 
 /* ---- endnote numbering, texts (common.c) --------------------------------- */
 
@@ -107,6 +108,12 @@ const bp_piece *bp__chart(bp__engine *e, const bp_chart_spec *spec, double w, do
  * linking back to "ref-n", with the destination "note-n" at its top. */
 const bp_piece *bp__note(bp__engine *e, const bp_piece *label, const bp_piece *text, double indent,
                          int n);
+/** Pushes a table across the measure (layout/table.h) in the styles
+ * "label" (header) and "value" (cells), rules in the palette's rule colour.
+ * The error in ctx otherwise (*bad_col: the column too narrow, else
+ * n_cols). */
+bp_status bp__table(bp__engine *e, const bp_table_column *cols, size_t n_cols,
+                    const bp_table_cell *cells, size_t n_rows, double before, size_t *bad_col);
 /** An image drawn in a w x h box. */
 const bp_piece *bp__image(bp__engine *e, const bp_image *img, double w, double h);
 
@@ -179,5 +186,7 @@ typedef struct bp__chart_data {
  * no data): no chart. */
 bool bp__chart_build(bp__engine *e, json_t *def, bp__chart_data *out);
 void bp__chart_data_free(bp__chart_data *d);
+/** Row i of r has every {column: value} of `where` (NULL: any row). */
+bool bp__row_matches(const bp_records *r, size_t i, json_t *where);
 
 #endif

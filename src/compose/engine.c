@@ -200,6 +200,22 @@ const piece *bp__chart(engine *e, const bp_chart_spec *sp, double w, double h) {
   return cache_put(e, &key, p);
 }
 
+bp_status bp__table(engine *e, const bp_table_column *cols, size_t n_cols,
+                    const bp_table_cell *cells, size_t n_rows, double before, size_t *bad_col) {
+  bp_table_style st = {
+      bp__style(e, "label"), bp__style(e, "value"), e->t->rule, 5, 3, bp__number_of, &e->nb};
+  piece *h, *b;
+  bp_status s = bp_table_layout(e->ts, e->ctx, cols, n_cols, cells, n_rows, &st, e->width, bad_col,
+                                NULL, &h, &b);
+  if (s) return s;
+  BP_PUSH(e->held, e->n_held, e->cap_held, b); /* the engine holds their references */
+  BP_PUSH(e->held, e->n_held, e->cap_held, h);
+  bp_flow_push_table(&e->flow, h, b, before, 0)->tag = e->section;
+  bp__preflight_add(e, h);
+  bp__preflight_add(e, b);
+  return BP_OK;
+}
+
 const piece *bp__image(engine *e, const bp_image *img, double w, double h) {
   bp_buf key = {0};
   bp_buf_printf(&key, "I\x1f%p\x1f", (const void *)img);

@@ -349,12 +349,22 @@ static bp_status findings(engine *e, const bp_tsection *s) {
 
 static bp_status check_facts(bp_ctx *ctx, const bp_template *t, const bp_tsection *s,
                              const bp__binding *b) {
-  json_t *rows = json_object_get(s->json, "rows");
-  if (!json_is_array(rows))
+  json_t *rows = json_object_get(s->json, "rows"), *tab = json_object_get(s->json, "table");
+  if (!json_is_array(rows) && (rows || !tab))
     return bp_jdoc_error(ctx, t->jd, s->json, rows ? "rows" : NULL,
-                         "\"rows\" must be an array of {\"label\", \"field\"}");
-  bp_status st = BP_OK;
-  for (size_t r = 0; !st && r < json_array_size(rows); r++) {
+                         "\"rows\" must be an array of {\"label\", \"field\"}%s",
+                         rows ? "" : " (or a \"table\" of records)");
+  if (tab && !json_is_object(tab))
+    return bp_jdoc_error(ctx, t->jd, s->json, "table", "\"table\" is an object");
+  bp_status st = tab ? bp_table_def_check(ctx, t->jd, tab, b ? b->ds : NULL,
+                                          b && b->kind == BP__RECORD ? b->rec : NULL)
+                     : BP_OK;
+  if (!st && b && tab && !b->ds)
+    st = bp_jdoc_error(ctx, t->jd, s->json, "table",
+                       "a table draws from a data folder: the article's manifest names none "
+                       "(\"data\")");
+  if (!st && b && tab) st = check_pattern(ctx, t, tab, "caption", b);
+  for (size_t r = 0; !st && b && r < json_array_size(rows); r++) {
     json_t *row = json_array_get(rows, r);
     static const char *const rk[] = {"label",  "field", "text",       "values",
                                      "format", "cite",  "capitalize", NULL};
@@ -387,25 +397,90 @@ static bp_status check_facts(bp_ctx *ctx, const bp_template *t, const bp_tsectio
   return st;
 }
 
+/* Value `v` as a facts row or a table column `spec` shows it: through its
+ * "values", as a date ("format"), its first letter upper-cased
+ * ("capitalize", ASCII). */
+static char *shown(engine *e, json_t *spec, const char *v) {
+  json_t *map = json_object_get(spec, "values");
+  const char *fmt = jstr(spec, "format");
+  char *out = jstr(map, v)                  ? bp_strdup(jstr(map, v))
+              : fmt && !strcmp(fmt, "date") ? bp_template_format_date(e->t, v)
+                                            : bp_strdup(v);
+  if (json_is_true(json_object_get(spec, "capitalize")) && *out >= 'a' && *out <= 'z')
+    *out = (char)(*out - 'a' + 'A');
+  return out;
+}
+
 /* The value of one facts row as text, or NULL when there is none. */
 static char *fact_value(engine *e, json_t *row) {
   const char *field = jstr(row, "field");
   if (jstr(row, "text")) return bp__expand(e->b, e->t, json_object_get(row, "text"));
   const char *v = field ? bp__field(e->b, e->t, field) : NULL;
-  if (!v || !*v) return NULL;
-  json_t *map = json_object_get(row, "values");
-  const char *fmt = jstr(row, "format");
-  char *out;
-  if (jstr(map, v))
-    out = bp_strdup(jstr(map, v));
-  else if (fmt && !strcmp(fmt, "date"))
-    out = bp_template_format_date(e->t, v);
-  else
-    out = bp_strdup(v);
-  /* "capitalize": the first letter upper-cased when it is an ASCII one */
-  if (json_is_true(json_object_get(row, "capitalize")) && *out >= 'a' && *out <= 'z')
-    *out = (char)(*out - 'a' + 'A');
-  return out;
+  return v && *v ? shown(e, row, v) : NULL;
+}
+
+static bp_table_align align_of(json_t *col) {
+  const char *a = jstr(col, "align");
+  return !a                    ? BP_TABLE_AUTO
+         : !strcmp(a, "left")  ? BP_TABLE_LEFT
+         : !strcmp(a, "right") ? BP_TABLE_RIGHT
+                               : BP_TABLE_CENTER;
+}
+
+/* A facts section's table: the rows of its record set that match the
+ * bound record ("match") and "where", at most "max", one cell per column
+ * (the value as shown, then the marker of its "cite"), under the caption. */
+static bp_status facts_table(engine *e, const bp_tsection *s, bool *any) {
+  json_t *tab = json_object_get(s->json, "table"), *cols = json_object_get(tab, "columns");
+  const bp_records *r = bp_dataset_records(e->b->ds, jstr(tab, "records"));
+  const char *match = jstr(tab, "match");
+  const char *mine = match ? bp__field(e->b, e->t, match) : NULL;
+  size_t nc = json_array_size(cols), n = 0, max = (size_t)jnum(tab, "max", 1e9), bad = nc;
+  bp_table_column *tc = bp_calloc(nc + 1, sizeof *tc);
+  bp_table_cell *cells = bp_calloc(r->n_rows * nc + 1, sizeof *cells);
+  bp_spans *sp = bp_calloc(r->n_rows * nc + 1, sizeof *sp);
+  for (size_t c = 0; c < nc; c++) {
+    json_t *col = json_array_get(cols, c);
+    tc[c] = (bp_table_column){jstr(col, "label") ? jstr(col, "label") : jstr(col, "field"),
+                              align_of(col), jnum(col, "width", 0), jnum(col, "weight", 1)};
+  }
+  size_t *order = bp_records_order(r, jstr(tab, "sort"));
+  for (size_t k = 0, i; k < r->n_rows && n < max; k++) {
+    if (((i = order[k]), match && (!mine || strcmp(bp_records_field(r, i, match), mine))) ||
+        !bp__row_matches(r, i, json_object_get(tab, "where")))
+      continue;
+    for (size_t c = 0; c < nc; c++) {
+      json_t *col = json_array_get(cols, c);
+      const char *v = bp_records_field(r, i, jstr(col, "field"));
+      const char *cite = jstr(col, "cite") ? bp_records_field(r, i, jstr(col, "cite")) : NULL;
+      char *text = *v ? shown(e, col, v) : bp_strdup("");
+      cells[n * nc + c].spans = &sp[n * nc + c];
+      bp_spans_add_text(&sp[n * nc + c], text, strlen(text), 0, NULL);
+      if (cite && *cite) bp_spans_add_cite(&sp[n * nc + c], &cite, 1);
+      free(text);
+    }
+    n++;
+  }
+  bp_status st = n && !*any ? bp__heading(e, s, -1) : BP_OK;
+  double before = *any ? 8 : s->title ? 2 : s->space_before_pt;
+  char *caption =
+      n && !st && jstr(tab, "caption") ? bp__expand_str(e->b, e->t, jstr(tab, "caption")) : NULL;
+  const char *cs = bp_template_has_style(e->t, "caption") ? "caption" : "label";
+  if (caption) st = bp__block(e, bp__plain(e, cs, caption, e->width), 0, before, 3, true);
+  e->field = "facts";
+  bp_status tst = n && !st ? bp__table(e, tc, nc, cells, n, caption ? 0 : before, &bad) : BP_OK;
+  if (tst && bad < nc) { /* say which column of the template */
+    char msg[sizeof e->ctx->msg];
+    snprintf(msg, sizeof msg, "%s", e->ctx->msg);
+    bp_ctx_clear(e->ctx);
+    st = bp_jdoc_error(e->ctx, e->t->jd, json_array_get(cols, bad), NULL,
+                       "the table's column \"%s\" is too narrow: %s", tc[bad].header, msg);
+  } else if (tst)
+    st = bp__blame(e, e->field);
+  *any |= n > 0;
+  for (size_t i = 0; i < n * nc; i++) bp_spans_free(&sp[i]);
+  free(sp), free(cells), free(tc), free(caption), free(order);
+  return st;
 }
 
 static bp_status facts(engine *e, const bp_tsection *s) {
@@ -439,7 +514,7 @@ static bp_status facts(engine *e, const bp_tsection *s) {
     if (!st) st = bp__hanging(e, l, t, label_w, 3.5, 3.5);
     if (!st) bp__rule(e, 0.4, 0, 0, e->t->rule, false);
   }
-  return st;
+  return st || !json_object_get(s->json, "table") ? st : facts_table(e, s, &any);
 }
 
 /* ---- body ----------------------------------------------------------------------------- */
@@ -766,7 +841,7 @@ static const char *const K_TEXT[] = {"text", NULL};
 static const char *const K_SUMMARY[] = {"title", "text", NULL};
 static const char *const K_FINDINGS[] = {"title", "match", "max", "style", "indent", NULL};
 static const char *const K_BODY[] = {"title", "columns", NULL};
-static const char *const K_FACTS[] = {"title", "rows", "label_width", NULL};
+static const char *const K_FACTS[] = {"title", "rows", "label_width", "table", NULL};
 static const char *const K_CHARTS[] = {"title", "height", "charts", NULL};
 static const char *const K_TIMELINE[] = {
     "title",         "height",     "events",  "claims", "label_length",
@@ -835,7 +910,7 @@ bp_status bp__sections_check(bp_ctx *ctx, const bp_template *t, const bp__bindin
         return st;
       }
     }
-    bp_status st = k->check && b ? k->check(ctx, t, s, b) : BP_OK;
+    bp_status st = k->check && (b || k->check == check_facts) ? k->check(ctx, t, s, b) : BP_OK;
     if (st) return st;
   }
   json_t *root = bp_jdoc_root(t->jd); /* the template's own header and footer texts */

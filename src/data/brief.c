@@ -121,6 +121,23 @@ static bp_status check_events(bp_ctx *ctx, const bp_jdoc *jd, json_t *def, const
   return st;
 }
 
+/* "where": {"column": "value"} (`one`: exactly one pair) over records r. */
+static bp_status check_where(bp_ctx *ctx, const bp_jdoc *jd, json_t *def, const bp_records *r,
+                             const char *rn, bool one) {
+  json_t *w = json_object_get(def, "where");
+  if (w && (!json_is_object(w) || (one && json_object_size(w) != 1)))
+    return bp_jdoc_error(ctx, jd, def, "where", "\"where\" is %s{\"field\": \"value\"}",
+                         one ? "one " : "");
+  const char *wk;
+  json_t *wv;
+  json_object_foreach(w, wk, wv) {
+    if (!json_is_string(wv)) return bp_jdoc_error(ctx, jd, w, wk, "\"where\" values are strings");
+    if (r && bp_records_column(r, wk) < 0)
+      return bp_jdoc_error(ctx, jd, def, "where", "records \"%s\" have no column \"%s\"", rn, wk);
+  }
+  return BP_OK;
+}
+
 bp_status bp_chart_def_check(bp_ctx *ctx, const bp_jdoc *jd, json_t *def, const bp_dataset *ds,
                              const bp_records *rec) {
   static const char *const keys[] = {
@@ -179,17 +196,7 @@ bp_status bp_chart_def_check(bp_ctx *ctx, const bp_jdoc *jd, json_t *def, const 
                            ds->dir);
     st = need_column(ctx, jd, def, "date", r, true);
     if (!st) st = need_column(ctx, jd, def, "label", r, true);
-    json_t *w = json_object_get(def, "where");
-    if (!st && w && (!json_is_object(w) || json_object_size(w) != 1))
-      st = bp_jdoc_error(ctx, jd, def, "where", "\"where\" is one {\"field\": \"value\"}");
-    const char *wk;
-    json_t *wv;
-    json_object_foreach(st ? NULL : w, wk, wv) {
-      if (!json_is_string(wv)) return bp_jdoc_error(ctx, jd, w, wk, "\"where\" values are strings");
-      if (bp_records_column(r, wk) < 0)
-        return bp_jdoc_error(ctx, jd, def, "where", "records \"%s\" have no column \"%s\"", rn, wk);
-    }
-    return st;
+    return st ? st : check_where(ctx, jd, def, r, rn, true);
   }
   if (kind == BP_CHART_TIMELINE &&
       (json_object_get(def, "events") || json_object_get(def, "claims"))) {
@@ -204,6 +211,77 @@ bp_status bp_chart_def_check(bp_ctx *ctx, const bp_jdoc *jd, json_t *def, const 
   return bp_jdoc_error(ctx, jd, def, NULL, "a chart needs \"series\" or \"records\"%s",
                        kind == BP_CHART_TIMELINE ? " (or, in a profile, \"events\" or \"claims\")"
                                                  : "");
+}
+
+bp_status bp_table_def_check(bp_ctx *ctx, const bp_jdoc *jd, json_t *def, const bp_dataset *ds,
+                             const bp_records *rec) {
+  static const char *const ck[] = {"field", "label",  "align",  "width", "weight",
+                                   "cite",  "format", "values", NULL};
+  static const char *const tk[] = {"records", "columns", "caption", "where",
+                                   "max",     "match",   "sort",    NULL};
+  bp_status st = unknown_keys(ctx, jd, def, tk, "table");
+  if (st) return st;
+  json_t *cols = json_object_get(def, "columns"), *rv = json_object_get(def, "records");
+  const char *rn = json_string_value(rv);
+  if (!rn)
+    return bp_jdoc_error(ctx, jd, def, rv ? "records" : "columns",
+                         "a table names its \"records\" (a CSV of the data folder, by name)");
+  const bp_records *r = ds ? bp_dataset_records(ds, rn) : NULL;
+  if (ds && !r)
+    return bp_jdoc_error(ctx, jd, def, "records", "no records \"%s\" in the data folder %s", rn,
+                         ds->dir);
+  if (!json_is_array(cols) || !json_array_size(cols))
+    return bp_jdoc_error(ctx, jd, def, "columns",
+                         "\"columns\" is an array of {\"field\", \"label\", \"align\", "
+                         "\"width\" or \"weight\"}");
+  for (size_t i = 0; !st && i < json_array_size(cols); i++) {
+    json_t *c = json_array_get(cols, i), *w = json_object_get(c, "width");
+    json_t *wt = json_object_get(c, "weight"), *vals = json_object_get(c, "values");
+    const char *al = json_string_value(json_object_get(c, "align"));
+    const char *fmt = json_string_value(json_object_get(c, "format"));
+    if (!json_is_object(c)) return bp_jdoc_error_elem(ctx, jd, cols, i, "a column is an object");
+    st = unknown_keys(ctx, jd, c, ck, "column");
+    if (!st && !json_is_string(json_object_get(c, "field")))
+      st = bp_jdoc_error(ctx, jd, c, json_object_get(c, "field") ? "field" : NULL,
+                         "a column names its \"field\" (a column of the records)");
+    if (!st && json_object_get(c, "label") && !json_is_string(json_object_get(c, "label")))
+      st = bp_jdoc_error(ctx, jd, c, "label", "\"label\" must be a string");
+    if (!st && json_object_get(c, "align") &&
+        (!al || (strcmp(al, "left") && strcmp(al, "right") && strcmp(al, "center"))))
+      st = bp_jdoc_error(ctx, jd, c, "align", "\"align\" is left, right or center");
+    if (!st && w &&
+        (!json_is_number(w) || json_number_value(w) < 10 || json_number_value(w) > 2000))
+      st = bp_jdoc_error(ctx, jd, c, "width", "\"width\" is a number of points from 10 to 2000");
+    if (!st && wt &&
+        (w || !json_is_number(wt) || json_number_value(wt) <= 0 || json_number_value(wt) > 100))
+      st = bp_jdoc_error(ctx, jd, c, "weight",
+                         w ? "a column has a \"width\" or a \"weight\", not both"
+                           : "\"weight\" is a number above 0, at most 100");
+    if (!st && json_object_get(c, "format") && (!fmt || strcmp(fmt, "date")))
+      st = bp_jdoc_error(ctx, jd, c, "format", "unknown format (date)");
+    if (!st && vals && !json_is_object(vals))
+      st = bp_jdoc_error(ctx, jd, c, "values", "\"values\" maps values to display text");
+    if (!st && r) st = need_column(ctx, jd, c, "field", r, true);
+    if (!st && r) st = need_column(ctx, jd, c, "cite", r, false);
+  }
+  json_t *max = json_object_get(def, "max");
+  if (!st && max && (!json_is_integer(max) || json_integer_value(max) < 1))
+    st = bp_jdoc_error(ctx, jd, def, "max", "\"max\" is a whole number of rows, at least 1");
+  if (!st && json_object_get(def, "caption") && !json_is_string(json_object_get(def, "caption")))
+    st = bp_jdoc_error(ctx, jd, def, "caption", "\"caption\" must be a string");
+  json_t *sort = json_object_get(def, "sort");
+  const char *sn = json_string_value(sort);
+  if (!st && sort && (!sn || (r && bp_records_column(r, sn + (*sn == '-')) < 0)))
+    st = bp_jdoc_error(ctx, jd, def, "sort",
+                       "\"sort\" names a column of the records (\"-name\": "
+                       "descending)");
+  if (!st) st = check_where(ctx, jd, def, r, rn, false);
+  if (!st && json_object_get(def, "match") && ds && !rec)
+    st = bp_jdoc_error(ctx, jd, def, "match",
+                       "\"match\" pairs rows with a record: only in a profile");
+  if (!st && r && rec) st = need_column(ctx, jd, def, "match", r, false);
+  if (!st && r && rec) st = need_column(ctx, jd, def, "match", rec, false);
+  return st;
 }
 
 /* ---- the brief file ------------------------------------------------------ */

@@ -46,6 +46,16 @@ const char *bp_brief_field(const bp_brief *b, const char *field);
  * of `rec`. Errors point into `jd`. */
 bp_status bp_chart_def_check(bp_ctx *ctx, const bp_jdoc *jd, json_t *def, const bp_dataset *ds,
                              const bp_records *rec);
+/** Checks a table definition (a facts section's table): "records" names a
+ * record set, "columns" an array of {"field", "label", "align" (left, right,
+ * center), "width" (points) or "weight", "cite" (a column holding a
+ * citation id), "format" ("date"), "values" (value -> text)}; optional
+ * "caption" (a string), "where" ({column: value}), "max" (rows), "match" (a
+ * column shared with the bound record `rec`: profiles only). With `ds` NULL
+ * only the shape is checked, not the record set and its columns.
+ * BP_ERR_DATA at file:line:col. */
+bp_status bp_table_def_check(bp_ctx *ctx, const bp_jdoc *jd, json_t *def, const bp_dataset *ds,
+                             const bp_records *rec);
 /** Checks that every "{field}" in the string `key` of `o` names a column of
  * `rec` (when `rec` is NULL, that no field is named). */
 bp_status bp_pattern_check(bp_ctx *ctx, const bp_jdoc *jd, json_t *o, const char *key,

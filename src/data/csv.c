@@ -161,6 +161,28 @@ const bp_record *bp_records_lookup(const bp_records *r, const char *id) {
   return NULL;
 }
 
+/* Compares two cells: as numbers when both read as numbers, else bytewise. */
+static int cell_cmp(const char *a, const char *b) {
+  char *ea, *eb;
+  double x = strtod(a, &ea), y = strtod(b, &eb);
+  if (*a && *b && !*ea && !*eb) return x < y ? -1 : x > y;
+  return strcmp(a, b);
+}
+
+size_t *bp_records_order(const bp_records *r, const char *column) {
+  size_t *o = bp_calloc(r->n_rows + 1, sizeof *o);
+  bool desc = column && *column == '-';
+  int c = column ? bp_records_column(r, column + desc) : -1;
+  for (size_t i = 0; i < r->n_rows; i++) {
+    size_t k = i; /* insertion sort: stable, and record sets are small */
+    while (c >= 0 && k > 0 &&
+           (desc ? -1 : 1) * cell_cmp(r->rows[o[k - 1]].fields[c], r->rows[i].fields[c]) > 0)
+      o[k] = o[k - 1], k--;
+    o[k] = i;
+  }
+  return o;
+}
+
 static bool ends_with(const char *s, const char *suf) {
   size_t n = strlen(s), m = strlen(suf);
   return n >= m && !strcmp(s + n - m, suf);

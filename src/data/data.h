@@ -296,6 +296,10 @@ const char *bp_records_field(const bp_records *r, size_t row, const char *name);
  * message and *bad_field (borrowed column name) on the first problem. */
 bp_status bp_records_check_row(bp_ctx *ctx, const bp_records *r, size_t row, const bp_bib *bib,
                                const char **bad_field);
+/** The rows' indexes in the order of `column` ("-name": descending; NULL
+ * or an unknown column: as loaded), stable, comparing as numbers when both
+ * cells are numbers. Caller frees. */
+size_t *bp_records_order(const bp_records *r, const char *column);
 /** Borrowed record with that id, or NULL. */
 const bp_record *bp_records_lookup(const bp_records *r, const char *id);
 

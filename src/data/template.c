@@ -119,7 +119,7 @@ static const char *const STYLE_NAMES[] = {
     "masthead", "masthead_right", "header",  "title",   "title_ko",    "subtitle",
     "byline",   "label",          "heading", "summary", "finding",     "body",
     "value",    "claim",          "chart",   "note",    "note_number", "disclaimer",
-    "footer",   "heading2",       "quote",   NULL};
+    "footer",   "heading2",       "quote",   "caption", NULL};
 
 /* Every family of a font stack ("Noto Serif, NanumMyeongjo") must be one the
  * project ships (fonts/MANIFEST.tsv): a fallback would change the look. */

@@ -92,6 +92,7 @@ typedef struct grid {
   size_t n_cols;
   double *x, *tw; /* each column's text: left edge, width */
   bp_align *align;
+  bp_cite_marks marks;
 } grid;
 
 /* Lays out one row of cells in `style` and draws it into piece p at y: its
@@ -112,7 +113,7 @@ static double row(grid *g, const bp_style *style, const bp_table_cell *cells,
     free(plain);
     bp_spans tmp;
     const bp_spans *sp = cell_spans(cell, &tmp);
-    if (!st) t[c] = bp_text_new_spans(g->ts, g->ctx, &s, sp, g->st->numberer, g->st->ud, g->tw[c]);
+    if (!st) t[c] = bp_text_new_spans(g->ts, g->ctx, &s, sp, &g->marks, g->tw[c]);
     bp_spans_free(&tmp);
     if (!t[c]) {
       *bad = c;
@@ -172,7 +173,8 @@ bp_status bp_table_layout(bp_typesetter *ts, bp_ctx *ctx, const bp_table_column 
             n_cols,
             bp_calloc(n_cols + 1, sizeof(double)),
             bp_calloc(n_cols + 1, sizeof(double)),
-            bp_calloc(n_cols + 1, sizeof(bp_align))};
+            bp_calloc(n_cols + 1, sizeof(bp_align)),
+            {st->numberer, st->ud, false}};
   char **plain = bp_calloc(n_rows * n_cols + 1, sizeof *plain);
   for (size_t i = 0; i < n_rows * n_cols; i++) plain[i] = cell_plain(&cells[i]);
   bp_status status = widths(ctx, cols, n_cols, width_pt, w);

@@ -156,12 +156,13 @@ PY
 done
 
 # whole-document goldens: each shipped brief template on the sample brief,
-# the article template on the sample article
-for t in one-page-brief one-page-brief-letter one-page-brief-ko article-a4; do
+# the article templates on the sample articles
+for t in one-page-brief one-page-brief-letter one-page-brief-ko article-a4 article-a4-annex; do
   in=$brief
   [[ $t == article-a4 ]] && in=data/articles/nk-missions.json
+  [[ $t == article-a4-annex ]] && in=data/articles/crypto-estimates.json
   "$bp" render $in -o "$work/$t.pdf" --template templates/$t.json --trace "$work/$t.trace"
-  golden=tests/golden/documents/nk-missions.$t.trace
+  golden=tests/golden/documents/$(basename "$in" .json).$t.trace
   if [[ ${BP_UPDATE_GOLDEN:-} == 1 ]]; then
     mkdir -p tests/golden/documents && cp "$work/$t.trace" "$golden"
   elif ! diff -u "$golden" "$work/$t.trace" > "$work/$t.diff"; then
@@ -222,7 +223,7 @@ grep -q "^Alfred Han (NKR Intern)$" "$work/nodate.txt" ||
 # check over templates: every shipped one is clean; a bad one is reported at
 # its place, as render would refuse it
 "$bp" check templates > "$work/check-tpl.out" || { echo "FAIL: check templates: $(cat "$work/check-tpl.out")"; fail=1; }
-grep -q '^templates: 5 templates, 0 errors, 0 warnings$' "$work/check-tpl.out" ||
+grep -q '^templates: 6 templates, 0 errors, 0 warnings$' "$work/check-tpl.out" ||
   { echo "FAIL: check templates summary: $(tail -1 "$work/check-tpl.out")"; fail=1; }
 set +e
 "$bp" check "$work/mast-cols.json" > "$work/check-bad.out"
@@ -230,6 +231,32 @@ rc=$?
 set -e
 [[ $rc == 1 ]] && grep -q 'mast-cols.json:[0-9]*:[0-9]*: error: unknown key "columns" in a masthead section' "$work/check-bad.out" ||
   { echo "FAIL: check a bad template: exit $rc: $(cat "$work/check-bad.out")"; fail=1; }
+# a facts table (the data note's annex): its header and cells come back as
+# text, and the header again at the top of the page the table continues on
+"$bp" render data/articles/crypto-estimates.json -o "$work/annex.pdf"
+pdftotext -layout "$work/annex.pdf" "$work/annex.txt"
+pdftotext -layout -f 2 -l 2 "$work/annex.pdf" "$work/annex2.txt"
+grep -Eq '^ *Year +US\$ million +Incidents +What the source says$' "$work/annex.txt" &&
+  grep -Eq '^ *2023 +660\.5[0-9]+ +20 +Chainalysis revised figure in Dec 2024 report' "$work/annex.txt" &&
+  head -1 "$work/annex2.txt" | grep -Eq '^ *Year +US\$ million +Incidents +What the source says$' ||
+  { echo "FAIL: the annex table: $(grep -n -A3 Year "$work/annex.txt" | head -12)"; fail=1; }
+# a column too narrow for a word is an error at the column in the template
+sed 's/"label": "Year", "width": 44/"label": "Year", "width": 14/' templates/article-a4-annex.json > "$work/narrow.json"
+refused narrow 'narrow.json:36:8: the table.s column "Year" is too narrow: "Year" is' \
+  data/articles/crypto-estimates.json "$work/narrow.json"
+# check and render refuse a column the records lack at the same place
+cp -r data "$work/annexdata" && cp -r templates "$work/templates"
+sed 's/"field": "usd_millions"/"field": "usd"/' templates/article-a4-annex.json > "$work/bad-annex.json"
+sed 's#../../templates/article-a4-annex.json#../../bad-annex.json#' data/articles/crypto-estimates.json \
+  > "$work/annexdata/articles/crypto-estimates.json"
+want='the records [^ ]*crypto_theft_estimates.csv need a "field" column that exists'
+set +e
+"$bp" check "$work/annexdata" > "$work/annex-check.out" 2>&1
+rc=$?
+set -e
+[[ $rc == 1 ]] && grep -q "bad-annex.json:37:18: error: $want" "$work/annex-check.out" ||
+  { echo "FAIL: check a bad table column: exit $rc: $(grep -m3 error "$work/annex-check.out")"; fail=1; }
+refused annex-render "bad-annex.json:37:18: $want" "$work/annexdata/articles/crypto-estimates.json" "$work/bad-annex.json"
 # a source cited by one of its aliases keeps the one note of its work
 python3 - "$work" <<'PY'
 import json, sys

@@ -290,6 +290,28 @@ static void template_schema_errors(void **state) {
        "t.json:2:11:", "a second \"title\" section"},
       {"{\"sections\": [{\"type\": \"title\"}, {\"type\": \"sidebar\"}]}",
        "t.json:1:43:", "unknown section type \"sidebar\""},
+      /* a facts table's keys, checked without any data (check templates) */
+      {"{\"sections\": [{\"type\": \"title\"},\n {\"type\": \"facts\", \"table\": {\"records\": "
+       "\"r\",\n  \"colums\": []}}]}",
+       "t.json:3:13:", "unknown table key \"colums\""},
+      {"{\"sections\": [{\"type\": \"title\"},\n {\"type\": \"facts\", \"table\": {\"records\": "
+       "\"r\",\n  \"columns\": []}}]}",
+       "t.json:3:14:", "\"columns\" is an array of"},
+      {"{\"sections\": [{\"type\": \"title\"},\n {\"type\": \"facts\", \"table\": {\"records\": "
+       "\"r\", \"columns\": [\n  {\"field\": \"a\", \"algn\": \"left\"}]}}]}",
+       "t.json:3:26:", "unknown column key \"algn\""},
+      {"{\"sections\": [{\"type\": \"title\"},\n {\"type\": \"facts\", \"table\": {\"records\": "
+       "\"r\", \"columns\": [\n  {\"field\": \"a\", \"align\": \"middle\"}]}}]}",
+       "t.json:3:27:", "\"align\" is left, right or center"},
+      {"{\"sections\": [{\"type\": \"title\"},\n {\"type\": \"facts\", \"table\": {\"records\": "
+       "\"r\", \"columns\": [\n  {\"field\": \"a\", \"width\": 40, \"weight\": 2}]}}]}",
+       "t.json:3:41:", "a \"width\" or a \"weight\", not both"},
+      {"{\"sections\": [{\"type\": \"title\"},\n {\"type\": \"facts\", \"table\": {\"records\": "
+       "\"r\", \"columns\": [\n  {\"label\": \"A\"}]}}]}",
+       "t.json:3:3:", "a column names its \"field\""},
+      {"{\"sections\": [{\"type\": \"title\"},\n {\"type\": \"facts\", \"table\": {\"records\": "
+       "\"r\", \"max\": 0,\n  \"columns\": [{\"field\": \"a\"}]}}]}",
+       "t.json:2:53:", "\"max\" is a whole number"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     bp_ctx ctx;

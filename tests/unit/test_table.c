@@ -68,9 +68,22 @@ static void free_rows(bp_table_cell *c, char **keep, size_t n) {
   free(c);
 }
 
-static bp_table_style style_of(const bp_style *h, const bp_style *c) {
-  bp_table_style st = {h, c, {0.75, 0.8, 0.85, 1}, 5, 3, NULL, NULL};
-  return st;
+/* What each test starts from: the styles and `n` rows of cells. */
+typedef struct fixture {
+  bp_ctx ctx;
+  bp_style hs, cs;
+  bp_table_style st;
+  char **keep;
+  bp_table_cell *cells;
+  size_t n;
+} fixture;
+
+static void fixture_init(fixture *fx, size_t n) {
+  bp_ctx_init(&fx->ctx);
+  fx->hs = head_style(), fx->cs = cell_style();
+  fx->st = (bp_table_style){&fx->hs, &fx->cs, {0.75, 0.8, 0.85, 1}, 5, 3, NULL, NULL};
+  fx->cells = rows(n, &fx->keep);
+  fx->n = n;
 }
 
 /* The column whose edges hold x (-1: none). */
@@ -82,15 +95,12 @@ static int column_at(const double *x, double left, double right) {
 
 static void cells_wrap_within_their_columns(void **state) {
   (void)state;
-  bp_ctx ctx;
-  bp_ctx_init(&ctx);
-  bp_style hs = head_style(), cs = cell_style();
-  bp_table_style st = style_of(&hs, &cs);
-  char **keep;
-  bp_table_cell *cells = rows(3, &keep);
+  fixture fx;
+  fixture_init(&fx, 3);
   bp_piece *head, *body;
   double *x;
-  assert_ok(bp_table_layout(ts, &ctx, COLS, 3, cells, 3, &st, 300, NULL, &x, &head, &body), &ctx);
+  assert_ok(bp_table_layout(ts, &fx.ctx, COLS, 3, fx.cells, 3, &fx.st, 300, NULL, &x, &head, &body),
+            &fx.ctx);
   assert_true(x[3] <= 300.01);
   assert_int_equal(body->n_lines, 3);
   /* every run lies inside one column; the sentence takes several lines */
@@ -129,19 +139,18 @@ static void cells_wrap_within_their_columns(void **state) {
   free(x);
   bp_piece_unref(head);
   bp_piece_unref(body);
-  free_rows(cells, keep, 3);
+  free_rows(fx.cells, fx.keep, 3);
 }
 
 static void a_column_too_narrow_for_a_word_is_an_error(void **state) {
   (void)state;
-  bp_ctx ctx;
-  bp_ctx_init(&ctx);
-  bp_style hs = head_style(), cs = cell_style();
-  bp_table_style st = style_of(&hs, &cs);
+  fixture fx;
+  fixture_init(&fx, 2);
+  bp_ctx ctx = fx.ctx;
+  bp_table_style st = fx.st;
+  bp_table_cell *cells = fx.cells;
   bp_table_column cols[3] = {COLS[0], COLS[1], COLS[2]};
   cols[2].width_pt = 40; /* "Chainalysis" is wider */
-  char **keep;
-  bp_table_cell *cells = rows(2, &keep);
   bp_piece *head = (bp_piece *)1, *body = (bp_piece *)1;
   size_t bad = 99;
   assert_int_equal(bp_table_layout(ts, &ctx, cols, 3, cells, 2, &st, 300, &bad, NULL, &head, &body),
@@ -156,7 +165,7 @@ static void a_column_too_narrow_for_a_word_is_an_error(void **state) {
   assert_int_equal(bp_table_layout(ts, &ctx, cols, 3, cells, 2, &st, 300, &bad, NULL, &head, &body),
                    BP_ERR_LAYOUT);
   ASSERT_MSG(ctx, "widths add up to 440.0 pt");
-  free_rows(cells, keep, 2);
+  free_rows(fx.cells, fx.keep, 2);
 }
 
 /* Pages a flow of an optional filler block `fill` pt tall, then the table. */
@@ -179,15 +188,13 @@ static bp_dlist *page_table(bp_piece *head, bp_piece *body, double fill, int *pa
 
 static void a_long_table_repeats_its_header_on_every_page(void **state) {
   (void)state;
-  bp_ctx ctx;
-  bp_ctx_init(&ctx);
-  bp_style hs = head_style(), cs = cell_style();
-  bp_table_style st = style_of(&hs, &cs);
-  char **keep;
   enum { N = 40 };
-  bp_table_cell *cells = rows(N, &keep);
+  fixture fx;
+  fixture_init(&fx, N);
   bp_piece *head, *body;
-  assert_ok(bp_table_layout(ts, &ctx, COLS, 3, cells, N, &st, 300, NULL, NULL, &head, &body), &ctx);
+  assert_ok(
+      bp_table_layout(ts, &fx.ctx, COLS, 3, fx.cells, N, &fx.st, 300, NULL, NULL, &head, &body),
+      &fx.ctx);
   int pages;
   bp_dlist *dl = page_table(head, body, 0, &pages);
   assert_true(pages >= 3);
@@ -225,7 +232,7 @@ static void a_long_table_repeats_its_header_on_every_page(void **state) {
   bp_dlist_free(dl);
   bp_piece_unref(head);
   bp_piece_unref(body);
-  free_rows(cells, keep, N);
+  free_rows(fx.cells, fx.keep, N);
 }
 
 static void numbers(void **state) {
