@@ -153,6 +153,7 @@ typedef struct bp__section_kind {
   bp_status (*check)(bp_ctx *ctx, const bp_template *t, const bp_tsection *s,
                      const bp__binding *b); /* may be NULL */
   bp_status (*build)(bp__engine *e, const bp_tsection *s);
+  bp_role role; /* the element its elements make together (tagged PDF), or NONE */
 } bp__section_kind;
 
 /** The kind named `name`, or NULL. */

@@ -240,10 +240,12 @@ const piece *bp__note(engine *e, const piece *label, const piece *text, double i
   char dest[32];
   snprintf(dest, sizeof dest, "note-%d", n);
   bp_dl_add_dest(pg, dest, 0);
+  int was = bp_dl_begin(p->dl, pg, BP_ROLE_LINK); /* the number links back */
   bp_flow_replay(&e->flow, label, p->dl, pg, 0, 0, -INFINITY, INFINITY);
   snprintf(dest, sizeof dest, "ref-%d", n);
   bp_dl_link l = {0, 0, label->w, label->h / (label->n_lines > 0 ? label->n_lines : 1), NULL, dest};
   bp_dl_add_link(pg, &l);
+  bp_dl_end(pg, was);
   bp_flow_replay(&e->flow, text, p->dl, pg, indent, 0, -INFINITY, INFINITY);
   p->pf = text->pf;
   BP_PUSH(e->held, e->n_held, e->cap_held, p); /* its one reference is the engine's */
@@ -292,7 +294,9 @@ bp_status bp__hanging(engine *e, const piece *label, const piece *text, double i
   elem *el = bp__push(e, BP_FLOW_BLOCK, 0, before, after, false);
   bp__place_in(e, el, label, 0, 0);
   el->split = text->n_lines > 1 ? 1 : -1;
-  return bp__place_in(e, el, text, indent, 0);
+  bp_status st = bp__place_in(e, el, text, indent, 0);
+  if (!st) el->role = BP_ROLE_LI, el->pl[0].role = BP_ROLE_LBL, el->pl[1].role = BP_ROLE_LBODY;
+  return st;
 }
 
 void bp__rule(engine *e, double thickness, double before, double after, bp_color color, bool keep) {
@@ -378,6 +382,7 @@ static bp_status draw_running(engine *e, bp_dlist *dl, bp_dl_page *pg, int page,
     free(paged);
     if (s[i]) st = bp_label_measure(e->ts, e->ctx, i < 2 ? hs : fs, s[i], 0, &w[i], NULL);
   }
+  int was = bp_dl_begin(dl, pg, BP_ROLE_ARTIFACT); /* furniture, as the page numbers */
   for (int i = 0; i < 4 && !st; i++) {
     if (!s[i]) continue;
     const bp_style *style = i < 2 ? hs : fs;
@@ -405,6 +410,7 @@ static bp_status draw_running(engine *e, bp_dlist *dl, bp_dl_page *pg, int page,
                          e->x0 + (right ? e->width : 0), top, right, 0);
   }
   for (int i = 0; i < 4; i++) free(s[i]);
+  bp_dl_end(pg, was);
   if (st) bp__blame(e, "footer");
   return st;
 }
@@ -441,7 +447,9 @@ static bp_status build(engine *e) {
     size_t first = e->flow.n;
     e->section = (int)i;
     e->field = NULL;
-    st = bp__section_kind_of(e->t->sections[i].type)->build(e, &e->t->sections[i]);
+    const bp__section_kind *k = bp__section_kind_of(e->t->sections[i].type);
+    st = k->build(e, &e->t->sections[i]);
+    for (size_t j = first; j < e->flow.n && k->role; j++) e->flow.v[j].group = k->role;
     if (e->flow.n > first) e->flow.v[e->flow.n - 1].after += e->t->sections[i].space_after_pt;
   }
   e->section = -1;

@@ -592,6 +592,7 @@ static bp_status markdown(engine *e, const bp_tsection *s) {
       break;
     case BP_BLOCK_QUOTE:
       st = bp__block(e, spans_piece(e, "quote", &b->spans, w - 24), 24, 4, 8, false);
+      if (!st) e->flow.v[e->flow.n - 1].role = BP_ROLE_BLOCKQUOTE;
       break;
     case BP_BLOCK_LIST_ITEM: {
       char num[16];
@@ -777,6 +778,7 @@ static bp_status endnotes(engine *e, const bp_tsection *s) {
   if (st) return st;
   bp_flow_elem *el = bp__push(e, BP_FLOW_COLUMNS, 0, 3, 0, false);
   e->notes_at = e->flow.n - 1;
+  el->role = BP_ROLE_NOTE;
   el->cols = s->columns > 1 ? 2 : 1;
   el->col_w = el->cols > 1 ? (e->width - e->t->column_gap_pt) / 2 : e->width;
   el->gap = e->t->note_gap_pt > 0 ? e->t->note_gap_pt : bp__style(e, "note")->size_pt * 0.25;
@@ -861,7 +863,7 @@ static const bp__section_kind KINDS[] = {
     {.name = "findings", .keys = K_FINDINGS, .check = check_findings, .build = findings},
     {.name = "claims", .keys = K_FINDINGS, .check = check_findings, .build = findings},
     {.name = "body", .keys = K_BODY, .build = body},
-    {.name = "facts", .keys = K_FACTS, .check = check_facts, .build = facts},
+    {.name = "facts", .keys = K_FACTS, .check = check_facts, .build = facts, .role = BP_ROLE_TABLE},
     {.name = "charts", .keys = K_CHARTS, .check = check_charts, .build = charts},
     {.name = "timeline", .keys = K_TIMELINE, .check = check_timeline, .build = timeline},
     {.name = "image", .keys = K_IMAGE, .build = image},

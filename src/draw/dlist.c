@@ -59,6 +59,12 @@ void bp_dlist_free(bp_dlist *dl) {
     free(dl->pages[p].items);
   }
   free(dl->pages);
+  for (size_t i = 0; i < dl->n_nodes; i++) {
+    free(dl->nodes[i].alt);
+    free(dl->nodes[i].lang);
+    free(dl->nodes[i].actual_text);
+  }
+  free(dl->nodes);
   free_meta(&dl->meta);
   free(dl);
 }
@@ -103,7 +109,7 @@ int bp_dlist_add_raster(bp_dlist *dl, const bp_dl_raster *src) {
 }
 
 bp_dl_page *bp_dlist_add_page(bp_dlist *dl, double width_pt, double height_pt) {
-  bp_dl_page pg = {width_pt, height_pt, NULL, 0, 0};
+  bp_dl_page pg = {width_pt, height_pt, NULL, 0, 0, BP_DL_UNTAGGED};
   BP_PUSH(dl->pages, dl->n_pages, dl->cap_pages, pg);
   return &dl->pages[dl->n_pages - 1];
 }
@@ -113,7 +119,58 @@ static bp_dl_item *new_item(bp_dl_page *pg, bp_dl_kind kind) {
   bp_dl_item *it = &pg->items[pg->n_items++];
   memset(it, 0, sizeof *it);
   it->kind = kind;
+  it->node = pg->node;
   return it;
+}
+
+/* ---- structure ---- */
+
+const char *bp_role_name(bp_role role) {
+  static const char *const names[] = {[BP_ROLE_NONE] = "NonStruct",
+                                      [BP_ROLE_P] = "P",
+                                      [BP_ROLE_H1] = "H1",
+                                      [BP_ROLE_H2] = "H2",
+                                      [BP_ROLE_H3] = "H3",
+                                      [BP_ROLE_L] = "L",
+                                      [BP_ROLE_LI] = "LI",
+                                      [BP_ROLE_LBL] = "Lbl",
+                                      [BP_ROLE_LBODY] = "LBody",
+                                      [BP_ROLE_NOTE] = "Note",
+                                      [BP_ROLE_REFERENCE] = "Reference",
+                                      [BP_ROLE_LINK] = "Link",
+                                      [BP_ROLE_SPAN] = "Span",
+                                      [BP_ROLE_FIGURE] = "Figure",
+                                      [BP_ROLE_CAPTION] = "Caption",
+                                      [BP_ROLE_TABLE] = "Table",
+                                      [BP_ROLE_TR] = "TR",
+                                      [BP_ROLE_TH] = "TH",
+                                      [BP_ROLE_TD] = "TD",
+                                      [BP_ROLE_BLOCKQUOTE] = "BlockQuote",
+                                      [BP_ROLE_ARTIFACT] = "Artifact"};
+  return (unsigned)role < sizeof names / sizeof *names ? names[role] : "NonStruct";
+}
+
+int bp_dlist_add_node(bp_dlist *dl, bp_role role, int parent) {
+  bp_dl_node n = {role, parent, NULL, NULL, NULL, {0, 0, 0, 0}};
+  BP_PUSH(dl->nodes, dl->n_nodes, dl->cap_nodes, n);
+  return (int)dl->n_nodes - 1;
+}
+
+int bp_dl_begin(bp_dlist *dl, bp_dl_page *pg, bp_role role) {
+  int was = pg->node;
+  if (role == BP_ROLE_ARTIFACT || was == BP_DL_ARTIFACT)
+    pg->node = BP_DL_ARTIFACT; /* inside furniture, all is furniture */
+  else
+    pg->node = bp_dlist_add_node(dl, role, was >= 0 ? was : -1);
+  return was;
+}
+
+void bp_dl_end(bp_dl_page *pg, int was) { pg->node = was; }
+
+bp_role bp_dlist_node_role(const bp_dlist *dl, int node) {
+  if (node == BP_DL_ARTIFACT) return BP_ROLE_ARTIFACT;
+  if (node < 0 || (size_t)node >= dl->n_nodes) return BP_ROLE_NONE;
+  return dl->nodes[node].role;
 }
 
 void bp_dl_add_text(bp_dl_page *pg, const bp_dl_text *src) {
@@ -220,6 +277,12 @@ void bp_dlist_replay(const bp_dlist *dl, bp_device *dev) {
     CALL(dev, begin_page, dev, (int)p, pg);
     for (size_t i = 0; i < pg->n_items && dev->ctx.status == BP_OK; i++) {
       const bp_dl_item *it = &pg->items[i];
+      if (it->node >= (int)dl->n_nodes) {
+        bp_device_fail(dev, BP_ERR_RENDER, "page %zu: item of unknown structure node %d", p + 1,
+                       it->node);
+        break;
+      }
+      CALL(dev, node, dev, it->node);
       switch (it->kind) {
       case BP_DL_TEXT: CALL(dev, text, dev, &it->u.text); break;
       case BP_DL_PATH: CALL(dev, path, dev, &it->u.path); break;

@@ -1,6 +1,9 @@
 /* dlist.h - the display list: per page, positioned glyph runs, paths, links
  * and outline entries, all in points with the origin at the page's top-left
  * corner and y growing downwards (cairo's convention; the PDF device flips).
+ * Structure (tagged PDF): items belong to structure elements (nodes of a
+ * tree with roles: headings, paragraphs, lists, notes, links, figures,
+ * tables) or are page furniture (artifacts).
  * Also the device interface (after MuPDF's fz_device and cairo's backends)
  * through which a display list is replayed into PDF, PNG or trace output.
  * Nothing here knows about Pango, libharu or the data model. */
@@ -52,6 +55,7 @@ typedef struct bp_dl_text {
   size_t n_clusters;
   bp_dl_glyph *glyphs;
   size_t n_glyphs;
+  char lang[8]; /* its language when not the document's ("ko"), else "" */
 } bp_dl_text;
 
 typedef enum bp_path_op { BP_PATH_MOVE, BP_PATH_LINE, BP_PATH_CURVE, BP_PATH_CLOSE } bp_path_op;
@@ -124,8 +128,53 @@ typedef enum bp_dl_kind {
   BP_DL_IMAGE
 } bp_dl_kind;
 
+/** Roles of structure elements: PDF's standard structure types (ISO
+ * 32000-1, 14.8.4), which the PDF device writes by these names. */
+typedef enum bp_role {
+  BP_ROLE_NONE, /* no element of its own: the content is the enclosing one's */
+  BP_ROLE_P,
+  BP_ROLE_H1,
+  BP_ROLE_H2,
+  BP_ROLE_H3,
+  BP_ROLE_L,
+  BP_ROLE_LI,
+  BP_ROLE_LBL,
+  BP_ROLE_LBODY,
+  BP_ROLE_NOTE,
+  BP_ROLE_REFERENCE,
+  BP_ROLE_LINK,
+  BP_ROLE_SPAN,
+  BP_ROLE_FIGURE,
+  BP_ROLE_CAPTION,
+  BP_ROLE_TABLE,
+  BP_ROLE_TR,
+  BP_ROLE_TH,
+  BP_ROLE_TD,
+  BP_ROLE_BLOCKQUOTE,
+  BP_ROLE_ARTIFACT /* page furniture, not content: only for bp_dl_begin */
+} bp_role;
+
+/** The role's structure type name ("P", "H1", "LBody", "Artifact"). */
+const char *bp_role_name(bp_role role);
+
+/** A structure element. Its children are the nodes whose parent it is and
+ * the items that name it, in the order they are drawn (reading order). */
+typedef struct bp_dl_node {
+  bp_role role;
+  int parent;        /* index of the parent node, -1: top level */
+  char *alt;         /* a Figure's description (owned), or NULL */
+  char *lang;        /* a language other than the document's (owned), or NULL */
+  char *actual_text; /* what the content stands for (owned), or NULL */
+  double bbox[4];    /* a Figure's box on its page: x, y, w, h (w 0: none) */
+} bp_dl_node;
+
+/* An item's node: a node index, none, or page furniture. */
+#define BP_DL_UNTAGGED (-1)
+#define BP_DL_ARTIFACT (-2)
+
 typedef struct bp_dl_item {
   bp_dl_kind kind;
+  int node; /* the structure element it belongs to, or BP_DL_UNTAGGED / BP_DL_ARTIFACT */
   union {
     bp_dl_text text;
     bp_dl_path path;
@@ -140,6 +189,7 @@ typedef struct bp_dl_page {
   double width_pt, height_pt;
   bp_dl_item *items;
   size_t n_items, cap_items;
+  int node; /* the node items added now belong to (bp_dl_begin); BP_DL_UNTAGGED at first */
 } bp_dl_page;
 
 /** Document-level metadata carried to devices. UTF-8 strings; NULL = unset. */
@@ -157,6 +207,8 @@ typedef struct bp_dlist {
   size_t n_rasters, cap_rasters;
   bp_dl_page *pages;
   size_t n_pages, cap_pages;
+  bp_dl_node *nodes; /* the structure elements */
+  size_t n_nodes, cap_nodes;
   bp_dl_meta meta;
 } bp_dlist;
 
@@ -181,6 +233,19 @@ void bp_dl_add_dest(bp_dl_page *pg, const char *name, double y_pt);
 void bp_dl_add_outline(bp_dl_page *pg, int level, const char *title, double y_pt);
 void bp_dl_set_meta(bp_dlist *dl, const bp_dl_meta *meta); /* copies */
 
+/** Adds a node of `role` under `parent` (-1: top level); returns its index. */
+int bp_dlist_add_node(bp_dlist *dl, bp_role role, int parent);
+/** Opens a structure element of `role` inside the page's current one (for
+ * BP_ROLE_ARTIFACT: page furniture), so that items added to `pg` belong to
+ * it until bp_dl_end; pg->node is then the new node's index. Returns the
+ * node that was current, for bp_dl_end. */
+int bp_dl_begin(bp_dlist *dl, bp_dl_page *pg, bp_role role);
+/** Makes `was` (bp_dl_begin's result) the page's current node again. */
+void bp_dl_end(bp_dl_page *pg, int was);
+/** The role of item node `node` of dl, following its parents: the node's
+ * own, BP_ROLE_ARTIFACT for page furniture, BP_ROLE_NONE when untagged. */
+bp_role bp_dlist_node_role(const bp_dlist *dl, int node);
+
 /** Checks what every device relies on: each internal link lands on a
  * destination of the list, and no text run starts or ends outside its page.
  * BP_ERR_LAYOUT naming the first problem otherwise. Composers run it before
@@ -197,6 +262,9 @@ typedef struct bp_device bp_device;
 typedef struct bp_device_ops {
   void (*begin_document)(bp_device *dev, const bp_dlist *dl);
   void (*begin_page)(bp_device *dev, int page_no, const bp_dl_page *pg);
+  /* before each item: the structure node it belongs to (dl->nodes index,
+   * BP_DL_UNTAGGED or BP_DL_ARTIFACT) */
+  void (*node)(bp_device *dev, int node);
   void (*text)(bp_device *dev, const bp_dl_text *t);
   void (*path)(bp_device *dev, const bp_dl_path *p);
   void (*link)(bp_device *dev, const bp_dl_link *l);

@@ -13,6 +13,7 @@ typedef struct trace_dev {
   char *path;
   char **result;
   const bp_dlist *dl;
+  int node; /* the last item's structure node */
 } trace_dev;
 
 static void tr_begin_document(bp_device *d, const bp_dlist *dl) {
@@ -40,6 +41,35 @@ static void tr_begin_document(bp_device *d, const bp_dlist *dl) {
 static void tr_begin_page(bp_device *d, int no, const bp_dl_page *pg) {
   trace_dev *t = (trace_dev *)d;
   bp_buf_printf(&t->out, "page %d %.2f x %.2f\n", no + 1, pg->width_pt, pg->height_pt);
+  t->node = BP_DL_UNTAGGED;
+}
+
+static void role_path(trace_dev *t, int node, int depth) {
+  if (node < 0 || depth > 64) return;
+  const bp_dl_node *n = &t->dl->nodes[node];
+  if (n->parent < node) role_path(t, n->parent, depth + 1);
+  bp_buf_printf(&t->out, "/%s", bp_role_name(n->role));
+  if (n->alt) bp_buf_printf(&t->out, "[alt \"%s\"]", n->alt);
+  if (n->lang) bp_buf_printf(&t->out, "[lang %s]", n->lang);
+  if (n->actual_text) bp_buf_printf(&t->out, "[actual \"%s\"]", n->actual_text);
+}
+
+/* A line whenever the structure element changes: its roles from the top
+ * ("struct /L/LI/LBody #12"), "struct artifact" or "struct none". */
+static void tr_node(bp_device *d, int node) {
+  trace_dev *t = (trace_dev *)d;
+  if (node == t->node) return;
+  t->node = node;
+  bp_buf_puts(&t->out, "  struct ");
+  if (node == BP_DL_ARTIFACT)
+    bp_buf_puts(&t->out, "artifact");
+  else if (node < 0)
+    bp_buf_puts(&t->out, "none");
+  else {
+    role_path(t, node, 0);
+    bp_buf_printf(&t->out, " #%d", node);
+  }
+  bp_buf_putc(&t->out, '\n');
 }
 
 static void color(bp_buf *b, const char *what, bp_color c) {
@@ -53,6 +83,7 @@ static void tr_text(bp_device *d, const bp_dl_text *x) {
   bp_buf_printf(&t->out, "  text font=%d size=%.2f at=%.2f,%.2f w=%.2f", x->font, x->size_pt,
                 x->x_pt, x->y_pt, x->width_pt);
   color(&t->out, "fill", x->color);
+  if (x->lang[0]) bp_buf_printf(&t->out, " lang=%.7s", x->lang);
   bp_buf_printf(&t->out, " \"%.*s\"\n", (int)x->text_len, x->text);
 }
 
@@ -126,6 +157,7 @@ static void tr_destroy(bp_device *d) {
 static const bp_device_ops trace_ops = {
     .begin_document = tr_begin_document,
     .begin_page = tr_begin_page,
+    .node = tr_node,
     .text = tr_text,
     .path = tr_path,
     .link = tr_link,

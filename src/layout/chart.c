@@ -420,14 +420,22 @@ static bool draw_frame(chart *ch, bool legend, double *top, double *bottom) {
   if (legend && ok(ch)) y += draw_legend(ch, y) + fs * 0.4;
   double b = ch->by + ch->bh;
   box sb;
+  /* the source line is the figure's caption, beside it in the structure
+   * (a figure's own content is read as its description), and a link */
+  int fig = ch->pg->node;
+  if (fig >= 0) ch->pg->node = ch->dl->nodes[fig].parent;
+  bp_dl_begin(ch->dl, ch->pg, BP_ROLE_CAPTION);
+  bool link = s->source_dest && *s->source_dest;
+  if (link) bp_dl_begin(ch->dl, ch->pg, BP_ROLE_LINK);
   h = fitted_label(ch, &src, s->source_text, ch->bw, 2, ch->bx, b, 0, 1, &sb);
   if (h > 0) {
     b -= h + fs * 0.6;
-    if (s->source_dest && *s->source_dest) {
+    if (link) {
       bp_dl_link l = {sb.x0, sb.y0, sb.x1 - sb.x0, sb.y1 - sb.y0, NULL, (char *)s->source_dest};
       bp_dl_add_link(ch->pg, &l);
     }
   }
+  bp_dl_end(ch->pg, fig);
   *top = y + fs * 0.3;
   *bottom = b;
   if (!ok(ch)) return false;
@@ -1500,6 +1508,13 @@ bp_status bp_chart_draw(bp_typesetter *ts, bp_ctx *ctx, bp_dlist *dl, bp_dl_page
   bp_status st = check_spec(&ch);
   if (st) return st;
 
+  /* the chart is a figure, described by its one sentence */
+  int was = bp_dl_begin(dl, pg, BP_ROLE_FIGURE);
+  if (pg->node >= 0) {
+    bp_dl_node *fig = &dl->nodes[pg->node];
+    fig->alt = bp_chart_describe(spec);
+    fig->bbox[0] = x_pt, fig->bbox[1] = y_pt, fig->bbox[2] = w_pt, fig->bbox[3] = h_pt;
+  }
   ch.surface = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, NULL);
   ch.cr = cairo_create(ch.surface);
   cairo_set_tolerance(ch.cr, 0.01); /* arcs stay round at 600 dpi */
@@ -1509,6 +1524,7 @@ bp_status bp_chart_draw(bp_typesetter *ts, bp_ctx *ctx, bp_dlist *dl, bp_dl_page
   case BP_CHART_TIMELINE: draw_timeline(&ch); break;
   case BP_CHART_SPARKLINE: draw_sparkline(&ch); break;
   }
+  bp_dl_end(pg, was);
   cairo_destroy(ch.cr);
   cairo_surface_destroy(ch.surface);
   free(ch.boxes);

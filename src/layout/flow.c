@@ -78,7 +78,7 @@ bp_flow_elem *bp_flow_push(bp_flow *f, bp_flow_kind kind, double h, double befor
 
 void bp_flow_place_in(bp_flow_elem *el, const bp_piece *p, double dx, double dy) {
   el->pl = bp_realloc(el->pl, (el->n_pl + 1) * sizeof *el->pl);
-  el->pl[el->n_pl++] = (bp_flow_place){p, dx, dy};
+  el->pl[el->n_pl++] = (bp_flow_place){p, dx, dy, BP_ROLE_NONE};
   if (dy + p->h > el->h) el->h = dy + p->h;
 }
 
@@ -98,6 +98,7 @@ void bp_flow_free(bp_flow *f) {
   free(f->gl);
   free(f->sg);
   free(f->fonts);
+  free(f->map);
   memset(f, 0, sizeof *f);
 }
 
@@ -285,11 +286,38 @@ static double anchor_y(const bp_dl_item *it) {
   return 0;
 }
 
+#define UNMAPPED (-3)
+
+/* The page's node for piece node `n` (copied at its first use, under
+ * `top`, the page's node when the replay began). */
+static int map_node(bp_flow *f, const bp_dlist *src, bp_dlist *dl, int n, int top, double dx,
+                    double dy) {
+  if (n == BP_DL_ARTIFACT) return n;
+  if (n < 0 || (size_t)n >= src->n_nodes) return top;
+  if (f->map[n] == UNMAPPED) {
+    const bp_dl_node *s = &src->nodes[n];
+    int parent = s->parent < n ? map_node(f, src, dl, s->parent, top, dx, dy) : top;
+    if (parent == BP_DL_ARTIFACT) return f->map[n] = BP_DL_ARTIFACT;
+    int m = bp_dlist_add_node(dl, s->role, parent);
+    bp_dl_node *d = &dl->nodes[m];
+    d->alt = bp_strdup(s->alt);
+    d->lang = bp_strdup(s->lang);
+    d->actual_text = bp_strdup(s->actual_text);
+    memcpy(d->bbox, s->bbox, sizeof d->bbox);
+    d->bbox[0] += dx, d->bbox[1] += dy;
+    f->map[n] = m;
+  }
+  return f->map[n];
+}
+
 /* Copies the piece's items that lie in [from, to) onto a page, moved by
  * (dx, dy). */
 void bp_flow_replay(bp_flow *f, const bp_piece *p, bp_dlist *dl, bp_dl_page *pg, double dx,
                     double dy, double from, double to) {
   const bp_dlist *src = p->dl;
+  int top = pg->node;
+  bp_grow((void **)&f->map, &f->cap_map, src->n_nodes + 1, sizeof *f->map);
+  for (size_t i = 0; i < src->n_nodes; i++) f->map[i] = UNMAPPED;
   size_t nf = src->n_fonts;
   bp_grow((void **)&f->fonts, &f->cap_fonts, nf + 1, sizeof *f->fonts);
   for (size_t i = 0; i < nf; i++) /* the piece's font i is the page's fonts[i] */
@@ -300,6 +328,7 @@ void bp_flow_replay(bp_flow *f, const bp_piece *p, bp_dlist *dl, bp_dl_page *pg,
     const bp_dl_item *it = &sp->items[i];
     double ay = anchor_y(it);
     if (ay < from - 0.001 || ay >= to - 0.001) continue;
+    pg->node = map_node(f, src, dl, it->node, top, dx, dy);
     switch (it->kind) {
     case BP_DL_TEXT: {
       bp_dl_text t = it->u.text;
@@ -359,6 +388,7 @@ void bp_flow_replay(bp_flow *f, const bp_piece *p, bp_dlist *dl, bp_dl_page *pg,
     }
     }
   }
+  pg->node = top;
 }
 
 void bp_flow_fill_rect(bp_dl_page *pg, double x, double y, double w, double h, bp_color color) {
@@ -372,10 +402,104 @@ void bp_flow_fill_rect(bp_dl_page *pg, double x, double y, double w, double h, b
   p.n_segs = 5;
   p.fill = true;
   p.fill_color = color;
+  int was = bp_dl_begin(NULL, pg, BP_ROLE_ARTIFACT); /* rules, backgrounds: furniture */
   bp_dl_add_path(pg, &p);
+  bp_dl_end(pg, was);
 }
 
-static void draw_placed(bp_flow *f, bp_dlist *dl, bp_dl_page *pg, const bp_flow_placed *p) {
+/* ---- structure: the elements' nodes, made as their content is drawn ---- */
+
+typedef struct drawer {
+  bp_flow *f;
+  bp_dlist *dl;
+  int *group;    /* per element: the element whose group node it shares */
+  int *nodes;    /* per element: its group's node, its own; then per place */
+  size_t *place; /* per element: the index in nodes of its first place */
+  int heading;   /* the level of the last heading (1: H1), 0 before the first */
+} drawer;
+
+static int node_of(drawer *d, size_t at, bp_role role, int parent) {
+  if (d->nodes[at] == UNMAPPED) d->nodes[at] = bp_dlist_add_node(d->dl, role, parent);
+  return d->nodes[at];
+}
+
+/* The element's group: its own; list items without one are a list. */
+static bp_role group_of(const bp_flow_elem *el) {
+  if (el->level >= 0) return BP_ROLE_NONE; /* a heading stands alone */
+  return el->group != BP_ROLE_NONE ? el->group : el->role == BP_ROLE_LI ? BP_ROLE_L : BP_ROLE_NONE;
+}
+
+static bool in_table(const drawer *d, size_t i) { return group_of(&d->f->v[i]) == BP_ROLE_TABLE; }
+
+/* The element's own node (heading, list item, table row), made at its first
+ * use under its group's; its group's node when it has no role. */
+static int elem_node(drawer *d, size_t i) {
+  const bp_flow_elem *el = &d->f->v[i];
+  int parent = -1;
+  if (group_of(el) != BP_ROLE_NONE) parent = node_of(d, 2 * (size_t)d->group[i], group_of(el), -1);
+  bp_role r = el->role;
+  if (el->kind == BP_FLOW_BLOCK && el->level >= 0 && d->nodes[2 * i + 1] == UNMAPPED) {
+    /* bookmark level 0 is H1; a heading never skips a level (H1 then H3) */
+    int level = el->level + 1 < d->heading + 1 ? el->level + 1 : d->heading + 1;
+    d->heading = level = level > 3 ? 3 : level;
+    r = level == 1 ? BP_ROLE_H1 : level == 2 ? BP_ROLE_H2 : BP_ROLE_H3;
+  } else if (el->kind == BP_FLOW_BLOCK && el->level >= 0)
+    r = BP_ROLE_H1; /* made already: its node is found whatever the role */
+  else if (el->kind == BP_FLOW_COLUMNS)
+    r = BP_ROLE_NONE; /* the role is each item's */
+  else if (in_table(d, i) && r == BP_ROLE_LI)
+    r = BP_ROLE_TR;
+  return r == BP_ROLE_NONE ? parent : node_of(d, 2 * i + 1, r, parent);
+}
+
+/* A piece that shows only a bullet: a list item's decoration, not content
+ * (PDF/UA: an LI may hold its LBody alone). */
+static bool only_bullet(const bp_piece *p) {
+  const bp_dl_page *pg = &p->dl->pages[0];
+  bool any = false;
+  for (size_t i = 0; i < pg->n_items; i++) {
+    const bp_dl_item *it = &pg->items[i];
+    if (it->kind != BP_DL_TEXT) continue;
+    if (strcmp(it->u.text.text, "\xE2\x80\xA2")) return false;
+    any = true;
+  }
+  return any;
+}
+
+static bool has_loose(const bp_piece *p) {
+  const bp_dl_page *pg = &p->dl->pages[0];
+  for (size_t i = 0; i < pg->n_items; i++)
+    if (pg->items[i].node == BP_DL_UNTAGGED && pg->items[i].kind != BP_DL_DEST &&
+        pg->items[i].kind != BP_DL_OUTLINE)
+      return true;
+  return false;
+}
+
+/* The node a place's piece is drawn under: its own element when the piece
+ * has content of no element of its own (a text), else the element's. */
+static int place_node(drawer *d, size_t i, size_t k, const bp_piece *p) {
+  const bp_flow_elem *el = &d->f->v[i];
+  int parent = elem_node(d, i);
+  bp_role r = el->kind == BP_FLOW_COLUMNS ? el->role : el->pl[k].role;
+  bool own = el->kind == BP_FLOW_COLUMNS || (el->role == BP_ROLE_NONE && el->level < 0);
+  if (r == BP_ROLE_NONE && own) r = BP_ROLE_P;
+  if (in_table(d, i)) r = r == BP_ROLE_LBL ? BP_ROLE_TH : r == BP_ROLE_LBODY ? BP_ROLE_TD : r;
+  if (r == BP_ROLE_LBL && only_bullet(p)) return BP_DL_ARTIFACT;
+  if (r == BP_ROLE_NONE || (!has_loose(p) && el->pl && el->pl[k].role == BP_ROLE_NONE))
+    return parent;
+  return node_of(d, d->place[i] + k, r, parent);
+}
+
+static void replay_in(drawer *d, size_t i, size_t k, const bp_piece *q, bp_dl_page *pg, double x,
+                      double y, double from, double to) {
+  int was = pg->node;
+  pg->node = place_node(d, i, k, q);
+  bp_flow_replay(d->f, q, d->dl, pg, x, y, from, to);
+  pg->node = was;
+}
+
+static void draw_placed(drawer *d, bp_dl_page *pg, const bp_flow_placed *p) {
+  bp_flow *f = d->f;
   const bp_flow_elem *el = &f->v[p->elem];
   double x = f->x0;
   switch (el->kind) {
@@ -392,10 +516,10 @@ static void draw_placed(bp_flow *f, bp_dlist *dl, bp_dl_page *pg, const bp_flow_
     for (size_t k = 0; k < el->n_pl; k++) {
       const bp_flow_place *q = &el->pl[k];
       if (p->from == 0 && p->to >= el->h) /* whole */
-        bp_flow_replay(f, q->p, dl, pg, x + q->dx, p->y + q->dy, -INFINITY, INFINITY);
+        replay_in(d, p->elem, k, q->p, pg, x + q->dx, p->y + q->dy, -INFINITY, INFINITY);
       else
-        bp_flow_replay(f, q->p, dl, pg, x + q->dx, p->y - p->from + q->dy, p->from - q->dy,
-                       p->to - q->dy);
+        replay_in(d, p->elem, k, q->p, pg, x + q->dx, p->y - p->from + q->dy, p->from - q->dy,
+                  p->to - q->dy);
     }
     break;
   case BP_FLOW_TABLE: { /* the header, then rows [from, to) of the body */
@@ -416,8 +540,8 @@ static void draw_placed(bp_flow *f, bp_dlist *dl, bp_dl_page *pg, const bp_flow_
         y = p->y;
       else if (k > p->first)
         y += el->gap;
-      bp_flow_replay(f, el->items[k], dl, pg, x + (right ? el->col_w + f->column_gap : 0), y,
-                     -INFINITY, INFINITY);
+      replay_in(d, p->elem, k, el->items[k], pg, x + (right ? el->col_w + f->column_gap : 0), y,
+                -INFINITY, INFINITY);
       y += el->items[k]->h;
     }
     break;
@@ -426,5 +550,21 @@ static void draw_placed(bp_flow *f, bp_dlist *dl, bp_dl_page *pg, const bp_flow_
 }
 
 void bp_flow_draw(bp_flow *f, bp_dlist *dl, const bp_flow_placed *pl, size_t n) {
-  for (size_t i = 0; i < n; i++) draw_placed(f, dl, &dl->pages[pl[i].page], &pl[i]);
+  drawer d = {f, dl, bp_calloc(f->n + 1, sizeof(int)), NULL, bp_calloc(f->n + 1, sizeof(size_t)),
+              0};
+  size_t slots = 2 * f->n;
+  for (size_t i = 0; i < f->n; i++) {
+    const bp_flow_elem *el = &f->v[i], *prev = i ? &f->v[i - 1] : NULL;
+    /* consecutive elements of one tag and group share its node */
+    d.group[i] =
+        prev && prev->tag == el->tag && group_of(prev) == group_of(el) ? d.group[i - 1] : (int)i;
+    d.place[i] = slots;
+    slots += el->kind == BP_FLOW_COLUMNS ? el->n_items : el->n_pl;
+  }
+  d.nodes = bp_malloc((slots + 1) * sizeof(int));
+  for (size_t i = 0; i < slots; i++) d.nodes[i] = UNMAPPED;
+  for (size_t i = 0; i < n; i++) draw_placed(&d, &dl->pages[pl[i].page], &pl[i]);
+  free(d.group);
+  free(d.nodes);
+  free(d.place);
 }

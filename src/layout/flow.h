@@ -35,6 +35,7 @@ size_t bp_piece_bytes(const bp_piece *p);
 typedef struct bp_flow_place {
   const bp_piece *p;
   double dx, dy;
+  bp_role role; /* its structure element (NONE: see bp_flow_elem's role) */
 } bp_flow_place;
 
 /* BP_FLOW_TABLE: a block of two places, a table's header row and its body
@@ -57,6 +58,14 @@ typedef struct bp_flow_elem {
   int level; /* a bookmark at the top when >= 0 */
   char *outline;
   int tag; /* the caller's (e.g. the section it came from) */
+  /* Structure (tagged PDF). A block with a bookmark level is a heading
+   * (level 0: H1); else `role` is the block's element (NONE: none), whose
+   * places are elements of their own roles, P when neither says. Columns:
+   * each item is an element of `role` (NONE: P). Consecutive elements of
+   * one tag with a `group` role (L, Table) are its children; in a Table,
+   * LI, Lbl and LBody are TR, TH and TD. Rules and backgrounds are page
+   * furniture (artifacts); so is what pieces mark so themselves. */
+  bp_role role, group;
 } bp_flow_elem;
 
 typedef struct bp_flow {
@@ -68,7 +77,8 @@ typedef struct bp_flow {
   bp_dl_glyph *gl;
   bp_path_seg *sg;
   int *fonts;
-  size_t cap_cl, cap_gl, cap_sg, cap_fonts;
+  int *map; /* a piece's structure nodes -> the page's */
+  size_t cap_cl, cap_gl, cap_sg, cap_fonts, cap_map;
 } bp_flow;
 
 /** Where an element (or part of it) went: a block's part [from, to) in its
@@ -100,7 +110,9 @@ void bp_flow_draw(bp_flow *f, bp_dlist *dl, const bp_flow_placed *pl, size_t n);
 /** Fills the rectangle (points, top-left origin) in `color`. */
 void bp_flow_fill_rect(bp_dl_page *pg, double x, double y, double w, double h, bp_color color);
 /** Copies the piece's items that lie in [from, to) of it onto a page,
- * moved by (dx, dy) (the whole piece: -INFINITY, INFINITY). */
+ * moved by (dx, dy) (the whole piece: -INFINITY, INFINITY). The piece's
+ * structure nodes are copied under the page's current node (pg->node),
+ * which its untagged items join. */
 void bp_flow_replay(bp_flow *f, const bp_piece *p, bp_dlist *dl, bp_dl_page *pg, double dx,
                     double dy, double from, double to);
 

@@ -429,9 +429,12 @@ bp_status bp_image_draw(bp_ctx *ctx, const bp_image *img, bp_dlist *dl, bp_dl_pa
         isfinite(h_pt)))
     return bp_error(ctx, BP_ERR_LAYOUT, "image: box %g x %g pt at (%g, %g) is empty", w_pt, h_pt,
                     x_pt, y_pt);
+  /* an image has no description: a logo, page furniture */
+  int was = bp_dl_begin(dl, pg, BP_ROLE_ARTIFACT);
   if (!img->vector) {
     bp_dl_image im = {bp_dlist_add_raster(dl, &img->raster), x_pt, y_pt, w_pt, h_pt};
     bp_dl_add_image(pg, &im);
+    bp_dl_end(pg, was);
     return BP_OK;
   }
   double sx = w_pt / img->w_pt, sy = h_pt / img->h_pt, sl = sqrt(sx * sy);
@@ -454,6 +457,7 @@ bp_status bp_image_draw(bp_ctx *ctx, const bp_image *img, bp_dlist *dl, bp_dl_pa
     bp_dl_add_path(pg, &p);
   }
   free(segs);
+  bp_dl_end(pg, was);
   return BP_OK;
 }
 

@@ -83,6 +83,8 @@ typedef struct bp_text_anchor {
   double x_pt, y_pt, w_pt, h_pt; /* relative to the text's top-left */
   const char *uri;               /* owned by the text (a copy) */
   int cite_number; /* >0 an endnote marker; <0 only where note -n links back (inside a range) */
+  int start, end;  /* its bytes in the laid-out text */
+  int src;         /* the link it is part of (a link may span lines) */
 } bp_text_anchor;
 
 /** The longest text laid out as one paragraph or label (the data layer
@@ -139,7 +141,8 @@ void bp_ref_marks_mark(bp_ref_marks *m, int num);
 
 /** Draws lines [first, first+count) like bp_text_draw_lines and adds the
  * links of the anchors on them: URIs as they are, endnote markers to
- * "note-N"; the first marker of each N also gets the destination "ref-N". */
+ * "note-N"; the first marker of each N also gets the destination "ref-N".
+ * Each link and its text are a Link structure element. */
 void bp_text_draw_linked(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double x_pt, double y_pt,
                          int first, int count, bp_ref_marks *marks);
 

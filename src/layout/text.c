@@ -758,6 +758,7 @@ static bp_text *finish(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, bu
       an.h_pt = t->leading_pt;
       an.uri = src->uri ? bp_strdup(src->uri) : NULL;
       an.cite_number = src->cite_number;
+      an.start = src->start, an.end = src->end, an.src = (int)a;
       size_t cap = t->n_anchors;
       bp_grow((void **)&t->anchors, &cap, t->n_anchors + 1, sizeof *t->anchors);
       t->anchors[t->n_anchors++] = an;
@@ -1026,12 +1027,79 @@ static int font_index(bp_dlist *dl, PangoFont *font) {
 
 static bp_color attr_color(const bp_style *st) { return st->color; }
 
-/* Emits the part of one glyph run that falls in line ln as a display-list
- * text item, starting at pen x0: interior spaces widen by the line's extra
- * (negative: they shrink), a soft hyphen ending the line becomes a hyphen.
- * Returns the part's advance including that justification. */
-static double emit_run(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, PangoGlyphItem *run,
-                       double x0, double baseline, const tline *ln) {
+/* The structure of a drawing: each link's Link element, made at first use
+ * under the page's current node (links[i]: -1 none yet). */
+typedef struct drawing {
+  bp_dlist *dl;
+  bp_dl_page *pg;
+  int *links;
+  int n_links;
+} drawing;
+
+/* The link (anchor source) whose text byte `at` is, or -1. */
+static int link_at(const bp_text *t, int at) {
+  for (size_t a = 0; a < t->n_anchors; a++)
+    if (at >= t->anchors[a].start && at < t->anchors[a].end && t->anchors[a].cite_number >= 0)
+      return t->anchors[a].src;
+  return -1;
+}
+
+static int link_node(drawing *g, int src) {
+  if (src < 0 || src >= g->n_links) return g->pg->node;
+  if (g->links[src] < 0)
+    g->links[src] = bp_dlist_add_node(g->dl, BP_ROLE_LINK, g->pg->node >= 0 ? g->pg->node : -1);
+  return g->pg->node == BP_DL_ARTIFACT ? BP_DL_ARTIFACT : g->links[src];
+}
+
+typedef struct run_out {
+  bp_buf text;
+  bp_dl_cluster *cl;
+  size_t n_cl, cap_cl;
+  bp_dl_glyph *gl;
+  size_t n_gl, cap_gl;
+} run_out;
+
+/* A Hangul syllable (U+AC00..U+D7A3: EA B0 80 .. ED 9E A3) in s[0, n). */
+static bool has_hangul(const char *s, size_t n) {
+  for (size_t i = 0; i + 1 < n; i++) {
+    unsigned char c = (unsigned char)s[i], d = (unsigned char)s[i + 1];
+    if ((c == 0xEA && d >= 0xB0) || c == 0xEB || c == 0xEC || (c == 0xED && d < 0x9F)) return true;
+  }
+  return false;
+}
+
+/* Adds what `o` holds as one text item in the node of link `src`, from x0
+ * to x1, and empties it. */
+static void flush_run(drawing *g, run_out *o, const bp_dl_text *proto, int src, double x0,
+                      double x1) {
+  if (o->n_cl) {
+    bp_dl_text dt = *proto;
+    dt.x_pt = x0;
+    dt.width_pt = x1 - x0;
+    dt.text = o->text.data;
+    dt.text_len = o->text.len;
+    dt.clusters = o->cl;
+    dt.n_clusters = o->n_cl;
+    dt.glyphs = o->gl;
+    dt.n_glyphs = o->n_gl;
+    /* Korean in a run of its own (Pango itemises by script): its language */
+    if (has_hangul(dt.text, dt.text_len)) memcpy(dt.lang, "ko", 3);
+    int was = g->pg->node;
+    g->pg->node = link_node(g, src);
+    bp_dl_add_text(g->pg, &dt);
+    g->pg->node = was;
+  }
+  o->n_cl = o->n_gl = 0;
+  o->text.len = 0;
+}
+
+/* Emits the part of one glyph run that falls in line ln as display-list
+ * text items (one per link it crosses), starting at pen x0: interior spaces
+ * widen by the line's extra (negative: they shrink), a soft hyphen ending
+ * the line becomes a hyphen. Returns the part's advance including that
+ * justification. */
+static double emit_run(const bp_text *t, drawing *dr, PangoGlyphItem *run, double x0,
+                       double baseline, const tline *ln) {
   const char *text = pango_layout_get_text(t->layout);
   PangoItem *item = run->item;
   if (item->offset >= ln->content_end || item->offset + item->length <= ln->start) return 0;
@@ -1045,29 +1113,36 @@ static double emit_run(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, PangoGlyp
     PangoAttribute *attr = a->data;
     if (attr->klass->type == PANGO_ATTR_RISE) rise = PT(((PangoAttrInt *)attr)->value);
   }
-  bp_buf out = {0};
-  bp_dl_cluster *cl = NULL;
-  size_t n_cl = 0, cap_cl = 0;
-  bp_dl_glyph *gl = NULL;
-  size_t n_gl = 0, cap_gl = 0;
+  bp_dl_text proto = {0};
+  proto.font = font_index(dr->dl, item->analysis.font);
+  proto.size_pt = size;
+  proto.color = attr_color(&t->style);
+  proto.y_pt = baseline - rise;
+  run_out o = {0};
   PangoGlyphItemIter it;
-  double pen = x0;
+  double pen = x0, start = x0;
+  int src = -2;
   for (gboolean ok = pango_glyph_item_iter_init_start(&it, run, text); ok;
        ok = pango_glyph_item_iter_next_cluster(&it)) {
     if (it.start_index < ln->start || it.start_index >= ln->content_end) continue;
     const char *cs = text + it.start_index;
     size_t clen = (size_t)(it.end_index - it.start_index);
     double cx = pen;
+    int here = t->n_anchors ? link_at(t, it.start_index) : -1;
+    if (here != src) { /* a link starts or ends: a text item of its own */
+      flush_run(dr, &o, &proto, src, start, cx);
+      src = here, start = cx;
+    }
     if (ln->hyphen && it.end_index == ln->content_end) {
       /* the soft hyphen the line broke at: a visible hyphen */
       PangoGlyph hg;
       double hw = hyphen_glyph(item->analysis.font, &hg);
-      bp_dl_glyph dg = {hg, pen, 0, (uint32_t)out.len};
-      BP_PUSH(gl, n_gl, cap_gl, dg);
+      bp_dl_glyph dg = {hg, pen, 0, (uint32_t)o.text.len};
+      BP_PUSH(o.gl, o.n_gl, o.cap_gl, dg);
       pen += hw;
-      bp_dl_cluster c = {(uint32_t)out.len, 1, cx, hw};
-      BP_PUSH(cl, n_cl, cap_cl, c);
-      bp_buf_putc(&out, '-');
+      bp_dl_cluster c = {(uint32_t)o.text.len, 1, cx, hw};
+      BP_PUSH(o.cl, o.n_cl, o.cap_cl, c);
+      bp_buf_putc(&o.text, '-');
       continue;
     }
     bool visible = false;
@@ -1076,49 +1151,52 @@ static double emit_run(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, PangoGlyp
       if (gi->glyph != PANGO_GLYPH_EMPTY && !(gi->glyph & PANGO_GLYPH_UNKNOWN_FLAG)) {
         visible = true;
         bp_dl_glyph dg = {gi->glyph, pen + PT(gi->geometry.x_offset), PT(gi->geometry.y_offset),
-                          (uint32_t)out.len};
-        BP_PUSH(gl, n_gl, cap_gl, dg);
+                          (uint32_t)o.text.len};
+        BP_PUSH(o.gl, o.n_gl, o.cap_gl, dg);
       }
       pen += PT(gi->geometry.width);
     }
     bool is_space = clen == 1 && cs[0] == ' ';
     if (is_space) pen += ln->extra;
     if (!visible && !is_space) continue; /* soft hyphens inside lines, controls */
-    bp_dl_cluster c = {(uint32_t)out.len, (uint32_t)clen, cx, pen - cx};
-    BP_PUSH(cl, n_cl, cap_cl, c);
-    bp_buf_put(&out, cs, clen);
+    bp_dl_cluster c = {(uint32_t)o.text.len, (uint32_t)clen, cx, pen - cx};
+    BP_PUSH(o.cl, o.n_cl, o.cap_cl, c);
+    bp_buf_put(&o.text, cs, clen);
   }
-  if (n_cl) {
-    bp_dl_text dt = {0};
-    dt.font = font_index(dl, item->analysis.font);
-    dt.size_pt = size;
-    dt.color = attr_color(&t->style);
-    dt.x_pt = x0;
-    dt.y_pt = baseline - rise;
-    dt.width_pt = pen - x0;
-    dt.text = out.data;
-    dt.text_len = out.len;
-    dt.clusters = cl;
-    dt.n_clusters = n_cl;
-    dt.glyphs = gl;
-    dt.n_glyphs = n_gl;
-    bp_dl_add_text(pg, &dt);
-  }
-  free(cl);
-  free(gl);
-  bp_buf_free(&out);
+  flush_run(dr, &o, &proto, src, start, pen);
+  free(o.cl);
+  free(o.gl);
+  bp_buf_free(&o.text);
   return pen - x0;
 }
 
-void bp_text_draw_lines(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double x_pt, double y_pt,
-                        int first, int count) {
+static void draw_lines(const bp_text *t, drawing *g, double x_pt, double y_pt, int first,
+                       int count) {
   for (int i = first; i < first + count && i < t->n_lines; i++) {
     const tline *ln = &t->lines[i];
     double baseline = y_pt + t->first_baseline_pt + (i - first) * t->leading_pt;
     PangoLayoutLine *line = pango_layout_get_line_readonly(t->layout, ln->seg);
     double x = x_pt + ln->x;
-    for (GSList *r = line->runs; r; r = r->next) x += emit_run(t, dl, pg, r->data, x, baseline, ln);
+    for (GSList *r = line->runs; r; r = r->next) x += emit_run(t, g, r->data, x, baseline, ln);
   }
+}
+
+static void drawing_init(drawing *g, const bp_text *t, bp_dlist *dl, bp_dl_page *pg) {
+  memset(g, 0, sizeof *g);
+  g->dl = dl, g->pg = pg;
+  g->n_links = t->n_anchors ? t->anchors[t->n_anchors - 1].src + 1 : 0;
+  g->links = bp_malloc(((size_t)g->n_links + 1) * sizeof *g->links);
+  for (int i = 0; i < g->n_links; i++) g->links[i] = -1;
+}
+
+static void drawing_free(drawing *g) { free(g->links); }
+
+void bp_text_draw_lines(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double x_pt, double y_pt,
+                        int first, int count) {
+  drawing g;
+  drawing_init(&g, t, dl, pg);
+  draw_lines(t, &g, x_pt, y_pt, first, count);
+  drawing_free(&g);
 }
 
 double bp_style_first_baseline_pt(const bp_style *s) {
@@ -1144,7 +1222,9 @@ void bp_ref_marks_free(bp_ref_marks *m) {
 
 void bp_text_draw_linked(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double x_pt, double y_pt,
                          int first, int count, bp_ref_marks *marks) {
-  bp_text_draw_lines(t, dl, pg, x_pt, y_pt, first, count);
+  drawing g;
+  drawing_init(&g, t, dl, pg);
+  draw_lines(t, &g, x_pt, y_pt, first, count);
   for (size_t a = 0; a < t->n_anchors; a++) {
     const bp_text_anchor *an = &t->anchors[a];
     int line = (int)floor(an->y_pt / t->leading_pt + 0.5);
@@ -1163,8 +1243,14 @@ void bp_text_draw_linked(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double 
         bp_ref_marks_mark(marks, num);
       }
     }
-    if (an->cite_number >= 0) bp_dl_add_link(pg, &l); /* < 0: a back-link's target only */
+    if (an->cite_number >= 0) { /* < 0: a back-link's target only */
+      int was = pg->node;
+      pg->node = link_node(&g, an->src);
+      bp_dl_add_link(pg, &l);
+      pg->node = was;
+    }
   }
+  drawing_free(&g);
 }
 
 void bp_text_draw(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double x_pt, double y_pt) {

@@ -11,6 +11,7 @@
 #include <hpdf_font.h>
 #include <hpdf_fontdef.h>
 #include <hpdf_objects.h>
+#include <hpdf_pages.h>
 #include <hpdf_streams.h>
 #include <hpdf_version.h>
 
@@ -49,6 +50,35 @@ typedef struct pdf_alpha {
   HPDF_ExtGState gs;
 } pdf_alpha;
 
+/* A link annotation as written (write_annot). */
+typedef struct pdf_link_rec {
+  long rect[4];   /* whole points */
+  char *uri;      /* ASCII (owned), or NULL: a destination */
+  int page;       /* the destination's page */
+  long top;       /* and its top */
+  char *contents; /* what it is (owned UTF-8) */
+  int key;        /* its /StructParent, or -1 */
+} pdf_link_rec;
+
+/* A structure element's kid: marked content, a child element or a link
+ * annotation (OBJR). */
+typedef enum { KID_MCID, KID_NODE, KID_OBJR } kid_kind;
+typedef struct tag_kid {
+  kid_kind kind;
+  int v;    /* the MCID, the node, the annotation's index */
+  int page; /* KID_MCID: its page */
+} tag_kid;
+
+/* A structure element as written: made when its first content (or a
+ * descendant's) is drawn, so that its kids come in drawing order. */
+typedef struct pdf_node {
+  HPDF_Dict elem; /* NULL: not written (yet) */
+  tag_kid *kids;
+  size_t n_kids, cap_kids;
+  int page;     /* the page of its first content */
+  bool on_page; /* a kid is an MCID of that page (the element needs /Pg) */
+} pdf_node;
+
 typedef struct pdf_dev {
   bp_device super;
   bp_pdf_cache *cache; /* may be NULL: see bp_pdf_device_new_cached */
@@ -83,6 +113,25 @@ typedef struct pdf_dev {
   double line_width;
   int cap, join;
   int dash[4], n_dash;
+  /* tagged PDF (when the display list has structure) */
+  bool tagged;
+  pdf_node *nodes;          /* per display-list node */
+  HPDF_Dict tree, doc_elem; /* the StructTreeRoot, its Document element */
+  pdf_node doc;             /* the Document element's kids */
+  HPDF_Dict parent_tree;
+  int **parents; /* per page: the node of each MCID */
+  size_t *n_parents, *cap_parents;
+  struct tag_annot { /* link annotations in the structure, and their nodes */
+    HPDF_Dict annot;
+    int node;
+  } * annots;
+  size_t n_annots, cap_annots;
+  pdf_link_rec *links;
+  size_t n_links, cap_links;
+  int item_node;         /* the node of the item being drawn */
+  int mc_node;           /* the open marked-content sequence's node, or BP_DL_UNTAGGED */
+  char mc_lang[8];       /* and its language */
+  int mcid;              /* the page's next MCID */
   bp_buf piece;          /* scratch: text of one piece */
   double line_x, line_y; /* origin of the last piece shown in this BT (PDF coords) */
 } pdf_dev;
@@ -708,6 +757,269 @@ static void set_pdfa(pdf_dev *d) {
   d->doing = NULL;
 }
 
+/* ---- tagged PDF ------------------------------------------------------------
+ * The display list's structure nodes become a structure tree (StructTreeRoot
+ * over one Document element) with a ParentTree; each run of items of one
+ * node is a marked-content sequence with an MCID (BDC/EMC), page furniture
+ * is /Artifact, links are OBJRs of their Link elements. libharu 2.3.0 has
+ * no marked content: the operators go into the page's content stream
+ * through its page attributes, so only with the libharu this was checked
+ * against; another one writes an untagged PDF. */
+
+#if HPDF_VERSION_ID == 20300
+#define CAN_TAG 1
+#else
+#define CAN_TAG 0
+#endif
+
+static void page_write(pdf_dev *d, const char *text) {
+#if CAN_TAG
+  HPDF_Stream_WriteStr(((HPDF_PageAttr)d->page->attr)->stream, text);
+#else
+  (void)d, (void)text;
+#endif
+}
+
+/* A UTF-8 text as a UTF-16BE hex string (a PDF text string). */
+static void put_text_hex(bp_buf *b, const char *s) {
+  bp_buf_puts(b, "<FEFF");
+  for (size_t i = 0, n = strlen(s); i < n;) {
+    int len;
+    int32_t cp = bp_utf8_decode(s + i, n - i, &len);
+    i += (size_t)(len > 0 ? len : 1);
+    if (cp < 0) continue;
+    if (cp > 0xFFFF) {
+      cp -= 0x10000;
+      bp_buf_printf(b, "%04X%04X", 0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF));
+    } else
+      bp_buf_printf(b, "%04X", cp);
+  }
+  bp_buf_putc(b, '>');
+}
+
+/* The structure objects are written compactly by the device itself (their
+ * libharu dictionaries hold no keys and get a write_fn): libharu writes
+ * each key on a line of its own, which for the hundreds of elements of an
+ * article cost kilobytes. The writers find the device through this
+ * pointer, set by pdf_close around the save (a device per thread). */
+static __thread pdf_dev *tag_saving;
+
+static unsigned obj_id(void *obj) { return ((HPDF_Obj_Header *)obj)->obj_id & 0x00FFFFFF; }
+
+static HPDF_STATUS put(HPDF_Stream st, bp_buf *b) {
+  HPDF_STATUS ret =
+      b->len ? HPDF_Stream_Write(st, (const HPDF_BYTE *)b->data, (HPDF_UINT)b->len) : HPDF_OK;
+  bp_buf_free(b);
+  return ret;
+}
+
+static void put_kids(pdf_dev *d, bp_buf *b, const pdf_node *pn) {
+  bp_buf_puts(b, "/K[");
+  for (size_t i = 0; i < pn->n_kids; i++) {
+    const tag_kid *k = &pn->kids[i];
+    if (i) bp_buf_putc(b, ' ');
+    if (k->kind == KID_NODE)
+      bp_buf_printf(b, "%u 0 R", obj_id(d->nodes[k->v].elem));
+    else if (k->kind == KID_OBJR)
+      bp_buf_printf(b, "<</Type/OBJR/Obj %u 0 R>>", obj_id(d->annots[k->v].annot));
+    else if (k->page == pn->page)
+      bp_buf_printf(b, "%d", k->v);
+    else
+      bp_buf_printf(b, "<</Type/MCR/Pg %u 0 R/MCID %d>>", obj_id(d->pages[k->page]), k->v);
+  }
+  bp_buf_puts(b, "]");
+}
+
+static HPDF_STATUS write_elem(HPDF_Dict dict, HPDF_Stream st) {
+  pdf_dev *d = tag_saving;
+  int n = (int)(intptr_t)dict->attr - 1;
+  bp_buf b = {0};
+  if (n < 0) { /* the Document element */
+    bp_buf_printf(&b, "/S/Document/P %u 0 R", obj_id(d->tree));
+    put_kids(d, &b, &d->doc);
+    return put(st, &b);
+  }
+  const pdf_node *pn = &d->nodes[n];
+  const bp_dl_node *dn = &d->dl->nodes[n];
+  int parent = dn->parent >= 0 && dn->parent < n ? dn->parent : -1;
+  bp_buf_printf(&b, "/S/%s/P %u 0 R", bp_role_name(dn->role),
+                obj_id(parent >= 0 ? d->nodes[parent].elem : d->doc_elem));
+  if (pn->on_page) bp_buf_printf(&b, "/Pg %u 0 R", obj_id(d->pages[pn->page]));
+  put_kids(d, &b, pn);
+  if (dn->alt) bp_buf_puts(&b, "/Alt"), put_text_hex(&b, dn->alt);
+  if (dn->actual_text) bp_buf_puts(&b, "/ActualText"), put_text_hex(&b, dn->actual_text);
+  if (dn->lang) bp_buf_printf(&b, "/Lang(%s)", dn->lang);
+  if (dn->role == BP_ROLE_NOTE) bp_buf_printf(&b, "/ID(note-%d)", n); /* PDF/UA: unique */
+  if (dn->bbox[2] > 0) { /* a figure's box, in its page's coordinates */
+    double h = d->dl->pages[pn->page].height_pt, x0 = dn->bbox[0], y1 = h - dn->bbox[1];
+    bp_buf_printf(&b, "/A<</O/Layout/BBox[%.2f %.2f %.2f %.2f]>>", x0, y1 - dn->bbox[3],
+                  x0 + dn->bbox[2], y1);
+  }
+  return put(st, &b);
+}
+
+/* The ParentTree: each page's MCIDs, then each annotation, by key. */
+static HPDF_STATUS write_parent_tree(HPDF_Dict dict, HPDF_Stream st) {
+  pdf_dev *d = tag_saving;
+  (void)dict;
+  bp_buf b = {0};
+  bp_buf_puts(&b, "/Nums[");
+  for (size_t p = 0; p < d->n_pages; p++) {
+    bp_buf_printf(&b, "%s%zu[", p ? " " : "", p);
+    for (size_t i = 0; i < d->n_parents[p]; i++)
+      bp_buf_printf(&b, "%s%u 0 R", i ? " " : "", obj_id(d->nodes[d->parents[p][i]].elem));
+    bp_buf_puts(&b, "]");
+  }
+  for (size_t i = 0; i < d->n_annots; i++)
+    bp_buf_printf(&b, " %zu %u 0 R", d->n_pages + i, obj_id(d->nodes[d->annots[i].node].elem));
+  bp_buf_puts(&b, "]");
+  return put(st, &b);
+}
+
+/* An empty indirect dictionary that `fn` writes; node n + 1 in its attr. */
+static HPDF_Dict written_dict(pdf_dev *d, HPDF_Dict_OnWriteFunc fn, int n) {
+  HPDF_Dict dict = HPDF_Dict_New(d->pdf->mmgr);
+  if (!dict) return NULL;
+  HPDF_Xref_Add(d->pdf->xref, dict);
+  dict->write_fn = fn;
+  dict->attr = (void *)(intptr_t)(n + 1);
+  return dict;
+}
+
+static bool lang_tag(const char *s) {
+  for (const char *p = s; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+          *p == '-'))
+      return false;
+  return *s != '\0';
+}
+
+static void tags_begin(pdf_dev *d) {
+  const bp_dlist *dl = d->dl;
+  d->mc_node = BP_DL_UNTAGGED;
+  if (!CAN_TAG || !dl->n_nodes) return;
+  for (size_t i = 0; i < dl->n_nodes; i++) {
+    const bp_dl_node *n = &dl->nodes[i];
+    if (bad_utf8(n->alt) || bad_utf8(n->actual_text) || (n->lang && !lang_tag(n->lang))) {
+      bp_device_fail(&d->super, BP_ERR_DATA,
+                     "%s: structure element %zu has text that is not valid UTF-8, or a language "
+                     "that is no language tag",
+                     d->path, i);
+      return;
+    }
+  }
+  d->doing = "adding the structure tree";
+  HPDF_Doc doc = d->pdf;
+  HPDF_MMgr mm = doc->mmgr;
+  d->tagged = true;
+  d->nodes = bp_calloc(dl->n_nodes, sizeof *d->nodes);
+  d->parents = bp_calloc(d->n_pages, sizeof *d->parents);
+  d->n_parents = bp_calloc(d->n_pages, sizeof *d->n_parents);
+  d->cap_parents = bp_calloc(d->n_pages, sizeof *d->cap_parents);
+  d->tree = HPDF_Dict_New(mm);
+  if (!d->tree) return;
+  HPDF_Xref_Add(doc->xref, d->tree);
+  d->doc_elem = written_dict(d, write_elem, -1);
+  d->parent_tree = written_dict(d, write_parent_tree, -1);
+  if (!d->doc_elem || !d->parent_tree) return;
+  HPDF_Dict_AddName(d->tree, "Type", "StructTreeRoot");
+  HPDF_Dict_Add(d->tree, "K", d->doc_elem);
+  HPDF_Dict_Add(d->tree, "ParentTree", d->parent_tree);
+  for (size_t p = 0; p < d->n_pages; p++) {
+    HPDF_Dict_AddNumber(d->pages[p], "StructParents", (HPDF_INT32)p);
+    HPDF_Dict_AddName(d->pages[p], "Tabs", "S"); /* tab order: the structure's */
+  }
+  HPDF_Dict cat = (HPDF_Dict)doc->catalog;
+  HPDF_Dict mark = HPDF_Dict_New(mm), prefs = HPDF_Dict_New(mm);
+  if (mark && prefs) {
+    HPDF_Dict_Add(mark, "Marked", HPDF_Boolean_New(mm, HPDF_TRUE));
+    HPDF_Dict_Add(cat, "MarkInfo", mark);
+    HPDF_Dict_Add(cat, "StructTreeRoot", d->tree);
+    /* a reader's title bar shows the title, not the file name (PDF/UA) */
+    HPDF_Dict_Add(prefs, "DisplayDocTitle", HPDF_Boolean_New(mm, HPDF_TRUE));
+    HPDF_Dict_Add(cat, "ViewerPreferences", prefs);
+  }
+  d->doing = NULL;
+}
+
+static void add_kid(pdf_node *pn, kid_kind kind, int v, int page) {
+  tag_kid k = {kind, v, page};
+  BP_PUSH(pn->kids, pn->n_kids, pn->cap_kids, k);
+}
+
+/* Node n's element, made (with its ancestors) at its first use. */
+static pdf_node *tag_node(pdf_dev *d, int n) {
+  pdf_node *pn = &d->nodes[n];
+  if (pn->elem) return pn;
+  const bp_dl_node *dn = &d->dl->nodes[n];
+  pdf_node *parent = &d->doc;
+  if (dn->parent >= 0 && dn->parent < n) parent = tag_node(d, dn->parent);
+  if (!parent) return NULL;
+  pn->elem = written_dict(d, write_elem, n);
+  if (!pn->elem) return NULL;
+  pn->page = d->page_no;
+  add_kid(parent, KID_NODE, n, d->page_no);
+  return pn;
+}
+
+static void tag_end_mc(pdf_dev *d) {
+  if (d->mc_node != BP_DL_UNTAGGED) page_write(d, "EMC\012");
+  d->mc_node = BP_DL_UNTAGGED;
+}
+
+/* Before content is drawn: the marked-content sequence of its node, begun
+ * when the node changes (untagged content is left outside any). */
+static void tag_mark(pdf_dev *d, const char *lang) {
+  if (!d->tagged) return;
+  if (!lang_tag(lang)) lang = "";
+  if (d->item_node == d->mc_node && (d->mc_node < 0 || !strcmp(lang, d->mc_lang))) return;
+  tag_end_mc(d);
+  snprintf(d->mc_lang, sizeof d->mc_lang, "%s", lang);
+  int n = d->item_node;
+  if (n == BP_DL_ARTIFACT) {
+    page_write(d, "/Artifact BMC\012");
+    d->mc_node = n;
+    return;
+  }
+  pdf_node *pn = n >= 0 ? tag_node(d, n) : NULL;
+  if (!pn) return;
+  const bp_dl_node *dn = &d->dl->nodes[n];
+  int mcid = d->mcid++;
+  add_kid(pn, KID_MCID, mcid, d->page_no);
+  pn->on_page |= pn->page == d->page_no;
+  size_t p = (size_t)d->page_no;
+  BP_PUSH(d->parents[p], d->n_parents[p], d->cap_parents[p], n);
+  bp_buf b = {0};
+  bp_buf_printf(&b, "/%s <</MCID %d", bp_role_name(dn->role), mcid);
+  if (*lang) /* a run in another language than its element's (Korean in English) */
+    bp_buf_printf(&b, "/Lang(%s)", lang);
+  else if (dn->lang)
+    bp_buf_printf(&b, "/Lang(%s)", dn->lang);
+  if (dn->actual_text) bp_buf_puts(&b, "/ActualText"), put_text_hex(&b, dn->actual_text);
+  bp_buf_puts(&b, ">> BDC\012");
+  page_write(d, b.data);
+  bp_buf_free(&b);
+  d->mc_node = n;
+}
+
+/* A link annotation: an OBJR of its Link element; *key its /StructParent. */
+static void tag_link(pdf_dev *d, HPDF_Dict a, int *key) {
+  if (!d->tagged || d->item_node < 0) return;
+  pdf_node *pn = tag_node(d, d->item_node);
+  if (!pn) return;
+  add_kid(pn, KID_OBJR, (int)d->n_annots, d->page_no);
+  *key = (int)(d->n_pages + d->n_annots);
+  struct tag_annot ta = {a, d->item_node};
+  BP_PUSH(d->annots, d->n_annots, d->cap_annots, ta);
+}
+
+static void tags_finish(pdf_dev *d) {
+  if (d->tagged)
+    HPDF_Dict_AddNumber(d->tree, "ParentTreeNextKey", (HPDF_INT32)(d->n_pages + d->n_annots));
+}
+
+static void pdf_node_op(bp_device *dev, int node) { ((pdf_dev *)dev)->item_node = node; }
+
 static void pdf_begin_document(bp_device *dev, const bp_dlist *dl) {
   pdf_dev *d = (pdf_dev *)dev;
   d->dl = dl;
@@ -759,6 +1071,7 @@ static void pdf_begin_document(bp_device *dev, const bp_dlist *dl) {
   if (failed(d)) return;
   set_info(d);
   if (!failed(d)) set_pdfa(d);
+  if (!failed(d)) tags_begin(d);
 }
 
 /* ---- pages and graphics state -------------------------------------------- */
@@ -776,6 +1089,8 @@ static void pdf_begin_page(bp_device *dev, int no, const bp_dl_page *pg) {
   d->cap = 0;
   d->join = 0;
   d->n_dash = 0;
+  d->mc_node = BP_DL_UNTAGGED;
+  d->mcid = 0;
 }
 
 static double clamp01(double v) { return v > 0 ? (v < 1 ? v : 1) : 0; }
@@ -889,6 +1204,7 @@ static void pdf_text(bp_device *dev, const bp_dl_text *t) {
   if (!t->text_len) return;
   pdf_font *f = &d->fonts[t->font];
   if (!f->font) return; /* no text: nothing was collected */
+  tag_mark(d, t->lang);
   char doing[64];
   snprintf(doing, sizeof doing, "drawing text on page %d", d->page_no + 1);
   d->doing = doing;
@@ -993,6 +1309,7 @@ static void pdf_path(bp_device *dev, const bp_dl_path *p) {
     if (stroke && translucent(sc.a)) stroke = sc.a >= INVISIBLE_ALPHA, sc = over_white(sc);
   }
   if (!p->n_segs || (!fill && !stroke)) return;
+  tag_mark(d, "");
   char doing[64];
   snprintf(doing, sizeof doing, "drawing a path on page %d", d->page_no + 1);
   d->doing = doing;
@@ -1119,6 +1436,7 @@ static void pdf_image(bp_device *dev, const bp_dl_image *im, const bp_dl_raster 
   d->doing = doing;
   HPDF_Image img = load_raster(d, im->raster, r);
   if (img && !failed(d)) {
+    tag_mark(d, "");
     HPDF_Page_DrawImage(d->page, img, (HPDF_REAL)im->x_pt,
                         (HPDF_REAL)(d->page_h - im->y_pt - im->h_pt), (HPDF_REAL)im->w_pt,
                         (HPDF_REAL)im->h_pt);
@@ -1132,6 +1450,7 @@ static void pdf_image(bp_device *dev, const bp_dl_image *im, const bp_dl_raster 
 static void pdf_end_page(bp_device *dev, int no) {
   pdf_dev *d = (pdf_dev *)dev;
   (void)no;
+  tag_end_mc(d);
   if (d->drawn) return;
   HPDF_Page_GSave(d->page);
   HPDF_Page_GRestore(d->page);
@@ -1152,12 +1471,6 @@ static HPDF_STATUS fill_dest(pdf_dev *d, HPDF_Array arr, int page_no, double y_p
   return ret;
 }
 
-static HPDF_Destination make_dest(pdf_dev *d, int page_no, double y_pt) {
-  HPDF_Destination dst = HPDF_Page_CreateDestination(d->pages[page_no]);
-  if (!dst) return NULL;
-  return fill_dest(d, (HPDF_Array)dst, page_no, y_pt) == HPDF_OK ? dst : NULL;
-}
-
 /* A URI as 7-bit ASCII (PDF's URI is ASCII): UTF-8 bytes, spaces and
  * controls are percent-encoded. Owned result. */
 static char *uri_ascii(const char *uri) {
@@ -1171,42 +1484,80 @@ static char *uri_ascii(const char *uri) {
   return bp_buf_detach(&b);
 }
 
+/* A PDF string: literal when printable ASCII, else UTF-16BE hex. */
+static void put_string(bp_buf *b, const char *s) {
+  for (const char *p = s; *p; p++)
+    if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7E) {
+      put_text_hex(b, s);
+      return;
+    }
+  bp_buf_putc(b, '(');
+  for (const char *p = s; *p; p++) {
+    if (*p == '(' || *p == ')' || *p == '\\') bp_buf_putc(b, '\\');
+    bp_buf_putc(b, *p);
+  }
+  bp_buf_putc(b, ')');
+}
+
+/* A link annotation, written compactly (see tag_saving): borderless,
+ * printable (PDF/A-1 6.5.3), its target as a URI action or a direct
+ * destination, what it is for a screen reader (/Contents, PDF/UA) and its
+ * place in the structure. */
+static HPDF_STATUS write_annot(HPDF_Dict dict, HPDF_Stream st) {
+  pdf_dev *d = tag_saving;
+  const pdf_link_rec *k = &d->links[(intptr_t)dict->attr - 1];
+  bp_buf b = {0};
+  bp_buf_printf(&b, "/Subtype/Link/Rect[%ld %ld %ld %ld]/Border[0 0 0]/F 4", k->rect[0], k->rect[1],
+                k->rect[2], k->rect[3]);
+  if (k->uri)
+    bp_buf_puts(&b, "/A<</S/URI/URI"), put_string(&b, k->uri), bp_buf_puts(&b, ">>");
+  else
+    bp_buf_printf(&b, "/Dest[%u 0 R/XYZ null %ld null]", obj_id(d->pages[k->page]), k->top);
+  bp_buf_puts(&b, "/Contents");
+  put_string(&b, k->contents);
+  if (k->key >= 0) bp_buf_printf(&b, "/StructParent %d", k->key);
+  return put(st, &b);
+}
+
 static void pdf_link(bp_device *dev, const bp_dl_link *l) {
   pdf_dev *d = (pdf_dev *)dev;
+  if (!l->uri && !l->dest) return;
+  pdf_link_rec k = {{0}, NULL, 0, 0, NULL, -1};
+  if (l->dest) {
+    const pdf_dest *x = find_dest(d, l->dest);
+    if (!x) {
+      bp_device_fail(dev, BP_ERR_DATA, "%s: page %d: link to unknown destination \"%s\"", d->path,
+                     d->page_no + 1, l->dest);
+      return;
+    }
+    k.page = x->page; /* [page /XYZ null top null]: keeps the reader's zoom */
+    k.top = lround(d->dl->pages[x->page].height_pt - x->y_pt);
+  }
+  if (bad_utf8(l->dest)) {
+    bp_device_fail(dev, BP_ERR_DATA, "%s: page %d: a link's destination is not valid UTF-8",
+                   d->path, d->page_no + 1);
+    return;
+  }
   char doing[64];
   snprintf(doing, sizeof doing, "adding a link on page %d", d->page_no + 1);
   d->doing = doing;
   /* whole points, rounded outwards: short numbers, never a smaller target */
   double x0 = l->x_pt, x1 = l->x_pt + l->w_pt, y0 = l->y_pt, y1 = l->y_pt + l->h_pt;
-  HPDF_Rect r = {(HPDF_REAL)floor(fmin(x0, x1)), (HPDF_REAL)floor(d->page_h - fmax(y0, y1)),
-                 (HPDF_REAL)ceil(fmax(x0, x1)), (HPDF_REAL)ceil(d->page_h - fmin(y0, y1))};
-  HPDF_Annotation a = NULL;
-  if (l->uri) {
-    char *uri = uri_ascii(l->uri);
-    a = HPDF_Page_CreateURILinkAnnot(d->page, r, uri);
-    free(uri);
-  } else if (l->dest) {
-    const pdf_dest *x = find_dest(d, l->dest);
-    if (!x) {
-      bp_device_fail(dev, BP_ERR_DATA, "%s: page %d: link to unknown destination \"%s\"", d->path,
-                     d->page_no + 1, l->dest);
-      d->doing = NULL;
-      return;
-    }
-    HPDF_Destination dst = make_dest(d, x->page, x->y_pt);
-    if (dst) a = HPDF_Page_CreateLinkAnnot(d->page, r, dst);
-  } else {
-    d->doing = NULL;
-    return;
+  k.rect[0] = lround(floor(fmin(x0, x1)));
+  k.rect[1] = lround(floor(d->page_h - fmax(y0, y1)));
+  k.rect[2] = lround(ceil(fmax(x0, x1)));
+  k.rect[3] = lround(ceil(d->page_h - fmin(y0, y1)));
+  if (l->uri) k.uri = uri_ascii(l->uri);
+  k.contents = bp_strdup(l->uri ? k.uri : l->dest); /* what it is: its target */
+  BP_PUSH(d->links, d->n_links, d->cap_links, k);
+  HPDF_Dict a = written_dict(d, write_annot, (int)d->n_links - 1);
+  HPDF_Array annots = a ? HPDF_Dict_GetItem(d->page, "Annots", HPDF_OCLASS_ARRAY) : NULL;
+  if (a && !annots) {
+    annots = HPDF_Array_New(d->pdf->mmgr);
+    if (annots) HPDF_Dict_Add(d->page, "Annots", annots);
   }
-  if (a) {
-    HPDF_LinkAnnot_SetBorderStyle(a, 0, 0, 0);
-    /* Print: PDF/A-1 wants every annotation printable (ISO 19005-1, 6.5.3) */
-    HPDF_Dict_AddNumber((HPDF_Dict)a, "F", 4);
-    /* /P (the page) is optional for links; 81 links of an article carry
-     * it for nothing */
-    HPDF_Dict_RemoveElement((HPDF_Dict)a, "P");
-  }
+  if (annots) HPDF_Array_Add(annots, a);
+  if (a) tag_link(d, a, &d->links[d->n_links - 1].key);
   d->doing = NULL;
 }
 
@@ -1299,8 +1650,11 @@ static void pdf_close(bp_device *dev) {
   }
   d->doing = "saving the PDF";
   bp_buf bytes = {0};
+  tags_finish(d);
   add_id_placeholder(d->pdf);
+  tag_saving = d;
   HPDF_STATUS st = HPDF_SaveToStream(d->pdf);
+  tag_saving = NULL;
   if (st == HPDF_OK && !failed(d)) st = saved_bytes(d->pdf, &bytes);
   if (st == HPDF_OK && !failed(d) && !set_content_id(&bytes))
     bp_device_fail(dev, BP_ERR_RENDER, "%s: libharu wrote no trailer /ID to set", d->path);
@@ -1344,6 +1698,16 @@ static void pdf_destroy(bp_device *dev) {
   free(d->dests);
   free(d->alphas);
   free(d->images);
+  for (size_t i = 0; d->nodes && i < d->dl->n_nodes; i++) free(d->nodes[i].kids);
+  free(d->nodes);
+  free(d->doc.kids);
+  for (size_t p = 0; d->parents && p < d->n_pages; p++) free(d->parents[p]);
+  free(d->parents);
+  free(d->n_parents);
+  free(d->cap_parents);
+  free(d->annots);
+  for (size_t i = 0; i < d->n_links; i++) free(d->links[i].uri), free(d->links[i].contents);
+  free(d->links);
   bp_buf_free(&d->piece);
   free(d->path);
   free(d->path_icc);
@@ -1353,6 +1717,7 @@ static void pdf_destroy(bp_device *dev) {
 static const bp_device_ops pdf_ops = {
     .begin_document = pdf_begin_document,
     .begin_page = pdf_begin_page,
+    .node = pdf_node_op,
     .text = pdf_text,
     .path = pdf_path,
     .link = pdf_link,

@@ -15,7 +15,7 @@ typedef struct bp_pdf_options {
 
 /** What the PDF device writes, for fingerprints of outputs (the batch
  * manifest): changes whenever the same display list would give other bytes. */
-#define BP_PDF_WRITER "pdf 2 (PDF/A-1b, gray black, print boxes)"
+#define BP_PDF_WRITER "pdf 3 (PDF/A-1b, tagged, gray black, print boxes)"
 
 /** A device that writes the display list as a PDF to `path` (atomically: a
  * temporary file renamed on success; nothing is left behind on failure).

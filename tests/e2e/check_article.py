@@ -107,5 +107,7 @@ for p, mean, frac in res:
 check(open(pdf, "rb").read() == open(os.path.join(work, "b.pdf"), "rb").read(), "two runs differ")
 size = os.path.getsize(pdf)
 print(f"article: {pages} pages, {size} bytes")
-check(size < 120 * 1024, f"article is {size} bytes, over 120 KB")
+# 120 KB untagged; the structure tree (issue 11: ~116 elements, an OBJR and a
+# ParentTree entry for each of 81 links, written compactly) adds ~18 KB
+check(size < 132 * 1024, f"article is {size} bytes, over 132 KB")
 finish("article")

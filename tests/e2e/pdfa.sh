@@ -3,7 +3,8 @@
 # article, brief, Letter and Korean editions, the newsletter PDF, every
 # country profile) and the e2e fixtures into BUILD/e2e-pdfa, then
 # check_pdfa.py runs Apache PDFBox Preflight on every one of them and
-# decodes their content streams. Nothing here needs the network or out/.
+# decodes their content streams; check_tags.py checks their structure
+# (tagged PDF). Nothing here needs the network or out/.
 # Args: BRIEFPRESS BUILD_DIR.
 set -euo pipefail
 bp=$1 build=$2
@@ -63,4 +64,6 @@ for i in 1 2 3; do
     -o "$work/fp" -q "${opt[@]}" 2> "$work/fp$i.err" || true
 done
 
-exec python3 tests/e2e/check_pdfa.py "$work"
+python3 tests/e2e/check_pdfa.py "$work"
+# tagged PDF: the structure checker on every PDF but the plain one
+exec python3 tests/e2e/check_tags.py "$pdf"/*.pdf

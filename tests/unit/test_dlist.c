@@ -26,7 +26,7 @@ static bp_dlist *sample(void) {
   char text[] = "Hi 한";
   bp_dl_cluster cl[4] = {{0, 1, 10, 5}, {1, 1, 15, 4}, {2, 1, 19, 2.5}, {3, 3, 21.5, 9}};
   bp_dl_glyph gl[4] = {{43, 10, 0, 0}, {76, 15, 0, 1}, {3, 19, 0, 2}, {900, 21.5, 0, 3}};
-  bp_dl_text t = {f0, 10.5, {0, 0, 0, 1}, 10, 20, 20.5, text, strlen(text), cl, 4, gl, 4};
+  bp_dl_text t = {f0, 10.5, {0, 0, 0, 1}, 10, 20, 20.5, text, strlen(text), cl, 4, gl, 4, ""};
   bp_dl_add_text(pg, &t);
   memset(text, 'X', 3); /* the list keeps its own copy */
   cl[0].x_pt = 999;
@@ -125,11 +125,49 @@ static void trace_file_is_written_atomically(void **state) {
   bp_dlist_free(dl);
 }
 
+/* Structure: items belong to the element open on their page; furniture
+ * nests as furniture; the trace names each element's roles. */
+static void structure_nodes(void **state) {
+  (void)state;
+  bp_dlist *dl = bp_dlist_new();
+  bp_dl_page *pg = bp_dlist_add_page(dl, 100, 100);
+  assert_int_equal(pg->node, BP_DL_UNTAGGED);
+  int was = bp_dl_begin(dl, pg, BP_ROLE_P);
+  int para = pg->node;
+  bp_dl_link l = {0, 0, 10, 10, "https://example.org", NULL};
+  int in = bp_dl_begin(dl, pg, BP_ROLE_LINK);
+  bp_dl_add_link(pg, &l);
+  bp_dl_end(pg, in);
+  bp_dl_add_dest(pg, "here", 5);
+  bp_dl_end(pg, was);
+  int furniture = bp_dl_begin(dl, pg, BP_ROLE_ARTIFACT);
+  bp_dl_begin(dl, pg, BP_ROLE_P); /* inside furniture: furniture */
+  bp_dl_add_dest(pg, "there", 5);
+  bp_dl_end(pg, furniture);
+  assert_int_equal(dl->n_nodes, 2);
+  assert_int_equal(dl->nodes[1].parent, para);
+  assert_int_equal(pg->items[0].node, 1);
+  assert_int_equal(pg->items[1].node, para);
+  assert_int_equal(pg->items[2].node, BP_DL_ARTIFACT);
+  assert_int_equal(bp_dlist_node_role(dl, 1), BP_ROLE_LINK);
+  assert_int_equal(bp_dlist_node_role(dl, BP_DL_ARTIFACT), BP_ROLE_ARTIFACT);
+  assert_string_equal(bp_role_name(BP_ROLE_LBODY), "LBody");
+  char *trace = NULL;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_dlist_run(dl, bp_trace_device_new(NULL, &trace), &ctx), BP_OK);
+  assert_non_null(strstr(trace, "  struct /P/Link #1\n  link "));
+  assert_non_null(strstr(trace, "  struct artifact\n  dest there"));
+  free(trace);
+  bp_dlist_free(dl);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(trace_is_stable_and_complete),
       cmocka_unit_test(first_error_stops_the_replay),
       cmocka_unit_test(trace_file_is_written_atomically),
+      cmocka_unit_test(structure_nodes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -340,8 +340,10 @@ static void drawn_twice_registered_once(void **state) {
   assert_string_equal(trace, "document pages=2 fonts=0\n"
                              "raster 0 240x80 rgba sha256=979b6706195419ab\n"
                              "page 1 300.00 x 300.00\n"
+                             "  struct artifact\n" /* an image without a description */
                              "  image raster=0 at=10.00,10.00 w=90.00 h=30.00\n"
                              "page 2 300.00 x 300.00\n"
+                             "  struct artifact\n"
                              "  image raster=0 at=20.00,20.00 w=45.00 h=15.00\n");
   free(trace);
   bp_dlist_free(dl);
@@ -361,6 +363,7 @@ static void svg_trace_is_stable(void **state) {
       trace,
       "document pages=1 fonts=0\n"
       "page 1 90.00 x 30.00\n"
+      "  struct artifact\n"
       "  path fill=#0b3d91 : M0.00,0.00 L30.00,0.00 L30.00,30.00 L0.00,30.00 Z\n"
       "  path fill=#ffffff : M24.00,15.00 C24.00,19.97,19.97,24.00,15.00,24.00 "
       "C10.03,24.00,6.00,19.97,6.00,15.00 C6.00,10.03,10.03,6.00,15.00,6.00 "

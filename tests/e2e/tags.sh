@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# e2e: the structure checker (check_tags.py) can fail. A brief with a chart
+# passes; copies of it made bad by hand (qpdf --qdf, an edit, fix-qdf) fail
+# with the problem named: a Figure without /Alt, content outside any
+# structure element, a heading that skips a level, a link no Link element
+# holds. pdfa.sh runs the checker on every sample. Args: BRIEFPRESS BUILD_DIR.
+set -euo pipefail
+bp=$1 build=$2
+work=$build/e2e-tags
+rm -rf "$work" && mkdir -p "$work"
+"$bp" render data/briefs/nk-missions.json -o "$work/good.pdf"
+python3 tests/e2e/check_tags.py "$work/good.pdf"
+qpdf --qdf --object-streams=disable "$work/good.pdf" "$work/good-qdf.pdf"
+pdfinfo "$work/good.pdf" | grep -q '^Tagged: *yes'
+
+# bad NAME PYTHON-EDIT EXPECTED: the edit (on bytes `d`) must make the
+# checker fail saying EXPECTED
+bad() {
+  local name=$1 edit=$2 want=$3
+  python3 - "$work/good-qdf.pdf" "$work/$name-qdf.pdf" "$edit" <<'PY'
+import re, sys
+d = open(sys.argv[1], "rb").read()
+e = d
+exec(sys.argv[3])
+assert e != d, "the edit changed nothing"
+open(sys.argv[2], "wb").write(e)
+PY
+  fix-qdf "$work/$name-qdf.pdf" > "$work/$name.pdf"
+  if python3 tests/e2e/check_tags.py "$work/$name.pdf" > "$work/$name.out" 2>&1; then
+    echo "tags: the checker passed $name.pdf" >&2
+    exit 1
+  fi
+  grep -q -- "$want" "$work/$name.out" || {
+    echo "tags: $name.pdf: expected \"$want\", got:" >&2
+    cat "$work/$name.out" >&2
+    exit 1
+  }
+}
+# a Figure's /Alt emptied
+bad no-alt 'i = d.index(b"/S /Figure"); j = d.rindex(b" obj", 0, i)
+e = d[:j] + re.sub(rb"/Alt <[0-9A-Fa-f]+>", b"/Alt <>", d[j:i], count=1) + d[i:]' \
+  "a Figure .* has no /Alt"
+# the first paragraph's marked content removed: its text is untagged
+bad untagged 'e = d.replace(b"/P <</MCID 1>> BDC", b"", 1)' \
+  "outside any structure element or artifact"
+# the first H2 made an H3: H1 then H3
+bad skip 'e = d.replace(b"/S /H2", b"/S /H3", 1)' "skips a level"
+# a Link element's OBJR dropped
+bad link 'e = re.sub(rb"<<\s*/Obj \d+ 0 R\s*/Type /OBJR\s*>>", b"", d, count=1)' \
+  "referenced by no Link element"
+echo "tags: the checker caught all 4 crafted files"
