@@ -172,6 +172,14 @@ void co_strip_periods(co_node *n);
 
 enum { POS_FIRST = 0, POS_SUBSEQUENT, POS_IBID, POS_IBID_WITH_LOCATOR };
 
+/** Given-name expansion of one name of an item, for disambiguation: level
+ * 1 shows initials (or the whole given name without initialize-with), 2 the
+ * whole given name; 0 as the style says. name is borrowed from the item. */
+typedef struct cs_given {
+  json_t *name;
+  int level;
+} cs_given;
+
 /** One cite: an item and what the citation says about it. */
 typedef struct cs_cite {
   json_t *item; /* borrowed */
@@ -183,12 +191,11 @@ typedef struct cs_cite {
   int note_number, first_note; /* 0: unknown */
   /* filled by the processor */
   int citation_number;
-  int year_suffix;     /* 0 none, 1 = a */
-  int add_names;       /* extra names shown for disambiguation */
-  int givenname_level; /* 0 none, 1 initials, 2 full */
-  bool disambiguate;   /* the disambiguate="true" condition holds */
-  bool *name_expanded; /* per name index: given name shown (by-cite) */
-  size_t n_name_expanded;
+  int year_suffix;    /* 0 none, 1 = a */
+  int add_names;      /* extra names shown for disambiguation (citations) */
+  bool disambiguate;  /* the disambiguate="true" condition holds */
+  const cs_given *gn; /* given-name expansion of the item's names (citations) */
+  size_t n_gn;
 } cs_cite;
 
 enum { MODE_CITATION, MODE_BIBLIOGRAPHY, MODE_SORT };
@@ -209,9 +216,14 @@ co_node *cs_render_cite(const bp_csl_style *st, const cs_node *area, const cs_ci
  * empty. */
 char *cs_sort_key(const bp_csl_style *st, const cs_node *area, const cs_node *key,
                   const cs_cite *c);
-/** The names of an item's variable, rendered for disambiguation checks:
- * the number of names in it (0 when absent). */
+/** The number of names in an item's name variable (0 when absent). */
 size_t cs_name_count(json_t *item, const char *var);
+/** The first <names> under n (following macros), or NULL. */
+const cs_node *cs_first_names(const cs_node *n);
+/** One name (a CSL-JSON name object) as the citation's first <name> shows
+ * it, plain text, with given-name expansion level (0 as the style says, 1,
+ * 2 as cs_given). Caller frees. */
+char *cs_name_plain(const bp_csl_style *st, json_t *name, int level);
 
 /* ------------------------------------------------------------ processor */
 

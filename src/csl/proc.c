@@ -14,7 +14,8 @@ typedef struct reg {
   int number;      /* citation number (1-based, order of first registration) */
   int year_suffix; /* 0 none */
   int add_names;   /* disambiguation: extra names */
-  int givenname;   /* disambiguation: 1 initials, 2 full */
+  cs_given *gn;    /* disambiguation: every name of the item, its given-name level */
+  size_t n_gn, cap_gn;
   bool disambiguate;
   int first_note;
 } reg;
@@ -67,7 +68,10 @@ void cs_proc_free(cs_proc *p) {
     for (size_t j = 0; j < p->clusters[i].n; j++) ccite_free(&p->clusters[i].v[j]);
     free(p->clusters[i].v);
   }
-  for (size_t i = 0; i < p->n_regs; i++) free(p->regs[i].id);
+  for (size_t i = 0; i < p->n_regs; i++) {
+    free(p->regs[i].id);
+    free(p->regs[i].gn);
+  }
   free(p->clusters);
   free(p->regs);
   free(p);
@@ -93,6 +97,11 @@ static long reg_index(cs_proc *p, const char *id) {
   return -1;
 }
 
+/* The name variables disambiguation looks at. */
+static const char *const NAME_VARS[] = {
+    "author",   "editor",      "translator", "container-author", "collection-editor", "composer",
+    "director", "interviewer", "recipient",  "illustrator",      "original-author",   NULL};
+
 static long reg_add(cs_proc *p, const char *id) {
   long i = reg_index(p, id);
   if (i >= 0) return i;
@@ -102,6 +111,13 @@ static long reg_add(cs_proc *p, const char *id) {
   r.item = it;
   r.id = bp_strdup(id);
   r.number = (int)p->n_regs + 1;
+  for (const char *const *v = NAME_VARS; *v; v++) {
+    json_t *arr = json_object_get(it, *v);
+    for (size_t k = 0; k < json_array_size(arr); k++) {
+      cs_given g = {json_array_get(arr, k), 0};
+      BP_PUSH(r.gn, r.n_gn, r.cap_gn, g);
+    }
+  }
   BP_PUSH(p->regs, p->n_regs, p->cap_regs, r);
   p->dirty = true;
   return (long)p->n_regs - 1;
@@ -116,7 +132,8 @@ static void cite_of(cs_proc *p, size_t ri, cs_cite *c) {
   c->citation_number = r->number;
   c->year_suffix = r->year_suffix;
   c->add_names = r->add_names;
-  c->givenname_level = r->givenname;
+  c->gn = r->gn;
+  c->n_gn = r->n_gn;
   c->disambiguate = r->disambiguate;
   c->first_note = r->first_note;
 }
@@ -231,11 +248,8 @@ static char *cite_text(cs_proc *p, size_t ri) {
 }
 
 static size_t max_names(json_t *item) {
-  static const char *const V[] = {
-      "author",   "editor",      "translator", "container-author", "collection-editor", "composer",
-      "director", "interviewer", "recipient",  "illustrator",      "original-author",   NULL};
   size_t m = 0;
-  for (const char *const *v = V; *v; v++) {
+  for (const char *const *v = NAME_VARS; *v; v++) {
     size_t k = cs_name_count(item, *v);
     if (k > m) m = k;
   }
@@ -260,42 +274,264 @@ static size_t ambiguous(cs_proc *p, bool *amb) {
   return count;
 }
 
+/* True when name is the first of one of item's name variables. */
+static bool first_name_of(json_t *item, const json_t *name) {
+  for (const char *const *v = NAME_VARS; *v; v++)
+    if (json_array_get(json_object_get(item, *v), 0) == name) return true;
+  return false;
+}
+
+/* The given name without spaces and full stops ("J. J." = "J.J."). */
+static char *given_key(json_t *name) {
+  json_t *g = json_object_get(name, "given");
+  const char *s = json_is_string(g) ? json_string_value(g) : "";
+  char *k = bp_strdup(s), *o = k;
+  for (; *s; s++)
+    if (*s != ' ' && *s != '.') *o++ = *s;
+  *o = '\0';
+  return k;
+}
+
+/* Two names are one person: equal but for the spacing of initials. */
+static bool same_person(json_t *a, json_t *b) {
+  if (json_equal(a, b)) return true;
+  json_t *x = json_deep_copy(a), *y = json_deep_copy(b);
+  json_object_del(x, "given");
+  json_object_del(y, "given");
+  bool same = json_equal(x, y);
+  json_decref(x);
+  json_decref(y);
+  if (!same) return false;
+  char *ga = given_key(a), *gb = given_key(b);
+  same = !strcmp(ga, gb);
+  free(ga);
+  free(gb);
+  return same;
+}
+
+/* The global given-name rules (all-names, primary-name and their
+ * -with-initials forms): every name (primary: every first name) that
+ * renders like a different person's name gets the least expansion, up to
+ * maxl, that tells it from all of them; none when no level does. */
+static void global_givennames(cs_proc *p, int maxl, bool primary) {
+  typedef struct ent {
+    cs_given *g;
+    char *form[3]; /* plain text at levels 0..2, made when needed */
+  } ent;
+  ent *e = NULL;
+  size_t ne = 0, cap = 0;
+  for (size_t i = 0; i < p->n_regs; i++)
+    for (size_t k = 0; k < p->regs[i].n_gn; k++) {
+      cs_given *g = &p->regs[i].gn[k];
+      if (primary && !first_name_of(p->regs[i].item, g->name)) continue;
+      ent x = {g, {cs_name_plain(p->st, g->name, 0), NULL, NULL}};
+      BP_PUSH(e, ne, cap, x);
+    }
+  for (size_t i = 0; i < ne; i++) {
+    int level = 0;
+    for (int l = 1; l <= maxl && !level; l++) {
+      bool clash = false, other = false;
+      for (size_t j = 0; j < ne && !clash; j++) {
+        if (strcmp(e[i].form[0], e[j].form[0]) || same_person(e[i].g->name, e[j].g->name)) continue;
+        other = true;
+        if (!e[i].form[l]) e[i].form[l] = cs_name_plain(p->st, e[i].g->name, l);
+        if (!e[j].form[l]) e[j].form[l] = cs_name_plain(p->st, e[j].g->name, l);
+        clash = !strcmp(e[i].form[l], e[j].form[l]);
+      }
+      if (!other) break;
+      if (!clash) level = l;
+    }
+    e[i].g->level = level;
+  }
+  for (size_t i = 0; i < ne; i++)
+    for (int l = 0; l < 3; l++) free(e[i].form[l]);
+  free(e);
+}
+
+/* The citation texts of every registered item while disambiguating. */
+typedef struct dis {
+  cs_proc *p;
+  char **t;
+  size_t n;
+} dis;
+
+static void dis_retext(dis *d, size_t i) {
+  free(d->t[i]);
+  d->t[i] = cite_text(d->p, i);
+}
+
+/* How many other works render the same citation text as item i. */
+static size_t clashes(const dis *d, size_t i) {
+  size_t c = 0;
+  for (size_t j = 0; j < d->n; j++)
+    if (j != i && !strcmp(d->t[i], d->t[j]) && !json_equal(d->p->regs[i].item, d->p->regs[j].item))
+      c++;
+  return c;
+}
+
+/* A registered item's disambiguation settings, saved and restored. */
+typedef struct snap {
+  int add_names;
+  int *levels;
+} snap;
+
+static void snap_take(const reg *r, snap *s) {
+  s->add_names = r->add_names;
+  if (!s->levels) s->levels = bp_calloc(r->n_gn + 1, sizeof *s->levels);
+  for (size_t k = 0; k < r->n_gn; k++) s->levels[k] = r->gn[k].level;
+}
+
+static void snap_put(reg *r, const snap *s) {
+  r->add_names = s->add_names;
+  for (size_t k = 0; k < r->n_gn; k++) r->gn[k].level = s->levels[k];
+}
+
+/* One ambiguous set's search: each member keeps the settings with which
+ * it first clashed with the fewest others; a member that no longer clashes
+ * leaves the search. */
+typedef struct search {
+  dis *d;
+  const size_t *set;
+  size_t ns;
+  bool *active;
+  size_t *best;
+  snap *keep;
+} search;
+
+static size_t search_update(search *s) {
+  size_t left = 0;
+  for (size_t m = 0; m < s->ns; m++) {
+    if (!s->active[m]) continue;
+    size_t i = s->set[m], c = clashes(s->d, i);
+    if (c < s->best[m]) {
+      s->best[m] = c;
+      snap_take(&s->d->p->regs[i], &s->keep[m]);
+    }
+    if (!c)
+      s->active[m] = false;
+    else
+      left++;
+  }
+  return left;
+}
+
+/* The k-th name of variable var of set member m differs from another
+ * active member's k-th name. */
+static bool name_differs(const search *s, size_t m, const char *var, size_t k) {
+  json_t *a = json_array_get(json_object_get(s->d->p->regs[s->set[m]].item, var), k);
+  for (size_t o = 0; o < s->ns; o++) {
+    if (o == m || !s->active[o]) continue;
+    json_t *b = json_array_get(json_object_get(s->d->p->regs[s->set[o]].item, var), k);
+    if (b && !same_person(a, b)) return true;
+  }
+  return false;
+}
+
+/* By-cite given names: expands the k-th names that differ within the set
+ * to level l, keeping an expansion only where the citation text changes. */
+static size_t search_givennames(search *s, size_t k, int l) {
+  for (size_t m = 0; m < s->ns; m++) {
+    if (!s->active[m]) continue;
+    size_t i = s->set[m];
+    reg *r = &s->d->p->regs[i];
+    for (const char *const *v = NAME_VARS; *v; v++) {
+      json_t *name = json_array_get(json_object_get(r->item, *v), k);
+      if (!name || !name_differs(s, m, *v, k)) continue;
+      for (size_t g = 0; g < r->n_gn; g++) {
+        if (r->gn[g].name != name || r->gn[g].level >= l) continue;
+        int was = r->gn[g].level;
+        char *before = bp_strdup(s->d->t[i]);
+        r->gn[g].level = l;
+        dis_retext(s->d, i);
+        if (!strcmp(before, s->d->t[i])) r->gn[g].level = was;
+        free(before);
+      }
+    }
+  }
+  return search_update(s);
+}
+
+/* Disambiguates one set of items that render the same citation: names
+ * added one at a time (disambiguate-add-names), and with each, given names
+ * expanded name by name (by-cite). */
+static void disambiguate_set(dis *d, const size_t *set, size_t ns, bool add_names,
+                             bool givennames) {
+  search s = {d,
+              set,
+              ns,
+              bp_calloc(ns, sizeof(bool)),
+              bp_calloc(ns, sizeof(size_t)),
+              bp_calloc(ns, sizeof(snap))};
+  size_t maxn = 0;
+  for (size_t m = 0; m < ns; m++) {
+    reg *r = &d->p->regs[set[m]];
+    s.active[m] = true;
+    s.best[m] = clashes(d, set[m]);
+    snap_take(r, &s.keep[m]);
+    size_t k = max_names(r->item);
+    if (k > maxn) maxn = k;
+  }
+  size_t left = ns;
+  for (size_t step = 0; step <= (add_names ? maxn : 0) && left; step++) {
+    if (step) {
+      for (size_t m = 0; m < ns; m++) {
+        reg *r = &d->p->regs[set[m]];
+        if (!s.active[m] || step > max_names(r->item)) continue;
+        r->add_names = (int)step;
+        dis_retext(d, set[m]);
+      }
+      left = search_update(&s);
+    }
+    for (size_t k = 0; givennames && k < maxn && left; k++)
+      for (int l = 1; l <= 2 && left; l++) left = search_givennames(&s, k, l);
+  }
+  for (size_t m = 0; m < ns; m++) {
+    snap_put(&d->p->regs[set[m]], &s.keep[m]);
+    dis_retext(d, set[m]);
+    free(s.keep[m].levels);
+  }
+  free(s.keep);
+  free(s.best);
+  free(s.active);
+}
+
 static void disambiguate(cs_proc *p) {
   const cs_node *cit = p->st->citation;
   size_t n = p->n_regs;
   for (size_t i = 0; i < n; i++) {
     p->regs[i].year_suffix = 0;
     p->regs[i].add_names = 0;
-    p->regs[i].givenname = 0;
+    for (size_t k = 0; k < p->regs[i].n_gn; k++) p->regs[i].gn[k].level = 0;
     p->regs[i].disambiguate = false;
   }
   if (!n) return;
-  bool *amb = bp_calloc(n, sizeof *amb);
-  if (!ambiguous(p, amb)) {
-    free(amb);
-    return;
-  }
-  if (cs_attr_true(cit, "disambiguate-add-names")) {
-    for (int step = 1; step < 50; step++) {
-      bool grew = false;
-      for (size_t i = 0; i < n; i++)
-        if (amb[i] && (size_t)step < max_names(p->regs[i].item)) {
-          p->regs[i].add_names = step;
-          grew = true;
+  const char *rule = cs_attr_or(cit, "givenname-disambiguation-rule", "by-cite");
+  bool add_given = cs_attr_true(cit, "disambiguate-add-givenname");
+  bool by_cite = !strcmp(rule, "by-cite");
+  bool add_names = cs_attr_true(cit, "disambiguate-add-names");
+  if (add_given && !by_cite)
+    global_givennames(p, strstr(rule, "with-initials") ? 1 : 2, !strncmp(rule, "primary", 7));
+  if (add_names || (add_given && by_cite)) {
+    dis d = {p, bp_calloc(n + 1, sizeof(char *)), n};
+    for (size_t i = 0; i < n; i++) dis_retext(&d, i);
+    bool *done = bp_calloc(n, sizeof *done);
+    size_t *set = bp_calloc(n, sizeof *set);
+    for (size_t i = 0; i < n; i++) {
+      if (done[i] || !clashes(&d, i)) continue;
+      size_t ns = 0;
+      for (size_t j = i; j < n; j++)
+        if (!done[j] && !strcmp(d.t[i], d.t[j])) {
+          set[ns++] = j;
+          done[j] = true;
         }
-      if (!grew || !ambiguous(p, amb)) break;
+      disambiguate_set(&d, set, ns, add_names, add_given && by_cite);
     }
-    /* keep only the names that helped: items no longer ambiguous keep theirs */
+    for (size_t i = 0; i < n; i++) free(d.t[i]);
+    free(d.t);
+    free(done);
+    free(set);
   }
-  if (ambiguous(p, amb) && cs_attr_true(cit, "disambiguate-add-givenname")) {
-    for (int level = 1; level <= 2; level++) {
-      for (size_t i = 0; i < n; i++)
-        if (amb[i]) p->regs[i].givenname = level;
-      if (!ambiguous(p, amb)) break;
-    }
-    for (size_t i = 0; i < n; i++)
-      if (amb[i]) p->regs[i].givenname = 0; /* did not help */
-  }
+  bool *amb = bp_calloc(n, sizeof *amb);
   if (ambiguous(p, amb) && cs_attr_true(cit, "disambiguate-add-year-suffix")) {
     size_t *ord = bib_order(p);
     char **t = bp_calloc(n + 1, sizeof *t);
@@ -381,21 +617,8 @@ static void positions(cs_proc *p) {
 
 /* The plain text of the first <names> a cite renders (the "author" that
  * collapsing compares). */
-static const cs_node *first_names(const cs_node *n) {
-  if (n->kind == CS_NAMES) return n;
-  if (n->macro) {
-    const cs_node *m = first_names(n->macro);
-    if (m) return m;
-  }
-  for (size_t i = 0; i < n->n_kids; i++) {
-    const cs_node *m = first_names(n->kids[i]);
-    if (m) return m;
-  }
-  return NULL;
-}
-
 static char *author_key(const bp_csl_style *st, const cs_cite *c) {
-  const cs_node *nm = first_names(cs_child(st->citation, CS_LAYOUT));
+  const cs_node *nm = cs_first_names(cs_child(st->citation, CS_LAYOUT));
   if (!nm) return NULL;
   co_node *o = cs_render(st, st->citation, nm, c, MODE_CITATION);
   char *s = o ? co_plain(st, o) : NULL;
@@ -626,7 +849,7 @@ size_t cs_proc_bibliography(cs_proc *p, co_node ***entries, const char ***ids) {
     co_node *o = cs_render_cite(st, area, &c, MODE_BIBLIOGRAPHY);
     if (!o) continue;
     if (sas) {
-      const cs_node *nm = first_names(cs_child(area, CS_LAYOUT));
+      const cs_node *nm = cs_first_names(cs_child(area, CS_LAYOUT));
       co_node *a = nm ? cs_render(st, area, nm, &c, MODE_BIBLIOGRAPHY) : NULL;
       char *akey = a ? co_plain(st, a) : NULL;
       co_free(a);

@@ -1126,6 +1126,15 @@ static int opt_int(rctx *r, const cs_node *name, const char *a, int dflt) {
   return v && *v ? atoi(v) : dflt;
 }
 
+/* The given-name level disambiguation chose for a name (-1: as the style
+ * says); citations only. */
+static int given_level(const rctx *r, const json_t *name) {
+  if (r->mode != MODE_CITATION) return -1;
+  for (size_t i = 0; i < r->c->n_gn; i++)
+    if (r->c->gn[i].name == name) return r->c->gn[i].level > 0 ? r->c->gn[i].level : -1;
+  return -1;
+}
+
 /* The list of one name variable; *count gets the names shown. */
 static co_node *render_name_list(rctx *r, const cs_node *name, const cs_node *etal, json_t *arr,
                                  size_t *count) {
@@ -1147,7 +1156,8 @@ static co_node *render_name_list(rctx *r, const cs_node *name, const cs_node *et
   size_t shown = n;
   bool truncated = false;
   if (min > 0 && first > 0 && n >= (size_t)min) {
-    shown = (size_t)first + (size_t)(r->c->add_names > 0 ? r->c->add_names : 0);
+    shown = (size_t)first +
+            (size_t)(r->c->add_names > 0 && r->mode == MODE_CITATION ? r->c->add_names : 0);
     if (shown < n)
       truncated = true;
     else
@@ -1167,8 +1177,7 @@ static co_node *render_name_list(rctx *r, const cs_node *name, const cs_node *et
   size_t last_i = truncated && use_last ? n - 1 : shown - 1;
   for (size_t i = 0; i < shown; i++) {
     bool inv = r->sort_names || (nas && (!strcmp(nas, "all") || (!strcmp(nas, "first") && i == 0)));
-    int level = r->c->givenname_level > 0 ? r->c->givenname_level : -1;
-    if (r->c->name_expanded && i < r->c->n_name_expanded && r->c->name_expanded[i]) level = 2;
+    int level = given_level(r, json_array_get(arr, i));
     bool was_inv = false;
     co_node *one = render_one_name(r, name, json_array_get(arr, i), inv, level, &was_inv);
     if (i > 0) {
@@ -1547,6 +1556,35 @@ co_node *cs_render_cite(const bp_csl_style *st, const cs_node *area, const cs_ci
 
 size_t cs_name_count(json_t *item, const char *var) {
   return json_array_size(json_object_get(item, var));
+}
+
+const cs_node *cs_first_names(const cs_node *n) {
+  if (!n) return NULL;
+  if (n->kind == CS_NAMES) return n;
+  if (n->macro) {
+    const cs_node *m = cs_first_names(n->macro);
+    if (m) return m;
+  }
+  for (size_t i = 0; i < n->n_kids; i++) {
+    const cs_node *m = cs_first_names(n->kids[i]);
+    if (m) return m;
+  }
+  return NULL;
+}
+
+char *cs_name_plain(const bp_csl_style *st, json_t *name, int level) {
+  const cs_node *names = cs_first_names(cs_child(st->citation, CS_LAYOUT));
+  cs_cite c = {0};
+  c.item = name;
+  rctx r;
+  rctx_init(&r, st, st->citation, &c, MODE_CITATION);
+  bool inverted;
+  co_node *out = render_one_name(&r, names ? cs_child(names, CS_NAME) : NULL, name, false,
+                                 level > 0 ? level : -1, &inverted);
+  char *s = out ? co_plain(st, out) : bp_strdup("");
+  co_free(out);
+  rctx_free(&r);
+  return s;
 }
 
 char *cs_sort_key(const bp_csl_style *st, const cs_node *area, const cs_node *key,
