@@ -139,6 +139,7 @@ struct co_node {
   bool quotes; /* wrapped in the locale's quotes (flip-flopping when nested) */
   bool affix;  /* a prefix, suffix or delimiter: punctuation merges at it */
   bool nocase; /* text-case leaves it alone */
+  bool term;   /* a term's text (capitalized at the start of a note) */
   char *prefix, *suffix;
   char *link; /* a URL the text links to (spans only) */
 };
@@ -165,6 +166,9 @@ void co_spans(const bp_csl_style *st, const co_node *n, bp_spans *out);
 /** Applies text-case ("lowercase", "uppercase", "capitalize-first",
  * "capitalize-all", "title", "sentence") to every leaf under n. */
 void co_text_case(co_node *n, const char *tc, const char *lang);
+/** Capitalizes the first letter of n when n begins with a term's text
+ * (a note citation's "ibid." -> "Ibid."). */
+void co_capitalize_term(co_node *n);
 /** Removes full stops from every leaf under n. */
 void co_strip_periods(co_node *n);
 
@@ -191,10 +195,11 @@ typedef struct cs_cite {
   int note_number, first_note; /* 0: unknown */
   /* filled by the processor */
   int citation_number;
-  int year_suffix;    /* 0 none, 1 = a */
-  int add_names;      /* extra names shown for disambiguation (citations) */
-  bool disambiguate;  /* the disambiguate="true" condition holds */
-  const cs_given *gn; /* given-name expansion of the item's names (citations) */
+  int year_suffix;     /* 0 none, 1 = a */
+  int add_names;       /* extra names shown for disambiguation (citations) */
+  bool disambiguate;   /* the disambiguate="true" condition holds */
+  bool disambiguating; /* rendered to compare: the accessed date does not count */
+  const cs_given *gn;  /* given-name expansion of the item's names (citations) */
   size_t n_gn;
 } cs_cite;
 

@@ -471,6 +471,30 @@ void co_text_case(co_node *n, const char *tc, const char *lang) {
   case_walk(n, &cs);
 }
 
+/* The first visible leaf under n, when nothing (no prefix, no affix)
+ * comes before it; *term is set when it or a group around it is a term. */
+static co_node *first_leaf(co_node *n, bool in_term, bool *term) {
+  in_term = in_term || n->term;
+  if (n->prefix && *n->prefix) return NULL;
+  if (n->text) {
+    if (n->affix || !*n->text) return NULL;
+    *term = in_term;
+    return n;
+  }
+  for (size_t i = 0; i < n->n_kids; i++) {
+    co_node *k = n->kids[i];
+    if (co_empty(k) && !(k->affix && k->text && *k->text)) continue;
+    return first_leaf(k, in_term, term);
+  }
+  return NULL;
+}
+
+void co_capitalize_term(co_node *n) {
+  bool term = false;
+  co_node *leaf = n ? first_leaf(n, false, &term) : NULL;
+  if (leaf && term) co_text_case(leaf, "capitalize-first", NULL);
+}
+
 void co_strip_periods(co_node *n) {
   if (!n) return;
   if (n->text) {

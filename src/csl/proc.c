@@ -241,6 +241,7 @@ static void renumber(cs_proc *p) {
 static char *cite_text(cs_proc *p, size_t ri) {
   cs_cite c;
   cite_of(p, ri, &c);
+  c.disambiguating = true;
   co_node *o = cs_render_cite(p->st, p->st->citation, &c, MODE_CITATION);
   char *s = o ? co_plain(p->st, o) : bp_strdup("");
   co_free(o);
@@ -679,6 +680,75 @@ static void group_by_author(const bp_csl_style *st, cs_cite *cites, size_t n) {
   free(keys);
 }
 
+/* s ends a sentence: a full stop, question or exclamation mark, maybe
+ * inside closing quotes. */
+static bool ends_sentence(const char *s) {
+  size_t n = strlen(s);
+  for (;;) {
+    while (n && s[n - 1] == ' ') n--;
+    if (n && (s[n - 1] == '"' || s[n - 1] == '\'')) {
+      n--;
+      continue;
+    }
+    if (n >= 3 &&
+        (!strncmp(s + n - 3, "\xE2\x80\x9D", 3) || !strncmp(s + n - 3, "\xE2\x80\x99", 3))) {
+      n -= 3;
+      continue;
+    }
+    break;
+  }
+  return n && strchr(".?!", s[n - 1]);
+}
+
+/* Cite b shows only its year suffix after cite a (collapse="year-suffix"):
+ * the same year, both with suffixes, neither with a locator. */
+static bool suffix_only(const cs_cite *a, const cs_cite *b) {
+  return a->year_suffix && b->year_suffix && item_year(a->item) == item_year(b->item) &&
+         !a->locator && !b->locator;
+}
+
+/* One author's cites (collapse="year...", or cite-group-delimiter): the
+ * author once, then the years; with year-suffix a year's further cites as
+ * their suffix only ("2000a, b"), ranged ("2000a–c") with
+ * year-suffix-ranged. Delimiters: year-suffix-delimiter (default the
+ * cite-group-delimiter, then the layout's) between suffixes, after-collapse-delimiter (the
+ * layout's) after suffixes or a locator, cite-group-delimiter (", ") otherwise. */
+static co_node *author_run(const bp_csl_style *st, const cs_cite *cites, size_t run) {
+  const cs_node *cit = st->citation;
+  const char *collapse = cs_attr(cit, "collapse");
+  const char *delim = cs_attr_or(cs_child(cit, CS_LAYOUT), "delimiter", ", ");
+  const char *cgd = cs_attr_or(cit, "cite-group-delimiter", ", ");
+  const char *ysd =
+      cs_attr_or(cit, "year-suffix-delimiter", cs_attr_or(cit, "cite-group-delimiter", delim));
+  const char *acd = cs_attr_or(cit, "after-collapse-delimiter", delim);
+  bool ys = collapse && !strncmp(collapse, "year-suffix", 11);
+  bool ranged = collapse && !strcmp(collapse, "year-suffix-ranged");
+  co_node *piece = co_group();
+  bool after_suffixes = false;
+  for (size_t k = 0; k < run;) {
+    size_t e = k + 1; /* cites k+1 .. e-1 show their suffix only */
+    while (ys && e < run && suffix_only(&cites[e - 1], &cites[e])) e++;
+    if (k) co_add(piece, co_affix(after_suffixes || cites[k - 1].locator ? acd : cgd));
+    cs_cite c = cites[k];
+    if (k && collapse) c.suppress_author = true;
+    co_add(piece, with_affixes(cs_render_cite(st, cit, &c, MODE_CITATION), c.prefix, c.suffix));
+    for (size_t m = k + 1; m < e; m++) {
+      size_t t = m - 1; /* a range of three letters or more: a–c */
+      while (ranged && t + 1 < e && cites[t + 1].year_suffix == cites[t].year_suffix + 1) t++;
+      if (t >= m + 1) {
+        co_add(piece, co_affix("\xE2\x80\x93"));
+        m = t;
+      } else {
+        co_add(piece, co_affix(ysd));
+      }
+      co_add(piece, ys_text(cites[m].year_suffix));
+    }
+    after_suffixes = e > k + 1;
+    k = e;
+  }
+  return piece;
+}
+
 static co_node *render_cluster(cs_proc *p, const cluster *cl) {
   const bp_csl_style *st = p->st;
   const cs_node *cit = st->citation, *layout = cs_child(cit, CS_LAYOUT);
@@ -706,7 +776,8 @@ static co_node *render_cluster(cs_proc *p, const cluster *cl) {
   bool by_author = (collapse && !strncmp(collapse, "year", 4)) || cgd;
   if (by_author && cs_child(cit, CS_SORT)) group_by_author(st, cites, n); /* sorted: grouped */
   co_node *out = co_group();
-  bool first_out = true;
+  bool first_out = true, prev_collapsed = false;
+  bool note = !strcmp(bp_csl_style_class(st), "note");
   for (size_t i = 0; i < n;) {
     size_t run = 1;
     co_node *piece = NULL;
@@ -734,62 +805,23 @@ static co_node *render_cluster(cs_proc *p, const cluster *cl) {
         run++;
       }
       free(ak);
-      if (run > 1) {
-        piece = co_group();
-        bool ys = collapse && !strncmp(collapse, "year-suffix", 11);
-        bool ranged = collapse && !strcmp(collapse, "year-suffix-ranged");
-        const char *ysd = cs_attr(cit, "year-suffix-delimiter");
-        bool in_ys = false;
-        for (size_t k = 0; k < run; k++) {
-          cs_cite c = cites[i + k];
-          bool suffix_only = ys && k && c.year_suffix && cites[i + k - 1].year_suffix &&
-                             item_year(c.item) == item_year(cites[i + k - 1].item) && !c.locator &&
-                             !cites[i + k - 1].locator;
-          if (suffix_only && ranged) {
-            /* a run of three or more letters: a–c */
-            size_t e = k;
-            while (i + e + 1 < i + run &&
-                   cites[i + e + 1].year_suffix == cites[i + e].year_suffix + 1 &&
-                   item_year(cites[i + e + 1].item) == item_year(c.item) &&
-                   !cites[i + e + 1].locator)
-              e++;
-            if (e > k) {
-              co_add(piece, co_affix("\xE2\x80\x93"));
-              co_add(piece, ys_text(cites[i + e].year_suffix));
-              k = e;
-              continue;
-            }
-          }
-          if (k)
-            co_add(piece, co_affix(suffix_only ? (ysd     ? ysd
-                                                  : cgd   ? cgd
-                                                  : delim ? delim
-                                                          : ", ")
-                                   : in_ys     ? (acd     ? acd
-                                                  : delim ? delim
-                                                          : ", ")
-                                   : cgd       ? cgd
-                                               : ", "));
-          in_ys = suffix_only;
-          if (suffix_only) {
-            co_add(piece, ys_text(c.year_suffix));
-            continue;
-          }
-          if (k && collapse) c.suppress_author = true;
-          co_add(piece,
-                 with_affixes(cs_render_cite(st, cit, &c, MODE_CITATION), c.prefix, c.suffix));
-        }
-      }
+      if (run > 1) piece = author_run(st, cites + i, run);
     }
+    const char *pre = cites[i].prefix;
     if (!piece) {
       run = 1;
-      piece = with_affixes(cs_render_cite(st, cit, &cites[i], MODE_CITATION), cites[i].prefix,
-                           cites[i].suffix);
+      co_node *o = cs_render_cite(st, cit, &cites[i], MODE_CITATION);
+      /* a note that begins with a term, or a term after a sentence: "Ibid." */
+      if (note && (pre && *pre ? ends_sentence(pre) : first_out)) co_capitalize_term(o);
+      piece = with_affixes(o, pre, cites[i].suffix);
     }
     if (piece) {
-      if (!first_out) co_add(out, co_affix(acd && run > 1 ? acd : delim ? delim : ""));
+      /* a prefix that begins with punctuation takes the delimiter's place */
+      if (!first_out && !(pre && strchr(",.;:", *pre) && *pre))
+        co_add(out, co_affix(acd && prev_collapsed ? acd : delim ? delim : ""));
       co_add(out, piece);
       first_out = false;
+      prev_collapsed = run > 1 && collapse;
     }
     i += run;
   }
@@ -798,7 +830,16 @@ static co_node *render_cluster(cs_proc *p, const cluster *cl) {
     co_free(out);
     return NULL;
   }
-  return cs_wrap(layout, out);
+  /* the layout's formatting covers its affixes too: <b>([1]–[3])</b> */
+  co_node *g = cs_wrap(layout, out), *f = co_group();
+  f->font_style = g->font_style;
+  f->font_weight = g->font_weight;
+  f->font_variant = g->font_variant;
+  f->decoration = g->decoration;
+  f->valign = g->valign;
+  g->font_style = g->font_weight = g->font_variant = g->decoration = g->valign = 0;
+  co_add(f, g);
+  return f;
 }
 
 co_node *cs_proc_cite(cs_proc *p, const cs_citation_item *items, size_t n, int note) {

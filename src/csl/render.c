@@ -44,6 +44,7 @@ static const char *own(rctx *r, char *s) {
 }
 
 static bool suppressed(const rctx *r, const char *var) {
+  if (r->c->disambiguating && !strcmp(var, "accessed")) return true;
   for (size_t i = 0; i < r->n_supp; i++)
     if (!strcmp(r->supp[i], var)) return true;
   return false;
@@ -406,7 +407,8 @@ static co_node *text_leaf(rctx *r, const char *var, const char *val) {
 static co_node *render_text(rctx *r, const cs_node *n) {
   const char *v;
   if ((v = cs_attr(n, "variable"))) {
-    r->called++;
+    /* an empty year-suffix leaves its group standing ("n.d." + suffix) */
+    if (strcmp(v, "year-suffix")) r->called++;
     const char *form = cs_attr(n, "form");
     const char *val = NULL;
     const char *used = v;
@@ -430,7 +432,9 @@ static co_node *render_text(rctx *r, const cs_node *n) {
     const char *t =
         cs_term_lookup(r->st, v, cs_attr_or(n, "form", "long"), cs_attr_true(n, "plural"), NULL);
     if (!t || !*t) return NULL;
-    return decorate(r, n, RICH(t));
+    co_node *out = RICH(t);
+    out->term = true;
+    return decorate(r, n, out);
   }
   if ((v = cs_attr(n, "value"))) return decorate(r, n, RICH(v));
   return NULL;
@@ -712,8 +716,21 @@ static co_node *render_date(rctx *r, const cs_node *n) {
   mark_seen(r, var);
   if (d.literal) return decorate(r, n, RICH(d.literal));
   if (r->mode == MODE_SORT) {
+    /* only the parts the date shows: a year-month date sorts by those */
+    bool shown[3] = {true, true, true}; /* year, month, day */
+    const char *want = cs_attr(n, "date-parts");
+    if (cs_attr(n, "form")) {
+      shown[2] = !want || !strcmp(want, "year-month-day");
+      shown[1] = !want || strcmp(want, "year");
+    } else {
+      shown[0] = shown[1] = shown[2] = false;
+      for (size_t i = 0; i < n->n_kids; i++)
+        if (n->kids[i]->kind == CS_DATE_PART)
+          shown[3 - unit_of(cs_attr_or(n->kids[i], "name", ""))] = true;
+    }
     char b[64];
-    snprintf(b, sizeof b, "%05d%02d%02d", d.y + 10000, d.m, d.d);
+    snprintf(b, sizeof b, "%05d%02d%02d", shown[0] ? d.y + 10000 : 0, shown[1] ? d.m : 0,
+             shown[2] ? d.d : 0);
     return co_text(b);
   }
   dpart parts[3];
