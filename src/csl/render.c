@@ -838,8 +838,9 @@ static const char *jstr(json_t *o, const char *k) {
 
 typedef struct pname {
   const char *family, *given, *literal, *suffix;
-  char *ndp, *dp;  /* particles (owned) */
-  char *fam, *giv; /* family/given without particles parsed off (owned) */
+  char *ndp, *dp;   /* particles (owned) */
+  char *fam, *giv;  /* family/given without particles parsed off (owned) */
+  char *own_suffix; /* a suffix parsed off the given name */
   bool comma_suffix, static_order;
 } pname;
 
@@ -897,6 +898,15 @@ static void parse_name(json_t *o, pname *p) {
       p->fam = f;
     }
   }
+  char *comma = p->giv && !p->suffix && parse ? strchr(p->giv, ',') : NULL;
+  if (comma && comma > p->giv && (comma[1] == ' ' || (comma[1] == '!' && comma[2] == ' '))) {
+    /* "John, III"; "John,! Jr." prints a comma before the suffix */
+    bool bang = comma[1] == '!';
+    p->own_suffix = bp_strdup(comma + (bang ? 3 : 2));
+    p->comma_suffix = p->comma_suffix || bang;
+    *comma = '\0';
+    p->suffix = p->own_suffix;
+  }
   if (parse && !dp && p->giv) {
     /* trailing lower-case words of the given name: "Jean de" */
     char *g = p->giv;
@@ -919,6 +929,7 @@ static void parse_name(json_t *o, pname *p) {
 }
 
 static void pname_free(pname *p) {
+  free(p->own_suffix);
   free(p->ndp);
   free(p->dp);
   free(p->fam);
