@@ -872,6 +872,41 @@ size_t cs_proc_recite(cs_proc *p, co_node ***clusters) {
   return p->n_clusters;
 }
 
+/* second-field-align: the entry's first field in the left margin, the
+ * rest (with the layout's suffix) beside it. */
+static co_node *second_field_align(const cs_node *area, co_node *o) {
+  const cs_node *layout = cs_child(area, CS_LAYOUT);
+  size_t f = 0;
+  while (f < o->n_kids && co_empty(o->kids[f])) f++;
+  if (f + 1 >= o->n_kids || o->text) return cs_wrap(layout, o);
+  co_node *left = co_group(), *right = co_group();
+  for (size_t i = 0; i < o->n_kids; i++) co_add(i <= f ? left : right, o->kids[i]);
+  o->n_kids = 0;
+  co_free(o);
+  left->display = DI_LEFT_MARGIN;
+  right->display = DI_RIGHT_INLINE;
+  const char *pre = cs_attr(layout, "prefix"), *suf = cs_attr(layout, "suffix");
+  co_node *r = right;
+  if (pre && *pre) { /* inside the margin */
+    co_node *in = co_group();
+    for (size_t i = 0; i < left->n_kids; i++) co_add(in, left->kids[i]);
+    left->n_kids = 0;
+    in->prefix = bp_strdup(pre);
+    co_add(left, in);
+  }
+  if (suf && *suf) {
+    right->display = 0;
+    r = co_group();
+    co_add(r, right);
+    right->suffix = bp_strdup(suf);
+    r->display = DI_RIGHT_INLINE;
+  }
+  co_node *g = co_group();
+  co_add(g, left);
+  co_add(g, r);
+  return g;
+}
+
 size_t cs_proc_bibliography(cs_proc *p, co_node ***entries, const char ***ids) {
   settle(p);
   const bp_csl_style *st = p->st;
@@ -904,7 +939,8 @@ size_t cs_proc_bibliography(cs_proc *p, co_node ***entries, const char ***ids) {
       free(prev_author);
       prev_author = akey;
     }
-    co_node *g = cs_wrap(cs_child(area, CS_LAYOUT), o);
+    co_node *g = cs_attr(area, "second-field-align") ? second_field_align(area, o)
+                                                     : cs_wrap(cs_child(area, CS_LAYOUT), o);
     v[k] = g;
     iv[k] = p->regs[ord[i]].id;
     k++;

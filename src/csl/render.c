@@ -69,6 +69,11 @@ char *cs_year_suffix_letters(int n) {
   return out;
 }
 
+typedef struct pname pname;
+static void parse_name(json_t *o, pname *p);
+static void pname_free(pname *p);
+static char *trigraph(json_t *item);
+
 /* A string or number variable's value, or NULL. */
 static const char *var_str(rctx *r, const char *var) {
   if (suppressed(r, var)) return NULL;
@@ -84,6 +89,22 @@ static const char *var_str(rctx *r, const char *var) {
     if (c->year_suffix > 0) return own(r, cs_year_suffix_letters(c->year_suffix));
     json_t *v = json_object_get(r->item, "year-suffix"); /* as the data gives it */
     return json_is_string(v) && *json_string_value(v) ? json_string_value(v) : NULL;
+  }
+  if (!strcmp(var, "citation-label")) {
+    json_t *v = json_object_get(r->item, "citation-label");
+    char *l = json_is_string(v) && *json_string_value(v) ? bp_strdup(json_string_value(v))
+                                                         : trigraph(r->item);
+    if (l && r->ys_pending) { /* the implicit year suffix goes on the label */
+      char *ys = cs_year_suffix_letters(c->year_suffix),
+           *both = bp_malloc(strlen(l) + strlen(ys) + 1);
+      strcpy(both, l);
+      strcat(both, ys);
+      free(ys);
+      free(l);
+      l = both;
+      r->ys_pending = false;
+    }
+    return l ? own(r, l) : NULL;
   }
   if (!strcmp(var, "first-reference-note-number")) {
     if (c->first_note <= 0 || c->position == POS_FIRST) return NULL;
@@ -836,13 +857,13 @@ static const char *jstr(json_t *o, const char *k) {
   return json_is_string(v) && *json_string_value(v) ? json_string_value(v) : NULL;
 }
 
-typedef struct pname {
+struct pname {
   const char *family, *given, *literal, *suffix;
   char *ndp, *dp;   /* particles (owned) */
   char *fam, *giv;  /* family/given without particles parsed off (owned) */
   char *own_suffix; /* a suffix parsed off the given name */
   bool comma_suffix, static_order;
-} pname;
+};
 
 static bool lower_word(const char *s, size_t n) { return n > 0 && islower((unsigned char)s[0]); }
 
@@ -934,6 +955,41 @@ static void pname_free(pname *p) {
   free(p->dp);
   free(p->fam);
   free(p->giv);
+}
+
+/* The citation-label an item without one gets (CSL's default trigraph
+ * "Aaaa00:AaAa00:AaAA00:AAAA00"): letters of the authors' (else the
+ * editors') family names, four from one, two each from two, two, one and
+ * one from three, one each from the first four; then the year's last two
+ * digits. NULL without names. */
+static char *trigraph(json_t *item) {
+  json_t *names = json_object_get(item, "author");
+  if (!json_array_size(names)) names = json_object_get(item, "editor");
+  size_t n = json_array_size(names);
+  if (!n) return NULL;
+  static const int take[4][4] = {{4}, {2, 2}, {2, 1, 1}, {1, 1, 1, 1}};
+  const int *t = take[n > 4 ? 3 : n - 1];
+  bp_buf b = {0};
+  for (size_t i = 0; i < 4 && i < n && t[i]; i++) {
+    pname p;
+    parse_name(json_array_get(names, i), &p);
+    const char *f = p.fam ? p.fam : p.literal ? p.literal : "";
+    size_t k = 0;
+    for (int c = 0; c < t[i] && f[k]; c++) {
+      int len;
+      if (bp_utf8_decode(f + k, strlen(f + k), &len) < 0) len = 1;
+      k += (size_t)len;
+    }
+    bp_buf_put(&b, f, k);
+    pname_free(&p);
+  }
+  json_t *y = json_array_get(
+      json_array_get(json_object_get(json_object_get(item, "issued"), "date-parts"), 0), 0);
+  int year = json_is_integer(y)  ? (int)json_integer_value(y)
+             : json_is_string(y) ? atoi(json_string_value(y))
+                                 : -1;
+  if (year >= 0) bp_buf_printf(&b, "%02d", year % 100);
+  return b.data ? bp_buf_detach(&b) : NULL;
 }
 
 /* Initials of a given name: "John Frederick" -> "J. F." (with ". "),
