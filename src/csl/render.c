@@ -330,61 +330,105 @@ static char *format_numeric(rctx *r, const char *s, const char *form, const char
 
 /* Page ranges per page-range-format (expanded, minimal, minimal-two,
  * chicago); "-" becomes an en dash either way. */
+/* The end of a page range a–z in the style's page-range-format; z as
+ * written may be shortened ("321-5"): its missing digits come from a.
+ * Without a format, z as written. */
 static void put_range_end(bp_buf *b, const char *a, const char *z, const char *fmt) {
   size_t la = strlen(a), lz = strlen(z);
-  if (!fmt || la != lz || !strcmp(fmt, "expanded")) {
-    if (fmt && !strcmp(fmt, "expanded") && lz < la) { /* 321-5 -> 321-325 */
-      bp_buf_put(b, a, la - lz);
-    }
+  if (!fmt) { /* as written */
     bp_buf_puts(b, z);
     return;
   }
-  size_t k = 0;
+  char *full = bp_malloc(la + lz + 1);
+  if (lz < la) {
+    memcpy(full, a, la - lz);
+    strcpy(full + la - lz, z);
+  } else {
+    strcpy(full, z);
+  }
+  z = full;
+  lz = strlen(z);
+  if (lz != la || !strcmp(fmt, "expanded")) {
+    bp_buf_puts(b, z);
+    free(full);
+    return;
+  }
+  size_t k = 0; /* digits in common */
   while (k < la && a[k] == z[k]) k++;
   size_t keep = la - k;
-  if (!strcmp(fmt, "minimal-two") && keep < 2 && la >= 2) keep = 2;
-  if (!strcmp(fmt, "chicago") || !strcmp(fmt, "chicago-15") || !strcmp(fmt, "chicago-16")) {
+  bool c15 = !strcmp(fmt, "chicago") || !strcmp(fmt, "chicago-15");
+  if (!strcmp(fmt, "minimal-two") && keep < 2) keep = 2;
+  if (c15 || !strcmp(fmt, "chicago-16")) {
     long na = atol(a);
     if (na < 100 || na % 100 == 0)
-      keep = la;
-    else if (na % 100 < 10)
-      keep = keep < 1 ? 1 : keep;
-    else
-      keep = keep < 2 ? 2 : keep;
-    if (!strcmp(fmt, "chicago-15") && la == 4 && keep < 4 && keep > 0 && k < 1) keep = la;
+      keep = la; /* 3–10, 71–72, 100–104, 1100–1123 */
+    else if (na % 100 >= 10 && keep < 2)
+      keep = 2; /* 321–25, 1536–38; 101–8 keeps the changed part */
+    if (c15 && la == 4 && keep >= 3) keep = 4; /* 1496–1504 */
   }
+  if (keep < 1) keep = 1;
   if (keep > lz) keep = lz;
   bp_buf_puts(b, z + (lz - keep));
+  free(full);
 }
 
+/* One side of a page range at s: letters and digits ending in digits;
+ * *pre_len gets the part before the digits. Returns its length (0: none). */
+static size_t page_side(const char *s, size_t *pre_len) {
+  size_t n = 0;
+  while (isalnum((unsigned char)s[n])) n++;
+  size_t d = n;
+  while (d > 0 && isdigit((unsigned char)s[d - 1])) d--;
+  if (d == n) return 0;
+  *pre_len = d;
+  return n;
+}
+
+/* A range delimiter at s (spaces, a hyphen or two, or an en dash): its
+ * length, 0 when none. */
+static size_t range_dash(const char *s) {
+  size_t i = 0;
+  while (s[i] == ' ') i++;
+  size_t dl = s[i] == '-' ? (s[i + 1] == '-' ? 2 : 1) : !strncmp(s + i, "\xE2\x80\x93", 3) ? 3 : 0;
+  if (!dl) return 0;
+  i += dl;
+  while (s[i] == ' ') i++;
+  return i;
+}
+
+/* Page numbers with ranges: "110-5" -> "110–115" (expanded) or "110–15"
+ * (chicago) and so on. Both sides with the same prefix make a range
+ * (N110–N115, shown on the end only when expanded); sides that differ
+ * ("N110 - 5") are joined by a plain hyphen. */
 static char *format_pages(const char *s, const char *fmt, const char *dash) {
   bp_buf b = {0};
   const char *p = s;
   while (*p) {
-    const char *ds = p;
-    while (isdigit((unsigned char)*p)) p++;
-    if (p > ds) {
-      char *first = bp_strndup(ds, (size_t)(p - ds));
-      bp_buf_puts(&b, first);
-      const char *q = p;
-      while (*q == ' ') q++;
-      size_t dl = *q == '-' ? (q[1] == '-' ? 2 : 1) : !strncmp(q, "\xE2\x80\x93", 3) ? 3 : 0;
-      if (dl) {
-        const char *r2 = q + dl;
-        while (*r2 == ' ') r2++;
-        const char *zs = r2;
-        while (isdigit((unsigned char)*r2)) r2++;
-        if (r2 > zs && !isalpha((unsigned char)*r2)) {
-          char *z = bp_strndup(zs, (size_t)(r2 - zs));
+    size_t pa, pz, dl;
+    size_t na = (p == s || !isalnum((unsigned char)p[-1])) ? page_side(p, &pa) : 0;
+    if (na && (dl = range_dash(p + na)) != 0) {
+      const char *zs = p + na + dl;
+      size_t nz = page_side(zs, &pz);
+      if (nz && !isalpha((unsigned char)zs[nz])) {
+        if ((!fmt && (pa || pz)) || pa != pz || strncmp(p, zs, pa)) {
+          if (!fmt) goto plain;  /* as before without a format */
+          bp_buf_put(&b, p, na); /* not a range */
+          bp_buf_putc(&b, '-');
+          bp_buf_put(&b, zs, nz);
+        } else {
+          char *a = bp_strndup(p + pa, na - pa), *z = bp_strndup(zs + pz, nz - pz);
+          bp_buf_put(&b, p, na);
           bp_buf_puts(&b, dash);
-          put_range_end(&b, first, z, fmt);
+          if (fmt && !strcmp(fmt, "expanded")) bp_buf_put(&b, zs, pz);
+          put_range_end(&b, a, z, fmt);
+          free(a);
           free(z);
-          p = r2;
         }
+        p = zs + nz;
+        continue;
       }
-      free(first);
-      continue;
     }
+  plain:
     if (*p == '\\' && p[1]) { /* "3\-B": a literal hyphen */
       bp_buf_putc(&b, p[1]);
       p += 2;
