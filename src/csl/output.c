@@ -137,9 +137,10 @@ static co_node *rich(const char *s, bool smart, bool single) {
           switch (TAGS[i].what) {
           case 1: g->font_style = FS_ITALIC; break;
           case 2: g->font_weight = FW_BOLD; break;
-          case 3: g->valign = VA_SUP; break;
-          case 4: g->valign = VA_SUB; break;
-          case 5: g->font_variant = FV_SMALLCAPS; break;
+          /* superscript, subscript and small caps keep their case */
+          case 3: g->valign = VA_SUP, g->nocase = true; break;
+          case 4: g->valign = VA_SUB, g->nocase = true; break;
+          case 5: g->font_variant = FV_SMALLCAPS, g->nocase = true; break;
           case 6: g->nocase = true; break;
           }
           co_add(stack[depth], g);
@@ -418,8 +419,10 @@ static size_t count_words(const co_node *n) {
 
 static void case_walk(co_node *n, case_state *cs) {
   if (n->nocase) {
+    size_t w = count_words(n);
     cs->at_start = false;
-    cs->word += count_words(n);
+    if (w) cs->after_colon = false;
+    cs->word += w;
     return;
   }
   if (n->text) {
