@@ -469,6 +469,21 @@ static co_node *text_leaf(rctx *r, const char *var, const char *val) {
   return RICH(val);
 }
 
+/* n's children as a group is rendered: nothing when they call variables
+ * and every one is empty (groups, and macros called by <text>). */
+static co_node *render_suppressible(rctx *r, const cs_node *n, const char *delim) {
+  int called = r->called, rendered = r->rendered;
+  r->called = r->rendered = 0;
+  co_node *g = render_kids(r, n, delim);
+  if (r->called > 0 && r->rendered == 0) {
+    co_free(g);
+    g = NULL;
+  }
+  r->called = called + (r->called > 0);
+  r->rendered = rendered + (r->rendered > 0);
+  return g;
+}
+
 static co_node *render_text(rctx *r, const cs_node *n) {
   const char *v;
   if ((v = cs_attr(n, "variable"))) {
@@ -489,10 +504,7 @@ static co_node *render_text(rctx *r, const cs_node *n) {
     mark_seen(r, used);
     return decorate(r, n, text_leaf(r, v, val));
   }
-  if (n->macro) {
-    co_node *out = render_kids(r, n->macro, NULL);
-    return decorate(r, n, out);
-  }
+  if (n->macro) return decorate(r, n, render_suppressible(r, n->macro, NULL));
   if ((v = cs_attr(n, "term"))) {
     const char *t =
         cs_term_lookup(r->st, v, cs_attr_or(n, "form", "long"), cs_attr_true(n, "plural"), NULL);
@@ -777,9 +789,11 @@ static co_node *render_date(rctx *r, const cs_node *n) {
   r->called++;
   cdate d;
   if (!get_date(r, var, &d)) return NULL;
-  r->rendered++;
   mark_seen(r, var);
-  if (d.literal) return decorate(r, n, RICH(d.literal));
+  if (d.literal) {
+    r->rendered++;
+    return decorate(r, n, RICH(d.literal));
+  }
   if (r->mode == MODE_SORT) {
     /* only the parts the date shows: a year-month date sorts by those */
     bool shown[3] = {true, true, true}; /* year, month, day */
@@ -796,6 +810,7 @@ static co_node *render_date(rctx *r, const cs_node *n) {
     char b[64];
     snprintf(b, sizeof b, "%05d%02d%02d", shown[0] ? d.y + 10000 : 0, shown[1] ? d.m : 0,
              shown[2] ? d.d : 0);
+    r->rendered++;
     return co_text(b);
   }
   dpart parts[3];
@@ -865,6 +880,7 @@ static co_node *render_date(rctx *r, const cs_node *n) {
     co_free(out);
     out = join(ps, k, delim);
   }
+  if (out && !co_empty(out)) r->rendered++; /* a date without the parts shown is empty */
   return decorate(r, n, out);
 }
 
@@ -1605,20 +1621,7 @@ static co_node *render(rctx *r, const cs_node *n) {
   case CS_LABEL: out = render_label(r, n); break;
   case CS_DATE: out = render_date(r, n); break;
   case CS_NAMES: out = render_names(r, n); break;
-  case CS_GROUP: {
-    int called = r->called, rendered = r->rendered;
-    r->called = r->rendered = 0;
-    co_node *g = render_kids(r, n, cs_attr(n, "delimiter"));
-    bool suppress = r->called > 0 && r->rendered == 0;
-    if (suppress) {
-      co_free(g);
-      g = NULL;
-    }
-    r->called = called + (r->called > 0);
-    r->rendered = rendered + (r->rendered > 0);
-    out = decorate(r, n, g);
-    break;
-  }
+  case CS_GROUP: out = decorate(r, n, render_suppressible(r, n, cs_attr(n, "delimiter"))); break;
   case CS_CHOOSE:
     for (size_t i = 0; i < n->n_kids; i++) {
       const cs_node *b = n->kids[i];
