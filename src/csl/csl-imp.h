@@ -190,6 +190,8 @@ typedef struct cs_cite {
   const char *locator, *label, *prefix, *suffix;
   bool suppress_author, author_only;
   const char *author_subst; /* subsequent-author-substitute: replaces the first names */
+  bool author_subst_each;   /* ... each name of them (rule complete-each) */
+  bool names_only;          /* names without their labels (comparing authors) */
   int position;             /* POS_* */
   bool near_note;
   int note_number, first_note; /* 0: unknown */

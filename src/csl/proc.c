@@ -620,7 +620,7 @@ static void positions(cs_proc *p) {
  * collapsing compares). */
 static char *author_key(const bp_csl_style *st, const cs_cite *c) {
   const cs_node *nm = cs_first_names(cs_child(st->citation, CS_LAYOUT));
-  if (!nm) return NULL;
+  if (!nm) return bp_strdup(""); /* a layout without names: one "author" */
   co_node *o = cs_render(st, st->citation, nm, c, MODE_CITATION);
   char *s = o ? co_plain(st, o) : NULL;
   co_free(o);
@@ -926,14 +926,19 @@ size_t cs_proc_bibliography(cs_proc *p, co_node ***entries, const char ***ids) {
     if (!o) continue;
     if (sas) {
       const cs_node *nm = cs_first_names(cs_child(area, CS_LAYOUT));
-      co_node *a = nm ? cs_render(st, area, nm, &c, MODE_BIBLIOGRAPHY) : NULL;
+      cs_cite ck = c;
+      ck.names_only = true; /* "Doe, John ed." and "Doe, John" are one author */
+      co_node *a = nm ? cs_render(st, area, nm, &ck, MODE_BIBLIOGRAPHY) : NULL;
       char *akey = a ? co_plain(st, a) : NULL;
       co_free(a);
-      if (akey && prev_author && !strcmp(akey, prev_author) && !strcmp(sas_rule, "complete-all")) {
+      bool each = !strcmp(sas_rule, "complete-each");
+      if (akey && prev_author && !strcmp(akey, prev_author) &&
+          (each || !strcmp(sas_rule, "complete-all"))) {
         /* re-render with the names replaced by the substitute text */
         co_free(o);
         cs_cite c2 = c;
         c2.author_subst = sas;
+        c2.author_subst_each = each;
         o = cs_render_cite(st, area, &c2, MODE_BIBLIOGRAPHY);
       }
       free(prev_author);

@@ -33,6 +33,7 @@ typedef struct rctx {
   bool suppress_names;                 /* suppress-author: drop the first names rendered */
   const char *subst;                   /* subsequent-author-substitute text for them */
   bool ys_pending;                     /* year suffix to append to the first year */
+  bool subst_each;                     /* every name is the substitute text */
 } rctx;
 
 static co_node *render(rctx *r, const cs_node *n);
@@ -1151,9 +1152,10 @@ static void add_word(co_node *g, co_node *w, bool *need_space, bool glue) {
  * as the style says, 1 initials, 2 full given name. */
 static co_node *render_one_name(rctx *r, const cs_node *name, json_t *o, bool inverted,
                                 int givenlevel, bool *was_inverted) {
+  *was_inverted = false;
+  if (r->subst_each) return co_text(r->subst);
   pname p;
   parse_name(o, &p);
-  *was_inverted = false;
   const cs_node *np_given = name_part(name, "given"), *np_family = name_part(name, "family");
   co_node *out = NULL;
   const char *form = name_opt(r, name, "form");
@@ -1174,7 +1176,9 @@ static co_node *render_one_name(rctx *r, const cs_node *name, json_t *o, bool in
   const char *iw = name_opt(r, name, "initialize-with");
   bool init = strcmp(name_opt(r, name, "initialize") ?: "true", "false") != 0;
   if (p.giv) {
-    if (iw && givenlevel != 2 && !cjk(p.giv) && r->mode != MODE_SORT)
+    /* a name variable's sort key has whole given names, a macro's names
+     * are initialised as the macro shows them */
+    if (iw && givenlevel != 2 && !cjk(p.giv) && (r->mode != MODE_SORT || name))
       giv = initials(r, p.giv, iw, init);
     else
       giv = bp_strdup(p.giv);
@@ -1409,6 +1413,7 @@ static co_node *render_names_with(rctx *r, const cs_node *n, const names_parts *
   }
   edtr = edtr && json_array_size(ed) && names_equal(ed, tr) && !suppressed(r, "editor") &&
          !suppressed(r, "translator");
+  bool subst_done = false;
   for (size_t i = 0; i < nv; i++) {
     const char *var = list[i];
     r->called++;
@@ -1419,14 +1424,25 @@ static co_node *render_names_with(rctx *r, const cs_node *n, const names_parts *
     r->rendered++;
     mark_seen(r, var);
     size_t cnt = 0;
-    co_node *list_out = render_name_list(r, np->name, np->etal, arr, &cnt);
+    co_node *list_out;
+    if (r->suppress_names && r->subst) {
+      /* subsequent-author-substitute: the names give way, a label stays */
+      if (subst_done) continue;
+      r->subst_each = r->c->author_subst_each;
+      list_out =
+          r->subst_each ? render_name_list(r, np->name, np->etal, arr, &cnt) : co_text(r->subst);
+      r->subst_each = false;
+      subst_done = true;
+    } else {
+      list_out = render_name_list(r, np->name, np->etal, arr, &cnt);
+    }
     total += cnt;
     if (count_form) {
       co_free(list_out);
       continue;
     }
     if (np->name && r->mode != MODE_SORT) list_out = cs_wrap(np->name, list_out);
-    if (np->label && r->mode != MODE_SORT) {
+    if (np->label && r->mode != MODE_SORT && !r->c->names_only) {
       const char *term = edtr && !strcmp(var, "editor") ? "editortranslator" : var;
       const char *pl = cs_attr_or(np->label, "plural", "contextual");
       bool plural =
@@ -1449,6 +1465,7 @@ static co_node *render_names_with(rctx *r, const cs_node *n, const names_parts *
     parts[i] = list_out;
   }
   free(copy);
+  if (subst_done) r->suppress_names = false;
   if (count_form) {
     if (!total) return NULL;
     char b[24];
