@@ -203,6 +203,14 @@ static char *run(const char *text, const char *locales, char *err, size_t errn) 
     snprintf(err, errn, "INPUT: %s", je.text);
     goto done;
   }
+  for (size_t i = 0; i < json_array_size(items); i++) { /* an item without id: ITEM-n */
+    json_t *it = json_array_get(items, i);
+    if (json_is_object(it) && !json_object_get(it, "id")) {
+      char id[32];
+      snprintf(id, sizeof id, "ITEM-%zu", i + 1);
+      json_object_set_new(it, "id", json_string(id));
+    }
+  }
   p = cs_proc_new(st, items);
   bp_buf b = {0};
   bool bib = !strncmp(mode, "bibliography", 12);

@@ -150,6 +150,25 @@ static co_node *rich(const char *s, bool smart, bool single) {
           took = true;
         }
       }
+    } else if (smart && depth < 30 && quote_open && quote_depth == depth &&
+               starts(p, "\xE2\x80\x9D")) {
+      FLUSH(); /* ” closing a “ */
+      depth--;
+      quote_open = false;
+      p += 3;
+      took = true;
+    } else if (smart && depth < 30 && !quote_open && starts(p, "\xE2\x80\x9C") &&
+               strstr(p + 3, "\xE2\x80\x9D")) {
+      FLUSH(); /* “ opening quotes, as a straight " does */
+      co_node *g = co_group();
+      g->quotes = true;
+      co_add(stack[depth], g);
+      stack[++depth] = g;
+      closers[depth] = "\x01";
+      quote_open = true;
+      quote_depth = depth;
+      p += 3;
+      took = true;
     } else if (*p == '"' && depth < 30 && smart) {
       if (quote_open && quote_depth == depth) {
         FLUSH();
@@ -738,6 +757,7 @@ static void punctuate(const bp_csl_style *st, toks *t) {
     if (p->kind == T_QCLOSE &&
         (c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?')) {
       long q = prev_visible(t, (size_t)j);
+      while (q >= 0 && t->v[q].kind == T_QCLOSE) q = prev_visible(t, (size_t)q); /* nested */
       char qc = q >= 0 && t->v[q].kind == T_TEXT ? last_meaningful(t->v[q].text) : 0;
       if (qc && strchr(".!?", qc) && (c == '.' || (piq && c == ','))) {
         drop_first(k);

@@ -680,8 +680,8 @@ static void group_by_author(const bp_csl_style *st, cs_cite *cites, size_t n) {
   free(keys);
 }
 
-/* s ends a sentence: a full stop, question or exclamation mark, maybe
- * inside closing quotes. */
+/* s ends a sentence: more than a word, then a full stop, question or
+ * exclamation mark, maybe inside closing quotes. */
 static bool ends_sentence(const char *s) {
   size_t n = strlen(s);
   for (;;) {
@@ -697,7 +697,9 @@ static bool ends_sentence(const char *s) {
     }
     break;
   }
-  return n && strchr(".?!", s[n - 1]);
+  /* a one-word prefix ("Nocapsafter.") is an abbreviation, not a sentence */
+  size_t b = strspn(s, " ");
+  return n > b && strchr(".?!", s[n - 1]) && memchr(s + b, ' ', n - b);
 }
 
 /* Cite b shows only its year suffix after cite a (collapse="year-suffix"):

@@ -853,11 +853,14 @@ static co_node *render_date(rctx *r, const cs_node *n) {
         rdelim = dp_attr(&parts[i], "range-delimiter") ?: rdelim;
     /* the run of parts at or below the largest differing unit is doubled */
     size_t lo = np, hi = 0;
-    for (size_t i = 0; i < np; i++)
-      if (unit_of(cs_attr_or(parts[i].base, "name", "")) <= big) {
+    for (size_t i = 0; i < np; i++) {
+      int u = unit_of(cs_attr_or(parts[i].base, "name", ""));
+      if ((u == 1 && !d.d && !d.d2) || (u == 2 && !d.m && !d.m2)) continue; /* not shown */
+      if (u <= big) {
         if (lo == np) lo = i;
         hi = i;
       }
+    }
     co_node *ps[8] = {0};
     size_t k = 0;
     for (size_t i = 0; i < lo && i < np; i++)
@@ -1261,7 +1264,11 @@ static co_node *render_one_name(rctx *r, const cs_node *name, json_t *o, bool in
       if (pre && *pre) fam->prefix = bp_strdup(pre);
       if (suf && *suf) fam->suffix = bp_strdup(suf);
     }
-    if (giv && *giv) co_add(g, co_affix(" "));
+    /* no space after a given part whose suffix ends in one (&#160;) */
+    const char *gsuf = np_given ? cs_attr(np_given, "suffix") : NULL;
+    size_t gl = gsuf ? strlen(gsuf) : 0;
+    bool spaced = gl && (gsuf[gl - 1] == ' ' || (gl >= 2 && !strcmp(gsuf + gl - 2, "\xC2\xA0")));
+    if (giv && *giv && !spaced) co_add(g, co_affix(" "));
     co_add(g, fam);
   }
   free(giv);
