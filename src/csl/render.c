@@ -952,6 +952,12 @@ static void parse_name(json_t *o, pname *p) {
   p->dp = dp ? bp_strdup(dp) : NULL;
   p->fam = p->family ? bp_strdup(p->family) : NULL;
   p->giv = p->given ? bp_strdup(p->given) : NULL;
+  size_t fl = p->fam ? strlen(p->fam) : 0;
+  if (fl > 2 && p->fam[0] == '"' && p->fam[fl - 1] == '"') { /* "\"Van Dyke\"": as written */
+    memmove(p->fam, p->fam + 1, fl - 2);
+    p->fam[fl - 2] = '\0';
+    parse = false;
+  }
   if (parse && !ndp && p->fam) {
     /* leading lower-case words: "van der Berg", "d'Alembert" */
     const char *s = p->fam;
@@ -1084,7 +1090,11 @@ static char *initials(rctx *r, const char *given, const char *with, bool initial
     if (c < 0) len = 1;
     bool abbrev = *p == '.' && (size_t)len < wl; /* "Ph." stays whole, as an initial */
     bool is_initial = (size_t)len == wl || abbrev;
-    /* a lower-case word ("de") stays whole; after a hyphen ("Jong-il") it is initialised */
+    if (initialize && sep == 2 && islower((unsigned char)w[0]) && !abbrev) {
+      sep = 0; /* a lower-case part after a hyphen has no initial: "Guo-ping" -> "G." */
+      continue;
+    }
+    /* a lower-case word ("de") stays whole */
     bool whole = (!initialize && !is_initial) ||
                  (islower((unsigned char)w[0]) && wl > 1 && !abbrev && sep != 2);
     if (b.len) {
@@ -1100,6 +1110,11 @@ static char *initials(rctx *r, const char *given, const char *with, bool initial
     if (whole) {
       bp_buf_put(&b, w, wl);
       bp_buf_putc(&b, ' ');
+    } else if (initialize && wl >= 3 && isupper((unsigned char)w[0]) &&
+               isupper((unsigned char)w[1]) && islower((unsigned char)w[2])) {
+      bp_buf_putc(&b, w[0]); /* "TSerendorjiin" -> "Ts." */
+      bp_buf_putc(&b, (char)tolower((unsigned char)w[1]));
+      bp_buf_puts(&b, with);
     } else if (abbrev) {
       bp_buf_put(&b, w, wl);
       bp_buf_puts(&b, with);
@@ -1418,8 +1433,14 @@ static co_node *render_names_with(rctx *r, const cs_node *n, const names_parts *
     if (!strcmp(list[i], "editor"))
       for (size_t j = 0; j < nv; j++) edtr |= !strcmp(list[j], "translator");
   }
+  /* editor and translator the same people: one list, "editortranslator"
+   * (unless the locale leaves that term empty) */
+  const char *edtr_term = np->label
+                              ? cs_term_lookup(r->st, "editortranslator",
+                                               cs_attr_or(np->label, "form", "long"), false, NULL)
+                              : "";
   edtr = edtr && json_array_size(ed) && names_equal(ed, tr) && !suppressed(r, "editor") &&
-         !suppressed(r, "translator");
+         !suppressed(r, "translator") && edtr_term && *edtr_term;
   bool subst_done = false;
   for (size_t i = 0; i < nv; i++) {
     const char *var = list[i];
