@@ -136,10 +136,11 @@ struct co_node {
   co_node **kids;
   size_t n_kids, cap_kids;
   unsigned char font_style, font_weight, font_variant, decoration, valign, display;
-  bool quotes; /* wrapped in the locale's quotes (flip-flopping when nested) */
-  bool affix;  /* a prefix, suffix or delimiter: punctuation merges at it */
-  bool nocase; /* text-case leaves it alone */
-  bool term;   /* a term's text (capitalized at the start of a note) */
+  bool quotes;       /* wrapped in the locale's quotes (flip-flopping when nested) */
+  bool affix;        /* a prefix, suffix or delimiter: punctuation merges at it */
+  bool nocase;       /* text-case leaves it alone */
+  bool term;         /* a term's text (capitalized at the start of a note) */
+  bool user_affixes; /* prefix and suffix are a cite's own (rich text, quotes) */
   char *prefix, *suffix;
   char *link; /* a URL the text links to (spans only) */
 };

@@ -599,24 +599,33 @@ typedef struct tok {
   bool affix;
   unsigned flags; /* BP_SPAN_* for T_TEXT */
   const char *link;
+  unsigned affix_id; /* the affix it comes from (0: none) */
 } tok;
 
 typedef struct toks {
   tok *v;
   size_t n, cap;
+  unsigned affixes; /* affixes flattened so far */
 } toks;
 
 typedef struct fstate {
   bool italic, bold, smallcaps;
   bool affix; /* inside a prefix or suffix */
+  unsigned affix_id;
   int qdepth;
   unsigned flags;
   const char *link;
 } fstate;
 
 static size_t push_tok(toks *t, int kind, int fmt, const char *text, bool affix, const fstate *fs) {
-  tok k = {
-      kind, fmt, 0, text ? bp_strdup(text) : NULL, affix, fs ? fs->flags : 0, fs ? fs->link : NULL};
+  tok k = {kind,
+           fmt,
+           0,
+           text ? bp_strdup(text) : NULL,
+           affix,
+           fs ? fs->flags : 0,
+           fs ? fs->link : NULL,
+           fs ? fs->affix_id : 0};
   BP_PUSH(t->v, t->n, t->cap, k);
   return t->n - 1;
 }
@@ -624,12 +633,16 @@ static size_t push_tok(toks *t, int kind, int fmt, const char *text, bool affix,
 static void flatten(const bp_csl_style *st, const co_node *n, fstate fs, toks *t);
 
 /* A prefix or suffix: plain, or rich text when it has markup or quotes. */
-static void flatten_affix(const bp_csl_style *st, const char *a, fstate fs, toks *t) {
-  if (!strpbrk(a, "<\"")) {
+/* user: a cite's own prefix or suffix, where single quotes are quotes too
+ * (a style's affixes keep ' as written). */
+static void flatten_affix(const bp_csl_style *st, const char *a, fstate fs, toks *t, bool user) {
+  fs.affix_id = ++t->affixes;
+  bool smart = !st->keep_straight_quotes;
+  if (!strpbrk(a, user && smart ? "<\"'" : "<\"")) {
     push_tok(t, T_TEXT, 0, a, true, &fs);
     return;
   }
-  co_node *r = rich(a, !st->keep_straight_quotes, false); /* ' stays as written */
+  co_node *r = rich(a, smart, user && smart);
   fs.affix = true;
   flatten(st, r, fs, t);
   co_free(r);
@@ -637,7 +650,7 @@ static void flatten_affix(const bp_csl_style *st, const char *a, fstate fs, toks
 
 static void flatten(const bp_csl_style *st, const co_node *n, fstate fs, toks *t) {
   if (!n) return;
-  if (n->prefix && *n->prefix) flatten_affix(st, n->prefix, fs, t);
+  if (n->prefix && *n->prefix) flatten_affix(st, n->prefix, fs, t, n->user_affixes);
   int opens[8];
   size_t open_at[8];
   int no = 0;
@@ -709,7 +722,7 @@ static void flatten(const bp_csl_style *st, const co_node *n, fstate fs, toks *t
     t->v[open_at[no]].pair = c;
   }
 #undef OPEN
-  if (n->suffix && *n->suffix) flatten_affix(st, n->suffix, fs, t);
+  if (n->suffix && *n->suffix) flatten_affix(st, n->suffix, fs, t, n->user_affixes);
 }
 
 static bool visible(const tok *k) {
@@ -754,6 +767,8 @@ static void punctuate(const bp_csl_style *st, toks *t) {
     if (j < 0) continue;
     tok *p = &t->v[j];
     char c = k->text[0];
+    if (p->kind == T_QCLOSE && p->affix_id && p->affix_id == k->affix_id)
+      continue; /* quotes and punctuation written so in one affix stay so */
     if (p->kind == T_QCLOSE &&
         (c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?')) {
       long q = prev_visible(t, (size_t)j);

@@ -649,6 +649,7 @@ static co_node *with_affixes(co_node *o, const char *pre, const char *suf) {
   if ((!pre || !*pre) && (!suf || !*suf)) return o;
   co_node *g = co_group();
   co_add(g, o);
+  g->user_affixes = true;
   if (pre && *pre) g->prefix = bp_strdup(pre);
   if (suf && *suf) g->suffix = bp_strdup(suf);
   return g;
