@@ -1090,11 +1090,8 @@ static char *initials(rctx *r, const char *given, const char *with, bool initial
     if (c < 0) len = 1;
     bool abbrev = *p == '.' && (size_t)len < wl; /* "Ph." stays whole, as an initial */
     bool is_initial = (size_t)len == wl || abbrev;
-    if (initialize && sep == 2 && islower((unsigned char)w[0]) && !abbrev) {
-      sep = 0; /* a lower-case part after a hyphen has no initial: "Guo-ping" -> "G." */
-      continue;
-    }
-    /* a lower-case word ("de") stays whole */
+    /* a lower-case word ("de") stays whole; after a hyphen ("Jong-il") it
+     * is initialised ("J.-I.", as Korean names want; citeproc-js drops it) */
     bool whole = (!initialize && !is_initial) ||
                  (islower((unsigned char)w[0]) && wl > 1 && !abbrev && sep != 2);
     if (b.len) {
