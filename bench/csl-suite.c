@@ -239,11 +239,14 @@ static char *run(const char *text, const char *locales, char *err, size_t errn) 
     size_t n = json_array_size(items);
     cs_citation_item *v = bp_calloc(n + 1, sizeof *v);
     char(*bufs)[32] = bp_calloc(n + 1, 32);
+    size_t k = 0; /* each id once */
     for (size_t i = 0; i < n; i++) {
-      v[i].id = jget(json_array_get(items, i), "id", bufs[i], 32);
-      if (!v[i].id) v[i].id = "";
+      const char *id = jget(json_array_get(items, i), "id", bufs[i], 32);
+      bool dup = false;
+      for (size_t j = 0; j < k && id; j++) dup |= !strcmp(v[j].id, id);
+      if (!dup) v[k++].id = id ? id : "";
     }
-    co_free(cs_proc_cite(p, v, n, 1));
+    co_free(cs_proc_cite(p, v, k, 1));
     free(v);
     free(bufs);
   }

@@ -77,8 +77,10 @@ void cs_proc_free(cs_proc *p) {
   free(p);
 }
 
+/* The item with that id; of two with one id, the later (as citeproc-js
+ * keeps the last one it was given). */
 static json_t *find_item(cs_proc *p, const char *id) {
-  for (size_t i = 0; i < json_array_size(p->items); i++) {
+  for (size_t i = json_array_size(p->items); i-- > 0;) {
     json_t *it = json_array_get(p->items, i);
     json_t *v = json_object_get(it, "id");
     if (json_is_string(v) && !strcmp(json_string_value(v), id)) return it;

@@ -397,6 +397,17 @@ static size_t range_dash(const char *s) {
   return i;
 }
 
+/* The hyphen at h in s joins two words that are not roman numerals
+ * ("Michaelson-Morely" keeps it; "i-ix" is a range). */
+static bool between_words(const char *s, const char *h) {
+  const char *a = h, *z = h + 1;
+  while (a > s && isalpha((unsigned char)a[-1])) a--;
+  while (isalpha((unsigned char)*z)) z++;
+  if (a == h || z == h + 1) return false;
+  size_t ra = strspn(a, "ivxlcdmIVXLCDM"), rz = strspn(h + 1, "ivxlcdmIVXLCDM");
+  return !(a + ra >= h && h + 1 + rz >= z);
+}
+
 /* Page numbers with ranges: "110-5" -> "110–115" (expanded) or "110–15"
  * (chicago) and so on. Both sides with the same prefix make a range
  * (N110–N115, shown on the end only when expanded); sides that differ
@@ -435,7 +446,7 @@ static char *format_pages(const char *s, const char *fmt, const char *dash) {
       p += 2;
       continue;
     }
-    if (*p == '-' && b.len) {
+    if (*p == '-' && b.len && !between_words(s, p)) {
       bp_buf_puts(&b, dash);
       p++;
       continue;
@@ -459,10 +470,13 @@ static co_node *text_leaf(rctx *r, const char *var, const char *val) {
     }
     return t;
   }
-  if (!strcmp(var, "page") ||
-      (!strcmp(var, "locator") && (!r->c->label || !strcmp(r->c->label, "page")))) {
+  bool pages = !strcmp(var, "page") ||
+               (!strcmp(var, "locator") && (!r->c->label || !strcmp(r->c->label, "page")));
+  if (pages || !strcmp(var, "locator")) {
+    /* other locators (chapters, sections) get the dash, not the page format */
     const char *dash = cs_term_lookup(r->st, "page-range-delimiter", "long", false, NULL);
-    char *f = format_pages(val, r->st->page_range_format, dash ? dash : "\xE2\x80\x93");
+    char *f =
+        format_pages(val, pages ? r->st->page_range_format : NULL, dash ? dash : "\xE2\x80\x93");
     co_node *t = RICH(f);
     free(f);
     return t;
