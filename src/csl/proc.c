@@ -156,6 +156,8 @@ static int utf8_casecmp(const char *a, const char *b) {
   while (*a && strchr("\"'[(\xE2", *a) && *a != '\xE2') a++;
   while (*b && strchr("\"'[(\xE2", *b) && *b != '\xE2') b++;
   for (;; a++, b++) {
+    while (*a && strchr(",;:", *a)) a++; /* "title, here" sorts as "title here" */
+    while (*b && strchr(",;:", *b)) b++;
     unsigned char ca = (unsigned char)*a, cb = (unsigned char)*b;
     if (ca >= 'A' && ca <= 'Z') ca += 32;
     if (cb >= 'A' && cb <= 'Z') cb += 32;
