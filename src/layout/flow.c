@@ -526,9 +526,10 @@ static void draw_placed(drawer *d, bp_dl_page *pg, const bp_flow_placed *p) {
     const bp_flow_place *hd = &el->pl[0], *bd = &el->pl[1];
     double from = p->from > 0 ? p->from : bd->dy;
     if (el->level >= 0 && p->from == 0) bp_dl_add_outline(pg, el->level, el->outline, p->y);
-    bp_flow_replay(f, hd->p, dl, pg, x, p->y, -INFINITY, INFINITY);
-    bp_flow_replay(f, bd->p, dl, pg, x, p->y + bd->dy - from + bd->dy, from - bd->dy,
-                   p->to - bd->dy);
+    /* (its rows and cells are not structure elements yet: a P each part) */
+    replay_in(d, p->elem, 0, hd->p, pg, x, p->y, -INFINITY, INFINITY);
+    replay_in(d, p->elem, 1, bd->p, pg, x, p->y + bd->dy - from + bd->dy, from - bd->dy,
+              p->to - bd->dy);
     break;
   }
   case BP_FLOW_COLUMNS: {
