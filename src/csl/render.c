@@ -1433,7 +1433,9 @@ static co_node *render_names_with(rctx *r, const cs_node *n, const names_parts *
   char *copy = bp_strdup(vars);
   const char *list[16];
   size_t nv = 0;
-  for (char *tok = strtok(copy, " "); tok && nv < 16; tok = strtok(NULL, " ")) list[nv++] = tok;
+  char *save = NULL; /* strtok_r: batch renders in threads, strtok's state is shared */
+  for (char *tok = strtok_r(copy, " ", &save); tok && nv < 16; tok = strtok_r(NULL, " ", &save))
+    list[nv++] = tok;
   co_node *parts[16] = {0};
   size_t total = 0;
   bool count_form =
@@ -1627,7 +1629,8 @@ static bool condition(rctx *r, const cs_node *n) {
     const char *v = cs_attr(n, *t);
     if (!v) continue;
     char *copy = bp_strdup(v);
-    for (char *tok = strtok(copy, " "); tok; tok = strtok(NULL, " ")) {
+    char *save = NULL; /* strtok_r: batch renders in threads */
+    for (char *tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
       bool ok = test_one(r, *t, tok);
       tests++;
       any |= ok;
