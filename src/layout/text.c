@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <pango/pangofc-font.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +54,16 @@ typedef struct tline {
   int gaps;                    /* spaces inside its content */
 } tline;
 
+/* The key of a layout's shaping. A quark made once: g_object_get_data with
+ * a string looks it up in GLib's process-wide quark table on every call,
+ * under GLib's own lock, which batch's threads would share (and which TSan
+ * cannot see). */
+static GQuark shaping_quark;
+static pthread_once_t shaping_once = PTHREAD_ONCE_INIT;
+static void shaping_quark_init(void) { shaping_quark = g_quark_from_static_string("bp-shaping"); }
+
 bp_status bp_typesetter_new(bp_ctx *ctx, bp_fontset *fs, bp_typesetter **out) {
+  pthread_once(&shaping_once, shaping_quark_init);
   bp_typesetter *ts = bp_calloc(1, sizeof *ts);
   ts->fs = fs;
   ts->pango = pango_font_map_create_context(fs->fontmap);
@@ -728,13 +738,13 @@ static bp_text *finish(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, bu
   } else {
     pango_layout_set_text(L, b->text.data ? b->text.data : "", (int)b->text.len);
     pango_layout_set_attributes(L, b->attrs);
-    g_object_set_data_full(G_OBJECT(L), "bp-shaping", shape_layout(L), shaping_free);
+    g_object_set_qdata_full(G_OBJECT(L), shaping_quark, shape_layout(L), shaping_free);
     if (g_hash_table_size(ts->cache) >= 512) g_hash_table_remove_all(ts->cache);
     g_hash_table_insert(ts->cache, key, g_object_ref(L));
   }
   pango_attr_list_unref(b->attrs);
   t->layout = L;
-  t->sh = g_object_get_data(G_OBJECT(L), "bp-shaping");
+  t->sh = g_object_get_qdata(G_OBJECT(L), shaping_quark);
   double widest = 0;
   for (int seg = 0; seg < t->sh->n_seg; seg++) break_segment(t, seg, &widest);
   /* Without a measure, centred and right-aligned lines align on the widest. */
