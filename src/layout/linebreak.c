@@ -76,41 +76,67 @@ static int fitness(double r) {
   return 3;
 }
 
-/* One pass of total fit; returns the node the last line starts from, or -1
- * when some stretch of text has no break with its spaces stretched at most
- * `tolerance` times their stretch (the caller tries again without). */
-static int total_fit(const bp_lb_item *it, size_t n, const bp_lb_params *p, const sums *S,
-                     double tolerance, node **nodes_io, size_t *n_nodes) {
+/* The adjustment ratio of the line from item s to a break at b that is
+ * line number `line`: how far its spaces stretch (> 0) or shrink (< 0) in
+ * units of their stretch or shrink; below -1 it is overfull. */
+static double ratio(const bp_lb_item *it, size_t n, const bp_lb_params *p, const sums *S, int s,
+                    size_t b, int line) {
+  double L = line_width(it, n, S, s, b), A = avail(p, line);
+  double Y = S->y[b] - S->y[s], Z = S->z[b] - S->z[s];
+  if (L > A + EPS) return Z > 0 ? (A - L) / Z : -INFINITY;
+  if (b == n) return 0; /* the last line is set ragged */
+  return L < A - EPS ? (A - L) / (Y > 0 ? Y : RAGGED_STRETCH * A) : 0;
+}
+
+/* A way to end a line at the current break: the best one for each fitness
+ * class, run of hyphens and number of lines (kept apart so that a setting
+ * one line shorter survives to the end, as TeX does for \looseness). */
+typedef struct cand {
+  double total;
+  int from, fit, hy, line;
+} cand;
+
+static void cand_offer(cand **cs, size_t *nc, size_t *cap, cand c, bool by_line) {
+  for (size_t i = 0; i < *nc; i++) {
+    cand *o = &(*cs)[i];
+    if (o->fit != c.fit || o->hy != c.hy || (by_line && o->line != c.line)) continue;
+    if (c.total < o->total) *o = c;
+    return;
+  }
+  BP_PUSH(*cs, *nc, *cap, c);
+}
+
+/* One pass of total fit. *ends (owned) gets, for each number of lines the
+ * paragraph can be set in, the node its last line starts from (the best
+ * setting in that many lines), in no order; returns how many (0 when some
+ * stretch of text has no break with its spaces stretched at most
+ * `tolerance` times their stretch: the caller tries again without). */
+static size_t total_fit(const bp_lb_item *it, size_t n, const bp_lb_params *p, const sums *S,
+                        double tolerance, node **nodes_io, size_t *n_nodes, cand **ends) {
   node *nodes = *nodes_io;
   size_t nn = 0, cap = 0;
   int *active = NULL;
   size_t na = 0, cap_a = 0;
+  cand *cs = NULL;
+  size_t nc = 0, cap_c = 0;
   node start = {-1, 0, 0, 1, 0, 0, -1};
   BP_PUSH(nodes, nn, cap, start);
   int zero = 0;
   BP_PUSH(active, na, cap_a, zero);
-  int final = -1;
   for (size_t b = 0; b <= n && na > 0; b++) {
     if (!legal(it, n, b)) continue;
     bool last = b == n;
     bool flagged = !last && it[b].kind == BP_LB_PENALTY && it[b].flagged;
     double pen = !last && it[b].kind == BP_LB_PENALTY ? it[b].penalty : 0;
-    double best[4][3];
-    int from[4][3];
-    for (int f = 0; f < 4; f++)
-      for (int h = 0; h < 3; h++) best[f][h] = INFINITY, from[f][h] = -1;
+    nc = 0;
+    /* the first pass keeps settings of different lengths apart; the
+     * second (unlimited stretch: any number of lines) does not */
+    bool strict = !isinf(tolerance);
     int rescue = -1;
     size_t keep = 0;
     for (size_t k = 0; k < na; k++) {
       const node *a = &nodes[active[k]];
-      double L = line_width(it, n, S, a->s, b), A = avail(p, a->line), r;
-      double Y = S->y[b] - S->y[a->s], Z = S->z[b] - S->z[a->s];
-      if (L > A + EPS)
-        r = Z > 0 ? (A - L) / Z : -INFINITY;
-      else if (last)
-        r = 0; /* the last line is set ragged */
-      else
-        r = L < A - EPS ? (A - L) / (Y > 0 ? Y : RAGGED_STRETCH * A) : 0;
+      double r = ratio(it, n, p, S, a->s, b, a->line);
       if (r < -1 - EPS) { /* overfull from here on: no longer active */
         if (rescue < 0 || a->total < nodes[rescue].total) rescue = active[k];
         continue;
@@ -123,34 +149,29 @@ static int total_fit(const bp_lb_item *it, size_t n, const bp_lb_params *p, cons
       double d = (LINE_PENALTY + bad) * (LINE_PENALTY + bad);
       d += pen >= 0 ? pen * pen : -pen * pen;
       int hy = flagged ? a->hy + 1 : 0;
-      bool strict = !isinf(tolerance); /* the first pass takes neither */
-      if ((hy > 2 || (last && a->hy > 0)) && strict) continue;
+      if ((hy > 2 || (last && a->hy > 0)) && strict) continue; /* the first pass takes neither */
       if (flagged && a->hy > 0) d += hy > 2 ? TRIPLE_HYPHEN : DOUBLE_HYPHEN;
       if (last && a->hy > 0) d += FINAL_HYPHEN;
       int f = fitness(r);
       if (abs(f - a->fit) > 1) d += ADJ_FITNESS;
       if (hy > 2) hy = 2;
-      double total = a->total + d;
-      if (total < best[f][hy]) best[f][hy] = total, from[f][hy] = active[k];
+      cand c = {a->total + d, active[k], f, hy, a->line + 1};
+      cand_offer(&cs, &nc, &cap_c, c, strict);
     }
     na = keep;
     if (last) {
-      double t = INFINITY;
-      for (int f = 0; f < 4; f++)
-        for (int h = 0; h < 3; h++)
-          if (from[f][h] >= 0 && best[f][h] < t) t = best[f][h], final = from[f][h];
-      if (final < 0 && isinf(tolerance)) final = rescue; /* an overfull last line */
+      if (nc == 0 && rescue >= 0 && isinf(tolerance)) { /* an overfull last line */
+        cand c = {nodes[rescue].total, rescue, 0, 0, nodes[rescue].line + 1};
+        cand_offer(&cs, &nc, &cap_c, c, strict);
+      }
       break;
     }
     size_t before = nn;
-    for (int f = 0; f < 4; f++)
-      for (int h = 0; h < 3; h++) {
-        if (from[f][h] < 0) continue;
-        node nd = {
-            (int)b,    line_start(it, n, (int)b), nodes[from[f][h]].line + 1, f, h, best[f][h],
-            from[f][h]};
-        BP_PUSH(nodes, nn, cap, nd);
-      }
+    for (size_t i = 0; i < nc; i++) {
+      node nd = {(int)b,    line_start(it, n, (int)b), cs[i].line, cs[i].fit, cs[i].hy, cs[i].total,
+                 cs[i].from};
+      BP_PUSH(nodes, nn, cap, nd);
+    }
     /* Nothing fits and nothing is left: an overfull line (a box wider than
      * the measure) rather than no paragraph at all, when out of tolerance. */
     if (nn == before && na == 0 && rescue >= 0 && isinf(tolerance)) {
@@ -167,11 +188,52 @@ static int total_fit(const bp_lb_item *it, size_t n, const bp_lb_params *p, cons
       int idx = (int)k;
       BP_PUSH(active, na, cap_a, idx);
     }
+    nc = 0;
+  }
+  /* at the end: the best setting for each number of lines */
+  size_t ne = 0;
+  for (size_t i = 0; i < nc; i++) {
+    size_t j = 0;
+    while (j < ne && cs[j].line != cs[i].line) j++;
+    if (j == ne)
+      cs[ne++] = cs[i];
+    else if (cs[i].total < cs[j].total)
+      cs[j] = cs[i];
   }
   free(active);
   *nodes_io = nodes;
   *n_nodes = nn;
-  return final;
+  *ends = cs;
+  return ne;
+}
+
+/* How far the spaces of the setting ending at node `k` (lines before the
+ * last) depart from their natural width at worst, as a share of it. */
+static double worst_space(const bp_lb_item *it, size_t n, const bp_lb_params *p, const sums *S,
+                          const node *nodes, int k) {
+  double worst = 0;
+  for (; k > 0; k = nodes[k].prev) {
+    const node *a = &nodes[nodes[k].prev], *e = &nodes[k];
+    double r = ratio(it, n, p, S, a->s, (size_t)e->b, a->line);
+    double Y = S->y[e->b] - S->y[a->s], Z = S->z[e->b] - S->z[a->s];
+    double W = 0; /* the natural width of the line's spaces */
+    for (int i = a->s; i < e->b; i++)
+      if (it[i].kind == BP_LB_GLUE) W += it[i].width_pt;
+    if (W <= 0) continue;
+    double dev = r < 0 ? -r * Z / W : r * Y / W;
+    if (dev > worst) worst = dev;
+  }
+  return worst;
+}
+
+/* Looseness -1 where it costs nothing: the setting one line shorter is
+ * taken when no space of it departs further from its natural width than
+ * the best setting's worst (the shorter one shrinks where the other
+ * stretched; a paragraph's last short line goes, as a typographer would
+ * ask for with \looseness=-1 line by line). */
+static bool tighter_ok(const bp_lb_item *it, size_t n, const bp_lb_params *p, const sums *S,
+                       const node *nodes, int best, int tight) {
+  return worst_space(it, n, p, S, nodes, tight) <= worst_space(it, n, p, S, nodes, best) + EPS;
 }
 
 /* First fit: each line takes as much as fits at natural width. */
@@ -218,13 +280,27 @@ size_t bp_linebreak(const bp_lb_item *items, size_t n, const bp_lb_params *p, in
   } else {
     node *nodes = NULL;
     size_t nn = 0;
-    int final = total_fit(items, n, p, &S, FIRST_PASS_STRETCH, &nodes, &nn);
-    if (final < 0) {
+    cand *ends = NULL;
+    size_t ne = total_fit(items, n, p, &S, FIRST_PASS_STRETCH, &nodes, &nn, &ends);
+    if (ne == 0) {
       free(nodes);
+      free(ends);
       nodes = NULL;
-      final = total_fit(items, n, p, &S, INFINITY, &nodes, &nn);
-      if (final < 0) final = 0; /* not reached: the second pass always ends */
+      ends = NULL;
+      ne = total_fit(items, n, p, &S, INFINITY, &nodes, &nn, &ends);
     }
+    int final = 0; /* not kept: the second pass always ends */
+    if (ne > 0) {
+      size_t best = 0;
+      for (size_t i = 1; i < ne; i++)
+        if (ends[i].total < ends[best].total) best = i;
+      final = ends[best].from;
+      for (size_t i = 0; i < ne; i++)
+        if (ends[i].line == ends[best].line - 1 &&
+            tighter_ok(items, n, p, &S, nodes, ends[best].from, ends[i].from))
+          final = ends[i].from;
+    }
+    free(ends);
     int lines = 1;
     for (int k = final; k > 0; k = nodes[k].prev) lines++;
     int *out = bp_calloc((size_t)lines, sizeof(int));
