@@ -519,20 +519,8 @@ static bp_status facts(engine *e, const bp_tsection *s) {
 
 /* ---- body ----------------------------------------------------------------------------- */
 
-/* A key for spans without markup: their kinds, flags, texts, links and ids. */
-static char *spans_key(const bp_spans *sp) {
-  bp_buf k = {0};
-  for (size_t i = 0; i < sp->n; i++) {
-    const bp_span *s = &sp->v[i];
-    bp_buf_printf(&k, "%d.%u|%s|%s|", (int)s->kind, s->flags, s->text ? s->text : "",
-                  s->uri ? s->uri : "");
-    for (size_t c = 0; c < s->n_cite; c++) bp_buf_printf(&k, "%s,", s->cite_ids[c]);
-  }
-  return k.data ? bp_buf_detach(&k) : bp_strdup("");
-}
-
 static const piece *spans_piece(engine *e, const char *style, const bp_spans *sp, double w) {
-  char *key = spans_key(sp);
+  char *key = bp_spans_key(sp);
   const piece *p = bp__spans(e, style, key, sp, w);
   free(key);
   return p;
@@ -560,6 +548,15 @@ static bp_status body_chart(engine *e, const bp_block *blk) {
     st = bp__block(e, bp__chart(e, &d.spec, e->width, jnum(def, "height", 190)), 0, 8, 12, false);
   }
   bp__chart_data_free(&d);
+  return st;
+}
+
+/* A Markdown table: its header over its rows of cells. */
+static bp_status md_table(engine *e, const bp_doc_table *t) {
+  bp_table_column *tc;
+  bp_table_cell *cells = bp_table_of_doc(t, &tc);
+  bp_status st = bp__table(e, tc, t->n_cols, cells, t->n_rows, 6, NULL);
+  free(tc), free(cells);
   return st;
 }
 
@@ -612,6 +609,7 @@ static bp_status markdown(engine *e, const bp_tsection *s) {
       break;
     }
     case BP_BLOCK_CHART: st = body_chart(e, b); break;
+    case BP_BLOCK_TABLE: st = md_table(e, b->table); break;
     case BP_BLOCK_RULE: { /* a thematic break: a short rule, centred */
       bp_flow_elem *el = bp__push(e, BP_FLOW_RULE, 0.6, 10, 12, false);
       el->color = e->t->muted;
@@ -801,7 +799,7 @@ static const piece *note_piece(engine *e, const bp_tsection *s, size_t i, double
     else
       bp_buf_putc(&nb, *m);
   double label_w = bp__style(e, "note")->size_pt * (s ? jnum(s->json, "indent", 1.9) : 1.9);
-  char *key = spans_key(sp);
+  char *key = bp_spans_key(sp);
   const piece *t = bp__spans(e, "note", key, sp, col_w - label_w);
   free(key);
   const piece *lab = t ? bp__plain(e, "note_number", nb.data, 0) : NULL;

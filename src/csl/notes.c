@@ -95,13 +95,19 @@ bp_status bp_csl_notes(bp_ctx *ctx, const bp_csl_style *st, const bp_bib *bib,
   bp_status s = BP_OK;
   for (size_t i = 0; i < n && !s; i++) {
     const bp_csl_item *it = bp_bib_lookup(bib, ids[i]);
-    s = it ? bp_csl_proc_add(ctx, p, it)
-           : bp_error(ctx, BP_ERR_DATA, "endnote %zu: unknown citation '%s'", i + 1, ids[i]);
+    s = !it ? bp_error(ctx, BP_ERR_DATA, "endnote %zu: unknown citation '%s'", i + 1, ids[i])
+        : it->footnote ? BP_OK /* a Markdown footnote, not a work */
+                       : bp_csl_proc_add(ctx, p, it);
   }
   /* a note style's notes are its full first notes; else bibliography entries */
   bool note = !strcmp(bp_csl_style_class(st), "note") && bp_csl_style_has_bibliography(st);
   for (size_t i = 0; i < n && !s; i++) {
-    const char *id = bp_bib_lookup(bib, ids[i])->id;
+    const bp_csl_item *it = bp_bib_lookup(bib, ids[i]);
+    const char *id = it->id;
+    if (it->footnote) {
+      bp_spans_append(&out[i], it->footnote);
+      continue;
+    }
     s = note ? bp_csl_proc_citation(ctx, p, &id, NULL, 1, &out[i])
              : bp_csl_proc_entry(ctx, p, id, &out[i]);
     if (!s && !note) drop_number(st, &out[i], i + 1);

@@ -148,10 +148,13 @@ static void do_records(chk *k, const char *path) {
   if (rec) BP_PUSH(k->records, k->n_records, k->cap_records, rec);
 }
 
-static void do_markdown(chk *k, const char *path, const bp_resolver *r) {
+/* A Markdown file; with `a`, the body of that article (its manifest ms, mj). */
+static void do_markdown(chk *k, const char *path, const bp_resolver *r, bp_article *a, bp_src *ms,
+                        bp_json *mj) {
   bp_src *s = open_file(k, path);
   bp_doc *doc = bp__markdown_parse(s);
   if (doc) bp__doc_check_cites(s, doc, r);
+  if (doc && a) bp__article_merge(ms, mj, a, doc);
   bp_doc_free(doc);
   char rp[PATH_MAX];
   bp__map_put(&k->md_done, realpath(path, rp) ? rp : path, 1);
@@ -189,7 +192,7 @@ static void do_article(chk *k, const char *path) {
       r.bib = own;
     }
   }
-  do_markdown(k, a->body_path, &r);
+  do_markdown(k, a->body_path, &r, a, s, j);
   bp_bib_free(own);
   bp_article_free(a);
   bp__json_free(j);
@@ -323,7 +326,8 @@ static void run_dir(chk *k, const char *dir) {
   bp_resolver r = {k->bib, &k->refs, NULL};
   for (size_t i = 0; i < n; i++) {
     char rp[PATH_MAX];
-    if (!bp__map_get(&k->md_done, realpath(v[i], rp) ? rp : v[i], NULL)) do_markdown(k, v[i], &r);
+    if (!bp__map_get(&k->md_done, realpath(v[i], rp) ? rp : v[i], NULL))
+      do_markdown(k, v[i], &r, NULL, NULL, NULL);
   }
   free_list(v, n);
 
@@ -360,7 +364,7 @@ static void run_file(chk *k, const char *path) {
   case K_CLAIMS: do_claims(k, path); break;
   case K_SERIES: series_pair(k, path); break;
   case K_ARTICLE: do_article(k, path); break;
-  case K_MARKDOWN: do_markdown(k, path, &r); break;
+  case K_MARKDOWN: do_markdown(k, path, &r, NULL, NULL, NULL); break;
   case K_RECORDS:
   case K_NONE: do_records(k, path); break;
   }

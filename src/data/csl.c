@@ -39,6 +39,8 @@ static void item_free(bp_csl_item *it) {
   free(it->language);
   for (size_t i = 0; i < it->n_aliases; i++) free(it->aliases[i]);
   free(it->aliases);
+  if (it->footnote) bp_spans_free(it->footnote);
+  free(it->footnote);
 }
 
 void bp_bib_free(bp_bib *bib) {
@@ -504,6 +506,28 @@ static void parse_item(pctx *p, const json_t *o, bp_bib *bib, const char *path) 
     bp__map_put(bib->index, a, bib->n_items);
   }
   bib->n_items++;
+}
+
+void bp_bib_add_notes(bp_bib *bib, bp_doc *doc) {
+  if (!doc->n_notes) return;
+  bp_grow((void **)&bib->paths, &bib->cap_paths, bib->n_paths + 1, sizeof *bib->paths);
+  char *path = bib->paths[bib->n_paths++] = bp_strdup(doc->source_path ? doc->source_path : "");
+  for (size_t i = 0; i < doc->n_notes; i++) {
+    bp_doc_note *n = &doc->notes[i];
+    bp_grow((void **)&bib->items, &bib->cap_items, bib->n_items + 1, sizeof *bib->items);
+    bp_csl_item *it = &bib->items[bib->n_items];
+    memset(it, 0, sizeof *it);
+    it->id = n->id;
+    it->footnote = bp_malloc(sizeof *it->footnote);
+    *it->footnote = n->spans;
+    it->path = path;
+    it->line = n->line;
+    it->col = 1;
+    bp__map_put(bib->index, it->id, bib->n_items++);
+  }
+  free(doc->notes);
+  doc->notes = NULL;
+  doc->n_notes = doc->cap_notes = 0;
 }
 
 void bp__bib_parse(bp_src *s, bp_json *j, bp_bib *bib) {

@@ -146,6 +146,10 @@ void bp__doc_check_cites(bp_src *s, bp_doc *doc, const bp_resolver *r);
 /* Manifest fields only (body and bib paths resolved inside the data folder
  * `root`); NULL on errors. */
 bp_article *bp__article_parse(bp_src *s, bp_json *j, const char *root);
+/* The article's metadata from its manifest (s, j) or its body's front
+ * matter (doc's): both are copied the same; a field set in both, or no title
+ * in either, is an error in the manifest. */
+void bp__article_merge(bp_src *s, bp_json *j, bp_article *a, bp_doc *doc);
 
 /* CSV tokenizer: one record at a time. */
 typedef struct bp_csv_field {

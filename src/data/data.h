@@ -115,8 +115,10 @@ typedef struct bp_csl_item {
   char *language;
   char **aliases; /* other ids of the same work ("aliases"), n_aliases of them */
   size_t n_aliases;
-  const char *path; /* file it came from (borrowed from the bib) */
-  int line, col;    /* where its object starts */
+  const char *path;   /* file it came from (borrowed from the bib) */
+  int line, col;      /* where its object starts */
+  bp_spans *footnote; /* not a work but a Markdown footnote: its text (owned; the
+                         endnote prints it as written) */
 } bp_csl_item;
 
 /** A loaded bibliography: items from one or more CSL-JSON files. */
@@ -140,6 +142,10 @@ void bp_bib_free(bp_bib *bib);
  * item per work; its other ids resolve to it), or NULL. Compare the item's
  * own `id` to tell two citations of the same work apart. */
 const bp_csl_item *bp_bib_lookup(const bp_bib *bib, const char *id);
+/** Moves the footnotes of `doc` (doc->notes, emptied) into `bib` as items
+ * whose `footnote` is the note's text, so that they are numbered and set
+ * with the other endnotes. Their ids are never citation ids. */
+void bp_bib_add_notes(bp_bib *bib, bp_doc *doc);
 
 /** "Um, J., & Ko, Y." for the item's authors (caller frees; "" if none). */
 char *bp_csl_format_authors(const bp_csl_item *item);

@@ -1,15 +1,22 @@
-/* markdown.c - prose: CommonMark through Debian's libcmark (with source
- * positions) into the document model, plus pandoc citations `[@id]` and
- * `[@a; @b]`, which cmark leaves as literal text and which are cut out of
- * the text runs here. Also the inline parser claims share, the article
- * manifest and the list of cited ids in endnote order. */
+/* markdown.c - prose: GitHub-flavoured Markdown through Debian's
+ * cmark-gfm (with source positions, pipe tables and footnotes) into the
+ * document model, plus pandoc citations `[@id]` and `[@a; @b]`, which cmark
+ * leaves as literal text and which are cut out of the text runs here. A
+ * front matter block (`---` ... `---`) sets the document's metadata.
+ * Whatever cannot be drawn as written (raw HTML, images, a table in a list,
+ * a footnote that is not defined) is an error at file:line:col, never
+ * printed literally or dropped. Also the inline parser claims share, the
+ * article manifest and the list of cited ids in endnote order. */
 #include "data-imp.h"
 
-#include <cmark.h>
+#include <cmark-gfm-core-extensions.h>
+#include <cmark-gfm.h>
 #include <ctype.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
 /* Line starts of the text cmark parsed, to turn byte columns into
  * character columns. */
 typedef struct lidx {
@@ -79,10 +86,22 @@ typedef struct run {
   bool open;
 } run;
 
+/* What a parse reports into and builds. */
+typedef struct bctx {
+  bp_src *s; /* diagnostics go here; NULL: none (bp_inline_parse) */
+  lidx *L;
+  bp_doc *doc;
+  bool full;  /* tables and footnotes (a file), not one claim's inlines */
+  int *lines; /* the lines of the footnotes kept, then pairs of code block lines */
+  size_t n_lines, cap_lines, n_note_lines;
+} bctx;
+
 typedef struct ictx {
+  const bctx *b;
   lidx *L;
   bp_spans *out;
   run r;
+  bool note; /* in a footnote */
 } ictx;
 
 static size_t run_src(const run *r, size_t at) {
@@ -202,25 +221,78 @@ static void run_add(ictx *c, const char *s, unsigned flags, const char *uri, siz
   if (!r->text.data) bp_buf_puts(&r->text, "");
 }
 
-static size_t node_src(ictx *c, cmark_node *n) {
-  int line = cmark_node_get_start_line(n), col = cmark_node_get_start_column(n);
-  if (line <= 0 || col <= 0) return SIZE_MAX;
-  return lidx_off(c->L, line, col);
+/* Offset of node n in the parsed text (its nearest positioned ancestor's:
+ * cmark-gfm leaves no position on a paragraph a table was split from). */
+static size_t node_src(lidx *L, cmark_node *n) {
+  for (; n; n = cmark_node_parent(n)) {
+    int line = cmark_node_get_start_line(n), col = cmark_node_get_start_column(n);
+    if (line > 0 && col > 0) return lidx_off(L, line, col);
+  }
+  return SIZE_MAX;
+}
+
+/* An error at node n (its offset + `skip` bytes): never shown without a
+ * source (bp_inline_parse). */
+__attribute__((format(printf, 4, 5))) static void md_error(const bctx *b, cmark_node *n,
+                                                           size_t skip, const char *fmt, ...) {
+  if (!b->s) return;
+  size_t off = node_src(b->L, n);
+  off = off == SIZE_MAX ? b->s->start : b->s->start + off + skip;
+  char msg[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  bp__diag(b->s, BP_SEV_ERROR, off > b->s->len ? b->s->len : off, "%s", msg);
+}
+
+/* The id of footnote number `n` (cmark-gfm numbers them in order of first
+ * reference): '^' is never part of a citation id. */
+static char *note_id(const bp_doc *doc, const char *n) {
+  bp_buf id = {0};
+  bp_buf_printf(&id, "^%s@%s", n ? n : "?", doc && doc->source_path ? doc->source_path : "");
+  return bp_buf_detach(&id);
+}
+
+/* A text that still holds "[^label]" refers to a footnote nobody defined. */
+static void undefined_note(ictx *c, cmark_node *n, const char *lit) {
+  const char *p = c->b->full ? strstr(lit, "[^") : NULL;
+  size_t len = p ? strcspn(p + 2, "] \t\n[") : 0;
+  if (!p || p[2 + len] != ']' || !len) return;
+  size_t src = node_src(c->L, n), skip = 0;
+  if (src != SIZE_MAX && src + (size_t)(p - lit) + len + 3 <= c->L->n &&
+      !memcmp(c->L->t + src + (p - lit), p, len + 3))
+    skip = (size_t)(p - lit);
+  md_error(c->b, n, skip,
+           "footnote [^%.*s] is not defined (write \"[^%.*s]: its text\" on a line of its own)",
+           (int)len, p + 2, (int)len, p + 2);
 }
 
 static void inlines(ictx *c, cmark_node *parent, unsigned flags, const char *uri, int depth) {
   for (cmark_node *n = cmark_node_first_child(parent); n; n = cmark_node_next(n)) {
     switch (cmark_node_get_type(n)) {
-    case CMARK_NODE_TEXT:
+    case CMARK_NODE_TEXT: {
+      const char *lit = cmark_node_get_literal(n);
+      if (lit && *lit) run_add(c, lit, flags, uri, node_src(c->L, n));
+      if (lit && c->b->s) undefined_note(c, n, lit);
+      break;
+    }
     case CMARK_NODE_HTML_INLINE: {
       const char *lit = cmark_node_get_literal(n);
-      if (lit && *lit) run_add(c, lit, flags, uri, node_src(c, n));
+      if (c->b->s && lit && !strncmp(lit, "<!--", 4)) break; /* a comment */
+      if (c->b->s)
+        md_error(c->b, n, 0,
+                 "raw HTML is not supported: %.*s (write Markdown; a '<' meant as text is "
+                 "written \\<)",
+                 lit ? (int)strcspn(lit, "\r\n") : 0, lit ? lit : "");
+      else if (lit && *lit) /* a claim's text, as written */
+        run_add(c, lit, flags, uri, node_src(c->L, n));
       break;
     }
     case CMARK_NODE_CODE: {
       const char *lit = cmark_node_get_literal(n);
       if (lit && *lit) {
-        size_t src = node_src(c, n);
+        size_t src = node_src(c->L, n);
         run_add(c, lit, flags | BP_SPAN_CODE, uri, src == SIZE_MAX ? src : src + 1);
       }
       break;
@@ -241,25 +313,58 @@ static void inlines(ictx *c, cmark_node *parent, unsigned flags, const char *uri
     case CMARK_NODE_LINK:
       if (depth < 64) inlines(c, n, flags, cmark_node_get_url(n), depth + 1);
       break;
-    case CMARK_NODE_IMAGE: /* its alt text */
-      if (depth < 64) inlines(c, n, flags, uri, depth + 1);
+    case CMARK_NODE_IMAGE:
+      if (c->b->s)
+        md_error(c->b, n, 0,
+                 "an image cannot be placed in the text (\"%s\"): a template's image section "
+                 "draws pictures",
+                 cmark_node_get_url(n) ? cmark_node_get_url(n) : "");
+      else if (depth < 64) /* a claim: its alt text */
+        inlines(c, n, flags, uri, depth + 1);
       break;
+    case CMARK_NODE_FOOTNOTE_REFERENCE: {
+      if (c->note) {
+        md_error(c->b, n, 0, "a footnote cannot refer to another footnote");
+        break;
+      }
+      run_flush(c);
+      char *id = note_id(c->b->doc, cmark_node_get_literal(n));
+      bp_span *sp = bp_spans_add_cite(c->out, (const char *const *)&id, 1);
+      span_pos(c, sp, node_src(c->L, n));
+      free(id);
+      break;
+    }
     default: break;
     }
   }
 }
 
-static void block_spans(lidx *L, cmark_node *block, bp_spans *out) {
-  ictx c = {.L = L, .out = out};
+static void block_spans(const bctx *b, cmark_node *block, bp_spans *out, bool note) {
+  ictx c = {.b = b, .L = b->L, .out = out, .note = note};
   inlines(&c, block, 0, NULL, 0);
   run_flush(&c);
 }
 
+static pthread_once_t gfm_once = PTHREAD_ONCE_INIT;
+static void gfm_register(void) { cmark_gfm_core_extensions_ensure_registered(); }
+
+/* Parses t[0..n): with `full`, GitHub's pipe tables and footnotes too. */
+static cmark_node *gfm_parse(const char *t, size_t n, bool full) {
+  pthread_once(&gfm_once, gfm_register); /* the registry is global: batch parses in threads */
+  cmark_parser *p = cmark_parser_new(CMARK_OPT_SOURCEPOS | (full ? CMARK_OPT_FOOTNOTES : 0));
+  if (full) cmark_parser_attach_syntax_extension(p, cmark_find_syntax_extension("table"));
+  cmark_parser_feed(p, t, n);
+  cmark_node *doc = cmark_parser_finish(p);
+  cmark_parser_free(p);
+  return doc;
+}
+
 void bp_inline_parse(const char *text, bp_spans *out) {
   size_t n = strlen(text);
-  cmark_node *doc = cmark_parse_document(text, n, CMARK_OPT_SOURCEPOS);
+  cmark_node *doc = gfm_parse(text, n, false);
   lidx L;
   lidx_init(&L, text, n);
+  bctx b = {.L = &L};
   bool first = true;
   /* every leaf block's inlines, in order (a claim is normally one paragraph) */
   cmark_iter *it = cmark_iter_new(doc);
@@ -271,7 +376,7 @@ void bp_inline_parse(const char *text, bp_spans *out) {
     if (t == CMARK_NODE_PARAGRAPH || t == CMARK_NODE_HEADING) {
       if (!first) bp_spans_add_text(out, " ", 1, 0, NULL);
       first = false;
-      block_spans(&L, nd, out);
+      block_spans(&b, nd, out, false);
     } else if (t == CMARK_NODE_CODE_BLOCK) {
       const char *lit = cmark_node_get_literal(nd);
       if (lit) bp_spans_add_text(out, lit, strlen(lit), BP_SPAN_CODE, NULL);
@@ -284,13 +389,119 @@ void bp_inline_parse(const char *text, bp_spans *out) {
 
 /* -------------------------------------------------------------- blocks */
 
-typedef struct bctx {
-  bp_src *s;
-  lidx *L;
-  bp_doc *doc;
-} bctx;
-
 static int clamp_level(int l) { return l < 1 ? 1 : l > 3 ? 3 : l; }
+
+/* The plain text of a table's header cell, which the layout sets as plain
+ * text: emphasis goes with the header's style; a link or a note cannot. */
+static char *header_text(const bctx *b, cmark_node *cell, bp_spans *sp) {
+  bp_buf t = {0};
+  for (size_t k = 0; k < sp->n; k++) {
+    if (sp->v[k].kind == BP_SPAN_CITE || sp->v[k].uri) {
+      md_error(b, cell, 0,
+               "a table's header cell holds plain text: put links, citations and footnotes in "
+               "its cells");
+      break;
+    }
+    bp_buf_puts(&t, sp->v[k].kind == BP_SPAN_BREAK ? " " : sp->v[k].text);
+  }
+  bp_spans_free(sp);
+  return t.data ? bp_buf_detach(&t) : bp_strdup("");
+}
+
+/* A pipe table: its header row, then rows of cells (a short row's missing
+ * cells are empty); alignments from the delimiter row. */
+static void table_block(bctx *b, cmark_node *n) {
+  size_t nc = cmark_gfm_extensions_get_table_columns(n), cap = 0;
+  uint8_t *al = cmark_gfm_extensions_get_table_alignments(n);
+  bp_doc_table *t = bp_calloc(1, sizeof *t);
+  t->n_cols = nc;
+  t->headers = bp_calloc(nc + 1, sizeof *t->headers);
+  t->align = bp_calloc(nc + 1, sizeof *t->align);
+  for (size_t c = 0; c < nc; c++)
+    t->align[c] = !al ? 0 : al[c] == 'l' ? 1 : al[c] == 'c' ? 2 : al[c] == 'r' ? 3 : 0;
+  for (cmark_node *row = cmark_node_first_child(n); row; row = cmark_node_next(row)) {
+    bool head = cmark_gfm_extensions_get_table_row_is_header(row);
+    bp_spans *cells = head ? bp_calloc(nc + 1, sizeof *cells) : NULL;
+    if (!head) {
+      bp_grow((void **)&t->cells, &cap, (t->n_rows + 1) * nc, sizeof *t->cells);
+      cells = &t->cells[t->n_rows++ * nc];
+      memset(cells, 0, nc * sizeof *cells);
+    }
+    size_t c = 0;
+    for (cmark_node *cell = cmark_node_first_child(row); cell && c < nc;
+         cell = cmark_node_next(cell), c++) {
+      block_spans(b, cell, &cells[c], false);
+      if (head) t->headers[c] = header_text(b, cell, &cells[c]);
+    }
+    for (; head && c < nc; c++) t->headers[c] = bp_strdup("");
+    if (head) free(cells);
+  }
+  if (!t->n_rows) md_error(b, n, 0, "a table needs at least one row under its header");
+  bp_block *bl = bp_doc_add_block(b->doc, BP_BLOCK_TABLE);
+  bl->line = cmark_node_get_start_line(n);
+  bl->table = t;
+}
+
+/* A footnote's definition: its paragraphs, one after the other, become the
+ * note (cmark-gfm keeps those referenced, in order of first reference). */
+static void note_block(bctx *b, cmark_node *n) {
+  bp_doc *d = b->doc;
+  char num[24];
+  snprintf(num, sizeof num, "%zu", d->n_notes + 1);
+  bp_grow((void **)&d->notes, &d->cap_notes, d->n_notes + 1, sizeof *d->notes);
+  bp_doc_note *note = &d->notes[d->n_notes++];
+  memset(note, 0, sizeof *note);
+  note->id = note_id(d, num);
+  note->line = cmark_node_get_start_line(n);
+  BP_PUSH(b->lines, b->n_lines, b->cap_lines, note->line);
+  b->n_note_lines++;
+  for (cmark_node *p = cmark_node_first_child(n); p; p = cmark_node_next(p)) {
+    if (cmark_node_get_type(p) != CMARK_NODE_PARAGRAPH) {
+      md_error(b, p, 0, "a footnote holds paragraphs only, not a %s",
+               cmark_node_get_type_string(p));
+      continue;
+    }
+    if (note->spans.n) bp_spans_add_text(&note->spans, " ", 1, 0, NULL);
+    block_spans(b, p, &note->spans, true);
+  }
+  for (size_t k = 0; k < note->spans.n; k++)
+    if (note->spans.v[k].kind == BP_SPAN_CITE) {
+      md_error(b, n, 0, "a footnote cannot cite a source: put the citation in the text");
+      break;
+    }
+}
+
+/* An HTML block: <!-- endnotes --> and <!-- chart: NAME --> place generated
+ * blocks, other comments say nothing; any other HTML is an error. */
+static void html_block(bctx *b, cmark_node *n, int line) {
+  const char *lit = cmark_node_get_literal(n);
+  while (lit && isspace((unsigned char)*lit)) lit++;
+  if (!lit || strncmp(lit, "<!--", 4)) {
+    int len = lit ? (int)strcspn(lit, "\r\n") : 0;
+    md_error(b, n, 0, "raw HTML is not supported: %.*s (write Markdown)", len > 60 ? 60 : len,
+             lit ? lit : "");
+    return;
+  }
+  const char *p = lit + 4;
+  while (*p == ' ') p++;
+  if (!strncmp(p, "endnotes", 8) && (p[8] == ' ' || p[8] == '-')) {
+    bp_doc_add_block(b->doc, BP_BLOCK_ENDNOTES)->line = line;
+  } else if (!strncmp(p, "chart:", 6)) {
+    p += 6;
+    while (*p == ' ') p++;
+    size_t len = 0;
+    while (p[len] && p[len] != ' ' && p[len] != '-' && p[len] != '\n') len++;
+    while (p[len] == '-' && p[len + 1] != '-' && p[len + 1]) {
+      len++;
+      while (p[len] && p[len] != ' ' && p[len] != '-' && p[len] != '\n') len++;
+    }
+    if (len) {
+      bp_block *bl = bp_doc_add_block(b->doc, BP_BLOCK_CHART);
+      bl->line = line;
+      bl->ref = bp_strndup(p, len);
+    }
+  }
+}
 
 static void walk_blocks(bctx *b, cmark_node *parent, int list_level, bool quote, int depth) {
   if (depth > 200) return;
@@ -302,7 +513,7 @@ static void walk_blocks(bctx *b, cmark_node *parent, int list_level, bool quote,
       bp_block *bl = bp_doc_add_block(b->doc, BP_BLOCK_HEADING);
       bl->level = clamp_level(cmark_node_get_heading_level(n));
       bl->line = line;
-      block_spans(b->L, n, &bl->spans);
+      block_spans(b, n, &bl->spans, false);
       break;
     }
     case CMARK_NODE_PARAGRAPH: {
@@ -322,7 +533,7 @@ static void walk_blocks(bctx *b, cmark_node *parent, int list_level, bool quote,
       bl->line = line;
       bl->level = k == BP_BLOCK_LIST_ITEM ? list_level : 0;
       bl->number = number;
-      block_spans(b->L, n, &bl->spans);
+      block_spans(b, n, &bl->spans, false);
       break;
     }
     case CMARK_NODE_LIST: walk_blocks(b, n, list_level + 1, quote, depth + 1); break;
@@ -334,6 +545,8 @@ static void walk_blocks(bctx *b, cmark_node *parent, int list_level, bool quote,
       break;
     }
     case CMARK_NODE_CODE_BLOCK: {
+      BP_PUSH(b->lines, b->n_lines, b->cap_lines, line);
+      BP_PUSH(b->lines, b->n_lines, b->cap_lines, cmark_node_get_end_line(n));
       bp_block *bl = bp_doc_add_block(b->doc, quote ? BP_BLOCK_QUOTE : BP_BLOCK_PARA);
       bl->line = line;
       const char *lit = cmark_node_get_literal(n);
@@ -354,56 +567,61 @@ static void walk_blocks(bctx *b, cmark_node *parent, int list_level, bool quote,
       }
       break;
     }
-    case CMARK_NODE_HTML_BLOCK: {
-      const char *lit = cmark_node_get_literal(n);
-      while (lit && isspace((unsigned char)*lit)) lit++;
-      /* <!-- endnotes --> and <!-- chart: NAME --> place generated blocks */
-      if (lit && !strncmp(lit, "<!--", 4)) {
-        const char *p = lit + 4;
-        while (*p == ' ') p++;
-        if (!strncmp(p, "endnotes", 8) && (p[8] == ' ' || p[8] == '-')) {
-          bp_doc_add_block(b->doc, BP_BLOCK_ENDNOTES)->line = line;
-        } else if (!strncmp(p, "chart:", 6)) {
-          p += 6;
-          while (*p == ' ') p++;
-          size_t len = 0;
-          while (p[len] && p[len] != ' ' && p[len] != '-' && p[len] != '\n') len++;
-          while (p[len] == '-' && p[len + 1] != '-' && p[len + 1]) {
-            len++;
-            while (p[len] && p[len] != ' ' && p[len] != '-' && p[len] != '\n') len++;
-          }
-          if (len) {
-            bp_block *bl = bp_doc_add_block(b->doc, BP_BLOCK_CHART);
-            bl->line = line;
-            bl->ref = bp_strndup(p, len);
-          }
-        }
+    case CMARK_NODE_HTML_BLOCK: html_block(b, n, line); break;
+    case CMARK_NODE_FOOTNOTE_DEFINITION: note_block(b, n); break;
+    default:
+      if (!strcmp(cmark_node_get_type_string(n), "table")) {
+        if (list_level || quote)
+          md_error(b, n, 0, "a table cannot be drawn inside a %s: start it on a line of its own",
+                   quote ? "block quote" : "list");
+        else
+          table_block(b, n);
+      } else {
+        md_error(b, n, 0, "a Markdown %s cannot be drawn", cmark_node_get_type_string(n));
       }
-      if (b->s && lit && strncmp(lit, "<!--", 4))
-        bp__diag(b->s, BP_SEV_WARNING, bp__src_off(b->s, line, 1),
-                 "raw HTML is not rendered (ignored)");
       break;
-    }
-    default: break;
     }
   }
 }
 
-/* Reports each block whose text is over the limits (bp_text_within_limits),
- * at the span where it goes over. False when there was one. */
-static bool check_block_limits(bp_src *s, const bp_doc *doc) {
+/* cmark-gfm drops the definition of a footnote nobody refers to: each line
+ * "[^label]: ..." outside a code block that did not become a note is one. */
+static void unused_notes(bctx *b) {
+  const lidx *L = b->L;
+  for (size_t i = 0; i < L->n_ls; i++) {
+    size_t p = L->ls[i], k = 0;
+    while (k < 3 && p < L->n && L->t[p] == ' ') p++, k++;
+    if (p + 2 >= L->n || L->t[p] != '[' || L->t[p + 1] != '^') continue;
+    size_t len = strcspn(L->t + p + 2, "] \t\n[");
+    if (!len || p + 3 + len >= L->n || L->t[p + 2 + len] != ']' || L->t[p + 3 + len] != ':')
+      continue;
+    bool kept = false;
+    for (size_t k2 = 0; k2 < b->n_note_lines && !kept; k2++) kept = b->lines[k2] == (int)i + 1;
+    for (size_t k2 = b->n_note_lines; k2 + 1 < b->n_lines && !kept; k2 += 2)
+      kept = b->lines[k2] <= (int)i + 1 && (int)i + 1 <= b->lines[k2 + 1];
+    if (!kept)
+      bp__diag(b->s, BP_SEV_ERROR, b->s->start + p,
+               "footnote [^%.*s] is defined but never referenced (write [^%.*s] where it belongs)",
+               (int)len, L->t + p + 2, (int)len, L->t + p + 2);
+  }
+}
+
+/* Reports each of the n span lists whose text is over the limits
+ * (bp_text_within_limits), at the span where it goes over. False when there
+ * was one. */
+static bool check_limits(bp_src *s, const bp_spans *v, size_t n, int line) {
   bool ok = true;
-  for (size_t i = 0; i < doc->n_blocks; i++) {
-    const bp_block *bl = &doc->blocks[i];
+  for (size_t i = 0; i < n; i++) {
+    const bp_spans *sp = &v[i];
     bp_buf text = {0};
-    for (size_t k = 0; k < bl->spans.n; k++)
-      if (bl->spans.v[k].text) bp_buf_puts(&text, bl->spans.v[k].text);
+    for (size_t k = 0; k < sp->n; k++)
+      if (sp->v[k].text) bp_buf_puts(&text, sp->v[k].text);
     size_t bad;
     char why[160];
     if (text.len && !bp_text_within_limits(text.data, text.len, &bad, why, sizeof why)) {
-      size_t off = bp__src_off(s, bl->line, 1), at = 0;
-      for (size_t k = 0; k < bl->spans.n; k++) { /* the span that holds the bad byte */
-        const bp_span *x = &bl->spans.v[k];
+      size_t off = bp__src_off(s, line, 1), at = 0;
+      for (size_t k = 0; k < sp->n; k++) { /* the span that holds the bad byte */
+        const bp_span *x = &sp->v[k];
         size_t len = x->text ? strlen(x->text) : 0;
         if (x->line && at <= bad) {
           off = bp__src_off(s, x->line, x->col);
@@ -422,20 +640,161 @@ static bool check_block_limits(bp_src *s, const bp_doc *doc) {
   return ok;
 }
 
+static bool check_block_limits(bp_src *s, const bp_doc *doc) {
+  bool ok = true;
+  for (size_t i = 0; i < doc->n_blocks; i++) {
+    const bp_block *bl = &doc->blocks[i];
+    ok &= check_limits(s, &bl->spans, 1, bl->line);
+    if (bl->table)
+      ok &= check_limits(s, bl->table->cells, bl->table->n_cols * bl->table->n_rows, bl->line);
+  }
+  for (size_t i = 0; i < doc->n_notes; i++)
+    ok &= check_limits(s, &doc->notes[i].spans, 1, doc->notes[i].line);
+  return ok;
+}
+
+/* ------------------------------------------------------------ front matter */
+
+static const char *const FM_KEYS[] = {"title", "subtitle", "author",   "date",
+                                      "lang",  "subject",  "keywords", NULL};
+
+static char **fm_field(bp_doc *d, size_t k) {
+  char **f[] = {&d->title, &d->subtitle, &d->author, &d->date, &d->lang, &d->subject, &d->keywords};
+  return f[k];
+}
+
+/* A front matter value: plain (to a " #" comment), "double-quoted" (\" \\
+ * \n escapes), 'single-quoted' ('' for ') or a [flow, list] (joined with
+ * ", "). NULL, with *why set, when it is none of these. */
+static char *fm_value(const char *p, const char *e, const char **why) {
+  while (p < e && (*p == ' ' || *p == '\t')) p++;
+  while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) e--;
+  bp_buf v = {0};
+  if (p < e && (*p == '"' || *p == '\'')) {
+    char q = *p++;
+    for (; p < e && *p != q; p++) {
+      if (q == '"' && *p == '\\' && p + 1 < e) {
+        p++;
+        bp_buf_putc(&v, *p == 'n' ? '\n' : *p == 't' ? '\t' : *p);
+      } else {
+        bp_buf_putc(&v, *p);
+      }
+      if (q == '\'' && *p == '\'' && p + 1 < e && p[1] == '\'') p++;
+    }
+    if (p >= e || p + 1 != e) {
+      *why = p >= e ? "a quoted value is not closed" : "text after the closing quote";
+      bp_buf_free(&v);
+      return NULL;
+    }
+  } else if (p < e && *p == '[') {
+    if (e[-1] != ']') {
+      *why = "a [list] is not closed on its line";
+      return NULL;
+    }
+    for (const char *q = p + 1; q < e - 1;) {
+      const char *c = q;
+      while (c < e - 1 && *c != ',') c++;
+      char *item = fm_value(q, c, why);
+      if (!item) {
+        bp_buf_free(&v);
+        return NULL;
+      }
+      if (*item) bp_buf_printf(&v, "%s%s", v.len ? ", " : "", item);
+      free(item);
+      q = c + 1;
+    }
+  } else if (p < e && strchr("|>&*!{", *p)) {
+    *why = "only plain, quoted and [list] values are read";
+    return NULL;
+  } else {
+    const char *c = p;
+    while (c < e && !(*c == '#' && (c == p || c[-1] == ' '))) c++;
+    while (c > p && c[-1] == ' ') c--;
+    bp_buf_put(&v, p, (size_t)(c - p));
+  }
+  return v.data ? bp_buf_detach(&v) : bp_strdup("");
+}
+
+/* The front matter at the top of t (a line "---", lines "key: value", a
+ * line "---" or "..."), read into doc's metadata. Returns the offset after
+ * it (0: none). Unknown and repeated keys, and values it cannot read, are
+ * errors at their place. */
+static size_t front_matter(bp_src *s, const char *t, size_t n, bp_doc *doc) {
+  if (n < 4 || strncmp(t, "---", 3) || (t[3] != '\n' && strncmp(t + 3, "\r\n", 2))) return 0;
+  size_t p = t[3] == '\n' ? 4 : 5;
+  bool seen[8] = {false};
+  while (p < n) {
+    const char *l = t + p, *e = memchr(l, '\n', n - p);
+    size_t len = e ? (size_t)(e - l) : n - p, next = p + len + (e ? 1 : 0);
+    size_t tl = len && l[len - 1] == '\r' ? len - 1 : len;
+    if ((tl == 3 && (!strncmp(l, "---", 3) || !strncmp(l, "...", 3)))) return next;
+    size_t k = 0;
+    while (k < tl && (isalnum((unsigned char)l[k]) || l[k] == '_' || l[k] == '-')) k++;
+    size_t sp = strspn(l, " \t");
+    if (sp >= tl || l[sp] == '#') { /* blank or a comment */
+      p = next;
+      continue;
+    }
+    if (!k || k >= tl || l[k] != ':' || (k + 1 < tl && l[k + 1] != ' ' && l[k + 1] != '\t')) {
+      bp__diag(s, BP_SEV_ERROR, s->start + p,
+               "front matter: expected \"key: value\" (the keys: title, subtitle, author, date, "
+               "lang, subject, keywords)");
+      p = next;
+      continue;
+    }
+    size_t f = 0;
+    while (FM_KEYS[f] && (strlen(FM_KEYS[f]) != k || strncmp(FM_KEYS[f], l, k))) f++;
+    const char *why = NULL;
+    char *v = FM_KEYS[f] ? fm_value(l + k + 1, l + tl, &why) : NULL;
+    char dw[96];
+    if (!FM_KEYS[f])
+      bp__diag(s, BP_SEV_ERROR, s->start + p,
+               "unknown front matter key \"%.*s\" (title, subtitle, author, date, lang, "
+               "subject, keywords)",
+               (int)k, l);
+    else if (seen[f])
+      bp__diag(s, BP_SEV_ERROR, s->start + p, "front matter key \"%s\" is set twice", FM_KEYS[f]);
+    else if (!v)
+      bp__diag(s, BP_SEV_ERROR, s->start + p + k + 1 + strspn(l + k + 1, " \t"),
+               "front matter \"%s\": %s", FM_KEYS[f], why);
+    else if (f == 3 && *v && !bp_date_parse(v, NULL, dw, sizeof dw))
+      bp__diag(s, BP_SEV_ERROR, s->start + p + k + 1 + strspn(l + k + 1, " \t"),
+               "invalid date \"%s\": %s", v, dw);
+    else if (*v) {
+      *fm_field(doc, f) = v;
+      v = NULL;
+    }
+    if (FM_KEYS[f]) seen[f] = true;
+    free(v);
+    p = next;
+  }
+  bp__diag(s, BP_SEV_ERROR, s->start,
+           "the front matter opened here is not closed (a line \"---\" or \"...\")");
+  return n;
+}
+
 bp_doc *bp__markdown_parse(bp_src *s) {
   if (!s->usable) return NULL;
   const char *t = s->text + s->start;
   size_t n = s->len - s->start;
-  cmark_node *root = cmark_parse_document(t, n, CMARK_OPT_SOURCEPOS);
-  lidx L;
-  lidx_init(&L, t, n);
   bp_doc *doc = bp_doc_new();
   doc->source_path = bp_strdup(s->path);
-  bctx b = {s, &L, doc};
+  size_t errs = s->dl->n_errors, fm = front_matter(s, t, n, doc);
+  /* the front matter's lines are left blank, so lines and columns stay the file's */
+  char *copy = fm ? bp_strndup(t, n) : NULL;
+  for (size_t i = 0; i < fm; i++)
+    if (copy[i] != '\n') copy[i] = ' ';
+  cmark_node *root = gfm_parse(copy ? copy : t, n, true);
+  lidx L;
+  lidx_init(&L, copy ? copy : t, n);
+  bctx b = {.s = s, .L = &L, .doc = doc, .full = true};
   walk_blocks(&b, root, 0, false, 0);
+  unused_notes(&b);
   cmark_node_free(root);
+  free(b.lines);
   free(L.ls);
-  if (!check_block_limits(s, doc)) {
+  free(copy);
+  if (!check_block_limits(s, doc) || s->dl->n_errors != errs) {
     bp_doc_free(doc);
     return NULL;
   }
@@ -452,23 +811,29 @@ static size_t find_id(const char *t, size_t n, size_t off, const char *id) {
   return off;
 }
 
-void bp__doc_check_cites(bp_src *s, bp_doc *doc, const bp_resolver *r) {
-  for (size_t i = 0; i < doc->n_blocks; i++) {
-    bp_spans *sp = &doc->blocks[i].spans;
-    for (size_t k = 0; k < sp->n; k++) {
-      bp_span *x = &sp->v[k];
-      size_t off =
-          x->line ? bp__src_off(s, x->line, x->col) : bp__src_off(s, doc->blocks[i].line, 1);
-      if (x->kind == BP_SPAN_TEXT && x->text && strstr(x->text, "[@")) {
-        size_t d = (size_t)(strstr(x->text, "[@") - x->text);
-        bp__diag(s, BP_SEV_WARNING, x->line ? off + d : off,
-                 "looks like a citation but is not one (write [@id] or [@a; @b])");
-      }
-      if (x->kind != BP_SPAN_CITE) continue;
-      for (size_t c = 0; c < x->n_cite; c++)
+static void check_cites(bp_src *s, bp_spans *sp, int line, const bp_resolver *r) {
+  for (size_t k = 0; k < sp->n; k++) {
+    bp_span *x = &sp->v[k];
+    size_t off = x->line ? bp__src_off(s, x->line, x->col) : bp__src_off(s, line, 1);
+    if (x->kind == BP_SPAN_TEXT && x->text && strstr(x->text, "[@")) {
+      size_t d = (size_t)(strstr(x->text, "[@") - x->text);
+      bp__diag(s, BP_SEV_WARNING, x->line ? off + d : off,
+               "looks like a citation but is not one (write [@id] or [@a; @b])");
+    }
+    if (x->kind != BP_SPAN_CITE) continue;
+    for (size_t c = 0; c < x->n_cite; c++)
+      if (x->cite_ids[c][0] != '^') /* a footnote's, not a citation */
         bp__cite_canon(&x->cite_ids[c], bp__resolve(s, r, x->cite_ids[c],
                                                     find_id(s->text, s->len, off, x->cite_ids[c])));
-    }
+  }
+}
+
+void bp__doc_check_cites(bp_src *s, bp_doc *doc, const bp_resolver *r) {
+  for (size_t i = 0; i < doc->n_blocks; i++) {
+    bp_block *bl = &doc->blocks[i];
+    check_cites(s, &bl->spans, bl->line, r);
+    for (size_t c = 0; bl->table && c < bl->table->n_cols * bl->table->n_rows; c++)
+      check_cites(s, &bl->table->cells[c], bl->line, r);
   }
 }
 
@@ -488,21 +853,25 @@ bp_status bp_markdown_load(bp_ctx *ctx, const char *path, bp_doc **out) {
   return st;
 }
 
+static void cited_in(const bp_spans *sp, bp_strmap *seen, const char ***v, size_t *n, size_t *cap) {
+  for (size_t k = 0; k < sp->n; k++)
+    for (size_t c = 0; sp->v[k].kind == BP_SPAN_CITE && c < sp->v[k].n_cite; c++) {
+      const char *id = sp->v[k].cite_ids[c];
+      if (bp__map_get(seen, id, NULL)) continue;
+      bp__map_put(seen, id, *n);
+      BP_PUSH(*v, *n, *cap, id);
+    }
+}
+
 const char **bp_doc_cited_ids(const bp_doc *doc, size_t *n_out) {
   const char **v = NULL;
   size_t n = 0, cap = 0;
   bp_strmap seen = {0};
   for (size_t i = 0; i < doc->n_blocks; i++) {
-    const bp_spans *sp = &doc->blocks[i].spans;
-    for (size_t k = 0; k < sp->n; k++) {
-      if (sp->v[k].kind != BP_SPAN_CITE) continue;
-      for (size_t c = 0; c < sp->v[k].n_cite; c++) {
-        const char *id = sp->v[k].cite_ids[c];
-        if (bp__map_get(&seen, id, NULL)) continue;
-        bp__map_put(&seen, id, n);
-        BP_PUSH(v, n, cap, id);
-      }
-    }
+    const bp_block *bl = &doc->blocks[i];
+    cited_in(&bl->spans, &seen, &v, &n, &cap);
+    for (size_t c = 0; bl->table && c < bl->table->n_cols * bl->table->n_rows; c++)
+      cited_in(&bl->table->cells[c], &seen, &v, &n, &cap);
   }
   bp__map_free(&seen);
   BP_PUSH(v, n, cap, NULL);
@@ -554,7 +923,7 @@ bp_article *bp__article_parse(bp_src *s, bp_json *j, const char *root) {
   size_t errs = s->dl->n_errors;
   bp_article *a = bp_calloc(1, sizeof *a);
   a->path = bp_strdup(s->path);
-  a->title = man_str(s, j, o, "title", true);
+  a->title = man_str(s, j, o, "title", false); /* or the body's front matter's */
   a->subtitle = man_str(s, j, o, "subtitle", false);
   a->author = man_str(s, j, o, "author", false);
   a->date = man_str(s, j, o, "date", false);
@@ -599,15 +968,25 @@ void bp_article_free(bp_article *a) {
   free(a);
 }
 
-static void copy_meta(bp_article *a) {
-  bp_doc *d = a->doc;
-  d->title = bp_strdup(a->title);
-  d->subtitle = bp_strdup(a->subtitle);
-  d->author = bp_strdup(a->author);
-  d->date = bp_strdup(a->date);
-  d->lang = bp_strdup(a->lang);
-  d->subject = bp_strdup(a->subject);
-  d->keywords = bp_strdup(a->keywords);
+void bp__article_merge(bp_src *s, bp_json *j, bp_article *a, bp_doc *doc) {
+  json_t *o = bp__json_root(j);
+  char **man[] = {&a->title, &a->subtitle, &a->author,  &a->date,
+                  &a->lang,  &a->subject,  &a->keywords};
+  for (size_t k = 0; FM_KEYS[k]; k++) {
+    char **fm = fm_field(doc, k);
+    if (*man[k] && *fm)
+      bp__diag(s, BP_SEV_ERROR, bp__json_val(j, o, FM_KEYS[k]),
+               "\"%s\" is set both here and in the front matter of %s", FM_KEYS[k],
+               doc->source_path);
+    else if (*fm)
+      *man[k] = bp_strdup(*fm);
+    else
+      *fm = bp_strdup(*man[k]);
+  }
+  if (!a->title)
+    bp__diag(s, BP_SEV_ERROR, bp__json_start(j, o),
+             "article manifest has no \"title\" (nor has the front matter of %s)",
+             doc->source_path);
 }
 
 bp_status bp_article_load(bp_ctx *ctx, const char *json_path, bp_article **out) {
@@ -635,7 +1014,8 @@ bp_status bp_article_load(bp_ctx *ctx, const char *json_path, bp_article **out) 
     if (a->doc) {
       bp_resolver r = {a->bib, NULL, NULL};
       bp__doc_check_cites(body, a->doc, &r);
-      copy_meta(a);
+      bp__article_merge(s, j, a, a->doc);
+      bp_bib_add_notes(a->bib, a->doc);
     }
   }
   bp_status st = bp__diag_to_ctx(ctx, dl, io);

@@ -248,3 +248,29 @@ bp_flow_elem *bp_flow_push_table(bp_flow *f, const bp_piece *head, const bp_piec
   el->split = 1; /* line_cut reads the body's rows */
   return el;
 }
+
+/* Characters of a text (UTF-8). */
+static size_t n_chars(const char *s) {
+  size_t n = 0;
+  for (; s && *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+  return n;
+}
+
+bp_table_cell *bp_table_of_doc(const bp_doc_table *t, bp_table_column **cols) {
+  *cols = bp_calloc(t->n_cols + 1, sizeof **cols);
+  bp_table_cell *cells = bp_calloc(t->n_cols * t->n_rows + 1, sizeof *cells);
+  for (size_t c = 0; c < t->n_cols; c++) {
+    /* a column's share: its longest text (as a browser sets a table) */
+    size_t most = n_chars(t->headers[c]);
+    for (size_t r = 0; r < t->n_rows; r++) {
+      const bp_spans *sp = &t->cells[r * t->n_cols + c];
+      size_t n = sp->n; /* a marker is about a character */
+      for (size_t k = 0; k < sp->n; k++) n += n_chars(sp->v[k].text);
+      if (n > most) most = n;
+    }
+    (*cols)[c] = (bp_table_column){t->headers[c], (bp_table_align)t->align[c], 0,
+                                   most < 3 ? 3.0 : (double)most};
+  }
+  for (size_t i = 0; i < t->n_cols * t->n_rows; i++) cells[i].spans = &t->cells[i];
+  return cells;
+}

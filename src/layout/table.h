@@ -4,7 +4,8 @@
  * are the bottoms of its rows), that a BP_FLOW_TABLE element pages between
  * rows, repeating the header at the top of every page the table continues
  * on. Knows nothing of records, templates or Markdown: cells are plain
- * strings (or inline spans), columns a header, an alignment and a width. */
+ * strings (or inline spans), columns a header, an alignment and a width
+ * (bp_table_of_doc makes them from the document model's table). */
 #ifndef BP_TABLE_H
 #define BP_TABLE_H
 
@@ -64,6 +65,13 @@ bp_status bp_table_layout(bp_typesetter *ts, bp_ctx *ctx, const bp_table_column 
  * no row under it) and repeats `head` on each page it continues on. */
 bp_flow_elem *bp_flow_push_table(bp_flow *f, const bp_piece *head, const bp_piece *body,
                                  double before, double after);
+
+/** A document's table (model/doc.h: a Markdown pipe table) as columns and
+ * cells for bp_table_layout: returns the n_rows * n_cols cells and sets
+ * *cols to the n_cols columns (both owned: free them; they borrow t's
+ * strings and spans; each column's share of the width is its longest
+ * text's length). */
+bp_table_cell *bp_table_of_doc(const bp_doc_table *t, bp_table_column **cols);
 
 /** True when `s` reads as a number: digits with ',' or '.' separators, an
  * optional sign (+, -, U+2212) or currency sign before, '%' after. */

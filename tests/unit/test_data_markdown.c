@@ -2,7 +2,8 @@
  * seed's paragraphs and headings (endnote numbers replaced by citations) and
  * cites 23 distinct ids in endnote order; the inline parser (emphasis,
  * links, code, pandoc citations next to punctuation) with source positions;
- * the article manifest and its errors. */
+ * pipe tables, footnotes and front matter; what cannot be drawn is an
+ * error at its line and column; the article manifest and its errors. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -324,16 +325,18 @@ static void blocks_of_every_kind(void **state) {
   assert_true(fd >= 0);
   const char *md =
       "# One\n\n#### Deep\n\nPara *it* [x](https://a.b)\n\n> quoted [@q]\n\n1. first\n2. second\n"
-      "   - nested\n\n---\n\n<div>raw</div>\n\n<!-- chart: crypto_theft -->\n\n    code\n";
+      "   - nested\n\n---\n\n| a | *b* |\n|---|--:|\n| x [^n] | 2 |\n| y |\n\n"
+      "<!-- chart: crypto_theft -->\n\n    code\n\n<!-- a comment -->\n\n[^n]: Note *text*.\n";
   assert_int_equal(write(fd, md, strlen(md)), (ssize_t)strlen(md));
   close(fd);
   bp_ctx ctx;
   bp_ctx_init(&ctx);
   bp_doc *doc = NULL;
   assert_int_equal(bp_markdown_load(&ctx, path, &doc), BP_OK);
-  bp_block_kind kinds[] = {
-      BP_BLOCK_HEADING,   BP_BLOCK_HEADING,   BP_BLOCK_PARA, BP_BLOCK_QUOTE, BP_BLOCK_LIST_ITEM,
-      BP_BLOCK_LIST_ITEM, BP_BLOCK_LIST_ITEM, BP_BLOCK_RULE, BP_BLOCK_CHART, BP_BLOCK_PARA};
+  bp_block_kind kinds[] = {BP_BLOCK_HEADING,   BP_BLOCK_HEADING,   BP_BLOCK_PARA,
+                           BP_BLOCK_QUOTE,     BP_BLOCK_LIST_ITEM, BP_BLOCK_LIST_ITEM,
+                           BP_BLOCK_LIST_ITEM, BP_BLOCK_RULE,      BP_BLOCK_TABLE,
+                           BP_BLOCK_CHART,     BP_BLOCK_PARA};
   assert_int_equal(doc->n_blocks, sizeof kinds / sizeof *kinds);
   for (size_t i = 0; i < doc->n_blocks; i++) assert_int_equal(doc->blocks[i].kind, kinds[i]);
   assert_int_equal(doc->blocks[0].level, 1);
@@ -342,8 +345,32 @@ static void blocks_of_every_kind(void **state) {
   assert_int_equal(doc->blocks[5].number, 2);
   assert_int_equal(doc->blocks[6].level, 2);
   assert_int_equal(doc->blocks[6].number, 0);
-  assert_string_equal(doc->blocks[8].ref, "crypto_theft");
-  assert_int_equal(doc->blocks[9].spans.v[0].flags, BP_SPAN_CODE);
+  /* the pipe table: plain header texts, alignments, rows of cells (a short
+   * row's last cell empty), a footnote in a cell */
+  const bp_doc_table *t = doc->blocks[8].table;
+  assert_int_equal(t->n_cols, 2);
+  assert_int_equal(t->n_rows, 2);
+  assert_string_equal(t->headers[0], "a");
+  assert_string_equal(t->headers[1], "b");
+  assert_int_equal(t->align[0], 0);
+  assert_int_equal(t->align[1], 3);
+  assert_string_equal(t->cells[0].v[0].text, "x ");
+  assert_int_equal(t->cells[0].v[1].kind, BP_SPAN_CITE);
+  char id[300];
+  snprintf(id, sizeof id, "^1@%s", path);
+  assert_string_equal(t->cells[0].v[1].cite_ids[0], id);
+  assert_int_equal(t->cells[0].v[1].line, 17);
+  assert_int_equal(t->cells[0].v[1].col, 5);
+  assert_string_equal(t->cells[1].v[0].text, "2");
+  assert_int_equal(t->cells[3].n, 0);
+  /* the footnote: its id and text */
+  assert_int_equal(doc->n_notes, 1);
+  assert_string_equal(doc->notes[0].id, id);
+  assert_int_equal(doc->notes[0].line, 26);
+  assert_string_equal(doc->notes[0].spans.v[0].text, "Note ");
+  assert_int_equal(doc->notes[0].spans.v[1].flags, BP_SPAN_ITALIC);
+  assert_string_equal(doc->blocks[9].ref, "crypto_theft");
+  assert_int_equal(doc->blocks[10].spans.v[0].flags, BP_SPAN_CODE);
   assert_int_equal(doc->blocks[3].spans.v[1].kind, BP_SPAN_CITE);
   assert_int_equal(doc->blocks[3].line, 7);
   bp_doc_free(doc);
@@ -397,11 +424,93 @@ static void article_errors(void **state) {
   rmdir(dir);
 }
 
+/* Writes md to a temporary .md file (path: at least 32 bytes) and loads it. */
+static bp_status load_md(const char *md, char *path, bp_ctx *ctx, bp_doc **doc) {
+  strcpy(path, "/tmp/bp-md-XXXXXX.md");
+  int fd = mkstemps(path, 3);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, md, strlen(md)), (ssize_t)strlen(md));
+  close(fd);
+  bp_ctx_init(ctx);
+  bp_status st = bp_markdown_load(ctx, path, doc);
+  unlink(path);
+  return st;
+}
+
+static void front_matter(void **state) {
+  (void)state;
+  char path[32];
+  bp_ctx ctx;
+  bp_doc *doc = NULL;
+  const char *md = "---\ntitle: \"A: title\"  \n# a comment\n\nauthor: Kim 'Jin'  # note\n"
+                   "date: 2024-04\nkeywords: [North Korea, 'missions']\n---\n\nText.\n";
+  assert_int_equal(load_md(md, path, &ctx, &doc), BP_OK);
+  assert_string_equal(doc->title, "A: title");
+  assert_string_equal(doc->author, "Kim 'Jin'");
+  assert_string_equal(doc->date, "2024-04");
+  assert_string_equal(doc->keywords, "North Korea, missions");
+  assert_int_equal(doc->n_blocks, 1);
+  assert_int_equal(doc->blocks[0].line, 10); /* the file's own lines */
+  bp_doc_free(doc);
+  /* "---" later in the text is a rule, not front matter */
+  assert_int_equal(load_md("Text.\n\n---\ntitle: x\n", path, &ctx, &doc), BP_OK);
+  assert_null(doc->title);
+  bp_doc_free(doc);
+}
+
+/* Each unsupported piece of Markdown fails at its line and column. */
+static void markdown_errors(void **state) {
+  (void)state;
+  static const struct {
+    const char *md, *want; /* the first error after "path:" */
+  } cases[] = {
+      {"---\ntitle: T\ncolour: red\n---\nText.\n",
+       "3:1: unknown front matter key \"colour\" (title, subtitle, author, date, lang, subject, "
+       "keywords)"},
+      {"---\ntitle: T\n", "1:1: the front matter opened here is not closed (a line \"---\" or "
+                          "\"...\")"},
+      {"---\ntitle: T\ntitle: U\n---\n", "3:1: front matter key \"title\" is set twice"},
+      {"---\ndate: soon\n---\n", "2:7: invalid date \"soon\": "},
+      {"---\nabstract: |\n---\n", "2:1: unknown front matter key \"abstract\""},
+      {"---\ntitle: |\n  x\n---\n",
+       "2:8: front matter \"title\": only plain, quoted and [list] values are read"},
+      {"---\n- a list\n---\n", "2:1: front matter: expected \"key: value\""},
+      {"Some <b>bold</b> text.\n", "1:6: raw HTML is not supported: <b>"},
+      {"Text.\n\n<div>\nraw\n</div>\n", "3:1: raw HTML is not supported: <div> (write Markdown)"},
+      {"See ![](a.png).\n", "1:5: an image cannot be placed in the text (\"a.png\")"},
+      {"See ![a map](a.png).\n", "1:5: an image cannot be placed in the text"},
+      {"Text[^x].\n", "1:5: footnote [^x] is not defined"},
+      {"Text.\n\n[^x]: never used\n", "3:1: footnote [^x] is defined but never referenced"},
+      {"A[^1].\n\n[^1]: See[^2].\n[^2]: B.\n", "3:10: a footnote cannot refer to another footnote"},
+      {"A[^1].\n\n[^1]: One.\n\n    - a list\n", "5:5: a footnote holds paragraphs only, not a "
+                                                 "list"},
+      {"A[^1].\n\n[^1]: Cites [@k].\n", "3:7: a footnote cannot cite a source"},
+      {"- item\n\n  | a | b |\n  |---|---|\n  | 1 | 2 |\n",
+       "3:3: a table cannot be drawn inside a list"},
+      {"> | a | b |\n> |---|---|\n> | 1 | 2 |\n", "1:3: a table cannot be drawn inside a block "
+                                                  "quote"},
+      {"| a | b |\n|---|---|\n", "1:1: a table needs at least one row under its header"},
+      {"| [a](http://x) | b |\n|---|---|\n| 1 | 2 |\n",
+       "1:2: a table's header cell holds plain text"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    char path[32], want[400];
+    bp_ctx ctx;
+    bp_doc *doc = (bp_doc *)1;
+    bp_status st = load_md(cases[i].md, path, &ctx, &doc);
+    snprintf(want, sizeof want, "%s:%s", path, cases[i].want);
+    if (st != BP_ERR_DATA || strncmp(ctx.msg, want, strlen(want)))
+      fail_msg("case %zu: got %d \"%s\", want \"%s...\"", i, (int)st, ctx.msg, want);
+    assert_null(doc);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(seed_paragraphs), cmocka_unit_test(cite_spans_and_positions),
       cmocka_unit_test(inline_parser),   cmocka_unit_test(blocks_of_every_kind),
-      cmocka_unit_test(article_errors),
+      cmocka_unit_test(article_errors),  cmocka_unit_test(front_matter),
+      cmocka_unit_test(markdown_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
