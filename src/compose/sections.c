@@ -556,6 +556,7 @@ static bp_status md_table(engine *e, const bp_doc_table *t) {
   bp_table_column *tc;
   bp_table_cell *cells = bp_table_of_doc(t, &tc);
   bp_status st = bp__table(e, tc, t->n_cols, cells, t->n_rows, 6, NULL);
+  if (!st) e->flow.v[e->flow.n - 1].after = para_gap(e) + 4;
   free(tc), free(cells);
   return st;
 }

@@ -14,29 +14,7 @@ rm -rf "$work" && mkdir -p "$work"
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 
-# run NAME WANT_RC WANT_TEXT CMD...: exit status and a part of the message
-run() {
-  local name=$1 want_rc=$2 want=$3
-  shift 3
-  out=$(timeout 60 "$@" 2>&1)
-  local rc=$?
-  [ $rc -eq "$want_rc" ] || bad "$name: exit $rc, want $want_rc: $out"
-  case "$out" in *"$want"*) ;; *) bad "$name: message lacks '$want': $out" ;; esac
-  case "$out" in *root:x:0:0*) bad "$name: /etc/passwd shown" ;; esac
-}
-
-# same_as_check NAME DIR: render's error (in $out) is among check's errors
-same_as_check() {
-  local msg chk # the first "briefpress: " line (sanitizer builds print more)
-  msg=$(printf '%s\n' "$out" | grep -m1 '^briefpress: ')
-  msg=${msg#briefpress: }
-  local file=${msg%%: *} text=${msg#*: }
-  chk=$("$bp" check --no-caret --no-fonts "$2" 2>&1)
-  case "$chk" in
-  *"$(basename "${file%%:*}"):${file#*:}: error: $text"*) ;;
-  *) bad "$1: check does not report '$msg': $chk" ;;
-  esac
-}
+. tests/e2e/lib/errors.bash
 
 fresh() { rm -rf "$work/d" && mkdir -p "$work/d" && cp -r data templates "$work/d/"; }
 D=$work/d/data
