@@ -461,6 +461,52 @@ static HPDF_STATUS patch_font(pdf_dev *d, pdf_font *f, const char *fpath) {
   return ret;
 }
 
+/* HPDF_GetFont for the subset `name` of `f`. While libharu builds the font's
+ * tables, the UTF-8 encoder looks like a CMap encoder that knows only the
+ * codes the font shows: libharu 2.3.0 then maps those codes instead of
+ * looking up all 65,536 (its CMap branch of CIDFontType2_New reads cid_map
+ * and unicode_map; 16 % of a brief's instructions went to the walk). The
+ * tables it makes from them (W, CIDToGIDMap) are replaced by patch_font.
+ * Other libharu versions: the plain call (check CIDFontType2_New first). */
+static HPDF_Font get_font_narrowed(pdf_dev *d, const pdf_font *f, const char *name) {
+#if HPDF_VERSION_ID == 20300
+  HPDF_Encoder enc = HPDF_GetEncoder(d->pdf, "UTF-8");
+  HPDF_CMapEncoderAttr ea = enc ? (HPDF_CMapEncoderAttr)enc->attr : NULL;
+  HPDF_Encoder_ToUnicode_Func to_unicode = enc ? enc->to_unicode_fn : NULL;
+  struct saved_maps {
+    HPDF_UINT16 cid[256][256];
+    HPDF_UNICODE uni[256][256];
+  } *saved = NULL;
+  if (ea) {
+    saved = bp_malloc(sizeof *saved);
+    memcpy(saved->cid, ea->cid_map, sizeof ea->cid_map);
+    memcpy(saved->uni, ea->unicode_map, sizeof ea->unicode_map);
+    memset(ea->cid_map, 0, sizeof ea->cid_map);
+    /* CIDs 1..n, not the codes: libharu sizes its W and CIDToGIDMap
+     * tables by the largest CID (patch_font writes the real ones) */
+    hb_codepoint_t cp = HB_SET_VALUE_INVALID;
+    HPDF_UINT16 cid = 0;
+    while (hb_set_next(f->cps, &cp))
+      if (cp > 0 && cp <= 0xFFFF) {
+        ea->cid_map[cp >> 8][cp & 0xFF] = ++cid;
+        ea->unicode_map[cp >> 8][cp & 0xFF] = (HPDF_UNICODE)cp;
+      }
+    enc->to_unicode_fn = HPDF_CMapEncoder_ToUnicode;
+  }
+  HPDF_Font font = HPDF_GetFont(d->pdf, name, "UTF-8");
+  if (ea) {
+    enc->to_unicode_fn = to_unicode;
+    memcpy(ea->cid_map, saved->cid, sizeof ea->cid_map);
+    memcpy(ea->unicode_map, saved->uni, sizeof ea->unicode_map);
+    free(saved);
+  }
+  return font;
+#else
+  (void)f;
+  return HPDF_GetFont(d->pdf, name, "UTF-8");
+#endif
+}
+
 static void load_fonts(pdf_dev *d) {
   const bp_dlist *dl = d->dl;
   for (size_t i = 0; i < d->n_fonts && !failed(d); i++) {
@@ -507,7 +553,7 @@ static void load_fonts(pdf_dev *d) {
           d->doing = NULL;
           return;
         }
-      f->font = HPDF_GetFont(d->pdf, name, "UTF-8");
+      f->font = get_font_narrowed(d, f, name);
     }
     if (!name || !f->font) {
       bp_device_fail(&d->super, BP_ERR_FONT,
@@ -1752,14 +1798,11 @@ bp_device *bp_pdf_device_new_mem(bp_buf *out, const char *name, const bp_pdf_opt
  * parsed original fonts and the most recent subsets (with their widths), so
  * a document whose code points of a font equal an earlier document's reuses
  * that subset; subsets reach libharu through a memory stream instead of a
- * temporary file; and while libharu builds a font's tables (HPDF_GetFont
- * walks all 65,536 codes of the UTF-8 encoder) the encoder is narrowed to
- * the codes the font shows, so the walk does no glyph lookups for the rest.
- * The tables it makes are those patch_font rewrites anyway. Each subset's
- * font program, CIDToGIDMap and ToUnicode CMap are deflated once and put
- * into later documents as they are (a font descriptor made before the save
- * holds the font program): the same streams as without the cache, under
- * other object numbers. */
+ * temporary file (libharu's encoder is narrowed as for every document:
+ * get_font_narrowed). Each subset's font program, CIDToGIDMap and ToUnicode
+ * CMap are deflated once and put into later documents as they are (a font
+ * descriptor made before the save holds the font program): the same streams
+ * as without the cache, under other object numbers. */
 
 typedef struct cache_face_entry {
   char *path;
@@ -2092,41 +2135,7 @@ static void load_font_cached(pdf_dev *d, pdf_font *f, const char *fpath, int fac
         d->doing = NULL;
         return;
       }
-    /* While libharu builds the font's tables, let the UTF-8 encoder look
-     * like a CMap encoder that knows only this font's codes: libharu 2.3.0
-     * then maps those codes instead of looking up all 65,536 (its CMap
-     * branch of CIDFontType2_New reads cid_map and unicode_map). The tables
-     * it makes from them (W, CIDToGIDMap) are replaced by patch_font. */
-    HPDF_Encoder enc = HPDF_GetEncoder(d->pdf, "UTF-8");
-    HPDF_CMapEncoderAttr ea = enc ? (HPDF_CMapEncoderAttr)enc->attr : NULL;
-    HPDF_Encoder_ToUnicode_Func to_unicode = enc ? enc->to_unicode_fn : NULL;
-    struct saved_maps {
-      HPDF_UINT16 cid[256][256];
-      HPDF_UNICODE uni[256][256];
-    } *saved = NULL;
-    if (ea) {
-      saved = bp_malloc(sizeof *saved);
-      memcpy(saved->cid, ea->cid_map, sizeof ea->cid_map);
-      memcpy(saved->uni, ea->unicode_map, sizeof ea->unicode_map);
-      memset(ea->cid_map, 0, sizeof ea->cid_map);
-      /* CIDs 1..n, not the codes: libharu sizes its W and CIDToGIDMap
-       * tables by the largest CID (patch_font writes the real ones) */
-      hb_codepoint_t cp = HB_SET_VALUE_INVALID;
-      HPDF_UINT16 cid = 0;
-      while (hb_set_next(f->cps, &cp))
-        if (cp > 0 && cp <= 0xFFFF) {
-          ea->cid_map[cp >> 8][cp & 0xFF] = ++cid;
-          ea->unicode_map[cp >> 8][cp & 0xFF] = (HPDF_UNICODE)cp;
-        }
-      enc->to_unicode_fn = HPDF_CMapEncoder_ToUnicode;
-    }
-    f->font = HPDF_GetFont(d->pdf, name, "UTF-8");
-    if (ea) {
-      enc->to_unicode_fn = to_unicode;
-      memcpy(ea->cid_map, saved->cid, sizeof ea->cid_map);
-      memcpy(ea->unicode_map, saved->uni, sizeof ea->unicode_map);
-      free(saved);
-    }
+    f->font = get_font_narrowed(d, f, name);
   }
   if (!name || !f->font) {
     if (!failed(d))
