@@ -564,21 +564,30 @@ static bp_status fit(engine *e, bp_fit_report *fr) {
   double rmin = t->leading_min > 0 ? t->leading_min : rmax;
   bool ok = false;
   int pages = 0, steps = (int)floor((smax - smin) / 0.25 + 1e-9);
-  int lo = 0, hi = steps, best = -1; /* size = smax - 0.25 k */
+  int lo = 0, hi = steps, best = -1, mid = 0, probe = 0; /* size = smax - 0.25 k */
   bp_status st = BP_OK;
-  while (lo <= hi && !st) {
-    int mid = (lo + hi) / 2;
+  while (lo <= hi && !st) { /* the largest size first: most documents fit at it */
     st = attempt(e, size0, lead0, smax - 0.25 * mid, rmin, &ok, &pages);
     if (ok)
       best = mid, hi = mid - 1;
     else
       lo = mid + 1;
+    /* then the size its overflow predicts (heights grow about as the size:
+     * more lines of less text, charts and headings fixed) and that size's
+     * neighbour, then halves of what is left */
+    double room = (e->bottom - e->top) * (t->max_pages > 0 ? t->max_pages : 1);
+    double k = (1 - room / fmax(stack_height(e, -1), 1)) * smax / 0.25;
+    if (++probe == 1)
+      mid = (int)fmin(fmax(ceil(k - 1e-9), lo), hi);
+    else
+      mid = probe == 2 ? (ok ? mid - 1 : mid + 1) : (lo + hi) / 2;
+    if (mid < lo || mid > hi) mid = (lo + hi) / 2;
   }
   double size = best >= 0 ? smax - 0.25 * best : smin, ratio = rmin;
   int n_r = (int)floor((rmax - rmin) / 0.05 + 1e-9); /* ratios rmax - 0.05 j, j < n_r */
   int rlo = 0, rhi = best >= 0 ? n_r - 1 : -1, rbest = n_r;
   while (rlo <= rhi && !st) {
-    int mid = (rlo + rhi) / 2;
+    mid = (rlo + rhi) / 2;
     st = attempt(e, size0, lead0, size, rmax - 0.05 * mid, &ok, &pages);
     if (ok)
       rbest = mid, rhi = mid - 1;
@@ -586,7 +595,8 @@ static bp_status fit(engine *e, bp_fit_report *fr) {
       rlo = mid + 1;
   }
   if (rbest < n_r) ratio = rmax - 0.05 * rbest;
-  if (!st) st = attempt(e, size0, lead0, size, ratio, &ok, &pages); /* the one drawn */
+  if (!st && (e->scale != size / size0 || e->ratio != ratio / lead0)) /* unless the last one */
+    st = attempt(e, size0, lead0, size, ratio, &ok, &pages);          /* the one drawn */
   double used = st ? 0 : stack_height(e, -1);
   if (!st && t->max_pages > 0 && pages > t->max_pages) st = overflow(e, pages, smin, rmin);
   if (fr) {
