@@ -25,6 +25,11 @@ void bp_pdf_face_free(bp_pdf_face *face);
 typedef struct bp_pdf_subset {
   char *data; /* the subset TrueType file (owned) */
   size_t len;
+  /* what the PDF embeds (owned): the same glyphs without the tables a
+   * CIDFontType2 program is not read for (its codes reach the glyphs
+   * through the CIDToGIDMap, its names and metrics are in the PDF) */
+  char *embed;
+  size_t embed_len;
   unsigned upem;   /* units per em of the subset */
   hb_face_t *face; /* the subset, parsed again (for cmap and hmtx) */
   hb_font_t *font; /* at scale = upem */

@@ -2007,21 +2007,13 @@ static bool make_maps_z(HPDF_MMgr mm, const pdf_font *f, zbytes *map_z, zbytes *
   return ok;
 }
 
-/* Makes the entry's compressed streams from this document's loaded and
- * patched font (the first document that uses the subset). False when
+/* Makes the entry's compressed streams (the subset's embedded program, its
+ * map and CMap) for the first document that uses the subset. False when
  * libharu failed (its error is then in the document). */
 static bool make_z(pdf_dev *d, pdf_font *f, cache_subset_entry *e) {
-  HPDF_FontAttr fa = (HPDF_FontAttr)((HPDF_Dict)f->font)->attr;
-  HPDF_TTFontDefAttr ta = (HPDF_TTFontDefAttr)fa->fontdef->attr;
   HPDF_MMgr mm = d->pdf->mmgr;
-  HPDF_Stream fs = HPDF_MemStream_New(mm, 32768);
-  zbytes font_raw = {0};
-  bool ok =
-      fs && HPDF_TTFontDef_SaveFontData(fa->fontdef, fs) == HPDF_OK && stream_bytes(fs, &font_raw);
-  if (fs) HPDF_Stream_Free(fs);
-  if (ok) ok = deflate_bytes(mm, font_raw.data, font_raw.len, &e->font_z);
-  free(font_raw.data);
-  e->length1 = ta->length1;
+  bool ok = deflate_bytes(mm, f->subset->embed, f->subset->embed_len, &e->font_z);
+  e->length1 = (unsigned)f->subset->embed_len;
   if (ok) ok = make_maps_z(mm, f, &e->map_z, &e->tounicode_z);
   if (ok)
     e->z_ready = true;
@@ -2132,19 +2124,20 @@ static HPDF_STATUS compress_maps(pdf_dev *d, pdf_font *f) {
   return ret;
 }
 
-/* make_descriptor for a font without a cache entry: libharu serialises the
- * subset now (every glyph is marked used by patch_font, so the bytes are
- * those it would write at save time), compressed at save time. */
+/* make_descriptor for a font without a cache entry: the subset's embedded
+ * program (bp_pdf_subset's embed: libharu would write the tables it loaded
+ * the subset with, which the PDF never reads), compressed at save time. */
 static HPDF_STATUS make_descriptor_now(pdf_dev *d, pdf_font *f) {
   HPDF_Dict font = (HPDF_Dict)f->font;
   HPDF_FontAttr fa = (HPDF_FontAttr)font->attr;
   if (fa->fontdef->descriptor) return HPDF_OK;
   HPDF_Dict data = HPDF_DictStream_New(d->pdf->mmgr, fa->xref);
   if (!data) return HPDF_FAILD_TO_ALLOC_MEM;
-  if (HPDF_TTFontDef_SaveFontData(fa->fontdef, data->stream) != HPDF_OK)
+  if (HPDF_Stream_Write(data->stream, (const HPDF_BYTE *)f->subset->embed,
+                        (HPDF_UINT)f->subset->embed_len) != HPDF_OK)
     return HPDF_Error_GetCode(font->error);
   data->filter = d->opt.compress ? HPDF_STREAM_FILTER_FLATE_DECODE : HPDF_STREAM_FILTER_NONE;
-  return make_descriptor(d, f, data, ((HPDF_TTFontDefAttr)fa->fontdef->attr)->length1);
+  return make_descriptor(d, f, data, (unsigned)f->subset->embed_len);
 }
 
 static void load_font_cached(pdf_dev *d, pdf_font *f, const char *fpath, int face_index) {

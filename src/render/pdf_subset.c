@@ -107,6 +107,42 @@ static const hb_tag_t drop_tags[] = {
     HB_TAG('C', 'B', 'D', 'T'), HB_TAG('C', 'B', 'L', 'C'), HB_TAG('S', 'V', 'G', ' '),
 };
 
+/* Tables of the subset that an embedded CIDFontType2 program is not read
+ * for (ISO 32000-1, 9.9): the PDF maps codes to glyphs (CIDToGIDMap), and
+ * carries the names, widths and metrics itself. libharu reads them when it
+ * loads the subset, so only the embedded copy goes without. */
+static const hb_tag_t unread_tags[] = {HB_TAG('c', 'm', 'a', 'p'), HB_TAG('n', 'a', 'm', 'e'),
+                                       HB_TAG('O', 'S', '/', '2'), HB_TAG('p', 'o', 's', 't')};
+
+/* The parsed subset `sub` without unread_tags, as a font file (owned). */
+static char *embedded_program(hb_face_t *sub, size_t *len) {
+  hb_face_t *b = hb_face_builder_create();
+  hb_tag_t tags[32];
+  unsigned n = sizeof tags / sizeof *tags;
+  for (unsigned at = 0; n == sizeof tags / sizeof *tags; at += n) {
+    n = sizeof tags / sizeof *tags;
+    hb_face_get_table_tags(sub, at, &n, tags);
+    for (unsigned i = 0; i < n; i++) {
+      bool unread = false;
+      for (size_t k = 0; k < sizeof unread_tags / sizeof *unread_tags; k++)
+        unread |= tags[i] == unread_tags[k];
+      if (unread) continue;
+      hb_blob_t *t = hb_face_reference_table(sub, tags[i]);
+      hb_face_builder_add_table(b, tags[i], t);
+      hb_blob_destroy(t);
+    }
+  }
+  hb_blob_t *blob = hb_face_reference_blob(b);
+  hb_face_destroy(b);
+  unsigned l = 0;
+  const char *d = hb_blob_get_data(blob, &l);
+  char *out = bp_malloc(l ? l : 1);
+  if (l) memcpy(out, d, l);
+  *len = l;
+  hb_blob_destroy(blob);
+  return out;
+}
+
 /* Characters whose glyph is blank by design: spaces, separators, controls,
  * format characters, variation selectors and the Hangul fillers. */
 static bool blank_by_design(hb_codepoint_t cp) {
@@ -179,6 +215,7 @@ bp_status bp_pdf_subset_new(bp_ctx *ctx, const bp_pdf_face *face, const char *pa
   s->face = hb_face_create(own, 0);
   hb_blob_destroy(own);
   s->upem = hb_face_get_upem(s->face);
+  s->embed = embedded_program(s->face, &s->embed_len);
   s->font = hb_font_create(s->face);
   hb_font_set_scale(s->font, (int)s->upem, (int)s->upem);
   bp_status st = check_ink(ctx, s, path, cps);
@@ -208,6 +245,7 @@ void bp_pdf_subset_free(bp_pdf_subset *s) {
   hb_font_destroy(s->font);
   hb_face_destroy(s->face);
   free(s->data);
+  free(s->embed);
   free(s);
 }
 
