@@ -131,7 +131,9 @@ typedef enum bp_dl_kind {
 /** Roles of structure elements: PDF's standard structure types (ISO
  * 32000-1, 14.8.4), which the PDF device writes by these names. */
 typedef enum bp_role {
-  BP_ROLE_NONE, /* no element of its own: the content is the enclosing one's */
+  BP_ROLE_NONE, /* no element of its own: the content is the enclosing one's (a node of
+                   this role marks its content apart in the element of its parent: its
+                   own ActualText or language) */
   BP_ROLE_P,
   BP_ROLE_H1,
   BP_ROLE_H2,

@@ -288,21 +288,34 @@ static double anchor_y(const bp_dl_item *it) {
 
 #define UNMAPPED (-3)
 
+/* Whether piece node `n`'s first item lies above `from`: a part drawn
+ * before (a piece drawn in parts). */
+static bool begun_above(const bp_dlist *src, int n, double from) {
+  const bp_dl_page *sp = &src->pages[0];
+  for (size_t i = 0; i < sp->n_items; i++)
+    if (sp->items[i].node == n) return anchor_y(&sp->items[i]) < from - 0.001;
+  return false;
+}
+
 /* The page's node for piece node `n` (copied at its first use, under
- * `top`, the page's node when the replay began). */
+ * `top`, the page's node when the replay began), for the part of the
+ * piece from `from` down. A node whose content began in an earlier part
+ * (a word hyphenated at the part's first line) stands for nothing more
+ * there: its ActualText is read with that part. */
 static int map_node(bp_flow *f, const bp_dlist *src, bp_dlist *dl, int n, int top, double dx,
-                    double dy) {
+                    double dy, double from) {
   if (n == BP_DL_ARTIFACT) return n;
   if (n < 0 || (size_t)n >= src->n_nodes) return top;
   if (f->map[n] == UNMAPPED) {
     const bp_dl_node *s = &src->nodes[n];
-    int parent = s->parent < n ? map_node(f, src, dl, s->parent, top, dx, dy) : top;
+    int parent = s->parent < n ? map_node(f, src, dl, s->parent, top, dx, dy, from) : top;
     if (parent == BP_DL_ARTIFACT) return f->map[n] = BP_DL_ARTIFACT;
     int m = bp_dlist_add_node(dl, s->role, parent);
     bp_dl_node *d = &dl->nodes[m];
     d->alt = bp_strdup(s->alt);
     d->lang = bp_strdup(s->lang);
-    d->actual_text = bp_strdup(s->actual_text);
+    d->actual_text = bp_strdup(
+        s->actual_text && *s->actual_text && begun_above(src, n, from) ? "" : s->actual_text);
     memcpy(d->bbox, s->bbox, sizeof d->bbox);
     d->bbox[0] += dx, d->bbox[1] += dy;
     f->map[n] = m;
@@ -328,7 +341,7 @@ void bp_flow_replay(bp_flow *f, const bp_piece *p, bp_dlist *dl, bp_dl_page *pg,
     const bp_dl_item *it = &sp->items[i];
     double ay = anchor_y(it);
     if (ay < from - 0.001 || ay >= to - 0.001) continue;
-    pg->node = map_node(f, src, dl, it->node, top, dx, dy);
+    pg->node = map_node(f, src, dl, it->node, top, dx, dy, from);
     switch (it->kind) {
     case BP_DL_TEXT: {
       bp_dl_text t = it->u.text;

@@ -1037,21 +1037,108 @@ static int font_index(bp_dlist *dl, PangoFont *font) {
 
 static bp_color attr_color(const bp_style *st) { return st->color; }
 
-/* The structure of a drawing: each link's Link element, made at first use
- * under the page's current node (links[i]: -1 none yet). */
-typedef struct drawing {
-  bp_dlist *dl;
-  bp_dl_page *pg;
-  int *links;
-  int n_links;
-} drawing;
-
 /* The link (anchor source) whose text byte `at` is, or -1. */
 static int link_at(const bp_text *t, int at) {
   for (size_t a = 0; a < t->n_anchors; a++)
     if (at >= t->anchors[a].start && at < t->anchors[a].end && t->anchors[a].cite_number >= 0)
       return t->anchors[a].src;
   return -1;
+}
+
+/* A word hyphenated at a line end: its head [head, brk) ends line `line`
+ * with the hyphen drawn, its tail [brk, tail) starts the next; `word` is
+ * the word whole (no soft hyphens). */
+typedef struct hyphen_break {
+  int line, head, brk, tail;
+  char *word;
+} hyphen_break;
+
+/* The structure of a drawing: each link's Link element, and each
+ * hyphenated word's Spans, made at first use under the page's current node
+ * (-1: none yet). The lines drawn are [first, last). */
+typedef struct drawing {
+  bp_dlist *dl;
+  bp_dl_page *pg;
+  int *links;
+  int n_links;
+  int first, last;
+  hyphen_break *breaks;
+  size_t n_breaks, cap_breaks;
+  int *spans; /* 2 per break: the word's Span, its tail's */
+} drawing;
+
+/* The half of a hyphenated word that byte `at` is in (2 k: break k's head,
+ * 2 k + 1: its tail), or -1. */
+static int hyphen_at(const drawing *g, int at) {
+  for (size_t k = 0; k < g->n_breaks; k++)
+    if (at >= g->breaks[k].head && at < g->breaks[k].tail)
+      return 2 * (int)k + (at >= g->breaks[k].brk);
+  return -1;
+}
+
+static bool soft_hyphen_at(const char *s, int i) { return !memcmp(s + i, "\xC2\xAD", 2); }
+
+/* The words broken at a soft hyphen at the end of a line, each with what
+ * sticks to it up to the spaces around it ("mission’s", "laundering,"), so
+ * that a reader that puts the ActualText at the word's place reads on from
+ * a space; never across a link's edge. */
+static void find_breaks(drawing *g, const bp_text *t) {
+  const char *text = pango_layout_get_text(t->layout);
+  for (int i = 0; i + 1 < t->n_lines; i++) {
+    const tline *ln = &t->lines[i], *next = &t->lines[i + 1];
+    int brk = ln->content_end - 2;
+    if (!ln->hyphen || next->seg != ln->seg || brk < ln->start || !soft_hyphen_at(text, brk))
+      continue;
+    int link = t->n_anchors ? link_at(t, brk) : -1;
+    int head = brk, tail = next->start;
+    while (head > ln->start && text[head - 1] != ' ' &&
+           (!t->n_anchors || link_at(t, head - 1) == link))
+      head--;
+    while (tail < next->content_end && text[tail] != ' ' &&
+           (!t->n_anchors || link_at(t, tail) == link))
+      tail++;
+    if (tail == next->start) continue;
+    bp_buf w = {0};
+    for (int k = head; k < tail; k++) {
+      if (k == ln->content_end) k = next->start;
+      if (soft_hyphen_at(text, k))
+        k++;
+      else
+        bp_buf_putc(&w, text[k]);
+    }
+    hyphen_break b = {i, head, next->start, tail, bp_buf_detach(&w)};
+    BP_PUSH(g->breaks, g->n_breaks, g->cap_breaks, b);
+  }
+  g->spans = bp_malloc((2 * g->n_breaks + 1) * sizeof *g->spans);
+  for (size_t k = 0; k < 2 * g->n_breaks; k++) g->spans[k] = -1;
+}
+
+/* The node of half `hy` of a hyphenated word (-1: not in one) under
+ * `parent`: one Span over both halves (the head, drawn with its hyphen at
+ * a line's end, then the tail at the next one's start) whose ActualText is
+ * the word whole, so that text extraction that honours it reads the word
+ * unbroken. The tail is marked apart inside it (a node without a role of
+ * its own) with a space for ActualText: readers that honour marked
+ * content's ActualText (poppler, MuPDF, PDFium) take the head's for the
+ * word and the tail's for nothing more (a marked-content sequence per
+ * line: MuPDF hands an ActualText out glyph by glyph; PDFium ignores an
+ * empty one). When the head is not drawn here (another drawing's line),
+ * the word's ActualText is empty: the word is read there. */
+static int hyphen_node(drawing *g, int hy, int parent) {
+  if (hy < 0 || parent == BP_DL_ARTIFACT) return parent;
+  int word = hy & ~1;
+  if (g->spans[word] < 0) {
+    const hyphen_break *b = &g->breaks[hy / 2];
+    g->spans[word] = bp_dlist_add_node(g->dl, BP_ROLE_SPAN, parent >= 0 ? parent : -1);
+    g->dl->nodes[g->spans[word]].actual_text =
+        bp_strdup(b->line >= g->first && b->line < g->last ? b->word : "");
+  }
+  if (hy == word) return g->spans[word];
+  if (g->spans[hy] < 0) {
+    g->spans[hy] = bp_dlist_add_node(g->dl, BP_ROLE_NONE, g->spans[word]);
+    g->dl->nodes[g->spans[hy]].actual_text = bp_strdup(" ");
+  }
+  return g->spans[hy];
 }
 
 static int link_node(drawing *g, int src) {
@@ -1078,9 +1165,9 @@ static bool has_hangul(const char *s, size_t n) {
   return false;
 }
 
-/* Adds what `o` holds as one text item in the node of link `src`, from x0
- * to x1, and empties it. */
-static void flush_run(drawing *g, run_out *o, const bp_dl_text *proto, int src, double x0,
+/* Adds what `o` holds as one text item in the node of link `src` (and of
+ * hyphenated word half `hy`), from x0 to x1, and empties it. */
+static void flush_run(drawing *g, run_out *o, const bp_dl_text *proto, int src, int hy, double x0,
                       double x1) {
   if (o->n_cl) {
     bp_dl_text dt = *proto;
@@ -1095,7 +1182,7 @@ static void flush_run(drawing *g, run_out *o, const bp_dl_text *proto, int src, 
     /* Korean in a run of its own (Pango itemises by script): its language */
     if (has_hangul(dt.text, dt.text_len)) memcpy(dt.lang, "ko", 3);
     int was = g->pg->node;
-    g->pg->node = link_node(g, src);
+    g->pg->node = hyphen_node(g, hy, link_node(g, src));
     bp_dl_add_text(g->pg, &dt);
     g->pg->node = was;
   }
@@ -1131,7 +1218,7 @@ static double emit_run(const bp_text *t, drawing *dr, PangoGlyphItem *run, doubl
   run_out o = {0};
   PangoGlyphItemIter it;
   double pen = x0, start = x0;
-  int src = -2;
+  int src = -2, hy = -2;
   for (gboolean ok = pango_glyph_item_iter_init_start(&it, run, text); ok;
        ok = pango_glyph_item_iter_next_cluster(&it)) {
     if (it.start_index < ln->start || it.start_index >= ln->content_end) continue;
@@ -1139,9 +1226,10 @@ static double emit_run(const bp_text *t, drawing *dr, PangoGlyphItem *run, doubl
     size_t clen = (size_t)(it.end_index - it.start_index);
     double cx = pen;
     int here = t->n_anchors ? link_at(t, it.start_index) : -1;
-    if (here != src) { /* a link starts or ends: a text item of its own */
-      flush_run(dr, &o, &proto, src, start, cx);
-      src = here, start = cx;
+    int half = dr->n_breaks ? hyphen_at(dr, it.start_index) : -1;
+    if (here != src || half != hy) { /* a link or a hyphenated word: items of their own */
+      flush_run(dr, &o, &proto, src, hy, start, cx);
+      src = here, hy = half, start = cx;
     }
     if (ln->hyphen && it.end_index == ln->content_end) {
       /* the soft hyphen the line broke at: a visible hyphen */
@@ -1173,7 +1261,7 @@ static double emit_run(const bp_text *t, drawing *dr, PangoGlyphItem *run, doubl
     BP_PUSH(o.cl, o.n_cl, o.cap_cl, c);
     bp_buf_put(&o.text, cs, clen);
   }
-  flush_run(dr, &o, &proto, src, start, pen);
+  flush_run(dr, &o, &proto, src, hy, start, pen);
   free(o.cl);
   free(o.gl);
   bp_buf_free(&o.text);
@@ -1191,20 +1279,28 @@ static void draw_lines(const bp_text *t, drawing *g, double x_pt, double y_pt, i
   }
 }
 
-static void drawing_init(drawing *g, const bp_text *t, bp_dlist *dl, bp_dl_page *pg) {
+static void drawing_init(drawing *g, const bp_text *t, bp_dlist *dl, bp_dl_page *pg, int first,
+                         int count) {
   memset(g, 0, sizeof *g);
   g->dl = dl, g->pg = pg;
+  g->first = first, g->last = first + count;
   g->n_links = t->n_anchors ? t->anchors[t->n_anchors - 1].src + 1 : 0;
   g->links = bp_malloc(((size_t)g->n_links + 1) * sizeof *g->links);
   for (int i = 0; i < g->n_links; i++) g->links[i] = -1;
+  find_breaks(g, t);
 }
 
-static void drawing_free(drawing *g) { free(g->links); }
+static void drawing_free(drawing *g) {
+  for (size_t k = 0; k < g->n_breaks; k++) free(g->breaks[k].word);
+  free(g->breaks);
+  free(g->spans);
+  free(g->links);
+}
 
 void bp_text_draw_lines(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double x_pt, double y_pt,
                         int first, int count) {
   drawing g;
-  drawing_init(&g, t, dl, pg);
+  drawing_init(&g, t, dl, pg, first, count);
   draw_lines(t, &g, x_pt, y_pt, first, count);
   drawing_free(&g);
 }
@@ -1233,7 +1329,7 @@ void bp_ref_marks_free(bp_ref_marks *m) {
 void bp_text_draw_linked(const bp_text *t, bp_dlist *dl, bp_dl_page *pg, double x_pt, double y_pt,
                          int first, int count, bp_ref_marks *marks) {
   drawing g;
-  drawing_init(&g, t, dl, pg);
+  drawing_init(&g, t, dl, pg, first, count);
   draw_lines(t, &g, x_pt, y_pt, first, count);
   for (size_t a = 0; a < t->n_anchors; a++) {
     const bp_text_anchor *an = &t->anchors[a];

@@ -26,6 +26,15 @@
 #include <unistd.h>
 #include <zlib.h>
 
+/* Marked content goes into libharu's page streams through its page
+ * attributes: only the libharu this was checked against tags (see "tagged
+ * PDF" below). */
+#if HPDF_VERSION_ID == 20300
+#define CAN_TAG 1
+#else
+#define CAN_TAG 0
+#endif
+
 /* A cluster whose x differs from the reader's pen position by more than this
  * starts a new text piece placed with its own text matrix. */
 #define PIECE_TOLERANCE_PT 0.05
@@ -689,8 +698,30 @@ static const char *xml_unfit(const char *s) {
   return NULL;
 }
 
+/* PDF/UA-1's identification (pdfuaid:part) and, since PDF/A-1 accepts only
+ * the XMP schemas it knows, the PDF/A extension schema that declares it. */
+#define UA_XMP                                                                                     \
+  "<rdf:Description rdf:about=\"\" xmlns:pdfuaid=\"http://www.aiim.org/pdfua/ns/id/\">"            \
+  "<pdfuaid:part>1</pdfuaid:part></rdf:Description>\n"                                             \
+  "<rdf:Description rdf:about=\"\" "                                                               \
+  "xmlns:pdfaExtension=\"http://www.aiim.org/pdfa/ns/extension/\" "                                \
+  "xmlns:pdfaSchema=\"http://www.aiim.org/pdfa/ns/schema#\" "                                      \
+  "xmlns:pdfaProperty=\"http://www.aiim.org/pdfa/ns/property#\">"                                  \
+  "<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType=\"Resource\">"                            \
+  "<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>"                   \
+  "<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>"            \
+  "<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>"                                                 \
+  "<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType=\"Resource\">"                              \
+  "<pdfaProperty:name>part</pdfaProperty:name>"                                                    \
+  "<pdfaProperty:valueType>Integer</pdfaProperty:valueType>"                                       \
+  "<pdfaProperty:category>internal</pdfaProperty:category>"                                        \
+  "<pdfaProperty:description>Part of ISO 14289 followed</pdfaProperty:description>"                \
+  "</rdf:li></rdf:Seq></pdfaSchema:property></rdf:li></rdf:Bag></pdfaExtension:schemas>"           \
+  "</rdf:Description>\n"
+
 /* The XMP packet: the Info dictionary's entries in dc, xmp and pdf
- * properties (Preflight's 7.2 compares them), and pdfaid part 1, B. */
+ * properties (Preflight's 7.2 compares them), pdfaid part 1, B, and when
+ * the document is tagged pdfuaid part 1. */
 static char *xmp_packet(pdf_dev *d) {
   const bp_dl_meta *m = &d->dl->meta;
   const char *creator = m->creator && *m->creator ? m->creator : "briefpress";
@@ -733,7 +764,10 @@ static char *xmp_packet(pdf_dev *d) {
                   date, date);
   }
   bp_buf_puts(&b, "<pdfaid:part>1</pdfaid:part>\n<pdfaid:conformance>B</pdfaid:conformance>\n"
-                  "</rdf:Description>\n</rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"w\"?>");
+                  "</rdf:Description>\n");
+  if (CAN_TAG && d->dl->n_nodes) /* tagged (tags_begin): PDF/UA-1, declared as PDF/A-1 wants */
+    bp_buf_puts(&b, UA_XMP);
+  bp_buf_puts(&b, "</rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"w\"?>");
   return bp_buf_detach(&b);
 }
 
@@ -823,12 +857,6 @@ static void set_pdfa(pdf_dev *d) {
  * through its page attributes, so only with the libharu this was checked
  * against; another one writes an untagged PDF. */
 
-#if HPDF_VERSION_ID == 20300
-#define CAN_TAG 1
-#else
-#define CAN_TAG 0
-#endif
-
 static void page_write(pdf_dev *d, const char *text) {
 #if CAN_TAG
   HPDF_Stream_WriteStr(((HPDF_PageAttr)d->page->attr)->stream, text);
@@ -852,6 +880,21 @@ static void put_text_hex(bp_buf *b, const char *s) {
       bp_buf_printf(b, "%04X", cp);
   }
   bp_buf_putc(b, '>');
+}
+
+/* A PDF string: literal when printable ASCII, else UTF-16BE hex. */
+static void put_string(bp_buf *b, const char *s) {
+  for (const char *p = s; *p; p++)
+    if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7E) {
+      put_text_hex(b, s);
+      return;
+    }
+  bp_buf_putc(b, '(');
+  for (const char *p = s; *p; p++) {
+    if (*p == '(' || *p == ')' || *p == '\\') bp_buf_putc(b, '\\');
+    bp_buf_putc(b, *p);
+  }
+  bp_buf_putc(b, ')');
 }
 
 /* The structure objects are written compactly by the device itself (their
@@ -903,8 +946,8 @@ static HPDF_STATUS write_elem(HPDF_Dict dict, HPDF_Stream st) {
                 obj_id(parent >= 0 ? d->nodes[parent].elem : d->doc_elem));
   if (pn->on_page) bp_buf_printf(&b, "/Pg %u 0 R", obj_id(d->pages[pn->page]));
   put_kids(d, &b, pn);
-  if (dn->alt) bp_buf_puts(&b, "/Alt"), put_text_hex(&b, dn->alt);
-  if (dn->actual_text) bp_buf_puts(&b, "/ActualText"), put_text_hex(&b, dn->actual_text);
+  if (dn->alt) bp_buf_puts(&b, "/Alt"), put_string(&b, dn->alt);
+  if (dn->actual_text) bp_buf_puts(&b, "/ActualText"), put_string(&b, dn->actual_text);
   if (dn->lang) bp_buf_printf(&b, "/Lang(%s)", dn->lang);
   if (dn->role == BP_ROLE_NOTE) bp_buf_printf(&b, "/ID(note-%d)", n); /* PDF/UA: unique */
   if (dn->bbox[2] > 0) { /* a figure's box, in its page's coordinates */
@@ -1038,21 +1081,32 @@ static void tag_mark(pdf_dev *d, const char *lang) {
     d->mc_node = n;
     return;
   }
-  pdf_node *pn = n >= 0 ? tag_node(d, n) : NULL;
-  if (!pn) return;
+  if (n < 0) return;
+  /* a node without a role marks its content apart (its own ActualText or
+   * language) inside the element of its nearest ancestor with one */
   const bp_dl_node *dn = &d->dl->nodes[n];
+  int owner = n;
+  while (owner >= 0 && d->dl->nodes[owner].role == BP_ROLE_NONE) {
+    int up = d->dl->nodes[owner].parent;
+    owner = up < owner ? up : -1;
+  }
+  if (owner < 0) owner = n; /* none: a NonStruct element of its own */
+  pdf_node *pn = tag_node(d, owner);
+  if (!pn) return;
+  const bp_dl_node *on = &d->dl->nodes[owner];
   int mcid = d->mcid++;
   add_kid(pn, KID_MCID, mcid, d->page_no);
   pn->on_page |= pn->page == d->page_no;
   size_t p = (size_t)d->page_no;
-  BP_PUSH(d->parents[p], d->n_parents[p], d->cap_parents[p], n);
+  BP_PUSH(d->parents[p], d->n_parents[p], d->cap_parents[p], owner);
   bp_buf b = {0};
-  bp_buf_printf(&b, "/%s <</MCID %d", bp_role_name(dn->role), mcid);
+  bp_buf_printf(&b, "/%s <</MCID %d", bp_role_name(on->role), mcid);
+  const char *own_lang = dn->lang ? dn->lang : on->lang;
   if (*lang) /* a run in another language than its element's (Korean in English) */
     bp_buf_printf(&b, "/Lang(%s)", lang);
-  else if (dn->lang)
-    bp_buf_printf(&b, "/Lang(%s)", dn->lang);
-  if (dn->actual_text) bp_buf_puts(&b, "/ActualText"), put_text_hex(&b, dn->actual_text);
+  else if (own_lang)
+    bp_buf_printf(&b, "/Lang(%s)", own_lang);
+  if (dn->actual_text) bp_buf_puts(&b, "/ActualText"), put_string(&b, dn->actual_text);
   bp_buf_puts(&b, ">> BDC\012");
   page_write(d, b.data);
   bp_buf_free(&b);
@@ -1539,21 +1593,6 @@ static char *uri_ascii(const char *uri) {
       bp_buf_putc(&b, (char)*p);
   }
   return bp_buf_detach(&b);
-}
-
-/* A PDF string: literal when printable ASCII, else UTF-16BE hex. */
-static void put_string(bp_buf *b, const char *s) {
-  for (const char *p = s; *p; p++)
-    if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7E) {
-      put_text_hex(b, s);
-      return;
-    }
-  bp_buf_putc(b, '(');
-  for (const char *p = s; *p; p++) {
-    if (*p == '(' || *p == ')' || *p == '\\') bp_buf_putc(b, '\\');
-    bp_buf_putc(b, *p);
-  }
-  bp_buf_putc(b, ')');
 }
 
 /* A link annotation, written compactly (see tag_saving): borderless,

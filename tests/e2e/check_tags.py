@@ -18,7 +18,15 @@ streams) and poppler's pdftotext, and checks what issue 11 asks:
   * every Figure has a non-empty /Alt; headings start at H1 and never skip
     a level; every link annotation is an OBJR of a Link element (and its
     /StructParent says so) and has /Contents; Hangul text is in an element
-    whose language is Korean when the document's is not.
+    whose language is Korean when the document's is not;
+  * a word hyphenated at a line end is in an element whose /ActualText is
+    the word whole: the element holds both halves (the head ending in the
+    hyphen, then the tail), its text without that hyphen is the ActualText,
+    and the head's marked content carries it too (readers that extract
+    text from the page read that one); the tail's marked content stands
+    for no more than a space;
+  * the XMP metadata says PDF/UA-1 (pdfuaid:part 1) and declares that
+    schema in a PDF/A extension schema (PDF/A-1 accepts no other).
 
 Usage: check_tags.py FILE.pdf... ; prints one line per problem and exits 1
 when there is any. Needs qpdf and pdftotext on the PATH.
@@ -183,6 +191,16 @@ def cmap(data):
     return m
 
 
+def pdf_text(b):
+    """A content stream's string operand as text (UTF-16BE with its BOM, or
+    PDFDocEncoding read as Latin-1), None when it is no string."""
+    if not isinstance(b, bytes) or b.startswith(b"/"):
+        return None
+    if b.startswith(b"\xfe\xff"):
+        return b[2:].decode("utf-16-be", errors="replace")
+    return b.decode("latin-1")
+
+
 PAINT = {"f", "F", "f*", "S", "s", "B", "B*", "b", "b*", "Do", "sh", "EI"}
 SHOW = {"Tj", "TJ", "'", '"'}
 
@@ -221,7 +239,8 @@ class Checker:
                         self.bad(f"page {pno + 1}: MCID {int(mcid)} is used twice")
                     lang = props.get(b"/Lang")
                     mcids[int(mcid)] = {"text": [], "y": None,
-                                        "lang": lang.decode("latin-1") if isinstance(lang, bytes) else None}
+                                        "lang": lang.decode("latin-1") if isinstance(lang, bytes) else None,
+                                        "actual": pdf_text(props.get(b"/ActualText"))}
             elif op == "EMC":
                 if not stack:
                     self.bad(f"page {pno + 1}: EMC without BDC")
@@ -314,6 +333,7 @@ class Checker:
         objr = {}          # annotation ref -> element ref
         headings, figures = [], 0
         actual_seen = set()
+        actual_keys = {}   # ActualText element ref -> (its text, its MCIDs' keys in order)
 
         def visit(ref, elem, page, in_fig, actual, lang_here, depth):
             if depth > 100:
@@ -355,6 +375,8 @@ class Checker:
                 if key in seen:
                     self.bad(f"page {key[0] + 1}: MCID {key[1]} is in the tree twice")
                 seen[key] = ref
+                if actual is not None:
+                    actual_keys.setdefault(actual[0], (actual[1], []))[1].append(key)
                 if actual is not None and actual[0] in actual_seen:
                     order.append((key, in_fig, "", lang_here))
                 else:
@@ -366,6 +388,8 @@ class Checker:
             e = d.get(k)
             if isinstance(e, dict):
                 visit(k, e, 0, False, None, lang, 0)
+        self.hyphenated(actual_keys, scans)
+        self.xmp_ua(cat)
         # every page MCID is in the tree, and the tree's exist
         for pno, (mcids, _) in enumerate(scans):
             for mcid in mcids:
@@ -433,6 +457,47 @@ class Checker:
                     tree_text.append(said)
             self.reading_order(pno, "".join(tree_text), "".join(loose), "".join(shorts))
         return self.problems
+
+    def hyphenated(self, actual_keys, scans):
+        """Words hyphenated at a line end: an element with /ActualText whose
+        content has a marked-content sequence ending in a hyphen before
+        more content is such a word."""
+        def mc(key):
+            pno, mcid = key
+            return scans[pno][0].get(mcid) if pno < len(scans) else None
+        for ref, (actual, keys) in actual_keys.items():
+            marks = [m for m in (mc(k) for k in keys) if m is not None]
+            texts = ["".join(m["text"]).strip() for m in marks]
+            if not actual.strip():
+                continue
+            if texts and texts[-1].endswith("-") and len(texts) == 1 and actual != texts[0][:-1]:
+                self.bad(f"the /ActualText \"{actual}\" of {ref} holds only the head "
+                         f"\"{texts[0]}\" of a hyphenated word, not both halves")
+                continue
+            heads = [i for i, t in enumerate(texts[:-1]) if t.endswith("-")]
+            if not heads:
+                continue
+            whole = "".join(t[:-1] if i == heads[0] else t for i, t in enumerate(texts))
+            if whole != actual:
+                self.bad(f"the /ActualText \"{actual}\" of {ref} is not its hyphenated word "
+                         f"\"{'|'.join(texts)}\" without the line-end hyphen")
+            if marks[0]["actual"] != actual:
+                self.bad(f"the marked content of hyphenated word \"{actual}\" ({ref}) does not carry "
+                         f"its /ActualText (it has {marks[0]['actual']!r})")
+            for m in marks[1:]:
+                if m["actual"] is None or m["actual"].strip():
+                    self.bad(f"the rest of hyphenated word \"{actual}\" ({ref}) is read as "
+                             f"{m['actual']!r}, not as nothing but a space")
+
+    def xmp_ua(self, cat):
+        """pdfuaid:part 1, declared in a PDF/A extension schema."""
+        ref = cat.get("/Metadata")
+        xmp = self.doc.stream(ref).decode("utf-8", errors="replace") if isinstance(ref, str) else ""
+        if not re.search(r"<pdfuaid:part>1</pdfuaid:part>", xmp):
+            self.bad("the XMP metadata has no pdfuaid:part 1 (PDF/UA-1)")
+        elif not re.search(r"<pdfaSchema:namespaceURI>http://www\.aiim\.org/pdfua/ns/id/"
+                           r"</pdfaSchema:namespaceURI>", xmp):
+            self.bad("the XMP metadata's pdfuaid schema is not declared in a PDF/A extension schema")
 
     def reading_order(self, pno, tree, loose, shorts):
         out = subprocess.run(["pdftotext", "-raw", "-f", str(pno + 1), "-l", str(pno + 1), "-enc", "UTF-8",

@@ -193,6 +193,56 @@ static void blocks_move_whole_and_markers_link_to_notes(void **state) {
   bp_flow_free(&f);
 }
 
+/* A paragraph split across pages after a hyphenated line: the word's
+ * ActualText is read on the page of its head; on the next page the tail's
+ * Span stands for nothing more (an empty ActualText), so every word broken
+ * by a hyphen is read once. */
+static void word_hyphenated_across_pages_is_read_once(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_style st = {0};
+  st.family = "Noto Serif";
+  st.size_pt = 10;
+  st.leading_pt = 14;
+  st.align = BP_ALIGN_JUSTIFY;
+  st.hyphenate = true;
+  const char *text = "internationally responsibilities characteristically "
+                     "institutionalisation telecommunications misunderstandings "
+                     "electroencephalography internationally responsibilities "
+                     "characteristically institutionalisation telecommunications";
+  bp_text *t = bp_text_new_plain(ts, &ctx, &st, text, 90);
+  assert_non_null(t);
+  int n_lines = bp_text_line_count(t), broken = 0;
+  for (int i = 0; i + 1 < n_lines; i++) {
+    char *l = bp_text_line_text(t, i);
+    broken += l[strlen(l) - 1] == '-';
+    free(l);
+  }
+  bp_piece *para = bp_piece_of_text(t);
+  bool split_at_hyphen = false;
+  for (int lines = 2; lines + 2 < n_lines && !split_at_hyphen; lines++) {
+    bp_flow f = {0};
+    f.x0 = 30, f.width = 90, f.top = 30, f.bottom = 30 + 14.0 * lines;
+    bp_flow_elem *el = bp_flow_push(&f, BP_FLOW_BLOCK, 0, 0, 0, false);
+    bp_flow_place_in(el, para, 0, 0);
+    el->split = 0;
+    bp_dlist *dl = render(&f);
+    int words = 0, empty = 0;
+    for (size_t k = 0; k < dl->n_nodes; k++) {
+      const char *a = dl->nodes[k].actual_text;
+      if (a && strcmp(a, " ")) *a ? words++ : empty++;
+    }
+    assert_int_equal(words, broken); /* each broken word read once */
+    split_at_hyphen = empty > 0;
+    bp_dlist_free(dl);
+    bp_flow_free(&f);
+  }
+  assert_true(split_at_hyphen);
+  bp_piece_unref(para);
+  bp_text_free(t);
+}
+
 /* Items in two balanced columns fill the rest of a page and continue on the
  * next, each item whole, every item once, none below the foot. */
 static void columns_balance_and_continue(void **state) {
@@ -228,6 +278,7 @@ int main(void) {
       cmocka_unit_test(paragraphs_split_without_widows_or_orphans),
       cmocka_unit_test(blocks_move_whole_and_markers_link_to_notes),
       cmocka_unit_test(columns_balance_and_continue),
+      cmocka_unit_test(word_hyphenated_across_pages_is_read_once),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

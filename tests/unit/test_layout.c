@@ -161,16 +161,24 @@ static void no_line_starts_with_closing_punctuation(void **state) {
   }
 }
 
-static void english_is_hyphenated_within_measure(void **state) {
-  (void)state;
+static const char *ENGLISH =
+    "Economic diplomacy has played a critical role for North Korea over the last few decades. "
+    "The competition with South Korea to expand diplomatic relations intensified as both sought "
+    "to grow as self-sufficient countries.";
+
+/* ENGLISH justified and hyphenated at 140 pt. */
+static bp_text *english_at_140(void) {
   bp_ctx ctx;
   bp_ctx_init(&ctx);
   bp_style st = body();
-  const char *text = "Economic diplomacy has played a critical role for North Korea over the "
-                     "last few decades. The competition with South Korea to expand diplomatic "
-                     "relations intensified as both sought to grow as self-sufficient countries.";
-  bp_text *t = bp_text_new_plain(ts, &ctx, &st, text, 140);
+  bp_text *t = bp_text_new_plain(ts, &ctx, &st, ENGLISH, 140);
   assert_non_null(t);
+  return t;
+}
+
+static void english_is_hyphenated_within_measure(void **state) {
+  (void)state;
+  bp_text *t = english_at_140();
   int hyphenated = 0;
   bp_buf joined = {0};
   for (int i = 0; i < bp_text_line_count(t); i++) {
@@ -189,6 +197,79 @@ static void english_is_hyphenated_within_measure(void **state) {
   assert_non_null(strstr(joined.data, "diplomatic"));
   assert_non_null(strstr(joined.data, "self-sufficient"));
   bp_buf_free(&joined);
+  bp_text_free(t);
+}
+
+/* The text of the items of node n (and, with `kids`, of its child nodes). */
+static void node_text(const bp_dlist *dl, int n, bool kids, bp_buf *out) {
+  const bp_dl_page *pg = &dl->pages[0];
+  for (size_t i = 0; i < pg->n_items; i++) {
+    int m = pg->items[i].node;
+    if (pg->items[i].kind == BP_DL_TEXT && (m == n || (kids && m >= 0 && dl->nodes[m].parent == n)))
+      bp_buf_put(out, pg->items[i].u.text.text, pg->items[i].u.text.text_len);
+  }
+}
+
+/* A word hyphenated at a line end is a Span over both halves whose
+ * ActualText is the word whole (extraction that honours it reads the word
+ * once); the tail is marked apart inside it (a node without a role) and
+ * read as a space. Drawn without the head's line, the word's ActualText is
+ * empty. */
+static void hyphenated_word_has_actual_text(void **state) {
+  (void)state;
+  bp_text *t = english_at_140();
+  int hyphenated = 0, head_line = -1;
+  for (int i = 0; i + 1 < bp_text_line_count(t); i++) {
+    char *line = bp_text_line_text(t, i);
+    size_t n = strlen(line);
+    if (n > 1 && line[n - 1] == '-' && line[n - 2] != ' ' && line[n - 2] != '-' &&
+        !strstr(line + (n > 5 ? n - 5 : 0), "self-")) {
+      hyphenated++;
+      if (head_line < 0) head_line = i;
+    }
+    free(line);
+  }
+  assert_true(hyphenated >= 1);
+  bp_dlist *dl = bp_dlist_new();
+  bp_dl_page *pg = bp_dlist_add_page(dl, 500, 200);
+  bp_text_draw(t, dl, pg, 10, 10);
+  int words = 0;
+  for (size_t n = 0; n < dl->n_nodes; n++) {
+    const bp_dl_node *w = &dl->nodes[n];
+    if (w->role != BP_ROLE_SPAN || !w->actual_text || !strcmp(w->actual_text, " ")) continue;
+    words++;
+    bp_buf head = {0}, all = {0};
+    node_text(dl, (int)n, false, &head);
+    node_text(dl, (int)n, true, &all);
+    assert_true(head.len > 1 && head.data[head.len - 1] == '-');
+    /* the whole word: the head without its hyphen, then the tail */
+    assert_true(all.len > head.len);
+    bp_buf joined = {0};
+    bp_buf_put(&joined, head.data, head.len - 1);
+    bp_buf_puts(&joined, all.data + head.len);
+    assert_string_equal(joined.data, w->actual_text);
+    assert_non_null(strstr(ENGLISH, w->actual_text));
+    int tails = 0;
+    for (size_t k = 0; k < dl->n_nodes; k++)
+      if (dl->nodes[k].parent == (int)n) {
+        tails++;
+        assert_string_equal(dl->nodes[k].actual_text, " ");
+      }
+    assert_int_equal(tails, 1);
+    bp_buf_free(&head);
+    bp_buf_free(&all);
+    bp_buf_free(&joined);
+  }
+  assert_int_equal(words, hyphenated);
+  bp_dlist_free(dl);
+  /* from the line after the first break: that word is read where its head is */
+  dl = bp_dlist_new();
+  pg = bp_dlist_add_page(dl, 500, 200);
+  bp_text_draw_lines(t, dl, pg, 10, 10, head_line + 1, bp_text_line_count(t) - head_line - 1);
+  assert_true(dl->n_nodes >= 2);
+  assert_string_equal(dl->nodes[0].actual_text, "");
+  assert_string_equal(dl->nodes[1].actual_text, " ");
+  bp_dlist_free(dl);
   bp_text_free(t);
 }
 
@@ -630,6 +711,7 @@ int main(void) {
       cmocka_unit_test(total_fit_limits_hyphens_and_spaces),
       cmocka_unit_test(a_line_shorter_when_spacing_is_no_worse),
       cmocka_unit_test(no_line_ends_with_opening_punctuation),
+      cmocka_unit_test(hyphenated_word_has_actual_text),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
