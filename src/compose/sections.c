@@ -467,6 +467,7 @@ static bp_status facts_table(engine *e, const bp_tsection *s, bool *any) {
       n && !st && jstr(tab, "caption") ? bp__expand_str(e->b, e->t, jstr(tab, "caption")) : NULL;
   const char *cs = bp_template_has_style(e->t, "caption") ? "caption" : "label";
   if (caption) st = bp__block(e, bp__plain(e, cs, caption, e->width), 0, before, 3, true);
+  if (caption && !st) e->flow.v[e->flow.n - 1].role = BP_ROLE_CAPTION; /* the table's */
   e->field = "facts";
   bp_status tst = n && !st ? bp__table(e, tc, nc, cells, n, caption ? 0 : before, &bad) : BP_OK;
   if (tst && bad < nc) { /* say which column of the template */

@@ -146,12 +146,14 @@ const char *bp_role_name(bp_role role) {
                                       [BP_ROLE_TH] = "TH",
                                       [BP_ROLE_TD] = "TD",
                                       [BP_ROLE_BLOCKQUOTE] = "BlockQuote",
+                                      [BP_ROLE_THEAD] = "THead",
+                                      [BP_ROLE_TBODY] = "TBody",
                                       [BP_ROLE_ARTIFACT] = "Artifact"};
   return (unsigned)role < sizeof names / sizeof *names ? names[role] : "NonStruct";
 }
 
 int bp_dlist_add_node(bp_dlist *dl, bp_role role, int parent) {
-  bp_dl_node n = {role, parent, NULL, NULL, NULL, {0, 0, 0, 0}};
+  bp_dl_node n = {role, parent, NULL, NULL, NULL, {0, 0, 0, 0}, BP_SCOPE_NONE};
   BP_PUSH(dl->nodes, dl->n_nodes, dl->cap_nodes, n);
   return (int)dl->n_nodes - 1;
 }

@@ -153,8 +153,13 @@ typedef enum bp_role {
   BP_ROLE_TH,
   BP_ROLE_TD,
   BP_ROLE_BLOCKQUOTE,
+  BP_ROLE_THEAD,   /* a table's header rows (PDF 1.5) */
+  BP_ROLE_TBODY,   /* its body rows */
   BP_ROLE_ARTIFACT /* page furniture, not content: only for bp_dl_begin */
 } bp_role;
+
+/** The cells a table header cell (TH) heads: PDF's /Scope attribute. */
+typedef enum bp_scope { BP_SCOPE_NONE, BP_SCOPE_ROW, BP_SCOPE_COLUMN } bp_scope;
 
 /** The role's structure type name ("P", "H1", "LBody", "Artifact"). */
 const char *bp_role_name(bp_role role);
@@ -168,6 +173,7 @@ typedef struct bp_dl_node {
   char *lang;        /* a language other than the document's (owned), or NULL */
   char *actual_text; /* what the content stands for (owned), or NULL */
   double bbox[4];    /* a Figure's box on its page: x, y, w, h (w 0: none) */
+  bp_scope scope;    /* a TH's: the cells it heads, or none */
 } bp_dl_node;
 
 /* An item's node: a node index, none, or page furniture. */

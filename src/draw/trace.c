@@ -52,6 +52,7 @@ static void role_path(trace_dev *t, int node, int depth) {
   if (n->alt) bp_buf_printf(&t->out, "[alt \"%s\"]", n->alt);
   if (n->lang) bp_buf_printf(&t->out, "[lang %s]", n->lang);
   if (n->actual_text) bp_buf_printf(&t->out, "[actual \"%s\"]", n->actual_text);
+  if (n->scope) bp_buf_puts(&t->out, n->scope == BP_SCOPE_ROW ? "[scope row]" : "[scope column]");
 }
 
 /* A line whenever the structure element changes: its roles from the top

@@ -297,6 +297,8 @@ static bool begun_above(const bp_dlist *src, int n, double from) {
   return false;
 }
 
+static bool is_cell(bp_role r) { return r == BP_ROLE_TH || r == BP_ROLE_TD; }
+
 /* The page's node for piece node `n` (copied at its first use, under
  * `top`, the page's node when the replay began), for the part of the
  * piece from `from` down. A node whose content began in an earlier part
@@ -310,6 +312,14 @@ static int map_node(bp_flow *f, const bp_dlist *src, bp_dlist *dl, int n, int to
     const bp_dl_node *s = &src->nodes[n];
     int parent = s->parent < n ? map_node(f, src, dl, s->parent, top, dx, dy, from) : top;
     if (parent == BP_DL_ARTIFACT) return f->map[n] = BP_DL_ARTIFACT;
+    if (is_cell(s->role)) { /* the row's cells before it first, empty ones too */
+      int first = n;
+      while (first > 0 && src->nodes[first - 1].parent == s->parent &&
+             is_cell(src->nodes[first - 1].role))
+        first--;
+      for (int k = first; k < n; k++)
+        if (f->map[k] == UNMAPPED) map_node(f, src, dl, k, top, dx, dy, from);
+    }
     int m = bp_dlist_add_node(dl, s->role, parent);
     bp_dl_node *d = &dl->nodes[m];
     d->alt = bp_strdup(s->alt);
@@ -317,6 +327,7 @@ static int map_node(bp_flow *f, const bp_dlist *src, bp_dlist *dl, int n, int to
     d->actual_text = bp_strdup(
         s->actual_text && *s->actual_text && begun_above(src, n, from) ? "" : s->actual_text);
     memcpy(d->bbox, s->bbox, sizeof d->bbox);
+    d->scope = s->scope;
     d->bbox[0] += dx, d->bbox[1] += dy;
     f->map[n] = m;
   }
@@ -401,6 +412,14 @@ void bp_flow_replay(bp_flow *f, const bp_piece *p, bp_dlist *dl, bp_dl_page *pg,
     }
     }
   }
+  /* a row's empty cells after its last drawn one: a table's rows keep
+   * their columns for a screen reader */
+  for (size_t n = 0; n < src->n_nodes; n++) {
+    const bp_dl_node *s = &src->nodes[n];
+    if (is_cell(s->role) && f->map[n] == UNMAPPED && s->parent >= 0 && (size_t)s->parent < n &&
+        f->map[s->parent] >= 0)
+      map_node(f, src, dl, (int)n, top, dx, dy, from);
+  }
   pg->node = top;
 }
 
@@ -436,9 +455,12 @@ static int node_of(drawer *d, size_t at, bp_role role, int parent) {
   return d->nodes[at];
 }
 
-/* The element's group: its own; list items without one are a list. */
+/* The element's group: its own; list items without one are a list. A
+ * table (and its caption) is a Table of its own, whatever its section's
+ * group (facts: a Table of label and value rows). */
 static bp_role group_of(const bp_flow_elem *el) {
   if (el->level >= 0) return BP_ROLE_NONE; /* a heading stands alone */
+  if (el->kind == BP_FLOW_TABLE || el->role == BP_ROLE_CAPTION) return BP_ROLE_NONE;
   return el->group != BP_ROLE_NONE ? el->group : el->role == BP_ROLE_LI ? BP_ROLE_L : BP_ROLE_NONE;
 }
 
@@ -462,6 +484,10 @@ static int elem_node(drawer *d, size_t i) {
     r = BP_ROLE_NONE; /* the role is each item's */
   else if (in_table(d, i) && r == BP_ROLE_LI)
     r = BP_ROLE_TR;
+  else if (el->kind == BP_FLOW_TABLE)
+    r = BP_ROLE_TABLE; /* its rows and cells are its pieces' (table.c) */
+  else if (r == BP_ROLE_CAPTION && i + 1 < d->f->n && d->f->v[i + 1].kind == BP_FLOW_TABLE)
+    parent = elem_node(d, i + 1); /* a table's caption: its first kid */
   return r == BP_ROLE_NONE ? parent : node_of(d, 2 * i + 1, r, parent);
 }
 
@@ -493,6 +519,8 @@ static bool has_loose(const bp_piece *p) {
 static int place_node(drawer *d, size_t i, size_t k, const bp_piece *p) {
   const bp_flow_elem *el = &d->f->v[i];
   int parent = elem_node(d, i);
+  if (el->kind == BP_FLOW_TABLE) /* the header row, then the body rows */
+    return node_of(d, d->place[i] + k, k ? BP_ROLE_TBODY : BP_ROLE_THEAD, parent);
   bp_role r = el->kind == BP_FLOW_COLUMNS ? el->role : el->pl[k].role;
   bool own = el->kind == BP_FLOW_COLUMNS || (el->role == BP_ROLE_NONE && el->level < 0);
   if (r == BP_ROLE_NONE && own) r = BP_ROLE_P;
@@ -500,7 +528,9 @@ static int place_node(drawer *d, size_t i, size_t k, const bp_piece *p) {
   if (r == BP_ROLE_LBL && only_bullet(p)) return BP_DL_ARTIFACT;
   if (r == BP_ROLE_NONE || (!has_loose(p) && el->pl && el->pl[k].role == BP_ROLE_NONE))
     return parent;
-  return node_of(d, d->place[i] + k, r, parent);
+  int n = node_of(d, d->place[i] + k, r, parent);
+  if (r == BP_ROLE_TH) d->dl->nodes[n].scope = BP_SCOPE_ROW; /* a facts row's label */
+  return n;
 }
 
 static void replay_in(drawer *d, size_t i, size_t k, const bp_piece *q, bp_dl_page *pg, double x,
@@ -539,8 +569,12 @@ static void draw_placed(drawer *d, bp_dl_page *pg, const bp_flow_placed *p) {
     const bp_flow_place *hd = &el->pl[0], *bd = &el->pl[1];
     double from = p->from > 0 ? p->from : bd->dy;
     if (el->level >= 0 && p->from == 0) bp_dl_add_outline(pg, el->level, el->outline, p->y);
-    /* (its rows and cells are not structure elements yet: a P each part) */
-    replay_in(d, p->elem, 0, hd->p, pg, x, p->y, -INFINITY, INFINITY);
+    if (p->from > 0) { /* the header repeated: read once, where the table starts */
+      int was = bp_dl_begin(NULL, pg, BP_ROLE_ARTIFACT);
+      bp_flow_replay(d->f, hd->p, d->dl, pg, x, p->y, -INFINITY, INFINITY);
+      bp_dl_end(pg, was);
+    } else
+      replay_in(d, p->elem, 0, hd->p, pg, x, p->y, -INFINITY, INFINITY);
     replay_in(d, p->elem, 1, bd->p, pg, x, p->y + bd->dy - from + bd->dy, from - bd->dy,
               p->to - bd->dy);
     break;

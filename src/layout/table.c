@@ -96,7 +96,9 @@ typedef struct grid {
 } grid;
 
 /* Lays out one row of cells in `style` and draws it into piece p at y: its
- * height (0 with the error in ctx and *bad the column). */
+ * height (0 with the error in ctx and *bad the column). The row is a TR
+ * element of the piece, each cell a TH heading its column (the header row)
+ * or a TD, empty cells too. */
 static double row(grid *g, const bp_style *style, const bp_table_cell *cells,
                   const char *const *headers, bp_piece *p, double y, bp_ref_marks *marks,
                   size_t *bad) {
@@ -122,11 +124,16 @@ static double row(grid *g, const bp_style *style, const bp_table_cell *cells,
     }
     if (bp_text_height_pt(t[c]) > h) h = bp_text_height_pt(t[c]);
   }
+  bp_dl_page *pg = &p->dl->pages[0];
+  int was = pg->node, tr = h > 0 ? bp_dlist_add_node(p->dl, BP_ROLE_TR, -1) : -1;
   for (size_t c = 0; h > 0 && c < g->n_cols; c++) {
-    bp_text_draw_linked(t[c], p->dl, &p->dl->pages[0], g->x[c], y + g->st->row_pad_pt, 0,
+    pg->node = bp_dlist_add_node(p->dl, headers ? BP_ROLE_TH : BP_ROLE_TD, tr);
+    if (headers) p->dl->nodes[pg->node].scope = BP_SCOPE_COLUMN;
+    bp_text_draw_linked(t[c], p->dl, pg, g->x[c], y + g->st->row_pad_pt, 0,
                         bp_text_line_count(t[c]), marks);
     bp_text_preflight(t[c], g->tw[c], &p->pf);
   }
+  pg->node = was;
   for (size_t c = 0; c < g->n_cols; c++) bp_text_free(t[c]);
   free(t);
   return h > 0 ? h + 2 * g->st->row_pad_pt : 0;

@@ -950,11 +950,16 @@ static HPDF_STATUS write_elem(HPDF_Dict dict, HPDF_Stream st) {
   if (dn->actual_text) bp_buf_puts(&b, "/ActualText"), put_string(&b, dn->actual_text);
   if (dn->lang) bp_buf_printf(&b, "/Lang(%s)", dn->lang);
   if (dn->role == BP_ROLE_NOTE) bp_buf_printf(&b, "/ID(note-%d)", n); /* PDF/UA: unique */
+  bool both = dn->bbox[2] > 0 && dn->scope; /* /A: one attribute dictionary, or an array */
+  bp_buf_puts(&b, both ? "/A[" : dn->bbox[2] > 0 || dn->scope ? "/A" : "");
   if (dn->bbox[2] > 0) { /* a figure's box, in its page's coordinates */
     double h = d->dl->pages[pn->page].height_pt, x0 = dn->bbox[0], y1 = h - dn->bbox[1];
-    bp_buf_printf(&b, "/A<</O/Layout/BBox[%.2f %.2f %.2f %.2f]>>", x0, y1 - dn->bbox[3],
+    bp_buf_printf(&b, "<</O/Layout/BBox[%.2f %.2f %.2f %.2f]>>", x0, y1 - dn->bbox[3],
                   x0 + dn->bbox[2], y1);
   }
+  if (dn->scope) /* the cells a header cell heads */
+    bp_buf_printf(&b, "<</O/Table/Scope/%s>>", dn->scope == BP_SCOPE_ROW ? "Row" : "Column");
+  if (both) bp_buf_putc(&b, ']');
   return put(st, &b);
 }
 
@@ -1047,7 +1052,12 @@ static void add_kid(pdf_node *pn, kid_kind kind, int v, int page) {
   BP_PUSH(pn->kids, pn->n_kids, pn->cap_kids, k);
 }
 
-/* Node n's element, made (with its ancestors) at its first use. */
+static bool is_cell(bp_role r) { return r == BP_ROLE_TH || r == BP_ROLE_TD; }
+
+/* Node n's element, made (with its ancestors) at its first use. A table
+ * cell's row gets its empty cells too (content-less elements, so that its
+ * cells keep their columns): those before it now, those after it at the
+ * end (tags_finish). */
 static pdf_node *tag_node(pdf_dev *d, int n) {
   pdf_node *pn = &d->nodes[n];
   if (pn->elem) return pn;
@@ -1055,6 +1065,14 @@ static pdf_node *tag_node(pdf_dev *d, int n) {
   pdf_node *parent = &d->doc;
   if (dn->parent >= 0 && dn->parent < n) parent = tag_node(d, dn->parent);
   if (!parent) return NULL;
+  if (is_cell(dn->role)) {
+    int first = n;
+    while (first > 0 && d->dl->nodes[first - 1].parent == dn->parent &&
+           is_cell(d->dl->nodes[first - 1].role))
+      first--;
+    for (int m = first; m < n; m++)
+      if (!tag_node(d, m)) return NULL;
+  }
   pn->elem = written_dict(d, write_elem, n);
   if (!pn->elem) return NULL;
   pn->page = d->page_no;
@@ -1125,8 +1143,14 @@ static void tag_link(pdf_dev *d, HPDF_Dict a, int *key) {
 }
 
 static void tags_finish(pdf_dev *d) {
-  if (d->tagged)
-    HPDF_Dict_AddNumber(d->tree, "ParentTreeNextKey", (HPDF_INT32)(d->n_pages + d->n_annots));
+  if (!d->tagged) return;
+  for (size_t n = 0; n < d->dl->n_nodes; n++) { /* the rows' empty last cells */
+    const bp_dl_node *dn = &d->dl->nodes[n];
+    if (is_cell(dn->role) && !d->nodes[n].elem && dn->parent >= 0 && (size_t)dn->parent < n &&
+        d->nodes[dn->parent].elem)
+      tag_node(d, (int)n);
+  }
+  HPDF_Dict_AddNumber(d->tree, "ParentTreeNextKey", (HPDF_INT32)(d->n_pages + d->n_annots));
 }
 
 static void pdf_node_op(bp_device *dev, int node) { ((pdf_dev *)dev)->item_node = node; }

@@ -25,6 +25,10 @@ streams) and poppler's pdftotext, and checks what issue 11 asks:
     and the head's marked content carries it too (readers that extract
     text from the page read that one); the tail's marked content stands
     for no more than a space;
+  * a Table's rows (TR, in THead, TBody or TFoot or directly) have equal
+    numbers of cells (TH, TD), and it has a header: a first row of TH
+    cells, or a TH at the start of every row; every TH says what it
+    heads (/Scope in a Table attribute);
   * the XMP metadata says PDF/UA-1 (pdfuaid:part 1) and declares that
     schema in a PDF/A extension schema (PDF/A-1 accepts no other).
 
@@ -334,6 +338,7 @@ class Checker:
         headings, figures = [], 0
         actual_seen = set()
         actual_keys = {}   # ActualText element ref -> (its text, its MCIDs' keys in order)
+        tables = []        # (ref, Table element)
 
         def visit(ref, elem, page, in_fig, actual, lang_here, depth):
             if depth > 100:
@@ -349,6 +354,8 @@ class Checker:
                 if not alt.strip():
                     self.bad(f"a Figure ({ref}) has no /Alt")
                 in_fig = True
+            if s == "/Table":
+                tables.append((ref, elem))
             m = re.fullmatch(r"/H([1-6])", s)
             if m:
                 headings.append(int(m.group(1)))
@@ -389,6 +396,8 @@ class Checker:
             if isinstance(e, dict):
                 visit(k, e, 0, False, None, lang, 0)
         self.hyphenated(actual_keys, scans)
+        for ref, elem in tables:
+            self.table(ref, elem)
         self.xmp_ua(cat)
         # every page MCID is in the tree, and the tree's exist
         for pno, (mcids, _) in enumerate(scans):
@@ -488,6 +497,44 @@ class Checker:
                 if m["actual"] is None or m["actual"].strip():
                     self.bad(f"the rest of hyphenated word \"{actual}\" ({ref}) is read as "
                              f"{m['actual']!r}, not as nothing but a space")
+
+    def kids(self, elem):
+        """The structure elements among an element's kids: (ref, dict)."""
+        k = elem.get("/K", [])
+        out = []
+        for r in k if isinstance(k, list) else [k]:
+            v = self.doc.get(r)
+            if isinstance(v, dict) and "/S" in v:
+                out.append((r, v))
+        return out
+
+    def table(self, ref, elem):
+        """Rows of equal length, a header row or column, scoped TH cells."""
+        rows = []
+        for r, e in self.kids(elem):
+            if e.get("/S") in ("/THead", "/TBody", "/TFoot"):
+                rows += [(r2, e2) for r2, e2 in self.kids(e) if e2.get("/S") == "/TR"]
+            elif e.get("/S") == "/TR":
+                rows.append((r, e))
+        if not rows:
+            self.bad(f"Table {ref} has no rows (TR)")
+            return
+        cells = [[e.get("/S") for _, e in self.kids(row) if e.get("/S") in ("/TH", "/TD")]
+                 for _, row in rows]
+        counts = sorted(set(len(c) for c in cells))
+        if len(counts) > 1:
+            self.bad(f"Table {ref}: its rows have {', '.join(map(str, counts))} cells, not one number")
+        if not (all(c == "/TH" for c in cells[0]) or all(c and c[0] == "/TH" for c in cells)):
+            self.bad(f"Table {ref} has no header row of TH cells (nor a TH starting each row)")
+        for _, row in rows:
+            for r, e in self.kids(row):
+                if e.get("/S") != "/TH":
+                    continue
+                attrs = self.doc.get(e.get("/A"))
+                attrs = attrs if isinstance(attrs, list) else [attrs]
+                if not any(isinstance(self.doc.get(a), dict) and self.doc.get(a).get("/Scope") in
+                           ("/Row", "/Column", "/Both") for a in attrs):
+                    self.bad(f"Table {ref}: header cell {r} has no /Scope")
 
     def xmp_ua(self, cat):
         """pdfuaid:part 1, declared in a PDF/A extension schema."""

@@ -4,7 +4,8 @@
 # --qdf, an edit, fix-qdf) fail with the problem named: a Figure without
 # /Alt, content outside any structure element, a heading that skips a
 # level, a link no Link element holds, a hyphenated word's ActualText that
-# is not the word, or that covers its head alone, XMP without pdfuaid.
+# is not the word, or that covers its head alone, XMP without pdfuaid, a
+# table row that lost a cell, a table without header cells.
 # pdfa.sh runs the checker on every sample. Args: BRIEFPRESS BUILD_DIR.
 set -euo pipefail
 bp=$1 build=$2
@@ -12,7 +13,9 @@ work=$build/e2e-tags
 rm -rf "$work" && mkdir -p "$work"
 "$bp" render data/briefs/nk-missions.json -o "$work/good.pdf"
 "$bp" render data/articles/nk-missions.json -o "$work/article.pdf"
-python3 tests/e2e/check_tags.py "$work/good.pdf" "$work/article.pdf"
+"$bp" render data/articles/crypto-estimates.json -o "$work/table.pdf"
+python3 tests/e2e/check_tags.py "$work/good.pdf" "$work/article.pdf" "$work/table.pdf"
+qpdf --qdf --object-streams=disable "$work/table.pdf" "$work/table-qdf.pdf"
 qpdf --qdf --object-streams=disable "$work/good.pdf" "$work/good-qdf.pdf"
 qpdf --qdf --object-streams=disable "$work/article.pdf" "$work/article-qdf.pdf"
 pdfinfo "$work/good.pdf" | grep -q '^Tagged: *yes'
@@ -69,4 +72,10 @@ bad head-only 'e = re.sub(rb"(/ActualText \(Democratic\)\s*/K \[\s*\d+)\s+\d+", 
 # no pdfuaid in the XMP (the same length: the stream's /Length holds)
 bad no-ua 'e = d.replace(b"<pdfuaid:part>1</pdfuaid:part>", b"<pdfuaid:part>0</pdfuaid:part>", 1)' \
   "no pdfuaid:part 1"
-echo "tags: the checker caught all 7 crafted files"
+# a table row without its first cell
+bad row 'i = d.index(b"/S /TR"); j = d.rindex(b"/K [", 0, i)
+e = d[:j] + re.sub(rb"\[\s*\d+ 0 R", b"[", d[j:i], count=1) + d[i:]' \
+  "cells, not one number" table
+# the header cells made data cells
+bad no-th 'e = d.replace(b"/S /TH", b"/S /TD")' "no header row" table
+echo "tags: the checker caught all 9 crafted files"

@@ -186,18 +186,25 @@ static bp_dlist *page_table(bp_piece *head, bp_piece *body, double fill, int *pa
   return dl;
 }
 
+/* The fixture's rows laid out and paged from the top of a page: 3 pages
+ * or more. */
+static bp_dlist *paged(fixture *fx, bp_piece **head, bp_piece **body, int *pages) {
+  assert_ok(bp_table_layout(ts, &fx->ctx, COLS, 3, fx->cells, fx->n, &fx->st, 300, NULL, NULL, head,
+                            body),
+            &fx->ctx);
+  bp_dlist *dl = page_table(*head, *body, 0, pages);
+  assert_true(*pages >= 3);
+  return dl;
+}
+
 static void a_long_table_repeats_its_header_on_every_page(void **state) {
   (void)state;
   enum { N = 40 };
   fixture fx;
   fixture_init(&fx, N);
   bp_piece *head, *body;
-  assert_ok(
-      bp_table_layout(ts, &fx.ctx, COLS, 3, fx.cells, N, &fx.st, 300, NULL, NULL, &head, &body),
-      &fx.ctx);
   int pages;
-  bp_dlist *dl = page_table(head, body, 0, &pages);
-  assert_true(pages >= 3);
+  bp_dlist *dl = paged(&fx, &head, &body, &pages);
   int seen[N] = {0};
   for (int p = 0; p < pages; p++) {
     const bp_dl_page *pg = &dl->pages[p];
@@ -235,6 +242,56 @@ static void a_long_table_repeats_its_header_on_every_page(void **state) {
   free_rows(fx.cells, fx.keep, N);
 }
 
+/* The structure a screen reader walks: one Table, its header row once (a
+ * THead TR of TH cells heading their columns; the header repeated on later
+ * pages is page furniture), one TBody whose rows all have every column's
+ * cell, an empty cell too. */
+static void a_table_is_tagged_rows_and_cells(void **state) {
+  (void)state;
+  enum { N = 40 };
+  fixture fx;
+  fixture_init(&fx, N);
+  fx.cells[5 * 3 + 1].text = ""; /* an empty cell */
+  bp_piece *head, *body;
+  int pages;
+  bp_dlist *dl = paged(&fx, &head, &body, &pages);
+  int count[BP_ROLE_ARTIFACT + 1] = {0};
+  for (size_t n = 0; n < dl->n_nodes; n++) {
+    const bp_dl_node *x = &dl->nodes[n];
+    count[x->role]++;
+    bp_role up = x->parent >= 0 ? dl->nodes[x->parent].role : BP_ROLE_NONE;
+    if (x->role == BP_ROLE_TR) {
+      assert_true(up == BP_ROLE_THEAD || up == BP_ROLE_TBODY);
+      int cells = 0;
+      for (size_t k = 0; k < dl->n_nodes; k++)
+        if (dl->nodes[k].parent == (int)n) {
+          assert_int_equal(dl->nodes[k].role, up == BP_ROLE_THEAD ? BP_ROLE_TH : BP_ROLE_TD);
+          if (up == BP_ROLE_THEAD) assert_int_equal(dl->nodes[k].scope, BP_SCOPE_COLUMN);
+          cells++;
+        }
+      assert_int_equal(cells, 3);
+    }
+    if (x->role == BP_ROLE_THEAD || x->role == BP_ROLE_TBODY) assert_int_equal(up, BP_ROLE_TABLE);
+  }
+  assert_int_equal(count[BP_ROLE_TABLE], 1);
+  assert_int_equal(count[BP_ROLE_THEAD], 1);
+  assert_int_equal(count[BP_ROLE_TBODY], 1);
+  assert_int_equal(count[BP_ROLE_TH], 3);
+  assert_int_equal(count[BP_ROLE_TR], N + 1);
+  assert_int_equal(count[BP_ROLE_TD], 3 * N);
+  for (int p = 1; p < pages; p++) /* the repeated header: furniture */
+    for (size_t i = 0; i < dl->pages[p].n_items; i++) {
+      const bp_dl_item *it = &dl->pages[p].items[i];
+      if (it->kind == BP_DL_TEXT && !strcmp(it->u.text.text, "Year"))
+        assert_int_equal(it->node, BP_DL_ARTIFACT);
+    }
+  bp_dlist_free(dl);
+  bp_piece_unref(head);
+  bp_piece_unref(body);
+  fx.cells[5 * 3 + 1].text = fx.keep[5 * 3 + 1];
+  free_rows(fx.cells, fx.keep, N);
+}
+
 static void numbers(void **state) {
   (void)state;
   const char *yes[] = {"3202.9",
@@ -257,6 +314,7 @@ int main(void) {
       cmocka_unit_test(cells_wrap_within_their_columns),
       cmocka_unit_test(a_column_too_narrow_for_a_word_is_an_error),
       cmocka_unit_test(a_long_table_repeats_its_header_on_every_page),
+      cmocka_unit_test(a_table_is_tagged_rows_and_cells),
       cmocka_unit_test(numbers),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
