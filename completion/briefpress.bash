@@ -39,7 +39,8 @@ _briefpress() {
     return
     ;;
   -j | --jobs | --dpi | --port | --width | --max-bytes | --shard | --only | --name | --from | \
-    --to | --subject | --send | --bcc | --list-id | --list-unsubscribe | --resolve)
+    --to | --subject | --send | --bcc | --list-id | --list-unsubscribe | --resolve | --density | \
+    --delimiter | --decimal | --thousands | --date-format)
     return # a value of the user's own
     ;;
   esac

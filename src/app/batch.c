@@ -121,6 +121,7 @@ typedef struct batch_opts {
   int jobs, shard_i, shard_n;
   double wait_s; /* for a folder another batch holds; < 0: as long as it takes */
   bool force, quiet, progress, sharded, no_cache, no_pdfa;
+  bp_csv_dialect dialect; /* what --delimiter ... declare (over the CSV's metadata) */
 } batch_opts;
 
 static int usage(FILE *f) {
@@ -138,6 +139,9 @@ static int usage(FILE *f) {
           "  --name PATTERN    file names from record fields (default: {id}); made safe\n"
           "  --manifest F      where to write the manifest\n"
           "  --fonts DIR       the font folder\n"
+          "  --delimiter C, --decimal C, --thousands C, --date-format F\n"
+          "                    how the CSV is written (over its metadata's \"csv\"), e.g.\n"
+          "                    --delimiter ';' --decimal , --date-format DD.MM.YYYY\n"
           "  --no-cache        shape every text of every profile anew (for measuring)\n"
           "  --no-pdfa         plain PDFs instead of PDF/A-1b (docs/print.md)\n"
           "  -q, --quiet       no progress, only errors and the summary line\n"
@@ -176,7 +180,11 @@ static int parse_opts(int argc, char **argv, batch_opts *o) {
     OPT_NO_PDFA,
     OPT_PROGRESS,
     OPT_WAIT,
-    OPT_NO_WAIT
+    OPT_NO_WAIT,
+    OPT_DELIMITER,
+    OPT_DECIMAL,
+    OPT_THOUSANDS,
+    OPT_DATE_FORMAT
   };
   static const struct option longs[] = {{"output", required_argument, NULL, 'o'},
                                         {"jobs", required_argument, NULL, 'j'},
@@ -193,6 +201,10 @@ static int parse_opts(int argc, char **argv, batch_opts *o) {
                                         {"progress", no_argument, NULL, OPT_PROGRESS},
                                         {"wait", required_argument, NULL, OPT_WAIT},
                                         {"no-wait", no_argument, NULL, OPT_NO_WAIT},
+                                        {"delimiter", required_argument, NULL, OPT_DELIMITER},
+                                        {"decimal", required_argument, NULL, OPT_DECIMAL},
+                                        {"thousands", required_argument, NULL, OPT_THOUSANDS},
+                                        {"date-format", required_argument, NULL, OPT_DATE_FORMAT},
                                         {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
   memset(o, 0, sizeof *o);
@@ -235,6 +247,19 @@ static int parse_opts(int argc, char **argv, batch_opts *o) {
       break;
     }
     case OPT_NO_WAIT: o->wait_s = 0; break;
+    case OPT_DELIMITER:
+    case OPT_DECIMAL:
+    case OPT_THOUSANDS:
+    case OPT_DATE_FORMAT: {
+      static const char *const keys[] = {"delimiter", "decimal", "thousands", "date_format"};
+      static const char *const opts[] = {"delimiter", "decimal", "thousands", "date-format"};
+      char why[200];
+      if (!bp_csv_dialect_set(&o->dialect, keys[c - OPT_DELIMITER], optarg, why, sizeof why)) {
+        fprintf(stderr, "briefpress batch: --%s: %s\n", opts[c - OPT_DELIMITER], why);
+        return 2;
+      }
+      break;
+    }
     case 'h': return usage(stdout) - 1; /* -1: done */
     default: return bp_cli_opt_error("batch", c, argv);
     }
@@ -735,7 +760,9 @@ int bp_cmd_batch(int argc, char **argv) {
   bp_dataset *ds = NULL;
   bp_template *tpl = NULL;
   char *data_dir = o.data_dir ? bp_strdup(o.data_dir) : dir_of(o.records_path);
-  bp_status st = bp_records_load_each(&ctx, o.records_path, &records);
+  bp_status st = bp_records_load_each_with(&ctx, o.records_path, &o.dialect, &records);
+  for (size_t i = 0; !st && !o.quiet && i < records->n_warnings; i++)
+    fprintf(stderr, "briefpress batch: %s\n", records->warnings[i]);
   /* the records file is checked record by record below, not as a whole */
   if (!st) st = bp_dataset_load_except(&ctx, data_dir, o.records_path, &ds);
   if (!st) st = bp_template_load(&ctx, o.template_path, &tpl);

@@ -142,9 +142,13 @@ static void do_series(chk *k, const char *csvp, const char *metap) {
 }
 
 static void do_records(chk *k, const char *path) {
+  bp_csv_dialect d = {0};
+  char *mp = bp__records_meta_path(path);
+  if (mp) bp__records_meta(open_file(k, mp), &d);
   bp_src *s = open_file(k, path);
   bp_resolver r = {k->bib, &k->refs, NULL};
-  bp_records *rec = bp__records_parse(s, &r);
+  bp_records *rec = bp__records_parse(s, &r, &d, mp);
+  free(mp);
   if (rec) BP_PUSH(k->records, k->n_records, k->cap_records, rec);
 }
 

@@ -1,13 +1,249 @@
 /* csv.c - RFC 4180 CSV (quoted fields, doubled quotes, CRLF or LF, newlines
- * inside quotes) with byte offsets on every field, and records: tables whose
- * first column is a free-form `id`, used for batches (one PDF per row).
- * Columns named iso2, source_id, url, date / *_date / *_on are checked.
- * The only CSV parser: batch reads its records here too, one record at a
- * time (bp_records_load_each), so one bad record fails alone. */
+ * inside quotes) with byte offsets on every field, in the dialects
+ * spreadsheets export (a declared or detected delimiter, decimal commas,
+ * thousands separators, dates such as 05.12.2023), and records: tables
+ * whose first column is a free-form `id`, used for batches (one PDF per
+ * row). Columns named iso2, source_id, url, date / *_date / *_on are
+ * checked. The only CSV parser: batch reads its records here too, one
+ * record at a time (bp_records_load_each), so one bad record fails alone. */
 #include "data-imp.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+/* ---------------------------------------------------------------- dialects */
+
+static const struct {
+  const char *word, *value;
+} SEP_WORDS[] = {{"tab", "\t"},
+                 {"\\t", "\t"},
+                 {"space", " "},
+                 {"nbsp", "\xc2\xa0"},
+                 {"narrow-nbsp", "\xe2\x80\xaf"}};
+
+static const char *sep_value(const char *v) {
+  for (size_t i = 0; i < sizeof SEP_WORDS / sizeof *SEP_WORDS; i++)
+    if (!strcmp(v, SEP_WORDS[i].word)) return SEP_WORDS[i].value;
+  return v;
+}
+
+/* A date format: YYYY once; MM/M and DD/D at most once each; a day needs a
+ * month; anything else is a literal that is not a digit or a letter. */
+static bool format_valid(const char *f, char *why, size_t n) {
+  int y = 0, m = 0, d = 0;
+  for (const char *p = f; *p;) {
+    if (!strncmp(p, "YYYY", 4)) {
+      y++;
+      p += 4;
+    } else if (*p == 'M' || *p == 'D') {
+      (*p == 'M' ? &m : &d)[0]++;
+      p += p[1] == p[0] ? 2 : 1;
+    } else if (isalnum((unsigned char)*p)) {
+      snprintf(why, n, "'%c' in a date format (use YYYY, MM, M, DD, D and separators)", *p);
+      return false;
+    } else {
+      p++;
+    }
+  }
+  if (y != 1 || m > 1 || d > 1 || (d && !m)) {
+    snprintf(why, n,
+             "a date format has YYYY once, MM (or M) and DD (or D) at most once, and a day only "
+             "with a month, e.g. DD.MM.YYYY");
+    return false;
+  }
+  return true;
+}
+
+bool bp_csv_dialect_set(bp_csv_dialect *d, const char *key, const char *value, char *why,
+                        size_t n) {
+  const char *v = sep_value(value);
+  if (!strcmp(key, "delimiter")) {
+    if (strlen(v) != 1 || !strchr(",;\t|", *v)) {
+      snprintf(why, n, "the delimiter is one of ',' ';' '|' or a tab (\"tab\"), not \"%s\"", value);
+      return false;
+    }
+    d->delimiter = *v;
+  } else if (!strcmp(key, "decimal")) {
+    if (strlen(v) != 1 || !strchr(".,", *v)) {
+      snprintf(why, n, "the decimal mark is '.' or ',', not \"%s\"", value);
+      return false;
+    }
+    d->decimal = *v;
+  } else if (!strcmp(key, "thousands")) {
+    static const char *const ok[] = {"", ",", ".", " ", "'", "\xc2\xa0", "\xe2\x80\xaf"};
+    size_t i = 0;
+    while (i < sizeof ok / sizeof *ok && strcmp(v, ok[i])) i++;
+    if (i == sizeof ok / sizeof *ok) {
+      snprintf(why, n,
+               "the thousands separator is one of , . ' \"space\" \"nbsp\" \"narrow-nbsp\" or "
+               "\"\" (none), not \"%s\"",
+               value);
+      return false;
+    }
+    strcpy(d->thousands, v);
+  } else if (!strcmp(key, "date_format")) {
+    if (strlen(value) >= sizeof d->date_format) {
+      snprintf(why, n, "a date format has at most %zu characters", sizeof d->date_format - 1);
+      return false;
+    }
+    if (*value && !format_valid(value, why, n)) return false;
+    strcpy(d->date_format, value);
+  } else {
+    snprintf(why, n, "unknown CSV setting \"%s\" (delimiter, decimal, thousands, date_format)",
+             key);
+    return false;
+  }
+  return true;
+}
+
+bool bp_csv_dialect_check(const bp_csv_dialect *d, char *why, size_t n) {
+  char dec = d->decimal ? d->decimal : '.', del = d->delimiter;
+  if (del && del == dec) {
+    snprintf(why, n, "the delimiter and the decimal mark are both '%c'", dec);
+    return false;
+  }
+  if (d->thousands[0] && !d->thousands[1] && (d->thousands[0] == dec || d->thousands[0] == del)) {
+    snprintf(why, n, "the thousands separator '%s' is also the %s", d->thousands,
+             d->thousands[0] == dec ? "decimal mark" : "delimiter");
+    return false;
+  }
+  return true;
+}
+
+bool bp_csv_date_to_iso(const char *text, const char *f, char *iso, size_t iso_size, char *why,
+                        size_t n) {
+  int y = 0, m = 0, d = 0;
+  bool has_m = false, has_d = false;
+  const char *t = text;
+  for (const char *p = f; *p;) {
+    int *slot = NULL, min = 1, max = 2, len = 1;
+    if (!strncmp(p, "YYYY", 4)) {
+      slot = &y;
+      min = max = len = 4;
+    } else if (*p == 'M' || *p == 'D') {
+      slot = *p == 'M' ? &m : &d;
+      *(*p == 'M' ? &has_m : &has_d) = true;
+      if (p[1] == p[0]) min = len = 2;
+    }
+    if (!slot) { /* a literal */
+      if (*t != *p) goto mismatch;
+      t++;
+      p++;
+      continue;
+    }
+    int k = 0, v = 0;
+    while (k < max && isdigit((unsigned char)t[k])) v = v * 10 + (t[k++] - '0');
+    if (k < min) goto mismatch;
+    *slot = v;
+    t += k;
+    p += len;
+  }
+  if (*t) goto mismatch;
+  if (!bp__date_check(y, has_m ? m : 0, has_d ? d : 0, why, n)) return false;
+  if (has_d)
+    snprintf(iso, iso_size, "%04d-%02d-%02d", y, m, d);
+  else if (has_m)
+    snprintf(iso, iso_size, "%04d-%02d", y, m);
+  else
+    snprintf(iso, iso_size, "%04d", y);
+  return true;
+mismatch:
+  snprintf(why, n, "not written %s (the declared date_format)", f);
+  return false;
+}
+
+bool bp_csv_number(const char *text, const bp_csv_dialect *d, double *out) {
+  char dec = d && d->decimal ? d->decimal : '.';
+  const char *th = d ? d->thousands : "";
+  size_t thn = strlen(th);
+  if (dec == '.' && !thn) return bp__parse_number(text, out);
+  bp_buf b = {0};
+  bp_buf_puts(&b, "");
+  const char *p = text;
+  while (*p == ' ') p++;
+  if (*p == '+' || *p == '-') bp_buf_putc(&b, *p++);
+  /* the integer part: digits, and separators between groups of three */
+  int group = 0, groups = 0;
+  bool ok = true;
+  for (;;) {
+    if (isdigit((unsigned char)*p)) {
+      bp_buf_putc(&b, *p++);
+      group++;
+    } else if (thn && !strncmp(p, th, thn) && isdigit((unsigned char)p[thn])) {
+      ok = ok && group >= 1 && (groups ? group == 3 : group <= 3);
+      groups++;
+      group = 0;
+      p += thn;
+    } else {
+      break;
+    }
+  }
+  ok = ok && (!groups || group == 3);
+  if (*p == dec) {
+    bp_buf_putc(&b, '.');
+    p++;
+  }
+  /* the rest (fraction digits, an exponent, spaces) as written: the other
+   * mark there makes it no number */
+  ok = ok && !strchr(p, dec == '.' ? ',' : '.');
+  bp_buf_puts(&b, p);
+  ok = ok && bp__parse_number(b.data, out);
+  bp_buf_free(&b);
+  return ok;
+}
+
+void bp__csv_detect(bp_src *s, bp_csv_dialect *d, const char *meta) {
+  if (d->delimiter) return;
+  size_t commas = 0, semis = 0;
+  bool quoted = false;
+  for (size_t p = s->start; p < s->len && (quoted || s->text[p] != '\n'); p++) {
+    char c = s->text[p];
+    if (c == '"') quoted = !quoted;
+    if (!quoted) {
+      commas += c == ',';
+      semis += c == ';';
+    }
+  }
+  d->delimiter = semis > commas ? ';' : ',';
+  if (d->delimiter == ';')
+    bp__diag(s, BP_SEV_WARNING, s->start,
+             "columns are separated by ';' (detected from the header line); say so with "
+             "\"csv\": {\"delimiter\": \";\"} in %s",
+             meta ? meta : "the JSON of the same name beside it");
+}
+
+void bp__csv_dialect_json(bp_src *m, bp_json *j, json_t *o, bp_csv_dialect *d) {
+  json_t *c = json_object_get(o, "csv");
+  if (!c) return;
+  if (!json_is_object(c)) {
+    bp__diag(m, BP_SEV_ERROR, bp__json_val(j, o, "csv"),
+             "\"csv\" is an object such as {\"delimiter\": \";\", \"decimal\": \",\"}, not %s",
+             bp__json_type_name(c));
+    return;
+  }
+  static const char *const KEYS[] = {"delimiter", "decimal", "thousands", "date_format", NULL};
+  bp__json_unknown_keys(m, j, c, KEYS, "\"csv\"");
+  const char *key;
+  json_t *v;
+  char why[200];
+  json_object_foreach(c, key, v) {
+    bool known = false;
+    for (size_t i = 0; KEYS[i]; i++) known = known || !strcmp(key, KEYS[i]);
+    if (!known) continue; /* reported above */
+    if (!json_is_string(v))
+      bp__diag(m, BP_SEV_ERROR, bp__json_val(j, c, key), "\"%s\" must be a string, not %s", key,
+               bp__json_type_name(v));
+    else if (!bp_csv_dialect_set(d, key, json_string_value(v), why, sizeof why))
+      bp__diag(m, BP_SEV_ERROR, bp__json_val(j, c, key) + 1, "%s", why);
+  }
+  if (!bp_csv_dialect_check(d, why, sizeof why))
+    bp__diag(m, BP_SEV_ERROR, bp__json_val(j, o, "csv"), "%s", why);
+}
+
+/* ---------------------------------------------------------------- tokens */
 
 void bp__csv_rec_free(bp_csv_rec *rec) {
   for (size_t i = 0; i < rec->n; i++) free(rec->f[i].text);
@@ -22,6 +258,7 @@ static void rec_clear(bp_csv_rec *rec) {
 
 bool bp__csv_next(bp_csv *c, bp_csv_rec *rec, bool *bad) {
   bp_src *s = c->s;
+  char delim = c->delim ? c->delim : ',';
   const char *t = s->text;
   size_t n = s->len, p = c->pos;
   rec_clear(rec);
@@ -59,9 +296,10 @@ bool bp__csv_next(bp_csv *c, bp_csv_rec *rec, bool *bad) {
         }
         bp_buf_putc(&b, t[p++]);
       }
-      if (p < n && t[p] != ',' && t[p] != '\n' &&
+      if (p < n && t[p] != delim && t[p] != '\n' &&
           !(t[p] == '\r' && p + 1 < n && t[p + 1] == '\n')) {
-        bp__diag(s, BP_SEV_ERROR, p, "expected ',' or end of line after the closing quote");
+        bp__diag(s, BP_SEV_ERROR, p, "expected '%s' or end of line after the closing quote",
+                 delim == '\t' ? "\\t" : (const char[]){delim, 0});
         bp_buf_free(&b);
         while (p < n && t[p] != '\n') p++;
         c->pos = p;
@@ -69,7 +307,7 @@ bool bp__csv_next(bp_csv *c, bp_csv_rec *rec, bool *bad) {
         return false;
       }
     } else {
-      while (p < n && t[p] != ',' && t[p] != '\n') {
+      while (p < n && t[p] != delim && t[p] != '\n') {
         if (t[p] == '\r' && p + 1 < n && t[p + 1] == '\n') break;
         if (t[p] == '"' || t[p] == '\r') {
           bp__diag(s, BP_SEV_ERROR, p,
@@ -92,7 +330,7 @@ bool bp__csv_next(bp_csv *c, bp_csv_rec *rec, bool *bad) {
     bp_csv_field f = {bp_buf_detach(&b), foff};
     BP_PUSH(rec->f, rec->n, rec->cap, f);
     if (p >= n) break;
-    if (t[p] == ',') {
+    if (t[p] == delim) {
       p++;
       continue;
     }
@@ -139,8 +377,39 @@ void bp_records_free(bp_records *r) {
   free(r->rows);
   for (size_t k = 0; k < r->n_cols; k++) free(r->names[k]);
   free(r->names);
+  for (size_t i = 0; i < r->n_warnings; i++) free(r->warnings[i]);
+  free(r->warnings);
   free(r->path);
   free(r);
+}
+
+char *bp__records_meta_path(const char *csv_path) {
+  size_t n = strlen(csv_path);
+  if (n < 4 || strcmp(csv_path + n - 4, ".csv")) return NULL;
+  char *m = bp_malloc(n + 2); /* ".json" is a byte longer than ".csv" */
+  memcpy(m, csv_path, n - 4);
+  strcpy(m + n - 4, ".json");
+  struct stat st;
+  if (stat(m, &st) || !S_ISREG(st.st_mode)) {
+    free(m);
+    return NULL;
+  }
+  return m;
+}
+
+void bp__records_meta(bp_src *m, bp_csv_dialect *d) {
+  bp_json *j = m && m->usable ? bp__json_parse(m) : NULL;
+  json_t *o = j ? bp__json_root(j) : NULL;
+  if (j && !json_is_object(o)) {
+    bp__diag(m, BP_SEV_ERROR, bp__json_start(j, o),
+             "records metadata is an object such as {\"csv\": {\"delimiter\": \";\"}}, not %s",
+             bp__json_type_name(o));
+  } else if (o) {
+    static const char *const KEYS[] = {"csv", "title", "description", NULL};
+    bp__json_unknown_keys(m, j, o, KEYS, "records metadata");
+    bp__csv_dialect_json(m, j, o, d);
+  }
+  bp__json_free(j);
 }
 
 int bp_records_column(const bp_records *r, const char *name) {
@@ -316,11 +585,26 @@ static bool next_each(bp_csv *c, bp_csv_rec *rec, bool *bad, const bp_csv_rec *h
   return got;
 }
 
-/* each: rows fail alone (bp_records_load_each); cells are not checked. */
-static bp_records *records_parse(bp_src *s, const bp_resolver *r, bool each) {
+/* A date cell written in the dialect's date_format, given as ISO 8601 (the
+ * field's text replaced); false, with the reason, when it is not a date. */
+static bool date_cell(const bp_csv_dialect *d, bp_csv_field *f, char *why, size_t n) {
+  char iso[16];
+  if (!d->date_format[0] || !f->text[0]) return true;
+  if (!bp_csv_date_to_iso(f->text, d->date_format, iso, sizeof iso, why, n)) return false;
+  free(f->text);
+  f->text = bp_strdup(iso);
+  return true;
+}
+
+/* each: rows fail alone (bp_records_load_each); cells are not checked,
+ * except dates in a declared date_format, which are read into ISO 8601. */
+static bp_records *records_parse(bp_src *s, const bp_resolver *r, bool each,
+                                 const bp_csv_dialect *dialect, const char *meta) {
   if (!s->usable) return NULL;
   size_t errs = s->dl->n_errors;
-  bp_csv c = {s, s->start};
+  bp_csv_dialect d = dialect ? *dialect : (bp_csv_dialect){0};
+  bp__csv_detect(s, &d, meta);
+  bp_csv c = {s, s->start, d.delimiter};
   bp_csv_rec hdr = {0}, rec = {0};
   if (!bp__csv_header(&c, &hdr)) {
     bp__csv_rec_free(&hdr);
@@ -388,6 +672,23 @@ static bp_records *records_parse(bp_src *s, const bp_resolver *r, bool each) {
         bp__map_put(&ids, id, out->n_rows);
       }
     }
+    for (size_t k = 1; k < rec.n && k < hdr.n && !err; k++) {
+      char dwhy[160];
+      if (kinds[k] != COL_DATE || date_cell(&d, &rec.f[k], dwhy, sizeof dwhy)) continue;
+      size_t off = rec.f[k].off + (s->text[rec.f[k].off] == '"');
+      bp_buf m = {0};
+      bp_buf_printf(&m, "invalid date '%s' in column '%s': %s", rec.f[k].text, hdr.f[k].text, dwhy);
+      if (each) {
+        int l, cl;
+        bp__src_linecol(s, off, &l, &cl);
+        field = hdr.f[k].text;
+        err = row_error(s, l, cl, field, m.data);
+      } else {
+        bp__diag(s, BP_SEV_ERROR, off, "%s", m.data);
+        rec.f[k].text[0] = '\0'; /* reported: not checked again */
+      }
+      bp_buf_free(&m);
+    }
     for (size_t k = 1; !each && k < rec.n; k++)
       if (rec.f[k].text[0]) check_cell(s, r, kinds[k], hdr.f[k].text, &rec.f[k]);
     bp_record row = {bp_calloc(hdr.n, sizeof(char *)), line, err, field ? bp_strdup(field) : NULL};
@@ -415,34 +716,69 @@ static bp_records *records_parse(bp_src *s, const bp_resolver *r, bool each) {
   return out;
 }
 
-bp_records *bp__records_parse(bp_src *s, const bp_resolver *r) {
-  return records_parse(s, r, false);
+bp_records *bp__records_parse(bp_src *s, const bp_resolver *r, const bp_csv_dialect *d,
+                              const char *meta) {
+  return records_parse(s, r, false, d, meta);
 }
 
-bp_records *bp__records_parse_each(bp_src *s) { return records_parse(s, NULL, true); }
+bp_records *bp__records_parse_each(bp_src *s, const bp_csv_dialect *d, const char *meta) {
+  return records_parse(s, NULL, true, d, meta);
+}
 
-static bp_status records_load(bp_ctx *ctx, const char *path, bool each, bp_records **out) {
+/* The fields `over` sets, over those of `d`. */
+static void dialect_over(bp_csv_dialect *d, const bp_csv_dialect *over) {
+  if (!over) return;
+  if (over->delimiter) d->delimiter = over->delimiter;
+  if (over->decimal) d->decimal = over->decimal;
+  if (over->thousands[0]) strcpy(d->thousands, over->thousands);
+  if (over->date_format[0]) strcpy(d->date_format, over->date_format);
+}
+
+static bp_status records_load(bp_ctx *ctx, const char *path, bool each, const bp_csv_dialect *over,
+                              bp_records **out) {
   *out = NULL;
   bp_diag_list *dl = bp_diag_list_new();
-  bool io;
+  bool io, mio = false;
+  bp_csv_dialect d = {0};
+  char *mp = bp__records_meta_path(path);
+  bp_src *m = mp ? bp__src_open(dl, mp, &mio) : NULL;
+  bp__records_meta(m, &d);
+  dialect_over(&d, over);
+  char why[200];
+  if (over && !bp_csv_dialect_check(&d, why, sizeof why))
+    bp__diag_file(dl, BP_SEV_ERROR, path, 1, 1, "%s", why);
   bp_src *s = each ? bp__src_open_rows(dl, path, &io) : bp__src_open(dl, path, &io);
-  bp_records *r = each ? bp__records_parse_each(s) : bp__records_parse(s, NULL);
-  bp_status st = bp__diag_to_ctx(ctx, dl, io);
-  if (st == BP_OK && r)
+  bp_records *r = dl->n_errors ? NULL
+                  : each       ? bp__records_parse_each(s, &d, mp)
+                               : bp__records_parse(s, NULL, &d, mp);
+  bp_status st = bp__diag_to_ctx(ctx, dl, io || mio);
+  if (st == BP_OK && r) {
+    for (size_t i = 0; i < dl->n; i++) /* what check would warn about, for the caller to say */
+      if (dl->v[i].severity == BP_SEV_WARNING) {
+        r->warnings = bp_realloc(r->warnings, (r->n_warnings + 1) * sizeof *r->warnings);
+        r->warnings[r->n_warnings++] = bp_diag_format(&dl->v[i]);
+      }
     *out = r;
-  else {
+  } else {
     bp_records_free(r);
     if (st == BP_OK) st = bp_error(ctx, BP_ERR_DATA, "%s: cannot load", path);
   }
   bp__src_free(s);
+  bp__src_free(m);
+  free(mp);
   bp_diag_list_free(dl);
   return st;
 }
 
 bp_status bp_records_load(bp_ctx *ctx, const char *path, bp_records **out) {
-  return records_load(ctx, path, false, out);
+  return records_load(ctx, path, false, NULL, out);
 }
 
 bp_status bp_records_load_each(bp_ctx *ctx, const char *path, bp_records **out) {
-  return records_load(ctx, path, true, out);
+  return records_load(ctx, path, true, NULL, out);
+}
+
+bp_status bp_records_load_each_with(bp_ctx *ctx, const char *path, const bp_csv_dialect *over,
+                                    bp_records **out) {
+  return records_load(ctx, path, true, over, out);
 }

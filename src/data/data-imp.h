@@ -136,9 +136,18 @@ void bp__claims_parse(bp_src *s, bp_json *j, bp_claims *c, const bp_resolver *r,
 char *bp__series_data_path(bp_src *meta, bp_json *mj, const char *root);
 /* meta/mj may be NULL; csv may be NULL (reported). */
 bp_series *bp__series_parse(bp_src *csv, bp_src *meta, bp_json *mj, const bp_resolver *r);
-bp_records *bp__records_parse(bp_src *s, const bp_resolver *r);
+/* d: the dialect from the metadata (may be NULL; a delimiter of 0 is
+ * detected), `meta` the metadata's path for the detection's warning. */
+bp_records *bp__records_parse(bp_src *s, const bp_resolver *r, const bp_csv_dialect *d,
+                              const char *meta);
 /* bp__records_parse for bp_records_load_each (s from bp__src_open_rows). */
-bp_records *bp__records_parse_each(bp_src *s);
+bp_records *bp__records_parse_each(bp_src *s, const bp_csv_dialect *d, const char *meta);
+/* A records CSV's metadata JSON: x.json beside x.csv when it exists, else
+ * NULL. Caller frees. */
+char *bp__records_meta_path(const char *csv_path);
+/* Reads records metadata (m may be NULL: nothing): {"csv": {...}, "title",
+ * "description"}; the dialect into d. */
+void bp__records_meta(bp_src *m, bp_csv_dialect *d);
 bp_doc *bp__markdown_parse(bp_src *s);
 /* Resolves the citations of a parsed Markdown doc (aliases become the
  * work's own id). */
@@ -164,7 +173,15 @@ typedef struct bp_csv_rec {
 typedef struct bp_csv {
   bp_src *s;
   size_t pos;
+  char delim; /* 0: ',' */
 } bp_csv;
+/* Fills d->delimiter when it is 0: ';' when the header line has more
+ * semicolons than commas outside quotes (a warning at 1:1 saying how to
+ * declare it; `meta` names the file to declare it in, or NULL), else ','. */
+void bp__csv_detect(bp_src *s, bp_csv_dialect *d, const char *meta);
+/* Reads {"csv": {...}} of the metadata object `o` into d (errors at the
+ * values). */
+void bp__csv_dialect_json(bp_src *m, bp_json *j, json_t *o, bp_csv_dialect *d);
 /* Reads the next record into rec (cleared first). Returns false at end of
  * input or on a syntax error (reported; *bad set). Skips blank lines. */
 bool bp__csv_next(bp_csv *c, bp_csv_rec *rec, bool *bad);

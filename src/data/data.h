@@ -259,6 +259,39 @@ void bp_series_free(bp_series *s);
 /** Index of a value column, or -1. */
 int bp_series_column(const bp_series *s, const char *name);
 
+/* ----------------------------------------------------------- CSV dialects */
+
+/** How a CSV is written: what LibreOffice and Excel export in many locales
+ * (`;` between columns, `1.234,5`, `05.12.2023`). Declared in a series' or
+ * records file's metadata JSON as "csv": {"delimiter": ";", "decimal": ",",
+ * "thousands": ".", "date_format": "DD.MM.YYYY"}, or on batch's command
+ * line. A UTF-8 BOM and CRLF line ends need no declaration. */
+typedef struct bp_csv_dialect {
+  char delimiter;       /* ',' ';' '\t' '|'; 0: ',' or ';', detected from the header (warned) */
+  char decimal;         /* '.' or ','; 0: '.' */
+  char thousands[4];    /* "" none; "," "." " " "'" or U+00A0, U+202F (UTF-8) */
+  char date_format[24]; /* "" ISO 8601 (YYYY, YYYY-MM, YYYY-MM-DD); else e.g. "DD.MM.YYYY" */
+} bp_csv_dialect;
+
+/** Sets the dialect's `key` (delimiter, decimal, thousands, date_format) to
+ * `value` ("tab" and "\t" for a tab, "space" for " ", "nbsp" for U+00A0).
+ * false, with the reason in `why`, for an unknown key or a value the key
+ * cannot take; the separators must differ from each other, which is checked
+ * by bp_csv_dialect_check once all are set. */
+bool bp_csv_dialect_set(bp_csv_dialect *d, const char *key, const char *value, char *why,
+                        size_t why_size);
+/** false (reason in `why`) when two of the separators are the same. */
+bool bp_csv_dialect_check(const bp_csv_dialect *d, char *why, size_t why_size);
+/** Reads `text` as a date written in `format` (tokens YYYY, MM, M, DD, D;
+ * anything else must be as written), giving ISO 8601 in `iso` (YYYY-MM-DD,
+ * or YYYY-MM without a day). false, with the reason, when it does not match
+ * or is no date. */
+bool bp_csv_date_to_iso(const char *text, const char *format, char *iso, size_t iso_size, char *why,
+                        size_t why_size);
+/** Reads `text` as a number with the dialect's decimal mark and thousands
+ * separator (groups of three digits). */
+bool bp_csv_number(const char *text, const bp_csv_dialect *d, double *out);
+
 /* --------------------------------------------------------------- records */
 
 typedef struct bp_record {
@@ -276,11 +309,15 @@ typedef struct bp_records {
   size_t n_cols;
   bp_record *rows;
   size_t n_rows;
+  char **warnings; /* the file's own ("file:line:col: message"), e.g. a detected delimiter */
+  size_t n_warnings;
 } bp_records;
 
 /** Loads an RFC 4180 CSV (quoted fields, doubled quotes, CRLF, newlines in
  * quotes) whose first column is `id` (letters, digits, '-', '_', unique).
- * Fails on any error. */
+ * Its dialect comes from the JSON of the same stem beside it ({"csv": ...},
+ * optional); date columns are given as ISO 8601 whatever their format in
+ * the file. Fails on any error. */
 bp_status bp_records_load(bp_ctx *ctx, const char *path, bp_records **out);
 /** Loads records the way a batch uses them, one record at a time: the file
  * must be UTF-8, well-formed CSV with a sound header (first column `id`,
@@ -291,6 +328,11 @@ bp_status bp_records_load(bp_ctx *ctx, const char *path, bp_records **out);
  * and its fields are padded to the header's width. Typed cells (iso2,
  * dates...) are not checked here: the composer checks what it uses. */
 bp_status bp_records_load_each(bp_ctx *ctx, const char *path, bp_records **out);
+/** bp_records_load_each with the fields set in `over` (may be NULL) taking
+ * the place of the metadata's (batch's --delimiter ...). Warnings (a
+ * delimiter detected) go to out's `warnings`. */
+bp_status bp_records_load_each_with(bp_ctx *ctx, const char *path, const bp_csv_dialect *over,
+                                    bp_records **out);
 void bp_records_free(bp_records *r);
 /** Column index of a header name, or -1. */
 int bp_records_column(const bp_records *r, const char *name);

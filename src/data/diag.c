@@ -268,7 +268,10 @@ static void src_validate(bp_src *s, bool rows) {
   }
   if (s->len >= 3 && !memcmp(s->text, "\xEF\xBB\xBF", 3)) {
     s->start = 3;
-    bp__diag(s, BP_SEV_WARNING, 3, "file starts with a UTF-8 byte order mark (ignored)");
+    /* Excel's and LibreOffice's "CSV UTF-8" always start with one: no news */
+    size_t n = strlen(s->path);
+    if (n < 4 || strcmp(s->path + n - 4, ".csv"))
+      bp__diag(s, BP_SEV_WARNING, 3, "file starts with a UTF-8 byte order mark (ignored)");
   }
   size_t bad;
   char why[96];

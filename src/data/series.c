@@ -6,6 +6,7 @@
 #include "data-imp.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -54,6 +55,7 @@ bp_series *bp__series_parse(bp_src *csv, bp_src *meta, bp_json *mj, const bp_res
   bp_series *out = bp_calloc(1, sizeof *out);
   json_t *mo = mj ? bp__json_root(mj) : NULL;
   json_t *labels = NULL;
+  bp_csv_dialect dialect = {0};
   if (meta) out->meta_path = bp_strdup(meta->path);
   if (mj && !json_is_object(mo)) {
     bp__diag(meta, BP_SEV_ERROR, bp__json_start(mj, mo), "series metadata is an object, not %s",
@@ -61,8 +63,10 @@ bp_series *bp__series_parse(bp_src *csv, bp_src *meta, bp_json *mj, const bp_res
     mo = NULL;
   }
   if (mo) {
-    static const char *const KEYS[] = {"title", "unit", "source", "note", "data", "columns", NULL};
+    static const char *const KEYS[] = {"title", "unit",    "source", "note",
+                                       "data",  "columns", "csv",    NULL};
     bp__json_unknown_keys(meta, mj, mo, KEYS, "series metadata");
+    bp__csv_dialect_json(meta, mj, mo, &dialect);
     out->title = meta_str(meta, mj, mo, "title");
     out->unit = meta_str(meta, mj, mo, "unit");
     out->source_id = meta_str(meta, mj, mo, "source");
@@ -88,7 +92,8 @@ bp_series *bp__series_parse(bp_src *csv, bp_src *meta, bp_json *mj, const bp_res
   if (!csv || !csv->usable) goto done;
   out->path = bp_strdup(csv->path);
 
-  bp_csv c = {csv, csv->start};
+  bp__csv_detect(csv, &dialect, meta ? meta->path : NULL);
+  bp_csv c = {csv, csv->start, dialect.delimiter};
   bp_csv_rec hdr = {0}, rec = {0};
   if (!bp__csv_header(&c, &hdr)) {
     bp__csv_rec_free(&hdr);
@@ -148,7 +153,14 @@ bp_series *bp__series_parse(bp_src *csv, bp_src *meta, bp_json *mj, const bp_res
     char why[96];
     const bp_csv_field *df = &rec.f[0];
     size_t doff = df->off + (csv->text[df->off] == '"');
-    bool date_ok = bp_date_parse(df->text, &pt.date, why, sizeof why);
+    char iso[16];
+    const char *dtext = df->text;
+    bool date_ok = true;
+    if (dialect.date_format[0]) { /* read as declared, then as ISO 8601 */
+      date_ok = bp_csv_date_to_iso(df->text, dialect.date_format, iso, sizeof iso, why, sizeof why);
+      dtext = iso;
+    }
+    date_ok = date_ok && bp_date_parse(dtext, &pt.date, why, sizeof why);
     if (!date_ok) {
       bp__diag(csv, BP_SEV_ERROR, doff, "invalid date '%s': %s", df->text, why);
     } else {
@@ -181,9 +193,24 @@ bp_series *bp__series_parse(bp_src *csv, bp_src *meta, bp_json *mj, const bp_res
         if (f->text[0]) pt.note = bp_strdup(f->text);
       } else if (vcol[k] >= 0) {
         double v = NAN;
-        if (f->text[0] && !bp__parse_number(f->text, &v)) {
-          bp__diag(csv, BP_SEV_ERROR, off, "non-numeric value '%s' in column '%s'", f->text,
-                   hdr.f[k].text);
+        if (f->text[0] && !bp_csv_number(f->text, &dialect, &v)) {
+          /* a mark the dialect does not expect: say how to declare it */
+          char other = dialect.decimal == ',' ? '.' : ',';
+          bool hint = strchr(f->text, other) && !strstr(dialect.thousands, (char[]){other, 0});
+          char tip[160] = "";
+          if (hint)
+            snprintf(tip, sizeof tip,
+                     " (if '%c' is a decimal mark or a thousands separator, declare it in the "
+                     "series metadata: \"csv\": {\"decimal\": \"%c\"} or {\"thousands\": \"%c\"})",
+                     other, other, other);
+          else if (dialect.decimal || dialect.thousands[0])
+            snprintf(tip, sizeof tip, " (read with the decimal mark '%c'%s%s%s)",
+                     dialect.decimal ? dialect.decimal : '.',
+                     dialect.thousands[0] ? " and the thousands separator '" : "",
+                     dialect.thousands,
+                     dialect.thousands[0] ? "' between groups of three digits" : "");
+          bp__diag(csv, BP_SEV_ERROR, off, "non-numeric value '%s' in column '%s'%s", f->text,
+                   hdr.f[k].text, tip);
           v = NAN;
         }
         pt.values[vcol[k]] = v;

@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (se) (void)bp_series_column(se, "value");
     bp_series_free(se);
   } else {
-    bp_records *rec = bp__records_parse(s, &r);
+    bp_records *rec = bp__records_parse(s, &r, NULL, NULL);
     if (rec && rec->n_rows) {
       (void)bp_records_field(rec, 0, "name");
       (void)bp_records_lookup(rec, rec->rows[0].fields[0]);

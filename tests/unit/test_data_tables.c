@@ -265,12 +265,179 @@ static void dates_urls_countries(void **state) {
   assert_false(bp_country_valid(NULL));
 }
 
+/* ---- CSV dialects: what LibreOffice and Excel export ---------------------- */
+
+static void check_number(const char *text, const char *dec, const char *th, bool ok, double want) {
+  bp_csv_dialect d = {0};
+  char why[200];
+  if (dec) assert_true(bp_csv_dialect_set(&d, "decimal", dec, why, sizeof why));
+  if (th) assert_true(bp_csv_dialect_set(&d, "thousands", th, why, sizeof why));
+  double v = NAN;
+  bool got = bp_csv_number(text, &d, &v);
+  if (got != ok)
+    fail_msg("'%s' (decimal %s, thousands %s): %s", text, dec, th, got ? "read" : "refused");
+  if (ok) assert_true(fabs(v - want) < 1e-9);
+}
+
+static void dialect_numbers(void **state) {
+  (void)state;
+  check_number("1.234,5", ",", ".", true, 1234.5);
+  check_number("12.345.678,9", ",", ".", true, 12345678.9);
+  check_number("-0,5", ",", ".", true, -0.5);
+  check_number("987,25", ",", NULL, true, 987.25);
+  check_number("1,234.5", NULL, ",", true, 1234.5);
+  check_number("1\xe2\x80\xaf"
+               "234,5",
+               ",", "narrow-nbsp", true, 1234.5);
+  check_number("1 234", NULL, "space", true, 1234);
+  check_number("1'234'567", NULL, "'", true, 1234567);
+  check_number("1,5e3", ",", NULL, true, 1500);
+  check_number("1.23,5", ",", ".", false, 0);     /* a group of two */
+  check_number("1234.567,5", ",", ".", false, 0); /* four digits before a separator */
+  check_number(".234,5", ",", ".", false, 0);
+  check_number("1.234", ",", NULL, false, 0); /* '.' is neither mark here */
+  check_number("1,5", NULL, NULL, false, 0);  /* the default dialect: '.' only */
+  check_number("1.5", NULL, NULL, true, 1.5);
+  check_number("1,2,3", ",", NULL, false, 0);
+  check_number("1.234,5.6", ",", ".", false, 0);
+}
+
+static void check_date(const char *text, const char *fmt, const char *want) {
+  char iso[16] = "", why[160] = "";
+  bool ok = bp_csv_date_to_iso(text, fmt, iso, sizeof iso, why, sizeof why);
+  if (want) {
+    if (!ok) fail_msg("'%s' as %s: %s", text, fmt, why);
+    assert_string_equal(iso, want);
+  } else {
+    assert_false(ok);
+    assert_true(why[0]);
+  }
+}
+
+static void dialect_dates(void **state) {
+  (void)state;
+  check_date("05.12.2023", "DD.MM.YYYY", "2023-12-05");
+  check_date("5.12.2023", "D.M.YYYY", "2023-12-05");
+  check_date("05.12.2023", "D.M.YYYY", "2023-12-05");
+  check_date("12/5/2023", "M/D/YYYY", "2023-12-05");
+  check_date("2023/12/05", "YYYY/MM/DD", "2023-12-05");
+  check_date("12.2023", "MM.YYYY", "2023-12");
+  check_date("2023", "YYYY", "2023");
+  check_date("5.12.2023", "DD.MM.YYYY", NULL);  /* DD wants two digits */
+  check_date("31.02.2023", "DD.MM.YYYY", NULL); /* no such day */
+  check_date("05.13.2023", "DD.MM.YYYY", NULL);
+  check_date("2023-12-05", "DD.MM.YYYY", NULL);
+  check_date("05.12.2023 10:00", "DD.MM.YYYY", NULL);
+  check_date("05.12.23", "DD.MM.YYYY", NULL);
+
+  bp_csv_dialect d = {0};
+  char why[200];
+  const char *bad[][2] = {
+      {"delimiter", "x"},       {"delimiter", ";;"},         {"decimal", ";"},
+      {"thousands", "_"},       {"date_format", "DD.MM.YY"}, {"date_format", "DD.YYYY"},
+      {"date_format", "hh:mm"}, {"separator", ";"}};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    why[0] = '\0';
+    assert_false(bp_csv_dialect_set(&d, bad[i][0], bad[i][1], why, sizeof why));
+    assert_true(why[0]);
+  }
+  assert_true(bp_csv_dialect_set(&d, "delimiter", "tab", why, sizeof why));
+  assert_int_equal(d.delimiter, '\t');
+  d = (bp_csv_dialect){.delimiter = ',', .decimal = ','};
+  assert_false(bp_csv_dialect_check(&d, why, sizeof why));
+  assert_non_null(strstr(why, "both ','"));
+  d = (bp_csv_dialect){.decimal = ',', .thousands = ","};
+  assert_false(bp_csv_dialect_check(&d, why, sizeof why));
+  d = (bp_csv_dialect){.delimiter = ';', .decimal = ',', .thousands = "."};
+  assert_true(bp_csv_dialect_check(&d, why, sizeof why));
+}
+
+/* Realistic exports (tests/fixtures/dialects/): BOM, CRLF, ';', 1.234,5,
+ * 05.12.2023 (LibreOffice, German), "1,234.5" and 12/5/2023 (Excel, US),
+ * U+202F thousands and 05/12/2022 (Excel, French) load as the same numbers
+ * and dates. */
+static void dialect_series(void **state) {
+  (void)state;
+  const char *paths[] = {"tests/fixtures/dialects/series/exports_de.csv",
+                         "tests/fixtures/dialects/series/exports_us.json",
+                         "tests/fixtures/dialects/series/exports_fr.csv"};
+  for (size_t i = 0; i < 3; i++) {
+    bp_ctx ctx;
+    bp_ctx_init(&ctx);
+    bp_series *s = NULL;
+    if (bp_series_load(&ctx, paths[i], &s)) fail_msg("%s: %s", paths[i], ctx.msg);
+    assert_true(s->n_points >= 2);
+    assert_int_equal(s->points[0].date.y, 2022);
+    assert_int_equal(s->points[0].date.m, 12);
+    assert_int_equal(s->points[0].date.d, 5);
+    assert_true(fabs(s->points[0].values[0] - 1234.5) < 1e-9);
+    assert_true(fabs(s->points[1].values[0] - 987.25) < 1e-9);
+    if (i < 2) {
+      assert_true(fabs(s->points[2].values[0] - 12345678.9) < 1e-6);
+      assert_true(fabs(s->points[2].values[1] + 0.5) < 1e-9);
+    }
+    if (i == 0) {
+      assert_string_equal(s->points[1].note, "Halbjahr; vorläufig");
+      assert_true(isnan(s->points[3].values[0])); /* an empty cell is a gap */
+    }
+    bp_series_free(s);
+  }
+}
+
+static void dialect_records(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_records *r = NULL;
+  const char *path = "tests/fixtures/dialects/records/missions_de.csv";
+  if (bp_records_load(&ctx, path, &r)) fail_msg("%s", ctx.msg);
+  assert_int_equal(r->n_rows, 3);
+  assert_int_equal(r->n_cols, 6);
+  assert_string_equal(bp_records_field(r, 0, "closed_on"), "2023-10-25"); /* as ISO 8601 */
+  assert_string_equal(bp_records_field(r, 1, "closed_on"), "2023-11-01");
+  assert_string_equal(bp_records_field(r, 2, "closed_on"), "");
+  assert_string_equal(bp_records_field(r, 0, "note"), "Botschaft geschlossen; Personal abgezogen");
+  assert_int_equal(r->n_warnings, 0);
+  bp_records_free(r);
+
+  /* a batch reads it the same way; the command line's dialect wins */
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_records_load_each(&ctx, path, &r), BP_OK);
+  assert_null(r->rows[1].error);
+  assert_string_equal(r->rows[1].fields[4], "2023-11-01");
+  bp_records_free(r);
+  bp_csv_dialect over = {.date_format = "YYYY-MM-DD"};
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_records_load_each_with(&ctx, path, &over, &r), BP_OK);
+  assert_non_null(r->rows[0].error); /* 25.10.2023 is not YYYY-MM-DD: that record fails alone */
+  assert_non_null(strstr(r->rows[0].error, "missions_de.csv:2:"));
+  assert_non_null(strstr(r->rows[0].error, "field closed_on: invalid date '25.10.2023'"));
+  assert_null(r->rows[2].error);
+  bp_records_free(r);
+  over = (bp_csv_dialect){.delimiter = ',', .decimal = ','};
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_records_load_each_with(&ctx, path, &over, &r), BP_ERR_DATA);
+  assert_non_null(strstr(ctx.msg, "both ','"));
+
+  /* no metadata: ';' detected from the header, with a warning saying how to declare it */
+  bp_ctx_init(&ctx);
+  assert_int_equal(bp_records_load_each(&ctx, "tests/fixtures/dialects/records/detected.csv", &r),
+                   BP_OK);
+  assert_int_equal(r->n_cols, 3);
+  assert_string_equal(r->rows[0].fields[1], "Eins");
+  assert_int_equal(r->n_warnings, 1);
+  assert_non_null(
+      strstr(r->warnings[0], "detected.csv:1:1: warning: columns are separated by ';'"));
+  assert_non_null(strstr(r->warnings[0], "\"delimiter\": \";\""));
+  bp_records_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(claims_fields),
-      cmocka_unit_test(series_crypto),
-      cmocka_unit_test(records_csv),
-      cmocka_unit_test(dates_urls_countries),
+      cmocka_unit_test(claims_fields),   cmocka_unit_test(series_crypto),
+      cmocka_unit_test(records_csv),     cmocka_unit_test(dates_urls_countries),
+      cmocka_unit_test(dialect_numbers), cmocka_unit_test(dialect_dates),
+      cmocka_unit_test(dialect_series),  cmocka_unit_test(dialect_records),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
