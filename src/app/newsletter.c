@@ -21,6 +21,9 @@
 int bp_cmd_newsletter(int argc, char **argv);
 
 #define DEFAULT_MAX_BYTES (1024 * 1024)
+/* the preview's palette: a page of text in 256 colours is indistinguishable
+ * from RGB (tests/e2e/check_newsletter.py measures it) at a third the bytes */
+#define PREVIEW_COLORS 256
 
 typedef struct nl_opts {
   const char *input, *outdir, *from, *to, *bcc, *subject, *send, *cacert, *fonts, *template_path;
@@ -28,7 +31,7 @@ typedef struct nl_opts {
   const char **unsubscribe, **resolve; /* repeatable options, in order */
   size_t n_unsubscribe, n_resolve;
   size_t max_bytes;
-  int width_px;
+  int width_px, density;
   bool verbose, no_pdfa, unsubscribe_post;
 } nl_opts;
 
@@ -47,7 +50,8 @@ static int usage(FILE *f) {
           "                     the body; may repeat\n"
           "  --list-unsubscribe-post  one-click unsubscribing (RFC 8058; an https:// URI)\n"
           "  --max-bytes N      fail when the PDF is larger (default 1M; suffixes K, M)\n"
-          "  --width PX         width of the preview (default 600)\n"
+          "  --width PX         width the preview is shown at (default 600)\n"
+          "  --density N        its pixels per shown pixel, 1 to 3 (default 2: sharp on phones)\n"
           "  --send URL         deliver through smtp://host:port (or smtps://); needs --from and\n"
           "                     --to or --bcc; TLS is required except to localhost\n"
           "  --cacert FILE      trust these PEM CA certificates for --send's TLS\n"
@@ -201,7 +205,8 @@ static int run(const nl_opts *o) {
   }
   if (!st) {
     char *pattern = bp_png_pattern(png_path, "");
-    bp_device *dev = bp_png_device_new(pattern, 0, o->width_px, 1);
+    bp_device *dev = bp_png_device_new(pattern, 0, o->width_px * o->density, 1);
+    bp_png_device_set_palette(dev, PREVIEW_COLORS);
     dev->group = out;
     st = bp_dlist_run(dl, dev, &ctx);
     free(pattern);
@@ -226,6 +231,7 @@ static int run(const nl_opts *o) {
     nl.png_len = png_len;
     nl.png_filename = base_of(png_path);
     png_size(png, png_len, &nl.png_width_px, &nl.png_height_px);
+    nl.png_density = o->density;
     st = bp_mail_message_new(&ctx, &nl, &eml, &eml_len);
   }
   if (!st) st = bp_file_write_to(&ctx, out, eml_path, eml, eml_len, NULL);
@@ -294,6 +300,7 @@ int bp_cmd_newsletter(int argc, char **argv) {
   nl_opts o = {0};
   o.max_bytes = DEFAULT_MAX_BYTES;
   o.width_px = 600;
+  o.density = 2;
   bp_buf to = {0}, bcc = {0};
   enum {
     OPT_FROM = 256,
@@ -311,6 +318,7 @@ int bp_cmd_newsletter(int argc, char **argv) {
     OPT_TEMPLATE,
     OPT_MAX_BYTES,
     OPT_WIDTH,
+    OPT_DENSITY,
     OPT_NO_PDFA
   };
   static const struct option longs[] = {
@@ -330,6 +338,7 @@ int bp_cmd_newsletter(int argc, char **argv) {
       {"template", required_argument, NULL, OPT_TEMPLATE},
       {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
       {"width", required_argument, NULL, OPT_WIDTH},
+      {"density", required_argument, NULL, OPT_DENSITY},
       {"no-pdfa", no_argument, NULL, OPT_NO_PDFA},
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
@@ -375,6 +384,14 @@ int bp_cmd_newsletter(int argc, char **argv) {
       }
       break;
     }
+    case OPT_DENSITY:
+      if (!strcmp(optarg, "1") || !strcmp(optarg, "2") || !strcmp(optarg, "3")) {
+        o.density = optarg[0] - '0';
+      } else {
+        fprintf(stderr, "briefpress: newsletter: --density must be 1, 2 or 3\n");
+        rc = 2;
+      }
+      break;
     default: rc = bp_cli_opt_error("newsletter", c, argv);
     }
   }

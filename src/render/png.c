@@ -21,6 +21,7 @@ typedef struct png_dev {
   void *page_ud;
   double dpi;
   int width_px, max_pages;
+  int palette_colors; /* > 0: palette PNGs of at most this many colours */
   const bp_dlist *dl;
   cairo_font_face_t **cfaces; /* per display-list font, loaded lazily */
   size_t n_faces;
@@ -224,15 +225,25 @@ static void png_end_page(bp_device *d, int no) {
     snprintf(path, sizeof path, "page %d", no + 1);
   cairo_surface_flush(p->surface);
   bp_buf png = {0};
-  cairo_status_t cs = cairo_surface_write_to_png_stream(p->surface, png_append, &png);
   bp_ctx ctx;
   bp_ctx_init(&ctx);
-  if (cs != CAIRO_STATUS_SUCCESS)
-    bp_device_fail(d, BP_ERR_RENDER, "%s: cannot make the PNG: %s", path,
-                   cairo_status_to_string(cs));
-  else if (p->page_fn)
+  bool made = true;
+  if (p->palette_colors > 0) {
+    made = !bp_png_encode_palette(
+        &ctx, cairo_image_surface_get_data(p->surface), cairo_image_surface_get_width(p->surface),
+        cairo_image_surface_get_height(p->surface), cairo_image_surface_get_stride(p->surface),
+        p->palette_colors, &png);
+    if (!made) bp_device_fail(d, ctx.status, "%s: %s", path, ctx.msg);
+  } else {
+    cairo_status_t cs = cairo_surface_write_to_png_stream(p->surface, png_append, &png);
+    made = cs == CAIRO_STATUS_SUCCESS;
+    if (!made)
+      bp_device_fail(d, BP_ERR_RENDER, "%s: cannot make the PNG: %s", path,
+                     cairo_status_to_string(cs));
+  }
+  if (made && p->page_fn)
     p->page_fn(p->page_ud, no + 1, png.data, png.len);
-  else if (bp_file_write_to(&ctx, d->group, path, png.data, png.len, NULL))
+  else if (made && bp_file_write_to(&ctx, d->group, path, png.data, png.len, NULL))
     bp_device_fail(d, ctx.status, "%s", ctx.msg);
   bp_buf_free(&png);
   cairo_destroy(p->cr);
@@ -264,6 +275,10 @@ static const bp_device_ops png_ops = {
     .end_page = png_end_page,
     .destroy = png_destroy,
 };
+
+void bp_png_device_set_palette(bp_device *d, int max_colors) {
+  if (d && d->ops == &png_ops) ((png_dev *)d)->palette_colors = max_colors;
+}
 
 char *bp_png_pattern(const char *prefix, const char *suffix) {
   bp_buf b = {0};

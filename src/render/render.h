@@ -44,6 +44,17 @@ typedef void (*bp_png_page_fn)(void *ud, int page_no, const void *png, size_t le
 /** bp_png_device_new, except that each page's PNG goes to fn(ud, ...) and no
  * file is written (what `briefpress watch` serves). */
 bp_device *bp_png_device_new_mem(double dpi, int width_px, bp_png_page_fn fn, void *ud);
+/** Makes a PNG device (from bp_png_device_new) write palette PNGs of at
+ * most `max_colors` (2..256) colours: a third of the bytes of RGB for a
+ * page of text (see bp_png_encode_palette). Does nothing to another device. */
+void bp_png_device_set_palette(bp_device *d, int max_colors);
+/** Appends to `out` a palette PNG (colour type 3, 8 bits) of the
+ * `width_px` x `height_px` image `xrgb` (cairo's RGB24: one uint32 0xXXRRGGBB
+ * per pixel, rows `stride` bytes apart): median cut over a 15-bit histogram
+ * picks at most `max_colors` colours, each the mean of its pixels; no
+ * dithering. BP_ERR_RENDER when libpng fails. */
+bp_status bp_png_encode_palette(bp_ctx *ctx, const unsigned char *xrgb, int width_px, int height_px,
+                                int stride, int max_colors, bp_buf *out);
 /** A pattern for bp_png_device_new from a literal path `prefix` ('%' doubled)
  * and `suffix` (which holds the %d, if any); caller frees. */
 char *bp_png_pattern(const char *prefix, const char *suffix);

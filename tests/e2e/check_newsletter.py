@@ -59,7 +59,9 @@ def compare_preview(pdf, png, label, other_pdf=None):
     more than 96 levels apart, each pixel allowed its best match within 1 px.
     Thresholds: mean <= 4.0, far <= 1.5 %. A different page must fail them."""
     w2, h2, b = read_png_gray(png)
-    check(w2 == 600, f"{label}: preview is {w2} px wide, expected 600")
+    check(w2 == 1200, f"{label}: preview is {w2} px wide, expected 1200 (600 shown, 2x density)")
+    raw = open(png, "rb").read()
+    check(raw[25] == 3 and b"PLTE" in raw, f"{label}: the preview is not a palette PNG")
 
     def against(src, tag):
         base = os.path.join(work, f"ref-{label}-{tag}")

@@ -101,14 +101,17 @@ def read_png_gray(path):
     """Decodes an 8-bit non-interlaced PNG (grey, RGB or RGBA) into (w, h, bytes of grey)."""
     data = open(path, "rb").read()
     assert data[:8] == b"\x89PNG\r\n\x1a\n", path
-    pos, idat, w = 8, b"", 0
+    pos, idat, w, plte = 8, b"", 0, None
     while pos < len(data):
         n, kind = struct.unpack(">I4s", data[pos:pos + 8])
         body = data[pos + 8:pos + 8 + n]
         if kind == b"IHDR":
             w, h, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
             assert depth == 8 and interlace == 0, "8-bit non-interlaced PNG only"
-            bpp = {0: 1, 2: 3, 4: 2, 6: 4}[ctype]
+            bpp = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[ctype]
+        elif kind == b"PLTE":  # a palette image: each index stands for an RGB triple
+            plte = [round(0.299 * body[i] + 0.587 * body[i + 1] + 0.114 * body[i + 2])
+                    for i in range(0, len(body), 3)]
         elif kind == b"IDAT":
             idat += body
         pos += 12 + n
@@ -134,7 +137,9 @@ def read_png_gray(path):
                 line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
         prev = line
         row = y * w
-        if bpp == 1:
+        if bpp == 1 and plte:
+            out[row:row + w] = bytes(plte[v] for v in line)
+        elif bpp == 1:
             out[row:row + w] = line
         else:
             for x in range(w):
