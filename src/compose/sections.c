@@ -534,11 +534,11 @@ static double para_gap(const engine *e) {
 static bp_status endnotes(engine *e, const bp_tsection *s);
 
 /* A chart of an article's body (<!-- chart: NAME -->), from its manifest. */
-static bp_status body_chart(engine *e, const bp_block *blk) {
-  json_t *def = json_object_get(e->b->charts, blk->ref);
+static bp_status body_chart(engine *e, const bp_doc *doc, const bp_block *blk) {
+  json_t *def = json_is_object(e->b->charts) ? json_object_get(e->b->charts, blk->ref) : NULL;
   if (!def)
     return bp_error(e->ctx, BP_ERR_DATA, "%s:%d: chart '%s' is not defined in %s (\"charts\")",
-                    e->b->article->doc->source_path, blk->line, blk->ref, e->b->path);
+                    doc->source_path, blk->line, blk->ref, e->b->path);
   bp__chart_data d;
   bp_status st = BP_OK;
   if (bp__chart_build(e, def, &d)) {
@@ -562,9 +562,8 @@ static bp_status md_table(engine *e, const bp_doc_table *t) {
   return st;
 }
 
-/* An article's Markdown blocks. */
-static bp_status markdown(engine *e, const bp_tsection *s) {
-  const bp_doc *doc = e->b->article->doc;
+/* Markdown blocks: an article's, or a brief's body. */
+static bp_status markdown(engine *e, const bp_doc *doc) {
   double w = e->width;
   bp_status st = BP_OK;
   char where[64]; /* e->field points here: it must outlive the loop */
@@ -610,7 +609,7 @@ static bp_status markdown(engine *e, const bp_tsection *s) {
       st = endnotes(e, ns ? ns : &dflt);
       break;
     }
-    case BP_BLOCK_CHART: st = body_chart(e, b); break;
+    case BP_BLOCK_CHART: st = body_chart(e, doc, b); break;
     case BP_BLOCK_TABLE: st = md_table(e, b->table); break;
     case BP_BLOCK_RULE: { /* a thematic break: a short rule, centred */
       bp_flow_elem *el = bp__push(e, BP_FLOW_RULE, 0.6, 10, 12, false);
@@ -625,21 +624,21 @@ static bp_status markdown(engine *e, const bp_tsection *s) {
       !strstr(e->ctx->msg, doc->source_path ? doc->source_path : "\x01"))
     return bp_error_wrap(e->ctx, st, "%s:%s: ", doc->source_path ? doc->source_path : "?",
                          e->field + 5);
-  (void)s;
   return st;
 }
 
 static bp_status body(engine *e, const bp_tsection *s) {
   const bp_brief *b = e->b->brief;
   size_t n = b ? b->n_body : 0;
-  bool any = e->b->kind == BP__ARTICLE ? e->b->article->doc->n_blocks > 0 : n > 0;
+  const bp_doc *md = e->b->kind == BP__ARTICLE ? e->b->article->doc : b ? b->body_doc : NULL;
+  bool any = md ? md->n_blocks > 0 : n > 0;
   bp_status st = s->title && any ? bp__heading(e, s, -1) : BP_OK; /* no heading over nothing */
   if (st) return st;
-  if (e->b->kind == BP__ARTICLE) {
+  if (md) {
     if (s->columns > 1)
       return bp_jdoc_error(e->ctx, e->t->jd, s->json, "columns",
-                           "an article's Markdown body is set in one column");
-    return markdown(e, s);
+                           "a Markdown body is set in one column");
+    return markdown(e, md);
   }
   double gap = para_gap(e);
   e->field = "body";

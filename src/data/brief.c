@@ -293,24 +293,50 @@ static const char *const BRIEF_KEYS[] = {
     "charts",      "disclaimer", "institute_ko", "series_ko",     "title_ko",
     "subtitle_ko", "author_ko",  "summary_ko",   "disclaimer_ko", NULL};
 
-/* The data folder the brief names ("data", default: the brief's own data
- * folder), which must stay inside the brief's own data folder. */
-static bp_status data_folder(bp_ctx *ctx, const bp_brief *b, json_t *root, char **out) {
+/* The path the brief names at o's `key`, resolved inside the brief's own
+ * data folder (*out owned); an error says where it was named. */
+static bp_status resolve_at(bp_ctx *ctx, const bp_brief *b, json_t *o, const char *key, bool folder,
+                            char **out) {
   char *own = bp_data_root_of(b->path);
-  json_t *v = json_object_get(root, "data");
-  bp_status st = BP_OK;
-  if (!v)
-    *out = bp_strdup(own);
-  else if (!json_is_string(v))
-    st = bp_jdoc_error(ctx, b->jd, root, "data", "\"data\" must be a folder name");
-  else if (bp_data_path_resolve(ctx, own, b->path, json_string_value(v), true, out)) {
+  bp_status st = bp_data_path_resolve(ctx, own, b->path, json_string_value(json_object_get(o, key)),
+                                      folder, out);
+  free(own);
+  if (st) {
     char msg[sizeof ctx->msg];
     snprintf(msg, sizeof msg, "%s", ctx->msg);
     bp_ctx_clear(ctx);
-    st = bp_jdoc_error(ctx, b->jd, root, "data", "%s", msg);
+    st = bp_jdoc_error(ctx, b->jd, o, key, "%s", msg);
   }
-  free(own);
   return st;
+}
+
+/* The data folder the brief names ("data", default: the brief's own data
+ * folder), which must stay inside the brief's own data folder. */
+static bp_status data_folder(bp_ctx *ctx, const bp_brief *b, json_t *root, char **out) {
+  json_t *v = json_object_get(root, "data");
+  if (!v) {
+    *out = bp_data_root_of(b->path);
+    return BP_OK;
+  }
+  if (!json_is_string(v))
+    return bp_jdoc_error(ctx, b->jd, root, "data", "\"data\" must be a folder name");
+  return resolve_at(ctx, b, root, "data", true, out);
+}
+
+/* The texts a brief may take from Markdown files: {"markdown": "FILE.md"}. */
+static const char *const MD_KEYS[] = {"summary", "summary_ko", "body"};
+
+/* `key` given as {"markdown": "FILE.md"}: the file, inside the brief's data
+ * folder (*path owned; NULL when the value is not an object). */
+static bp_status md_ref(bp_ctx *ctx, const bp_brief *b, json_t *root, const char *key,
+                        char **path) {
+  json_t *v = json_object_get(root, key);
+  *path = NULL;
+  if (!json_is_object(v)) return BP_OK;
+  if (json_object_size(v) != 1 || !json_is_string(json_object_get(v, "markdown")))
+    return bp_jdoc_error(ctx, b->jd, root, key, "\"%s\" is %s, or {\"markdown\": \"FILE.md\"}", key,
+                         strcmp(key, "body") ? "a text" : "an array of paragraphs");
+  return resolve_at(ctx, b, v, "markdown", false, path);
 }
 
 static bp_status check_findings(bp_ctx *ctx, const bp_brief *b, json_t *root) {
@@ -390,8 +416,11 @@ bp_status bp_brief_load_with(bp_ctx *ctx, const char *path, const char *template
                      &b->subject,    &b->summary,      &b->disclaimer,  &b->institute_ko,
                      &b->series_ko,  &b->title_ko,     &b->subtitle_ko, &b->author_ko,
                      &b->summary_ko, &b->disclaimer_ko};
+  char *md[3] = {NULL, NULL, NULL}; /* MD_KEYS' files */
+  for (size_t i = 0; !st && i < 3; i++) st = md_ref(ctx, b, root, MD_KEYS[i], &md[i]);
   for (size_t i = 0; !st && i < sizeof strs / sizeof *strs; i++)
-    st = str_field(ctx, b->jd, root, strs[i], fields[i], i == 0);
+    if (!(fields[i] == &b->summary && md[0]) && !(fields[i] == &b->summary_ko && md[1]))
+      st = str_field(ctx, b->jd, root, strs[i], fields[i], i == 0);
   json_t *kw = st ? NULL : json_object_get(root, "keywords");
   if (kw && json_is_array(kw)) { /* a list of keywords, as in article manifests */
     bp_buf k = {0};
@@ -403,7 +432,7 @@ bp_status bp_brief_load_with(bp_ctx *ctx, const char *path, const char *template
     st = str_field(ctx, b->jd, root, "keywords", &b->keywords, false);
   }
   if (!st) st = str_array(ctx, b->jd, root, "findings", &b->findings, &b->n_findings);
-  if (!st) st = str_array(ctx, b->jd, root, "body", &b->body, &b->n_body);
+  if (!st && !md[2]) st = str_array(ctx, b->jd, root, "body", &b->body, &b->n_body);
   if (!st) {
     const char *slash = strrchr(path, '/');
     bp_buf tp = {0};
@@ -418,6 +447,10 @@ bp_status bp_brief_load_with(bp_ctx *ctx, const char *path, const char *template
   }
   if (!st) st = data_folder(ctx, b, root, &data);
   if (!st) st = bp_dataset_load(ctx, data, &b->ds);
+  for (size_t i = 0; !st && i < 2; i++) /* the summaries' Markdown, then the body's */
+    if (md[i])
+      st = bp_markdown_load_brief(ctx, md[i], b->ds->bib, i ? &b->summary_ko : &b->summary, NULL);
+  if (!st && md[2]) st = bp_markdown_load_brief(ctx, md[2], b->ds->bib, NULL, &b->body_doc);
   if (!st) {
     b->date_text = bp_template_format_date(b->tpl, b->date);
     b->charts = json_object_get(root, "charts");
@@ -425,6 +458,7 @@ bp_status bp_brief_load_with(bp_ctx *ctx, const char *path, const char *template
   }
   free(tpl);
   free(data);
+  for (size_t i = 0; i < 3; i++) free(md[i]);
   if (st) {
     bp_brief_free(b);
     return st;
@@ -446,6 +480,7 @@ void bp_brief_free(bp_brief *b) {
   if (!b) return;
   free_strs(b->findings, b->n_findings);
   free_strs(b->body, b->n_body);
+  bp_doc_free(b->body_doc);
   char **fields[] = {&b->institute,   &b->series,       &b->number,     &b->date,
                      &b->title,       &b->subtitle,     &b->author,     &b->lang,
                      &b->subject,     &b->keywords,     &b->summary,    &b->disclaimer,

@@ -1,8 +1,9 @@
 /* brief.h - a brief file (data/briefs/NAME.json): which template and data
  * folder, the masthead fields, title, summary, the claims shown as key
  * findings, body paragraphs, charts and disclaimer, each with its Korean
- * edition (`*_ko`). Loading checks everything against the template and the
- * data folder; errors are `file:line:col: message`. */
+ * edition (`*_ko`). The summaries and the body may be Markdown files
+ * ({"markdown": "FILE.md"}). Loading checks everything against the
+ * template and the data folder; errors are `file:line:col: message`. */
 #ifndef BP_BRIEF_H
 #define BP_BRIEF_H
 
@@ -23,7 +24,8 @@ typedef struct bp_brief {
   size_t n_findings;
   char **body; /* paragraphs (inline markup) */
   size_t n_body;
-  json_t *charts; /* chart definitions (borrowed from jd), checked; NULL: none */
+  bp_doc *body_doc; /* the body from a Markdown file ("body": {"markdown": F}), else NULL */
+  json_t *charts;   /* chart definitions (borrowed from jd), checked; NULL: none */
 } bp_brief;
 
 /** Loads a brief, its template and its data folder (which must lie inside

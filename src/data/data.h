@@ -168,6 +168,13 @@ void bp_inline_parse(const char *text, bp_spans *out);
  * line/col). Citations are not resolved here. Sets doc->source_path. */
 bp_status bp_markdown_load(bp_ctx *ctx, const char *path, bp_doc **out);
 
+/** Loads a Markdown file a brief names (no front matter), checking its
+ * citations against `bib`: with `text` non-NULL a summary (paragraphs
+ * only, no footnotes), *text its source as inline markup (owned); else
+ * *doc (owned), the footnotes moved into `bib`. Errors at file:line:col. */
+bp_status bp_markdown_load_brief(bp_ctx *ctx, const char *path, bp_bib *bib, char **text,
+                                 bp_doc **doc);
+
 /** An article manifest (JSON): metadata, body and bibliography. */
 typedef struct bp_article {
   char *path; /* the manifest */

@@ -658,6 +658,8 @@ static bool check_block_limits(bp_src *s, const bp_doc *doc) {
 static const char *const FM_KEYS[] = {"title", "subtitle", "author",   "date",
                                       "lang",  "subject",  "keywords", NULL};
 
+#define FM_KEYS_N (sizeof FM_KEYS / sizeof *FM_KEYS - 1)
+
 static char **fm_field(bp_doc *d, size_t k) {
   char **f[] = {&d->title, &d->subtitle, &d->author, &d->date, &d->lang, &d->subject, &d->keywords};
   return f[k];
@@ -799,6 +801,50 @@ bp_doc *bp__markdown_parse(bp_src *s) {
     return NULL;
   }
   return doc;
+}
+
+/* A brief's Markdown file: no front matter (its fields are the brief's);
+ * with `text`, paragraphs only and no footnotes. */
+static void brief_md_check(bp_src *s, const bp_doc *doc, bool text) {
+  for (size_t i = 0; i < FM_KEYS_N; i++)
+    if (*fm_field((bp_doc *)doc, i)) {
+      bp__diag(s, BP_SEV_ERROR, s->start,
+               "a brief's Markdown takes no front matter: its fields are the brief's own");
+      break;
+    }
+  for (size_t i = 0; text && i < doc->n_blocks; i++)
+    if (doc->blocks[i].kind != BP_BLOCK_PARA)
+      bp__diag(s, BP_SEV_ERROR, bp__src_off(s, doc->blocks[i].line, 1),
+               "a summary holds paragraphs only (no headings, lists, quotes, tables or code)");
+  if (text && doc->n_notes)
+    bp__diag(s, BP_SEV_ERROR, bp__src_off(s, doc->notes[0].line, 1),
+             "a summary takes no footnotes: cite a source with [@id]");
+}
+
+bp_status bp_markdown_load_brief(bp_ctx *ctx, const char *path, bp_bib *bib, char **text,
+                                 bp_doc **doc) {
+  if (text) *text = NULL;
+  if (doc) *doc = NULL;
+  bp_diag_list *dl = bp_diag_list_new();
+  bool io;
+  bp_src *s = bp__src_open(dl, path, &io);
+  bp_doc *d = bp__markdown_parse(s);
+  if (d) {
+    bp_resolver r = {bib, NULL, NULL};
+    bp__doc_check_cites(s, d, &r);
+    brief_md_check(s, d, text != NULL);
+  }
+  bp_status st = bp__diag_to_ctx(ctx, dl, io);
+  if (!st && text) *text = bp_strndup(s->text + s->start, s->len - s->start);
+  if (!st && doc) {
+    bp_bib_add_notes(bib, d);
+    *doc = d;
+    d = NULL;
+  }
+  bp_doc_free(d);
+  bp__src_free(s);
+  bp_diag_list_free(dl);
+  return st;
 }
 
 /* Offset of "@id" at or after `off` in s (before the closing ']'). */

@@ -2,9 +2,9 @@
 # markdown.sh - Markdown as a user writes it, end to end: a pipe table
 # renders as a table (its header, its cells, numbers), footnotes become
 # endnotes numbered with the citations, each marker a link to its note; a
-# long table repeats its header on the next page; front matter with an
-# unknown key and raw HTML fail with file:line:col, and `check` reports
-# what `render` does.
+# long table repeats its header on the next page; a brief's summary and
+# body from Markdown files; front matter with an unknown key and raw HTML
+# fail with file:line:col, and `check` reports what `render` does.
 # Usage: markdown.sh <briefpress> <build-dir>   (cwd: source root)
 set -u
 bp=$1 build=$2
@@ -51,6 +51,19 @@ run long-render 0 "" "$bp" render "$work/long/articles/long.json" -o "$work/long
 p2=$(pdftotext -f 2 -l 2 -layout "$work/long.pdf" - 2>&1)
 printf '%s\n' "$p2" | grep -Eq '^ *Year +Count +Remark' || bad "long: no header on page 2: $p2"
 has long "$(pdftotext -layout "$work/long.pdf" - 2>&1)" "row 90 of the long table"
+
+# a brief whose summary and body are Markdown files
+run brief-render 0 "" "$bp" render "$F/brief/briefs/md.json" -o "$work/brief.pdf"
+text=$(pdftotext -layout "$work/brief.pdf" - 2>&1)
+has brief "$text" "pay their own way;1"                     # the summary, its citation
+printf '%s\n' "$text" | grep -Eq '^ *2021 +400 +Lee3$' || bad "brief: no table row '2021 400 Lee3'"
+printf '%s\n' "$text" | grep -Eq '^ *2 +Some count the funds when stolen' || bad "brief: footnote not endnote 2"
+python3 tests/e2e/check_markdown.py "$work/brief.pdf" differently. Some || bad "brief footnote link"
+rm -rf "$work/bb" && cp -r "$F/brief" "$work/bb"
+printf '\nSee <img src="x.png">.\n' >>"$work/bb/briefs/md-body.md"
+run brief-html 1 "md-body.md:15:5: raw HTML is not supported: <img" \
+  "$bp" render "$work/bb/briefs/md.json" -o "$work/x.pdf"
+same_as_check brief-html "$work/bb"
 
 # front matter with an unknown key: file:line:col, in render and check
 run front-matter 1 "$F/front-matter/articles/a.md:3:1: unknown front matter key \"colour\"" \
