@@ -1,7 +1,7 @@
 # bash completion for briefpress(1). Installed as
 # PREFIX/share/bash-completion/completions/briefpress; needs nothing from the
 # bash-completion package. Options come from `briefpress COMMAND --help`, so
-# they follow the program; files: .json inputs, .csv records, folders for
+# they follow the program; files: .json inputs (and .md articles), .csv records, folders for
 # -o of preview/batch/newsletter and for --png, --data, --fonts and init.
 _briefpress() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
@@ -82,6 +82,8 @@ _briefpress() {
       COMPREPLY=($(compgen -f -X '!*.csv' -- "$cur") $(compgen -d -- "$cur"))
     fi
     ;;
+  render | preview | newsletter) # briefs and manifests, or a Markdown article
+    COMPREPLY=($(compgen -f -X '!*.@(json|md)' -- "$cur") $(compgen -d -- "$cur")) ;;
   *) COMPREPLY=($(compgen -f -X '!*.json' -- "$cur") $(compgen -d -- "$cur")) ;;
   esac
 }

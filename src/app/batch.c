@@ -126,8 +126,9 @@ typedef struct batch_opts {
 
 static int usage(FILE *f) {
   fprintf(f,
-          "usage: briefpress batch [options] <template.json> <records.csv> -o <dir>\n"
-          "  one PDF per record: <dir>/<name>.pdf and <dir>/manifest.json\n"
+          "usage: briefpress batch [options] <template.json> <records.csv|-> -o <dir>\n"
+          "  one PDF per record: <dir>/<name>.pdf and <dir>/manifest.json; records given\n"
+          "  as - are read from standard input (the data folder: --data, else the current one)\n"
           "options:\n"
           "  -o, --output DIR  the folder of the PDFs (made if missing)\n"
           "  -j, --jobs N      render N records at a time (default: the number of cores)\n"
@@ -740,6 +741,12 @@ int bp_cmd_batch(int argc, char **argv) {
   if (rc) return rc < 0 ? 0 : rc;
   double t0 = now_s();
   bp_inputs_clear(); /* this run's inputs are what it reads from here on */
+  bp_ctx in_ctx;
+  bp_ctx_init(&in_ctx);
+  if (bp_cli_stdin_input(&in_ctx, &o.records_path)) { /* "-": the CSV on standard input */
+    fprintf(stderr, "briefpress: %s\n", in_ctx.msg);
+    return 1;
+  }
   batch b = {0};
   b.o = &o;
   pthread_mutex_init(&b.io, NULL);

@@ -33,14 +33,14 @@ static int usage(FILE *f) {
           "       briefpress -h|--help | -V|--version | help <command>\n"
           "\n"
           "commands (each takes --help):\n"
-          "  render <brief.json|article.json> -o <out.pdf> [--png DIR] [--dpi N]\n"
+          "  render <brief.json|article.json|article.md> -o <out.pdf> [--png DIR] [--dpi N]\n"
           "         [--trace FILE] [--template T.json] [--no-pdfa] [-v]\n"
           "      lay out and write a PDF/A-1b (and PNG pages, and a display-list trace)\n"
           "  preview <brief.json|article.json> -o DIR [--dpi N]\n"
           "      write the pages as PNG only\n"
-          "  check <folder|file>\n"
+          "  check <folder|file|->\n"
           "      validate a data folder; file:line:column diagnostics, exit 1 on errors\n"
-          "  batch <template.json> <records.csv> -o DIR [-j N] [--shard i/n] [--force]\n"
+          "  batch <template.json> <records.csv|-> -o DIR [-j N] [--shard i/n] [--force]\n"
           "      one profile PDF per record, in parallel, with DIR/manifest.json\n"
           "  newsletter <brief.json|article.json> -o DIR\n"
           "      the PDF, a PNG of page 1 and an e-mail (.eml); --send delivers it\n"
@@ -57,7 +57,8 @@ static int usage(FILE *f) {
           "  -V, --version   print the version\n"
           "\n"
           "files: an input given as - is read from standard input (render, preview,\n"
-          "newsletter); -o - or -o /dev/stdout writes the PDF to standard output.\n"
+          "newsletter, check; batch's records); -o - or -o /dev/stdout writes the PDF to\n"
+          "standard output. An article may be a Markdown file on its own (docs/markdown.md).\n"
           "-o never replaces a symbolic link, a device or a FIFO, nor any input.\n"
           "environment:\n"
           "  SOURCE_DATE_EPOCH   sets the PDF dates (otherwise none are written)\n"
@@ -104,7 +105,8 @@ static int render_usage(FILE *f, bool png_only) {
                "options:\n"
                "  -o, --output DIR   the folder of the PNG pages\n");
   else
-    fprintf(f, "usage: briefpress render [options] <brief.json|article.json|-> -o <out.pdf|->\n"
+    fprintf(f, "usage: briefpress render [options] <brief.json|article.json|article.md|-> -o "
+               "<out.pdf|->\n"
                "  lays out a brief (fitted to its page) or an article and writes the PDF\n"
                "options:\n"
                "  -o, --output FILE  the PDF; - or /dev/stdout: standard output\n"
@@ -131,6 +133,8 @@ typedef struct render_opts {
 } render_opts;
 
 bp_status bp_cli_input_kind(bp_ctx *ctx, const char *path, bool *is_brief) {
+  *is_brief = false;
+  if (bp_markdown_input(path)) return BP_OK; /* a Markdown article on its own */
   bp_jdoc *jd;
   bp_status st = bp_jdoc_load(ctx, path, &jd);
   if (st) return st;

@@ -32,7 +32,8 @@ int bp_cli_opt_error(const char *cmd, int c, char **argv);
 bp_status bp_cli_stdin_input(bp_ctx *ctx, const char **path);
 
 /** Whether `path` is a brief (it names a "template"; its "body", if any, is
- * a list of paragraphs) or an article manifest (a "body" naming its Markdown
- * file); anything else is an error. */
+ * a list of paragraphs) or an article: a manifest (a "body" naming its
+ * Markdown file) or a Markdown file on its own (bp_markdown_input);
+ * anything else is an error. */
 bp_status bp_cli_input_kind(bp_ctx *ctx, const char *path, bool *is_brief);
 #endif

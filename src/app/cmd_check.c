@@ -104,6 +104,61 @@ static size_t check_documents(const char *dir, bp_fontset *fs, const char *sub) 
   return errors;
 }
 
+/* The manifest beside a Markdown file that names it as its "body" (owned),
+ * or NULL. */
+static char *manifest_of(const char *md) {
+  char *dir = g_path_get_dirname(md), *base = g_path_get_basename(md), *found = NULL;
+  GDir *d = g_dir_open(dir, 0, NULL);
+  for (const char *e; d && !found && (e = g_dir_read_name(d));) {
+    if (!g_str_has_suffix(e, ".json")) continue;
+    char *p = g_build_filename(dir, e, NULL);
+    json_t *root = json_load_file(p, 0, NULL);
+    const char *body = json_string_value(json_object_get(root, "body"));
+    if (body && !strcmp(body, base)) found = bp_strdup(p);
+    json_decref(root);
+    g_free(p);
+  }
+  if (d) g_dir_close(d);
+  g_free(dir);
+  g_free(base);
+  return found;
+}
+
+/* A brief or an article checked on its own (a file, or standard input: a
+ * manifest, a Markdown article, or an article's Markdown body) is composed
+ * as render composes it. Returns the errors. */
+static size_t check_document(const char *path, bp_fontset *fs) {
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_jdoc *jd = NULL;
+  char *manifest = NULL;
+  bool md = bp_markdown_input(path);
+  if (md && (manifest = manifest_of(path))) { /* an article's body: its article */
+    path = manifest;
+    md = false;
+  } else if (md) { /* an article on its own when its front matter names a title */
+    bp_doc *doc = NULL;
+    if (bp_markdown_load(&ctx, path, &doc) || !doc->title) md = false, path = NULL;
+    bp_doc_free(doc);
+    bp_ctx_clear(&ctx);
+  }
+  if (!path || (!md && bp_jdoc_load(&ctx, path, &jd))) { /* the data check has said */
+    free(manifest);
+    return 0;
+  }
+  json_t *root = jd ? bp_jdoc_root(jd) : NULL;
+  bool article = md || (json_is_object(root) && json_is_string(json_object_get(root, "body")));
+  bool brief = !article && json_is_object(root) && json_object_get(root, "template");
+  bp_jdoc_free(jd);
+  bp_typesetter *ts = NULL;
+  if ((article || brief) && fs) bp_typesetter_new(&ctx, fs, &ts);
+  size_t errors = (article || brief) && compose_one(&ctx, ts, path, article);
+  if (errors) print_error(ctx.msg);
+  bp_typesetter_free(ts);
+  free(manifest);
+  return errors;
+}
+
 /* True for a template: a JSON object with "sections" (a brief names its
  * template instead; an article manifest names a body). */
 static bool is_template(const char *path) {
@@ -153,10 +208,12 @@ static size_t check_templates(const char *target, bool is_dir, size_t *n_checked
 }
 
 static int usage(FILE *f) {
-  fprintf(f, "usage: briefpress check [options] <folder|file>\n"
+  fprintf(f, "usage: briefpress check [options] <folder|file|->\n"
              "  reports every problem as file:line:column: error|warning: message, then\n"
-             "  loads and lays out every brief and article of a data folder; a template\n"
-             "  (or a folder of them, such as templates/) is checked on its own\n"
+             "  loads and lays out every brief and article of a data folder (or the brief\n"
+             "  or article given); a template (or a folder of them, such as templates/) is\n"
+             "  checked on its own; - reads one file from standard input (JSON, CSV\n"
+             "  records or Markdown; its relative paths resolve against the current folder)\n"
              "options:\n"
              "  --no-fonts    do not check that the fonts cover every character\n"
              "  --no-caret    print no source line and caret under a diagnostic\n"
@@ -206,6 +263,11 @@ int bp_cmd_check(int argc, char **argv) {
       bp_ctx_clear(&ctx);
     }
   }
+  if (bp_cli_stdin_input(&ctx, &target)) { /* "-": one file from standard input */
+    fprintf(stderr, "briefpress check: %s\n", ctx.msg);
+    bp_fontset_free(fs);
+    return 1;
+  }
   struct stat sb;
   bool is_dir = stat(target, &sb) == 0 && S_ISDIR(sb.st_mode);
   size_t n_templates = 0, t_errors = is_dir || is_template(target)
@@ -229,6 +291,8 @@ int bp_cmd_check(int argc, char **argv) {
   if (!dl->n_errors && is_dir) {
     dl->n_errors += check_documents(target, fs, "articles");
     dl->n_errors += check_documents(target, fs, "briefs");
+  } else if (!dl->n_errors) {
+    dl->n_errors += check_document(target, fs);
   }
   printf("%s: %zu error%s, %zu warning%s\n", target, dl->n_errors, dl->n_errors == 1 ? "" : "s",
          dl->n_warnings, dl->n_warnings == 1 ? "" : "s");

@@ -518,6 +518,10 @@ const char *bp_brief_field(const bp_brief *b, const char *f) {
 bp_status bp_article_data_load(bp_ctx *ctx, const bp_article *a, bp_jdoc **jd, json_t **charts,
                                bp_dataset **ds) {
   *charts = NULL, *ds = NULL;
+  if (!strcmp(a->path, a->body_path)) { /* a Markdown article: no manifest */
+    *jd = NULL;
+    return BP_OK;
+  }
   bp_status st = bp_jdoc_load(ctx, a->path, jd);
   json_t *root = st ? NULL : bp_jdoc_root(*jd);
   *charts = root ? json_object_get(root, "charts") : NULL;

@@ -157,7 +157,20 @@ static void do_markdown(chk *k, const char *path, const bp_resolver *r, bp_artic
                         bp_json *mj) {
   bp_src *s = open_file(k, path);
   bp_doc *doc = bp__markdown_parse(s);
-  if (doc) bp__doc_check_cites(s, doc, r);
+  bp_bib *own = NULL; /* a Markdown article's own bibliography */
+  bp_resolver mine = {NULL, &k->refs, NULL};
+  if (doc && !a && doc->bibliography) {
+    char *bp = bp__markdown_bib_path(s, doc, k->root);
+    own = bp ? bp__bib_new() : NULL;
+    bp_src *bs = bp ? open_file(k, bp) : NULL;
+    bp_json *bj = bs ? bp__json_parse(bs) : NULL;
+    if (bj) bp__bib_parse(bs, bj, own);
+    bp__json_free(bj);
+    free(bp);
+    mine.bib = own;
+  }
+  if (doc) bp__doc_check_cites(s, doc, own ? &mine : r);
+  bp_bib_free(own);
   if (doc && a) bp__article_merge(ms, mj, a, doc);
   bp_doc_free(doc);
   char rp[PATH_MAX];
@@ -231,12 +244,38 @@ static json_t *peek_json(const chk *k, const char *path) {
   return root;
 }
 
-typedef enum kind { K_NONE, K_BIB, K_CLAIMS, K_SERIES, K_ARTICLE, K_MARKDOWN, K_RECORDS } kind;
+typedef enum kind {
+  K_NONE,
+  K_BIB,
+  K_CLAIMS,
+  K_SERIES,
+  K_ARTICLE,
+  K_BRIEF,
+  K_MARKDOWN,
+  K_RECORDS
+} kind;
+
+/* Standard input ("-") has no name to go by: JSON is JSON, a first line of
+ * comma-separated names is a CSV header, anything else Markdown. */
+static const char *stdin_ext(void) {
+  char *text = NULL;
+  size_t len = 0;
+  bp_ctx ignore;
+  bp_ctx_init(&ignore);
+  if (bp_file_read_max(&ignore, BP_STDIN_NAME, BP_DATA_FILE_MAX_BYTES, &text, &len)) return "";
+  const char *p = text + strspn(text, " \t\r\n");
+  size_t names = strspn(text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_,");
+  const char *ext = *p == '{' || *p == '['                                    ? ".json"
+                    : memchr(text, ',', names) && strchr("\r\n", text[names]) ? ".csv"
+                                                                              : ".md";
+  free(text);
+  return ext;
+}
 
 static kind sniff(const chk *ck, const char *path) {
   char *dir = bp__path_dir(path);
   const char *parent = bp__path_base(dir);
-  const char *dot = strrchr(path, '.');
+  const char *dot = strcmp(path, BP_STDIN_NAME) ? strrchr(path, '.') : stdin_ext();
   kind k = K_NONE;
   bool json = dot && !strcmp(dot, ".json"), csv = dot && !strcmp(dot, ".csv");
   if (dot && !strcmp(dot, ".md"))
@@ -253,7 +292,10 @@ static kind sniff(const chk *ck, const char *path) {
     k = K_RECORDS;
   else if (json) {
     json_t *root = peek_json(ck, path);
-    if (json_is_object(root))
+    if (json_is_object(root) && json_object_get(root, "template") &&
+        !json_is_string(json_object_get(root, "body")))
+      k = K_BRIEF; /* composed as render would (briefpress check does) */
+    else if (json_is_object(root))
       k = json_object_get(root, "body") ? K_ARTICLE : K_SERIES;
     else if (json_is_array(root)) {
       json_t *first = json_array_get(root, 0);
@@ -369,6 +411,7 @@ static void run_file(chk *k, const char *path) {
   case K_SERIES: series_pair(k, path); break;
   case K_ARTICLE: do_article(k, path); break;
   case K_MARKDOWN: do_markdown(k, path, &r, NULL, NULL, NULL); break;
+  case K_BRIEF: break; /* composed by briefpress check, as render does */
   case K_RECORDS:
   case K_NONE: do_records(k, path); break;
   }
@@ -392,8 +435,9 @@ static void chk_free(chk *k) {
 
 static bp_status run(bp_ctx *ctx, const char *dir, const bp_check_options *opts, chk *k) {
   memset(k, 0, sizeof *k);
-  struct stat st;
-  if (stat(dir, &st)) return bp_error(ctx, BP_ERR_IO, "%s: %s", dir, BP_STRERROR(errno));
+  struct stat st = {0}; /* standard input is one file */
+  if (strcmp(dir, BP_STDIN_NAME) && stat(dir, &st))
+    return bp_error(ctx, BP_ERR_IO, "%s: %s", dir, BP_STRERROR(errno));
   k->dl = bp_diag_list_new();
   k->bib = bp__bib_new();
   k->claims = bp_calloc(1, sizeof *k->claims);

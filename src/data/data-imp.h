@@ -159,6 +159,10 @@ bp_article *bp__article_parse(bp_src *s, bp_json *j, const char *root);
  * matter (doc's): both are copied the same; a field set in both, or no title
  * in either, is an error in the manifest. */
 void bp__article_merge(bp_src *s, bp_json *j, bp_article *a, bp_doc *doc);
+/* The bibliography a Markdown article on its own names in its front matter
+ * (doc's, parsed from s), resolved inside `root`; NULL when it names none or
+ * on an error (reported at the value). */
+char *bp__markdown_bib_path(bp_src *s, const bp_doc *doc, const char *root);
 
 /* CSV tokenizer: one record at a time. */
 typedef struct bp_csv_field {

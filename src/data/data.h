@@ -187,10 +187,16 @@ typedef struct bp_article {
 
 /** Loads a manifest {"title","subtitle","author","date","lang","body",
  * "bibliography","subject","keywords"}, its Markdown body and its
- * bibliography. Fails on any error, including a citation of an id the
- * bibliography lacks (`file:line:col: unknown citation 'x'`). */
+ * bibliography; or, for a Markdown file (bp_markdown_input), the article
+ * that file is: its front matter holds the manifest's keys ("template" and
+ * "bibliography" relative to it; a title required). Fails on any error,
+ * including a citation of an id the bibliography lacks (`file:line:col:
+ * unknown citation 'x'`). */
 bp_status bp_article_load(bp_ctx *ctx, const char *json_path, bp_article **out);
 void bp_article_free(bp_article *a);
+/** True when `path` is a Markdown article on its own: a .md (or .markdown)
+ * file, or standard input (BP_STDIN_NAME, loaded) that is not JSON. */
+bool bp_markdown_input(const char *path);
 
 /** Distinct citation ids of a document in order of first citation (the
  * endnote order). Returns a NULL-terminated array of borrowed strings; free

@@ -337,7 +337,9 @@ static bp_src *src_open(bp_diag_list *dl, const char *root, const char *path, bo
   s->text = data;
   s->len = len;
   const char *dot = strrchr(path, '.');
-  s->json = (dot && !strcmp(dot, ".json")) || !strcmp(path, BP_STDIN_NAME); /* "-" */
+  size_t lead = strspn(data, " \t\r\n"); /* standard input ("-"): JSON when it looks it */
+  s->json = (dot && !strcmp(dot, ".json")) ||
+            (!strcmp(path, BP_STDIN_NAME) && (data[lead] == '{' || data[lead] == '['));
   build_index(s);
   src_validate(s, rows);
   return s;

@@ -655,15 +655,22 @@ static bool check_block_limits(bp_src *s, const bp_doc *doc) {
 
 /* ------------------------------------------------------------ front matter */
 
-static const char *const FM_KEYS[] = {"title", "subtitle", "author",   "date",
-                                      "lang",  "subject",  "keywords", NULL};
+/* The keys a front matter may set: the document's metadata (what an
+ * article manifest also sets: the first FM_META), then the paths a
+ * Markdown article on its own names. */
+static const char *const FM_KEYS[] = {"title",   "subtitle", "author",       "date",     "lang",
+                                      "subject", "keywords", "bibliography", "template", NULL};
+enum { FM_META = 7 };
 
 #define FM_KEYS_N (sizeof FM_KEYS / sizeof *FM_KEYS - 1)
 
 static char **fm_field(bp_doc *d, size_t k) {
-  char **f[] = {&d->title, &d->subtitle, &d->author, &d->date, &d->lang, &d->subject, &d->keywords};
+  char **f[] = {&d->title,   &d->subtitle, &d->author,       &d->date,         &d->lang,
+                &d->subject, &d->keywords, &d->bibliography, &d->template_name};
   return f[k];
 }
+
+#define FM_KEY_LIST "title, subtitle, author, date, lang, subject, keywords, bibliography, template"
 
 /* A front matter value: plain (to a " #" comment), "double-quoted" (\" \\
  * \n escapes), 'single-quoted' ('' for ') or a [flow, list] (joined with
@@ -724,7 +731,7 @@ static char *fm_value(const char *p, const char *e, const char **why) {
 static size_t front_matter(bp_src *s, const char *t, size_t n, bp_doc *doc) {
   if (n < 4 || strncmp(t, "---", 3) || (t[3] != '\n' && strncmp(t + 3, "\r\n", 2))) return 0;
   size_t p = t[3] == '\n' ? 4 : 5;
-  bool seen[8] = {false};
+  bool seen[sizeof FM_KEYS / sizeof *FM_KEYS] = {false};
   while (p < n) {
     const char *l = t + p, *e = memchr(l, '\n', n - p);
     size_t len = e ? (size_t)(e - l) : n - p, next = p + len + (e ? 1 : 0);
@@ -739,8 +746,7 @@ static size_t front_matter(bp_src *s, const char *t, size_t n, bp_doc *doc) {
     }
     if (!k || k >= tl || l[k] != ':' || (k + 1 < tl && l[k + 1] != ' ' && l[k + 1] != '\t')) {
       bp__diag(s, BP_SEV_ERROR, s->start + p,
-               "front matter: expected \"key: value\" (the keys: title, subtitle, author, date, "
-               "lang, subject, keywords)");
+               "front matter: expected \"key: value\" (the keys: %s)", FM_KEY_LIST);
       p = next;
       continue;
     }
@@ -750,10 +756,8 @@ static size_t front_matter(bp_src *s, const char *t, size_t n, bp_doc *doc) {
     char *v = FM_KEYS[f] ? fm_value(l + k + 1, l + tl, &why) : NULL;
     char dw[96];
     if (!FM_KEYS[f])
-      bp__diag(s, BP_SEV_ERROR, s->start + p,
-               "unknown front matter key \"%.*s\" (title, subtitle, author, date, lang, "
-               "subject, keywords)",
-               (int)k, l);
+      bp__diag(s, BP_SEV_ERROR, s->start + p, "unknown front matter key \"%.*s\" (%s)", (int)k, l,
+               FM_KEY_LIST);
     else if (seen[f])
       bp__diag(s, BP_SEV_ERROR, s->start + p, "front matter key \"%s\" is set twice", FM_KEYS[f]);
     else if (!v)
@@ -1018,7 +1022,13 @@ void bp__article_merge(bp_src *s, bp_json *j, bp_article *a, bp_doc *doc) {
   json_t *o = bp__json_root(j);
   char **man[] = {&a->title, &a->subtitle, &a->author,  &a->date,
                   &a->lang,  &a->subject,  &a->keywords};
-  for (size_t k = 0; FM_KEYS[k]; k++) {
+  for (size_t k = FM_META; FM_KEYS[k]; k++)
+    if (*fm_field(doc, k))
+      bp__diag(s, BP_SEV_ERROR, bp__json_start(j, o),
+               "the front matter of %s names a \"%s\": the manifest names it (a front matter "
+               "names it only for a Markdown article on its own)",
+               doc->source_path, FM_KEYS[k]);
+  for (size_t k = 0; k < FM_META; k++) {
     char **fm = fm_field(doc, k);
     if (*man[k] && *fm)
       bp__diag(s, BP_SEV_ERROR, bp__json_val(j, o, FM_KEYS[k]),
@@ -1035,8 +1045,87 @@ void bp__article_merge(bp_src *s, bp_json *j, bp_article *a, bp_doc *doc) {
              doc->source_path);
 }
 
+bool bp_markdown_input(const char *path) {
+  const char *dot = strrchr(path, '.');
+  if (dot && (!strcmp(dot, ".md") || !strcmp(dot, ".markdown"))) return true;
+  if (strcmp(path, BP_STDIN_NAME)) return false;
+  bp_ctx ignore;
+  bp_ctx_init(&ignore);
+  char *text = NULL;
+  if (bp_file_read(&ignore, BP_STDIN_NAME, &text, NULL)) return false;
+  const char *p = text + strspn(text, " \t\r\n");
+  bool md = *p != '{' && *p != '[';
+  free(text);
+  return md;
+}
+
+/* Offset of the front matter's line "key:" in s (its start when none). */
+static size_t fm_key_off(const bp_src *s, const char *key) {
+  size_t n = strlen(key);
+  for (size_t i = 0; i < s->n_ls; i++)
+    if (!strncmp(s->text + s->ls[i], key, n) && s->text[s->ls[i] + n] == ':') return s->ls[i];
+  return s->start;
+}
+
+char *bp__markdown_bib_path(bp_src *s, const bp_doc *doc, const char *root) {
+  if (!doc->bibliography) return NULL;
+  size_t off = fm_key_off(s, "bibliography") + 13; /* its value */
+  off += strspn(s->text + off, " \t");
+  return bp__path_resolve(s, off, root, "\"bibliography\"", doc->bibliography);
+}
+
+/* A Markdown file that is the article itself: its front matter is the
+ * manifest (a title; "bibliography" and "template" relative to it). */
+static bp_status article_md_load(bp_ctx *ctx, const char *path, bp_article **out) {
+  bp_diag_list *dl = bp_diag_list_new();
+  bool io = false, io2 = false;
+  bp_src *s = bp__src_open(dl, path, &io), *bs = NULL;
+  bp_json *bj = NULL;
+  bp_doc *doc = bp__markdown_parse(s);
+  bp_article *a = NULL;
+  if (doc) {
+    a = bp_calloc(1, sizeof *a);
+    a->path = bp_strdup(path);
+    a->body_path = bp_strdup(path);
+    a->bib = bp__bib_new();
+    a->doc = doc;
+    char **man[] = {&a->title, &a->subtitle, &a->author,  &a->date,
+                    &a->lang,  &a->subject,  &a->keywords};
+    for (size_t k = 0; k < FM_META; k++) *man[k] = bp_strdup(*fm_field(doc, k));
+    a->template_name = bp_strdup(doc->template_name);
+    if (!a->title)
+      bp__diag(s, BP_SEV_ERROR, s->start,
+               "a Markdown article needs a title: a front matter block with \"title: ...\"");
+    char *root = bp_data_root_of(path);
+    a->bib_path = bp__markdown_bib_path(s, doc, root);
+    free(root);
+    if (a->bib_path) {
+      bs = bp__src_open(dl, a->bib_path, &io2);
+      io |= io2;
+      bj = bp__json_parse(bs);
+      if (bj) bp__bib_parse(bs, bj, a->bib);
+    }
+    bp_resolver r = {a->bib, NULL, NULL};
+    bp__doc_check_cites(s, doc, &r);
+    bp_bib_add_notes(a->bib, doc);
+  }
+  bp_status st = bp__diag_to_ctx(ctx, dl, io);
+  if (st == BP_OK && a)
+    *out = a;
+  else {
+    if (st == BP_OK) st = bp_error(ctx, BP_ERR_DATA, "%s: cannot load the article", path);
+    bp_article_free(a);
+  }
+  bp__json_free(bj);
+  bp__src_free(bs);
+  bp__src_free(s);
+  bp_diag_list_free(dl);
+  return st;
+}
+
 bp_status bp_article_load(bp_ctx *ctx, const char *json_path, bp_article **out) {
   *out = NULL;
+  if (bp_markdown_input(json_path)) return article_md_load(ctx, json_path, out);
   bp_diag_list *dl = bp_diag_list_new();
   bool io = false, io2 = false;
   bp_src *s = bp__src_open(dl, json_path, &io);

@@ -39,6 +39,8 @@ void bp_doc_free(bp_doc *doc) {
   free(doc->subject);
   free(doc->keywords);
   free(doc->source_path);
+  free(doc->bibliography);
+  free(doc->template_name);
   free(doc);
 }
 

@@ -80,6 +80,9 @@ typedef struct bp_doc_note {
 typedef struct bp_doc {
   char *title, *subtitle, *author, *date, *lang, *subject, *keywords;
   char *source_path; /* file the body came from, for error messages */
+  /* a Markdown article on its own: its front matter's "bibliography" and
+   * "template" (relative to the file), NULL when not given */
+  char *bibliography, *template_name;
   bp_block *blocks;
   size_t n_blocks, cap_blocks;
   bp_doc_note *notes; /* footnotes, in the order of their first reference */

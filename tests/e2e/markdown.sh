@@ -4,7 +4,9 @@
 # endnotes numbered with the citations, each marker a link to its note; a
 # long table repeats its header on the next page; a brief's summary and
 # body from Markdown files; front matter with an unknown key and raw HTML
-# fail with file:line:col, and `check` reports what `render` does.
+# fail with file:line:col, and `check` reports what `render` does; a
+# Markdown article on its own; "-" (standard input, binary-safe) for
+# render, check and batch records.
 # Usage: markdown.sh <briefpress> <build-dir>   (cwd: source root)
 set -u
 bp=$1 build=$2
@@ -75,6 +77,49 @@ run raw-html 1 "$F/raw-html/articles/a.md:5:11: raw HTML is not supported: <span
 same_as_check raw-html "$F/raw-html"
 run raw-html-preview 1 "a.md:5:11: raw HTML" "$bp" preview "$F/raw-html/articles/a.json" -o "$work/png"
 [ -e "$work/x.pdf" ] && bad "a failed render wrote its PDF"
+
+# a Markdown article on its own: its front matter is the manifest; the same
+# bytes from a file and from standard input ("-", relative paths from the
+# current folder)
+run md-alone 0 "" "$bp" render "$F/good/articles/standalone.md" -o "$work/alone.pdf"
+text=$(pdftotext -layout "$work/alone.pdf" - 2>&1)
+has md-alone "$text" "A Markdown article on its own"
+printf '%s\n' "$text" | grep -Eq '^ *2\. +Rendered with briefpress render standalone.md' ||
+  bad "md-alone: the footnote is not endnote 2"
+(cd "$F/good/articles" && "$bp" render - -o "$work/alone-stdin.pdf" <standalone.md) || bad "render - < standalone.md failed"
+cmp -s "$work/alone.pdf" "$work/alone-stdin.pdf" || bad "render - < standalone.md: not the file's PDF"
+run md-alone-check 0 "$F/good/articles/standalone.md: 0 errors" "$bp" check "$F/good/articles/standalone.md"
+printf -- '---\ntitle: T\n---\n\nText <b>x</b>.\n' >"$work/html.md"
+run md-alone-html 1 "html.md:5:6: raw HTML is not supported: <b>" "$bp" render "$work/html.md" -o "$work/x.pdf"
+run md-alone-notitle 1 "<stdin>:1:1: a Markdown article needs a title" sh -c "printf 'Text.\n' | '$bp' render - -o '$work/x.pdf'"
+
+# check -: one file from standard input, reported as <stdin>, with what
+# render reports
+run check-stdin-md 1 "<stdin>:5:11: error: raw HTML is not supported" \
+  sh -c "'$bp' check --no-caret - <'$F/raw-html/articles/a.md'"
+run check-stdin-claims 0 "<stdin>: 0 errors" sh -c "cd data/claims && '$bp' check --no-fonts - <nk-missions.json"
+run check-stdin-brief 0 "<stdin>: 0 errors" sh -c "cd data/briefs && '$bp' check --no-fonts - <nk-missions.json"
+sed 's/"findings": \[/"findings": ["no-such-claim", /' data/briefs/nk-missions.json >"$work/brief-bad.json"
+run check-stdin-brief-bad 1 '<stdin>:18:16: error: unknown claim "no-such-claim"' sh -c "cd data/briefs && '$bp' check --no-fonts - <'$work/brief-bad.json'"
+# binary-safe: a NUL byte is reported where it is, not cut off
+run check-stdin-nul 1 "<stdin>:1:6: error:" sh -c "printf 'Text \\000 more.\\n' | '$bp' check --no-caret -"
+has check-stdin-nul "$out" "U+0000"
+
+# batch records from standard input: the same PDFs as from the file (and
+# the same bad record, named in <stdin>)
+run batch-file 1 "record 'bad-date' (tests/fixtures/batch/small.csv:4)" "$bp" batch templates/country-profile.json tests/fixtures/batch/small.csv --data data -o "$work/p-file" -q
+run batch-stdin 1 "record 'bad-date' (<stdin>:4)" sh -c "'$bp' batch templates/country-profile.json - --data data -o '$work/p-stdin' -q <tests/fixtures/batch/small.csv"
+for f in "$work"/p-file/*.pdf; do
+  cmp -s "$f" "$work/p-stdin/${f##*/}" || bad "batch -: ${f##*/} differs from the file's"
+done
+[ "$(ls "$work"/p-stdin/*.pdf | wc -l)" -eq "$(ls "$work"/p-file/*.pdf | wc -l)" ] || bad "batch -: not as many PDFs"
+python3 - tests/fixtures/batch/small.csv "$work/nul.csv" <<'PY'
+import sys
+s = open(sys.argv[1], "rb").read()
+open(sys.argv[2], "wb").write(s.replace(b"Guinea", b"Gui\0nea", 1))
+PY
+run batch-stdin-nul 1 "<stdin>:2:14: field name_en: NUL byte (U+0000)" \
+  sh -c "'$bp' batch templates/country-profile.json - --data data -o '$work/p-nul' -q <'$work/nul.csv'"
 
 [ $fail -eq 0 ] && echo "markdown: ok"
 exit $fail

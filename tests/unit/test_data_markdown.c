@@ -466,7 +466,7 @@ static void markdown_errors(void **state) {
   } cases[] = {
       {"---\ntitle: T\ncolour: red\n---\nText.\n",
        "3:1: unknown front matter key \"colour\" (title, subtitle, author, date, lang, subject, "
-       "keywords)"},
+       "keywords, bibliography, template)"},
       {"---\ntitle: T\n", "1:1: the front matter opened here is not closed (a line \"---\" or "
                           "\"...\")"},
       {"---\ntitle: T\ntitle: U\n---\n", "3:1: front matter key \"title\" is set twice"},
