@@ -617,6 +617,42 @@ static HPDF_Date utc_date(long long epoch) {
 
 static bool bad_utf8(const char *s) { return s && !bp_utf8_valid(s, strlen(s), NULL); }
 
+/* `s` in PDFDocEncoding (ISO 32000-1, D.2: ASCII, Latin-1 and a few
+ * typographic marks: ’ “ ” – — • …), owned, or NULL when a character is
+ * not in it: a text string a quarter of the size of libharu's UTF-16 hex. */
+static char *pdfdoc(const char *s) {
+  static const uint16_t high[] = {
+      0x2022, 0x2020, 0x2021, 0x2026, 0x2014, 0x2013, 0x0192, 0x2044, 0x2039, 0x203A, 0x2212,
+      0x2030, 0x201E, 0x201C, 0x201D, 0x2018, 0x2019, 0x201A, 0x2122, 0xFB01, 0xFB02, 0x0141,
+      0x0152, 0x0160, 0x0178, 0x017D, 0x0131, 0x0142, 0x0153, 0x0161, 0x017E, 0,      0x20AC};
+  bp_buf b = {0};
+  for (size_t i = 0, n = strlen(s); i < n;) {
+    int len;
+    int32_t cp = bp_utf8_decode(s + i, n - i, &len);
+    i += (size_t)(len > 0 ? len : 1);
+    int code = -1;
+    if ((cp >= 0x20 && cp < 0x7F) || (cp > 0xA0 && cp <= 0xFF && cp != 0xAD)) code = cp;
+    for (int k = 0; code < 0 && cp > 0 && k < (int)(sizeof high / sizeof *high); k++)
+      if (high[k] == cp) code = 0x80 + k;
+    if (code < 0) {
+      bp_buf_free(&b);
+      return NULL;
+    }
+    bp_buf_putc(&b, (char)code);
+  }
+  return b.data ? bp_buf_detach(&b) : bp_strdup("");
+}
+
+/* A text string: PDFDocEncoding when it can be (pdfdoc), else UTF-16 hex
+ * through libharu's UTF-8 encoder. */
+static HPDF_String text_string(pdf_dev *d, const char *s) {
+  char *doc = pdfdoc(s);
+  HPDF_String str = doc ? HPDF_String_New(d->pdf->mmgr, doc, NULL)
+                        : HPDF_String_New(d->pdf->mmgr, s, HPDF_GetEncoder(d->pdf, "UTF-8"));
+  free(doc);
+  return str;
+}
+
 static void set_info(pdf_dev *d) {
   const bp_dl_meta *m = &d->dl->meta;
   const char *fields[] = {m->title, m->author, m->subject, m->keywords, m->creator};
@@ -634,6 +670,12 @@ static void set_info(pdf_dev *d) {
   if (m->keywords) HPDF_SetInfoAttr(d->pdf, HPDF_INFO_KEYWORDS, m->keywords);
   HPDF_SetInfoAttr(d->pdf, HPDF_INFO_CREATOR,
                    m->creator && *m->creator ? m->creator : "briefpress");
+  HPDF_Dict info = d->pdf->info; /* made by the calls above */
+  const char *keys[] = {"Title", "Author", "Subject", "Keywords", "Creator"};
+  const char *values[] = {m->title, m->author, m->subject, m->keywords,
+                          m->creator && *m->creator ? m->creator : "briefpress"};
+  for (size_t i = 0; info && i < sizeof keys / sizeof *keys; i++)
+    if (values[i]) HPDF_Dict_Add(info, keys[i], text_string(d, values[i]));
   if (m->epoch >= 0) {
     HPDF_Date dt = utc_date(m->epoch);
     HPDF_SetInfoDateAttr(d->pdf, HPDF_INFO_CREATION_DATE, dt);
@@ -1316,20 +1358,64 @@ static double cluster_dy(const bp_dl_text *t, uint32_t start) {
   return 0;
 }
 
+/* A number of a content stream: 1/100 pt at most, no trailing zeros (libharu
+ * prints a float's 5 decimals: 632.60999). */
+static void put_num(bp_buf *b, double v) {
+  char s[32];
+  snprintf(s, sizeof s, "%.2f", fabs(v) < 0.005 ? 0.0 : v);
+  char *e = s + strlen(s);
+  while (e[-1] == '0') *--e = '\0';
+  if (e[-1] == '.') e[-1] = '\0';
+  bp_buf_puts(b, s);
+}
+
 /* Shows the collected piece with its origin at (x, y) (layout coordinates).
  * Pieces are placed with Td relative to the previous piece's origin (the
  * first Td after BT is absolute): the same placement as a full text matrix
- * per piece, in a third of the bytes. Positions are rounded to 1/100 pt so
- * that libharu's float output prints short numbers; offsets are differences
- * of rounded positions, so rounding never accumulates. */
+ * per piece, in a third of the bytes. Positions are rounded to 1/100 pt;
+ * offsets are differences of rounded positions, so rounding never
+ * accumulates. With libharu 2.3.0 the operators are written here: the
+ * codes (the BMP code points, 2 bytes each, as libharu's UTF-8 encoder
+ * makes them) as a literal string, which deflates better than libharu's
+ * hex, and short numbers. */
 static void show_piece(pdf_dev *d, double x, double y) {
   if (!d->piece.len) return;
   double ax = round2(x), ay = round2(d->page_h - y);
-  HPDF_Page_MoveTextPos(d->page, (HPDF_REAL)round2(ax - d->line_x),
-                        (HPDF_REAL)round2(ay - d->line_y));
+  double dx = round2(ax - d->line_x), dy = round2(ay - d->line_y);
   d->line_x = ax;
   d->line_y = ay;
+#if CAN_TAG
+  bp_buf b = {0};
+  put_num(&b, dx);
+  bp_buf_putc(&b, ' ');
+  put_num(&b, dy);
+  bp_buf_puts(&b, " Td\012(");
+  for (size_t i = 0; i < d->piece.len;) {
+    int len;
+    int32_t cp = bp_utf8_decode(d->piece.data + i, d->piece.len - i, &len);
+    i += (size_t)(len > 0 ? len : 1);
+    if (cp < 0 || cp > 0xFFFF) continue; /* collect_text refused them */
+    unsigned char code[2] = {(unsigned char)(cp >> 8), (unsigned char)cp};
+    for (int k = 0; k < 2; k++) {
+      unsigned char c = code[k];
+      if (c == '(' || c == ')' || c == '\\')
+        bp_buf_putc(&b, '\\'), bp_buf_putc(&b, (char)c);
+      else if (c == '\r')
+        bp_buf_puts(&b, "\\r"); /* a bare end of line is read as LF */
+      else if (c == '\n')
+        bp_buf_puts(&b, "\\n");
+      else
+        bp_buf_putc(&b, (char)c);
+    }
+  }
+  bp_buf_puts(&b, ") Tj\012");
+  HPDF_Stream_Write(((HPDF_PageAttr)d->page->attr)->stream, (const HPDF_BYTE *)b.data,
+                    (HPDF_UINT)b.len);
+  bp_buf_free(&b);
+#else
+  HPDF_Page_MoveTextPos(d->page, (HPDF_REAL)dx, (HPDF_REAL)dy);
   HPDF_Page_ShowText(d->page, d->piece.data);
+#endif
   d->piece.len = 0;
   d->piece.data[0] = '\0';
 }
@@ -1695,8 +1781,10 @@ static void pdf_outline(bp_device *dev, const bp_dl_outline *o) {
   if (level > d->outline_depth) level = d->outline_depth; /* no skipped levels */
   if (level >= max) level = max - 1;
   HPDF_Outline parent = level > 0 ? d->outline_stack[level - 1] : NULL;
-  HPDF_Encoder enc = HPDF_GetEncoder(d->pdf, "UTF-8");
-  HPDF_Outline ol = HPDF_CreateOutline(d->pdf, parent, o->title, enc);
+  char *doc = pdfdoc(o->title); /* in PDFDocEncoding when it can be (text_string) */
+  HPDF_Outline ol = HPDF_CreateOutline(d->pdf, parent, doc ? doc : o->title,
+                                       doc ? NULL : HPDF_GetEncoder(d->pdf, "UTF-8"));
+  free(doc);
   if (ol) {
     HPDF_Outline_SetOpened(ol, HPDF_TRUE);
     /* a direct array: PDFBox Preflight cannot follow an outline's indirect

@@ -115,11 +115,18 @@ def near_black(vals):
     return hi <= 0.25 and hi - lo <= 0.06 and hi - lo > 1 / 512
 
 
+ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+
+
 def decode(tok):
+    """A string operand shown in the device's fonts (2-byte codes, the code
+    points): hex, or literal with its escapes."""
     if tok.startswith(b"<"):
-        h = re.sub(rb"\s", b"", tok[1:-1])
-        return bytes.fromhex(h.decode()).decode("utf-16-be", "replace")
-    return tok[1:-1].decode("latin-1")  # not what the device writes
+        return bytes.fromhex(re.sub(rb"\s", b"", tok[1:-1]).decode()).decode("utf-16-be", "replace")
+    raw = re.sub(rb"\\([0-7]{1,3}|.)", lambda m: bytes([int(m.group(1), 8) & 0xFF])
+                 if m.group(1)[:1].isdigit() else ESCAPES.get(m.group(1), m.group(1)), tok[1:-1],
+                 flags=re.S)
+    return raw.decode("utf-16-be", "replace")
 
 
 def colours(pdf):
