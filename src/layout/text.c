@@ -285,15 +285,17 @@ static double style_leading(const bp_style *st) {
 /* ---- shaping once: the clusters of the unwrapped layout ---------------- */
 
 enum {
-  CL_SPACE = 1,    /* a U+0020 space: glue */
-  CL_SHY = 2,      /* a soft hyphen (a hyphenation point after it) */
-  CL_BREAK = 4,    /* Pango (UAX #14) allows a break before it */
-  CL_HANGUL = 8,   /* its first character is Hangul */
-  CL_KEEP = 16,    /* inside a word that contains Hangul: keep-all, never hyphenated */
-  CL_CLOSE = 32,   /* closing punctuation: never starts a line */
-  CL_OPEN = 64,    /* opening punctuation: never ends a line */
-  CL_END = 128,    /* a forced break or paragraph end character (U+2028, \n) */
-  CL_HYPHEN = 256, /* an explicit hyphen or dash: a break after it is flagged */
+  CL_SPACE = 1,      /* a U+0020 space: glue */
+  CL_SHY = 2,        /* a soft hyphen (a hyphenation point after it) */
+  CL_BREAK = 4,      /* Pango (UAX #14) allows a break before it */
+  CL_HANGUL = 8,     /* its first character is Hangul */
+  CL_KEEP = 16,      /* inside a word that contains Hangul: keep-all, never hyphenated */
+  CL_CLOSE = 32,     /* closing punctuation: never starts a line */
+  CL_OPEN = 64,      /* opening punctuation: never ends a line */
+  CL_END = 128,      /* a forced break or paragraph end character (U+2028, \n) */
+  CL_HYPHEN = 256,   /* an explicit hyphen or dash: a break after it is flagged */
+  CL_BLANK_L = 512,  /* a full-width opening bracket: its left half is blank */
+  CL_BLANK_R = 1024, /* a full-width closing bracket or stop: its right half */
 };
 
 typedef struct cluster {
@@ -324,6 +326,42 @@ static void shaping_free(void *p) {
   free(sh);
 }
 
+/* Which side of a full-width CJK bracket or stop is blank by design (the
+ * glyph is drawn in one half of its em): 1 the left (opening brackets), -1
+ * the right (closing brackets, the ideographic comma and full stop), 0
+ * neither. The Korean-style centred ，．and the middle dots are not. */
+static int cjk_blank_side(uint32_t c) {
+  switch (c) {
+  case 0x3008:
+  case 0x300A:
+  case 0x300C:
+  case 0x300E:
+  case 0x3010:
+  case 0x3014:
+  case 0x3016:
+  case 0x3018:
+  case 0x301A:
+  case 0xFF08:
+  case 0xFF3B:
+  case 0xFF5B: return 1;
+  case 0x3001:
+  case 0x3002:
+  case 0x3009:
+  case 0x300B:
+  case 0x300D:
+  case 0x300F:
+  case 0x3011:
+  case 0x3015:
+  case 0x3017:
+  case 0x3019:
+  case 0x301B:
+  case 0xFF09:
+  case 0xFF3D:
+  case 0xFF5D: return -1;
+  }
+  return 0;
+}
+
 static bool is_closing(uint32_t c) {
   switch (c) {
   case ')':
@@ -339,14 +377,6 @@ static bool is_closing(uint32_t c) {
   case 0x201D:
   case 0x2026:
   case 0x2025:
-  case 0x3001:
-  case 0x3002:
-  case 0x3009:
-  case 0x300B:
-  case 0x300D:
-  case 0x300F:
-  case 0x3011:
-  case 0xFF09:
   case 0xFF0C:
   case 0xFF0E:
   case 0xFF1A:
@@ -354,7 +384,7 @@ static bool is_closing(uint32_t c) {
   case 0xFF01:
   case 0xFF1F: return true;
   }
-  return false;
+  return cjk_blank_side(c) < 0;
 }
 
 static bool is_opening(uint32_t c) {
@@ -363,15 +393,9 @@ static bool is_opening(uint32_t c) {
   case '[':
   case '{':
   case 0x2018:
-  case 0x201C:
-  case 0x3008:
-  case 0x300A:
-  case 0x300C:
-  case 0x300E:
-  case 0x3010:
-  case 0xFF08: return true;
+  case 0x201C: return true;
   }
-  return false;
+  return cjk_blank_side(c) > 0;
 }
 
 /* Flags of the cluster s[start, end) from its first and last characters. */
@@ -387,6 +411,8 @@ static unsigned cluster_flags(const char *s, int start, int end) {
   if (bp_is_hangul(first)) f |= CL_HANGUL;
   if (is_closing(first)) f |= CL_CLOSE;
   if (is_opening(last)) f |= CL_OPEN;
+  int blank = cjk_blank_side(first);
+  if (blank) f |= blank > 0 ? CL_BLANK_L : CL_BLANK_R;
   if (first == 0x2028 || first == 0x2029 || first == '\n' || first == '\r') f |= CL_END;
   if (last == '-' || last == 0x2010 || last == 0x2013 || last == 0x2014) f |= CL_HYPHEN;
   return f;
@@ -406,6 +432,55 @@ static double hyphen_glyph(PangoFont *font, PangoGlyph *glyph) {
   return PT(logical.width);
 }
 
+/* Trims the blank half on `side` (1 left, -1 right) of the glyph that
+ * cluster c is made of, the iterator's cluster: by half its advance, never
+ * into the ink. A font that draws the bracket narrow (little blank) keeps
+ * it. */
+static void trim_blank(cluster *c, const PangoGlyphItemIter *it, int side) {
+  if (it->end_glyph - it->start_glyph != 1) return;
+  PangoGlyphInfo *gi = &it->glyph_item->glyphs->glyphs[it->start_glyph];
+  if (gi->glyph == PANGO_GLYPH_EMPTY || (gi->glyph & PANGO_GLYPH_UNKNOWN_FLAG)) return;
+  PangoRectangle ink;
+  pango_font_get_glyph_extents(it->glyph_item->item->analysis.font, gi->glyph, &ink, NULL);
+  int adv = gi->geometry.width;
+  int blank = side > 0 ? ink.x : adv - (ink.x + ink.width);
+  if (adv <= 0 || blank < adv / 3) return;
+  int cut = blank < adv / 2 ? blank : adv / 2;
+  gi->geometry.width -= cut;
+  if (side > 0) gi->geometry.x_offset -= cut;
+  c->w -= PT(cut);
+}
+
+/* Full-width brackets and stops carry half an em of blank, and Korean
+ * fonts (NanumMyeongjo) have no `halt`/`chws` to take it away, so beside
+ * another bracket or stop it reads as a double space. As JLREQ (3.1.4) and
+ * KLREQ set them: an opening bracket after an opening mark or at a
+ * paragraph's start loses its blank left half; a closing bracket or stop
+ * before a closing mark (」, 。」 」』) or an opening bracket, or at a
+ * paragraph's end, its blank right half (」「 keeps half an em between
+ * them). Beside a space the blank stays: a bracket drawn over the space
+ * would cover it, and poppler, which finds word spaces from the glyphs'
+ * boxes, would then read "그는「북한」" for "그는 「북한」". Clusters
+ * [a, sh->n) are Pango line `line`; the glyphs' geometry is changed so that
+ * what is drawn matches what is measured. */
+static void trim_cjk_brackets(shaping *sh, PangoLayoutLine *line, const char *s, int a) {
+  cluster *cl = sh->cl;
+  int e = sh->n;
+  while (e > a && (cl[e - 1].flags & CL_END)) e--;
+  int k = a; /* the clusters again, in the order shape_layout read them */
+  for (GSList *r = line->runs; r; r = r->next) {
+    PangoGlyphItemIter it;
+    for (gboolean ok = pango_glyph_item_iter_init_start(&it, r->data, s); ok && k < e;
+         ok = pango_glyph_item_iter_next_cluster(&it), k++) {
+      if ((cl[k].flags & CL_BLANK_L) && (k == a || (cl[k - 1].flags & CL_OPEN)))
+        trim_blank(&cl[k], &it, 1);
+      else if ((cl[k].flags & CL_BLANK_R) &&
+               (k + 1 == e || (cl[k + 1].flags & (CL_CLOSE | CL_BLANK_L))))
+        trim_blank(&cl[k], &it, -1);
+    }
+  }
+}
+
 static shaping *shape_layout(PangoLayout *L) {
   shaping *sh = bp_calloc(1, sizeof *sh);
   const char *s = pango_layout_get_text(L);
@@ -423,6 +498,7 @@ static shaping *shape_layout(PangoLayout *L) {
     sh->seg[i] = sh->n;
     sh->seg_byte[i] = line->start_index;
     sh->para[i] = line->is_paragraph_start;
+    unsigned blanks = 0; /* any full-width bracket in the line */
     for (GSList *r = line->runs; r; r = r->next) {
       PangoGlyphItem *run = r->data;
       PangoGlyphItemIter it;
@@ -441,8 +517,10 @@ static shaping *shape_layout(PangoLayout *L) {
           c.hy_w = hy_w;
         }
         BP_PUSH(sh->cl, sh->n, cap, c);
+        blanks |= c.flags & (CL_BLANK_L | CL_BLANK_R);
       }
     }
+    if (blanks) trim_cjk_brackets(sh, line, s, sh->seg[i]);
     /* words that contain Hangul are kept whole and never hyphenated */
     for (int a = sh->seg[i]; a < sh->n;) {
       int b = a;
@@ -1244,9 +1322,11 @@ static double emit_run(const bp_text *t, drawing *dr, PangoGlyphItem *run, doubl
       continue;
     }
     bool visible = false;
+    double origin = cx; /* the cluster's first glyph's origin */
     for (int g = it.start_glyph; g < it.end_glyph; g++) {
       PangoGlyphInfo *gi = &gs->glyphs[g];
       if (gi->glyph != PANGO_GLYPH_EMPTY && !(gi->glyph & PANGO_GLYPH_UNKNOWN_FLAG)) {
+        if (!visible) origin = pen + PT(gi->geometry.x_offset);
         visible = true;
         bp_dl_glyph dg = {gi->glyph, pen + PT(gi->geometry.x_offset), PT(gi->geometry.y_offset),
                           (uint32_t)o.text.len};
@@ -1257,7 +1337,9 @@ static double emit_run(const bp_text *t, drawing *dr, PangoGlyphItem *run, doubl
     bool is_space = clen == 1 && cs[0] == ' ';
     if (is_space) pen += ln->extra;
     if (!visible && !is_space) continue; /* soft hyphens inside lines, controls */
-    bp_dl_cluster c = {(uint32_t)o.text.len, (uint32_t)clen, cx, pen - cx};
+    /* x is where the glyph is drawn (a bracket whose blank half was
+     * trimmed starts left of its cluster: the PDF shows it from there) */
+    bp_dl_cluster c = {(uint32_t)o.text.len, (uint32_t)clen, origin, pen - cx};
     BP_PUSH(o.cl, o.n_cl, o.cap_cl, c);
     bp_buf_put(&o.text, cs, clen);
   }

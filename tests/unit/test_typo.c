@@ -1,13 +1,14 @@
 /* test_typo.c - what the text becomes before it is shaped (smart.c): NFC,
  * typographic quotes, dashes and ellipses from ASCII, URLs, e-mail
  * addresses and code kept as written, and the style switch that turns it
- * off. */
+ * off, and full-width brackets that lose their blank half. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,10 +107,9 @@ static void decomposed_text_is_composed(void **state) {
   expect(&st, "\xE1\x84\x92\xE1\x85\xA1\xE1\x86\xAB", "\xED\x95\x9C");
 }
 
-/* The face each of `probes` is drawn in, when `text` is set in `st`: the
- * file names, in order, into `files` (borrowed from the display list). */
-static void faces_of(const bp_style *st, const char *text, const char *const *probes,
-                     const char **files, bp_dlist **dl_out) {
+/* `text` set in `st` on one wide line and drawn on the page of a new
+ * display list (*dl_out, owned). */
+static bp_dl_page *drawn(const bp_style *st, const char *text, bp_dlist **dl_out) {
   bp_ctx ctx;
   bp_ctx_init(&ctx);
   bp_text *t = bp_text_new_plain(ts, &ctx, st, text, 2000);
@@ -117,6 +117,17 @@ static void faces_of(const bp_style *st, const char *text, const char *const *pr
   bp_dlist *dl = bp_dlist_new();
   bp_dl_page *pg = bp_dlist_add_page(dl, 2100, 100);
   bp_text_draw(t, dl, pg, 10, 10);
+  bp_text_free(t);
+  *dl_out = dl;
+  return pg;
+}
+
+/* The face each of `probes` is drawn in, when `text` is set in `st`: the
+ * file names, in order, into `files` (borrowed from the display list). */
+static void faces_of(const bp_style *st, const char *text, const char *const *probes,
+                     const char **files, bp_dlist **dl_out) {
+  bp_dlist *dl;
+  bp_dl_page *pg = drawn(st, text, &dl);
   for (size_t k = 0; probes[k]; k++) {
     files[k] = NULL;
     for (size_t i = 0; i < pg->n_items; i++)
@@ -124,7 +135,6 @@ static void faces_of(const bp_style *st, const char *text, const char *const *pr
         files[k] = dl->fonts[pg->items[i].u.text.font].path;
     if (!files[k]) fail_msg("'%s' not drawn", probes[k]);
   }
-  bp_text_free(t);
   *dl_out = dl;
 }
 
@@ -197,6 +207,65 @@ static void digits_stand_upright_beside_upright_hangul(void **state) {
   bp_spans_free(&sp);
 }
 
+/* The advances (em) of the clusters of `in` set with `st` whose text is
+ * `mark`, in order, into adv[0..max); returns how many. Checks that each
+ * is drawn where its cluster says. */
+static int mark_advances(const bp_style *st, const char *in, const char *mark, double *adv,
+                         int max) {
+  bp_dlist *dl;
+  bp_dl_page *pg = drawn(st, in, &dl);
+  int n = 0;
+  for (size_t i = 0; i < pg->n_items; i++) {
+    const bp_dl_text *x = &pg->items[i].u.text;
+    for (size_t c = 0; c < x->n_clusters; c++) {
+      const bp_dl_cluster *k = &x->clusters[c];
+      if (k->len != strlen(mark) || memcmp(x->text + k->start, mark, k->len)) continue;
+      for (size_t g = 0; g < x->n_glyphs; g++)
+        if (x->glyphs[g].cluster == k->start) assert_float_equal(x->glyphs[g].x_pt, k->x_pt, 1e-6);
+      if (n < max) adv[n++] = k->adv_pt / st->size_pt;
+    }
+  }
+  bp_dlist_free(dl);
+  return n;
+}
+
+/* Full-width brackets and stops lose their blank half beside another
+ * bracket or punctuation and at a paragraph's ends (JLREQ, KLREQ): 「 after
+ * an opening mark, 」 before a comma or a closing bracket, 。 before 」, 」
+ * before 「 (half an em stays between them); between Hangul, and beside a
+ * space (which the bracket would cover), they keep it. NanumMyeongjo sets
+ * them 0.95 em wide. */
+static void cjk_brackets_lose_their_blank_half(void **state) {
+  (void)state;
+  bp_style st = ragged();
+  struct {
+    const char *in, *mark;
+    double want;
+  } cases[] = {
+      {"가「나」다", "「", 0.95}, /* between Hangul: whole */
+      {"가「나」다", "」", 0.95},
+      {"가 「나」 다", "「", 0.95}, /* beside a space */
+      {"가 「나」 다", "」", 0.95},
+      {"「나」, 다", "「", 0.475}, /* a paragraph's start */
+      {"「나」, 다", "」", 0.475}, /* before a comma */
+      {"다 「나」", "」", 0.475},  /* a paragraph's end */
+      {"나。」 다", "。", 0.475},  /* before a closing bracket */
+      {"가」「나", "」", 0.475},   /* 」「: half an em between */
+      {"가」「나", "「", 0.95},
+      {"그는 “「북한」”이라고", "「", 0.475},   /* after an opening quote */
+      {"그는 『「북한」』이라고", "「", 0.475}, /* after an opening bracket */
+      {"그는 『「북한」』이라고", "」", 0.475}, /* before a closing one */
+      {"그는 『「북한」』이라고", "』", 0.95},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    double adv[2];
+    int n = mark_advances(&st, cases[i].in, cases[i].mark, adv, 2);
+    if (n != 1 || fabs(adv[0] - cases[i].want) > 0.01)
+      fail_msg("%s in \"%s\": %d of them, advance %.3f em, want %.3f", cases[i].mark, cases[i].in,
+               n, n ? adv[0] : 0, cases[i].want);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(quotes_dashes_and_ellipses_become_typographic),
@@ -206,6 +275,7 @@ int main(void) {
       cmocka_unit_test(decomposed_text_is_composed),
       cmocka_unit_test(hanja_stay_serif_in_serif_text),
       cmocka_unit_test(digits_stand_upright_beside_upright_hangul),
+      cmocka_unit_test(cjk_brackets_lose_their_blank_half),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
