@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # typography.sh - hostile texts, end to end (issue 12): decomposed (NFD)
-# Vietnamese comes out of the PDF as the composed words, straight quotes,
+# Vietnamese comes out of the PDF as the composed words (poppler and
+# MuPDF), straight quotes,
 # -- and ... are set typographic (not inside URLs), and a template style
 # with "smart_punctuation": false keeps them as written.
 # Usage: typography.sh <briefpress> <build-dir>   (cwd: source root)
@@ -28,8 +29,20 @@ printf '\n%s met the envoy\x27s "delegation" in 2017--2018 -- then nothing... Se
 pdftotext "$work/a.pdf" "$work/a.txt"
 # pdftotext joins lines; compare on one line
 tr '\n' ' ' <"$work/a.txt" | sed 's/  */ /g' >"$work/a1.txt"
-has "$work/a1.txt" "$(printf 'Nguy\xe1\xbb\x85n Ph\xc3\xba Tr\xe1\xbb\x8dng')" "NFD name"
+nfc=$(printf 'Nguy\xe1\xbb\x85n Ph\xc3\xba Tr\xe1\xbb\x8dng')
+has "$work/a1.txt" "$nfc" "NFD name"
 hasnt "$work/a1.txt" "$(printf '\xcc\x82')" "combining circumflex"
+# and MuPDF (mupdf-tools, which scripts/bootstrap installs) reads the same
+# composed words, with their spaces
+if command -v mutool >/dev/null; then
+  mutool draw -q -F txt -o "$work/a-mupdf.txt" "$work/a.pdf" 2>"$work/mutool.log" ||
+    bad "mutool draw: $(cat "$work/mutool.log")"
+  tr '\n' ' ' <"$work/a-mupdf.txt" | sed 's/  */ /g' >"$work/a1-mupdf.txt"
+  has "$work/a1-mupdf.txt" "$nfc met" "NFD name (MuPDF)"
+  hasnt "$work/a1-mupdf.txt" "$(printf '\xcc\x82')" "combining circumflex (MuPDF)"
+else
+  echo "typography: mutool (mupdf-tools) is not installed: MuPDF's text not checked"
+fi
 has "$work/a1.txt" "envoy’s “delegation” in 2017–2018 – then nothing…" "smart punctuation"
 has "$work/a1.txt" "example.org/a--b/x...y" "URL"
 
