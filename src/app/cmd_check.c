@@ -39,12 +39,40 @@ static void print_error(const char *msg) {
     printf("error: %s\n", msg);
 }
 
+/* The templates whose warnings were printed, by path, and how many. */
+typedef struct seen_templates {
+  char **paths;
+  size_t n, cap;
+  size_t warnings;
+} seen_templates;
+
+/* Prints a template's warnings ("file:line:col: warning: message") unless
+ * they were printed already. */
+static void print_template_warnings(const bp_template *t, seen_templates *seen) {
+  if (!t || !t->n_warnings) return;
+  for (size_t i = 0; i < seen->n; i++)
+    if (!strcmp(seen->paths[i], t->path)) return;
+  char *path = bp_strdup(t->path);
+  BP_PUSH(seen->paths, seen->n, seen->cap, path);
+  for (size_t i = 0; i < t->n_warnings; i++) {
+    const char *m = t->warnings[i], *loc = strstr(m, ": ");
+    printf("%.*s: warning: %s\n", (int)(loc - m), m, loc + 2);
+  }
+  seen->warnings += t->n_warnings;
+}
+
+static void seen_free(seen_templates *seen) {
+  for (size_t i = 0; i < seen->n; i++) free(seen->paths[i]);
+  free(seen->paths);
+}
+
 static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Composes one document as render would (without writing). */
-static bp_status compose_one(bp_ctx *ctx, bp_typesetter *ts, const char *path, bool article) {
+static bp_status compose_one(bp_ctx *ctx, bp_typesetter *ts, const char *path, bool article,
+                             seen_templates *seen) {
   bp_dlist *dl = NULL;
   bp_status st;
   if (article) {
@@ -52,12 +80,14 @@ static bp_status compose_one(bp_ctx *ctx, bp_typesetter *ts, const char *path, b
     bp_template *t = NULL;
     st = bp_article_load(ctx, path, &a);
     if (!st) st = bp_article_template_load(ctx, a, NULL, &t);
+    print_template_warnings(t, seen);
     if (!st && ts) st = bp_compose_article(ctx, ts, a, t, -1, NULL, &dl);
     bp_template_free(t);
     bp_article_free(a);
   } else {
     bp_brief *b = NULL;
     st = bp_brief_load(ctx, path, &b);
+    if (b) print_template_warnings(b->tpl, seen);
     if (!st && ts) st = bp_compose_brief(ctx, ts, b, -1, NULL, NULL, &dl);
     bp_brief_free(b);
   }
@@ -69,7 +99,8 @@ static bp_status compose_one(bp_ctx *ctx, bp_typesetter *ts, const char *path, b
  * DIR/articles) with the composer render uses: its template, its claims and
  * charts, whether it fits the template's pages, whether its links land.
  * Returns the errors. */
-static size_t check_documents(const char *dir, bp_fontset *fs, const char *sub) {
+static size_t check_documents(const char *dir, bp_fontset *fs, const char *sub,
+                              seen_templates *seen) {
   char bdir[4096];
   snprintf(bdir, sizeof bdir, "%s/%s", dir, sub);
   DIR *d = opendir(bdir);
@@ -93,7 +124,7 @@ static size_t check_documents(const char *dir, bp_fontset *fs, const char *sub) 
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", bdir, names[i]);
     bp_ctx_clear(&ctx);
-    if (compose_one(&ctx, ts, path, !strcmp(sub, "articles"))) {
+    if (compose_one(&ctx, ts, path, !strcmp(sub, "articles"), seen)) {
       print_error(ctx.msg);
       errors++;
     }
@@ -127,7 +158,7 @@ static char *manifest_of(const char *md) {
 /* A brief or an article checked on its own (a file, or standard input: a
  * manifest, a Markdown article, or an article's Markdown body) is composed
  * as render composes it. Returns the errors. */
-static size_t check_document(const char *path, bp_fontset *fs) {
+static size_t check_document(const char *path, bp_fontset *fs, seen_templates *seen) {
   bp_ctx ctx;
   bp_ctx_init(&ctx);
   bp_jdoc *jd = NULL;
@@ -152,7 +183,7 @@ static size_t check_document(const char *path, bp_fontset *fs) {
   bp_jdoc_free(jd);
   bp_typesetter *ts = NULL;
   if ((article || brief) && fs) bp_typesetter_new(&ctx, fs, &ts);
-  size_t errors = (article || brief) && compose_one(&ctx, ts, path, article);
+  size_t errors = (article || brief) && compose_one(&ctx, ts, path, article, seen);
   if (errors) print_error(ctx.msg);
   bp_typesetter_free(ts);
   free(manifest);
@@ -173,7 +204,8 @@ static bool is_template(const char *path) {
 /* Checks templates: the file `target`, or every template in the folder
  * `target` (templates/): schema, fonts, images, then the composer's section
  * kinds and keys. Returns the errors; *n_checked gets the templates seen. */
-static size_t check_templates(const char *target, bool is_dir, size_t *n_checked) {
+static size_t check_templates(const char *target, bool is_dir, size_t *n_checked,
+                              seen_templates *seen) {
   char **names = NULL;
   size_t n = 0, cap = 0, errors = 0;
   DIR *d = is_dir ? opendir(target) : NULL;
@@ -199,6 +231,7 @@ static size_t check_templates(const char *target, bool is_dir, size_t *n_checked
       print_error(ctx.msg);
       errors++;
     }
+    print_template_warnings(t, seen);
     bp_template_free(t);
     free(names[i]);
   }
@@ -270,18 +303,22 @@ int bp_cmd_check(int argc, char **argv) {
   }
   struct stat sb;
   bool is_dir = stat(target, &sb) == 0 && S_ISDIR(sb.st_mode);
+  seen_templates seen = {0};
   size_t n_templates = 0, t_errors = is_dir || is_template(target)
-                                         ? check_templates(target, is_dir, &n_templates)
+                                         ? check_templates(target, is_dir, &n_templates, &seen)
                                          : 0;
   if (n_templates) { /* a template, or a folder of them */
-    printf("%s: %zu template%s, %zu error%s, 0 warnings\n", target, n_templates,
-           n_templates == 1 ? "" : "s", t_errors, t_errors == 1 ? "" : "s");
+    printf("%s: %zu template%s, %zu error%s, %zu warning%s\n", target, n_templates,
+           n_templates == 1 ? "" : "s", t_errors, t_errors == 1 ? "" : "s", seen.warnings,
+           seen.warnings == 1 ? "" : "s");
+    seen_free(&seen);
     bp_fontset_free(fs);
     return t_errors ? 1 : 0;
   }
   bp_diag_list *dl = NULL;
   if (bp_check_folder(&ctx, target, &opts, &dl) != BP_OK) {
     fprintf(stderr, "briefpress check: %s\n", ctx.msg);
+    seen_free(&seen);
     bp_fontset_free(fs);
     return 1;
   }
@@ -289,13 +326,15 @@ int bp_cmd_check(int argc, char **argv) {
   /* briefs and articles are composed once their data is clean, as render
    * composes them: loaded, laid out, fitted, links checked */
   if (!dl->n_errors && is_dir) {
-    dl->n_errors += check_documents(target, fs, "articles");
-    dl->n_errors += check_documents(target, fs, "briefs");
+    dl->n_errors += check_documents(target, fs, "articles", &seen);
+    dl->n_errors += check_documents(target, fs, "briefs", &seen);
   } else if (!dl->n_errors) {
-    dl->n_errors += check_document(target, fs);
+    dl->n_errors += check_document(target, fs, &seen);
   }
+  size_t warnings = dl->n_warnings + seen.warnings;
+  seen_free(&seen);
   printf("%s: %zu error%s, %zu warning%s\n", target, dl->n_errors, dl->n_errors == 1 ? "" : "s",
-         dl->n_warnings, dl->n_warnings == 1 ? "" : "s");
+         warnings, warnings == 1 ? "" : "s");
   fflush(stdout);
   int rc = dl->n_errors ? 1 : 0;
   bp_diag_list_free(dl);

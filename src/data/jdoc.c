@@ -54,12 +54,30 @@ void bp_jdoc_free(bp_jdoc *jd) {
 json_t *bp_jdoc_root(const bp_jdoc *jd) { return bp__json_root(jd->json); }
 const char *bp_jdoc_path(const bp_jdoc *jd) { return jd->src->path; }
 
-static bp_status verror(bp_ctx *ctx, const bp_jdoc *jd, size_t off, const char *fmt, va_list ap) {
+static char *vmessage(const bp_jdoc *jd, size_t off, const char *fmt, va_list ap) {
   int line = 0, col = 0;
   bp__src_linecol(jd->src, off, &line, &col);
   char msg[768];
   vsnprintf(msg, sizeof msg, fmt, ap);
-  return bp_error(ctx, BP_ERR_DATA, "%s:%d:%d: %s", jd->src->path, line, col, msg);
+  bp_buf b = {0};
+  bp_buf_printf(&b, "%s:%d:%d: %s", jd->src->path, line, col, msg);
+  return bp_buf_detach(&b);
+}
+
+static bp_status verror(bp_ctx *ctx, const bp_jdoc *jd, size_t off, const char *fmt, va_list ap) {
+  char *m = vmessage(jd, off, fmt, ap);
+  bp_status st = bp_error(ctx, BP_ERR_DATA, "%s", m);
+  free(m);
+  return st;
+}
+
+char *bp_jdoc_message(const bp_jdoc *jd, const json_t *obj, const char *key, const char *fmt, ...) {
+  size_t off = key ? bp__json_val(jd->json, obj, key) : bp__json_start(jd->json, obj);
+  va_list ap;
+  va_start(ap, fmt);
+  char *m = vmessage(jd, off, fmt, ap);
+  va_end(ap);
+  return m;
 }
 
 bp_status bp_jdoc_error(bp_ctx *ctx, const bp_jdoc *jd, const json_t *obj, const char *key,

@@ -24,6 +24,10 @@ const char *bp_jdoc_path(const bp_jdoc *jd);
  * itself) and returns BP_ERR_DATA. */
 bp_status bp_jdoc_error(bp_ctx *ctx, const bp_jdoc *jd, const json_t *obj, const char *key,
                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/** `file:line:col: message` for the value of obj[key] (key NULL: obj
+ * itself), owned (free()): a warning to print, not an error. */
+char *bp_jdoc_message(const bp_jdoc *jd, const json_t *obj, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /** The same for element i of an array. */
 bp_status bp_jdoc_error_elem(bp_ctx *ctx, const bp_jdoc *jd, const json_t *arr, size_t i,
                              const char *fmt, ...) __attribute__((format(printf, 5, 6)));

@@ -121,39 +121,76 @@ static const char *const STYLE_NAMES[] = {
     "value",    "claim",          "chart",   "note",    "note_number", "disclaimer",
     "footer",   "heading2",       "quote",   "caption", NULL};
 
-/* Every family of a font stack ("Noto Serif, NanumMyeongjo") must be one the
- * project ships (fonts/MANIFEST.tsv): a fallback would change the look. */
+/* The next family of a font stack ("Noto Serif, NanumMyeongjo") from *p,
+ * owned; NULL at the stack's end. */
+static char *next_family(const char **p) {
+  while (**p) {
+    while (**p == ' ' || **p == ',') (*p)++;
+    const char *e = *p;
+    while (*e && *e != ',') e++;
+    const char *end = e;
+    while (end > *p && end[-1] == ' ') end--;
+    const char *start = *p;
+    *p = e;
+    if (end > start) return bp_strndup(start, (size_t)(end - start));
+  }
+  return NULL;
+}
+
+/* Every family of a font stack must be one the project ships
+ * (fonts/MANIFEST.tsv): a fallback would change the look. */
 static bp_status check_family(bp_ctx *ctx, const bp_jdoc *jd, json_t *obj, const char *stack) {
   const char *p = stack;
   bool any = false;
-  while (*p) {
-    while (*p == ' ' || *p == ',') p++;
-    const char *e = p;
-    while (*e && *e != ',') e++;
-    const char *end = e;
-    while (end > p && end[-1] == ' ') end--;
-    if (end > p) {
-      char *fam = bp_strndup(p, (size_t)(end - p));
-      bool known = bp_font_family_known(fam);
-      if (!known) {
-        bp_status st = bp_jdoc_error(ctx, jd, obj, "family",
-                                     "unknown font family '%s' (the fonts of fonts/MANIFEST.tsv: "
-                                     "%s)",
-                                     fam, bp_font_families());
-        free(fam);
-        return st;
-      }
+  for (char *fam; (fam = next_family(&p)); any = true) {
+    bool known = bp_font_family_known(fam);
+    if (!known) {
+      bp_status st = bp_jdoc_error(ctx, jd, obj, "family",
+                                   "unknown font family '%s' (the fonts of fonts/MANIFEST.tsv: "
+                                   "%s)",
+                                   fam, bp_font_families());
       free(fam);
-      any = true;
+      return st;
     }
-    p = e;
+    free(fam);
   }
   return any ? BP_OK
              : bp_jdoc_error(ctx, jd, obj, "family", "'family' names no font (%s)",
                              bp_font_families());
 }
 
-static bp_status load_style(bp_ctx *ctx, const bp_jdoc *jd, const bp_template *t, json_t *obj,
+static void warn(bp_template *t, char *msg) {
+  BP_PUSH(t->warnings, t->n_warnings, t->cap_warnings, msg);
+}
+
+/* Warnings for a style whose text fontconfig would set in a face it does
+ * not name: its first family lacks the weight and slant asked for (the
+ * text would come out in another face, or upright), or no family of the
+ * stack has Hangul (Korean text would fall back to whatever fontconfig
+ * sorts first). At the key that asks. */
+static void font_warnings(bp_template *t, const bp_jdoc *jd, json_t *obj, const bp_tstyle *ts) {
+  const char *p = ts->family;
+  char *first = next_family(&p);
+  bool hangul = first && bp_font_family_has_hangul(first);
+  for (char *fam; (fam = next_family(&p)); free(fam)) hangul |= bp_font_family_has_hangul(fam);
+  bool bold = ts->style.bold, italic = ts->style.italic;
+  if (first && !bp_font_family_has_face(first, bold, italic))
+    warn(t, bp_jdoc_message(jd, obj, italic ? "italic" : "bold",
+                            "style '%s': %s has no %s face; fontconfig would set the text in "
+                            "another one",
+                            ts->name, first,
+                            bold && italic ? "bold italic"
+                            : italic       ? "italic"
+                                           : "bold"));
+  if (first && !hangul)
+    warn(t, bp_jdoc_message(jd, obj, json_object_get(obj, "family") ? "family" : NULL,
+                            "style '%s': no family of '%s' has Hangul; fontconfig would set "
+                            "Korean text in a font of another family",
+                            ts->name, ts->family));
+  free(first);
+}
+
+static bp_status load_style(bp_ctx *ctx, const bp_jdoc *jd, bp_template *t, json_t *obj,
                             bp_tstyle *ts) {
   static const char *const keys[] = {"family",
                                      "size",
@@ -202,6 +239,7 @@ static bp_status load_style(bp_ctx *ctx, const bp_jdoc *jd, const bp_template *t
   }
   if (!ts->family) ts->family = bp_strdup(SERIF);
   ts->style.family = ts->family;
+  if (!st) font_warnings(t, jd, obj, ts);
   return st;
 }
 
@@ -587,6 +625,8 @@ void bp_template_free(bp_template *t) {
   free(t->name);
   free(t->path);
   bp_jdoc_free(t->jd);
+  for (size_t i = 0; i < t->n_warnings; i++) free(t->warnings[i]);
+  free(t->warnings);
   free(t);
 }
 

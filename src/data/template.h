@@ -68,6 +68,10 @@ typedef struct bp_template {
   bp_tsection *sections;
   size_t n_sections;
   bp_jdoc *jd; /* kept for section JSON and positioned errors */
+  /* "file:line:col: message": styles whose fonts fontconfig would replace
+   * (a face the family does not have, no Hangul in the stack) */
+  char **warnings;
+  size_t n_warnings, cap_warnings;
 } bp_template;
 
 /** Loads a template; any error (unknown key, bad colour "#12345", a colour

@@ -16,15 +16,41 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-/* The families of the files listed in fonts/MANIFEST.tsv (keep in step with
- * it: NotoSerif-*.ttf is "Noto Serif", NanumGothic*.ttf "NanumGothic"...). */
-static const char *const FAMILIES[] = {"Noto Serif",  "Noto Sans", "NanumMyeongjo",
-                                       "NanumGothic", "UnBatang",  NULL};
+/* The families of the files listed in fonts/MANIFEST.tsv, with the faces
+ * each has and whether it has Hangul (keep in step with it: NotoSerif-*.ttf
+ * is "Noto Serif", NanumGothic*.ttf "NanumGothic"...; test_fonts checks the
+ * table against the font set). */
+enum { REGULAR = 1, BOLD = 2, ITALIC = 4, BOLD_ITALIC = 8 };
+static const struct {
+  const char *name;
+  unsigned faces;
+  bool hangul;
+} FAMILIES[] = {
+    {"Noto Serif", REGULAR | BOLD | ITALIC | BOLD_ITALIC, false},
+    {"Noto Sans", REGULAR | BOLD | ITALIC, false},
+    {"NanumMyeongjo", REGULAR | BOLD, true},
+    {"NanumGothic", REGULAR | BOLD, true},
+    {"UnBatang", REGULAR | BOLD, true},
+    {NULL, 0, false},
+};
 
-bool bp_font_family_known(const char *family) {
-  for (const char *const *f = FAMILIES; *f; f++)
-    if (!strcasecmp(*f, family)) return true;
-  return false;
+static int family_index(const char *family) {
+  for (int i = 0; FAMILIES[i].name; i++)
+    if (!strcasecmp(FAMILIES[i].name, family)) return i;
+  return -1;
+}
+
+bool bp_font_family_known(const char *family) { return family_index(family) >= 0; }
+
+bool bp_font_family_has_face(const char *family, bool bold, bool italic) {
+  int i = family_index(family);
+  unsigned want = bold && italic ? BOLD_ITALIC : bold ? BOLD : italic ? ITALIC : REGULAR;
+  return i >= 0 && (FAMILIES[i].faces & want);
+}
+
+bool bp_font_family_has_hangul(const char *family) {
+  int i = family_index(family);
+  return i >= 0 && FAMILIES[i].hangul;
 }
 
 const char *bp_font_families(void) {

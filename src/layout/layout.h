@@ -24,6 +24,12 @@ void bp_fontset_free(bp_fontset *fs);
 /** True when `family` (e.g. "Noto Serif") is a family of the fonts the
  * project ships (fonts/MANIFEST.tsv); templates may name only these. */
 bool bp_font_family_known(const char *family);
+/** True when shipped family `family` has a face of that weight and slant
+ * (Noto Sans has no bold italic, the Korean families no italic: fontconfig
+ * would set such text in another face). */
+bool bp_font_family_has_face(const char *family, bool bold, bool italic);
+/** True when shipped family `family` has Hangul. */
+bool bp_font_family_has_hangul(const char *family);
 /** The shipped families, comma-separated, for messages. */
 const char *bp_font_families(void);
 /** True when some font of the set has a glyph for `cp`. Thread-safe. */

@@ -2,8 +2,9 @@
 # typography.sh - hostile texts, end to end (issue 12): decomposed (NFD)
 # Vietnamese comes out of the PDF as the composed words (poppler and
 # MuPDF), straight quotes,
-# -- and ... are set typographic (not inside URLs), and a template style
-# with "smart_punctuation": false keeps them as written.
+# -- and ... are set typographic (not inside URLs), a template style
+# with "smart_punctuation": false keeps them as written, and `check` warns
+# about a style whose fonts fontconfig would replace.
 # Usage: typography.sh <briefpress> <build-dir>   (cwd: source root)
 set -u
 bp=$1 build=$2
@@ -135,6 +136,25 @@ narrow "$B" "{title}" "Institute for Far Eastern Studies, Kyungnam University, S
 out=$("$bp" render --template "$B" "$D/briefs/nk-missions.json" -o "$work/n3.pdf" 2>&1) &&
   bad "a masthead whose right text fills the measure rendered"
 case "$out" in *"masthead's right text"*"no room beside it"*) ;; *) bad "narrow masthead message: $out" ;; esac
+
+# a style whose fonts fontconfig would replace is a warning of `check` at
+# its key: a family without the face asked for, a stack without Hangul
+fresh
+T=$work/d/templates/article-a4.json
+python3 - "$T" <<'PY'
+import json, sys
+p = sys.argv[1]; t = json.load(open(p))
+t["styles"]["quote"]["family"] = "NanumMyeongjo, Noto Serif"  # italic, and no italic face
+t["styles"]["caption"] = {"family": "Noto Serif", "size": 8}  # no Hangul
+json.dump(t, open(p, "w"), ensure_ascii=False, indent=1)
+PY
+out=$("$bp" check --no-fonts --no-caret "$T" 2>&1) || bad "check failed on warnings: $out"
+echo "$out" >"$work/check-fonts.out"
+at=$(awk '/"quote"/ { q = 1 } q && /"italic"/ { print NR; exit }' "$T")
+has "$work/check-fonts.out" "article-a4.json:$at:" "the line of the quote style's italic"
+has "$work/check-fonts.out" "warning: style 'quote': NanumMyeongjo has no italic face" "no italic"
+has "$work/check-fonts.out" "warning: style 'caption': no family of 'Noto Serif' has Hangul" "no Hangul"
+has "$work/check-fonts.out" "1 template, 0 errors, 2 warnings" "summary"
 
 [ $fail -eq 0 ] && echo "typography: ok"
 exit $fail

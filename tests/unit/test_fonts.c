@@ -374,9 +374,46 @@ static void test_faces_and_coverage(void **state) {
   bp_fontset_free(fs);
 }
 
+/* The faces and Hangul the template checks count on for each shipped
+ * family (bp_font_family_has_face, _has_hangul) are the font set's: every
+ * face is in the table, every face the table names is a file. */
+static void test_family_table_matches_the_faces(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_fontset *fs = NULL;
+  assert_int_equal(bp_fontset_open(&ctx, "fonts", &fs), BP_OK);
+  static const char *const families[] = {"Noto Serif", "Noto Sans", "NanumMyeongjo", "NanumGothic",
+                                         "UnBatang"};
+  for (size_t f = 0; f < sizeof families / sizeof *families; f++)
+    for (int bold = 0; bold < 2; bold++)
+      for (int italic = 0; italic < 2; italic++) {
+        char want[32];
+        snprintf(want, sizeof want, "%s",
+                 bold && italic ? "Bold Italic"
+                 : bold         ? "Bold"
+                 : italic       ? "Italic"
+                                : "Regular");
+        bool found = false, hangul = false;
+        for (size_t i = 0; i < bp_fontset_n_faces(fs); i++) {
+          const char *file, *family, *style;
+          bp_fontset_face(fs, i, &file, &family, &style);
+          if (strcmp(family, families[f])) continue;
+          hangul |= bp_fontset_face_count(fs, i, 0xAC00, 0xAC00) > 0;
+          found |= !strcmp(style, want);
+        }
+        if (found != bp_font_family_has_face(families[f], bold, italic))
+          fail_msg("%s %s: in the font set %d, in the table %d", families[f], want, found, !found);
+        assert_int_equal(hangul, bp_font_family_has_hangul(families[f]));
+      }
+  assert_false(bp_font_family_has_face("Comic Sans", false, false));
+  bp_fontset_free(fs);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_faces_and_coverage),
+      cmocka_unit_test(test_family_table_matches_the_faces),
       cmocka_unit_test(test_open_in_threads),
       cmocka_unit_test_setup_teardown(test_copy_opens, copy_setup, copy_teardown),
       cmocka_unit_test_setup_teardown(test_unlisted_font_refused, copy_setup, copy_teardown),
