@@ -303,6 +303,9 @@ typedef struct cluster {
   double w;       /* advance, pt */
   double hy_w;    /* a soft hyphen: the advance of the hyphen drawn when broken there */
   unsigned flags;
+  double blank; /* a full-width closing bracket or stop that kept its blank right
+                 * half: how wide it is (pt), what hangs into the margin when a
+                 * justified line ends with it */
 } cluster;
 
 /* The unwrapped layout's clusters, in text order, and where each of its
@@ -434,9 +437,9 @@ static double hyphen_glyph(PangoFont *font, PangoGlyph *glyph) {
 
 /* Trims the blank half on `side` (1 left, -1 right) of the glyph that
  * cluster c is made of, the iterator's cluster: by half its advance, never
- * into the ink. A font that draws the bracket narrow (little blank) keeps
- * it. */
-static void trim_blank(cluster *c, const PangoGlyphItemIter *it, int side) {
+ * into the ink; with `trim` false, only notes in c->blank how much could
+ * go. A font that draws the bracket narrow (little blank) keeps it. */
+static void trim_blank(cluster *c, const PangoGlyphItemIter *it, int side, bool trim) {
   if (it->end_glyph - it->start_glyph != 1) return;
   PangoGlyphInfo *gi = &it->glyph_item->glyphs->glyphs[it->start_glyph];
   if (gi->glyph == PANGO_GLYPH_EMPTY || (gi->glyph & PANGO_GLYPH_UNKNOWN_FLAG)) return;
@@ -446,6 +449,10 @@ static void trim_blank(cluster *c, const PangoGlyphItemIter *it, int side) {
   int blank = side > 0 ? ink.x : adv - (ink.x + ink.width);
   if (adv <= 0 || blank < adv / 3) return;
   int cut = blank < adv / 2 ? blank : adv / 2;
+  if (!trim) {
+    c->blank = PT(cut);
+    return;
+  }
   gi->geometry.width -= cut;
   if (side > 0) gi->geometry.x_offset -= cut;
   c->w -= PT(cut);
@@ -460,7 +467,9 @@ static void trim_blank(cluster *c, const PangoGlyphItemIter *it, int side) {
  * paragraph's end, its blank right half (」「 keeps half an em between
  * them). Beside a space the blank stays: a bracket drawn over the space
  * would cover it, and poppler, which finds word spaces from the glyphs'
- * boxes, would then read "그는「북한」" for "그는 「북한」". Clusters
+ * boxes, would then read "그는「북한」" for "그는 「북한」"; a closing one
+ * that ends a justified line hangs its blank into the margin instead
+ * (cluster.blank, para_items). Clusters
  * [a, sh->n) are Pango line `line`; the glyphs' geometry is changed so that
  * what is drawn matches what is measured. */
 static void trim_cjk_brackets(shaping *sh, PangoLayoutLine *line, const char *s, int a) {
@@ -473,10 +482,9 @@ static void trim_cjk_brackets(shaping *sh, PangoLayoutLine *line, const char *s,
     for (gboolean ok = pango_glyph_item_iter_init_start(&it, r->data, s); ok && k < e;
          ok = pango_glyph_item_iter_next_cluster(&it), k++) {
       if ((cl[k].flags & CL_BLANK_L) && (k == a || (cl[k - 1].flags & CL_OPEN)))
-        trim_blank(&cl[k], &it, 1);
-      else if ((cl[k].flags & CL_BLANK_R) &&
-               (k + 1 == e || (cl[k + 1].flags & (CL_CLOSE | CL_BLANK_L))))
-        trim_blank(&cl[k], &it, -1);
+        trim_blank(&cl[k], &it, 1, true);
+      else if (cl[k].flags & CL_BLANK_R)
+        trim_blank(&cl[k], &it, -1, k + 1 == e || (cl[k + 1].flags & (CL_CLOSE | CL_BLANK_L)));
     }
   }
 }
@@ -505,7 +513,7 @@ static shaping *shape_layout(PangoLayout *L) {
       double hy_w = -1;
       for (gboolean ok = pango_glyph_item_iter_init_start(&it, run, s); ok;
            ok = pango_glyph_item_iter_next_cluster(&it)) {
-        cluster c = {it.start_index, it.end_index, 0, 0, 0};
+        cluster c = {it.start_index, it.end_index, 0, 0, 0, 0};
         for (int g = it.start_glyph; g < it.end_glyph; g++)
           c.w += PT(run->glyphs->glyphs[g].geometry.width);
         c.flags = cluster_flags(s, c.start, c.end);
@@ -565,6 +573,14 @@ static double protrusion(const char *s, const cluster *c, double w) {
   case 0x2014: return 0.2 * w;
   default: return 0;
   }
+}
+
+/* How far cluster c may hang into the right margin when a line of style
+ * st ends with it: punctuation with hang_punctuation, and in any justified
+ * text the blank half a full-width closing bracket or stop kept. */
+static double line_end_hang(const char *s, const cluster *c, const bp_style *st) {
+  if (st->align != BP_ALIGN_JUSTIFY) return 0;
+  return (st->hang_punctuation ? protrusion(s, c, c->w) : 0) + c->blank;
 }
 
 /* May a line end between clusters k-1 and k (neither a space)? The cost, or
@@ -632,7 +648,7 @@ static void para_items(para *P, const char *s, const cluster *cl, int a, int e, 
                         justify ? cl[q].w * SPACE_STRETCH : 0,
                         justify ? cl[q].w * SPACE_SHRINK : 0,
                         0,
-                        hang && q == k ? protrusion(s, &cl[k - 1], cl[k - 1].w) : 0};
+                        q == k ? line_end_hang(s, &cl[k - 1], st) : 0};
         para_push(P, g, q);
       }
       k = j;
@@ -640,7 +656,7 @@ static void para_items(para *P, const char *s, const cluster *cl, int a, int e, 
     }
     if (k > a && cost[k - a] < BP_LB_NEVER && !(cl[k - 1].flags & CL_SPACE)) {
       bool shy = (cl[k - 1].flags & CL_SHY) && !(cl[k - 1].flags & CL_KEEP);
-      double prot = shy ? 0.7 * cl[k - 1].hy_w : protrusion(s, &cl[k - 1], cl[k - 1].w);
+      double prot = shy ? (hang ? 0.7 * cl[k - 1].hy_w : 0) : line_end_hang(s, &cl[k - 1], st);
       bp_lb_item p = {BP_LB_PENALTY,
                       false,
                       shy || (cl[k - 1].flags & CL_HYPHEN),
@@ -648,7 +664,7 @@ static void para_items(para *P, const char *s, const cluster *cl, int a, int e, 
                       0,
                       0,
                       cost[k - a],
-                      hang ? prot : 0};
+                      prot};
       para_push(P, p, k);
     }
     /* a box: clusters up to the next space or allowed break */

@@ -604,6 +604,49 @@ static void a_line_shorter_when_spacing_is_no_worse(void **state) {
   free(line);
 }
 
+/* A justified line that ends with a full-width closing bracket (which
+ * keeps its blank right half before a space) hangs that blank into the
+ * margin: the bracket's ink, not its blank, meets the right edge. */
+static void closing_bracket_hangs_its_blank_at_a_line_end(void **state) {
+  (void)state;
+  bp_style st = body();
+  const char *text = "북한 외교 「대사관」 철수와 관련된 보도가 이어졌다 「외교부」 발표에 따르면 "
+                     "「북한」 대사관 철수는 계속되었고 「아프리카」 공관은 문을 닫았다.";
+  int seen = 0;
+  for (double w = 120; w <= 260; w += 3) {
+    bp_ctx ctx;
+    bp_ctx_init(&ctx);
+    bp_text *t = bp_text_new_plain(ts, &ctx, &st, text, w);
+    if (!t) fail_msg("%s", ctx.msg);
+    for (int i = 0; i + 1 < bp_text_line_count(t); i++) {
+      bp_dlist *dl = bp_dlist_new();
+      bp_dl_page *pg = bp_dlist_add_page(dl, 500, 100);
+      bp_text_draw_lines(t, dl, pg, 0, 0, i, 1);
+      const bp_dl_cluster *end = NULL; /* the line's last cluster but spaces */
+      const char *end_text = NULL;
+      int spaces = 0; /* before it: a line without any is set ragged */
+      for (size_t k = 0; k < pg->n_items; k++) {
+        const bp_dl_text *x = &pg->items[k].u.text;
+        for (size_t c = 0; c < x->n_clusters; c++)
+          if (x->clusters[c].len != 1 || x->text[x->clusters[c].start] != ' ')
+            end = &x->clusters[c], end_text = x->text + x->clusters[c].start;
+          else if (end)
+            spaces++;
+      }
+      if (end && spaces && end->len == 3 && !memcmp(end_text, "\xE3\x80\x8D", 3)) {
+        double past = (end->x_pt + end->adv_pt - w) / st.size_pt;
+        if (fabs(past - 0.475) > 0.01)
+          fail_msg("width %.0f, line %d: its 」 ends %.3f em past the edge, want 0.475", w, i,
+                   past);
+        seen++;
+      }
+      bp_dlist_free(dl);
+    }
+    bp_text_free(t);
+  }
+  assert_true(seen > 0);
+}
+
 /* Kinsoku: no line ends with opening punctuation (nor starts with closing,
  * above), in Korean and English. */
 static void no_line_ends_with_opening_punctuation(void **state) {
@@ -710,6 +753,7 @@ int main(void) {
       cmocka_unit_test(mixed_hangul_latin_word_is_not_hyphenated),
       cmocka_unit_test(total_fit_limits_hyphens_and_spaces),
       cmocka_unit_test(a_line_shorter_when_spacing_is_no_worse),
+      cmocka_unit_test(closing_bracket_hangs_its_blank_at_a_line_end),
       cmocka_unit_test(no_line_ends_with_opening_punctuation),
       cmocka_unit_test(hyphenated_word_has_actual_text),
   };
