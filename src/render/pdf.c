@@ -1420,12 +1420,24 @@ static void show_piece(pdf_dev *d, double x, double y) {
   d->piece.data[0] = '\0';
 }
 
+/* A run's language: its own (Korean in an English document), else English
+ * for Latin words in a document of another language (an English title or a
+ * URL in a Korean edition is read in English), else the document's ("") */
+static const char *run_lang(const pdf_dev *d, const bp_dl_text *t) {
+  if (t->lang[0]) return t->lang;
+  const char *doc = d->dl->meta.lang;
+  if (!doc || ((doc[0] | 32) == 'e' && (doc[1] | 32) == 'n')) return "";
+  for (size_t i = 0; i < t->text_len; i++)
+    if ((t->text[i] | 32) >= 'a' && (t->text[i] | 32) <= 'z') return "en";
+  return "";
+}
+
 static void pdf_text(bp_device *dev, const bp_dl_text *t) {
   pdf_dev *d = (pdf_dev *)dev;
   if (!t->text_len) return;
   pdf_font *f = &d->fonts[t->font];
   if (!f->font) return; /* no text: nothing was collected */
-  tag_mark(d, t->lang);
+  tag_mark(d, run_lang(d, t));
   char doing[64];
   snprintf(doing, sizeof doing, "drawing text on page %d", d->page_no + 1);
   d->doing = doing;

@@ -454,6 +454,9 @@ class Checker:
                 lang_here = mcids[key[1]]["lang"] or lang_here
                 if re.search("[\uac00-\ud7a3]", text) and not (lang_here or "").lower().startswith("ko"):
                     self.bad(f"page {pno + 1}: Korean text \"{text.strip()[:40]}\" is not marked /Lang ko")
+                if (re.search("[A-Za-z]{3}", text) and not re.search("[\uac00-\ud7a3]", text)
+                        and (lang_here or "").lower().startswith("ko")):
+                    self.bad(f"page {pno + 1}: English text \"{text.strip()[:40]}\" is read as Korean (/Lang ko)")
                 said = text if actual is None else actual
                 # a figure's content is read as its /Alt; short texts (note
                 # numbers, bullets, markers) are where pdftotext's columns
