@@ -28,6 +28,10 @@ done
 
 python3 bench/typo.py "$work/article.pdf" --check --target spread=0.053 --target lines=140 ||
   bad "bench/typo.py: the article's typesetting got worse"
+# the hyphen figures are read past the words' ActualText (which gives a
+# hyphenated word back whole): the article has hyphenated lines to count
+hy=$(python3 bench/typo.py "$work/article.pdf" --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["hyphens"])')
+[ "$hy" -gt 0 ] || bad "bench/typo.py counts no hyphenated line in the article: the hyphen run check would be vacuous"
 
 [ $fail -eq 0 ] && echo "typo_bench: ok"
 exit $fail
