@@ -128,7 +128,9 @@ static int run(const nl_opts *o) {
   bp_buf byline = {0};
 
   const char *input = o->input;
+  const bp_mail_module *mail = NULL; /* GMime and libcurl: loaded for this command only */
   bp_status st = bp_cli_stdin_input(&ctx, &input);
+  if (!st) st = bp_mail_module_open(&ctx, &mail);
   if (!st) st = bp_fontset_open(&ctx, o->fonts, &fs);
   if (!st) st = bp_typesetter_new(&ctx, fs, &ts);
   bool is_brief = false;
@@ -232,7 +234,7 @@ static int run(const nl_opts *o) {
     nl.png_filename = base_of(png_path);
     png_size(png, png_len, &nl.png_width_px, &nl.png_height_px);
     nl.png_density = o->density;
-    st = bp_mail_message_new(&ctx, &nl, &eml, &eml_len);
+    st = mail->message_new(&ctx, &nl, &eml, &eml_len);
   }
   if (!st) st = bp_file_write_to(&ctx, out, eml_path, eml, eml_len, NULL);
   /* the package is complete: move it into place, all or nothing */
@@ -258,7 +260,7 @@ static int run(const nl_opts *o) {
       home_netrc = join_path(getenv("HOME"), ".netrc", "");
       if (lstat(home_netrc, &sb) == 0) server.netrc = home_netrc;
     }
-    st = bp_mail_send(&ctx, &server, o->from, o->to, o->bcc, eml, eml_len);
+    st = mail->send(&ctx, &server, o->from, o->to, o->bcc, eml, eml_len);
     free(home_netrc);
     if (st) {
       size_t l = strlen(ctx.msg);

@@ -22,6 +22,12 @@ typedef enum bp_status {
   BP_ERR_USAGE   /* bad command-line use */
 } bp_status;
 
+/* The helpers the mail module (briefpress-mail.so, loaded by `newsletter`:
+ * src/mail/mail.h) calls back into the program for: exported by the
+ * program (CMake's ENABLE_EXPORTS), never by libbriefpress.so
+ * (cmake/libbriefpress.map). Everything else stays hidden. */
+#define BP_HOST_API __attribute__((visibility("default")))
+
 /** The error context: keeps the first error's message (cairo's rule: the
  * first error is the most significant). Not thread-safe; use one per thread. */
 typedef struct bp_ctx {
@@ -31,7 +37,7 @@ typedef struct bp_ctx {
 
 void bp_ctx_init(bp_ctx *ctx);
 /** Records an error if none is recorded yet; returns `st` for tail calls. */
-bp_status bp_error(bp_ctx *ctx, bp_status st, const char *fmt, ...)
+BP_HOST_API bp_status bp_error(bp_ctx *ctx, bp_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /** Puts context before the recorded error: the message becomes the
  * formatted prefix followed by the old message (write the separator, e.g.
@@ -44,11 +50,11 @@ void bp_ctx_clear(bp_ctx *ctx);
 const char *bp_status_name(bp_status st);
 
 /* Out-of-memory aborts with a message (cmark's xcalloc). */
-void *bp_malloc(size_t n);
+BP_HOST_API void *bp_malloc(size_t n);
 void *bp_calloc(size_t n, size_t size);
 void *bp_realloc(void *p, size_t n);
-char *bp_strdup(const char *s);
-char *bp_strndup(const char *s, size_t n);
+BP_HOST_API char *bp_strdup(const char *s);
+BP_HOST_API char *bp_strndup(const char *s, size_t n);
 /** Grows *items (of `size` bytes each) so index `need-1` fits; doubles capacity. */
 void bp_grow(void **items, size_t *cap, size_t need, size_t size);
 #define BP_PUSH(arr, n, cap, val)                                                                  \
@@ -63,24 +69,25 @@ typedef struct bp_buf {
   size_t len, cap;
 } bp_buf;
 
-void bp_buf_put(bp_buf *b, const char *s, size_t n);
-void bp_buf_puts(bp_buf *b, const char *s);
-void bp_buf_putc(bp_buf *b, char c);
-void bp_buf_printf(bp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+BP_HOST_API void bp_buf_put(bp_buf *b, const char *s, size_t n);
+BP_HOST_API void bp_buf_puts(bp_buf *b, const char *s);
+BP_HOST_API void bp_buf_putc(bp_buf *b, char c);
+BP_HOST_API void bp_buf_printf(bp_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /** Returns the owned string and leaves the buffer empty. */
-char *bp_buf_detach(bp_buf *b);
-void bp_buf_free(bp_buf *b);
+BP_HOST_API char *bp_buf_detach(bp_buf *b);
+BP_HOST_API void bp_buf_free(bp_buf *b);
 
 /* UTF-8 */
 /** Decodes one code point at s[0..n); sets *len to its byte length. Returns
  * -1 (and *len = 1) on an invalid sequence. */
-int32_t bp_utf8_decode(const char *s, size_t n, int *len);
+BP_HOST_API int32_t bp_utf8_decode(const char *s, size_t n, int *len);
 /** Appends the UTF-8 encoding of cp; returns bytes written (1..4). */
 int bp_utf8_encode(uint32_t cp, char out[4]);
 /** True when s[0..n) is valid UTF-8. Sets *bad_off to the first bad byte. */
-bool bp_utf8_valid(const char *s, size_t n, size_t *bad_off);
+BP_HOST_API bool bp_utf8_valid(const char *s, size_t n, size_t *bad_off);
 /** True for Hangul syllables, jamo and compatibility jamo. */
-bool bp_is_hangul(uint32_t cp);
+BP_HOST_API bool bp_is_hangul(uint32_t cp);
 
 /* Files */
 /** The most bp_file_read reads (fonts are the largest inputs); data files
@@ -120,6 +127,10 @@ bp_status bp_mkdir_p(bp_ctx *ctx, const char *dir, bool *created);
 const char *bp_data_fonts_dir(void);
 /** The templates shipped with it, beside the fonts (DATA/templates). */
 const char *bp_data_templates_dir(void);
+/** The mail module's file, briefpress-mail.so (src/mail/mail.h): the build
+ * tree's, or PREFIX/LIBDIR/briefpress/ found relative to the installed
+ * program first, as the fonts are. */
+const char *bp_data_mail_module(void);
 /** SOURCE_DATE_EPOCH as seconds, or -1 when unset or not a number. */
 long long bp_source_date_epoch(void);
 /** The message for errno value `err`, safe in threads (POSIX's strerror is
@@ -129,7 +140,7 @@ const char *bp_strerror_r(int err, char *buf, size_t size);
  * block: for use as an argument, e.g. bp_error(..., BP_STRERROR(errno)). */
 #define BP_STRERROR(err) bp_strerror_r((err), (char[128]){""}, 128)
 /** SHA-256 of data, as 64 lowercase hex digits plus NUL. */
-void bp_sha256_hex(const void *data, size_t len, char out[65]);
+BP_HOST_API void bp_sha256_hex(const void *data, size_t len, char out[65]);
 
 /** A safe ASCII file-name stem from any text (UTF-8 or not; NULL as ""):
  * lower-case letters, digits, '_' and single '-' for any other run, never

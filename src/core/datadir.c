@@ -1,5 +1,6 @@
 /* datadir.c - where the library finds the files it ships (its fonts and,
- * beside them, its templates: the house citation style).
+ * beside them, its templates: the house citation style) and the mail module
+ * that `newsletter` loads (briefpress-mail.so).
  * Compiled once per library by CMakeLists.txt: for the build tree's library
  * (libbp.a: the tests and build/briefpress) BP_DATA_DIR is the source tree;
  * for the installed ones it is PREFIX/share/briefpress, found relative to
@@ -80,3 +81,32 @@ const char *bp_data_templates_dir(void) {
   pthread_once(&templates_once, locate_templates);
   return templates_dir;
 }
+
+/* The mail module: beside the installed program (BP_MAIL_FROM_BIN, relative
+ * to its folder) when it is there, else the compiled-in file. */
+#ifndef BP_MAIL_MODULE
+#error "BP_MAIL_MODULE must be defined (CMakeLists.txt does)"
+#endif
+#ifdef BP_MAIL_FROM_BIN
+static char mail_module[4096] = BP_MAIL_MODULE;
+static pthread_once_t mail_once = PTHREAD_ONCE_INIT;
+
+static void locate_mail(void) {
+  char *real = realpath("/proc/self/exe", NULL);
+  char *slash = real ? strrchr(real, '/') : NULL;
+  if (slash) {
+    char path[4096];
+    *slash = '\0';
+    snprintf(path, sizeof path, "%s/%s", real, BP_MAIL_FROM_BIN);
+    if (access(path, R_OK) == 0) snprintf(mail_module, sizeof mail_module, "%s", path);
+  }
+  free(real);
+}
+
+const char *bp_data_mail_module(void) {
+  pthread_once(&mail_once, locate_mail);
+  return mail_module;
+}
+#else
+const char *bp_data_mail_module(void) { return BP_MAIL_MODULE; }
+#endif

@@ -161,7 +161,7 @@ char *bp_csl_source_line(const bp_csl_item *const *items, size_t n, const char *
  * `code`, links, plus pandoc citations `[@id]`, `[@a; @b]`) and appends the
  * spans to `out`. Never fails on any UTF-8 input; line/col of the spans are
  * relative to `text` (line 1, col 1 = its first character). */
-void bp_inline_parse(const char *text, bp_spans *out);
+BP_HOST_API void bp_inline_parse(const char *text, bp_spans *out);
 
 /** Loads a CommonMark file into a document (headings, paragraphs, list
  * items, quotes, rules; emphasis, links and citations as spans with source

@@ -2,7 +2,9 @@
  * slug of the title plus the date) and size budget (names.c), the message
  * (RFC 5322 + MIME, built with GMime: message.c, addresses in address.c) and
  * its delivery over SMTP (libcurl: smtp.c). Works on bytes already rendered:
- * it never lays out or draws. */
+ * it never lays out or draws. The files that need GMime or libcurl are the
+ * mail module, briefpress-mail.so, which the program loads for `newsletter`
+ * only (bp_mail_module_open); names.c and load.c are in the program. */
 #ifndef BP_MAIL_H
 #define BP_MAIL_H
 
@@ -130,6 +132,28 @@ bp_status bp_mail_netrc_lookup(bp_ctx *ctx, const char *path, const char *host, 
 
 /** `url` with its password (user:PASSWORD@) replaced by "***", for messages.
  * NULL gives "". Caller frees. */
-char *bp_mail_url_redact(const char *url);
+BP_HOST_API char *bp_mail_url_redact(const char *url);
+
+/** What the mail module (briefpress-mail.so: message.c, address.c, smtp.c,
+ * netrc.c and table.c, linked with GMime and libcurl) gives the program:
+ * bp_mail_message_new and bp_mail_send. The module is built with the
+ * program; `abi` and the sizes catch one left from another build. */
+typedef struct bp_mail_module {
+  unsigned abi; /* BP_MAIL_MODULE_ABI */
+  size_t newsletter_size, server_size, ctx_size;
+  bp_status (*message_new)(bp_ctx *ctx, const bp_newsletter *nl, char **out, size_t *out_len);
+  bp_status (*send)(bp_ctx *ctx, const bp_mail_server *server, const char *from, const char *to,
+                    const char *bcc, const char *msg, size_t len);
+} bp_mail_module;
+
+#define BP_MAIL_MODULE_ABI 1
+/* the one symbol the module exports: a const bp_mail_module */
+#define BP_MAIL_MODULE_SYMBOL "bp_mail_module_table"
+
+/** Loads the mail module once per process (thread-safe) and gives its
+ * table in *out (borrowed, valid until exit; the module is never
+ * unloaded). BP_ERR_IO naming the module's file and the loader's reason
+ * when it is missing, cannot be loaded or is from another build. */
+bp_status bp_mail_module_open(bp_ctx *ctx, const bp_mail_module **out);
 
 #endif

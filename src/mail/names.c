@@ -1,7 +1,9 @@
 /* names.c - the names of a newsletter package's files: an ASCII slug of the
  * title (bp_slug: Hangul romanised), the dated base name, the attachment's name as the
- * reader sees it, and the size budget's message. Pure string work: must not
- * touch files, GMime or the network. */
+ * reader sees it, and the size budget's message; and a --send URL with its
+ * password hidden, for messages. Pure string work: must not touch files,
+ * GMime or the network (this file is in the program; GMime and libcurl are
+ * the mail module's). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,4 +85,48 @@ bp_status bp_mail_check_budget(bp_ctx *ctx, const char *what, size_t size, size_
                   "%s is %zu bytes (%s), over the size budget of %zu bytes (%s) by %zu bytes "
                   "(%s); raise --max-bytes or make the brief smaller",
                   what, size, a, max_bytes, b, size - max_bytes, d);
+}
+
+/* ---- the login in the URL ------------------------------------------------ */
+
+/* The user-info of scheme://user:password;options@host/..., as an offset and
+ * length into `url` (length 0: none). The authority ends at the first / ? #;
+ * its last @ ends the user-info. */
+static size_t userinfo(const char *url, size_t *len) {
+  *len = 0;
+  const char *p = url ? strstr(url, "://") : NULL;
+  if (!p) return 0;
+  p += 3;
+  size_t auth = strcspn(p, "/?#");
+  const char *at = NULL;
+  for (const char *q = p; q < p + auth; q++)
+    if (*q == '@') at = q;
+  if (!at) return 0;
+  *len = (size_t)(at - p);
+  return (size_t)(p - url);
+}
+
+/* The password's span inside the user-info: after the first ':', up to the
+ * login options (';') or the end. */
+static bool password_span(const char *url, size_t *start, size_t *len) {
+  size_t ui_len, ui = userinfo(url, &ui_len);
+  const char *colon = ui_len ? memchr(url + ui, ':', ui_len) : NULL;
+  if (!colon) return false;
+  *start = (size_t)(colon + 1 - url);
+  size_t rest = ui + ui_len - *start;
+  const char *semi = memchr(url + *start, ';', rest);
+  *len = semi ? (size_t)(semi - (url + *start)) : rest;
+  return *len > 0;
+}
+
+char *bp_mail_url_redact(const char *url) {
+  bp_buf b = {0};
+  bp_buf_puts(&b, "");
+  if (!url) return bp_buf_detach(&b);
+  size_t start, len;
+  if (password_span(url, &start, &len))
+    bp_buf_printf(&b, "%.*s***%s", (int)start, url, url + start + len);
+  else
+    bp_buf_puts(&b, url);
+  return bp_buf_detach(&b);
 }

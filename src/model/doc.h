@@ -99,7 +99,7 @@ bp_span *bp_spans_add_text(bp_spans *s, const char *text, size_t len, unsigned f
                            const char *uri);
 /** Appends a citation span (copies ids). */
 bp_span *bp_spans_add_cite(bp_spans *s, const char *const *ids, size_t n);
-void bp_spans_free(bp_spans *s);
+BP_HOST_API void bp_spans_free(bp_spans *s);
 /** Appends a copy of every span of `src` to `dst`. */
 void bp_spans_append(bp_spans *dst, const bp_spans *src);
 void bp_doc_table_free(bp_doc_table *t);

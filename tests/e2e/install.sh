@@ -62,6 +62,12 @@ readelf -d "$libdir/libbriefpress.so.0" | grep TEXTREL >/dev/null && no "libbrie
 cd "$work"
 "$prefix/bin/briefpress" render "$brief" -o "$work/cli.pdf" || no "the installed CLI failed"
 "$prefix/bin/briefpress" --version | grep "^briefpress " >/dev/null || no "installed --version"
+# ... and its mail module (LIBDIR/briefpress/briefpress-mail.so), which only
+# `newsletter` loads: no other command needs GMime or libcurl
+ldd "$prefix/bin/briefpress" | grep -E 'libgmime|libcurl' >/dev/null && no "the installed CLI links GMime or libcurl at start"
+"$prefix/bin/briefpress" newsletter "$brief" -o "$work/nl" --from a@example.org --to b@example.org \
+  > "$work/nl.log" 2>&1 || no "the installed newsletter failed: $(cat "$work/nl.log")"
+ls "$work/nl/"*.eml >/dev/null 2>&1 || no "the installed newsletter wrote no .eml"
 
 # pkg-config, shared library
 export PKG_CONFIG_PATH=$libdir/pkgconfig
