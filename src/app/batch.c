@@ -426,6 +426,7 @@ static void render_one(batch *b, bp_typesetter *ts, bp_profile_cache *cache, bp_
     bp_device *dev = bp_pdf_device_new_cached(path, &pdf_opt, pdfc);
     /* staged, renamed, then read back: the manifest gets what is on disk */
     bp_outgroup *g = bp_outgroup_new();
+    bp_outgroup_keep_sha256(g); /* the manifest's */
     dev->group = g;
     st = bp_dlist_run(dl, dev, &ctx);
     bp_file_info fi = {0};

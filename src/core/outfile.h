@@ -8,7 +8,9 @@
 
 #include "bp.h"
 
-/** What the file on disk holds after a commit (read back after the rename). */
+/** What the file on disk holds after a commit (read back after the rename).
+ * `sha256` is "" unless it was asked for (bp_outfile_commit with an info,
+ * bp_outgroup_keep_sha256): the read-back itself compares a CRC-32. */
 typedef struct bp_file_info {
   long long bytes;
   char sha256[65];
@@ -83,7 +85,11 @@ const char *bp_outgroup_staged_path(const bp_outgroup *g, const char *path);
  * back. On any failure the group's files (new ones and the renamed ones)
  * are all removed. */
 bp_status bp_outgroup_commit(bp_ctx *ctx, bp_outgroup *g);
-/** The verified size and SHA-256 of `path` after bp_outgroup_commit. */
+/** The group's files get their SHA-256 computed as they are read back
+ * (bp_outgroup_info); by default they are checked by size and CRC-32 only. */
+void bp_outgroup_keep_sha256(bp_outgroup *g);
+/** The verified size (and SHA-256, see bp_outgroup_keep_sha256) of `path`
+ * after bp_outgroup_commit. */
 bool bp_outgroup_info(const bp_outgroup *g, const char *path, bp_file_info *out);
 /** Discards the files not committed and frees g (NULL is fine). */
 void bp_outgroup_free(bp_outgroup *g);

@@ -180,10 +180,25 @@ static void group_all_or_nothing(void **state) {
   bp_file_info info;
   assert_true(bp_outgroup_info(g, b, &info));
   assert_int_equal(info.bytes, 1);
+  assert_string_equal(info.sha256, ""); /* checked by CRC-32; no SHA-256 asked for */
   bp_outgroup_free(g);
   char *s = get(a);
   assert_string_equal(s, "A");
   free(s);
+  assert_int_equal(temp_files(), 0);
+
+  /* a group that keeps the SHA-256 of what it reads back (the batch manifest) */
+  bp_ctx_init(&ctx);
+  g = bp_outgroup_new();
+  bp_outgroup_keep_sha256(g);
+  assert_int_equal(bp_file_write_to(&ctx, g, b, "B2", 2, NULL), BP_OK);
+  assert_int_equal(bp_outgroup_commit(&ctx, g), BP_OK);
+  assert_true(bp_outgroup_info(g, b, &info));
+  char want_b[65];
+  bp_sha256_hex("B2", 2, want_b);
+  assert_int_equal(info.bytes, 2);
+  assert_string_equal(info.sha256, want_b);
+  bp_outgroup_free(g);
   assert_int_equal(temp_files(), 0);
 
   /* a target that turns into a symlink before the commit: nothing is renamed */
