@@ -20,7 +20,7 @@ struct bp_fontset {
 struct bp_typesetter {
   bp_fontset *fs;
   PangoContext *pango;
-  HyphenDict *hyph;  /* NULL when the dictionary is missing */
+  HyphenDict *hyph;  /* borrowed: bp__hyph_dict(), shared by every typesetter */
   GHashTable *cache; /* layout key -> PangoLayout (laid out, shared read-only) */
 };
 

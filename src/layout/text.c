@@ -5,6 +5,7 @@
  * hyphenated with libhyphen through soft hyphens, positions are unhinted and
  * unrounded, in points. Baselines sit on a fixed grid (leading). */
 #include "layout-imp.h"
+#include "hyph.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -76,7 +77,7 @@ bp_status bp_typesetter_new(bp_ctx *ctx, bp_fontset *fs, bp_typesetter **out) {
   pango_cairo_context_set_resolution(ts->pango, 72.0);
   pango_context_set_round_glyph_positions(ts->pango, FALSE);
   pango_context_set_language(ts->pango, pango_language_from_string("en"));
-  ts->hyph = hnj_hyphen_load(BP_HYPHEN_DICT);
+  ts->hyph = bp__hyph_dict(); /* compiled in, shared (hyph.h) */
   ts->cache = g_hash_table_new_full(g_str_hash, g_str_equal, free, g_object_unref);
   *out = ts;
   (void)ctx;
@@ -87,7 +88,6 @@ void bp_typesetter_free(bp_typesetter *ts) {
   if (!ts) return;
   if (ts->cache) g_hash_table_destroy(ts->cache);
   if (ts->pango) g_object_unref(ts->pango);
-  if (ts->hyph) hnj_hyphen_free(ts->hyph);
   free(ts);
 }
 
