@@ -256,7 +256,7 @@ typedef enum kind {
 } kind;
 
 /* Standard input ("-") has no name to go by: JSON is JSON, a first line of
- * comma-separated names is a CSV header, anything else Markdown. */
+ * names separated by ',' or ';' is a CSV header, anything else Markdown. */
 static const char *stdin_ext(void) {
   char *text = NULL;
   size_t len = 0;
@@ -264,10 +264,10 @@ static const char *stdin_ext(void) {
   bp_ctx_init(&ignore);
   if (bp_file_read_max(&ignore, BP_STDIN_NAME, BP_DATA_FILE_MAX_BYTES, &text, &len)) return "";
   const char *p = text + strspn(text, " \t\r\n");
-  size_t names = strspn(text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_,");
-  const char *ext = *p == '{' || *p == '['                                    ? ".json"
-                    : memchr(text, ',', names) && strchr("\r\n", text[names]) ? ".csv"
-                                                                              : ".md";
+  size_t names = strspn(text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_,;");
+  bool header =
+      (memchr(text, ',', names) || memchr(text, ';', names)) && strchr("\r\n", text[names]);
+  const char *ext = *p == '{' || *p == '[' ? ".json" : header ? ".csv" : ".md";
   free(text);
   return ext;
 }
