@@ -79,10 +79,8 @@ void bp__binding_meta(const bp__binding *b, const bp_template *t, bp_dl_meta *m)
   m->subject = (char *)bp__field(b, t, "subject");
   if (!m->subject) m->subject = (char *)bp__field(b, t, "subtitle");
   m->keywords = (char *)bp__field(b, t, "keywords");
-  /* a template's lang makes an edition in that language (a Korean brief from
-   * the same data file as the English one, whose "lang" says "en") */
-  m->lang = t->lang ? t->lang : (char *)bp__field(b, t, "lang");
-  if (!m->lang) m->lang = "en";
+  /* a template's lang makes an edition: a Korean brief of English data is "ko" */
+  m->lang = t->lang ? t->lang : bp__field(b, t, "lang") ? (char *)bp__field(b, t, "lang") : "en";
 }
 
 void bp__binding_free(bp__binding *b) {

@@ -572,9 +572,8 @@ static bp_status fit(engine *e, bp_fit_report *fr) {
       best = mid, hi = mid - 1;
     else
       lo = mid + 1;
-    /* then the size its overflow predicts (heights grow about as the size:
-     * more lines of less text, charts and headings fixed) and that size's
-     * neighbour, then halves of what is left */
+    /* then the size its overflow predicts (heights grow about as the size),
+     * that size's neighbour, then halves of what is left */
     double room = (e->bottom - e->top) * (t->max_pages > 0 ? t->max_pages : 1);
     double k = (1 - room / fmax(stack_height(e, -1), 1)) * smax / 0.25;
     if (++probe == 1)
