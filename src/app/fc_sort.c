@@ -52,9 +52,20 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static sort_fn real_sort;
 static match_fn real_match;
 
+static void entry_clear(entry *e);
+
+/* At exit: what is kept is freed, or valgrind reports the keys' elements
+ * (fontconfig points to them by offset, which it cannot follow) as lost. */
+static void clear_all(void) {
+  pthread_mutex_lock(&lock);
+  while (n_entries) entry_clear(&entries[--n_entries]);
+  pthread_mutex_unlock(&lock);
+}
+
 static void find_real(void) {
   real_sort = (sort_fn)dlsym(RTLD_NEXT, "FcFontSetSort");
   real_match = (match_fn)dlsym(RTLD_NEXT, "FcFontSetMatch");
+  atexit(clear_all);
 }
 
 /* The pattern without the objects that name the size. NULL when out of
