@@ -209,56 +209,43 @@ static void reply_text(http_conn *hc, const char *status, const char *text) {
   reply(hc, status, "text/plain; charset=utf-8", text, strlen(text));
 }
 
-static void html_escape(GString *out, const char *s) {
-  for (; *s; s++) {
-    switch (*s) {
-    case '&': g_string_append(out, "&amp;"); break;
-    case '<': g_string_append(out, "&lt;"); break;
-    case '>': g_string_append(out, "&gt;"); break;
-    case '"': g_string_append(out, "&quot;"); break;
-    case '\'': g_string_append(out, "&#39;"); break;
-    default: g_string_append_c(out, *s);
-    }
-  }
-}
-
 static void reply_page(http_conn *hc) {
   watch *w = hc->w;
-  GString *h =
-      g_string_new("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                   "<title>");
-  html_escape(h, w->input);
-  g_string_append(h, " - briefpress watch</title>\n<style>\n"
-                     "body { margin: 0; background: #777; font: 14px/1.4 sans-serif; }\n"
-                     "header { background: #222; color: #eee; padding: 6px 12px; }\n"
-                     "#error { background: #fde8e8; color: #8a1010; margin: 0; padding: 12px; "
-                     "white-space: pre-wrap; border-bottom: 3px solid #c00; font: 13px monospace; "
-                     "}\n"
-                     "img { display: block; margin: 16px auto; max-width: calc(100% - 32px); "
-                     "box-shadow: 0 2px 8px #0008; background: #fff; }\n"
-                     "</style>\n<script src=\"/watch.js\" defer></script>\n</head>\n");
-  g_string_append_printf(h, "<body data-version=\"%u\" data-pages=\"%u\">\n<header>", w->version,
-                         w->pages->len);
-  html_escape(h, w->input);
-  g_string_append_printf(h, " &middot; render %u &middot; %u page%s", w->version, w->pages->len,
-                         w->pages->len == 1 ? "" : "s");
+  bp_buf h = {0};
+  bp_buf_puts(&h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                  "<title>");
+  bp_buf_put_markup(&h, w->input);
+  bp_buf_puts(&h, " - briefpress watch</title>\n<style>\n"
+                  "body { margin: 0; background: #777; font: 14px/1.4 sans-serif; }\n"
+                  "header { background: #222; color: #eee; padding: 6px 12px; }\n"
+                  "#error { background: #fde8e8; color: #8a1010; margin: 0; padding: 12px; "
+                  "white-space: pre-wrap; border-bottom: 3px solid #c00; font: 13px monospace; "
+                  "}\n"
+                  "img { display: block; margin: 16px auto; max-width: calc(100% - 32px); "
+                  "box-shadow: 0 2px 8px #0008; background: #fff; }\n"
+                  "</style>\n<script src=\"/watch.js\" defer></script>\n</head>\n");
+  bp_buf_printf(&h, "<body data-version=\"%u\" data-pages=\"%u\">\n<header>", w->version,
+                w->pages->len);
+  bp_buf_put_markup(&h, w->input);
+  bp_buf_printf(&h, " &middot; render %u &middot; %u page%s", w->version, w->pages->len,
+                w->pages->len == 1 ? "" : "s");
   if (w->error)
-    g_string_append(h, w->pages->len ? " (the last good render, below the error)" : "");
+    bp_buf_puts(&h, w->pages->len ? " (the last good render, below the error)" : "");
   else
-    g_string_append_printf(h, " in %.0f ms", w->render_ms);
-  g_string_append(h, "</header>\n");
+    bp_buf_printf(&h, " in %.0f ms", w->render_ms);
+  bp_buf_puts(&h, "</header>\n");
   if (w->error) {
-    g_string_append(h, "<pre id=\"error\">");
-    html_escape(h, w->error);
-    g_string_append(h, "</pre>\n");
+    bp_buf_puts(&h, "<pre id=\"error\">");
+    bp_buf_put_markup(&h, w->error);
+    bp_buf_puts(&h, "</pre>\n");
   }
-  g_string_append(h, "<main id=\"pages\">\n");
+  bp_buf_puts(&h, "<main id=\"pages\">\n");
   for (guint i = 0; i < w->pages->len; i++)
-    g_string_append_printf(h, "<img src=\"/page/%u.png?v=%u\" alt=\"page %u of %u\">\n", i + 1,
-                           w->version, i + 1, w->pages->len);
-  g_string_append(h, "</main>\n</body>\n</html>\n");
-  reply(hc, "200 OK", "text/html; charset=utf-8", h->str, h->len);
-  g_string_free(h, TRUE);
+    bp_buf_printf(&h, "<img src=\"/page/%u.png?v=%u\" alt=\"page %u of %u\">\n", i + 1, w->version,
+                  i + 1, w->pages->len);
+  bp_buf_puts(&h, "</main>\n</body>\n</html>\n");
+  reply(hc, "200 OK", "text/html; charset=utf-8", h.data, h.len);
+  bp_buf_free(&h);
 }
 
 /* The page's script: waits for the next render, then reloads. */

@@ -74,6 +74,9 @@ BP_HOST_API void bp_buf_puts(bp_buf *b, const char *s);
 BP_HOST_API void bp_buf_putc(bp_buf *b, char c);
 BP_HOST_API void bp_buf_printf(bp_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/** Appends s with & < > " ' escaped for HTML or XML text and attribute
+ * values. Any bytes: unlike g_markup_escape_text, s need not be UTF-8. */
+BP_HOST_API void bp_buf_put_markup(bp_buf *b, const char *s);
 /** Returns the owned string and leaves the buffer empty. */
 BP_HOST_API char *bp_buf_detach(bp_buf *b);
 BP_HOST_API void bp_buf_free(bp_buf *b);

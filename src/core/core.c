@@ -110,6 +110,24 @@ void bp_buf_put(bp_buf *b, const char *s, size_t n) {
 void bp_buf_puts(bp_buf *b, const char *s) { bp_buf_put(b, s, strlen(s)); }
 void bp_buf_putc(bp_buf *b, char c) { bp_buf_put(b, &c, 1); }
 
+void bp_buf_put_markup(bp_buf *b, const char *s) {
+  for (const char *run = s;; s++) {
+    const char *esc;
+    switch (*s) {
+    case '&': esc = "&amp;"; break;
+    case '<': esc = "&lt;"; break;
+    case '>': esc = "&gt;"; break;
+    case '"': esc = "&quot;"; break;
+    case '\'': esc = "&#39;"; break;
+    case '\0': bp_buf_put(b, run, (size_t)(s - run)); return;
+    default: continue;
+    }
+    bp_buf_put(b, run, (size_t)(s - run));
+    bp_buf_puts(b, esc);
+    run = s + 1;
+  }
+}
+
 void bp_buf_printf(bp_buf *b, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

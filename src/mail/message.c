@@ -14,16 +14,6 @@
 
 /* ---- the text of the message ------------------------------------------ */
 
-static void html_escape(bp_buf *b, const char *s) {
-  for (; *s; s++) switch (*s) {
-    case '&': bp_buf_puts(b, "&amp;"); break;
-    case '<': bp_buf_puts(b, "&lt;"); break;
-    case '>': bp_buf_puts(b, "&gt;"); break;
-    case '"': bp_buf_puts(b, "&quot;"); break;
-    default: bp_buf_putc(b, *s);
-    }
-}
-
 static void trim_spaces(bp_buf *b) {
   while (b->len && (b->data[b->len - 1] == ' ' || b->data[b->len - 1] == '\n'))
     b->data[--b->len] = '\0';
@@ -50,14 +40,14 @@ char *bp_mail_markup_text(const char *markup, bool html) {
     }
     if (s->uri) {
       bp_buf_puts(&b, "<a href=\"");
-      html_escape(&b, s->uri);
+      bp_buf_put_markup(&b, s->uri);
       bp_buf_puts(&b, "\" style=\"color:#1f5f8b;\">");
     }
     if (s->flags & BP_SPAN_BOLD) bp_buf_puts(&b, "<strong>");
     if (s->flags & BP_SPAN_ITALIC) bp_buf_puts(&b, "<em>");
     if (s->flags & BP_SPAN_CODE) bp_buf_puts(&b, "<code>");
     if (s->flags & BP_SPAN_SUPER) bp_buf_puts(&b, "<sup>");
-    html_escape(&b, s->text ? s->text : "");
+    bp_buf_put_markup(&b, s->text ? s->text : "");
     if (s->flags & BP_SPAN_SUPER) bp_buf_puts(&b, "</sup>");
     if (s->flags & BP_SPAN_CODE) bp_buf_puts(&b, "</code>");
     if (s->flags & BP_SPAN_ITALIC) bp_buf_puts(&b, "</em>");
@@ -209,11 +199,11 @@ static char *html_body(const bp_newsletter *nl, const char *summary_html, const 
   static const char *const sans = "font-family:Helvetica,Arial,sans-serif;";
   bp_buf b = {0};
   bp_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"");
-  html_escape(&b, nl->lang ? nl->lang : "en");
+  bp_buf_put_markup(&b, nl->lang ? nl->lang : "en");
   bp_buf_puts(&b, "\">\n<head>\n<meta charset=\"utf-8\">\n"
                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                   "<title>");
-  html_escape(&b, nl->title);
+  bp_buf_put_markup(&b, nl->title);
   bp_buf_puts(&b,
               "</title>\n</head>\n<body style=\"margin:0;padding:0;background-color:#eef0f3;\">\n"
               "<div style=\"max-width:600px;margin:0 auto;padding:28px 24px;"
@@ -224,31 +214,31 @@ static char *html_body(const bp_newsletter *nl, const char *summary_html, const 
                   "<p style=\"margin:0 0 14px;%sfont-size:12px;letter-spacing:0.03em;"
                   "color:#5b6770;\">",
                   sans);
-    html_escape(&b, nl->byline);
+    bp_buf_put_markup(&b, nl->byline);
     bp_buf_puts(&b, "</p>\n");
   }
   bp_buf_printf(&b,
                 "<h1%s style=\"margin:0 0 8px;font-size:26px;line-height:1.25;"
                 "font-weight:bold;\">",
                 ko_attr(nl->title, nl->lang));
-  html_escape(&b, nl->title);
+  bp_buf_put_markup(&b, nl->title);
   bp_buf_puts(&b, "</h1>\n");
   if (nl->subtitle) {
     bp_buf_printf(&b, "<p%s style=\"margin:0 0 14px;font-size:17px;color:#3d4850;\">",
                   ko_attr(nl->subtitle, nl->lang));
-    html_escape(&b, nl->subtitle);
+    bp_buf_put_markup(&b, nl->subtitle);
     bp_buf_puts(&b, "</p>\n");
   }
   if (nl->author) {
     bp_buf_printf(&b, "<p style=\"margin:0 0 18px;%sfont-size:13px;color:#5b6770;\">", sans);
-    html_escape(&b, nl->author);
+    bp_buf_put_markup(&b, nl->author);
     bp_buf_puts(&b, "</p>\n");
   }
   if (summary_html && *summary_html)
     bp_buf_printf(&b, "<p style=\"margin:0 0 20px;font-size:16px;\">%s</p>\n", summary_html);
   if (nl->n_findings) {
     bp_buf_printf(&b, "<h2 style=\"margin:22px 0 6px;%sfont-size:15px;color:#1b1f23;\">", sans);
-    html_escape(&b, findings_label(nl));
+    bp_buf_put_markup(&b, findings_label(nl));
     bp_buf_puts(&b, "</h2>\n<ul style=\"margin:0 0 20px;padding-left:20px;font-size:16px;\">\n");
     for (size_t i = 0; i < nl->n_findings; i++) {
       char *h = bp_mail_markup_text(nl->findings[i], true);
@@ -265,17 +255,17 @@ static char *html_body(const bp_newsletter *nl, const char *summary_html, const 
                   sans, nl->n_charts == 1 ? "The chart in this brief" : "The charts in this brief");
     for (size_t i = 0; i < nl->n_charts; i++) {
       bp_buf_puts(&b, "<li style=\"margin:0 0 6px;\">");
-      html_escape(&b, nl->charts[i]);
+      bp_buf_put_markup(&b, nl->charts[i]);
       bp_buf_puts(&b, "</li>\n");
     }
     bp_buf_puts(&b, "</ul>\n");
   }
   bp_buf_puts(&b, "<p style=\"margin:24px 0 6px;\"><img src=\"cid:");
-  html_escape(&b, cid);
+  bp_buf_put_markup(&b, cid);
   int density = nl->png_density > 1 ? nl->png_density : 1; /* shown at CSS pixels */
   bp_buf_printf(&b, "\" width=\"%d\" height=\"%d\" alt=\"Page 1 of the brief: ",
                 nl->png_width_px / density, nl->png_height_px / density);
-  html_escape(&b, nl->title);
+  bp_buf_put_markup(&b, nl->title);
   bp_buf_puts(&b, "\" style=\"display:block;width:100%;max-width:600px;height:auto;"
                   "border:1px solid #cfd5db;\"></p>\n");
   char sz[32];
@@ -284,15 +274,15 @@ static char *html_body(const bp_newsletter *nl, const char *summary_html, const 
                 "<p style=\"margin:0 0 4px;%sfont-size:13px;color:#5b6770;\">Page 1 of the "
                 "brief. The whole brief is attached as a PDF (%d page%s, %s): <strong>",
                 sans, nl->pages, nl->pages == 1 ? "" : "s", sz);
-  html_escape(&b, nl->pdf_filename);
+  bp_buf_put_markup(&b, nl->pdf_filename);
   bp_buf_puts(&b, "</strong></p>\n");
   const char *unsub = unsubscribe_link(nl);
   if (unsub) {
     bp_buf_printf(&b, "<p style=\"margin:18px 0 0;%sfont-size:12px;color:#5b6770;\"><a href=\"",
                   sans);
-    html_escape(&b, unsub);
+    bp_buf_put_markup(&b, unsub);
     bp_buf_puts(&b, "\" style=\"color:#5b6770;\">");
-    html_escape(&b, unsubscribe_label(nl));
+    bp_buf_put_markup(&b, unsubscribe_label(nl));
     bp_buf_puts(&b, "</a></p>\n");
   }
   bp_buf_puts(&b, "</div>\n</body>\n</html>\n");

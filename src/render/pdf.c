@@ -720,18 +720,6 @@ static void set_print_boxes(pdf_dev *d, HPDF_Page page, const bp_dl_page *pg) {
 /* the output condition, as the profile names itself */
 #define SRGB_CONDITION "sRGB IEC61966-2.1"
 
-static void xml_put(bp_buf *b, const char *s) {
-  for (; *s; s++) {
-    switch (*s) {
-    case '&': bp_buf_puts(b, "&amp;"); break;
-    case '<': bp_buf_puts(b, "&lt;"); break;
-    case '>': bp_buf_puts(b, "&gt;"); break;
-    case '"': bp_buf_puts(b, "&quot;"); break;
-    default: bp_buf_putc(b, *s);
-    }
-  }
-}
-
 /* XML 1.0 cannot carry C0 controls other than tab, LF and CR, and the XMP
  * must say what the Info dictionary says: such metadata fails the device. */
 static const char *xml_unfit(const char *s) {
@@ -792,7 +780,7 @@ static char *xmp_packet(pdf_dev *d) {
   for (size_t i = 0; i < sizeof props / sizeof *props; i++) {
     if (!props[i][0]) continue;
     bp_buf_puts(&b, props[i][1]);
-    xml_put(&b, props[i][0]);
+    bp_buf_put_markup(&b, props[i][0]);
     bp_buf_puts(&b, props[i][2]);
     bp_buf_putc(&b, '\n');
   }

@@ -147,6 +147,22 @@ static void buf_printf_grows(void **state) {
   free(s);
 }
 
+/* Escapes the five markup characters and passes every other byte, invalid
+ * UTF-8 and all, as it came (watch's error page shows such file names). */
+static void buf_put_markup_escapes_any_bytes(void **state) {
+  (void)state;
+  bp_buf b = {0};
+  bp_buf_put_markup(&b, "a<b>&\"c\"'d'");
+  assert_string_equal(b.data, "a&lt;b&gt;&amp;&quot;c&quot;&#39;d&#39;");
+  b.len = 0;
+  bp_buf_put_markup(&b, "\xff\xfe\xc3 \xea\xb0\x80<");
+  assert_string_equal(b.data, "\xff\xfe\xc3 \xea\xb0\x80&lt;");
+  b.len = 0;
+  bp_buf_put_markup(&b, "");
+  assert_int_equal(b.len, 0);
+  bp_buf_free(&b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(first_error_wins),
@@ -155,6 +171,7 @@ int main(void) {
       cmocka_unit_test(sha256_known_vectors),
       cmocka_unit_test(atomic_write_leaves_no_temp),
       cmocka_unit_test(buf_printf_grows),
+      cmocka_unit_test(buf_put_markup_escapes_any_bytes),
       cmocka_unit_test(mkdir_p_makes_parents_and_refuses_files),
       cmocka_unit_test(source_date_epoch_parses_or_is_unset),
   };
