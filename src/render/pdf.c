@@ -143,6 +143,8 @@ typedef struct pdf_dev {
   char mc_lang[8];       /* and its language */
   int mcid;              /* the page's next MCID */
   bp_buf piece;          /* scratch: text of one piece */
+  bp_buf array;          /* scratch: a TJ array's pieces and shifts so far */
+  int n_strings;         /* the pieces in it */
   double line_x, line_y; /* origin of the last piece shown in this BT (PDF coords) */
 } pdf_dev;
 
@@ -1357,27 +1359,13 @@ static void put_num(bp_buf *b, double v) {
   bp_buf_puts(b, s);
 }
 
-/* Shows the collected piece with its origin at (x, y) (layout coordinates).
- * Pieces are placed with Td relative to the previous piece's origin (the
- * first Td after BT is absolute): the same placement as a full text matrix
- * per piece, in a third of the bytes. Positions are rounded to 1/100 pt;
- * offsets are differences of rounded positions, so rounding never
- * accumulates. With libharu 2.3.0 the operators are written here: the
- * codes (the BMP code points, 2 bytes each, as libharu's UTF-8 encoder
- * makes them) as a literal string, which deflates better than libharu's
- * hex, and short numbers. */
-static void show_piece(pdf_dev *d, double x, double y) {
+/* Appends the collected piece's codes to the text array being built (the
+ * BMP code points, 2 bytes each, as libharu's UTF-8 encoder makes them) as
+ * a literal string, which deflates better than libharu's hex. */
+static void piece_to_array(pdf_dev *d) {
   if (!d->piece.len) return;
-  double ax = round2(x), ay = round2(d->page_h - y);
-  double dx = round2(ax - d->line_x), dy = round2(ay - d->line_y);
-  d->line_x = ax;
-  d->line_y = ay;
-#if CAN_TAG
-  bp_buf b = {0};
-  put_num(&b, dx);
-  bp_buf_putc(&b, ' ');
-  put_num(&b, dy);
-  bp_buf_puts(&b, " Td\012(");
+  bp_buf *b = &d->array;
+  bp_buf_putc(b, '(');
   for (size_t i = 0; i < d->piece.len;) {
     int len;
     int32_t cp = bp_utf8_decode(d->piece.data + i, d->piece.len - i, &len);
@@ -1387,16 +1375,48 @@ static void show_piece(pdf_dev *d, double x, double y) {
     for (int k = 0; k < 2; k++) {
       unsigned char c = code[k];
       if (c == '(' || c == ')' || c == '\\')
-        bp_buf_putc(&b, '\\'), bp_buf_putc(&b, (char)c);
+        bp_buf_putc(b, '\\'), bp_buf_putc(b, (char)c);
       else if (c == '\r')
-        bp_buf_puts(&b, "\\r"); /* a bare end of line is read as LF */
+        bp_buf_puts(b, "\\r"); /* a bare end of line is read as LF */
       else if (c == '\n')
-        bp_buf_puts(&b, "\\n");
+        bp_buf_puts(b, "\\n");
       else
-        bp_buf_putc(&b, (char)c);
+        bp_buf_putc(b, (char)c);
     }
   }
-  bp_buf_puts(&b, ") Tj\012");
+  bp_buf_putc(b, ')');
+  d->n_strings++;
+  d->piece.len = 0;
+  d->piece.data[0] = '\0';
+}
+
+/* Shows the collected pieces of one baseline, the first with its origin at
+ * (x, y) (layout coordinates). A piece is placed with Td relative to the
+ * previous one's origin (the first Td after BT is absolute): the same
+ * placement as a full text matrix per piece, in a third of the bytes;
+ * positions are rounded to 1/100 pt, offsets are differences of rounded
+ * positions, so rounding never accumulates. The pieces after the first on
+ * the same baseline (the words of a justified line, a kerned pair) follow
+ * in one TJ array, each after the shift that puts it where the layout did
+ * (show_gap): short numbers that repeat along a line. With libharu 2.3.0
+ * the operators are written here; with another, each piece is shown with
+ * libharu's own MoveTextPos and ShowText. */
+static void show_piece(pdf_dev *d, double x, double y) {
+  if (!d->piece.len && !d->array.len) return;
+  double ax = round2(x), ay = round2(d->page_h - y);
+  double dx = round2(ax - d->line_x), dy = round2(ay - d->line_y);
+  d->line_x = ax;
+  d->line_y = ay;
+#if CAN_TAG
+  piece_to_array(d);
+  bp_buf b = {0};
+  put_num(&b, dx);
+  bp_buf_putc(&b, ' ');
+  put_num(&b, dy);
+  bool one = d->n_strings == 1 && d->array.data[0] == '(';
+  bp_buf_puts(&b, one ? " Td\012" : " Td\012[");
+  bp_buf_put(&b, d->array.data, d->array.len);
+  bp_buf_puts(&b, one ? "Tj\012" : "]TJ\012");
   HPDF_Stream_Write(((HPDF_PageAttr)d->page->attr)->stream, (const HPDF_BYTE *)b.data,
                     (HPDF_UINT)b.len);
   bp_buf_free(&b);
@@ -1404,8 +1424,22 @@ static void show_piece(pdf_dev *d, double x, double y) {
   HPDF_Page_MoveTextPos(d->page, (HPDF_REAL)dx, (HPDF_REAL)dy);
   HPDF_Page_ShowText(d->page, d->piece.data);
 #endif
+  d->array.len = 0;
+  d->n_strings = 0;
   d->piece.len = 0;
-  d->piece.data[0] = '\0';
+  if (d->piece.data) d->piece.data[0] = '\0';
+}
+
+/* Within a TJ array: the pieces so far end where the reader's pen is at
+ * *pen_pt (PDF x, from the rounded origin and the widths the PDF states);
+ * the next one starts at x_pt, a shift of whole thousandths of the font
+ * size (at most 0.005 pt at 10 pt, and the pen follows the rounding, so it
+ * never accumulates). */
+static void show_gap(pdf_dev *d, double *pen_pt, double x_pt, double size_pt) {
+  piece_to_array(d);
+  long shift = lround((*pen_pt - x_pt) * 1000.0 / size_pt);
+  if (shift) bp_buf_printf(&d->array, "%ld", shift);
+  *pen_pt -= (double)shift * size_pt / 1000.0;
 }
 
 /* A run's language: its own (Korean in an English document), else English
@@ -1457,7 +1491,7 @@ static void pdf_text(bp_device *dev, const bp_dl_text *t) {
     bp_buf_put(&d->piece, t->text, t->text_len);
     show_piece(d, t->x_pt, t->y_pt);
   } else {
-    double px = 0, py = 0, pen = 0, pdy = 0;
+    double px = 0, py = 0, pen = 0, pdy = 0, reader = 0; /* reader: the PDF's pen */
     bool open = false;
     for (size_t i = 0; i < t->n_clusters && !failed(d); i++) {
       const bp_dl_cluster *c = &t->clusters[i];
@@ -1465,19 +1499,28 @@ static void pdf_text(bp_device *dev, const bp_dl_text *t) {
       size_t len = c->len;
       if (len > t->text_len - c->start) len = t->text_len - c->start;
       double dy = any_dy ? cluster_dy(t, c->start) : 0;
-      if (!open || fabs(c->x_pt - pen) > PIECE_TOLERANCE_PT || dy != pdy) {
+      bool moved = fabs(c->x_pt - pen) > PIECE_TOLERANCE_PT;
+      if (open && moved && dy == pdy && CAN_TAG) { /* same baseline: in the TJ array */
+        show_gap(d, &reader, c->x_pt, t->size_pt);
+        pen = c->x_pt;
+      } else if (!open || moved || dy != pdy) {
         if (open) show_piece(d, px, py);
         px = pen = c->x_pt;
+        reader = round2(px);
         pdy = dy;
         py = t->y_pt + dy;
         open = true;
       }
       bp_buf_put(&d->piece, t->text + c->start, len);
-      pen += nominal_width(f, t->text + c->start, len) * k;
+      double w = nominal_width(f, t->text + c->start, len) * k;
+      pen += w;
+      reader += w;
     }
     if (open && !failed(d)) show_piece(d, px, py);
   }
   d->piece.len = 0;
+  d->array.len = 0;
+  d->n_strings = 0;
   HPDF_Page_EndText(d->page);
   if (alpha) HPDF_Page_GRestore(d->page);
   d->doing = NULL;
@@ -1917,6 +1960,7 @@ static void pdf_destroy(bp_device *dev) {
   for (size_t i = 0; i < d->n_links; i++) free(d->links[i].uri), free(d->links[i].contents);
   free(d->links);
   bp_buf_free(&d->piece);
+  bp_buf_free(&d->array);
   free(d->path);
   free(d->path_icc);
   free(d);
