@@ -1,6 +1,7 @@
 /* pdf-imp.h - private helpers of the PDF device (pdf.c): font subsetting with
  * hb-subset, glyph coverage, advance widths, the subset tag and the ToUnicode
- * CMap text. Nothing here includes hpdf.h; only pdf.c talks to libharu. Not
+ * CMap text. Nothing here includes hpdf.h; only pdf.c (and pdf_save.c, which
+ * writes the document) talks to libharu. Not
  * part of the public API (render.h is). */
 #ifndef BP_PDF_IMP_H
 #define BP_PDF_IMP_H

@@ -1,10 +1,12 @@
 /* pdf.c - the PDF device: replays a display list through libharu 2.3.0.
- * The only file that includes hpdf.h. Fonts are subset with hb-subset first
+ * With pdf_save.c (which writes the document), the only file that includes
+ * hpdf.h. Fonts are subset with hb-subset first
  * (pdf_subset.c) and libharu's known defects are patched at the dictionary
  * level: ToUnicode CMap, subset tag, W widths, CIDToGIDMap, glyph retention,
  * link borders, XYZ destinations, /Lang. See docs/pdf-device.md. It must not
  * know about layout, templates or the data model: only the display list. */
 #include "pdf-imp.h"
+#include "pdf_save.h"
 
 #include <hpdf.h>
 #include <hpdf_doc.h>
@@ -1350,14 +1352,7 @@ static double cluster_dy(const bp_dl_text *t, uint32_t start) {
 
 /* A number of a content stream: 1/100 pt at most, no trailing zeros (libharu
  * prints a float's 5 decimals: 632.60999). */
-static void put_num(bp_buf *b, double v) {
-  char s[32];
-  snprintf(s, sizeof s, "%.2f", fabs(v) < 0.005 ? 0.0 : v);
-  char *e = s + strlen(s);
-  while (e[-1] == '0') *--e = '\0';
-  if (e[-1] == '.') e[-1] = '\0';
-  bp_buf_puts(b, s);
-}
+static void put_num(bp_buf *b, double v) { bp_pdf_put_number(b, v, 2); }
 
 /* Appends the collected piece's codes to the text array being built (the
  * BMP code points, 2 bytes each, as libharu's UTF-8 encoder makes them) as
@@ -1904,9 +1899,14 @@ static void pdf_close(bp_device *dev) {
   tags_finish(d);
   add_id_placeholder(d->pdf);
   tag_saving = d;
-  HPDF_STATUS st = HPDF_SaveToStream(d->pdf);
+  HPDF_STATUS st;
+  if (bp_pdf_save_supported()) { /* compactly (pdf_save.c) */
+    st = bp_pdf_save(d->pdf, &bytes);
+  } else {
+    st = HPDF_SaveToStream(d->pdf);
+    if (st == HPDF_OK && !failed(d)) st = saved_bytes(d->pdf, &bytes);
+  }
   tag_saving = NULL;
-  if (st == HPDF_OK && !failed(d)) st = saved_bytes(d->pdf, &bytes);
   if (st == HPDF_OK && !failed(d) && !set_content_id(&bytes))
     bp_device_fail(dev, BP_ERR_RENDER, "%s: libharu wrote no trailer /ID to set", d->path);
   d->doing = NULL;
@@ -2221,7 +2221,7 @@ static bool make_z(pdf_dev *d, pdf_font *f, cache_subset_entry *e) {
 
 static HPDF_STATUS write_flate_filter(HPDF_Dict obj, HPDF_Stream stream) {
   (void)obj;
-  return HPDF_Stream_WriteStr(stream, "/Filter [ /FlateDecode ]\012");
+  return HPDF_Stream_WriteStr(stream, "/Filter/FlateDecode");
 }
 
 static HPDF_STATUS set_compressed(HPDF_Dict dict, const zbytes *z) {

@@ -485,8 +485,8 @@ static void pdf_embeds_rasters_once_and_svg_as_paths(void **state) {
   size_t len;
   char *bytes = slurp(pdf, &len);
   int images = 0;
-  for (size_t at = find(bytes, len, 0, "/Subtype /Image"); at < len;
-       at = find(bytes, len, at + 1, "/Subtype /Image")) {
+  for (size_t at = find(bytes, len, 0, "/Subtype/Image"); at < len;
+       at = find(bytes, len, at + 1, "/Subtype/Image")) {
     size_t start = at, end = find(bytes, len, at, "stream");
     while (start > 0 && memcmp(bytes + start, " obj", 4) != 0) start--;
     if (find(bytes, end, start, "/FlateDecode") >= end &&

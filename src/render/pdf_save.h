@@ -1,0 +1,29 @@
+/* pdf_save.h - writes a libharu 2.3.0 document compactly (pdf_save.c), for
+ * the PDF device (pdf.c). Not part of the public API. */
+#ifndef BP_PDF_SAVE_H
+#define BP_PDF_SAVE_H
+
+#include "../core/bp.h"
+
+#include <hpdf.h>
+
+/** True when this libharu's objects are the ones bp_pdf_save knows
+ * (libharu 2.3.0); otherwise use HPDF_SaveToStream. */
+bool bp_pdf_save_supported(void);
+
+/** Appends `v` with at most `decimals` decimals and no trailing zeros (libharu
+ * prints a float's 5 decimals: 632.60999). */
+void bp_pdf_put_number(bp_buf *b, double v, int decimals);
+
+/** Saves `pdf` into `out` (appended) as HPDF_SaveToStream would, in fewer
+ * bytes: dictionaries and arrays without the blanks libharu puts between
+ * their tokens, reals to 1/1000, stream lengths as direct numbers (libharu
+ * writes each as an object of its own, 40 bytes with its xref entry), the
+ * remaining objects renumbered. The objects' before-write, write and
+ * after-write functions run as they do in libharu's save (the
+ * before-write ones all first, so that objects they add are numbered too).
+ * The document's objects are renumbered: nothing but freeing the document
+ * may follow. Returns libharu's status (HPDF_OK). */
+HPDF_STATUS bp_pdf_save(HPDF_Doc pdf, bp_buf *out);
+
+#endif
