@@ -55,7 +55,9 @@ typedef struct bp_dl_text {
   size_t n_clusters;
   bp_dl_glyph *glyphs;
   size_t n_glyphs;
-  char lang[8]; /* its language when not the document's ("ko"), else "" */
+  char lang[8];  /* its language when not the document's ("ko"), else "" */
+  double expand; /* glyphs drawn 1 + expand times as wide (the font expansion
+                  * of a justified line, within +-0.02); 0: as designed */
 } bp_dl_text;
 
 typedef enum bp_path_op { BP_PATH_MOVE, BP_PATH_LINE, BP_PATH_CURVE, BP_PATH_CLOSE } bp_path_op;

@@ -84,6 +84,7 @@ static void tr_text(bp_device *d, const bp_dl_text *x) {
   bp_buf_printf(&t->out, "  text font=%d size=%.2f at=%.2f,%.2f w=%.2f", x->font, x->size_pt,
                 x->x_pt, x->y_pt, x->width_pt);
   color(&t->out, "fill", x->color);
+  if (x->expand != 0) bp_buf_printf(&t->out, " expand=%.3f", x->expand);
   if (x->lang[0]) bp_buf_printf(&t->out, " lang=%.7s", x->lang);
   bp_buf_printf(&t->out, " \"%.*s\"\n", (int)x->text_len, x->text);
 }

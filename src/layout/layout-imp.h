@@ -57,6 +57,8 @@ typedef struct bp_lb_item {
   bool breakable; /* glue: a line may end here */
   bool flagged;   /* penalty: a hyphenation (consecutive ones cost more) */
   double width_pt, stretch_pt, shrink_pt;
+  double expand_pt;   /* box: how far its glyphs may widen or narrow (font
+                       * expansion), counted only in a line with spaces */
   double penalty;     /* penalty: cost of breaking here (< BP_LB_NEVER) */
   double protrude_pt; /* a break here: how far the line's last glyph may hang
                        * into the margin (a period, a hyphen) */

@@ -51,6 +51,8 @@ typedef struct tline {
   bool at_space;               /* broke at a space (else inside a word) */
   bool last;                   /* the last line of its Pango line: ragged */
   double x, nat, extra;        /* x offset, natural width (with the hyphen), extra per space */
+  double expand;               /* glyph expansion: advances other than spaces times 1 + expand */
+  double grow;                 /* what the expansion adds to the line's width */
   double prot;                 /* how far its last glyph hangs into the margin */
   int gaps;                    /* spaces inside its content */
 } tline;
@@ -548,6 +550,12 @@ static shaping *shape_layout(PangoLayout *L) {
 #define HYPHEN_PENALTY 50.0 /* TeX's hyphenpenalty and exhyphenpenalty */
 #define SPACE_STRETCH 0.35  /* a space stretches at ratio 1 to 135 %, to 153 % in the first pass */
 #define SPACE_SHRINK 0.4    /* and shrinks to 60 % at most (linebreak.c: SHRINK_SOFT) */
+/* Font expansion (pdfTeX's \pdfadjustspacing, microtype's default limits):
+ * the glyphs of a justified line with spaces may be widened or narrowed by
+ * up to 2 %, in steps of 0.1 %, taking their share of the line's stretch or
+ * shrink, so that its spaces depart less from their natural width. */
+#define EXPAND 0.02
+#define EXPAND_STEP 0.001
 
 /* How much of cluster c may hang into the right margin at a line's end
  * (margin kerning, as microtype's defaults): periods, commas, hyphens and
@@ -641,14 +649,12 @@ static void para_items(para *P, const char *s, const cluster *cl, int a, int e, 
       bool ok = j < e && k > a && (cl[j].flags & CL_BREAK) && !(cl[j].flags & CL_CLOSE) &&
                 !(cl[k - 1].flags & CL_OPEN);
       for (int q = k; q < j; q++) {
-        bp_lb_item g = {BP_LB_GLUE,
-                        ok && q == k,
-                        false,
-                        cl[q].w,
-                        justify ? cl[q].w * SPACE_STRETCH : 0,
-                        justify ? cl[q].w * SPACE_SHRINK : 0,
-                        0,
-                        q == k ? line_end_hang(s, &cl[k - 1], st) : 0};
+        bp_lb_item g = {.kind = BP_LB_GLUE,
+                        .breakable = ok && q == k,
+                        .width_pt = cl[q].w,
+                        .stretch_pt = justify ? cl[q].w * SPACE_STRETCH : 0,
+                        .shrink_pt = justify ? cl[q].w * SPACE_SHRINK : 0,
+                        .protrude_pt = q == k ? line_end_hang(s, &cl[k - 1], st) : 0};
         para_push(P, g, q);
       }
       k = j;
@@ -657,21 +663,18 @@ static void para_items(para *P, const char *s, const cluster *cl, int a, int e, 
     if (k > a && cost[k - a] < BP_LB_NEVER && !(cl[k - 1].flags & CL_SPACE)) {
       bool shy = (cl[k - 1].flags & CL_SHY) && !(cl[k - 1].flags & CL_KEEP);
       double prot = shy ? (hang ? 0.7 * cl[k - 1].hy_w : 0) : line_end_hang(s, &cl[k - 1], st);
-      bp_lb_item p = {BP_LB_PENALTY,
-                      false,
-                      shy || (cl[k - 1].flags & CL_HYPHEN),
-                      shy ? cl[k - 1].hy_w : 0,
-                      0,
-                      0,
-                      cost[k - a],
-                      prot};
+      bp_lb_item p = {.kind = BP_LB_PENALTY,
+                      .flagged = shy || (cl[k - 1].flags & CL_HYPHEN),
+                      .width_pt = shy ? cl[k - 1].hy_w : 0,
+                      .penalty = cost[k - a],
+                      .protrude_pt = prot};
       para_push(P, p, k);
     }
     /* a box: clusters up to the next space or allowed break */
     int j = k + 1;
     double w = cl[k].w;
     while (j < e && !(cl[j].flags & CL_SPACE) && cost[j - a] >= BP_LB_NEVER) w += cl[j++].w;
-    bp_lb_item b = {BP_LB_BOX, false, false, w, 0, 0, 0, 0};
+    bp_lb_item b = {.kind = BP_LB_BOX, .width_pt = w, .expand_pt = justify ? w * EXPAND : 0};
     para_push(P, b, k);
     k = j;
   }
@@ -682,24 +685,32 @@ static void para_items(para *P, const char *s, const cluster *cl, int a, int e, 
  * justification. */
 static void line_measure(bp_text *t, tline *ln, double avail, double indent) {
   const cluster *cl = t->sh->cl;
+  double spaces = 0; /* their natural width */
   ln->nat = 0;
   ln->gaps = 0;
   for (int c = ln->c0; c < ln->c1; c++) {
     ln->nat += cl[c].w;
-    ln->gaps += (cl[c].flags & CL_SPACE) != 0;
+    if (cl[c].flags & CL_SPACE) ln->gaps++, spaces += cl[c].w;
   }
   if (ln->hyphen) ln->nat += cl[ln->c1 - 1].hy_w;
   double room = avail + ln->prot - ln->nat;
   ln->x = indent;
-  ln->extra = 0;
+  ln->extra = ln->expand = ln->grow = 0;
   if (t->measure_pt <= 0) return; /* aligned on the widest line later */
   switch (t->style.align) {
   case BP_ALIGN_CENTER: ln->x += room / 2; break;
   case BP_ALIGN_RIGHT: ln->x += room; break;
   case BP_ALIGN_JUSTIFY:
-    /* a line set by total fit fills the measure exactly: spaces stretch or
-     * shrink; a last line keeps its natural spaces unless it must shrink */
-    if (ln->gaps > 0 && t->measure_pt > 0 && (!ln->last || room < 0)) ln->extra = room / ln->gaps;
+    /* a line set by total fit fills the measure exactly: spaces and glyphs
+     * stretch or shrink by the same ratio (the glyphs by at most EXPAND);
+     * a last line keeps its natural spaces unless it must shrink */
+    if (ln->gaps > 0 && t->measure_pt > 0 && (!ln->last || room < 0)) {
+      double glyphs = ln->nat - spaces;
+      double r = room / ((room > 0 ? SPACE_STRETCH : SPACE_SHRINK) * spaces + EXPAND * glyphs);
+      ln->expand = round(fmax(-1, fmin(1, r)) * EXPAND / EXPAND_STEP) * EXPAND_STEP;
+      ln->grow = ln->expand * glyphs;
+      ln->extra = (room - ln->grow) / ln->gaps;
+    }
     break;
   default: break;
   }
@@ -768,8 +779,10 @@ static double line_x_at(const bp_text *t, const tline *ln, int at) {
   double x = ln->x;
   for (int c = ln->c0; c < ln->c1 && cl[c].start < at; c++) {
     bool hy = ln->hyphen && c == ln->c1 - 1;
-    x += hy ? cl[c].hy_w : cl[c].w;
-    if (cl[c].flags & CL_SPACE) x += ln->extra;
+    if (cl[c].flags & CL_SPACE)
+      x += cl[c].w + ln->extra;
+    else
+      x += (hy ? cl[c].hy_w : cl[c].w) * (1 + ln->expand);
   }
   return x;
 }
@@ -1051,7 +1064,7 @@ char *bp_text_line_text(const bp_text *t, int i) {
 double bp_text_line_width_pt(const bp_text *t, int i) {
   if (i < 0 || i >= t->n_lines) return 0;
   const tline *ln = &t->lines[i];
-  return ln->nat + ln->extra * ln->gaps - ln->prot; /* what hangs out does not count */
+  return ln->nat + ln->grow + ln->extra * ln->gaps - ln->prot; /* what hangs out does not count */
 }
 
 static int32_t cp_at(const char *s, int i, int n) {
@@ -1140,8 +1153,8 @@ static int link_at(const bp_text *t, int at) {
 }
 
 /* A word hyphenated at a line end: its head [head, brk) ends line `line`
- * with the hyphen drawn, its tail [brk, tail) starts the next; `word` is
- * the word whole (no soft hyphens). */
+ * with the hyphen drawn (or its own hyphen, "anti-"), its tail [brk, tail)
+ * starts the next; `word` is the word whole (no soft hyphens). */
 typedef struct hyphen_break {
   int line, head, brk, tail;
   char *word;
@@ -1172,17 +1185,21 @@ static int hyphen_at(const drawing *g, int at) {
 
 static bool soft_hyphen_at(const char *s, int i) { return !memcmp(s + i, "\xC2\xAD", 2); }
 
-/* The words broken at a soft hyphen at the end of a line, each with what
- * sticks to it up to the spaces around it ("mission’s", "laundering,"), so
- * that a reader that puts the ActualText at the word's place reads on from
- * a space; never across a link's edge. */
+/* The words broken at a soft hyphen at the end of a line, or after their
+ * own hyphen ("anti-|American": poppler would read a line-end hyphen as a
+ * soft one and drop it), each with what sticks to it up to the spaces
+ * around it ("mission’s", "laundering,"), so that a reader that puts the
+ * ActualText at the word's place reads on from a space; never across a
+ * link's edge. */
 static void find_breaks(drawing *g, const bp_text *t) {
   const char *text = pango_layout_get_text(t->layout);
   for (int i = 0; i + 1 < t->n_lines; i++) {
     const tline *ln = &t->lines[i], *next = &t->lines[i + 1];
-    int brk = ln->content_end - 2;
-    if (!ln->hyphen || next->seg != ln->seg || brk < ln->start || !soft_hyphen_at(text, brk))
-      continue;
+    int end = ln->content_end;
+    bool soft = ln->hyphen && end - 2 >= ln->start && soft_hyphen_at(text, end - 2);
+    bool own = !ln->hyphen && !ln->at_space && end > ln->start && text[end - 1] == '-';
+    if (!(soft || own) || next->seg != ln->seg) continue;
+    int brk = end - (soft ? 2 : 1);
     int link = t->n_anchors ? link_at(t, brk) : -1;
     int head = brk, tail = next->start;
     while (head > ln->start && text[head - 1] != ' ' &&
@@ -1309,6 +1326,8 @@ static double emit_run(const bp_text *t, drawing *dr, PangoGlyphItem *run, doubl
   proto.size_pt = size;
   proto.color = attr_color(&t->style);
   proto.y_pt = baseline - rise;
+  proto.expand = ln->expand;
+  double scale = 1 + ln->expand;
   run_out o = {0};
   PangoGlyphItemIter it;
   double pen = x0, start = x0;
@@ -1331,26 +1350,27 @@ static double emit_run(const bp_text *t, drawing *dr, PangoGlyphItem *run, doubl
       double hw = hyphen_glyph(item->analysis.font, &hg);
       bp_dl_glyph dg = {hg, pen, 0, (uint32_t)o.text.len};
       BP_PUSH(o.gl, o.n_gl, o.cap_gl, dg);
-      pen += hw;
-      bp_dl_cluster c = {(uint32_t)o.text.len, 1, cx, hw};
+      pen += hw * scale;
+      bp_dl_cluster c = {(uint32_t)o.text.len, 1, cx, hw * scale};
       BP_PUSH(o.cl, o.n_cl, o.cap_cl, c);
       bp_buf_putc(&o.text, '-');
       continue;
     }
     bool visible = false;
-    double origin = cx; /* the cluster's first glyph's origin */
+    bool is_space = clen == 1 && cs[0] == ' ';
+    double k = is_space ? 1 : scale; /* spaces are justified, not expanded */
+    double origin = cx;              /* the cluster's first glyph's origin */
     for (int g = it.start_glyph; g < it.end_glyph; g++) {
       PangoGlyphInfo *gi = &gs->glyphs[g];
       if (gi->glyph != PANGO_GLYPH_EMPTY && !(gi->glyph & PANGO_GLYPH_UNKNOWN_FLAG)) {
-        if (!visible) origin = pen + PT(gi->geometry.x_offset);
+        if (!visible) origin = pen + PT(gi->geometry.x_offset) * k;
         visible = true;
-        bp_dl_glyph dg = {gi->glyph, pen + PT(gi->geometry.x_offset), PT(gi->geometry.y_offset),
+        bp_dl_glyph dg = {gi->glyph, pen + PT(gi->geometry.x_offset) * k, PT(gi->geometry.y_offset),
                           (uint32_t)o.text.len};
         BP_PUSH(o.gl, o.n_gl, o.cap_gl, dg);
       }
-      pen += PT(gi->geometry.width);
+      pen += PT(gi->geometry.width) * k;
     }
-    bool is_space = clen == 1 && cs[0] == ' ';
     if (is_space) pen += ln->extra;
     if (!visible && !is_space) continue; /* soft hyphens inside lines, controls */
     /* x is where the glyph is drawn (a bracket whose blank half was

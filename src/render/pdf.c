@@ -122,6 +122,7 @@ typedef struct pdf_dev {
   bp_color fill, stroke;
   HPDF_Font cur_font;
   double cur_size;
+  double cur_hscale; /* the text's horizontal scaling (Tz), percent */
   double line_width;
   int cap, join;
   int dash[4], n_dash;
@@ -1254,6 +1255,7 @@ static void pdf_begin_page(bp_device *dev, int no, const bp_dl_page *pg) {
   d->have_fill = d->have_stroke = false;
   d->cur_font = NULL;
   d->cur_size = 0;
+  d->cur_hscale = 100;
   d->line_width = 1;
   d->cap = 0;
   d->join = 0;
@@ -1477,11 +1479,18 @@ static void pdf_text(bp_device *dev, const bp_dl_text *t) {
     HPDF_Page_SetFontAndSize(d->page, f->font, (HPDF_REAL)t->size_pt);
     if (!alpha) d->cur_font = f->font, d->cur_size = t->size_pt;
   }
+  /* font expansion: Tz widens the glyphs and their advances, not where
+   * each piece starts (Td) */
+  double hscale = round(100000 * (1 + t->expand)) / 1000;
+  if (fabs(hscale - d->cur_hscale) > 1e-6) {
+    HPDF_Page_SetHorizontalScalling(d->page, (HPDF_REAL)hscale);
+    if (!alpha) d->cur_hscale = hscale; /* else restored with the state */
+  }
   set_fill(d, color, !alpha);
 
   bool any_dy = false;
   for (size_t g = 0; g < t->n_glyphs; g++) any_dy |= t->glyphs[g].dy_pt != 0;
-  double k = t->size_pt / 1000.0;
+  double k = t->size_pt / 1000.0 * hscale / 100;
   if (t->n_clusters == 0) {
     bp_buf_put(&d->piece, t->text, t->text_len);
     show_piece(d, t->x_pt, t->y_pt);
@@ -1496,7 +1505,7 @@ static void pdf_text(bp_device *dev, const bp_dl_text *t) {
       double dy = any_dy ? cluster_dy(t, c->start) : 0;
       bool moved = fabs(c->x_pt - pen) > PIECE_TOLERANCE_PT;
       if (open && moved && dy == pdy && CAN_TAG) { /* same baseline: in the TJ array */
-        show_gap(d, &reader, c->x_pt, t->size_pt);
+        show_gap(d, &reader, c->x_pt, t->size_pt * hscale / 100); /* Tz scales the shifts */
         pen = c->x_pt;
       } else if (!open || moved || dy != pdy) {
         if (open) show_piece(d, px, py);

@@ -112,7 +112,9 @@ static void png_text(bp_device *d, const bp_dl_text *t) {
   cairo_font_face_t *face = face_for(p, t->font);
   if (!face) return;
   cairo_set_font_face(p->cr, face);
-  cairo_set_font_size(p->cr, t->size_pt);
+  cairo_matrix_t m; /* font expansion widens or narrows the glyphs */
+  cairo_matrix_init_scale(&m, t->size_pt * (1 + t->expand), t->size_pt);
+  cairo_set_font_matrix(p->cr, &m);
   set_color(p->cr, t->color);
   cairo_glyph_t *g = bp_calloc(t->n_glyphs, sizeof *g);
   for (size_t i = 0; i < t->n_glyphs; i++) {

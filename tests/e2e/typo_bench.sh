@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # typo_bench.sh - issue 12's typesetting figures as a test: the sample
-# article through bench/typo.py --check (median gap, max gap, loose lines,
-# hyphen runs at the issue's targets; the spread and the line count, which
-# do not meet them yet, at today's figures so that they cannot get worse:
+# article through bench/typo.py --check (median gap, loose lines and hyphen
+# runs at the issue's targets; the max gap, the spread and the line count,
+# which now beat them, at today's figures so that they cannot get worse:
 # docs/typography.md), and no Korean preflight warning for the article and
 # the brief in each of its templates.
 # Usage: typo_bench.sh <briefpress> <build-dir>   (cwd: source root)
@@ -26,7 +26,7 @@ for t in one-page-brief-letter one-page-brief-ko; do
   render "$t" --template "templates/$t.json" data/briefs/nk-missions.json
 done
 
-python3 bench/typo.py "$work/article.pdf" --check --target spread=0.053 --target lines=140 ||
+python3 bench/typo.py "$work/article.pdf" --check --target max=0.341 --target spread=0.042 --target lines=136 ||
   bad "bench/typo.py: the article's typesetting got worse"
 # the hyphen figures are read past the words' ActualText (which gives a
 # hyphenated word back whole): the article has hyphenated lines to count

@@ -26,7 +26,7 @@ static bp_dlist *sample(void) {
   char text[] = "Hi 한";
   bp_dl_cluster cl[4] = {{0, 1, 10, 5}, {1, 1, 15, 4}, {2, 1, 19, 2.5}, {3, 3, 21.5, 9}};
   bp_dl_glyph gl[4] = {{43, 10, 0, 0}, {76, 15, 0, 1}, {3, 19, 0, 2}, {900, 21.5, 0, 3}};
-  bp_dl_text t = {f0, 10.5, {0, 0, 0, 1}, 10, 20, 20.5, text, strlen(text), cl, 4, gl, 4, ""};
+  bp_dl_text t = {f0, 10.5, {0, 0, 0, 1}, 10, 20, 20.5, text, strlen(text), cl, 4, gl, 4, "", 0};
   bp_dl_add_text(pg, &t);
   memset(text, 'X', 3); /* the list keeps its own copy */
   cl[0].x_pt = 999;

@@ -28,6 +28,15 @@ static bp_style body(void) {
   return s;
 }
 
+/* `text` set in `st` at width w (a test failure when it cannot be). */
+static bp_text *set_plain(const bp_style *st, const char *text, double w) {
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_text *t = bp_text_new_plain(ts, &ctx, st, text, w);
+  if (!t) fail_msg("%s", ctx.msg);
+  return t;
+}
+
 static const char *KOREAN =
     "외교부 \"북한, 기니·세네갈 대사관도 폐쇄\"‥7개국 철수 완료. 북한이 해외공관을 철수하는 "
     "이유는? 팬데믹을 전후한 북한경제의 변화와 전망. 김정은·푸틴, 국제정치 문법에 '도전'하다. "
@@ -433,7 +442,13 @@ static int cmp_double(const void *a, const void *b) {
 
 /* A Hangul word wider than the measure breaks between syllables where the
  * line before ends, instead of leaving that line's few words stretched
- * across the measure (issue 12: a 429 pt gap). */
+ * across the measure (issue 12: a 429 pt gap, 40 em): the spaces of the
+ * line of the word before it stay within twice the median or one em. (At
+ * these measures, 8 to 15 em, a line of one or two spaces is loose
+ * whatever is done, and glyph expansion brings the other lines, and so the
+ * median, nearer the natural space. The line before that one is as loose
+ * as its own words make it: at 90 pt "이 보고서는 우리" cannot take
+ * "정부의", whatever the overlong word does.) */
 static void overlong_hangul_word_does_not_stretch_the_line_before(void **state) {
   (void)state;
   bp_style st = body();
@@ -461,7 +476,7 @@ static void overlong_hangul_word_does_not_stretch_the_line_before(void **state) 
     qsort(sorted, n, sizeof(double), cmp_double);
     double median = sorted[n / 2];
     for (size_t k = 0; k < n; k++)
-      if ((line[k] == starts || line[k] == starts - 1) && gaps[k] > 2 * median)
+      if (line[k] == starts && gaps[k] > 2 * median && gaps[k] > 1)
         fail_msg("width %.0f: a space of %.3f em on line %d, median %.3f em", w, gaps[k], line[k],
                  median);
     free(sorted);
@@ -604,6 +619,45 @@ static void a_line_shorter_when_spacing_is_no_worse(void **state) {
   free(line);
 }
 
+/* Font expansion: the glyphs of a justified line (not a last line) are
+ * drawn 1 + e times as wide, |e| at most 2 % in steps of 0.1 %, the same
+ * for every run of the line, and the line still fills the measure: its
+ * drawn advances add up to it. */
+static void justified_lines_expand_their_glyphs(void **state) {
+  (void)state;
+  bp_style st = body();
+  int expanded = 0;
+  for (double w = 250; w <= 400; w += 30) {
+    bp_text *t = set_plain(&st, ARTICLE, w);
+    for (int i = 0; i < bp_text_line_count(t); i++) {
+      bool last = i + 1 == bp_text_line_count(t);
+      bp_dlist *dl = bp_dlist_new();
+      bp_dl_page *pg = bp_dlist_add_page(dl, 500, 100);
+      bp_text_draw_lines(t, dl, pg, 0, 0, i, 1);
+      double e = pg->items[0].u.text.expand, x0 = 1e9, x1 = -1e9;
+      for (size_t k = 0; k < pg->n_items; k++) {
+        const bp_dl_text *x = &pg->items[k].u.text;
+        if (x->expand != e || fabs(e) > 0.02 + 1e-9 || fabs(e * 1000 - round(e * 1000)) > 1e-6 ||
+            (last && e != 0))
+          fail_msg("width %.0f, line %d: expansion %.4f and %.4f", w, i, e, x->expand);
+        for (size_t c = 0; c < x->n_clusters; c++) {
+          x0 = fmin(x0, x->clusters[c].x_pt);
+          x1 = fmax(x1, x->clusters[c].x_pt + x->clusters[c].adv_pt);
+        }
+      }
+      expanded += e != 0;
+      if (!last && fabs(x1 - x0 - bp_text_line_width_pt(t, i)) > 0.01)
+        fail_msg("width %.0f, line %d: drawn %.3f pt, set %.3f pt", w, i, x1 - x0,
+                 bp_text_line_width_pt(t, i));
+      if (!last && fabs(bp_text_line_width_pt(t, i) + (i == 0 ? st.indent_pt : 0) - w) > 0.01)
+        fail_msg("width %.0f, line %d: %.3f pt wide", w, i, bp_text_line_width_pt(t, i));
+      bp_dlist_free(dl);
+    }
+    bp_text_free(t);
+  }
+  assert_true(expanded > 10);
+}
+
 /* A justified line that ends with a full-width closing bracket (which
  * keeps its blank right half before a space) hangs that blank into the
  * margin: the bracket's ink, not its blank, meets the right edge. */
@@ -614,10 +668,7 @@ static void closing_bracket_hangs_its_blank_at_a_line_end(void **state) {
                      "「북한」 대사관 철수는 계속되었고 「아프리카」 공관은 문을 닫았다.";
   int seen = 0;
   for (double w = 120; w <= 260; w += 3) {
-    bp_ctx ctx;
-    bp_ctx_init(&ctx);
-    bp_text *t = bp_text_new_plain(ts, &ctx, &st, text, w);
-    if (!t) fail_msg("%s", ctx.msg);
+    bp_text *t = set_plain(&st, text, w);
     for (int i = 0; i + 1 < bp_text_line_count(t); i++) {
       bp_dlist *dl = bp_dlist_new();
       bp_dl_page *pg = bp_dlist_add_page(dl, 500, 100);
@@ -753,6 +804,7 @@ int main(void) {
       cmocka_unit_test(mixed_hangul_latin_word_is_not_hyphenated),
       cmocka_unit_test(total_fit_limits_hyphens_and_spaces),
       cmocka_unit_test(a_line_shorter_when_spacing_is_no_worse),
+      cmocka_unit_test(justified_lines_expand_their_glyphs),
       cmocka_unit_test(closing_bracket_hangs_its_blank_at_a_line_end),
       cmocka_unit_test(no_line_ends_with_opening_punctuation),
       cmocka_unit_test(hyphenated_word_has_actual_text),

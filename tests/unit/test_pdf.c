@@ -188,6 +188,20 @@ static double add_run(bp_dlist *dl, bp_dl_page *pg, const char *font_path, doubl
   return add_run_ex(dl, pg, font_path, size, x, y, text, BLACK, 0);
 }
 
+/* In pdftotext -bbox output, the first box of `word` from *at on: its
+ * attribute `attr` ("xMin", "xMax"); *at moves to it (a failure when it is
+ * not there). */
+static double word_box(const char **at, const char *word, const char *attr) {
+  char needle[64];
+  snprintf(needle, sizeof needle, ">%s</word>", word); /* <word xMin="72.0" ...>Word</word> */
+  const char *hit = strstr(*at, needle), *v = hit;
+  if (!hit) fail_msg("no word %s in pdftotext's boxes", word);
+  size_t n = strlen(attr);
+  while (v > *at && (strncmp(v, attr, n) || strncmp(v + n, "=\"", 2))) v--;
+  *at = hit;
+  return atof(v + n + 2);
+}
+
 /* True when pdfinfo's output has the line "key:   value". */
 static bool info_is(const char *out, const char *key, const char *value) {
   size_t kl = strlen(key);
@@ -404,14 +418,7 @@ static void justified_words_placed(void **state) {
   const char *words[] = {"Pyongyang", "closes", "missions", "abroad"};
   const char *at = out;
   for (size_t w = 0; w < 4; w++) {
-    /* <word xMin="72.000000" yMin=... >Pyongyang</word> */
-    char needle[64];
-    snprintf(needle, sizeof needle, ">%s</word>", words[w]);
-    const char *hit = strstr(at, needle);
-    assert_non_null(hit);
-    const char *xmin = hit;
-    while (xmin > at && strncmp(xmin, "xMin=\"", 6) != 0) xmin--;
-    double x = atof(xmin + 6);
+    double x = word_box(&at, words[w], "xMin");
     /* the cluster x of the word's first letter */
     double want = -1;
     size_t off = (size_t)(strstr(t->text, words[w]) - t->text);
@@ -420,7 +427,6 @@ static void justified_words_placed(void **state) {
     assert_true(want > 0);
     /* poppler's xMin is the glyph origin; allow its float formatting */
     assert_true(x > want - 0.1 && x < want + 0.1);
-    at = hit;
   }
   free(out);
   free(err);
@@ -453,13 +459,8 @@ static void widths_match_layout(void **state) {
                 {1, "Withdrawal"}, {1, "AVAILABLE"}, {1, "Tokyo"}};
   for (size_t i = 0; i < sizeof checks / sizeof *checks; i++) {
     const bp_dl_text *t = &pg->items[checks[i].item].u.text;
-    char needle[64];
-    snprintf(needle, sizeof needle, ">%s</word>", checks[i].word);
-    const char *hit = strstr(out, needle);
-    assert_non_null(hit);
-    const char *xmax = hit;
-    while (xmax > out && strncmp(xmax, "xMax=\"", 6) != 0) xmax--;
-    double x = atof(xmax + 6);
+    const char *at = out;
+    double x = word_box(&at, checks[i].word, "xMax");
     /* where the word ends in the layout: its last cluster's x + advance */
     size_t end = (size_t)(strstr(t->text, checks[i].word) - t->text) + strlen(checks[i].word);
     double want = -1;
@@ -470,6 +471,56 @@ static void widths_match_layout(void **state) {
     if (!(x > want - 0.05 && x < want + 0.05))
       fail_msg("%s ends at %.3f in the PDF, %.3f in the layout", checks[i].word, x, want);
   }
+  free(out);
+  free(err);
+  unlink(p);
+  free(p);
+  bp_dlist_free(dl);
+}
+
+/* Font expansion: a justified run drawn 2 % wider or narrower (Tz, which
+ * scales TJ's shifts too) ends each word where the layout put it, the run
+ * after it is drawn at 100 % again, and the text reads as before. */
+static void expanded_runs_placed(void **state) {
+  (void)state;
+  bp_dlist *dl = bp_dlist_new();
+  bp_dl_page *pg = bp_dlist_add_page(dl, A4_W, A4_H);
+  const double expand[] = {0.02, -0.02, 0};
+  for (int i = 0; i < 3; i++) {
+    add_run_ex(dl, pg, SERIF, 11, 72, 100 + 20 * i, "Withdrawal AVAILABLE Tokyo", BLACK, 3);
+    bp_dl_text *t = &pg->items[pg->n_items - 1].u.text;
+    double k = 1 + expand[i];
+    t->expand = expand[i];
+    t->width_pt *= k;
+    for (size_t c = 0; c < t->n_clusters; c++)
+      t->clusters[c].x_pt = 72 + (t->clusters[c].x_pt - 72) * k, t->clusters[c].adv_pt *= k;
+    for (size_t g = 0; g < t->n_glyphs; g++) t->glyphs[g].x_pt = 72 + (t->glyphs[g].x_pt - 72) * k;
+  }
+  char *p = path_in_tmp("expanded.pdf");
+  bp_ctx ctx;
+  assert_int_equal(write_pdf(dl, p, true, &ctx), BP_OK);
+  char *out, *err;
+  assert_int_equal(run(&out, &err, "pdftotext -bbox '%s' -", p), 0);
+  const char *words[] = {"Withdrawal", "AVAILABLE", "Tokyo"};
+  const char *at = out;
+  for (int i = 0; i < 3; i++) {
+    const bp_dl_text *t = &pg->items[i].u.text;
+    for (int w = 0; w < 3; w++) {
+      double x = word_box(&at, words[w], "xMax");
+      size_t end = (size_t)(strstr(t->text, words[w]) - t->text) + strlen(words[w]);
+      double want = -1;
+      for (size_t c = 0; c < t->n_clusters; c++)
+        if (t->clusters[c].start + t->clusters[c].len == end)
+          want = t->clusters[c].x_pt + t->clusters[c].adv_pt;
+      if (!(x > want - 0.05 && x < want + 0.05))
+        fail_msg("line %d: %s ends at %.3f in the PDF, %.3f in the layout", i, words[w], x, want);
+    }
+  }
+  free(out);
+  free(err);
+  assert_int_equal(run(&out, &err, "pdftotext '%s' -", p), 0);
+  assert_non_null(strstr(out, "Withdrawal AVAILABLE Tokyo\nWithdrawal AVAILABLE Tokyo\n"
+                              "Withdrawal AVAILABLE Tokyo"));
   free(out);
   free(err);
   unlink(p);
@@ -993,6 +1044,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(subsets_are_small, setup, teardown),
       cmocka_unit_test_setup_teardown(justified_words_placed, setup, teardown),
       cmocka_unit_test_setup_teardown(widths_match_layout, setup, teardown),
+      cmocka_unit_test_setup_teardown(expanded_runs_placed, setup, teardown),
       cmocka_unit_test_setup_teardown(uri_link_and_internal_link, setup, teardown),
       cmocka_unit_test_setup_teardown(unknown_dest_fails, setup, teardown),
       cmocka_unit_test_setup_teardown(non_bmp_fails, setup, teardown),
