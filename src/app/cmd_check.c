@@ -46,19 +46,24 @@ typedef struct seen_templates {
   size_t warnings;
 } seen_templates;
 
-/* Prints a template's warnings ("file:line:col: warning: message") unless
- * they were printed already. */
+/* Prints "file:line:col: message" warnings as "file:line:col: warning:
+ * message" and counts them. */
+static void print_warnings(char *const *w, size_t n, seen_templates *seen) {
+  for (size_t i = 0; i < n; i++) {
+    const char *m = w[i], *loc = strstr(m, ": ");
+    printf("%.*s: warning: %s\n", (int)(loc - m), m, loc + 2);
+  }
+  seen->warnings += n;
+}
+
+/* Prints a template's warnings unless they were printed already. */
 static void print_template_warnings(const bp_template *t, seen_templates *seen) {
   if (!t || !t->n_warnings) return;
   for (size_t i = 0; i < seen->n; i++)
     if (!strcmp(seen->paths[i], t->path)) return;
   char *path = bp_strdup(t->path);
   BP_PUSH(seen->paths, seen->n, seen->cap, path);
-  for (size_t i = 0; i < t->n_warnings; i++) {
-    const char *m = t->warnings[i], *loc = strstr(m, ": ");
-    printf("%.*s: warning: %s\n", (int)(loc - m), m, loc + 2);
-  }
-  seen->warnings += t->n_warnings;
+  print_warnings(t->warnings, t->n_warnings, seen);
 }
 
 static void seen_free(seen_templates *seen) {
@@ -88,6 +93,7 @@ static bp_status compose_one(bp_ctx *ctx, bp_typesetter *ts, const char *path, b
     bp_brief *b = NULL;
     st = bp_brief_load(ctx, path, &b);
     if (b) print_template_warnings(b->tpl, seen);
+    if (b) print_warnings(b->warnings, b->n_warnings, seen); /* the brief's own */
     if (!st && ts) st = bp_compose_brief(ctx, ts, b, -1, NULL, NULL, &dl);
     bp_brief_free(b);
   }

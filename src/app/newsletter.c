@@ -120,7 +120,7 @@ static int run(const nl_opts *o) {
   bp_dlist *dl = NULL;
   char **charts = NULL;
   size_t n_charts = 0, n_findings = 0;
-  const char **findings = NULL; /* borrowed from the brief's claims */
+  const char **findings = NULL; /* borrowed from the brief's findings */
   char *base = NULL, *attach = NULL, *pdf_path = NULL, *png_path = NULL, *eml_path = NULL;
   bp_outgroup *out = bp_outgroup_new(); /* the PDF, the PNG and the .eml */
   char *pdf = NULL, *png = NULL, *eml = NULL;
@@ -159,7 +159,7 @@ static int run(const nl_opts *o) {
       charts = bp_brief_chart_descriptions(brief, &n_charts);
       findings = bp_malloc((brief->n_findings + 1) * sizeof *findings);
       for (size_t i = 0; i < brief->n_findings; i++) {
-        const bp_claim *cl = bp_claims_lookup(brief->ds->claims, brief->findings[i]);
+        const bp_claim *cl = bp_brief_finding(brief, i);
         if (cl) findings[n_findings++] = bp_template_text(brief->tpl, cl->text, cl->text_ko);
       }
       nl.findings = findings;

@@ -277,11 +277,11 @@ static const char *match_country(const engine *e, json_t *o) {
  * *out holds borrowed pointers. */
 static size_t claims_of(const engine *e, const bp_tsection *s, const bp_claim ***out) {
   const bp_claims *cs = e->b->ds->claims;
-  const bp_claim **v = bp_calloc(cs ? cs->n + 1 : 1, sizeof *v);
+  size_t most = (cs ? cs->n : 0) + (e->b->kind == BP__BRIEF ? e->b->brief->n_findings : 0);
+  const bp_claim **v = bp_calloc(most + 1, sizeof *v); /* a brief's may be Markdown's */
   size_t n = 0;
   if (e->b->kind == BP__BRIEF) {
-    for (size_t i = 0; i < e->b->brief->n_findings; i++)
-      v[n++] = bp_claims_lookup(cs, e->b->brief->findings[i]);
+    for (size_t i = 0; i < e->b->brief->n_findings; i++) v[n++] = bp_brief_finding(e->b->brief, i);
     *out = v;
     return n;
   }

@@ -287,11 +287,11 @@ bp_status bp_table_def_check(bp_ctx *ctx, const bp_jdoc *jd, json_t *def, const 
 /* ---- the brief file ------------------------------------------------------ */
 
 static const char *const BRIEF_KEYS[] = {
-    "template",    "data",       "institute",    "series",        "number",
-    "date",        "title",      "subtitle",     "author",        "lang",
-    "subject",     "keywords",   "summary",      "findings",      "body",
-    "charts",      "disclaimer", "institute_ko", "series_ko",     "title_ko",
-    "subtitle_ko", "author_ko",  "summary_ko",   "disclaimer_ko", NULL};
+    "template",    "data",     "institute",   "series",    "number",     "date",
+    "title",       "subtitle", "author",      "lang",      "subject",    "keywords",
+    "summary",     "findings", "body",        "charts",    "disclaimer", "institute_ko",
+    "series_ko",   "title_ko", "subtitle_ko", "author_ko", "summary_ko", "disclaimer_ko",
+    "findings_ko", NULL};
 
 /* The path the brief names at o's `key`, resolved inside the brief's own
  * data folder (*out owned); an error says where it was named. */
@@ -324,7 +324,8 @@ static bp_status data_folder(bp_ctx *ctx, const bp_brief *b, json_t *root, char 
 }
 
 /* The texts a brief may take from Markdown files: {"markdown": "FILE.md"}. */
-static const char *const MD_KEYS[] = {"summary", "summary_ko", "body"};
+static const char *const MD_KEYS[] = {"summary", "summary_ko", "body", "findings", "findings_ko"};
+enum { MD_N = sizeof MD_KEYS / sizeof *MD_KEYS };
 
 /* `key` given as {"markdown": "FILE.md"}: the file, inside the brief's data
  * folder (*path owned; NULL when the value is not an object). */
@@ -335,14 +336,66 @@ static bp_status md_ref(bp_ctx *ctx, const bp_brief *b, json_t *root, const char
   if (!json_is_object(v)) return BP_OK;
   if (json_object_size(v) != 1 || !json_is_string(json_object_get(v, "markdown")))
     return bp_jdoc_error(ctx, b->jd, root, key, "\"%s\" is %s, or {\"markdown\": \"FILE.md\"}", key,
-                         strcmp(key, "body") ? "a text" : "an array of paragraphs");
+                         !strcmp(key, "body")       ? "an array of paragraphs"
+                         : !strcmp(key, "findings") ? "an array of claim ids"
+                                                    : "a text");
   return resolve_at(ctx, b, v, "markdown", false, path);
+}
+
+/* The prose set as inline Markdown: raw HTML in it is printed as written,
+ * which is rarely what was meant (check warns). */
+static void warn(bp_brief *b, char *w) {
+  if (w) BP_PUSH(b->warnings, b->n_warnings, b->cap_warnings, w);
+}
+
+static void markup_warnings(bp_brief *b, json_t *root) {
+  static const char *const keys[] = {"summary", "summary_ko", "disclaimer", "disclaimer_ko", NULL};
+  char what[64];
+  for (const char *const *k = keys; *k; k++) {
+    snprintf(what, sizeof what, "the brief's \"%s\"", *k);
+    warn(b, bp_jdoc_markup_warning(b->jd, root, *k, 0, what));
+  }
+  json_t *body = json_object_get(root, "body");
+  for (size_t i = 0; json_is_array(body) && i < json_array_size(body); i++) {
+    snprintf(what, sizeof what, "paragraph %zu of the brief's \"body\"", i + 1);
+    warn(b, bp_jdoc_markup_warning(b->jd, body, NULL, i, what));
+  }
+}
+
+/* The findings from Markdown files (`ko`: "findings_ko", may be NULL), in
+ * the template's language; a Korean template needs the Korean file, and
+ * it has as many findings as the English one (both are checked always, so
+ * either edition fails alike). */
+static bp_status md_findings(bp_ctx *ctx, bp_brief *b, json_t *root, const char *en,
+                             const char *ko) {
+  bp_claims *f[2] = {NULL, NULL};
+  bool korean = b->tpl->lang && !strcmp(b->tpl->lang, "ko");
+  bp_status st = bp_markdown_load_findings(ctx, en, b->ds->bib, &f[0]);
+  if (!st && ko) st = bp_markdown_load_findings(ctx, ko, b->ds->bib, &f[1]);
+  if (!st && ko && f[1]->n != f[0]->n)
+    st = bp_jdoc_error(ctx, b->jd, root, "findings_ko",
+                       "%s has %zu findings and %s %zu: one Korean text for each finding, in "
+                       "the same order",
+                       ko, f[1]->n, en, f[0]->n);
+  if (!st && korean && !ko)
+    st = bp_jdoc_error(ctx, b->jd, root, "findings",
+                       "the Korean template %s prints the findings in Korean: add "
+                       "\"findings_ko\": {\"markdown\": \"FILE.md\"}",
+                       b->tpl->path);
+  if (!st) {
+    b->md_findings = f[korean];
+    b->n_findings = f[korean]->n;
+    f[korean] = NULL;
+  }
+  bp_claims_free(f[0]);
+  bp_claims_free(f[1]);
+  return st;
 }
 
 static bp_status check_findings(bp_ctx *ctx, const bp_brief *b, json_t *root) {
   bool korean = b->tpl->lang && !strcmp(b->tpl->lang, "ko");
   json_t *arr = json_object_get(root, "findings");
-  for (size_t i = 0; i < b->n_findings; i++) {
+  for (size_t i = 0; b->findings && i < b->n_findings; i++) {
     const bp_claim *cl = bp_claims_lookup(b->ds->claims, b->findings[i]);
     for (size_t k = 0; k < i; k++)
       if (!strcmp(b->findings[k], b->findings[i]))
@@ -416,8 +469,13 @@ bp_status bp_brief_load_with(bp_ctx *ctx, const char *path, const char *template
                      &b->subject,    &b->summary,      &b->disclaimer,  &b->institute_ko,
                      &b->series_ko,  &b->title_ko,     &b->subtitle_ko, &b->author_ko,
                      &b->summary_ko, &b->disclaimer_ko};
-  char *md[3] = {NULL, NULL, NULL}; /* MD_KEYS' files */
-  for (size_t i = 0; !st && i < 3; i++) st = md_ref(ctx, b, root, MD_KEYS[i], &md[i]);
+  char *md[MD_N] = {NULL}; /* MD_KEYS' files */
+  for (size_t i = 0; !st && i < MD_N; i++) st = md_ref(ctx, b, root, MD_KEYS[i], &md[i]);
+  if (!st && json_object_get(root, "findings_ko") && (!md[3] || !md[4]))
+    st = bp_jdoc_error(ctx, b->jd, root, "findings_ko",
+                       "\"findings_ko\" is {\"markdown\": \"FILE.md\"}: the Korean text of "
+                       "findings written in a Markdown file (\"findings\": {\"markdown\": ...}); "
+                       "claims carry their own \"text_ko\"");
   for (size_t i = 0; !st && i < sizeof strs / sizeof *strs; i++)
     if (!(fields[i] == &b->summary && md[0]) && !(fields[i] == &b->summary_ko && md[1]))
       st = str_field(ctx, b->jd, root, strs[i], fields[i], i == 0);
@@ -431,8 +489,9 @@ bp_status bp_brief_load_with(bp_ctx *ctx, const char *path, const char *template
   } else if (!st) {
     st = str_field(ctx, b->jd, root, "keywords", &b->keywords, false);
   }
-  if (!st) st = str_array(ctx, b->jd, root, "findings", &b->findings, &b->n_findings);
+  if (!st && !md[3]) st = str_array(ctx, b->jd, root, "findings", &b->findings, &b->n_findings);
   if (!st && !md[2]) st = str_array(ctx, b->jd, root, "body", &b->body, &b->n_body);
+  if (!st) markup_warnings(b, root);
   if (!st) {
     const char *slash = strrchr(path, '/');
     bp_buf tp = {0};
@@ -451,6 +510,7 @@ bp_status bp_brief_load_with(bp_ctx *ctx, const char *path, const char *template
     if (md[i])
       st = bp_markdown_load_brief(ctx, md[i], b->ds->bib, i ? &b->summary_ko : &b->summary, NULL);
   if (!st && md[2]) st = bp_markdown_load_brief(ctx, md[2], b->ds->bib, NULL, &b->body_doc);
+  if (!st && md[3]) st = md_findings(ctx, b, root, md[3], md[4]);
   if (!st) {
     b->date_text = bp_template_format_date(b->tpl, b->date);
     b->charts = json_object_get(root, "charts");
@@ -458,7 +518,7 @@ bp_status bp_brief_load_with(bp_ctx *ctx, const char *path, const char *template
   }
   free(tpl);
   free(data);
-  for (size_t i = 0; i < 3; i++) free(md[i]);
+  for (size_t i = 0; i < MD_N; i++) free(md[i]);
   if (st) {
     bp_brief_free(b);
     return st;
@@ -478,7 +538,9 @@ static void free_strs(char **v, size_t n) {
 
 void bp_brief_free(bp_brief *b) {
   if (!b) return;
-  free_strs(b->findings, b->n_findings);
+  free_strs(b->findings, b->findings ? b->n_findings : 0);
+  bp_claims_free(b->md_findings);
+  free_strs(b->warnings, b->n_warnings);
   free_strs(b->body, b->n_body);
   bp_doc_free(b->body_doc);
   char **fields[] = {&b->institute,   &b->series,       &b->number,     &b->date,
@@ -492,6 +554,10 @@ void bp_brief_free(bp_brief *b) {
   bp_dataset_free(b->ds);
   bp_jdoc_free(b->jd);
   free(b);
+}
+
+const bp_claim *bp_brief_finding(const bp_brief *b, size_t i) {
+  return b->md_findings ? &b->md_findings->v[i] : bp_claims_lookup(b->ds->claims, b->findings[i]);
 }
 
 const char *bp_brief_field(const bp_brief *b, const char *f) {

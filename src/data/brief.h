@@ -1,8 +1,8 @@
 /* brief.h - a brief file (data/briefs/NAME.json): which template and data
  * folder, the masthead fields, title, summary, the claims shown as key
  * findings, body paragraphs, charts and disclaimer, each with its Korean
- * edition (`*_ko`). The summaries and the body may be Markdown files
- * ({"markdown": "FILE.md"}). Loading checks everything against the
+ * edition (`*_ko`). The summaries, the findings and the body may be
+ * Markdown files ({"markdown": "FILE.md"}). Loading checks everything against the
  * template and the data folder; errors are `file:line:col: message`. */
 #ifndef BP_BRIEF_H
 #define BP_BRIEF_H
@@ -20,12 +20,17 @@ typedef struct bp_brief {
   /* the Korean edition's texts (NULL: as above); a Korean template uses them */
   char *institute_ko, *series_ko, *title_ko, *subtitle_ko, *author_ko, *summary_ko, *disclaimer_ko;
   char *date_text; /* the date as the template prints it */
-  char **findings; /* claim ids */
+  char **findings; /* claim ids; NULL when the findings come from a Markdown file */
   size_t n_findings;
+  /* the findings' Markdown file ("findings": {"markdown": F}), or for a
+   * Korean template its "findings_ko" file, as claims; else NULL */
+  bp_claims *md_findings;
   char **body; /* paragraphs (inline markup) */
   size_t n_body;
   bp_doc *body_doc; /* the body from a Markdown file ("body": {"markdown": F}), else NULL */
   json_t *charts;   /* chart definitions (borrowed from jd), checked; NULL: none */
+  char **warnings;  /* "file:line:col: message" (HTML printed as written), for check */
+  size_t n_warnings, cap_warnings;
 } bp_brief;
 
 /** Loads a brief, its template and its data folder (which must lie inside
@@ -35,6 +40,10 @@ bp_status bp_brief_load(bp_ctx *ctx, const char *path, bp_brief **out);
 bp_status bp_brief_load_with(bp_ctx *ctx, const char *path, const char *template_path,
                              bp_brief **out);
 void bp_brief_free(bp_brief *b);
+/** The brief's finding i (below n_findings) as its template prints it: a
+ * claim of its data folder, or an item of its findings' Markdown file.
+ * Borrowed. */
+const bp_claim *bp_brief_finding(const bp_brief *b, size_t i);
 /** The brief's text `field` in its template's language (the `*_ko` one for a
  * Korean template when set); "date" is the date as printed. NULL when unset
  * or unknown. Borrowed. */

@@ -5,6 +5,8 @@
  * cited ids are remembered for the "cited by nobody" warning). */
 #include "data-imp.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,7 +161,14 @@ static void parse_claim(bp_src *s, bp_json *j, json_t *o, bp_claims *cl, const b
   static const char *const QUOTED[] = {"text", "text_ko", NULL};
   for (const char *const *q = QUOTED; *q; q++) {
     const char *v = json_string_value(json_object_get(o, *q));
-    size_t qoff;
+    size_t qoff, hlen, hoff = v ? bp__inline_html(v, &hlen) : SIZE_MAX;
+    if (hoff != SIZE_MAX) { /* printed as written: rarely what was meant */
+      char what[32];
+      snprintf(what, sizeof what, "the claim's \"%s\"", *q);
+      char *m = bp__inline_html_message(v, hoff, hlen, what);
+      bp__diag(s, BP_SEV_WARNING, bp__json_str_off(j, bp__json_val(j, o, *q), hoff), "%s", m);
+      free(m);
+    }
     if (v && bp__quotes_mixed(v, &qoff))
       bp__diag(s, BP_SEV_WARNING, bp__json_str_off(j, bp__json_val(j, o, *q), qoff),
                "straight and curly quotes mixed in the claim's %s: use curly ones (\xE2\x80\x98 "

@@ -149,6 +149,19 @@ char *bp__records_meta_path(const char *csv_path);
  * "description"}; the dialect into d. */
 void bp__records_meta(bp_src *m, bp_csv_dialect *d);
 bp_doc *bp__markdown_parse(bp_src *s);
+/* cmark-gfm's tree of t[0..n) with source positions, tables and footnotes,
+ * as bp__markdown_parse reads it (free with cmark_node_free). */
+struct cmark_node *bp__markdown_tree(const char *t, size_t n);
+/* The byte offset in inline markup `text` (a JSON string's: a claim's, a
+ * brief's summary) of its first raw HTML, inline or a block, which
+ * bp_inline_parse prints as written (a comment: not at all); *len its
+ * length, to its first '>' on its line. SIZE_MAX when there is none. */
+size_t bp__inline_html(const char *text, size_t *len);
+/* The warning for that HTML in `what` ("the claim's \"text\""). Owned. */
+char *bp__inline_html_message(const char *text, size_t off, size_t len, const char *what);
+/* A brief's Markdown file: no front matter (its fields are the brief's);
+ * with `text` (a summary), paragraphs only and no footnotes. Reports to s. */
+void bp__markdown_brief_check(bp_src *s, const bp_doc *doc, bool text);
 /* Resolves the citations of a parsed Markdown doc (aliases become the
  * work's own id). */
 void bp__doc_check_cites(bp_src *s, bp_doc *doc, const bp_resolver *r);

@@ -239,6 +239,14 @@ char *bp_claim_markup(const bp_claim *cl, bool korean);
 /** A claim's words as a short label (a timeline event): at most about `max`
  * bytes, cut at a space, with an ellipsis (caller frees). */
 char *bp_claim_short_label(const bp_claim *cl, size_t max);
+/** Loads a brief's findings from a Markdown file: one list, each item a
+ * finding (a paragraph of inline Markdown citing its sources with [@id],
+ * checked against `bib`), as claims "finding 1", "finding 2"... with the
+ * file's path and the item's line. Anything but list items of one
+ * paragraph, an item without a citation, front matter and footnotes are
+ * errors at file:line:col. *out owned (bp_claims_free). */
+bp_status bp_markdown_load_findings(bp_ctx *ctx, const char *path, const bp_bib *bib,
+                                    bp_claims **out);
 
 /* ---------------------------------------------------------------- series */
 

@@ -2,6 +2,7 @@
  * data layer's bp_src and bp_json. */
 #include "jdoc.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -98,4 +99,26 @@ bp_status bp_jdoc_error_elem(bp_ctx *ctx, const bp_jdoc *jd, const json_t *arr, 
   bp_status st = verror(ctx, jd, bp__json_elem(jd->json, arr, i), fmt, ap);
   va_end(ap);
   return st;
+}
+
+static char *message_at(const bp_jdoc *jd, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static char *message_at(const bp_jdoc *jd, size_t off, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char *m = vmessage(jd, off, fmt, ap);
+  va_end(ap);
+  return m;
+}
+
+char *bp_jdoc_markup_warning(const bp_jdoc *jd, const json_t *obj, const char *key, size_t i,
+                             const char *what) {
+  const char *v = json_string_value(key ? json_object_get(obj, key) : json_array_get(obj, i));
+  size_t len, off = v ? bp__inline_html(v, &len) : SIZE_MAX;
+  if (off == SIZE_MAX) return NULL;
+  size_t at = key ? bp__json_val(jd->json, obj, key) : bp__json_elem(jd->json, obj, i);
+  char *m = bp__inline_html_message(v, off, len, what);
+  char *w = message_at(jd, bp__json_str_off(jd->json, at, off), "%s", m);
+  free(m);
+  return w;
 }

@@ -28,6 +28,13 @@ bp_status bp_jdoc_error(bp_ctx *ctx, const bp_jdoc *jd, const json_t *obj, const
  * itself), owned (free()): a warning to print, not an error. */
 char *bp_jdoc_message(const bp_jdoc *jd, const json_t *obj, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/** Inline markup (a brief's summary or body paragraph) at obj[key], or
+ * with key NULL at element i of the array obj: when it holds raw HTML,
+ * which is printed as written, a warning `file:line:col: message` at its
+ * place in the string naming `what` ("the brief's \"summary\""), owned;
+ * else NULL. */
+char *bp_jdoc_markup_warning(const bp_jdoc *jd, const json_t *obj, const char *key, size_t i,
+                             const char *what);
 /** The same for element i of an array. */
 bp_status bp_jdoc_error_elem(bp_ctx *ctx, const bp_jdoc *jd, const json_t *arr, size_t i,
                              const char *fmt, ...) __attribute__((format(printf, 5, 6)));

@@ -279,7 +279,7 @@ static void inlines(ictx *c, cmark_node *parent, unsigned flags, const char *uri
     }
     case CMARK_NODE_HTML_INLINE: {
       const char *lit = cmark_node_get_literal(n);
-      if (c->b->s && lit && !strncmp(lit, "<!--", 4)) break; /* a comment */
+      if (lit && !strncmp(lit, "<!--", 4)) break; /* a comment */
       if (c->b->s)
         md_error(c->b, n, 0,
                  "raw HTML is not supported: %.*s (write Markdown; a '<' meant as text is "
@@ -359,6 +359,48 @@ static cmark_node *gfm_parse(const char *t, size_t n, bool full) {
   return doc;
 }
 
+struct cmark_node *bp__markdown_tree(const char *t, size_t n) {
+  return gfm_parse(t, n, true);
+}
+
+size_t bp__inline_html(const char *text, size_t *len) {
+  size_t n = strlen(text), off = SIZE_MAX;
+  cmark_node *doc = gfm_parse(text, n, false);
+  lidx L;
+  lidx_init(&L, text, n);
+  cmark_iter *it = cmark_iter_new(doc);
+  cmark_event_type ev;
+  while (off == SIZE_MAX && (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+    cmark_node *nd = cmark_iter_get_node(it);
+    cmark_node_type t = cmark_node_get_type(nd);
+    if (ev != CMARK_EVENT_ENTER || (t != CMARK_NODE_HTML_INLINE && t != CMARK_NODE_HTML_BLOCK))
+      continue;
+    off = node_src(&L, nd);
+    if (off >= n) off = 0;
+    const char *lit = cmark_node_get_literal(nd);
+    *len = lit ? strcspn(lit, "\r\n") : 0; /* a block's: to its first tag's end */
+    if (lit && memchr(lit, '>', *len))
+      *len = (size_t)((const char *)memchr(lit, '>', *len) - lit) + 1;
+  }
+  cmark_iter_free(it);
+  cmark_node_free(doc);
+  free(L.ls);
+  return off;
+}
+
+char *bp__inline_html_message(const char *text, size_t off, size_t len, const char *what) {
+  bp_buf b = {0};
+  if (!strncmp(text + off, "<!--", 4))
+    bp_buf_printf(&b, "%s has an HTML comment, which is not printed: %.*s", what,
+                  (int)(len > 60 ? 60 : len), text + off);
+  else
+    bp_buf_printf(&b,
+                  "%s has what looks like HTML markup, printed as written: %.*s (it is text with "
+                  "Markdown: **bold**, *italic*, [text](https://...))",
+                  what, (int)(len > 60 ? 60 : len), text + off);
+  return bp_buf_detach(&b);
+}
+
 void bp_inline_parse(const char *text, bp_spans *out) {
   size_t n = strlen(text);
   cmark_node *doc = gfm_parse(text, n, false);
@@ -380,6 +422,14 @@ void bp_inline_parse(const char *text, bp_spans *out) {
     } else if (t == CMARK_NODE_CODE_BLOCK) {
       const char *lit = cmark_node_get_literal(nd);
       if (lit) bp_spans_add_text(out, lit, strlen(lit), BP_SPAN_CODE, NULL);
+    } else if (t == CMARK_NODE_HTML_BLOCK) { /* as written, as inline HTML is; not a comment */
+      const char *lit = cmark_node_get_literal(nd);
+      size_t n_lit = lit ? strlen(lit) : 0;
+      while (n_lit && (lit[n_lit - 1] == '\n' || lit[n_lit - 1] == '\r')) n_lit--;
+      if (!n_lit || !strncmp(lit, "<!--", 4)) continue;
+      if (!first) bp_spans_add_text(out, " ", 1, 0, NULL);
+      first = false;
+      bp_spans_add_text(out, lit, n_lit, 0, NULL);
     }
   }
   cmark_iter_free(it);
@@ -809,7 +859,7 @@ bp_doc *bp__markdown_parse(bp_src *s) {
 
 /* A brief's Markdown file: no front matter (its fields are the brief's);
  * with `text`, paragraphs only and no footnotes. */
-static void brief_md_check(bp_src *s, const bp_doc *doc, bool text) {
+void bp__markdown_brief_check(bp_src *s, const bp_doc *doc, bool text) {
   for (size_t i = 0; i < FM_KEYS_N; i++)
     if (*fm_field((bp_doc *)doc, i)) {
       bp__diag(s, BP_SEV_ERROR, s->start,
@@ -836,7 +886,7 @@ bp_status bp_markdown_load_brief(bp_ctx *ctx, const char *path, bp_bib *bib, cha
   if (d) {
     bp_resolver r = {bib, NULL, NULL};
     bp__doc_check_cites(s, d, &r);
-    brief_md_check(s, d, text != NULL);
+    bp__markdown_brief_check(s, d, text != NULL);
   }
   bp_status st = bp__diag_to_ctx(ctx, dl, io);
   if (!st && text) *text = bp_strndup(s->text + s->start, s->len - s->start);

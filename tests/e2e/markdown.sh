@@ -2,8 +2,8 @@
 # markdown.sh - Markdown as a user writes it, end to end: a pipe table
 # renders as a table (its header, its cells, numbers), footnotes become
 # endnotes numbered with the citations, each marker a link to its note; a
-# long table repeats its header on the next page; a brief's summary and
-# body from Markdown files; front matter with an unknown key and raw HTML
+# long table repeats its header on the next page; a brief's summary,
+# findings and body from Markdown files (findings: each list item, cited); front matter with an unknown key and raw HTML
 # fail with file:line:col, and `check` reports what `render` does; a
 # Markdown article on its own; "-" (standard input, binary-safe) for
 # render, check and batch records.
@@ -66,6 +66,95 @@ printf '\nSee <img src="x.png">.\n' >>"$work/bb/briefs/md-body.md"
 run brief-html 1 "md-body.md:15:5: raw HTML is not supported: <img" \
   "$bp" render "$work/bb/briefs/md.json" -o "$work/x.pdf"
 same_as_check brief-html "$work/bb"
+
+# a brief's findings from a Markdown file: each list item a finding with
+# its endnote markers, in Korean from findings_ko; what cannot be a finding
+# fails at file:line:col in render and check alike
+run findings-check 0 "$F/brief: 0 errors" "$bp" check --no-caret --no-fonts "$F/brief"
+run findings-render 0 "" "$bp" render "$F/brief/briefs/md-findings.json" -o "$work/findings.pdf"
+text=$(pdftotext -layout "$work/findings.pdf" - 2>&1)
+printf '%s\n' "$text" | grep -Eq '^ *Key findings$' || bad "findings: no heading"
+printf '%s\n' "$text" | grep -Eq '^ *• Missions abroad were once expected to pay their own way\.1$' ||
+  bad "findings: no first finding with its marker: $text"
+printf '%s\n' "$text" | grep -Eq '^ *• Estimates of the cryptocurrency stolen differ by source and by year\.1,2$' ||
+  bad "findings: no second finding with its markers"
+printf '%s\n' "$text" | grep -Eq '^ *• The largest single theft came from a cross-chain bridge\.2$' ||
+  bad "findings: no third finding (from a '*' list)"
+[ "$(printf '%s\n' "$text" | grep -c '•')" -eq 3 ] || bad "findings: not 3 findings (a comment is none)"
+printf '%s\n' "$text" | grep -Eq '^ *2 +Lee, H\. \(2024' || bad "findings: Lee is not endnote 2"
+python3 tests/e2e/check_markdown.py "$work/findings.pdf" way. Kim, bridge. Lee, || bad "findings: marker link"
+pdfinfo -url "$work/findings.pdf" 2>/dev/null | grep -q 'https://example.org/bridge' ||
+  bad "findings: the link in a finding is not a link"
+run findings-ko 0 "" "$bp" render "$F/brief/briefs/md-findings.json" -o "$work/findings-ko.pdf" \
+  --template "$F/brief/templates/md-template-ko.json"
+text=$(pdftotext -layout "$work/findings-ko.pdf" - 2>&1)
+has findings-ko "$text" "• 해외 공관은 한때 스스로 경비를 충당하도록 요구받았다.1"
+has findings-ko "$text" "• 가장 큰 단일 탈취는 크로스체인 브리지에서 일어났다.2"
+case "$text" in *"pay their own way."*) bad "findings-ko: an English finding in the Korean edition" ;; esac
+# the newsletter's e-mail carries them as it carries claims
+run findings-newsletter 0 "" "$bp" newsletter "$F/brief/briefs/md-findings.json" -o "$work/nl"
+eml=$(cat "$work"/nl/*.eml)
+has findings-newsletter "$eml" "- Estimates of the cryptocurrency stolen differ by source and by year."
+# the claim ids of a brief's JSON still work beside them (data/briefs)
+run findings-claims 0 "" "$bp" render data/briefs/nk-missions.json -o "$work/claims.pdf"
+# each refusal, in render and in check, at the same place
+findings_bad() { # NAME MARKDOWN WANT
+  rm -rf "$work/fb" && cp -r "$F/brief" "$work/fb"
+  printf -- "$2" >"$work/fb/briefs/md-findings.md"
+  run "findings-$1" 1 "md-findings.md:$3" "$bp" render "$work/fb/briefs/md-findings.json" -o "$work/x.pdf"
+  same_as_check "findings-$1" "$work/fb"
+}
+findings_bad no-source '- a [@kim_2023]\n- A finding without a source.\n- c [@lee_2024]\n' \
+  '2:3: finding 2 has no source: cite it with [@id]'
+findings_bad only-cite '- [@kim_2023]\n- b [@kim_2023]\n- c [@lee_2024]\n' '1:3: finding 1 is only a citation'
+findings_bad heading '# Findings\n\n- a [@kim_2023]\n' '1:1: a findings file is a list, one finding per item (- text [@source]): a heading is not a finding'
+findings_bad outside '- a [@kim_2023]\n\nSome text.\n' '3:1: a findings file is a list, one finding per item (- text [@source]): text outside the list is not a finding'
+findings_bad nested '- a [@kim_2023]\n  - b [@kim_2023]\n' '2:3: a finding is one paragraph: a nested list cannot be part of it'
+findings_bad second-para '- a [@kim_2023]\n\n  more\n' '3:3: a finding is one paragraph: a second paragraph cannot be part of it'
+findings_bad footnote '- a[^n] [@kim_2023]\n\n[^n]: A note.\n' '3:1: a finding takes no footnotes: cite its source with [@id]'
+findings_bad table '| a | b |\n|---|---|\n| 1 | 2 |\n' '1:1: a findings file is a list, one finding per item (- text [@source]): a table is not a finding'
+findings_bad html '- a <b>bold</b> [@kim_2023]\n' '1:5: raw HTML is not supported: <b>'
+findings_bad unknown '- a [@kim_2023]\n- b [@nobody]\n' '2:7: unknown citation'
+findings_bad front-matter '---\ntitle: x\n---\n- a [@kim_2023]\n' "1:1: a brief's Markdown takes no front matter"
+findings_bad empty '<!-- nothing -->\n' '1:1: no findings: write each as an item of a list'
+rm -rf "$work/fb" && cp -r "$F/brief" "$work/fb"
+printf -- '- one more [@kim_2023]\n' >>"$work/fb/briefs/md-findings-ko.md"
+run findings-ko-count 1 'md-findings.json:8:18: '"$work"'/fb/briefs/md-findings-ko.md has 4 findings' \
+  "$bp" render "$work/fb/briefs/md-findings.json" -o "$work/x.pdf"
+same_as_check findings-ko-count "$work/fb"
+rm -rf "$work/fb" && cp -r "$F/brief" "$work/fb"
+sed -i '/findings_ko/d; s/"md-findings.md"},/"md-findings.md"}/' "$work/fb/briefs/md-findings.json"
+run findings-ko-missing 1 'md-findings.json:7:15: the Korean template' "$bp" render \
+  "$work/fb/briefs/md-findings.json" -o "$work/x.pdf" --template "$F/brief/templates/md-template-ko.json"
+run findings-ko-alone 1 'ko-alone.json:8:18: "findings_ko" is {"markdown": "FILE.md"}' sh -c \
+  "sed 's/\"findings\": {\"markdown\": \"md-findings.md\"}/\"findings\": []/' '$F/brief/briefs/md-findings.json' >'$work/fb/briefs/ko-alone.json' &&
+   '$bp' render '$work/fb/briefs/ko-alone.json' -o '$work/x.pdf'"
+[ -e "$work/x.pdf" ] && bad "a failed findings render wrote its PDF"
+
+# raw HTML in a JSON string (a claim's text, a brief's summary and body)
+# is text: printed as written (a block too, not dropped; a comment not at
+# all), and check warns at its place in the string, naming the field
+# (tests/fixtures/check/raw_html* are check's goldens)
+C=tests/fixtures/check
+rm -rf "$work/jh" && cp -r "$C/raw_html" "$work/jh" && mkdir -p "$work/jh/briefs" "$work/jh/templates"
+cp "$C/raw_html_brief/templates/md-template.json" "$work/jh/templates/"
+cat >"$work/jh/briefs/b.json" <<'JSON'
+{"template": "../templates/md-template.json", "title": "Raw HTML as text",
+ "summary": "A <i>summary</i> [@kim_2023].",
+ "findings": ["inline", "block", "comment", "text-lt"]}
+JSON
+run json-html 0 "" "$bp" render "$work/jh/briefs/b.json" -o "$work/jh.pdf"
+text=$(pdftotext "$work/jh.pdf" - 2>&1 | tr '\n' ' ')
+has json-html "$text" "A <i>summary</i>"
+has json-html "$text" "Missions were <b>closed</b>"
+has json-html "$text" "<div>Missions</div> were closed"
+has json-html "$text" "Missions closed.2"
+case "$text" in *"check this"*) bad "json-html: a comment is printed" ;; esac
+has json-html "$text" "Fewer than 5 < 7 missions, <b> as written, x<y"
+run json-html-check 0 'b.json:2:16: warning: the brief'"'"'s "summary" has what looks like HTML markup, printed as written: <i>' \
+  "$bp" check --no-caret --no-fonts "$work/jh"
+has json-html-check "$out" 'claims.json:2:43: warning: the claim'"'"'s "text" has what looks like HTML markup, printed as written: <b>'
+has json-html-check "$out" "0 errors, 5 warnings"
 
 # front matter with an unknown key: file:line:col, in render and check
 run front-matter 1 "$F/front-matter/articles/a.md:3:1: unknown front matter key \"colour\"" \
