@@ -62,6 +62,9 @@ typedef struct bp_lb_item {
   double penalty;     /* penalty: cost of breaking here (< BP_LB_NEVER) */
   double protrude_pt; /* a break here: how far the line's last glyph may hang
                        * into the margin (a period, a hyphen) */
+  double lead_pt;     /* box: how far its first glyph may hang into the left
+                       * margin when it starts a line (a full-width opening
+                       * bracket's blank half) */
 } bp_lb_item;
 
 typedef struct bp_lb_params {

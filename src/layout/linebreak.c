@@ -70,6 +70,7 @@ static double avail(const bp_lb_params *p, int line) {
 /* Natural width of the line from item s to a break at b. */
 static double line_width(const bp_lb_item *it, size_t n, const sums *S, int s, size_t b) {
   double w = S->w[b] - S->w[s];
+  if ((size_t)s < n) w -= it[s].lead_pt;
   if (b < n && it[b].kind == BP_LB_PENALTY) w += it[b].width_pt;
   if (b < n) w -= it[b].protrude_pt;
   return w;

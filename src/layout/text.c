@@ -54,6 +54,7 @@ typedef struct tline {
   double expand;               /* glyph expansion: advances other than spaces times 1 + expand */
   double grow;                 /* what the expansion adds to the line's width */
   double prot;                 /* how far its last glyph hangs into the margin */
+  double lead;                 /* how far its first glyph hangs into the left margin */
   int gaps;                    /* spaces inside its content */
 } tline;
 
@@ -305,9 +306,10 @@ typedef struct cluster {
   double w;       /* advance, pt */
   double hy_w;    /* a soft hyphen: the advance of the hyphen drawn when broken there */
   unsigned flags;
-  double blank; /* a full-width closing bracket or stop that kept its blank right
-                 * half: how wide it is (pt), what hangs into the margin when a
-                 * justified line ends with it */
+  double blank; /* a full-width bracket or stop that kept its blank half: how
+                 * wide it is (pt), what hangs into the margin when a
+                 * justified line ends with a closing one, or any line
+                 * starts with an opening one */
 } cluster;
 
 /* The unwrapped layout's clusters, in text order, and where each of its
@@ -483,8 +485,8 @@ static void trim_cjk_brackets(shaping *sh, PangoLayoutLine *line, const char *s,
     PangoGlyphItemIter it;
     for (gboolean ok = pango_glyph_item_iter_init_start(&it, r->data, s); ok && k < e;
          ok = pango_glyph_item_iter_next_cluster(&it), k++) {
-      if ((cl[k].flags & CL_BLANK_L) && (k == a || (cl[k - 1].flags & CL_OPEN)))
-        trim_blank(&cl[k], &it, 1, true);
+      if (cl[k].flags & CL_BLANK_L)
+        trim_blank(&cl[k], &it, 1, k == a || (cl[k - 1].flags & CL_OPEN));
       else if (cl[k].flags & CL_BLANK_R)
         trim_blank(&cl[k], &it, -1, k + 1 == e || (cl[k + 1].flags & (CL_CLOSE | CL_BLANK_L)));
     }
@@ -674,7 +676,10 @@ static void para_items(para *P, const char *s, const cluster *cl, int a, int e, 
     int j = k + 1;
     double w = cl[k].w;
     while (j < e && !(cl[j].flags & CL_SPACE) && cost[j - a] >= BP_LB_NEVER) w += cl[j++].w;
-    bp_lb_item b = {.kind = BP_LB_BOX, .width_pt = w, .expand_pt = justify ? w * EXPAND : 0};
+    bp_lb_item b = {.kind = BP_LB_BOX,
+                    .width_pt = w,
+                    .expand_pt = justify ? w * EXPAND : 0,
+                    .lead_pt = (cl[k].flags & CL_BLANK_L) ? cl[k].blank : 0};
     para_push(P, b, k);
     k = j;
   }
@@ -693,8 +698,8 @@ static void line_measure(bp_text *t, tline *ln, double avail, double indent) {
     if (cl[c].flags & CL_SPACE) ln->gaps++, spaces += cl[c].w;
   }
   if (ln->hyphen) ln->nat += cl[ln->c1 - 1].hy_w;
-  double room = avail + ln->prot - ln->nat;
-  ln->x = indent;
+  double room = avail + ln->prot + ln->lead - ln->nat;
+  ln->x = indent - ln->lead;
   ln->extra = ln->expand = ln->grow = 0;
   if (t->measure_pt <= 0) return; /* aligned on the widest line later */
   switch (t->style.align) {
@@ -761,6 +766,8 @@ static void break_segment(bp_text *t, int seg, double *widest) {
     ln.start = ln.c0 < ln.cend ? cl[ln.c0].start : sh->seg_byte[seg];
     ln.content_end = ln.c1 > ln.c0 ? cl[ln.c1 - 1].end : ln.start;
     ln.end = ln.cend > ln.c0 ? cl[ln.cend - 1].end : ln.start;
+    /* an opening bracket that starts a line after a break hangs its blank */
+    if (i > 0 && ln.c0 < ln.c1 && (cl[ln.c0].flags & CL_BLANK_L)) ln.lead = cl[ln.c0].blank;
     double first = i == 0 ? indent : 0;
     line_measure(t, &ln, t->measure_pt > 0 ? t->measure_pt - first : 0, first);
     if (ln.nat + first > *widest) *widest = ln.nat + first;
@@ -1064,7 +1071,8 @@ char *bp_text_line_text(const bp_text *t, int i) {
 double bp_text_line_width_pt(const bp_text *t, int i) {
   if (i < 0 || i >= t->n_lines) return 0;
   const tline *ln = &t->lines[i];
-  return ln->nat + ln->grow + ln->extra * ln->gaps - ln->prot; /* what hangs out does not count */
+  /* what hangs out does not count */
+  return ln->nat + ln->grow + ln->extra * ln->gaps - ln->prot - ln->lead;
 }
 
 static int32_t cp_at(const char *s, int i, int n) {

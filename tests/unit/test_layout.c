@@ -658,17 +658,55 @@ static void justified_lines_expand_their_glyphs(void **state) {
   assert_true(expanded > 10);
 }
 
+/* Korean with brackets beside spaces: lines start and end with them. */
+static const char *BRACKETS = "북한 외교 「대사관」 철수와 관련된 보도가 이어졌다 「외교부」 "
+                              "발표에 따르면 「북한」 대사관 철수는 계속되었고 「아프리카」 "
+                              "공관은 문을 닫았다.";
+
+/* A line that starts with a full-width opening bracket after a break (which
+ * kept its blank left half beside the space the line broke at) hangs that
+ * blank into the left margin, as JLREQ and KLREQ set a line-head bracket:
+ * the bracket's ink, not its blank, meets the left edge, and a justified
+ * line still fills the measure. */
+static void opening_bracket_hangs_its_blank_at_a_line_start(void **state) {
+  (void)state;
+  bp_style st = body();
+  int seen = 0;
+  for (double w = 120; w <= 260; w += 3) {
+    bp_text *t = set_plain(&st, BRACKETS, w);
+    for (int i = 1; i + 1 < bp_text_line_count(t); i++) {
+      char *l = bp_text_line_text(t, i);
+      bool starts = !strncmp(l, "「", strlen("「"));
+      size_t n = strlen(l);
+      while (n && l[n - 1] == ' ') l[--n] = '\0';
+      bool spaced = strchr(l, ' ') != NULL; /* else set ragged */
+      free(l);
+      if (!starts) continue;
+      seen++;
+      bp_dlist *dl = bp_dlist_new();
+      bp_dl_page *pg = bp_dlist_add_page(dl, 500, 100);
+      bp_text_draw_lines(t, dl, pg, 0, 0, i, 1);
+      double x = pg->items[0].u.text.glyphs[0].x_pt; /* the bracket's origin */
+      if (x > -0.45 * st.size_pt || x < -0.5 * st.size_pt)
+        fail_msg("width %.0f, line %d: the bracket drawn from %.3f pt", w, i, x);
+      if (spaced && fabs(bp_text_line_width_pt(t, i) - w) > 0.01)
+        fail_msg("width %.0f, line %d: %.3f pt wide", w, i, bp_text_line_width_pt(t, i));
+      bp_dlist_free(dl);
+    }
+    bp_text_free(t);
+  }
+  assert_true(seen > 5);
+}
+
 /* A justified line that ends with a full-width closing bracket (which
  * keeps its blank right half before a space) hangs that blank into the
  * margin: the bracket's ink, not its blank, meets the right edge. */
 static void closing_bracket_hangs_its_blank_at_a_line_end(void **state) {
   (void)state;
   bp_style st = body();
-  const char *text = "북한 외교 「대사관」 철수와 관련된 보도가 이어졌다 「외교부」 발표에 따르면 "
-                     "「북한」 대사관 철수는 계속되었고 「아프리카」 공관은 문을 닫았다.";
   int seen = 0;
   for (double w = 120; w <= 260; w += 3) {
-    bp_text *t = set_plain(&st, text, w);
+    bp_text *t = set_plain(&st, BRACKETS, w);
     for (int i = 0; i + 1 < bp_text_line_count(t); i++) {
       bp_dlist *dl = bp_dlist_new();
       bp_dl_page *pg = bp_dlist_add_page(dl, 500, 100);
@@ -806,6 +844,7 @@ int main(void) {
       cmocka_unit_test(a_line_shorter_when_spacing_is_no_worse),
       cmocka_unit_test(justified_lines_expand_their_glyphs),
       cmocka_unit_test(closing_bracket_hangs_its_blank_at_a_line_end),
+      cmocka_unit_test(opening_bracket_hangs_its_blank_at_a_line_start),
       cmocka_unit_test(no_line_ends_with_opening_punctuation),
       cmocka_unit_test(hyphenated_word_has_actual_text),
   };
