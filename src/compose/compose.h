@@ -65,9 +65,11 @@ bp_status bp_profile_check_template(bp_ctx *ctx, const bp_template *t, const bp_
 /** A cache of laid-out and drawn pieces (texts, charts, endnotes) shared by
  * the profiles of a batch: a piece is shaped once and replayed into every
  * later profile that shows it. Thread-safe: the threads of a batch share one
- * (each composing with its own typesetter). When it holds more than
- * `max_bytes` (0: 24 MB) it is emptied before the next profile, so memory
- * stays flat over any number of records. */
+ * (each composing with its own typesetter). It holds at most `max_bytes`
+ * (0: BP_PROFILE_CACHE_BYTES) of pieces, as bp_piece_bytes counts them: the
+ * least recently used go first, so memory stays flat over any number of
+ * records while what every profile shows (labels, headings) stays. */
+#define BP_PROFILE_CACHE_BYTES ((size_t)4 << 20)
 typedef struct bp_profile_cache bp_profile_cache;
 bp_profile_cache *bp_profile_cache_new(size_t max_bytes);
 void bp_profile_cache_free(bp_profile_cache *pc);

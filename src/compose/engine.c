@@ -9,6 +9,8 @@
  * nothing is drawn. Knows nothing of PDF or files. */
 #include "compose-imp.h"
 
+#include "../core/lru.h"
+
 #include <glib.h>
 #include <math.h>
 #include <pthread.h>
@@ -25,22 +27,21 @@ typedef bp__engine engine;
 
 struct bp_profile_cache {
   pthread_mutex_t lock; /* guards everything below */
-  GHashTable *map;      /* key (owned) -> piece (one reference) */
-  size_t bytes, max_bytes;
+  bp_lru *map;          /* key -> piece (one reference), bounded by bp_piece_bytes */
   size_t hits, misses;
 };
 
 bp_profile_cache *bp_profile_cache_new(size_t max_bytes) {
   bp_profile_cache *pc = bp_calloc(1, sizeof *pc);
   pthread_mutex_init(&pc->lock, NULL);
-  pc->map = g_hash_table_new_full(g_str_hash, g_str_equal, free, (GDestroyNotify)bp_piece_unref);
-  pc->max_bytes = max_bytes ? max_bytes : (size_t)24 << 20;
+  pc->map =
+      bp_lru_new(max_bytes ? max_bytes : BP_PROFILE_CACHE_BYTES, (void (*)(void *))bp_piece_unref);
   return pc;
 }
 
 void bp_profile_cache_free(bp_profile_cache *pc) {
   if (!pc) return;
-  g_hash_table_destroy(pc->map);
+  bp_lru_free(pc->map);
   pthread_mutex_destroy(&pc->lock);
   free(pc);
 }
@@ -51,7 +52,8 @@ void bp_profile_cache_stats(const bp_profile_cache *pc, size_t *hits, size_t *mi
   if (c) pthread_mutex_lock(&c->lock);
   if (hits) *hits = c ? c->hits : 0;
   if (misses) *misses = c ? c->misses : 0;
-  if (bytes) *bytes = c ? c->bytes : 0;
+  if (bytes) *bytes = 0;
+  if (bytes && c) bp_lru_size(c->map, bytes, NULL);
   if (c) pthread_mutex_unlock(&c->lock);
 }
 
@@ -64,7 +66,7 @@ static const piece *hold(engine *e, piece *p) {
 /* The cached piece for `key` (held until the engine ends); NULL on a miss. */
 static const piece *cache_get(engine *e, bp_buf *key) {
   pthread_mutex_lock(&e->cache->lock);
-  piece *p = g_hash_table_lookup(e->cache->map, key->data);
+  piece *p = bp_lru_lookup(e->cache->map, key->data);
   if (p) {
     e->cache->hits++;
     hold(e, p);
@@ -75,12 +77,14 @@ static const piece *cache_get(engine *e, bp_buf *key) {
 }
 
 /* Adds a piece just made; when another thread added the same one meanwhile,
- * that one is used and this one dropped. */
+ * that one is used and this one dropped. The least recently used pieces
+ * then go while the cache holds more than its bytes (a piece an engine
+ * holds lives on until the engine drops it). */
 static const piece *cache_put(engine *e, bp_buf *key, piece *p) {
   size_t bytes = bp_piece_bytes(p) + key->len; /* p's one reference becomes the cache's */
   pthread_mutex_lock(&e->cache->lock);
   e->cache->misses++;
-  piece *had = g_hash_table_lookup(e->cache->map, key->data);
+  piece *had = bp_lru_lookup(e->cache->map, key->data);
   if (had) {
     hold(e, had);
     pthread_mutex_unlock(&e->cache->lock);
@@ -88,9 +92,8 @@ static const piece *cache_put(engine *e, bp_buf *key, piece *p) {
     bp_buf_free(key);
     return had;
   }
-  e->cache->bytes += bytes;
-  g_hash_table_insert(e->cache->map, bp_buf_detach(key), p);
   hold(e, p);
+  bp_lru_insert(e->cache->map, bp_buf_detach(key), p, bytes);
   pthread_mutex_unlock(&e->cache->lock);
   return p;
 }
@@ -614,14 +617,6 @@ bp_status bp__compose(engine *e, long long epoch, bp_preflight *pf, bp_fit_repor
   const bp_template *t = e->t;
   bp_profile_cache *own = e->cache ? NULL : bp_profile_cache_new(0);
   if (own) e->cache = own;
-  /* a full cache starts again: memory stays flat however long the batch
-   * (pieces other engines hold live on until they drop them) */
-  pthread_mutex_lock(&e->cache->lock);
-  if (e->cache->bytes > e->cache->max_bytes) {
-    g_hash_table_remove_all(e->cache->map);
-    e->cache->bytes = 0;
-  }
-  pthread_mutex_unlock(&e->cache->lock);
   e->x0 = t->margin_pt[3];
   e->width = t->page_w_pt - t->margin_pt[1] - t->margin_pt[3];
   e->top = t->margin_pt[0];

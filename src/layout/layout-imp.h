@@ -8,6 +8,13 @@
 #include <hyphen.h>
 #include <pango/pangocairo.h>
 
+#include "../core/lru.h"
+
+/** Shaped texts a typesetter keeps (the least recently used go first): a
+ * document's fit loop reuses a size's shapings at every leading it tries,
+ * and a batch's profiles their common labels. */
+#define BP_TEXT_SHAPINGS_KEPT 256
+
 struct bp_fontset {
   char *dir;
   FcConfig *config;
@@ -20,8 +27,8 @@ struct bp_fontset {
 struct bp_typesetter {
   bp_fontset *fs;
   PangoContext *pango;
-  HyphenDict *hyph;  /* borrowed: bp__hyph_dict(), shared by every typesetter */
-  GHashTable *cache; /* layout key -> PangoLayout (laid out, shared read-only) */
+  HyphenDict *hyph; /* borrowed: bp__hyph_dict(), shared by every typesetter */
+  bp_lru *cache;    /* layout key -> PangoLayout (laid out, shared read-only) */
 };
 
 /** Copies cr's current path in device space (cr's matrix is reset to the

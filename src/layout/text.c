@@ -81,7 +81,7 @@ bp_status bp_typesetter_new(bp_ctx *ctx, bp_fontset *fs, bp_typesetter **out) {
   pango_context_set_round_glyph_positions(ts->pango, FALSE);
   pango_context_set_language(ts->pango, pango_language_from_string("en"));
   ts->hyph = bp__hyph_dict(); /* compiled in, shared (hyph.h) */
-  ts->cache = g_hash_table_new_full(g_str_hash, g_str_equal, free, g_object_unref);
+  ts->cache = bp_lru_new(BP_TEXT_SHAPINGS_KEPT, g_object_unref);
   *out = ts;
   (void)ctx;
   return BP_OK;
@@ -89,7 +89,7 @@ bp_status bp_typesetter_new(bp_ctx *ctx, bp_fontset *fs, bp_typesetter **out) {
 
 void bp_typesetter_free(bp_typesetter *ts) {
   if (!ts) return;
-  if (ts->cache) g_hash_table_destroy(ts->cache);
+  bp_lru_free(ts->cache);
   if (ts->pango) g_object_unref(ts->pango);
   free(ts);
 }
@@ -844,7 +844,7 @@ static bp_text *finish(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, bu
    * text and attributes at any measure or leading reuse it (the fit loop
    * tries many), and the line breaking only measures its clusters. */
   char *key = layout_key(L, b, style);
-  PangoLayout *hit = g_hash_table_lookup(ts->cache, key);
+  PangoLayout *hit = bp_lru_lookup(ts->cache, key);
   if (hit) {
     g_object_unref(L);
     L = g_object_ref(hit);
@@ -853,8 +853,7 @@ static bp_text *finish(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, bu
     pango_layout_set_text(L, b->text.data ? b->text.data : "", (int)b->text.len);
     pango_layout_set_attributes(L, b->attrs);
     g_object_set_qdata_full(G_OBJECT(L), shaping_quark, shape_layout(L), shaping_free);
-    if (g_hash_table_size(ts->cache) >= 512) g_hash_table_remove_all(ts->cache);
-    g_hash_table_insert(ts->cache, key, g_object_ref(L));
+    bp_lru_insert(ts->cache, key, g_object_ref(L), 1); /* the oldest out beyond the bound */
   }
   pango_attr_list_unref(b->attrs);
   t->layout = L;

@@ -527,38 +527,64 @@ static void well_formed(const bp_dlist *dl) {
   }
 }
 
-static void test_profile_cached_same(void **state) {
-  (void)state;
+/* Record `row` composed through `cache` and without one: the same display
+ * list, well formed, with the record's names. */
+static void compose_cached(bp_profile_cache *cache, const bp_records *rec, size_t row) {
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_dlist *a = NULL, *b = NULL;
+  bp_profile_info ia, ib;
+  assert_ok(bp_compose_profile(&ctx, ts, tpl, ds, rec, row, -1, cache, &ia, &a), &ctx);
+  assert_ok(bp_compose_profile(&ctx, ts, tpl, ds, rec, row, -1, NULL, &ib, &b), &ctx);
+  char *ta = trace_of(a), *tb = trace_of(b);
+  assert_string_equal(ta, tb);
+  assert_int_equal(ia.pages, (int)a->n_pages);
+  well_formed(a);
+  assert_true(page_has_text(a, bp_records_field(rec, row, "name_en")));
+  assert_true(page_has_text(a, bp_records_field(rec, row, "name_ko")));
+  free(ta);
+  free(tb);
+  bp_profile_info_free(&ia);
+  bp_profile_info_free(&ib);
+  bp_dlist_free(a);
+  bp_dlist_free(b);
+}
+
+/* The countries' rows through a cache of `max` bytes (0: the default):
+ * returns the most bytes it held after a profile, and its lookups. */
+static size_t compose_rows(size_t max, const size_t *rows, size_t n, size_t *hits, size_t *misses) {
   const bp_records *rec = bp_dataset_records(ds, "countries");
   assert_non_null(rec);
   bp_ctx ctx;
   bp_ctx_init(&ctx);
   assert_ok(bp_profile_check_template(&ctx, tpl, ds, rec), &ctx);
-  bp_profile_cache *cache = bp_profile_cache_new(0);
-  size_t rows[] = {0, 11, 0}; /* Guinea, Russia (two pages), Guinea again from the cache */
-  for (size_t k = 0; k < 3; k++) {
-    size_t row = rows[k];
-    bp_dlist *a = NULL, *b = NULL;
-    bp_profile_info ia, ib;
-    assert_ok(bp_compose_profile(&ctx, ts, tpl, ds, rec, row, -1, cache, &ia, &a), &ctx);
-    assert_ok(bp_compose_profile(&ctx, ts, tpl, ds, rec, row, -1, NULL, &ib, &b), &ctx);
-    char *ta = trace_of(a), *tb = trace_of(b);
-    assert_string_equal(ta, tb);
-    assert_int_equal(ia.pages, (int)a->n_pages);
-    well_formed(a);
-    assert_true(page_has_text(a, bp_records_field(rec, row, "name_en")));
-    assert_true(page_has_text(a, bp_records_field(rec, row, "name_ko")));
-    free(ta);
-    free(tb);
-    bp_profile_info_free(&ia);
-    bp_profile_info_free(&ib);
-    bp_dlist_free(a);
-    bp_dlist_free(b);
+  bp_profile_cache *cache = bp_profile_cache_new(max);
+  size_t bytes = 0, most = 0;
+  for (size_t k = 0; k < n; k++) {
+    compose_cached(cache, rec, rows[k]);
+    bp_profile_cache_stats(cache, hits, misses, &bytes);
+    if (bytes > most) most = bytes;
   }
-  size_t hits, misses, bytes;
-  bp_profile_cache_stats(cache, &hits, &misses, &bytes);
-  assert_true(hits > misses / 2 && bytes > 0);
   bp_profile_cache_free(cache);
+  return most;
+}
+
+static void test_profile_cached_same(void **state) {
+  (void)state;
+  size_t rows[] = {0, 11, 0}; /* Guinea, Russia (two pages), Guinea again from the cache */
+  size_t hits, misses;
+  assert_true(compose_rows(0, rows, 3, &hits, &misses) > 0);
+  assert_true(hits > misses / 2);
+}
+
+/* A cache far smaller than the profiles' pieces stays within its bytes (the
+ * least recently used pieces go; none is larger than the bound alone) and
+ * the profiles are the same. */
+static void test_profile_cache_bounded(void **state) {
+  (void)state;
+  size_t rows[] = {0, 11, 3, 0};
+  size_t most = compose_rows(16 << 10, rows, 4, NULL, NULL);
+  assert_true(most > 0 && most <= 16 << 10);
 }
 
 static void test_profile_bad_field(void **state) {
@@ -678,6 +704,7 @@ int main(void) {
       cmocka_unit_test(test_records_each),
       cmocka_unit_test(test_batch_run),
       cmocka_unit_test(test_profile_cached_same),
+      cmocka_unit_test(test_profile_cache_bounded),
       cmocka_unit_test(test_profile_bad_field),
       cmocka_unit_test(test_template_errors),
   };

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/bp.h"
+#include "core/lru.h"
 
 static void first_error_wins(void **state) {
   (void)state;
@@ -163,9 +164,49 @@ static void buf_put_markup_escapes_any_bytes(void **state) {
   bp_buf_free(&b);
 }
 
+static int dropped;
+static void count_drop(void *v) {
+  dropped++;
+  free(v);
+}
+
+/* The map holds at most its cost, drops the least recently used first, and
+ * keeps a lookup's entry as the most recent. */
+static void lru_bounded_least_recent_out(void **state) {
+  (void)state;
+  dropped = 0;
+  bp_lru *m = bp_lru_new(10, count_drop);
+  size_t cost, n;
+  for (int i = 0; i < 4; i++) {
+    char key[8];
+    snprintf(key, sizeof key, "k%d", i);
+    bp_lru_insert(m, bp_strdup(key), bp_strdup(key), 3); /* k0..k3: 12 > 10, k0 goes */
+  }
+  bp_lru_size(m, &cost, &n);
+  assert_int_equal(cost, 9);
+  assert_int_equal(n, 3);
+  assert_int_equal(dropped, 1);
+  assert_null(bp_lru_lookup(m, "k0"));
+  assert_string_equal(bp_lru_lookup(m, "k1"), "k1"); /* now the most recent: k2 is next out */
+  bp_lru_insert(m, bp_strdup("k4"), bp_strdup("k4"), 3);
+  assert_null(bp_lru_lookup(m, "k2"));
+  assert_non_null(bp_lru_lookup(m, "k1"));
+  assert_non_null(bp_lru_lookup(m, "k3"));
+  bp_lru_insert(m, bp_strdup("big"), bp_strdup("big"), 25); /* alone over the bound: stays alone */
+  bp_lru_size(m, &cost, &n);
+  assert_int_equal(cost, 25);
+  assert_int_equal(n, 1);
+  assert_string_equal(bp_lru_lookup(m, "big"), "big");
+  assert_int_equal(dropped, 5);
+  bp_lru_free(m);
+  assert_int_equal(dropped, 6);
+  bp_lru_free(NULL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(first_error_wins),
+      cmocka_unit_test(lru_bounded_least_recent_out),
       cmocka_unit_test(error_wrap_prefixes),
       cmocka_unit_test(utf8_roundtrip),
       cmocka_unit_test(sha256_known_vectors),
