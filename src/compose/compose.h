@@ -29,6 +29,8 @@ typedef struct bp_fit_report {
   double body_pt, leading_ratio; /* what was used */
   double used_pt, avail_pt;      /* height of the content and of the page area */
   int pages;
+  int attempts;       /* layouts the fit built, the drawn one included */
+  int notes_rendered; /* times the endnotes went through the CSL style */
 } bp_fit_report;
 
 /** Composes a brief. A template with max_pages 1 either fits (tightening

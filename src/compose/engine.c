@@ -546,6 +546,7 @@ static bp_status attempt(engine *e, double size0, double lead0, double size, dou
                          int *pages) {
   e->scale = size / size0;
   e->ratio = ratio / lead0;
+  e->attempts++;
   bp_status st = build(e);
   bool alone = false;
   *pages = st ? 0 : count_pages(e, &alone);
@@ -555,7 +556,8 @@ static bp_status attempt(engine *e, double size0, double lead0, double size, dou
 
 /* The fit: the largest body size (quarter-point steps) that fits at the
  * tightest leading, then the loosest leading (0.05 steps) that still fits
- * at that size. Heights grow with both, so both are binary searches. */
+ * at that size. Heights grow with both, so both are binary searches, each
+ * probing first where the heights measured so far predict the limit. */
 static bp_status fit(engine *e, bp_fit_report *fr) {
   const bp_template *t = e->t;
   const bp_style *body = bp_template_style(t, "body");
@@ -565,36 +567,48 @@ static bp_status fit(engine *e, bp_fit_report *fr) {
   double smin = t->body_min_pt > 0 ? t->body_min_pt : smax;
   double rmax = t->leading_max > 0 ? t->leading_max : lead0;
   double rmin = t->leading_min > 0 ? t->leading_min : rmax;
+  double room = (e->bottom - e->top) * (t->max_pages > 0 ? t->max_pages : 1);
   bool ok = false;
   int pages = 0, steps = (int)floor((smax - smin) / 0.25 + 1e-9);
   int lo = 0, hi = steps, best = -1, mid = 0, probe = 0; /* size = smax - 0.25 k */
+  double best_h = 0;
   bp_status st = BP_OK;
   while (lo <= hi && !st) { /* the largest size first: most documents fit at it */
-    st = attempt(e, size0, lead0, smax - 0.25 * mid, rmin, &ok, &pages);
+    double size = smax - 0.25 * mid;
+    st = attempt(e, size0, lead0, size, rmin, &ok, &pages);
+    double h = fmax(stack_height(e, -1), 1);
     if (ok)
-      best = mid, hi = mid - 1;
+      best = mid, hi = mid - 1, best_h = h;
     else
       lo = mid + 1;
     /* then the size its overflow predicts (heights grow about as the size),
-     * that size's neighbour, then halves of what is left */
-    double room = (e->bottom - e->top) * (t->max_pages > 0 ? t->max_pages : 1);
-    double k = (1 - room / fmax(stack_height(e, -1), 1)) * smax / 0.25;
+     * that size's neighbour, then halves of what is left; but the
+     * neighbour first while the last height says the limit is next to it */
+    double k = (1 - room / h) * smax / 0.25;
+    double limit = size * room / h; /* the size the last height predicts fits */
     if (++probe == 1)
       mid = (int)fmin(fmax(ceil(k - 1e-9), lo), hi);
+    else if (probe == 2 || (ok ? size + 0.25 > limit : size - 0.25 <= limit))
+      mid = ok ? mid - 1 : mid + 1;
     else
-      mid = probe == 2 ? (ok ? mid - 1 : mid + 1) : (lo + hi) / 2;
+      mid = (lo + hi) / 2;
     if (mid < lo || mid > hi) mid = (lo + hi) / 2;
   }
   double size = best >= 0 ? smax - 0.25 * best : smin, ratio = rmin;
   int n_r = (int)floor((rmax - rmin) / 0.05 + 1e-9); /* ratios rmax - 0.05 j, j < n_r */
   int rlo = 0, rhi = best >= 0 ? n_r - 1 : -1, rbest = n_r;
+  /* the first leading tried is the loosest the height at the tightest one
+   * predicts (the text's height grows as the leading), then halves */
+  double rlimit = rmin * room / fmax(best_h, 1);
+  mid = rhi;
+  while (mid > rlo && rmax - 0.05 * mid + 0.05 <= rlimit + 1e-9) mid--;
   while (rlo <= rhi && !st) {
-    mid = (rlo + rhi) / 2;
     st = attempt(e, size0, lead0, size, rmax - 0.05 * mid, &ok, &pages);
     if (ok)
       rbest = mid, rhi = mid - 1;
     else
       rlo = mid + 1;
+    mid = (rlo + rhi) / 2;
   }
   if (rbest < n_r) ratio = rmax - 0.05 * rbest;
   if (!st && (e->scale != size / size0 || e->ratio != ratio / lead0)) /* unless the last one */
@@ -607,6 +621,8 @@ static bp_status fit(engine *e, bp_fit_report *fr) {
     fr->used_pt = used;
     fr->avail_pt = e->bottom - e->top;
     fr->pages = st ? 0 : pages;
+    fr->attempts = e->attempts;
+    fr->notes_rendered = e->notes.renders;
   }
   return st;
 }
@@ -652,6 +668,7 @@ bp_status bp__compose(engine *e, long long epoch, bp_preflight *pf, bp_fit_repor
              e->pf.hangul_breaks, e->pf.closing_starts, e->pf.overwide, e->pf.first_problem);
   bp_flow_free(&e->flow);
   bp__numbering_free(&e->nb);
+  bp__notes_kept_free(&e->notes);
   for (size_t i = 0; i < e->n_held; i++) bp_piece_unref(e->held[i]);
   free(e->held);
   bp_profile_cache_free(own);

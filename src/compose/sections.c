@@ -789,7 +789,7 @@ static bp_status endnotes(engine *e, const bp_tsection *s) {
 /* Endnote i (0-based): its number hanging ("marker", e.g. "{n}."), linking
  * back to "ref-N", the destination "note-N" at its top; `sp` its text. */
 static const piece *note_piece(engine *e, const bp_tsection *s, size_t i, double col_w,
-                               const bp_spans *sp) {
+                               const bp_spans *sp, const char *key) {
   char n[24];
   snprintf(n, sizeof n, "%zu", i + 1);
   const char *marker = s ? jstr(s->json, "marker") : NULL;
@@ -800,12 +800,46 @@ static const piece *note_piece(engine *e, const bp_tsection *s, size_t i, double
     else
       bp_buf_putc(&nb, *m);
   double label_w = bp__style(e, "note")->size_pt * (s ? jnum(s->json, "indent", 1.9) : 1.9);
-  char *key = bp_spans_key(sp);
   const piece *t = bp__spans(e, "note", key, sp, col_w - label_w);
-  free(key);
   const piece *lab = t ? bp__plain(e, "note_number", nb.data, 0) : NULL;
   bp_buf_free(&nb);
   return lab ? bp__note(e, lab, t, label_w, (int)i + 1) : NULL;
+}
+
+void bp__notes_kept_free(bp__notes_kept *k) {
+  for (size_t i = 0; i < k->ids.n; i++) {
+    bp_spans_free(&k->sp[i]);
+    free(k->keys[i]);
+  }
+  free(k->sp);
+  free(k->keys);
+  bp__numbering_free(&k->ids);
+  memset(k, 0, sizeof *k);
+}
+
+/* The spans of the notes the engine cites now, in style `cs`: those kept
+ * from the previous attempt when it cited the same ids, else rendered. */
+static bp_status notes_spans(engine *e, const bp_csl_style *cs, bp__notes_kept **out) {
+  bp__notes_kept *k = &e->notes;
+  *out = k;
+  bool same = k->sp && k->style == (const void *)cs && k->ids.n == e->nb.n;
+  for (size_t i = 0; same && i < e->nb.n; i++) same = !strcmp(k->ids.ids[i], e->nb.ids[i]);
+  if (same) return BP_OK;
+  int renders = k->renders + 1;
+  bp__notes_kept_free(k);
+  k->sp = bp_calloc(e->nb.n + 1, sizeof *k->sp);
+  k->keys = bp_calloc(e->nb.n + 1, sizeof *k->keys);
+  bp_status st =
+      bp_csl_notes(e->ctx, cs, e->b->bib, (const char *const *)e->nb.ids, e->nb.n, k->sp);
+  for (size_t i = 0; i < e->nb.n; i++) { /* what to free, whatever happened */
+    char *id = bp_strdup(e->nb.ids[i]);
+    BP_PUSH(k->ids.ids, k->ids.n, k->ids.cap, id);
+    if (!st) k->keys[i] = bp_spans_key(&k->sp[i]);
+  }
+  k->style = cs;
+  if (st) bp__notes_kept_free(k);
+  k->renders = renders;
+  return st;
 }
 
 bp_status bp__fill_notes(engine *e, bp_flow_elem *el) {
@@ -813,21 +847,19 @@ bp_status bp__fill_notes(engine *e, bp_flow_elem *el) {
   if (strcmp(s->type, "endnotes")) s = NULL;
   el->items = bp_realloc(el->items, (e->nb.n + 1) * sizeof *el->items);
   el->n_items = 0;
-  bp_spans *sp = bp_calloc(e->nb.n + 1, sizeof *sp);
   const bp_csl_style *cs = s ? s->csl : NULL;
+  bp__notes_kept *k = NULL;
   bp_status st = cs ? BP_OK : bp_csl_style_shared(e->ctx, NULL, NULL, &cs);
-  if (!st) st = bp_csl_notes(e->ctx, cs, e->b->bib, (const char *const *)e->nb.ids, e->nb.n, sp);
+  if (!st) st = notes_spans(e, cs, &k);
   if (st) bp__blame(e, "endnotes");
   for (size_t i = 0; !st && i < e->nb.n; i++) {
     char where[300];
     snprintf(where, sizeof where, "endnote %zu (citation %s)", i + 1, e->nb.ids[i]);
     e->field = where;
-    const piece *p = note_piece(e, s, i, el->col_w, &sp[i]);
+    const piece *p = note_piece(e, s, i, el->col_w, &k->sp[i], k->keys[i]);
     if (p) el->items[el->n_items++] = p, bp__preflight_add(e, p);
     if (!p) st = e->ctx->status ? e->ctx->status : BP_ERR_LAYOUT;
   }
-  for (size_t i = 0; i < e->nb.n; i++) bp_spans_free(&sp[i]);
-  free(sp);
   return st;
 }
 

@@ -137,6 +137,12 @@ static void brief_fits_one_page_inside_margins(void **state) {
   assert_int_equal(dl->n_pages, 1);
   assert_true(fit.used_pt <= fit.avail_pt);
   assert_true(fit.body_pt >= 8.5 && fit.body_pt <= 10);
+  /* the fit's work (issue 13): each size it tries is where the heights
+   * measured so far put the limit (here 4 sizes, 1 leading, then the one
+   * drawn: 8 layouts before), and the endnotes go through the CSL style
+   * once, not once per layout */
+  assert_true(fit.attempts >= 2 && fit.attempts <= 7);
+  assert_int_equal(fit.notes_rendered, 1);
   assert_int_equal(pf.hangul_breaks + pf.closing_starts + pf.overwide, 0);
   const bp_dl_page *pg = &dl->pages[0];
   int texts = 0, paths = 0;
