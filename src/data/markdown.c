@@ -762,8 +762,12 @@ static char *fm_value(const char *p, const char *e, const char **why) {
       free(item);
       q = c + 1;
     }
-  } else if (p < e && strchr("|>&*!{", *p)) {
-    *why = "only plain, quoted and [list] values are read";
+  } else if (p < e && strchr("&*!", *p)) {
+    *why = "anchors (&), aliases (*) and tags (!) are not read: write the value itself";
+    return NULL;
+  } else if (p < e && strchr("{|>", *p)) {
+    *why = *p == '{' ? "a {mapping} is not read: write the value as text or a [list]"
+                     : "a block scalar (| or >) is read only where a value begins";
     return NULL;
   } else {
     const char *c = p;
@@ -772,6 +776,130 @@ static char *fm_value(const char *p, const char *e, const char **why) {
     bp_buf_put(&v, p, (size_t)(c - p));
   }
   return v.data ? bp_buf_detach(&v) : bp_strdup("");
+}
+
+/* The line at t[q..n): its length without "\n" (and "\r"); *next the
+ * offset of the line after it. */
+static size_t fm_line(const char *t, size_t n, size_t q, size_t *next) {
+  const char *e = memchr(t + q, '\n', n - q);
+  size_t len = e ? (size_t)(e - (t + q)) : n - q;
+  *next = q + len + (e ? 1 : 0);
+  return len && t[q + len - 1] == '\r' ? len - 1 : len;
+}
+
+static size_t fm_indent(const char *l, size_t len) {
+  size_t i = 0;
+  while (i < len && (l[i] == ' ' || l[i] == '\t')) i++;
+  return i;
+}
+
+/* The lines a key's value goes on to, from t[*q]: a block scalar's (`style`
+ * '|': lines kept, '>': folded into one, a blank line a line break), a
+ * plain value's continuation (`style` ' ', folded), while they are
+ * indented or blank. Appended to v; *q moves past them. */
+static void fm_more_lines(const char *t, size_t n, size_t *q, char style, bp_buf *v) {
+  size_t ind = 0, blank = 0;
+  for (size_t next; *q < n; *q = next) {
+    size_t len = fm_line(t, n, *q, &next), i = fm_indent(t + *q, len);
+    if (i == len) {
+      blank++;
+      continue;
+    }
+    if (!i) break; /* the next key, or the end of the front matter */
+    if (!ind || i < ind) ind = i;
+    if (v->len || blank)
+      for (size_t k = 0; k < (style == '|' ? blank + 1 : blank ? blank : 1); k++)
+        bp_buf_putc(v, style == '|' || blank ? '\n' : ' ');
+    blank = 0;
+    bp_buf_put(v, t + *q + (style == '|' ? ind : i), len - (style == '|' ? ind : i));
+  }
+}
+
+/* A block list under a key (lines "- item", indented or not) from t[*q],
+ * its items joined with ", ". NULL with *why at t[*at] when an item is not
+ * a value (a mapping, a nested list). */
+static char *fm_block_list(const char *t, size_t n, size_t *q, const char **why, size_t *at) {
+  bp_buf v = {0};
+  size_t first = SIZE_MAX; /* the first item's indentation */
+  for (size_t next; *q < n; *q = next) {
+    size_t len = fm_line(t, n, *q, &next), i = fm_indent(t + *q, len);
+    const char *l = t + *q;
+    if (i == len || l[i] == '#') continue;
+    bool item = l[i] == '-' && (i + 1 == len || l[i + 1] == ' ' || l[i + 1] == '\t');
+    if (!item && !i) break; /* the next key, or the end of the front matter */
+    if (item && first == SIZE_MAX) first = i;
+    *at = *q + i;
+    const char *c = item ? l + i + 1 + fm_indent(l + i + 1, len - i - 1) : l;
+    char *x = item ? fm_value(c, l + len, why) : NULL;
+    if (!item)
+      *why = "a line in a block list that is not an item (- value)";
+    else if (x && *c != '"' && *c != '\'' && (strstr(x, ": ") || (*x && x[strlen(x) - 1] == ':')))
+      *why = "a list of mappings (- name: ...) is not read: write each item as text (- Kim Jin)";
+    else if (x && (*c == '-' || (*c == '[' && strchr(x, ',')) || i > first))
+      *why = "a nested list is not read: write each item as text";
+    if (*why) {
+      free(x);
+      bp_buf_free(&v);
+      return NULL;
+    }
+    if (*x) bp_buf_printf(&v, "%s%s", v.len ? ", " : "", x);
+    free(x);
+  }
+  return v.data ? bp_buf_detach(&v) : bp_strdup("");
+}
+
+/* The value of a key whose text after ':' is [p, e) on the line that ends
+ * before t[*q], with what follows on the next lines: a block scalar (| or
+ * >), a block list (- item), a plain value's continuation lines. *q moves
+ * past them. NULL with *why at t[*at] when it cannot be read (a nested
+ * mapping, anchors...). */
+static char *fm_read(const char *t, size_t n, const char *p, const char *e, size_t *q,
+                     const char **why, size_t *at) {
+  while (p < e && (*p == ' ' || *p == '\t')) p++;
+  *at = (size_t)(p - t);
+  if (p < e && (*p == '|' || *p == '>')) {
+    const char *r = p + 1;
+    while (r < e && (*r == '+' || *r == '-' || (*r >= '1' && *r <= '9'))) r++;
+    r += fm_indent(r, (size_t)(e - r));
+    if (r < e && *r != '#') {
+      *why = "text after a block scalar's | or >: the value goes on the lines below, indented";
+      return NULL;
+    }
+    bp_buf v = {0};
+    fm_more_lines(t, n, q, *p, &v);
+    return v.data ? bp_buf_detach(&v) : bp_strdup("");
+  }
+  if (p == e || *p == '#') { /* nothing on the key's line: a block list, or nothing */
+    size_t r = *q, next, len = 0, i = 0;
+    for (; r < n; r = next) { /* the first line that is not blank or a comment */
+      len = fm_line(t, n, r, &next);
+      i = fm_indent(t + r, len);
+      if (i < len && t[r + i] != '#') break;
+    }
+    if (r < n && t[r + i] == '-' && (i + 1 == len || t[r + i + 1] == ' ' || t[r + i + 1] == '\t')) {
+      *q = r;
+      return fm_block_list(t, n, q, why, at);
+    }
+    if (r < n && i) {
+      *at = r + i;
+      *why = "a nested mapping is not read: write the value on the key's line (author: Kim Jin), "
+             "or a list below it (- Kim Jin)";
+      return NULL;
+    }
+    return bp_strdup("");
+  }
+  char *v = fm_value(p, e, why);
+  if (v && *p != '"' && *p != '\'' && *p != '[') { /* a plain value may go on, indented */
+    bp_buf b = {0};
+    bp_buf_puts(&b, v);
+    free(v);
+    fm_more_lines(t, n, q, ' ', &b);
+    v = bp_buf_detach(&b);
+  } else if (!v && (*p == '"' || *p == '\'') && !strcmp(*why, "a quoted value is not closed")) {
+    *why = "a quoted value is not closed on its line (write it on one line, or as a block "
+           "scalar: key: > and the text on the lines below, indented)";
+  }
+  return v;
 }
 
 /* The front matter at the top of t (a line "---", lines "key: value", a
@@ -803,7 +931,12 @@ static size_t front_matter(bp_src *s, const char *t, size_t n, bp_doc *doc) {
     size_t f = 0;
     while (FM_KEYS[f] && (strlen(FM_KEYS[f]) != k || strncmp(FM_KEYS[f], l, k))) f++;
     const char *why = NULL;
-    char *v = FM_KEYS[f] ? fm_value(l + k + 1, l + tl, &why) : NULL;
+    size_t at = 0, vat = p + k + 1 + strspn(l + k + 1, " \t");
+    char *v = FM_KEYS[f] ? fm_read(t, n, l + k + 1, l + tl, &next, &why, &at) : NULL;
+    for (size_t nx; !v && next < n; next = nx) { /* what the value goes on to: read no further */
+      size_t ll = fm_line(t, n, next, &nx), i = fm_indent(t + next, ll);
+      if (i < ll && !i) break;
+    }
     char dw[96];
     if (!FM_KEYS[f])
       bp__diag(s, BP_SEV_ERROR, s->start + p, "unknown front matter key \"%.*s\" (%s)", (int)k, l,
@@ -811,11 +944,9 @@ static size_t front_matter(bp_src *s, const char *t, size_t n, bp_doc *doc) {
     else if (seen[f])
       bp__diag(s, BP_SEV_ERROR, s->start + p, "front matter key \"%s\" is set twice", FM_KEYS[f]);
     else if (!v)
-      bp__diag(s, BP_SEV_ERROR, s->start + p + k + 1 + strspn(l + k + 1, " \t"),
-               "front matter \"%s\": %s", FM_KEYS[f], why);
+      bp__diag(s, BP_SEV_ERROR, s->start + at, "front matter \"%s\": %s", FM_KEYS[f], why);
     else if (f == 3 && *v && !bp_date_parse(v, NULL, dw, sizeof dw))
-      bp__diag(s, BP_SEV_ERROR, s->start + p + k + 1 + strspn(l + k + 1, " \t"),
-               "invalid date \"%s\": %s", v, dw);
+      bp__diag(s, BP_SEV_ERROR, s->start + vat, "invalid date \"%s\": %s", v, dw);
     else if (*v) {
       *fm_field(doc, f) = v;
       v = NULL;

@@ -160,6 +160,19 @@ has json-html-check "$out" "0 errors, 5 warnings"
 run front-matter 1 "$F/front-matter/articles/a.md:3:1: unknown front matter key \"colour\"" \
   "$bp" render "$F/front-matter/articles/a.json" -o "$work/x.pdf"
 same_as_check front-matter "$F/front-matter"
+# block-style front matter as YAML users write it: a folded title, block
+# lists of authors and keywords; a nested mapping fails at its place
+mkdir -p "$work/fm/articles"
+printf -- '---\ntitle: >\n  A title too long\n  for one line\nauthor:\n  - Kim Jin\n  - "Lee, H."\nkeywords:\n- North Korea\n- missions\n---\n\nText.\n' >"$work/fm/articles/block.md"
+run fm-block 0 "" "$bp" render "$work/fm/articles/block.md" -o "$work/fm.pdf"
+info=$(pdfinfo "$work/fm.pdf" 2>&1)
+printf '%s\n' "$info" | grep -Eq '^Title: +A title too long for one line$' || bad "fm-block: title: $info"
+printf '%s\n' "$info" | grep -Eq '^Author: +Kim Jin, Lee, H\.$' || bad "fm-block: author: $info"
+printf '%s\n' "$info" | grep -Eq '^Keywords: +North Korea, missions$' || bad "fm-block: keywords: $info"
+printf -- '---\ntitle: T\nauthor:\n  name: Kim Jin\n---\n\nText.\n' >"$work/fm/articles/block.md"
+run fm-nested 1 "block.md:4:3: front matter \"author\": a nested mapping is not read: write the value on the key's line" \
+  "$bp" render "$work/fm/articles/block.md" -o "$work/x.pdf"
+same_as_check fm-nested "$work/fm"
 # raw HTML: never printed, an error at its place
 run raw-html 1 "$F/raw-html/articles/a.md:5:11: raw HTML is not supported: <span style=\"color: red\">" \
   "$bp" render "$F/raw-html/articles/a.json" -o "$work/x.pdf"

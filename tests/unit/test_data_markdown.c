@@ -437,6 +437,25 @@ static bp_status load_md(const char *md, char *path, bp_ctx *ctx, bp_doc **doc) 
   return st;
 }
 
+/* md loads with these title, subtitle, author, date, lang, subject and
+ * keywords (NULL: unset), its one block of text at `line`. */
+static void front_matter_is(const char *md, const char *const want[7], int line) {
+  char path[32];
+  bp_ctx ctx;
+  bp_doc *doc = NULL;
+  assert_int_equal(load_md(md, path, &ctx, &doc), BP_OK);
+  const char *got[] = {doc->title, doc->subtitle, doc->author,  doc->date,
+                       doc->lang,  doc->subject,  doc->keywords};
+  for (int i = 0; i < 7; i++)
+    if (want[i])
+      assert_string_equal(got[i], want[i]);
+    else
+      assert_null(got[i]);
+  assert_int_equal(doc->n_blocks, 1);
+  assert_int_equal(doc->blocks[0].line, line);
+  bp_doc_free(doc);
+}
+
 static void front_matter(void **state) {
   (void)state;
   char path[32];
@@ -444,14 +463,18 @@ static void front_matter(void **state) {
   bp_doc *doc = NULL;
   const char *md = "---\ntitle: \"A: title\"  \n# a comment\n\nauthor: Kim 'Jin'  # note\n"
                    "date: 2024-04\nkeywords: [North Korea, 'missions']\n---\n\nText.\n";
-  assert_int_equal(load_md(md, path, &ctx, &doc), BP_OK);
-  assert_string_equal(doc->title, "A: title");
-  assert_string_equal(doc->author, "Kim 'Jin'");
-  assert_string_equal(doc->date, "2024-04");
-  assert_string_equal(doc->keywords, "North Korea, missions");
-  assert_int_equal(doc->n_blocks, 1);
-  assert_int_equal(doc->blocks[0].line, 10); /* the file's own lines */
-  bp_doc_free(doc);
+  const char *const want[] = {
+      "A: title", NULL, "Kim 'Jin'", "2024-04", NULL, NULL, "North Korea, missions"};
+  front_matter_is(md, want, 10); /* the file's own lines */
+  /* block scalars, block lists and continued plain values, as pandoc and
+   * static site generators write them */
+  md = "---\ntitle: >\n  A long title\n  on two lines\nsubtitle: |-\n  Line one\n  Line two\n"
+       "author:\n  - Kim Jin\n  - \"Lee, H.\"\n\nkeywords:\n- North Korea\n- missions\n"
+       "subject: A plain value\n  that goes on\n---\n\nText.\n";
+  const char *const want_block[] = {
+      "A long title on two lines",  "Line one\nLine two",   "Kim Jin, Lee, H.", NULL, NULL,
+      "A plain value that goes on", "North Korea, missions"};
+  front_matter_is(md, want_block, 19);
   /* "---" later in the text is a rule, not front matter */
   assert_int_equal(load_md("Text.\n\n---\ntitle: x\n", path, &ctx, &doc), BP_OK);
   assert_null(doc->title);
@@ -472,8 +495,18 @@ static void markdown_errors(void **state) {
       {"---\ntitle: T\ntitle: U\n---\n", "3:1: front matter key \"title\" is set twice"},
       {"---\ndate: soon\n---\n", "2:7: invalid date \"soon\": "},
       {"---\nabstract: |\n---\n", "2:1: unknown front matter key \"abstract\""},
-      {"---\ntitle: |\n  x\n---\n",
-       "2:8: front matter \"title\": only plain, quoted and [list] values are read"},
+      {"---\ntitle: T\nauthor:\n  name: Kim\n  affiliation: X\n---\n",
+       "4:3: front matter \"author\": a nested mapping is not read: write the value on the key's "
+       "line (author: Kim Jin), or a list below it (- Kim Jin)"},
+      {"---\nauthor:\n  - name: Kim\n---\n", "3:3: front matter \"author\": a list of mappings"},
+      {"---\nkeywords:\n  - a\n    b\n---\n", "4:5: front matter \"keywords\": a line in a block "
+                                              "list that is not an item"},
+      {"---\ntitle: &t T\n---\n", "2:8: front matter \"title\": anchors (&), aliases (*) and "
+                                  "tags (!) are not read: write the value itself"},
+      {"---\ntitle: | x\n  y\n---\n", "2:8: front matter \"title\": text after a block scalar's"},
+      {"---\ntitle: \"A long\n  title\"\n---\n",
+       "2:8: front matter \"title\": a quoted value is not closed on its line"},
+      {"---\ntitle: {a: b}\n---\n", "2:8: front matter \"title\": a {mapping} is not read"},
       {"---\n- a list\n---\n", "2:1: front matter: expected \"key: value\""},
       {"Some <b>bold</b> text.\n", "1:6: raw HTML is not supported: <b>"},
       {"Text.\n\n<div>\nraw\n</div>\n", "3:1: raw HTML is not supported: <div> (write Markdown)"},
