@@ -223,9 +223,10 @@ static void check_uncited(chk *k) {
     if (bp__map_get(&k->refs.ids, it->id, NULL)) continue;
     const bp_src *s = find_src(k, it->path);
     if (!s) continue;
-    bp__diag((bp_src *)s, BP_SEV_WARNING, bp__src_off(s, it->line, it->col),
-             "citation '%s' is cited by nobody (no claim, article, series or record uses it)",
-             it->id);
+    bp__diag(
+        (bp_src *)s, BP_SEV_WARNING, bp__src_off(s, it->line, it->col),
+        "citation '%s' is cited by nobody (no claim, brief, article, series or record uses it)",
+        it->id);
   }
 }
 
@@ -242,6 +243,60 @@ static json_t *peek_json(const chk *k, const char *path) {
   json_t *root = json_loadb(text, len, 0, NULL);
   free(text);
   return root;
+}
+
+/* A brief's own texts cite too: its summary, body and disclaimer strings
+ * and the Markdown files it names ({"markdown": F}). Their ids count as
+ * cited; their errors are the composer's to report (cmd_check composes every
+ * brief in DIR/briefs), so this pass is quiet. */
+static void note_cited(chk *k, const char *text) {
+  bp_spans sp = {0};
+  bp_inline_parse(text, &sp);
+  for (size_t i = 0; i < sp.n; i++)
+    for (size_t c = 0; c < sp.v[i].n_cite; c++) {
+      const bp_csl_item *it = bp_bib_lookup(k->bib, sp.v[i].cite_ids[c]);
+      if (it) bp__map_put(&k->refs.ids, it->id, 1);
+    }
+  bp_spans_free(&sp);
+}
+
+static void note_brief_cites(chk *k, const char *dir) {
+  static const char *const texts[] = {"summary", "summary_ko", "disclaimer", "disclaimer_ko"};
+  static const char *const files[] = {"summary", "summary_ko", "body", "findings", "findings_ko"};
+  size_t n, first = k->n_srcs;
+  char **v = list_files(dir, "briefs", ".json", &n);
+  bp_diag_list *dl = k->dl, *quiet = bp_diag_list_new();
+  k->dl = quiet;
+  bp_resolver r = {k->bib, &k->refs, NULL};
+  for (size_t i = 0; i < n; i++) {
+    json_t *root = peek_json(k, v[i]), *body = json_object_get(root, "body");
+    for (size_t t = 0; t < sizeof texts / sizeof *texts; t++) {
+      const char *text = json_string_value(json_object_get(root, texts[t]));
+      if (text) note_cited(k, text);
+    }
+    for (size_t p = 0; json_is_array(body) && p < json_array_size(body); p++) {
+      const char *text = json_string_value(json_array_get(body, p));
+      if (text) note_cited(k, text);
+    }
+    for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
+      const char *rel =
+          json_string_value(json_object_get(json_object_get(root, files[f]), "markdown"));
+      char *path = NULL;
+      bp_ctx ignore;
+      bp_ctx_init(&ignore);
+      if (!rel || bp_data_path_resolve(&ignore, k->root, v[i], rel, false, &path)) continue;
+      bp_src *s = open_file(k, path);
+      bp_doc *doc = bp__markdown_parse(s);
+      if (doc) bp__doc_check_cites(s, doc, &r);
+      bp_doc_free(doc);
+      free(path);
+    }
+    json_decref(root);
+  }
+  k->dl = dl;
+  for (size_t i = first; i < k->n_srcs; i++) k->srcs[i]->dl = dl;
+  bp_diag_list_free(quiet);
+  free_list(v, n);
 }
 
 typedef enum kind {
@@ -382,6 +437,7 @@ static void run_dir(chk *k, const char *dir) {
         k->dl, BP_SEV_WARNING, dir, 1, 1,
         "no data files found (expected citations/, claims/, series/, articles/ or *.csv)");
   bp__bib_check_same_work(k->bib, src_of, k);
+  note_brief_cites(k, dir);
   check_uncited(k);
 }
 

@@ -138,7 +138,7 @@ static void specific_messages(void **state) {
                                            "error: non-numeric value '12x' in column 'usd'"},
       {"tests/fixtures/check/uncited",
        "tests/fixtures/check/uncited/citations/a.json:3:3: warning: citation 'lonely' is cited by "
-       "nobody (no claim, article, series or record uses it)"},
+       "nobody (no claim, brief, article, series or record uses it)"},
   };
   for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
     bp_diag_list *dl = check(want[i].dir);
