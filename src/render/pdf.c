@@ -64,12 +64,13 @@ typedef struct pdf_alpha {
 
 /* A link annotation as written (write_annot). */
 typedef struct pdf_link_rec {
-  long rect[4];   /* whole points */
-  char *uri;      /* ASCII (owned), or NULL: a destination */
-  int page;       /* the destination's page */
-  long top;       /* and its top */
-  char *contents; /* what it is (owned UTF-8) */
-  int key;        /* its /StructParent, or -1 */
+  long rect[4];        /* whole points */
+  char *uri;           /* ASCII (owned), or NULL: a destination */
+  int page;            /* the destination's page */
+  long top;            /* and its top */
+  char *contents;      /* what it is (owned UTF-8) */
+  int key;             /* its /StructParent, or -1 */
+  HPDF_String uri_obj; /* the URI as an object of its own, or NULL (see pdf_link) */
 } pdf_link_rec;
 
 /* A structure element's kid: marked content, a child element or a link
@@ -1762,20 +1763,34 @@ static HPDF_STATUS write_annot(HPDF_Dict dict, HPDF_Stream st) {
   bp_buf b = {0};
   bp_buf_printf(&b, "/Subtype/Link/Rect[%ld %ld %ld %ld]/Border[0 0 0]/F 4", k->rect[0], k->rect[1],
                 k->rect[2], k->rect[3]);
-  if (k->uri)
+  if (k->uri_obj) /* the URI is what the link is (/Contents) too */
+    bp_buf_printf(&b, "/A<</S/URI/URI %u 0 R>>/Contents %u 0 R", obj_id(k->uri_obj),
+                  obj_id(k->uri_obj));
+  else if (k->uri)
     bp_buf_puts(&b, "/A<</S/URI/URI"), put_string(&b, k->uri), bp_buf_puts(&b, ">>");
   else
     bp_buf_printf(&b, "/Dest[%u 0 R/XYZ null %ld null]", obj_id(d->pages[k->page]), k->top);
-  bp_buf_puts(&b, "/Contents");
-  put_string(&b, k->contents);
+  if (!k->uri_obj) bp_buf_puts(&b, "/Contents"), put_string(&b, k->contents);
   if (k->key >= 0) bp_buf_printf(&b, "/StructParent %d", k->key);
   return put(st, &b);
+}
+
+/* A URI is written once, as an object of its own that the link's action
+ * (/URI) and its description (/Contents, PDF/UA) both refer to, and that
+ * every link to it shares (an endnote's URL broken over two lines is two
+ * links): the article's 33 URI links named their 21 URLs 66 times. */
+static HPDF_String uri_object(pdf_dev *d, const char *uri) {
+  for (size_t i = 0; i < d->n_links; i++)
+    if (d->links[i].uri_obj && !strcmp(d->links[i].uri, uri)) return d->links[i].uri_obj;
+  HPDF_String s = HPDF_String_New(d->pdf->mmgr, uri, NULL);
+  if (s && HPDF_Xref_Add(d->pdf->xref, s) != HPDF_OK) s = NULL;
+  return s;
 }
 
 static void pdf_link(bp_device *dev, const bp_dl_link *l) {
   pdf_dev *d = (pdf_dev *)dev;
   if (!l->uri && !l->dest) return;
-  pdf_link_rec k = {{0}, NULL, 0, 0, NULL, -1};
+  pdf_link_rec k = {{0}, NULL, 0, 0, NULL, -1, NULL};
   if (l->dest) {
     const pdf_dest *x = find_dest(d, l->dest);
     if (!x) {
@@ -1802,6 +1817,7 @@ static void pdf_link(bp_device *dev, const bp_dl_link *l) {
   k.rect[3] = lround(ceil(d->page_h - fmin(y0, y1)));
   if (l->uri) k.uri = uri_ascii(l->uri);
   k.contents = bp_strdup(l->uri ? k.uri : l->dest); /* what it is: its target */
+  if (k.uri) k.uri_obj = uri_object(d, k.uri);
   BP_PUSH(d->links, d->n_links, d->cap_links, k);
   HPDF_Dict a = written_dict(d, write_annot, (int)d->n_links - 1);
   HPDF_Array annots = a ? HPDF_Dict_GetItem(d->page, "Annots", HPDF_OCLASS_ARRAY) : NULL;

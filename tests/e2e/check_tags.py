@@ -434,7 +434,7 @@ class Checker:
                     self.bad(f"page {pno + 1}: link annotation {a} is referenced by no Link element")
                 elif nums.get(av.get("/StructParent")) != objr[a]:
                     self.bad(f"page {pno + 1}: link annotation {a}: its /StructParent is not its Link")
-                if not text_of(av.get("/Contents")):
+                if not text_of(d.get(av.get("/Contents"))):
                     self.bad(f"page {pno + 1}: link annotation {a} has no /Contents")
         # headings
         top = 0
