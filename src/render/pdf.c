@@ -420,6 +420,7 @@ static HPDF_STATUS patch_widths(pdf_font *f, HPDF_Dict cid_font) {
     seg_w = w;
   }
   ret += HPDF_Dict_Add(cid_font, "W", w_arr);
+  HPDF_Dict_RemoveElement(cid_font, "DW2"); /* vertical metrics: no vertical text here */
   return ret;
 }
 
@@ -950,10 +951,12 @@ static HPDF_STATUS put(HPDF_Stream st, bp_buf *b) {
 }
 
 static void put_kids(pdf_dev *d, bp_buf *b, const pdf_node *pn) {
-  bp_buf_puts(b, "/K[");
+  bool one = pn->n_kids == 1; /* a kid on its own, not an array of one */
+  bp_buf_puts(b, one ? "/K" : "/K[");
   for (size_t i = 0; i < pn->n_kids; i++) {
     const tag_kid *k = &pn->kids[i];
-    if (i) bp_buf_putc(b, ' ');
+    if (i || (one && (k->kind == KID_NODE || (k->kind == KID_MCID && k->page == pn->page))))
+      bp_buf_putc(b, ' ');
     if (k->kind == KID_NODE)
       bp_buf_printf(b, "%u 0 R", obj_id(d->nodes[k->v].elem));
     else if (k->kind == KID_OBJR)
@@ -963,7 +966,7 @@ static void put_kids(pdf_dev *d, bp_buf *b, const pdf_node *pn) {
     else
       bp_buf_printf(b, "<</Type/MCR/Pg %u 0 R/MCID %d>>", obj_id(d->pages[k->page]), k->v);
   }
-  bp_buf_puts(b, "]");
+  if (!one) bp_buf_puts(b, "]");
 }
 
 static HPDF_STATUS write_elem(HPDF_Dict dict, HPDF_Stream st) {
@@ -1237,6 +1240,9 @@ static void pdf_begin_document(bp_device *dev, const bp_dlist *dl) {
     HPDF_Page_SetWidth(d->pages[p], (HPDF_REAL)pg->width_pt);
     HPDF_Page_SetHeight(d->pages[p], (HPDF_REAL)pg->height_pt);
     set_print_boxes(d, d->pages[p], pg);
+    /* /ProcSet has been obsolete since PDF 1.4 (42 bytes a page) */
+    HPDF_Dict res = HPDF_Dict_GetItem(d->pages[p], "Resources", HPDF_OCLASS_DICT);
+    if (res) HPDF_Dict_RemoveElement(res, "ProcSet");
   }
   d->doing = NULL;
   if (failed(d)) return;
