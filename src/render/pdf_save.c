@@ -173,7 +173,10 @@ bool bp_pdf_save_supported(void) { return HPDF_VERSION_ID == 20300; }
 
 /* The stream dictionaries' /Length objects are left out of the numbering. */
 static void number_objects(saver *s, HPDF_Xref xref) {
-  for (size_t i = 1; i < s->n_ids; i++) s->ids[i] = 1;
+  for (size_t i = 1; i < s->n_ids; i++) { /* a hidden object is not written */
+    const HPDF_Obj_Header *h = HPDF_Xref_GetEntry(xref, (HPDF_UINT)i)->obj;
+    s->ids[i] = h && !(h->obj_id & HPDF_OTYPE_HIDDEN);
+  }
   for (size_t i = 1; i < s->n_ids; i++) {
     HPDF_XrefEntry e = HPDF_Xref_GetEntry(xref, (HPDF_UINT)i);
     HPDF_Obj_Header *h = e->obj;
@@ -206,8 +209,8 @@ HPDF_STATUS bp_pdf_save(HPDF_Doc pdf, bp_buf *out) {
   HPDF_STATUS ret = HPDF_OK;
   for (HPDF_UINT i = 1; ret == HPDF_OK && i < xref->entries->count; i++) {
     HPDF_Obj_Header *h = HPDF_Xref_GetEntry(xref, i)->obj;
-    if (h && (h->obj_class & HPDF_OCLASS_ANY) == HPDF_OCLASS_DICT &&
-        ((HPDF_Dict)h)->before_write_fn)
+    if (h && !(h->obj_id & HPDF_OTYPE_HIDDEN) &&
+        (h->obj_class & HPDF_OCLASS_ANY) == HPDF_OCLASS_DICT && ((HPDF_Dict)h)->before_write_fn)
       ret = ((HPDF_Dict)h)->before_write_fn((HPDF_Dict)h);
   }
   if (ret != HPDF_OK) return ret;

@@ -19,11 +19,13 @@ void bp_pdf_put_number(bp_buf *b, double v, int decimals);
  * bytes: dictionaries and arrays without the blanks libharu puts between
  * their tokens, reals to 1/1000, stream lengths as direct numbers (libharu
  * writes each as an object of its own, 40 bytes with its xref entry), the
- * remaining objects renumbered. The objects' before-write, write and
- * after-write functions run as they do in libharu's save (the
- * before-write ones all first, so that objects they add are numbered too).
- * The document's objects are renumbered: nothing but freeing the document
- * may follow. Returns libharu's status (HPDF_OK). */
+ * remaining objects renumbered. An object of the cross-reference table
+ * marked hidden (HPDF_OTYPE_HIDDEN) is not written: nothing may refer to
+ * it. The objects' before-write, write and after-write functions run as
+ * they do in libharu's save (the before-write ones all first, so that
+ * objects they add are numbered too). The document's objects are
+ * renumbered: nothing but freeing the document may follow. Returns
+ * libharu's status (HPDF_OK). */
 HPDF_STATUS bp_pdf_save(HPDF_Doc pdf, bp_buf *out);
 
 #endif
