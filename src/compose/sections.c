@@ -246,10 +246,10 @@ static bp_status summary(engine *e, const bp_tsection *s) {
   double y = pad;
   bp_status st = BP_OK;
   e->field = "summary";
-  if (*label) {
+  if (*label) { /* the panel's label heads it, as the findings' heading does theirs */
     const piece *l = bp__plain(e, "label", label, e->width - 2 * pad);
     st = bp__place_in(e, el, l, pad, y);
-    if (!st) y += l->h + 2;
+    if (!st) y += l->h + 2, el->pl[0].role = BP_ROLE_H2;
   }
   if (!st) st = bp__place_in(e, el, bp__markup(e, "summary", text, e->width - 2 * pad), pad, y);
   el->h += pad;

@@ -526,6 +526,12 @@ static int place_node(drawer *d, size_t i, size_t k, const bp_piece *p) {
   if (r == BP_ROLE_NONE && own) r = BP_ROLE_P;
   if (in_table(d, i)) r = r == BP_ROLE_LBL ? BP_ROLE_TH : r == BP_ROLE_LBODY ? BP_ROLE_TD : r;
   if (r == BP_ROLE_LBL && only_bullet(p)) return BP_DL_ARTIFACT;
+  if ((r == BP_ROLE_H1 || r == BP_ROLE_H2 || r == BP_ROLE_H3) &&
+      d->nodes[d->place[i] + k] == UNMAPPED) { /* a piece's heading never skips a level either */
+    int want = r == BP_ROLE_H1 ? 1 : r == BP_ROLE_H2 ? 2 : 3;
+    d->heading = want < d->heading + 1 ? want : d->heading + 1;
+    r = d->heading == 1 ? BP_ROLE_H1 : d->heading == 2 ? BP_ROLE_H2 : BP_ROLE_H3;
+  }
   if (r == BP_ROLE_NONE || (!has_loose(p) && el->pl && el->pl[k].role == BP_ROLE_NONE))
     return parent;
   int n = node_of(d, d->place[i] + k, r, parent);

@@ -34,6 +34,17 @@ for x0, y0, x1, y1, w in words:
 text = " ".join(w for *_, w in words)
 check(brief["title"].split()[0] in text, "title missing")
 
+# the structure a screen reader gets (poppler's reading of the tree): the
+# title a heading, the summary panel's label and the findings' heading the
+# headings below it, in that order (issue 11)
+struct = run(["pdfinfo", "-struct-text", pdf]).stdout
+heads = re.findall(r'^\s*(H[1-6]) \(block\)\n\s*"([^"]*)"', struct, re.M)
+label = next((sec.get("title") for sec in tpl.get("sections", []) if sec.get("type") == "summary"), None)
+check(heads[:1] == [("H1", brief["title"])], f"the title is not the first heading (H1): {heads[:3]}")
+if label:
+    check(("H2", label) in heads, f"the summary's label {label!r} is not a heading (H2): {heads}")
+    check(heads.index(("H2", label)) == 1, f"the summary's label is not the heading after the title: {heads}")
+
 # links: every endnote URL, every marker to its endnote, every note back
 r = readers(pdf)
 for engine in ("pdfjs", "pdfium", "mupdf"):
