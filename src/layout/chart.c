@@ -426,6 +426,8 @@ static bool draw_frame(chart *ch, bool legend, double *top, double *bottom) {
   if (fig >= 0) ch->pg->node = ch->dl->nodes[fig].parent;
   bp_dl_begin(ch->dl, ch->pg, BP_ROLE_CAPTION);
   bool link = s->source_dest && *s->source_dest;
+  if (link && !strncmp(s->source_dest, "note-", 5)) /* to the sources' endnote */
+    bp_dl_begin(ch->dl, ch->pg, BP_ROLE_REFERENCE);
   if (link) bp_dl_begin(ch->dl, ch->pg, BP_ROLE_LINK);
   h = fitted_label(ch, &src, s->source_text, ch->bw, 2, ch->bx, b, 0, 1, &sb);
   if (h > 0) {

@@ -1171,6 +1171,7 @@ typedef struct hyphen_break {
  * hyphenated word's Spans, made at first use under the page's current node
  * (-1: none yet). The lines drawn are [first, last). */
 typedef struct drawing {
+  const bp_text *t;
   bp_dlist *dl;
   bp_dl_page *pg;
   int *links;
@@ -1259,10 +1260,23 @@ static int hyphen_node(drawing *g, int hy, int parent) {
   return g->spans[hy];
 }
 
+/* True when link `src` is an endnote marker. */
+static bool note_marker(const bp_text *t, int src) {
+  for (size_t a = 0; a < t->n_anchors; a++)
+    if (t->anchors[a].src == src && t->anchors[a].cite_number > 0) return true;
+  return false;
+}
+
+/* A link's Link element; an endnote marker's inside a Reference, as PDF/UA
+ * wants a note's marker (ISO 32000-1, 14.8.4.4). */
 static int link_node(drawing *g, int src) {
   if (src < 0 || src >= g->n_links) return g->pg->node;
-  if (g->links[src] < 0)
-    g->links[src] = bp_dlist_add_node(g->dl, BP_ROLE_LINK, g->pg->node >= 0 ? g->pg->node : -1);
+  if (g->links[src] < 0) {
+    int parent = g->pg->node >= 0 ? g->pg->node : -1;
+    if (g->pg->node != BP_DL_ARTIFACT && note_marker(g->t, src))
+      parent = bp_dlist_add_node(g->dl, BP_ROLE_REFERENCE, parent);
+    g->links[src] = bp_dlist_add_node(g->dl, BP_ROLE_LINK, parent);
+  }
   return g->pg->node == BP_DL_ARTIFACT ? BP_DL_ARTIFACT : g->links[src];
 }
 
@@ -1407,7 +1421,7 @@ static void draw_lines(const bp_text *t, drawing *g, double x_pt, double y_pt, i
 static void drawing_init(drawing *g, const bp_text *t, bp_dlist *dl, bp_dl_page *pg, int first,
                          int count) {
   memset(g, 0, sizeof *g);
-  g->dl = dl, g->pg = pg;
+  g->t = t, g->dl = dl, g->pg = pg;
   g->first = first, g->last = first + count;
   g->n_links = t->n_anchors ? t->anchors[t->n_anchors - 1].src + 1 : 0;
   g->links = bp_malloc(((size_t)g->n_links + 1) * sizeof *g->links);

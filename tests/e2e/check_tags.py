@@ -17,7 +17,8 @@ streams) and poppler's pdftotext, and checks what issue 11 asks:
     anywhere);
   * every Figure has a non-empty /Alt; headings start at H1 and never skip
     a level; every link annotation is an OBJR of a Link element (and its
-    /StructParent says so) and has /Contents; Hangul text is in an element
+    /StructParent says so) and has /Contents; a note marker's Link (to
+    note-N in the document) is inside a Reference; Hangul text is in an element
     whose language is Korean when the document's is not;
   * a word hyphenated at a line end is in an element whose /ActualText is
     the word whole: the element holds both halves (the head ending in the
@@ -341,6 +342,8 @@ class Checker:
         actual_keys = {}   # ActualText element ref -> (its text, its MCIDs' keys in order)
         tables = []        # (ref, Table element)
 
+        parent_role = {}   # element ref -> its parent's role
+
         def visit(ref, elem, page, in_fig, actual, lang_here, depth):
             if depth > 100:
                 self.bad("the structure tree is deeper than 100")
@@ -375,6 +378,7 @@ class Checker:
                     objr[kv.get("/Obj")] = ref
                     continue
                 elif isinstance(kv, dict) and "/S" in kv:
+                    parent_role[k] = s
                     visit(k, kv, page, in_fig, actual, lang_here, depth + 1)
                     continue
                 else:
@@ -434,6 +438,13 @@ class Checker:
                     self.bad(f"page {pno + 1}: link annotation {a} is referenced by no Link element")
                 elif nums.get(av.get("/StructParent")) != objr[a]:
                     self.bad(f"page {pno + 1}: link annotation {a}: its /StructParent is not its Link")
+                # a note marker: a link inside the document whose
+                # description (/Contents) names the note it goes to
+                inside = av.get("/Dest") is not None
+                note = inside and re.fullmatch(r"note-\d+", text_of(d.get(av.get("/Contents"))) or "")
+                if note and a in objr and parent_role.get(objr[a]) != "/Reference":
+                    self.bad(f"page {pno + 1}: link annotation {a} goes to {note.group(0)}, and its "
+                             f"Link is in a {parent_role.get(objr[a], '?')[1:]}, not a Reference")
                 if not text_of(d.get(av.get("/Contents"))):
                     self.bad(f"page {pno + 1}: link annotation {a} has no /Contents")
         # headings

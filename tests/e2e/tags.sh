@@ -78,4 +78,8 @@ e = d[:j] + re.sub(rb"\[\s*\d+ 0 R", b"[", d[j:i], count=1) + d[i:]' \
   "cells, not one number" table
 # the header cells made data cells
 bad no-th 'e = d.replace(b"/S /TH", b"/S /TD")' "no header row" table
-echo "tags: the checker caught all 9 crafted files"
+# the note markers' Reference elements made Spans: a Link to a note outside
+# a Reference
+bad no-reference 'e = d.replace(b"/S /Reference", b"/S /Span")' \
+  "goes to note-[0-9]*, and its Link is in a Span, not a Reference"
+echo "tags: the checker caught all 10 crafted files"
