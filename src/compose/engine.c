@@ -581,11 +581,13 @@ static bp_status fit(engine *e, bp_fit_report *fr) {
       best = mid, hi = mid - 1, best_h = h;
     else
       lo = mid + 1;
-    /* then the size its overflow predicts (heights grow about as the size),
-     * that size's neighbour, then halves of what is left; but the
-     * neighbour first while the last height says the limit is next to it */
-    double k = (1 - room / h) * smax / 0.25;
-    double limit = size * room / h; /* the size the last height predicts fits */
+    /* then the size its overflow predicts, that size's neighbour, then
+     * halves of what is left; but the neighbour first while the last height
+     * says the limit is next to it. Heights grow faster than the size (a
+     * text's lines grow as the size, and each line does) but slower than
+     * its square (charts and mastheads do not grow): as its 1.5th power. */
+    double limit = size * pow(room / h, 1 / 1.5); /* the size the last height predicts fits */
+    double k = (smax - limit) / 0.25;
     if (++probe == 1)
       mid = (int)fmin(fmax(ceil(k - 1e-9), lo), hi);
     else if (probe == 2 || (ok ? size + 0.25 > limit : size - 0.25 <= limit))
