@@ -656,7 +656,8 @@ bp_status bp__compose(engine *e, long long epoch, bp_preflight *pf, bp_fit_repor
     m.epoch = epoch;
     dl = bp_dlist_new();
     bp_dl_set_meta(dl, &m);
-    for (int p = 0; p < pages; p++) bp_dlist_add_page(dl, t->page_w_pt, t->page_h_pt);
+    for (int p = 0; p < pages; p++)
+      bp_dlist_add_page(dl, t->page_w_pt, t->page_h_pt)->bleed_pt = t->bleed_pt;
     bp_flow_draw(&e->flow, dl, pl, n_pl);
     for (int p = 0; p < pages && !st; p++) st = draw_running(e, dl, &dl->pages[p], p, pages);
     free(pl);

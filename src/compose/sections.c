@@ -236,22 +236,33 @@ static bp_status running(engine *e, const bp_tsection *s) {
 
 /* ---- summary panel ------------------------------------------------------------------ */
 
+static bp_status check_summary(bp_ctx *ctx, const bp_template *t, const bp_tsection *s,
+                               const bp__binding *b) {
+  json_t *band = json_object_get(s->json, "band");
+  if (band && !json_is_boolean(band))
+    return bp_jdoc_error(ctx, t->jd, s->json, "band", "\"band\" must be true or false");
+  return b ? check_patterns(ctx, t, s, b) : BP_OK; /* no binding: the template alone */
+}
+
 static bp_status summary(engine *e, const bp_tsection *s) {
   char *text = text_of(e, s, "text", "{summary}");
   if (!text) return BP_OK;
-  const double pad = e->t->panel_padding_pt;
   const char *label = s->title ? s->title : bp_template_label(e->t, BP_LABEL_SUMMARY);
   bp_flow_elem *el = bp__push(e, BP_FLOW_BLOCK, 0, s->space_before_pt, 0, false);
   el->color = e->t->panel;
+  /* a band runs across the page (and into its bleed): its text keeps to the
+   * measure, as the text above and below it does, padded only above and below */
+  el->band = json_is_true(json_object_get(s->json, "band"));
+  const double pad = e->t->panel_padding_pt, padx = el->band ? 0 : pad;
   double y = pad;
   bp_status st = BP_OK;
   e->field = "summary";
   if (*label) { /* the panel's label heads it, as the findings' heading does theirs */
-    const piece *l = bp__plain(e, "label", label, e->width - 2 * pad);
-    st = bp__place_in(e, el, l, pad, y);
+    const piece *l = bp__plain(e, "label", label, e->width - 2 * padx);
+    st = bp__place_in(e, el, l, padx, y);
     if (!st) y += l->h + 2, el->pl[0].role = BP_ROLE_H2;
   }
-  if (!st) st = bp__place_in(e, el, bp__markup(e, "summary", text, e->width - 2 * pad), pad, y);
+  if (!st) st = bp__place_in(e, el, bp__markup(e, "summary", text, e->width - 2 * padx), padx, y);
   el->h += pad;
   free(text);
   return st;
@@ -871,7 +882,7 @@ static const char *const K_MASTHEAD[] = {"left", "right", NULL};
 static const char *const K_TITLE[] = {"text", "text_ko", "subtitle", "doc_title",
                                       "gap",  "rule",    NULL};
 static const char *const K_TEXT[] = {"text", NULL};
-static const char *const K_SUMMARY[] = {"title", "text", NULL};
+static const char *const K_SUMMARY[] = {"title", "text", "band", NULL};
 static const char *const K_FINDINGS[] = {"title", "match", "max", "style", "indent", NULL};
 static const char *const K_BODY[] = {"title", "columns", NULL};
 static const char *const K_FACTS[] = {"title", "rows", "label_width", "table", NULL};
@@ -890,7 +901,7 @@ static const bp__section_kind KINDS[] = {
     {.name = "header", .keys = K_RUNNING, .check = check_running, .build = running},
     {.name = "title", .keys = K_TITLE, .check = check_patterns, .build = title},
     {.name = "byline", .keys = K_TEXT, .check = check_patterns, .build = byline},
-    {.name = "summary", .keys = K_SUMMARY, .check = check_patterns, .build = summary},
+    {.name = "summary", .keys = K_SUMMARY, .check = check_summary, .build = summary},
     {.name = "findings", .keys = K_FINDINGS, .check = check_findings, .build = findings},
     {.name = "claims", .keys = K_FINDINGS, .check = check_findings, .build = findings},
     {.name = "body", .keys = K_BODY, .build = body},
@@ -943,7 +954,8 @@ bp_status bp__sections_check(bp_ctx *ctx, const bp_template *t, const bp__bindin
         return st;
       }
     }
-    bp_status st = k->check && (b || k->check == check_facts) ? k->check(ctx, t, s, b) : BP_OK;
+    bool alone = k->check == check_facts || k->check == check_summary; /* need no binding */
+    bp_status st = k->check && (b || alone) ? k->check(ctx, t, s, b) : BP_OK;
     if (st) return st;
   }
   json_t *root = bp_jdoc_root(t->jd); /* the template's own header and footer texts */

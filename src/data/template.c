@@ -5,6 +5,7 @@
 #include "../csl/csl.h"
 
 #include <glob.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,7 +246,7 @@ static bp_status load_style(bp_ctx *ctx, const bp_jdoc *jd, bp_template *t, json
 
 static bp_status load_page(bp_ctx *ctx, const bp_jdoc *jd, json_t *page, bp_template *t) {
   static const char *const keys[] = {"size",       "width",           "height", "margins",
-                                     "column_gap", "footer_baseline", NULL};
+                                     "column_gap", "footer_baseline", "bleed",  NULL};
   if (!json_is_object(page)) return bp_jdoc_error(ctx, jd, page, NULL, "'page' must be an object");
   bp_status st = check_keys(ctx, jd, page, "page", keys);
   json_t *size = json_object_get(page, "size");
@@ -264,6 +265,12 @@ static bp_status load_page(bp_ctx *ctx, const bp_jdoc *jd, json_t *page, bp_temp
   if (!st) st = get_number(ctx, jd, page, "height", 72, 5000, &t->page_h_pt);
   if (!st) st = get_number(ctx, jd, page, "column_gap", 0, 200, &t->column_gap_pt);
   if (!st) st = get_number(ctx, jd, page, "footer_baseline", 0, 200, &t->footer_baseline_pt);
+  double bleed_mm = 0; /* millimetres, as print shops give it: 3 mm is usual */
+  if (!st) st = get_number(ctx, jd, page, "bleed", -INFINITY, INFINITY, &bleed_mm);
+  if (!st && !(bleed_mm >= 0 && bleed_mm <= 20))
+    st = bp_jdoc_error(ctx, jd, page, "bleed",
+                       "'bleed' is in millimetres, from 0 to 20 (3 is usual; is %g)", bleed_mm);
+  t->bleed_pt = bleed_mm * 72 / 25.4;
   json_t *m = json_object_get(page, "margins");
   if (!st && m) {
     static const char *const mk[] = {"top", "right", "bottom", "left", NULL};

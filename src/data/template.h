@@ -58,6 +58,7 @@ typedef struct bp_template {
   double margin_pt[4];       /* top, right, bottom, left */
   double footer_baseline_pt; /* the footer's baseline above the page's bottom edge */
   double column_gap_pt;
+  double bleed_pt; /* page.bleed (given in mm): how far fills at the page's edge run past it */
   bp_tstyle *styles;
   size_t n_styles;
   bp_color accent, rule, panel, muted;

@@ -109,7 +109,7 @@ int bp_dlist_add_raster(bp_dlist *dl, const bp_dl_raster *src) {
 }
 
 bp_dl_page *bp_dlist_add_page(bp_dlist *dl, double width_pt, double height_pt) {
-  bp_dl_page pg = {width_pt, height_pt, NULL, 0, 0, BP_DL_UNTAGGED};
+  bp_dl_page pg = {.width_pt = width_pt, .height_pt = height_pt, .node = BP_DL_UNTAGGED};
   BP_PUSH(dl->pages, dl->n_pages, dl->cap_pages, pg);
   return &dl->pages[dl->n_pages - 1];
 }

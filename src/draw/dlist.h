@@ -196,7 +196,12 @@ typedef struct bp_dl_item {
 } bp_dl_item;
 
 typedef struct bp_dl_page {
-  double width_pt, height_pt;
+  double width_pt, height_pt; /* the finished (trimmed) page */
+  /* how far the page's background runs past its edges, for the printer to
+   * trim (0: none): a fill may reach -bleed_pt .. width_pt + bleed_pt; the
+   * PDF device enlarges the MediaBox by it, the PNG device shows the
+   * trimmed page */
+  double bleed_pt;
   bp_dl_item *items;
   size_t n_items, cap_items;
   int node; /* the node items added now belong to (bp_dl_begin); BP_DL_UNTAGGED at first */

@@ -40,7 +40,9 @@ static void tr_begin_document(bp_device *d, const bp_dlist *dl) {
 
 static void tr_begin_page(bp_device *d, int no, const bp_dl_page *pg) {
   trace_dev *t = (trace_dev *)d;
-  bp_buf_printf(&t->out, "page %d %.2f x %.2f\n", no + 1, pg->width_pt, pg->height_pt);
+  bp_buf_printf(&t->out, "page %d %.2f x %.2f", no + 1, pg->width_pt, pg->height_pt);
+  if (pg->bleed_pt > 0) bp_buf_printf(&t->out, " bleed=%.2f", pg->bleed_pt);
+  bp_buf_putc(&t->out, '\n');
   t->node = BP_DL_UNTAGGED;
 }
 

@@ -424,6 +424,11 @@ void bp_flow_replay(bp_flow *f, const bp_piece *p, bp_dlist *dl, bp_dl_page *pg,
 }
 
 void bp_flow_fill_rect(bp_dl_page *pg, double x, double y, double w, double h, bp_color color) {
+  const double b = pg->bleed_pt, eps = 0.01;
+  if (b > 0 && x <= eps) w += x + b, x = -b;
+  if (b > 0 && x + w >= pg->width_pt - eps) w = pg->width_pt + b - x;
+  if (b > 0 && y <= eps) h += y + b, y = -b;
+  if (b > 0 && y + h >= pg->height_pt - eps) h = pg->height_pt + b - y;
   bp_path_seg segs[5] = {{BP_PATH_MOVE, {x, y}},
                          {BP_PATH_LINE, {x + w, y}},
                          {BP_PATH_LINE, {x + w, y + h}},
@@ -560,7 +565,10 @@ static void draw_placed(drawer *d, bp_dl_page *pg, const bp_flow_placed *p) {
       bp_flow_fill_rect(pg, x, p->y, f->width, el->h, el->color);
     break;
   case BP_FLOW_BLOCK:
-    if (el->color.a > 0) bp_flow_fill_rect(pg, x, p->y, f->width, p->to - p->from, el->color);
+    if (el->color.a > 0 && el->band)
+      bp_flow_fill_rect(pg, 0, p->y, pg->width_pt, p->to - p->from, el->color);
+    else if (el->color.a > 0)
+      bp_flow_fill_rect(pg, x, p->y, f->width, p->to - p->from, el->color);
     if (el->level >= 0 && p->from == 0) bp_dl_add_outline(pg, el->level, el->outline, p->y);
     for (size_t k = 0; k < el->n_pl; k++) {
       const bp_flow_place *q = &el->pl[k];

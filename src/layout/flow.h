@@ -50,6 +50,7 @@ typedef struct bp_flow_elem {
   size_t n_pl;
   int split;              /* a block: the place whose lines may break across pages, or -1 */
   bp_color color;         /* a rule's; a block's background when color.a > 0 */
+  bool band;              /* a block: its background runs across the page, edge to edge */
   double share;           /* a rule: that share of the width, centred (0: all) */
   const bp_piece **items; /* columns: owned array of borrowed pieces */
   size_t n_items;
@@ -107,7 +108,9 @@ void bp_flow_free(bp_flow *f);
 bp_flow_placed *bp_flow_paginate(const bp_flow *f, size_t *n, int *pages);
 /** Draws what was placed onto dl's pages (pl[i].page indexes dl->pages). */
 void bp_flow_draw(bp_flow *f, bp_dlist *dl, const bp_flow_placed *pl, size_t n);
-/** Fills the rectangle (points, top-left origin) in `color`. */
+/** Fills the rectangle (points, top-left origin) in `color`, as page
+ * furniture. A side at or past the page's edge runs on into the page's
+ * bleed (pg->bleed_pt), so the printer's trim never leaves a white hair. */
 void bp_flow_fill_rect(bp_dl_page *pg, double x, double y, double w, double h, bp_color color);
 /** Copies the piece's items that lie in [from, to) of it onto a page,
  * moved by (dx, dy) (the whole piece: -INFINITY, INFINITY). The piece's

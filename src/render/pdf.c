@@ -748,14 +748,25 @@ static void set_info(pdf_dev *d) {
   d->doing = NULL;
 }
 
+/* The PDF's y (user space, from the bottom of the MediaBox) of layout y on
+ * page `page`: the page drawn `bleed_pt` in from each side of its MediaBox. */
+static double pdf_y(const pdf_dev *d, int page, double y_pt) {
+  const bp_dl_page *pg = &d->dl->pages[page];
+  return pg->height_pt + pg->bleed_pt - y_pt;
+}
+
 /* TrimBox (the finished page) and BleedBox (how far the printer prints)
- * on every page, as print shops' preflight expects. The display list has no
- * bleed yet, so both are the MediaBox (docs/print.md). */
+ * on every page, as print shops' preflight expects: the MediaBox is the
+ * page and its bleed on every side, the BleedBox all of it, the TrimBox
+ * the page (docs/print.md). Without bleed the three are one. */
 static void set_print_boxes(pdf_dev *d, HPDF_Page page, const bp_dl_page *pg) {
-  HPDF_Box box = {0, 0, (HPDF_REAL)pg->width_pt, (HPDF_REAL)pg->height_pt};
+  double b = pg->bleed_pt;
+  HPDF_Box trim = {(HPDF_REAL)b, (HPDF_REAL)b, (HPDF_REAL)(pg->width_pt + b),
+                   (HPDF_REAL)(pg->height_pt + b)};
+  HPDF_Box bleed = {0, 0, (HPDF_REAL)(pg->width_pt + 2 * b), (HPDF_REAL)(pg->height_pt + 2 * b)};
   HPDF_MMgr mm = d->pdf->mmgr;
-  HPDF_Dict_Add(page, "TrimBox", HPDF_Box_Array_New(mm, box));
-  HPDF_Dict_Add(page, "BleedBox", HPDF_Box_Array_New(mm, box));
+  HPDF_Dict_Add(page, "TrimBox", HPDF_Box_Array_New(mm, trim));
+  HPDF_Dict_Add(page, "BleedBox", HPDF_Box_Array_New(mm, bleed));
 }
 
 /* ---- PDF/A-1b ------------------------------------------------------------
@@ -1037,7 +1048,7 @@ static HPDF_STATUS write_elem(HPDF_Dict dict, HPDF_Stream st) {
   bool both = dn->bbox[2] > 0 && dn->scope; /* /A: one attribute dictionary, or an array */
   bp_buf_puts(&b, both ? "/A[" : dn->bbox[2] > 0 || dn->scope ? "/A" : "");
   if (dn->bbox[2] > 0) { /* a figure's box, in its page's coordinates */
-    double h = d->dl->pages[pn->page].height_pt, x0 = dn->bbox[0], y1 = h - dn->bbox[1];
+    double x0 = dn->bbox[0] + d->dl->pages[pn->page].bleed_pt, y1 = pdf_y(d, pn->page, dn->bbox[1]);
     bp_buf_printf(&b, "<</O/Layout/BBox[%.2f %.2f %.2f %.2f]>>", x0, y1 - dn->bbox[3],
                   x0 + dn->bbox[2], y1);
   }
@@ -1275,16 +1286,18 @@ static void pdf_begin_document(bp_device *dev, const bp_dlist *dl) {
   d->doing = "adding pages";
   for (size_t p = 0; p < d->n_pages && !failed(d); p++) {
     const bp_dl_page *pg = &dl->pages[p];
-    if (!(pg->width_pt >= 3 && pg->width_pt <= 14400 && pg->height_pt >= 3 &&
-          pg->height_pt <= 14400)) {
-      bp_device_fail(dev, BP_ERR_RENDER, "%s: page %zu: size %.2f x %.2f pt is out of range",
-                     d->path, p + 1, pg->width_pt, pg->height_pt);
+    double b = pg->bleed_pt;
+    if (!(pg->width_pt >= 3 && pg->width_pt + 2 * b <= 14400 && pg->height_pt >= 3 &&
+          pg->height_pt + 2 * b <= 14400 && b >= 0 && b <= 72)) {
+      bp_device_fail(dev, BP_ERR_RENDER,
+                     "%s: page %zu: size %.2f x %.2f pt with %.2f pt bleed is out of range",
+                     d->path, p + 1, pg->width_pt, pg->height_pt, b);
       return;
     }
     d->pages[p] = HPDF_AddPage(d->pdf);
     if (!d->pages[p]) return;
-    HPDF_Page_SetWidth(d->pages[p], (HPDF_REAL)pg->width_pt);
-    HPDF_Page_SetHeight(d->pages[p], (HPDF_REAL)pg->height_pt);
+    HPDF_Page_SetWidth(d->pages[p], (HPDF_REAL)(pg->width_pt + 2 * b));
+    HPDF_Page_SetHeight(d->pages[p], (HPDF_REAL)(pg->height_pt + 2 * b));
     set_print_boxes(d, d->pages[p], pg);
     /* /ProcSet has been obsolete since PDF 1.4 (42 bytes a page) */
     HPDF_Dict res = HPDF_Dict_GetItem(d->pages[p], "Resources", HPDF_OCLASS_DICT);
@@ -1315,6 +1328,10 @@ static void pdf_begin_page(bp_device *dev, int no, const bp_dl_page *pg) {
   d->n_dash = 0;
   d->mc_node = BP_DL_UNTAGGED;
   d->mcid = 0;
+  /* the page's bleed: everything is drawn that far in from the MediaBox's
+   * corner, so the layout's coordinates stay the trimmed page's */
+  if (pg->bleed_pt > 0)
+    HPDF_Page_Concat(d->page, 1, 0, 0, 1, (HPDF_REAL)pg->bleed_pt, (HPDF_REAL)pg->bleed_pt);
 }
 
 static double clamp01(double v) { return v > 0 ? (v < 1 ? v : 1) : 0; }
@@ -1782,7 +1799,7 @@ static void pdf_end_page(bp_device *dev, int no) {
 /* [page /XYZ null top null]: scroll to `top` keeping the reader's zoom.
  * libharu's SetXYZ rejects a null zoom, so the array is written here. */
 static HPDF_STATUS fill_dest(pdf_dev *d, HPDF_Array arr, int page_no, double y_pt) {
-  double top = d->dl->pages[page_no].height_pt - y_pt;
+  double top = pdf_y(d, page_no, y_pt);
   HPDF_Array_Clear(arr);
   HPDF_STATUS ret = HPDF_Array_Add(arr, d->pages[page_no]);
   ret += HPDF_Array_AddName(arr, "XYZ");
@@ -1851,7 +1868,7 @@ static void pdf_link(bp_device *dev, const bp_dl_link *l) {
       return;
     }
     k.page = x->page; /* [page /XYZ null top null]: keeps the reader's zoom */
-    k.top = lround(d->dl->pages[x->page].height_pt - x->y_pt);
+    k.top = lround(pdf_y(d, x->page, x->y_pt));
   }
   if (bad_utf8(l->dest)) {
     bp_device_fail(dev, BP_ERR_DATA, "%s: page %d: a link's destination is not valid UTF-8",
@@ -1862,11 +1879,12 @@ static void pdf_link(bp_device *dev, const bp_dl_link *l) {
   snprintf(doing, sizeof doing, "adding a link on page %d", d->page_no + 1);
   d->doing = doing;
   /* whole points, rounded outwards: short numbers, never a smaller target */
-  double x0 = l->x_pt, x1 = l->x_pt + l->w_pt, y0 = l->y_pt, y1 = l->y_pt + l->h_pt;
+  double b = d->dl->pages[d->page_no].bleed_pt; /* in from the MediaBox's corner */
+  double x0 = l->x_pt + b, x1 = l->x_pt + l->w_pt + b, y0 = l->y_pt, y1 = l->y_pt + l->h_pt;
   k.rect[0] = lround(floor(fmin(x0, x1)));
-  k.rect[1] = lround(floor(d->page_h - fmax(y0, y1)));
+  k.rect[1] = lround(floor(pdf_y(d, d->page_no, fmax(y0, y1))));
   k.rect[2] = lround(ceil(fmax(x0, x1)));
-  k.rect[3] = lround(ceil(d->page_h - fmin(y0, y1)));
+  k.rect[3] = lround(ceil(pdf_y(d, d->page_no, fmin(y0, y1))));
   if (l->uri) k.uri = uri_ascii(l->uri);
   k.contents = bp_strdup(l->uri ? k.uri : l->dest); /* what it is: its target */
   if (k.uri) k.uri_obj = uri_object(d, k.uri);

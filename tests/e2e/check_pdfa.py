@@ -58,7 +58,8 @@ def preflight(pdfs, list_name):
 pdfs = sorted(glob.glob(os.path.join(pdf_dir, "*.pdf")))
 expected = ["nk-missions-article.pdf", "nk-missions-brief.pdf", "nk-missions-brief-letter.pdf",
             "nk-missions-brief-ko.pdf", "undated-brief.pdf", "fixture-xml-title.pdf",
-            "fixture-logo-png.pdf", "fixture-logo-svg.pdf", "fixture-korean-title.pdf"]
+            "fixture-logo-png.pdf", "fixture-logo-svg.pdf", "fixture-korean-title.pdf",
+            "fixture-bleed.pdf"]
 for name in expected:
     check(os.path.exists(os.path.join(pdf_dir, name)), f"{name} was not rendered")
 check(len(glob.glob(os.path.join(pdf_dir, "profile-*.pdf"))) == 15, "15 country profiles")

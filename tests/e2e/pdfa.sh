@@ -34,7 +34,7 @@ for f in "$work"/profiles/*.pdf; do cp "$f" "$pdf/profile-$(basename "$f")"; don
 env -u SOURCE_DATE_EPOCH "$bp" render data/briefs/nk-missions.json -o "$pdf/undated-brief.pdf"
 
 # the e2e fixtures: other layouts, logos (PNG with alpha, SVG), Korean and
-# hostile titles, metadata XML must escape (&, <, ", Korean)
+# hostile titles, metadata XML must escape (&, <, ", Korean), bleed
 "$bp" render tests/fixtures/sample/briefs/body-columns.json -o "$pdf/fixture-body-columns.pdf"
 "$bp" render tests/fixtures/sample/briefs/chart-source-only.json -o "$pdf/fixture-chart-source-only.pdf"
 for k in png svg; do
@@ -43,6 +43,9 @@ for k in png svg; do
 done
 "$bp" render tests/fixtures/sample/briefs/korean-title.json -o "$pdf/fixture-korean-title.pdf"
 "$bp" render tests/fixtures/sample/briefs/xml-title.json -o "$pdf/fixture-xml-title.pdf"
+# 3 mm bleed: a larger MediaBox, TrimBox and BleedBox, the page moved in (bleed.sh)
+"$bp" render data/briefs/nk-missions.json -o "$pdf/fixture-bleed.pdf" \
+  --template tests/fixtures/bleed/bleed-3mm-template.json
 "$bp" batch templates/country-profile.json tests/fixtures/batch/hostile.csv --data data \
   -o "$work/hostile" --name "{name_en}" -q -j 2 || true # some rows fail on purpose
 for f in "$work"/hostile/*.pdf; do cp "$f" "$pdf/hostile-$(basename "$f")"; done

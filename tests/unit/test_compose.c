@@ -292,6 +292,15 @@ static void template_schema_errors(void **state) {
       {"{\"labels\": {\"months\": [\"Jan\"]}, \"sections\": [{\"type\": \"title\"}]}",
        "t.json:1:23:", "12 month names"},
       {"{\"sections\": [{\"type\": \"summary\"}]}", "t.json:1:14:", "no \"title\" section"},
+      /* page.bleed is in millimetres, 0 to 20; a band is true or false */
+      {"{\"page\": {\"bleed\": 25}, \"sections\": [{\"type\": \"title\"}]}",
+       "t.json:1:20:", "'bleed' is in millimetres, from 0 to 20 (3 is usual; is 25)"},
+      {"{\"page\": {\"bleed\": -0.5}, \"sections\": [{\"type\": \"title\"}]}",
+       "t.json:1:20:", "'bleed' is in millimetres, from 0 to 20 (3 is usual; is -0.5)"},
+      {"{\"page\": {\"bleed\": \"3mm\"}, \"sections\": [{\"type\": \"title\"}]}",
+       "t.json:1:20:", "'bleed' must be a number"},
+      {"{\"sections\": [{\"type\": \"title\"},\n {\"type\": \"summary\", \"band\": 1}]}",
+       "t.json:2:30:", "\"band\" must be true or false"},
       {"{\"sections\": [{\"type\": \"title\"},\n {\"type\": \"title\"}]}",
        "t.json:2:11:", "a second \"title\" section"},
       {"{\"sections\": [{\"type\": \"title\"}, {\"type\": \"sidebar\"}]}",
@@ -334,6 +343,30 @@ static void template_schema_errors(void **state) {
       fail_msg("%s\n  status %d, got \"%s\", want %s ... %s", cases[i].json, st, ctx.msg,
                cases[i].where, cases[i].want);
     assert_null(t);
+  }
+}
+
+/* page.bleed: millimetres in the file, points in the template; none by
+ * default, 0 and 20 (the range's ends) accepted. */
+static void template_bleed_mm(void **state) {
+  (void)state;
+  const struct {
+    const char *json;
+    double want_pt;
+  } cases[] = {
+      {"{\"sections\": [{\"type\": \"title\"}]}", 0},
+      {"{\"page\": {\"bleed\": 0}, \"sections\": [{\"type\": \"title\"}]}", 0},
+      {"{\"page\": {\"bleed\": 3}, \"sections\": [{\"type\": \"title\"}]}", 8.50394},
+      {"{\"page\": {\"bleed\": 20}, \"sections\": [{\"type\": \"title\"}]}", 56.6929},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    bp_ctx ctx;
+    bp_ctx_init(&ctx);
+    bp_template *t = NULL;
+    if (bp_template_parse(&ctx, "t.json", cases[i].json, strlen(cases[i].json), &t))
+      fail_msg("%s: %s", cases[i].json, ctx.msg);
+    assert_float_equal(t->bleed_pt, cases[i].want_pt, 1e-4);
+    bp_template_free(t);
   }
 }
 
@@ -457,6 +490,7 @@ int main(void) {
       cmocka_unit_test(template_errors_name_the_place),
       cmocka_unit_test(brief_section_keys_are_checked),
       cmocka_unit_test(template_schema_errors),
+      cmocka_unit_test(template_bleed_mm),
       cmocka_unit_test(template_palette_labels_dates),
       cmocka_unit_test(chart_only_source_links_back),
       cmocka_unit_test(profile_goldens),
