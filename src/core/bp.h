@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+#include <nettle/sha2.h>
+
 /** The program's version (also part of the batch manifest's content hash). */
 #define BP_VERSION "0.1.0"
 
@@ -157,10 +159,7 @@ BP_HOST_API void bp_sha256_hex(const void *data, size_t len, char out[65]);
 char *bp_slug(const char *text, size_t max_bytes);
 /** SHA-256 over data given in pieces: init, update..., final (hex as above). */
 typedef struct bp_sha256 {
-  uint32_t h[8];
-  unsigned char buf[64];
-  size_t n;
-  uint64_t len;
+  struct sha256_ctx ctx; /* nettle's */
 } bp_sha256;
 void bp_sha256_init(bp_sha256 *s);
 void bp_sha256_update(bp_sha256 *s, const void *data, size_t len);

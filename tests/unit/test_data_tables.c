@@ -275,7 +275,8 @@ static void check_number(const char *text, const char *dec, const char *th, bool
   double v = NAN;
   bool got = bp_csv_number(text, &d, &v);
   if (got != ok)
-    fail_msg("'%s' (decimal %s, thousands %s): %s", text, dec, th, got ? "read" : "refused");
+    fail_msg("'%s' (decimal %s, thousands %s): %s", text, dec ? dec : "(none)", th ? th : "(none)",
+             got ? "read" : "refused");
   if (ok) assert_true(fabs(v - want) < 1e-9);
 }
 
