@@ -10,6 +10,12 @@
 
 #include <hb.h>
 
+/** The sRGB ICC profile of the PDF/A output intent, compiled in at build
+ * time (scripts/icc-compact.c: icc-profiles-free's sRGB.icc with one shared
+ * tone curve of 256 entries, not three of 1024). */
+extern const unsigned char bp_srgb_icc[];
+extern const size_t bp_srgb_icc_len;
+
 /** An original font file parsed by HarfBuzz, for coverage checks and as the
  * source of a subset. */
 typedef struct bp_pdf_face bp_pdf_face;

@@ -777,9 +777,6 @@ static void set_print_boxes(pdf_dev *d, HPDF_Page page, const bp_dl_page *pg) {
  * make_descriptor; /F 4 on links; direct outline destinations; dates with
  * +00'00'; no transparency (over_white); a content-based /ID (pdf_close). */
 
-#ifndef BP_SRGB_ICC
-#define BP_SRGB_ICC "/usr/share/color/icc/sRGB.icc"
-#endif
 /* the output condition, as the profile names itself */
 #define SRGB_CONDITION "sRGB IEC61966-2.1"
 
@@ -864,14 +861,18 @@ static char *xmp_packet(pdf_dev *d) {
   return bp_buf_detach(&b);
 }
 
-/* The sRGB output intent with its ICC profile (compressed like the rest). */
+/* The sRGB output intent with its ICC profile (compressed like the rest):
+ * the one compiled in (bp_srgb_icc), or the file opt.icc_path names. */
 static void add_output_intent(pdf_dev *d) {
-  const char *path = d->opt.icc_path ? d->opt.icc_path : BP_SRGB_ICC;
+  const char *path = d->opt.icc_path ? d->opt.icc_path : "the compiled-in sRGB profile";
   bp_ctx ctx;
   bp_ctx_init(&ctx);
   char *icc = NULL;
-  size_t len = 0;
-  if (bp_file_read_max(&ctx, path, (size_t)1 << 20, &icc, &len)) {
+  size_t len = bp_srgb_icc_len;
+  if (!d->opt.icc_path) {
+    icc = bp_malloc(len);
+    memcpy(icc, bp_srgb_icc, len);
+  } else if (bp_file_read_max(&ctx, path, (size_t)1 << 20, &icc, &len)) {
     bp_device_fail(&d->super, BP_ERR_IO,
                    "%s: PDF/A needs the sRGB ICC profile for its output intent: %s (Debian "
                    "package icc-profiles-free, which scripts/bootstrap installs); or write a "

@@ -10,12 +10,12 @@ typedef struct bp_pdf_options {
   bool plain;           /* not PDF/A-1b: no output intent, XMP or CIDSet, and
                            translucency stays translucent (default false) */
   const char *icc_path; /* the sRGB ICC profile of the output intent
-                           (NULL: BP_SRGB_ICC, from icc-profiles-free) */
+                           (NULL: the compiled-in one, bp_srgb_icc) */
 } bp_pdf_options;
 
 /** What the PDF device writes, for fingerprints of outputs (the batch
  * manifest): changes whenever the same display list would give other bytes. */
-#define BP_PDF_WRITER "pdf 3 (PDF/A-1b, tagged, gray black, print boxes)"
+#define BP_PDF_WRITER "pdf 4 (PDF/A-1b, tagged, gray black, print boxes, compact sRGB)"
 
 /** A device that writes the display list as a PDF to `path` (atomically: a
  * temporary file renamed on success; nothing is left behind on failure).

@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <hb.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include <hpdf.h>
 #include <hpdf_streams.h>
 
+#include "render/pdf-imp.h"
 #include "render/render.h"
 
 #define SERIF "fonts/NotoSerif-Regular.ttf"
@@ -997,6 +999,62 @@ static void plain_is_not_pdfa(void **state) {
   bp_dlist_free(dl);
 }
 
+static uint32_t be32(const unsigned char *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The compiled-in output intent profile (scripts/icc-compact.c) is still
+ * sRGB: a version 2 RGB display profile of its stated size, the sRGB
+ * primaries (D50-adapted, as in icc-profiles-free's sRGB.icc) and one tone
+ * curve for the three channels within 2/65535 of IEC 61966-2-1's formula at
+ * every 16-bit input; and it is small. */
+static void srgb_profile_is_srgb(void **state) {
+  (void)state;
+  const unsigned char *p = bp_srgb_icc;
+  assert_int_equal(be32(p), bp_srgb_icc_len);
+  assert_true(bp_srgb_icc_len < 1400);
+  assert_memory_equal(p + 36, "acsp", 4);
+  assert_memory_equal(p + 12, "mntrRGB XYZ ", 12);
+  assert_int_equal(p[8], 2);
+  uint32_t n = be32(p + 128), trc = 0;
+  const double want[3][3] = {
+      {0.4361, 0.2225, 0.0139}, {0.3851, 0.7169, 0.0971}, {0.1431, 0.0606, 0.7141}};
+  const char *xyz[3] = {"rXYZ", "gXYZ", "bXYZ"}, *trcs = "rTRCgTRCbTRC";
+  int found = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    const unsigned char *e = p + 132 + 12 * i, *data = p + be32(e + 4);
+    assert_true(be32(e + 4) + be32(e + 8) <= bp_srgb_icc_len);
+    for (int c = 0; c < 3; c++)
+      if (!memcmp(e, xyz[c], 4)) {
+        for (int k = 0; k < 3; k++)
+          assert_float_equal((int32_t)be32(data + 8 + 4 * k) / 65536.0, want[c][k], 0.001);
+        found++;
+      }
+    for (int c = 0; c < 3; c++)
+      if (!memcmp(e, trcs + 4 * c, 4)) {
+        if (trc) assert_int_equal(be32(e + 4), trc); /* one curve, shared */
+        trc = be32(e + 4);
+        found++;
+      }
+  }
+  assert_int_equal(found, 6);
+  const unsigned char *curve = p + trc;
+  assert_memory_equal(curve, "curv", 4);
+  uint32_t m = be32(curve + 8);
+  double worst = 0;
+  for (uint32_t k = 0; k < 65536; k++) {
+    double x = k / 65535.0, pos = x * (m - 1);
+    uint32_t i = pos >= m - 1 ? m - 2 : (uint32_t)pos;
+    double a = (be32(curve + 12 + 2 * i) >> 16), b = (be32(curve + 14 + 2 * i) >> 16);
+    double got = a + (b - a) * (pos - i);
+    double srgb = x <= 0.04045 ? x / 12.92 : pow((x + 0.055) / 1.055, 2.4);
+    worst = fmax(worst, fabs(got - srgb * 65535));
+  }
+  printf("# the sRGB profile: %zu bytes, a curve of %u entries at most %.2f/65535 off sRGB's\n",
+         bp_srgb_icc_len, m, worst);
+  assert_true(worst <= 2);
+}
+
 /* Without its ICC profile PDF/A cannot be written: the message names the
  * file, the package and --no-pdfa, and nothing is left behind. */
 static void missing_icc_profile_fails(void **state) {
@@ -1071,6 +1129,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(pdfa_by_default, setup, teardown),
       cmocka_unit_test_setup_teardown(plain_is_not_pdfa, setup, teardown),
       cmocka_unit_test_setup_teardown(black_ink_rule, setup, teardown),
+      cmocka_unit_test(srgb_profile_is_srgb),
       cmocka_unit_test_setup_teardown(missing_icc_profile_fails, setup, teardown),
   };
   const char *base = getenv("TMPDIR");
