@@ -193,45 +193,76 @@ static int lines_to(const char *text, const char *p, int line) {
   return line;
 }
 
+/* The value of the one attribute fonts.conf's <dir> and <cachedir> may
+ * have, prefix, from the text between the element's name and its '>' (a..e):
+ * "" when there is no attribute, NULL when there is anything else than
+ * prefix="value" or prefix='value' and whitespace. fontconfig reads each
+ * attribute by its exact name, so another one (moreprefix="relative") is no
+ * prefix to it, and it decodes references in the value, so a value with '&'
+ * is refused rather than read otherwise than fontconfig would. Owned. */
+static char *conf_prefix(const char *a, const char *e) {
+  static const char WS[] = " \t\r\n";
+  while (a < e && strchr(WS, *a)) a++;
+  if (a == e) return bp_strdup("");
+  if ((size_t)(e - a) < 6 || memcmp(a, "prefix", 6)) return NULL;
+  for (a += 6; a < e && strchr(WS, *a);) a++;
+  if (a == e || *a++ != '=') return NULL;
+  while (a < e && strchr(WS, *a)) a++;
+  if (a == e || (*a != '"' && *a != '\'')) return NULL;
+  const char *q = memchr(a + 1, *a, (size_t)(e - a - 1));
+  if (!q || memchr(a + 1, '&', (size_t)(q - a - 1)) || memchr(a + 1, '<', (size_t)(q - a - 1)))
+    return NULL;
+  const char *v = a + 1;
+  for (a = q + 1; a < e && strchr(WS, *a);) a++;
+  return a == e ? bp_strndup(v, (size_t)(q - v)) : NULL;
+}
+
 /* The text of the element `name` whose attributes start at `p` (just after
- * its name), trimmed, and whether its attributes say prefix="`prefix`".
- * `end` gets the '>' that closes the element. NULL for a malformed element
- * or one whose text has markup or references. */
-static char *conf_text(const char *name, const char *p, const char *prefix, bool *has_prefix,
-                       const char **end) {
+ * its name), trimmed, and in *prefix its prefix attribute ("" without one;
+ * owned). `end` gets the '>' that closes the element. NULL for a malformed
+ * element, one with another attribute, or one whose text has markup or
+ * references. */
+static char *conf_text(const char *name, const char *p, char **prefix, const char **end) {
+  *prefix = NULL;
   const char *gt = strchr(p, '>');
   char close_tag[32];
   snprintf(close_tag, sizeof close_tag, "</%s>", name);
   const char *close = gt ? strstr(gt, close_tag) : NULL;
   if (!gt || gt[-1] == '/' || !close) return NULL;
   *end = close + strlen(close_tag) - 1;
-  char *attrs = bp_strndup(p, (size_t)(gt - p));
-  char want[2][64];
-  snprintf(want[0], sizeof want[0], "prefix=\"%s\"", prefix);
-  snprintf(want[1], sizeof want[1], "prefix='%s'", prefix);
-  *has_prefix = strstr(attrs, want[0]) || strstr(attrs, want[1]);
-  free(attrs);
   const char *a = gt + 1, *b = close;
   while (a < b && (*a == ' ' || *a == '\t' || *a == '\n' || *a == '\r')) a++;
   while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\n' || b[-1] == '\r')) b--;
   if (a == b || memchr(a, '&', (size_t)(b - a)) || memchr(a, '<', (size_t)(b - a))) return NULL;
+  if (!(*prefix = conf_prefix(p, gt))) return NULL;
   return bp_strndup(a, (size_t)(b - a));
 }
 
-/* A <dir> element: only the fonts folder itself. */
+/* A <dir> element: only the fonts folder itself, named by its absolute path
+ * (no prefix: fontconfig puts an "xdg" or "relative" one in front of it) or
+ * relative to the fonts folder (prefix="relative"; without it fontconfig
+ * reads the path from the current folder). */
 static bp_status check_conf_dir(bp_ctx *ctx, const char *conf, int line, const char *dir,
                                 const char *p, const char **end) {
-  bool relative;
-  char *text = conf_text("dir", p, "relative", &relative, end);
-  if (!text)
-    return bp_error(ctx, BP_ERR_FONT, "%s:%d: <dir> must name the fonts folder: <dir>...</dir>",
+  char *prefix;
+  char *text = conf_text("dir", p, &prefix, end);
+  if (!text) {
+    free(prefix);
+    return bp_error(ctx, BP_ERR_FONT,
+                    "%s:%d: <dir> must name the fonts folder: <dir>/absolute/path</dir> or "
+                    "<dir prefix=\"relative\">.</dir>, no other attribute",
                     conf, line);
+  }
   bp_status st = BP_OK;
   char *path = NULL;
-  if (text[0] == '/')
+  if (text[0] == '/' && !prefix[0])
     path = bp_strdup(text);
-  else if (relative)
+  else if (text[0] != '/' && !strcmp(prefix, "relative"))
     path = join(dir, text);
+  else if (text[0] == '/')
+    st = bp_error(ctx, BP_ERR_FONT,
+                  "%s:%d: <dir prefix=\"%s\">%s</dir>: an absolute folder takes no prefix", conf,
+                  line, prefix, text);
   else
     st = bp_error(ctx, BP_ERR_FONT,
                   "%s:%d: <dir>%s</dir>: a relative folder needs prefix=\"relative\"", conf, line,
@@ -245,6 +276,7 @@ static bp_status check_conf_dir(bp_ctx *ctx, const char *conf, int line, const c
   free(real);
   free(path);
   free(text);
+  free(prefix);
   return st;
 }
 
@@ -253,10 +285,10 @@ static bp_status check_conf_dir(bp_ctx *ctx, const char *conf, int line, const c
  * not climb out). */
 static bp_status check_conf_cachedir(bp_ctx *ctx, const char *conf, int line, const char *p,
                                      const char **end) {
-  bool xdg;
-  char *text = conf_text("cachedir", p, "xdg", &xdg, end);
-  bool ok = text && xdg && text[0] != '/' && text[0] != '~' && strcmp(text, "..") &&
-            strncmp(text, "../", 3) && !strstr(text, "/../") &&
+  char *prefix;
+  char *text = conf_text("cachedir", p, &prefix, end);
+  bool ok = text && !strcmp(prefix, "xdg") && text[0] != '/' && text[0] != '~' &&
+            strcmp(text, "..") && strncmp(text, "../", 3) && !strstr(text, "/../") &&
             !(strlen(text) >= 3 && !strcmp(text + strlen(text) - 3, "/.."));
   bp_status st = ok ? BP_OK
                     : bp_error(ctx, BP_ERR_FONT,
@@ -264,6 +296,7 @@ static bp_status check_conf_cachedir(bp_ctx *ctx, const char *conf, int line, co
                                "<cachedir prefix=\"xdg\">name</cachedir>",
                                conf, line);
   free(text);
+  free(prefix);
   return st;
 }
 

@@ -31,7 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     free(font);
     free(path);
     /* the manifest checks out whatever the fonts.conf: this writes the cache */
-    free(fuzz_put_str("fonts/fonts.conf", "<fontconfig></fontconfig>\n"));
+    free(fuzz_put_str("fonts/fonts.conf",
+                      "<fontconfig><dir prefix=\"relative\">.</dir></fontconfig>\n"));
     fuzz_fontset_run(false);
   }
   free(fuzz_put("fonts/fonts.conf", data, size));

@@ -236,9 +236,38 @@ static void test_unlisted_font_refused(void **state) {
   free(extra);
 }
 
+/* Opens the copy with `line` added to fonts.conf after its <dir> (msg gets
+ * the message, *at the line's number), then restores the file. */
+static bp_status open_with_line(const char *line, char *msg, int *at) {
+  char *path = in_fonts("fonts.conf");
+  size_t len;
+  char *orig = slurp(path, &len);
+  conf_insert("<dir prefix=\"relative\">.</dir>", line);
+  *at = conf_line_of(line + 2);
+  bp_status st = open_copy(msg);
+  spit(path, orig, len);
+  free(orig);
+  free(path);
+  return st;
+}
+
+/* fonts.conf with `line` added is refused at that line, with `want` in the
+ * message. */
+static void expect_conf_refused(const char *line, const char *want) {
+  char msg[sizeof((bp_ctx *)0)->msg];
+  int at;
+  if (open_with_line(line, msg, &at) != BP_ERR_FONT) fail_msg("accepted: %s", line);
+  char *path = in_fonts("fonts.conf");
+  char where[PATH_MAX + 64];
+  snprintf(where, sizeof where, "%s:%d:", path, at);
+  free(path);
+  expect_in(msg, where);
+  expect_in(msg, want);
+}
+
 /* fonts.conf naming another folder, including another configuration, a
- * cache folder outside the user's cache, or hiding either behind an entity:
- * each refused at its line. */
+ * cache folder outside the user's cache, or hiding either behind an entity
+ * or an attribute fontconfig reads otherwise: each refused at its line. */
 static void test_conf_cannot_add_folders(void **state) {
   (void)state;
   static const char *const bad[][2] = {
@@ -251,22 +280,33 @@ static void test_conf_cannot_add_folders(void **state) {
       {"  <dir prefix=\"relative\">.</dir><include>/etc/fonts/fonts.conf</include>\n", "<include>"},
       {"  <cachedir>/etc/fonts</cachedir>\n", "<cachedir>"},
       {"  <cachedir prefix=\"xdg\">../../etc</cachedir>\n", "<cachedir>"},
+      /* fontconfig reads only the attribute named prefix: to it, this "." is
+       * the current folder (fuzz_fonts_conf scanned the checkout) */
+      {"  <dir moreprefix=\"relative\">.</dir>\n", "no other attribute"},
+      {"  <dir prefix=\"relative\" salt=\"x\">.</dir>\n", "no other attribute"},
+      {"  <dir prefix=\"&#114;elative\">.</dir>\n", "no other attribute"},
+      {"  <dir prefix=\"cwd\">.</dir>\n", "prefix=\"relative\""},
+      {"  <cachedir moreprefix=\"xdg\">c</cachedir>\n", "<cachedir>"},
+      {"  <cachedir prefix=\"xdg\" x=\"\">c</cachedir>\n", "<cachedir>"},
   };
   char msg[sizeof((bp_ctx *)0)->msg];
-  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-    char *path = in_fonts("fonts.conf");
-    size_t len;
-    char *orig = slurp(path, &len);
-    conf_insert("<dir prefix=\"relative\">.</dir>", bad[i][0]);
-    char where[PATH_MAX + 64];
-    snprintf(where, sizeof where, "%s:%d:", path, conf_line_of(bad[i][0] + 2));
-    if (open_copy(msg) != BP_ERR_FONT) fail_msg("accepted: %s", bad[i][0]);
-    expect_in(msg, where);
-    expect_in(msg, bad[i][1]);
-    spit(path, orig, len);
-    free(orig);
-    free(path);
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) expect_conf_refused(bad[i][0], bad[i][1]);
+  /* the fonts folder's own absolute path behind a prefix fontconfig puts in
+   * front of it (XDG_DATA_HOME/..., fonts/...): another folder */
+  char real[PATH_MAX];
+  assert_non_null(realpath(fonts, real));
+  static const char *const prefixes[] = {"xdg", "relative"};
+  for (size_t i = 0; i < 2; i++) {
+    char line[PATH_MAX + 64];
+    snprintf(line, sizeof line, "  <dir prefix=\"%s\">%s</dir>\n", prefixes[i], real);
+    expect_conf_refused(line, "an absolute folder takes no prefix");
   }
+  /* the fonts folder by its absolute path, or with spaces about the
+   * attribute and single quotes: still the fonts folder */
+  char ok[PATH_MAX + 64];
+  snprintf(ok, sizeof ok, "  <dir>%s</dir>\n  <dir prefix = 'relative' >.</dir>\n", real);
+  int at;
+  if (open_with_line(ok, msg, &at)) fail_msg("refused: %s", msg);
   /* an entity would hide a <dir> from a reader of the text */
   char *path = in_fonts("fonts.conf");
   size_t len;
