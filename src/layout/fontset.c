@@ -1,5 +1,6 @@
 /* fontset.c - the project's private font set: checks fonts/ against
- * fonts/MANIFEST.tsv, loads fonts/fonts.conf into a private FcConfig (never
+ * fonts/MANIFEST.tsv, loads fonts/fonts.conf into a private FcConfig (the
+ * machine's configuration is never loaded; the first private one is made
  * the process-wide one) and builds a Pango font map over it. Only the files
  * the manifest lists load: fonts.conf may not name other folders or files,
  * and every face fontconfig finds must be a listed file (and every listed
@@ -9,6 +10,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <pango/pangofc-fontmap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -405,6 +407,20 @@ static int cmp_face_file(const void *a, const void *b) {
                 face_string(*(FcPattern *const *)b, FC_FILE));
 }
 
+/* A Pango font map starts fontconfig's FcInit in a thread of its own, which
+ * loads the machine's configuration and its font cache (22 M instructions),
+ * though no font is matched against them: the first private configuration
+ * becomes the process's current one, once, before the first font map, so
+ * FcInit finds it and does nothing. It lives on (fontconfig holds it) after
+ * its font set is freed; matching still uses each font set's own. */
+static void make_current(FcConfig *cfg) {
+  static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+  static bool done;
+  pthread_mutex_lock(&lock);
+  if (!done) done = FcConfigSetCurrent(cfg);
+  pthread_mutex_unlock(&lock);
+}
+
 bp_status bp_fontset_open(bp_ctx *ctx, const char *fonts_dir, bp_fontset **out) {
   *out = NULL;
   char *dir = bp_strdup(fonts_dir ? fonts_dir : bp_fontset_default_dir());
@@ -447,6 +463,7 @@ bp_status bp_fontset_open(bp_ctx *ctx, const char *fonts_dir, bp_fontset **out) 
     bp_fontset_free(fs);
     return BP_ERR_FONT;
   }
+  make_current(cfg);
   fs->fontmap = pango_cairo_font_map_new_for_font_type(CAIRO_FONT_TYPE_FT);
   if (!fs->fontmap) {
     bp_fontset_free(fs);
