@@ -8,6 +8,7 @@
  * leaves none. */
 #include "app/cli.h"
 
+#include <cairo.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -213,6 +214,17 @@ static int cmd_render(render_opts *o) {
     fprintf(stderr, "briefpress: fitted at body %.2f pt, leading %.2f: %.0f of %.0f pt used\n",
             fit.body_pt, fit.leading_ratio, fit.used_pt, fit.avail_pt);
   t_compose = now_s();
+  /* The display list names font files, glyphs and positions: no device
+   * needs the font set. Freeing it (Pango's fonts and their HarfBuzz
+   * mappings) and cairo's caches (the scaled fonts it holds over after
+   * their last use, and with them FreeType's mappings of the files) before
+   * the PDF device maps the fonts it subsets takes 7 MiB off the peak RSS.
+   * No cairo object is alive here (display lists, images and pieces are
+   * plain data), which cairo_debug_reset_static_data needs. */
+  bp_typesetter_free(ts);
+  bp_fontset_free(fs);
+  ts = NULL, fs = NULL;
+  cairo_debug_reset_static_data();
   if (!st && (pf.hangul_breaks || pf.closing_starts || pf.overwide))
     fprintf(stderr,
             "briefpress: warning: preflight: %d Hangul word(s) broken, %d line(s) starting with "
