@@ -439,6 +439,11 @@ static void set_fit(engine *e) {
  * dropped, and the warnings it gave. */
 static bp_status build(engine *e) {
   bp_flow_clear(&e->flow);
+  /* and its pieces: those still in the cache stay there for the next
+   * attempt to find, the others (notes, tables, the least recently used)
+   * are freed now rather than when the engine ends */
+  for (size_t i = 0; i < e->n_held; i++) bp_piece_unref(e->held[i]);
+  e->n_held = 0;
   e->notes_at = SIZE_MAX;
   bp__numbering_clear(&e->nb);
   memset(&e->pf, 0, sizeof e->pf);
