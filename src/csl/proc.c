@@ -537,7 +537,8 @@ static void disambiguate(cs_proc *p) {
     free(set);
   }
   bool *amb = bp_calloc(n, sizeof *amb);
-  if (ambiguous(p, amb) && cs_attr_true(cit, "disambiguate-add-year-suffix")) {
+  size_t n_amb = ambiguous(p, amb); /* each cite rendered: asked again only after a change */
+  if (n_amb && cs_attr_true(cit, "disambiguate-add-year-suffix")) {
     size_t *ord = bib_order(p);
     char **t = bp_calloc(n + 1, sizeof *t);
     for (size_t i = 0; i < n; i++) t[i] = amb[i] ? cite_text(p, i) : NULL;
@@ -558,8 +559,9 @@ static void disambiguate(cs_proc *p) {
     free(t);
     free(next);
     free(ord);
+    n_amb = ambiguous(p, amb);
   }
-  if (ambiguous(p, amb))
+  if (n_amb)
     for (size_t i = 0; i < n; i++)
       if (amb[i]) p->regs[i].disambiguate = true;
   free(amb);
