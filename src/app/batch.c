@@ -385,6 +385,7 @@ typedef struct batch {
   bool tty;
   bool monitored;           /* the main thread shows progress; else the (only) worker does */
   bp_profile_cache *pieces; /* laid-out pieces, shared by the threads (NULL: --no-cache) */
+  bp_pdf_cache *pdf_faces;  /* whose parsed font files the threads' PDF caches share */
   /* the workers start at once and open their fonts while the data loads;
    * they wait here until the jobs are known (gate 1) or the set-up failed (-1) */
   pthread_mutex_t gate_lock;
@@ -487,7 +488,7 @@ static void *work(void *arg) {
   bool go = b->gate > 0;
   pthread_mutex_unlock(&b->gate_lock);
   bp_profile_cache *cache = b->pieces; /* shared by the threads */
-  bp_pdf_cache *pdfc = b->o->no_cache ? NULL : bp_pdf_cache_new(0);
+  bp_pdf_cache *pdfc = b->o->no_cache ? NULL : bp_pdf_cache_new_sharing(0, b->pdf_faces);
   double last = 0;
   while (go) { /* go is false when the set-up failed */
     size_t k = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED);
@@ -787,6 +788,7 @@ int bp_cmd_batch(int argc, char **argv) {
   pthread_mutex_init(&b.io, NULL);
   pthread_mutex_init(&b.gate_lock, NULL);
   pthread_cond_init(&b.gate_cond, NULL);
+  b.pdf_faces = bp_pdf_cache_new(0);
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   int jobs = o.jobs ? o.jobs : (int)(cores > 0 ? cores : 1);
   worker *w = bp_calloc((size_t)jobs, sizeof *w);
@@ -841,6 +843,7 @@ int bp_cmd_batch(int argc, char **argv) {
     pthread_mutex_destroy(&b.io);
     pthread_mutex_destroy(&b.gate_lock);
     pthread_cond_destroy(&b.gate_cond);
+    bp_pdf_cache_free(b.pdf_faces);
     bp_template_free(tpl);
     bp_dataset_free(ds);
     bp_records_free(records);
@@ -964,6 +967,7 @@ int bp_cmd_batch(int argc, char **argv) {
   pthread_mutex_destroy(&b.gate_lock);
   pthread_cond_destroy(&b.gate_cond);
   bp_profile_cache_free(b.pieces);
+  bp_pdf_cache_free(b.pdf_faces);
   bp_template_free(tpl);
   bp_dataset_free(ds);
   bp_records_free(records);

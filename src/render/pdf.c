@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -476,6 +477,8 @@ static HPDF_STATUS patch_font(pdf_dev *d, pdf_font *f, const char *fpath) {
   static const char *const cmap_keys[] = {"Type", "CMapName", "CIDSystemInfo", "WMode", "UseCMap"};
   for (size_t i = 0; i < sizeof cmap_keys / sizeof *cmap_keys; i++)
     HPDF_Dict_RemoveElement(tu, cmap_keys[i]);
+  if (d->opt.compress) /* both streams get their compressed bytes next (make_maps_z) */
+    return patch_widths(f, fa->descendant_font);
   size_t len;
   char *cmap = bp_pdf_tounicode_cmap(f->cps, &len);
   HPDF_STATUS ret = rewrite_stream(tu, cmap, len);
@@ -2126,19 +2129,39 @@ typedef struct cache_subset_entry {
   unsigned length1;
 } cache_subset_entry;
 
-struct bp_pdf_cache {
+/* The parsed font files, which the caches of a batch's threads share: one
+ * mapping of each file, not one per thread (HarfBuzz's faces and fonts may
+ * be used from several threads once made). */
+typedef struct pdf_faces {
+  pthread_mutex_t lock;
   cache_face_entry *faces;
   size_t n_faces, cap_faces;
+} pdf_faces;
+
+struct bp_pdf_cache {
+  pdf_faces *faces;
+  bool own_faces; /* else borrowed from another cache, which outlives this one */
   cache_subset_entry *subs;
   size_t n_subs, cap_subs, max_subs;
   unsigned long long tick;
   size_t hits, misses;
 };
 
-bp_pdf_cache *bp_pdf_cache_new(size_t max_subsets) {
+bp_pdf_cache *bp_pdf_cache_new_sharing(size_t max_subsets, bp_pdf_cache *faces_of) {
   bp_pdf_cache *c = bp_calloc(1, sizeof *c);
   c->max_subs = max_subsets ? max_subsets : 48;
+  if (faces_of) {
+    c->faces = faces_of->faces;
+  } else {
+    c->faces = bp_calloc(1, sizeof *c->faces);
+    pthread_mutex_init(&c->faces->lock, NULL);
+    c->own_faces = true;
+  }
   return c;
+}
+
+bp_pdf_cache *bp_pdf_cache_new(size_t max_subsets) {
+  return bp_pdf_cache_new_sharing(max_subsets, NULL);
 }
 
 static void subset_entry_free(cache_subset_entry *e) {
@@ -2153,11 +2176,16 @@ static void subset_entry_free(cache_subset_entry *e) {
 
 void bp_pdf_cache_free(bp_pdf_cache *c) {
   if (!c) return;
-  for (size_t i = 0; i < c->n_faces; i++) {
-    free(c->faces[i].path);
-    bp_pdf_face_free(c->faces[i].face);
+  pdf_faces *fs = c->faces;
+  if (c->own_faces) {
+    for (size_t i = 0; i < fs->n_faces; i++) {
+      free(fs->faces[i].path);
+      bp_pdf_face_free(fs->faces[i].face);
+    }
+    free(fs->faces);
+    pthread_mutex_destroy(&fs->lock);
+    free(fs);
   }
-  free(c->faces);
   for (size_t i = 0; i < c->n_subs; i++) subset_entry_free(&c->subs[i]);
   free(c->subs);
   free(c);
@@ -2170,18 +2198,23 @@ void bp_pdf_cache_stats(const bp_pdf_cache *c, size_t *hits, size_t *misses) {
 
 static bp_status cache_face(bp_pdf_cache *c, bp_ctx *ctx, const char *path, int index,
                             bp_pdf_face **out) {
-  for (size_t i = 0; i < c->n_faces; i++)
-    if (c->faces[i].index == index && !strcmp(c->faces[i].path, path)) {
-      *out = c->faces[i].face;
-      return BP_OK;
+  pdf_faces *fs = c->faces;
+  bp_status st = BP_OK;
+  pthread_mutex_lock(&fs->lock);
+  *out = NULL;
+  for (size_t i = 0; i < fs->n_faces && !*out; i++)
+    if (fs->faces[i].index == index && !strcmp(fs->faces[i].path, path)) *out = fs->faces[i].face;
+  if (!*out) {
+    bp_pdf_face *face;
+    st = bp_pdf_face_open(ctx, path, index, &face);
+    if (!st) {
+      cache_face_entry e = {bp_strdup(path), index, face};
+      BP_PUSH(fs->faces, fs->n_faces, fs->cap_faces, e);
+      *out = face;
     }
-  bp_pdf_face *face;
-  bp_status st = bp_pdf_face_open(ctx, path, index, &face);
-  if (st) return st;
-  cache_face_entry e = {bp_strdup(path), index, face};
-  BP_PUSH(c->faces, c->n_faces, c->cap_faces, e);
-  *out = face;
-  return BP_OK;
+  }
+  pthread_mutex_unlock(&fs->lock);
+  return st;
 }
 
 /* The subset of `face` for exactly `cps`, from the cache or made now (then
@@ -2285,6 +2318,9 @@ static bool make_maps_z(HPDF_MMgr mm, const pdf_font *f, zbytes *map_z, zbytes *
     ok = deflate(&z, Z_FINISH) == Z_STREAM_END;
     map_z->len = z.total_out;
     deflateEnd(&z);
+    /* kept in a cache entry: deflateBound's room (the whole map: 110 KB for
+     * Hangul, of which a few hundred bytes are used) is given back */
+    map_z->data = bp_realloc(map_z->data, map_z->len ? map_z->len : 1);
   }
   free(map);
   char *cmap = bp_pdf_tounicode_cmap(f->cps, &len);

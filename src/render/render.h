@@ -68,6 +68,11 @@ char *bp_png_pattern(const char *prefix, const char *suffix);
  * the devices that use it. */
 typedef struct bp_pdf_cache bp_pdf_cache;
 bp_pdf_cache *bp_pdf_cache_new(size_t max_subsets);
+/** bp_pdf_cache_new whose parsed font files are those of `faces_of` (NULL:
+ * its own), for the caches of several threads: the font files are then
+ * opened and mapped once. Opening a font is thread-safe; `faces_of` must be
+ * freed after every cache that shares its faces. */
+bp_pdf_cache *bp_pdf_cache_new_sharing(size_t max_subsets, bp_pdf_cache *faces_of);
 void bp_pdf_cache_free(bp_pdf_cache *c);
 /** Subsets reused and subsets made (either may be NULL). */
 void bp_pdf_cache_stats(const bp_pdf_cache *c, size_t *hits, size_t *misses);

@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <hb.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -767,6 +768,58 @@ static void subset_at_buffer_boundary(void **state) {
   }
 }
 
+/* Caches that share another cache's parsed fonts, as a batch's threads do:
+ * two threads open the fonts through the shared table at once, and each
+ * writes the bytes that a cache of its own writes. */
+typedef struct share_job {
+  bp_pdf_cache *faces_of;
+  bp_dlist *dl;
+  char *path;
+  bp_status st;
+} share_job;
+
+static void *share_render(void *arg) {
+  share_job *j = arg;
+  bp_pdf_cache *cache = bp_pdf_cache_new_sharing(0, j->faces_of);
+  bp_pdf_options opt = {.compress = true};
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  j->st = bp_dlist_run(j->dl, bp_pdf_device_new_cached(j->path, &opt, cache), &ctx);
+  bp_pdf_cache_free(cache);
+  return NULL;
+}
+
+static void caches_share_faces(void **state) {
+  (void)state;
+  bp_dlist *dl = bp_dlist_new();
+  bp_dl_page *pg = bp_dlist_add_page(dl, A4_W, A4_H);
+  add_run(dl, pg, GOTHIC, 12, 72, 100, "공관 철수");
+  add_run(dl, pg, SERIF, 10, 72, 140, "Missions abroad");
+  bp_pdf_cache *root = bp_pdf_cache_new(0);
+  share_job jobs[2] = {{root, dl, path_in_tmp("share-a.pdf"), BP_OK},
+                       {root, dl, path_in_tmp("share-b.pdf"), BP_OK}};
+  pthread_t th[2];
+  for (int i = 0; i < 2; i++)
+    assert_int_equal(pthread_create(&th[i], NULL, share_render, &jobs[i]), 0);
+  for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
+  share_job own = {NULL, dl, path_in_tmp("share-own.pdf"), BP_OK};
+  share_render(&own);
+  assert_int_equal(jobs[0].st, BP_OK);
+  assert_int_equal(jobs[1].st, BP_OK);
+  assert_int_equal(own.st, BP_OK);
+  size_t la, lb, lo;
+  char *da = slurp(jobs[0].path, &la), *db = slurp(jobs[1].path, &lb), *dow = slurp(own.path, &lo);
+  assert_int_equal(la, lo);
+  assert_int_equal(lb, lo);
+  assert_memory_equal(da, dow, lo);
+  assert_memory_equal(db, dow, lo);
+  free(da), free(db), free(dow);
+  for (int i = 0; i < 2; i++) unlink(jobs[i].path), free(jobs[i].path);
+  unlink(own.path), free(own.path);
+  bp_pdf_cache_free(root);
+  bp_dlist_free(dl);
+}
+
 static void unwritable_target_fails(void **state) {
   (void)state;
   bp_dlist *dl = bp_dlist_new();
@@ -1123,6 +1176,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(missing_glyph_fails, setup, teardown),
       cmocka_unit_test_setup_teardown(broken_font_fails, setup, teardown),
       cmocka_unit_test_setup_teardown(subset_at_buffer_boundary, setup, teardown),
+      cmocka_unit_test_setup_teardown(caches_share_faces, setup, teardown),
       cmocka_unit_test_setup_teardown(unwritable_target_fails, setup, teardown),
       cmocka_unit_test_prestate_setup_teardown(paths_and_alpha, setup, teardown, NULL),
       cmocka_unit_test_prestate_setup_teardown(paths_and_alpha, setup, teardown, (void *)"PDF/A"),
