@@ -20,6 +20,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "app/cli.h"
 #include "compose/compose.h"
@@ -490,11 +493,20 @@ static void *work(void *arg) {
   bp_profile_cache *cache = b->pieces; /* shared by the threads */
   bp_pdf_cache *pdfc = b->o->no_cache ? NULL : bp_pdf_cache_new_sharing(0, b->pdf_faces);
   double last = 0;
+#ifdef __GLIBC__
+  unsigned rendered = 0;
+#endif
   while (go) { /* go is false when the set-up failed */
     size_t k = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED);
     if (k >= b->n_todo) break;
     render_one(b, ts, cache, pdfc, &ctx, b->todo[k]);
     __atomic_fetch_add(&b->done, 1, __ATOMIC_RELEASE);
+#ifdef __GLIBC__
+    /* give back the free pages inside malloc's arenas (a record's layout
+     * and PDF are freed when it is written, between the caches' long-lived
+     * entries): 3-4 MB of peak RSS, for well under a millisecond a call */
+    if (++rendered % 64 == 0) malloc_trim(0);
+#endif
     if (b->tty && !b->monitored && now_s() - last > 0.2) {
       show_progress(b, b->t0);
       last = now_s();

@@ -366,11 +366,29 @@ bool bp__csv_header(bp_csv *c, bp_csv_rec *hdr) {
 
 /* ---------------------------------------------------------------- records */
 
+/* A record's `n` fields (padded with "" to the header's width) as one block:
+ * the pointers, then the texts. A batch keeps every record for its whole
+ * run: one allocation a record, not one a field with a buffer's slack in
+ * each (10,000 records of 10 fields: 2.9 MB of text took 5.6 MB). */
+static char **pack_fields(const bp_csv_rec *rec, size_t n) {
+  size_t total = 0;
+  for (size_t k = 0; k < n; k++) total += (k < rec->n ? strlen(rec->f[k].text) : 0) + 1;
+  char **fields = bp_malloc(n * sizeof(char *) + total);
+  char *p = (char *)(fields + n);
+  for (size_t k = 0; k < n; k++) {
+    const char *t = k < rec->n ? rec->f[k].text : "";
+    size_t l = strlen(t) + 1;
+    memcpy(p, t, l);
+    fields[k] = p;
+    p += l;
+  }
+  return fields;
+}
+
 void bp_records_free(bp_records *r) {
   if (!r) return;
   for (size_t i = 0; i < r->n_rows; i++) {
-    for (size_t k = 0; k < r->n_cols; k++) free(r->rows[i].fields[k]);
-    free(r->rows[i].fields);
+    free(r->rows[i].fields); /* with its texts (pack_fields) */
     free(r->rows[i].error);
     free(r->rows[i].error_field);
   }
@@ -691,11 +709,7 @@ static bp_records *records_parse(bp_src *s, const bp_resolver *r, bool each,
     }
     for (size_t k = 1; !each && k < rec.n; k++)
       if (rec.f[k].text[0]) check_cell(s, r, kinds[k], hdr.f[k].text, &rec.f[k]);
-    bp_record row = {bp_calloc(hdr.n, sizeof(char *)), line, err, field ? bp_strdup(field) : NULL};
-    for (size_t k = 0; k < hdr.n; k++) { /* padded to the header's width */
-      row.fields[k] = k < rec.n ? rec.f[k].text : bp_strdup("");
-      if (k < rec.n) rec.f[k].text = NULL;
-    }
+    bp_record row = {pack_fields(&rec, hdr.n), line, err, field ? bp_strdup(field) : NULL};
     BP_PUSH(out->rows, out->n_rows, cap, row);
   }
   if (!out->n_rows && s->dl->n_errors == errs) {

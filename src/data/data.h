@@ -316,7 +316,7 @@ bool bp_csv_number(const char *text, const bp_csv_dialect *d, double *out);
 /* --------------------------------------------------------------- records */
 
 typedef struct bp_record {
-  char **fields; /* n_cols strings (never NULL) */
+  char **fields; /* n_cols strings (never NULL), in one block with the array: free(fields) */
   int line;      /* where the record starts */
   /* bp_records_load_each only: why this record cannot be used
    * ("file:line:col: [field NAME: ]message") and the column to blame (or

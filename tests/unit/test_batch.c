@@ -158,9 +158,16 @@ static bp_records *records_of(const char *const *rows, size_t n, size_t cols) {
   r->names[1] = bp_strdup("name_en");
   r->rows = bp_calloc(n, sizeof *r->rows);
   r->n_rows = n;
-  for (size_t i = 0; i < n; i++) {
-    r->rows[i].fields = bp_calloc(cols, sizeof(char *));
-    for (size_t k = 0; k < cols; k++) r->rows[i].fields[k] = bp_strdup(rows[i * cols + k]);
+  for (size_t i = 0; i < n; i++) { /* one block: the pointers, then the texts */
+    size_t total = 0;
+    for (size_t k = 0; k < cols; k++) total += strlen(rows[i * cols + k]) + 1;
+    char **f = bp_malloc(cols * sizeof(char *) + total);
+    char *p = (char *)(f + cols);
+    for (size_t k = 0; k < cols; k++) {
+      f[k] = strcpy(p, rows[i * cols + k]);
+      p += strlen(p) + 1;
+    }
+    r->rows[i].fields = f;
     r->rows[i].line = (int)i + 2;
   }
   return r;
