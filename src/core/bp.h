@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <pthread.h>
 
 #include <nettle/sha2.h>
 
@@ -132,10 +133,29 @@ bp_status bp_mkdir_p(bp_ctx *ctx, const char *dir, bool *created);
 const char *bp_data_fonts_dir(void);
 /** The templates shipped with it, beside the fonts (DATA/templates). */
 const char *bp_data_templates_dir(void);
-/** The mail module's file, briefpress-mail.so (src/mail/mail.h): the build
- * tree's, or PREFIX/LIBDIR/briefpress/ found relative to the installed
- * program first, as the fonts are. */
-const char *bp_data_mail_module(void);
+/** The file of the module `file` ("briefpress-mail.so"), owned by the
+ * caller: in the build tree's folder of modules, or in
+ * PREFIX/LIBDIR/briefpress/, found relative to the installed library or
+ * program first, as the fonts are (src/core/datadir.c). */
+char *bp_data_module_path(const char *file);
+
+/** One of the program's modules (src/core/module.c), as a static object:
+ * {.what = "mail", .file = "briefpress-mail.so", .symbol = "...", .valid =
+ * ..., .lock = PTHREAD_MUTEX_INITIALIZER}. `valid` tells whether the table
+ * the symbol points to is from this build (its ABI number and sizes). */
+typedef struct bp_module {
+  const char *what, *file, *symbol;
+  bool (*valid)(const void *table);
+  pthread_mutex_t lock;
+  bool tried;
+  const void *table;
+  char why[768];
+} bp_module;
+/** Loads module `m` once per process (thread-safe; never unloaded) and
+ * gives its table in *out (borrowed, valid until exit). BP_ERR_IO naming
+ * the module's file and the loader's reason when it is missing, cannot be
+ * loaded or is from another build; the same error on every later call. */
+bp_status bp_module_open(bp_ctx *ctx, bp_module *m, const void **out);
 /** SOURCE_DATE_EPOCH as seconds, or -1 when unset or not a number. */
 long long bp_source_date_epoch(void);
 /** The message for errno value `err`, safe in threads (POSIX's strerror is

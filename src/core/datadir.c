@@ -1,6 +1,6 @@
 /* datadir.c - where the library finds the files it ships (its fonts and,
- * beside them, its templates: the house citation style) and the mail module
- * that `newsletter` loads (briefpress-mail.so).
+ * beside them, its templates: the house citation style) and its modules
+ * (briefpress-mail.so for `newsletter`, briefpress-image.so for images).
  * Compiled once per library by CMakeLists.txt: for the build tree's library
  * (libbp.a: the tests and build/briefpress) BP_DATA_DIR is the source tree;
  * for the installed ones it is PREFIX/share/briefpress, found relative to
@@ -82,31 +82,43 @@ const char *bp_data_templates_dir(void) {
   return templates_dir;
 }
 
-/* The mail module: beside the installed program (BP_MAIL_FROM_BIN, relative
- * to its folder) when it is there, else the compiled-in file. */
-#ifndef BP_MAIL_MODULE
-#error "BP_MAIL_MODULE must be defined (CMakeLists.txt does)"
+/* The modules (briefpress-mail.so, briefpress-image.so): installed, in
+ * LIBDIR/briefpress, found beside the installed library (BP_MODULES_FROM_LIB,
+ * relative to its folder) or program (BP_MODULES_FROM_BIN) when they are
+ * there, else in the compiled-in folder. */
+#ifndef BP_MODULE_DIR
+#error "BP_MODULE_DIR must be defined (CMakeLists.txt does)"
 #endif
-#ifdef BP_MAIL_FROM_BIN
-static char mail_module[4096] = BP_MAIL_MODULE;
-static pthread_once_t mail_once = PTHREAD_ONCE_INIT;
+#if defined(BP_MODULES_FROM_LIB) && defined(BP_MODULES_FROM_BIN)
+static char module_dir[4096] = BP_MODULE_DIR;
+static pthread_once_t module_once = PTHREAD_ONCE_INIT;
 
-static void locate_mail(void) {
-  char *real = realpath("/proc/self/exe", NULL);
+static void locate_modules(void) {
+  Dl_info info;
+  bool in_lib =
+      dladdr((void *)bp_data_module_path, &info) && info.dli_fname && strstr(info.dli_fname, ".so");
+  char *real = realpath(in_lib ? info.dli_fname : "/proc/self/exe", NULL);
   char *slash = real ? strrchr(real, '/') : NULL;
   if (slash) {
-    char path[4096];
+    char dir[4096], probe[4200];
     *slash = '\0';
-    snprintf(path, sizeof path, "%s/%s", real, BP_MAIL_FROM_BIN);
-    if (access(path, R_OK) == 0) snprintf(mail_module, sizeof mail_module, "%s", path);
+    snprintf(dir, sizeof dir, "%s/%s", real, in_lib ? BP_MODULES_FROM_LIB : BP_MODULES_FROM_BIN);
+    snprintf(probe, sizeof probe, "%s/briefpress-image.so", dir);
+    if (access(probe, R_OK) == 0) snprintf(module_dir, sizeof module_dir, "%s", dir);
   }
   free(real);
 }
 
-const char *bp_data_mail_module(void) {
-  pthread_once(&mail_once, locate_mail);
-  return mail_module;
+char *bp_data_module_path(const char *file) {
+  pthread_once(&module_once, locate_modules);
+  bp_buf b = {0};
+  bp_buf_printf(&b, "%s/%s", module_dir, file);
+  return bp_buf_detach(&b);
 }
 #else
-const char *bp_data_mail_module(void) { return BP_MAIL_MODULE; }
+char *bp_data_module_path(const char *file) {
+  bp_buf b = {0};
+  bp_buf_printf(&b, "%s/%s", BP_MODULE_DIR, file);
+  return bp_buf_detach(&b);
+}
 #endif

@@ -3,13 +3,14 @@
  * after their header has been checked against the size limits; SVGs are
  * drawn by librsvg onto a cairo recording surface, which is replayed as a
  * CairoScript and read back here into display-list paths (svg_script.c).
+ * gdk-pixbuf and librsvg are called through the image module
+ * (briefpress-image.so, image-module.h), loaded by the first image decoded.
  * Must not write files or know about templates. */
 #include "image.h"
 #include "image-imp.h"
+#include "image-module.h"
 
 #include <cairo-script.h>
-#include <gdk-pixbuf/gdk-pixbuf.h>
-#include <librsvg/rsvg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,12 +130,31 @@ static bp_status check_raster_size(bp_ctx *ctx, const char *name, uint32_t w, ui
   return BP_OK;
 }
 
+/* ---- the module ------------------------------------------------------- */
+
+static bool module_valid(const void *table) {
+  const bp_image_module *t = table;
+  return t->abi == BP_IMAGE_MODULE_ABI && t->pixels_size == sizeof(bp_image_pixels);
+}
+
+static bp_module module = {.what = "image",
+                           .file = "briefpress-image.so",
+                           .symbol = BP_IMAGE_MODULE_SYMBOL,
+                           .valid = module_valid,
+                           .lock = PTHREAD_MUTEX_INITIALIZER};
+
+static bp_status image_module(bp_ctx *ctx, const char *name, const bp_image_module **out) {
+  const void *t;
+  bp_status st = bp_module_open(ctx, &module, &t);
+  *out = t;
+  return st ? bp_error_wrap(ctx, st, "%s: ", name) : BP_OK;
+}
+
 /* ---- rasters ---------------------------------------------------------- */
 
 /* "x-dpi" as gdk-pixbuf reads it from pHYs or the JFIF header; 0 = none. */
-static double pixbuf_dpi(GdkPixbuf *pb, const char *key) {
-  const char *s = gdk_pixbuf_get_option(pb, key);
-  double v = s ? strtod(s, NULL) : 0;
+static double pixbuf_dpi(const char *s) {
+  double v = *s ? strtod(s, NULL) : 0;
   return v >= 1 && v <= 100000 ? v : 0;
 }
 
@@ -153,29 +173,29 @@ static bp_status load_raster(bp_ctx *ctx, const char *name, kind k, const uint8_
     return bp_error(ctx, BP_ERR_DATA, "%s: damaged PNG: truncated (its chunks end before IEND)",
                     name);
 
-  GError *err = NULL;
-  GdkPixbufLoader *ld = gdk_pixbuf_loader_new_with_type(k == K_PNG ? "png" : "jpeg", &err);
-  if (!ld) {
+  const bp_image_module *m;
+  st = image_module(ctx, name, &m);
+  if (st) return st;
+  bp_image_pixels pb;
+  char *err = NULL;
+  bp_image_decoded got = m->raster_decode(k == K_PNG ? "png" : "jpeg", data, len, &pb, &err);
+  if (got == BP_IMAGE_NO_DECODER) {
     st = bp_error(ctx, BP_ERR_DATA, "%s: cannot decode %s: %s", name, fmt,
-                  err ? err->message : "no gdk-pixbuf loader");
-    g_clear_error(&err);
+                  err ? err : "no gdk-pixbuf loader");
+    free(err);
     return st;
   }
-  bool wrote = gdk_pixbuf_loader_write(ld, data, len, &err);
-  bool closed = gdk_pixbuf_loader_close(ld, wrote ? &err : NULL);
-  GdkPixbuf *pb = wrote && closed ? gdk_pixbuf_loader_get_pixbuf(ld) : NULL;
-  if (!pb || gdk_pixbuf_get_bits_per_sample(pb) != 8 ||
-      gdk_pixbuf_get_colorspace(pb) != GDK_COLORSPACE_RGB || gdk_pixbuf_get_width(pb) != (int)w ||
-      gdk_pixbuf_get_height(pb) != (int)h) {
+  if (got != BP_IMAGE_DECODED || pb.bits_per_sample != 8 || !pb.rgb || pb.width_px != (int)w ||
+      pb.height_px != (int)h) {
     st = bp_error(ctx, BP_ERR_DATA, "%s: damaged %s: %s", name, fmt,
-                  err ? err->message : "cannot decode the pixels");
-    g_clear_error(&err);
-    g_object_unref(ld);
+                  err ? err : "cannot decode the pixels");
+    free(err);
+    if (got == BP_IMAGE_DECODED) m->raster_free(&pb);
     return st;
   }
-  int nch = gdk_pixbuf_get_n_channels(pb), stride = gdk_pixbuf_get_rowstride(pb);
-  bool has_alpha = gdk_pixbuf_get_has_alpha(pb) && nch == 4;
-  const guchar *px = gdk_pixbuf_read_pixels(pb);
+  int nch = pb.n_channels, stride = pb.rowstride;
+  bool has_alpha = pb.has_alpha && nch == 4;
+  const unsigned char *px = pb.pixels;
   size_t n = (size_t)w * h;
   bp_dl_raster *r = &img->raster;
   r->width_px = (int)w;
@@ -184,7 +204,7 @@ static bp_status load_raster(bp_ctx *ctx, const char *name, kind k, const uint8_
   r->alpha = has_alpha ? bp_malloc(n) : NULL;
   bool opaque = true;
   for (uint32_t y = 0; y < h; y++) {
-    const guchar *row = px + (size_t)y * (size_t)stride;
+    const unsigned char *row = px + (size_t)y * (size_t)stride;
     for (uint32_t x = 0; x < w; x++) {
       size_t i = (size_t)y * w + x;
       memcpy(r->rgb + 3 * i, row + (size_t)x * (size_t)nch, 3);
@@ -203,37 +223,24 @@ static bp_status load_raster(bp_ctx *ctx, const char *name, kind k, const uint8_
     memcpy(r->jpeg, data, len);
     r->jpeg_len = len;
   }
-  double xdpi = pixbuf_dpi(pb, "x-dpi"), ydpi = pixbuf_dpi(pb, "y-dpi");
+  double xdpi = pixbuf_dpi(pb.xdpi), ydpi = pixbuf_dpi(pb.ydpi);
   if (!xdpi || !ydpi) xdpi = ydpi = 72;
   img->w_pt = w * 72.0 / xdpi;
   img->h_pt = h * 72.0 / ydpi;
-  g_object_unref(ld);
+  m->raster_free(&pb);
   return BP_OK;
 }
 
 /* ---- SVG -------------------------------------------------------------------- */
 
-static bp_status svg_error(bp_ctx *ctx, const char *name, GError *err) {
-  const char *m = err && err->message ? err->message : "cannot be read";
+/* librsvg's message (owned; freed here) */
+static bp_status svg_error(bp_ctx *ctx, const char *name, char *err) {
+  const char *m = err ? err : "cannot be read";
   size_t n = strlen(m);
   while (n && (m[n - 1] == '\n' || m[n - 1] == ' ')) n--;
   bp_status st = bp_error(ctx, BP_ERR_DATA, "%s: SVG: %.*s", name, (int)n, m);
-  g_clear_error(&err);
+  free(err);
   return st;
-}
-
-/* The natural size in CSS px: width/height, else the viewBox. */
-static bool svg_size(RsvgHandle *h, double *w, double *ht) {
-  if (rsvg_handle_get_intrinsic_size_in_pixels(h, w, ht) && *w > 0 && *ht > 0) return true;
-  gboolean has_w, has_h, has_vb;
-  RsvgLength lw, lh;
-  RsvgRectangle vb;
-  rsvg_handle_get_intrinsic_dimensions(h, &has_w, &lw, &has_h, &lh, &has_vb, &vb);
-  if (has_vb && vb.width > 0 && vb.height > 0) {
-    *w = vb.width, *ht = vb.height;
-    return true;
-  }
-  return false;
 }
 
 static cairo_status_t to_buf(void *closure, const unsigned char *data, unsigned int len) {
@@ -300,14 +307,15 @@ static bp_status load_svg(bp_ctx *ctx, const char *name, const uint8_t *data, si
                     "%s: SVG has text (<text>), which would be set in this machine's fonts: "
                     "convert the text to paths (Inkscape: Path > Object to Path)",
                     name);
-  GError *err = NULL;
-  /* no base file: references to other files are refused, not followed */
-  RsvgHandle *h = rsvg_handle_new_from_data(data, len, &err);
+  const bp_image_module *m;
+  bp_status st = image_module(ctx, name, &m);
+  if (st) return st;
+  char *err = NULL;
+  void *h = m->svg_open(data, len, &err);
   if (!h) return svg_error(ctx, name, err);
-  rsvg_handle_set_dpi(h, 96);
   double w_px, h_px;
-  if (!svg_size(h, &w_px, &h_px)) {
-    g_object_unref(h);
+  if (!m->svg_size(h, &w_px, &h_px)) {
+    m->svg_close(h);
     return bp_error(ctx, BP_ERR_DATA,
                     "%s: SVG has neither a width and height nor a viewBox: its size is unknown",
                     name);
@@ -315,7 +323,7 @@ static bp_status load_svg(bp_ctx *ctx, const char *name, const uint8_t *data, si
   img->w_pt = w_px * CSS_PX_PT;
   img->h_pt = h_px * CSS_PX_PT;
   if (!(img->w_pt <= BP_IMAGE_MAX_SIDE_PT && img->h_pt <= BP_IMAGE_MAX_SIDE_PT)) {
-    g_object_unref(h);
+    m->svg_close(h);
     return bp_error(ctx, BP_ERR_DATA, "%s: SVG too large: %.0f x %.0f pt (at most %.0f on a side)",
                     name, img->w_pt, img->h_pt, BP_IMAGE_MAX_SIDE_PT);
   }
@@ -323,12 +331,10 @@ static bp_status load_svg(bp_ctx *ctx, const char *name, const uint8_t *data, si
   cairo_surface_t *rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, NULL);
   cairo_t *cr = cairo_create(rec);
   cairo_scale(cr, CSS_PX_PT, CSS_PX_PT); /* record in points */
-  RsvgRectangle vp = {0, 0, w_px, h_px};
-  bool drawn = rsvg_handle_render_document(h, cr, &vp, &err);
+  bool drawn = m->svg_render(h, cr, w_px, h_px, &err);
   cairo_status_t cs = cairo_status(cr);
   cairo_destroy(cr);
-  g_object_unref(h);
-  bp_status st = BP_OK;
+  m->svg_close(h);
   if (!drawn)
     st = svg_error(ctx, name, err);
   else if (cs != CAIRO_STATUS_SUCCESS)

@@ -20,6 +20,12 @@ fail=0
 no() { echo "FAIL: $*"; fail=1; }
 cp -r data templates "$work/"
 brief=$work/data/briefs/nk-missions.json
+# the same brief under a template with an SVG logo: what the image module draws
+mkdir -p "$work/fixtures/briefs" "$work/fixtures/images"
+cp tests/fixtures/briefs/logo-svg-template.json "$work/fixtures/briefs/"
+cp tests/fixtures/images/logo.svg "$work/fixtures/images/"
+svg_brief=$work/data/briefs/nk-missions-svg.json
+sed 's|"template": "[^"]*"|"template": "../../fixtures/briefs/logo-svg-template.json"|' "$brief" > "$svg_brief"
 
 # a sanitizer build's library needs its runtime in the program too
 san=
@@ -68,6 +74,13 @@ ldd "$prefix/bin/briefpress" | grep -E 'libgmime|libcurl' >/dev/null && no "the 
 "$prefix/bin/briefpress" newsletter "$brief" -o "$work/nl" --from a@example.org --to b@example.org \
   > "$work/nl.log" 2>&1 || no "the installed newsletter failed: $(cat "$work/nl.log")"
 ls "$work/nl/"*.eml >/dev/null 2>&1 || no "the installed newsletter wrote no .eml"
+# ... and its image module (LIBDIR/briefpress/briefpress-image.so), which only
+# a document with an image loads: no librsvg or gdk-pixbuf at start
+[[ -e $libdir/briefpress/briefpress-image.so ]] || no "not installed: $libdir/briefpress/briefpress-image.so"
+ldd "$prefix/bin/briefpress" "$libdir/libbriefpress.so" | grep -E 'librsvg|libgdk_pixbuf' >/dev/null &&
+  no "the installed CLI or library links librsvg or gdk-pixbuf at start"
+"$prefix/bin/briefpress" render "$svg_brief" -o "$work/cli-svg.pdf" 2> "$work/cli-svg.err" ||
+  no "the installed CLI failed on an SVG: $(cat "$work/cli-svg.err")"
 
 # pkg-config, shared library
 export PKG_CONFIG_PATH=$libdir/pkgconfig
@@ -76,6 +89,10 @@ cc -std=c11 -Wall -Wextra -Werror $san "$src/examples/render.c" $flags -Wl,-rpat
   -o "$work/example" 2> "$work/cc.log" || no "building the example: $(cat "$work/cc.log")"
 "$work/example" "$brief" "$work/example.pdf" > "$work/example.out" || no "the example failed: $(cat "$work/example.out")"
 cmp -s "$work/cli.pdf" "$work/example.pdf" || no "the example's PDF differs from the CLI's"
+# the shared library finds the image module beside itself
+"$work/example" "$svg_brief" "$work/example-svg.pdf" > "$work/example-svg.out" 2>&1 ||
+  no "the example failed on an SVG: $(cat "$work/example-svg.out")"
+cmp -s "$work/cli-svg.pdf" "$work/example-svg.pdf" || no "the example's SVG PDF differs from the CLI's"
 grep -q "page(s)" "$work/example.out" || no "the example printed: $(cat "$work/example.out")"
 ldd "$work/example" | grep "$libdir/libbriefpress.so" >/dev/null || no "the example did not link the installed library"
 # a bad input: the message names the file

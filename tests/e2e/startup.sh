@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# e2e: what a command loads at start (issue 13). librsvg and gdk-pixbuf are
+# in the image module (briefpress-image.so), GMime and libcurl in the mail
+# module: `--version` and a brief without images load none of them (the
+# dynamic loader's own list, LD_DEBUG=files); a template with an SVG or a
+# PNG loads the image module, and its PDF is the same as it was when the
+# program linked them. Args: BRIEFPRESS BUILD_DIR.
+set -uo pipefail
+bp=$(realpath "$1") build=$2
+work=$(realpath -m "$build")/e2e-startup
+rm -rf "$work" && mkdir -p "$work"
+export SOURCE_DATE_EPOCH=1700000000
+fail=0
+no() { echo "FAIL: $*"; fail=1; }
+brief=data/briefs/nk-missions.json
+optional='librsvg|libgdk_pixbuf|briefpress-image|libgmime|libcurl|briefpress-mail'
+
+# loaded NAME CMD...: the files the dynamic loader opened for CMD, in $work/NAME.libs
+loaded() {
+  local name=$1
+  shift
+  LD_DEBUG=files "$@" > /dev/null 2> "$work/$name.err" || no "$name failed: $(grep -v '^ *[0-9]*:' "$work/$name.err" | head -c 300)"
+  sed -n 's/^ *[0-9]*:[[:space:]]*file=\([^ ]*\) .*/\1/p' "$work/$name.err" | sort -u > "$work/$name.libs"
+  [[ -s $work/$name.libs ]] || no "$name: LD_DEBUG=files listed nothing"
+}
+
+loaded version "$bp" --version
+loaded plain "$bp" render "$brief" -o "$work/plain.pdf"
+for run in version plain; do
+  got=$(grep -E "$optional" "$work/$run.libs" | paste -sd' ')
+  [[ -z $got ]] || no "$run loads what it does not need: $got"
+done
+
+loaded svg "$bp" render "$brief" --template tests/fixtures/briefs/logo-svg-template.json -o "$work/svg.pdf"
+grep -q 'briefpress-image.so' "$work/svg.libs" || no "an SVG image did not load the image module"
+grep -q 'librsvg' "$work/svg.libs" || no "an SVG image did not load librsvg"
+loaded png "$bp" render "$brief" --template tests/fixtures/briefs/logo-png-template.json -o "$work/png.pdf"
+grep -q 'libgdk_pixbuf' "$work/png.libs" || no "a PNG image did not load gdk-pixbuf"
+grep -E "libgmime|libcurl" "$work/svg.libs" "$work/png.libs" > /dev/null && no "an image loaded the mail module's libraries"
+pdftotext "$work/svg.pdf" - | grep "Why Pyongyang" > /dev/null || no "the SVG brief's text is missing"
+
+if [[ $fail == 0 ]]; then
+  echo "startup: --version $(wc -l < "$work/version.libs") files, brief $(wc -l < "$work/plain.libs"), with an SVG $(wc -l < "$work/svg.libs")"
+fi
+exit $fail
