@@ -28,7 +28,8 @@ struct bp_typesetter {
   bp_fontset *fs;
   PangoContext *pango;
   HyphenDict *hyph; /* borrowed: bp__hyph_dict(), shared by every typesetter */
-  bp_lru *cache;    /* layout key -> PangoLayout (laid out, shared read-only) */
+  bp_lru *cache;    /* shaping key -> struct shaped (text.c; shared read-only) */
+  bool use_layout;  /* tests: shape through a PangoLayout only */
 };
 
 /** Copies cr's current path in device space (cr's matrix is reset to the

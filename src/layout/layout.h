@@ -80,6 +80,10 @@ typedef struct bp_typesetter bp_typesetter;
 
 bp_status bp_typesetter_new(bp_ctx *ctx, bp_fontset *fs, bp_typesetter **out);
 void bp_typesetter_free(bp_typesetter *ts);
+/** Tests only: with `on`, every text is shaped by a PangoLayout, as it was
+ * before text.c shaped through Pango's itemizer and shaper itself (the two
+ * must draw the same). Texts shaped already stay in the cache. */
+void bp__typesetter_use_layout(bp_typesetter *ts, bool on);
 
 /** A laid-out block of text (a paragraph or a label), placed later. */
 typedef struct bp_text bp_text;

@@ -1,16 +1,18 @@
-/* text.c - paragraphs and labels: shaped once by Pango over the private font
- * set (unwrapped), broken into lines by linebreak.c over the glyph clusters
- * (total fit when justified), and drawn as display-list glyph runs. Korean
- * is set keep-all (breaks only between words, kinsoku), English is
- * hyphenated with libhyphen through soft hyphens, positions are unhinted and
- * unrounded, in points. Baselines sit on a fixed grid (leading). */
+/* text.c - paragraphs and labels: shaped once by Pango over the private
+ * font set, unwrapped (through Pango's itemizer and shaper as its
+ * PangoLayout would, without the layout's extents; by a layout for forced
+ * breaks, tabs, letter spacing and right-to-left text), broken into lines
+ * by linebreak.c over the glyph clusters (total fit when justified), and
+ * drawn as display-list glyph runs. Korean is set keep-all (breaks only
+ * between words, kinsoku), English is hyphenated with libhyphen through
+ * soft hyphens, positions are unhinted and unrounded, in points. Baselines
+ * sit on a fixed grid (leading). */
 #include "layout-imp.h"
 #include "hyph.h"
 
 #include <ctype.h>
 #include <limits.h>
 #include <math.h>
-#include <pthread.h>
 #include <pango/pangofc-font.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,13 +27,13 @@ typedef struct anchor_src {
 } anchor_src;
 
 struct bp_text {
-  PangoLayout *layout;
+  struct shaped *sd; /* the text shaped (shared with the typesetter's cache) */
   bp_style style;
   char *family; /* owned copy of style.family */
   double leading_pt, first_baseline_pt, measure_pt;
   bp_text_anchor *anchors;
   size_t n_anchors;
-  const struct shaping *sh; /* the layout's clusters (kept with the layout) */
+  const struct shaping *sh; /* sd's clusters */
   /* The lines as broken (linebreak.c over the shaping): we justify
    * ourselves (Pango 1.50 letter-spaces lines that have no spaces, which is
    * wrong for both English and Korean, and never shrinks a space). */
@@ -58,16 +60,9 @@ typedef struct tline {
   int gaps;                    /* spaces inside its content */
 } tline;
 
-/* The key of a layout's shaping. A quark made once: g_object_get_data with
- * a string looks it up in GLib's process-wide quark table on every call,
- * under GLib's own lock, which batch's threads would share (and which TSan
- * cannot see). */
-static GQuark shaping_quark;
-static pthread_once_t shaping_once = PTHREAD_ONCE_INIT;
-static void shaping_quark_init(void) { shaping_quark = g_quark_from_static_string("bp-shaping"); }
+static void shaped_drop(void *p);
 
 bp_status bp_typesetter_new(bp_ctx *ctx, bp_fontset *fs, bp_typesetter **out) {
-  pthread_once(&shaping_once, shaping_quark_init);
   bp_typesetter *ts = bp_calloc(1, sizeof *ts);
   ts->fs = fs;
   ts->pango = pango_font_map_create_context(fs->fontmap);
@@ -81,11 +76,13 @@ bp_status bp_typesetter_new(bp_ctx *ctx, bp_fontset *fs, bp_typesetter **out) {
   pango_context_set_round_glyph_positions(ts->pango, FALSE);
   pango_context_set_language(ts->pango, pango_language_from_string("en"));
   ts->hyph = bp__hyph_dict(); /* compiled in, shared (hyph.h) */
-  ts->cache = bp_lru_new(BP_TEXT_SHAPINGS_KEPT, g_object_unref);
+  ts->cache = bp_lru_new(BP_TEXT_SHAPINGS_KEPT, shaped_drop);
   *out = ts;
   (void)ctx;
   return BP_OK;
 }
+
+void bp__typesetter_use_layout(bp_typesetter *ts, bool on) { ts->use_layout = on; }
 
 void bp_typesetter_free(bp_typesetter *ts) {
   if (!ts) return;
@@ -333,6 +330,50 @@ static void shaping_free(void *p) {
   free(sh);
 }
 
+/* A text shaped once, at one set of attributes (sizes included): its Pango
+ * lines (paragraphs and forced breaks), each a list of glyph runs in visual
+ * order, the log attributes of its characters and its clusters. Shared by
+ * the typesetter's cache and the texts that use it (refs). */
+typedef struct shaped_line {
+  int start;    /* byte offset in the text */
+  bool para;    /* starts a paragraph */
+  GSList *runs; /* PangoGlyphItem *, owned unless `layout` holds them */
+} shaped_line;
+
+typedef struct shaped {
+  int refs;
+  char *text; /* owned, or the layout's */
+  int len;
+  shaped_line *lines;
+  int n_lines;
+  PangoLogAttr *attrs; /* n_attrs: one per character and one past the end */
+  int n_attrs;
+  PangoLayout *layout; /* when Pango's layout made it: it owns text, runs and attrs */
+  shaping *sh;
+} shaped;
+
+static void shaped_drop(void *p) {
+  shaped *sd = p;
+  if (!sd || !g_atomic_int_dec_and_test(&sd->refs)) return;
+  if (sd->layout) {
+    g_object_unref(sd->layout);
+  } else {
+    for (int i = 0; i < sd->n_lines; i++)
+      for (GSList *r = sd->lines[i].runs; r; r = r->next) {
+        PangoGlyphItem *run = r->data;
+        pango_item_free(run->item);
+        pango_glyph_string_free(run->glyphs);
+        g_free(run);
+      }
+    for (int i = 0; i < sd->n_lines; i++) g_slist_free(sd->lines[i].runs);
+    free(sd->text);
+    g_free(sd->attrs);
+  }
+  free(sd->lines);
+  if (sd->sh) shaping_free(sd->sh);
+  free(sd);
+}
+
 /* Which side of a full-width CJK bracket or stop is blank by design (the
  * glyph is drawn in one half of its em): 1 the left (opening brackets), -1
  * the right (closing brackets, the ideographic comma and full stop), 0
@@ -476,7 +517,7 @@ static void trim_blank(cluster *c, const PangoGlyphItemIter *it, int side, bool 
  * (cluster.blank, para_items). Clusters
  * [a, sh->n) are Pango line `line`; the glyphs' geometry is changed so that
  * what is drawn matches what is measured. */
-static void trim_cjk_brackets(shaping *sh, PangoLayoutLine *line, const char *s, int a) {
+static void trim_cjk_brackets(shaping *sh, const struct shaped_line *line, const char *s, int a) {
   cluster *cl = sh->cl;
   int e = sh->n;
   while (e > a && (cl[e - 1].flags & CL_END)) e--;
@@ -493,23 +534,23 @@ static void trim_cjk_brackets(shaping *sh, PangoLayoutLine *line, const char *s,
   }
 }
 
-static shaping *shape_layout(PangoLayout *L) {
+static shaping *shape_clusters(const struct shaped *sd) {
   shaping *sh = bp_calloc(1, sizeof *sh);
-  const char *s = pango_layout_get_text(L);
-  int n_attrs = 0;
-  const PangoLogAttr *attrs = pango_layout_get_log_attrs_readonly(L, &n_attrs);
+  const char *s = sd->text;
+  int n_attrs = sd->n_attrs;
+  const PangoLogAttr *attrs = sd->attrs;
   size_t cap = 0;
   int at_byte = 0, at_char = 0; /* a running byte -> character offset */
-  int n_lines = pango_layout_get_line_count(L);
+  int n_lines = sd->n_lines;
   sh->seg = bp_calloc((size_t)n_lines + 1, sizeof(int));
   sh->seg_byte = bp_calloc((size_t)n_lines + 1, sizeof(int));
   sh->para = bp_calloc((size_t)n_lines + 1, sizeof(bool));
   int i = 0;
-  for (GSList *l = pango_layout_get_lines_readonly(L); l; l = l->next, i++) {
-    PangoLayoutLine *line = l->data;
+  for (; i < n_lines; i++) {
+    const shaped_line *line = &sd->lines[i];
     sh->seg[i] = sh->n;
-    sh->seg_byte[i] = line->start_index;
-    sh->para[i] = line->is_paragraph_start;
+    sh->seg_byte[i] = line->start;
+    sh->para[i] = line->para;
     unsigned blanks = 0; /* any full-width bracket in the line */
     for (GSList *r = line->runs; r; r = r->next) {
       PangoGlyphItem *run = r->data;
@@ -545,6 +586,168 @@ static shaping *shape_layout(PangoLayout *L) {
   sh->seg[i] = sh->n;
   sh->n_seg = i;
   return sh;
+}
+
+/* The attributes Pango 1.50's layout itemizes by (font selection, and those
+ * that must be constant across a run), and those it hands to the shaper and
+ * the line breaker: the layout splits an attribute list so. */
+static gboolean attr_itemizes(PangoAttribute *a, gpointer data) {
+  (void)data;
+  switch ((int)a->klass->type) {
+  case PANGO_ATTR_LANGUAGE:
+  case PANGO_ATTR_FAMILY:
+  case PANGO_ATTR_STYLE:
+  case PANGO_ATTR_WEIGHT:
+  case PANGO_ATTR_VARIANT:
+  case PANGO_ATTR_STRETCH:
+  case PANGO_ATTR_SIZE:
+  case PANGO_ATTR_FONT_DESC:
+  case PANGO_ATTR_SCALE:
+  case PANGO_ATTR_FALLBACK:
+  case PANGO_ATTR_ABSOLUTE_SIZE:
+  case PANGO_ATTR_GRAVITY:
+  case PANGO_ATTR_GRAVITY_HINT:
+  case PANGO_ATTR_FONT_SCALE:
+  case PANGO_ATTR_LETTER_SPACING:
+  case PANGO_ATTR_SHAPE:
+  case PANGO_ATTR_RISE:
+  case PANGO_ATTR_BASELINE_SHIFT:
+  case PANGO_ATTR_LINE_HEIGHT:
+  case PANGO_ATTR_ABSOLUTE_LINE_HEIGHT:
+  case PANGO_ATTR_TEXT_TRANSFORM: return TRUE;
+  default: return FALSE;
+  }
+}
+
+static gboolean attr_shapes(PangoAttribute *a, gpointer data) {
+  (void)data;
+  switch ((int)a->klass->type) {
+  case PANGO_ATTR_ALLOW_BREAKS:
+  case PANGO_ATTR_WORD:
+  case PANGO_ATTR_SENTENCE:
+  case PANGO_ATTR_INSERT_HYPHENS:
+  case PANGO_ATTR_FONT_FEATURES:
+  case PANGO_ATTR_SHOW: return TRUE;
+  default: return FALSE;
+  }
+}
+
+/* Whether shape_direct gives what Pango's layout would: one left-to-right
+ * paragraph without tabs, forced breaks or NULs, and only the attributes
+ * text.c sets that neither letter-space nor split runs. */
+static bool direct_ok(const char *s, int n, PangoAttrList *attrs) {
+  for (int i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '\n' || c == '\r' || c == '\t' || c == 0) return false;
+    if (c == 0xE2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+        ((unsigned char)s[i + 2] == 0xA8 || (unsigned char)s[i + 2] == 0xA9))
+      return false; /* U+2028, U+2029 */
+    if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] == 0x85) return false; /* NEL */
+  }
+  bool ok = true;
+  GSList *list = pango_attr_list_get_attributes(attrs);
+  for (GSList *l = list; l; l = l->next) {
+    PangoAttribute *a = l->data;
+    switch ((int)a->klass->type) {
+    case PANGO_ATTR_FONT_DESC:
+    case PANGO_ATTR_STYLE:
+    case PANGO_ATTR_RISE:
+    case PANGO_ATTR_FONT_FEATURES: break;
+    default: ok = false;
+    }
+  }
+  g_slist_free_full(list, (GDestroyNotify)pango_attribute_destroy);
+  return ok;
+}
+
+/* Shapes text s[0..n) as Pango 1.50's unwrapped PangoLayout does (itemized
+ * with its font description first among the attributes, the log attributes
+ * of the paragraph, each item shaped with the paragraph as its context,
+ * unrounded), without the layout: the layout also measures the ink and
+ * logical extents of every glyph and asks every font for its metrics,
+ * which nothing here reads (a third of its cost). NULL when an item is
+ * right-to-left: Pango's layout reorders those. */
+static shaped *shape_direct(bp_typesetter *ts, const char *s, int n, PangoAttrList *attrs,
+                            const PangoFontDescription *desc) {
+  PangoAttrList *all = pango_attr_list_copy(attrs);
+  PangoAttribute *fa = pango_attr_font_desc_new(desc);
+  pango_attr_list_insert_before(all, fa);
+  PangoAttrList *itemize = pango_attr_list_filter(all, attr_itemizes, NULL);
+  PangoAttrList *shape = pango_attr_list_filter(all, attr_shapes, NULL);
+  pango_attr_list_unref(all);
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS /* what the layout calls (its auto_dir) */
+      PangoDirection dir = pango_find_base_dir(s, n);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  if (dir == PANGO_DIRECTION_NEUTRAL) dir = pango_context_get_base_dir(ts->pango);
+  GList *items = pango_itemize_with_base_dir(ts->pango, dir, s, 0, n, itemize, NULL);
+  if (shape) { /* the features: each item gets those over it */
+    PangoAttrIterator *it = pango_attr_list_get_iterator(shape);
+    for (GList *l = items; l; l = l->next) pango_item_apply_attrs(l->data, it);
+    pango_attr_iterator_destroy(it);
+  }
+  shaped *sd = bp_calloc(1, sizeof *sd);
+  sd->refs = 1;
+  sd->text = bp_malloc((size_t)n + 1);
+  memcpy(sd->text, s, (size_t)n);
+  sd->text[n] = 0;
+  sd->len = n;
+  sd->n_attrs = (int)g_utf8_strlen(s, n) + 1;
+  sd->attrs = g_new0(PangoLogAttr, sd->n_attrs);
+  pango_default_break(s, n, NULL, sd->attrs, sd->n_attrs);
+  int offset = 0;
+  bool rtl = false;
+  for (GList *l = items; l; l = l->next) {
+    PangoItem *item = l->data;
+    pango_tailor_break(s + item->offset, item->length, &item->analysis, item->offset,
+                       sd->attrs + offset, item->num_chars + 1);
+    offset += item->num_chars;
+    rtl |= item->analysis.level % 2 != 0;
+  }
+  if (shape && items)
+    pango_attr_break(s, n, shape, ((PangoItem *)items->data)->offset, sd->attrs, sd->n_attrs);
+  sd->lines = bp_calloc(1, sizeof *sd->lines);
+  sd->n_lines = 1;
+  sd->lines[0].para = true;
+  GSList *runs = NULL;
+  offset = 0;
+  for (GList *l = items; l; l = l->next) {
+    PangoItem *item = l->data;
+    PangoGlyphItem *run = g_new0(PangoGlyphItem, 1);
+    run->item = item;
+    run->glyphs = pango_glyph_string_new();
+    if (!rtl) pango_shape_item(item, s, n, sd->attrs + offset, run->glyphs, PANGO_SHAPE_NONE);
+    offset += item->num_chars;
+    runs = g_slist_prepend(runs, run);
+  }
+  g_list_free(items);
+  sd->lines[0].runs = g_slist_reverse(runs);
+  if (itemize) pango_attr_list_unref(itemize);
+  if (shape) pango_attr_list_unref(shape);
+  if (rtl) {
+    shaped_drop(sd);
+    return NULL;
+  }
+  sd->sh = shape_clusters(sd);
+  return sd;
+}
+
+/* The same from Pango's layout, for what shape_direct does not do. */
+static shaped *shape_layout(PangoLayout *L) {
+  shaped *sd = bp_calloc(1, sizeof *sd);
+  sd->refs = 1;
+  sd->layout = L;
+  sd->text = (char *)pango_layout_get_text(L);
+  sd->len = (int)strlen(sd->text);
+  sd->attrs = (PangoLogAttr *)pango_layout_get_log_attrs_readonly(L, &sd->n_attrs);
+  sd->n_lines = pango_layout_get_line_count(L);
+  sd->lines = bp_calloc((size_t)sd->n_lines + 1, sizeof *sd->lines);
+  int i = 0;
+  for (GSList *l = pango_layout_get_lines_readonly(L); l && i < sd->n_lines; l = l->next, i++) {
+    PangoLayoutLine *line = l->data;
+    sd->lines[i] = (shaped_line){line->start_index, line->is_paragraph_start, line->runs};
+  }
+  sd->sh = shape_clusters(sd);
+  return sd;
 }
 
 /* ---- lines: items from clusters, breaks, and the line table ------------- */
@@ -733,7 +936,7 @@ static void break_segment(bp_text *t, int seg, double *widest) {
           : 0;
   bp_lb_params p = {t->measure_pt, t->measure_pt - indent, t->style.align == BP_ALIGN_JUSTIFY};
   para P = {0};
-  para_items(&P, pango_layout_get_text(t->layout), cl, a, e, &t->style, t->measure_pt);
+  para_items(&P, t->sd->text, cl, a, e, &t->style, t->measure_pt);
   int *breaks = NULL;
   size_t nb = 1;
   if (t->measure_pt > 0 && P.n > 0) {
@@ -794,15 +997,14 @@ static double line_x_at(const bp_text *t, const tline *ln, int at) {
   return x;
 }
 
-/* What the Pango layout depends on, as one string: not the measure, the
+/* What the shaping depends on, as one string: not the measure, the
  * alignment or the indent, which only the line breaking sees. */
-static char *layout_key(PangoLayout *L, builder *b, const bp_style *style) {
-  char *font = pango_font_description_to_string(pango_layout_get_font_description(L));
+static char *shaping_key(const PangoFontDescription *d, builder *b) {
+  char *font = pango_font_description_to_string(d);
   char *attrs = pango_attr_list_to_string(b->attrs);
   bp_buf k = {0};
   bp_buf_printf(&k, "%s|%s|", font, attrs);
   bp_buf_put(&k, b->text.data ? b->text.data : "", b->text.len);
-  (void)style;
   g_free(font);
   g_free(attrs);
   return bp_buf_detach(&k);
@@ -823,10 +1025,7 @@ static bp_text *finish(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, bu
   t->style.family = t->family;
   t->leading_pt = style_leading(style);
   t->measure_pt = width_pt > 0 ? width_pt : 0;
-  PangoLayout *L = pango_layout_new(ts->pango);
   PangoFontDescription *d = style_font(style, 0, 1.0);
-  pango_layout_set_font_description(L, d);
-  pango_font_description_free(d);
   /* Ligatures are off: libharu cannot draw a glyph without a character. */
   PangoAttribute *feat = pango_attr_font_features_new("liga 0, clig 0, dlig 0, hlig 0");
   feat->start_index = 0;
@@ -843,21 +1042,29 @@ static bp_text *finish(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, bu
   /* The text is shaped once, unwrapped, and the shaping is kept: the same
    * text and attributes at any measure or leading reuse it (the fit loop
    * tries many), and the line breaking only measures its clusters. */
-  char *key = layout_key(L, b, style);
-  PangoLayout *hit = bp_lru_lookup(ts->cache, key);
-  if (hit) {
-    g_object_unref(L);
-    L = g_object_ref(hit);
+  char *key = shaping_key(d, b);
+  shaped *sd = bp_lru_lookup(ts->cache, key);
+  if (sd) {
     free(key);
   } else {
-    pango_layout_set_text(L, b->text.data ? b->text.data : "", (int)b->text.len);
-    pango_layout_set_attributes(L, b->attrs);
-    g_object_set_qdata_full(G_OBJECT(L), shaping_quark, shape_layout(L), shaping_free);
-    bp_lru_insert(ts->cache, key, g_object_ref(L), 1); /* the oldest out beyond the bound */
+    const char *text = b->text.data ? b->text.data : "";
+    int n = (int)b->text.len;
+    if (!ts->use_layout && direct_ok(text, n, b->attrs))
+      sd = shape_direct(ts, text, n, b->attrs, d);
+    if (!sd) {
+      PangoLayout *L = pango_layout_new(ts->pango);
+      pango_layout_set_font_description(L, d);
+      pango_layout_set_text(L, text, n);
+      pango_layout_set_attributes(L, b->attrs);
+      sd = shape_layout(L);
+    }
+    bp_lru_insert(ts->cache, key, sd, 1); /* the oldest out beyond the bound */
   }
+  g_atomic_int_inc(&sd->refs);
+  pango_font_description_free(d);
   pango_attr_list_unref(b->attrs);
-  t->layout = L;
-  t->sh = g_object_get_qdata(G_OBJECT(L), shaping_quark);
+  t->sd = sd;
+  t->sh = sd->sh;
   double widest = 0;
   for (int seg = 0; seg < t->sh->n_seg; seg++) break_segment(t, seg, &widest);
   /* Without a measure, centred and right-aligned lines align on the widest. */
@@ -1029,7 +1236,7 @@ bp_text *bp_text_new_spans(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style
 
 void bp_text_free(bp_text *t) {
   if (!t) return;
-  if (t->layout) g_object_unref(t->layout);
+  shaped_drop(t->sd);
   free(t->family);
   for (size_t i = 0; i < t->n_anchors; i++) free((char *)t->anchors[i].uri);
   free(t->anchors);
@@ -1053,7 +1260,7 @@ double bp_text_line_baseline_pt(const bp_text *t, int i) {
 char *bp_text_line_text(const bp_text *t, int i) {
   if (i < 0 || i >= t->n_lines) return bp_strdup("");
   const tline *ln = &t->lines[i];
-  const char *s = pango_layout_get_text(t->layout) + ln->start;
+  const char *s = t->sd->text + ln->start;
   int n = ln->end - ln->start;
   bp_buf b = {0};
   for (int k = 0; k < n;) {
@@ -1082,7 +1289,7 @@ static int32_t cp_at(const char *s, int i, int n) {
 /* True when line i ends inside a word (no space) between two Hangul letters
  * (read from the text, not from the breaker's flags). */
 static bool hangul_break_at(const bp_text *t, int i) {
-  const char *s = pango_layout_get_text(t->layout);
+  const char *s = t->sd->text;
   const tline *a = &t->lines[i], *b = &t->lines[i + 1];
   if (a->seg != b->seg || a->content_end <= a->start) return false;
   if (a->end != a->content_end || s[a->content_end] == ' ') return false; /* broke at a space */
@@ -1200,7 +1407,7 @@ static bool soft_hyphen_at(const char *s, int i) { return !memcmp(s + i, "\xC2\x
  * ActualText at the word's place reads on from a space; never across a
  * link's edge. */
 static void find_breaks(drawing *g, const bp_text *t) {
-  const char *text = pango_layout_get_text(t->layout);
+  const char *text = t->sd->text;
   for (int i = 0; i + 1 < t->n_lines; i++) {
     const tline *ln = &t->lines[i], *next = &t->lines[i + 1];
     int end = ln->content_end;
@@ -1329,7 +1536,7 @@ static void flush_run(drawing *g, run_out *o, const bp_dl_text *proto, int src, 
  * justification. */
 static double emit_run(const bp_text *t, drawing *dr, PangoGlyphItem *run, double x0,
                        double baseline, const tline *ln) {
-  const char *text = pango_layout_get_text(t->layout);
+  const char *text = t->sd->text;
   PangoItem *item = run->item;
   if (item->offset >= ln->content_end || item->offset + item->length <= ln->start) return 0;
   PangoGlyphString *gs = run->glyphs;
@@ -1412,7 +1619,7 @@ static void draw_lines(const bp_text *t, drawing *g, double x_pt, double y_pt, i
   for (int i = first; i < first + count && i < t->n_lines; i++) {
     const tline *ln = &t->lines[i];
     double baseline = y_pt + t->first_baseline_pt + (i - first) * t->leading_pt;
-    PangoLayoutLine *line = pango_layout_get_line_readonly(t->layout, ln->seg);
+    const shaped_line *line = &t->sd->lines[ln->seg];
     double x = x_pt + ln->x;
     for (GSList *r = line->runs; r; r = r->next) x += emit_run(t, g, r->data, x, baseline, ln);
   }

@@ -765,6 +765,89 @@ static void no_line_ends_with_opening_punctuation(void **state) {
   }
 }
 
+/* Two display lists hold the same text items, glyph for glyph, to the bit. */
+static void same_items(const bp_dlist *a, const bp_dlist *b, const char *what) {
+  const bp_dl_page *p = &a->pages[0], *q = &b->pages[0];
+  if (p->n_items != q->n_items) fail_msg("%s: %zu items, not %zu", what, p->n_items, q->n_items);
+  for (size_t i = 0; i < p->n_items; i++) {
+    const bp_dl_text *x = &p->items[i].u.text, *y = &q->items[i].u.text;
+    assert_int_equal(p->items[i].kind, q->items[i].kind);
+    assert_string_equal(a->fonts[x->font].path, b->fonts[y->font].path);
+    assert_string_equal(x->text, y->text);
+    bool same = x->size_pt == y->size_pt && x->x_pt == y->x_pt && x->y_pt == y->y_pt &&
+                x->width_pt == y->width_pt && x->expand == y->expand &&
+                x->n_glyphs == y->n_glyphs && x->n_clusters == y->n_clusters;
+    for (size_t k = 0; same && k < x->n_glyphs; k++)
+      same = x->glyphs[k].id == y->glyphs[k].id && x->glyphs[k].x_pt == y->glyphs[k].x_pt &&
+             x->glyphs[k].dy_pt == y->glyphs[k].dy_pt &&
+             x->glyphs[k].cluster == y->glyphs[k].cluster;
+    for (size_t k = 0; same && k < x->n_clusters; k++)
+      same = x->clusters[k].start == y->clusters[k].start &&
+             x->clusters[k].len == y->clusters[k].len &&
+             x->clusters[k].x_pt == y->clusters[k].x_pt &&
+             x->clusters[k].adv_pt == y->clusters[k].adv_pt;
+    if (!same) fail_msg("%s: item %zu (\"%s\") is not placed the same", what, i, x->text);
+  }
+}
+
+/* text.c itemizes and shapes a text itself, as Pango 1.50's PangoLayout
+ * would, without the layout's extents and metrics: every text, style and
+ * measure must come out exactly as the layout sets it (that path stays for
+ * forced breaks, tabs, letter spacing and right-to-left text). */
+static void direct_shaping_draws_what_the_layout_draws(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_typesetter *lay;
+  assert_ok(bp_typesetter_new(&ctx, fs, &lay), &ctx);
+  bp__typesetter_use_layout(lay, true);
+  const char *ids[] = {"um2023"};
+  const char *english = "Pyongyang’s embassies in Angola, Uganda and Spain closed in "
+                        "October 2023 — after sanctions cut the missions’ revenue, a "
+                        "well-documented pattern of “self-financing” (UN Panel of Experts).";
+  for (int c = 0; c < 6; c++) {
+    bp_spans sp = {0};
+    const char *k2 = "2023년 3월, 북한은 12.5% 줄었다고 「발표」했다 (AFP, 2024).";
+    switch (c) {
+    case 0: bp_spans_add_text(&sp, KOREAN, strlen(KOREAN), 0, NULL); break;
+    case 1: bp_spans_add_text(&sp, BRACKETS, strlen(BRACKETS), 0, NULL); break;
+    case 2:
+      bp_spans_add_text(&sp, english, strlen(english), 0, NULL);
+      bp_spans_add_cite(&sp, ids, 1);
+      bp_spans_add_text(&sp, " Bold ", 6, BP_SPAN_BOLD, NULL);
+      bp_spans_add_text(&sp, "italic words", 12, BP_SPAN_ITALIC, "https://example.org/");
+      bp_spans_add_text(&sp, "2", 1, BP_SPAN_SUPER, NULL);
+      break;
+    case 3: bp_spans_add_text(&sp, k2, strlen(k2), BP_SPAN_ITALIC, NULL); break;
+    case 4: bp_spans_add_text(&sp, "23", 2, 0, NULL); break; /* no strong direction */
+    default: bp_spans_add_text(&sp, "first line\nsecond\tline", 23, 0, NULL); break;
+    }
+    for (int a = 0; a < 3; a++) {
+      bp_style st = body();
+      st.align = a == 0 ? BP_ALIGN_JUSTIFY : a == 1 ? BP_ALIGN_CENTER : BP_ALIGN_LEFT;
+      st.italic = a == 2;
+      for (double w = 0; w <= 300; w += 150) {
+        bp_text *t = bp_text_new_spans(ts, &ctx, &st, &sp, NULL, w);
+        bp_text *u = bp_text_new_spans(lay, &ctx, &st, &sp, NULL, w);
+        if (!t || !u) fail_msg("%s", ctx.msg);
+        bp_dlist *dt = bp_dlist_new(), *du = bp_dlist_new();
+        bp_text_draw(t, dt, bp_dlist_add_page(dt, 500, 400), 10, 10);
+        bp_text_draw(u, du, bp_dlist_add_page(du, 500, 400), 10, 10);
+        char what[64];
+        snprintf(what, sizeof what, "text %d, align %d, width %.0f", c, a, w);
+        assert_int_equal(bp_text_line_count(t), bp_text_line_count(u));
+        same_items(dt, du, what);
+        bp_dlist_free(dt);
+        bp_dlist_free(du);
+        bp_text_free(t);
+        bp_text_free(u);
+      }
+    }
+    bp_spans_free(&sp);
+  }
+  bp_typesetter_free(lay);
+}
+
 static void manifest_mismatch_is_an_error(void **state) {
   (void)state;
   char dir[] = "/tmp/bp-fonts-XXXXXX";
@@ -847,6 +930,7 @@ int main(void) {
       cmocka_unit_test(opening_bracket_hangs_its_blank_at_a_line_start),
       cmocka_unit_test(no_line_ends_with_opening_punctuation),
       cmocka_unit_test(hyphenated_word_has_actual_text),
+      cmocka_unit_test(direct_shaping_draws_what_the_layout_draws),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
