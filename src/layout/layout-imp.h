@@ -29,6 +29,7 @@ struct bp_typesetter {
   PangoContext *pango;
   HyphenDict *hyph; /* borrowed: bp__hyph_dict(), shared by every typesetter */
   bp_lru *cache;    /* shaping key -> struct shaped (text.c; shared read-only) */
+  bp_lru *breaks;   /* text -> its PangoLogAttr from pango_default_break */
   bool use_layout;  /* tests: shape through a PangoLayout only */
 };
 

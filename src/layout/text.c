@@ -77,6 +77,7 @@ bp_status bp_typesetter_new(bp_ctx *ctx, bp_fontset *fs, bp_typesetter **out) {
   pango_context_set_language(ts->pango, pango_language_from_string("en"));
   ts->hyph = bp__hyph_dict(); /* compiled in, shared (hyph.h) */
   ts->cache = bp_lru_new(BP_TEXT_SHAPINGS_KEPT, shaped_drop);
+  ts->breaks = bp_lru_new(BP_TEXT_SHAPINGS_KEPT, g_free);
   *out = ts;
   (void)ctx;
   return BP_OK;
@@ -87,6 +88,7 @@ void bp__typesetter_use_layout(bp_typesetter *ts, bool on) { ts->use_layout = on
 void bp_typesetter_free(bp_typesetter *ts) {
   if (!ts) return;
   bp_lru_free(ts->cache);
+  bp_lru_free(ts->breaks);
   if (ts->pango) g_object_unref(ts->pango);
   free(ts);
 }
@@ -660,6 +662,12 @@ static bool direct_ok(const char *s, int n, PangoAttrList *attrs) {
   return ok;
 }
 
+/* The direction of the first strong character: what the layout calls (its
+ * auto_dir), deprecated since Pango 1.44 for the layout's own use. */
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+static PangoDirection base_dir(const char *s, int n) { return pango_find_base_dir(s, n); }
+G_GNUC_END_IGNORE_DEPRECATIONS
+
 /* Shapes text s[0..n) as Pango 1.50's unwrapped PangoLayout does (itemized
  * with its font description first among the attributes, the log attributes
  * of the paragraph, each item shaped with the paragraph as its context,
@@ -675,9 +683,7 @@ static shaped *shape_direct(bp_typesetter *ts, const char *s, int n, PangoAttrLi
   PangoAttrList *itemize = pango_attr_list_filter(all, attr_itemizes, NULL);
   PangoAttrList *shape = pango_attr_list_filter(all, attr_shapes, NULL);
   pango_attr_list_unref(all);
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS /* what the layout calls (its auto_dir) */
-      PangoDirection dir = pango_find_base_dir(s, n);
-  G_GNUC_END_IGNORE_DEPRECATIONS
+  PangoDirection dir = base_dir(s, n);
   if (dir == PANGO_DIRECTION_NEUTRAL) dir = pango_context_get_base_dir(ts->pango);
   GList *items = pango_itemize_with_base_dir(ts->pango, dir, s, 0, n, itemize, NULL);
   if (shape) { /* the features: each item gets those over it */
@@ -693,7 +699,16 @@ static shaped *shape_direct(bp_typesetter *ts, const char *s, int n, PangoAttrLi
   sd->len = n;
   sd->n_attrs = (int)g_utf8_strlen(s, n) + 1;
   sd->attrs = g_new0(PangoLogAttr, sd->n_attrs);
-  pango_default_break(s, n, NULL, sd->attrs, sd->n_attrs);
+  /* UAX #14 over the text depends on nothing else: made once for every
+   * size the fit tries */
+  const PangoLogAttr *dflt = bp_lru_lookup(ts->breaks, sd->text);
+  if (!dflt) {
+    PangoLogAttr *made = g_new0(PangoLogAttr, sd->n_attrs);
+    pango_default_break(s, n, NULL, made, sd->n_attrs);
+    bp_lru_insert(ts->breaks, bp_strdup(sd->text), made, 1);
+    dflt = made;
+  }
+  memcpy(sd->attrs, dflt, (size_t)sd->n_attrs * sizeof *sd->attrs);
   int offset = 0;
   bool rtl = false;
   for (GList *l = items; l; l = l->next) {

@@ -822,10 +822,11 @@ static void direct_shaping_draws_what_the_layout_draws(void **state) {
     case 4: bp_spans_add_text(&sp, "23", 2, 0, NULL); break; /* no strong direction */
     default: bp_spans_add_text(&sp, "first line\nsecond\tline", 23, 0, NULL); break;
     }
-    for (int a = 0; a < 3; a++) {
+    for (int a = 0; a < 6; a++) { /* and at a second size, as the fit tries */
       bp_style st = body();
-      st.align = a == 0 ? BP_ALIGN_JUSTIFY : a == 1 ? BP_ALIGN_CENTER : BP_ALIGN_LEFT;
-      st.italic = a == 2;
+      st.align = a % 3 == 0 ? BP_ALIGN_JUSTIFY : a % 3 == 1 ? BP_ALIGN_CENTER : BP_ALIGN_LEFT;
+      st.italic = a % 3 == 2;
+      if (a >= 3) st.size_pt = 9.25;
       for (double w = 0; w <= 300; w += 150) {
         bp_text *t = bp_text_new_spans(ts, &ctx, &st, &sp, NULL, w);
         bp_text *u = bp_text_new_spans(lay, &ctx, &st, &sp, NULL, w);
