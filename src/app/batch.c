@@ -9,11 +9,13 @@
  * leaves no file. Touches nothing outside the output folder. */
 #include "app/batch.h"
 
+#include <cairo.h>
 #include <errno.h>
 #include <getopt.h>
 #include <glib.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -394,6 +396,10 @@ typedef struct batch {
   pthread_mutex_t gate_lock;
   pthread_cond_t gate_cond;
   int gate;
+  /* every bp_batch_renew_every records the workers meet here and open
+   * their font sets anew (see renew_fonts) */
+  pthread_barrier_t renew_wait;
+  size_t renew_every; /* 0: never */
   double t0;
 } batch;
 
@@ -475,6 +481,32 @@ typedef struct worker {
   pthread_t th;
 } worker;
 
+size_t bp_batch_renew_every = 500;
+
+/* What Pango, cairo and fontconfig keep from the records rendered so far
+ * (cairo's glyph pages and the scaled fonts it holds over, each font map's
+ * fonts and fontsets with their glyph-extent caches) grows with the number
+ * of distinct records up to its bounds (~6 MB of the workers' heap from
+ * 1,000 to 10,000 records). Every worker frees its typesetter and font set
+ * here; once all have, one of them resets cairo's static caches, which is
+ * safe only when no cairo object is alive (display lists, pieces and the
+ * PDF caches are plain data), and each opens its fonts again. Composing
+ * does not depend on what these caches held, so the PDFs are the same. */
+static void renew_fonts(batch *b, bp_ctx *ctx, bp_fontset **fs, bp_typesetter **ts) {
+  bp_typesetter_free(*ts);
+  bp_fontset_free(*fs);
+  *ts = NULL, *fs = NULL;
+  if (pthread_barrier_wait(&b->renew_wait) == PTHREAD_BARRIER_SERIAL_THREAD) {
+    cairo_debug_reset_static_data();
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+  }
+  pthread_barrier_wait(&b->renew_wait);
+  bp_ctx_init(ctx);
+  if (!bp_fontset_open(ctx, b->o->fonts, fs)) bp_typesetter_new(ctx, *fs, ts);
+}
+
 static double now_s(void);
 static void show_progress(batch *b, double t0);
 
@@ -496,8 +528,20 @@ static void *work(void *arg) {
 #ifdef __GLIBC__
   unsigned rendered = 0;
 #endif
+  /* A worker takes its next record only once its last one is written, so
+   * when one takes a record at or past renew_at, every record before it is
+   * done or being finished: each worker takes one more (which it keeps),
+   * they meet in renew_fonts, and go on with those. */
+  size_t renew_at = b->renew_every, kept = SIZE_MAX;
   while (go) { /* go is false when the set-up failed */
-    size_t k = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED);
+    size_t k = kept != SIZE_MAX ? kept : __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED);
+    kept = SIZE_MAX;
+    if (renew_at && k >= renew_at && renew_at < b->n_todo) {
+      renew_fonts(b, &ctx, &fs, &ts);
+      kept = k;
+      renew_at += b->renew_every;
+      continue;
+    }
     if (k >= b->n_todo) break;
     render_one(b, ts, cache, pdfc, &ctx, b->todo[k]);
     __atomic_fetch_add(&b->done, 1, __ATOMIC_RELEASE);
@@ -914,6 +958,12 @@ int bp_cmd_batch(int argc, char **argv) {
     b.todo[b.n_todo++] = i;
   }
   b.monitored = started > 0; /* set before the gate opens */
+  /* at least as many records as workers between renewals: each worker
+   * keeps one record across a renewal */
+  b.renew_every = bp_batch_renew_every && bp_batch_renew_every < (size_t)jobs
+                      ? (size_t)jobs
+                      : bp_batch_renew_every;
+  pthread_barrier_init(&b.renew_wait, NULL, started > 0 ? (unsigned)started : 1);
   open_gate(&b, 1);
   if (!started && b.n_todo)
     work(&w[0]); /* no threads: here */
@@ -942,6 +992,7 @@ int bp_cmd_batch(int argc, char **argv) {
   }
   for (int i = 0; i < started; i++) pthread_join(w[i].th, NULL);
   free(w);
+  pthread_barrier_destroy(&b.renew_wait);
   if ((size_t)jobs > b.n_todo) jobs = (int)(b.n_todo ? b.n_todo : 1);
   count_results(&b, counts);
   double secs = now_s() - t0;

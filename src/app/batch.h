@@ -14,6 +14,12 @@
  * data or records could not be loaded), 2 bad usage. */
 int bp_cmd_batch(int argc, char **argv);
 
+/** Records rendered between two renewals of the workers' font sets and
+ * cairo's caches, which keeps the batch's memory from growing with its
+ * number of distinct records (0: never; at least the number of jobs).
+ * Default 500; a variable so that tests can renew often. */
+extern size_t bp_batch_renew_every;
+
 /** Parses "--shard" values "i/n" (0 <= i < n <= 100000). */
 bool bp_batch_shard_parse(const char *s, int *index, int *count);
 
