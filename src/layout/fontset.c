@@ -8,10 +8,16 @@
  * so a file is hashed once per change rather than at every start. */
 #include "layout-imp.h"
 
+#include "../data/data.h"
+
 #include <errno.h>
+#include <libxml/SAX2.h>
+#include <libxml/parser.h>
 #include <limits.h>
-#include <pthread.h>
 #include <pango/pangofc-fontmap.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,170 +189,250 @@ static const char *const CONF_ELEMENTS[] = {
     "more_eq",    "contains", "not_contains", "floor",       "ceil",    "round",   "trunc",
     NULL};
 
-static bool conf_element_allowed(const char *name, size_t n) {
+static bool conf_element_allowed(const char *name) {
   for (const char *const *e = CONF_ELEMENTS; *e; e++)
-    if (strlen(*e) == n && !memcmp(*e, name, n)) return true;
+    if (!strcmp(*e, name)) return true;
   return false;
 }
 
-/* Lines from text[0] up to p. */
-static int lines_to(const char *text, const char *p, int line) {
-  for (const char *q = text; q < p; q++) line += *q == '\n';
-  return line;
+/* fonts.conf being checked: its text as read (positions are byte offsets
+ * into it) and the first refusal. */
+typedef struct conf_check {
+  bp_ctx *ctx;
+  const char *conf, *dir; /* the file's path, the fonts folder's */
+  const char *text;
+  size_t len;
+  bp_status st;
+  char xml_error[200]; /* libxml2's first fatal error ("" when none) */
+  int xml_line, xml_col;
+} conf_check;
+
+/* Refuses fonts.conf at byte `off` of its text: "conf:line:col: ..." (the
+ * column in characters). Keeps the first refusal. */
+static void conf_refuse(conf_check *c, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void conf_refuse(conf_check *c, size_t off, const char *fmt, ...) {
+  if (c->st) return;
+  int line = 1, col = 1;
+  for (size_t i = 0; i < off && i < c->len; i++) {
+    if (c->text[i] == '\n')
+      line++, col = 1;
+    else if (((unsigned char)c->text[i] & 0xC0) != 0x80)
+      col++;
+  }
+  char why[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(why, sizeof why, fmt, ap);
+  va_end(ap);
+  c->st = bp_error(c->ctx, BP_ERR_FONT, "%s:%d:%d: %s", c->conf, line, col, why);
 }
 
-/* The value of the one attribute fonts.conf's <dir> and <cachedir> may
- * have, prefix, from the text between the element's name and its '>' (a..e):
- * "" when there is no attribute, NULL when there is anything else than
- * prefix="value" or prefix='value' and whitespace. fontconfig reads each
- * attribute by its exact name, so another one (moreprefix="relative") is no
- * prefix to it, and it decodes references in the value, so a value with '&'
- * is refused rather than read otherwise than fontconfig would. Owned. */
-static char *conf_prefix(const char *a, const char *e) {
-  static const char WS[] = " \t\r\n";
-  while (a < e && strchr(WS, *a)) a++;
-  if (a == e) return bp_strdup("");
-  if ((size_t)(e - a) < 6 || memcmp(a, "prefix", 6)) return NULL;
-  for (a += 6; a < e && strchr(WS, *a);) a++;
-  if (a == e || *a++ != '=') return NULL;
-  while (a < e && strchr(WS, *a)) a++;
-  if (a == e || (*a != '"' && *a != '\'')) return NULL;
-  const char *q = memchr(a + 1, *a, (size_t)(e - a - 1));
-  if (!q || memchr(a + 1, '&', (size_t)(q - a - 1)) || memchr(a + 1, '<', (size_t)(q - a - 1)))
-    return NULL;
-  const char *v = a + 1;
-  for (a = q + 1; a < e && strchr(WS, *a);) a++;
-  return a == e ? bp_strndup(v, (size_t)(q - v)) : NULL;
+/* libxml2 builds the tree; this wrapper of its start-of-element handler
+ * notes in each element's _private where its '<' is (offset + 1): the
+ * parser has just read the start tag, and no '<' can be inside one. */
+static void conf_sax_start(void *ud, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri,
+                           int n_ns, const xmlChar **ns, int n_attrs, int n_defaulted,
+                           const xmlChar **attrs) {
+  xmlParserCtxtPtr pc = ud;
+  xmlSAX2StartElementNs(ud, name, prefix, uri, n_ns, ns, n_attrs, n_defaulted, attrs);
+  const conf_check *c = pc->_private;
+  long at = xmlByteConsumed(pc);
+  if (!pc->node || at < 0) return;
+  size_t off = (size_t)at < c->len ? (size_t)at : c->len - 1; /* c->len > 0: a tag was read */
+  while (off > 0 && c->text[off] != '<') off--;
+  pc->node->_private = (void *)(uintptr_t)(off + 1);
 }
 
-/* The text of the element `name` whose attributes start at `p` (just after
- * its name), trimmed, and in *prefix its prefix attribute ("" without one;
- * owned). `end` gets the '>' that closes the element. NULL for a malformed
- * element, one with another attribute, or one whose text has markup or
- * references. */
-static char *conf_text(const char *name, const char *p, char **prefix, const char **end) {
-  *prefix = NULL;
-  const char *gt = strchr(p, '>');
-  char close_tag[32];
-  snprintf(close_tag, sizeof close_tag, "</%s>", name);
-  const char *close = gt ? strstr(gt, close_tag) : NULL;
-  if (!gt || gt[-1] == '/' || !close) return NULL;
-  *end = close + strlen(close_tag) - 1;
-  const char *a = gt + 1, *b = close;
-  while (a < b && (*a == ' ' || *a == '\t' || *a == '\n' || *a == '\r')) a++;
-  while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\n' || b[-1] == '\r')) b--;
-  if (a == b || memchr(a, '&', (size_t)(b - a)) || memchr(a, '<', (size_t)(b - a))) return NULL;
-  if (!(*prefix = conf_prefix(p, gt))) return NULL;
-  return bp_strndup(a, (size_t)(b - a));
+/* Keeps libxml2's first well-formedness error (later ones follow from it). */
+static void conf_sax_error(void *ud, xmlErrorPtr e) {
+  conf_check *c = ((xmlParserCtxtPtr)ud)->_private;
+  if (c->xml_error[0] || !e || e->level < XML_ERR_FATAL) return;
+  snprintf(c->xml_error, sizeof c->xml_error, "%s", e->message ? e->message : "?");
+  for (size_t k = strlen(c->xml_error); k && strchr("\n ", c->xml_error[k - 1]);)
+    c->xml_error[--k] = '\0';
+  c->xml_line = e->line > 0 ? e->line : 1;
+  c->xml_col = e->int2 > 0 ? e->int2 : 1;
+}
+
+/* Where element n starts (0 when not known). */
+static size_t conf_node_off(const xmlNode *n) {
+  for (; n; n = n->parent)
+    if (n->type == XML_ELEMENT_NODE && n->_private) return (size_t)(uintptr_t)n->_private - 1;
+  return 0;
+}
+
+/* The text of a <dir> or <cachedir>, trimmed, and in *prefix its prefix
+ * attribute ("" without one; borrowed from the tree). NULL (owned
+ * otherwise) for an element with another attribute or a namespace, with
+ * anything but text in it, or written with a reference (&...;) anywhere:
+ * fontconfig reads each attribute by its exact name, so another one
+ * (moreprefix="relative", x:prefix) is no prefix to it, and a reference
+ * hides what a reader of the file sees. */
+static char *conf_text(const conf_check *c, const xmlNode *n, const char **prefix) {
+  *prefix = "";
+  if (n->nsDef || n->ns) return NULL;
+  for (const xmlAttr *a = n->properties; a; a = a->next) {
+    if (a->ns || strcmp((const char *)a->name, "prefix") || !a->children ||
+        a->children->type != XML_TEXT_NODE || a->children->next)
+      return NULL;
+    *prefix = (const char *)a->children->content;
+  }
+  bp_buf b = {0};
+  for (const xmlNode *k = n->children; k; k = k->next) {
+    if (k->type != XML_TEXT_NODE) {
+      bp_buf_free(&b);
+      return NULL;
+    }
+    bp_buf_puts(&b, (const char *)k->content);
+  }
+  /* the element as written: from its '<' to the next '<' (its end tag,
+   * since only text is in it) */
+  size_t from = conf_node_off(n);
+  const char *lt = memchr(c->text + from + 1, '<', c->len - from - 1);
+  size_t to = lt ? (size_t)(lt - c->text) : c->len;
+  const char *t = b.data ? b.data : "";
+  size_t a = strspn(t, " \t\r\n"), e = strlen(t);
+  while (e > a && strchr(" \t\r\n", t[e - 1])) e--;
+  char *text = a < e && !memchr(c->text + from, '&', to - from) ? bp_strndup(t + a, e - a) : NULL;
+  bp_buf_free(&b);
+  return text;
 }
 
 /* A <dir> element: only the fonts folder itself, named by its absolute path
  * (no prefix: fontconfig puts an "xdg" or "relative" one in front of it) or
  * relative to the fonts folder (prefix="relative"; without it fontconfig
  * reads the path from the current folder). */
-static bp_status check_conf_dir(bp_ctx *ctx, const char *conf, int line, const char *dir,
-                                const char *p, const char **end) {
-  char *prefix;
-  char *text = conf_text("dir", p, &prefix, end);
+static void check_conf_dir(conf_check *c, const xmlNode *n) {
+  size_t at = conf_node_off(n);
+  const char *prefix;
+  char *text = conf_text(c, n, &prefix);
   if (!text) {
-    free(prefix);
-    return bp_error(ctx, BP_ERR_FONT,
-                    "%s:%d: <dir> must name the fonts folder: <dir>/absolute/path</dir> or "
-                    "<dir prefix=\"relative\">.</dir>, no other attribute",
-                    conf, line);
+    conf_refuse(c, at,
+                "<dir> must name the fonts folder: <dir>/absolute/path</dir> or "
+                "<dir prefix=\"relative\">.</dir>, no other attribute");
+    return;
   }
-  bp_status st = BP_OK;
   char *path = NULL;
   if (text[0] == '/' && !prefix[0])
     path = bp_strdup(text);
   else if (text[0] != '/' && !strcmp(prefix, "relative"))
-    path = join(dir, text);
+    path = join(c->dir, text);
   else if (text[0] == '/')
-    st = bp_error(ctx, BP_ERR_FONT,
-                  "%s:%d: <dir prefix=\"%s\">%s</dir>: an absolute folder takes no prefix", conf,
-                  line, prefix, text);
+    conf_refuse(c, at, "<dir prefix=\"%s\">%s</dir>: an absolute folder takes no prefix", prefix,
+                text);
   else
-    st = bp_error(ctx, BP_ERR_FONT,
-                  "%s:%d: <dir>%s</dir>: a relative folder needs prefix=\"relative\"", conf, line,
-                  text);
+    conf_refuse(c, at, "<dir>%s</dir>: a relative folder needs prefix=\"relative\"", text);
   char *real = path ? realpath(path, NULL) : NULL;
-  if (!st && (!real || strcmp(real, dir) != 0))
-    st = bp_error(ctx, BP_ERR_FONT,
-                  "%s:%d: <dir>%s</dir> is not the fonts folder %s: fonts.conf may not add "
-                  "folders, only the fonts listed in MANIFEST.tsv load",
-                  conf, line, text, dir);
+  if (path && (!real || strcmp(real, c->dir) != 0))
+    conf_refuse(c, at,
+                "<dir>%s</dir> is not the fonts folder %s: fonts.conf may not add folders, only "
+                "the fonts listed in MANIFEST.tsv load",
+                text, c->dir);
   free(real);
   free(path);
   free(text);
-  free(prefix);
-  return st;
 }
 
 /* A <cachedir> element: fontconfig writes its cache there, so only a folder
  * below the user's cache folder (prefix="xdg", a relative path that does
  * not climb out). */
-static bp_status check_conf_cachedir(bp_ctx *ctx, const char *conf, int line, const char *p,
-                                     const char **end) {
-  char *prefix;
-  char *text = conf_text("cachedir", p, &prefix, end);
+static void check_conf_cachedir(conf_check *c, const xmlNode *n) {
+  const char *prefix;
+  char *text = conf_text(c, n, &prefix);
   bool ok = text && !strcmp(prefix, "xdg") && text[0] != '/' && text[0] != '~' &&
             strcmp(text, "..") && strncmp(text, "../", 3) && !strstr(text, "/../") &&
             !(strlen(text) >= 3 && !strcmp(text + strlen(text) - 3, "/.."));
-  bp_status st = ok ? BP_OK
-                    : bp_error(ctx, BP_ERR_FONT,
-                               "%s:%d: <cachedir> must be a folder below the user's cache folder: "
-                               "<cachedir prefix=\"xdg\">name</cachedir>",
-                               conf, line);
+  if (!ok)
+    conf_refuse(c, conf_node_off(n),
+                "<cachedir> must be a folder below the user's cache folder: "
+                "<cachedir prefix=\"xdg\">name</cachedir>");
   free(text);
-  free(prefix);
-  return st;
 }
 
-/* Reads fonts.conf the way a strict XML reader would see its elements and
- * refuses, at file:line, anything that could make fontconfig read fonts or
- * configuration from elsewhere: other folders, includes, entities. */
-static bp_status check_conf(bp_ctx *ctx, const char *conf, const char *dir) {
-  char *text = NULL;
-  bp_status st = bp_file_read(ctx, conf, &text, NULL);
-  if (st) return st;
-  int line = 1;
-  const char *from = text;
-  for (const char *p = strchr(text, '<'); p && !st; p = strchr(p, '<')) {
-    line = lines_to(from, p, line);
-    from = p;
-    const char *end = NULL;
-    if (!strncmp(p, "<!--", 4))
-      end = strstr(p + 4, "-->");
-    else if (!strncmp(p, "<?", 2))
-      end = strstr(p + 2, "?>");
-    else if (!strncmp(p, "<!DOCTYPE", 9)) {
-      end = strchr(p, '>');
-      const char *bracket = strchr(p, '[');
-      if (end && bracket && bracket < end)
-        st = bp_error(ctx, BP_ERR_FONT,
-                      "%s:%d: a DOCTYPE with declarations (entities) is not allowed", conf, line);
-    } else if (p[1] == '!') {
-      st =
-          bp_error(ctx, BP_ERR_FONT, "%s:%d: '<!' is not allowed here (only comments)", conf, line);
-    } else {
-      const char *name = p + 1 + (p[1] == '/');
-      size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:");
-      if (!conf_element_allowed(name, n))
-        st = bp_error(ctx, BP_ERR_FONT,
-                      "%s:%d: <%.*s> is not allowed: fonts.conf may only match and edit the "
-                      "fonts of its own folder (no other <dir>, no <include>)",
-                      conf, line, (int)(n ? n : 1), n ? name : p + 1);
-      else if (p[1] != '/' && n == 3 && !memcmp(name, "dir", 3))
-        st = check_conf_dir(ctx, conf, line, dir, name + 3, &end);
-      else if (p[1] != '/' && n == 8 && !memcmp(name, "cachedir", 8))
-        st = check_conf_cachedir(ctx, conf, line, name + 8, &end);
-      if (!end) end = strchr(p, '>');
-    }
-    if (!st && !end) st = bp_error(ctx, BP_ERR_FONT, "%s:%d: unterminated markup", conf, line);
-    p = end ? end + 1 : p + 1;
+/* Every node from n on (and its siblings): only the elements of the
+ * vocabulary, <dir> and <cachedir> checked, no CDATA section and no
+ * reference to an entity. */
+static void check_conf_nodes(conf_check *c, const xmlNode *n) {
+  for (; n && !c->st; n = n->next) {
+    if (n->type == XML_CDATA_SECTION_NODE)
+      conf_refuse(c, conf_node_off(n), "<%s>: '<![CDATA[' is not allowed here (only comments)",
+                  n->parent ? (const char *)n->parent->name : "?");
+    else if (n->type == XML_ENTITY_REF_NODE)
+      conf_refuse(c, conf_node_off(n), "<%s>: the entity reference &%s; is not allowed",
+                  n->parent ? (const char *)n->parent->name : "?", (const char *)n->name);
+    if (n->type != XML_ELEMENT_NODE || c->st) continue;
+    const char *name = (const char *)n->name;
+    if ((n->ns && n->ns->prefix) || !conf_element_allowed(name))
+      conf_refuse(c, conf_node_off(n),
+                  "<%s%s%s> is not allowed: fonts.conf may only match and edit the fonts of its "
+                  "own folder (no other <dir>, no <include>)",
+                  n->ns && n->ns->prefix ? (const char *)n->ns->prefix : "",
+                  n->ns && n->ns->prefix ? ":" : "", name);
+    else if (!strcmp(name, "dir"))
+      check_conf_dir(c, n);
+    else if (!strcmp(name, "cachedir"))
+      check_conf_cachedir(c, n);
+    check_conf_nodes(c, n->children);
   }
+}
+
+/* The DOCTYPE (its '<', or NULL): no declarations in it (an entity could
+ * hide a <dir>). */
+static void check_conf_doctype(conf_check *c, const xmlDoc *doc) {
+  const char *dt = strstr(c->text, "<!DOCTYPE");
+  const char *gt = dt ? strchr(dt, '>') : NULL, *bracket = dt ? strchr(dt, '[') : NULL;
+  if ((doc->intSubset && doc->intSubset->children) || (bracket && (!gt || bracket < gt)))
+    conf_refuse(c, dt ? (size_t)(dt - c->text) : 0,
+                "a DOCTYPE with declarations (entities) is not allowed");
+}
+
+static void xml_init_once(void) { xmlInitParser(); }
+
+/* Reads fonts.conf with libxml2 and refuses, at file:line:col, what is not
+ * UTF-8 XML (UTF-16, a NUL or control character, malformed markup) and
+ * anything that could make fontconfig read fonts or configuration from
+ * elsewhere: other folders, includes, entities. */
+static bp_status check_conf(bp_ctx *ctx, const char *conf, const char *dir) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, xml_init_once);
+  char *text = NULL;
+  size_t len = 0;
+  bp_status st = bp_file_read(ctx, conf, &text, &len);
+  if (st) return st;
+  conf_check c = {.ctx = ctx, .conf = conf, .dir = dir, .text = text, .len = len};
+  const char *enc = bp_text_foreign_encoding(text, len);
+  size_t bad;
+  char why[128];
+  if (enc)
+    conf_refuse(&c, 0, "the file is %s, not UTF-8; save it as UTF-8", enc);
+  else if (!bp_text_clean(text, len, &bad, why, sizeof why))
+    conf_refuse(&c, bad, "%s", why);
+  else if (len > INT_MAX)
+    conf_refuse(&c, 0, "the file is too large");
+  xmlParserCtxtPtr pc = c.st ? NULL : xmlNewParserCtxt();
+  if (!c.st && !pc) conf_refuse(&c, 0, "cannot create an XML parser");
+  xmlDocPtr doc = NULL;
+  if (pc) {
+    pc->_private = &c;
+    pc->sax->startElementNs = conf_sax_start;
+    pc->sax->serror = conf_sax_error;
+    doc = xmlCtxtReadMemory(pc, text, (int)len, conf, NULL,
+                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!doc || !pc->wellFormed)
+      c.st = bp_error(ctx, BP_ERR_FONT, "%s:%d:%d: malformed XML: %s", conf,
+                      c.xml_error[0] ? c.xml_line : 1, c.xml_error[0] ? c.xml_col : 1,
+                      c.xml_error[0] ? c.xml_error : "cannot be read");
+    xmlFreeParserCtxt(pc);
+  }
+  if (doc && !c.st && doc->encoding && strcasecmp((const char *)doc->encoding, "UTF-8"))
+    conf_refuse(&c, 0, "the file declares the encoding %s; fonts.conf must be UTF-8",
+                (const char *)doc->encoding);
+  if (doc && !c.st) check_conf_doctype(&c, doc);
+  if (doc && !c.st) check_conf_nodes(&c, doc->children);
+  xmlFreeDoc(doc);
   free(text);
-  return st;
+  return c.st;
 }
 
 /* After fontconfig has read the configuration: it scans the fonts folder

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ctype.h>
 #include <dirent.h>
 #include <limits.h>
 #include <pthread.h>
@@ -327,6 +328,94 @@ static void test_conf_cannot_add_folders(void **state) {
   if (open_copy(msg)) fail_msg("the restored copy: %s", msg);
 }
 
+/* fonts.conf replaced by `text` (len bytes) is refused with "conf:line:col:"
+ * (col 0: any column) and `want` in the message; the copy is restored. */
+static void expect_conf_text_refused(const char *text, size_t len, int line, int col,
+                                     const char *want) {
+  char *path = in_fonts("fonts.conf");
+  size_t olen;
+  char *orig = slurp(path, &olen);
+  spit(path, text, len);
+  char msg[sizeof((bp_ctx *)0)->msg];
+  if (open_copy(msg) != BP_ERR_FONT) fail_msg("accepted: %.*s", (int)len, text);
+  char where[PATH_MAX + 64];
+  if (col)
+    snprintf(where, sizeof where, "%s:%d:%d: ", path, line, col);
+  else /* libxml2 decides the column: only that there is one */
+    snprintf(where, sizeof where, "%s:%d:", path, line);
+  expect_in(msg, where);
+  if (!col && !isdigit((unsigned char)strstr(msg, where)[strlen(where)]))
+    fail_msg("no column: %s", msg);
+  expect_in(msg, want);
+  spit(path, orig, olen);
+  free(orig);
+  free(path);
+}
+
+/* fonts.conf is read as XML by libxml2 before fontconfig sees it: what is
+ * not UTF-8 XML is refused at file:line:col, and so is what an XML reader
+ * sees that a scan of the text would not (a namespace prefix makes another
+ * attribute or element of what looks like prefix or include to a reader
+ * that knows namespaces, but not to fontconfig). */
+static void test_conf_must_be_xml(void **state) {
+  (void)state;
+  char *path = in_fonts("fonts.conf");
+  size_t len;
+  char *orig = slurp(path, &len);
+  /* UTF-16 (little-endian, with a byte order mark) */
+  char *u16 = bp_malloc(2 * len + 2);
+  u16[0] = (char)0xFF, u16[1] = (char)0xFE;
+  for (size_t i = 0; i < len; i++) u16[2 + 2 * i] = orig[i], u16[3 + 2 * i] = 0;
+  expect_conf_text_refused(u16, 2 * len + 2, 1, 1, "UTF-16 (little-endian)");
+  free(u16);
+  /* a NUL byte in the middle of line 3 */
+  char *nul = bp_strdup(orig);
+  char *l3 = strchr(strchr(nul, '\n') + 1, '\n') + 1;
+  l3[4] = '\0';
+  expect_conf_text_refused(nul, len, 3, 5, "NUL");
+  free(nul);
+  free(path);
+  free(orig);
+  static const char HEAD[] = "<?xml version=\"1.0\"?>\n<fontconfig>\n";
+  static const struct {
+    const char *body;
+    int line, col;
+    const char *want;
+  } bad[] = {
+      /* malformed: libxml2's message, where it found the fault */
+      {"  <match>\n</fontconfig>\n", 4, 0, "Opening and ending tag mismatch"},
+      {"  <dir prefix=\"relative\">.</dir\n", 4, 0, "malformed XML"},
+      {"  <dir prefix=\"relative\" prefix=\"xdg\">.</dir>\n</fontconfig>\n", 3, 0, "malformed XML"},
+      {"  <dir>&d;</dir>\n</fontconfig>\n", 3, 0, "malformed XML"},
+      /* namespaces: x:prefix is no prefix to fontconfig, x:include no include */
+      {"  <dir x:prefix=\"relative\" xmlns:x=\"urn:x\">.</dir>\n</fontconfig>\n", 3, 3,
+       "no other attribute"},
+      {"  <dir xmlns=\"urn:x\" prefix=\"relative\">.</dir>\n</fontconfig>\n", 3, 3,
+       "no other attribute"},
+      {"  <x:include xmlns:x=\"urn:x\">/etc/fonts/fonts.conf</x:include>\n</fontconfig>\n", 3, 3,
+       "<x:include> is not allowed"},
+      /* text a reader of the file would not see as fontconfig does */
+      {"  <match/><dir><![CDATA[/usr/share/fonts]]></dir>\n</fontconfig>\n", 3, 11,
+       "must name the fonts folder"},
+      {"  <dir prefix=\"relative\">&#46;</dir>\n</fontconfig>\n", 3, 3,
+       "must name the fonts folder"},
+      {"  <string><![CDATA[x]]></string>\n</fontconfig>\n", 3, 3, "CDATA"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    bp_buf b = {0};
+    bp_buf_puts(&b, HEAD);
+    bp_buf_puts(&b, bad[i].body);
+    expect_conf_text_refused(b.data, b.len, bad[i].line, bad[i].col, bad[i].want);
+    bp_buf_free(&b);
+  }
+  /* an encoding other than UTF-8 declared */
+  static const char LATIN1[] = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<fontconfig>\n"
+                               "  <dir prefix=\"relative\">.</dir>\n</fontconfig>\n";
+  expect_conf_text_refused(LATIN1, strlen(LATIN1), 1, 1, "ISO-8859-1");
+  char msg[sizeof((bp_ctx *)0)->msg];
+  if (open_copy(msg)) fail_msg("the restored copy: %s", msg);
+}
+
 /* A font cut short, with a manifest entry that matches it: fontconfig
  * cannot read it and would leave its family out. */
 static void test_truncated_font_refused(void **state) {
@@ -458,6 +547,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_copy_opens, copy_setup, copy_teardown),
       cmocka_unit_test_setup_teardown(test_unlisted_font_refused, copy_setup, copy_teardown),
       cmocka_unit_test_setup_teardown(test_conf_cannot_add_folders, copy_setup, copy_teardown),
+      cmocka_unit_test_setup_teardown(test_conf_must_be_xml, copy_setup, copy_teardown),
       cmocka_unit_test_setup_teardown(test_truncated_font_refused, copy_setup, copy_teardown),
       cmocka_unit_test_setup_teardown(test_empty_glyphs_refused, copy_setup, copy_teardown),
   };
