@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <math.h>
 #include <pango/pangofc-font.h>
+#include <pango/pangofc-fontmap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1359,18 +1360,6 @@ const bp_text_anchor *bp_text_anchor_at(const bp_text *t, size_t i) { return &t-
 
 /* ---- drawing into the display list ------------------------------------ */
 
-static int font_index(bp_dlist *dl, PangoFont *font) {
-  FcPattern *pat = pango_fc_font_get_pattern(PANGO_FC_FONT(font));
-  FcChar8 *file = NULL, *family = NULL, *style = NULL;
-  int index = 0;
-  FcPatternGetString(pat, FC_FILE, 0, &file);
-  FcPatternGetInteger(pat, FC_INDEX, 0, &index);
-  FcPatternGetString(pat, FC_FAMILY, 0, &family);
-  FcPatternGetString(pat, FC_STYLE, 0, &style);
-  return bp_dlist_add_font(dl, (const char *)file, index, (const char *)family,
-                           (const char *)style);
-}
-
 static bp_color attr_color(const bp_style *st) { return st->color; }
 
 /* The link (anchor source) whose text byte `at` is, or -1. */
@@ -1392,6 +1381,12 @@ typedef struct hyphen_break {
 /* The structure of a drawing: each link's Link element, and each
  * hyphenated word's Spans, made at first use under the page's current node
  * (-1: none yet). The lines drawn are [first, last). */
+/* A run's font and its index in the display list. */
+typedef struct drawn_font {
+  PangoFont *font;
+  int index;
+} drawn_font;
+
 typedef struct drawing {
   const bp_text *t;
   bp_dlist *dl;
@@ -1401,7 +1396,9 @@ typedef struct drawing {
   int first, last;
   hyphen_break *breaks;
   size_t n_breaks, cap_breaks;
-  int *spans; /* 2 per break: the word's Span, its tail's */
+  int *spans;          /* 2 per break: the word's Span, its tail's */
+  drawn_font fonts[8]; /* font_index's memo */
+  size_t n_fonts;
 } drawing;
 
 /* The half of a hyphenated word that byte `at` is in (2 k: break k's head,
@@ -1411,6 +1408,61 @@ static int hyphen_at(const drawing *g, int at) {
     if (at >= g->breaks[k].head && at < g->breaks[k].tail)
       return 2 * (int)k + (at >= g->breaks[k].brk);
   return -1;
+}
+
+/* The face of the font set that `font` (a run's font) was made from: a
+ * pattern of the FcConfig its font map matches against, which
+ * bp_fontset_open made in the thread that draws (each batch worker opens
+ * its own font set), so its names are safe to read here. The font's own
+ * pattern is not: Pango 1.50 makes it in a thread of its own (FcFontSetMatch
+ * in its match thread strdups the names) and hands it over through glib's
+ * GCond, which ThreadSanitizer cannot see, so to it our reading those names
+ * was a race. Only fontconfig reads that pattern here: FcPatternFormat
+ * copies its index and file into a string of this thread's. (Not
+ * FcPatternEqualSubset: it crashes on the font set's patterns, which
+ * fontconfig's mmapped cache holds.) NULL when no face matches (not
+ * expected). */
+static FcPattern *font_face(PangoFont *font) {
+  PangoFontMap *map = pango_font_get_font_map(font);
+  FcConfig *cfg =
+      PANGO_IS_FC_FONT_MAP(map) ? pango_fc_font_map_get_config(PANGO_FC_FONT_MAP(map)) : NULL;
+  FcFontSet *set = cfg ? FcConfigGetFonts(cfg, FcSetSystem) : NULL;
+  FcChar8 *key = FcPatternFormat(pango_fc_font_get_pattern(PANGO_FC_FONT(font)),
+                                 (const FcChar8 *)"%{index}:%{file}");
+  if (!key) return NULL;
+  char *file;
+  long index = strtol((const char *)key, &file, 10);
+  FcPattern *face = NULL;
+  for (int i = 0; set && *file == ':' && i < set->nfont && !face; i++) {
+    FcChar8 *f = NULL;
+    int k = 0;
+    FcPatternGetInteger(set->fonts[i], FC_INDEX, 0, &k);
+    if (FcPatternGetString(set->fonts[i], FC_FILE, 0, &f) == FcResultMatch && k == index &&
+        !strcmp((const char *)f, file + 1))
+      face = set->fonts[i];
+  }
+  FcStrFree(key);
+  return face;
+}
+
+/* The display-list font of a run's font (the last few looked up are kept
+ * in g: a text's runs mostly share one). */
+static int font_index(drawing *g, PangoFont *font) {
+  for (size_t i = 0; i < g->n_fonts; i++)
+    if (g->fonts[i].font == font) return g->fonts[i].index;
+  FcPattern *pat = font_face(font);
+  if (!pat) pat = pango_fc_font_get_pattern(PANGO_FC_FONT(font));
+  FcChar8 *file = NULL, *family = NULL, *style = NULL;
+  int index = 0;
+  FcPatternGetString(pat, FC_FILE, 0, &file);
+  FcPatternGetInteger(pat, FC_INDEX, 0, &index);
+  FcPatternGetString(pat, FC_FAMILY, 0, &family);
+  FcPatternGetString(pat, FC_STYLE, 0, &style);
+  int k = bp_dlist_add_font(g->dl, (const char *)file, index, (const char *)family,
+                            (const char *)style);
+  if (g->n_fonts < sizeof g->fonts / sizeof *g->fonts)
+    g->fonts[g->n_fonts++] = (drawn_font){font, k};
+  return k;
 }
 
 static bool soft_hyphen_at(const char *s, int i) { return !memcmp(s + i, "\xC2\xAD", 2); }
@@ -1565,7 +1617,7 @@ static double emit_run(const bp_text *t, drawing *dr, PangoGlyphItem *run, doubl
     if (attr->klass->type == PANGO_ATTR_RISE) rise = PT(((PangoAttrInt *)attr)->value);
   }
   bp_dl_text proto = {0};
-  proto.font = font_index(dr->dl, item->analysis.font);
+  proto.font = font_index(dr, item->analysis.font);
   proto.size_pt = size;
   proto.color = attr_color(&t->style);
   proto.y_pt = baseline - rise;
