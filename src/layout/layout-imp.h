@@ -30,6 +30,7 @@ struct bp_typesetter {
   HyphenDict *hyph; /* borrowed: bp__hyph_dict(), shared by every typesetter */
   bp_lru *cache;    /* shaping key -> struct shaped (text.c; shared read-only) */
   bp_lru *breaks;   /* text -> its PangoLogAttr from pango_default_break */
+  bp_lru *texts;    /* what precedes + a span's text -> the text made of it (append_text) */
   bool use_layout;  /* tests: shape through a PangoLayout only */
 };
 

@@ -79,6 +79,7 @@ bp_status bp_typesetter_new(bp_ctx *ctx, bp_fontset *fs, bp_typesetter **out) {
   ts->hyph = bp__hyph_dict(); /* compiled in, shared (hyph.h) */
   ts->cache = bp_lru_new(BP_TEXT_SHAPINGS_KEPT, shaped_drop);
   ts->breaks = bp_lru_new(BP_TEXT_SHAPINGS_KEPT, g_free);
+  ts->texts = bp_lru_new(BP_TEXT_SHAPINGS_KEPT, free);
   *out = ts;
   (void)ctx;
   return BP_OK;
@@ -90,6 +91,7 @@ void bp_typesetter_free(bp_typesetter *ts) {
   if (!ts) return;
   bp_lru_free(ts->cache);
   bp_lru_free(ts->breaks);
+  bp_lru_free(ts->texts);
   if (ts->pango) g_object_unref(ts->pango);
   free(ts);
 }
@@ -126,7 +128,7 @@ static size_t letter_len(const char *s, size_t n, size_t i) {
  * see smart.c), inserting soft hyphens into all-ASCII words of five letters
  * or more when hyphenating (words with other letters are left whole; the
  * line breaker never hyphenates a word with Hangul). */
-static void append_text(builder *b, const char *src, size_t len, bool smart) {
+static void append_text_made(builder *b, const char *src, size_t len, bool smart) {
   size_t at = b->text.len;
   bp__smart_append(&b->text, src, len, smart);
   if (!b->hyphenate || !b->ts->hyph) return;
@@ -174,6 +176,33 @@ static void append_text(builder *b, const char *src, size_t len, bool smart) {
     i = k;
   }
   free(s);
+}
+
+/* The same, made once per text and what precedes it: the fit builds every
+ * text once per size and leading it tries. Smart punctuation reads the
+ * builder's last character (a quote opens after a space or a bracket, a
+ * URL starts after a space); hyphenation reads only the text. */
+static void append_text(builder *b, const char *src, size_t len, bool smart) {
+  const char *out = b->text.data;
+  size_t n = b->text.len;
+  const char *p = n ? g_utf8_find_prev_char(out, out + n) : NULL;
+  uint32_t prev = p ? (uint32_t)g_utf8_get_char(p) : 0;
+  char head[12] = {(char)('0' + smart), (char)('0' + (b->hyphenate && b->ts->hyph)),
+                   (char)('0' + (!n || g_ascii_isspace(out[n - 1])))};
+  for (int d = 0; d < 8; d++) head[3 + d] = "0123456789abcdef"[(prev >> (28 - 4 * d)) & 15];
+  head[11] = '|';
+  bp_buf k = {0};
+  bp_buf_put(&k, head, sizeof head);
+  bp_buf_put(&k, src, len);
+  char *key = bp_buf_detach(&k);
+  const char *made = bp_lru_lookup(b->ts->texts, key);
+  if (made) {
+    bp_buf_puts(&b->text, made);
+    free(key);
+    return;
+  }
+  append_text_made(b, src, len, smart);
+  bp_lru_insert(b->ts->texts, key, bp_strndup(b->text.data + n, b->text.len - n), 1);
 }
 
 static PangoFontDescription *style_font(const bp_style *st, unsigned flags, double scale) {
@@ -1013,16 +1042,64 @@ static double line_x_at(const bp_text *t, const tline *ln, int at) {
   return x;
 }
 
-/* What the shaping depends on, as one string: not the measure, the
- * alignment or the indent, which only the line breaking sees. */
+/* Key pieces: a number as 8 hex digits, a string with its length first
+ * (keys are C strings, so no NUL and nothing ambiguous). */
+static void key_hex(bp_buf *k, uint32_t v) {
+  char h[8];
+  for (int d = 0; d < 8; d++) h[d] = "0123456789abcdef"[(v >> (28 - 4 * d)) & 15];
+  bp_buf_put(k, h, sizeof h);
+}
+
+static void key_str(bp_buf *k, const char *s) {
+  size_t n = s ? strlen(s) : 0;
+  key_hex(k, (uint32_t)n);
+  bp_buf_put(k, s ? s : "", n);
+}
+
+static void key_font(bp_buf *k, const PangoFontDescription *d) {
+  key_str(k, pango_font_description_get_family(d));
+  key_hex(k, (uint32_t)pango_font_description_get_set_fields(d));
+  key_hex(k, (uint32_t)pango_font_description_get_style(d));
+  key_hex(k, (uint32_t)pango_font_description_get_variant(d));
+  key_hex(k, (uint32_t)pango_font_description_get_weight(d));
+  key_hex(k, (uint32_t)pango_font_description_get_stretch(d));
+  key_hex(k, (uint32_t)pango_font_description_get_size(d));
+  key_hex(k, (uint32_t)pango_font_description_get_size_is_absolute(d));
+  key_hex(k, (uint32_t)pango_font_description_get_gravity(d));
+  key_str(k, pango_font_description_get_variations(d));
+}
+
+/* What the shaping depends on, as one string: the font description, the
+ * attributes and the text; not the measure, the alignment or the indent,
+ * which only the line breaking sees. (Pango's to_string functions made the
+ * same key at six times the cost.) */
 static char *shaping_key(const PangoFontDescription *d, builder *b) {
-  char *font = pango_font_description_to_string(d);
-  char *attrs = pango_attr_list_to_string(b->attrs);
   bp_buf k = {0};
-  bp_buf_printf(&k, "%s|%s|", font, attrs);
+  key_font(&k, d);
+  GSList *list = pango_attr_list_get_attributes(b->attrs);
+  bool other = false;
+  for (GSList *l = list; l; l = l->next) {
+    PangoAttribute *a = l->data;
+    key_hex(&k, (uint32_t)a->klass->type);
+    key_hex(&k, a->start_index);
+    key_hex(&k, a->end_index);
+    switch ((int)a->klass->type) {
+    case PANGO_ATTR_FONT_DESC: key_font(&k, ((PangoAttrFontDesc *)a)->desc); break;
+    case PANGO_ATTR_FONT_FEATURES: key_str(&k, ((PangoAttrFontFeatures *)a)->features); break;
+    case PANGO_ATTR_STYLE:
+    case PANGO_ATTR_RISE:
+    case PANGO_ATTR_LETTER_SPACING: key_hex(&k, (uint32_t)((PangoAttrInt *)a)->value); break;
+    default: other = true;
+    }
+  }
+  g_slist_free_full(list, (GDestroyNotify)pango_attribute_destroy);
+  if (other) { /* not one text.c sets: Pango's own words for them all */
+    char *attrs = pango_attr_list_to_string(b->attrs);
+    key_str(&k, attrs);
+    g_free(attrs);
+  }
+  bp_buf_putc(&k, '|');
   bp_buf_put(&k, b->text.data ? b->text.data : "", b->text.len);
-  g_free(font);
-  g_free(attrs);
   return bp_buf_detach(&k);
 }
 
