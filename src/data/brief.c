@@ -103,8 +103,9 @@ static bp_status check_events(bp_ctx *ctx, const bp_jdoc *jd, json_t *def, const
       return bp_jdoc_error_elem(ctx, jd, events, e, "an event source is an object");
     st = unknown_keys(ctx, jd, ev, ek, "event");
     json_t *rn = json_object_get(ev, "records");
-    const bp_records *er =
-        json_is_string(rn) ? bp_dataset_records(ds, json_string_value(rn)) : NULL;
+    const bp_records *er = NULL;
+    if (!st && json_is_string(rn))
+      st = bp_dataset_records_find(ctx, ds, json_string_value(rn), &er);
     if (!st && !er)
       st = bp_jdoc_error(ctx, jd, ev, rn ? "records" : NULL,
                          "no records \"%s\" in the data folder %s",
@@ -177,8 +178,10 @@ bp_status bp_chart_def_check(bp_ctx *ctx, const bp_jdoc *jd, json_t *def, const 
   const char *sn = json_string_value(json_object_get(def, "series"));
   const char *rn = json_string_value(json_object_get(def, "records"));
   if (sn) {
-    const bp_series *s = bp_dataset_series(ds, sn);
+    const bp_series *s;
+    st = bp_dataset_series_find(ctx, ds, sn, &s);
     json_t *col = json_object_get(def, "column");
+    if (st) return st;
     if (!s)
       return bp_jdoc_error(ctx, jd, def, "series", "no series \"%s\" in the data folder %s", sn,
                            ds->dir);
@@ -190,7 +193,9 @@ bp_status bp_chart_def_check(bp_ctx *ctx, const bp_jdoc *jd, json_t *def, const 
     return st;
   }
   if (rn) {
-    const bp_records *r = bp_dataset_records(ds, rn);
+    const bp_records *r;
+    st = bp_dataset_records_find(ctx, ds, rn, &r);
+    if (st) return st;
     if (!r)
       return bp_jdoc_error(ctx, jd, def, "records", "no records \"%s\" in the data folder %s", rn,
                            ds->dir);
@@ -226,7 +231,9 @@ bp_status bp_table_def_check(bp_ctx *ctx, const bp_jdoc *jd, json_t *def, const 
   if (!rn)
     return bp_jdoc_error(ctx, jd, def, rv ? "records" : "columns",
                          "a table names its \"records\" (a CSV of the data folder, by name)");
-  const bp_records *r = ds ? bp_dataset_records(ds, rn) : NULL;
+  const bp_records *r = NULL;
+  if (ds) st = bp_dataset_records_find(ctx, ds, rn, &r);
+  if (st) return st;
   if (ds && !r)
     return bp_jdoc_error(ctx, jd, def, "records", "no records \"%s\" in the data folder %s", rn,
                          ds->dir);
@@ -396,7 +403,9 @@ static bp_status check_findings(bp_ctx *ctx, const bp_brief *b, json_t *root) {
   bool korean = b->tpl->lang && !strcmp(b->tpl->lang, "ko");
   json_t *arr = json_object_get(root, "findings");
   for (size_t i = 0; b->findings && i < b->n_findings; i++) {
-    const bp_claim *cl = bp_claims_lookup(b->ds->claims, b->findings[i]);
+    const bp_claim *cl;
+    bp_status st = bp_dataset_claim_find(ctx, b->ds, b->findings[i], &cl);
+    if (st) return st;
     for (size_t k = 0; k < i; k++)
       if (!strcmp(b->findings[k], b->findings[i]))
         return bp_jdoc_error_elem(ctx, b->jd, arr, i,
@@ -505,7 +514,7 @@ bp_status bp_brief_load_with(bp_ctx *ctx, const char *path, const char *template
     bp_buf_free(&tp);
   }
   if (!st) st = data_folder(ctx, b, root, &data);
-  if (!st) st = bp_dataset_load(ctx, data, &b->ds);
+  if (!st) st = bp_dataset_open(ctx, data, &b->ds);
   for (size_t i = 0; !st && i < 2; i++) /* the summaries' Markdown, then the body's */
     if (md[i])
       st = bp_markdown_load_brief(ctx, md[i], b->ds->bib, i ? &b->summary_ko : &b->summary, NULL);
@@ -607,7 +616,7 @@ bp_status bp_article_data_load(bp_ctx *ctx, const bp_article *a, bp_jdoc **jd, j
     st = bp_jdoc_error(ctx, *jd, root, "data", "%s", msg);
   }
   free(own);
-  if (!st) st = bp_dataset_load(ctx, dir, ds);
+  if (!st) st = bp_dataset_open(ctx, dir, ds);
   free(dir);
   const char *name;
   json_t *def;

@@ -2,12 +2,16 @@
  * claims/, series/, articles/, records) and collects every problem as a
  * diagnostic, including the cross-file ones: unknown ids, citations nobody
  * cites, characters no font covers. bp_dataset_load runs the same pass and
- * keeps what it loaded. Reads files only; never writes. */
+ * keeps what it loaded; bp_dataset_open (render) loads only the files a
+ * document asks for, each with the same checks. Reads files only; never
+ * writes. */
+#define _GNU_SOURCE /* memmem */
 #include "data-imp.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -378,24 +382,21 @@ static void series_pair(chk *k, const char *path) {
   free(other);
 }
 
-static void run_dir(chk *k, const char *dir) {
-  size_t n, total = 0;
-  char **v = list_files(dir, "citations", ".json", &n);
-  for (size_t i = 0; i < n; i++) do_bib(k, v[i]);
-  total += n;
+/* Calls fn on each of dir/sub's files ending in ext, in order; returns how many. */
+static size_t each_file(chk *k, const char *dir, const char *sub, const char *ext,
+                        void (*fn)(chk *, const char *)) {
+  size_t n;
+  char **v = list_files(dir, sub, ext, &n);
+  for (size_t i = 0; i < n; i++) fn(k, v[i]);
   free_list(v, n);
+  return n;
+}
 
-  v = list_files(dir, "claims", ".json", &n);
-  for (size_t i = 0; i < n; i++) do_claims(k, v[i]);
-  total += n;
-  free_list(v, n);
-
-  /* series: every CSV with its metadata; metadata without a CSV of the same stem */
-  v = list_files(dir, "series", ".csv", &n);
-  for (size_t i = 0; i < n; i++) series_pair(k, v[i]);
-  total += n;
-  free_list(v, n);
-  v = list_files(dir, "series", ".json", &n);
+/* series: every CSV with its metadata; metadata without a CSV of the same
+ * stem. Returns the number of files. */
+static size_t run_series(chk *k, const char *dir) {
+  size_t n, total = each_file(k, dir, "series", ".csv", series_pair);
+  char **v = list_files(dir, "series", ".json", &n);
   for (size_t i = 0; i < n; i++) {
     char *csv = bp_strdup(v[i]);
     strcpy(csv + strlen(csv) - 5, ".csv");
@@ -410,20 +411,23 @@ static void run_dir(chk *k, const char *dir) {
   }
   total += n;
   free_list(v, n);
+  return total;
+}
 
-  const char *rec_dirs[] = {NULL, "records"};
-  for (int d = 0; d < 2; d++) {
-    v = list_files(dir, rec_dirs[d], ".csv", &n);
-    for (size_t i = 0; i < n; i++) do_records(k, v[i]);
-    total += n;
-    free_list(v, n);
-  }
+/* records: DIR/ *.csv, then DIR/records/ *.csv. Returns the number of files. */
+static size_t run_records(chk *k, const char *dir) {
+  return each_file(k, dir, NULL, ".csv", do_records) +
+         each_file(k, dir, "records", ".csv", do_records);
+}
 
-  v = list_files(dir, "articles", ".json", &n);
-  for (size_t i = 0; i < n; i++) do_article(k, v[i]);
-  total += n;
-  free_list(v, n);
-  v = list_files(dir, "articles", ".md", &n);
+static void run_dir(chk *k, const char *dir) {
+  size_t n, total = each_file(k, dir, "citations", ".json", do_bib);
+  total += each_file(k, dir, "claims", ".json", do_claims);
+  total += run_series(k, dir);
+  total += run_records(k, dir);
+  total += each_file(k, dir, "articles", ".json", do_article);
+
+  char **v = list_files(dir, "articles", ".md", &n);
   bp_resolver r = {k->bib, &k->refs, NULL};
   for (size_t i = 0; i < n; i++) {
     char rp[PATH_MAX];
@@ -579,8 +583,15 @@ bp_status bp_dataset_load_except(bp_ctx *ctx, const char *dir, const char *excep
   return st;
 }
 
+static void lazy_free(bp_dataset_lazy *lz);
+
 void bp_dataset_free(bp_dataset *ds) {
   if (!ds) return;
+  if (ds->lazy) { /* the loader's lists */
+    ds->series = NULL, ds->n_series = 0;
+    ds->records = NULL, ds->n_records = 0;
+  }
+  lazy_free(ds->lazy);
   free(ds->dir);
   bp_bib_free(ds->bib);
   bp_claims_free(ds->claims);
@@ -591,6 +602,173 @@ void bp_dataset_free(bp_dataset *ds) {
   free(ds);
 }
 
+/* ---- render's data set: each file loaded when the document asks ---------- */
+
+/* `render` (a brief, an article's charts) loads the citations, which any
+ * text may cite, and then only the claims, series and records the document
+ * names, when its checks first ask for them (bp_dataset_claim_find,
+ * bp_dataset_series_find, bp_dataset_records_find): every file it loads is
+ * checked as `check` checks it and its first error fails the document;
+ * the files it does not use are not read. One document's: loading is
+ * serialised, but the lists grow while it loads. */
+struct bp_dataset_lazy {
+  pthread_mutex_t lock;
+  bp_dataset *ds;
+  chk k;
+  char **claim_files; /* claims/ *.json, sorted; NULL once parsed */
+  size_t n_claim_files;
+  bp_strmap asked; /* "s:NAME", "r:NAME": series and records looked for */
+};
+
+static void lazy_free(bp_dataset_lazy *lz) {
+  if (!lz) return;
+  lz->k.bib = NULL; /* the data set's */
+  lz->k.claims = NULL;
+  chk_free(&lz->k);
+  bp_diag_list_free(lz->k.dl);
+  free_list(lz->claim_files, lz->n_claim_files);
+  bp__map_free(&lz->asked);
+  pthread_mutex_destroy(&lz->lock);
+  free(lz);
+}
+
+/* After a file or files are loaded: their first error, if any; the data
+ * set's lists are the loader's (which owns what they point to), and the
+ * files' texts and warnings are dropped. */
+static bp_status lazy_settle(bp_ctx *ctx, bp_dataset_lazy *lz) {
+  chk *k = &lz->k;
+  bp_status st = BP_OK;
+  if (k->dl->n_errors) {
+    bp__diag_sort(k->dl);
+    st = bp__diag_to_ctx(ctx, k->dl, k->io_failed);
+  }
+  for (size_t i = 0; i < k->n_srcs; i++) bp__src_free(k->srcs[i]);
+  k->n_srcs = 0;
+  bp_diag_list_free(k->dl);
+  k->dl = bp_diag_list_new();
+  bp_dataset *ds = lz->ds;
+  ds->series = k->series, ds->n_series = k->n_series;
+  ds->records = k->records, ds->n_records = k->n_records;
+  return st;
+}
+
+bp_status bp_dataset_open(bp_ctx *ctx, const char *dir, bp_dataset **out) {
+  *out = NULL;
+  struct stat sb;
+  if (!strcmp(dir, BP_STDIN_NAME) || (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode)))
+    return bp_dataset_load(ctx, dir, out); /* one file: all of it */
+  if (stat(dir, &sb)) return bp_error(ctx, BP_ERR_IO, "%s: %s", dir, BP_STRERROR(errno));
+  bp_dataset_lazy *lz = bp_calloc(1, sizeof *lz);
+  pthread_mutex_init(&lz->lock, NULL);
+  chk *k = &lz->k;
+  k->dl = bp_diag_list_new();
+  k->root = bp_strdup(dir);
+  k->bib = bp__bib_new();
+  k->claims = bp_calloc(1, sizeof *k->claims);
+  bp_dataset *ds = bp_calloc(1, sizeof *ds);
+  ds->dir = bp_strdup(dir);
+  ds->bib = k->bib;
+  ds->claims = k->claims;
+  ds->lazy = lz;
+  lz->ds = ds;
+  each_file(k, dir, "citations", ".json", do_bib);
+  bp__bib_check_same_work(k->bib, src_of, k);
+  lz->claim_files = list_files(dir, "claims", ".json", &lz->n_claim_files);
+  bp_status st = lazy_settle(ctx, lz);
+  if (st) {
+    bp_dataset_free(ds);
+    return st;
+  }
+  *out = ds;
+  return BP_OK;
+}
+
+/* True when the file's text has "id" (quoted) in it; true too when it
+ * cannot be read (the parse then says why). */
+static bool mentions(const char *path, const char *id) {
+  char *text = NULL;
+  size_t len = 0;
+  bp_ctx ignore;
+  bp_ctx_init(&ignore);
+  if (bp_file_read_max(&ignore, path, BP_DATA_FILE_MAX_BYTES, &text, &len)) return true;
+  size_t n = strlen(id);
+  bool found = false;
+  for (const char *p = text; !found && (p = memmem(p, len - (size_t)(p - text), id, n)); p++)
+    found = p > text && p[-1] == '"' && p + n < text + len && p[n] == '"';
+  free(text);
+  return found;
+}
+
+bp_status bp_dataset_claim_find(bp_ctx *ctx, const bp_dataset *ds, const char *id,
+                                const bp_claim **out) {
+  *out = bp_claims_lookup(ds->claims, id);
+  bp_dataset_lazy *lz = ds->lazy;
+  if (*out || !lz || !id) return BP_OK;
+  bp_status st = BP_OK;
+  pthread_mutex_lock(&lz->lock);
+  /* the files that name it first; then, as an escape may hide it, the others */
+  for (int pass = 0; pass < 2 && !st && !*out; pass++)
+    for (size_t i = 0; i < lz->n_claim_files && !st && !*out; i++) {
+      char *path = lz->claim_files[i];
+      if (!path || (pass == 0 && !mentions(path, id))) continue;
+      do_claims(&lz->k, path);
+      free(path);
+      lz->claim_files[i] = NULL;
+      st = lazy_settle(ctx, lz);
+      *out = st ? NULL : bp_claims_lookup(ds->claims, id);
+    }
+  pthread_mutex_unlock(&lz->lock);
+  return st;
+}
+
+/* A name that is a file's stem in one folder (not a path). */
+static bool plain_name(const char *name) { return *name && *name != '.' && !strchr(name, '/'); }
+
+/* dir/sub/name + ext when it is a regular file (owned), else NULL */
+static char *regular_file(const char *dir, const char *sub, const char *name, const char *ext) {
+  bp_buf b = {0};
+  bp_buf_printf(&b, "%s/%s%s%s%s", dir, sub ? sub : "", sub ? "/" : "", name, ext);
+  struct stat sb;
+  if (stat(b.data, &sb) == 0 && S_ISREG(sb.st_mode)) return bp_buf_detach(&b);
+  bp_buf_free(&b);
+  return NULL;
+}
+
+/* Loads what `what` 's' (series) or 'r' (records) named `name` needs, once:
+ * its file when the name is one, else (a stem named by another file's
+ * "data") the whole folder of that kind. */
+static bp_status lazy_load(bp_ctx *ctx, bp_dataset_lazy *lz, char what, const char *name) {
+  bp_buf key = {0};
+  bp_buf_printf(&key, "%c:%s", what, name);
+  bool asked = bp__map_get(&lz->asked, key.data, NULL);
+  bp__map_put(&lz->asked, key.data, 1);
+  bp_buf_free(&key);
+  if (asked) return BP_OK;
+  chk *k = &lz->k;
+  const char *dir = k->root;
+  char *a = NULL, *b = NULL;
+  if (plain_name(name) && what == 's') {
+    if ((a = regular_file(dir, "series", name, ".csv")) ||
+        (b = regular_file(dir, "series", name, ".json")))
+      series_pair(k, a ? a : b);
+  } else if (plain_name(name)) {
+    if ((a = regular_file(dir, NULL, name, ".csv")) ||
+        (b = regular_file(dir, "records", name, ".csv")))
+      do_records(k, a ? a : b);
+  }
+  const char *all = what == 's' ? "*series" : "*records";
+  if (!a && !b && !bp__map_get(&lz->asked, all, NULL)) {
+    bp__map_put(&lz->asked, all, 1);
+    if (what == 's')
+      run_series(k, dir);
+    else
+      run_records(k, dir);
+  }
+  free(a);
+  free(b);
+  return lazy_settle(ctx, lz);
+}
+
 static bool stem_is(const char *path, const char *name) {
   if (!path) return false;
   const char *b = bp__path_base(path);
@@ -599,15 +777,54 @@ static bool stem_is(const char *path, const char *name) {
   return n == strlen(name) && !strncmp(b, name, n);
 }
 
-const bp_series *bp_dataset_series(const bp_dataset *ds, const char *name) {
-  for (size_t i = 0; ds && i < ds->n_series; i++)
+static const bp_series *series_loaded(const bp_dataset *ds, const char *name) {
+  for (size_t i = 0; ds && name && i < ds->n_series; i++)
     if (stem_is(ds->series[i]->path, name) || stem_is(ds->series[i]->meta_path, name))
       return ds->series[i];
   return NULL;
 }
 
-const bp_records *bp_dataset_records(const bp_dataset *ds, const char *name) {
-  for (size_t i = 0; ds && i < ds->n_records; i++)
+static const bp_records *records_loaded(const bp_dataset *ds, const char *name) {
+  for (size_t i = 0; ds && name && i < ds->n_records; i++)
     if (stem_is(ds->records[i]->path, name)) return ds->records[i];
   return NULL;
+}
+
+/* lazy_load under the lock, for an opened data set */
+static bp_status lazy_need(bp_ctx *ctx, const bp_dataset *ds, char what, const char *name) {
+  if (!ds || !ds->lazy || !name) return BP_OK;
+  pthread_mutex_lock(&ds->lazy->lock);
+  bp_status st = lazy_load(ctx, ds->lazy, what, name);
+  pthread_mutex_unlock(&ds->lazy->lock);
+  return st;
+}
+
+bp_status bp_dataset_series_find(bp_ctx *ctx, const bp_dataset *ds, const char *name,
+                                 const bp_series **out) {
+  *out = series_loaded(ds, name);
+  bp_status st = *out ? BP_OK : lazy_need(ctx, ds, 's', name);
+  if (!st && !*out) *out = series_loaded(ds, name);
+  return st;
+}
+
+bp_status bp_dataset_records_find(bp_ctx *ctx, const bp_dataset *ds, const char *name,
+                                  const bp_records **out) {
+  *out = records_loaded(ds, name);
+  bp_status st = *out ? BP_OK : lazy_need(ctx, ds, 'r', name);
+  if (!st && !*out) *out = records_loaded(ds, name);
+  return st;
+}
+
+const bp_series *bp_dataset_series(const bp_dataset *ds, const char *name) {
+  const bp_series *s;
+  bp_ctx ignore;
+  bp_ctx_init(&ignore);
+  return bp_dataset_series_find(&ignore, ds, name, &s) ? NULL : s;
+}
+
+const bp_records *bp_dataset_records(const bp_dataset *ds, const char *name) {
+  const bp_records *r;
+  bp_ctx ignore;
+  bp_ctx_init(&ignore);
+  return bp_dataset_records_find(&ignore, ds, name, &r) ? NULL : r;
 }

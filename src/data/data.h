@@ -426,15 +426,19 @@ typedef struct bp_check_options {
 bp_status bp_check_folder(bp_ctx *ctx, const char *dir, const bp_check_options *opts,
                           bp_diag_list **out);
 
-/** Everything in a data folder, loaded after a clean check (no errors). */
+typedef struct bp_dataset_lazy bp_dataset_lazy;
+
+/** Everything in a data folder, loaded after a clean check (no errors); or,
+ * opened by bp_dataset_open, what one document has asked for so far. */
 typedef struct bp_dataset {
   char *dir;
   bp_bib *bib;       /* all of citations/ *.json */
-  bp_claims *claims; /* all of claims/ *.json */
+  bp_claims *claims; /* all of claims/ *.json (opened: those loaded) */
   bp_series **series;
   size_t n_series;
   bp_records **records;
   size_t n_records;
+  bp_dataset_lazy *lazy; /* bp_dataset_open's loader (check.c), else NULL */
 } bp_dataset;
 
 /** Checks and loads a data folder; fails (ctx holds the first error) when
@@ -445,10 +449,34 @@ bp_status bp_dataset_load(bp_ctx *ctx, const char *dir, bp_dataset **out);
  * stop the others). */
 bp_status bp_dataset_load_except(bp_ctx *ctx, const char *dir, const char *except,
                                  bp_dataset **out);
+/** A data folder for one document (`render`): loads and checks its
+ * citations (all of them: any text may cite any), then each claims, series
+ * or records file when the document first asks for it through the _find
+ * functions below; the files it never asks for are not read (`check`
+ * checks them: whatever fails here, check reports). Fails (ctx holds the
+ * first error, file:line:col) when the citations have an error. A single
+ * file or standard input is loaded whole, as bp_dataset_load does. One
+ * document's: its lists grow while it loads, so threads must not share it. */
+bp_status bp_dataset_open(bp_ctx *ctx, const char *dir, bp_dataset **out);
 void bp_dataset_free(bp_dataset *ds);
-/** Borrowed series whose CSV or metadata base name is `name` ("crypto_theft"), or NULL. */
+/** The claim `id` (borrowed; NULL when there is none), loading the claims
+ * files of an opened data set that name it, or all of them; an error in a
+ * file it loads fails (file:line:col). Pointers to claims stay valid
+ * until the next call. */
+bp_status bp_dataset_claim_find(bp_ctx *ctx, const bp_dataset *ds, const char *id,
+                                const bp_claim **out);
+/** Borrowed series whose CSV or metadata base name is `name`
+ * ("crypto_theft"), or NULL when there is none; an opened data set loads
+ * series/NAME.csv (or .json, or, for a name no file has, all of series/)
+ * first, and fails on its first error (file:line:col). */
+bp_status bp_dataset_series_find(bp_ctx *ctx, const bp_dataset *ds, const char *name,
+                                 const bp_series **out);
+/** The same for records: NAME.csv, else records/NAME.csv (else all). */
+bp_status bp_dataset_records_find(bp_ctx *ctx, const bp_dataset *ds, const char *name,
+                                  const bp_records **out);
+/** bp_dataset_series_find without the error (NULL then). */
 const bp_series *bp_dataset_series(const bp_dataset *ds, const char *name);
-/** Borrowed records whose CSV base name is `name` ("countries"), or NULL. */
+/** bp_dataset_records_find without the error (NULL then). */
 const bp_records *bp_dataset_records(const bp_dataset *ds, const char *name);
 
 #endif
