@@ -202,7 +202,8 @@ static void append_text(builder *b, const char *src, size_t len, bool smart) {
     return;
   }
   append_text_made(b, src, len, smart);
-  bp_lru_insert(b->ts->texts, key, bp_strndup(b->text.data + n, b->text.len - n), 1);
+  bp_lru_insert(b->ts->texts, key,
+                bp_strndup(b->text.data ? b->text.data + n : "", b->text.len - n), 1);
 }
 
 static PangoFontDescription *style_font(const bp_style *st, unsigned flags, double scale) {
