@@ -85,6 +85,7 @@ typedef struct bp__engine {
   const bp_template *t;
   const bp__binding *b;
   bp_profile_cache *cache;
+  bool lazy;       /* texts and notes drawn only when replayed: the cache is this engine's own */
   bp_piece **held; /* references held until the end */
   size_t n_held, cap_held;
   bp__numbering nb;

@@ -120,8 +120,10 @@ static const piece *text_piece(engine *e, bp_buf *key, bp_text *t) {
     bp__blame(e, e->field);
     return NULL;
   }
-  piece *p = bp_piece_of_text(t);
-  bp_text_free(t);
+  /* Drawn when replayed if only this engine sees it: most attempts of the
+   * fit are only measured. A shared cache's pieces are drawn now. */
+  piece *p = e->lazy ? bp_piece_of_text_lazy(t) : bp_piece_of_text(t);
+  if (!e->lazy) bp_text_free(t);
   return cache_put(e, key, p);
 }
 
@@ -236,20 +238,46 @@ const piece *bp__image(engine *e, const bp_image *img, double w, double h) {
   return cache_put(e, &key, p);
 }
 
-const piece *bp__note(engine *e, const piece *label, const piece *text, double indent, int n) {
-  if (!label || !text) return NULL;
-  piece *p = bp_piece_new(indent + text->w, label->h > text->h ? label->h : text->h);
+typedef struct note_parts {
+  const piece *label, *text; /* a reference each */
+  double indent;
+  int n;
+} note_parts;
+
+static void note_draw(piece *p, void *data) {
+  const note_parts *np = data;
   bp_dl_page *pg = &p->dl->pages[0];
+  bp_flow scratch = {0}; /* replay's buffers: this may run inside another replay */
   char dest[32];
-  snprintf(dest, sizeof dest, "note-%d", n);
+  snprintf(dest, sizeof dest, "note-%d", np->n);
   bp_dl_add_dest(pg, dest, 0);
   int was = bp_dl_begin(p->dl, pg, BP_ROLE_LINK); /* the number links back */
-  bp_flow_replay(&e->flow, label, p->dl, pg, 0, 0, -INFINITY, INFINITY);
-  snprintf(dest, sizeof dest, "ref-%d", n);
+  bp_flow_replay(&scratch, np->label, p->dl, pg, 0, 0, -INFINITY, INFINITY);
+  snprintf(dest, sizeof dest, "ref-%d", np->n);
+  const piece *label = np->label;
   bp_dl_link l = {0, 0, label->w, label->h / (label->n_lines > 0 ? label->n_lines : 1), NULL, dest};
   bp_dl_add_link(pg, &l);
   bp_dl_end(pg, was);
-  bp_flow_replay(&e->flow, text, p->dl, pg, indent, 0, -INFINITY, INFINITY);
+  bp_flow_replay(&scratch, np->text, p->dl, pg, np->indent, 0, -INFINITY, INFINITY);
+  bp_flow_free(&scratch);
+}
+
+static void note_drop(void *data) {
+  note_parts *np = data;
+  bp_piece_unref((piece *)np->label);
+  bp_piece_unref((piece *)np->text);
+  free(np);
+}
+
+const piece *bp__note(engine *e, const piece *label, const piece *text, double indent, int n) {
+  if (!label || !text) return NULL;
+  piece *p = bp_piece_new(indent + text->w, label->h > text->h ? label->h : text->h);
+  note_parts *np = bp_calloc(1, sizeof *np);
+  *np = (note_parts){label, text, indent, n};
+  bp_piece_ref((piece *)label);
+  bp_piece_ref((piece *)text);
+  bp_piece_set_lazy(p, note_draw, note_drop, np);
+  if (!e->lazy) bp_piece_drawn(p); /* a shared cache's label and text are drawn already */
   p->pf = text->pf;
   BP_PUSH(e->held, e->n_held, e->cap_held, p); /* its one reference is the engine's */
   return p;
@@ -640,6 +668,7 @@ bp_status bp__compose(engine *e, long long epoch, bp_preflight *pf, bp_fit_repor
   const bp_template *t = e->t;
   bp_profile_cache *own = e->cache ? NULL : bp_profile_cache_new(0);
   if (own) e->cache = own;
+  e->lazy = own != NULL;
   e->x0 = t->margin_pt[3];
   e->width = t->page_w_pt - t->margin_pt[1] - t->margin_pt[3];
   e->top = t->margin_pt[0];

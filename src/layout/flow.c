@@ -21,11 +21,18 @@ bp_piece *bp_piece_new(double w, double h) {
   return p;
 }
 
-bp_piece *bp_piece_of_text(const bp_text *t) {
-  bp_piece *p = bp_piece_new(bp_text_width_pt(t), bp_text_height_pt(t));
+static void draw_text(bp_piece *p, void *data) {
+  const bp_text *t = data;
   bp_ref_marks marks = {NULL, 0};
   bp_text_draw_linked(t, p->dl, &p->dl->pages[0], 0, 0, 0, bp_text_line_count(t), &marks);
   bp_ref_marks_free(&marks);
+}
+
+static void drop_text(void *data) { bp_text_free(data); }
+
+/* A text's piece: its size, lines and preflight, not yet its items. */
+static bp_piece *text_piece(const bp_text *t) {
+  bp_piece *p = bp_piece_new(bp_text_width_pt(t), bp_text_height_pt(t));
   bp_text_preflight(t, bp_text_measure_pt(t), &p->pf);
   p->n_lines = bp_text_line_count(t);
   p->lines = bp_calloc((size_t)p->n_lines + 1, sizeof *p->lines);
@@ -34,10 +41,46 @@ bp_piece *bp_piece_of_text(const bp_text *t) {
   return p;
 }
 
+bp_piece *bp_piece_of_text(const bp_text *t) {
+  bp_piece *p = text_piece(t);
+  draw_text(p, (void *)t);
+  return p;
+}
+
+bp_piece *bp_piece_of_text_lazy(bp_text *t) {
+  bp_piece *p = text_piece(t);
+  bp_piece_set_lazy(p, draw_text, drop_text, t);
+  return p;
+}
+
+void bp_piece_set_lazy(bp_piece *p, void (*draw)(bp_piece *p, void *data), void (*drop)(void *data),
+                       void *data) {
+  p->draw = draw;
+  p->drop = drop;
+  p->data = data;
+}
+
+static void lazy_drop(bp_piece *p) {
+  if (p->drop) p->drop(p->data);
+  p->draw = NULL;
+  p->drop = NULL;
+  p->data = NULL;
+}
+
+const bp_piece *bp_piece_drawn(const bp_piece *p) {
+  if (p && p->draw) {
+    bp_piece *q = (bp_piece *)p; /* drawing once changes what it shows into what it holds */
+    q->draw(q, q->data);
+    lazy_drop(q);
+  }
+  return p;
+}
+
 void bp_piece_ref(bp_piece *p) { __atomic_add_fetch(&p->refs, 1, __ATOMIC_ACQ_REL); }
 
 void bp_piece_unref(bp_piece *p) {
   if (p && __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+    lazy_drop(p);
     bp_dlist_free(p->dl);
     free(p->lines);
     free(p);
@@ -338,7 +381,7 @@ static int map_node(bp_flow *f, const bp_dlist *src, bp_dlist *dl, int n, int to
  * (dx, dy). */
 void bp_flow_replay(bp_flow *f, const bp_piece *p, bp_dlist *dl, bp_dl_page *pg, double dx,
                     double dy, double from, double to) {
-  const bp_dlist *src = p->dl;
+  const bp_dlist *src = bp_piece_drawn(p)->dl;
   int top = pg->node;
   bp_grow((void **)&f->map, &f->cap_map, src->n_nodes + 1, sizeof *f->map);
   for (size_t i = 0; i < src->n_nodes; i++) f->map[i] = UNMAPPED;
@@ -499,7 +542,7 @@ static int elem_node(drawer *d, size_t i) {
 /* A piece that shows only a bullet: a list item's decoration, not content
  * (PDF/UA: an LI may hold its LBody alone). */
 static bool only_bullet(const bp_piece *p) {
-  const bp_dl_page *pg = &p->dl->pages[0];
+  const bp_dl_page *pg = &bp_piece_drawn(p)->dl->pages[0];
   bool any = false;
   for (size_t i = 0; i < pg->n_items; i++) {
     const bp_dl_item *it = &pg->items[i];
@@ -511,7 +554,7 @@ static bool only_bullet(const bp_piece *p) {
 }
 
 static bool has_loose(const bp_piece *p) {
-  const bp_dl_page *pg = &p->dl->pages[0];
+  const bp_dl_page *pg = &bp_piece_drawn(p)->dl->pages[0];
   for (size_t i = 0; i < pg->n_items; i++)
     if (pg->items[i].node == BP_DL_UNTAGGED && pg->items[i].kind != BP_DL_DEST &&
         pg->items[i].kind != BP_DL_OUTLINE)

@@ -21,12 +21,28 @@ typedef struct bp_piece {
   int n_lines;
   bp_preflight pf; /* what the preflight found in its text */
   int refs;        /* atomic: pieces may be shared between threads */
+  /* A piece drawn when first replayed (bp_piece_set_lazy): what draws its
+   * items into dl, and what frees `data` then or with the piece. */
+  void (*draw)(struct bp_piece *p, void *data);
+  void (*drop)(void *data);
+  void *data;
 } bp_piece;
 
 /** A new empty piece of w x h (one reference). */
 bp_piece *bp_piece_new(double w, double h);
 /** A text drawn as a piece, with its lines and preflight (one reference). */
 bp_piece *bp_piece_of_text(const bp_text *t);
+/** The same, drawn only when first replayed (bp_piece_drawn): the piece
+ * takes `t` (freed when drawn, or with the piece). Its size, lines and
+ * preflight are there at once. Not for a piece another thread may replay
+ * first: the drawing is not locked, and needs t's typesetter alive. */
+bp_piece *bp_piece_of_text_lazy(bp_text *t);
+/** Makes `p` draw its items with draw(p, data) when first replayed; `drop`
+ * (may be NULL) frees data once drawn or with the piece. Same caveat. */
+void bp_piece_set_lazy(bp_piece *p, void (*draw)(bp_piece *p, void *data), void (*drop)(void *data),
+                       void *data);
+/** Draws a lazy piece's items now (nothing when drawn already); returns p. */
+const bp_piece *bp_piece_drawn(const bp_piece *p);
 void bp_piece_ref(bp_piece *p);
 void bp_piece_unref(bp_piece *p);
 /** Bytes the piece holds (for caches). */

@@ -434,7 +434,10 @@ static void chart_only_source_links_back(void **state) {
 
 /* Whole-profile goldens: the country-profile template over three sample
  * records (a long profile, one with a consulate, one with no mission), by
- * the trace device; BP_UPDATE_GOLDEN=1 rewrites them. */
+ * the trace device; BP_UPDATE_GOLDEN=1 rewrites them. Each is composed
+ * twice: alone (texts and endnotes drawn only when the fit's last layout
+ * replays them) and with a shared cache (pieces drawn when made, as batch's
+ * threads need them), which must draw the same. */
 static void profile_goldens(void **state) {
   (void)state;
   bp_ctx ctx;
@@ -446,6 +449,7 @@ static void profile_goldens(void **state) {
   const bp_records *rec = bp_dataset_records(ds, "countries");
   assert_non_null(rec);
   assert_ok(bp_profile_check_template(&ctx, t, ds, rec), &ctx);
+  bp_profile_cache *shared = bp_profile_cache_new(0);
   const char *ids[] = {"russia", "hong-kong", "nicaragua"};
   for (size_t i = 0; i < 3; i++) {
     size_t row = 0;
@@ -456,8 +460,15 @@ static void profile_goldens(void **state) {
     assert_ok(bp_compose_profile(&ctx, ts, t, ds, rec, row, -1, NULL, &info, &dl), &ctx);
     assert_int_equal(info.pages, 1);
     bp_profile_info_free(&info);
-    char *got = NULL, path[128];
+    char *got = NULL, *shared_got = NULL, path[128];
     assert_ok(bp_dlist_run(dl, bp_trace_device_new(NULL, &got), &ctx), &ctx);
+    bp_dlist_free(dl);
+    assert_ok(bp_compose_profile(&ctx, ts, t, ds, rec, row, -1, shared, &info, &dl), &ctx);
+    bp_profile_info_free(&info);
+    assert_ok(bp_dlist_run(dl, bp_trace_device_new(NULL, &shared_got), &ctx), &ctx);
+    assert_non_null(strstr(got, "dest note-1")); /* endnotes drawn */
+    if (strcmp(got, shared_got)) fail_msg("%s: the trace differs with a shared cache", ids[i]);
+    free(shared_got);
     snprintf(path, sizeof path, "tests/golden/documents/profile-%s.trace", ids[i]);
     const char *update = getenv("BP_UPDATE_GOLDEN");
     FILE *f = fopen(path, update && !strcmp(update, "1") ? "w" : "r");
@@ -476,6 +487,7 @@ static void profile_goldens(void **state) {
     free(got);
     bp_dlist_free(dl);
   }
+  bp_profile_cache_free(shared);
   bp_template_free(t);
   bp_dataset_free(ds);
 }

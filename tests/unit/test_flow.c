@@ -193,26 +193,32 @@ static void blocks_move_whole_and_markers_link_to_notes(void **state) {
   bp_flow_free(&f);
 }
 
+/* `text` in `family`, 10 pt on 14, justified and hyphenated, `w` wide. */
+static bp_text *justified(const char *family, const char *text, double w) {
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_style st = {0};
+  st.family = family;
+  st.size_pt = 10;
+  st.leading_pt = 14;
+  st.align = BP_ALIGN_JUSTIFY;
+  st.hyphenate = true;
+  bp_text *t = bp_text_new_plain(ts, &ctx, &st, text, w);
+  assert_non_null(t);
+  return t;
+}
+
 /* A paragraph split across pages after a hyphenated line: the word's
  * ActualText is read on the page of its head; on the next page the tail's
  * Span stands for nothing more (an empty ActualText), so every word broken
  * by a hyphen is read once. */
 static void word_hyphenated_across_pages_is_read_once(void **state) {
   (void)state;
-  bp_ctx ctx;
-  bp_ctx_init(&ctx);
-  bp_style st = {0};
-  st.family = "Noto Serif";
-  st.size_pt = 10;
-  st.leading_pt = 14;
-  st.align = BP_ALIGN_JUSTIFY;
-  st.hyphenate = true;
   const char *text = "internationally responsibilities characteristically "
                      "institutionalisation telecommunications misunderstandings "
                      "electroencephalography internationally responsibilities "
                      "characteristically institutionalisation telecommunications";
-  bp_text *t = bp_text_new_plain(ts, &ctx, &st, text, 90);
-  assert_non_null(t);
+  bp_text *t = justified("Noto Serif", text, 90);
   int n_lines = bp_text_line_count(t), broken = 0;
   for (int i = 0; i + 1 < n_lines; i++) {
     char *l = bp_text_line_text(t, i);
@@ -241,6 +247,50 @@ static void word_hyphenated_across_pages_is_read_once(void **state) {
   assert_true(split_at_hyphen);
   bp_piece_unref(para);
   bp_text_free(t);
+}
+
+/* A text piece drawn when first replayed (bp_piece_of_text_lazy, what a
+ * single document's fit uses) has the size, lines and preflight of one
+ * drawn at once, and draws the same items, page split included; one never
+ * replayed frees its text with it (valgrind and ASan check that). */
+static void lazy_text_piece_draws_what_an_eager_one_does(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  const char *text = "A paragraph with a <link> and 북한 외교부 words, long enough to take "
+                     "several lines of the narrow measure this test gives it, so that "
+                     "the page break falls between two of its lines.";
+  const char *serif = "Noto Serif, NanumMyeongjo";
+  bp_text *t = justified(serif, text, 150);
+  bp_piece *eager = bp_piece_of_text(t);
+  bp_piece *lazy = bp_piece_of_text_lazy(t); /* takes t */
+  assert_int_equal(lazy->dl->pages[0].n_items, 0);
+  assert_true(lazy->w == eager->w && lazy->h == eager->h);
+  assert_int_equal(lazy->n_lines, eager->n_lines);
+  assert_true(eager->n_lines >= 5);
+  for (int i = 0; i < eager->n_lines; i++) assert_true(lazy->lines[i] == eager->lines[i]);
+  assert_memory_equal(&lazy->pf, &eager->pf, sizeof eager->pf);
+  char *got[2] = {NULL, NULL};
+  bp_piece *p[2] = {eager, lazy};
+  for (int k = 0; k < 2; k++) {
+    bp_flow f = a4();
+    f.bottom = f.top + 14 * 3; /* three lines on the first page */
+    bp_flow_elem *el = bp_flow_push(&f, BP_FLOW_BLOCK, 0, 0, 0, false);
+    bp_flow_place_in(el, p[k], 0, 0);
+    el->split = 0;
+    bp_dlist *dl = render(&f);
+    assert_true(dl->n_pages >= 2);
+    assert_int_equal(bp_dlist_run(dl, bp_trace_device_new(NULL, &got[k]), &ctx), BP_OK);
+    bp_dlist_free(dl);
+    bp_flow_free(&f);
+  }
+  assert_null(lazy->draw); /* drawn once, its text freed */
+  assert_string_equal(got[0], got[1]);
+  free(got[0]);
+  free(got[1]);
+  bp_piece_unref(eager);
+  bp_piece_unref(lazy);
+  bp_piece_unref(bp_piece_of_text_lazy(justified(serif, text, 150)));
 }
 
 /* Items in two balanced columns fill the rest of a page and continue on the
@@ -278,6 +328,7 @@ int main(void) {
       cmocka_unit_test(paragraphs_split_without_widows_or_orphans),
       cmocka_unit_test(blocks_move_whole_and_markers_link_to_notes),
       cmocka_unit_test(columns_balance_and_continue),
+      cmocka_unit_test(lazy_text_piece_draws_what_an_eager_one_does),
       cmocka_unit_test(word_hyphenated_across_pages_is_read_once),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
