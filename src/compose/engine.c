@@ -105,7 +105,23 @@ static void key_put(bp_buf *k, const char *s) {
   bp_buf_putc(k, '\x1f');
 }
 
-static void key_num(bp_buf *k, double v) { bp_buf_printf(k, "%.4f\x1f", v); }
+/* v to 1/10,000 (as "%.4f" would key it), in decimal digits: printf's
+ * floating-point formatting was a tenth of a layout that found its pieces. */
+static void key_num(bp_buf *k, double v) {
+  if (!isfinite(v) || fabs(v) > 1e14) {
+    bp_buf_printf(k, "%.4f\x1f", v);
+    return;
+  }
+  long long n = llround(v * 10000);
+  unsigned long long u = n < 0 ? 0 - (unsigned long long)n : (unsigned long long)n;
+  char d[24];
+  size_t i = sizeof d;
+  d[--i] = '\x1f';
+  do d[--i] = (char)('0' + u % 10);
+  while (u /= 10);
+  if (n < 0) d[--i] = '-';
+  bp_buf_put(k, d + i, sizeof d - i);
+}
 
 const bp_style *bp__style(const engine *e, const char *name) {
   for (size_t i = 0; i < e->n_fit; i++)

@@ -31,6 +31,7 @@ struct bp_typesetter {
   bp_lru *cache;    /* shaping key -> struct shaped (text.c; shared read-only) */
   bp_lru *breaks;   /* text -> its PangoLogAttr from pango_default_break */
   bp_lru *texts;    /* what precedes + a span's text -> the text made of it (append_text) */
+  bp_lru *checked;  /* texts whose characters check_chars found valid and covered */
   bool use_layout;  /* tests: shape through a PangoLayout only */
 };
 

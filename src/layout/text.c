@@ -80,6 +80,7 @@ bp_status bp_typesetter_new(bp_ctx *ctx, bp_fontset *fs, bp_typesetter **out) {
   ts->cache = bp_lru_new(BP_TEXT_SHAPINGS_KEPT, shaped_drop);
   ts->breaks = bp_lru_new(BP_TEXT_SHAPINGS_KEPT, g_free);
   ts->texts = bp_lru_new(BP_TEXT_SHAPINGS_KEPT, free);
+  ts->checked = bp_lru_new(BP_TEXT_SHAPINGS_KEPT, NULL);
   *out = ts;
   (void)ctx;
   return BP_OK;
@@ -92,6 +93,7 @@ void bp_typesetter_free(bp_typesetter *ts) {
   bp_lru_free(ts->cache);
   bp_lru_free(ts->breaks);
   bp_lru_free(ts->texts);
+  bp_lru_free(ts->checked);
   if (ts->pango) g_object_unref(ts->pango);
   free(ts);
 }
@@ -257,6 +259,9 @@ static char *context_of(const char *s, size_t n, size_t at) {
 }
 
 static bp_status check_chars(bp_typesetter *ts, bp_ctx *ctx, const char *s, size_t n) {
+  /* the fit sets each text at several sizes: checked once (keys end at a NUL) */
+  bool keyed = strlen(s) == n;
+  if (keyed && bp_lru_lookup(ts->checked, s)) return BP_OK;
   size_t bad;
   if (!bp_utf8_valid(s, n, &bad))
     return bp_error(ctx, BP_ERR_DATA, "invalid UTF-8 at byte %zu of \"%.40s\"", bad, s);
@@ -275,6 +280,7 @@ static bp_status check_chars(bp_typesetter *ts, bp_ctx *ctx, const char *s, size
     }
     i += (size_t)len;
   }
+  if (keyed) bp_lru_insert(ts->checked, bp_strdup(s), ts, 1); /* any value but NULL */
   return BP_OK;
 }
 

@@ -295,6 +295,24 @@ static void uncovered_and_astral_characters_are_errors(void **state) {
   assert_false(bp_fontset_covers(fs, 0x0E01));
   assert_true(bp_fontset_covers(fs, 0xD55C));
   assert_true(bp_fontset_covers(fs, 'A'));
+  /* a text is checked once for every size the fit sets it at: one that
+   * passed does not pass another that begins with it, and one that failed
+   * fails again at another size */
+  bp_text *ok = bp_text_new_plain(ts, &ctx, &st, "smile", 200);
+  assert_non_null(ok);
+  bp_text_free(ok);
+  for (int size = 10; size <= 11; size++) {
+    st.size_pt = size;
+    ok = bp_text_new_plain(ts, &ctx, &st, "smile", 200);
+    assert_non_null(ok);
+    bp_text_free(ok);
+    bp_ctx_init(&ctx);
+    assert_null(bp_text_new_plain(ts, &ctx, &st, "smile \xF0\x9F\x98\x80", 200));
+    assert_non_null(strstr(ctx.msg, "U+1F600"));
+    bp_ctx_init(&ctx);
+    assert_null(bp_text_new_plain(ts, &ctx, &st, "Thai \xE0\xB8\x81", 200));
+    assert_non_null(strstr(ctx.msg, "U+0E01"));
+  }
 }
 
 static void runs_take_latin_and_korean_faces(void **state) {
