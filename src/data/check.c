@@ -537,9 +537,7 @@ static void drop_diags_of(bp_diag_list *dl, const char *path) {
   for (size_t i = 0; i < dl->n; i++) {
     bp_diag *d = &dl->v[i];
     if (d->file && realpath(d->file, got) && !strcmp(got, want)) {
-      free(d->file);
-      free(d->message);
-      free(d->source_line);
+      bp__diag_release(d);
       continue;
     }
     if (d->severity == BP_SEV_ERROR) dl->n_errors++;

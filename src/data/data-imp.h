@@ -12,10 +12,11 @@
 /* A file's bytes plus a line index; diagnostics about it go to `dl`. */
 typedef struct bp_src {
   char *path;
-  char *text; /* NUL-terminated */
+  char *text; /* NUL-terminated; owned by `shared` once a diagnostic keeps it */
   size_t len;
-  size_t start; /* 3 after a BOM, else 0 */
-  size_t *ls;   /* line start offsets */
+  bp_diag_text *shared; /* made by the first diagnostic with a source line */
+  size_t start;         /* 3 after a BOM, else 0 */
+  size_t *ls;           /* line start offsets */
   size_t n_ls;
   bp_diag_list *dl;
   size_t n_diags;      /* diagnostics reported about this file */
@@ -56,6 +57,8 @@ void bp__diag_file(bp_diag_list *dl, bp_severity sev, const char *file, int line
 /* Reports characters outside the BMP and (with covers) characters no font has. */
 void bp__src_check_chars(bp_src *s, bool (*covers)(void *, uint32_t), void *ud);
 void bp__diag_sort(bp_diag_list *dl);
+/* Frees what one diagnostic owns (not d itself). */
+void bp__diag_release(bp_diag *d);
 /* Sets ctx from the first error of dl ("file:line:col: message"). */
 bp_status bp__diag_to_ctx(bp_ctx *ctx, const bp_diag_list *dl, bool io_failed);
 

@@ -45,7 +45,10 @@ bool bp_text_control(uint32_t cp);
 /** "NUL byte (U+0000)", "control character U+0007"... for messages. */
 void bp_text_control_name(uint32_t cp, char *out, size_t size);
 /** True when s[0..n) is valid UTF-8 without any bp_text_control character;
- * otherwise false, *bad_off at the first bad byte and the reason in `why`. */
+ * otherwise false, *bad_off at the first bad byte and the reason in `why`,
+ * which says how long the run of bad bytes or controls starting there is
+ * when it is longer than one ("invalid UTF-8 (byte 0xC3; 37 bytes from
+ * here)"). */
 bool bp_text_clean(const char *s, size_t n, size_t *bad_off, char *why, size_t why_size);
 
 /** The longest text of one paragraph, JSON string or CSV field: 64 KiB. */
@@ -376,13 +379,16 @@ const bp_record *bp_records_lookup(const bp_records *r, const char *id);
 
 typedef enum bp_severity { BP_SEV_ERROR, BP_SEV_WARNING, BP_SEV_NOTE } bp_severity;
 
+/* A file's text, shared (reference-counted) by the diagnostics about it. */
+typedef struct bp_diag_text bp_diag_text;
+
 typedef struct bp_diag {
   bp_severity severity;
   char *file;
   int line, col; /* 1-based; col counts characters */
   char *message;
-  char *source_line; /* the offending line, shortened around col if long; or NULL */
-  int caret_cells;   /* display cells before the caret within source_line */
+  bp_diag_text *text;   /* where the source line is (NULL: none); see bp_diag_source_line */
+  size_t line_off, off; /* byte offsets in text of the line's start and of col */
 } bp_diag;
 
 typedef struct bp_diag_list {
@@ -398,6 +404,12 @@ char *bp_diag_format(const bp_diag *d);
 /** Prints every diagnostic compiler-style: the line above, then the source
  * line and a caret under the column (when `caret`). */
 void bp_diag_print(const bp_diag_list *dl, FILE *f, bool caret);
+/** The line the diagnostic is about, shortened to a window around its
+ * column when long (tabs and controls shown as spaces, bad bytes as U+FFFD),
+ * and in *caret_cells the display cells before the column; NULL when it has
+ * none (a file-level diagnostic). Made when asked, not when the diagnostic is
+ * recorded: most are never printed. Caller frees. */
+char *bp_diag_source_line(const bp_diag *d, int *caret_cells);
 
 /** One character of a data file's text: where it is (file as given, line
  * and column 1-based, columns in characters) and its code point. */

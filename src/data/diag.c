@@ -11,15 +11,37 @@
 
 enum { MAX_DIAGS_PER_FILE = 100, WINDOW_CELLS = 60 };
 
+/* A file's text kept for its diagnostics' source lines: the src's reference
+ * plus one per diagnostic, taken and dropped atomically (a render's data set
+ * may be loaded by one thread and its diagnostics freed by another). */
+struct bp_diag_text {
+  size_t refs;
+  char *text;
+  size_t len;
+};
+
+static bp_diag_text *text_keep(bp_diag_text *t) {
+  __atomic_add_fetch(&t->refs, 1, __ATOMIC_RELAXED);
+  return t;
+}
+
+static void text_drop(bp_diag_text *t) {
+  if (!t || __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL)) return;
+  free(t->text);
+  free(t);
+}
+
 bp_diag_list *bp_diag_list_new(void) { return bp_calloc(1, sizeof(bp_diag_list)); }
+
+void bp__diag_release(bp_diag *d) {
+  free(d->file);
+  free(d->message);
+  text_drop(d->text);
+}
 
 void bp_diag_list_free(bp_diag_list *dl) {
   if (!dl) return;
-  for (size_t i = 0; i < dl->n; i++) {
-    free(dl->v[i].file);
-    free(dl->v[i].message);
-    free(dl->v[i].source_line);
-  }
+  for (size_t i = 0; i < dl->n; i++) bp__diag_release(&dl->v[i]);
   free(dl->v);
   free(dl);
 }
@@ -46,11 +68,14 @@ void bp_diag_print(const bp_diag_list *dl, FILE *f, bool caret) {
     char *s = bp_diag_format(d);
     fprintf(f, "%s\n", s);
     free(s);
-    if (caret && d->source_line) {
-      fprintf(f, "  %s\n  ", d->source_line);
-      for (int k = 0; k < d->caret_cells; k++) fputc(' ', f);
+    int cells;
+    char *line = caret ? bp_diag_source_line(d, &cells) : NULL;
+    if (line) {
+      fprintf(f, "  %s\n  ", line);
+      for (int k = 0; k < cells; k++) fputc(' ', f);
       fputs("^\n", f);
     }
+    free(line);
   }
 }
 
@@ -130,6 +155,17 @@ static char *show_line(const char *text, size_t ls, size_t le, size_t off, int *
   }
   if (p < le) bp_buf_puts(&b, "...");
   return bp_buf_detach(&b);
+}
+
+char *bp_diag_source_line(const bp_diag *d, int *caret_cells) {
+  *caret_cells = 0;
+  if (!d->text) return NULL;
+  const char *t = d->text->text;
+  size_t ls = d->line_off;
+  const char *nl = memchr(t + ls, '\n', d->text->len - ls);
+  size_t le = nl ? (size_t)(nl - t) : d->text->len;
+  if (le > ls && t[le - 1] == '\r') le--;
+  return show_line(t, ls, le, d->off, caret_cells);
 }
 
 static bp_diag *diag_push(bp_diag_list *dl, bp_severity sev, const char *file, int line, int col,
@@ -234,15 +270,19 @@ void bp__diag(bp_src *s, bp_severity sev, size_t off, const char *fmt, ...) {
   va_start(ap, fmt);
   bp_diag *d = diag_push(s->dl, sev, s->path, line, col, fmt, ap);
   va_end(ap);
+  /* the source line is made when printed (bp_diag_source_line): keep the text */
   size_t ls = s->ls[line - 1];
   if (line == 1 && ls < s->start) ls = s->start;
-  size_t le = ls;
-  while (le < s->len && s->text[le] != '\n') le++;
-  if (le > ls && s->text[le - 1] == '\r') le--;
   size_t o = off > s->len ? s->len : off;
   if (o < ls) o = ls;
   while (o > ls && o < s->len && is_cont((unsigned char)s->text[o])) o--;
-  d->source_line = show_line(s->text, ls, le, o, &d->caret_cells);
+  if (!s->shared) {
+    s->shared = bp_malloc(sizeof *s->shared);
+    *s->shared = (bp_diag_text){1, s->text, s->len};
+  }
+  d->text = text_keep(s->shared);
+  d->line_off = ls;
+  d->off = o;
   if (++s->n_diags == MAX_DIAGS_PER_FILE) {
     bp__diag_file(s->dl, BP_SEV_NOTE, s->path, line, col,
                   "too many problems in this file; the rest are not shown");
@@ -360,7 +400,10 @@ bp_src *bp__src_open_in(bp_diag_list *dl, const char *root, const char *path, bo
 void bp__src_free(bp_src *s) {
   if (!s) return;
   free(s->path);
-  free(s->text);
+  if (s->shared)
+    text_drop(s->shared); /* the text stays while a diagnostic shows it */
+  else
+    free(s->text);
   free(s->ls);
   free(s);
 }
@@ -383,11 +426,12 @@ static int32_t hex4(const char *p, size_t n) {
   return v;
 }
 
-/* Calls fn(ud, s, off, cp) for every character of s beyond ASCII, with a
- * JSON file's \uXXXX escapes (and surrogate pairs) decoded; the controls
- * are left out (raw ones make the file unusable, escaped ones are errors of
- * the JSON parse). */
-static void src_each_char(bp_src *s, void (*fn)(void *, bp_src *, size_t, int32_t), void *ud) {
+/* Calls fn(ud, s, off, end, cp) for every character of s beyond ASCII,
+ * written at [off, end), with a JSON file's \uXXXX escapes (and surrogate
+ * pairs) decoded; the controls are left out (raw ones make the file
+ * unusable, escaped ones are errors of the JSON parse). */
+static void src_each_char(bp_src *s, void (*fn)(void *, bp_src *, size_t, size_t, int32_t),
+                          void *ud) {
   if (!s->usable) return;
   size_t p = s->start;
   while (p < s->len) {
@@ -416,42 +460,87 @@ static void src_each_char(bp_src *s, void (*fn)(void *, bp_src *, size_t, int32_
         cp = u;
     }
     if (cp < 0x7F || bp_text_control((uint32_t)cp)) continue;
-    fn(ud, s, at, cp);
+    fn(ud, s, at, p, cp);
   }
 }
 
-typedef struct covers_fn {
+/* What check_char finds wrong with a character. */
+typedef enum bad_kind {
+  BAD_NONE,
+  BAD_SURROGATE,
+  BAD_NON_BMP,
+  BAD_REPLACEMENT,
+  BAD_UNCOVERED
+} bad_kind;
+
+/* check_char's state: the run of bad characters of one kind being read, each
+ * written right after the one before; it is reported once, at its first. */
+typedef struct char_check {
   bool (*covers)(void *, uint32_t);
   void *ud;
-} covers_fn;
+  bad_kind kind; /* BAD_NONE: no run */
+  size_t off, end, n;
+  int32_t first;
+} char_check;
 
-static void check_char(void *ud, bp_src *s, size_t at, int32_t cp) {
-  const covers_fn *c = ud;
-  if (cp >= 0xD800 && cp <= 0xDFFF) {
-    bp__diag(s, BP_SEV_ERROR, at, "lone surrogate U+%04X", (unsigned)cp);
-    return;
-  }
-  if (cp > 0xFFFF) {
-    bp__diag(
-        s, BP_SEV_ERROR, at,
-        "character U+%04X is outside the Basic Multilingual Plane (the PDF fonts cannot show it)",
-        (unsigned)cp);
-    return;
-  }
-  if (cp == 0xFFFD) {
-    bp__diag(s, BP_SEV_WARNING, at,
-             "replacement character U+FFFD (text damaged by a bad conversion?)");
-    return;
-  }
-  if (c->covers && !c->covers(c->ud, (uint32_t)cp)) {
+/* Reports c's run, if any, at its first character: as one character is, with
+ * "N characters from here" added for a run of N. */
+static void run_report(bp_src *s, char_check *c) {
+  bool run = c->n > 1;
+  char note[48] = "";
+  if (run) snprintf(note, sizeof note, "%zu characters from here", c->n);
+  const char *open = run ? " (" : "", *close = run ? ")" : "", *semi = run ? "; " : "";
+  unsigned cp = (unsigned)c->first;
+  switch (c->kind) {
+  case BAD_NONE: return;
+  case BAD_SURROGATE:
+    bp__diag(s, BP_SEV_ERROR, c->off, "lone surrogate U+%04X%s%s%s", cp, open, note, close);
+    break;
+  case BAD_NON_BMP:
+    bp__diag(s, BP_SEV_ERROR, c->off,
+             "character U+%04X is outside the Basic Multilingual Plane (the PDF fonts cannot "
+             "show it%s%s)",
+             cp, semi, note);
+    break;
+  case BAD_REPLACEMENT:
+    bp__diag(s, BP_SEV_WARNING, c->off,
+             "replacement character U+FFFD (%s%stext damaged by a bad conversion?)", note, semi);
+    break;
+  case BAD_UNCOVERED: {
     char u8[5] = {0};
-    bp_utf8_encode((uint32_t)cp, u8);
-    bp__diag(s, BP_SEV_ERROR, at, "no font covers U+%04X '%s'", (unsigned)cp, u8);
+    bp_utf8_encode(cp, u8);
+    bp__diag(s, BP_SEV_ERROR, c->off, "no font covers U+%04X '%s'%s%s%s", cp, u8, open, note,
+             close);
+    break;
   }
+  }
+  c->kind = BAD_NONE;
+}
+
+static void check_char(void *ud, bp_src *s, size_t at, size_t end, int32_t cp) {
+  char_check *c = ud;
+  bad_kind kind = BAD_NONE;
+  if (cp >= 0xD800 && cp <= 0xDFFF)
+    kind = BAD_SURROGATE;
+  else if (cp > 0xFFFF)
+    kind = BAD_NON_BMP;
+  else if (cp == 0xFFFD)
+    kind = BAD_REPLACEMENT;
+  else if (c->covers && !c->covers(c->ud, (uint32_t)cp))
+    kind = BAD_UNCOVERED;
+  if (kind != BAD_NONE && kind == c->kind && at == c->end) {
+    c->n++;
+    c->end = end;
+    return;
+  }
+  run_report(s, c);
+  if (kind != BAD_NONE) *c = (char_check){c->covers, c->ud, kind, at, end, 1, cp};
 }
 
 void bp__src_check_chars(bp_src *s, bool (*covers)(void *, uint32_t), void *ud) {
-  src_each_char(s, check_char, &(covers_fn){covers, ud});
+  char_check c = {covers, ud, BAD_NONE, 0, 0, 0, 0};
+  src_each_char(s, check_char, &c);
+  run_report(s, &c);
 }
 
 typedef struct chars_fn {
@@ -459,7 +548,8 @@ typedef struct chars_fn {
   void *ud;
 } chars_fn;
 
-static void report_char(void *ud, bp_src *s, size_t at, int32_t cp) {
+static void report_char(void *ud, bp_src *s, size_t at, size_t end, int32_t cp) {
+  (void)end;
   const chars_fn *c = ud;
   int line, col;
   bp__src_linecol(s, at, &line, &col);

@@ -180,17 +180,38 @@ void bp_text_control_name(uint32_t cp, char *out, size_t size) {
     snprintf(out, size, "control character U+%04X", (unsigned)cp);
 }
 
+/* The number of bad bytes (invalid) or control characters from s[0]. */
+static size_t bad_run(const char *s, size_t n, bool invalid) {
+  size_t count = 0;
+  for (size_t i = 0; i < n; count++) {
+    int len;
+    int32_t cp = bp_utf8_decode(s + i, n - i, &len);
+    if (invalid ? cp >= 0 : cp < 0 || !bp_text_control((uint32_t)cp)) break;
+    i += (size_t)len;
+  }
+  return count;
+}
+
 bool bp_text_clean(const char *s, size_t n, size_t *bad_off, char *why, size_t why_size) {
   for (size_t i = 0; i < n;) {
     int len;
     int32_t cp = bp_utf8_decode(s + i, n - i, &len);
     if (cp < 0 || bp_text_control((uint32_t)cp)) {
       *bad_off = i;
-      if (cp < 0)
-        snprintf(why, why_size, "invalid UTF-8 (byte 0x%02X); save the file as UTF-8",
-                 (unsigned)(unsigned char)s[i]);
-      else
-        bp_text_control_name((uint32_t)cp, why, why_size);
+      size_t run = bad_run(s + i, n - i, cp < 0);
+      char note[48] = "";
+      if (cp < 0) {
+        if (run > 1) snprintf(note, sizeof note, "; %zu bytes from here", run);
+        snprintf(why, why_size, "invalid UTF-8 (byte 0x%02X%s); save the file as UTF-8",
+                 (unsigned)(unsigned char)s[i], note);
+        return false;
+      }
+      bp_text_control_name((uint32_t)cp, why, why_size);
+      size_t w = strlen(why);
+      if (run > 1 && w && why[w - 1] == ')') /* "NUL byte (U+0000; 3 characters from here)" */
+        snprintf(why + w - 1, why_size - (w - 1), "; %zu characters from here)", run);
+      else if (run > 1)
+        snprintf(why + w, why_size - w, " (%zu characters from here)", run);
       return false;
     }
     i += (size_t)len;

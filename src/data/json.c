@@ -201,15 +201,26 @@ static size_t scan_value(bp_json *j, const json_t *v, size_t p) {
 
 /* ----------------------------------------------------------------- parse */
 
+/* A run of n escaped controls at `at`, the first `first`. */
+static void report_escapes(bp_src *s, size_t at, uint32_t first, size_t n) {
+  char why[96], note[48] = "";
+  bp_text_control_name(first, why, sizeof why);
+  if (n > 1) snprintf(note, sizeof note, "; %zu characters from here", n);
+  bp__diag(s, BP_SEV_ERROR, at, "%s (written as an escape%s)", why, note);
+}
+
 /* Reports control characters written as escapes inside strings ("\u0000",
  * "\b"): raw ones never get here (src_validate), and jansson decodes the
  * escapes without complaint. Tab, newline and carriage return are allowed.
- * False when there was one (the document is then not used). */
+ * False when there was one (the document is then not used). A run of such escapes,
+ * each right after the one before, is reported once, at its first. */
 static bool check_escapes(bp_src *s) {
-  bool ok = true;
   const char *t = s->text;
   size_t n = s->len;
   bool in_string = false;
+  size_t run_at = 0, run_end = 0, run_n = 0; /* run_n 0: no run */
+  uint32_t run_cp = 0;
+  bool ok = true;
   for (size_t p = s->start; p < n; p++) {
     if (t[p] == '"') {
       in_string = !in_string;
@@ -219,14 +230,20 @@ static bool check_escapes(bp_src *s) {
     char c = t[p + 1];
     uint32_t cp = c == 'b' ? 0x08 : c == 'f' ? 0x0C : 0x20;
     if (c == 'u' && p + 6 <= n) cp = hex4(t + p + 2);
+    size_t end = p + (c == 'u' ? 6 : 2);
     if (bp_text_control(cp)) {
-      char why[96];
-      bp_text_control_name(cp, why, sizeof why);
-      bp__diag(s, BP_SEV_ERROR, p, "%s (written as an escape)", why);
       ok = false;
+      if (run_n && p == run_end) {
+        run_n++;
+      } else {
+        if (run_n) report_escapes(s, run_at, run_cp, run_n);
+        run_at = p, run_cp = cp, run_n = 1;
+      }
+      run_end = end;
     }
-    p += c == 'u' ? 5 : 1;
+    p = end - 1;
   }
+  if (run_n) report_escapes(s, run_at, run_cp, run_n);
   return ok;
 }
 

@@ -54,6 +54,7 @@ static char *slurp(const char *path) {
  * prefix) equal expected.txt line for line; the exit status follows. */
 static const char *const CASES[] = {"article",
                                     "bad_dates",
+                                    "bad_runs",
                                     "bad_urls",
                                     "bom",
                                     "claim_after_sources",
@@ -154,6 +155,38 @@ static void specific_messages(void **state) {
   }
 }
 
+/* A new folder with claims/c.json open for writing; its path in `path`. */
+static FILE *claims_open(char **dir, char *path, size_t size) {
+  *dir = strdup("/tmp/bp-claims-XXXXXX");
+  assert_non_null(mkdtemp(*dir));
+  snprintf(path, size, "%s/claims", *dir);
+  assert_int_equal(mkdir(path, 0755), 0);
+  snprintf(path, size, "%s/claims/c.json", *dir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  return f;
+}
+
+/* A claims file with `text` as its one claim's text, in a new folder (a
+ * claim without [@id] has no source: one more error, at 1:9). */
+static char *claims_dir(const char *text) {
+  char *dir, p[300];
+  FILE *f = claims_open(&dir, p, sizeof p);
+  fprintf(f, "[{\"id\": \"k\", \"text\": \"%s\"}]\n", text);
+  fclose(f);
+  return dir;
+}
+
+static void claims_dir_free(char *dir) {
+  char p[300];
+  snprintf(p, sizeof p, "%s/claims/c.json", dir);
+  unlink(p);
+  snprintf(p, sizeof p, "%s/claims", dir);
+  rmdir(p);
+  rmdir(dir);
+  free(dir);
+}
+
 static void caret_printer(void **state) {
   (void)state;
   bp_diag_list *dl = check("tests/fixtures/check/article");
@@ -170,39 +203,25 @@ static void caret_printer(void **state) {
   free(buf);
   bp_diag_list_free(dl);
   /* wide (Hangul) characters take two cells before the caret */
-  char dir[] = "/tmp/bp-caret-XXXXXX";
-  assert_non_null(mkdtemp(dir));
-  char p[300];
-  snprintf(p, sizeof p, "%s/claims", dir);
-  mkdir(p, 0755);
-  snprintf(p, sizeof p, "%s/claims/c.json", dir);
-  FILE *g = fopen(p, "w");
-  fputs("[{\"id\": \"k\", \"text\": \"한국 [@nope]\"}]\n", g);
-  fclose(g);
+  char *dir = claims_dir("한국 [@nope]");
   dl = check(dir);
   assert_int_equal(dl->n_errors, 1);
   assert_int_equal(dl->v[0].col, 28); /* the id after "[@" */
-  assert_string_equal(dl->v[0].source_line, "[{\"id\": \"k\", \"text\": \"한국 [@nope]\"}]");
-  assert_int_equal(dl->v[0].caret_cells, 29); /* 22 + 2 x 2 + 3 */
+  int cells;
+  char *line = bp_diag_source_line(&dl->v[0], &cells);
+  assert_string_equal(line, "[{\"id\": \"k\", \"text\": \"한국 [@nope]\"}]");
+  assert_int_equal(cells, 29); /* 22 + 2 x 2 + 3 */
+  free(line);
   bp_diag_list_free(dl);
-  unlink(p);
-  snprintf(p, sizeof p, "%s/claims", dir);
-  rmdir(p);
-  rmdir(dir);
+  claims_dir_free(dir);
 }
 
 /* A 5 MB single-line claims file, made here (not committed): the error at
  * its end is found with the right column, and the shown line is cut. */
 static void five_megabyte_line(void **state) {
   (void)state;
-  char dir[] = "/tmp/bp-big-XXXXXX";
-  assert_non_null(mkdtemp(dir));
-  char p[300];
-  snprintf(p, sizeof p, "%s/claims", dir);
-  assert_int_equal(mkdir(p, 0755), 0);
-  snprintf(p, sizeof p, "%s/claims/big.json", dir);
-  FILE *f = fopen(p, "w");
-  assert_non_null(f);
+  char *dir, p[300];
+  FILE *f = claims_open(&dir, p, sizeof p);
   const size_t n = 5u << 20;
   fputs("[{\"id\": \"big\", \"text\": \"", f);
   for (size_t i = 0; i < n; i++) fputc('a' + (int)(i % 26), f);
@@ -217,8 +236,11 @@ static void five_megabyte_line(void **state) {
   assert_int_equal(dl->v[1].line, 1);
   assert_int_equal(dl->v[1].col, (int)(col0 + n + 4));
   assert_string_equal(dl->v[1].message, "unknown citation 'nowhere'");
-  assert_true(strlen(dl->v[1].source_line) < 200);
-  assert_int_equal(strncmp(dl->v[1].source_line, "...", 3), 0);
+  int cells;
+  char *line = bp_diag_source_line(&dl->v[1], &cells);
+  assert_true(strlen(line) < 200);
+  assert_int_equal(strncmp(line, "...", 3), 0);
+  free(line);
   assert_string_equal(dl->v[2].message,
                       "unknown country code 'QQ' (expected ISO 3166-1 alpha-2, e.g. 'KP')");
   bp_diag_list_free(dl);
@@ -228,11 +250,8 @@ static void five_megabyte_line(void **state) {
   bp_claims *c = (bp_claims *)1;
   assert_int_equal(bp_claims_load(&ctx, p, NULL, &c), BP_ERR_DATA);
   assert_null(c);
-  assert_non_null(strstr(ctx.msg, "big.json:1:"));
-  unlink(p);
-  snprintf(p, sizeof p, "%s/claims", dir);
-  rmdir(p);
-  rmdir(dir);
+  assert_non_null(strstr(ctx.msg, "c.json:1:"));
+  claims_dir_free(dir);
 }
 
 static void missing_folder_and_single_file(void **state) {
@@ -290,6 +309,53 @@ static void note_char(void *ud, const char *file, int line, int col, uint32_t cp
   snprintf(s->text + n, sizeof s->text - n, "%s:%d:%d U+%04X\n", file, line, col, (unsigned)cp);
 }
 
+/* Bad characters each right after the one before are one diagnostic, at the
+ * first, with how many there are; good text between two runs makes two. The
+ * cap of 100 diagnostics per file still holds for characters apart. */
+static void runs_of_bad_characters(void **state) {
+  (void)state;
+  char *dir = claims_dir("Tibetan \u0f40\u0f41\u0f42 and \u0f40 alone");
+  bp_diag_list *dl = check(dir);
+  assert_int_equal(dl->n, 3);
+  assert_int_equal(dl->v[0].col, 9); /* no source */
+  assert_int_equal(dl->v[1].line, 1);
+  assert_int_equal(dl->v[1].col, 31); /* after [{"id": "k", "text": "Tibetan */
+  assert_string_equal(dl->v[1].message, "no font covers U+0F40 '\u0f40' (3 characters from here)");
+  assert_int_equal(dl->v[2].col, 39);
+  assert_string_equal(dl->v[2].message, "no font covers U+0F40 '\u0f40'");
+  int cells;
+  char *line = bp_diag_source_line(&dl->v[2], &cells);
+  assert_non_null(line);
+  assert_int_equal(cells, 38);
+  free(line);
+  bp_diag_list_free(dl);
+  claims_dir_free(dir);
+
+  char many[2048] = "", apart[2048] = "";
+  for (int i = 0; i < 150; i++) {
+    strcat(many, "\U0001F600");
+    strcat(apart, "\U0001F600 ");
+  }
+  dir = claims_dir(many);
+  dl = check(dir);
+  assert_int_equal(dl->n, 2);
+  assert_int_equal(dl->v[1].col, 23);
+  assert_non_null(strstr(dl->v[1].message, "U+1F600 is outside the Basic Multilingual Plane"));
+  assert_non_null(strstr(dl->v[1].message, "; 150 characters from here)"));
+  bp_diag_list_free(dl);
+  claims_dir_free(dir);
+
+  dir = claims_dir(apart);
+  dl = check(dir);
+  assert_int_equal(dl->n, 101); /* 100 and the note that the rest are not shown */
+  assert_int_equal(dl->n_errors, 151);
+  assert_int_equal(dl->v[0].col, 23);
+  assert_int_equal(dl->v[1].col, 25);
+  assert_int_equal(dl->v[100].severity, BP_SEV_NOTE);
+  bp_diag_list_free(dl);
+  claims_dir_free(dir);
+}
+
 /* bp_data_file_chars: the characters beyond ASCII where they are, JSON
  * escapes decoded; a file that is not UTF-8 fails with where. */
 static void file_chars(void **state) {
@@ -310,13 +376,10 @@ static void file_chars(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(file_chars),
-      cmocka_unit_test(sample_data_is_clean),
-      cmocka_unit_test(fixture_cases),
-      cmocka_unit_test(specific_messages),
-      cmocka_unit_test(caret_printer),
-      cmocka_unit_test(five_megabyte_line),
-      cmocka_unit_test(missing_folder_and_single_file),
+      cmocka_unit_test(file_chars),         cmocka_unit_test(sample_data_is_clean),
+      cmocka_unit_test(fixture_cases),      cmocka_unit_test(specific_messages),
+      cmocka_unit_test(caret_printer),      cmocka_unit_test(runs_of_bad_characters),
+      cmocka_unit_test(five_megabyte_line), cmocka_unit_test(missing_folder_and_single_file),
       cmocka_unit_test(dataset_of_sample),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

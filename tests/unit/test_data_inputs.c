@@ -269,6 +269,11 @@ static void text_must_be_clean_utf8(void **state) {
        "b",
        5, 1, "bidirectional control character U+202E"},
       {"caf\xc3(", 5, 3, "invalid UTF-8 (byte 0xC3)"},
+      /* a run of bad bytes or controls: one reason, at the first, with the count */
+      {"ok \xff\xfe\xc3\x28 ok \xff", 10, 3, "invalid UTF-8 (byte 0xFF; 3 bytes from here)"},
+      {"a\x07\x1b\xc2\x85 b\x07", 8, 1, "control character U+0007 (3 characters from here)"},
+      {"Gui\0\0nea", 8, 3, "NUL byte (U+0000; 2 characters from here)"},
+      {"x\xff\x07", 3, 1, "invalid UTF-8 (byte 0xFF); save"}, /* a run is of one kind */
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     size_t bad = 99;
