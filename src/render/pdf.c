@@ -16,12 +16,16 @@
 #include <hpdf_pages.h>
 #include <hpdf_streams.h>
 #include <hpdf_version.h>
+#if HPDF_VERSION_ID == 20300
+#include <hpdf_encoder.h> /* the size of its CMap encoder's tables: see new_hpdf */
+#endif
 
 #include <hb-ot.h>
 
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1254,6 +1258,74 @@ static void tags_finish(pdf_dev *d) {
 
 static void pdf_node_op(bp_device *dev, int node) { ((pdf_dev *)dev)->item_node = node; }
 
+/* ---- libharu's allocator -------------------------------------------------------
+ * libharu's UTF-8 encoder (a CMap encoder) allocates one 256 KB table per
+ * document (HPDF_CMapEncoder_InitAttr: Unicode and CID maps over all 65,536
+ * codes) and clears and fills all of it itself. Allocated afresh for every
+ * document, a block that size is mapped, faulted in page by page and unmapped
+ * again (glibc maps blocks over 128 KB until its threshold adapts, ASan
+ * always): in fuzz_font 8 % of the time and many of the page faults, which
+ * were a quarter of it; a batch does it per profile. So a document's
+ * allocations go through these functions (HPDF_NewEx, public API), which
+ * keep a freed block of exactly that size in a small pool for the next
+ * document, in any thread (a mutex); libharu initialises the block as
+ * before, so the output is the same. The size is that of libharu 2.3.0's HPDF_CMapEncoderAttr_Rec:
+ * other versions allocate as HPDF_New does. */
+#if HPDF_VERSION_ID == 20300
+#define POOL_BLOCK_BYTES sizeof(HPDF_CMapEncoderAttr_Rec)
+#endif
+
+#ifdef POOL_BLOCK_BYTES
+enum { POOL_SLOTS = 8 }; /* blocks kept: one per document rendered at once */
+
+typedef union pool_hdr { /* before each block: its size */
+  size_t size;
+  max_align_t align;
+} pool_hdr;
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pool_hdr *pool[POOL_SLOTS];
+static size_t pool_n;
+
+static void *HPDF_STDCALL pool_alloc(HPDF_UINT size) {
+  pool_hdr *h = NULL;
+  if (size == POOL_BLOCK_BYTES) {
+    pthread_mutex_lock(&pool_lock);
+    if (pool_n) h = pool[--pool_n];
+    pthread_mutex_unlock(&pool_lock);
+  }
+  if (!h && !(h = malloc(sizeof *h + size))) return NULL; /* libharu reports it */
+  h->size = size;
+  return h + 1;
+}
+
+static void HPDF_STDCALL pool_free(void *p) {
+  if (!p) return;
+  pool_hdr *h = (pool_hdr *)p - 1;
+  if (h->size == POOL_BLOCK_BYTES) {
+    pthread_mutex_lock(&pool_lock);
+    bool kept = pool_n < POOL_SLOTS;
+    if (kept) pool[pool_n++] = h;
+    pthread_mutex_unlock(&pool_lock);
+    if (kept) return;
+  }
+  free(h);
+}
+
+/* At exit: nothing is left for leak checkers to report as still reachable. */
+__attribute__((destructor)) static void pool_drain(void) {
+  pthread_mutex_lock(&pool_lock);
+  while (pool_n) free(pool[--pool_n]);
+  pthread_mutex_unlock(&pool_lock);
+}
+
+static HPDF_Doc new_hpdf(HPDF_Error_Handler on_error, void *ud) {
+  return HPDF_NewEx(on_error, pool_alloc, pool_free, 0, ud);
+}
+#else
+static HPDF_Doc new_hpdf(HPDF_Error_Handler on_error, void *ud) { return HPDF_New(on_error, ud); }
+#endif
+
 static void pdf_begin_document(bp_device *dev, const bp_dlist *dl) {
   pdf_dev *d = (pdf_dev *)dev;
   d->dl = dl;
@@ -1268,7 +1340,7 @@ static void pdf_begin_document(bp_device *dev, const bp_dlist *dl) {
   if (failed(d)) return;
 
   d->doing = "creating the document";
-  d->pdf = HPDF_New(on_hpdf_error, d);
+  d->pdf = new_hpdf(on_hpdf_error, d);
   if (!d->pdf) {
     bp_device_fail(dev, BP_ERR_RENDER, "%s: libharu cannot create a document", d->path);
     return;
