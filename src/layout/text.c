@@ -1393,7 +1393,7 @@ static bool hangul_break_at(const bp_text *t, int i) {
   const tline *a = &t->lines[i], *b = &t->lines[i + 1];
   if (a->seg != b->seg || a->content_end <= a->start) return false;
   if (a->end != a->content_end || s[a->content_end] == ' ') return false; /* broke at a space */
-  int n = (int)strlen(s), k = a->content_end - 1;
+  int n = t->sd->len, k = a->content_end - 1;
   while (k > a->start && ((unsigned char)s[k] & 0xC0) == 0x80) k--;
   int32_t x = cp_at(s, k, n), y = cp_at(s, b->start, n);
   return x > 0 && y > 0 && bp_is_hangul((uint32_t)x) && bp_is_hangul((uint32_t)y);
@@ -1411,23 +1411,38 @@ static bool word_overlong(const bp_text *t, int i, double width_pt) {
   return w > width_pt;
 }
 
+/* The first character of bp_text_line_text(t, i), without making it: soft
+ * hyphens skipped, the drawn hyphen of a line of soft hyphens alone; -1
+ * when the line reads nothing. */
+static int32_t line_first_char(const bp_text *t, int i) {
+  const tline *ln = &t->lines[i];
+  const char *s = t->sd->text;
+  int k = ln->start;
+  while (k + 1 < ln->end && (unsigned char)s[k] == 0xC2 && (unsigned char)s[k + 1] == 0xAD) k += 2;
+  if (k < ln->end) return cp_at(s, k, ln->end);
+  return k > ln->start && ln->hyphen ? '-' : -1;
+}
+
 void bp_text_preflight(const bp_text *t, double width_pt, bp_preflight *pf) {
   for (int i = 0; i < t->n_lines; i++) {
     pf->lines++;
+    int32_t first = line_first_char(t, i);
+    bool closing = i > 0 && first > 0 && is_closing((uint32_t)first);
+    bool wide = width_pt > 0 && bp_text_line_width_pt(t, i) > width_pt + 0.01;
+    bool broken = i + 1 < t->n_lines && hangul_break_at(t, i) && !word_overlong(t, i, width_pt);
+    if (!closing && !wide && !broken) continue; /* the line's text only for a message */
     char *line = bp_text_line_text(t, i);
-    int len;
-    int32_t first = bp_utf8_decode(line, strlen(line), &len);
-    if (i > 0 && first > 0 && is_closing((uint32_t)first)) {
+    if (closing) {
       if (!pf->closing_starts++ && !pf->first_problem[0])
         snprintf(pf->first_problem, sizeof pf->first_problem,
                  "line starts with closing punctuation: \"%.200s\"", line);
     }
-    if (width_pt > 0 && bp_text_line_width_pt(t, i) > width_pt + 0.01) {
+    if (wide) {
       if (!pf->overwide++ && !pf->first_problem[0])
         snprintf(pf->first_problem, sizeof pf->first_problem, "line wider than %.1f pt: \"%.200s\"",
                  width_pt, line);
     }
-    if (i + 1 < t->n_lines && hangul_break_at(t, i) && !word_overlong(t, i, width_pt)) {
+    if (broken) {
       if (!pf->hangul_breaks++ && !pf->first_problem[0]) {
         char *next = bp_text_line_text(t, i + 1);
         snprintf(pf->first_problem, sizeof pf->first_problem,
