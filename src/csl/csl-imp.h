@@ -74,11 +74,12 @@ void cs_node_free(cs_node *n);
 typedef struct cs_term {
   const char *name, *form, *gender, *gender_form, *match; /* borrowed from the tree */
   const char *single, *multiple;                          /* multiple NULL: one form */
+  size_t order; /* position in the locale: terms are sorted by name, form, order */
 } cs_term;
 
 typedef struct cs_locale {
   char *lang; /* NULL: applies to every language (a style's <locale> without xml:lang) */
-  cs_term *terms;
+  cs_term *terms; /* sorted by (name, form), then as written: found by bisection */
   size_t n_terms, cap_terms;
   cs_node *date_text, *date_numeric; /* borrowed from the tree */
   int punct_in_quote;                /* -1 unset, else 0/1 */
@@ -105,6 +106,7 @@ struct bp_csl_style {
   bool initialize_with_hyphen;
   const char *page_range_format; /* NULL: keep as written (hyphen -> en dash) */
   bool uses_year_suffix;         /* a layout renders year-suffix itself */
+  bool uses_disambiguate;        /* a condition tests disambiguate= (proc.c asks only then) */
   bool keep_straight_quotes;     /* bp:straight-quotes="keep": data quotes as written */
 };
 

@@ -67,7 +67,7 @@ static char sup_letter(const char *p, bool *took) {
              {0x1D57, 't'}, {0x2B0, 'h'}, {0x207F, 'n'}, {0x1D48, 'd'}, {0x1D43, 'a'},
              {0x1D52, 'o'}, {0x2E1, 'l'}, {0x1D50, 'm'}, {0x1D49, 'e'}};
   int len;
-  int32_t c = bp_utf8_decode(p, strlen(p), &len);
+  int32_t c = bp_utf8_decode(p, strnlen(p, 4), &len); /* a character is 4 bytes at most */
   for (size_t i = 0; i < sizeof SUP / sizeof *SUP; i++)
     if (c >= 0 && (uint32_t)c == SUP[i].cp) {
       *took = true;
@@ -84,6 +84,13 @@ static bool single_close(const char *s) {
 }
 
 static co_node *rich(const char *s, bool smart, bool single);
+
+/* A byte rich() copies as it is wherever it stands: none of < " ' and
+ * no lead byte of a character above U+007F (quotes, superscript letters). */
+static bool plain_byte(char c) {
+  unsigned char u = (unsigned char)c;
+  return u && u != '<' && u != '"' && u != '\'' && u < 0xC2;
+}
 
 co_node *co_rich(const char *s, bool smart) { return rich(s, smart, smart); }
 
@@ -197,7 +204,7 @@ static co_node *rich(const char *s, bool smart, bool single) {
       co_add(g, co_text(l));
       co_add(stack[depth], g);
       int len;
-      bp_utf8_decode(p, strlen(p), &len);
+      bp_utf8_decode(p, strnlen(p, 4), &len);
       p += len;
     } else if (*p == '\'' && single) {
       bool after_word = p > s && !strchr(" ([\"", p[-1]);
@@ -221,7 +228,12 @@ static co_node *rich(const char *s, bool smart, bool single) {
       p++;
       took = true;
     }
-    if (!took) bp_buf_putc(&cur, *p++);
+    if (!took) { /* this byte and the plain ones after it, in one piece */
+      const char *e = p + 1;
+      while (plain_byte(*e)) e++;
+      bp_buf_put(&cur, p, (size_t)(e - p));
+      p = e;
+    }
   }
   FLUSH();
 #undef FLUSH

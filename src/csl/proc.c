@@ -516,7 +516,7 @@ static void disambiguate(cs_proc *p) {
   bool add_names = cs_attr_true(cit, "disambiguate-add-names");
   if (add_given && !by_cite)
     global_givennames(p, strstr(rule, "with-initials") ? 1 : 2, !strncmp(rule, "primary", 7));
-  if (add_names || (add_given && by_cite)) {
+  if (n > 1 && (add_names || (add_given && by_cite))) { /* one item clashes with none */
     dis d = {p, bp_calloc(n + 1, sizeof(char *)), n};
     for (size_t i = 0; i < n; i++) dis_retext(&d, i);
     bool *done = bp_calloc(n, sizeof *done);
@@ -536,9 +536,14 @@ static void disambiguate(cs_proc *p) {
     free(done);
     free(set);
   }
+  /* What is still ambiguous gets year suffixes and the disambiguate
+   * condition: each cite is rendered to tell, so only when the style has
+   * either and there are two items to tell apart. */
+  bool add_ys = cs_attr_true(cit, "disambiguate-add-year-suffix");
+  if (n < 2 || (!add_ys && !p->st->uses_disambiguate)) return;
   bool *amb = bp_calloc(n, sizeof *amb);
   size_t n_amb = ambiguous(p, amb); /* each cite rendered: asked again only after a change */
-  if (n_amb && cs_attr_true(cit, "disambiguate-add-year-suffix")) {
+  if (n_amb && add_ys) {
     size_t *ord = bib_order(p);
     char **t = bp_calloc(n + 1, sizeof *t);
     for (size_t i = 0; i < n; i++) t[i] = amb[i] ? cite_text(p, i) : NULL;

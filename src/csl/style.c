@@ -211,6 +211,34 @@ static void locale_free(cs_locale *l) {
 
 static const char *term_text(const cs_node *n) { return n && n->text ? n->text : ""; }
 
+static int term_key_cmp(const cs_term *t, const char *name, const char *form) {
+  int c = strcmp(t->name, name);
+  return c ? c : strcmp(t->form, form);
+}
+
+static int term_cmp(const void *x, const void *y) {
+  const cs_term *a = x, *b = y;
+  int c = term_key_cmp(a, b->name, b->form);
+  return c ? c : (a->order > b->order) - (a->order < b->order);
+}
+
+/* The terms of l named `name` in `form`, in the order the locale gives
+ * them (*n of them; none: *n is 0). */
+static const cs_term *term_run(const cs_locale *l, const char *name, const char *form, size_t *n) {
+  size_t lo = 0, hi = l->n_terms;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (term_key_cmp(&l->terms[mid], name, form) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  size_t e = lo;
+  while (e < l->n_terms && !term_key_cmp(&l->terms[e], name, form)) e++;
+  *n = e - lo;
+  return l->terms + lo;
+}
+
 /* Reads a <locale> element (borrowing its strings). */
 static cs_locale *locale_from(const cs_node *loc) {
   cs_locale *l = bp_calloc(1, sizeof *l);
@@ -239,7 +267,8 @@ static cs_locale *locale_from(const cs_node *loc) {
                         cs_attr(t, "gender-form"),
                         cs_attr(t, "match"),
                         NULL,
-                        NULL};
+                        NULL,
+                        l->n_terms};
         const cs_node *s = cs_child(t, CS_SINGLE), *m = cs_child(t, CS_MULTIPLE);
         if (s || m) {
           term.single = term_text(s);
@@ -251,6 +280,7 @@ static cs_locale *locale_from(const cs_node *loc) {
       }
     }
   }
+  if (l->n_terms) qsort(l->terms, l->n_terms, sizeof *l->terms, term_cmp);
   return l;
 }
 
@@ -366,11 +396,10 @@ const char *cs_term_lookup(const bp_csl_style *st, const char *name, const char 
     if (form && !strcmp(FALLBACK[i][0], form)) forms = FALLBACK[i];
   for (; *forms; forms++) {
     for (size_t li = 0; li < st->n_chain; li++) {
-      const cs_locale *l = st->chain[li];
-      const cs_term *hit = NULL;
-      for (size_t i = 0; i < l->n_terms; i++) {
-        const cs_term *t = &l->terms[i];
-        if (strcmp(t->name, name) || strcmp(t->form, *forms)) continue;
+      size_t n;
+      const cs_term *run = term_run(st->chain[li], name, *forms, &n), *hit = NULL;
+      for (size_t i = 0; i < n; i++) {
+        const cs_term *t = &run[i];
         if (gender && t->gender_form && !strcmp(t->gender_form, gender)) {
           hit = t;
           break;
@@ -385,10 +414,10 @@ const char *cs_term_lookup(const bp_csl_style *st, const char *name, const char 
 
 const char *cs_term_gender(const bp_csl_style *st, const char *name) {
   for (size_t li = 0; li < st->n_chain; li++) {
-    const cs_locale *l = st->chain[li];
-    for (size_t i = 0; i < l->n_terms; i++)
-      if (!strcmp(l->terms[i].name, name) && !l->terms[i].gender_form)
-        if (!strcmp(l->terms[i].form, "long")) return l->terms[i].gender;
+    size_t n;
+    const cs_term *run = term_run(st->chain[li], name, "long", &n);
+    for (size_t i = 0; i < n; i++)
+      if (!run[i].gender_form) return run[i].gender;
   }
   return NULL;
 }
@@ -436,6 +465,7 @@ static void walk(macro_walk *w, cs_node *n, int depth) {
   if (w->L->failed) return;
   if (n->kind == CS_TEXT && !strcmp(cs_attr_or(n, "variable", ""), "year-suffix"))
     w->st->uses_year_suffix = true;
+  if (cs_attr(n, "disambiguate")) w->st->uses_disambiguate = true;
   if ((n->kind == CS_TEXT || n->kind == CS_KEY) && cs_attr(n, "macro")) {
     size_t idx = 0;
     cs_node *m = find_macro(w->st, cs_attr(n, "macro"), &idx);
