@@ -14,6 +14,7 @@ struct bp_csl_proc {
   co_node **entries; /* the bibliography, computed on demand */
   const char **ids;
   size_t n_entries;
+  size_t *entry_at; /* per registered item (registration order): its entry + 1, 0: none */
   bool have_entries;
 };
 
@@ -86,8 +87,10 @@ static void drop_entries(bp_csl_proc *p) {
   for (size_t i = 0; i < p->n_entries; i++) co_free(p->entries[i]);
   free(p->entries);
   free(p->ids);
+  free(p->entry_at);
   p->entries = NULL;
   p->ids = NULL;
+  p->entry_at = NULL;
   p->n_entries = 0;
   p->have_entries = false;
 }
@@ -103,9 +106,7 @@ void bp_csl_proc_free(bp_csl_proc *p) {
 bp_status bp_csl_proc_add(bp_ctx *ctx, bp_csl_proc *p, const bp_csl_item *item) {
   if (!item || !item->id || !*item->id)
     return bp_error(ctx, BP_ERR_DATA, "CSL: an item without an id cannot be cited");
-  for (size_t i = 0; i < json_array_size(p->items); i++)
-    if (!strcmp(json_string_value(json_object_get(json_array_get(p->items, i), "id")), item->id))
-      return BP_OK;
+  if (cs_proc_find(p->proc, item->id) >= 0) return BP_OK; /* each item is registered */
   json_array_append_new(p->items, item_json(item));
   cs_proc_register(p->proc, item->id);
   drop_entries(p);
@@ -115,18 +116,20 @@ bp_status bp_csl_proc_add(bp_ctx *ctx, bp_csl_proc *p, const bp_csl_item *item) 
 static void ensure_entries(bp_csl_proc *p) {
   if (p->have_entries) return;
   p->n_entries = cs_proc_bibliography(p->proc, &p->entries, &p->ids);
+  p->entry_at = bp_calloc(json_array_size(p->items) + 1, sizeof *p->entry_at);
+  for (size_t i = 0; i < p->n_entries; i++) p->entry_at[cs_proc_find(p->proc, p->ids[i])] = i + 1;
   p->have_entries = true;
 }
 
 static const co_node *entry_of(bp_ctx *ctx, bp_csl_proc *p, const char *id) {
   ensure_entries(p);
-  for (size_t i = 0; i < p->n_entries; i++)
-    if (!strcmp(p->ids[i], id)) return p->entries[i];
-  for (size_t i = 0; i < json_array_size(p->items); i++)
-    if (!strcmp(json_string_value(json_object_get(json_array_get(p->items, i), "id")), id))
-      return NULL; /* registered, renders nothing */
-  bp_error(ctx, BP_ERR_DATA, "CSL: \"%s\" is not a registered item", id);
-  return NULL;
+  long r = cs_proc_find(p->proc, id);
+  if (r < 0) {
+    bp_error(ctx, BP_ERR_DATA, "CSL: \"%s\" is not a registered item", id);
+    return NULL;
+  }
+  size_t e = p->entry_at[r];
+  return e ? p->entries[e - 1] : NULL; /* none: registered, renders nothing */
 }
 
 bp_status bp_csl_proc_entry(bp_ctx *ctx, bp_csl_proc *p, const char *id, bp_spans *out) {
@@ -161,11 +164,7 @@ bp_status bp_csl_proc_citation(bp_ctx *ctx, bp_csl_proc *p, const char *const *i
                                const char *const *locators, size_t n, bp_spans *out) {
   cs_citation_item *v = bp_calloc(n + 1, sizeof *v);
   for (size_t i = 0; i < n; i++) {
-    bool known = false;
-    for (size_t k = 0; k < json_array_size(p->items) && !known; k++)
-      known =
-          !strcmp(json_string_value(json_object_get(json_array_get(p->items, k), "id")), ids[i]);
-    if (!known) {
+    if (cs_proc_find(p->proc, ids[i]) < 0) {
       free(v);
       return bp_error(ctx, BP_ERR_DATA, "CSL: \"%s\" is not a registered item", ids[i]);
     }

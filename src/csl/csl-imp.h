@@ -78,7 +78,7 @@ typedef struct cs_term {
 } cs_term;
 
 typedef struct cs_locale {
-  char *lang; /* NULL: applies to every language (a style's <locale> without xml:lang) */
+  char *lang;     /* NULL: applies to every language (a style's <locale> without xml:lang) */
   cs_term *terms; /* sorted by (name, form), then as written: found by bisection */
   size_t n_terms, cap_terms;
   cs_node *date_text, *date_numeric; /* borrowed from the tree */
@@ -248,6 +248,8 @@ cs_proc *cs_proc_new(const bp_csl_style *st, json_t *items);
 void cs_proc_free(cs_proc *p);
 /** Registers ids in order (citation numbers), as a bibliography would. */
 void cs_proc_register(cs_proc *p, const char *id);
+/** The registration index (0-based) of a registered id, or -1. */
+long cs_proc_find(const cs_proc *p, const char *id);
 /** Renders a citation of n items with note number note (0: in text).
  * Registers its items. Returns the cluster's output tree (owned). */
 co_node *cs_proc_cite(cs_proc *p, const cs_citation_item *items, size_t n, int note);

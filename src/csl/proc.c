@@ -41,7 +41,9 @@ struct cs_proc {
   size_t n_regs, cap_regs;
   cluster *clusters;
   size_t n_clusters, cap_clusters;
-  bool dirty; /* disambiguation to recompute */
+  bool dirty;       /* disambiguation to recompute */
+  size_t *index;    /* regs by id: open addressing, slot = reg index + 1 (0: empty) */
+  size_t cap_index; /* a power of two, at least twice n_regs */
 };
 
 cs_proc *cs_proc_new(const bp_csl_style *st, json_t *items) {
@@ -74,6 +76,7 @@ void cs_proc_free(cs_proc *p) {
   }
   free(p->clusters);
   free(p->regs);
+  free(p->index);
   free(p);
 }
 
@@ -93,11 +96,38 @@ static json_t *find_item(cs_proc *p, const char *id) {
   return NULL;
 }
 
-static long reg_index(cs_proc *p, const char *id) {
-  for (size_t i = 0; i < p->n_regs; i++)
-    if (!strcmp(p->regs[i].id, id)) return (long)i;
-  return -1;
+/* FNV-1a: the hash of the id index and of disambiguation's texts. */
+static size_t str_hash(const char *s) {
+  uint32_t h = 2166136261u;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+  return h;
 }
+
+/* The index slot that holds id, or the empty one where it would go. */
+static size_t index_slot(const cs_proc *p, const char *id) {
+  size_t mask = p->cap_index - 1, j = str_hash(id) & mask;
+  while (p->index[j] && strcmp(p->regs[p->index[j] - 1].id, id)) j = (j + 1) & mask;
+  return j;
+}
+
+/* Adds the last registered item to the index (rebuilt when half full). */
+static void index_add_last(cs_proc *p) {
+  if (2 * p->n_regs > p->cap_index) {
+    free(p->index);
+    p->cap_index = p->cap_index ? 2 * p->cap_index : 16;
+    p->index = bp_calloc(p->cap_index, sizeof *p->index);
+    for (size_t i = 0; i + 1 < p->n_regs; i++) p->index[index_slot(p, p->regs[i].id)] = i + 1;
+  }
+  p->index[index_slot(p, p->regs[p->n_regs - 1].id)] = p->n_regs;
+}
+
+static long reg_index(const cs_proc *p, const char *id) {
+  if (!p->cap_index) return -1;
+  size_t v = p->index[index_slot(p, id)];
+  return v ? (long)v - 1 : -1;
+}
+
+long cs_proc_find(const cs_proc *p, const char *id) { return reg_index(p, id); }
 
 /* The name variables disambiguation looks at. */
 static const char *const NAME_VARS[] = {
@@ -121,6 +151,7 @@ static long reg_add(cs_proc *p, const char *id) {
     }
   }
   BP_PUSH(p->regs, p->n_regs, p->cap_regs, r);
+  index_add_last(p);
   p->dirty = true;
   return (long)p->n_regs - 1;
 }
@@ -261,21 +292,48 @@ static size_t max_names(json_t *item) {
   return m;
 }
 
-/* Marks which registered items render the same citation text as another. */
+typedef struct text_ent {
+  const char *t;
+  size_t i;
+} text_ent;
+
+static int text_ent_cmp(const void *x, const void *y) {
+  const text_ent *a = x, *b = y;
+  int c = strcmp(a->t, b->t);
+  return c ? c : (a->i > b->i) - (a->i < b->i);
+}
+
+/* The indexes 0..n-1 ordered by t[i] (strcmp), equal texts in index
+ * order: the items of one text are neighbours. Caller frees. */
+static size_t *order_by_text(char *const *t, size_t n) {
+  text_ent *e = bp_calloc(n + 1, sizeof *e);
+  for (size_t i = 0; i < n; i++) e[i] = (text_ent){t[i], i};
+  qsort(e, n, sizeof *e, text_ent_cmp);
+  size_t *ord = bp_calloc(n + 1, sizeof *ord);
+  for (size_t i = 0; i < n; i++) ord[i] = e[i].i;
+  free(e);
+  return ord;
+}
+
+/* Marks which registered items render the same citation text as another
+ * work. Texts are compared in sorted order: the items of one text are
+ * neighbours, and either all of them are ambiguous (two works among them)
+ * or none (one work under several ids). */
 static size_t ambiguous(cs_proc *p, bool *amb) {
   size_t n = p->n_regs, count = 0;
   char **t = bp_calloc(n + 1, sizeof *t);
   for (size_t i = 0; i < n; i++) t[i] = cite_text(p, i);
-  for (size_t i = 0; i < n; i++) amb[i] = false;
-  for (size_t i = 0; i < n; i++)
-    for (size_t j = i + 1; j < n; j++)
-      if (!strcmp(t[i], t[j]) && !json_equal(p->regs[i].item, p->regs[j].item))
-        amb[i] = amb[j] = true;
-  for (size_t i = 0; i < n; i++) {
-    count += amb[i];
-    free(t[i]);
+  size_t *ord = order_by_text(t, n);
+  for (size_t a = 0, b; a < n; a = b) {
+    bool two = false;
+    for (b = a + 1; b < n && !strcmp(t[ord[a]], t[ord[b]]); b++)
+      two |= !two && !json_equal(p->regs[ord[a]].item, p->regs[ord[b]].item);
+    for (size_t x = a; x < b; x++) amb[ord[x]] = two;
+    count += two ? b - a : 0;
   }
+  for (size_t i = 0; i < n; i++) free(t[i]);
   free(t);
+  free(ord);
   return count;
 }
 
@@ -297,18 +355,29 @@ static char *given_key(json_t *name) {
   return k;
 }
 
+/* Two names are equal in every part but "given" (json_equal of copies
+ * without it, made without copying). */
+static bool equal_but_given(json_t *a, json_t *b) {
+  if (!json_is_object(a) || !json_is_object(b)) return json_equal(a, b);
+  if (json_object_size(a) - !!json_object_get(a, "given") !=
+      json_object_size(b) - !!json_object_get(b, "given"))
+    return false;
+  for (void *it = json_object_iter(a); it; it = json_object_iter_next(a, it)) {
+    const char *k = json_object_iter_key(it);
+    size_t kl = json_object_iter_key_len(it);
+    if (kl == 5 && !memcmp(k, "given", 5)) continue;
+    json_t *w = json_object_getn(b, k, kl);
+    if (!w || !json_equal(json_object_iter_value(it), w)) return false;
+  }
+  return true;
+}
+
 /* Two names are one person: equal but for the spacing of initials. */
 static bool same_person(json_t *a, json_t *b) {
   if (json_equal(a, b)) return true;
-  json_t *x = json_deep_copy(a), *y = json_deep_copy(b);
-  json_object_del(x, "given");
-  json_object_del(y, "given");
-  bool same = json_equal(x, y);
-  json_decref(x);
-  json_decref(y);
-  if (!same) return false;
+  if (!equal_but_given(a, b)) return false;
   char *ga = given_key(a), *gb = given_key(b);
-  same = !strcmp(ga, gb);
+  bool same = !strcmp(ga, gb);
   free(ga);
   free(gb);
   return same;
@@ -332,46 +401,120 @@ static void global_givennames(cs_proc *p, int maxl, bool primary) {
       ent x = {g, {cs_name_plain(p->st, g->name, 0), NULL, NULL}};
       BP_PUSH(e, ne, cap, x);
     }
-  for (size_t i = 0; i < ne; i++) {
-    int level = 0;
-    for (int l = 1; l <= maxl && !level; l++) {
-      bool clash = false, other = false;
-      for (size_t j = 0; j < ne && !clash; j++) {
-        if (strcmp(e[i].form[0], e[j].form[0]) || same_person(e[i].g->name, e[j].g->name)) continue;
-        other = true;
-        if (!e[i].form[l]) e[i].form[l] = cs_name_plain(p->st, e[i].g->name, l);
-        if (!e[j].form[l]) e[j].form[l] = cs_name_plain(p->st, e[j].g->name, l);
-        clash = !strcmp(e[i].form[l], e[j].form[l]);
+  /* only names that render alike can clash: each is compared with its
+   * group (the names of one plain form, neighbours in this order) */
+  char **forms = bp_calloc(ne + 1, sizeof *forms);
+  for (size_t i = 0; i < ne; i++) forms[i] = e[i].form[0];
+  size_t *ord = order_by_text(forms, ne);
+  for (size_t a = 0, b; a < ne; a = b) {
+    for (b = a + 1; b < ne && !strcmp(forms[ord[a]], forms[ord[b]]);) b++;
+    for (size_t x = a; x < b; x++) {
+      size_t i = ord[x];
+      int level = 0;
+      for (int l = 1; l <= maxl && !level; l++) {
+        bool clash = false, other = false;
+        for (size_t y = a; y < b && !clash; y++) {
+          size_t j = ord[y];
+          if (same_person(e[i].g->name, e[j].g->name)) continue;
+          other = true;
+          if (!e[i].form[l]) e[i].form[l] = cs_name_plain(p->st, e[i].g->name, l);
+          if (!e[j].form[l]) e[j].form[l] = cs_name_plain(p->st, e[j].g->name, l);
+          clash = !strcmp(e[i].form[l], e[j].form[l]);
+        }
+        if (!other) break;
+        if (!clash) level = l;
       }
-      if (!other) break;
-      if (!clash) level = l;
+      e[i].g->level = level;
     }
-    e[i].g->level = level;
   }
+  free(ord);
+  free(forms);
   for (size_t i = 0; i < ne; i++)
     for (int l = 0; l < 3; l++) free(e[i].form[l]);
   free(e);
 }
 
-/* The citation texts of every registered item while disambiguating. */
+/* The citation texts of every registered item while disambiguating, and
+ * which items have which text: a chain per hash bucket (one text's items
+ * are all in one chain), so that an item is compared only with the items
+ * of its own bucket. */
 typedef struct dis {
   cs_proc *p;
   char **t;
   size_t n;
+  size_t *head;         /* per bucket: its first item + 1 (0: none) */
+  size_t *next, *prev;  /* per item: the chain's next and previous + 1 (0: none) */
+  size_t *bucket, mask; /* per item: its bucket; buckets - 1 */
 } dis;
 
 static void dis_retext(dis *d, size_t i) {
-  free(d->t[i]);
+  if (d->t[i]) { /* out of its chain */
+    if (d->prev[i])
+      d->next[d->prev[i] - 1] = d->next[i];
+    else
+      d->head[d->bucket[i]] = d->next[i];
+    if (d->next[i]) d->prev[d->next[i] - 1] = d->prev[i];
+    free(d->t[i]);
+  }
   d->t[i] = cite_text(d->p, i);
+  size_t b = d->bucket[i] = str_hash(d->t[i]) & d->mask;
+  d->prev[i] = 0;
+  d->next[i] = d->head[b];
+  if (d->head[b]) d->prev[d->head[b] - 1] = i + 1;
+  d->head[b] = i + 1;
+}
+
+/* Every registered item's text. */
+static void dis_init(dis *d, cs_proc *p) {
+  size_t n = p->n_regs, nb = 16;
+  while (nb < 2 * n) nb *= 2;
+  *d = (dis){p,
+             bp_calloc(n + 1, sizeof *d->t),
+             n,
+             bp_calloc(nb, sizeof *d->head),
+             bp_calloc(n + 1, sizeof *d->next),
+             bp_calloc(n + 1, sizeof *d->prev),
+             bp_calloc(n + 1, sizeof *d->bucket),
+             nb - 1};
+  for (size_t i = 0; i < n; i++) dis_retext(d, i);
+}
+
+static void dis_free(dis *d) {
+  for (size_t i = 0; i < d->n; i++) free(d->t[i]);
+  free(d->t);
+  free(d->head);
+  free(d->next);
+  free(d->prev);
+  free(d->bucket);
 }
 
 /* How many other works render the same citation text as item i. */
 static size_t clashes(const dis *d, size_t i) {
   size_t c = 0;
-  for (size_t j = 0; j < d->n; j++)
+  for (size_t j1 = d->head[d->bucket[i]]; j1; j1 = d->next[j1 - 1]) {
+    size_t j = j1 - 1;
     if (j != i && !strcmp(d->t[i], d->t[j]) && !json_equal(d->p->regs[i].item, d->p->regs[j].item))
       c++;
+  }
   return c;
+}
+
+static int size_cmp(const void *x, const void *y) {
+  size_t a = *(const size_t *)x, b = *(const size_t *)y;
+  return (a > b) - (a < b);
+}
+
+/* The items from i on, not yet done, with item i's text, in order; marks
+ * them done. Returns how many (into set). */
+static size_t same_text_set(const dis *d, size_t i, bool *done, size_t *set) {
+  size_t ns = 0;
+  for (size_t j1 = d->head[d->bucket[i]]; j1; j1 = d->next[j1 - 1]) {
+    size_t j = j1 - 1;
+    if (j >= i && !done[j] && !strcmp(d->t[i], d->t[j])) set[ns++] = j;
+  }
+  qsort(set, ns, sizeof *set, size_cmp);
+  for (size_t m = 0; m < ns; m++) done[set[m]] = true;
+  return ns;
 }
 
 /* A registered item's disambiguation settings, saved and restored. */
@@ -517,22 +660,16 @@ static void disambiguate(cs_proc *p) {
   if (add_given && !by_cite)
     global_givennames(p, strstr(rule, "with-initials") ? 1 : 2, !strncmp(rule, "primary", 7));
   if (n > 1 && (add_names || (add_given && by_cite))) { /* one item clashes with none */
-    dis d = {p, bp_calloc(n + 1, sizeof(char *)), n};
-    for (size_t i = 0; i < n; i++) dis_retext(&d, i);
+    dis d;
+    dis_init(&d, p);
     bool *done = bp_calloc(n, sizeof *done);
     size_t *set = bp_calloc(n, sizeof *set);
     for (size_t i = 0; i < n; i++) {
       if (done[i] || !clashes(&d, i)) continue;
-      size_t ns = 0;
-      for (size_t j = i; j < n; j++)
-        if (!done[j] && !strcmp(d.t[i], d.t[j])) {
-          set[ns++] = j;
-          done[j] = true;
-        }
+      size_t ns = same_text_set(&d, i, done, set);
       disambiguate_set(&d, set, ns, add_names, add_given && by_cite);
     }
-    for (size_t i = 0; i < n; i++) free(d.t[i]);
-    free(d.t);
+    dis_free(&d);
     free(done);
     free(set);
   }
@@ -544,25 +681,24 @@ static void disambiguate(cs_proc *p) {
   bool *amb = bp_calloc(n, sizeof *amb);
   size_t n_amb = ambiguous(p, amb); /* each cite rendered: asked again only after a change */
   if (n_amb && add_ys) {
-    size_t *ord = bib_order(p);
+    /* the ambiguous items in bibliography order, then ordered by text
+     * (ties in that order): each text's items get a, b, c... */
+    size_t *ord = bib_order(p), *who = bp_calloc(n + 1, sizeof *who), na = 0;
     char **t = bp_calloc(n + 1, sizeof *t);
-    for (size_t i = 0; i < n; i++) t[i] = amb[i] ? cite_text(p, i) : NULL;
-    int *next = bp_calloc(n, sizeof *next);
-    for (size_t k = 0; k < n; k++) {
-      size_t i = ord[k];
-      if (!t[i]) continue;
-      /* the group's counter lives at its first member in bibliography order */
-      size_t g = i;
-      for (size_t m = 0; m < k; m++)
-        if (t[ord[m]] && !strcmp(t[ord[m]], t[i])) {
-          g = ord[m];
-          break;
-        }
-      p->regs[i].year_suffix = ++next[g];
+    for (size_t k = 0; k < n; k++)
+      if (amb[ord[k]]) {
+        who[na] = ord[k];
+        t[na++] = cite_text(p, ord[k]);
+      }
+    size_t *by = order_by_text(t, na);
+    for (size_t x = 0, ys = 0; x < na; x++) {
+      ys = x && !strcmp(t[by[x]], t[by[x - 1]]) ? ys + 1 : 1;
+      p->regs[who[by[x]]].year_suffix = (int)ys;
     }
-    for (size_t i = 0; i < n; i++) free(t[i]);
+    for (size_t i = 0; i < na; i++) free(t[i]);
     free(t);
-    free(next);
+    free(by);
+    free(who);
     free(ord);
     n_amb = ambiguous(p, amb);
   }
