@@ -53,31 +53,56 @@ bool bp_batch_in_shard(size_t row, int index, int count) {
   return count > 0 && row % (size_t)count == (size_t)index;
 }
 
+/* A record's fields by column name, for bp_template_expand. */
+typedef struct row_fields {
+  const bp_records *rec;
+  char **fields;
+} row_fields;
+
 static const char *names_lookup(void *ud, const char *name) {
-  const void **pair = ud;
-  const bp_records *r = pair[0];
-  size_t row = *(const size_t *)pair[1];
-  return bp_records_field(r, row, name);
+  const row_fields *rf = ud;
+  int k = bp_records_column(rf->rec, name);
+  return k < 0 ? NULL : rf->fields[k];
 }
 
-char **bp_batch_file_names(const bp_records *rec, const char *pattern) {
-  char **names = bp_calloc(rec->n_rows + 1, sizeof(char *));
-  GHashTable *taken = g_hash_table_new(g_str_hash, g_str_equal);
-  for (size_t i = 0; i < rec->n_rows; i++) {
-    const void *pair[2] = {rec, &i};
-    char *text = bp_template_expand(pattern ? pattern : "{id}", names_lookup, pair);
-    char *slug = bp_slug(text, 96);
-    free(text);
-    if (!*slug) {
-      free(slug);
-      slug = bp_slug(rec->rows[i].fields[0], 96);
-    }
-    if (!*slug) {
-      free(slug);
-      char buf[48];
-      snprintf(buf, sizeof buf, "record-%zu", i + 1);
-      slug = bp_strdup(buf);
-    }
+struct bp_batch_names {
+  char *text; /* each record's "id\0name\0" */
+  size_t *at; /* where record i's id starts in text */
+  size_t n;
+};
+
+/* Record i's file name before de-duplication (owned). */
+static char *name_stem(const bp_records *rec, char **fields, size_t i, const char *pattern) {
+  row_fields rf = {rec, fields};
+  char *text = bp_template_expand(pattern ? pattern : "{id}", names_lookup, &rf);
+  char *slug = bp_slug(text, 96);
+  free(text);
+  if (!*slug) {
+    free(slug);
+    slug = bp_slug(fields[0], 96);
+  }
+  if (!*slug) {
+    free(slug);
+    char buf[48];
+    snprintf(buf, sizeof buf, "record-%zu", i + 1);
+    slug = bp_strdup(buf);
+  }
+  return slug;
+}
+
+bp_status bp_batch_names_new(bp_ctx *ctx, const bp_records *rec, const char *pattern,
+                             bp_batch_names **out) {
+  *out = NULL;
+  bp_buf text = {0};
+  size_t *at = bp_calloc(rec->n_rows + 1, sizeof *at);
+  /* the names taken so far (their own copies: the text moves as it grows) */
+  GHashTable *taken = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
+  bp_status st = BP_OK;
+  for (size_t i = 0; i < rec->n_rows && !st; i++) {
+    char **fields;
+    st = bp_records_read_row(ctx, rec, i, &fields);
+    if (st) break;
+    char *slug = name_stem(rec, fields, i, pattern);
     char *name = bp_strdup(slug);
     for (int k = 2; g_hash_table_contains(taken, name); k++) {
       free(name);
@@ -85,11 +110,43 @@ char **bp_batch_file_names(const bp_records *rec, const char *pattern) {
       sprintf(name, "%s-%d", slug, k);
     }
     free(slug);
-    names[i] = name;
+    at[i] = text.len;
+    bp_buf_put(&text, fields[0], strlen(fields[0]) + 1);
+    bp_buf_put(&text, name, strlen(name) + 1);
     g_hash_table_add(taken, name);
+    free(fields);
   }
   g_hash_table_destroy(taken);
-  return names;
+  if (st) {
+    bp_buf_free(&text);
+    free(at);
+    return st;
+  }
+  bp_batch_names *n = bp_calloc(1, sizeof *n);
+  at[rec->n_rows] = text.len;
+  n->text = bp_realloc(bp_buf_detach(&text), at[rec->n_rows] + 1); /* no slack */
+  n->at = at;
+  n->n = rec->n_rows;
+  *out = n;
+  return BP_OK;
+}
+
+const char *bp_batch_names_id(const bp_batch_names *n, size_t row) { return n->text + n->at[row]; }
+
+const char *bp_batch_names_file(const bp_batch_names *n, size_t row) {
+  const char *id = bp_batch_names_id(n, row);
+  return id + strlen(id) + 1;
+}
+
+size_t bp_batch_names_bytes(const bp_batch_names *n) {
+  return n ? sizeof *n + n->at[n->n] + (n->n + 1) * sizeof *n->at : 0;
+}
+
+void bp_batch_names_free(bp_batch_names *n) {
+  if (!n) return;
+  free(n->text);
+  free(n->at);
+  free(n);
 }
 
 typedef struct pattern_check {
@@ -361,12 +418,13 @@ static void digest_hex(const uint8_t d[32], char out[65]) {
   for (int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
-static void record_hash(const char *inputs, const bp_records *rec, size_t row, char out[65]) {
+/* The content hash of a record whose fields are `fields`. */
+static void record_hash(const char *inputs, const bp_records *rec, char **fields, char out[65]) {
   bp_buf b = {0};
   bp_buf_printf(&b, "%s\n", inputs);
   for (size_t k = 0; k < rec->n_cols; k++) {
     bp_buf_printf(&b, "%s=", rec->names[k]);
-    bp_buf_put(&b, rec->rows[row].fields[k], strlen(rec->rows[row].fields[k]));
+    bp_buf_put(&b, fields[k], strlen(fields[k]));
     bp_buf_put(&b, "\0", 1);
   }
   bp_sha256_hex(b.data, b.len, out);
@@ -417,8 +475,9 @@ typedef struct batch {
   const batch_opts *o;
   const bp_template *tpl;
   const bp_dataset *ds;
-  const bp_records *rec;
-  char **names;
+  const bp_records *rec; /* read a record at a time (bp_records_index) */
+  bp_batch_names *names;
+  char inputs[65]; /* the SHA-256 of what every record depends on (inputs_hash) */
   long long epoch;
   size_t *todo; /* rows to render */
   size_t n_todo;
@@ -445,7 +504,7 @@ typedef struct batch {
 
 static char *out_path(const batch *b, size_t row) {
   bp_buf p = {0};
-  bp_buf_printf(&p, "%s/%s.pdf", b->o->out_dir, b->names[row]);
+  bp_buf_printf(&p, "%s/%s.pdf", b->o->out_dir, bp_batch_names_file(b->names, row));
   return bp_buf_detach(&p);
 }
 
@@ -456,6 +515,29 @@ static void report_error(batch *b, const char *msg) {
   pthread_mutex_unlock(&b->io);
 }
 
+/* Record row's fields, read again from the file; a record that is no
+ * longer the one the batch started with (its content hash differs: the
+ * file was written to since) fails, since its manifest entry would not
+ * describe its PDF. */
+static bp_status read_record(const batch *b, bp_ctx *ctx, size_t row, char ***fields) {
+  bp_status st = bp_records_read_row(ctx, b->rec, row, fields);
+  char hex[65];
+  uint8_t hash[32];
+  if (!st) {
+    record_hash(b->inputs, b->rec, *fields, hex);
+    digest_from_hex(hex, hash);
+  }
+  if (!st && memcmp(hash, b->res[row].hash, sizeof hash)) {
+    free(*fields);
+    *fields = NULL;
+    st = bp_error(ctx, BP_ERR_DATA,
+                  "%s:%d: the record changed while the batch ran (the file was written to); "
+                  "run the batch again",
+                  b->rec->path, b->rec->rows[row].line);
+  }
+  return st;
+}
+
 static void render_one(batch *b, bp_typesetter *ts, bp_profile_cache *cache, bp_pdf_cache *pdfc,
                        bp_ctx *wctx, size_t row) {
   result *r = &b->res[row];
@@ -464,11 +546,21 @@ static void render_one(batch *b, bp_typesetter *ts, bp_profile_cache *cache, bp_
   bp_profile_info info = {0};
   bp_dlist *dl = NULL;
   bp_status st = BP_OK;
-  if (!ts) { /* the thread could not open the fonts */
+  char **fields = NULL;
+  if (!ts) /* the thread could not open the fonts */
     st = bp_error(&ctx, wctx->status, "%s", wctx->msg);
-  } else {
-    st = bp_compose_profile(&ctx, ts, b->tpl, b->ds, b->rec, row, b->epoch, cache, &info, &dl);
+  else
+    st = read_record(b, &ctx, row, &fields);
+  if (!st) {
+    /* the record alone, as the composer reads a records table */
+    bp_record one = b->rec->rows[row];
+    one.fields = fields;
+    bp_records view = *b->rec;
+    view.rows = &one;
+    view.n_rows = 1;
+    st = bp_compose_profile(&ctx, ts, b->tpl, b->ds, &view, 0, b->epoch, cache, &info, &dl);
   }
+  free(fields);
   char *path = NULL;
   if (!st) {
     path = out_path(b, row);
@@ -487,8 +579,8 @@ static void render_one(batch *b, bp_typesetter *ts, bp_profile_cache *cache, bp_
     }
     bp_outgroup_free(g);
     if (st) {
-      bp_error_wrap(&ctx, st, "record '%s' (%s:%d): ", b->rec->rows[row].fields[0], b->rec->path,
-                    b->rec->rows[row].line);
+      bp_error_wrap(&ctx, st, "record '%s' (%s:%d): ", bp_batch_names_id(b->names, row),
+                    b->rec->path, b->rec->rows[row].line);
     }
   }
   r->title = info.title;
@@ -707,11 +799,11 @@ static json_t *entry_json(const batch *b, size_t row) {
     return e;
   }
   json_t *e = json_object();
-  json_object_set_new(e, "id", jstr(rec->rows[row].fields[0]));
+  json_object_set_new(e, "id", jstr(bp_batch_names_id(b->names, row)));
   json_object_set_new(e, "line", json_integer(rec->rows[row].line));
   json_object_set_new(e, "status", json_string(r->state == R_FAILED ? "failed" : "written"));
   bp_buf file = {0};
-  bp_buf_printf(&file, "%s.pdf", b->names[row]);
+  bp_buf_printf(&file, "%s.pdf", bp_batch_names_file(b->names, row));
   json_object_set_new(e, "file", jstr(file.data));
   bp_buf_free(&file);
   json_object_set_new(e, "title", jstr(r->title));
@@ -850,7 +942,7 @@ static void say_waiting(const char *dir) {
 }
 
 /* The manifest may not take the name of one of the batch's PDFs. */
-static bp_status check_manifest_name(bp_ctx *ctx, const batch_opts *o, const bp_records *rec,
+static bp_status check_manifest_name(bp_ctx *ctx, const batch_opts *o, const bp_batch_names *names,
                                      const char *mpath) {
   char *mdir = dir_of(mpath);
   struct stat a, d;
@@ -859,18 +951,15 @@ static bp_status check_manifest_name(bp_ctx *ctx, const batch_opts *o, const bp_
   free(mdir);
   if (!same_dir) return BP_OK;
   const char *base = strrchr(mpath, '/') ? strrchr(mpath, '/') + 1 : mpath;
-  char **names = bp_batch_file_names(rec, o->name_pattern);
-  bp_status st = BP_OK;
-  for (size_t i = 0; i < rec->n_rows; i++) {
-    size_t n = strlen(names[i]);
-    if (!st && !strncmp(base, names[i], n) && !strcmp(base + n, ".pdf"))
-      st = bp_error(ctx, BP_ERR_USAGE,
-                    "%s: refusing to write the manifest there: it is the PDF of record '%s'", mpath,
-                    rec->rows[i].fields[0]);
-    free(names[i]);
+  for (size_t i = 0; i < names->n; i++) {
+    const char *name = bp_batch_names_file(names, i);
+    size_t n = strlen(name);
+    if (!strncmp(base, name, n) && !strcmp(base + n, ".pdf"))
+      return bp_error(ctx, BP_ERR_USAGE,
+                      "%s: refusing to write the manifest there: it is the PDF of record '%s'",
+                      mpath, bp_batch_names_id(names, i));
   }
-  free(names);
-  return st;
+  return BP_OK;
 }
 
 int bp_cmd_batch(int argc, char **argv) {
@@ -906,7 +995,9 @@ int bp_cmd_batch(int argc, char **argv) {
   bp_dataset *ds = NULL;
   bp_template *tpl = NULL;
   char *data_dir = o.data_dir ? bp_strdup(o.data_dir) : dir_of(o.records_path);
-  bp_status st = bp_records_load_each_with(&ctx, o.records_path, &o.dialect, &records);
+  /* each record's place, its fields read when they are needed: a batch's
+   * memory does not grow with its number of records */
+  bp_status st = bp_records_index(&ctx, o.records_path, &o.dialect, &records);
   for (size_t i = 0; !st && !o.quiet && i < records->n_warnings; i++)
     fprintf(stderr, "briefpress batch: %s\n", records->warnings[i]);
   /* the records file is checked record by record below, not as a whole */
@@ -914,6 +1005,8 @@ int bp_cmd_batch(int argc, char **argv) {
   if (!st) st = bp_template_load(&ctx, o.template_path, &tpl);
   if (!st) st = bp_profile_check_template(&ctx, tpl, ds, records);
   if (!st && o.name_pattern) st = bp_batch_check_name_pattern(&ctx, records, o.name_pattern);
+  bp_batch_names *names = NULL;
+  if (!st) st = bp_batch_names_new(&ctx, records, o.name_pattern, &names);
   if (!st) st = bp_mkdir_p(&ctx, o.out_dir, NULL);
   /* one batch at a time in a folder (shards of one run share it; a second
    * batch waits for the first), then the temporary files a killed batch
@@ -927,11 +1020,11 @@ int bp_cmd_batch(int argc, char **argv) {
   if (!st) st = bp_outdir_sweep(&ctx, o.out_dir, NULL);
   char *mpath = manifest_path(&o);
   if (!st) st = bp_output_check(&ctx, mpath);
-  if (!st) st = check_manifest_name(&ctx, &o, records, mpath);
+  if (!st) st = check_manifest_name(&ctx, &o, names, mpath);
   size_t only_row = (size_t)-1;
   if (!st && o.only) {
     for (size_t i = 0; i < records->n_rows; i++)
-      if (!strcmp(records->rows[i].fields[0], o.only)) only_row = i;
+      if (!strcmp(bp_batch_names_id(names, i), o.only)) only_row = i;
     if (only_row == (size_t)-1)
       st = bp_error(&ctx, BP_ERR_USAGE, "%s: no record with id '%s'", o.records_path, o.only);
   }
@@ -948,6 +1041,7 @@ int bp_cmd_batch(int argc, char **argv) {
     bp_pdf_cache_free(b.pdf_faces);
     bp_template_free(tpl);
     bp_dataset_free(ds);
+    bp_batch_names_free(names);
     bp_records_free(records);
     free(data_dir);
     return st == BP_ERR_USAGE ? 2 : 1;
@@ -957,26 +1051,35 @@ int bp_cmd_batch(int argc, char **argv) {
   b.ds = ds;
   b.rec = records;
   b.epoch = bp_source_date_epoch();
-  b.names = bp_batch_file_names(rec, o.name_pattern);
+  b.names = names;
   b.res = bp_calloc(rec->n_rows + 1, sizeof *b.res);
   b.todo = bp_calloc(rec->n_rows + 1, sizeof *b.todo);
   b.tty = !o.quiet && (o.progress || isatty(2));
   b.pieces = o.no_cache ? NULL : bp_profile_cache_new(0);
   b.t0 = t0;
-  char inputs[65];
-  inputs_hash(&o, ds, b.epoch, inputs);
+  inputs_hash(&o, ds, b.epoch, b.inputs);
   json_t *old_root = NULL;
   GHashTable *old = old_entries(mpath, &old_root);
   size_t counts[4] = {0}; /* written, unchanged, failed */
   for (size_t i = 0; i < rec->n_rows; i++) {
     result *r = &b.res[i];
-    char hash[65];
-    record_hash(inputs, rec, i, hash);
+    char hash[65], **fields;
+    bp_ctx rctx;
+    bp_ctx_init(&rctx);
+    if (!bp_records_read_row(&rctx, rec, i, &fields)) {
+      record_hash(b.inputs, rec, fields, hash);
+      free(fields);
+    } else { /* read a moment ago for its name: the file was written to since, and
+                the record fails when it is rendered (read_record) */
+      memset(hash, '0', 64);
+      hash[64] = '\0';
+    }
     digest_from_hex(hash, r->hash);
-    json_t *prev = old ? g_hash_table_lookup(old, rec->rows[i].fields[0]) : NULL;
+    const char *id = bp_batch_names_id(names, i);
+    json_t *prev = old ? g_hash_table_lookup(old, id) : NULL;
     bool selected = o.only ? i == only_row : bp_batch_in_shard(i, o.shard_i, o.shard_n);
     char file[160];
-    snprintf(file, sizeof file, "%s.pdf", b.names[i]);
+    snprintf(file, sizeof file, "%s.pdf", bp_batch_names_file(names, i));
     if (!selected) {
       r->state = R_NOT_SELECTED;
       if (prev && bp_batch_manifest_entry_current(prev, hash, file, o.out_dir)) r->carried = prev;
@@ -1064,8 +1167,7 @@ int bp_cmd_batch(int argc, char **argv) {
   free(mpath);
   free(b.res);
   free(b.todo);
-  for (size_t i = 0; i < rec->n_rows; i++) free(b.names[i]);
-  free(b.names);
+  bp_batch_names_free(b.names);
   pthread_mutex_destroy(&b.io);
   pthread_mutex_destroy(&b.gate_lock);
   pthread_cond_destroy(&b.gate_cond);

@@ -27,13 +27,26 @@ bool bp_batch_shard_parse(const char *s, int *index, int *count);
  * every n-th record starting with record i. */
 bool bp_batch_in_shard(size_t row, int index, int count);
 
-/** The file names (stems, no ".pdf") of every record: the pattern ("{id}",
- * "{iso2}-{name_en}") expanded with the record's fields and slugged
- * (bp_slug, at most 96 bytes); an
- * empty result falls back to the id's slug, then "record-N"; a name taken
- * by an earlier record gets "-2", "-3"... So every shard computes the same
- * names. Returns a NULL-terminated array of owned strings. */
-char **bp_batch_file_names(const bp_records *rec, const char *pattern);
+/** The ids and output file names of a batch's records, kept compactly
+ * (one block of text and an offset a record) so that a batch need not
+ * keep its records' fields. */
+typedef struct bp_batch_names bp_batch_names;
+
+/** Reads every record of rec (bp_records_read_row) for its id and its
+ * file name (stem, no ".pdf"): the pattern ("{id}", "{iso2}-{name_en}";
+ * NULL: "{id}") expanded with the record's fields and slugged (bp_slug, at
+ * most 96 bytes); an empty result falls back to the id's slug, then
+ * "record-N"; a name taken by an earlier record gets "-2", "-3"... So every
+ * shard computes the same names. Fails as bp_records_read_row does. */
+bp_status bp_batch_names_new(bp_ctx *ctx, const bp_records *rec, const char *pattern,
+                             bp_batch_names **out);
+/** Borrowed file name (stem) of record `row`. */
+const char *bp_batch_names_file(const bp_batch_names *n, size_t row);
+/** Borrowed id of record `row`. */
+const char *bp_batch_names_id(const bp_batch_names *n, size_t row);
+/** The bytes the names hold (their texts and offsets), for tests. */
+size_t bp_batch_names_bytes(const bp_batch_names *n);
+void bp_batch_names_free(bp_batch_names *n);
 
 /** Checks a --name pattern before any file is named: every {field} in it
  * must be a column of rec; otherwise BP_ERR_USAGE with a message naming the

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <fcntl.h>
 
 /* ---------------------------------------------------------------- dialects */
 
@@ -388,8 +390,22 @@ static char **pack_fields(const bp_csv_rec *rec, size_t n) {
   return fields;
 }
 
+/* Where the records of bp_records_index are read again from: the file,
+ * open, or its text when it cannot be read twice (standard input, a pipe). */
+struct bp_records_file {
+  int fd;     /* -1: text */
+  char *text; /* the whole file, or NULL */
+  size_t len;
+  bp_csv_dialect d; /* as the records were loaded (dates are read with it) */
+};
+
 void bp_records_free(bp_records *r) {
   if (!r) return;
+  if (r->file) {
+    if (r->file->fd >= 0) close(r->file->fd);
+    free(r->file->text);
+    free(r->file);
+  }
   for (size_t i = 0; i < r->n_rows; i++) {
     free(r->rows[i].fields); /* with its texts (pack_fields) */
     free(r->rows[i].error);
@@ -618,8 +634,10 @@ static bool date_cell(const bp_csv_dialect *d, bp_csv_field *f, char *why, size_
 }
 
 /* each: rows fail alone (bp_records_load_each); cells are not checked,
- * except dates in a declared date_format, which are read into ISO 8601. */
-static bp_records *records_parse(bp_src *s, const bp_resolver *r, bool each,
+ * except dates in a declared date_format, which are read into ISO 8601.
+ * lazy (with each): a sound record keeps its place, not its fields
+ * (bp_records_index). */
+static bp_records *records_parse(bp_src *s, const bp_resolver *r, bool each, bool lazy,
                                  const bp_csv_dialect *dialect, const char *meta) {
   if (!s->usable) return NULL;
   size_t errs = s->dl->n_errors;
@@ -712,7 +730,12 @@ static bp_records *records_parse(bp_src *s, const bp_resolver *r, bool each,
     }
     for (size_t k = 1; !each && k < rec.n; k++)
       if (rec.f[k].text[0]) check_cell(s, r, kinds[k], hdr.f[k].text, &rec.f[k]);
-    bp_record row = {pack_fields(&rec, hdr.n), line, err, field ? bp_strdup(field) : NULL};
+    bp_record row = {.fields = lazy && !err ? NULL : pack_fields(&rec, hdr.n),
+                     .line = line,
+                     .len = (unsigned)(c.pos - rec.off),
+                     .error = err,
+                     .error_field = field ? bp_strdup(field) : NULL,
+                     .off = rec.off};
     BP_PUSH(out->rows, out->n_rows, cap, row);
   }
   if (!out->n_rows && s->dl->n_errors == errs) {
@@ -735,11 +758,11 @@ static bp_records *records_parse(bp_src *s, const bp_resolver *r, bool each,
 
 bp_records *bp__records_parse(bp_src *s, const bp_resolver *r, const bp_csv_dialect *d,
                               const char *meta) {
-  return records_parse(s, r, false, d, meta);
+  return records_parse(s, r, false, false, d, meta);
 }
 
 bp_records *bp__records_parse_each(bp_src *s, const bp_csv_dialect *d, const char *meta) {
-  return records_parse(s, NULL, true, d, meta);
+  return records_parse(s, NULL, true, false, d, meta);
 }
 
 /* The fields `over` sets, over those of `d`. */
@@ -751,8 +774,27 @@ static void dialect_over(bp_csv_dialect *d, const bp_csv_dialect *over) {
   if (over->date_format[0]) strcpy(d->date_format, over->date_format);
 }
 
-static bp_status records_load(bp_ctx *ctx, const char *path, bool each, const bp_csv_dialect *over,
-                              bp_records **out) {
+/* Where a record of bp_records_index is read again from: the file when it
+ * is a regular file of the size just read, else a copy of the text. */
+static bp_records_file *records_file(const bp_src *s, const bp_csv_dialect *d) {
+  bp_records_file *f = bp_calloc(1, sizeof *f);
+  f->d = *d;
+  f->len = s->len;
+  f->fd = strcmp(s->path, BP_STDIN_NAME) ? open(s->path, O_RDONLY | O_CLOEXEC) : -1;
+  struct stat st;
+  if (f->fd >= 0 && (fstat(f->fd, &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size != s->len)) {
+    close(f->fd);
+    f->fd = -1;
+  }
+  if (f->fd < 0) {
+    f->text = bp_malloc(s->len + 1);
+    memcpy(f->text, s->text, s->len + 1);
+  }
+  return f;
+}
+
+static bp_status records_load(bp_ctx *ctx, const char *path, bool each, bool lazy,
+                              const bp_csv_dialect *over, bp_records **out) {
   *out = NULL;
   bp_diag_list *dl = bp_diag_list_new();
   bool io, mio = false;
@@ -765,9 +807,7 @@ static bp_status records_load(bp_ctx *ctx, const char *path, bool each, const bp
   if (over && !bp_csv_dialect_check(&d, why, sizeof why))
     bp__diag_file(dl, BP_SEV_ERROR, path, 1, 1, "%s", why);
   bp_src *s = each ? bp__src_open_rows(dl, path, &io) : bp__src_open(dl, path, &io);
-  bp_records *r = dl->n_errors ? NULL
-                  : each       ? bp__records_parse_each(s, &d, mp)
-                               : bp__records_parse(s, NULL, &d, mp);
+  bp_records *r = dl->n_errors ? NULL : records_parse(s, NULL, each, lazy, &d, mp);
   bp_status st = bp__diag_to_ctx(ctx, dl, io || mio);
   if (st == BP_OK && r) {
     for (size_t i = 0; i < dl->n; i++) /* what check would warn about, for the caller to say */
@@ -775,6 +815,7 @@ static bp_status records_load(bp_ctx *ctx, const char *path, bool each, const bp
         r->warnings = bp_realloc(r->warnings, (r->n_warnings + 1) * sizeof *r->warnings);
         r->warnings[r->n_warnings++] = bp_diag_format(&dl->v[i]);
       }
+    if (lazy) r->file = records_file(s, &d);
     *out = r;
   } else {
     bp_records_free(r);
@@ -788,14 +829,86 @@ static bp_status records_load(bp_ctx *ctx, const char *path, bool each, const bp
 }
 
 bp_status bp_records_load(bp_ctx *ctx, const char *path, bp_records **out) {
-  return records_load(ctx, path, false, NULL, out);
+  return records_load(ctx, path, false, false, NULL, out);
 }
 
 bp_status bp_records_load_each(bp_ctx *ctx, const char *path, bp_records **out) {
-  return records_load(ctx, path, true, NULL, out);
+  return records_load(ctx, path, true, false, NULL, out);
 }
 
 bp_status bp_records_load_each_with(bp_ctx *ctx, const char *path, const bp_csv_dialect *over,
                                     bp_records **out) {
-  return records_load(ctx, path, true, over, out);
+  return records_load(ctx, path, true, false, over, out);
+}
+
+bp_status bp_records_index(bp_ctx *ctx, const char *path, const bp_csv_dialect *over,
+                           bp_records **out) {
+  return records_load(ctx, path, true, true, over, out);
+}
+
+/* The `len` bytes at `off` of f (NUL-terminated), or NULL when the file
+ * is shorter now. */
+static char *file_bytes(const bp_records_file *f, size_t off, size_t len) {
+  char *buf = bp_malloc(len + 1);
+  buf[len] = '\0';
+  if (f->text) return memcpy(buf, f->text + off, len);
+  for (size_t got = 0; got < len;) {
+    ssize_t n = pread(f->fd, buf + got, len - got, (off_t)(off + got));
+    if (n <= 0) {
+      free(buf);
+      return NULL;
+    }
+    got += (size_t)n;
+  }
+  return buf;
+}
+
+bp_status bp_records_read_row(bp_ctx *ctx, const bp_records *r, size_t row, char ***fields) {
+  *fields = NULL;
+  const bp_record *rw = &r->rows[row];
+  if (rw->fields) { /* kept: a copy, so that every caller frees what it gets */
+    bp_csv_rec kept = {0};
+    for (size_t k = 0; k < r->n_cols; k++) {
+      bp_csv_field f = {rw->fields[k], 0};
+      BP_PUSH(kept.f, kept.n, kept.cap, f);
+    }
+    *fields = pack_fields(&kept, r->n_cols);
+    free(kept.f);
+    return BP_OK;
+  }
+  char *text = r->file ? file_bytes(r->file, rw->off, rw->len) : NULL;
+  if (!text)
+    return bp_error(ctx, r->file ? BP_ERR_IO : BP_ERR_USAGE,
+                    "%s:%d: cannot read the record again%s", r->path, rw->line,
+                    r->file ? ": the file is shorter now" : "");
+  /* the record alone, parsed as when it was loaded (where it failed then,
+   * it has its fields): one line start, since nothing is reported */
+  bp_diag_list *dl = bp_diag_list_new();
+  size_t ls0 = 0;
+  bp_src s = {.path = r->path,
+              .text = text,
+              .len = rw->len,
+              .ls = &ls0,
+              .n_ls = 1,
+              .dl = dl,
+              .usable = true};
+  bp_csv c = {&s, 0, r->file->d.delimiter};
+  bp_csv_rec rec = {0};
+  bool bad, ok = bp__csv_next(&c, &rec, &bad) && !bad && !dl->n_errors && rec.n == r->n_cols &&
+                 c.pos == rw->len && bp__record_id_valid(rec.f[0].text);
+  char why[160];
+  for (size_t k = 1; ok && k < rec.n; k++)
+    ok = col_kind(r->names[k]) != COL_DATE || date_cell(&r->file->d, &rec.f[k], why, sizeof why);
+  bp_status st = BP_OK;
+  if (ok)
+    *fields = pack_fields(&rec, r->n_cols);
+  else
+    st = bp_error(ctx, BP_ERR_DATA,
+                  "%s:%d: the record is not what it was when the batch started "
+                  "(the file was written to since)",
+                  r->path, rw->line);
+  bp__csv_rec_free(&rec);
+  bp_diag_list_free(dl);
+  free(text);
+  return st;
 }

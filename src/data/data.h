@@ -319,13 +319,19 @@ bool bp_csv_number(const char *text, const bp_csv_dialect *d, double *out);
 /* --------------------------------------------------------------- records */
 
 typedef struct bp_record {
-  char **fields; /* n_cols strings (never NULL), in one block with the array: free(fields) */
-  int line;      /* where the record starts */
+  /* n_cols strings (never NULL), in one block with the array: free(fields);
+   * NULL for a sound record of bp_records_index (bp_records_read_row) */
+  char **fields;
+  int line;     /* where the record starts */
+  unsigned len; /* bp_records_index: the record's bytes in the file, from off */
   /* bp_records_load_each only: why this record cannot be used
    * ("file:line:col: [field NAME: ]message") and the column to blame (or
    * NULL); both NULL for a sound record */
   char *error, *error_field;
+  size_t off; /* the record's first byte in the file */
 } bp_record;
+
+typedef struct bp_records_file bp_records_file;
 
 typedef struct bp_records {
   char *path;
@@ -335,6 +341,7 @@ typedef struct bp_records {
   size_t n_rows;
   char **warnings; /* the file's own ("file:line:col: message"), e.g. a detected delimiter */
   size_t n_warnings;
+  bp_records_file *file; /* bp_records_index: where its records are read again from */
 } bp_records;
 
 /** Loads an RFC 4180 CSV (quoted fields, doubled quotes, CRLF, newlines in
@@ -357,6 +364,25 @@ bp_status bp_records_load_each(bp_ctx *ctx, const char *path, bp_records **out);
  * delimiter detected) go to out's `warnings`. */
 bp_status bp_records_load_each_with(bp_ctx *ctx, const char *path, const bp_csv_dialect *over,
                                     bp_records **out);
+/** bp_records_load_each_with for a batch of many records: the same
+ * checks and the same failed records, but a sound record keeps only its
+ * place in the file (`fields` NULL, `off`, `len`, `line`: 40 bytes), and
+ * its fields are read again when they are needed (bp_records_read_row),
+ * so that memory does not grow with the number of records. A failed
+ * record keeps its fields. The file stays open until bp_records_free
+ * (standard input, a pipe or a file that changed while it was read are
+ * kept in memory instead). */
+bp_status bp_records_index(bp_ctx *ctx, const char *path, const bp_csv_dialect *over,
+                           bp_records **out);
+/** The fields of record `row` as bp_records_load_each gives them (n_cols
+ * strings after their pointers, one block: free(*fields)), read again
+ * from the file for a record of bp_records_index, else copied. Safe from
+ * several threads at once. BP_ERR_IO when the file is shorter now,
+ * BP_ERR_DATA when the bytes there no longer parse as a sound record of
+ * the same columns (the file was written to since: a caller that must
+ * know that the fields are those it saw compares a hash of them, as batch
+ * does with each record's content hash). */
+bp_status bp_records_read_row(bp_ctx *ctx, const bp_records *r, size_t row, char ***fields);
 void bp_records_free(bp_records *r);
 /** Column index of a header name, or -1. */
 int bp_records_column(const bp_records *r, const char *name);

@@ -179,21 +179,23 @@ static void test_file_names(void **state) {
                         "x2",     "..",         "x3", "",       "x4", "대한민국",
                         "x5",     "etc/passwd", "x6", "CON"};
   bp_records *r = records_of(rows, 8, 2);
-  char **names = bp_batch_file_names(r, "{name_en}");
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_batch_names *names;
+  assert_ok(bp_batch_names_new(&ctx, r, "{name_en}", &names), &ctx);
   const char *want[] = {"guinea", "guinea-2",     "etc-passwd",   "x2",
                         "x3",     "daehanminguk", "etc-passwd-2", "con-"};
   for (size_t i = 0; i < 8; i++) {
-    assert_string_equal(names[i], want[i]);
-    slug_is_safe(names[i]);
-    free(names[i]);
+    assert_string_equal(bp_batch_names_file(names, i), want[i]);
+    assert_string_equal(bp_batch_names_id(names, i), rows[2 * i]);
+    slug_is_safe(bp_batch_names_file(names, i));
   }
-  free(names);
+  bp_batch_names_free(names);
   /* the default pattern is the id */
-  names = bp_batch_file_names(r, NULL);
-  assert_string_equal(names[0], "guinea");
-  assert_string_equal(names[1], "g2");
-  for (size_t i = 0; i < 8; i++) free(names[i]);
-  free(names);
+  assert_ok(bp_batch_names_new(&ctx, r, NULL, &names), &ctx);
+  assert_string_equal(bp_batch_names_file(names, 0), "guinea");
+  assert_string_equal(bp_batch_names_file(names, 1), "g2");
+  bp_batch_names_free(names);
   bp_records_free(r);
 }
 
@@ -274,6 +276,100 @@ static void test_records_each(void **state) {
     ASSERT_MSG(ctx, bad[i][1]);
     bp_ctx_clear(&ctx);
   }
+  rm_rf(dir);
+  free(dir);
+}
+
+/* A batch keeps each record's place, not its fields (bp_records_index):
+ * every record read again is the record bp_records_load_each reads, a bad
+ * record still fails alone with its line, column and field, and what is
+ * held a record does not depend on its fields. */
+static void test_records_index(void **state) {
+  (void)state;
+  char *dir = tmpdir_new();
+  char path[512];
+  snprintf(path, sizeof path, "%s/r.csv", dir);
+  bp_buf csv = {0};
+  bp_buf_puts(&csv, "\xEF\xBB\xBFid,name_en,note,closed_on\r\n");
+  const size_t n = 600, bad_row = 299, short_row = 450;
+  for (size_t i = 0; i < n; i++) {
+    if (i == bad_row)
+      bp_buf_printf(&csv, "r%zu,Bad date,,31.02.2020\r\n", i);
+    else if (i == short_row)
+      bp_buf_printf(&csv, "r%zu,short\r\n", i);
+    else /* quotes, the delimiter and a newline inside fields; every other row a date */
+      bp_buf_printf(&csv, "r%zu,\"Name, %zu\",\"say \"\"%zu\"\"\nline two\",%s\r\n", i, i, i,
+                    i % 2 ? "05.12.2023" : "");
+  }
+  write_file(path, csv.data);
+  bp_buf_free(&csv);
+  bp_csv_dialect over = {0};
+  char why[200];
+  assert_true(bp_csv_dialect_set(&over, "date_format", "DD.MM.YYYY", why, sizeof why));
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_records *all, *idx;
+  assert_ok(bp_records_load_each_with(&ctx, path, &over, &all), &ctx);
+  assert_ok(bp_records_index(&ctx, path, &over, &idx), &ctx);
+  assert_int_equal(idx->n_rows, n);
+  for (size_t i = 0; i < n; i++) {
+    const bp_record *a = &all->rows[i], *x = &idx->rows[i];
+    assert_int_equal(x->line, a->line);
+    if (a->error) { /* a failed record keeps its fields and its message */
+      assert_string_equal(x->error, a->error);
+      assert_non_null(x->fields);
+    } else {
+      assert_null(x->error);
+      assert_null(x->fields); /* its place only */
+    }
+    char **f;
+    assert_ok(bp_records_read_row(&ctx, idx, i, &f), &ctx);
+    for (size_t k = 0; k < idx->n_cols; k++) assert_string_equal(f[k], a->fields[k]);
+    free(f);
+  }
+  assert_true(sizeof(bp_record) <= 40);
+  char line[32];
+  snprintf(line, sizeof line, "r.csv:%d:", idx->rows[bad_row].line);
+  assert_non_null(strstr(idx->rows[bad_row].error, line));
+  assert_non_null(strstr(idx->rows[bad_row].error, "field closed_on: invalid date '31.02.2020'"));
+  assert_string_equal(idx->rows[bad_row].error_field, "closed_on");
+  assert_non_null(strstr(idx->rows[short_row].error, "expected 4 fields"));
+  char **f;
+  assert_ok(bp_records_read_row(&ctx, idx, 1, &f), &ctx);
+  assert_string_equal(f[2], "say \"1\"\nline two");
+  assert_string_equal(f[3], "2023-12-05"); /* in the dialect's date format: as ISO 8601 */
+  free(f);
+
+  /* the names hold each record's id and file name, and an offset: nothing
+   * of its other fields */
+  bp_batch_names *names;
+  assert_ok(bp_batch_names_new(&ctx, idx, "{name_en}", &names), &ctx);
+  size_t texts = 0;
+  for (size_t i = 0; i < n; i++)
+    texts += strlen(bp_batch_names_id(names, i)) + strlen(bp_batch_names_file(names, i)) + 2;
+  assert_true(bp_batch_names_bytes(names) <= texts + (n + 1) * sizeof(size_t) + 64);
+  assert_string_equal(bp_batch_names_file(names, 1), "name-1");
+  assert_string_equal(bp_batch_names_file(names, bad_row), "bad-date");
+  bp_batch_names_free(names);
+
+  /* the file written to since it was indexed: a record that no longer
+   * parses as it did fails, and so does one past the end */
+  FILE *fp = fopen(path, "r+b");
+  assert_non_null(fp);
+  assert_int_equal(fseek(fp, (long)idx->rows[3].off + 1, SEEK_SET), 0); /* r3 -> r" */
+  fputc('"', fp);
+  fclose(fp);
+  assert_int_equal(bp_records_read_row(&ctx, idx, 3, &f), BP_ERR_DATA);
+  ASSERT_MSG(ctx, "the record is not what it was");
+  bp_ctx_clear(&ctx);
+  assert_int_equal(truncate(path, (off_t)idx->rows[10].off), 0);
+  assert_int_equal(bp_records_read_row(&ctx, idx, 10, &f), BP_ERR_IO);
+  ASSERT_MSG(ctx, "the file is shorter now");
+  bp_ctx_clear(&ctx);
+  assert_ok(bp_records_read_row(&ctx, idx, 2, &f), &ctx); /* untouched */
+  free(f);
+  bp_records_free(all);
+  bp_records_free(idx);
   rm_rf(dir);
   free(dir);
 }
@@ -762,6 +858,7 @@ int main(void) {
       cmocka_unit_test(test_file_names),
       cmocka_unit_test(test_shards),
       cmocka_unit_test(test_records_each),
+      cmocka_unit_test(test_records_index),
       cmocka_unit_test(test_batch_run),
       cmocka_unit_test(test_profile_cached_same),
       cmocka_unit_test(test_profile_cache_bounded),
