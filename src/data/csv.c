@@ -745,6 +745,8 @@ static bp_records *records_parse(bp_src *s, const bp_resolver *r, bool each, boo
     bp__diag(s, each ? BP_SEV_ERROR : BP_SEV_WARNING, e,
              "no records (the file has only a header line)");
   }
+  if (lazy && out->n_rows) /* no growing array's slack: a batch keeps its records to its end */
+    out->rows = bp_realloc(out->rows, out->n_rows * sizeof *out->rows);
   free(kinds);
   bp__map_free(&ids);
   bp__csv_rec_free(&hdr);
