@@ -633,6 +633,25 @@ static bool date_cell(const bp_csv_dialect *d, bp_csv_field *f, char *why, size_
   return true;
 }
 
+/* Where a record of bp_records_index is read again from: the file when it
+ * is a regular file of the size just read, else a copy of the text. */
+static bp_records_file *records_file(const bp_src *s, const bp_csv_dialect *d) {
+  bp_records_file *f = bp_calloc(1, sizeof *f);
+  f->d = *d;
+  f->len = s->len;
+  f->fd = strcmp(s->path, BP_STDIN_NAME) ? open(s->path, O_RDONLY | O_CLOEXEC) : -1;
+  struct stat st;
+  if (f->fd >= 0 && (fstat(f->fd, &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size != s->len)) {
+    close(f->fd);
+    f->fd = -1;
+  }
+  if (f->fd < 0) {
+    f->text = bp_malloc(s->len + 1);
+    memcpy(f->text, s->text, s->len + 1);
+  }
+  return f;
+}
+
 /* each: rows fail alone (bp_records_load_each); cells are not checked,
  * except dates in a declared date_format, which are read into ISO 8601.
  * lazy (with each): a sound record keeps its place, not its fields
@@ -745,8 +764,10 @@ static bp_records *records_parse(bp_src *s, const bp_resolver *r, bool each, boo
     bp__diag(s, each ? BP_SEV_ERROR : BP_SEV_WARNING, e,
              "no records (the file has only a header line)");
   }
-  if (lazy && out->n_rows) /* no growing array's slack: a batch keeps its records to its end */
+  if (lazy && out->n_rows) { /* no growing array's slack: a batch keeps its records to its end */
     out->rows = bp_realloc(out->rows, out->n_rows * sizeof *out->rows);
+    out->file = records_file(s, &d); /* with the delimiter detected */
+  }
   free(kinds);
   bp__map_free(&ids);
   bp__csv_rec_free(&hdr);
@@ -776,25 +797,6 @@ static void dialect_over(bp_csv_dialect *d, const bp_csv_dialect *over) {
   if (over->date_format[0]) strcpy(d->date_format, over->date_format);
 }
 
-/* Where a record of bp_records_index is read again from: the file when it
- * is a regular file of the size just read, else a copy of the text. */
-static bp_records_file *records_file(const bp_src *s, const bp_csv_dialect *d) {
-  bp_records_file *f = bp_calloc(1, sizeof *f);
-  f->d = *d;
-  f->len = s->len;
-  f->fd = strcmp(s->path, BP_STDIN_NAME) ? open(s->path, O_RDONLY | O_CLOEXEC) : -1;
-  struct stat st;
-  if (f->fd >= 0 && (fstat(f->fd, &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size != s->len)) {
-    close(f->fd);
-    f->fd = -1;
-  }
-  if (f->fd < 0) {
-    f->text = bp_malloc(s->len + 1);
-    memcpy(f->text, s->text, s->len + 1);
-  }
-  return f;
-}
-
 static bp_status records_load(bp_ctx *ctx, const char *path, bool each, bool lazy,
                               const bp_csv_dialect *over, bp_records **out) {
   *out = NULL;
@@ -817,7 +819,6 @@ static bp_status records_load(bp_ctx *ctx, const char *path, bool each, bool laz
         r->warnings = bp_realloc(r->warnings, (r->n_warnings + 1) * sizeof *r->warnings);
         r->warnings[r->n_warnings++] = bp_diag_format(&dl->v[i]);
       }
-    if (lazy) r->file = records_file(s, &d);
     *out = r;
   } else {
     bp_records_free(r);

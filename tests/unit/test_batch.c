@@ -340,6 +340,18 @@ static void test_records_index(void **state) {
   assert_string_equal(f[3], "2023-12-05"); /* in the dialect's date format: as ISO 8601 */
   free(f);
 
+  /* a delimiter detected from the header is the one the records are read
+   * again with */
+  char semi[512];
+  snprintf(semi, sizeof semi, "%s/semi.csv", dir);
+  write_file(semi, "id;name_en\nx;\"A, B\"\n");
+  bp_records *sr;
+  assert_ok(bp_records_index(&ctx, semi, NULL, &sr), &ctx);
+  assert_ok(bp_records_read_row(&ctx, sr, 0, &f), &ctx);
+  assert_string_equal(f[1], "A, B");
+  free(f);
+  bp_records_free(sr);
+
   /* the names hold each record's id and file name, and an offset: nothing
    * of its other fields */
   bp_batch_names *names;
