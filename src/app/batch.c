@@ -7,10 +7,12 @@
  * unchanged records, and --shard i/n so other engines can spread the work.
  * Every PDF is written to a temporary file and renamed; a failed record
  * leaves no file. Touches nothing outside the output folder. */
+#define _GNU_SOURCE /* O_TMPFILE, mkostemp: the manifest's spool */
 #include "app/batch.h"
 
 #include <cairo.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <glib.h>
 #include <jansson.h>
@@ -435,41 +437,40 @@ static void record_hash(const char *inputs, const bp_records *rec, char **fields
 
 typedef enum { R_TODO, R_WRITTEN, R_UNCHANGED, R_FAILED, R_NOT_SELECTED } rstate;
 
-/* What a failed record or one with warnings adds to its result (most
- * records have neither). */
-typedef struct result_notes {
-  char *error, *field;
-  char **warnings;
-  size_t n_warnings;
-} result_notes;
-
-/* One per record, held to the end for the manifest: kept small (104 bytes). */
+/* One per record, held to the end: kept small (56 bytes). A record's
+ * manifest entry is made into text when the record is done, and leaves
+ * memory when it goes into the spool (spool_advance). */
 typedef struct result {
-  uint8_t hash[32], sha256[32]; /* the content hash and the file's SHA-256 */
-  char *title;
-  result_notes *notes; /* NULL: no error and no warning */
+  uint8_t hash[32];    /* the content hash */
   json_t *carried;     /* the old manifest's entry, for unchanged or unselected records */
-  long long bytes;
-  int pages;
+  char *entry;         /* its manifest entry (JSON text), until it is in the spool */
   unsigned char state; /* an rstate */
   bool todo;           /* to be rendered by a worker (set before the workers start) */
   char published;      /* (atomic) the worker has filled this result in */
 } result;
 
-static result_notes *notes_of(result *r) {
-  if (!r->notes) r->notes = bp_calloc(1, sizeof *r->notes);
-  return r->notes;
-}
+/* What the manifest entry of a record that was rendered, or failed, says. */
+typedef struct entry_in {
+  const char *id, *file, *title; /* file: the stem */
+  int line;
+  bool failed;
+  const char *error, *field;
+  char **warnings;
+  size_t n_warnings;
+  int pages;
+  long long bytes;
+  const uint8_t *sha256, *hash;
+} entry_in;
 
-static void result_free(result *r) {
-  free(r->title);
-  if (!r->notes) return;
-  free(r->notes->error);
-  free(r->notes->field);
-  for (size_t k = 0; k < r->notes->n_warnings; k++) free(r->notes->warnings[k]);
-  free(r->notes->warnings);
-  free(r->notes);
-}
+static char *entry_text(const entry_in *in);
+
+/* The manifest's entries of records [0, rows), in its format, in an
+ * unlinked file in the output folder: a batch does not hold them. */
+typedef struct spool {
+  int fd;       /* -1: none (the entries stay in memory) */
+  bool stopped; /* a write failed: what is in it stays, the rest in memory */
+  size_t len, rows, entries;
+} spool;
 
 typedef struct batch {
   const batch_opts *o;
@@ -482,6 +483,7 @@ typedef struct batch {
   size_t *todo; /* rows to render */
   size_t n_todo;
   result *res; /* per row */
+  spool sp;    /* the entries of the records done, in order (the main thread's) */
   size_t next; /* next index into todo (atomic) */
   size_t done; /* finished (atomic) */
   size_t failed;
@@ -562,6 +564,8 @@ static void render_one(batch *b, bp_typesetter *ts, bp_profile_cache *cache, bp_
   }
   free(fields);
   char *path = NULL;
+  uint8_t sha256[32] = {0};
+  long long bytes = 0;
   if (!st) {
     path = out_path(b, row);
     bp_pdf_options pdf_opt = {.compress = true, .plain = b->o->no_pdfa};
@@ -574,8 +578,8 @@ static void render_one(batch *b, bp_typesetter *ts, bp_profile_cache *cache, bp_
     bp_file_info fi = {0};
     if (!st) st = bp_outgroup_commit(&ctx, g);
     if (!st && bp_outgroup_info(g, path, &fi)) {
-      digest_from_hex(fi.sha256, r->sha256);
-      r->bytes = fi.bytes;
+      digest_from_hex(fi.sha256, sha256);
+      bytes = fi.bytes;
     }
     bp_outgroup_free(g);
     if (st) {
@@ -583,27 +587,28 @@ static void render_one(batch *b, bp_typesetter *ts, bp_profile_cache *cache, bp_
                     b->rec->path, b->rec->rows[row].line);
     }
   }
-  r->title = info.title;
-  info.title = NULL;
-  r->pages = info.pages;
-  if (info.n_warnings) {
-    notes_of(r)->warnings = info.warnings;
-    r->notes->n_warnings = info.n_warnings;
-    info.warnings = NULL;
-    info.n_warnings = 0;
-  }
   if (st) {
-    r->state = R_FAILED;
-    notes_of(r)->error = bp_strdup(ctx.msg);
-    r->notes->field = info.bad_field ? bp_strdup(info.bad_field) : NULL;
     __atomic_fetch_add(&b->failed, 1, __ATOMIC_RELAXED);
     /* never a PDF beside a failed entry, not even one from an earlier run */
     if (!path) path = out_path(b, row);
     bp_output_remove(path);
     report_error(b, ctx.msg);
-  } else {
-    r->state = R_WRITTEN;
   }
+  entry_in in = {.id = bp_batch_names_id(b->names, row),
+                 .file = bp_batch_names_file(b->names, row),
+                 .title = info.title,
+                 .line = b->rec->rows[row].line,
+                 .failed = st != BP_OK,
+                 .error = ctx.msg,
+                 .field = info.bad_field,
+                 .warnings = info.warnings,
+                 .n_warnings = info.n_warnings,
+                 .pages = info.pages,
+                 .bytes = bytes,
+                 .sha256 = sha256,
+                 .hash = r->hash};
+  r->entry = entry_text(&in);
+  r->state = st ? R_FAILED : R_WRITTEN;
   __atomic_store_n(&r->published, 1, __ATOMIC_RELEASE); /* for the manifest's checkpoints */
   bp_profile_info_free(&info);
   bp_dlist_free(dl);
@@ -790,43 +795,52 @@ bool bp_batch_manifest_entry_current(json_t *e, const char *hash, const char *fi
   return ok;
 }
 
-static json_t *entry_json(const batch *b, size_t row) {
-  const result *r = &b->res[row];
-  const bp_records *rec = b->rec;
-  if (r->carried) {
-    json_t *e = json_deep_copy(r->carried);
-    if (r->state == R_UNCHANGED) json_object_set_new(e, "status", json_string("unchanged"));
-    return e;
-  }
+#define MANIFEST_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6))
+
+static char *dump_entry(json_t *e) {
+  char *text = json_dumps(e, MANIFEST_FLAGS);
+  json_decref(e);
+  return text;
+}
+
+static char *entry_text(const entry_in *in) {
   json_t *e = json_object();
-  json_object_set_new(e, "id", jstr(bp_batch_names_id(b->names, row)));
-  json_object_set_new(e, "line", json_integer(rec->rows[row].line));
-  json_object_set_new(e, "status", json_string(r->state == R_FAILED ? "failed" : "written"));
+  json_object_set_new(e, "id", jstr(in->id));
+  json_object_set_new(e, "line", json_integer(in->line));
+  json_object_set_new(e, "status", json_string(in->failed ? "failed" : "written"));
   bp_buf file = {0};
-  bp_buf_printf(&file, "%s.pdf", bp_batch_names_file(b->names, row));
+  bp_buf_printf(&file, "%s.pdf", in->file);
   json_object_set_new(e, "file", jstr(file.data));
   bp_buf_free(&file);
-  json_object_set_new(e, "title", jstr(r->title));
-  const result_notes *notes = r->notes ? r->notes : &(result_notes){0};
+  json_object_set_new(e, "title", jstr(in->title));
   char hex[65];
-  if (r->state == R_FAILED) {
+  if (in->failed) {
     json_t *err = json_object();
-    json_object_set_new(err, "field", jstr(notes->field));
-    json_object_set_new(err, "message", jstr(notes->error));
+    json_object_set_new(err, "field", jstr(in->field));
+    json_object_set_new(err, "message", jstr(in->error));
     json_object_set_new(e, "error", err);
   } else {
-    json_object_set_new(e, "pages", json_integer(r->pages));
-    json_object_set_new(e, "bytes", json_integer(r->bytes));
-    digest_hex(r->sha256, hex);
+    json_object_set_new(e, "pages", json_integer(in->pages));
+    json_object_set_new(e, "bytes", json_integer(in->bytes));
+    digest_hex(in->sha256, hex);
     json_object_set_new(e, "sha256", json_string(hex));
     json_object_set_new(e, "error", json_null());
   }
   json_t *w = json_array();
-  for (size_t i = 0; i < notes->n_warnings; i++) json_array_append_new(w, jstr(notes->warnings[i]));
+  for (size_t i = 0; i < in->n_warnings; i++) json_array_append_new(w, jstr(in->warnings[i]));
   json_object_set_new(e, "warnings", w);
-  digest_hex(r->hash, hex);
+  digest_hex(in->hash, hex);
   json_object_set_new(e, "hash", json_string(hex));
-  return e;
+  return dump_entry(e);
+}
+
+/* The manifest entry of a result (owned text), or NULL when it has none. */
+static char *result_entry(const result *r) {
+  if (r->entry) return bp_strdup(r->entry);
+  if (!r->carried) return NULL;
+  json_t *e = json_deep_copy(r->carried);
+  if (r->state == R_UNCHANGED) json_object_set_new(e, "status", json_string("unchanged"));
+  return dump_entry(e);
 }
 
 /* A result the manifest may show: not one a worker is still rendering. */
@@ -849,26 +863,94 @@ static void count_results(const batch *b, size_t counts[4]) {
   }
 }
 
-/* Writes `text` into f, four more spaces after each newline: an entry
- * dumped alone, indented as jansson indents it at depth 2 (in "records"). */
-static bp_status put_indented(bp_ctx *ctx, bp_outfile *f, bp_buf *out, const char *text) {
+/* Puts the n-th entry (0-based) of "records" into out after its
+ * separator, four more spaces after each newline: an entry dumped alone,
+ * indented as jansson indents it at depth 2. */
+static void put_entry(bp_buf *out, size_t n, const char *text) {
+  bp_buf_puts(out, n ? ",\n    " : "\n    ");
   for (const char *p = text; *p; p++) {
     bp_buf_putc(out, *p);
     if (*p == '\n') bp_buf_puts(out, "    ");
   }
-  bp_status st = BP_OK;
-  if (out->len >= (size_t)64 << 10) { /* written as it goes: memory stays flat */
-    st = bp_outfile_write(ctx, f, out->data, out->len);
-    out->len = 0;
-  }
-  return st;
 }
 
-/* The manifest, streamed into the file an entry at a time (the bytes of
- * json_dumps over the whole tree, which at 10,000 records took ~25 MB). */
+static bool write_all(int fd, const char *data, size_t len, size_t at) {
+  for (size_t done = 0; done < len;) {
+    ssize_t n = pwrite(fd, data + done, len - done, (off_t)(at + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += (size_t)n;
+  }
+  return true;
+}
+
+/* An unlinked file in the output folder: nothing of it is left when the
+ * batch is killed. -1 when none can be made (the entries stay in memory). */
+static int spool_open(const char *dir) {
+  int fd = -1;
+#ifdef O_TMPFILE
+  fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+#endif
+  if (fd < 0) {
+    bp_buf p = {0};
+    bp_buf_printf(&p, "%s/.manifest-spool.XXXXXX", dir);
+    fd = mkostemp(p.data, O_CLOEXEC);
+    if (fd >= 0) unlink(p.data);
+    bp_buf_free(&p);
+  }
+  return fd;
+}
+
+/* Moves the entries of the records done, in file order up to the first
+ * that is not, from memory into the spool: a record done then holds only
+ * its result's 56 bytes, however large the batch. */
+static void spool_advance(batch *b) {
+  spool *sp = &b->sp;
+  if (sp->fd < 0 || sp->stopped) return;
+  bp_buf out = {0};
+  size_t rows = sp->rows, entries = sp->entries;
+  for (; rows < b->rec->n_rows && settled(&b->res[rows]) && out.len < ((size_t)256 << 10); rows++) {
+    char *text = result_entry(&b->res[rows]);
+    if (text) put_entry(&out, entries++, text);
+    free(text);
+  }
+  if (out.len && !write_all(sp->fd, out.data, out.len, sp->len)) {
+    sp->stopped = true; /* the entries not written stay in memory */
+  } else {
+    for (size_t i = sp->rows; i < rows; i++) {
+      free(b->res[i].entry);
+      b->res[i].entry = NULL;
+    }
+    sp->rows = rows;
+    sp->entries = entries;
+    sp->len += out.len;
+  }
+  bp_buf_free(&out);
+}
+
+/* Copies the spool's entries into f. */
+static bp_status spool_copy(bp_ctx *ctx, const spool *sp, bp_outfile *f) {
+  char buf[64 << 10];
+  for (size_t at = 0; at < sp->len;) {
+    size_t want = sp->len - at < sizeof buf ? sp->len - at : sizeof buf;
+    ssize_t n = pread(sp->fd, buf, want, (off_t)at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0)
+      return bp_error(ctx, BP_ERR_IO,
+                      "the manifest's entries written so far cannot be read back: %s",
+                      n < 0 ? strerror(errno) : "the file is shorter");
+    bp_status st = bp_outfile_write(ctx, f, buf, (size_t)n);
+    if (st) return st;
+    at += (size_t)n;
+  }
+  return BP_OK;
+}
+
+/* The manifest: its head, the entries in the spool, then those still in
+ * memory, streamed into the file (the bytes of json_dumps over the whole
+ * tree, which at 10,000 records took ~25 MB). */
 static bp_status write_manifest(bp_ctx *ctx, const batch *b, const char *path, size_t counts[4],
                                 double seconds) {
-  const size_t flags = JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6);
   json_t *root = json_object();
   json_object_set_new(root, "briefpress", json_string(BP_BATCH_VERSION));
   json_object_set_new(root, "template", jstr(b->o->template_path));
@@ -886,7 +968,7 @@ static bp_status write_manifest(bp_ctx *ctx, const batch *b, const char *path, s
   json_object_set_new(sum, "seconds", json_real(seconds));
   json_object_set_new(root, "summary", sum);
   json_object_set_new(root, "records", json_array()); /* the last key: ends in "[]\n}" */
-  char *head = json_dumps(root, flags);
+  char *head = json_dumps(root, MANIFEST_FLAGS);
   json_decref(root);
   bp_outfile *f;
   bp_status st = bp_outfile_open(ctx, path, &f);
@@ -894,18 +976,19 @@ static bp_status write_manifest(bp_ctx *ctx, const batch *b, const char *path, s
     free(head);
     return st;
   }
-  bp_buf out = {0};
-  bp_buf_put(&out, head, strlen(head) - 3); /* up to "[" */
+  st = bp_outfile_write(ctx, f, head, strlen(head) - 3); /* up to "[" */
   free(head);
-  size_t n = 0;
-  for (size_t i = 0; i < b->rec->n_rows && !st; i++) {
-    if (!settled(&b->res[i]) || (b->res[i].state == R_NOT_SELECTED && !b->res[i].carried)) continue;
-    json_t *e = entry_json(b, i);
-    char *text = json_dumps(e, flags);
-    json_decref(e);
-    bp_buf_puts(&out, n++ ? ",\n    " : "\n    ");
-    st = put_indented(ctx, f, &out, text);
+  if (!st) st = spool_copy(ctx, &b->sp, f);
+  bp_buf out = {0};
+  size_t n = b->sp.entries;
+  for (size_t i = b->sp.rows; i < b->rec->n_rows && !st; i++) {
+    char *text = settled(&b->res[i]) ? result_entry(&b->res[i]) : NULL;
+    if (text) put_entry(&out, n++, text);
     free(text);
+    if (out.len >= (size_t)64 << 10) { /* written as it goes: memory stays flat */
+      st = bp_outfile_write(ctx, f, out.data, out.len);
+      out.len = 0;
+    }
   }
   bp_buf_puts(&out, n ? "\n  ]\n}\n" : "]\n}\n");
   if (!st) st = bp_outfile_write(ctx, f, out.data, out.len);
@@ -976,6 +1059,7 @@ int bp_cmd_batch(int argc, char **argv) {
   }
   batch b = {0};
   b.o = &o;
+  b.sp.fd = -1;
   pthread_mutex_init(&b.io, NULL);
   pthread_mutex_init(&b.gate_lock, NULL);
   pthread_cond_init(&b.gate_cond, NULL);
@@ -1089,10 +1173,17 @@ int bp_cmd_batch(int argc, char **argv) {
       r->state = R_FAILED;
       bp_buf m = {0};
       bp_buf_printf(&m, "record %zu: %s", i + 1, rec->rows[i].error);
-      notes_of(r)->error = bp_buf_detach(&m);
-      r->notes->field = rec->rows[i].error_field ? bp_strdup(rec->rows[i].error_field) : NULL;
+      entry_in in = {.id = id,
+                     .file = bp_batch_names_file(names, i),
+                     .line = rec->rows[i].line,
+                     .failed = true,
+                     .error = m.data,
+                     .field = rec->rows[i].error_field,
+                     .hash = r->hash};
+      r->entry = entry_text(&in);
       b.failed++;
-      report_error(&b, r->notes->error);
+      report_error(&b, m.data);
+      bp_buf_free(&m);
       char *stale = out_path(&b, i);
       bp_output_remove(stale);
       free(stale);
@@ -1107,6 +1198,7 @@ int bp_cmd_batch(int argc, char **argv) {
     r->todo = true;
     b.todo[b.n_todo++] = i;
   }
+  b.sp.fd = spool_open(o.out_dir);
   b.monitored = started > 0; /* set before the gate opens */
   /* at least as many records as workers between renewals: each worker
    * keeps one record across a renewal */
@@ -1124,6 +1216,7 @@ int bp_cmd_batch(int argc, char **argv) {
     size_t step = b.n_todo / 20 > 50 ? b.n_todo / 20 : 50, next_ckpt = step;
     bool warned = false;
     for (size_t done; (done = __atomic_load_n(&b.done, __ATOMIC_ACQUIRE)) < b.n_todo;) {
+      spool_advance(&b);
       if (done >= next_ckpt) {
         bp_ctx cctx;
         bp_ctx_init(&cctx);
@@ -1161,7 +1254,8 @@ int bp_cmd_batch(int argc, char **argv) {
           counts[0], counts[1], counts[2], secs, secs > 0 ? (double)rendered / secs : 0.0, jobs,
           jobs == 1 ? "" : "s", mpath);
   if (mst) fprintf(stderr, "briefpress: %s\n", mctx.msg);
-  for (size_t i = 0; i < rec->n_rows; i++) result_free(&b.res[i]);
+  for (size_t i = 0; i < rec->n_rows; i++) free(b.res[i].entry);
+  if (b.sp.fd >= 0) close(b.sp.fd);
   if (old) g_hash_table_destroy(old);
   json_decref(old_root);
   free(mpath);
