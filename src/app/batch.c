@@ -630,18 +630,31 @@ size_t bp_batch_renew_every = 500;
  * here; once all have, one of them resets cairo's static caches, which is
  * safe only when no cairo object is alive (display lists, pieces and the
  * PDF caches are plain data), and each opens its fonts again. Composing
- * does not depend on what these caches held, so the PDFs are the same. */
-static void renew_fonts(batch *b, bp_ctx *ctx, bp_fontset **fs, bp_typesetter **ts) {
+ * does not depend on what these caches held, so the PDFs are the same.
+ * The PDF caches are made anew too: the pages of the font files their
+ * shared faces map stay resident once read (a font of the 11,172 Hangul
+ * syllables, each record a few new ones, is read further with every
+ * record), and a subset made again is the same subset. */
+static void renew_fonts(batch *b, bp_ctx *ctx, bp_fontset **fs, bp_typesetter **ts,
+                        bp_pdf_cache **pdfc) {
   bp_typesetter_free(*ts);
   bp_fontset_free(*fs);
   *ts = NULL, *fs = NULL;
+  bool pdf = *pdfc != NULL; /* NULL: --no-cache */
+  bp_pdf_cache_free(*pdfc);
+  *pdfc = NULL;
   if (pthread_barrier_wait(&b->renew_wait) == PTHREAD_BARRIER_SERIAL_THREAD) {
     cairo_debug_reset_static_data();
+    if (pdf) { /* no cache shares its faces now */
+      bp_pdf_cache_free(b->pdf_faces);
+      b->pdf_faces = bp_pdf_cache_new(0);
+    }
 #ifdef __GLIBC__
     malloc_trim(0);
 #endif
   }
   pthread_barrier_wait(&b->renew_wait);
+  if (pdf) *pdfc = bp_pdf_cache_new_sharing(0, b->pdf_faces);
   bp_ctx_init(ctx);
   if (!bp_fontset_open(ctx, b->o->fonts, fs)) bp_typesetter_new(ctx, *fs, ts);
 }
@@ -676,7 +689,7 @@ static void *work(void *arg) {
     size_t k = kept != SIZE_MAX ? kept : __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED);
     kept = SIZE_MAX;
     if (renew_at && k >= renew_at && renew_at < b->n_todo) {
-      renew_fonts(b, &ctx, &fs, &ts);
+      renew_fonts(b, &ctx, &fs, &ts, &pdfc);
       kept = k;
       renew_at += b->renew_every;
       continue;
