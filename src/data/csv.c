@@ -885,17 +885,11 @@ bp_status bp_records_read_row(bp_ctx *ctx, const bp_records *r, size_t row, char
                     "%s:%d: cannot read the record again%s", r->path, rw->line,
                     r->file ? ": the file is shorter now" : "");
   /* the record alone, parsed as when it was loaded (where it failed then,
-   * it has its fields): one line start, since nothing is reported */
+   * it has its fields) */
   bp_diag_list *dl = bp_diag_list_new();
-  size_t ls0 = 0;
-  bp_src s = {.path = r->path,
-              .text = text,
-              .len = rw->len,
-              .ls = &ls0,
-              .n_ls = 1,
-              .dl = dl,
-              .usable = true};
-  bp_csv c = {&s, 0, r->file->d.delimiter};
+  bp_src *s = bp__src_mem(dl, r->path, text, rw->len);
+  free(text);
+  bp_csv c = {s, s->start, r->file->d.delimiter};
   bp_csv_rec rec = {0};
   bool bad, ok = bp__csv_next(&c, &rec, &bad) && !bad && !dl->n_errors && rec.n == r->n_cols &&
                  c.pos == rw->len && bp__record_id_valid(rec.f[0].text);
@@ -911,7 +905,7 @@ bp_status bp_records_read_row(bp_ctx *ctx, const bp_records *r, size_t row, char
                   "(the file was written to since)",
                   r->path, rw->line);
   bp__csv_rec_free(&rec);
+  bp__src_free(s);
   bp_diag_list_free(dl);
-  free(text);
   return st;
 }
