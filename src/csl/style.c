@@ -236,7 +236,7 @@ static const cs_term *term_run(const cs_locale *l, const char *name, const char 
   size_t e = lo;
   while (e < l->n_terms && !term_key_cmp(&l->terms[e], name, form)) e++;
   *n = e - lo;
-  return l->terms + lo;
+  return *n ? l->terms + lo : NULL; /* a locale without terms has no array */
 }
 
 /* Reads a <locale> element (borrowing its strings). */
