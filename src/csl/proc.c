@@ -177,10 +177,8 @@ typedef struct sort_ent {
   size_t idx;
   char **keys;
   size_t n;
+  const int *desc; /* per key: descending (the same array for every entry) */
 } sort_ent;
-
-static const cs_node *sort_node;
-static const int *sort_desc;
 
 static int utf8_casecmp(const char *a, const char *b) {
   /* compare ignoring case for ASCII and skipping leading punctuation */
@@ -204,7 +202,7 @@ static int sort_cmp(const void *x, const void *y) {
     if (!ka) return 1; /* empty keys last, either direction */
     if (!kb) return -1;
     int c = utf8_casecmp(ka, kb);
-    if (c) return sort_desc[i] ? -c : c;
+    if (c) return a->desc[i] ? -c : c;
   }
   return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
@@ -226,11 +224,10 @@ static void sort_cites(const bp_csl_style *st, const cs_node *area, cs_cite *cit
   for (size_t i = 0; i < n; i++) {
     e[i].idx = i;
     e[i].n = nk;
+    e[i].desc = desc;
     e[i].keys = bp_calloc(nk + 1, sizeof *e[i].keys);
     for (size_t k = 0; k < nk; k++) e[i].keys[k] = cs_sort_key(st, area, keys[k], &cites[i]);
   }
-  sort_node = sort;
-  sort_desc = desc;
   qsort(e, n, sizeof *e, sort_cmp);
   cs_cite *tmp = bp_malloc(n * sizeof *tmp);
   for (size_t i = 0; i < n; i++) tmp[i] = cites[e[i].idx];
