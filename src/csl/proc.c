@@ -3,6 +3,7 @@
  * sorting (cs:sort keys), disambiguation (more names, given names, year
  * suffixes, the disambiguate condition), citation collapsing
  * (citation-number ranges, year, year-suffix) and the bibliography. */
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,15 +42,15 @@ struct cs_proc {
   size_t n_regs, cap_regs;
   cluster *clusters;
   size_t n_clusters, cap_clusters;
-  bool dirty;       /* disambiguation to recompute */
-  size_t *index;    /* regs by id: open addressing, slot = reg index + 1 (0: empty) */
-  size_t cap_index; /* a power of two, at least twice n_regs */
+  bool dirty;        /* disambiguation to recompute */
+  GHashTable *by_id; /* a reg's id (borrowed) -> its index + 1 */
 };
 
 cs_proc *cs_proc_new(const bp_csl_style *st, json_t *items) {
   cs_proc *p = bp_calloc(1, sizeof *p);
   p->st = st;
   p->items = items;
+  p->by_id = g_hash_table_new(g_str_hash, g_str_equal);
   return p;
 }
 
@@ -76,7 +77,7 @@ void cs_proc_free(cs_proc *p) {
   }
   free(p->clusters);
   free(p->regs);
-  free(p->index);
+  g_hash_table_destroy(p->by_id);
   free(p);
 }
 
@@ -96,35 +97,8 @@ static json_t *find_item(cs_proc *p, const char *id) {
   return NULL;
 }
 
-/* FNV-1a: the hash of the id index and of disambiguation's texts. */
-static size_t str_hash(const char *s) {
-  uint32_t h = 2166136261u;
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
-  return h;
-}
-
-/* The index slot that holds id, or the empty one where it would go. */
-static size_t index_slot(const cs_proc *p, const char *id) {
-  size_t mask = p->cap_index - 1, j = str_hash(id) & mask;
-  while (p->index[j] && strcmp(p->regs[p->index[j] - 1].id, id)) j = (j + 1) & mask;
-  return j;
-}
-
-/* Adds the last registered item to the index (rebuilt when half full). */
-static void index_add_last(cs_proc *p) {
-  if (2 * p->n_regs > p->cap_index) {
-    free(p->index);
-    p->cap_index = p->cap_index ? 2 * p->cap_index : 16;
-    p->index = bp_calloc(p->cap_index, sizeof *p->index);
-    for (size_t i = 0; i + 1 < p->n_regs; i++) p->index[index_slot(p, p->regs[i].id)] = i + 1;
-  }
-  p->index[index_slot(p, p->regs[p->n_regs - 1].id)] = p->n_regs;
-}
-
 static long reg_index(const cs_proc *p, const char *id) {
-  if (!p->cap_index) return -1;
-  size_t v = p->index[index_slot(p, id)];
-  return v ? (long)v - 1 : -1;
+  return (long)GPOINTER_TO_SIZE(g_hash_table_lookup(p->by_id, id)) - 1;
 }
 
 long cs_proc_find(const cs_proc *p, const char *id) { return reg_index(p, id); }
@@ -151,7 +125,7 @@ static long reg_add(cs_proc *p, const char *id) {
     }
   }
   BP_PUSH(p->regs, p->n_regs, p->cap_regs, r);
-  index_add_last(p);
+  g_hash_table_insert(p->by_id, r.id, GSIZE_TO_POINTER(p->n_regs));
   p->dirty = true;
   return (long)p->n_regs - 1;
 }
@@ -454,7 +428,7 @@ static void dis_retext(dis *d, size_t i) {
     free(d->t[i]);
   }
   d->t[i] = cite_text(d->p, i);
-  size_t b = d->bucket[i] = str_hash(d->t[i]) & d->mask;
+  size_t b = d->bucket[i] = g_str_hash(d->t[i]) & d->mask;
   d->prev[i] = 0;
   d->next[i] = d->head[b];
   if (d->head[b]) d->prev[d->head[b] - 1] = i + 1;
