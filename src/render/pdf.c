@@ -500,51 +500,105 @@ static HPDF_STATUS patch_font(pdf_dev *d, pdf_font *f, const char *fpath) {
   return ret;
 }
 
-/* HPDF_GetFont for the subset `name` of `f`. While libharu builds the font's
- * tables, the UTF-8 encoder looks like a CMap encoder that knows only the
- * codes the font shows: libharu 2.3.0 then maps those codes instead of
- * looking up all 65,536 (its CMap branch of CIDFontType2_New reads cid_map
- * and unicode_map; 16 % of a brief's instructions went to the walk). The
- * tables it makes from them (W, CIDToGIDMap) are replaced by patch_font.
- * Other libharu versions: the plain call (check CIDFontType2_New first). */
-static HPDF_Font get_font_narrowed(pdf_dev *d, const pdf_font *f, const char *name) {
+/* The font `name` of `f` as libharu's HPDF_GetFont(…, "UTF-8") makes it
+ * (HPDF_Type0Font_New with CIDFontType2_New), already as patch_font leaves
+ * it: the same objects, made in the same order (so numbered alike), with
+ * the same keys in the same order, but without libharu's tables, which
+ * patch_font replaces anyway (W, CIDToGIDMap, ToUnicode) and whose making
+ * cost more than the rest of the font: CIDFontType2_New walks all 65,536
+ * entries of the encoder's maps for each font (0.8 M instructions), and
+ * narrowing the encoder first (the way this was done before) copied its
+ * two 128 KB maps out and back. libharu 2.3.0 only (its structures, and
+ * what its CIDFontType2_BeforeWrite_Func does at save: type0_before_write);
+ * other versions take HPDF_GetFont's font with the encoder as it is. */
 #if HPDF_VERSION_ID == 20300
-  HPDF_Encoder enc = HPDF_GetEncoder(d->pdf, "UTF-8");
-  HPDF_CMapEncoderAttr ea = enc ? (HPDF_CMapEncoderAttr)enc->attr : NULL;
-  HPDF_Encoder_ToUnicode_Func to_unicode = enc ? enc->to_unicode_fn : NULL;
-  struct saved_maps {
-    HPDF_UINT16 cid[256][256];
-    HPDF_UNICODE uni[256][256];
-  } *saved = NULL;
-  if (ea) {
-    saved = bp_malloc(sizeof *saved);
-    memcpy(saved->cid, ea->cid_map, sizeof ea->cid_map);
-    memcpy(saved->uni, ea->unicode_map, sizeof ea->unicode_map);
-    memset(ea->cid_map, 0, sizeof ea->cid_map);
-    /* CIDs 1..n, not the codes: libharu sizes its W and CIDToGIDMap
-     * tables by the largest CID (patch_font writes the real ones) */
-    hb_codepoint_t cp = HB_SET_VALUE_INVALID;
-    HPDF_UINT16 cid = 0;
-    while (hb_set_next(f->cps, &cp))
-      if (cp > 0 && cp <= 0xFFFF) {
-        ea->cid_map[cp >> 8][cp & 0xFF] = ++cid;
-        ea->unicode_map[cp >> 8][cp & 0xFF] = (HPDF_UNICODE)cp;
-      }
-    enc->to_unicode_fn = HPDF_CMapEncoder_ToUnicode;
-  }
-  HPDF_Font font = HPDF_GetFont(d->pdf, name, "UTF-8");
-  if (ea) {
-    enc->to_unicode_fn = to_unicode;
-    memcpy(ea->cid_map, saved->cid, sizeof ea->cid_map);
-    memcpy(ea->unicode_map, saved->uni, sizeof ea->unicode_map);
-    free(saved);
-  }
-  return font;
-#else
-  (void)f;
-  return HPDF_GetFont(d->pdf, name, "UTF-8");
-#endif
+static void type0_free(HPDF_Dict obj) {
+  if (obj->attr) HPDF_FreeMem(obj->mmgr, obj->attr);
 }
+
+/* At save: what CIDFontType2_BeforeWrite_Func does for a font whose
+ * descriptor is made before (make_descriptor): the streams' filters from
+ * the font's, the (patched) base font names, the descriptor. */
+static HPDF_STATUS type0_before_write(HPDF_Dict obj) {
+  HPDF_FontAttr fa = (HPDF_FontAttr)obj->attr;
+  HPDF_FontDef def = fa->fontdef;
+  HPDF_TTFontDefAttr ta = (HPDF_TTFontDefAttr)def->attr;
+  if (fa->map_stream) fa->map_stream->filter = obj->filter;
+  if (fa->cmap_stream) fa->cmap_stream->filter = obj->filter;
+  if (!def->descriptor) return HPDF_INVALID_FONTDEF_DATA; /* always made by load_fonts */
+  HPDF_STATUS ret = HPDF_Dict_AddName(obj, "BaseFont", ta->base_font);
+  if (ret == HPDF_OK) ret = HPDF_Dict_AddName(fa->descendant_font, "BaseFont", ta->base_font);
+  if (ret == HPDF_OK) ret = HPDF_Dict_Add(fa->descendant_font, "FontDescriptor", def->descriptor);
+  return ret;
+}
+
+static HPDF_Font new_font(pdf_dev *d, const char *name) {
+  HPDF_Doc pdf = d->pdf;
+  HPDF_MMgr mm = pdf->mmgr;
+  HPDF_Xref xref = pdf->xref;
+  HPDF_FontDef def = HPDF_Doc_FindFontDef(pdf, name);
+  HPDF_Encoder enc = HPDF_GetEncoder(pdf, "UTF-8");
+  if (!def || def->type != HPDF_FONTDEF_TYPE_TRUETYPE || !enc ||
+      enc->type != HPDF_ENCODER_TYPE_DOUBLE_BYTE)
+    return NULL;
+  HPDF_CMapEncoderAttr ea = (HPDF_CMapEncoderAttr)enc->attr;
+  HPDF_Dict font = HPDF_Dict_New(mm);
+  if (!font) return NULL;
+  HPDF_FontAttr fa = HPDF_GetMem(mm, sizeof *fa);
+  if (!fa) {
+    HPDF_Dict_Free(font);
+    return NULL;
+  }
+  memset(fa, 0, sizeof *fa);
+  font->header.obj_class |= HPDF_OSUBCLASS_FONT;
+  font->free_fn = type0_free;
+  font->attr = fa;
+  fa->type = HPDF_FONT_TYPE0_TT;
+  fa->writing_mode = ea->writing_mode;
+  fa->fontdef = def;
+  fa->encoder = enc;
+  fa->xref = xref;
+  if (HPDF_Xref_Add(xref, font) != HPDF_OK) return NULL; /* it freed the font */
+  HPDF_STATUS ret = HPDF_Dict_AddName(font, "Type", "Font");
+  ret += HPDF_Dict_AddName(font, "BaseFont", def->base_font);
+  ret += HPDF_Dict_AddName(font, "Subtype", "Type0");
+  ret += HPDF_Dict_AddName(font, "Encoding", "Identity-H");
+  if (ret != HPDF_OK || !(fa->cmap_stream = HPDF_DictStream_New(mm, xref))) return NULL;
+  HPDF_Array descendants = HPDF_Array_New(mm);
+  if (HPDF_Dict_Add(font, "ToUnicode", fa->cmap_stream) != HPDF_OK || !descendants ||
+      HPDF_Dict_Add(font, "DescendantFonts", descendants) != HPDF_OK)
+    return NULL;
+
+  HPDF_Dict cid = HPDF_Dict_New(mm);
+  if (!cid || HPDF_Xref_Add(xref, cid) != HPDF_OK) return NULL;
+  font->before_write_fn = type0_before_write;
+  ret = HPDF_Dict_AddName(cid, "Type", "Font");
+  ret += HPDF_Dict_AddName(cid, "Subtype", "CIDFontType2");
+  ret += HPDF_Dict_AddNumber(cid, "DW", def->missing_width);
+  /* patch_widths puts the W array in this place (libharu's, after its DW2,
+   * which patch_widths removes) */
+  HPDF_Array w = HPDF_Array_New(mm);
+  if (ret != HPDF_OK || !w || HPDF_Dict_Add(cid, "W", w) != HPDF_OK ||
+      !(fa->map_stream = HPDF_DictStream_New(mm, xref)) ||
+      HPDF_Dict_Add(cid, "CIDToGIDMap", fa->map_stream) != HPDF_OK)
+    return NULL;
+  HPDF_Dict info = HPDF_Dict_New(mm);
+  if (!info || HPDF_Dict_Add(cid, "CIDSystemInfo", info) != HPDF_OK) return NULL;
+  ret = HPDF_Dict_Add(info, "Registry", HPDF_String_New(mm, ea->registry, NULL));
+  ret += HPDF_Dict_Add(info, "Ordering", HPDF_String_New(mm, ea->ordering, NULL));
+  ret += HPDF_Dict_AddNumber(info, "Supplement", ea->suppliment);
+  if (ret != HPDF_OK) return NULL;
+  fa->descendant_font = cid;
+  if (HPDF_Array_Add(descendants, cid) != HPDF_OK || HPDF_List_Add(pdf->font_mgr, font) != HPDF_OK)
+    return NULL;
+  if (pdf->compression_mode & HPDF_COMP_METADATA) font->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
+  return font;
+}
+#else
+static HPDF_Font new_font(pdf_dev *d, const char *name) {
+  return HPDF_GetFont(d->pdf, name, "UTF-8");
+}
+#endif
 
 static void load_fonts(pdf_dev *d) {
   const bp_dlist *dl = d->dl;
@@ -592,7 +646,7 @@ static void load_fonts(pdf_dev *d) {
           d->doing = NULL;
           return;
         }
-      f->font = get_font_narrowed(d, f, name);
+      f->font = new_font(d, name);
     }
     if (!name || !f->font) {
       bp_device_fail(&d->super, BP_ERR_FONT,
@@ -611,7 +665,7 @@ static void load_fonts(pdf_dev *d) {
 }
 
 /* One ToUnicode CMap for every font, over the code points of them all: each
- * font's codes are the Unicode code points it shows (get_font_narrowed), so
+ * font's codes are the Unicode code points it shows (patch_font), so
  * one map serves them all, and the fonts' CMaps, mostly the same lines,
  * cost an object each (the article: 6 streams of ~300 bytes). Only with the
  * device's own writer, which leaves out what it is told to (the fonts' own
@@ -2175,8 +2229,8 @@ bp_device *bp_pdf_device_new_mem(bp_buf *out, const char *name, const bp_pdf_opt
  * parsed original fonts and the most recent subsets (with their widths), so
  * a document whose code points of a font equal an earlier document's reuses
  * that subset; subsets reach libharu through a memory stream instead of a
- * temporary file (libharu's encoder is narrowed as for every document:
- * get_font_narrowed). Each subset's font program, CIDToGIDMap and ToUnicode
+ * temporary file (and become libharu fonts as for every document:
+ * new_font). Each subset's font program, CIDToGIDMap and ToUnicode
  * CMap are deflated once and put into later documents as they are (a font
  * descriptor made before the save holds the font program): the same streams
  * as without the cache, under other object numbers. */
@@ -2557,7 +2611,7 @@ static void load_font_cached(pdf_dev *d, pdf_font *f, const char *fpath, int fac
         d->doing = NULL;
         return;
       }
-    f->font = get_font_narrowed(d, f, name);
+    f->font = new_font(d, name);
   }
   if (!name || !f->font) {
     if (!failed(d))
