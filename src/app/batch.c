@@ -99,6 +99,10 @@ bp_status bp_batch_names_new(bp_ctx *ctx, const bp_records *rec, const char *pat
   size_t *at = bp_calloc(rec->n_rows + 1, sizeof *at);
   /* the names taken so far (their own copies: the text moves as it grows) */
   GHashTable *taken = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
+  /* for a stem that was taken, the suffix to try next: stem-2 up to the one
+   * before it are all taken (names are never given back), so a thousand
+   * records of one stem cost a thousand tries, not half a million */
+  GHashTable *next = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
   bp_status st = BP_OK;
   for (size_t i = 0; i < rec->n_rows && !st; i++) {
     char **fields;
@@ -106,12 +110,17 @@ bp_status bp_batch_names_new(bp_ctx *ctx, const bp_records *rec, const char *pat
     if (st) break;
     char *slug = name_stem(rec, fields, i, pattern);
     char *name = bp_strdup(slug);
-    for (int k = 2; g_hash_table_contains(taken, name); k++) {
-      free(name);
-      name = bp_malloc(strlen(slug) + 16);
-      sprintf(name, "%s-%d", slug, k);
+    if (g_hash_table_contains(taken, name)) {
+      int k = GPOINTER_TO_INT(g_hash_table_lookup(next, slug));
+      for (k = k ? k : 2; g_hash_table_contains(taken, name); k++) {
+        free(name);
+        name = bp_malloc(strlen(slug) + 16);
+        sprintf(name, "%s-%d", slug, k);
+      }
+      g_hash_table_insert(next, slug, GINT_TO_POINTER(k)); /* takes slug */
+    } else {
+      free(slug);
     }
-    free(slug);
     at[i] = text.len;
     bp_buf_put(&text, fields[0], strlen(fields[0]) + 1);
     bp_buf_put(&text, name, strlen(name) + 1);
@@ -119,6 +128,7 @@ bp_status bp_batch_names_new(bp_ctx *ctx, const bp_records *rec, const char *pat
     free(fields);
   }
   g_hash_table_destroy(taken);
+  g_hash_table_destroy(next);
   if (st) {
     bp_buf_free(&text);
     free(at);

@@ -235,8 +235,13 @@ void bp_text_linecol(const char *s, size_t off, int *line, int *col) {
 /* The length of the whitespace character at s[i] (space, tab, newline,
  * carriage return, U+2028, U+3000), or 0. */
 static size_t space_at(const char *s, size_t n, size_t i) {
-  if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') return 1;
-  if (i + 2 < n && (!memcmp(s + i, "\xE2\x80\xA8", 3) || !memcmp(s + i, "\xE3\x80\x80", 3)))
+  /* byte by byte and the common case first, not two memcmp calls: this runs
+   * at every byte of every text a loader reads */
+  unsigned char c = (unsigned char)s[i];
+  if (c > ' ' && c < 0xE2) return 0;
+  if (c == ' ' || c == '\t' || c == '\n' || c == '\r') return 1;
+  if ((c == 0xE2 || c == 0xE3) && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+      (unsigned char)s[i + 2] == (c == 0xE2 ? 0xA8 : 0x80))
     return 3;
   return 0;
 }

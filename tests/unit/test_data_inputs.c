@@ -386,6 +386,45 @@ static void text_limits(void **state) {
   free(word);
 }
 
+/* What ends a word: a space, tab, newline or carriage return, U+2028 and
+ * U+3000 (three bytes, whole); not U+2029, nor a U+3000 cut short at the
+ * end of the text. */
+static void text_limits_word_ends(void **state) {
+  (void)state;
+  const struct {
+    const char *sep;
+    bool ok;
+  } seps[] = {{" ", true},
+              {"\t", true},
+              {"\n", true},
+              {"\r", true},
+              {"\xE2\x80\xA8", true},
+              {"\xE3\x80\x80", true},
+              {"\xE2\x80\xA9", false},
+              {"\xE3\x80\x81", false},
+              {"\xC2\xA0", false}};
+  for (size_t k = 0; k < sizeof seps / sizeof *seps; k++) {
+    char buf[4100], why[160] = "";
+    size_t sl = strlen(seps[k].sep), bad = 99;
+    memset(buf, 'a', 2000);
+    memcpy(buf + 2000, seps[k].sep, sl);
+    memset(buf + 2000 + sl, 'a', 2000);
+    bool ok = bp_text_within_limits(buf, 4000 + sl, &bad, why, sizeof why);
+    if (ok != seps[k].ok) fail_msg("separator %zu: %s", k, why);
+    if (!ok) assert_int_equal(bad, 0);
+  }
+  char end[2050], why[160];
+  size_t bad;
+  memset(end, 'a', sizeof end);
+  memcpy(end + 2046, "\xE3\x80\x80", 3); /* 2046 bytes, then U+3000 at the very end */
+  assert_true(bp_text_within_limits(end, 2049, &bad, why, sizeof why));
+  memset(end, 'a', sizeof end);
+  memcpy(end + 2047, "\xE3\x80", 2); /* cut short: a word of 2049 bytes */
+  assert_false(bp_text_within_limits(end, 2049, &bad, why, sizeof why));
+  assert_string_equal(
+      why, "a word of 2049 bytes (no space in it) is longer than the limit of 2048 bytes");
+}
+
 /* A long word in a claim, a record, a Markdown paragraph and a brief is an
  * error where it starts; the loaders and `check` agree. */
 static void loaders_enforce_text_limits(void **state) {
@@ -486,6 +525,7 @@ int main(void) {
       cmocka_unit_test(loaders_refuse_control_characters),
       cmocka_unit_test(batch_records_refuse_control_characters),
       cmocka_unit_test(text_limits),
+      cmocka_unit_test(text_limits_word_ends),
       cmocka_unit_test(loaders_enforce_text_limits),
       cmocka_unit_test(nothing_accepted_silently),
   };
