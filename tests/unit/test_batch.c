@@ -199,6 +199,40 @@ static void test_file_names(void **state) {
   bp_records_free(r);
 }
 
+/* Names taken twice get the first free -2, -3...: also when a record's own
+ * name is such a name, and for many records of one name. */
+static void test_file_names_taken(void **state) {
+  (void)state;
+  const char *rows[] = {"r1", "a", "r2", "a",   "r3", "a-3", "r4", "a",
+                        "r5", "a", "r6", "a-2", "r7", "a",   "r8", "a-5"};
+  bp_records *r = records_of(rows, 8, 2);
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_batch_names *names;
+  assert_ok(bp_batch_names_new(&ctx, r, "{name_en}", &names), &ctx);
+  const char *want[] = {"a", "a-2", "a-3", "a-4", "a-5", "a-2-2", "a-6", "a-5-2"};
+  for (size_t i = 0; i < 8; i++) assert_string_equal(bp_batch_names_file(names, i), want[i]);
+  bp_batch_names_free(names);
+  bp_records_free(r);
+  enum { N = 3000 };
+  const char **many = bp_calloc(2 * N, sizeof *many);
+  for (size_t i = 0; i < N; i++) {
+    many[2 * i] = "same";
+    many[2 * i + 1] = "x";
+  }
+  r = records_of(many, N, 2);
+  assert_ok(bp_batch_names_new(&ctx, r, NULL, &names), &ctx);
+  assert_string_equal(bp_batch_names_file(names, 0), "same");
+  for (size_t i = 1; i < N; i++) {
+    char want_i[32];
+    snprintf(want_i, sizeof want_i, "same-%zu", i + 1);
+    assert_string_equal(bp_batch_names_file(names, i), want_i);
+  }
+  bp_batch_names_free(names);
+  bp_records_free(r);
+  free(many);
+}
+
 static void test_shards(void **state) {
   (void)state;
   int i, n;
@@ -882,6 +916,7 @@ int main(void) {
       cmocka_unit_test(test_batch_renewed_same), /* first: see there */
       cmocka_unit_test(test_slug_hostile),
       cmocka_unit_test(test_file_names),
+      cmocka_unit_test(test_file_names_taken),
       cmocka_unit_test(test_shards),
       cmocka_unit_test(test_records_each),
       cmocka_unit_test(test_records_index),
