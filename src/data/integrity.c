@@ -138,8 +138,9 @@ static bool parenthesised(const char *s) {
 
 static const char *find_ci(const char *s, const char *what) {
   size_t n = strlen(what);
-  for (; *s; s++)
-    if (!strncasecmp(s, what, n)) return s;
+  int first = tolower((unsigned char)*what);
+  for (; *s; s++) /* the first letter first, as strncasecmp compares it */
+    if (tolower((unsigned char)*s) == first && !strncasecmp(s, what, n)) return s;
   return NULL;
 }
 
