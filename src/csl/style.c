@@ -53,8 +53,8 @@ static const struct {
 
 const char *cs_attr(const cs_node *n, const char *name) {
   if (!n) return NULL;
-  for (size_t i = 0; i < n->n_attrs; i++)
-    if (!strcmp(n->attrs[2 * i], name)) return n->attrs[2 * i + 1];
+  for (size_t i = 0; i < n->n_attrs; i++) /* the first letters first: it runs per node rendered */
+    if (n->attrs[2 * i][0] == name[0] && !strcmp(n->attrs[2 * i], name)) return n->attrs[2 * i + 1];
   return NULL;
 }
 
