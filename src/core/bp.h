@@ -156,8 +156,15 @@ typedef struct bp_module {
  * the module's file and the loader's reason when it is missing, cannot be
  * loaded or is from another build; the same error on every later call. */
 bp_status bp_module_open(bp_ctx *ctx, bp_module *m, const void **out);
-/** SOURCE_DATE_EPOCH as seconds, or -1 when unset or not a number. */
+/** SOURCE_DATE_EPOCH as seconds, or -1 when unset or not a number (as
+ * the environment had it when bp_source_date_epoch_hold ran, if it did). */
 long long bp_source_date_epoch(void);
+/** Keeps SOURCE_DATE_EPOCH for bp_source_date_epoch and takes it out of
+ * the environment, for a program to call at start, before any thread:
+ * fontconfig 2.14 stamps the font cache it writes with SOURCE_DATE_EPOCH
+ * but checks the cache it reads against the folder's real time, so with
+ * the variable set every run rescanned and rewrote the fonts' cache. */
+void bp_source_date_epoch_hold(void);
 /** The message for errno value `err`, safe in threads (POSIX's strerror is
  * not): written into buf[size] or a constant string; never NULL. */
 const char *bp_strerror_r(int err, char *buf, size_t size);

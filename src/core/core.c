@@ -392,13 +392,25 @@ const char *bp_strerror_r(int err, char *buf, size_t size) {
 #endif
 }
 
-long long bp_source_date_epoch(void) {
-  const char *s = getenv("SOURCE_DATE_EPOCH");
+static long long parse_epoch(const char *s) {
   if (!s || !*s) return -1;
   char *end;
   errno = 0;
   long long v = strtoll(s, &end, 10);
   return (*end || v < 0 || errno) ? -1 : v;
+}
+
+static bool epoch_held;
+static long long epoch_value;
+
+long long bp_source_date_epoch(void) {
+  return epoch_held ? epoch_value : parse_epoch(getenv("SOURCE_DATE_EPOCH"));
+}
+
+void bp_source_date_epoch_hold(void) {
+  epoch_value = parse_epoch(getenv("SOURCE_DATE_EPOCH"));
+  epoch_held = true;
+  unsetenv("SOURCE_DATE_EPOCH");
 }
 
 /* SHA-256 by nettle, which uses the CPU's SHA extensions where it has

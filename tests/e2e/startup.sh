@@ -39,6 +39,21 @@ grep -q 'libgdk_pixbuf' "$work/png.libs" || no "a PNG image did not load gdk-pix
 grep -E "libgmime|libcurl" "$work/svg.libs" "$work/png.libs" > /dev/null && no "an image loaded the mail module's libraries"
 pdftotext "$work/svg.pdf" - | grep "Why Pyongyang" > /dev/null || no "the SVG brief's text is missing"
 
+# SOURCE_DATE_EPOCH (set above) must not stale the fonts' cache: fontconfig
+# 2.14 stamps the cache it writes with the variable's date but checks the
+# one it reads against the font folder's real time, so it used to rescan
+# the fonts and write the cache again at every run. With a cache folder of
+# its own, the second run must leave the first run's cache as it was.
+cache=$work/xdg-cache
+XDG_CACHE_HOME=$cache "$bp" render "$brief" -o "$work/cache1.pdf" > /dev/null 2>&1 || no "render with a new font cache failed"
+stamps() { find "$cache" -name '*.cache-*' -printf '%p %T@ %s\n' | sort; }
+first=$(stamps)
+[[ -n $first ]] || no "render wrote no fontconfig cache into \$XDG_CACHE_HOME"
+XDG_CACHE_HOME=$cache "$bp" render "$brief" -o "$work/cache2.pdf" > /dev/null 2>&1 || no "render with the font cache failed"
+[[ $(stamps) == "$first" ]] || no "with SOURCE_DATE_EPOCH set, the second run wrote the fonts' cache again: $first -> $(stamps)"
+cmp -s "$work/cache1.pdf" "$work/cache2.pdf" || no "the PDFs made with and without a warm font cache differ"
+pdfinfo "$work/cache2.pdf" | grep -q '^CreationDate:.*2023' || no "SOURCE_DATE_EPOCH no longer sets the PDF's date"
+
 if [[ $fail == 0 ]]; then
   echo "startup: --version $(wc -l < "$work/version.libs") files, brief $(wc -l < "$work/plain.libs"), with an SVG $(wc -l < "$work/svg.libs")"
 fi
