@@ -54,6 +54,19 @@ XDG_CACHE_HOME=$cache "$bp" render "$brief" -o "$work/cache2.pdf" > /dev/null 2>
 cmp -s "$work/cache1.pdf" "$work/cache2.pdf" || no "the PDFs made with and without a warm font cache differ"
 pdfinfo "$work/cache2.pdf" | grep -q '^CreationDate:.*2023' || no "SOURCE_DATE_EPOCH no longer sets the PDF's date"
 
+# Pango's fontconfig threads run in the thread that asks (src/app/pango_threads.c):
+# a brief starts the output module's signal thread and Pango's FcInit thread,
+# not two more for every font pattern (88 in all before). Counted by the
+# fault shim's pthread_create (release builds only: no LD_PRELOAD under ASan).
+shim=$(realpath -m "$build")/libbpfault.so
+if [[ -f $shim ]]; then
+  BP_FAULT_COUNT=$work/threads.count LD_PRELOAD=$shim "$bp" render "$brief" -o "$work/threads.pdf" ||
+    no "render under the thread counter failed"
+  threads=$(awk '$1 == "threads" { print $2 }' "$work/threads.count" 2> /dev/null)
+  [[ -n $threads && $threads -le 4 ]] || no "a brief's render started ${threads:-?} threads (at most 4 expected)"
+  cmp -s "$work/threads.pdf" "$work/plain.pdf" || no "the PDF made with Pango's threads inline differs"
+fi
+
 if [[ $fail == 0 ]]; then
   echo "startup: --version $(wc -l < "$work/version.libs") files, brief $(wc -l < "$work/plain.libs"), with an SVG $(wc -l < "$work/svg.libs")"
 fi

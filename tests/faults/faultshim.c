@@ -7,11 +7,13 @@
  *   BP_FAULT_OP=write|fsync|close|rename  BP_FAULT_AT=N (1-based)
  *   BP_FAULT_ERRNO=N (default ENOSPC for write, EIO otherwise)
  *   BP_FAULT_SHORT=1       every matching write writes at most half
- *   BP_FAULT_COUNT=FILE    at exit, append "op count" lines to FILE */
+ *   BP_FAULT_COUNT=FILE    at exit, append "op count" lines to FILE, and
+ *                          "threads N": the threads the program started */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,11 +88,21 @@ int rename(const char *from, const char *to) {
   return real_rename(from, to);
 }
 
+static unsigned long threads;
+
+typedef int (*create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*start)(void *), void *arg) {
+  REAL(pthread_create, create_fn);
+  __atomic_add_fetch(&threads, 1, __ATOMIC_RELAXED);
+  return real_pthread_create(t, attr, start, arg);
+}
+
 __attribute__((destructor)) static void report(void) {
   const char *f = getenv("BP_FAULT_COUNT");
   if (!f || !*f) return;
   FILE *out = fopen(f, "a");
   if (!out) return;
   for (int i = 0; i < N_OPS; i++) fprintf(out, "%s %lu\n", op_names[i], counts[i]);
+  fprintf(out, "threads %lu\n", __atomic_load_n(&threads, __ATOMIC_RELAXED));
   fclose(out);
 }
