@@ -67,4 +67,10 @@ void bp_pdf_subset_tag(const hb_set_t *cps, const char *name, char tag[7]);
  * *len gets its length. */
 char *bp_pdf_tounicode_cmap(const hb_set_t *cps, size_t *len);
 
+/** `len` bytes of `data` deflated in the zlib format (what a PDF's
+ * FlateDecode filter reads), at libdeflate's level 6: the same output for
+ * the same input, in any thread. *out owned (free), *out_len its length.
+ * False only when no compressor could be made (out of memory). */
+bool bp_pdf_deflate(const void *data, size_t len, unsigned char **out, size_t *out_len);
+
 #endif

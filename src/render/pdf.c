@@ -222,7 +222,7 @@ typedef struct zbytes {
   HPDF_BYTE *data;
   size_t len;
 } zbytes;
-static bool deflate_bytes(HPDF_MMgr mm, const void *data, size_t len, zbytes *out);
+static bool deflate_bytes(const void *data, size_t len, zbytes *out);
 static HPDF_STATUS set_compressed(HPDF_Dict dict, const zbytes *z);
 
 static void collect_text(pdf_dev *d, int page_no, const bp_dl_text *t) {
@@ -685,7 +685,7 @@ static void share_tounicode(pdf_dev *d) {
   zbytes z = {0};
   HPDF_STATUS ret = tu ? HPDF_OK : HPDF_FAILD_TO_ALLOC_MEM;
   if (!ret && d->opt.compress)
-    ret = deflate_bytes(d->pdf->mmgr, cmap, len, &z) ? set_compressed(tu, &z) : HPDF_ZLIB_ERROR;
+    ret = deflate_bytes(cmap, len, &z) ? set_compressed(tu, &z) : HPDF_ZLIB_ERROR;
   else if (!ret)
     ret = rewrite_stream(tu, cmap, len);
   free(cmap);
@@ -2248,7 +2248,7 @@ typedef struct cache_subset_entry {
   bp_pdf_subset *subset;
   hb_map_t *widths;
   unsigned long long used; /* tick of the last use, for eviction */
-  /* the font's streams as libharu would deflate them, made once: the
+  /* the font's streams compressed (make_z), made once: the
    * embedded font (with its Length1), the CIDToGIDMap, the ToUnicode CMap */
   bool z_ready;
   zbytes font_z, map_z, tounicode_z;
@@ -2392,46 +2392,23 @@ static cache_subset_entry *cache_subset(pdf_dev *d, const pdf_font *f, const cha
   return &c->subs[c->n_subs - 1];
 }
 
-/* libharu's own deflate (exported, not in its public headers): the bytes it
- * would write for a compressed stream. */
-HPDF_STATUS HPDF_Stream_WriteToStreamWithDeflate(HPDF_Stream src, HPDF_Stream dst, HPDF_Encrypt e);
-
-static bool stream_bytes(HPDF_Stream s, zbytes *out) {
-  bp_buf b = {0};
-  if (HPDF_Stream_Seek(s, 0, HPDF_SEEK_SET) != HPDF_OK) return false;
-  for (;;) {
-    HPDF_BYTE chunk[4096];
-    HPDF_UINT n = sizeof chunk;
-    HPDF_STATUS st = HPDF_Stream_Read(s, chunk, &n);
-    bp_buf_put(&b, (const char *)chunk, n);
-    if (st == HPDF_STREAM_EOF) break;
-    if (st != HPDF_OK) {
-      bp_buf_free(&b);
-      return false;
-    }
-  }
-  out->len = b.len;
-  out->data = (HPDF_BYTE *)bp_buf_detach(&b);
+/* `len` bytes of `data` deflated (bp_pdf_deflate) into *out. */
+static bool deflate_bytes(const void *data, size_t len, zbytes *out) {
+  unsigned char *z;
+  size_t n;
+  if (!bp_pdf_deflate(data, len, &z, &n)) return false;
+  out->data = z;
+  out->len = n;
   return true;
-}
-
-static bool deflate_bytes(HPDF_MMgr mm, const void *data, size_t len, zbytes *out) {
-  HPDF_Stream raw = HPDF_MemStream_New(mm, (HPDF_UINT)len + 16);
-  HPDF_Stream z = HPDF_MemStream_New(mm, (HPDF_UINT)(len / 2 + 1024));
-  bool ok = raw && z &&
-            HPDF_Stream_Write(raw, (const HPDF_BYTE *)data, (HPDF_UINT)len) == HPDF_OK &&
-            HPDF_Stream_Seek(raw, 0, HPDF_SEEK_SET) == HPDF_OK &&
-            HPDF_Stream_WriteToStreamWithDeflate(raw, z, NULL) == HPDF_OK && stream_bytes(z, out);
-  if (raw) HPDF_Stream_Free(raw);
-  if (z) HPDF_Stream_Free(z);
-  return ok;
 }
 
 /* The CIDToGIDMap and the ToUnicode CMap as patch_font writes them,
  * compressed. The map is mostly zeros (2 bytes for every code below the
- * highest one used: 110 KB for Hangul): zlib's run-length strategy deflates
- * it in a third of the default's instructions, a little smaller. */
-static bool make_maps_z(HPDF_MMgr mm, const pdf_font *f, zbytes *map_z, zbytes *tu_z) {
+ * highest one used: 110 KB for Hangul): zlib's run-length strategy, which
+ * looks for no matches but runs, deflates it in a third of zlib's default's
+ * instructions and less than libdeflate's (which hashes every position of
+ * a run), a little smaller. */
+static bool make_maps_z(const pdf_font *f, zbytes *map_z, zbytes *tu_z) {
   size_t n, len;
   unsigned char *map = cid_to_gid_map(f, &n);
   z_stream z = {0};
@@ -2450,7 +2427,7 @@ static bool make_maps_z(HPDF_MMgr mm, const pdf_font *f, zbytes *map_z, zbytes *
   }
   free(map);
   char *cmap = bp_pdf_tounicode_cmap(f->cps, &len);
-  if (ok) ok = deflate_bytes(mm, cmap, len, tu_z);
+  if (ok) ok = deflate_bytes(cmap, len, tu_z);
   free(cmap);
   return ok;
 }
@@ -2459,10 +2436,9 @@ static bool make_maps_z(HPDF_MMgr mm, const pdf_font *f, zbytes *map_z, zbytes *
  * map and CMap) for the first document that uses the subset. False when
  * libharu failed (its error is then in the document). */
 static bool make_z(pdf_dev *d, pdf_font *f, cache_subset_entry *e) {
-  HPDF_MMgr mm = d->pdf->mmgr;
-  bool ok = deflate_bytes(mm, f->subset->embed, f->subset->embed_len, &e->font_z);
+  bool ok = deflate_bytes(f->subset->embed, f->subset->embed_len, &e->font_z);
   e->length1 = (unsigned)f->subset->embed_len;
-  if (ok) ok = make_maps_z(mm, f, &e->map_z, &e->tounicode_z);
+  if (ok) ok = make_maps_z(f, &e->map_z, &e->tounicode_z);
   if (ok)
     e->z_ready = true;
   else {
@@ -2563,7 +2539,7 @@ static HPDF_STATUS make_descriptor(pdf_dev *d, pdf_font *f, HPDF_Dict data, unsi
 static HPDF_STATUS compress_maps(pdf_dev *d, pdf_font *f) {
   HPDF_FontAttr fa = (HPDF_FontAttr)((HPDF_Dict)f->font)->attr;
   zbytes map_z = {0}, tu_z = {0};
-  HPDF_STATUS ret = make_maps_z(d->pdf->mmgr, f, &map_z, &tu_z) ? HPDF_OK : HPDF_ZLIB_ERROR;
+  HPDF_STATUS ret = make_maps_z(f, &map_z, &tu_z) ? HPDF_OK : HPDF_ZLIB_ERROR;
   ((HPDF_Dict)f->font)->filter = HPDF_STREAM_FILTER_NONE; /* as in use_z */
   if (!ret && fa->map_stream) ret = set_compressed(fa->map_stream, &map_z);
   if (!ret) ret = set_compressed(fa->cmap_stream, &tu_z);

@@ -5,8 +5,10 @@
  * 841.89001 ]"), stream lengths as direct numbers and no objects of their
  * own, the objects renumbered. It walks libharu's object structures
  * (hpdf_objects.h) and must not change what any object says: the scalars
- * (names, strings, numbers) are written by libharu's own writers. */
+ * (names, strings, numbers) are written by libharu's own writers. Flate
+ * streams are deflated by bp_pdf_deflate (libdeflate), not libharu's zlib. */
 #include "pdf_save.h"
+#include "pdf-imp.h"
 
 #include <hpdf_doc.h>
 #include <hpdf_objects.h>
@@ -81,13 +83,29 @@ static HPDF_STATUS put_literal(saver *s, HPDF_String str) {
   return ret;
 }
 
-/* The bytes of a stream's data as the file holds them (filtered). */
+/* The bytes of a stream's data as the file holds them (filtered): Flate
+ * by bp_pdf_deflate, not libharu's zlib (an empty stream stays empty, as
+ * libharu leaves it). */
 static HPDF_STATUS stream_data(HPDF_Dict dict, bp_buf *data) {
-  saver tmp = {NULL, data, NULL, 0};
+  bool flate = dict->filter == HPDF_STREAM_FILTER_FLATE_DECODE;
+  bp_buf raw = {0};
+  saver tmp = {NULL, flate ? &raw : data, NULL, 0};
   HPDF_Stream st = HPDF_CallbackWriter_New(dict->mmgr, to_buf, &tmp);
   if (!st) return HPDF_FAILD_TO_ALLOC_MEM;
-  HPDF_STATUS ret = HPDF_Stream_WriteToStream(dict->stream, st, dict->filter, NULL);
+  HPDF_STATUS ret = HPDF_Stream_WriteToStream(dict->stream, st,
+                                              flate ? HPDF_STREAM_FILTER_NONE : dict->filter, NULL);
   HPDF_Stream_Free(st);
+  if (ret == HPDF_OK && flate && raw.len) {
+    unsigned char *z;
+    size_t n;
+    if (bp_pdf_deflate(raw.data, raw.len, &z, &n)) {
+      bp_buf_put(data, (const char *)z, n);
+      free(z);
+    } else {
+      ret = HPDF_ZLIB_ERROR;
+    }
+  }
+  bp_buf_free(&raw);
   return ret;
 }
 

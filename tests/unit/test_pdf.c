@@ -20,12 +20,14 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <hpdf.h>
 #include <hpdf_streams.h>
 
 #include "render/pdf-imp.h"
 #include "render/render.h"
+#include "assert_ok.h"
 
 #define SERIF "fonts/NotoSerif-Regular.ttf"
 #define SERIF_BOLD "fonts/NotoSerif-Bold.ttf"
@@ -259,6 +261,83 @@ static bp_dlist *mixed_page(void) {
 }
 
 /* ---- tests ---------------------------------------------------------------- */
+
+/* bp_pdf_deflate's output inflates to its input, the same bytes each time;
+ * and the page content and the font programs of a written PDF are its
+ * output (libdeflate's, not libharu's zlib): every Flate stream inflates. */
+static unsigned char *inflated(const unsigned char *z, size_t len, size_t *out_len) {
+  z_stream s = {0};
+  assert_int_equal(inflateInit(&s), Z_OK);
+  bp_buf b = {0};
+  s.next_in = (unsigned char *)z;
+  s.avail_in = (uInt)len;
+  int r;
+  do {
+    unsigned char chunk[16384];
+    s.next_out = chunk;
+    s.avail_out = sizeof chunk;
+    r = inflate(&s, Z_NO_FLUSH);
+    assert_true(r == Z_OK || r == Z_STREAM_END);
+    bp_buf_put(&b, (const char *)chunk, sizeof chunk - s.avail_out);
+  } while (r != Z_STREAM_END);
+  assert_int_equal(s.avail_in, 0);
+  inflateEnd(&s);
+  *out_len = b.len;
+  return (unsigned char *)bp_buf_detach(&b);
+}
+
+static void streams_deflated_by_libdeflate(void **state) {
+  (void)state;
+  static const size_t sizes[] = {0, 1, 100, 65536, 300000};
+  for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+    unsigned char *in = calloc(sizes[i] + 1, 1);
+    for (size_t k = 0; k < sizes[i]; k += 7) in[k] = (unsigned char)(k * 31 + k / 1000);
+    unsigned char *z1, *z2;
+    size_t n1, n2, back_len;
+    assert_true(bp_pdf_deflate(in, sizes[i], &z1, &n1));
+    assert_true(bp_pdf_deflate(in, sizes[i], &z2, &n2));
+    assert_true(n1 == n2 && memcmp(z1, z2, n1) == 0);
+    unsigned char *back = inflated(z1, n1, &back_len);
+    assert_true(back_len == sizes[i] && memcmp(back, in, back_len) == 0);
+    free(back), free(z1), free(z2), free(in);
+  }
+
+  bp_dlist *dl = mixed_page();
+  char *path = path_in_tmp("deflate.pdf");
+  bp_ctx ctx;
+  assert_ok(write_pdf(dl, path, true, &ctx), &ctx);
+  size_t len;
+  char *pdf = slurp(path, &len);
+  int content = 0, programs = 0, flate = 0;
+  for (char *at = pdf; (at = memmem(at, len - (size_t)(at - pdf), "stream\r\n", 8)); at += 8) {
+    char *dict = at;
+    while (dict > pdf && memcmp(dict, "<<", 2)) dict--;
+    char *length = memmem(dict, (size_t)(at - dict), "/Length ", 8);
+    if (!length || !memmem(dict, (size_t)(at - dict), "/FlateDecode", 12)) continue;
+    size_t zlen = strtoul(length + 8, NULL, 10);
+    const unsigned char *z = (const unsigned char *)at + 8;
+    size_t raw_len;
+    unsigned char *raw = inflated(z, zlen, &raw_len);
+    flate++;
+    bool is_content = memmem(raw, raw_len, " Tf", 3) != NULL;
+    bool is_program = raw_len > 4 && !memcmp(raw, "\0\1\0\0", 4);
+    if (is_content || is_program) {
+      unsigned char *again;
+      size_t again_len;
+      assert_true(bp_pdf_deflate(raw, raw_len, &again, &again_len));
+      assert_true(again_len == zlen && memcmp(again, z, zlen) == 0);
+      free(again);
+      content += is_content, programs += is_program;
+    }
+    free(raw);
+  }
+  assert_int_equal(content, 1);
+  assert_int_equal(programs, 3); /* serif, serif bold, Myeongjo */
+  assert_true(flate > 4);
+  free(pdf);
+  free(path);
+  bp_dlist_free(dl);
+}
 
 static void text_extracts_in_order(void **state) {
   (void)state;
@@ -1167,6 +1246,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(byte_identical_runs, setup, teardown),
       cmocka_unit_test_setup_teardown(no_date_without_epoch, setup, teardown),
       cmocka_unit_test_setup_teardown(subsets_are_small, setup, teardown),
+      cmocka_unit_test_setup_teardown(streams_deflated_by_libdeflate, setup, teardown),
       cmocka_unit_test_setup_teardown(justified_words_placed, setup, teardown),
       cmocka_unit_test_setup_teardown(widths_match_layout, setup, teardown),
       cmocka_unit_test_setup_teardown(expanded_runs_placed, setup, teardown),
