@@ -435,6 +435,11 @@ static void src_each_char(bp_src *s, void (*fn)(void *, bp_src *, size_t, size_t
   if (!s->usable) return;
   size_t p = s->start;
   while (p < s->len) {
+    unsigned char c = (unsigned char)s->text[p];
+    if (c < 0x80 && (c != '\\' || !s->json)) { /* ASCII: below U+007F or a control */
+      p++;
+      continue;
+    }
     size_t at = p;
     int len;
     int32_t cp = bp_utf8_decode(s->text + p, s->len - p, &len);

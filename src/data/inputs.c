@@ -194,6 +194,11 @@ static size_t bad_run(const char *s, size_t n, bool invalid) {
 
 bool bp_text_clean(const char *s, size_t n, size_t *bad_off, char *why, size_t why_size) {
   for (size_t i = 0; i < n;) {
+    unsigned char c = (unsigned char)s[i];
+    if ((c >= 0x20 && c < 0x7F) || c == '\n') { /* printable ASCII: neither bad nor a control */
+      i++;
+      continue;
+    }
     int len;
     int32_t cp = bp_utf8_decode(s + i, n - i, &len);
     if (cp < 0 || bp_text_control((uint32_t)cp)) {
