@@ -23,13 +23,23 @@ static char *pick_text(const uint8_t *data, size_t size, size_t *n) {
   hb_face_collect_unicodes(face, cps);
   bp_buf b = {0};
   *n = 0;
-  hb_codepoint_t cp = HB_SET_VALUE_INVALID, g;
-  while (*n < 24 && hb_set_next(cps, &cp) && cp <= 0xFFFF) {
-    if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0) || (cp >= 0xD800 && cp < 0xE000)) continue;
-    if (!hb_font_get_nominal_glyph(font, cp, &g) || !g) continue;
-    char u[4];
-    bp_buf_put(&b, u, (size_t)bp_utf8_encode(cp, u));
-    (*n)++;
+  /* the code points of the BMP a text may hold: no controls, no surrogates */
+  static const hb_codepoint_t shown[][2] = {{0x20, 0x7E}, {0xA0, 0xD7FF}, {0xE000, 0xFFFF}};
+  /* the set's ranges, each cut to those: a damaged cmap can list tens of
+   * thousands of code points that map to no glyph, each of them looked up
+   * here, so as few tests per code point as can be */
+  hb_codepoint_t first, last = HB_SET_VALUE_INVALID, g;
+  while (*n < 24 && hb_set_next_range(cps, &first, &last) && first <= 0xFFFF) {
+    for (size_t r = 0; r < sizeof shown / sizeof *shown && *n < 24; r++) {
+      hb_codepoint_t lo = first > shown[r][0] ? first : shown[r][0];
+      hb_codepoint_t hi = last < shown[r][1] ? last : shown[r][1];
+      for (hb_codepoint_t cp = lo; cp <= hi; cp++) {
+        if (!hb_font_get_nominal_glyph(font, cp, &g) || !g) continue;
+        char u[4];
+        bp_buf_put(&b, u, (size_t)bp_utf8_encode(cp, u));
+        if (++*n == 24) break;
+      }
+    }
   }
   if (!*n) {
     bp_buf_puts(&b, "A");
