@@ -245,8 +245,8 @@ static void collect_text(pdf_dev *d, int page_no, const bp_dl_text *t) {
     i += (size_t)len;
     if (hb_set_has(f->cps, (hb_codepoint_t)cp)) continue;
     char name[48];
-    put_char_name(name, sizeof name, (uint32_t)cp);
     if (cp > 0xFFFF) {
+      put_char_name(name, sizeof name, (uint32_t)cp);
       bp_device_fail(&d->super, BP_ERR_FONT,
                      "%s: page %d: character %s is outside the Basic Multilingual Plane; the "
                      "PDF writer (libharu 2.3.0) cannot show it (font %s)",
@@ -263,6 +263,7 @@ static void collect_text(pdf_dev *d, int page_no, const bp_dl_text *t) {
       }
     }
     if (!bp_pdf_face_has(f->face, (uint32_t)cp)) {
+      put_char_name(name, sizeof name, (uint32_t)cp);
       bp_device_fail(&d->super, BP_ERR_FONT, "%s: page %d: font %s has no glyph for character %s",
                      d->path, page_no + 1, fpath, name);
       return;
