@@ -292,8 +292,9 @@ void bp__diag(bp_src *s, bp_severity sev, size_t off, const char *fmt, ...) {
 static void build_index(bp_src *s) {
   size_t cap = 0;
   BP_PUSH(s->ls, s->n_ls, cap, 0);
-  for (size_t i = 0; i < s->len; i++)
-    if (s->text[i] == '\n') BP_PUSH(s->ls, s->n_ls, cap, i + 1);
+  for (const char *nl = s->text, *end = s->text + s->len;
+       (nl = memchr(nl, '\n', (size_t)(end - nl))); nl++)
+    BP_PUSH(s->ls, s->n_ls, cap, (size_t)(nl - s->text) + 1);
 }
 
 /* rows: NUL bytes and bad UTF-8 are left for the caller (bp__src_open_rows). */

@@ -36,8 +36,8 @@ static void lidx_init(lidx *L, const char *t, size_t n) {
   L->n = n;
   size_t cap = 0;
   BP_PUSH(L->ls, L->n_ls, cap, 0);
-  for (size_t i = 0; i < n; i++)
-    if (t[i] == '\n') BP_PUSH(L->ls, L->n_ls, cap, i + 1);
+  for (const char *nl = t; (nl = memchr(nl, '\n', (size_t)(t + n - nl))); nl++)
+    BP_PUSH(L->ls, L->n_ls, cap, (size_t)(nl - t) + 1);
 }
 
 static size_t lidx_off(const lidx *L, int line, int bytecol) {
@@ -184,7 +184,10 @@ static void run_flush(ictx *c) {
   for (size_t i = 0; i < n; i++) {
     size_t end, nid;
     char **ids;
-    if (t[i] != '[' || !cite_at(t, n, i, &end, &ids, &nid)) continue;
+    const char *br = memchr(t + i, '[', n - i); /* citations start with '[' */
+    if (!br) break;
+    i = (size_t)(br - t);
+    if (!cite_at(t, n, i, &end, &ids, &nid)) continue;
     if (i > seg) {
       bp_span *sp = bp_spans_add_text(c->out, t + seg, i - seg, r->flags, r->uri);
       span_pos(c, sp, run_src(r, seg));
