@@ -538,11 +538,7 @@ static HPDF_Font new_font(pdf_dev *d, const char *name) {
   HPDF_MMgr mm = pdf->mmgr;
   HPDF_Xref xref = pdf->xref;
   HPDF_FontDef def = HPDF_Doc_FindFontDef(pdf, name);
-  HPDF_Encoder enc = HPDF_GetEncoder(pdf, "UTF-8");
-  if (!def || def->type != HPDF_FONTDEF_TYPE_TRUETYPE || !enc ||
-      enc->type != HPDF_ENCODER_TYPE_DOUBLE_BYTE)
-    return NULL;
-  HPDF_CMapEncoderAttr ea = (HPDF_CMapEncoderAttr)enc->attr;
+  if (!def || def->type != HPDF_FONTDEF_TYPE_TRUETYPE) return NULL;
   HPDF_Dict font = HPDF_Dict_New(mm);
   if (!font) return NULL;
   HPDF_FontAttr fa = HPDF_GetMem(mm, sizeof *fa);
@@ -555,9 +551,9 @@ static HPDF_Font new_font(pdf_dev *d, const char *name) {
   font->free_fn = type0_free;
   font->attr = fa;
   fa->type = HPDF_FONT_TYPE0_TT;
-  fa->writing_mode = ea->writing_mode;
+  fa->writing_mode = HPDF_WMODE_HORIZONTAL; /* as libharu's UTF-8 encoder's */
   fa->fontdef = def;
-  fa->encoder = enc;
+  fa->encoder = NULL; /* the text is written by the device, never by libharu (show_piece) */
   fa->xref = xref;
   if (HPDF_Xref_Add(xref, font) != HPDF_OK) return NULL; /* it freed the font */
   HPDF_STATUS ret = HPDF_Dict_AddName(font, "Type", "Font");
@@ -585,9 +581,11 @@ static HPDF_Font new_font(pdf_dev *d, const char *name) {
     return NULL;
   HPDF_Dict info = HPDF_Dict_New(mm);
   if (!info || HPDF_Dict_Add(cid, "CIDSystemInfo", info) != HPDF_OK) return NULL;
-  ret = HPDF_Dict_Add(info, "Registry", HPDF_String_New(mm, ea->registry, NULL));
-  ret += HPDF_Dict_Add(info, "Ordering", HPDF_String_New(mm, ea->ordering, NULL));
-  ret += HPDF_Dict_AddNumber(info, "Supplement", ea->suppliment);
+  /* the CIDSystemInfo of libharu 2.3.0's UTF-8 encoder, whose 256 KB of
+   * tables no document makes any more (text_string) */
+  ret = HPDF_Dict_Add(info, "Registry", HPDF_String_New(mm, "Adobe", NULL));
+  ret += HPDF_Dict_Add(info, "Ordering", HPDF_String_New(mm, "Identity-H", NULL));
+  ret += HPDF_Dict_AddNumber(info, "Supplement", 0);
   if (ret != HPDF_OK) return NULL;
   fa->descendant_font = cid;
   if (HPDF_Array_Add(descendants, cid) != HPDF_OK || HPDF_List_Add(pdf->font_mgr, font) != HPDF_OK)
@@ -757,12 +755,37 @@ static char *pdfdoc(const char *s) {
   return b.data ? bp_buf_detach(&b) : bp_strdup("");
 }
 
-/* A text string: PDFDocEncoding when it can be (pdfdoc), else UTF-16 hex
- * through libharu's UTF-8 encoder. */
-static HPDF_String text_string(pdf_dev *d, const char *s) {
+/* `s` as UTF-16BE after a byte order mark, a binary object, which libharu
+ * writes as "<FEFF...>": the bytes its UTF-8 encoder writes for a string of
+ * the BMP, without making the encoder (HPDF_GetEncoder sets up 256 KB of
+ * tables for each document: 0.6 M instructions a batch profile). NULL when
+ * `s` has a character outside the BMP: that string takes the encoder's
+ * path, as before. */
+static HPDF_Binary utf16_string(pdf_dev *d, const char *s) {
+  size_t n = strlen(s), k = 0;
+  unsigned char *b = bp_malloc(2 * n + 2);
+  b[k++] = 0xFE, b[k++] = 0xFF;
+  for (size_t i = 0; i < n;) {
+    int len;
+    int32_t cp = bp_utf8_decode(s + i, n - i, &len);
+    if (cp < 0 || cp > 0xFFFF) {
+      free(b);
+      return NULL;
+    }
+    i += (size_t)len;
+    b[k++] = (unsigned char)(cp >> 8), b[k++] = (unsigned char)cp;
+  }
+  HPDF_Binary bin = HPDF_Binary_New(d->pdf->mmgr, b, (HPDF_UINT)k);
+  free(b);
+  return bin;
+}
+
+/* A text string: PDFDocEncoding when it can be (pdfdoc), else UTF-16
+ * (utf16_string, or through libharu's UTF-8 encoder beyond the BMP). */
+static void *text_string(pdf_dev *d, const char *s) {
   char *doc = pdfdoc(s);
-  HPDF_String str = doc ? HPDF_String_New(d->pdf->mmgr, doc, NULL)
-                        : HPDF_String_New(d->pdf->mmgr, s, HPDF_GetEncoder(d->pdf, "UTF-8"));
+  void *str = doc ? (void *)HPDF_String_New(d->pdf->mmgr, doc, NULL) : utf16_string(d, s);
+  if (!str) str = HPDF_String_New(d->pdf->mmgr, s, HPDF_GetEncoder(d->pdf, "UTF-8"));
   free(doc);
   return str;
 }
@@ -777,7 +800,7 @@ static void set_info(pdf_dev *d) {
       return;
     }
   d->doing = "setting the document information";
-  HPDF_SetCurrentEncoder(d->pdf, "UTF-8");
+  /* the keys in libharu's order; their values are text_string's (below) */
   if (m->title) HPDF_SetInfoAttr(d->pdf, HPDF_INFO_TITLE, m->title);
   if (m->author) HPDF_SetInfoAttr(d->pdf, HPDF_INFO_AUTHOR, m->author);
   if (m->subject) HPDF_SetInfoAttr(d->pdf, HPDF_INFO_SUBJECT, m->subject);
@@ -1315,8 +1338,9 @@ static void pdf_node_op(bp_device *dev, int node) { ((pdf_dev *)dev)->item_node 
 
 /* ---- libharu's allocator -------------------------------------------------------
  * libharu's UTF-8 encoder (a CMap encoder) allocates one 256 KB table per
- * document (HPDF_CMapEncoder_InitAttr: Unicode and CID maps over all 65,536
- * codes) and clears and fills all of it itself. Allocated afresh for every
+ * document that makes it (since text_string: a document with a text string
+ * beyond the BMP; HPDF_CMapEncoder_InitAttr: Unicode and CID maps over all
+ * 65,536 codes) and clears and fills all of it itself. Allocated afresh for every
  * document, a block that size is mapped, faulted in page by page and unmapped
  * again (glibc maps blocks over 128 KB until its threshold adapts, ASan
  * always): in fuzz_font 8 % of the time and many of the page faults, which
@@ -1401,8 +1425,7 @@ static void pdf_begin_document(bp_device *dev, const bp_dlist *dl) {
     return;
   }
   HPDF_SetCompressionMode(d->pdf, d->opt.compress ? HPDF_COMP_ALL : HPDF_COMP_NONE);
-  HPDF_UseUTFEncodings(d->pdf);
-  HPDF_SetCurrentEncoder(d->pdf, "UTF-8");
+  HPDF_UseUTFEncodings(d->pdf); /* made only if a text needs it (text_string) */
   d->doing = NULL;
   if (failed(d)) return;
   load_fonts(d);
@@ -2045,11 +2068,9 @@ static void pdf_outline(bp_device *dev, const bp_dl_outline *o) {
   if (level > d->outline_depth) level = d->outline_depth; /* no skipped levels */
   if (level >= max) level = max - 1;
   HPDF_Outline parent = level > 0 ? d->outline_stack[level - 1] : NULL;
-  char *doc = pdfdoc(o->title); /* in PDFDocEncoding when it can be (text_string) */
-  HPDF_Outline ol = HPDF_CreateOutline(d->pdf, parent, doc ? doc : o->title,
-                                       doc ? NULL : HPDF_GetEncoder(d->pdf, "UTF-8"));
-  free(doc);
+  HPDF_Outline ol = HPDF_CreateOutline(d->pdf, parent, "", NULL);
   if (ol) {
+    HPDF_Dict_Add((HPDF_Dict)ol, "Title", text_string(d, o->title)); /* in its place */
     HPDF_Outline_SetOpened(ol, HPDF_TRUE);
     /* a direct array: PDFBox Preflight cannot follow an outline's indirect
      * /Dest (its 1.2.3), and the object costs bytes anyway */

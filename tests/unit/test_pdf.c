@@ -262,6 +262,33 @@ static bp_dlist *mixed_page(void) {
 
 /* ---- tests ---------------------------------------------------------------- */
 
+/* Text strings (the document information, bookmark titles): PDFDocEncoding
+ * when they can be, else UTF-16 written by the device for the BMP and by
+ * libharu's UTF-8 encoder beyond it; each comes back as it was given. */
+static void text_strings_come_back(void **state) {
+  (void)state;
+  bp_dlist *dl = mixed_page();
+  bp_dl_meta m = {.title = "요약 Brief — 2023", .author = "Kim 김 \xf0\x9f\x98\x80", .lang = "ko"};
+  bp_dl_set_meta(dl, &m);
+  bp_dl_add_outline(&dl->pages[0], 0, "첫째 절 Section", 72);
+  bp_dl_add_outline(&dl->pages[0], 0, "Notes", 300);
+  char *p = path_in_tmp("strings.pdf");
+  bp_ctx ctx;
+  assert_ok(write_pdf(dl, p, true, &ctx), &ctx);
+  char *out, *err;
+  assert_int_equal(run(&out, &err, "pdfinfo '%s'", p), 0);
+  assert_true(info_is(out, "Title", "요약 Brief — 2023"));
+  assert_non_null(strstr(out, "Kim 김")); /* beyond the BMP: libharu's encoder, as before */
+  free(out), free(err);
+  assert_int_equal(run(&out, &err, "mutool show '%s' outline", p), 0);
+  assert_non_null(strstr(out, "첫째 절 Section"));
+  assert_non_null(strstr(out, "Notes"));
+  free(out), free(err);
+  unlink(p);
+  free(p);
+  bp_dlist_free(dl);
+}
+
 /* bp_pdf_deflate's output inflates to its input, the same bytes each time;
  * and the page content and the font programs of a written PDF are its
  * output (libdeflate's, not libharu's zlib): every Flate stream inflates. */
@@ -1246,6 +1273,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(byte_identical_runs, setup, teardown),
       cmocka_unit_test_setup_teardown(no_date_without_epoch, setup, teardown),
       cmocka_unit_test_setup_teardown(subsets_are_small, setup, teardown),
+      cmocka_unit_test_setup_teardown(text_strings_come_back, setup, teardown),
       cmocka_unit_test_setup_teardown(streams_deflated_by_libdeflate, setup, teardown),
       cmocka_unit_test_setup_teardown(justified_words_placed, setup, teardown),
       cmocka_unit_test_setup_teardown(widths_match_layout, setup, teardown),
