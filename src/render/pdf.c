@@ -1054,9 +1054,10 @@ static void put_text_hex(bp_buf *b, const char *s) {
     if (cp < 0) continue;
     if (cp > 0xFFFF) {
       cp -= 0x10000;
-      bp_buf_printf(b, "%04X%04X", 0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF));
+      bp_pdf_put_hex4(b, (unsigned)(0xD800 + (cp >> 10)));
+      bp_pdf_put_hex4(b, (unsigned)(0xDC00 + (cp & 0x3FF)));
     } else
-      bp_buf_printf(b, "%04X", cp);
+      bp_pdf_put_hex4(b, (unsigned)cp);
   }
   bp_buf_putc(b, '>');
 }
@@ -1099,12 +1100,13 @@ static void put_kids(pdf_dev *d, bp_buf *b, const pdf_node *pn) {
     const tag_kid *k = &pn->kids[i];
     if (i || (one && (k->kind == KID_NODE || (k->kind == KID_MCID && k->page == pn->page))))
       bp_buf_putc(b, ' ');
-    if (k->kind == KID_NODE)
-      bp_buf_printf(b, "%u 0 R", obj_id(d->nodes[k->v].elem));
-    else if (k->kind == KID_OBJR)
+    if (k->kind == KID_NODE) {
+      bp_pdf_put_int(b, obj_id(d->nodes[k->v].elem));
+      bp_buf_puts(b, " 0 R");
+    } else if (k->kind == KID_OBJR)
       bp_buf_printf(b, "<</Type/OBJR/Obj %u 0 R>>", obj_id(d->annots[k->v].annot));
     else if (k->page == pn->page)
-      bp_buf_printf(b, "%d", k->v);
+      bp_pdf_put_int(b, k->v);
     else
       bp_buf_printf(b, "<</Type/MCR/Pg %u 0 R/MCID %d>>", obj_id(d->pages[k->page]), k->v);
   }
@@ -1151,9 +1153,14 @@ static HPDF_STATUS write_parent_tree(HPDF_Dict dict, HPDF_Stream st) {
   bp_buf b = {0};
   bp_buf_puts(&b, "/Nums[");
   for (size_t p = 0; p < d->n_pages; p++) {
-    bp_buf_printf(&b, "%s%zu[", p ? " " : "", p);
-    for (size_t i = 0; i < d->n_parents[p]; i++)
-      bp_buf_printf(&b, "%s%u 0 R", i ? " " : "", obj_id(d->nodes[d->parents[p][i]].elem));
+    if (p) bp_buf_putc(&b, ' ');
+    bp_pdf_put_int(&b, (long long)p);
+    bp_buf_putc(&b, '[');
+    for (size_t i = 0; i < d->n_parents[p]; i++) {
+      if (i) bp_buf_putc(&b, ' ');
+      bp_pdf_put_int(&b, obj_id(d->nodes[d->parents[p][i]].elem));
+      bp_buf_puts(&b, " 0 R");
+    }
     bp_buf_puts(&b, "]");
   }
   for (size_t i = 0; i < d->n_annots; i++)

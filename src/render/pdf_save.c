@@ -54,6 +54,36 @@ void bp_pdf_put_number(bp_buf *b, double v, int decimals) {
   bp_buf_puts(b, num);
 }
 
+/* The digits of `v` written backwards before `end`, as printf's "%llu";
+ * returns where they start. */
+static char *digits_before(char *end, unsigned long long v) {
+  do *--end = (char)('0' + v % 10);
+  while (v /= 10);
+  return end;
+}
+
+void bp_pdf_put_int(bp_buf *b, long long v) {
+  char num[24], *end = num + sizeof num;
+  char *p = digits_before(end, v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v);
+  if (v < 0) *--p = '-';
+  bp_buf_put(b, p, (size_t)(end - p));
+}
+
+void bp_pdf_put_hex4(bp_buf *b, unsigned v) {
+  static const char hex[] = "0123456789ABCDEF";
+  char h[4] = {hex[(v >> 12) & 15], hex[(v >> 8) & 15], hex[(v >> 4) & 15], hex[v & 15]};
+  bp_buf_put(b, h, 4);
+}
+
+/* "N 0 R" (or with `tail` in place of " 0 R") as a C string in `out`, which
+ * has room for 40 bytes: printf's "%u 0 R" without printf. */
+static char *ref_text(char out[40], unsigned long long v, const char *tail) {
+  size_t tl = strlen(tail);
+  char *end = out + 39 - tl;
+  memcpy(end, tail, tl + 1);
+  return digits_before(end, v);
+}
+
 /* A real to 1/1000 (libharu prints a float's 5 decimals: 841.89001). */
 static HPDF_STATUS put_real(saver *s, double v) {
   bp_buf b = {0};
@@ -159,14 +189,15 @@ static HPDF_STATUS put_value(saver *s, void *obj, bool top) {
   HPDF_STATUS ret = HPDF_OK;
   if (!starts_delimited && !delimits(last_byte(s))) ret = put(s, " ");
   if (ret != HPDF_OK) return ret;
-  char num[32];
+  char num[40];
   switch (cls) {
-  case HPDF_OCLASS_PROXY:
-    snprintf(num, sizeof num, "%u 0 R", obj_num(((HPDF_Proxy)obj)->obj));
-    return put(s, num);
-  case HPDF_OCLASS_NUMBER:
-    snprintf(num, sizeof num, "%d", (int)((HPDF_Number)obj)->value);
-    return put(s, num);
+  case HPDF_OCLASS_PROXY: return put(s, ref_text(num, obj_num(((HPDF_Proxy)obj)->obj), " 0 R"));
+  case HPDF_OCLASS_NUMBER: {
+    int v = (int)((HPDF_Number)obj)->value;
+    char *p = ref_text(num, v < 0 ? 0U - (unsigned)v : (unsigned)v, "");
+    if (v < 0) *--p = '-';
+    return put(s, p);
+  }
   case HPDF_OCLASS_REAL: return put_real(s, ((HPDF_Real)obj)->value);
   case HPDF_OCLASS_ARRAY: {
     HPDF_Array arr = obj;
@@ -245,8 +276,7 @@ HPDF_STATUS bp_pdf_save(HPDF_Doc pdf, bp_buf *out) {
   for (size_t i = 1; ret == HPDF_OK && i < s.n_ids; i++) {
     if (!s.ids[i]) continue;
     offsets[n_written++] = out->len - base;
-    snprintf(line, sizeof line, "%u 0 obj\012", s.ids[i]);
-    ret = put(&s, line);
+    ret = put(&s, ref_text(line, s.ids[i], " 0 obj\012"));
     if (ret == HPDF_OK) ret = put_value(&s, HPDF_Xref_GetEntry(xref, (HPDF_UINT)i)->obj, true);
     if (ret == HPDF_OK) ret = put(&s, "\012endobj\012");
   }
@@ -256,8 +286,11 @@ HPDF_STATUS bp_pdf_save(HPDF_Doc pdf, bp_buf *out) {
   snprintf(line, sizeof line, "xref\0120 %zu\0120000000000 65535 f\015\012", n_written + 1);
   if (ret == HPDF_OK) ret = put(&s, line);
   for (size_t i = 0; ret == HPDF_OK && i < n_written; i++) {
-    snprintf(line, sizeof line, "%010zu 00000 n\015\012", offsets[i]);
-    ret = put(&s, line);
+    /* "%010zu 00000 n\r\n": offsets below 10^10, as the xref table needs */
+    static const char tail[] = " 00000 n\015\012";
+    char *at = ref_text(line, offsets[i], tail);
+    while (at > line + 39 - (sizeof tail - 1) - 10) *--at = '0';
+    ret = put(&s, at);
   }
   /* the trailer as libharu's save prepares it */
   HPDF_Dict trailer = xref->trailer;

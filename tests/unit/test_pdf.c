@@ -26,6 +26,7 @@
 #include <hpdf_streams.h>
 
 #include "render/pdf-imp.h"
+#include "render/pdf_save.h"
 #include "render/render.h"
 #include "assert_ok.h"
 
@@ -261,6 +262,43 @@ static bp_dlist *mixed_page(void) {
 }
 
 /* ---- tests ---------------------------------------------------------------- */
+
+/* The writer's integers and hex digits are printf's, character for
+ * character (the objects, structure tree and xref table hold thousands). */
+static void numbers_as_printf(void **state) {
+  (void)state;
+  static const long long ints[] = {0,
+                                   1,
+                                   -1,
+                                   9,
+                                   10,
+                                   -10,
+                                   99,
+                                   100,
+                                   65535,
+                                   2147483647,
+                                   -2147483647 - 1,
+                                   1234567890123LL,
+                                   -987654321LL,
+                                   9223372036854775807LL,
+                                   -9223372036854775807LL - 1};
+  for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) {
+    bp_buf b = {0};
+    bp_pdf_put_int(&b, ints[i]);
+    char want[32];
+    snprintf(want, sizeof want, "%lld", ints[i]);
+    assert_string_equal(b.data, want);
+    bp_buf_free(&b);
+  }
+  for (unsigned v = 0; v <= 0xFFFF; v += 0x0F0F) {
+    bp_buf b = {0};
+    bp_pdf_put_hex4(&b, v);
+    char want[8];
+    snprintf(want, sizeof want, "%04X", v);
+    assert_string_equal(b.data, want);
+    bp_buf_free(&b);
+  }
+}
 
 /* Text strings (the document information, bookmark titles): PDFDocEncoding
  * when they can be, else UTF-16 written by the device for the BMP and by
@@ -1273,6 +1311,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(byte_identical_runs, setup, teardown),
       cmocka_unit_test_setup_teardown(no_date_without_epoch, setup, teardown),
       cmocka_unit_test_setup_teardown(subsets_are_small, setup, teardown),
+      cmocka_unit_test(numbers_as_printf),
       cmocka_unit_test_setup_teardown(text_strings_come_back, setup, teardown),
       cmocka_unit_test_setup_teardown(streams_deflated_by_libdeflate, setup, teardown),
       cmocka_unit_test_setup_teardown(justified_words_placed, setup, teardown),
