@@ -310,21 +310,22 @@ bool bp__csv_next(bp_csv *c, bp_csv_rec *rec, bool *bad) {
         return false;
       }
     } else {
+      /* the bytes that end an unquoted field or are wrong in one, besides
+       * the delimiter: one table lookup a byte, not four comparisons */
+      static const bool stop[256] = {['\n'] = true, ['\r'] = true, ['"'] = true};
       size_t from = p;
-      while (p < n && t[p] != delim && t[p] != '\n') {
-        if (t[p] == '\r' && p + 1 < n && t[p + 1] == '\n') break;
-        if (t[p] == '"' || t[p] == '\r') {
-          bp__diag(s, BP_SEV_ERROR, p,
-                   t[p] == '"' ? "quote inside an unquoted field (quote the whole field and double "
-                                 "the quote: \"\")"
-                               : "stray carriage return (line endings must be LF or CRLF)");
-          bp_buf_free(&b);
-          while (p < n && t[p] != '\n') p++;
-          c->pos = p;
-          *bad = true;
-          return false;
-        }
-        p++;
+      while (p < n && !stop[(unsigned char)t[p]] && t[p] != delim) p++;
+      if (p < n && t[p] != delim && t[p] != '\n' &&
+          !(t[p] == '\r' && p + 1 < n && t[p + 1] == '\n')) { /* a quote, a lone CR */
+        bp__diag(s, BP_SEV_ERROR, p,
+                 t[p] == '"' ? "quote inside an unquoted field (quote the whole field and double "
+                               "the quote: \"\")"
+                             : "stray carriage return (line endings must be LF or CRLF)");
+        bp_buf_free(&b);
+        while (p < n && t[p] != '\n') p++;
+        c->pos = p;
+        *bad = true;
+        return false;
       }
       bp_buf_put(&b, t + from, p - from);
     }
