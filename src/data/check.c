@@ -682,7 +682,7 @@ bp_status bp_dataset_open(bp_ctx *ctx, const char *dir, bp_dataset **out) {
 }
 
 /* True when the file's text has "id" (quoted) in it; true too when it
- * cannot be read (the parse then says why). */
+ * cannot be read (the parse then says why); false for an empty id. */
 static bool mentions(const char *path, const char *id) {
   char *text = NULL;
   size_t len = 0;
@@ -690,9 +690,12 @@ static bool mentions(const char *path, const char *id) {
   bp_ctx_init(&ignore);
   if (bp_file_read_max(&ignore, path, BP_DATA_FILE_MAX_BYTES, &text, &len)) return true;
   size_t n = strlen(id);
+  const char *end = text + len;
   bool found = false;
-  for (const char *p = text; !found && (p = memmem(p, len - (size_t)(p - text), id, n)); p++)
-    found = p > text && p[-1] == '"' && p + n < text + len && p[n] == '"';
+  /* an empty id narrows nothing: the second pass reads every file */
+  if (n > 0)
+    for (const char *p = text; !found && p < end && (p = memmem(p, (size_t)(end - p), id, n)); p++)
+      found = p > text && p[-1] == '"' && p + n < end && p[n] == '"';
   free(text);
   return found;
 }
