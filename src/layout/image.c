@@ -11,7 +11,11 @@
 #include "image-module.h"
 
 #include <cairo-script.h>
+#include <libxml/hash.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,7 +254,8 @@ static cairo_status_t to_buf(void *closure, const unsigned char *data, unsigned 
   return CAIRO_STATUS_SUCCESS;
 }
 
-/* True when the SVG has a <text> element (or svg:text). */
+/* True when the SVG has a <text> element (or svg:text): the byte search,
+ * for an SVG libxml2 cannot parse (svg_check_tree below). */
 static bool has_text(const uint8_t *d, size_t n) {
   for (size_t i = 0; i + 6 <= n; i++) {
     if (d[i] != '<') continue;
@@ -292,23 +297,126 @@ static bool external_ref(const uint8_t *d, size_t n, char *ref, size_t ref_size)
   return false;
 }
 
+#define SVG_EXTERNAL_MSG                                                                           \
+  "SVG refers to another file (\"%s\"), which is not loaded: put what it refers to into the "      \
+  "SVG itself"
+/* librsvg would set the text in whatever fonts this machine has, not the
+ * document's: the same logo would differ from machine to machine */
+#define SVG_TEXT_MSG                                                                               \
+  "SVG has text (<text>), which would be set in this machine's fonts: convert the text to "        \
+  "paths (Inkscape: Path > Object to Path)"
+
+/* What the parsed SVG holds that cannot be drawn as the document's: found
+ * in the tree libxml2 makes (librsvg's parser), so that a namespace prefix
+ * (<s:text>) or an entity cannot hide it from the byte search above. */
+typedef struct svg_scan {
+  bp_ctx *ctx;
+  const char *name;
+  bp_status st;
+} svg_scan;
+
+static void svg_entity(void *payload, void *data, const xmlChar *ent_name) {
+  const xmlEntity *e = payload;
+  svg_scan *s = data;
+  /* librsvg expands internal entities: one that holds markup could put a
+   * <text> or an href into the drawing where no check of the tree sees it */
+  if (!s->st && e->content && strchr((const char *)e->content, '<'))
+    s->st = bp_error(s->ctx, BP_ERR_DATA,
+                     "%s: SVG declares an entity (&%s;) that holds markup, which is not "
+                     "allowed: write the elements out in the SVG",
+                     s->name, (const char *)ent_name);
+}
+
+/* An href's value (entities expanded) that points outside the file. */
+static bool svg_href_external(xmlNode *el, xmlAttr *a, char *ref, size_t ref_size) {
+  if (strcmp((const char *)a->name, "href") != 0 || strcmp((const char *)el->name, "a") == 0)
+    return false;
+  xmlChar *v = xmlNodeGetContent((xmlNode *)a);
+  const char *p = v ? (const char *)v : "";
+  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+  bool ext = *p && *p != '#' && strncmp(p, "data:", 5) != 0;
+  if (ext) snprintf(ref, ref_size, "%.60s", p);
+  xmlFree(v);
+  return ext;
+}
+
+/* The href pseudo-attribute of an <?xml-stylesheet ...?> (its value, cut
+ * short, into ref). */
+static bool pi_href(const char *pi, char *ref, size_t ref_size) {
+  for (const char *p = pi ? strstr(pi, "href") : NULL; p; p = strstr(p + 4, "href")) {
+    const char *v = p + 4;
+    while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r') v++;
+    if (*v++ != '=') continue;
+    while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r') v++;
+    char q = *v++;
+    if (q != '"' && q != '\'') continue;
+    const char *end = strchr(v, q);
+    int n = end ? (int)(end - v) : (int)strlen(v);
+    snprintf(ref, ref_size, "%.*s", n > 60 ? 60 : n, v);
+    return true;
+  }
+  return false;
+}
+
+static void svg_scan_nodes(svg_scan *s, xmlNode *n) {
+  char ref[64];
+  for (; n && !s->st; n = n->next) {
+    if (n->type == XML_PI_NODE && strcmp((const char *)n->name, "xml-stylesheet") == 0 &&
+        pi_href((const char *)n->content, ref, sizeof ref)) {
+      s->st =
+          bp_error(s->ctx, BP_ERR_DATA, "%s:%ld: " SVG_EXTERNAL_MSG, s->name, xmlGetLineNo(n), ref);
+      return;
+    }
+    if (n->type != XML_ELEMENT_NODE) continue;
+    if (strcmp((const char *)n->name, "text") == 0) {
+      s->st = bp_error(s->ctx, BP_ERR_DATA, "%s:%ld: " SVG_TEXT_MSG, s->name, xmlGetLineNo(n));
+      return;
+    }
+    for (xmlAttr *a = n->properties; a; a = a->next)
+      if (svg_href_external(n, a, ref, sizeof ref)) {
+        s->st = bp_error(s->ctx, BP_ERR_DATA, "%s:%ld: " SVG_EXTERNAL_MSG, s->name, xmlGetLineNo(n),
+                         ref);
+        return;
+      }
+    svg_scan_nodes(s, n->children);
+  }
+}
+
+static void xml_init_once(void) { xmlInitParser(); }
+
+/* The checks above on libxml2's tree; *parsed false when libxml2 cannot
+ * parse the SVG (the byte checks then stand in, and librsvg, which parses
+ * with libxml2 too, reports the error). */
+static bp_status svg_check_tree(bp_ctx *ctx, const char *name, const uint8_t *data, size_t len,
+                                bool *parsed) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, xml_init_once);
+  *parsed = false;
+  if (len > 0x7fffffff) return BP_OK;
+  xmlDocPtr doc = xmlReadMemory((const char *)data, (int)len, NULL, NULL,
+                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                                    XML_PARSE_BIG_LINES);
+  if (!doc) return BP_OK;
+  *parsed = true;
+  svg_scan s = {.ctx = ctx, .name = name};
+  if (doc->intSubset && doc->intSubset->entities)
+    xmlHashScan(doc->intSubset->entities, svg_entity, &s);
+  if (!s.st) svg_scan_nodes(&s, doc->children);
+  xmlFreeDoc(doc);
+  return s.st;
+}
+
 static bp_status load_svg(bp_ctx *ctx, const char *name, const uint8_t *data, size_t len,
                           bp_image *img) {
+  bool parsed;
+  bp_status st = svg_check_tree(ctx, name, data, len, &parsed);
+  if (st) return st;
   char ref[64];
-  if (external_ref(data, len, ref, sizeof ref))
-    return bp_error(ctx, BP_ERR_DATA,
-                    "%s: SVG refers to another file (\"%s\"), which is not loaded: put what it "
-                    "refers to into the SVG itself",
-                    name, ref);
-  /* librsvg would set the text in whatever fonts this machine has, not the
-   * document's: the same logo would differ from machine to machine */
-  if (has_text(data, len))
-    return bp_error(ctx, BP_ERR_DATA,
-                    "%s: SVG has text (<text>), which would be set in this machine's fonts: "
-                    "convert the text to paths (Inkscape: Path > Object to Path)",
-                    name);
+  if (!parsed && external_ref(data, len, ref, sizeof ref))
+    return bp_error(ctx, BP_ERR_DATA, "%s: " SVG_EXTERNAL_MSG, name, ref);
+  if (!parsed && has_text(data, len)) return bp_error(ctx, BP_ERR_DATA, "%s: " SVG_TEXT_MSG, name);
   const bp_image_module *m;
-  bp_status st = image_module(ctx, name, &m);
+  st = image_module(ctx, name, &m);
   if (st) return st;
   char *err = NULL;
   void *h = m->svg_open(data, len, &err);

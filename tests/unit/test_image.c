@@ -244,6 +244,18 @@ static void svg_sizes_and_opacity(void **state) {
   bp_image_fit(img, 0, 10, &w, &h);
   assert_float_equal(w, 20, 1e-9);
   bp_image_free(img);
+  /* entities as Illustrator writes them (text, no markup) and a reference
+   * inside the file load */
+  svg = "<!DOCTYPE svg [<!ENTITY ns_svg \"http://www.w3.org/2000/svg\">\n"
+        "<!ENTITY ns_xlink \"http://www.w3.org/1999/xlink\">]>\n"
+        "<svg xmlns=\"&ns_svg;\" xmlns:xlink=\"&ns_xlink;\" width=\"10\" height=\"10\"><defs><rect "
+        "id=\"r\" width=\"4\" height=\"4\"/></defs><use xlink:href = \"#r\"/><use href=\"#r\" "
+        "x=\"5\"/></svg>";
+  assert_ok(bp_image_load_mem(&ctx, "ai.svg", svg, strlen(svg), &img), ctx);
+  dl = drawn(img);
+  assert_int_equal(dl->pages[0].n_items, 2);
+  bp_dlist_free(dl);
+  bp_image_free(img);
 }
 
 /* ---- bad files ----------------------------------------------------------------- */
@@ -298,6 +310,27 @@ static void bad_files_say_what_is_wrong(void **state) {
         "width=\"10\" height=\"10\"><use xlink:href=\"parts.svg#mark\"/></svg>";
   load_fails("ext.svg", svg, strlen(svg), BP_ERR_DATA,
              "refers to another file (\"parts.svg#mark\")");
+  /* what a byte search for "<text" or "href=" does not see: found in the
+   * parsed tree, with the line */
+  svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:s=\"http://www.w3.org/2000/svg\"\n"
+        "width=\"10\" height=\"10\"><s:text x=\"1\" y=\"9\">KINU</s:text></svg>";
+  load_fails("prefixed.svg", svg, strlen(svg), BP_ERR_DATA, "prefixed.svg:2: SVG has text");
+  svg = "<!DOCTYPE svg [<!ENTITY t \"&#60;text y='9'>KINU&#60;/text>\">]>\n"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\">&t;</svg>";
+  load_fails("entity.svg", svg, strlen(svg), BP_ERR_DATA,
+             "SVG declares an entity (&t;) that holds markup");
+  svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\">\n\n"
+        "<image href = \"photo.png\" width=\"5\" height=\"5\"/></svg>";
+  load_fails("spaced.svg", svg, strlen(svg), BP_ERR_DATA,
+             "spaced.svg:3: SVG refers to another file (\"photo.png\")");
+  svg = "<!DOCTYPE svg [<!ENTITY p \"parts.svg#m\">]>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
+        "xmlns:xlink=\"http://www.w3.org/1999/xlink\" width=\"10\" height=\"10\"><use "
+        "xlink:href=\"&p;\"/></svg>";
+  load_fails("entref.svg", svg, strlen(svg), BP_ERR_DATA, "another file (\"parts.svg#m\")");
+  svg = "<?xml-stylesheet type=\"text/css\"\thref=\"logo.css\"?>\n<svg "
+        "xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"/>";
+  load_fails("css.svg", svg, strlen(svg), BP_ERR_DATA,
+             "css.svg:1: SVG refers to another file (\"logo.css\")");
   svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><filter "
         "id=\"f\"><feGaussianBlur stdDeviation=\"1\"/></filter><rect width=\"5\" height=\"5\" "
         "filter=\"url(#f)\"/></svg>";
