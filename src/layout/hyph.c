@@ -1,8 +1,9 @@
 /* hyph.c - libhyphen's HyphenDict made from the tables the build compiled
- * from hyph_en_US.dic (hyph.h, scripts/hyph-compile.c), once per process:
- * the states point into the constant tables, so making it is one allocation
- * and a loop per level. Must not change the tables: libhyphen only reads
- * them, and the dictionary is never given to hnj_hyphen_free. */
+ * from hyph_en_US.dic (hyph.h, scripts/hyph-compile.c) while a typesetter
+ * holds it: the states point into the constant tables, so making it is one
+ * allocation and a loop per level, and freeing it one free per level. Must
+ * not change the tables: libhyphen only reads them, and the dictionary is
+ * never given to hnj_hyphen_free. */
 #include "hyph.h"
 
 #include <pthread.h>
@@ -12,14 +13,15 @@
 
 #include "../core/bp.h"
 
-static HyphenDict *dict;
-static pthread_once_t once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static HyphenDict *dict; /* under lock, with its holders' count */
+static int holders;
 
 static char *string_at(const bp_hyph_level *lv, int off) {
   return off < 0 ? NULL : (char *)lv->strings + off; /* read-only to libhyphen */
 }
 
-static void make(void) {
+static HyphenDict *make(void) {
   HyphenDict *next = NULL;
   for (int l = bp__hyph_en_us_levels - 1; l >= 0; l--) {
     const bp_hyph_level *lv = &bp__hyph_en_us[l];
@@ -49,10 +51,27 @@ static void make(void) {
     }
     next = d;
   }
-  dict = next;
+  return next;
 }
 
-HyphenDict *bp__hyph_dict(void) {
-  pthread_once(&once, make);
-  return dict;
+HyphenDict *bp__hyph_dict_keep(void) {
+  pthread_mutex_lock(&lock);
+  if (holders++ == 0) dict = make();
+  HyphenDict *d = dict;
+  pthread_mutex_unlock(&lock);
+  return d;
+}
+
+void bp__hyph_dict_drop(HyphenDict *d) {
+  if (!d) return;
+  pthread_mutex_lock(&lock);
+  if (--holders == 0) {
+    /* each level is one block (make); the states are inside it */
+    while (dict) {
+      HyphenDict *next = dict->nextlevel;
+      free(dict);
+      dict = next;
+    }
+  }
+  pthread_mutex_unlock(&lock);
 }

@@ -27,7 +27,7 @@ struct bp_fontset {
 struct bp_typesetter {
   bp_fontset *fs;
   PangoContext *pango;
-  HyphenDict *hyph; /* borrowed: bp__hyph_dict(), shared by every typesetter */
+  HyphenDict *hyph; /* bp__hyph_dict_keep(), shared by every typesetter */
   bp_lru *cache;    /* shaping key -> struct shaped (text.c; shared read-only) */
   bp_lru *breaks;   /* text -> its PangoLogAttr from pango_default_break */
   bp_lru *texts;    /* what precedes + a span's text -> the text made of it (append_text) */

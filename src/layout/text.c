@@ -76,7 +76,7 @@ bp_status bp_typesetter_new(bp_ctx *ctx, bp_fontset *fs, bp_typesetter **out) {
   pango_cairo_context_set_resolution(ts->pango, 72.0);
   pango_context_set_round_glyph_positions(ts->pango, FALSE);
   pango_context_set_language(ts->pango, pango_language_from_string("en"));
-  ts->hyph = bp__hyph_dict(); /* compiled in, shared (hyph.h) */
+  ts->hyph = bp__hyph_dict_keep(); /* compiled in, shared (hyph.h) */
   ts->cache = bp_lru_new(BP_TEXT_SHAPINGS_KEPT, shaped_drop);
   ts->breaks = bp_lru_new(BP_TEXT_SHAPINGS_KEPT, g_free);
   ts->texts = bp_lru_new(BP_TEXT_SHAPINGS_KEPT, free);
@@ -94,6 +94,7 @@ void bp_typesetter_free(bp_typesetter *ts) {
   bp_lru_free(ts->breaks);
   bp_lru_free(ts->texts);
   bp_lru_free(ts->checked);
+  bp__hyph_dict_drop(ts->hyph);
   if (ts->pango) g_object_unref(ts->pango);
   free(ts);
 }
