@@ -11,6 +11,9 @@
 #include <cairo.h>
 #include <errno.h>
 #include <getopt.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,6 +228,15 @@ static int cmd_render(render_opts *o) {
   bp_fontset_free(fs);
   ts = NULL, fs = NULL;
   cairo_debug_reset_static_data();
+#ifdef __GLIBC__
+  /* What composing freed (the shapings, pieces, Pango's items) lies in
+   * ~190 holes between blocks the display list still holds, so malloc
+   * cannot give it back from the top of its heap, and the PDF device
+   * reuses little of it: its pages are given back here, before the device
+   * maps the fonts it subsets (the heap's RSS 5.1 -> 2.9 MB for the sample
+   * brief, 6.3 -> 3.8 MB for the article; the call takes 0.5-2 ms). */
+  malloc_trim(0);
+#endif
   if (!st && (pf.hangul_breaks || pf.closing_starts || pf.overwide))
     fprintf(stderr,
             "briefpress: warning: preflight: %d Hangul word(s) broken, %d line(s) starting with "
