@@ -2439,30 +2439,105 @@ static bool deflate_bytes(const void *data, size_t len, zbytes *out) {
   return true;
 }
 
+/* zlib streams for the maps, kept for the next map (any thread, one at a
+ * time each): deflateInit2 allocates 256 KB of window and tables (four
+ * 64 KB blocks) and deflateEnd frees them, for each map of each document;
+ * in a batch those blocks landed between longer-lived ones and the
+ * workers' heaps grew with the records. deflateReset gives the state a
+ * new deflateInit2 with the same parameters would. */
+enum { MAP_Z_KEPT = 8 };
+static pthread_mutex_t map_z_lock = PTHREAD_MUTEX_INITIALIZER;
+static z_stream *map_z_kept[MAP_Z_KEPT];
+static size_t map_z_n;
+
+static z_stream *map_z_take(void) {
+  z_stream *z = NULL;
+  pthread_mutex_lock(&map_z_lock);
+  if (map_z_n) z = map_z_kept[--map_z_n];
+  pthread_mutex_unlock(&map_z_lock);
+  if (z) return deflateReset(z) == Z_OK ? z : (deflateEnd(z), free(z), NULL);
+  z = bp_calloc(1, sizeof *z);
+  if (deflateInit2(z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15, 8, Z_RLE) != Z_OK) {
+    free(z);
+    return NULL;
+  }
+  return z;
+}
+
+static void map_z_give(z_stream *z) {
+  pthread_mutex_lock(&map_z_lock);
+  bool kept = map_z_n < MAP_Z_KEPT;
+  if (kept) map_z_kept[map_z_n++] = z;
+  pthread_mutex_unlock(&map_z_lock);
+  if (!kept) {
+    deflateEnd(z);
+    free(z);
+  }
+}
+
+/* At exit: nothing is left for leak checkers to report as still reachable. */
+__attribute__((destructor)) static void map_z_drain(void) {
+  pthread_mutex_lock(&map_z_lock);
+  while (map_z_n) {
+    z_stream *z = map_z_kept[--map_z_n];
+    deflateEnd(z);
+    free(z);
+  }
+  pthread_mutex_unlock(&map_z_lock);
+}
+
+/* The CIDToGIDMap of cid_to_gid_map deflated into *out, made and fed to
+ * zlib a slice at a time: the map (2 bytes for every code below the
+ * highest one used: 110 KB for Hangul) and deflateBound's room for it are
+ * never whole in memory, only the few hundred bytes it deflates to. zlib
+ * makes the same bytes however its input is split (Z_NO_FLUSH until the
+ * end). */
+static bool deflate_map(const pdf_font *f, z_stream *z, zbytes *out) {
+  enum { CODES = 4096 };
+  unsigned char in[CODES * 2], zout[4096];
+  bp_buf b = {0};
+  size_t n = (size_t)hb_set_get_max(f->cps) + 1;
+  hb_codepoint_t cp = HB_SET_VALUE_INVALID;
+  bool more = hb_set_next(f->cps, &cp);
+  int ret = Z_OK;
+  for (size_t at = 0; at < n && ret == Z_OK; at += CODES) {
+    size_t k = n - at < CODES ? n - at : CODES;
+    memset(in, 0, k * 2);
+    for (; more && cp < at + k; more = hb_set_next(f->cps, &cp)) {
+      uint32_t g = bp_pdf_subset_gid(f->subset, cp);
+      in[(cp - at) * 2] = (unsigned char)(g >> 8);
+      in[(cp - at) * 2 + 1] = (unsigned char)g;
+    }
+    int flush = at + k == n ? Z_FINISH : Z_NO_FLUSH;
+    z->next_in = in, z->avail_in = (uInt)(k * 2);
+    do {
+      z->next_out = zout, z->avail_out = sizeof zout;
+      ret = deflate(z, flush);
+      bp_buf_put(&b, (const char *)zout, sizeof zout - z->avail_out);
+    } while (ret == Z_OK && (z->avail_in || z->avail_out == 0 || flush == Z_FINISH));
+  }
+  if (ret != Z_STREAM_END) {
+    bp_buf_free(&b);
+    return false;
+  }
+  /* kept in a cache entry: its own block of its size, not the buffer's */
+  out->len = b.len;
+  out->data = bp_malloc(b.len ? b.len : 1);
+  memcpy(out->data, b.data, b.len);
+  bp_buf_free(&b);
+  return true;
+}
+
 /* The CIDToGIDMap and the ToUnicode CMap as patch_font writes them,
- * compressed. The map is mostly zeros (2 bytes for every code below the
- * highest one used: 110 KB for Hangul): zlib's run-length strategy, which
+ * compressed. The map is mostly zeros: zlib's run-length strategy, which
  * looks for no matches but runs, deflates it in a third of zlib's default's
  * instructions and less than libdeflate's (which hashes every position of
  * a run), a little smaller. */
 static bool make_maps_z(const pdf_font *f, zbytes *map_z, zbytes *tu_z) {
-  size_t n, len;
-  unsigned char *map = cid_to_gid_map(f, &n);
-  z_stream z = {0};
-  bool ok = deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15, 8, Z_RLE) == Z_OK;
-  if (ok) {
-    uLong cap = deflateBound(&z, (uLong)n);
-    map_z->data = bp_malloc(cap);
-    z.next_in = map, z.avail_in = (uInt)n;
-    z.next_out = map_z->data, z.avail_out = (uInt)cap;
-    ok = deflate(&z, Z_FINISH) == Z_STREAM_END;
-    map_z->len = z.total_out;
-    deflateEnd(&z);
-    /* kept in a cache entry: deflateBound's room (the whole map: 110 KB for
-     * Hangul, of which a few hundred bytes are used) is given back */
-    map_z->data = bp_realloc(map_z->data, map_z->len ? map_z->len : 1);
-  }
-  free(map);
+  size_t len;
+  z_stream *z = map_z_take();
+  bool ok = z && deflate_map(f, z, map_z);
+  if (z) map_z_give(z);
   char *cmap = bp_pdf_tounicode_cmap(f->cps, &len);
   if (ok) ok = deflate_bytes(cmap, len, tu_z);
   free(cmap);

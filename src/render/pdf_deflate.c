@@ -12,6 +12,7 @@
 #include <libdeflate.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum { LEVEL = 6, KEPT = 8 }; /* compressors kept: more than the threads compressing at once */
 
@@ -37,7 +38,12 @@ bool bp_pdf_deflate(const void *data, size_t len, unsigned char **out, size_t *o
     free(buf);
     return false;
   }
-  *out = bp_realloc(buf, n); /* callers keep some (a batch's cached subsets) */
+  /* Callers keep some (a batch's cached subsets): in a block of their own
+   * size, not at the head of the bound's (shrunk in place, it would hold
+   * the rest of that room apart from the free space after it). */
+  *out = bp_malloc(n);
+  memcpy(*out, buf, n);
+  free(buf);
   *out_len = n;
   return true;
 }
