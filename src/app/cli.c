@@ -233,8 +233,9 @@ static int cmd_render(render_opts *o) {
    * ~190 holes between blocks the display list still holds, so malloc
    * cannot give it back from the top of its heap, and the PDF device
    * reuses little of it: its pages are given back here, before the device
-   * maps the fonts it subsets (the heap's RSS 5.1 -> 2.9 MB for the sample
-   * brief, 6.3 -> 3.8 MB for the article; the call takes 0.5-2 ms). */
+   * maps the fonts it subsets (the heap's RSS 5.0 -> 2.9 MiB for the
+   * sample brief, 6.2 -> 3.7 MiB for the article; the call takes 0.5-2
+   * ms). */
   malloc_trim(0);
 #endif
   if (!st && (pf.hangul_breaks || pf.closing_starts || pf.overwide))

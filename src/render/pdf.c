@@ -614,8 +614,8 @@ static void load_fonts(pdf_dev *d) {
     bp_status st = bp_pdf_subset_new(&ctx, f->face, fpath, f->cps, &f->subset);
     /* The subset is all the device reads from here on. The face maps the
      * whole file, and the pages hb-subset read stay resident while it is
-     * mapped (the kernel maps 64 KB around each page read: 2.1 MB of the
-     * 3.8 MB NanumMyeongjo for the sample brief's Hangul), so it goes now,
+     * mapped (the kernel maps 64 KiB around each page read: 2.2 of the
+     * 3.7 MiB of NanumMyeongjo for the sample brief's Hangul), so it goes now,
      * not with the device: one font's pages at a time. */
     bp_pdf_face_free(f->face);
     f->face = NULL;
