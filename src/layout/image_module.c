@@ -11,10 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* GError's message as a malloc'd copy (NULL without one); frees the error */
-static char *message(GError *err) {
-  char *m = err && err->message ? strdup(err->message) : NULL;
-  g_clear_error(&err);
+/* The error's message as a malloc'd copy (NULL without one); frees the
+ * error and clears *err, so that it cannot be freed twice (a GError is a
+ * 16-byte GSlice block: freed twice, it corrupted GSlice's free list) */
+static char *message(GError **err) {
+  char *m = *err && (*err)->message ? strdup((*err)->message) : NULL;
+  g_clear_error(err);
   return m;
 }
 
@@ -30,14 +32,14 @@ static bp_image_decoded raster_decode(const char *type, const void *data, size_t
   GError *e = NULL;
   GdkPixbufLoader *ld = gdk_pixbuf_loader_new_with_type(type, &e);
   if (!ld) {
-    *err = message(e);
+    *err = message(&e);
     return BP_IMAGE_NO_DECODER;
   }
   bool wrote = gdk_pixbuf_loader_write(ld, data, len, &e);
   bool closed = gdk_pixbuf_loader_close(ld, wrote ? &e : NULL);
   GdkPixbuf *pb = wrote && closed ? gdk_pixbuf_loader_get_pixbuf(ld) : NULL;
   if (!pb) {
-    *err = message(e);
+    *err = message(&e);
     g_object_unref(ld);
     return BP_IMAGE_DAMAGED;
   }
@@ -65,7 +67,7 @@ static void *svg_open(const void *data, size_t len, char **err) {
   GError *e = NULL;
   /* no base file: references to other files are refused, not followed */
   RsvgHandle *h = rsvg_handle_new_from_data(data, len, &e);
-  *err = h ? NULL : message(e);
+  *err = h ? NULL : message(&e);
   if (h) rsvg_handle_set_dpi(h, 96);
   return h;
 }
@@ -88,7 +90,7 @@ static bool svg_render(void *svg, cairo_t *cr, double w_px, double h_px, char **
   GError *e = NULL;
   RsvgRectangle vp = {0, 0, w_px, h_px};
   bool drawn = rsvg_handle_render_document(svg, cr, &vp, &e);
-  *err = drawn ? NULL : message(e);
+  *err = drawn ? NULL : message(&e);
   g_clear_error(&e);
   return drawn;
 }
