@@ -9,6 +9,7 @@
 #include "data-imp.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -850,15 +851,18 @@ bp_status bp_records_index(bp_ctx *ctx, const char *path, const bp_csv_dialect *
   return records_load(ctx, path, true, true, over, out);
 }
 
-/* The `len` bytes at `off` of f (NUL-terminated), or NULL when the file
- * is shorter now. */
-static char *file_bytes(const bp_records_file *f, size_t off, size_t len) {
+/* The `len` bytes at `off` of f (NUL-terminated), or NULL with *err the
+ * errno of a failed read, or 0 when the file is shorter now. */
+static char *file_bytes(const bp_records_file *f, size_t off, size_t len, int *err) {
   char *buf = bp_malloc(len + 1);
   buf[len] = '\0';
+  *err = 0;
   if (f->text) return memcpy(buf, f->text + off, len);
   for (size_t got = 0; got < len;) {
     ssize_t n = pread(f->fd, buf + got, len - got, (off_t)(off + got));
+    if (n < 0 && errno == EINTR) continue; /* a signal, not the file's end */
     if (n <= 0) {
+      *err = n < 0 ? errno : 0;
       free(buf);
       return NULL;
     }
@@ -880,11 +884,15 @@ bp_status bp_records_read_row(bp_ctx *ctx, const bp_records *r, size_t row, char
     free(kept.f);
     return BP_OK;
   }
-  char *text = r->file ? file_bytes(r->file, rw->off, rw->len) : NULL;
+  int err = 0;
+  char *text = r->file ? file_bytes(r->file, rw->off, rw->len, &err) : NULL;
   if (!text)
     return bp_error(ctx, r->file ? BP_ERR_IO : BP_ERR_USAGE,
-                    "%s:%d: cannot read the record again%s", r->path, rw->line,
-                    r->file ? ": the file is shorter now" : "");
+                    "%s:%d: cannot read the record again%s%s", r->path, rw->line,
+                    r->file ? ": " : "",
+                    !r->file ? ""
+                    : err    ? BP_STRERROR(err)
+                             : "the file is shorter now");
   /* the record alone, parsed as when it was loaded (where it failed then,
    * it has its fields) */
   bp_diag_list *dl = bp_diag_list_new();
