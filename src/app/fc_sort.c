@@ -12,8 +12,9 @@
  * its font set every time (the same fonts, referenced): a set is known by
  * the fonts it holds, in order. These definitions in the executable take
  * the place of fontconfig's (ELF interposition); the real ones are reached
- * through dlsym(RTLD_NEXT). Thread-safe (batch renders in threads; Pango
- * sorts in a thread pool of its own); at most MAX_ENTRIES answers are kept.
+ * through dlsym(RTLD_NEXT). Thread-safe (batch renders in threads, and
+ * Pango 1.50 starts a thread per new pattern to match and sort, unless
+ * pango_threads.c runs them inline); at most MAX_ENTRIES answers are kept.
  * -DBP_NO_FC_SORT_CACHE leaves fontconfig alone. */
 #define _GNU_SOURCE
 #include <dlfcn.h>

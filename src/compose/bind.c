@@ -80,7 +80,8 @@ void bp__binding_meta(const bp__binding *b, const bp_template *t, bp_dl_meta *m)
   if (!m->subject) m->subject = (char *)bp__field(b, t, "subtitle");
   m->keywords = (char *)bp__field(b, t, "keywords");
   /* a template's lang makes an edition: a Korean brief of English data is "ko" */
-  m->lang = t->lang ? t->lang : bp__field(b, t, "lang") ? (char *)bp__field(b, t, "lang") : "en";
+  const char *lang = t->lang ? t->lang : bp__field(b, t, "lang");
+  m->lang = lang ? (char *)lang : "en";
 }
 
 void bp__binding_free(bp__binding *b) {
