@@ -3,7 +3,6 @@
  * checked here once (known elements, macros that exist and do not recurse)
  * so that rendering never meets a malformed tree. Also the locale chain
  * and term lookup. Every error is `file:line: message` in the bp_ctx. */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include <libxml/tree.h>
 
 #include "csl-imp.h"
+#include "../core/xml.h"
 
 /* ------------------------------------------------------------ node tree */
 
@@ -157,12 +157,9 @@ static cs_node *convert(loader *L, xmlNodePtr x, int depth) {
   return n;
 }
 
-static void xml_init_once(void) { xmlInitParser(); }
-
 /* Parses XML into a node tree; NULL (and an error) on failure. */
 static cs_node *parse_xml(loader *L, const char *xml, size_t len, xmlDocPtr *doc_out) {
-  static pthread_once_t once = PTHREAD_ONCE_INIT;
-  pthread_once(&once, xml_init_once);
+  bp_xml_init();
   *doc_out = NULL;
   if (len > (size_t)BP_DATA_FILE_MAX_BYTES || len > 0x7fffffff) {
     load_error(L, 1, "file too large%s%s", NULL, NULL);

@@ -9,6 +9,7 @@
 #include "layout-imp.h"
 
 #include "../data/data.h"
+#include "../core/xml.h"
 
 #include <errno.h>
 #include <libxml/SAX2.h>
@@ -387,15 +388,12 @@ static void check_conf_doctype(conf_check *c, const xmlDoc *doc) {
                 "a DOCTYPE with declarations (entities) is not allowed");
 }
 
-static void xml_init_once(void) { xmlInitParser(); }
-
 /* Reads fonts.conf with libxml2 and refuses, at file:line:col, what is not
  * UTF-8 XML (UTF-16, a NUL or control character, malformed markup) and
  * anything that could make fontconfig read fonts or configuration from
  * elsewhere: other folders, includes, entities. */
 static bp_status check_conf(bp_ctx *ctx, const char *conf, const char *dir) {
-  static pthread_once_t once = PTHREAD_ONCE_INIT;
-  pthread_once(&once, xml_init_once);
+  bp_xml_init();
   char *text = NULL;
   size_t len = 0;
   bp_status st = bp_file_read(ctx, conf, &text, &len);

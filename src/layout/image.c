@@ -9,13 +9,14 @@
 #include "image.h"
 #include "image-imp.h"
 #include "image-module.h"
+#include "../core/xml.h"
 
 #include <cairo-script.h>
+#include <libxml/chvalid.h>
 #include <libxml/hash.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,7 @@ static const char *other_format(const uint8_t *d, size_t n) {
 static bool looks_svg(const uint8_t *d, size_t n) {
   size_t i = 0;
   if (n >= 3 && d[0] == 0xEF && d[1] == 0xBB && d[2] == 0xBF) i = 3;
-  while (i < n && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n')) i++;
+  while (i < n && xmlIsBlank_ch(d[i])) i++;
   if (i >= n || d[i] != '<') return false;
   size_t lim = n - i < 65536 ? n - i : 65536;
   for (size_t k = i; k + 4 <= i + lim; k++)
@@ -333,7 +334,7 @@ static bool svg_href_external(xmlNode *el, xmlAttr *a, char *ref, size_t ref_siz
     return false;
   xmlChar *v = xmlNodeGetContent((xmlNode *)a);
   const char *p = v ? (const char *)v : "";
-  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+  while (xmlIsBlank_ch(*p)) p++;
   bool ext = *p && *p != '#' && strncmp(p, "data:", 5) != 0;
   if (ext) snprintf(ref, ref_size, "%.60s", p);
   xmlFree(v);
@@ -345,9 +346,9 @@ static bool svg_href_external(xmlNode *el, xmlAttr *a, char *ref, size_t ref_siz
 static bool pi_href(const char *pi, char *ref, size_t ref_size) {
   for (const char *p = pi ? strstr(pi, "href") : NULL; p; p = strstr(p + 4, "href")) {
     const char *v = p + 4;
-    while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r') v++;
+    while (xmlIsBlank_ch(*v)) v++;
     if (*v++ != '=') continue;
-    while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r') v++;
+    while (xmlIsBlank_ch(*v)) v++;
     char q = *v++;
     if (q != '"' && q != '\'') continue;
     const char *end = strchr(v, q);
@@ -382,15 +383,12 @@ static void svg_scan_nodes(svg_scan *s, xmlNode *n) {
   }
 }
 
-static void xml_init_once(void) { xmlInitParser(); }
-
 /* The checks above on libxml2's tree; *parsed false when libxml2 cannot
  * parse the SVG (the byte checks then stand in, and librsvg, which parses
  * with libxml2 too, reports the error). */
 static bp_status svg_check_tree(bp_ctx *ctx, const char *name, const uint8_t *data, size_t len,
                                 bool *parsed) {
-  static pthread_once_t once = PTHREAD_ONCE_INIT;
-  pthread_once(&once, xml_init_once);
+  bp_xml_init();
   *parsed = false;
   if (len > 0x7fffffff) return BP_OK;
   xmlDocPtr doc = xmlReadMemory((const char *)data, (int)len, NULL, NULL,
