@@ -5,6 +5,7 @@
  * between rows. Does not page anything itself nor read any data. */
 #include "table.h"
 
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,20 +48,28 @@ static char *cell_plain(const bp_table_cell *c) {
   return b.data ? bp_buf_detach(&b) : bp_strdup("");
 }
 
-/* Each word of `s` (between spaces) must fit `w` in `style`. */
-static bp_status words_fit(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, const char *s,
-                           double w) {
-  char *copy = bp_strdup(s), *save = NULL;
+/* The widest word of `s` (words: between spaces) in `style`: its width
+ * into *most and, when wider than *most was, the word into *word (owned). */
+static bp_status widest_word(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, const char *s,
+                             double *most, char **word) {
+  char *copy = bp_strdup(s ? s : ""), *save = NULL;
   bp_status st = BP_OK;
-  for (char *word = strtok_r(copy, " \t\n", &save); word && !st;
-       word = strtok_r(NULL, " \t\n", &save)) {
+  for (char *w = strtok_r(copy, " \t\n", &save); w && !st; w = strtok_r(NULL, " \t\n", &save)) {
     double ww = 0;
-    st = bp_label_measure(ts, ctx, style, word, 0, &ww, NULL);
-    if (!st && ww > w + 0.01)
-      st = bp_error(ctx, BP_ERR_LAYOUT,
-                    "\"%s\" is %.1f pt wide: more than the %.1f pt the column "
-                    "leaves its text",
-                    word, ww, w);
+    st = bp_label_measure(ts, ctx, style, w, 0, &ww, NULL);
+    if (!st && ww > *most) {
+      *most = ww;
+      free(*word);
+      /* as a message shows it: a long word's first 40 characters */
+      bp_buf b = {0};
+      if (g_utf8_strlen(w, -1) > 40) {
+        bp_buf_put(&b, w, (size_t)(g_utf8_offset_to_pointer(w, 40) - w));
+        bp_buf_puts(&b, "\u2026");
+      } else {
+        bp_buf_puts(&b, w);
+      }
+      *word = bp_buf_detach(&b);
+    }
   }
   free(copy);
   return st;
@@ -107,15 +116,12 @@ static double row(grid *g, const bp_style *style, const bp_table_cell *cells,
   for (size_t c = 0; c < g->n_cols; c++) {
     bp_table_cell hc = {headers ? headers[c] : NULL, NULL};
     const bp_table_cell *cell = headers ? &hc : &cells[c];
-    char *plain = cell_plain(cell);
     bp_style s = *style;
     s.align = g->align[c];
     s.indent_pt = 0;
-    bp_status st = words_fit(g->ts, g->ctx, &s, plain, g->tw[c]);
-    free(plain);
     bp_spans tmp;
     const bp_spans *sp = cell_spans(cell, &tmp);
-    if (!st) t[c] = bp_text_new_spans(g->ts, g->ctx, &s, sp, &g->marks, g->tw[c]);
+    t[c] = bp_text_new_spans(g->ts, g->ctx, &s, sp, &g->marks, g->tw[c]);
     bp_spans_free(&tmp);
     if (!t[c]) {
       *bad = c;
@@ -145,25 +151,94 @@ static void rule(bp_piece *p, double y, double th, bp_color c) {
   bp_flow_fill_rect(&p->dl->pages[0], 0, y - th / 2, p->w, th, c);
 }
 
-/* The column widths: fixed ones as given, the rest by weight. */
-static bp_status widths(bp_ctx *ctx, const bp_table_column *cols, size_t n, double width,
-                        double *w) {
-  double fixed = 0, weights = 0;
-  for (size_t c = 0; c < n; c++) {
-    if (cols[c].width_pt > 0)
-      fixed += cols[c].width_pt;
-    else
-      weights += cols[c].weight > 0 ? cols[c].weight : 1;
+/* Each column's widest word (its header's in the header style, its cells'
+ * in the cell style) plus its padding: the least width its text can have
+ * (into min[c]; its word into word[c], owned). */
+static bp_status min_widths(bp_typesetter *ts, bp_ctx *ctx, const bp_table_column *cols, size_t n,
+                            char **plain, size_t n_rows, const bp_table_style *st, double *min,
+                            char **word) {
+  bp_status status = BP_OK;
+  for (size_t c = 0; c < n && !status; c++) {
+    bp_style hs = *st->head, cs = *st->cell;
+    hs.indent_pt = cs.indent_pt = 0;
+    double most = 0;
+    status = widest_word(ts, ctx, &hs, cols[c].header, &most, &word[c]);
+    for (size_t r = 0; r < n_rows && !status; r++)
+      status = widest_word(ts, ctx, &cs, plain[r * n + c], &most, &word[c]);
+    min[c] = most + (c ? st->pad_pt : 0) + (c + 1 < n ? st->pad_pt : 0);
   }
-  double rest = width - fixed;
-  if (rest < -0.01 || (weights > 0 && rest <= 1))
-    return bp_error(ctx, BP_ERR_LAYOUT,
-                    "the columns' widths add up to %.1f pt: the table is %.1f pt wide", fixed,
-                    width);
+  return status;
+}
+
+/* The column widths: fixed ones as given; the rest share what those leave
+ * by weight, except that a column never gets less than its widest word
+ * (min[c]): such a column gets that (and half a point, for rounding), and
+ * the others share what is left, again by weight, until every share holds
+ * its words (as a browser's automatic table layout keeps a column's
+ * min-content width). *bad gets the column that does not fit. */
+static bp_status widths(bp_ctx *ctx, const bp_table_column *cols, size_t n, double width,
+                        double pad, const double *min, char *const *word, double *w, size_t *bad) {
+  double fixed = 0;
+  bool *pinned = bp_calloc(n + 1, sizeof *pinned);
   for (size_t c = 0; c < n; c++)
-    w[c] = cols[c].width_pt > 0 ? cols[c].width_pt
-                                : rest * (cols[c].weight > 0 ? cols[c].weight : 1) / weights;
-  return BP_OK;
+    if (cols[c].width_pt > 0) {
+      w[c] = cols[c].width_pt;
+      fixed += w[c];
+      pinned[c] = true;
+    }
+  bp_status st = BP_OK;
+  if (width - fixed < -0.01) {
+    st = bp_error(ctx, BP_ERR_LAYOUT,
+                  "the columns' widths add up to %.1f pt: the table is %.1f pt wide", fixed, width);
+    *bad = n;
+  }
+  for (size_t c = 0; c < n && !st; c++)
+    if (cols[c].width_pt > 0 && min[c] > w[c] + 0.01) {
+      double pads = (c ? pad : 0) + (c + 1 < n ? pad : 0);
+      st = bp_error(ctx, BP_ERR_LAYOUT,
+                    "\"%s\" is %.1f pt wide: more than the %.1f pt the column leaves its text",
+                    word[c] ? word[c] : "", min[c] - pads, w[c] - pads);
+      *bad = c;
+    }
+  for (bool again = !st; again;) {
+    again = false;
+    double rest = width, weights = 0;
+    for (size_t c = 0; c < n; c++)
+      if (pinned[c])
+        rest -= w[c];
+      else
+        weights += cols[c].weight > 0 ? cols[c].weight : 1;
+    for (size_t c = 0; c < n && weights > 0; c++) {
+      if (pinned[c]) continue;
+      w[c] = rest * (cols[c].weight > 0 ? cols[c].weight : 1) / weights;
+      if (w[c] < min[c] + 0.01) { /* holds its words only at its own least width */
+        w[c] = min[c] + 0.5;
+        pinned[c] = again = true;
+      }
+    }
+  }
+  double sum = 0;
+  for (size_t c = 0; c < n; c++) sum += w[c];
+  if (!st && sum > width + 0.01) {
+    bp_buf b = {0};
+    size_t widest = n;
+    for (size_t c = 0; c < n; c++) {
+      if (cols[c].width_pt > 0) {
+        bp_buf_printf(&b, "%s%.1f pt fixed", b.len ? ", " : "", w[c]);
+        continue;
+      }
+      bp_buf_printf(&b, "%s\"%s\" %.1f pt", b.len ? ", " : "", word[c] ? word[c] : "", min[c]);
+      if (widest == n || min[c] > min[widest]) widest = c;
+    }
+    st = bp_error(ctx, BP_ERR_LAYOUT,
+                  "the columns need %.1f pt side by side for their longest words (%s): the "
+                  "table is %.1f pt wide",
+                  sum, b.data ? b.data : "", width);
+    bp_buf_free(&b);
+    *bad = widest;
+  }
+  free(pinned);
+  return st;
 }
 
 bp_status bp_table_layout(bp_typesetter *ts, bp_ctx *ctx, const bp_table_column *cols,
@@ -184,7 +259,13 @@ bp_status bp_table_layout(bp_typesetter *ts, bp_ctx *ctx, const bp_table_column 
             {st->numberer, st->ud, false}};
   char **plain = bp_calloc(n_rows * n_cols + 1, sizeof *plain);
   for (size_t i = 0; i < n_rows * n_cols; i++) plain[i] = cell_plain(&cells[i]);
-  bp_status status = widths(ctx, cols, n_cols, width_pt, w);
+  double *min = bp_calloc(n_cols + 1, sizeof *min);
+  char **word = bp_calloc(n_cols + 1, sizeof *word);
+  bp_status status = min_widths(ts, ctx, cols, n_cols, plain, n_rows, st, min, word);
+  if (!status) status = widths(ctx, cols, n_cols, width_pt, st->pad_pt, min, word, w, &bad);
+  for (size_t c = 0; c < n_cols; c++) free(word[c]);
+  free(word);
+  free(min);
   for (size_t c = 0; c < n_cols && !status; c++) {
     x[c + 1] = x[c] + w[c];
     double left = c ? st->pad_pt : 0, right = c + 1 < n_cols ? st->pad_pt : 0;

@@ -2,7 +2,8 @@
 # markdown.sh - Markdown as a user writes it, end to end: a pipe table
 # renders as a table (its header, its cells, numbers), footnotes become
 # endnotes numbered with the citations, each marker a link to its note; a
-# long table repeats its header on the next page; a brief's summary,
+# long table repeats its header on the next page; a short column keeps its
+# longest word beside a long text; a brief's summary,
 # findings and body from Markdown files (findings: each list item, cited); front matter with an unknown key and raw HTML
 # fail with file:line:col, and `check` reports what `render` does; a
 # Markdown article on its own; "-" (standard input, binary-safe) for
@@ -53,6 +54,28 @@ run long-render 0 "" "$bp" render "$work/long/articles/long.json" -o "$work/long
 p2=$(pdftotext -f 2 -l 2 -layout "$work/long.pdf" - 2>&1)
 printf '%s\n' "$p2" | grep -Eq '^ *Year +Count +Remark' || bad "long: no header on page 2: $p2"
 has long "$(pdftotext -layout "$work/long.pdf" - 2>&1)" "row 90 of the long table"
+
+# a short column beside a long text keeps its longest word (by the texts'
+# lengths alone it got 3 pt and the render failed); two words too wide to
+# stand side by side are named, in render and check alike
+mkdir -p "$work/wide"
+{
+  printf -- '---\ntitle: A wide column\n---\n\n| Rank | Remark |\n|---:|---|\n'
+  for i in 1 2 3; do printf '| %d | %s end of remark %d |\n' "$i" "$(printf 'word %.0s' $(seq 1 80))" "$i"; done
+} >"$work/wide/wide.md"
+run wide-render 0 "" "$bp" render "$work/wide/wide.md" -o "$work/wide.pdf"
+text=$(pdftotext -layout "$work/wide.pdf" - 2>&1)
+printf '%s\n' "$text" | grep -Eq '^ *Rank +Remark' || bad "wide: no header 'Rank Remark'"
+printf '%s\n' "$text" | grep -Eq '^ *3 +word word' || bad "wide: no row '3 word word'"
+has wide "$text" "end of remark 3"
+printf -- '---\ntitle: T\n---\n\n| a | b |\n|---|---|\n| %s | %s |\n' "$(printf 'x%.0s' $(seq 1 300))" "$(printf 'y%.0s' $(seq 1 300))" >"$work/wide/too.md"
+for cmd in render check; do
+  out=$("$bp" $cmd "$work/wide/too.md" -o "$work/too.pdf" 2>&1)
+  [ "$cmd" = check ] && out=$("$bp" check "$work/wide/too.md" 2>&1)
+  case "$out" in *'too.md:5: '*'the columns need'*'side by side for their longest words ("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'*) ;;
+  *) bad "wide: $cmd of a table whose words cannot fit: $out" ;; esac
+done
+[ -e "$work/too.pdf" ] && bad "wide: a failed render wrote its PDF"
 
 # a brief whose summary and body are Markdown files
 run brief-render 0 "" "$bp" render "$F/brief/briefs/md.json" -o "$work/brief.pdf"

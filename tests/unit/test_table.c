@@ -1,6 +1,7 @@
 /* test_table.c - tables for the flow: cells wrapped within their columns
  * (nothing outside them), numbers set right by default, a column too
- * narrow for a word is an error naming it, and a long table paged between
+ * narrow for a word is an error naming it, a column given a small weight
+ * still keeps its longest word, and a long table paged between
  * rows with its header repeated at the top of every page and never left
  * alone at the foot of one. */
 #include <setjmp.h>
@@ -86,9 +87,9 @@ static void fixture_init(fixture *fx, size_t n) {
   fx->n = n;
 }
 
-/* The column whose edges hold x (-1: none). */
-static int column_at(const double *x, double left, double right) {
-  for (int c = 0; c < 3; c++)
+/* The column of `n` whose edges hold x (-1: none). */
+static int column_at(const double *x, int n, double left, double right) {
+  for (int c = 0; c < n; c++)
     if (left >= x[c] - 0.01 && right <= x[c + 1] + 0.01) return c;
   return -1;
 }
@@ -110,7 +111,7 @@ static void cells_wrap_within_their_columns(void **state) {
   for (size_t i = 0; i < pg->n_items; i++) {
     const bp_dl_text *t = &pg->items[i].u.text;
     if (pg->items[i].kind != BP_DL_TEXT || t->y_pt > body->lines[0]) continue;
-    int c = column_at(x, t->x_pt, t->x_pt + t->width_pt);
+    int c = column_at(x, 3, t->x_pt, t->x_pt + t->width_pt);
     if (c < 0) {
       fail_msg("run \"%s\" at %.1f+%.1f crosses a column", t->text, t->x_pt, t->width_pt);
       return;
@@ -166,6 +167,68 @@ static void a_column_too_narrow_for_a_word_is_an_error(void **state) {
                    BP_ERR_LAYOUT);
   ASSERT_MSG(ctx, "widths add up to 440.0 pt");
   free_rows(fx.cells, fx.keep, 2);
+}
+
+/* A short column beside one with far more text (a Markdown table, whose
+ * weights are the columns' longest texts) keeps its longest word, the
+ * other takes the rest and wraps: 3 : 400 by weight would leave the first
+ * about 2 pt. When the longest words cannot stand side by side, the error
+ * names them. */
+static void a_weighted_column_keeps_its_longest_word(void **state) {
+  (void)state;
+  fixture fx;
+  fixture_init(&fx, 0);
+  bp_table_column cols[2] = {{"Rank", BP_TABLE_AUTO, 0, 3}, {"Text", BP_TABLE_LEFT, 0, 400}};
+  char *text[3];
+  bp_table_cell cells[6];
+  for (int r = 0; r < 3; r++) {
+    bp_buf b = {0};
+    for (int k = 0; k < 80; k++) bp_buf_printf(&b, "%sword%d", k ? " " : "", k);
+    text[r] = bp_buf_detach(&b);
+    cells[r * 2] = (bp_table_cell){r == 1 ? "1,234" : "7", NULL};
+    cells[r * 2 + 1] = (bp_table_cell){text[r], NULL};
+  }
+  bp_piece *head, *body;
+  double *x;
+  assert_ok(bp_table_layout(ts, &fx.ctx, cols, 2, cells, 3, &fx.st, 300, NULL, &x, &head, &body),
+            &fx.ctx);
+  double rank = 0, num = 0;
+  assert_ok(bp_label_measure(ts, &fx.ctx, &fx.hs, "Rank", 0, &rank, NULL), &fx.ctx);
+  assert_ok(bp_label_measure(ts, &fx.ctx, &fx.cs, "1,234", 0, &num, NULL), &fx.ctx);
+  double least = (rank > num ? rank : num) + 5; /* its text and the padding on its right */
+  assert_true(x[1] - x[0] >= least);
+  assert_true(x[1] - x[0] <= least + 1); /* no more than it needs: the rest wraps the text */
+  assert_true(x[2] <= 300.01);
+  /* every run within its column, the long texts on several lines */
+  const bp_dl_page *pg = &body->dl->pages[0];
+  size_t n_runs = 0;
+  for (size_t i = 0; i < pg->n_items; i++) {
+    if (pg->items[i].kind != BP_DL_TEXT) continue;
+    const bp_dl_text *t = &pg->items[i].u.text;
+    n_runs++;
+    if (column_at(x, 2, t->x_pt, t->x_pt + t->width_pt) < 0)
+      fail_msg("run \"%s\" at %.1f+%.1f crosses a column", t->text, t->x_pt, t->width_pt);
+  }
+  assert_true(n_runs > 3 * 4);
+  free(x);
+  bp_piece_unref(head);
+  bp_piece_unref(body);
+  /* two long words that cannot stand side by side in 120 pt */
+  cells[0].text = "Internationalisation";
+  cells[1].text = "Counterrevolutionaries";
+  bp_ctx_clear(&fx.ctx);
+  size_t bad = 99;
+  assert_int_equal(
+      bp_table_layout(ts, &fx.ctx, cols, 2, cells, 3, &fx.st, 120, &bad, NULL, &head, &body),
+      BP_ERR_LAYOUT);
+  assert_null(head);
+  assert_null(body);
+  assert_int_equal(bad, 1);
+  ASSERT_MSG(fx.ctx, "for their longest words (\"Internationalisation\"");
+  ASSERT_MSG(fx.ctx, "\"Counterrevolutionaries\"");
+  ASSERT_MSG(fx.ctx, "the table is 120.0 pt wide");
+  for (int r = 0; r < 3; r++) free(text[r]);
+  free_rows(fx.cells, fx.keep, 0);
 }
 
 /* Pages a flow of an optional filler block `fill` pt tall, then the table. */
@@ -313,6 +376,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(cells_wrap_within_their_columns),
       cmocka_unit_test(a_column_too_narrow_for_a_word_is_an_error),
+      cmocka_unit_test(a_weighted_column_keeps_its_longest_word),
       cmocka_unit_test(a_long_table_repeats_its_header_on_every_page),
       cmocka_unit_test(a_table_is_tagged_rows_and_cells),
       cmocka_unit_test(numbers),
