@@ -242,9 +242,10 @@ grep -Eq '^ *Year +US\$ million +Incidents +What the source says$' "$work/annex.
   grep -Eq '^ *2023 +660\.5[0-9]+ +20 +Chainalysis revised figure in Dec 2024 report' "$work/annex.txt" &&
   head -1 "$work/annex2.txt" | grep -Eq '^ *Year +US\$ million +Incidents +What the source says$' ||
   { echo "FAIL: the annex table: $(grep -n -A3 Year "$work/annex.txt" | head -12)"; fail=1; }
-# a column too narrow for a word is an error at the column in the template
+# a column too narrow for a word is an error at the column in the template,
+# naming its widest word (the header's or a cell's)
 sed 's/"label": "Year", "width": 44/"label": "Year", "width": 14/' templates/article-a4-annex.json > "$work/narrow.json"
-refused narrow 'narrow.json:36:8: the table.s column "Year" is too narrow: "Year" is' \
+refused narrow 'narrow.json:36:8: the table.s column "Year" is too narrow: "2021" is 19.4 pt wide' \
   data/articles/crypto-estimates.json "$work/narrow.json"
 # check and render refuse a column the records lack at the same place
 cp -r data "$work/annexdata" && cp -r templates "$work/templates"
