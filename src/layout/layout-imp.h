@@ -46,6 +46,10 @@ bp_status bp_cairo_path_segs(bp_ctx *ctx, cairo_t *cr, bp_path_seg **segs, size_
  * addresses kept as written). The quote's side is read from what `out`
  * already holds. */
 void bp__smart_append(bp_buf *out, const char *s, size_t n, bool smart);
+/** When the whitespace-delimited token at `s` (up to `n` bytes) is a URL, a
+ * host name or an e-mail address (smart punctuation and hyphenation leave
+ * those alone), its length; else 0. */
+size_t bp__url_token(const char *s, size_t n);
 
 /** Sets the digits of `s[start..end)` upright when that italic range holds
  * Hangul: the Korean faces have no italic, so leaning digits beside

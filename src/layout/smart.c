@@ -27,9 +27,7 @@ static bool opens_after(gunichar c) {
          c == 0x2028;
 }
 
-/* Whether the whitespace-delimited token at `s` (length up to `n`) is a URL,
- * a host name or an e-mail address, returning its length. */
-static size_t url_token(const char *s, size_t n) {
+size_t bp__url_token(const char *s, size_t n) {
   size_t len = 0;
   while (len < n && !g_ascii_isspace(s[len])) len++;
   bool url = g_strstr_len(s, (gssize)len, "://") || (len > 4 && !strncmp(s, "www.", 4));
@@ -59,7 +57,7 @@ void bp__smart_append(bp_buf *out, const char *s, size_t n, bool smart) {
     char c = s[i];
     bool token_start = i == 0 ? (!out->len || g_ascii_isspace(out->data[out->len - 1]))
                               : g_ascii_isspace(s[i - 1]);
-    size_t u = token_start ? url_token(s + i, n - i) : 0;
+    size_t u = token_start ? bp__url_token(s + i, n - i) : 0;
     if (u) {
       bp_buf_put(out, s + i, u);
       i += u;

@@ -130,7 +130,10 @@ static size_t letter_len(const char *s, size_t n, size_t i) {
 /* Appends `s` to the builder (NFC, typographic punctuation when `smart`;
  * see smart.c), inserting soft hyphens into all-ASCII words of five letters
  * or more when hyphenating (words with other letters are left whole; the
- * line breaker never hyphenates a word with Hangul). */
+ * line breaker never hyphenates a word with Hangul). Nor are the words of a
+ * URL, host name or e-mail address: a hyphen drawn inside one would be read
+ * (and typed) as part of it; such a token breaks only where the line
+ * breaker allows (after a slash, a hyphen of its own). */
 static void append_text_made(builder *b, const char *src, size_t len, bool smart) {
   size_t at = b->text.len;
   bp__smart_append(&b->text, src, len, smart);
@@ -139,6 +142,15 @@ static void append_text_made(builder *b, const char *src, size_t len, bool smart
   size_t n = b->text.len - at;
   b->text.len = at;
   b->text.data[at] = '\0';
+  /* the bytes of s in a URL token (one that began before s, in the
+   * builder's text, is not looked at) */
+  bool *url = bp_calloc(n + 1, sizeof *url);
+  for (size_t k = 0; k < n;) {
+    bool start = k ? g_ascii_isspace(s[k - 1]) : !at || g_ascii_isspace(b->text.data[at - 1]);
+    size_t u = start ? bp__url_token(s + k, n - k) : 0;
+    memset(url + k, 1, u);
+    k += u ? u : 1;
+  }
   size_t i = 0;
   while (i < n) {
     size_t j = i, l;
@@ -147,7 +159,7 @@ static void append_text_made(builder *b, const char *src, size_t len, bool smart
     bool ascii = true;
     for (size_t k = i; k < j; k++)
       if ((unsigned char)s[k] >= 0x80) ascii = false;
-    if (wlen >= 5 && wlen < 64 && ascii) {
+    if (wlen >= 5 && wlen < 64 && ascii && !url[i]) {
       char lower[65];
       char hy[70];
       for (size_t k = 0; k < wlen; k++) lower[k] = (char)tolower((unsigned char)s[i + k]);
@@ -178,6 +190,7 @@ static void append_text_made(builder *b, const char *src, size_t len, bool smart
     bp_buf_put(&b->text, s + i, k - i);
     i = k;
   }
+  free(url);
   free(s);
 }
 

@@ -503,6 +503,63 @@ static void overlong_hangul_word_does_not_stretch_the_line_before(void **state) 
   }
 }
 
+/* `s` without its spaces. */
+static void put_nospace(bp_buf *b, const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (s[i] != ' ') bp_buf_putc(b, s[i]);
+}
+
+/* A URL or an e-mail address is never hyphenated: a hyphen drawn inside
+ * one would be read, and typed, as part of it. The words around them are.
+ * Each drawn hyphen is placed in the text by its offset among the
+ * paragraph's non-space characters (the lines, hyphens dropped, must give
+ * those back exactly). */
+static void urls_are_not_hyphenated(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_style st = body();
+  const char *url = "https://www.example.org/reports/consolidation/international/"
+                    "characteristically.html";
+  const char *mail = "administration@constitutional.example.org";
+  char text[512];
+  snprintf(text, sizeof text,
+           "Internationalisation notwithstanding, read %s or write to %s "
+           "characteristically and unconditionally.",
+           url, mail);
+  bp_buf want = {0};
+  put_nospace(&want, text, strlen(text));
+  size_t u0 = (size_t)(strstr(want.data, url) - want.data), u1 = u0 + strlen(url);
+  size_t m0 = (size_t)(strstr(want.data, mail) - want.data), m1 = m0 + strlen(mail);
+  int hyphenated = 0;
+  for (double w = 90; w <= 330; w += 4) {
+    bp_text *t = bp_text_new_plain(ts, &ctx, &st, text, w);
+    if (!t) fail_msg("%s", ctx.msg);
+    bp_buf got = {0};
+    for (int i = 0; i < bp_text_line_count(t); i++) {
+      char *l = bp_text_line_text(t, i);
+      size_t n = strlen(l);
+      while (n && l[n - 1] == ' ') n--;
+      if (n > 1 && l[n - 1] == '-') { /* a drawn hyphen: the text has none there */
+        hyphenated++;
+        n--;
+        put_nospace(&got, l, n);
+        size_t at = got.len;
+        if ((at > u0 && at < u1) || (at > m0 && at < m1))
+          fail_msg("width %.0f: a hyphen inside a URL or address: \"%s\"", w, l);
+      } else {
+        put_nospace(&got, l, n);
+      }
+      free(l);
+    }
+    assert_string_equal(got.data, want.data);
+    bp_buf_free(&got);
+    bp_text_free(t);
+  }
+  assert_true(hyphenated > 0); /* the words around them are */
+  bp_buf_free(&want);
+}
+
 /* A word that contains Hangul is never hyphenated, whatever Latin it holds. */
 static void mixed_hangul_latin_word_is_not_hyphenated(void **state) {
   (void)state;
@@ -942,6 +999,7 @@ int main(void) {
       cmocka_unit_test(text_too_long_or_too_wide_is_an_error),
       cmocka_unit_test(overlong_hangul_word_does_not_stretch_the_line_before),
       cmocka_unit_test(mixed_hangul_latin_word_is_not_hyphenated),
+      cmocka_unit_test(urls_are_not_hyphenated),
       cmocka_unit_test(total_fit_limits_hyphens_and_spaces),
       cmocka_unit_test(a_line_shorter_when_spacing_is_no_worse),
       cmocka_unit_test(justified_lines_expand_their_glyphs),
