@@ -105,6 +105,8 @@ typedef struct bp__engine {
   size_t n_warn0;
   bp__notes_kept notes; /* the endnotes' text, kept from one attempt of the fit to the next */
   int attempts;         /* layouts built by the fit */
+  bool estimate;        /* laying out the fit's estimate: nothing cached, charts and images empty */
+  int estimates;        /* estimates the fit laid out */
 } bp__engine;
 
 /** The style `name` as the fit has scaled it. */

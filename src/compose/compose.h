@@ -30,6 +30,7 @@ typedef struct bp_fit_report {
   double used_pt, avail_pt;      /* height of the content and of the page area */
   int pages;
   int attempts;       /* layouts the fit built, the drawn one included */
+  int estimates;      /* layouts from nominal advances that chose its first size (not drawn) */
   int notes_rendered; /* times the endnotes went through the CSL style */
 } bp_fit_report;
 

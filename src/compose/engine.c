@@ -98,6 +98,14 @@ static const piece *cache_put(engine *e, bp_buf *key, piece *p) {
   return p;
 }
 
+/* A piece of the fit's estimate: held by the engine only (its one
+ * reference), never cached, for its size alone. */
+static const piece *estimated(engine *e, bp_buf *key, piece *p) {
+  bp_buf_free(key);
+  BP_PUSH(e->held, e->n_held, e->cap_held, p);
+  return p;
+}
+
 /* ---- making pieces ------------------------------------------------------------ */
 
 static void key_put(bp_buf *k, const char *s) {
@@ -138,6 +146,7 @@ static const piece *text_piece(engine *e, bp_buf *key, bp_text *t) {
   }
   /* Drawn when replayed if only this engine sees it: most attempts of the
    * fit are only measured. A shared cache's pieces are drawn now. */
+  if (e->estimate) return estimated(e, key, bp_piece_of_text_lazy(t)); /* never drawn */
   piece *p = e->lazy ? bp_piece_of_text_lazy(t) : bp_piece_of_text(t);
   if (!e->lazy) bp_text_free(t);
   return cache_put(e, key, p);
@@ -155,7 +164,7 @@ const piece *bp__plain(engine *e, const char *style, const char *text, double wi
   bp_buf key = {0};
   key_text(e, &key, "P", style, width);
   key_put(&key, text);
-  const piece *hit = cache_get(e, &key);
+  const piece *hit = e->estimate ? NULL : cache_get(e, &key);
   if (hit) return hit;
   return text_piece(e, &key, bp_text_new_plain(e->ts, e->ctx, bp__style(e, style), text, width));
 }
@@ -169,7 +178,7 @@ const piece *bp__spans(engine *e, const char *style, const char *what, const bp_
   for (size_t i = 0; i < sp->n; i++)
     for (size_t k = 0; k < sp->v[i].n_cite; k++)
       bp_buf_printf(&key, "%d,", bp__number_of(&e->nb, sp->v[i].cite_ids[k]));
-  const piece *hit = cache_get(e, &key);
+  const piece *hit = e->estimate ? NULL : cache_get(e, &key);
   if (hit) return hit;
   return text_piece(e, &key,
                     bp_text_new_spans(e->ts, e->ctx, bp__style(e, style), sp, &e->marks, width));
@@ -185,6 +194,7 @@ const piece *bp__markup(engine *e, const char *style, const char *markup, double
 
 const piece *bp__chart(engine *e, const bp_chart_spec *sp, double w, double h) {
   bp_buf key = {0};
+  if (e->estimate) return estimated(e, &key, bp_piece_new(w, h)); /* its box is all it needs */
   key_put(&key, "C");
   bp_buf_printf(&key, "%d\x1f%d%d%d\x1f%d\x1f", (int)sp->kind, sp->value_labels, sp->x_is_date,
                 sp->y_zero, sp->decimals);
@@ -239,6 +249,7 @@ bp_status bp__table(engine *e, const bp_table_column *cols, size_t n_cols,
 
 const piece *bp__image(engine *e, const bp_image *img, double w, double h) {
   bp_buf key = {0};
+  if (e->estimate) return estimated(e, &key, bp_piece_new(w, h));
   bp_buf_printf(&key, "I\x1f%p\x1f", (const void *)img);
   key_num(&key, w);
   key_num(&key, h);
@@ -603,10 +614,49 @@ static bp_status attempt(engine *e, double size0, double lead0, double size, dou
   return st;
 }
 
+/* The height of the stack laid out from nominal advances (no shaping:
+ * bp__typesetter_estimate) at body `size` and leading `ratio`, charts and
+ * images as empty boxes, nothing cached or drawn: a fraction of a layout's
+ * cost, for the fit's first guess only. 0 when it fails (the exact layout
+ * that follows says why); what it built goes with the next attempt. */
+static double estimate(engine *e, double size0, double lead0, double size, double ratio) {
+  bp_status had = e->ctx->status;
+  char *bad = e->info ? e->info->bad_field : NULL;
+  e->scale = size / size0;
+  e->ratio = ratio / lead0;
+  e->estimates++;
+  e->estimate = true;
+  bp__typesetter_estimate(e->ts, true);
+  bp_status st = build(e);
+  bp__typesetter_estimate(e->ts, false);
+  e->estimate = false;
+  double h = st ? 0 : stack_height(e, -1);
+  if (st && !had) bp_ctx_clear(e->ctx);
+  if (e->info && e->info->bad_field != bad) {
+    free(e->info->bad_field);
+    e->info->bad_field = bad;
+  }
+  return h;
+}
+
+/* The step (size smax - 0.25 k) that a stack `h` high at `size` predicts is
+ * the largest that fits `room`, within [lo, hi]. Heights grow faster than
+ * the size (a text's lines grow as the size, and each line does) but slower
+ * than its square (charts and mastheads do not grow): as its 1.5th power. */
+static int predict(double smax, double size, double h, double room, int lo, int hi) {
+  double limit = size * pow(room / fmax(h, 1), 1 / 1.5);
+  return (int)fmin(fmax(ceil((smax - limit) / 0.25 - 1e-9), lo), hi);
+}
+
 /* The fit: the largest body size (quarter-point steps) that fits at the
  * tightest leading, then the loosest leading (0.05 steps) that still fits
  * at that size. Heights grow with both, so both are binary searches, each
- * probing first where the heights measured so far predict the limit. */
+ * probing first where the heights measured so far predict the limit. Only
+ * exact layouts decide; an estimate at the largest size (nominal advances,
+ * no shaping) picks the first size laid out, when the engine's pieces are
+ * its own: a document that overflows at the largest size (a brief) then
+ * needs two exact sizes, not three, and one that fits it one and the
+ * estimate. */
 static bp_status fit(engine *e, bp_fit_report *fr) {
   const bp_template *t = e->t;
   const bp_style *body = bp_template_style(t, "body");
@@ -622,6 +672,10 @@ static bp_status fit(engine *e, bp_fit_report *fr) {
   int lo = 0, hi = steps, best = -1, mid = 0, probe = 0; /* size = smax - 0.25 k */
   double best_h = 0;
   bp_status st = BP_OK;
+  if (steps > 0 && e->lazy) { /* the estimate stands for the first probe */
+    double h = estimate(e, size0, lead0, smax, rmin);
+    if (h > 0) mid = predict(smax, smax, h, room, lo, hi), probe = 1;
+  }
   while (lo <= hi && !st) { /* the largest size first: most documents fit at it */
     double size = smax - 0.25 * mid;
     st = attempt(e, size0, lead0, size, rmin, &ok, &pages);
@@ -632,13 +686,10 @@ static bp_status fit(engine *e, bp_fit_report *fr) {
       lo = mid + 1;
     /* then the size its overflow predicts, that size's neighbour, then
      * halves of what is left; but the neighbour first while the last height
-     * says the limit is next to it. Heights grow faster than the size (a
-     * text's lines grow as the size, and each line does) but slower than
-     * its square (charts and mastheads do not grow): as its 1.5th power. */
+     * says the limit is next to it */
     double limit = size * pow(room / h, 1 / 1.5); /* the size the last height predicts fits */
-    double k = (smax - limit) / 0.25;
     if (++probe == 1)
-      mid = (int)fmin(fmax(ceil(k - 1e-9), lo), hi);
+      mid = predict(smax, size, h, room, lo, hi);
     else if (probe == 2 || (ok ? size + 0.25 > limit : size - 0.25 <= limit))
       mid = ok ? mid - 1 : mid + 1;
     else
@@ -673,6 +724,7 @@ static bp_status fit(engine *e, bp_fit_report *fr) {
     fr->avail_pt = e->bottom - e->top;
     fr->pages = st ? 0 : pages;
     fr->attempts = e->attempts;
+    fr->estimates = e->estimates;
     fr->notes_rendered = e->notes.renders;
   }
   return st;

@@ -27,12 +27,15 @@ struct bp_fontset {
 struct bp_typesetter {
   bp_fontset *fs;
   PangoContext *pango;
-  HyphenDict *hyph; /* bp__hyph_dict_keep(), shared by every typesetter */
-  bp_lru *cache;    /* shaping key -> struct shaped (text.c; shared read-only) */
-  bp_lru *breaks;   /* text -> its PangoLogAttr from pango_default_break */
-  bp_lru *texts;    /* what precedes + a span's text -> the text made of it (append_text) */
-  bp_lru *checked;  /* texts whose characters check_chars found valid and covered */
-  bool use_layout;  /* tests: shape through a PangoLayout only */
+  HyphenDict *hyph;     /* bp__hyph_dict_keep(), shared by every typesetter */
+  bp_lru *cache;        /* shaping key -> struct shaped (text.c; shared read-only) */
+  bp_lru *breaks;       /* text -> its PangoLogAttr from pango_default_break */
+  bp_lru *texts;        /* what precedes + a span's text -> the text made of it (append_text) */
+  bp_lru *checked;      /* texts whose characters check_chars found valid and covered */
+  bool use_layout;      /* tests: shape through a PangoLayout only */
+  bool estimate;        /* texts from nominal advances, not shaped (bp__typesetter_estimate) */
+  double estimate_skew; /* tests: the nominal advances times this (1) */
+  GHashTable *nominal;  /* font description without its size -> struct nominal_face (text.c) */
 };
 
 /** Copies cr's current path in device space (cr's matrix is reset to the

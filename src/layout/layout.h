@@ -84,6 +84,15 @@ void bp_typesetter_free(bp_typesetter *ts);
  * before text.c shaped through Pango's itemizer and shaper itself (the two
  * must draw the same). Texts shaped already stay in the cache. */
 void bp__typesetter_use_layout(bp_typesetter *ts, bool on);
+/** With `on`, texts are laid out from each character's nominal advance in
+ * the font the font set gives it (no itemizing, no shaping, no kerning): an
+ * estimate of their lines for the fit's first guess, a fraction of a
+ * layout's cost. Such a text draws no glyphs and is not kept in the
+ * shaping cache; only its lines and height are to be read. */
+void bp__typesetter_estimate(bp_typesetter *ts, bool on);
+/** Tests only: the estimate's advances times `skew` (1 by default), to
+ * show that a wrong estimate costs layouts but never changes the fit. */
+void bp__typesetter_estimate_skew(bp_typesetter *ts, double skew);
 
 /** A laid-out block of text (a paragraph or a label), placed later. */
 typedef struct bp_text bp_text;

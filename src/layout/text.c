@@ -81,6 +81,7 @@ bp_status bp_typesetter_new(bp_ctx *ctx, bp_fontset *fs, bp_typesetter **out) {
   ts->breaks = bp_lru_new(BP_TEXT_SHAPINGS_KEPT, g_free);
   ts->texts = bp_lru_new(BP_TEXT_SHAPINGS_KEPT, free);
   ts->checked = bp_lru_new(BP_TEXT_SHAPINGS_KEPT, NULL);
+  ts->estimate_skew = 1;
   *out = ts;
   (void)ctx;
   return BP_OK;
@@ -88,12 +89,17 @@ bp_status bp_typesetter_new(bp_ctx *ctx, bp_fontset *fs, bp_typesetter **out) {
 
 void bp__typesetter_use_layout(bp_typesetter *ts, bool on) { ts->use_layout = on; }
 
+void bp__typesetter_estimate(bp_typesetter *ts, bool on) { ts->estimate = on; }
+
+void bp__typesetter_estimate_skew(bp_typesetter *ts, double skew) { ts->estimate_skew = skew; }
+
 void bp_typesetter_free(bp_typesetter *ts) {
   if (!ts) return;
   bp_lru_free(ts->cache);
   bp_lru_free(ts->breaks);
   bp_lru_free(ts->texts);
   bp_lru_free(ts->checked);
+  if (ts->nominal) g_hash_table_destroy(ts->nominal);
   bp__hyph_dict_drop(ts->hyph);
   if (ts->pango) g_object_unref(ts->pango);
   free(ts);
@@ -587,6 +593,18 @@ static void trim_cjk_brackets(shaping *sh, const struct shaped_line *line, const
   }
 }
 
+/* Words (clusters between spaces) from cluster a on that contain Hangul
+ * are kept whole and never hyphenated. */
+static void keep_hangul_words(shaping *sh, int a) {
+  while (a < sh->n) {
+    int b = a;
+    bool hangul = false;
+    while (b < sh->n && !(sh->cl[b].flags & CL_SPACE)) hangul |= sh->cl[b++].flags & CL_HANGUL;
+    for (int k = a; hangul && k < b; k++) sh->cl[k].flags |= CL_KEEP;
+    a = b + 1;
+  }
+}
+
 static shaping *shape_clusters(const struct shaped *sd) {
   shaping *sh = bp_calloc(1, sizeof *sh);
   const char *s = sd->text;
@@ -627,14 +645,7 @@ static shaping *shape_clusters(const struct shaped *sd) {
       }
     }
     if (blanks) trim_cjk_brackets(sh, line, s, sh->seg[i]);
-    /* words that contain Hangul are kept whole and never hyphenated */
-    for (int a = sh->seg[i]; a < sh->n;) {
-      int b = a;
-      bool hangul = false;
-      while (b < sh->n && !(sh->cl[b].flags & CL_SPACE)) hangul |= sh->cl[b++].flags & CL_HANGUL;
-      for (int k = a; hangul && k < b; k++) sh->cl[k].flags |= CL_KEEP;
-      a = b + 1;
-    }
+    keep_hangul_words(sh, sh->seg[i]);
   }
   sh->seg[i] = sh->n;
   sh->n_seg = i;
@@ -719,6 +730,21 @@ G_GNUC_BEGIN_IGNORE_DEPRECATIONS
 static PangoDirection base_dir(const char *s, int n) { return pango_find_base_dir(s, n); }
 G_GNUC_END_IGNORE_DEPRECATIONS
 
+/* sd's log attributes as UAX #14 sets them over its text, which depend on
+ * nothing else: made once for every size the fit tries. */
+static void default_breaks(bp_typesetter *ts, shaped *sd) {
+  sd->n_attrs = (int)g_utf8_strlen(sd->text, sd->len) + 1;
+  sd->attrs = g_new0(PangoLogAttr, sd->n_attrs);
+  const PangoLogAttr *dflt = bp_lru_lookup(ts->breaks, sd->text);
+  if (!dflt) {
+    PangoLogAttr *made = g_new0(PangoLogAttr, sd->n_attrs);
+    pango_default_break(sd->text, sd->len, NULL, made, sd->n_attrs);
+    bp_lru_insert(ts->breaks, bp_strdup(sd->text), made, 1);
+    dflt = made;
+  }
+  memcpy(sd->attrs, dflt, (size_t)sd->n_attrs * sizeof *sd->attrs);
+}
+
 /* Shapes text s[0..n) as Pango 1.50's unwrapped PangoLayout does (itemized
  * with its font description first among the attributes, the log attributes
  * of the paragraph, each item shaped with the paragraph as its context,
@@ -748,18 +774,7 @@ static shaped *shape_direct(bp_typesetter *ts, const char *s, int n, PangoAttrLi
   memcpy(sd->text, s, (size_t)n);
   sd->text[n] = 0;
   sd->len = n;
-  sd->n_attrs = (int)g_utf8_strlen(s, n) + 1;
-  sd->attrs = g_new0(PangoLogAttr, sd->n_attrs);
-  /* UAX #14 over the text depends on nothing else: made once for every
-   * size the fit tries */
-  const PangoLogAttr *dflt = bp_lru_lookup(ts->breaks, sd->text);
-  if (!dflt) {
-    PangoLogAttr *made = g_new0(PangoLogAttr, sd->n_attrs);
-    pango_default_break(s, n, NULL, made, sd->n_attrs);
-    bp_lru_insert(ts->breaks, bp_strdup(sd->text), made, 1);
-    dflt = made;
-  }
-  memcpy(sd->attrs, dflt, (size_t)sd->n_attrs * sizeof *sd->attrs);
+  default_breaks(ts, sd);
   int offset = 0;
   bool rtl = false;
   for (GList *l = items; l; l = l->next) {
@@ -813,6 +828,164 @@ static shaped *shape_layout(PangoLayout *L) {
     sd->lines[i] = (shaped_line){line->start_index, line->is_paragraph_start, line->runs};
   }
   sd->sh = shape_clusters(sd);
+  return sd;
+}
+
+/* ---- the estimate: nominal advances, nothing shaped --------------------- */
+
+/* The fonts a font description (its size aside) gives characters, and
+ * their nominal advances in ems, as found: the estimate reads a
+ * character's advance once per face, at any size. */
+typedef struct nominal_face {
+  PangoFontset *set; /* the description's font set, loaded at NOMINAL_PT */
+  float ascii[128];  /* advance in ems; < 0 not looked up yet */
+  GHashTable *other; /* code point -> float * (ems) */
+  float hyphen;      /* the hyphen drawn at a soft hyphen, in ems; < 0 not yet */
+} nominal_face;
+
+#define NOMINAL_PT 10.0
+
+static void nominal_face_free(void *p) {
+  nominal_face *f = p;
+  if (f->set) g_object_unref(f->set);
+  if (f->other) g_hash_table_destroy(f->other);
+  free(f);
+}
+
+static void key_font(bp_buf *k, const PangoFontDescription *d);
+
+static nominal_face *nominal_face_of(bp_typesetter *ts, const PangoFontDescription *d) {
+  if (!ts->nominal)
+    ts->nominal = g_hash_table_new_full(g_str_hash, g_str_equal, free, nominal_face_free);
+  PangoFontDescription *at = pango_font_description_copy(d);
+  pango_font_description_set_absolute_size(at, NOMINAL_PT * PANGO_SCALE);
+  bp_buf k = {0};
+  key_font(&k, at);
+  nominal_face *f = g_hash_table_lookup(ts->nominal, k.data);
+  if (f) {
+    bp_buf_free(&k);
+    pango_font_description_free(at);
+    return f;
+  }
+  f = bp_calloc(1, sizeof *f);
+  for (int i = 0; i < 128; i++) f->ascii[i] = -1;
+  f->hyphen = -1;
+  f->set = pango_font_map_load_fontset(ts->fs->fontmap, ts->pango, at,
+                                       pango_context_get_language(ts->pango));
+  pango_font_description_free(at);
+  f->other = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free);
+  g_hash_table_insert(ts->nominal, bp_buf_detach(&k), f);
+  return f;
+}
+
+/* The advance of cp's nominal glyph in the font the set gives it, in ems. */
+static float nominal_lookup(const nominal_face *f, uint32_t cp) {
+  PangoFont *font = f->set ? pango_fontset_get_font(f->set, cp) : NULL;
+  hb_font_t *hb = font ? pango_font_get_hb_font(font) : NULL;
+  hb_codepoint_t g = 0;
+  float em = 0.5f;
+  int xs = 0;
+  if (hb) hb_font_get_scale(hb, &xs, NULL);
+  if (hb && xs > 0 && hb_font_get_nominal_glyph(hb, cp, &g))
+    em = (float)hb_font_get_glyph_h_advance(hb, g) / (float)xs;
+  if (font) g_object_unref(font);
+  return em;
+}
+
+static float nominal_advance(nominal_face *f, uint32_t cp) {
+  if (cp < 128) {
+    if (f->ascii[cp] < 0) f->ascii[cp] = nominal_lookup(f, cp);
+    return f->ascii[cp];
+  }
+  float *em = g_hash_table_lookup(f->other, GUINT_TO_POINTER(cp));
+  if (!em) {
+    em = bp_malloc(sizeof *em);
+    *em = nominal_lookup(f, cp);
+    g_hash_table_insert(f->other, GUINT_TO_POINTER(cp), em);
+  }
+  return *em;
+}
+
+/* Text s[0..n) as clusters of one character each (a combining mark joins
+ * the one before), each as wide as its nominal glyph at the size and in the
+ * font its attributes give it, with the flags and breaks a shaping would
+ * have: what the fit's estimate lays out, without itemizing or shaping.
+ * Forced breaks and paragraph separators end a Pango line as a layout's
+ * would; letter spacing is added to every character, and nothing is
+ * reordered. Draws nothing (no runs). */
+static shaped *shape_nominal(bp_typesetter *ts, const char *s, int n, PangoAttrList *attrs,
+                             const PangoFontDescription *desc, double letter_spacing_pt) {
+  shaped *sd = bp_calloc(1, sizeof *sd);
+  sd->refs = 1;
+  sd->text = bp_malloc((size_t)n + 1);
+  memcpy(sd->text, s, (size_t)n);
+  sd->text[n] = 0;
+  sd->len = n;
+  default_breaks(ts, sd);
+  shaping *sh = bp_calloc(1, sizeof *sh);
+  int segs = 1;
+  for (int i = 0; i < n; i++)
+    segs += s[i] == '\n' ||
+            (i + 2 < n && (!memcmp(s + i, "\xE2\x80\xA8", 3) || !memcmp(s + i, "\xE2\x80\xA9", 3)));
+  sh->seg = bp_calloc((size_t)segs + 1, sizeof(int));
+  sh->seg_byte = bp_calloc((size_t)segs + 1, sizeof(int));
+  sh->para = bp_calloc((size_t)segs + 1, sizeof(bool));
+  sh->para[0] = true;
+  size_t cap = 0;
+  int at_char = 0;
+  PangoAttrIterator *it = pango_attr_list_get_iterator(attrs);
+  do {
+    int start, end;
+    pango_attr_iterator_range(it, &start, &end);
+    if (start >= n) break;
+    if (end > n) end = n;
+    PangoFontDescription *d = pango_font_description_copy(desc);
+    pango_attr_iterator_get_font(it, d, NULL, NULL);
+    nominal_face *f = nominal_face_of(ts, d);
+    double size = (double)pango_font_description_get_size(d) / PANGO_SCALE;
+    pango_font_description_free(d);
+    for (int i = start; i < end; at_char++) {
+      int len;
+      uint32_t cp = (uint32_t)bp_utf8_decode(s + i, (size_t)(n - i), &len);
+      if (len <= 0) len = 1;
+      GUnicodeType ty = g_unichar_type(cp);
+      bool mark = ty == G_UNICODE_NON_SPACING_MARK || ty == G_UNICODE_ENCLOSING_MARK ||
+                  ty == G_UNICODE_SPACING_MARK || cp == 0x200D || (cp >= 0xFE00 && cp <= 0xFE0F);
+      if (mark && sh->n > sh->seg[sh->n_seg]) {
+        cluster *c = &sh->cl[sh->n - 1];
+        c->end = i + len;
+        c->w += ty == G_UNICODE_SPACING_MARK ? nominal_advance(f, cp) * size : 0;
+        i += len;
+        continue;
+      }
+      cluster c = {i, i + len, 0, 0, 0, 0};
+      c.flags = cluster_flags(s, c.start, c.end);
+      if (at_char < sd->n_attrs && sd->attrs[at_char].is_line_break) c.flags |= CL_BREAK;
+      if (c.flags & CL_SHY) {
+        if (f->hyphen < 0) f->hyphen = nominal_advance(f, 0x2010);
+        c.hy_w = f->hyphen * size;
+      } else if (!(c.flags & CL_END)) {
+        c.w = (nominal_advance(f, cp) * size + letter_spacing_pt) * ts->estimate_skew;
+      }
+      BP_PUSH(sh->cl, sh->n, cap, c);
+      i += len;
+      if ((c.flags & CL_END) && i < n && sh->n_seg + 1 < segs) { /* a new Pango line */
+        sh->n_seg++;
+        sh->seg[sh->n_seg] = sh->n;
+        sh->seg_byte[sh->n_seg] = i;
+        sh->para[sh->n_seg] = cp != 0x2028;
+      }
+    }
+  } while (pango_attr_iterator_next(it));
+  pango_attr_iterator_destroy(it);
+  sh->n_seg++;
+  sh->seg[sh->n_seg] = sh->n;
+  keep_hangul_words(sh, 0);
+  sd->n_lines = sh->n_seg;
+  sd->lines = bp_calloc((size_t)sd->n_lines, sizeof *sd->lines);
+  for (int k = 0; k < sd->n_lines; k++)
+    sd->lines[k] = (shaped_line){sh->seg_byte[k], sh->para[k], NULL};
+  sd->sh = sh;
   return sd;
 }
 
@@ -1156,9 +1329,13 @@ static bp_text *finish(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, bu
   /* The text is shaped once, unwrapped, and the shaping is kept: the same
    * text and attributes at any measure or leading reuse it (the fit loop
    * tries many), and the line breaking only measures its clusters. */
-  char *key = shaping_key(d, b);
-  shaped *sd = bp_lru_lookup(ts->cache, key);
-  if (sd) {
+  bool kept = !ts->estimate;
+  char *key = kept ? shaping_key(d, b) : NULL;
+  shaped *sd = kept ? bp_lru_lookup(ts->cache, key) : NULL;
+  if (!kept) { /* an estimate: the text's own (its one reference), not kept */
+    sd = shape_nominal(ts, b->text.data ? b->text.data : "", (int)b->text.len, b->attrs, d,
+                       style->letter_spacing_pt);
+  } else if (sd) {
     free(key);
   } else {
     const char *text = b->text.data ? b->text.data : "";
@@ -1174,7 +1351,7 @@ static bp_text *finish(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, bu
     }
     bp_lru_insert(ts->cache, key, sd, 1); /* the oldest out beyond the bound */
   }
-  g_atomic_int_inc(&sd->refs);
+  if (kept) g_atomic_int_inc(&sd->refs); /* the cache's and the text's */
   pango_font_description_free(d);
   pango_attr_list_unref(b->attrs);
   t->sd = sd;
@@ -1210,7 +1387,7 @@ static bp_text *finish(bp_typesetter *ts, bp_ctx *ctx, const bp_style *style, bu
   }
   free(b->anchors);
   bp_buf_free(&b->text);
-  if (check_lines(t, ctx, width_pt)) {
+  if (!ts->estimate && check_lines(t, ctx, width_pt)) {
     bp_text_free(t);
     return NULL;
   }
