@@ -14,6 +14,7 @@
 #define BP_IMAGE_MAX_PIXELS (40u << 20)     /* width x height of a raster */
 #define BP_IMAGE_MAX_SIDE_PT 14400.0        /* natural width or height (PDF's page limit) */
 #define BP_IMAGE_MAX_SVG_SCRIPT (64u << 20) /* bytes of recorded SVG drawing */
+#define BP_IMAGE_MAX_SVG_DASHES 100000      /* dashes of one stroke */
 
 /** A loaded image: decoded raster pixels, or an SVG's paths. Read-only once
  * loaded: one image may be drawn into many lists, from several threads. */

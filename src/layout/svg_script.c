@@ -225,6 +225,34 @@ static void clip_path(interp *in, context *c, bool keep) {
   memcpy(c->gs.clip, r, sizeof r);
 }
 
+/* The dashes a dashed stroke of `p` draws (its control polygon's length:
+ * at least the curves' own); 0 for a solid one. */
+static double dash_count(const bp_dl_path *p) {
+  double period = 0, len = 0, x = 0, y = 0, x0 = 0, y0 = 0;
+  for (int i = 0; i < p->n_dash; i++) period += p->dash[i];
+  if (!(period > 0)) return 0;
+  for (size_t i = 0; i < p->n_segs; i++) {
+    const double *q = p->segs[i].pts;
+    switch (p->segs[i].op) {
+    case BP_PATH_MOVE: x = x0 = q[0], y = y0 = q[1]; break;
+    case BP_PATH_LINE:
+      len += hypot(q[0] - x, q[1] - y);
+      x = q[0], y = q[1];
+      break;
+    case BP_PATH_CURVE:
+      len += hypot(q[0] - x, q[1] - y) + hypot(q[2] - q[0], q[3] - q[1]) +
+             hypot(q[4] - q[2], q[5] - q[3]);
+      x = q[4], y = q[5];
+      break;
+    case BP_PATH_CLOSE:
+      len += hypot(x0 - x, y0 - y);
+      x = x0, y = y0;
+      break;
+    }
+  }
+  return len / period * p->n_dash / 2;
+}
+
 static void paint_path(interp *in, context *c, bool fill, bool keep) {
   if (c->gs.src_group) {
     unsupported(in, "a pattern fill");
@@ -257,6 +285,16 @@ static void paint_path(interp *in, context *c, bool fill, bool keep) {
     p.join = c->gs.join;
     p.n_dash = c->gs.n_dash;
     for (int i = 0; i < p.n_dash; i++) p.dash[i] = c->gs.dash[i] * k;
+    double dashes = dash_count(&p);
+    if (dashes > BP_IMAGE_MAX_SVG_DASHES) {
+      free(p.segs);
+      if (ok(in))
+        in->st = bp_error(in->ctx, BP_ERR_DATA,
+                          "%s: SVG has a dashed stroke of %.3g dashes (at most %d): every reader "
+                          "of the PDF would draw each; make the dashes longer or the line solid",
+                          in->name, dashes, BP_IMAGE_MAX_SVG_DASHES);
+      return;
+    }
   }
   add_item(in, c->group, &p);
 }

@@ -12,9 +12,11 @@
 #include <cmocka.h>
 
 #include <cairo.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "layout/image-module.h"
@@ -353,6 +355,37 @@ static void bad_files_say_what_is_wrong(void **state) {
 
 /* ---- drawing, trace ------------------------------------------------------------ */
 
+/* A dashed stroke keeps its dashes; one that would draw millions of them
+ * (a dash of 1 along a rectangle 10^14 units wide) is refused, and without
+ * the 2 GB cairo took to measure it for librsvg (the executable's
+ * cairo_stroke_extents, src/app/cairo_dash.c, linked into this test). */
+static void dashes_are_kept_and_bounded(void **state) {
+  (void)state;
+  const char *svg = "<svg xmlns='http://www.w3.org/2000/svg' width='200' height='20'>"
+                    "<line x1='0' y1='10' x2='200' y2='10' stroke='black' stroke-width='2' "
+                    "stroke-dasharray='6 3'/></svg>";
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_image *img = NULL;
+  assert_ok(bp_image_load_mem(&ctx, "dashed.svg", svg, strlen(svg), &img), ctx);
+  bp_dlist *dl = drawn(img);
+  assert_int_equal(dl->pages[0].n_items, 1);
+  const bp_dl_path *p = &dl->pages[0].items[0].u.path;
+  assert_true(p->stroke);
+  assert_int_equal(p->n_dash, 2);
+  assert_true(fabs(p->dash[0] / p->dash[1] - 2) < 1e-6);
+  bp_dlist_free(dl);
+  bp_image_free(img);
+  const char *huge = "<svg xmlns='http://www.w3.org/2000/svg' width='40' height='20' "
+                     "viewBox='0 0 80 40'><g opacity='0.5'><path d='M0 0 L20 0 L20 20 Z' "
+                     "fill='#123456'/></g><rect x='6' y='20' width='102222222222222' "
+                     "height='10' stroke='black' fill='none' stroke-dasharray='1'/></svg>";
+  load_fails("dashes.svg", huge, strlen(huge), BP_ERR_DATA, "SVG has a dashed stroke of");
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  if (ru.ru_maxrss > 400 * 1024) fail_msg("peak RSS %ld KB", ru.ru_maxrss);
+}
+
 static void drawn_twice_registered_once(void **state) {
   (void)state;
   bp_image *a = load_ok(DIR "logo.png"), *b = load_ok(DIR "logo.png");
@@ -656,6 +689,7 @@ int main(void) {
       cmocka_unit_test(svg_becomes_paths),
       cmocka_unit_test(svg_sizes_and_opacity),
       cmocka_unit_test(bad_files_say_what_is_wrong),
+      cmocka_unit_test(dashes_are_kept_and_bounded),
       cmocka_unit_test(drawn_twice_registered_once),
       cmocka_unit_test(svg_trace_is_stable),
       cmocka_unit_test(svg_render_error_is_freed_once),
