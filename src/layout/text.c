@@ -837,13 +837,11 @@ static shaped *shape_layout(PangoLayout *L) {
  * their nominal advances in ems, as found: the estimate reads a
  * character's advance once per face, at any size. */
 typedef struct nominal_face {
-  PangoFontset *set; /* the description's font set, loaded at NOMINAL_PT */
+  PangoFontset *set; /* the description's font set, at the size first asked for */
   float ascii[128];  /* advance in ems; < 0 not looked up yet */
   GHashTable *other; /* code point -> float * (ems) */
   float hyphen;      /* the hyphen drawn at a soft hyphen, in ems; < 0 not yet */
 } nominal_face;
-
-#define NOMINAL_PT 10.0
 
 static void nominal_face_free(void *p) {
   nominal_face *f = p;
@@ -854,25 +852,28 @@ static void nominal_face_free(void *p) {
 
 static void key_font(bp_buf *k, const PangoFontDescription *d);
 
+/* The face of d, any size. Its font set is loaded at d's size: a new size
+ * is a new font set (Pango sorts the fonts again), and the first size asked
+ * for is often one the exact layouts use too (the styles the fit does not
+ * scale), which then find it in Pango's cache. */
 static nominal_face *nominal_face_of(bp_typesetter *ts, const PangoFontDescription *d) {
   if (!ts->nominal)
     ts->nominal = g_hash_table_new_full(g_str_hash, g_str_equal, free, nominal_face_free);
-  PangoFontDescription *at = pango_font_description_copy(d);
-  pango_font_description_set_absolute_size(at, NOMINAL_PT * PANGO_SCALE);
+  PangoFontDescription *any = pango_font_description_copy(d);
+  pango_font_description_set_absolute_size(any, PANGO_SCALE); /* the key: sizes alike */
   bp_buf k = {0};
-  key_font(&k, at);
+  key_font(&k, any);
+  pango_font_description_free(any);
   nominal_face *f = g_hash_table_lookup(ts->nominal, k.data);
   if (f) {
     bp_buf_free(&k);
-    pango_font_description_free(at);
     return f;
   }
   f = bp_calloc(1, sizeof *f);
   for (int i = 0; i < 128; i++) f->ascii[i] = -1;
   f->hyphen = -1;
-  f->set = pango_font_map_load_fontset(ts->fs->fontmap, ts->pango, at,
+  f->set = pango_font_map_load_fontset(ts->fs->fontmap, ts->pango, d,
                                        pango_context_get_language(ts->pango));
-  pango_font_description_free(at);
   f->other = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free);
   g_hash_table_insert(ts->nominal, bp_buf_detach(&k), f);
   return f;

@@ -267,14 +267,15 @@ static void fit_takes_the_largest_size_exact_layouts_allow(void **state) {
       /* the estimate as it is, and one much too narrow and one much too
        * wide: it may cost layouts, never the answer */
       for (int k = 0; k < 3; k++) {
-        bp__typesetter_estimate_skew(ts, k == 0 ? 1 : k == 1 ? 0.6 : 1.3);
+        const double skew = k == 0 ? 1 : k == 1 ? 0.6 : 1.3;
+        bp__typesetter_estimate_skew(ts, skew);
         t->body_min_pt = smin, t->body_max_pt = smax;
         t->leading_min = rmin, t->leading_max = rmax;
         bp_status st = compose_traced(b, &fit, &trace);
         bp__typesetter_estimate_skew(ts, 1);
-        print_message("area %.2f pt: alone, %.2f pt fits; the fit (skew %d): %.2f pt in %d "
-                      "layouts\n",
-                      area, best, k, st ? -1 : fit.body_pt, fit.attempts);
+        print_message("area %.2f pt: alone, %.2f pt fits; the fit (estimate x %.1f): %.2f pt in "
+                      "%d layouts\n",
+                      area, best, skew, st ? -1 : fit.body_pt, fit.attempts);
         assert_int_equal(fit.estimates, 1);
         if (best < 0) {
           assert_int_equal(st, BP_ERR_LAYOUT);
