@@ -797,6 +797,54 @@ static GHashTable *old_entries(const char *path, json_t **root) {
   return bp_batch_manifest_entries(*root);
 }
 
+/* The files the old manifest lists as written (borrowed from root; NULL
+ * when none): a failed entry names the file it would have had, not one the
+ * batch wrote. */
+static GHashTable *old_files(json_t *root) {
+  json_t *recs = json_is_object(root) ? json_object_get(root, "records") : NULL;
+  if (!json_is_array(recs)) return NULL;
+  GHashTable *h = g_hash_table_new(g_str_hash, g_str_equal);
+  size_t i;
+  json_t *e;
+  json_array_foreach(recs, i, e) {
+    const char *f = json_string_value(json_object_get(e, "file"));
+    const char *status = json_string_value(json_object_get(e, "status"));
+    if (f && status && strcmp(status, "failed")) g_hash_table_add(h, (gpointer)f);
+  }
+  return h;
+}
+
+/* Whether a PDF's first bytes name briefpress as its creator (the device
+ * writes the document information among its first objects). */
+static bool briefpress_pdf(const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return false;
+  char buf[16384];
+  ssize_t n;
+  do n = read(fd, buf, sizeof buf);
+  while (n < 0 && errno == EINTR);
+  close(fd);
+  static const char creator[] = "/Creator(briefpress)";
+  return n > 5 && !memcmp(buf, "%PDF-", 5) &&
+         memmem(buf, (size_t)n, creator, sizeof creator - 1) != NULL;
+}
+
+/* Whether the file in a record's place, dir/file, may be replaced or
+ * removed by this batch: there is none (or it is no regular file, which the
+ * output-file module refuses itself), the old manifest lists it (a batch
+ * into this folder wrote it), or it is a PDF briefpress wrote (a batch
+ * killed between two checkpoints leaves its last files unlisted). Any other
+ * file is the user's, and is never touched. */
+static bool replaceable(const char *dir, const char *file, GHashTable *listed) {
+  if (listed && g_hash_table_contains(listed, file)) return true;
+  bp_buf p = {0};
+  bp_buf_printf(&p, "%s/%s", dir, file);
+  struct stat sb;
+  bool ok = lstat(p.data, &sb) != 0 || !S_ISREG(sb.st_mode) || briefpress_pdf(p.data);
+  bp_buf_free(&p);
+  return ok;
+}
+
 bool bp_batch_manifest_entry_current(json_t *e, const char *hash, const char *file,
                                      const char *dir) {
   const char *status = e ? json_string_value(json_object_get(e, "status")) : NULL;
@@ -1048,6 +1096,33 @@ static void say_waiting(const char *dir) {
 }
 
 /* The manifest may not take the name of one of the batch's PDFs. */
+/* Whether `path` is absent (or no regular file: the output-file module
+ * refuses those itself) or a manifest a batch wrote: a JSON object whose
+ * first member is "briefpress": "briefpress ..." (as write_manifest puts
+ * it). Anything else there is the user's. */
+static bool is_manifest(const char *path) {
+  struct stat sb;
+  if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) return true;
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return false;
+  char buf[256];
+  ssize_t n;
+  do n = read(fd, buf, sizeof buf - 1);
+  while (n < 0 && errno == EINTR);
+  close(fd);
+  if (n <= 0) return false;
+  buf[n] = '\0';
+  const char *p = buf + strspn(buf, " \t\r\n");
+  if (*p++ != '{') return false;
+  p += strspn(p, " \t\r\n");
+  if (strncmp(p, "\"briefpress\"", 12)) return false;
+  p += 12;
+  p += strspn(p, " \t\r\n");
+  if (*p++ != ':') return false;
+  p += strspn(p, " \t\r\n");
+  return !strncmp(p, "\"briefpress", 11);
+}
+
 static bp_status check_manifest_name(bp_ctx *ctx, const batch_opts *o, const bp_batch_names *names,
                                      const char *mpath) {
   char *mdir = dir_of(mpath);
@@ -1065,6 +1140,11 @@ static bp_status check_manifest_name(bp_ctx *ctx, const batch_opts *o, const bp_
                       "%s: refusing to write the manifest there: it is the PDF of record '%s'",
                       mpath, bp_batch_names_id(names, i));
   }
+  if (!is_manifest(mpath))
+    return bp_error(ctx, BP_ERR_USAGE,
+                    "%s: refusing to replace it: it is not a briefpress batch manifest (move "
+                    "it, or name another file with --manifest)",
+                    mpath);
   return BP_OK;
 }
 
@@ -1167,6 +1247,7 @@ int bp_cmd_batch(int argc, char **argv) {
   inputs_hash(&o, ds, b.epoch, b.inputs);
   json_t *old_root = NULL;
   GHashTable *old = old_entries(mpath, &old_root);
+  GHashTable *listed = old_files(old_root);
   size_t counts[4] = {0}; /* written, unchanged, failed */
   for (size_t i = 0; i < rec->n_rows; i++) {
     result *r = &b.res[i];
@@ -1192,24 +1273,34 @@ int bp_cmd_batch(int argc, char **argv) {
       if (prev && bp_batch_manifest_entry_current(prev, hash, file, o.out_dir)) r->carried = prev;
       continue;
     }
-    if (rec->rows[i].error) { /* a malformed row fails without rendering */
+    bool ours = replaceable(o.out_dir, file, listed);
+    if (rec->rows[i].error || !ours) { /* fails without rendering */
       r->state = R_FAILED;
       bp_buf m = {0};
-      bp_buf_printf(&m, "record %zu: %s", i + 1, rec->rows[i].error);
+      if (rec->rows[i].error)
+        bp_buf_printf(&m, "record %zu: %s", i + 1, rec->rows[i].error);
+      else
+        bp_buf_printf(&m,
+                      "record '%s' (%s:%d): %s/%s is in the way: no batch into %s wrote it "
+                      "(its manifest does not list it, and it is not a briefpress PDF); it is "
+                      "left as it is: move it, or write to another folder",
+                      id, rec->path, rec->rows[i].line, o.out_dir, file, o.out_dir);
       entry_in in = {.id = id,
                      .file = bp_batch_names_file(names, i),
                      .line = rec->rows[i].line,
                      .failed = true,
                      .error = m.data,
-                     .field = rec->rows[i].error_field,
+                     .field = rec->rows[i].error ? rec->rows[i].error_field : NULL,
                      .hash = r->hash};
       r->entry = entry_text(&in);
       b.failed++;
       report_error(&b, m.data);
       bp_buf_free(&m);
-      char *stale = out_path(&b, i);
-      bp_output_remove(stale);
-      free(stale);
+      if (ours) { /* a stale PDF of an earlier run: no PDF beside a failed entry */
+        char *stale = out_path(&b, i);
+        bp_output_remove(stale);
+        free(stale);
+      }
       continue;
     }
     if (!o.force && prev && bp_batch_manifest_entry_current(prev, hash, file, o.out_dir)) {
@@ -1280,6 +1371,7 @@ int bp_cmd_batch(int argc, char **argv) {
   for (size_t i = 0; i < rec->n_rows; i++) free(b.res[i].entry);
   if (b.sp.fd >= 0) close(b.sp.fd);
   if (old) g_hash_table_destroy(old);
+  if (listed) g_hash_table_destroy(listed);
   json_decref(old_root);
   free(mpath);
   free(b.res);
