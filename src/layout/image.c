@@ -404,6 +404,28 @@ static bp_status svg_check_tree(bp_ctx *ctx, const char *name, const uint8_t *da
   return s.st;
 }
 
+/* What librsvg drew must lie where cairo can replay it as CairoScript: its
+ * script surface aborts the process (an assertion, compiled in by Debian)
+ * on a rectangle starting 9,999 pt or more left of the origin, and cairo's
+ * fixed-point coordinates wrap or clamp beyond about 8.4 million points, so
+ * what an SVG drew there is not what it says. Nothing in an image is that
+ * far from it (at most 14,400 pt a side): such an SVG is refused. */
+static bp_status svg_reach(bp_ctx *ctx, const char *name, cairo_surface_t *rec) {
+  double x, y, w, h;
+  cairo_recording_surface_ink_extents(rec, &x, &y, &w, &h);
+  /* both corners: a width that wrapped past cairo's range comes back
+   * negative (nothing drawn: all four 0) */
+  double x0 = fmin(x, x + w), x1 = fmax(x, x + w), y0 = fmin(y, y + h), y1 = fmax(y, y + h);
+  if (x0 > -BP_IMAGE_SVG_LEFT_PT && x1 < BP_IMAGE_SVG_REACH_PT && y0 > -BP_IMAGE_SVG_REACH_PT &&
+      y1 < BP_IMAGE_SVG_REACH_PT)
+    return BP_OK;
+  return bp_error(ctx, BP_ERR_DATA,
+                  "%s: SVG draws too far outside its own area: its shapes reach from x = %.0f "
+                  "to %.0f pt and y = %.0f to %.0f pt (at most %.0f pt left of it, %.0f pt "
+                  "in any other direction): move the shapes into its viewBox",
+                  name, x0, x1, y0, y1, BP_IMAGE_SVG_LEFT_PT, BP_IMAGE_SVG_REACH_PT);
+}
+
 static bp_status load_svg(bp_ctx *ctx, const char *name, const uint8_t *data, size_t len,
                           bp_image *img) {
   bool parsed;
@@ -445,6 +467,7 @@ static bp_status load_svg(bp_ctx *ctx, const char *name, const uint8_t *data, si
     st = svg_error(ctx, name, err);
   else if (cs != CAIRO_STATUS_SUCCESS)
     st = bp_error(ctx, BP_ERR_DATA, "%s: SVG: cairo: %s", name, cairo_status_to_string(cs));
+  if (!st) st = svg_reach(ctx, name, rec);
   if (st) {
     cairo_surface_destroy(rec);
     return st;

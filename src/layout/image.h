@@ -15,6 +15,8 @@
 #define BP_IMAGE_MAX_SIDE_PT 14400.0        /* natural width or height (PDF's page limit) */
 #define BP_IMAGE_MAX_SVG_SCRIPT (64u << 20) /* bytes of recorded SVG drawing */
 #define BP_IMAGE_MAX_SVG_DASHES 100000      /* dashes of one stroke */
+#define BP_IMAGE_SVG_LEFT_PT 9990.0         /* how far left of an SVG's origin it may draw */
+#define BP_IMAGE_SVG_REACH_PT 1e6           /* how far from it in any other direction */
 
 /** A loaded image: decoded raster pixels, or an SVG's paths. Read-only once
  * loaded: one image may be drawn into many lists, from several threads. */

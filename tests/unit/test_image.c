@@ -355,9 +355,35 @@ static void bad_files_say_what_is_wrong(void **state) {
 
 /* ---- drawing, trace ------------------------------------------------------------ */
 
+/* Shapes far outside the SVG's area are refused, not replayed: cairo's
+ * script surface aborted the process on a rectangle 9,999 pt or more left
+ * of the origin, and coordinates past cairo's fixed-point range wrap.
+ * A shape a little outside is drawn. */
+static void svg_far_outside_is_refused(void **state) {
+  (void)state;
+  const char *left = "<svg xmlns='http://www.w3.org/2000/svg' width='100' height='50'>"
+                     "<rect x='-20000' y='0' width='40000' height='10' fill='red'/></svg>";
+  load_fails("left.svg", left, strlen(left), BP_ERR_DATA,
+             "SVG draws too far outside its own area: its shapes reach from x = -15000 to 15000 "
+             "pt and y = 0 to 8 pt");
+  const char *path = "<svg xmlns='http://www.w3.org/2000/svg' width='100' height='50'>"
+                     "<path d='M-20000 0 H100 V10 H-20000 Z' fill='red'/></svg>";
+  load_fails("path.svg", path, strlen(path), BP_ERR_DATA, "SVG draws too far outside");
+  const char *wide = "<svg xmlns='http://www.w3.org/2000/svg' width='100' height='50'>"
+                     "<rect x='6' y='20' width='102222232222222' height='10' fill='red'/></svg>";
+  load_fails("wide.svg", wide, strlen(wide), BP_ERR_DATA, "SVG draws too far outside");
+  const char *near = "<svg xmlns='http://www.w3.org/2000/svg' width='100' height='50'>"
+                     "<rect x='-100' y='-100' width='300' height='60' fill='red'/></svg>";
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  bp_image *img = NULL;
+  assert_ok(bp_image_load_mem(&ctx, "near.svg", near, strlen(near), &img), ctx);
+  bp_image_free(img);
+}
+
 /* A dashed stroke keeps its dashes; one that would draw millions of them
- * (a dash of 1 along a rectangle 10^14 units wide) is refused, and without
- * the 2 GB cairo took to measure it for librsvg (the executable's
+ * (a dash of 1 along 10^7 units of path) is refused, and without the
+ * memory cairo takes to measure it for librsvg (the executable's
  * cairo_stroke_extents, src/app/cairo_dash.c, linked into this test). */
 static void dashes_are_kept_and_bounded(void **state) {
   (void)state;
@@ -376,10 +402,10 @@ static void dashes_are_kept_and_bounded(void **state) {
   assert_true(fabs(p->dash[0] / p->dash[1] - 2) < 1e-6);
   bp_dlist_free(dl);
   bp_image_free(img);
+  /* 10^7 units of path (937,500 pt a stretch: within reach), a dash of 1 */
   const char *huge = "<svg xmlns='http://www.w3.org/2000/svg' width='40' height='20' "
-                     "viewBox='0 0 80 40'><g opacity='0.5'><path d='M0 0 L20 0 L20 20 Z' "
-                     "fill='#123456'/></g><rect x='6' y='20' width='102222222222222' "
-                     "height='10' stroke='black' fill='none' stroke-dasharray='1'/></svg>";
+                     "viewBox='0 0 80 40'><path d='M0 0 h2500000 v1 h-2500000 v1 h2500000 v1 "
+                     "h-2500000' stroke='black' fill='none' stroke-dasharray='1'/></svg>";
   load_fails("dashes.svg", huge, strlen(huge), BP_ERR_DATA, "SVG has a dashed stroke of");
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
@@ -690,6 +716,7 @@ int main(void) {
       cmocka_unit_test(svg_sizes_and_opacity),
       cmocka_unit_test(bad_files_say_what_is_wrong),
       cmocka_unit_test(dashes_are_kept_and_bounded),
+      cmocka_unit_test(svg_far_outside_is_refused),
       cmocka_unit_test(drawn_twice_registered_once),
       cmocka_unit_test(svg_trace_is_stable),
       cmocka_unit_test(svg_render_error_is_freed_once),
