@@ -9,8 +9,10 @@
  * counted on the paths librsvg drew); this makes sure librsvg gets there.
  * A stroke that would have more dashes than that has its extents taken
  * without its dashes (the same stroke solid: extents that hold the dashed
- * ones), its dashes restored after; every other stroke is cairo's own
- * answer. This definition in the executable takes the place of cairo's
+ * ones), its dashes restored after, and is remembered for the thread
+ * (bp_cairo_dash_excess, which the image loader asks before it measures
+ * the drawing: cairo's ink extents stroke every dash too); every other
+ * stroke is cairo's own answer. This definition in the executable takes the place of cairo's
  * (ELF interposition, the executable exports it); the real one is reached
  * through dlsym(RTLD_NEXT). -DBP_NO_CAIRO_DASH leaves cairo alone. */
 #define _GNU_SOURCE
@@ -27,6 +29,13 @@ typedef void (*extents_fn)(cairo_t *, double *, double *, double *, double *);
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static extents_fn real_extents;
+static __thread double excess; /* the most dashes of a stroke over the limit */
+
+double bp_cairo_dash_excess(void) {
+  double n = excess;
+  excess = 0;
+  return n;
+}
 
 static void find_real(void) { real_extents = (extents_fn)dlsym(RTLD_NEXT, "cairo_stroke_extents"); }
 
@@ -70,6 +79,7 @@ void cairo_stroke_extents(cairo_t *cr, double *x1, double *y1, double *x2, doubl
    * when n is odd (cairo repeats an odd list) */
   double dashes = period > 0 ? path_length(cr) / period * n / 2 : 0;
   if (dashes > BP_IMAGE_MAX_SVG_DASHES) {
+    if (dashes > excess) excess = dashes;
     cairo_set_dash(cr, NULL, 0, 0);
     real_extents(cr, x1, y1, x2, y2);
     cairo_set_dash(cr, dash, n, offset);

@@ -20,4 +20,11 @@ struct bp_image {
 bp_status bp_svg_script_paths(bp_ctx *ctx, const char *name, const char *script, bp_dl_path **paths,
                               size_t *n_paths);
 
+/* A stroke of more than BP_IMAGE_MAX_SVG_DASHES dashes (its count, the
+ * limit), as the loader (image.c) and the drawing's reader (svg_script.c)
+ * refuse it. */
+#define SVG_DASHES_MSG                                                                             \
+  "SVG has a dashed stroke of %.3g dashes (at most %d): every reader of the PDF would draw "       \
+  "each; make the dashes longer or the line solid"
+
 #endif

@@ -458,8 +458,10 @@ static bp_status load_svg(bp_ctx *ctx, const char *name, const uint8_t *data, si
 
   cairo_surface_t *rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, NULL);
   cairo_t *cr = cairo_create(rec);
-  cairo_scale(cr, CSS_PX_PT, CSS_PX_PT); /* record in points */
+  cairo_scale(cr, CSS_PX_PT, CSS_PX_PT);            /* record in points */
+  if (bp_cairo_dash_excess) bp_cairo_dash_excess(); /* this image's strokes only */
   bool drawn = m->svg_render(h, cr, w_px, h_px, &err);
+  double dashes = bp_cairo_dash_excess ? bp_cairo_dash_excess() : 0;
   cairo_status_t cs = cairo_status(cr);
   cairo_destroy(cr);
   m->svg_close(h);
@@ -467,6 +469,8 @@ static bp_status load_svg(bp_ctx *ctx, const char *name, const uint8_t *data, si
     st = svg_error(ctx, name, err);
   else if (cs != CAIRO_STATUS_SUCCESS)
     st = bp_error(ctx, BP_ERR_DATA, "%s: SVG: cairo: %s", name, cairo_status_to_string(cs));
+  if (!st && dashes > 0) /* before the ink extents below, which stroke every dash */
+    st = bp_error(ctx, BP_ERR_DATA, "%s: " SVG_DASHES_MSG, name, dashes, BP_IMAGE_MAX_SVG_DASHES);
   if (!st) st = svg_reach(ctx, name, rec);
   if (st) {
     cairo_surface_destroy(rec);

@@ -18,6 +18,12 @@
 #define BP_IMAGE_SVG_LEFT_PT 9990.0         /* how far left of an SVG's origin it may draw */
 #define BP_IMAGE_SVG_REACH_PT 1e6           /* how far from it in any other direction */
 
+/** The most dashes of one stroke over BP_IMAGE_MAX_SVG_DASHES that cairo
+ * was asked to measure in this thread since the last call (0: none), and
+ * starts again. Defined by the briefpress executable (src/app/cairo_dash.c);
+ * weak here: a program that links the library has none. */
+double bp_cairo_dash_excess(void) __attribute__((weak));
+
 /** A loaded image: decoded raster pixels, or an SVG's paths. Read-only once
  * loaded: one image may be drawn into many lists, from several threads. */
 typedef struct bp_image bp_image;

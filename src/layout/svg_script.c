@@ -289,10 +289,8 @@ static void paint_path(interp *in, context *c, bool fill, bool keep) {
     if (dashes > BP_IMAGE_MAX_SVG_DASHES) {
       free(p.segs);
       if (ok(in))
-        in->st = bp_error(in->ctx, BP_ERR_DATA,
-                          "%s: SVG has a dashed stroke of %.3g dashes (at most %d): every reader "
-                          "of the PDF would draw each; make the dashes longer or the line solid",
-                          in->name, dashes, BP_IMAGE_MAX_SVG_DASHES);
+        in->st = bp_error(in->ctx, BP_ERR_DATA, "%s: " SVG_DASHES_MSG, in->name, dashes,
+                          BP_IMAGE_MAX_SVG_DASHES);
       return;
     }
   }
