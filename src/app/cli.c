@@ -198,6 +198,21 @@ bp_status bp_cli_compose(bp_ctx *ctx, bp_typesetter *ts, const char *path,
   return st;
 }
 
+/* The pages after the last one of this document that an earlier, longer
+ * one left in `dir` (page-N.png for N > n_pages, as long as there are):
+ * removed when briefpress made them (bp_png_is_ours), left when not. */
+static void remove_stale_pages(const char *dir, size_t n_pages) {
+  char *pattern = bp_png_pattern(dir, "/page-%d.png");
+  for (size_t n = n_pages + 1; n < 100000; n++) {
+    char path[4096];
+    snprintf(path, sizeof path, pattern, (int)n);
+    struct stat sb;
+    if (lstat(path, &sb) != 0) break;
+    if (S_ISREG(sb.st_mode) && bp_png_is_ours(path)) bp_output_remove(path);
+  }
+  free(pattern);
+}
+
 static int cmd_render(render_opts *o) {
   double t0 = now_s(), t_fonts = 0, t_compose = 0;
   bp_inputs_clear(); /* this run's inputs are what it reads from here on */
@@ -263,6 +278,7 @@ static int cmd_render(render_opts *o) {
   if (!st) st = bp_outgroup_commit(&ctx, out);
   bp_outgroup_free(out);
   if (st && made_dir) rmdir(o->png_dir); /* nor a folder it made */
+  if (!st && o->png_dir) remove_stale_pages(o->png_dir, dl->n_pages);
   if (!st && o->verbose)
     fprintf(stderr, "briefpress: %.0f ms: fonts %.0f, load, check and layout %.0f, output %.0f\n",
             (now_s() - t0) * 1e3, (t_fonts - t0) * 1e3, (t_compose - t_fonts) * 1e3,

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 typedef struct png_dev {
   bp_device super;
@@ -217,6 +218,46 @@ static void png_image(bp_device *d, const bp_dl_image *im, const bp_dl_raster *r
   cairo_restore(cr);
 }
 
+/* Every page's mark: a tEXt chunk "Software" = "briefpress" right after
+ * IHDR (PNG 1.2, 11.3.4.3), by which a later run knows the page files it
+ * made (render --png and preview remove those of an earlier, longer
+ * document, never anyone else's). */
+#define PNG_SIG "\x89PNG\r\n\x1a\n"
+#define MARK_TEXT "Software\0briefpress"
+#define MARK_LEN (sizeof MARK_TEXT - 1)
+#define IHDR_END 33 /* signature 8, IHDR's length, type, 13 bytes and CRC */
+
+static void put_be32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+}
+
+static void png_mark(bp_buf *png) {
+  if (png->len < IHDR_END || memcmp(png->data, PNG_SIG, 8) || memcmp(png->data + 12, "IHDR", 4))
+    return;
+  uint8_t chunk[4 + 4 + MARK_LEN + 4];
+  put_be32(chunk, (uint32_t)MARK_LEN);
+  memcpy(chunk + 4, "tEXt", 4);
+  memcpy(chunk + 8, MARK_TEXT, MARK_LEN);
+  put_be32(chunk + 8 + MARK_LEN, (uint32_t)crc32(0, chunk + 4, (uInt)(4 + MARK_LEN)));
+  bp_buf out = {0};
+  bp_buf_put(&out, png->data, IHDR_END);
+  bp_buf_put(&out, (const char *)chunk, sizeof chunk);
+  bp_buf_put(&out, png->data + IHDR_END, png->len - IHDR_END);
+  bp_buf_free(png);
+  *png = out;
+}
+
+bool bp_png_is_ours(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return false;
+  uint8_t b[IHDR_END + 8 + MARK_LEN + 4];
+  bool ok = fread(b, 1, sizeof b, f) == sizeof b && !memcmp(b, PNG_SIG, 8) &&
+            !memcmp(b + 12, "IHDR", 4) && !memcmp(b + IHDR_END + 4, "tEXt", 4) &&
+            !memcmp(b + IHDR_END + 8, MARK_TEXT, MARK_LEN);
+  fclose(f);
+  return ok;
+}
+
 static void png_end_page(bp_device *d, int no) {
   png_dev *p = (png_dev *)d;
   if (p->skip) return;
@@ -243,6 +284,7 @@ static void png_end_page(bp_device *d, int no) {
       bp_device_fail(d, BP_ERR_RENDER, "%s: cannot make the PNG: %s", path,
                      cairo_status_to_string(cs));
   }
+  if (made) png_mark(&png);
   if (made && p->page_fn)
     p->page_fn(p->page_ud, no + 1, png.data, png.len);
   else if (made && bp_file_write_to(&ctx, d->group, path, png.data, png.len, NULL))

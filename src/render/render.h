@@ -55,6 +55,9 @@ void bp_png_device_set_palette(bp_device *d, int max_colors);
  * dithering. BP_ERR_RENDER when libpng fails. */
 bp_status bp_png_encode_palette(bp_ctx *ctx, const unsigned char *xrgb, int width_px, int height_px,
                                 int stride, int max_colors, bp_buf *out);
+/** Whether `path` is a PNG a PNG device wrote (each page has a tEXt chunk
+ * "Software" = "briefpress" right after its header). */
+bool bp_png_is_ours(const char *path);
 /** A pattern for bp_png_device_new from a literal path `prefix` ('%' doubled)
  * and `suffix` (which holds the %d, if any); caller frees. */
 char *bp_png_pattern(const char *prefix, const char *suffix);

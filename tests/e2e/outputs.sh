@@ -4,7 +4,8 @@
 # page is a symlink (the PDF must not be left behind); batch --manifest naming
 # the records CSV or one of the PDFs; newsletter into a folder whose .eml name
 # is a FIFO. Every refusal exits non-zero, names the path and leaves the
-# target as it was. Args: BRIEFPRESS BUILD_DIR.
+# target as it was. Pages of a longer document that --png or preview made
+# earlier are removed, a user's file among them kept. Args: BRIEFPRESS BUILD_DIR.
 set -uo pipefail
 bp=$1 build=$2
 work=$build/e2e-outputs
@@ -102,6 +103,34 @@ touch "$work/stale.pdf.tmp.$dead.0" "$work/png/page-2.png.tmp.$dead.7" "$work/ke
 [[ ! -e $work/png/page-2.png.tmp.$dead.7 ]] || no "stale: a killed run's temporary PNG was not removed"
 [[ -e $work/keep.tmp.txt ]] || no "stale: a file not of the pattern was removed"
 rm -f "$work/keep.tmp.txt"
+
+# --png and preview into a folder where a longer document's pages are: the
+# pages briefpress made past the new last one go, a file of the user's
+# there stays (page-3.png), and each page is a valid PNG that says who made it
+pages=$work/pages
+"$bp" render "$work/data/articles/nk-missions.json" -o "$work/article.pdf" --png "$pages" \
+  > /dev/null 2>&1 || no "pages: the article's render failed"
+n_article=$(ls "$pages" | wc -l)
+[[ $n_article -ge 4 ]] || no "pages: the article made $n_article pages"
+printf 'my notes\n' > "$pages/page-3.png"
+"$bp" preview "$brief" -o "$pages" > /dev/null 2>&1 || no "pages: the brief's preview failed"
+[[ $(ls "$pages" | tr '\n' ' ') == 'page-1.png page-3.png ' ]] ||
+  no "pages: after the one-page brief: $(ls "$pages" | tr '\n' ' ')"
+[[ $(cat "$pages/page-3.png") == 'my notes' ]] || no "pages: the user's page-3.png was changed"
+python3 - "$pages/page-1.png" <<'PY' || no "pages: page-1.png is not a valid PNG marked as briefpress's"
+import struct, sys, zlib
+d = open(sys.argv[1], "rb").read()
+assert d[:8] == b"\x89PNG\r\n\x1a\n"
+i, seen = 8, []
+while i < len(d):
+    n, = struct.unpack(">I", d[i:i + 4])
+    t, body = d[i + 4:i + 8], d[i + 8:i + 8 + n]
+    assert zlib.crc32(t + body) == struct.unpack(">I", d[i + 8 + n:i + 12 + n])[0], t
+    seen.append((t, body if t == b"tEXt" else None))
+    i += 12 + n
+assert seen[0][0] == b"IHDR" and seen[1] == (b"tEXt", b"Software\0briefpress"), seen[:2]
+assert seen[-1][0] == b"IEND"
+PY
 
 leftovers=$(find "$work" -name '*.tmp.*')
 [[ -z $leftovers ]] || no "temporary files left: $leftovers"
