@@ -84,6 +84,12 @@ void bp_typesetter_free(bp_typesetter *ts);
  * before text.c shaped through Pango's itemizer and shaper itself (the two
  * must draw the same). Texts shaped already stay in the cache. */
 void bp__typesetter_use_layout(bp_typesetter *ts, bool on);
+/** Tests only: with `on`, drawing a line walks each of its paragraph's
+ * glyph runs from the run's first cluster through Pango's iterator, as it
+ * did before it went to the line's first cluster directly (the two must
+ * draw the same). For the whole process; set it only while one thread
+ * draws. */
+void bp__text_walk_whole_runs(bool on);
 /** With `on`, texts are laid out from each character's nominal advance in
  * the font the font set gives it (no itemizing, no shaping, no kerning): an
  * estimate of their lines for the fit's first guess, a fraction of a

@@ -924,6 +924,69 @@ static void direct_shaping_draws_what_the_layout_draws(void **state) {
   bp_typesetter_free(lay);
 }
 
+/* A line of a paragraph is drawn from its own clusters, found by bisection
+ * in the paragraph's glyph runs, not by walking each run from its start for
+ * every line: the two must draw the same glyphs, clusters and items, for
+ * every line alone and for the paragraph, in runs with ligatures (fi, ffl:
+ * clusters of several characters), combining marks, soft and automatic
+ * hyphens, links, notes and Korean. (These fonts make no cluster of several
+ * glyphs: each precomposed character they are given is in the font.) */
+static void lines_draw_what_walking_the_runs_draws(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  bp_ctx_init(&ctx);
+  const char *ids[] = {"um2023"};
+  const char *long_en =
+      "The office\u00ADholders of efficient, affluent missions filed their "
+      "reports: q\xCC\x81 and x\xCC\xA3\xCC\x81 carry combining marks, "
+      "and incomprehensibilities, internationalisation and counterrevolutionaries "
+      "are hyphenated where the measure asks. ";
+  bp_spans sp = {0};
+  bp_spans_add_text(&sp, long_en, strlen(long_en), 0, NULL);
+  bp_spans_add_cite(&sp, ids, 1);
+  bp_spans_add_text(&sp, " The Bold fifty-fifth office ", 29, BP_SPAN_BOLD, NULL);
+  bp_spans_add_text(&sp, "linked italic affluence and efficiency", 38, BP_SPAN_ITALIC,
+                    "https://example.org/");
+  bp_spans_add_text(&sp, "2", 1, BP_SPAN_SUPER, NULL);
+  bp_spans_add_text(&sp, " and then ", 10, 0, NULL);
+  bp_spans_add_text(&sp, KOREAN, strlen(KOREAN), 0, NULL);
+  bp_spans_add_text(&sp, long_en, strlen(long_en), 0, NULL);
+  int multi = 0;
+  for (int a = 0; a < 4; a++) {
+    bp_style st = body();
+    st.align = a % 2 ? BP_ALIGN_LEFT : BP_ALIGN_JUSTIFY;
+    if (a >= 2) st.size_pt = 9.25;
+    for (double w = 70; w <= 330; w += 65) {
+      bp_text *t = bp_text_new_spans(ts, &ctx, &st, &sp, NULL, w);
+      if (!t) fail_msg("%s", ctx.msg);
+      int n = bp_text_line_count(t);
+      multi += n > 3;
+      for (int first = -1; first < n; first++) { /* -1: the whole paragraph */
+        bp_dlist *d[2];
+        for (int walk = 0; walk < 2; walk++) {
+          bp__text_walk_whole_runs(walk);
+          d[walk] = bp_dlist_new();
+          bp_dl_page *pg = bp_dlist_add_page(d[walk], 500, 900);
+          if (first < 0)
+            bp_text_draw(t, d[walk], pg, 10, 10);
+          else
+            bp_text_draw_lines(t, d[walk], pg, 10, 10, first, 1);
+        }
+        bp__text_walk_whole_runs(false);
+        assert_true(d[0]->pages[0].n_items > 0);
+        char what[80];
+        snprintf(what, sizeof what, "align %d, width %.0f, line %d of %d", a, w, first, n);
+        same_items(d[0], d[1], what);
+        bp_dlist_free(d[0]);
+        bp_dlist_free(d[1]);
+      }
+      bp_text_free(t);
+    }
+  }
+  assert_true(multi >= 8); /* the runs do span lines */
+  bp_spans_free(&sp);
+}
+
 static void manifest_mismatch_is_an_error(void **state) {
   (void)state;
   char dir[] = "/tmp/bp-fonts-XXXXXX";
@@ -1008,6 +1071,7 @@ int main(void) {
       cmocka_unit_test(no_line_ends_with_opening_punctuation),
       cmocka_unit_test(hyphenated_word_has_actual_text),
       cmocka_unit_test(direct_shaping_draws_what_the_layout_draws),
+      cmocka_unit_test(lines_draw_what_walking_the_runs_draws),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
