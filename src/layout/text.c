@@ -507,6 +507,27 @@ static bool is_opening(uint32_t c) {
 
 /* Flags of the cluster s[start, end) from its first and last characters. */
 static unsigned cluster_flags(const char *s, int start, int end) {
+  if (end - start == 1 && (unsigned char)s[start] < 0x80) { /* one ASCII character */
+    switch (s[start]) {
+    case ' ': return CL_SPACE;
+    case ')':
+    case ']':
+    case '}':
+    case ',':
+    case '.':
+    case ':':
+    case ';':
+    case '!':
+    case '?': return CL_CLOSE;
+    case '(':
+    case '[':
+    case '{': return CL_OPEN;
+    case '\n':
+    case '\r': return CL_END;
+    case '-': return CL_HYPHEN;
+    default: return 0;
+    }
+  }
   int len;
   unsigned f = 0;
   uint32_t first = (uint32_t)bp_utf8_decode(s + start, (size_t)(end - start), &len);
