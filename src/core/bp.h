@@ -62,7 +62,7 @@ BP_HOST_API char *bp_strndup(const char *s, size_t n);
 void bp_grow(void **items, size_t *cap, size_t need, size_t size);
 #define BP_PUSH(arr, n, cap, val)                                                                  \
   do {                                                                                             \
-    bp_grow((void **)&(arr), &(cap), (n) + 1, sizeof(*(arr)));                                     \
+    if ((size_t)((n) + 1) > (cap)) bp_grow((void **)&(arr), &(cap), (n) + 1, sizeof(*(arr)));      \
     (arr)[(n)++] = (val);                                                                          \
   } while (0)
 

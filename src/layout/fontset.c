@@ -541,6 +541,8 @@ bp_status bp_fontset_open(bp_ctx *ctx, const char *fonts_dir, bp_fontset **out) 
       FcCharSetMerge(fs->charset, cs, NULL);
     fs->faces[fs->n_faces++] = set->fonts[i];
   }
+  for (uint32_t cp = 0; cp < 128; cp++)
+    if (FcCharSetHasChar(fs->charset, cp)) fs->ascii[cp >> 6] |= 1ULL << (cp & 63);
   qsort(fs->faces, fs->n_faces, sizeof *fs->faces, cmp_face_file);
   if (!set || set->nfont == 0) {
     bp_error(ctx, BP_ERR_FONT, "%s: no fonts found", dir);
@@ -577,6 +579,7 @@ bool bp_fontset_covers(const bp_fontset *fs, uint32_t cp) {
   /* controls the layout consumes: newline, tab, soft hyphen, zero-width
    * space, line separator (a hard line break) */
   if (cp == '\n' || cp == '\t' || cp == 0xAD || cp == 0x200B || cp == 0x2028) return true;
+  if (cp < 128) return (fs->ascii[cp >> 6] >> (cp & 63)) & 1;
   return FcCharSetHasChar(fs->charset, cp);
 }
 

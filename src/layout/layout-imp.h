@@ -19,6 +19,7 @@ struct bp_fontset {
   char *dir;
   FcConfig *config;
   FcCharSet *charset; /* union of every font's coverage */
+  uint64_t ascii[2];  /* the same for U+0000..U+007F, one bit each */
   FcPattern **faces;  /* the config's faces, by file name (borrowed from it) */
   size_t n_faces;
   PangoFontMap *fontmap;

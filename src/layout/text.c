@@ -626,6 +626,59 @@ static void keep_hangul_words(shaping *sh, int a) {
   }
 }
 
+/* True when run's clusters never go back in the text, as HarfBuzz gives a
+ * left-to-right item's: then each cluster starts at the first glyph whose
+ * byte offset exceeds the previous glyph's. */
+static bool clusters_ascend(const PangoGlyphItem *run) {
+  if (run->item->analysis.level % 2) return false;
+  const PangoGlyphString *gs = run->glyphs;
+  for (int g = 1; g < gs->num_glyphs; g++)
+    if (gs->log_clusters[g] < gs->log_clusters[g - 1]) return false;
+  return true;
+}
+
+/* pango_glyph_item_iter_next_cluster for a run whose clusters ascend: the
+ * same start and end glyphs and byte indices (not the character counts,
+ * which it counts for every cluster and nothing here reads). */
+static gboolean ascending_next_cluster(PangoGlyphItemIter *it) {
+  const PangoGlyphString *gs = it->glyph_item->glyphs;
+  const PangoItem *item = it->glyph_item->item;
+  int g = it->end_glyph;
+  if (g == gs->num_glyphs) return FALSE;
+  it->start_glyph = g;
+  it->start_index = it->end_index;
+  int first = gs->log_clusters[g];
+  while (++g < gs->num_glyphs && gs->log_clusters[g] <= first) continue;
+  it->end_glyph = g;
+  it->end_index = item->offset + (g == gs->num_glyphs ? item->length : gs->log_clusters[g]);
+  return TRUE;
+}
+
+/* The iterator at the first cluster of an ascending run that starts at or
+ * after byte `from` (found by bisection), as pango_glyph_item_iter_init_start
+ * and its next_cluster calls would reach it; false when there is none. A
+ * paragraph's run is drawn a line at a time, and walking it from its start
+ * for every line made drawing quadratic in the paragraph's length. */
+static gboolean ascending_cluster_at(PangoGlyphItemIter *it, PangoGlyphItem *run, const char *text,
+                                     int from) {
+  const PangoGlyphString *gs = run->glyphs;
+  const PangoItem *item = run->item;
+  int lo = 0, hi = gs->num_glyphs;
+  while (lo < hi) {
+    int mid = lo + (hi - lo) / 2;
+    if (item->offset + gs->log_clusters[mid] < from)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  memset(it, 0, sizeof *it);
+  it->glyph_item = run;
+  it->text = text;
+  it->end_glyph = lo;
+  it->end_index = item->offset + (lo == 0 ? 0 : gs->log_clusters[lo]);
+  return ascending_next_cluster(it);
+}
+
 static shaping *shape_clusters(const struct shaped *sd) {
   shaping *sh = bp_calloc(1, sizeof *sh);
   const char *s = sd->text;
@@ -648,8 +701,11 @@ static shaping *shape_clusters(const struct shaped *sd) {
       PangoGlyphItem *run = r->data;
       PangoGlyphItemIter it;
       double hy_w = -1;
-      for (gboolean ok = pango_glyph_item_iter_init_start(&it, run, s); ok;
-           ok = pango_glyph_item_iter_next_cluster(&it)) {
+      bool ascend = clusters_ascend(run);
+      for (gboolean ok = ascend ? ascending_cluster_at(&it, run, s, 0)
+                                : pango_glyph_item_iter_init_start(&it, run, s);
+           ok;
+           ok = ascend ? ascending_next_cluster(&it) : pango_glyph_item_iter_next_cluster(&it)) {
         cluster c = {it.start_index, it.end_index, 0, 0, 0, 0};
         for (int g = it.start_glyph; g < it.end_glyph; g++)
           c.w += PT(run->glyphs->glyphs[g].geometry.width);
@@ -1912,59 +1968,6 @@ static void flush_run(drawing *g, run_out *o, const bp_dl_text *proto, int src, 
 static bool walk_whole_runs;
 
 void bp__text_walk_whole_runs(bool on) { walk_whole_runs = on; }
-
-/* True when run's clusters never go back in the text, as HarfBuzz gives a
- * left-to-right item's: then each cluster starts at the first glyph whose
- * byte offset exceeds the previous glyph's. */
-static bool clusters_ascend(const PangoGlyphItem *run) {
-  if (run->item->analysis.level % 2) return false;
-  const PangoGlyphString *gs = run->glyphs;
-  for (int g = 1; g < gs->num_glyphs; g++)
-    if (gs->log_clusters[g] < gs->log_clusters[g - 1]) return false;
-  return true;
-}
-
-/* pango_glyph_item_iter_next_cluster for a run whose clusters ascend: the
- * same start and end glyphs and byte indices (not the character counts,
- * which it counts for every cluster and nothing here reads). */
-static gboolean ascending_next_cluster(PangoGlyphItemIter *it) {
-  const PangoGlyphString *gs = it->glyph_item->glyphs;
-  const PangoItem *item = it->glyph_item->item;
-  int g = it->end_glyph;
-  if (g == gs->num_glyphs) return FALSE;
-  it->start_glyph = g;
-  it->start_index = it->end_index;
-  int first = gs->log_clusters[g];
-  while (++g < gs->num_glyphs && gs->log_clusters[g] <= first) continue;
-  it->end_glyph = g;
-  it->end_index = item->offset + (g == gs->num_glyphs ? item->length : gs->log_clusters[g]);
-  return TRUE;
-}
-
-/* The iterator at the first cluster of an ascending run that starts at or
- * after byte `from` (found by bisection), as pango_glyph_item_iter_init_start
- * and its next_cluster calls would reach it; false when there is none. A
- * paragraph's run is drawn a line at a time, and walking it from its start
- * for every line made drawing quadratic in the paragraph's length. */
-static gboolean ascending_cluster_at(PangoGlyphItemIter *it, PangoGlyphItem *run, const char *text,
-                                     int from) {
-  const PangoGlyphString *gs = run->glyphs;
-  const PangoItem *item = run->item;
-  int lo = 0, hi = gs->num_glyphs;
-  while (lo < hi) {
-    int mid = lo + (hi - lo) / 2;
-    if (item->offset + gs->log_clusters[mid] < from)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  memset(it, 0, sizeof *it);
-  it->glyph_item = run;
-  it->text = text;
-  it->end_glyph = lo;
-  it->end_index = item->offset + (lo == 0 ? 0 : gs->log_clusters[lo]);
-  return ascending_next_cluster(it);
-}
 
 /* Emits the part of one glyph run that falls in line ln as display-list
  * text items (one per link it crosses), starting at pen x0: interior spaces
