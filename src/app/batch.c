@@ -814,16 +814,24 @@ static GHashTable *old_files(json_t *root) {
   return h;
 }
 
+/* Up to `size` - 1 first bytes of `path` into buf, NUL-terminated (never
+ * through a symbolic link): how many, or -1. */
+static ssize_t read_head(const char *path, char *buf, size_t size) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return -1;
+  ssize_t n;
+  do n = read(fd, buf, size - 1);
+  while (n < 0 && errno == EINTR);
+  close(fd);
+  if (n >= 0) buf[n] = '\0';
+  return n;
+}
+
 /* Whether a PDF's first bytes name briefpress as its creator (the device
  * writes the document information among its first objects). */
 static bool briefpress_pdf(const char *path) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return false;
   char buf[16384];
-  ssize_t n;
-  do n = read(fd, buf, sizeof buf);
-  while (n < 0 && errno == EINTR);
-  close(fd);
+  ssize_t n = read_head(path, buf, sizeof buf);
   static const char creator[] = "/Creator(briefpress)";
   return n > 5 && !memcmp(buf, "%PDF-", 5) &&
          memmem(buf, (size_t)n, creator, sizeof creator - 1) != NULL;
@@ -1103,15 +1111,8 @@ static void say_waiting(const char *dir) {
 static bool is_manifest(const char *path) {
   struct stat sb;
   if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) return true;
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return false;
   char buf[256];
-  ssize_t n;
-  do n = read(fd, buf, sizeof buf - 1);
-  while (n < 0 && errno == EINTR);
-  close(fd);
-  if (n <= 0) return false;
-  buf[n] = '\0';
+  if (read_head(path, buf, sizeof buf) <= 0) return false;
   const char *p = buf + strspn(buf, " \t\r\n");
   if (*p++ != '{') return false;
   p += strspn(p, " \t\r\n");

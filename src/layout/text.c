@@ -507,26 +507,11 @@ static bool is_opening(uint32_t c) {
 
 /* Flags of the cluster s[start, end) from its first and last characters. */
 static unsigned cluster_flags(const char *s, int start, int end) {
-  if (end - start == 1 && (unsigned char)s[start] < 0x80) { /* one ASCII character */
-    switch (s[start]) {
-    case ' ': return CL_SPACE;
-    case ')':
-    case ']':
-    case '}':
-    case ',':
-    case '.':
-    case ':':
-    case ';':
-    case '!':
-    case '?': return CL_CLOSE;
-    case '(':
-    case '[':
-    case '{': return CL_OPEN;
-    case '\n':
-    case '\r': return CL_END;
-    case '-': return CL_HYPHEN;
-    default: return 0;
-    }
+  if (end - start == 1 && (unsigned char)s[start] < 0x80) { /* one ASCII character: no decoding */
+    uint32_t c = (unsigned char)s[start];
+    return (c == ' ' ? CL_SPACE : 0u) | (is_closing(c) ? CL_CLOSE : 0u) |
+           (is_opening(c) ? CL_OPEN : 0u) | (c == '\n' || c == '\r' ? CL_END : 0u) |
+           (c == '-' ? CL_HYPHEN : 0u);
   }
   int len;
   unsigned f = 0;
