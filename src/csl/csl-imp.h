@@ -68,6 +68,12 @@ bool cs_attr_true(const cs_node *n, const char *name);
 /** The first child of that kind, or NULL. */
 cs_node *cs_child(const cs_node *n, cs_kind kind);
 void cs_node_free(cs_node *n);
+/** A style or locale file's XML (path names it in errors) as a node tree:
+ * known CSL elements only, <info>'s contents skipped; NULL and an error in
+ * ctx (path:line: message) otherwise. *parent gets the independent parent's
+ * id that the root's <info> links to, or NULL (caller frees). The loaders
+ * use it; exported for tests/xml/csl_xml_diff.c. */
+cs_node *cs_parse(bp_ctx *ctx, const char *path, const char *xml, size_t len, char **parent);
 
 /* --------------------------------------------------------------- locale */
 

@@ -1,4 +1,4 @@
-/* style.c - loads CSL styles and locales: libxml2 reads the XML into a
+/* style.c - loads CSL styles and locales: expat reads the XML into a
  * small node tree (element kind, line, attributes, children), which is
  * checked here once (known elements, macros that exist and do not recurse)
  * so that rendering never meets a malformed tree. Also the locale chain
@@ -8,11 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
+#include <expat.h>
 
 #include "csl-imp.h"
-#include "../core/xml.h"
 
 /* ------------------------------------------------------------ node tree */
 
@@ -99,101 +97,191 @@ static void load_error(loader *L, int line, const char *fmt, const char *a, cons
   bp_error(L->ctx, BP_ERR_DATA, "%s:%d: %s", L->path, line, msg);
 }
 
-static bool is_csl_ns(xmlNodePtr x) {
-  return !x->ns || !x->ns->href ||
-         !strcmp((const char *)x->ns->href, "http://purl.org/net/xbiblio/csl");
+/* ------------------------------------------------------------ the parse */
+
+/* expat (the XML parser fontconfig already loads: no libxml2, ICU and
+ * libstdc++ in every process) with namespaces: a name arrives as
+ * "uri SEP local SEP prefix" (SEP below; the prefix only when one was
+ * written), or as the bare local name outside any namespace. */
+#define NS_SEP '\x01'
+#define CSL_NS "http://purl.org/net/xbiblio/csl"
+#define MAX_DEPTH 200
+
+typedef struct frame {
+  cs_node *n; /* NULL: <info> or inside it, whose contents are not kept */
+  bp_buf text;
+  bool has_text;
+  bool root_info; /* an <info> of the root, whose <link>s may name a parent */
+} frame;
+
+typedef struct parse {
+  loader *L;
+  XML_Parser p;
+  frame *stack;
+  size_t depth, cap;
+  cs_node *root;
+  char *parent; /* <info><link rel="independent-parent" href=".../ID"/>: ID */
+} parse;
+
+/* Stops the parse with the loader's error (the first one is kept). */
+static void parse_fail(parse *P, const char *fmt, const char *a) {
+  load_error(P->L, (int)XML_GetCurrentLineNumber(P->p), fmt, a, NULL);
+  XML_StopParser(P->p, XML_FALSE);
 }
 
-/* Converts an element (not <info>'s contents) and its children. */
-static cs_node *convert(loader *L, xmlNodePtr x, int depth) {
-  if (depth > 200) {
-    load_error(L, (int)xmlGetLineNo(x), "elements nested too deeply%s%s", NULL, NULL);
-    return NULL;
+/* The local name of an expat name (after the URI), its length in *n. */
+static const char *local_name(const char *name, size_t *n, bool *csl) {
+  const char *sep = strchr(name, NS_SEP);
+  *csl = !sep || ((size_t)(sep - name) == strlen(CSL_NS) && !memcmp(name, CSL_NS, strlen(CSL_NS)));
+  const char *local = sep ? sep + 1 : name;
+  const char *end = strchr(local, NS_SEP);
+  *n = end ? (size_t)(end - local) : strlen(local);
+  return local;
+}
+
+/* An attribute's name as written ("prefix:local", or "local"). */
+static char *attr_name(const char *name) {
+  bool csl;
+  size_t n;
+  const char *local = local_name(name, &n, &csl);
+  const char *prefix = local[n] == NS_SEP ? local + n + 1 : NULL;
+  bp_buf b = {0};
+  if (prefix) bp_buf_printf(&b, "%s:", prefix);
+  bp_buf_put(&b, local, n);
+  return bp_buf_detach(&b);
+}
+
+static void on_start(void *ud, const char *name, const char **attrs) {
+  parse *P = ud;
+  if (P->L->failed) return;
+  if (P->depth > MAX_DEPTH) {
+    parse_fail(P, "elements nested too deeply%s%s", NULL);
+    return;
   }
-  const char *name = (const char *)x->name;
-  int kind = -1;
-  if (is_csl_ns(x))
-    for (size_t i = 0; i < sizeof KINDS / sizeof *KINDS; i++)
-      if (!strcmp(KINDS[i].name, name)) kind = (int)KINDS[i].kind;
-  if (kind < 0) {
-    load_error(L, (int)xmlGetLineNo(x), "unknown element <%s>%s", name, NULL);
-    return NULL;
-  }
-  cs_node *n = bp_calloc(1, sizeof *n);
-  n->kind = (cs_kind)kind;
-  n->line = (int)xmlGetLineNo(x);
-  size_t cap = 0;
-  for (xmlAttrPtr a = x->properties; a; a = a->next) {
-    xmlChar *v = xmlNodeListGetString(x->doc, a->children, 1);
-    bp_buf b = {0};
-    if (a->ns && a->ns->prefix) bp_buf_printf(&b, "%s:", (const char *)a->ns->prefix);
-    bp_buf_puts(&b, (const char *)a->name);
-    bp_grow((void **)&n->attrs, &cap, 2 * n->n_attrs + 2, sizeof *n->attrs);
-    n->attrs[2 * n->n_attrs] = bp_buf_detach(&b);
-    n->attrs[2 * n->n_attrs + 1] = bp_strdup(v ? (const char *)v : "");
-    n->n_attrs++;
-    xmlFree(v);
-  }
-  if (n->kind == CS_INFO) return n; /* metadata: anything goes; links read separately */
-  bp_buf text = {0};
-  bool has_text = false;
-  for (xmlNodePtr c = x->children; c; c = c->next) {
-    if (c->type == XML_ELEMENT_NODE) {
-      cs_node *k = convert(L, c, depth + 1);
-      if (!k) {
-        cs_node_free(n);
-        bp_buf_free(&text);
-        return NULL;
+  bool csl;
+  size_t len;
+  const char *local = local_name(name, &len, &csl);
+  frame *top = P->depth ? &P->stack[P->depth - 1] : NULL;
+  cs_node *n = NULL;
+  if (top && !top->n) { /* inside <info>: only its links are read */
+    if (top->root_info && len == 4 && !memcmp(local, "link", 4) && !P->parent) {
+      const char *rel = NULL, *href = NULL;
+      for (size_t i = 0; attrs[i]; i += 2) {
+        size_t an;
+        bool ac;
+        const char *al = local_name(attrs[i], &an, &ac);
+        if (an == 3 && !memcmp(al, "rel", 3) && !rel) rel = attrs[i + 1];
+        if (an == 4 && !memcmp(al, "href", 4) && !href) href = attrs[i + 1];
       }
-      BP_PUSH(n->kids, n->n_kids, n->cap_kids, k);
-    } else if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
-      if (c->content) bp_buf_puts(&text, (const char *)c->content);
-      has_text = true;
+      if (rel && href && !strcmp(rel, "independent-parent")) {
+        const char *slash = strrchr(href, '/');
+        P->parent = bp_strdup(slash ? slash + 1 : href);
+      }
     }
+  } else {
+    int kind = -1;
+    if (csl)
+      for (size_t i = 0; i < sizeof KINDS / sizeof *KINDS; i++)
+        if (strlen(KINDS[i].name) == len && !memcmp(KINDS[i].name, local, len))
+          kind = (int)KINDS[i].kind;
+    if (kind < 0) {
+      char el[128];
+      snprintf(el, sizeof el, "%.*s", len > 100 ? 100 : (int)len, local);
+      parse_fail(P, "unknown element <%s>%s", el);
+      return;
+    }
+    n = bp_calloc(1, sizeof *n);
+    n->kind = (cs_kind)kind;
+    n->line = (int)XML_GetCurrentLineNumber(P->p);
+    size_t cap = 0;
+    for (size_t i = 0; attrs[i]; i += 2) {
+      bp_grow((void **)&n->attrs, &cap, 2 * n->n_attrs + 2, sizeof *n->attrs);
+      n->attrs[2 * n->n_attrs] = attr_name(attrs[i]);
+      n->attrs[2 * n->n_attrs + 1] = bp_strdup(attrs[i + 1]);
+      n->n_attrs++;
+    }
+    if (top)
+      BP_PUSH(top->n->kids, top->n->n_kids, top->n->cap_kids, n);
+    else
+      P->root = n;
   }
-  if (has_text && (n->kind == CS_TERM || n->kind == CS_SINGLE || n->kind == CS_MULTIPLE))
-    n->text = bp_buf_detach(&text);
-  bp_buf_free(&text);
-  return n;
+  /* <info>'s contents are metadata: anything goes there */
+  bool info = n && n->kind == CS_INFO;
+  frame f = {info ? NULL : n, {0}, false, info && P->depth == 1};
+  BP_PUSH(P->stack, P->depth, P->cap, f);
 }
 
-/* Parses XML into a node tree; NULL (and an error) on failure. */
-static cs_node *parse_xml(loader *L, const char *xml, size_t len, xmlDocPtr *doc_out) {
-  bp_xml_init();
-  *doc_out = NULL;
+static void on_end(void *ud, const char *name) {
+  (void)name;
+  parse *P = ud;
+  if (!P->depth) return;
+  frame *f = &P->stack[--P->depth];
+  if (f->n && f->has_text &&
+      (f->n->kind == CS_TERM || f->n->kind == CS_SINGLE || f->n->kind == CS_MULTIPLE)) {
+    f->n->text = bp_buf_detach(&f->text); /* "" for an empty CDATA section */
+  }
+  bp_buf_free(&f->text);
+}
+
+static void on_text(void *ud, const char *s, int len) {
+  parse *P = ud;
+  if (!P->depth) return;
+  frame *f = &P->stack[P->depth - 1];
+  if (!f->n) return;
+  f->has_text = true;
+  cs_kind k = f->n->kind;
+  if (k == CS_TERM || k == CS_SINGLE || k == CS_MULTIPLE) bp_buf_put(&f->text, s, (size_t)len);
+}
+
+static void on_cdata(void *ud) {
+  parse *P = ud;
+  if (P->depth && P->stack[P->depth - 1].n) P->stack[P->depth - 1].has_text = true;
+}
+
+/* Parses XML into a node tree; NULL (and an error) on failure. *parent gets
+ * the independent parent's id a dependent style's <info> names (caller
+ * frees; NULL without one). */
+static cs_node *parse_xml(loader *L, const char *xml, size_t len, char **parent) {
+  *parent = NULL;
   if (len > (size_t)BP_DATA_FILE_MAX_BYTES || len > 0x7fffffff) {
     load_error(L, 1, "file too large%s%s", NULL, NULL);
     return NULL;
   }
-  xmlParserCtxtPtr pc = xmlNewParserCtxt();
-  if (!pc) {
+  XML_Parser p = XML_ParserCreateNS(NULL, NS_SEP);
+  if (!p) {
     load_error(L, 1, "cannot create an XML parser%s%s", NULL, NULL);
     return NULL;
   }
-  xmlDocPtr doc = xmlCtxtReadMemory(pc, xml, (int)len, L->path, NULL,
-                                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-  if (!doc) {
-    const xmlError *e = xmlCtxtGetLastError(pc);
-    char msg[256] = "malformed XML";
-    if (e && e->message) {
-      snprintf(msg, sizeof msg, "malformed XML: %s", e->message);
-      size_t k = strlen(msg);
-      while (k && (msg[k - 1] == '\n' || msg[k - 1] == ' ')) msg[--k] = '\0';
-    }
-    load_error(L, e && e->line > 0 ? e->line : 1, "%s%s", msg, NULL);
-    xmlFreeParserCtxt(pc);
+  parse P = {.L = L, .p = p};
+  XML_SetReturnNSTriplet(p, 1);
+  XML_SetUserData(p, &P);
+  XML_SetElementHandler(p, on_start, on_end);
+  XML_SetCharacterDataHandler(p, on_text);
+  XML_SetStartCdataSectionHandler(p, on_cdata);
+  if (XML_Parse(p, xml, (int)len, 1) != XML_STATUS_OK && !L->failed) {
+    char msg[256];
+    snprintf(msg, sizeof msg, "malformed XML: %s", XML_ErrorString(XML_GetErrorCode(p)));
+    load_error(L, (int)XML_GetCurrentLineNumber(p), "%s%s", msg, NULL);
+  }
+  while (P.depth) bp_buf_free(&P.stack[--P.depth].text);
+  free(P.stack);
+  XML_ParserFree(p);
+  if (L->failed) {
+    cs_node_free(P.root);
+    free(P.parent);
     return NULL;
   }
-  xmlFreeParserCtxt(pc);
-  xmlNodePtr root = xmlDocGetRootElement(doc);
-  if (!root) {
+  if (!P.root) { /* cannot happen: expat requires a root element */
     load_error(L, 1, "no root element%s%s", NULL, NULL);
-    xmlFreeDoc(doc);
     return NULL;
   }
-  cs_node *n = convert(L, root, 0);
-  *doc_out = doc;
-  return n;
+  *parent = P.parent;
+  return P.root;
+}
+
+cs_node *cs_parse(bp_ctx *ctx, const char *path, const char *xml, size_t len, char **parent) {
+  loader L = {ctx, path, false};
+  return parse_xml(&L, xml, len, parent);
 }
 
 /* ------------------------------------------------------------- locales */
@@ -298,10 +386,10 @@ static cs_locale *locale_file(const char *dir, const char *lang) {
   size_t len = 0;
   if (bp_file_read_max(&ctx, path, BP_DATA_FILE_MAX_BYTES, &xml, &len) != BP_OK) return NULL;
   loader L = {&ctx, path, false};
-  xmlDocPtr doc = NULL;
-  cs_node *root = parse_xml(&L, xml, len, &doc);
+  char *parent;
+  cs_node *root = parse_xml(&L, xml, len, &parent);
   free(xml);
-  xmlFreeDoc(doc);
+  free(parent);
   if (!root || root->kind != CS_LOCALE) {
     cs_node_free(root);
     return NULL;
@@ -540,29 +628,6 @@ const char *bp_csl_style_class(const bp_csl_style *st) {
 
 bool bp_csl_style_has_bibliography(const bp_csl_style *st) { return st->bibliography != NULL; }
 
-/* The independent parent's id of a dependent style ("apa" for
- * http://www.zotero.org/styles/apa), or NULL. Caller frees. */
-static char *parent_id(xmlDocPtr doc) {
-  xmlNodePtr root = xmlDocGetRootElement(doc);
-  for (xmlNodePtr c = root ? root->children : NULL; c; c = c->next) {
-    if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "info")) continue;
-    for (xmlNodePtr k = c->children; k; k = k->next) {
-      if (k->type != XML_ELEMENT_NODE || strcmp((const char *)k->name, "link")) continue;
-      xmlChar *rel = xmlGetProp(k, (const xmlChar *)"rel");
-      xmlChar *href = xmlGetProp(k, (const xmlChar *)"href");
-      char *out = NULL;
-      if (rel && href && !strcmp((const char *)rel, "independent-parent")) {
-        const char *slash = strrchr((const char *)href, '/');
-        out = bp_strdup(slash ? slash + 1 : (const char *)href);
-      }
-      xmlFree(rel);
-      xmlFree(href);
-      if (out) return out;
-    }
-  }
-  return NULL;
-}
-
 static bp_status load_any(bp_ctx *ctx, const char *name, const char *xml, size_t len,
                           const bp_csl_style_options *opts, int depth, bp_csl_style **out);
 
@@ -609,20 +674,19 @@ static bp_status load_any(bp_ctx *ctx, const char *name, const char *xml, size_t
                           const bp_csl_style_options *opts, int depth, bp_csl_style **out) {
   *out = NULL;
   loader L = {ctx, name, false};
-  xmlDocPtr doc = NULL;
-  cs_node *root = parse_xml(&L, xml, len, &doc);
-  if (!root) {
-    xmlFreeDoc(doc);
-    return BP_ERR_DATA;
-  }
+  char *parent;
+  cs_node *root = parse_xml(&L, xml, len, &parent);
+  if (!root) return BP_ERR_DATA;
   if (root->kind != CS_STYLE) {
     load_error(&L, root->line, "the root element is not <style>%s%s", NULL, NULL);
     cs_node_free(root);
-    xmlFreeDoc(doc);
+    free(parent);
     return BP_ERR_DATA;
   }
-  char *parent = cs_child(root, CS_CITATION) ? NULL : parent_id(doc);
-  xmlFreeDoc(doc);
+  if (cs_child(root, CS_CITATION)) { /* an independent style: its own link is no parent */
+    free(parent);
+    parent = NULL;
+  }
   if (parent) { /* a dependent style: its parent, in the dependent's locale */
     bp_status s;
     if (depth > 0) {
