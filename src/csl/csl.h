@@ -2,7 +2,7 @@
  * (.csl) and its locale (.xml), renders citations and bibliography entries
  * into inline spans (bp_spans: italic, bold, superscript, links for URLs
  * and DOIs) or into the HTML-like text of the CSL test suite. Depends on
- * core, the document model and the data layer's bp_csl_item; libxml2 reads
+ * core, the document model and the data layer's bp_csl_item; expat reads
  * the XML, jansson holds the items. Nothing here knows fonts or pages. */
 #ifndef BP_CSL_H
 #define BP_CSL_H

@@ -1,4 +1,4 @@
-/* fuzz_csl_style.c - libFuzzer target: the CSL style loader (libxml2, the
+/* fuzz_csl_style.c - libFuzzer target: the CSL style loader (expat, the
  * element and attribute checks, macro resolution and recursion, the
  * locale chain) and, for a style that loads, rendering of two small items
  * as a bibliography and a citation. Input: any bytes as a .csl in memory;
