@@ -1,5 +1,6 @@
 /* xml.h - libxml2 made ready once per process, for every reader that parses
- * XML (SVG images, fonts.conf, CSL styles and locales), from any thread. */
+ * XML with it (fonts.conf), from any thread. The image module
+ * (image_module.c), which checks SVGs with libxml2, does its own. */
 #ifndef BP_XML_H
 #define BP_XML_H
 

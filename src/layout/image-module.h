@@ -1,11 +1,12 @@
 /* image-module.h - what the image module (briefpress-image.so:
- * image_module.c, linked with librsvg and gdk-pixbuf) gives image.c: the
- * decoding of PNG and JPEG pixels and the drawing of an SVG onto a cairo
- * context. Loaded with dlopen by the first image a document has
- * (bp_module_open), so that a document without images, and every command
- * that draws none, does not load librsvg, gdk-pixbuf and the libraries they
- * pull in. The module calls nothing of the program's or the library's: it
- * serves libbriefpress.so as it serves the program. */
+ * image_module.c, linked with librsvg, gdk-pixbuf and libxml2) gives
+ * image.c: the decoding of PNG and JPEG pixels, the check of an SVG's tree
+ * and the drawing of an SVG onto a cairo context. Loaded with dlopen by the
+ * first image a document has (bp_module_open), so that a document without
+ * images, and every command that draws none, does not load librsvg,
+ * gdk-pixbuf, libxml2 and the libraries they pull in. The module calls
+ * nothing of the program's or the library's: it serves libbriefpress.so as
+ * it serves the program. */
 #ifndef BP_IMAGE_MODULE_H
 #define BP_IMAGE_MODULE_H
 
@@ -29,6 +30,17 @@ typedef enum bp_image_decoded {
   BP_IMAGE_DAMAGED     /* the loader could not decode the bytes */
 } bp_image_decoded;
 
+/** What svg_check found in an SVG (the first of these it came to). */
+typedef enum bp_svg_found {
+  BP_SVG_UNPARSED = 0,  /* libxml2 cannot parse it: nothing was checked */
+  BP_SVG_CLEAN,         /* none of the below */
+  BP_SVG_MARKUP_ENTITY, /* an entity whose value holds markup; what: its name */
+  BP_SVG_EXTERNAL,      /* a reference to another file (an href, other than an
+                         * <a>'s, or an <?xml-stylesheet href?>); what: the
+                         * reference, cut to 60 bytes; line */
+  BP_SVG_TEXT           /* a text element; line */
+} bp_svg_found;
+
 typedef struct bp_image_module {
   unsigned abi; /* BP_IMAGE_MODULE_ABI */
   size_t pixels_size;
@@ -47,9 +59,15 @@ typedef struct bp_image_module {
    * (malloc'd, or NULL) when librsvg fails. */
   bool (*svg_render)(void *svg, cairo_t *cr, double w_px, double h_px, char **err);
   void (*svg_close)(void *svg);
+  /** Parses the SVG data[0..len) with libxml2 (librsvg's parser; no
+   * network) and looks in its tree for what librsvg would not draw as the
+   * document's: first the entities of its DOCTYPE, then the nodes in
+   * document order. *line is the node's line (or 0), *what a malloc'd
+   * string (free it) or NULL. */
+  bp_svg_found (*svg_check)(const void *data, size_t len, long *line, char **what);
 } bp_image_module;
 
-#define BP_IMAGE_MODULE_ABI 1
+#define BP_IMAGE_MODULE_ABI 2
 /* the one symbol the module exports: a const bp_image_module */
 #define BP_IMAGE_MODULE_SYMBOL "bp_image_module_table"
 

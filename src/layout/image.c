@@ -3,19 +3,15 @@
  * after their header has been checked against the size limits; SVGs are
  * drawn by librsvg onto a cairo recording surface, which is replayed as a
  * CairoScript and read back here into display-list paths (svg_script.c).
- * gdk-pixbuf and librsvg are called through the image module
- * (briefpress-image.so, image-module.h), loaded by the first image decoded.
- * Must not write files or know about templates. */
+ * gdk-pixbuf and librsvg, and the check of an SVG's XML tree, are called
+ * through the image module (briefpress-image.so, image-module.h), loaded by
+ * the first image decoded: this file needs no XML parser of its own. Must
+ * not write files or know about templates. */
 #include "image.h"
 #include "image-imp.h"
 #include "image-module.h"
-#include "../core/xml.h"
 
 #include <cairo-script.h>
-#include <libxml/chvalid.h>
-#include <libxml/hash.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,12 +34,15 @@ static const char *other_format(const uint8_t *d, size_t n) {
   return NULL;
 }
 
+/* XML's white space: space, tab, line feed, carriage return */
+static bool xml_blank(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
 /* An SVG starts (after a BOM, white space, an XML declaration, comments or
  * a DOCTYPE) with markup and has an <svg element near the top. */
 static bool looks_svg(const uint8_t *d, size_t n) {
   size_t i = 0;
   if (n >= 3 && d[0] == 0xEF && d[1] == 0xBB && d[2] == 0xBF) i = 3;
-  while (i < n && xmlIsBlank_ch(d[i])) i++;
+  while (i < n && xml_blank(d[i])) i++;
   if (i >= n || d[i] != '<') return false;
   size_t lim = n - i < 65536 ? n - i : 65536;
   for (size_t k = i; k + 4 <= i + lim; k++)
@@ -256,7 +255,7 @@ static cairo_status_t to_buf(void *closure, const unsigned char *data, unsigned 
 }
 
 /* True when the SVG has a <text> element (or svg:text): the byte search,
- * for an SVG libxml2 cannot parse (svg_check_tree below). */
+ * for an SVG that does not parse as XML (svg_check_tree below). */
 static bool has_text(const uint8_t *d, size_t n) {
   for (size_t i = 0; i + 6 <= n; i++) {
     if (d[i] != '<') continue;
@@ -307,101 +306,30 @@ static bool external_ref(const uint8_t *d, size_t n, char *ref, size_t ref_size)
   "SVG has text (<text>), which would be set in this machine's fonts: convert the text to "        \
   "paths (Inkscape: Path > Object to Path)"
 
-/* What the parsed SVG holds that cannot be drawn as the document's: found
- * in the tree libxml2 makes (librsvg's parser), so that a namespace prefix
- * (<s:text>) or an entity cannot hide it from the byte search above. */
-typedef struct svg_scan {
-  bp_ctx *ctx;
-  const char *name;
-  bp_status st;
-} svg_scan;
-
-static void svg_entity(void *payload, void *data, const xmlChar *ent_name) {
-  const xmlEntity *e = payload;
-  svg_scan *s = data;
-  /* librsvg expands internal entities: one that holds markup could put a
-   * <text> or an href into the drawing where no check of the tree sees it */
-  if (!s->st && e->content && strchr((const char *)e->content, '<'))
-    s->st = bp_error(s->ctx, BP_ERR_DATA,
-                     "%s: SVG declares an entity (&%s;) that holds markup, which is not "
-                     "allowed: write the elements out in the SVG",
-                     s->name, (const char *)ent_name);
-}
-
-/* An href's value (entities expanded) that points outside the file. */
-static bool svg_href_external(xmlNode *el, xmlAttr *a, char *ref, size_t ref_size) {
-  if (strcmp((const char *)a->name, "href") != 0 || strcmp((const char *)el->name, "a") == 0)
-    return false;
-  xmlChar *v = xmlNodeGetContent((xmlNode *)a);
-  const char *p = v ? (const char *)v : "";
-  while (xmlIsBlank_ch(*p)) p++;
-  bool ext = *p && *p != '#' && strncmp(p, "data:", 5) != 0;
-  if (ext) snprintf(ref, ref_size, "%.60s", p);
-  xmlFree(v);
-  return ext;
-}
-
-/* The href pseudo-attribute of an <?xml-stylesheet ...?> (its value, cut
- * short, into ref). */
-static bool pi_href(const char *pi, char *ref, size_t ref_size) {
-  for (const char *p = pi ? strstr(pi, "href") : NULL; p; p = strstr(p + 4, "href")) {
-    const char *v = p + 4;
-    while (xmlIsBlank_ch(*v)) v++;
-    if (*v++ != '=') continue;
-    while (xmlIsBlank_ch(*v)) v++;
-    char q = *v++;
-    if (q != '"' && q != '\'') continue;
-    const char *end = strchr(v, q);
-    int n = end ? (int)(end - v) : (int)strlen(v);
-    snprintf(ref, ref_size, "%.*s", n > 60 ? 60 : n, v);
-    return true;
-  }
-  return false;
-}
-
-static void svg_scan_nodes(svg_scan *s, xmlNode *n) {
-  char ref[64];
-  for (; n && !s->st; n = n->next) {
-    if (n->type == XML_PI_NODE && strcmp((const char *)n->name, "xml-stylesheet") == 0 &&
-        pi_href((const char *)n->content, ref, sizeof ref)) {
-      s->st =
-          bp_error(s->ctx, BP_ERR_DATA, "%s:%ld: " SVG_EXTERNAL_MSG, s->name, xmlGetLineNo(n), ref);
-      return;
-    }
-    if (n->type != XML_ELEMENT_NODE) continue;
-    if (strcmp((const char *)n->name, "text") == 0) {
-      s->st = bp_error(s->ctx, BP_ERR_DATA, "%s:%ld: " SVG_TEXT_MSG, s->name, xmlGetLineNo(n));
-      return;
-    }
-    for (xmlAttr *a = n->properties; a; a = a->next)
-      if (svg_href_external(n, a, ref, sizeof ref)) {
-        s->st = bp_error(s->ctx, BP_ERR_DATA, "%s:%ld: " SVG_EXTERNAL_MSG, s->name, xmlGetLineNo(n),
-                         ref);
-        return;
-      }
-    svg_scan_nodes(s, n->children);
-  }
-}
-
-/* The checks above on libxml2's tree; *parsed false when libxml2 cannot
- * parse the SVG (the byte checks then stand in, and librsvg, which parses
- * with libxml2 too, reports the error). */
-static bp_status svg_check_tree(bp_ctx *ctx, const char *name, const uint8_t *data, size_t len,
-                                bool *parsed) {
-  bp_xml_init();
-  *parsed = false;
-  if (len > 0x7fffffff) return BP_OK;
-  xmlDocPtr doc = xmlReadMemory((const char *)data, (int)len, NULL, NULL,
-                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                                    XML_PARSE_BIG_LINES);
-  if (!doc) return BP_OK;
-  *parsed = true;
-  svg_scan s = {.ctx = ctx, .name = name};
-  if (doc->intSubset && doc->intSubset->entities)
-    xmlHashScan(doc->intSubset->entities, svg_entity, &s);
-  if (!s.st) svg_scan_nodes(&s, doc->children);
-  xmlFreeDoc(doc);
-  return s.st;
+/* The image module's check of the SVG's XML tree, made by the parser
+ * librsvg uses (so that a namespace prefix, <s:text>, or an entity cannot
+ * hide from the byte searches above what librsvg would draw), worded here;
+ * *parsed false when the SVG does not parse (the byte checks then stand in,
+ * and librsvg, whose parser is the same, reports the error). */
+static bp_status svg_check_tree(bp_ctx *ctx, const char *name, const bp_image_module *m,
+                                const uint8_t *data, size_t len, bool *parsed) {
+  long line;
+  char *what;
+  bp_svg_found found = m->svg_check(data, len, &line, &what);
+  *parsed = found != BP_SVG_UNPARSED;
+  const char *w = what ? what : "";
+  bp_status st = BP_OK;
+  if (found == BP_SVG_MARKUP_ENTITY)
+    st = bp_error(ctx, BP_ERR_DATA,
+                  "%s: SVG declares an entity (&%s;) that holds markup, which is not allowed: "
+                  "write the elements out in the SVG",
+                  name, w);
+  else if (found == BP_SVG_EXTERNAL)
+    st = bp_error(ctx, BP_ERR_DATA, "%s:%ld: " SVG_EXTERNAL_MSG, name, line, w);
+  else if (found == BP_SVG_TEXT)
+    st = bp_error(ctx, BP_ERR_DATA, "%s:%ld: " SVG_TEXT_MSG, name, line);
+  free(what);
+  return st;
 }
 
 /* What librsvg drew must lie where cairo can replay it as CairoScript: its
@@ -428,16 +356,17 @@ static bp_status svg_reach(bp_ctx *ctx, const char *name, cairo_surface_t *rec) 
 
 static bp_status load_svg(bp_ctx *ctx, const char *name, const uint8_t *data, size_t len,
                           bp_image *img) {
+  /* loaded before the checks: the tree check is the module's */
+  const bp_image_module *m;
+  bp_status st = image_module(ctx, name, &m);
+  if (st) return st;
   bool parsed;
-  bp_status st = svg_check_tree(ctx, name, data, len, &parsed);
+  st = svg_check_tree(ctx, name, m, data, len, &parsed);
   if (st) return st;
   char ref[64];
   if (!parsed && external_ref(data, len, ref, sizeof ref))
     return bp_error(ctx, BP_ERR_DATA, "%s: " SVG_EXTERNAL_MSG, name, ref);
   if (!parsed && has_text(data, len)) return bp_error(ctx, BP_ERR_DATA, "%s: " SVG_TEXT_MSG, name);
-  const bp_image_module *m;
-  st = image_module(ctx, name, &m);
-  if (st) return st;
   char *err = NULL;
   void *h = m->svg_open(data, len, &err);
   if (!h) return svg_error(ctx, name, err);

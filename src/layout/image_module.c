@@ -1,12 +1,18 @@
 /* image_module.c - the image module, briefpress-image.so (see
- * image-module.h): gdk-pixbuf's decoders and librsvg behind one table, for
- * image.c, which checks every file before and reads every result after.
- * Calls nothing of briefpress's (it serves libbriefpress.so too); allocates
- * with the C library's malloc. */
+ * image-module.h): gdk-pixbuf's decoders, librsvg and the check of an SVG's
+ * libxml2 tree behind one table, for image.c, which checks every file
+ * before and reads every result after (and words the errors). Calls nothing
+ * of briefpress's (it serves libbriefpress.so too); allocates with the C
+ * library's malloc. */
 #include "image-module.h"
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <librsvg/rsvg.h>
+#include <libxml/chvalid.h>
+#include <libxml/hash.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +105,112 @@ static void svg_close(void *svg) {
   if (svg) g_object_unref(svg);
 }
 
+/* ---- the SVG's tree --------------------------------------------------- */
+
+/* What the parsed SVG holds that cannot be drawn as the document's: found
+ * in the tree libxml2 makes (librsvg's parser), so that a namespace prefix
+ * (<s:text>) or an entity cannot hide it from image.c's byte search. Here,
+ * not in image.c, so that images do not make the program itself link
+ * libxml2 (and the ICU and liblzma it pulls in): it comes with the module. */
+typedef struct svg_scan {
+  bp_svg_found found; /* BP_SVG_CLEAN until the first finding */
+  long line;
+  char *what; /* malloc'd */
+} svg_scan;
+
+static void svg_found(svg_scan *s, bp_svg_found f, long line, const char *what) {
+  s->found = f;
+  s->line = line;
+  s->what = what ? strdup(what) : NULL;
+}
+
+static void svg_entity(void *payload, void *data, const xmlChar *ent_name) {
+  const xmlEntity *e = payload;
+  svg_scan *s = data;
+  /* librsvg expands internal entities: one that holds markup could put a
+   * <text> or an href into the drawing where no check of the tree sees it */
+  if (s->found == BP_SVG_CLEAN && e->content && strchr((const char *)e->content, '<'))
+    svg_found(s, BP_SVG_MARKUP_ENTITY, 0, (const char *)ent_name);
+}
+
+/* An href's value (entities expanded) that points outside the file. */
+static bool svg_href_external(xmlNode *el, xmlAttr *a, char *ref, size_t ref_size) {
+  if (strcmp((const char *)a->name, "href") != 0 || strcmp((const char *)el->name, "a") == 0)
+    return false;
+  xmlChar *v = xmlNodeGetContent((xmlNode *)a);
+  const char *p = v ? (const char *)v : "";
+  while (xmlIsBlank_ch(*p)) p++;
+  bool ext = *p && *p != '#' && strncmp(p, "data:", 5) != 0;
+  if (ext) snprintf(ref, ref_size, "%.60s", p);
+  xmlFree(v);
+  return ext;
+}
+
+/* The href pseudo-attribute of an <?xml-stylesheet ...?> (its value, cut
+ * short, into ref). */
+static bool pi_href(const char *pi, char *ref, size_t ref_size) {
+  for (const char *p = pi ? strstr(pi, "href") : NULL; p; p = strstr(p + 4, "href")) {
+    const char *v = p + 4;
+    while (xmlIsBlank_ch(*v)) v++;
+    if (*v++ != '=') continue;
+    while (xmlIsBlank_ch(*v)) v++;
+    char q = *v++;
+    if (q != '"' && q != '\'') continue;
+    const char *end = strchr(v, q);
+    int n = end ? (int)(end - v) : (int)strlen(v);
+    snprintf(ref, ref_size, "%.*s", n > 60 ? 60 : n, v);
+    return true;
+  }
+  return false;
+}
+
+static void svg_scan_nodes(svg_scan *s, xmlNode *n) {
+  char ref[64];
+  for (; n && s->found == BP_SVG_CLEAN; n = n->next) {
+    if (n->type == XML_PI_NODE && strcmp((const char *)n->name, "xml-stylesheet") == 0 &&
+        pi_href((const char *)n->content, ref, sizeof ref)) {
+      svg_found(s, BP_SVG_EXTERNAL, xmlGetLineNo(n), ref);
+      return;
+    }
+    if (n->type != XML_ELEMENT_NODE) continue;
+    if (strcmp((const char *)n->name, "text") == 0) {
+      svg_found(s, BP_SVG_TEXT, xmlGetLineNo(n), NULL);
+      return;
+    }
+    for (xmlAttr *a = n->properties; a; a = a->next)
+      if (svg_href_external(n, a, ref, sizeof ref)) {
+        svg_found(s, BP_SVG_EXTERNAL, xmlGetLineNo(n), ref);
+        return;
+      }
+    svg_scan_nodes(s, n->children);
+  }
+}
+
+/* libxml2 2.9 wants xmlInitParser once before parsing in more than one
+ * thread, as batch does */
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+
+static void xml_init(void) { xmlInitParser(); }
+
+static bp_svg_found svg_check(const void *data, size_t len, long *line, char **what) {
+  *line = 0;
+  *what = NULL;
+  if (len > 0x7fffffff) return BP_SVG_UNPARSED;
+  pthread_once(&xml_once, xml_init);
+  xmlDocPtr doc = xmlReadMemory(data, (int)len, NULL, NULL,
+                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                                    XML_PARSE_BIG_LINES);
+  if (!doc) return BP_SVG_UNPARSED;
+  svg_scan s = {.found = BP_SVG_CLEAN};
+  if (doc->intSubset && doc->intSubset->entities)
+    xmlHashScan(doc->intSubset->entities, svg_entity, &s);
+  if (s.found == BP_SVG_CLEAN) svg_scan_nodes(&s, doc->children);
+  xmlFreeDoc(doc);
+  *line = s.line;
+  *what = s.what;
+  return s.found;
+}
+
 __attribute__((visibility("default"))) extern const bp_image_module bp_image_module_table;
 const bp_image_module bp_image_module_table = {
     .abi = BP_IMAGE_MODULE_ABI,
@@ -109,4 +221,5 @@ const bp_image_module bp_image_module_table = {
     .svg_size = svg_size,
     .svg_render = svg_render,
     .svg_close = svg_close,
+    .svg_check = svg_check,
 };
