@@ -9,11 +9,9 @@
 #include "layout-imp.h"
 
 #include "../data/data.h"
-#include "../core/xml.h"
 
 #include <errno.h>
-#include <libxml/SAX2.h>
-#include <libxml/parser.h>
+#include <expat.h>
 #include <limits.h>
 #include <pango/pangofc-fontmap.h>
 #include <pthread.h>
@@ -196,118 +194,84 @@ static bool conf_element_allowed(const char *name) {
   return false;
 }
 
+/* An element open at the parser's position. */
+typedef struct conf_open {
+  char *name; /* as written, a prefix included (expat without namespaces) */
+  size_t off; /* its '<' */
+  bool ns;    /* it or an element around it declares a namespace */
+} conf_open;
+
 /* fonts.conf being checked: its text as read (positions are byte offsets
- * into it) and the first refusal. */
+ * into it), the elements open where expat is, the text of the <dir> or
+ * <cachedir> being read, and the first refusal. */
 typedef struct conf_check {
   bp_ctx *ctx;
   const char *conf, *dir; /* the file's path, the fonts folder's */
   const char *text;
   size_t len;
-  bp_status st;
-  char xml_error[200]; /* libxml2's first fatal error ("" when none) */
-  int xml_line, xml_col;
+  XML_Parser p;
+  conf_open *open;
+  size_t n_open, cap_open;
+  char *prefix;   /* the open <dir> or <cachedir>'s prefix attribute ("" without one) */
+  bp_buf path;    /* and its text so far */
+  size_t doctype; /* where the DOCTYPE is (its '<') */
+  bool refused;
+  size_t at;      /* where the first refusal is */
+  char why[1024]; /* and what it says */
 } conf_check;
 
-/* Refuses fonts.conf at byte `off` of its text: "conf:line:col: ..." (the
- * column in characters). Keeps the first refusal. */
+/* Refuses fonts.conf at byte `off` of its text. Keeps the first refusal;
+ * check_conf reports it once the whole file has parsed. */
 static void conf_refuse(conf_check *c, size_t off, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void conf_refuse(conf_check *c, size_t off, const char *fmt, ...) {
-  if (c->st) return;
+  if (c->refused) return;
+  c->refused = true;
+  c->at = off;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(c->why, sizeof c->why, fmt, ap);
+  va_end(ap);
+}
+
+/* The refusal as "conf:line:col: ..." (the column in characters). */
+static bp_status conf_report(const conf_check *c) {
   int line = 1, col = 1;
-  for (size_t i = 0; i < off && i < c->len; i++) {
+  for (size_t i = 0; i < c->at && i < c->len; i++) {
     if (c->text[i] == '\n')
       line++, col = 1;
     else if (((unsigned char)c->text[i] & 0xC0) != 0x80)
       col++;
   }
-  char why[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(why, sizeof why, fmt, ap);
-  va_end(ap);
-  c->st = bp_error(c->ctx, BP_ERR_FONT, "%s:%d:%d: %s", c->conf, line, col, why);
+  return bp_error(c->ctx, BP_ERR_FONT, "%s:%d:%d: %s", c->conf, line, col, c->why);
 }
 
-/* libxml2 builds the tree; this wrapper of its start-of-element handler
- * notes in each element's _private where its '<' is (offset + 1): the
- * parser has just read the start tag, and no '<' can be inside one. */
-static void conf_sax_start(void *ud, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri,
-                           int n_ns, const xmlChar **ns, int n_attrs, int n_defaulted,
-                           const xmlChar **attrs) {
-  xmlParserCtxtPtr pc = ud;
-  xmlSAX2StartElementNs(ud, name, prefix, uri, n_ns, ns, n_attrs, n_defaulted, attrs);
-  const conf_check *c = pc->_private;
-  long at = xmlByteConsumed(pc);
-  if (!pc->node || at < 0) return;
-  size_t off = (size_t)at < c->len ? (size_t)at : c->len - 1; /* c->len > 0: a tag was read */
+/* Where the markup expat is reporting starts: in a start-tag handler its
+ * '<'. An element an entity's text made has the reference's position
+ * instead (the DOCTYPE that declared it is refused first); going back to a
+ * '<' keeps every position one of the file's tags. */
+static size_t conf_here(const conf_check *c) {
+  XML_Index at = XML_GetCurrentByteIndex(c->p);
+  size_t off = at >= 0 && (uint64_t)at < c->len ? (size_t)at : c->len ? c->len - 1 : 0;
   while (off > 0 && c->text[off] != '<') off--;
-  pc->node->_private = (void *)(uintptr_t)(off + 1);
+  return off;
 }
 
-/* Keeps libxml2's first well-formedness error (later ones follow from it). */
-static void conf_sax_error(void *ud, xmlErrorPtr e) {
-  conf_check *c = ((xmlParserCtxtPtr)ud)->_private;
-  if (c->xml_error[0] || !e || e->level < XML_ERR_FATAL) return;
-  snprintf(c->xml_error, sizeof c->xml_error, "%s", e->message ? e->message : "?");
-  for (size_t k = strlen(c->xml_error); k && strchr("\n ", c->xml_error[k - 1]);)
-    c->xml_error[--k] = '\0';
-  c->xml_line = e->line > 0 ? e->line : 1;
-  c->xml_col = e->int2 > 0 ? e->int2 : 1;
+static const conf_open *conf_top(const conf_check *c) {
+  return c->n_open ? &c->open[c->n_open - 1] : NULL;
 }
 
-/* Where element n starts (0 when not known). */
-static size_t conf_node_off(const xmlNode *n) {
-  for (; n; n = n->parent)
-    if (n->type == XML_ELEMENT_NODE && n->_private) return (size_t)(uintptr_t)n->_private - 1;
-  return 0;
-}
-
-/* The text of a <dir> or <cachedir>, trimmed, and in *prefix its prefix
- * attribute ("" without one; borrowed from the tree). NULL (owned
- * otherwise) for an element with another attribute or a namespace, with
- * anything but text in it, or written with a reference (&...;) anywhere:
- * fontconfig reads each attribute by its exact name, so another one
- * (moreprefix="relative", x:prefix) is no prefix to it, and a reference
- * hides what a reader of the file sees. */
-static char *conf_text(const conf_check *c, const xmlNode *n, const char **prefix) {
-  *prefix = "";
-  if (n->nsDef || n->ns) return NULL;
-  for (const xmlAttr *a = n->properties; a; a = a->next) {
-    if (a->ns || strcmp((const char *)a->name, "prefix") || !a->children ||
-        a->children->type != XML_TEXT_NODE || a->children->next)
-      return NULL;
-    *prefix = (const char *)a->children->content;
-  }
-  bp_buf b = {0};
-  for (const xmlNode *k = n->children; k; k = k->next) {
-    if (k->type != XML_TEXT_NODE) {
-      bp_buf_free(&b);
-      return NULL;
-    }
-    bp_buf_puts(&b, (const char *)k->content);
-  }
-  /* the element as written: from its '<' to the next '<' (its end tag,
-   * since only text is in it) */
-  size_t from = conf_node_off(n);
-  const char *lt = memchr(c->text + from + 1, '<', c->len - from - 1);
-  size_t to = lt ? (size_t)(lt - c->text) : c->len;
-  const char *t = b.data ? b.data : "";
-  size_t a = strspn(t, " \t\r\n"), e = strlen(t);
-  while (e > a && strchr(" \t\r\n", t[e - 1])) e--;
-  char *text = a < e && !memchr(c->text + from, '&', to - from) ? bp_strndup(t + a, e - a) : NULL;
-  bp_buf_free(&b);
-  return text;
+/* A <dir> or <cachedir>: their text names a folder. */
+static bool conf_is_path(const conf_open *e) {
+  return e && (!strcmp(e->name, "dir") || !strcmp(e->name, "cachedir"));
 }
 
 /* A <dir> element: only the fonts folder itself, named by its absolute path
  * (no prefix: fontconfig puts an "xdg" or "relative" one in front of it) or
  * relative to the fonts folder (prefix="relative"; without it fontconfig
- * reads the path from the current folder). */
-static void check_conf_dir(conf_check *c, const xmlNode *n) {
-  size_t at = conf_node_off(n);
-  const char *prefix;
-  char *text = conf_text(c, n, &prefix);
+ * reads the path from the current folder). text is NULL when the element
+ * is not plain text with a prefix attribute at most (conf_path_end). */
+static void check_conf_dir(conf_check *c, size_t at, const char *prefix, const char *text) {
   if (!text) {
     conf_refuse(c, at,
                 "<dir> must name the fonts folder: <dir>/absolute/path</dir> or "
@@ -332,68 +296,227 @@ static void check_conf_dir(conf_check *c, const xmlNode *n) {
                 text, c->dir);
   free(real);
   free(path);
-  free(text);
 }
 
 /* A <cachedir> element: fontconfig writes its cache there, so only a folder
  * below the user's cache folder (prefix="xdg", a relative path that does
  * not climb out). */
-static void check_conf_cachedir(conf_check *c, const xmlNode *n) {
-  const char *prefix;
-  char *text = conf_text(c, n, &prefix);
+static void check_conf_cachedir(conf_check *c, size_t at, const char *prefix, const char *text) {
   bool ok = text && !strcmp(prefix, "xdg") && text[0] != '/' && text[0] != '~' &&
             strcmp(text, "..") && strncmp(text, "../", 3) && !strstr(text, "/../") &&
             !(strlen(text) >= 3 && !strcmp(text + strlen(text) - 3, "/.."));
   if (!ok)
-    conf_refuse(c, conf_node_off(n),
+    conf_refuse(c, at,
                 "<cachedir> must be a folder below the user's cache folder: "
                 "<cachedir prefix=\"xdg\">name</cachedir>");
+}
+
+static void check_conf_path(conf_check *c, const conf_open *e, const char *prefix,
+                            const char *text) {
+  if (!strcmp(e->name, "dir"))
+    check_conf_dir(c, e->off, prefix, text);
+  else
+    check_conf_cachedir(c, e->off, prefix, text);
+}
+
+/* The open <dir> or <cachedir> has something in it besides text (an
+ * element, a comment, a CDATA section, a processing instruction, a
+ * reference expat skips): refused where it starts, before what is in it. */
+static void conf_path_spoilt(conf_check *c) { check_conf_path(c, conf_top(c), "", NULL); }
+
+/* The end of a <dir> or <cachedir>: its text, trimmed, unless it was written
+ * with a reference (&...;) anywhere: a reference hides what a reader of the
+ * file sees. */
+static void conf_path_end(conf_check *c, const conf_open *e) {
+  /* the element as written: from its '<' to the next '<' (its end tag,
+   * since only text is in it) */
+  const char *lt = memchr(c->text + e->off + 1, '<', c->len - e->off - 1);
+  size_t to = lt ? (size_t)(lt - c->text) : c->len;
+  const char *t = c->path.data ? c->path.data : "";
+  size_t a = strspn(t, " \t\r\n"), z = c->path.len;
+  while (z > a && strchr(" \t\r\n", t[z - 1])) z--;
+  char *text =
+      a < z && !memchr(c->text + e->off, '&', to - e->off) ? bp_strndup(t + a, z - a) : NULL;
+  check_conf_path(c, e, c->prefix, text);
   free(text);
 }
 
-/* Every node from n on (and its siblings): only the elements of the
- * vocabulary, <dir> and <cachedir> checked, no CDATA section and no
- * reference to an entity. */
-static void check_conf_nodes(conf_check *c, const xmlNode *n) {
-  for (; n && !c->st; n = n->next) {
-    if (n->type == XML_CDATA_SECTION_NODE)
-      conf_refuse(c, conf_node_off(n), "<%s>: '<![CDATA[' is not allowed here (only comments)",
-                  n->parent ? (const char *)n->parent->name : "?");
-    else if (n->type == XML_ENTITY_REF_NODE)
-      conf_refuse(c, conf_node_off(n), "<%s>: the entity reference &%s; is not allowed",
-                  n->parent ? (const char *)n->parent->name : "?", (const char *)n->name);
-    if (n->type != XML_ELEMENT_NODE || c->st) continue;
-    const char *name = (const char *)n->name;
-    if ((n->ns && n->ns->prefix) || !conf_element_allowed(name))
-      conf_refuse(c, conf_node_off(n),
-                  "<%s%s%s> is not allowed: fonts.conf may only match and edit the fonts of its "
-                  "own folder (no other <dir>, no <include>)",
-                  n->ns && n->ns->prefix ? (const char *)n->ns->prefix : "",
-                  n->ns && n->ns->prefix ? ":" : "", name);
-    else if (!strcmp(name, "dir"))
-      check_conf_dir(c, n);
-    else if (!strcmp(name, "cachedir"))
-      check_conf_cachedir(c, n);
-    check_conf_nodes(c, n->children);
+/* An attribute expat (without namespaces) passes as any other that declares
+ * a namespace: to a reader that knows them, the element and those in it are
+ * other elements and attributes than the ones fontconfig reads. */
+static bool conf_is_xmlns(const char *attr) {
+  return !strncmp(attr, "xmlns", 5) && (!attr[5] || attr[5] == ':');
+}
+
+/* The references in a start tag: to the five entities XML predefines, or
+ * to characters. expat, like fontconfig's, passes over a reference to any
+ * other (nothing declares one: an internal subset is refused) without a
+ * word when the DOCTYPE names an external subset, as fonts.conf's does: in
+ * an attribute value as in text (conf_skipped), and the value is not what
+ * a reader of the file sees. */
+static void conf_attr_refs(conf_check *c, const conf_open *e) {
+  static const char *const PREDEFINED[] = {"amp", "lt", "gt", "quot", "apos"};
+  XML_Index at = XML_GetCurrentByteIndex(c->p);
+  int n = XML_GetCurrentByteCount(c->p); /* the start tag's; 0 in an entity's text */
+  if (at < 0 || n <= 0 || (uint64_t)at + (unsigned)n > c->len) return;
+  const char *end = c->text + at + n;
+  for (const char *p = c->text + at; (p = memchr(p, '&', (size_t)(end - p))) && ++p < end;) {
+    if (*p == '#') continue;
+    const char *semi = memchr(p, ';', (size_t)(end - p));
+    size_t len = semi ? (size_t)(semi - p) : (size_t)(end - p), k = 0;
+    while (k < 5 && (strlen(PREDEFINED[k]) != len || memcmp(PREDEFINED[k], p, len))) k++;
+    if (k == 5) {
+      conf_refuse(c, e->off, "<%s>: the entity reference &%.*s; is not allowed", e->name, (int)len,
+                  p);
+      return;
+    }
   }
 }
 
-/* The DOCTYPE (its '<', or NULL): no declarations in it (an entity could
- * hide a <dir>). */
-static void check_conf_doctype(conf_check *c, const xmlDoc *doc) {
-  const char *dt = strstr(c->text, "<!DOCTYPE");
-  const char *gt = dt ? strchr(dt, '>') : NULL, *bracket = dt ? strchr(dt, '[') : NULL;
-  if ((doc->intSubset && doc->intSubset->children) || (bracket && (!gt || bracket < gt)))
-    conf_refuse(c, dt ? (size_t)(dt - c->text) : 0,
-                "a DOCTYPE with declarations (entities) is not allowed");
+/* The start of an element: in the vocabulary, without a prefix, and a <dir>
+ * or <cachedir> outside any namespace with the attribute prefix at most
+ * (fontconfig reads each attribute by its exact name, so another one,
+ * moreprefix="relative" or x:prefix, is no prefix to it). After the first
+ * refusal nothing more is checked, or kept. */
+static void XMLCALL conf_start(void *ud, const XML_Char *name, const XML_Char **attrs) {
+  conf_check *c = ud;
+  if (c->refused) return;
+  if (conf_is_path(conf_top(c))) {
+    conf_path_spoilt(c);
+    return;
+  }
+  conf_open e = {.off = conf_here(c), .ns = c->n_open && conf_top(c)->ns};
+  for (const XML_Char **a = attrs; *a; a += 2) e.ns |= conf_is_xmlns(a[0]);
+  e.name = bp_strdup(name);
+  BP_PUSH(c->open, c->n_open, c->cap_open, e);
+  if (strchr(name, ':') || !conf_element_allowed(name)) {
+    conf_refuse(c, e.off,
+                "<%s> is not allowed: fonts.conf may only match and edit the fonts of its own "
+                "folder (no other <dir>, no <include>)",
+                name);
+    return;
+  }
+  conf_attr_refs(c, &e);
+  if (c->refused || !conf_is_path(&e)) return;
+  const char *prefix = "";
+  bool other = e.ns;
+  for (const XML_Char **a = attrs; *a && !other; a += 2) {
+    other = strcmp(a[0], "prefix") != 0;
+    prefix = a[1];
+  }
+  if (other) {
+    conf_path_spoilt(c);
+    return;
+  }
+  free(c->prefix);
+  c->prefix = bp_strdup(prefix);
+  c->path.len = 0;
+  if (c->path.data) c->path.data[0] = '\0';
 }
 
-/* Reads fonts.conf with libxml2 and refuses, at file:line:col, what is not
- * UTF-8 XML (UTF-16, a NUL or control character, malformed markup) and
- * anything that could make fontconfig read fonts or configuration from
- * elsewhere: other folders, includes, entities. */
+static void XMLCALL conf_end(void *ud, const XML_Char *name) {
+  (void)name; /* expat has matched it with the start tag */
+  conf_check *c = ud;
+  if (c->refused || !c->n_open) return;
+  conf_open *e = &c->open[c->n_open - 1];
+  if (conf_is_path(e)) conf_path_end(c, e);
+  free(e->name);
+  c->n_open--;
+}
+
+static void XMLCALL conf_chars(void *ud, const XML_Char *s, int len) {
+  conf_check *c = ud;
+  if (!c->refused && conf_is_path(conf_top(c))) bp_buf_put(&c->path, s, (size_t)len);
+}
+
+/* A comment or processing instruction: anywhere but in a <dir> or
+ * <cachedir>, whose text is then not what a reader sees (fontconfig reads
+ * <dir>a<!--x-->b</dir> as "ab"). */
+static void XMLCALL conf_comment(void *ud, const XML_Char *data) {
+  (void)data;
+  conf_check *c = ud;
+  if (!c->refused && conf_is_path(conf_top(c))) conf_path_spoilt(c);
+}
+
+static void XMLCALL conf_pi(void *ud, const XML_Char *target, const XML_Char *data) {
+  (void)target;
+  conf_comment(ud, data);
+}
+
+/* No CDATA section: its text is not what it looks like to a reader. */
+static void XMLCALL conf_cdata(void *ud) {
+  conf_check *c = ud;
+  const conf_open *e = conf_top(c);
+  if (c->refused || !e) return;
+  if (conf_is_path(e))
+    conf_path_spoilt(c);
+  else
+    conf_refuse(c, e->off, "<%s>: '<![CDATA[' is not allowed here (only comments)", e->name);
+}
+
+/* A reference to an entity nothing declares, which expat passes over when
+ * the DOCTYPE names an external subset (it could declare it: expat does not
+ * read it, nor does fontconfig); without one it is malformed XML. */
+static void XMLCALL conf_skipped(void *ud, const XML_Char *name, int parameter) {
+  conf_check *c = ud;
+  const conf_open *e = conf_top(c);
+  if (c->refused) return;
+  if (!e || parameter)
+    conf_refuse(c, c->doctype, "a DOCTYPE with declarations (entities) is not allowed");
+  else if (conf_is_path(e))
+    conf_path_spoilt(c);
+  else
+    conf_refuse(c, e->off, "<%s>: the entity reference &%s; is not allowed", e->name, name);
+}
+
+/* The XML declaration: UTF-8 or none. expat reads the file as UTF-8 whatever
+ * it declares, as fontconfig's parser does (both created with "UTF-8"). */
+static void XMLCALL conf_xmldecl(void *ud, const XML_Char *version, const XML_Char *encoding,
+                                 int standalone) {
+  (void)version, (void)standalone;
+  conf_check *c = ud;
+  if (encoding && strcasecmp(encoding, "UTF-8"))
+    conf_refuse(c, 0, "the file declares the encoding %s; fonts.conf must be UTF-8", encoding);
+}
+
+/* The DOCTYPE: no internal subset, so no declarations (an entity could hide
+ * a <dir>, an attribute default add a prefix). expat reports it at its '['
+ * or '>'; the refusal is at its '<'. */
+static void XMLCALL conf_doctype(void *ud, const XML_Char *name, const XML_Char *sysid,
+                                 const XML_Char *pubid, int has_internal_subset) {
+  (void)name, (void)sysid, (void)pubid;
+  conf_check *c = ud;
+  static const char DT[] = "<!DOCTYPE";
+  XML_Index at = XML_GetCurrentByteIndex(c->p);
+  size_t last = c->len >= sizeof DT - 1 ? c->len - (sizeof DT - 1) : 0; /* a DOCTYPE is longer */
+  size_t off = at >= 0 && (uint64_t)at < last ? (size_t)at : last;
+  while (off > 0 && memcmp(c->text + off, DT, sizeof DT - 1)) off--;
+  c->doctype = off;
+  if (has_internal_subset)
+    conf_refuse(c, off, "a DOCTYPE with declarations (entities) is not allowed");
+}
+
+/* An entity declaration: expat reads them in an internal subset only, which
+ * conf_doctype has refused; refused again should one come from elsewhere. */
+static void XMLCALL conf_entity(void *ud, const XML_Char *name, int parameter,
+                                const XML_Char *value, int value_len, const XML_Char *base,
+                                const XML_Char *sysid, const XML_Char *pubid,
+                                const XML_Char *notation) {
+  (void)name, (void)parameter, (void)value, (void)value_len, (void)base, (void)sysid, (void)pubid,
+      (void)notation;
+  conf_check *c = ud;
+  conf_refuse(c, c->doctype, "a DOCTYPE with declarations (entities) is not allowed");
+}
+
+/* Reads fonts.conf with expat, as fontconfig does, and refuses, at
+ * file:line:col, what is not UTF-8 XML (UTF-16, a NUL or control character,
+ * malformed markup) and anything that could make fontconfig read fonts or
+ * configuration from elsewhere: other folders, includes, entities. The whole
+ * file is parsed before a refusal is reported, so malformed XML anywhere is
+ * what is reported: the fault to fix first. expat's limits on entity
+ * expansion (on by default since 2.4) bound what a refused DOCTYPE's
+ * entities cost meanwhile. */
 static bp_status check_conf(bp_ctx *ctx, const char *conf, const char *dir) {
-  bp_xml_init();
   char *text = NULL;
   size_t len = 0;
   bp_status st = bp_file_read(ctx, conf, &text, &len);
@@ -408,29 +531,34 @@ static bp_status check_conf(bp_ctx *ctx, const char *conf, const char *dir) {
     conf_refuse(&c, bad, "%s", why);
   else if (len > INT_MAX)
     conf_refuse(&c, 0, "the file is too large");
-  xmlParserCtxtPtr pc = c.st ? NULL : xmlNewParserCtxt();
-  if (!c.st && !pc) conf_refuse(&c, 0, "cannot create an XML parser");
-  xmlDocPtr doc = NULL;
-  if (pc) {
-    pc->_private = &c;
-    pc->sax->startElementNs = conf_sax_start;
-    pc->sax->serror = conf_sax_error;
-    doc = xmlCtxtReadMemory(pc, text, (int)len, conf, NULL,
-                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (!doc || !pc->wellFormed)
-      c.st = bp_error(ctx, BP_ERR_FONT, "%s:%d:%d: malformed XML: %s", conf,
-                      c.xml_error[0] ? c.xml_line : 1, c.xml_error[0] ? c.xml_col : 1,
-                      c.xml_error[0] ? c.xml_error : "cannot be read");
-    xmlFreeParserCtxt(pc);
+  c.p = c.refused ? NULL : XML_ParserCreate("UTF-8");
+  if (!c.refused && !c.p) conf_refuse(&c, 0, "cannot create an XML parser");
+  if (c.p) {
+    XML_SetUserData(c.p, &c);
+    XML_SetElementHandler(c.p, conf_start, conf_end);
+    XML_SetCharacterDataHandler(c.p, conf_chars);
+    XML_SetCommentHandler(c.p, conf_comment);
+    XML_SetProcessingInstructionHandler(c.p, conf_pi);
+    XML_SetStartCdataSectionHandler(c.p, conf_cdata);
+    XML_SetSkippedEntityHandler(c.p, conf_skipped);
+    XML_SetXmlDeclHandler(c.p, conf_xmldecl);
+    XML_SetStartDoctypeDeclHandler(c.p, conf_doctype);
+    XML_SetEntityDeclHandler(c.p, conf_entity);
+    if (XML_Parse(c.p, text, (int)len, XML_TRUE) != XML_STATUS_OK) {
+      const XML_LChar *e = XML_ErrorString(XML_GetErrorCode(c.p));
+      st = bp_error(ctx, BP_ERR_FONT, "%s:%lu:%lu: malformed XML: %s", conf,
+                    (unsigned long)XML_GetCurrentLineNumber(c.p),
+                    (unsigned long)XML_GetCurrentColumnNumber(c.p) + 1, e ? e : "cannot be read");
+    }
+    XML_ParserFree(c.p);
   }
-  if (doc && !c.st && doc->encoding && strcasecmp((const char *)doc->encoding, "UTF-8"))
-    conf_refuse(&c, 0, "the file declares the encoding %s; fonts.conf must be UTF-8",
-                (const char *)doc->encoding);
-  if (doc && !c.st) check_conf_doctype(&c, doc);
-  if (doc && !c.st) check_conf_nodes(&c, doc->children);
-  xmlFreeDoc(doc);
+  if (!st && c.refused) st = conf_report(&c);
+  for (size_t i = 0; i < c.n_open; i++) free(c.open[i].name);
+  free(c.open);
+  free(c.prefix);
+  bp_buf_free(&c.path);
   free(text);
-  return c.st;
+  return st;
 }
 
 /* After fontconfig has read the configuration: it scans the fonts folder

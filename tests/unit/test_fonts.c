@@ -341,7 +341,7 @@ static void expect_conf_text_refused(const char *text, size_t len, int line, int
   char where[PATH_MAX + 64];
   if (col)
     snprintf(where, sizeof where, "%s:%d:%d: ", path, line, col);
-  else /* libxml2 decides the column: only that there is one */
+  else /* expat decides the column: only that there is one */
     snprintf(where, sizeof where, "%s:%d:", path, line);
   expect_in(msg, where);
   if (!col && !isdigit((unsigned char)strstr(msg, where)[strlen(where)]))
@@ -352,7 +352,7 @@ static void expect_conf_text_refused(const char *text, size_t len, int line, int
   free(path);
 }
 
-/* fonts.conf is read as XML by libxml2 before fontconfig sees it: what is
+/* fonts.conf is read as XML by expat before fontconfig sees it: what is
  * not UTF-8 XML is refused at file:line:col, and so is what an XML reader
  * sees that a scan of the text would not (a namespace prefix makes another
  * attribute or element of what looks like prefix or include to a reader
@@ -382,9 +382,9 @@ static void test_conf_must_be_xml(void **state) {
     int line, col;
     const char *want;
   } bad[] = {
-      /* malformed: libxml2's message, where it found the fault */
-      {"  <match>\n</fontconfig>\n", 4, 0, "Opening and ending tag mismatch"},
-      {"  <dir prefix=\"relative\">.</dir\n", 4, 0, "malformed XML"},
+      /* malformed: expat's message, where it found the fault */
+      {"  <match>\n</fontconfig>\n", 4, 0, "malformed XML: mismatched tag"},
+      {"  <dir prefix=\"relative\">.</dir\n", 3, 0, "malformed XML: unclosed token"},
       {"  <dir prefix=\"relative\" prefix=\"xdg\">.</dir>\n</fontconfig>\n", 3, 0, "malformed XML"},
       {"  <dir>&d;</dir>\n</fontconfig>\n", 3, 0, "malformed XML"},
       /* namespaces: x:prefix is no prefix to fontconfig, x:include no include */
@@ -394,6 +394,18 @@ static void test_conf_must_be_xml(void **state) {
        "no other attribute"},
       {"  <x:include xmlns:x=\"urn:x\">/etc/fonts/fonts.conf</x:include>\n</fontconfig>\n", 3, 3,
        "<x:include> is not allowed"},
+      /* a namespace declared around a <dir> is its namespace too: the fonts
+       * folder itself, but not to a reader that knows namespaces */
+      {"  <match xmlns=\"urn:x\"><dir prefix=\"relative\">.</dir></match>\n</fontconfig>\n", 3, 24,
+       "no other attribute"},
+      {"  <match xmlns:x=\"urn:x\"><dir prefix=\"relative\">.</dir></match>\n</fontconfig>\n", 3,
+       26, "no other attribute"},
+      /* anything but text in a <dir>, even what fontconfig passes over: the
+       * fonts folder to fontconfig, not to a reader */
+      {"  <dir prefix=\"relative\">.<!-- the fonts --></dir>\n</fontconfig>\n", 3, 3,
+       "must name the fonts folder"},
+      {"  <match/><dir prefix=\"relative\">.<?pi x?></dir>\n</fontconfig>\n", 3, 11,
+       "must name the fonts folder"},
       /* text a reader of the file would not see as fontconfig does */
       {"  <match/><dir><![CDATA[/usr/share/fonts]]></dir>\n</fontconfig>\n", 3, 11,
        "must name the fonts folder"},
@@ -412,7 +424,62 @@ static void test_conf_must_be_xml(void **state) {
   static const char LATIN1[] = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<fontconfig>\n"
                                "  <dir prefix=\"relative\">.</dir>\n</fontconfig>\n";
   expect_conf_text_refused(LATIN1, strlen(LATIN1), 1, 1, "ISO-8859-1");
+  /* UTF-16 declared over UTF-8 text: read as UTF-8 (so fontconfig reads
+   * it), refused for the declaration */
+  static const char U16[] = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n<fontconfig>\n"
+                            "  <dir prefix=\"relative\">.</dir>\n</fontconfig>\n";
+  expect_conf_text_refused(U16, strlen(U16), 1, 1, "declares the encoding UTF-16");
+  /* any internal subset, refused at its DOCTYPE: an entity hides text, and
+   * an attribute default gives this <dir> the prefix it lacks */
+  static const char *const SUBSET[] = {
+      "<?xml version=\"1.0\"?>\n<!DOCTYPE fontconfig [\n<!ENTITY d \".\">\n]>\n<fontconfig>\n"
+      "  <dir prefix=\"relative\">.</dir>\n</fontconfig>\n",
+      "<?xml version=\"1.0\"?>\n<!-- x -->  <!DOCTYPE fontconfig [<!ATTLIST dir prefix CDATA "
+      "\"relative\">]>\n<fontconfig>\n  <dir>.</dir>\n</fontconfig>\n",
+  };
+  expect_conf_text_refused(SUBSET[0], strlen(SUBSET[0]), 2, 1, "a DOCTYPE with declarations");
+  expect_conf_text_refused(SUBSET[1], strlen(SUBSET[1]), 2, 13, "a DOCTYPE with declarations");
+  /* a DOCTYPE naming an external subset, as fonts.conf's does: expat does
+   * not read it, nor does fontconfig, and passes over a reference to an
+   * entity nothing declares, in text and in an attribute */
+  static const char SYS[] = "<?xml version=\"1.0\"?>\n"
+                            "<!DOCTYPE fontconfig SYSTEM \"urn:fontconfig:fonts.dtd\">\n"
+                            "<fontconfig>\n  <dir prefix=\"relative\">.</dir>\n";
+  static const struct {
+    const char *body;
+    int col;
+    const char *want;
+  } refs[] = {
+      {"  <match><edit name=\"family\"><string>x&hidden;</string></edit></match>\n", 30,
+       "<string>: the entity reference &hidden; is not allowed"},
+      {"  <match><edit name=\"fam&hidden;ily\"><string>x</string></edit></match>\n", 10,
+       "<edit>: the entity reference &hidden; is not allowed"},
+  };
+  for (size_t i = 0; i < sizeof refs / sizeof *refs; i++) {
+    bp_buf b = {0};
+    bp_buf_puts(&b, SYS);
+    bp_buf_puts(&b, refs[i].body);
+    bp_buf_puts(&b, "</fontconfig>\n");
+    expect_conf_text_refused(b.data, b.len, 5, refs[i].col, refs[i].want);
+    bp_buf_free(&b);
+  }
+  /* the references XML predefines, and to characters, are what they show */
+  char *conf = in_fonts("fonts.conf");
+  size_t olen;
+  char *saved = slurp(conf, &olen);
+  bp_buf b = {0};
+  bp_buf_puts(&b, SYS);
+  bp_buf_puts(&b, "  <cachedir prefix=\"xdg\">briefpress/fontconfig</cachedir>\n"
+                  "  <match><test name=\"f&#97;mily\" qual=\"any\"><string>A&amp;B&#67;</string>"
+                  "</test><edit name=\"family\"><string>Noto Serif</string></edit></match>\n"
+                  "</fontconfig>\n");
+  spit(conf, b.data, b.len);
+  bp_buf_free(&b);
   char msg[sizeof((bp_ctx *)0)->msg];
+  if (open_copy(msg)) fail_msg("refused: %s", msg);
+  spit(conf, saved, olen);
+  free(saved);
+  free(conf);
   if (open_copy(msg)) fail_msg("the restored copy: %s", msg);
 }
 
