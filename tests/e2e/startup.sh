@@ -4,7 +4,10 @@
 # module: `--version` and a brief without images load none of them (the
 # dynamic loader's own list, LD_DEBUG=files); a template with an SVG or a
 # PNG loads the image module, and its PDF is the same as it was when the
-# program linked them. Args: BRIEFPRESS BUILD_DIR.
+# program linked them. libxml2 (and the ICU, liblzma and libstdc++ it
+# brings) is the image module's alone: styles, locales and fonts.conf are
+# read with expat, so a brief or an article without an SVG loads none of it,
+# and neither does libbriefpress.so. Args: BRIEFPRESS BUILD_DIR.
 set -uo pipefail
 bp=$(realpath "$1") build=$2
 work=$(realpath -m "$build")/e2e-startup
@@ -13,7 +16,8 @@ export SOURCE_DATE_EPOCH=1700000000
 fail=0
 no() { echo "FAIL: $*"; fail=1; }
 brief=data/briefs/nk-missions.json
-optional='librsvg|libgdk_pixbuf|briefpress-image|libgmime|libcurl|briefpress-mail'
+article=data/articles/nk-missions.json
+optional='librsvg|libgdk_pixbuf|briefpress-image|libgmime|libcurl|briefpress-mail|libxml2|libicu|liblzma|libstdc\+\+'
 
 # loaded NAME CMD...: the files the dynamic loader opened for CMD, in $work/NAME.libs
 loaded() {
@@ -26,7 +30,8 @@ loaded() {
 
 loaded version "$bp" --version
 loaded plain "$bp" render "$brief" -o "$work/plain.pdf"
-for run in version plain; do
+loaded article "$bp" render "$article" -o "$work/article.pdf"
+for run in version plain article; do
   got=$(grep -E "$optional" "$work/$run.libs" | paste -sd' ')
   [[ -z $got ]] || no "$run loads what it does not need: $got"
 done
@@ -34,10 +39,17 @@ done
 loaded svg "$bp" render "$brief" --template tests/fixtures/briefs/logo-svg-template.json -o "$work/svg.pdf"
 grep -q 'briefpress-image.so' "$work/svg.libs" || no "an SVG image did not load the image module"
 grep -q 'librsvg' "$work/svg.libs" || no "an SVG image did not load librsvg"
+grep -q 'libxml2' "$work/svg.libs" || no "an SVG image did not load libxml2 (the module's tree check)"
 loaded png "$bp" render "$brief" --template tests/fixtures/briefs/logo-png-template.json -o "$work/png.pdf"
 grep -q 'libgdk_pixbuf' "$work/png.libs" || no "a PNG image did not load gdk-pixbuf"
 grep -E "libgmime|libcurl" "$work/svg.libs" "$work/png.libs" > /dev/null && no "an image loaded the mail module's libraries"
 pdftotext "$work/svg.pdf" - | grep "Why Pyongyang" > /dev/null || no "the SVG brief's text is missing"
+
+# the library links what the executable links: no libxml2
+lib=$(realpath -m "$build")/libbriefpress.so.0
+if [[ -f $lib ]]; then
+  readelf -d "$lib" | grep -E "NEEDED.*($optional)" && no "libbriefpress.so needs what only a module may load"
+fi
 
 # SOURCE_DATE_EPOCH (set above) must not stale the fonts' cache: fontconfig
 # 2.14 stamps the cache it writes with the variable's date but checks the
