@@ -11,9 +11,6 @@
 #include <cairo.h>
 #include <errno.h>
 #include <getopt.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,16 +240,12 @@ static int cmd_render(render_opts *o) {
   bp_fontset_free(fs);
   ts = NULL, fs = NULL;
   cairo_debug_reset_static_data();
-#ifdef __GLIBC__
   /* What composing freed (the shapings, pieces, Pango's items) lies in
-   * ~190 holes between blocks the display list still holds, so malloc
-   * cannot give it back from the top of its heap, and the PDF device
-   * reuses little of it: its pages are given back here, before the device
-   * maps the fonts it subsets (the heap's RSS 5.0 -> 2.9 MiB for the
-   * sample brief, 6.2 -> 3.7 MiB for the article; the call takes 0.5-2
-   * ms). */
-  malloc_trim(0);
-#endif
+   * ~190 holes between blocks the display list still holds; it is not
+   * given back with malloc_trim here: that made 150-190 madvise calls,
+   * and the device faulted many of the pages in again, 10-19 ms of system
+   * time on a host where a page fault costs 6 us, for 0.7 MiB (brief) to
+   * 1.3 MiB (article) of peak RSS (docs/performance.md, tenth round). */
   if (!st && (pf.hangul_breaks || pf.closing_starts || pf.overwide))
     fprintf(stderr,
             "briefpress: warning: preflight: %d Hangul word(s) broken, %d line(s) starting with "
