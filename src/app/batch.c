@@ -583,6 +583,9 @@ static void render_one(batch *b, bp_typesetter *ts, bp_profile_cache *cache, bp_
     /* staged, renamed, then read back: the manifest gets what is on disk */
     bp_outgroup *g = bp_outgroup_new();
     bp_outgroup_keep_sha256(g); /* the manifest's */
+    /* one sync of the folder per manifest checkpoint, not one per PDF
+     * (write_manifest) */
+    bp_outgroup_defer_folder_sync(g);
     dev->group = g;
     st = bp_dlist_run(dl, dev, &ctx);
     bp_file_info fi = {0};
@@ -1072,6 +1075,10 @@ static bp_status write_manifest(bp_ctx *ctx, const batch *b, const char *path, s
   bp_buf_puts(&out, n ? "\n  ]\n}\n" : "]\n}\n");
   if (!st) st = bp_outfile_write(ctx, f, out.data, out.len);
   bp_buf_free(&out);
+  /* the PDFs' renames (the workers' groups defer their folder's sync)
+   * made durable before the manifest names them: every entry written above
+   * was published after its rename */
+  if (!st) st = bp_outdir_sync(ctx, b->o->out_dir);
   if (st) {
     bp_outfile_discard(f);
     return st;

@@ -349,23 +349,36 @@ static bp_status finish(bp_ctx *ctx, bp_outfile *f) {
   return BP_OK;
 }
 
-static bp_status sync_dir(bp_ctx *ctx, const char *path) {
-  char *dir = dir_of(path);
+/* fsync of the folder `dir`; `path` (may be NULL) is the file the message
+ * names, whose rename this makes durable. */
+static bp_status sync_folder(bp_ctx *ctx, const char *dir, const char *path) {
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   bp_status st = BP_OK;
   if (fd < 0) {
-    st = bp_error(ctx, BP_ERR_IO, "%s: cannot open its folder %s to sync it: %s", path, dir,
-                  BP_STRERROR(errno));
+    st = path ? bp_error(ctx, BP_ERR_IO, "%s: cannot open its folder %s to sync it: %s", path, dir,
+                         BP_STRERROR(errno))
+              : bp_error(ctx, BP_ERR_IO, "%s: cannot open the folder to sync it: %s", dir,
+                         BP_STRERROR(errno));
   } else {
     /* some file systems cannot sync a folder (EINVAL): nothing more to do there */
     if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
-      st = bp_error(ctx, BP_ERR_IO, "%s: cannot sync its folder %s: %s", path, dir,
-                    BP_STRERROR(errno));
+      st = path ? bp_error(ctx, BP_ERR_IO, "%s: cannot sync its folder %s: %s", path, dir,
+                           BP_STRERROR(errno))
+                : bp_error(ctx, BP_ERR_IO, "%s: cannot sync the folder: %s", dir,
+                           BP_STRERROR(errno));
     close(fd);
   }
+  return st;
+}
+
+static bp_status sync_dir(bp_ctx *ctx, const char *path) {
+  char *dir = dir_of(path);
+  bp_status st = sync_folder(ctx, dir, path);
   free(dir);
   return st;
 }
+
+bp_status bp_outdir_sync(bp_ctx *ctx, const char *dir) { return sync_folder(ctx, dir, NULL); }
 
 /* Reads `path` back: its size, its CRC-32 and, when `sha` is not NULL, its
  * SHA-256 (a sixth of a distinct profile's work when every file was hashed
@@ -485,12 +498,15 @@ struct bp_outgroup {
   bp_outfile **files;
   size_t n, cap;
   bool committed;
-  bool want_sha; /* bp_outgroup_keep_sha256 */
+  bool want_sha;       /* bp_outgroup_keep_sha256 */
+  bool defer_dir_sync; /* bp_outgroup_defer_folder_sync */
 };
 
 bp_outgroup *bp_outgroup_new(void) { return bp_calloc(1, sizeof(bp_outgroup)); }
 
 void bp_outgroup_keep_sha256(bp_outgroup *g) { g->want_sha = true; }
+
+void bp_outgroup_defer_folder_sync(bp_outgroup *g) { g->defer_dir_sync = true; }
 
 bp_status bp_outgroup_add(bp_ctx *ctx, bp_outgroup *g, bp_outfile *f) {
   for (size_t i = 0; i < g->n; i++)
@@ -520,7 +536,7 @@ bp_status bp_outgroup_commit(bp_ctx *ctx, bp_outgroup *g) {
   bp_status st = BP_OK;
   for (size_t i = 0; i < g->n && !st; i++)
     if (!g->files[i]->to_stdout) st = place(ctx, g->files[i]);
-  for (size_t i = 0; i < g->n && !st; i++) /* each folder once */
+  for (size_t i = 0; i < g->n && !st && !g->defer_dir_sync; i++) /* each folder once */
     if (!g->files[i]->to_stdout && (i == 0 || strcmp(g->files[i]->path, g->files[i - 1]->path))) {
       char *a = dir_of(g->files[i]->path), *b = i ? dir_of(g->files[i - 1]->path) : NULL;
       if (!b || strcmp(a, b)) st = sync_dir(ctx, g->files[i]->path);

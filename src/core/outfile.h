@@ -88,6 +88,13 @@ bp_status bp_outgroup_commit(bp_ctx *ctx, bp_outgroup *g);
 /** The group's files get their SHA-256 computed as they are read back
  * (bp_outgroup_info); by default they are checked by size and CRC-32 only. */
 void bp_outgroup_keep_sha256(bp_outgroup *g);
+/** The group's folders are not synced at bp_outgroup_commit: the caller
+ * syncs them (bp_outdir_sync) before it names the files anywhere that
+ * says they are there (batch: the manifest), which makes their renames
+ * durable together instead of one folder sync per file. Until then a
+ * crash may undo a rename (the target keeps what it had before: a whole
+ * file either way). */
+void bp_outgroup_defer_folder_sync(bp_outgroup *g);
 /** The verified size (and SHA-256, see bp_outgroup_keep_sha256) of `path`
  * after bp_outgroup_commit. */
 bool bp_outgroup_info(const bp_outgroup *g, const char *path, bp_file_info *out);
@@ -103,6 +110,9 @@ bp_status bp_file_write_to(bp_ctx *ctx, bp_outgroup *g, const char *path, const 
 
 /** Size and SHA-256 of a file as it is on disk (not registered as an input). */
 bp_status bp_file_hash(bp_ctx *ctx, const char *path, bp_file_info *out);
+/** fsyncs the folder `dir`, so that the renames into it are durable (a file
+ * system that cannot sync a folder is not an error). */
+bp_status bp_outdir_sync(bp_ctx *ctx, const char *dir);
 /** Removes this module's temporary files (NAME.tmp.PID.N) left in `dir` by a
  * process that no longer runs (a killed batch). Call before this process
  * creates files in `dir`. *removed (may be NULL) counts them. */

@@ -88,6 +88,31 @@ for op in write fsync close rename; do
   done
 done
 
+# ---- batch: its folder synced before each manifest write, not once per PDF ----
+# BP_FAULT_MATCH is the folder's name: the folder and the files in it count.
+# A batch of N records without a checkpoint: N PDFs, the folder before the
+# manifest names them, the manifest, the folder after its rename (it was
+# 2N + 2: each PDF's rename synced on its own).
+d=$work/batch-dirsync
+BP_FAULT_MATCH=batch-dirsync BP_FAULT_COUNT=$work/dirsync.count LD_PRELOAD=$shim batch "$d" 2> /dev/null ||
+  no "batch: the clean run counting the folder's syncs failed"
+n=$(ops_count "$work/dirsync.count" fsync)
+[[ $n == $((records + 3)) ]] || no "batch: $n fsync() calls in the folder for $records PDFs (expected $((records + 3)))"
+truth "$d" --all "$records"
+# that folder sync failing fails the batch: no manifest names the PDFs, and
+# the re-run (the PDFs are briefpress's) makes a true one
+d=$work/batch-dirsync-fail
+BP_FAULT_MATCH=batch-dirsync-fail BP_FAULT_OP=fsync BP_FAULT_AT=$((records + 1)) LD_PRELOAD=$shim \
+  batch "$d" 2> "$d.err"
+rc=$?
+[[ $rc != 0 ]] || no "batch: the folder's sync failed, yet exit 0"
+grep -q "cannot sync the folder" "$d.err" || no "batch: the folder's failed sync not reported: $(head -c 300 "$d.err")"
+[[ ! -e $d/manifest.json ]] || no "batch: a manifest written though the folder's sync failed"
+no_tmp "$d" "batch folder sync"
+truth "$d"
+batch "$d" 2> "$d.rerun.err" || no "batch: the re-run after the folder's sync failed: $(cat "$d.rerun.err")"
+truth "$d" --all "$records"
+
 # ---- batch under a file-size limit: the large profiles fail, the rest is true ----
 max=$(stat -c %s "$work/batch-ref"/*.pdf | sort -n | tail -1)
 min=$(stat -c %s "$work/batch-ref"/*.pdf | sort -n | head -1)
