@@ -17,7 +17,10 @@ fail=0
 no() { echo "FAIL: $*"; fail=1; }
 brief=data/briefs/nk-missions.json
 article=data/articles/nk-missions.json
-optional='librsvg|libgdk_pixbuf|briefpress-image|libgmime|libcurl|briefpress-mail|libxml2|libicu|liblzma|libstdc\+\+'
+optional='librsvg|libgdk_pixbuf|briefpress-image|libgmime|libcurl|briefpress-mail|libxml2|libicu|liblzma'
+# libstdc++ came with ICU; GCC's UBSan runtime brings it into a sanitizer build
+readelf -d "$bp" | grep -qE 'NEEDED.*lib(a|ub|t)san' || optional="$optional|libstdc\+\+"
+
 
 # loaded NAME CMD...: the files the dynamic loader opened for CMD, in $work/NAME.libs
 loaded() {
