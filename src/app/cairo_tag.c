@@ -4,8 +4,8 @@
  * each <a href> of an SVG with a cairo tag (CAIRO_TAG_LINK), and cairo
  * 1.16's recording surface, which the image loader has librsvg draw into,
  * reads freed memory when such a tag is inside a group (an opacity below
- * 1, a mask or a filter: `<g opacity="0.5"><a href="x"><rect .../></a></g>`),
- * and may crash or draw what it read; fuzz_image found it (docs/fuzzing.md).
+ * 1: `<g opacity="0.5"><a href="x"><rect .../></a></g>`), and may crash or
+ * draw what it read; fuzz_image found it (docs/fuzzing.md).
  * briefpress has no use for cairo's tags: its PDF is libharu's, its PNG
  * pages carry none, and of an image only the paths are kept, never its
  * links. These definitions in the executable take the place of cairo's

@@ -21,7 +21,6 @@ optional='librsvg|libgdk_pixbuf|briefpress-image|libgmime|libcurl|briefpress-mai
 # libstdc++ came with ICU; GCC's UBSan runtime brings it into a sanitizer build
 readelf -d "$bp" | grep -qE 'NEEDED.*lib(a|ub|t)san' || optional="$optional|libstdc\+\+"
 
-
 # loaded NAME CMD...: the files the dynamic loader opened for CMD, in $work/NAME.libs
 loaded() {
   local name=$1

@@ -505,10 +505,13 @@ static void svg_link_in_a_group_is_drawn(void **state) {
     bp_image *img = NULL;
     assert_ok(bp_image_load_mem(&ctx, "link.svg", svg, strlen(svg), &img), ctx);
     bp_dlist *dl = drawn(img);
+    assert_int_equal(dl->pages[0].n_items, 2);
+    assert_float_equal(dl->pages[0].items[0].u.path.fill_color.a, 0.5, 1e-3);
+    assert_float_equal(dl->pages[0].items[1].u.path.fill_color.a, 1, 1e-3);
     char *trace = NULL;
     assert_ok(bp_dlist_run(dl, bp_trace_device_new(NULL, &trace), &ctx), ctx);
-    assert_non_null(strstr(trace, "#ff0000"));
     assert_non_null(strstr(trace, "#0000ff"));
+    assert_non_null(strstr(trace, "#ff0000"));
     free(trace);
     bp_dlist_free(dl);
     bp_image_free(img);
