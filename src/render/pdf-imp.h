@@ -40,7 +40,21 @@ typedef struct bp_pdf_subset {
   unsigned upem;   /* units per em of the subset */
   hb_face_t *face; /* the subset, parsed again (for cmap and hmtx) */
   hb_font_t *font; /* at scale = upem */
+  /* The codes the PDF shows the characters with (CIDs, with Identity-H):
+   * a character's CID is its glyph in the subset, so that the PDF maps CIDs
+   * to glyphs with /Identity, not a CIDToGIDMap stream. Only a character
+   * whose glyph another one already has (a font that draws U+00A0 with the
+   * space's glyph) takes a CID after the last glyph, so that the ToUnicode
+   * CMap tells the two apart; then the font needs a map
+   * (bp_pdf_cid_to_gid_map). */
+  uint32_t *cid_cp;  /* CID -> code point, BP_PDF_NO_CP where none */
+  unsigned n_cids;   /* CIDs 0 .. n_cids - 1 */
+  unsigned n_glyphs; /* the subset's glyphs: CIDs below this are glyph ids */
+  hb_map_t *cids;    /* code point -> CID */
 } bp_pdf_subset;
+
+/** A CID that shows no character (a glyph only a composite uses, .notdef). */
+#define BP_PDF_NO_CP 0xFFFFFFFFu
 
 /** Subsets `face` to exactly the code points in `cps` (plus .notdef and the
  * components of composite glyphs), without hinting and without layout tables
@@ -52,6 +66,12 @@ bp_status bp_pdf_subset_new(bp_ctx *ctx, const bp_pdf_face *face, const char *pa
                             const hb_set_t *cps, bp_pdf_subset **out);
 /** Glyph id of `cp` in the subset, 0 when absent. */
 uint32_t bp_pdf_subset_gid(const bp_pdf_subset *s, uint32_t cp);
+/** The CID `cp` is shown with (see bp_pdf_subset), 0 when absent. */
+unsigned bp_pdf_subset_cid(const bp_pdf_subset *s, uint32_t cp);
+/** The font's CIDToGIDMap: 2 bytes (big-endian glyph id) per CID; NULL when
+ * every CID is its glyph id (the PDF says /Identity). Owned; *len its
+ * length. */
+unsigned char *bp_pdf_cid_to_gid_map(const bp_pdf_subset *s, size_t *len);
 /** Advance of `cp` in 1/1000 em, rounded to 1/100 (the value the PDF's W
  * array carries, so that the device's own advance sums match the reader's). */
 double bp_pdf_subset_width(const bp_pdf_subset *s, uint32_t cp);
@@ -66,6 +86,10 @@ void bp_pdf_subset_tag(const hb_set_t *cps, const char *name, char tag[7]);
  * per used high byte, covering the used low bytes. Returns an owned string;
  * *len gets its length. */
 char *bp_pdf_tounicode_cmap(const hb_set_t *cps, size_t *len);
+/** The same for a font shown with the subset's CIDs (bp_pdf_subset): runs
+ * of successive CIDs and code points as one bfrange, other successive CIDs
+ * as one bfrange with an array, a lone CID as a bfchar. */
+char *bp_pdf_tounicode_cids(const bp_pdf_subset *s, size_t *len);
 
 /** `len` bytes of `data` deflated in the zlib format (what a PDF's
  * FlateDecode filter reads), at libdeflate's level 6: the same output for

@@ -31,7 +31,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 /* Marked content goes into libharu's page streams through its page
  * attributes: only the libharu this was checked against tags (see "tagged
@@ -41,6 +40,14 @@
 #else
 #define CAN_TAG 0
 #endif
+
+/* The codes text is shown with. With libharu 2.3.0, whose fonts the device
+ * makes and whose text it writes (new_font, show_piece): the subset's CIDs,
+ * mostly its glyph ids (bp_pdf_subset), so that the CIDToGIDMap is
+ * /Identity and the CIDSet a few bytes. With another libharu, its UTF-8
+ * encoder's: the BMP code point, mapped to the glyph by a CIDToGIDMap of
+ * 2 bytes per code up to the highest one used (110 KB for Hangul). */
+#define DENSE_CIDS CAN_TAG
 
 /* A cluster whose x differs from the reader's pen position by more than this
  * starts a new text piece placed with its own text matrix. */
@@ -147,14 +154,15 @@ typedef struct pdf_dev {
   size_t n_annots, cap_annots;
   pdf_link_rec *links;
   size_t n_links, cap_links;
-  int item_node;         /* the node of the item being drawn */
-  int mc_node;           /* the open marked-content sequence's node, or BP_DL_UNTAGGED */
-  char mc_lang[8];       /* and its language */
-  int mcid;              /* the page's next MCID */
-  bp_buf piece;          /* scratch: text of one piece */
-  bp_buf array;          /* scratch: a TJ array's pieces and shifts so far */
-  int n_strings;         /* the pieces in it */
-  double line_x, line_y; /* origin of the last piece shown in this BT (PDF coords) */
+  int item_node;             /* the node of the item being drawn */
+  int mc_node;               /* the open marked-content sequence's node, or BP_DL_UNTAGGED */
+  char mc_lang[8];           /* and its language */
+  int mcid;                  /* the page's next MCID */
+  const pdf_font *text_font; /* the font of the text being shown */
+  bp_buf piece;              /* scratch: text of one piece */
+  bp_buf array;              /* scratch: a TJ array's pieces and shifts so far */
+  int n_strings;             /* the pieces in it */
+  double line_x, line_y;     /* origin of the last piece shown in this BT (PDF coords) */
 } pdf_dev;
 
 /* ---- errors ------------------------------------------------------------ */
@@ -383,17 +391,56 @@ static void patch_font_name(pdf_font *f, const char *tag) {
   }
 }
 
+/* The font's next code after *code (start with HB_SET_VALUE_INVALID) that
+ * shows a character, and that character; false after the last. In
+ * increasing order of codes (DENSE_CIDS). */
+static bool next_code(const pdf_font *f, hb_codepoint_t *code, hb_codepoint_t *cp) {
+#if DENSE_CIDS
+  const bp_pdf_subset *s = f->subset;
+  for (unsigned c = *code == HB_SET_VALUE_INVALID ? 1 : *code + 1; c < s->n_cids; c++)
+    if (s->cid_cp[c] != BP_PDF_NO_CP) {
+      *code = c;
+      *cp = s->cid_cp[c];
+      return true;
+    }
+  return false;
+#else
+  bool more = hb_set_next(f->cps, code);
+  *cp = *code;
+  return more;
+#endif
+}
+
+/* The code `cp` is shown with in font `f`. */
+static unsigned font_code(const pdf_font *f, uint32_t cp) {
+#if DENSE_CIDS
+  return bp_pdf_subset_cid(f->subset, cp);
+#else
+  (void)f;
+  return cp;
+#endif
+}
+
+/* The font's ToUnicode CMap text (owned), *len its length. */
+static char *font_tounicode(const pdf_font *f, size_t *len) {
+#if DENSE_CIDS
+  return bp_pdf_tounicode_cids(f->subset, len);
+#else
+  return bp_pdf_tounicode_cmap(f->cps, len);
+#endif
+}
+
 static HPDF_STATUS add_width(HPDF_Array arr, int w100) {
   if (w100 % 100 == 0) return HPDF_Array_AddNumber(arr, w100 / 100);
   return HPDF_Array_AddReal(arr, (HPDF_REAL)(w100 / 100.0));
 }
 
 /* Rebuilds the descendant font's W array with exact widths for every used
- * code (libharu rounds them down to whole 1/1000 em). Codes are sparse and
- * the ones between used codes never occur, so equal widths of successive
- * used codes become one "first last w" range, gaps included: all Hangul
- * syllables of a font usually take one entry. DW stays libharu's integer
- * (poppler ignores a real DW). */
+ * code (libharu rounds them down to whole 1/1000 em). The codes between
+ * used codes never occur, so equal widths of successive used codes become
+ * one "first last w" range, gaps included: all Hangul syllables of a font
+ * usually take one entry. DW stays libharu's integer (poppler ignores a
+ * real DW). */
 static HPDF_STATUS patch_widths(pdf_font *f, HPDF_Dict cid_font) {
   HPDF_MMgr mm = cid_font->mmgr;
   HPDF_Array w_arr = HPDF_Array_New(mm);
@@ -401,14 +448,14 @@ static HPDF_STATUS patch_widths(pdf_font *f, HPDF_Dict cid_font) {
   HPDF_STATUS ret = HPDF_OK;
   HPDF_Array list = NULL; /* an open "c [w w ...]" entry */
   hb_codepoint_t list_next = 0;
-  hb_codepoint_t first = HB_SET_VALUE_INVALID, last = 0, cp = HB_SET_VALUE_INVALID;
+  hb_codepoint_t first = HB_SET_VALUE_INVALID, last = 0, code = HB_SET_VALUE_INVALID, cp;
   int seg_w = -1;
   bool more = true;
   while (more && ret == HPDF_OK) {
-    more = hb_set_next(f->cps, &cp);
+    more = next_code(f, &code, &cp);
     int w = more ? (int)hb_map_get(f->widths, cp) : -2;
     if (first != HB_SET_VALUE_INVALID && w == seg_w) {
-      last = cp;
+      last = code;
       continue;
     }
     if (first != HB_SET_VALUE_INVALID) { /* flush the segment [first, last] */
@@ -428,7 +475,7 @@ static HPDF_STATUS patch_widths(pdf_font *f, HPDF_Dict cid_font) {
         ret += add_width(w_arr, seg_w);
       }
     }
-    first = last = cp;
+    first = last = code;
     seg_w = w;
   }
   ret += HPDF_Dict_Add(cid_font, "W", w_arr);
@@ -437,8 +484,11 @@ static HPDF_STATUS patch_widths(pdf_font *f, HPDF_Dict cid_font) {
 }
 
 /* The CIDToGIDMap: 2 bytes (the subset's glyph) for every code up to the
- * highest one used; *len its bytes. */
+ * highest one used; *len its bytes. NULL when it is /Identity. */
 static unsigned char *cid_to_gid_map(const pdf_font *f, size_t *len) {
+#if DENSE_CIDS
+  return bp_pdf_cid_to_gid_map(f->subset, len);
+#else
   size_t n = (size_t)hb_set_get_max(f->cps) + 1;
   unsigned char *map = bp_calloc(n, 2);
   hb_codepoint_t cp = HB_SET_VALUE_INVALID;
@@ -449,6 +499,7 @@ static unsigned char *cid_to_gid_map(const pdf_font *f, size_t *len) {
   }
   *len = n * 2;
   return map;
+#endif
 }
 
 /* Patches one loaded font at the dictionary level (see the file comment). */
@@ -485,7 +536,7 @@ static HPDF_STATUS patch_font(pdf_dev *d, pdf_font *f, const char *fpath) {
   if (d->opt.compress) /* both streams get their compressed bytes next (make_maps_z) */
     return patch_widths(f, fa->descendant_font);
   size_t len;
-  char *cmap = bp_pdf_tounicode_cmap(f->cps, &len);
+  char *cmap = font_tounicode(f, &len);
   HPDF_STATUS ret = rewrite_stream(tu, cmap, len);
   free(cmap);
 
@@ -533,7 +584,7 @@ static HPDF_STATUS type0_before_write(HPDF_Dict obj) {
   return ret;
 }
 
-static HPDF_Font new_font(pdf_dev *d, const char *name) {
+static HPDF_Font new_font(pdf_dev *d, const pdf_font *f, const char *name) {
   HPDF_Doc pdf = d->pdf;
   HPDF_MMgr mm = pdf->mmgr;
   HPDF_Xref xref = pdf->xref;
@@ -575,10 +626,13 @@ static HPDF_Font new_font(pdf_dev *d, const char *name) {
   /* patch_widths puts the W array in this place (libharu's, after its DW2,
    * which patch_widths removes) */
   HPDF_Array w = HPDF_Array_New(mm);
-  if (ret != HPDF_OK || !w || HPDF_Dict_Add(cid, "W", w) != HPDF_OK ||
-      !(fa->map_stream = HPDF_DictStream_New(mm, xref)) ||
-      HPDF_Dict_Add(cid, "CIDToGIDMap", fa->map_stream) != HPDF_OK)
+  if (ret != HPDF_OK || !w || HPDF_Dict_Add(cid, "W", w) != HPDF_OK) return NULL;
+  if (f->subset->n_cids == f->subset->n_glyphs) /* CID = glyph (DENSE_CIDS) */
+    ret = HPDF_Dict_AddName(cid, "CIDToGIDMap", "Identity");
+  else if (!(fa->map_stream = HPDF_DictStream_New(mm, xref)) ||
+           HPDF_Dict_Add(cid, "CIDToGIDMap", fa->map_stream) != HPDF_OK)
     return NULL;
+  if (ret != HPDF_OK) return NULL;
   HPDF_Dict info = HPDF_Dict_New(mm);
   if (!info || HPDF_Dict_Add(cid, "CIDSystemInfo", info) != HPDF_OK) return NULL;
   /* the CIDSystemInfo of libharu 2.3.0's UTF-8 encoder, whose 256 KB of
@@ -594,7 +648,8 @@ static HPDF_Font new_font(pdf_dev *d, const char *name) {
   return font;
 }
 #else
-static HPDF_Font new_font(pdf_dev *d, const char *name) {
+static HPDF_Font new_font(pdf_dev *d, const pdf_font *f, const char *name) {
+  (void)f;
   return HPDF_GetFont(d->pdf, name, "UTF-8");
 }
 #endif
@@ -653,7 +708,7 @@ static void load_fonts(pdf_dev *d) {
           d->doing = NULL;
           return;
         }
-      f->font = new_font(d, name);
+      f->font = new_font(d, f, name);
     }
     if (!name || !f->font) {
       bp_device_fail(&d->super, BP_ERR_FONT,
@@ -669,45 +724,6 @@ static void load_fonts(pdf_dev *d) {
                      fpath);
     d->doing = NULL;
   }
-}
-
-/* One ToUnicode CMap for every font, over the code points of them all: each
- * font's codes are the Unicode code points it shows (patch_font), so
- * one map serves them all, and the fonts' CMaps, mostly the same lines,
- * cost an object each (the article: 6 streams of ~300 bytes). Only with the
- * device's own writer, which leaves out what it is told to (the fonts' own
- * streams, hidden). */
-static void share_tounicode(pdf_dev *d) {
-  size_t n = 0;
-  for (size_t i = 0; i < d->n_fonts; i++) n += d->fonts[i].font != NULL;
-  if (n < 2 || !bp_pdf_save_supported()) return;
-  d->doing = "sharing the fonts' ToUnicode CMap";
-  hb_set_t *all = hb_set_create();
-  for (size_t i = 0; i < d->n_fonts; i++)
-    if (d->fonts[i].font) hb_set_union(all, d->fonts[i].cps);
-  size_t len;
-  char *cmap = bp_pdf_tounicode_cmap(all, &len);
-  hb_set_destroy(all);
-  HPDF_Dict tu = HPDF_DictStream_New(d->pdf->mmgr, d->pdf->xref);
-  zbytes z = {0};
-  HPDF_STATUS ret = tu ? HPDF_OK : HPDF_FAILD_TO_ALLOC_MEM;
-  if (!ret && d->opt.compress)
-    ret = deflate_bytes(cmap, len, &z) ? set_compressed(tu, &z) : HPDF_ZLIB_ERROR;
-  else if (!ret)
-    ret = rewrite_stream(tu, cmap, len);
-  free(cmap);
-  free(z.data);
-  for (size_t i = 0; !ret && i < d->n_fonts; i++) {
-    if (!d->fonts[i].font) continue;
-    HPDF_FontAttr fa = (HPDF_FontAttr)((HPDF_Dict)d->fonts[i].font)->attr;
-    fa->cmap_stream->header.obj_id |= HPDF_OTYPE_HIDDEN; /* not written */
-    fa->cmap_stream = tu; /* what the font's before-write sets the filter of */
-    ret = HPDF_Dict_Add((HPDF_Dict)d->fonts[i].font, "ToUnicode", tu);
-  }
-  if (ret)
-    bp_device_fail(&d->super, BP_ERR_RENDER, "%s: cannot share the fonts' ToUnicode CMap (0x%04X)",
-                   d->path, (unsigned)ret);
-  d->doing = NULL;
 }
 
 /* Sum of the advances the reader will use for text[0..len), in 1/1000 em. */
@@ -1444,7 +1460,6 @@ static void pdf_begin_document(bp_device *dev, const bp_dlist *dl) {
   d->doing = NULL;
   if (failed(d)) return;
   load_fonts(d);
-  if (!failed(d)) share_tounicode(d);
   if (failed(d)) return;
 
   d->images = bp_calloc(dl->n_rasters ? dl->n_rasters : 1, sizeof *d->images);
@@ -1595,9 +1610,9 @@ static double cluster_dy(const bp_dl_text *t, uint32_t start) {
  * prints a float's 5 decimals: 632.60999). */
 static void put_num(bp_buf *b, double v) { bp_pdf_put_number(b, v, 2); }
 
-/* Appends the collected piece's codes to the text array being built (the
- * BMP code points, 2 bytes each, as libharu's UTF-8 encoder makes them) as
- * a literal string, which deflates better than libharu's hex. */
+/* Appends the collected piece's codes to the text array being built (2
+ * bytes each: font_code) as a literal string, which deflates better than
+ * libharu's hex. */
 static void piece_to_array(pdf_dev *d) {
   if (!d->piece.len) return;
   bp_buf *b = &d->array;
@@ -1607,7 +1622,8 @@ static void piece_to_array(pdf_dev *d) {
     int32_t cp = bp_utf8_decode(d->piece.data + i, d->piece.len - i, &len);
     i += (size_t)(len > 0 ? len : 1);
     if (cp < 0 || cp > 0xFFFF) continue; /* collect_text refused them */
-    unsigned char code[2] = {(unsigned char)(cp >> 8), (unsigned char)cp};
+    unsigned c2 = font_code(d->text_font, (uint32_t)cp);
+    unsigned char code[2] = {(unsigned char)(c2 >> 8), (unsigned char)c2};
     for (int k = 0; k < 2; k++) {
       unsigned char c = code[k];
       if (c == '(' || c == ')' || c == '\\')
@@ -1695,6 +1711,7 @@ static void pdf_text(bp_device *dev, const bp_dl_text *t) {
   if (!t->text_len) return;
   pdf_font *f = &d->fonts[t->font];
   if (!f->font) return; /* no text: nothing was collected */
+  d->text_font = f;
   tag_mark(d, run_lang(d, t));
   char doing[64];
   snprintf(doing, sizeof doing, "drawing text on page %d", d->page_no + 1);
@@ -2439,106 +2456,14 @@ static bool deflate_bytes(const void *data, size_t len, zbytes *out) {
   return true;
 }
 
-/* zlib streams for the maps, kept for the next map (any thread, one at a
- * time each): deflateInit2 allocates 256 KB of window and tables (four
- * 64 KB blocks) and deflateEnd frees them, for each map of each document;
- * in a batch those blocks landed between longer-lived ones and the
- * workers' heaps grew with the records. deflateReset gives the state a
- * new deflateInit2 with the same parameters would. */
-enum { MAP_Z_KEPT = 8 };
-static pthread_mutex_t map_z_lock = PTHREAD_MUTEX_INITIALIZER;
-static z_stream *map_z_kept[MAP_Z_KEPT];
-static size_t map_z_n;
-
-static z_stream *map_z_take(void) {
-  z_stream *z = NULL;
-  pthread_mutex_lock(&map_z_lock);
-  if (map_z_n) z = map_z_kept[--map_z_n];
-  pthread_mutex_unlock(&map_z_lock);
-  if (z) return deflateReset(z) == Z_OK ? z : (deflateEnd(z), free(z), NULL);
-  z = bp_calloc(1, sizeof *z);
-  if (deflateInit2(z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15, 8, Z_RLE) != Z_OK) {
-    free(z);
-    return NULL;
-  }
-  return z;
-}
-
-static void map_z_give(z_stream *z) {
-  pthread_mutex_lock(&map_z_lock);
-  bool kept = map_z_n < MAP_Z_KEPT;
-  if (kept) map_z_kept[map_z_n++] = z;
-  pthread_mutex_unlock(&map_z_lock);
-  if (!kept) {
-    deflateEnd(z);
-    free(z);
-  }
-}
-
-/* At exit: nothing is left for leak checkers to report as still reachable. */
-__attribute__((destructor)) static void map_z_drain(void) {
-  pthread_mutex_lock(&map_z_lock);
-  while (map_z_n) {
-    z_stream *z = map_z_kept[--map_z_n];
-    deflateEnd(z);
-    free(z);
-  }
-  pthread_mutex_unlock(&map_z_lock);
-}
-
-/* The CIDToGIDMap of cid_to_gid_map deflated into *out, made and fed to
- * zlib a slice at a time: the map (2 bytes for every code below the
- * highest one used: 110 KB for Hangul) and deflateBound's room for it are
- * never whole in memory, only the few hundred bytes it deflates to. zlib
- * makes the same bytes however its input is split (Z_NO_FLUSH until the
- * end). */
-static bool deflate_map(const pdf_font *f, z_stream *z, zbytes *out) {
-  enum { CODES = 4096 };
-  unsigned char in[CODES * 2], zout[4096];
-  bp_buf b = {0};
-  size_t n = (size_t)hb_set_get_max(f->cps) + 1;
-  hb_codepoint_t cp = HB_SET_VALUE_INVALID;
-  bool more = hb_set_next(f->cps, &cp);
-  int ret = Z_OK;
-  for (size_t at = 0; at < n && ret == Z_OK; at += CODES) {
-    size_t k = n - at < CODES ? n - at : CODES;
-    memset(in, 0, k * 2);
-    for (; more && cp < at + k; more = hb_set_next(f->cps, &cp)) {
-      uint32_t g = bp_pdf_subset_gid(f->subset, cp);
-      in[(cp - at) * 2] = (unsigned char)(g >> 8);
-      in[(cp - at) * 2 + 1] = (unsigned char)g;
-    }
-    int flush = at + k == n ? Z_FINISH : Z_NO_FLUSH;
-    z->next_in = in, z->avail_in = (uInt)(k * 2);
-    do {
-      z->next_out = zout, z->avail_out = sizeof zout;
-      ret = deflate(z, flush);
-      bp_buf_put(&b, (const char *)zout, sizeof zout - z->avail_out);
-    } while (ret == Z_OK && (z->avail_in || z->avail_out == 0 || flush == Z_FINISH));
-  }
-  if (ret != Z_STREAM_END) {
-    bp_buf_free(&b);
-    return false;
-  }
-  /* kept in a cache entry: its own block of its size, not the buffer's */
-  out->len = b.len;
-  out->data = bp_malloc(b.len ? b.len : 1);
-  memcpy(out->data, b.data, b.len);
-  bp_buf_free(&b);
-  return true;
-}
-
-/* The CIDToGIDMap and the ToUnicode CMap as patch_font writes them,
- * compressed. The map is mostly zeros: zlib's run-length strategy, which
- * looks for no matches but runs, deflates it in a third of zlib's default's
- * instructions and less than libdeflate's (which hashes every position of
- * a run), a little smaller. */
+/* The CIDToGIDMap (none when /Identity) and the ToUnicode CMap as
+ * patch_font writes them, compressed. */
 static bool make_maps_z(const pdf_font *f, zbytes *map_z, zbytes *tu_z) {
   size_t len;
-  z_stream *z = map_z_take();
-  bool ok = z && deflate_map(f, z, map_z);
-  if (z) map_z_give(z);
-  char *cmap = bp_pdf_tounicode_cmap(f->cps, &len);
+  unsigned char *map = cid_to_gid_map(f, &len);
+  bool ok = !map || deflate_bytes(map, len, map_z);
+  free(map);
+  char *cmap = font_tounicode(f, &len);
   if (ok) ok = deflate_bytes(cmap, len, tu_z);
   free(cmap);
   return ok;
@@ -2597,7 +2522,8 @@ static HPDF_STATUS use_z(pdf_dev *d, pdf_font *f, const cache_subset_entry *e) {
  * order; libharu then only links it), plus what PDF/A-1 needs and libharu
  * never writes: CapHeight (the OS/2 cap height through HarfBuzz; the ascent
  * when the font has none) and, unless plain, a CIDSet: one bit per CID the
- * font program holds, high bit first (CID = the code shown, and CID 0). */
+ * font program holds, high bit first (DENSE_CIDS: every CID, each is a
+ * glyph of the subset; else the codes shown, and CID 0). */
 static HPDF_STATUS make_descriptor(pdf_dev *d, pdf_font *f, HPDF_Dict data, unsigned length1) {
   HPDF_FontAttr fa = (HPDF_FontAttr)((HPDF_Dict)f->font)->attr;
   HPDF_FontDef def = fa->fontdef;
@@ -2626,12 +2552,19 @@ static HPDF_STATUS make_descriptor(pdf_dev *d, pdf_font *f, HPDF_Dict data, unsi
     cap_1000 = lround(cap * 1000.0 / f->subset->upem);
   ret += HPDF_Dict_AddNumber(desc, "CapHeight", (HPDF_INT32)cap_1000);
   if (!d->opt.plain) {
+#if DENSE_CIDS
+    size_t n = (f->subset->n_cids + 7) / 8;
+    unsigned char *bits = bp_malloc(n);
+    memset(bits, 0xFF, n);
+    if (f->subset->n_cids % 8) bits[n - 1] = (unsigned char)(0xFF00 >> (f->subset->n_cids % 8));
+#else
     hb_codepoint_t max = hb_set_get_max(f->cps);
     size_t n = max / 8 + 1;
     unsigned char *bits = bp_calloc(n, 1);
     bits[0] = 0x80; /* CID 0, .notdef */
     hb_codepoint_t cp = HB_SET_VALUE_INVALID;
     while (hb_set_next(f->cps, &cp)) bits[cp / 8] |= (unsigned char)(0x80 >> (cp % 8));
+#endif
     HPDF_Dict set = HPDF_DictStream_New(mm, fa->xref);
     if (set) {
       set->filter = d->opt.compress ? HPDF_STREAM_FILTER_FLATE_DECODE : HPDF_STREAM_FILTER_NONE;
@@ -2699,7 +2632,7 @@ static void load_font_cached(pdf_dev *d, pdf_font *f, const char *fpath, int fac
         d->doing = NULL;
         return;
       }
-    f->font = new_font(d, name);
+    f->font = new_font(d, f, name);
   }
   if (!name || !f->font) {
     if (!failed(d))

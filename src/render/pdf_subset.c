@@ -182,6 +182,33 @@ static bp_status check_ink(bp_ctx *ctx, const bp_pdf_subset *s, const char *path
   return BP_OK;
 }
 
+/* Numbers the CIDs of `cps` (see bp_pdf_subset): each character its
+ * glyph's id, a second character of a glyph the next CID after the glyphs.
+ * A character without a glyph gets none (the device refuses it). */
+static bp_status number_cids(bp_ctx *ctx, bp_pdf_subset *s, const char *path, const hb_set_t *cps) {
+  s->n_glyphs = hb_face_get_glyph_count(s->face);
+  size_t cap = (size_t)s->n_glyphs + hb_set_get_population(cps);
+  s->cid_cp = bp_malloc(cap * sizeof *s->cid_cp);
+  for (size_t i = 0; i < cap; i++) s->cid_cp[i] = BP_PDF_NO_CP;
+  s->cids = hb_map_create();
+  unsigned next = s->n_glyphs;
+  hb_codepoint_t cp = HB_SET_VALUE_INVALID;
+  while (hb_set_next(cps, &cp)) {
+    uint32_t g = bp_pdf_subset_gid(s, cp);
+    if (!g || g >= s->n_glyphs) continue;
+    unsigned cid = s->cid_cp[g] == BP_PDF_NO_CP ? g : next++;
+    s->cid_cp[cid] = cp;
+    hb_map_set(s->cids, cp, cid);
+  }
+  s->n_cids = next;
+  if (next > 0xFFFF) /* 2-byte codes: CID 65535 is the most */
+    return bp_error(ctx, BP_ERR_FONT,
+                    "font %s: the subset needs %u codes, more than the PDF's 65,535 (%u glyphs "
+                    "shared by several characters)",
+                    path, next, s->n_glyphs);
+  return BP_OK;
+}
+
 bp_status bp_pdf_subset_new(bp_ctx *ctx, const bp_pdf_face *face, const char *path,
                             const hb_set_t *cps, bp_pdf_subset **out) {
   *out = NULL;
@@ -219,12 +246,31 @@ bp_status bp_pdf_subset_new(bp_ctx *ctx, const bp_pdf_face *face, const char *pa
   s->font = hb_font_create(s->face);
   hb_font_set_scale(s->font, (int)s->upem, (int)s->upem);
   bp_status st = check_ink(ctx, s, path, cps);
+  if (!st) st = number_cids(ctx, s, path, cps);
   if (st) {
     bp_pdf_subset_free(s);
     return st;
   }
   *out = s;
   return BP_OK;
+}
+
+unsigned bp_pdf_subset_cid(const bp_pdf_subset *s, uint32_t cp) {
+  hb_codepoint_t cid = hb_map_get(s->cids, cp);
+  return cid == HB_MAP_VALUE_INVALID ? 0 : cid;
+}
+
+unsigned char *bp_pdf_cid_to_gid_map(const bp_pdf_subset *s, size_t *len) {
+  *len = 0;
+  if (s->n_cids == s->n_glyphs) return NULL;
+  unsigned char *map = bp_malloc((size_t)s->n_cids * 2);
+  for (unsigned cid = 0; cid < s->n_cids; cid++) {
+    uint32_t g = cid < s->n_glyphs ? cid : bp_pdf_subset_gid(s, s->cid_cp[cid]);
+    map[cid * 2] = (unsigned char)(g >> 8);
+    map[cid * 2 + 1] = (unsigned char)g;
+  }
+  *len = (size_t)s->n_cids * 2;
+  return map;
 }
 
 uint32_t bp_pdf_subset_gid(const bp_pdf_subset *s, uint32_t cp) {
@@ -242,6 +288,8 @@ double bp_pdf_subset_width(const bp_pdf_subset *s, uint32_t cp) {
 
 void bp_pdf_subset_free(bp_pdf_subset *s) {
   if (!s) return;
+  free(s->cid_cp);
+  hb_map_destroy(s->cids);
   hb_font_destroy(s->font);
   hb_face_destroy(s->face);
   free(s->data);
@@ -261,6 +309,19 @@ void bp_pdf_subset_tag(const hb_set_t *cps, const char *name, char tag[7]) {
   }
   tag[6] = '\0';
 }
+
+static const char cmap_head[] =
+    "/CIDInit /ProcSet findresource begin\n"
+    "12 dict begin\n"
+    "begincmap\n"
+    "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+    "/CMapName /Adobe-Identity-UCS def\n"
+    "/CMapType 2 def\n"
+    "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n";
+static const char cmap_tail[] = "endcmap\n"
+                                "CMapName currentdict /CMap defineresource pop\n"
+                                "end\n"
+                                "end\n";
 
 char *bp_pdf_tounicode_cmap(const hb_set_t *cps, size_t *len) {
   /* Rows of 256 codes that hold used code points: bfrange may not cross a
@@ -282,13 +343,7 @@ char *bp_pdf_tounicode_cmap(const hb_set_t *cps, size_t *len) {
     }
   }
   bp_buf b = {0};
-  bp_buf_puts(&b, "/CIDInit /ProcSet findresource begin\n"
-                  "12 dict begin\n"
-                  "begincmap\n"
-                  "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
-                  "/CMapName /Adobe-Identity-UCS def\n"
-                  "/CMapType 2 def\n"
-                  "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n");
+  bp_buf_puts(&b, cmap_head);
   size_t done = 0;
   for (unsigned row = 0; row < 256; row++) {
     if (!used[row]) continue;
@@ -301,10 +356,80 @@ char *bp_pdf_tounicode_cmap(const hb_set_t *cps, size_t *len) {
     done++;
     if (done % 100 == 0 || done == n_rows) bp_buf_puts(&b, "endbfrange\n");
   }
-  bp_buf_puts(&b, "endcmap\n"
-                  "CMapName currentdict /CMap defineresource pop\n"
-                  "end\n"
-                  "end\n");
+  bp_buf_puts(&b, cmap_tail);
+  *len = b.len;
+  return bp_buf_detach(&b);
+}
+
+/* The entries of one kind (lines of `lines`, `n` of them) in blocks of at
+ * most 100, as the CMap format wants. */
+static void put_blocks(bp_buf *b, const bp_buf *lines, size_t n, const char *kind) {
+  const char *p = lines->data;
+  for (size_t done = 0; done < n; done += 100) {
+    size_t k = n - done < 100 ? n - done : 100;
+    bp_buf_printf(b, "%zu begin%s\n", k, kind);
+    for (size_t i = 0; i < k; i++) {
+      const char *nl = strchr(p, '\n');
+      bp_buf_put(b, p, (size_t)(nl - p) + 1);
+      p = nl + 1;
+    }
+    bp_buf_printf(b, "end%s\n", kind);
+  }
+}
+
+/* CIDs [a, z] (successive, each with a character) as entries: one bfchar,
+ * or one bfrange with an array of their characters. */
+static void put_cids(const bp_pdf_subset *s, unsigned a, unsigned z, bp_buf *chars, size_t *n_chars,
+                     bp_buf *ranges, size_t *n_ranges) {
+  if (a == z) {
+    bp_buf_printf(chars, "<%04X> <%04X>\n", a, (unsigned)s->cid_cp[a]);
+    ++*n_chars;
+    return;
+  }
+  bp_buf_printf(ranges, "<%04X> <%04X> [", a, z);
+  for (unsigned c = a; c <= z; c++)
+    bp_buf_printf(ranges, c < z ? "<%04X> " : "<%04X>]\n", (unsigned)s->cid_cp[c]);
+  ++*n_ranges;
+}
+
+char *bp_pdf_tounicode_cids(const bp_pdf_subset *s, size_t *len) {
+  enum { RUN = 4 }; /* successive characters this many or more: a range of their own */
+  bp_buf chars = {0}, ranges = {0};
+  size_t n_chars = 0, n_ranges = 0;
+  const uint32_t *cp = s->cid_cp;
+  for (unsigned c = 1; c < s->n_cids;) {
+    if (cp[c] == BP_PDF_NO_CP) {
+      c++;
+      continue;
+    }
+    /* a segment: successive CIDs with characters, one high byte (a range
+     * may not cross one) */
+    unsigned end = c;
+    while (end + 1 < s->n_cids && cp[end + 1] != BP_PDF_NO_CP && (end + 1) >> 8 == c >> 8) end++;
+    unsigned open = 0; /* the first CID not yet written, 0: none */
+    for (unsigned a = c; a <= end;) {
+      unsigned z = a; /* a run: successive characters, one high byte */
+      while (z < end && cp[z + 1] == cp[z] + 1 && cp[z + 1] >> 8 == cp[a] >> 8) z++;
+      if (z > a && (z - a + 1 >= RUN || (a == c && z == end))) {
+        if (open) put_cids(s, open, a - 1, &chars, &n_chars, &ranges, &n_ranges);
+        open = 0;
+        bp_buf_printf(&ranges, "<%04X> <%04X> <%04X>\n", a, z, (unsigned)cp[a]);
+        n_ranges++;
+      } else if (!open) {
+        open = a;
+      }
+      a = z + 1;
+    }
+    if (open) put_cids(s, open, end, &chars, &n_chars, &ranges, &n_ranges);
+    c = end + 1;
+  }
+  bp_buf b = {0};
+  bp_buf_puts(&b, cmap_head);
+  put_blocks(&b, &chars, n_chars, "bfchar");
+  put_blocks(&b, &ranges, n_ranges, "bfrange");
+  bp_buf_puts(&b, cmap_tail);
+  bp_buf_free(&chars);
+  bp_buf_free(&ranges);
   *len = b.len;
   return bp_buf_detach(&b);
 }

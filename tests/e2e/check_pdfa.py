@@ -8,11 +8,11 @@ import glob
 import json
 import os
 import re
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import check_tags  # noqa: E402
 from pdfcheck import check, finish, run  # noqa: E402
 
 work = sys.argv[1]
@@ -59,7 +59,7 @@ pdfs = sorted(glob.glob(os.path.join(pdf_dir, "*.pdf")))
 expected = ["nk-missions-article.pdf", "nk-missions-brief.pdf", "nk-missions-brief-letter.pdf",
             "nk-missions-brief-ko.pdf", "undated-brief.pdf", "fixture-xml-title.pdf",
             "fixture-logo-png.pdf", "fixture-logo-svg.pdf", "fixture-korean-title.pdf",
-            "fixture-bleed.pdf"]
+            "fixture-bleed.pdf", "fixture-shared-glyphs.pdf"]
 for name in expected:
     check(os.path.exists(os.path.join(pdf_dir, name)), f"{name} was not rendered")
 check(len(glob.glob(os.path.join(pdf_dir, "profile-*.pdf"))) == 15, "15 country profiles")
@@ -95,20 +95,34 @@ TOKEN = re.compile(rb"\s*(<<|>>|<[0-9A-Fa-f\s]*>|\((?:\\.|[^\\)])*\)|\[|\]|/[^\s
 
 
 def page_contents(pdf):
-    r = run(["qpdf", "--json", "--json-key=pages", pdf])
-    if not check(r.returncode == 0, f"qpdf --json {pdf}: {r.stderr[:300]}"):
+    """Per page: its content streams decoded, and its fonts' ToUnicode maps
+    by resource name (check_tags.cmap: code bytes -> text)."""
+    try:
+        doc = check_tags.Doc(pdf)
+    except RuntimeError as e:
+        check(False, f"{pdf}: {e}")
         return []
-    streams = []
-    for page in json.loads(r.stdout)["pages"]:
-        data = b""
-        for ref in page["contents"]:
-            obj = ref.split()[0]
-            s = subprocess.run(["qpdf", f"--show-object={obj}", "--filtered-stream-data", pdf],
-                               capture_output=True)
-            check(s.returncode == 0, f"qpdf --show-object={obj} {pdf}")
-            data += s.stdout + b"\n"
-        streams.append(data)
-    return streams
+    pages = []
+
+    def walk(ref):
+        node = doc.get(ref) or {}
+        if node.get("/Type") == "/Pages":
+            for k in node.get("/Kids", []):
+                walk(k)
+        else:
+            pages.append(node)
+    walk(doc.get(doc.objs["trailer"]["value"]["/Root"])["/Pages"])
+    out = []
+    for page in pages:
+        res = doc.get(page.get("/Resources")) or {}
+        fonts = {}
+        for name, ref in (doc.get(res.get("/Font")) or {}).items():
+            tu = (doc.get(ref) or {}).get("/ToUnicode")
+            fonts[name.encode()] = check_tags.cmap(doc.stream(tu)) if isinstance(tu, str) else {}
+        contents = page.get("/Contents")
+        refs = contents if isinstance(contents, list) else [contents]
+        out.append((b"\n".join(doc.stream(r) for r in refs if isinstance(r, str)), fonts))
+    return out
 
 
 def near_black(vals):
@@ -119,22 +133,23 @@ def near_black(vals):
 ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 
 
-def decode(tok):
-    """A string operand shown in the device's fonts (2-byte codes, the code
-    points): hex, or literal with its escapes."""
+def decode(tok, font):
+    """A string operand shown in a font (2-byte codes) as text, through the
+    font's ToUnicode map: hex, or literal with its escapes."""
     if tok.startswith(b"<"):
-        return bytes.fromhex(re.sub(rb"\s", b"", tok[1:-1]).decode()).decode("utf-16-be", "replace")
-    raw = re.sub(rb"\\([0-7]{1,3}|.)", lambda m: bytes([int(m.group(1), 8) & 0xFF])
-                 if m.group(1)[:1].isdigit() else ESCAPES.get(m.group(1), m.group(1)), tok[1:-1],
-                 flags=re.S)
-    return raw.decode("utf-16-be", "replace")
+        raw = bytes.fromhex(re.sub(rb"\s", b"", tok[1:-1]).decode())
+    else:
+        raw = re.sub(rb"\\([0-7]{1,3}|.)", lambda m: bytes([int(m.group(1), 8) & 0xFF])
+                     if m.group(1)[:1].isdigit() else ESCAPES.get(m.group(1), m.group(1)), tok[1:-1],
+                     flags=re.S)
+    return "".join(font.get(raw[k:k + 2], "\ufffd") for k in range(0, len(raw) - 1, 2))
 
 
 def colours(pdf):
     """(text shown per fill colour, near-black RGB operators) of every page."""
     shown, bad = {}, []
-    for content in page_contents(pdf):
-        stack, ops = [], []
+    for content, fonts in page_contents(pdf):
+        stack, ops, font = [], [], {}
         fill = ("g", 0.0)
         for m in TOKEN.finditer(content):
             t = m.group(1)
@@ -150,8 +165,10 @@ def colours(pdf):
                 fill = (op,) + tuple(round(float(v), 3) for v in ops[-{"g": 1, "rg": 3, "k": 4}[op]:])
             if op in ("rg", "RG") and near_black([float(v) for v in ops[-3:]]):
                 bad.append(" ".join(v.decode() for v in ops[-3:]) + " " + op)
+            if op == "Tf" and len(ops) >= 2:
+                font = fonts.get(ops[-2], {})
             if op in ("Tj", "TJ"):
-                text = "".join(decode(v) for v in ops if v[:1] in b"<(")
+                text = "".join(decode(v, font) for v in ops if v[:1] in b"<(")
                 key = " ".join(str(v) for v in fill[1:]) + " " + fill[0]
                 shown[key] = shown.get(key, "") + text
             if op == "ET":
@@ -188,6 +205,22 @@ for name, phrase in phrases.items():
     check(share >= 0.5, f"{name}: only {share:.0%} of the text is black ink (0 g)")
     if phrase:
         check(phrase in black, f"{name}: body text '{phrase}' is not shown in 0 g")
+
+# ---- characters that share a glyph come back apart ------------------------------
+
+# NanumGothicBold draws U+00A0 with the space's glyph and U+2015 with
+# U+2014's: the title's font gets codes of its own for them and a
+# CIDToGIDMap; every other font is mapped /Identity (docs/pdf-device.md)
+path = os.path.join(pdf_dir, "fixture-shared-glyphs.pdf")
+if check(os.path.exists(path), "fixture-shared-glyphs.pdf: missing"):
+    doc = check_tags.Doc(path)
+    maps = [v.get("/CIDToGIDMap") for v in (o.get("value") for o in doc.objs.values())
+            if isinstance(v, dict) and v.get("/Subtype") == "/CIDFontType2"]
+    check(sum(m != "/Identity" for m in maps) == 1 and len(maps) > 2,
+          f"fixture-shared-glyphs.pdf: CIDToGIDMaps {maps}: one stream expected, the rest /Identity")
+    text = "".join(colours(path)[0].values()).replace("\n", "")  # runs end in "\n"
+    want = "북한은 왜\u00a0대사관을 닫는가 \u2015 외교"
+    check(want in text, f"fixture-shared-glyphs.pdf: the title does not come back as {want!r}")
 
 # ---- print boxes on every page --------------------------------------------------
 

@@ -43,6 +43,9 @@ for k in png svg; do
 done
 "$bp" render tests/fixtures/sample/briefs/korean-title.json -o "$pdf/fixture-korean-title.pdf"
 "$bp" render tests/fixtures/sample/briefs/xml-title.json -o "$pdf/fixture-xml-title.pdf"
+# a title NanumGothicBold draws with glyphs it shares (U+00A0 with the space,
+# U+2015 with U+2014): that font's extra codes and CIDToGIDMap stream
+"$bp" render tests/fixtures/sample/briefs/shared-glyphs.json -o "$pdf/fixture-shared-glyphs.pdf"
 # 3 mm bleed: a larger MediaBox, TrimBox and BleedBox, the page moved in (bleed.sh)
 "$bp" render data/briefs/nk-missions.json -o "$pdf/fixture-bleed.pdf" \
   --template tests/fixtures/bleed/bleed-3mm-template.json

@@ -437,6 +437,49 @@ static void text_extracts_in_order(void **state) {
   bp_dlist_free(dl);
 }
 
+/* Characters a font draws with one glyph (NanumGothic: U+0020 and U+00A0,
+ * U+2014 and U+2015) still come back apart: each gets a code of its own
+ * (else a reader's text would have the same dash twice),
+ * and only that font gets a CIDToGIDMap; a font whose characters each have
+ * a glyph is mapped /Identity (its codes are its glyphs). Compressed and
+ * not. */
+static void shared_glyphs_extract_apart(void **state) {
+  (void)state;
+  for (int compress = 0; compress < 2; compress++) {
+    bp_dlist *dl = bp_dlist_new();
+    bp_dl_page *pg = bp_dlist_add_page(dl, A4_W, A4_H);
+    add_run(dl, pg, GOTHIC, 12, 72, 72, "A B\u00A0C\u2014D\u2015E 한국");
+    add_run(dl, pg, SERIF, 12, 72, 100, "Plain text");
+    char *path = path_in_tmp(compress ? "shared-z.pdf" : "shared.pdf");
+    bp_ctx ctx;
+    assert_int_equal(write_pdf(dl, path, compress, &ctx), BP_OK);
+    keep(path);
+    char *out, *err;
+    assert_int_equal(run(&out, &err, "pdftotext '%s' -", path), 0);
+    /* poppler reads U+00A0 as a space: its code's ToUnicode entry below */
+    assert_non_null(strstr(out, "A B C\u2014D\u2015E 한국"));
+    assert_non_null(strstr(out, "Plain text"));
+    free(out);
+    free(err);
+    /* the CIDFonts' maps, in qpdf's QDF form: one stream, one /Identity */
+    assert_int_equal(run(&out, &err, "qpdf --qdf --object-streams=disable '%s' -", path), 0);
+    int streams = 0, identity = 0;
+    for (const char *p = out; (p = strstr(p, "/CIDToGIDMap ")); p++) {
+      p += strlen("/CIDToGIDMap ");
+      identity += strncmp(p, "/Identity", 9) == 0;
+      streams += *p >= '1' && *p <= '9';
+    }
+    assert_int_equal(streams, 1);
+    assert_int_equal(identity, 1);
+    assert_non_null(strstr(out, " <00A0>")); /* a code of its own for U+00A0 */
+    free(out);
+    free(err);
+    unlink(path);
+    free(path);
+    bp_dlist_free(dl);
+  }
+}
+
 static void fonts_embedded_subset_unicode(void **state) {
   (void)state;
   bp_dlist *dl = mixed_page();
@@ -1308,6 +1351,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(text_extracts_in_order, setup, teardown),
       cmocka_unit_test_setup_teardown(fonts_embedded_subset_unicode, setup, teardown),
+      cmocka_unit_test_setup_teardown(shared_glyphs_extract_apart, setup, teardown),
       cmocka_unit_test_setup_teardown(byte_identical_runs, setup, teardown),
       cmocka_unit_test_setup_teardown(no_date_without_epoch, setup, teardown),
       cmocka_unit_test_setup_teardown(subsets_are_small, setup, teardown),
