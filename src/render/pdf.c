@@ -2567,7 +2567,11 @@ static HPDF_STATUS make_descriptor(pdf_dev *d, pdf_font *f, HPDF_Dict data, unsi
 #endif
     HPDF_Dict set = HPDF_DictStream_New(mm, fa->xref);
     if (set) {
-      set->filter = d->opt.compress ? HPDF_STREAM_FILTER_FLATE_DECODE : HPDF_STREAM_FILTER_NONE;
+      /* Deflated, a CIDSet is about 12 bytes whatever its length (a run
+       * of 0xFF), plus the 19 of "/Filter/FlateDecode": a shorter one
+       * (a font of up to 256 glyphs) stays as it is. */
+      set->filter =
+          d->opt.compress && n > 32 ? HPDF_STREAM_FILTER_FLATE_DECODE : HPDF_STREAM_FILTER_NONE;
       ret += HPDF_Stream_Write(set->stream, bits, (HPDF_UINT)n);
       ret += HPDF_Dict_Add(desc, "CIDSet", set);
     } else {

@@ -222,6 +222,36 @@ if check(os.path.exists(path), "fixture-shared-glyphs.pdf: missing"):
     want = "북한은 왜\u00a0대사관을 닫는가 \u2015 외교"
     check(want in text, f"fixture-shared-glyphs.pdf: the title does not come back as {want!r}")
 
+# ---- each CIDSet lists exactly the font program's CIDs ---------------------------
+
+def num_glyphs(font):
+    """numGlyphs of a TrueType font program's maxp table."""
+    n = int.from_bytes(font[4:6], "big")
+    for i in range(n):
+        rec = font[12 + 16 * i:28 + 16 * i]
+        if rec[:4] == b"maxp":
+            off = int.from_bytes(rec[8:12], "big")
+            return int.from_bytes(font[off + 4:off + 6], "big")
+    return None
+
+
+for name in ("nk-missions-brief.pdf", "nk-missions-article.pdf", "nk-missions-brief-ko.pdf",
+             "fixture-shared-glyphs.pdf", "profile-china.pdf"):
+    doc = check_tags.Doc(os.path.join(pdf_dir, name))
+    for key, o in doc.objs.items():
+        cid = o.get("value")
+        if not isinstance(cid, dict) or cid.get("/Subtype") != "/CIDFontType2":
+            continue
+        desc = doc.get(cid.get("/FontDescriptor")) or {}
+        glyphs = num_glyphs(doc.stream(desc.get("/FontFile2", "")))
+        cmap = cid.get("/CIDToGIDMap")
+        cids = glyphs if cmap == "/Identity" else len(doc.stream(cmap)) // 2
+        bits = doc.stream(desc.get("/CIDSet", ""))
+        ones = "".join(f"{b:08b}" for b in bits).rstrip("0")
+        check(glyphs and ones == "1" * cids,
+              f"{name}: {cid.get('/BaseFont')}: CIDSet {ones!r} is not the {cids} CIDs of its "
+              f"{glyphs} glyphs")
+
 # ---- print boxes on every page --------------------------------------------------
 
 for name in ("nk-missions-article.pdf", "nk-missions-brief-letter.pdf", "profile-cuba.pdf"):
