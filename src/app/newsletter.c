@@ -419,6 +419,14 @@ int bp_cmd_newsletter(int argc, char **argv) {
     fprintf(stderr, "briefpress: newsletter: --send needs --from and --to or --bcc\n");
     rc = 2;
   }
+  for (const char *p = o.subject; rc < 0 && p && *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7F) { /* a Subject is one line of text */
+      fprintf(stderr,
+              "briefpress: newsletter: --subject has %s at byte %zu; a Subject is one line\n",
+              *p == '\n' || *p == '\r' ? "a line break" : "a control character",
+              (size_t)(p - o.subject) + 1);
+      rc = 2;
+    }
   if (rc < 0 && !o.send && (o.bcc || o.netrc || o.n_resolve)) {
     fprintf(stderr, "briefpress: newsletter: --%s is for --send (a written .eml has no Bcc)\n",
             o.bcc     ? "bcc"

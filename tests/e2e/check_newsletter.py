@@ -370,7 +370,9 @@ if check(py is not None, "no Python with aiosmtpd (install python3-aiosmtpd)"):
             ("unsub-space", ["--list-unsubscribe", "https://x.org/a b"], "--list-unsubscribe"),
             ("one-click", ["--list-unsubscribe", "mailto:x@example.org", "--list-unsubscribe-post"],
              "--list-unsubscribe-post"),
-            ("bcc-unsent", ["--bcc", "c@example.org"], "--bcc")):
+            ("bcc-unsent", ["--bcc", "c@example.org"], "--bcc"),
+            ("subject-line-break", ["--subject", "Hello\r\nBcc: x@example.org"], "--subject"),
+            ("subject-control", ["--subject", "Hello\tthere"], "--subject")):
         out = os.path.join(work, "bad-" + label)
         r = subprocess.run([bp, "newsletter", "data/briefs/nk-missions.json", "-o", out, *args],
                            capture_output=True, text=True, env=ENV, timeout=120)
