@@ -9,6 +9,7 @@
 #include "app/cli.h"
 
 #include <cairo.h>
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -196,18 +197,35 @@ bp_status bp_cli_compose(bp_ctx *ctx, bp_typesetter *ts, const char *path,
 }
 
 /* The pages after the last one of this document that an earlier, longer
- * one left in `dir` (page-N.png for N > n_pages, as long as there are):
- * removed when briefpress made them (bp_png_is_ours), left when not. */
+ * one left in `dir` (every page-N.png with N > n_pages, gaps or not: a
+ * user may have deleted one): removed when briefpress made them
+ * (bp_png_is_ours), left when not. The names are read first, then removed
+ * (readdir while its folder changes may skip entries). */
 static void remove_stale_pages(const char *dir, size_t n_pages) {
-  char *pattern = bp_png_pattern(dir, "/page-%d.png");
-  for (size_t n = n_pages + 1; n < 100000; n++) {
-    char path[4096];
-    snprintf(path, sizeof path, pattern, (int)n);
-    struct stat sb;
-    if (lstat(path, &sb) != 0) break;
-    if (S_ISREG(sb.st_mode) && bp_png_is_ours(path)) bp_output_remove(path);
+  DIR *dp = opendir(dir);
+  if (!dp) return;
+  char **stale = NULL;
+  size_t n_stale = 0, cap = 0;
+  for (struct dirent *e; (e = readdir(dp));) {
+    const char *name = e->d_name;
+    if (strncmp(name, "page-", 5) || name[5] < '1' || name[5] > '9') continue;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(name + 5, &end, 10);
+    if (errno || strcmp(end, ".png") || n <= n_pages) continue;
+    bp_buf p = {0};
+    bp_buf_printf(&p, "%s/%s", dir, name);
+    char *path = bp_buf_detach(&p);
+    BP_PUSH(stale, n_stale, cap, path);
   }
-  free(pattern);
+  closedir(dp);
+  for (size_t i = 0; i < n_stale; i++) {
+    struct stat sb;
+    if (lstat(stale[i], &sb) == 0 && S_ISREG(sb.st_mode) && bp_png_is_ours(stale[i]))
+      bp_output_remove(stale[i]);
+    free(stale[i]);
+  }
+  free(stale);
 }
 
 static int cmd_render(render_opts *o) {

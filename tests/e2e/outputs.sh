@@ -117,6 +117,13 @@ printf 'my notes\n' > "$pages/page-3.png"
 [[ $(ls "$pages" | tr '\n' ' ') == 'page-1.png page-3.png ' ]] ||
   no "pages: after the one-page brief: $(ls "$pages" | tr '\n' ' ')"
 [[ $(cat "$pages/page-3.png") == 'my notes' ]] || no "pages: the user's page-3.png was changed"
+# a gap (a page the user deleted) does not stop the sweep: pages past it go too
+gap=$work/gap
+"$bp" render "$work/data/articles/nk-missions.json" -o "$work/article2.pdf" --png "$gap" \
+  > /dev/null 2>&1 || no "gap: the article's render failed"
+rm -f "$gap/page-2.png"
+"$bp" preview "$brief" -o "$gap" > /dev/null 2>&1 || no "gap: the brief's preview failed"
+[[ $(ls "$gap" | tr '\n' ' ') == 'page-1.png ' ]] || no "gap: after the brief: $(ls "$gap" | tr '\n' ' ')"
 python3 - "$pages/page-1.png" <<'PY' || no "pages: page-1.png is not a valid PNG marked as briefpress's"
 import struct, sys, zlib
 d = open(sys.argv[1], "rb").read()
