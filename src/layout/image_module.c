@@ -124,13 +124,18 @@ static void svg_found(svg_scan *s, bp_svg_found f, long line, const char *what) 
   s->what = what ? strdup(what) : NULL;
 }
 
-static void svg_entity(void *payload, void *data, const xmlChar *ent_name) {
-  const xmlEntity *e = payload;
-  svg_scan *s = data;
-  /* librsvg expands internal entities: one that holds markup could put a
-   * <text> or an href into the drawing where no check of the tree sees it */
-  if (s->found == BP_SVG_CLEAN && e->content && strchr((const char *)e->content, '<'))
-    svg_found(s, BP_SVG_MARKUP_ENTITY, 0, (const char *)ent_name);
+/* librsvg expands internal entities: one that holds markup could put a
+ * <text> or an href into the drawing where no check of the tree sees it.
+ * The first such declaration of the DTD, in the file's order (libxml2's
+ * entity table is a hash whose seed changes with each parse, so scanning it
+ * named one entity or another from run to run). */
+static void svg_entities(svg_scan *s, const xmlDtd *dtd) {
+  for (const xmlNode *n = dtd ? dtd->children : NULL; n && s->found == BP_SVG_CLEAN; n = n->next) {
+    if (n->type != XML_ENTITY_DECL) continue;
+    const xmlEntity *e = (const xmlEntity *)n;
+    if (e->content && strchr((const char *)e->content, '<'))
+      svg_found(s, BP_SVG_MARKUP_ENTITY, 0, (const char *)e->name);
+  }
 }
 
 /* An href's value (entities expanded) that points outside the file. */
@@ -202,8 +207,7 @@ static bp_svg_found svg_check(const void *data, size_t len, long *line, char **w
                                     XML_PARSE_BIG_LINES);
   if (!doc) return BP_SVG_UNPARSED;
   svg_scan s = {.found = BP_SVG_CLEAN};
-  if (doc->intSubset && doc->intSubset->entities)
-    xmlHashScan(doc->intSubset->entities, svg_entity, &s);
+  svg_entities(&s, doc->intSubset);
   if (s.found == BP_SVG_CLEAN) svg_scan_nodes(&s, doc->children);
   xmlFreeDoc(doc);
   *line = s.line;
