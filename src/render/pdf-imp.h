@@ -91,6 +91,14 @@ char *bp_pdf_tounicode_cmap(const hb_set_t *cps, size_t *len);
  * as one bfrange with an array, a lone CID as a bfchar. */
 char *bp_pdf_tounicode_cids(const bp_pdf_subset *s, size_t *len);
 
+/** Appends the decimal digits of `v` (a '-' first when negative): what
+ * printf's "%lld" writes, without printf (a profile's objects and structure
+ * write about two thousand such numbers; pdf_save.c). */
+void bp_pdf_put_int(bp_buf *b, long long v);
+
+/** Appends `v` (0..0xFFFF) as 4 upper-case hex digits, as printf's "%04X". */
+void bp_pdf_put_hex4(bp_buf *b, unsigned v);
+
 /** `len` bytes of `data` deflated in the zlib format (what a PDF's
  * FlateDecode filter reads), at libdeflate's level 6: the same output for
  * the same input, in any thread. *out owned (free), *out_len its length.

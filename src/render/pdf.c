@@ -1690,7 +1690,7 @@ static void show_piece(pdf_dev *d, double x, double y) {
 static void show_gap(pdf_dev *d, double *pen_pt, double x_pt, double size_pt) {
   piece_to_array(d);
   long shift = lround((*pen_pt - x_pt) * 1000.0 / size_pt);
-  if (shift) bp_buf_printf(&d->array, "%ld", shift);
+  if (shift) bp_pdf_put_int(&d->array, shift);
   *pen_pt -= (double)shift * size_pt / 1000.0;
 }
 

@@ -4,6 +4,7 @@
 #define BP_PDF_SAVE_H
 
 #include "../core/bp.h"
+#include "pdf-imp.h"
 
 #include <hpdf.h>
 
@@ -15,13 +16,7 @@ bool bp_pdf_save_supported(void);
  * prints a float's 5 decimals: 632.60999). */
 void bp_pdf_put_number(bp_buf *b, double v, int decimals);
 
-/** Appends the decimal digits of `v` (a '-' first when negative): what
- * printf's "%lld" writes, without printf (a profile's objects and structure
- * write about two thousand such numbers). */
-void bp_pdf_put_int(bp_buf *b, long long v);
-
-/** Appends `v` (0..0xFFFF) as 4 upper-case hex digits, as printf's "%04X". */
-void bp_pdf_put_hex4(bp_buf *b, unsigned v);
+/* bp_pdf_put_int and bp_pdf_put_hex4: pdf-imp.h (the CMap text uses them) */
 
 /** Saves `pdf` into `out` (appended) as HPDF_SaveToStream would, in fewer
  * bytes: dictionaries and arrays without the blanks libharu puts between

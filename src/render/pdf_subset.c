@@ -377,18 +377,35 @@ static void put_blocks(bp_buf *b, const bp_buf *lines, size_t n, const char *kin
   }
 }
 
+/* "<hhhh>": a 2-byte code or a BMP character of a CMap. */
+static void put_code(bp_buf *b, unsigned v) {
+  bp_buf_putc(b, '<');
+  bp_pdf_put_hex4(b, v);
+  bp_buf_putc(b, '>');
+}
+
+/* "<a> <z>" and `tail` (NULL: a line's end). */
+static void put_codes(bp_buf *b, unsigned a, unsigned z, const char *tail) {
+  put_code(b, a);
+  bp_buf_putc(b, ' ');
+  put_code(b, z);
+  bp_buf_puts(b, tail ? tail : "\n");
+}
+
 /* CIDs [a, z] (successive, each with a character) as entries: one bfchar,
  * or one bfrange with an array of their characters. */
 static void put_cids(const bp_pdf_subset *s, unsigned a, unsigned z, bp_buf *chars, size_t *n_chars,
                      bp_buf *ranges, size_t *n_ranges) {
   if (a == z) {
-    bp_buf_printf(chars, "<%04X> <%04X>\n", a, (unsigned)s->cid_cp[a]);
+    put_codes(chars, a, s->cid_cp[a], NULL);
     ++*n_chars;
     return;
   }
-  bp_buf_printf(ranges, "<%04X> <%04X> [", a, z);
-  for (unsigned c = a; c <= z; c++)
-    bp_buf_printf(ranges, c < z ? "<%04X> " : "<%04X>]\n", (unsigned)s->cid_cp[c]);
+  put_codes(ranges, a, z, " [");
+  for (unsigned c = a; c <= z; c++) {
+    put_code(ranges, s->cid_cp[c]);
+    bp_buf_puts(ranges, c < z ? " " : "]\n");
+  }
   ++*n_ranges;
 }
 
@@ -413,7 +430,9 @@ char *bp_pdf_tounicode_cids(const bp_pdf_subset *s, size_t *len) {
       if (z > a && (z - a + 1 >= RUN || (a == c && z == end))) {
         if (open) put_cids(s, open, a - 1, &chars, &n_chars, &ranges, &n_ranges);
         open = 0;
-        bp_buf_printf(&ranges, "<%04X> <%04X> <%04X>\n", a, z, (unsigned)cp[a]);
+        put_codes(&ranges, a, z, " ");
+        put_code(&ranges, cp[a]);
+        bp_buf_putc(&ranges, '\n');
         n_ranges++;
       } else if (!open) {
         open = a;

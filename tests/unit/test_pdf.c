@@ -263,8 +263,9 @@ static bp_dlist *mixed_page(void) {
 
 /* ---- tests ---------------------------------------------------------------- */
 
-/* The writer's integers and hex digits are printf's, character for
- * character (the objects, structure tree and xref table hold thousands). */
+/* The writer's integers, numbers with decimals and hex digits are
+ * printf's, character for character (the objects, structure tree, xref
+ * table and page content hold thousands). */
 static void numbers_as_printf(void **state) {
   (void)state;
   static const long long ints[] = {0,
@@ -289,6 +290,32 @@ static void numbers_as_printf(void **state) {
     snprintf(want, sizeof want, "%lld", ints[i]);
     assert_string_equal(b.data, want);
     bp_buf_free(&b);
+  }
+  /* numbers with decimals: printf's "%.*f" with the trailing zeros (and
+   * point) taken off, for the positions a layout makes (1/1024 pt steps,
+   * ties among them), thirds, tiny and negative values */
+  unsigned seed = 12345;
+  for (int i = 0; i < 200000; i++) {
+    seed = seed * 1103515245u + 12345u;
+    double v;
+    switch (i % 4) {
+    case 0: v = (double)(int)(seed % 2000000) / 1024.0 - 500; break;
+    case 1: v = (double)(int)(seed % 200000) / 1000.0 - 100 + 0.0005; break;
+    case 2: v = (double)(seed % 100000) / 3.0 - 16000; break;
+    default: v = ((double)(seed % 1000) - 500) * 1e-5; break;
+    }
+    for (int dec = 0; dec <= 3; dec++) {
+      bp_buf b = {0};
+      bp_pdf_put_number(&b, v, dec);
+      char want[64];
+      snprintf(want, sizeof want, "%.*f", dec, fabs(v) < 0.5 * pow(10, -dec) ? 0.0 : v);
+      char *e = want + strlen(want);
+      while (dec > 0 && e[-1] == '0') *--e = '\0';
+      if (e[-1] == '.') e[-1] = '\0';
+      if (strcmp(b.data, want))
+        fail_msg("%.17g with %d decimals: %s, printf %s", v, dec, b.data, want);
+      bp_buf_free(&b);
+    }
   }
   for (unsigned v = 0; v <= 0xFFFF; v += 0x0F0F) {
     bp_buf b = {0};
