@@ -129,15 +129,23 @@ void bp_buf_put_markup(bp_buf *b, const char *s) {
 }
 
 void bp_buf_printf(bp_buf *b, const char *fmt, ...) {
+  /* formatted into the room the buffer has; only when that is too little,
+   * grown and formatted again (not always twice: measure, then write) */
+  size_t room = b->cap > b->len ? b->cap - b->len : 0;
   va_list ap;
   va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
+  int n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap);
   va_end(ap);
-  if (n < 0) return;
-  bp_grow((void **)&b->data, &b->cap, b->len + (size_t)n + 1, 1);
-  va_start(ap, fmt);
-  vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-  va_end(ap);
+  if (n < 0) { /* nothing added (a format error: what it wrote is dropped) */
+    if (room) b->data[b->len] = '\0';
+    return;
+  }
+  if ((size_t)n >= room) {
+    bp_grow((void **)&b->data, &b->cap, b->len + (size_t)n + 1, 1);
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+  }
   b->len += (size_t)n;
 }
 

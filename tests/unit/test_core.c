@@ -146,6 +146,19 @@ static void buf_printf_grows(void **state) {
   char *s = bp_buf_detach(&b);
   assert_null(b.data);
   free(s);
+  /* at the edges of the room a buffer has: one short, exactly full (the
+   * terminator does not fit), far over; each time the whole text, ended */
+  char want[200];
+  for (size_t extra = 0; extra < 40; extra++) {
+    bp_buf c = {0};
+    bp_buf_puts(&c, "abc"); /* capacity 8: room for 4 more and the terminator */
+    bp_buf_printf(&c, "%.*s|%zu", (int)extra, "0123456789012345678901234567890123456789", extra);
+    snprintf(want, sizeof want, "abc%.*s|%zu", (int)extra,
+             "0123456789012345678901234567890123456789", extra);
+    assert_string_equal(c.data, want);
+    assert_int_equal(c.len, strlen(want));
+    bp_buf_free(&c);
+  }
 }
 
 /* Escapes the five markup characters and passes every other byte, invalid
