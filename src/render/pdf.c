@@ -682,7 +682,7 @@ static void load_fonts(pdf_dev *d) {
     hb_codepoint_t cp = HB_SET_VALUE_INVALID;
     f->widths = hb_map_create();
     while (hb_set_next(f->cps, &cp)) {
-      if (!bp_pdf_subset_gid(f->subset, cp)) {
+      if (!bp_pdf_subset_cid(f->subset, cp)) { /* numbered: it has a glyph */
         char name[48];
         put_char_name(name, sizeof name, cp);
         bp_device_fail(&d->super, BP_ERR_FONT, "%s: font %s: the subset lost character %s", d->path,
@@ -2422,7 +2422,7 @@ static cache_subset_entry *cache_subset(pdf_dev *d, const pdf_font *f, const cha
   hb_map_t *widths = hb_map_create();
   hb_codepoint_t cp = HB_SET_VALUE_INVALID;
   while (hb_set_next(f->cps, &cp)) {
-    if (!bp_pdf_subset_gid(sub, cp)) {
+    if (!bp_pdf_subset_cid(sub, cp)) { /* numbered: it has a glyph */
       char name[48];
       put_char_name(name, sizeof name, cp);
       bp_device_fail(&d->super, BP_ERR_FONT, "%s: font %s: the subset lost character %s", d->path,
