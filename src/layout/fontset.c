@@ -5,7 +5,9 @@
  * the manifest lists load: fonts.conf may not name other folders or files,
  * and every face fontconfig finds must be a listed file (and every listed
  * file a face). Checksums are cached in fonts/.verified by size and mtime,
- * so a file is hashed once per change rather than at every start. */
+ * so a file is hashed once per change rather than at every start; when the
+ * fonts folder cannot be written (an installed program run by a user), in
+ * the user's cache instead, keyed by the font's absolute path. */
 #include "layout-imp.h"
 
 #include "../data/data.h"
@@ -70,15 +72,69 @@ static char *join(const char *dir, const char *file) {
   return bp_buf_detach(&b);
 }
 
-/* Looks `file` up in the verification cache; true when size+mtime match and
- * the cached hash equals `sha`. */
-static bool cache_says_ok(const char *cache, const char *file, const struct stat *st,
+/* One verification-cache line: "NAME\tSIZE\tMTIME\tSHA256\n". */
+static void cache_line(bp_buf *b, const char *name, const struct stat *st, const char *sha) {
+  bp_buf_printf(b, "%s\t%lld\t%lld\t%s\n", name, (long long)st->st_size, (long long)st->st_mtime,
+                sha);
+}
+
+/* True when `cache` has the line for `name` (a whole line: "Gothic.ttf"
+ * is not "NanumGothic.ttf") with this size, mtime and the manifest's hash. */
+static bool cache_says_ok(const char *cache, const char *name, const struct stat *st,
                           const char *sha) {
   if (!cache) return false;
-  char key[512];
-  snprintf(key, sizeof key, "%s\t%lld\t%lld\t%s\n", file, (long long)st->st_size,
-           (long long)st->st_mtime, sha);
-  return strstr(cache, key) != NULL;
+  bp_buf key = {0};
+  cache_line(&key, name, st, sha);
+  bool ok = false;
+  for (const char *at = cache; !ok && (at = strstr(at, key.data)); at++)
+    ok = at == cache || at[-1] == '\n';
+  bp_buf_free(&key);
+  return ok;
+}
+
+/* The user's own verification cache, for a fonts folder it cannot write
+ * (an installed program's): $XDG_CACHE_HOME/briefpress/fonts.verified, else
+ * ~/.cache/briefpress/fonts.verified; NULL when neither is set. Its lines
+ * name fonts by absolute path, so one file serves every fonts folder. */
+static char *user_cache_path(void) {
+  const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+  bp_buf b = {0};
+  if (xdg && xdg[0] == '/') /* the XDG base directory rule: a relative one is ignored */
+    bp_buf_printf(&b, "%s/briefpress/fonts.verified", xdg);
+  else if (home && home[0] == '/')
+    bp_buf_printf(&b, "%s/.cache/briefpress/fonts.verified", home);
+  return b.data; /* NULL: neither */
+}
+
+/* True for a line of `absdir`'s own fonts: "ABSDIR/NAME\t...". */
+static bool line_of_folder(const char *line, size_t len, const char *absdir, size_t dl) {
+  const char *tab = memchr(line, '\t', len);
+  return tab && !strncmp(line, absdir, dl) && line[dl] == '/' &&
+         !memchr(line + dl + 1, '/', (size_t)(tab - line - dl - 1));
+}
+
+/* Writes the user's cache anew: its lines for other folders' fonts (those
+ * in its last 64 KB), then `ours`, the lines of the folder `absdir`. */
+static void user_cache_write(const char *path, const char *old, const char *absdir,
+                             const bp_buf *ours) {
+  bp_buf b = {0};
+  size_t dl = strlen(absdir), ol = old ? strlen(old) : 0;
+  const char *from = old ? old : "";
+  if (ol > 65536) { /* from the first whole line of the last 64 KB */
+    const char *nl = strchr(old + ol - 65536, '\n');
+    from = nl ? nl + 1 : "";
+  }
+  for (const char *line = from, *nl; (nl = strchr(line, '\n')); line = nl + 1)
+    if (!line_of_folder(line, (size_t)(nl - line), absdir, dl))
+      bp_buf_put(&b, line, (size_t)(nl + 1 - line)); /* a torn last line is dropped */
+  bp_buf_put(&b, ours->data ? ours->data : "", ours->len);
+  char *dir = bp_strdup(path);
+  *strrchr(dir, '/') = '\0';
+  bp_ctx ignore;
+  bp_ctx_init(&ignore);
+  if (!bp_mkdir_p(&ignore, dir, NULL)) bp_file_write_atomic(&ignore, path, b.data, b.len);
+  free(dir);
+  bp_buf_free(&b);
 }
 
 /* The font files MANIFEST.tsv lists, by name inside the fonts folder. */
@@ -90,6 +146,55 @@ typedef struct font_files {
 static void font_files_free(font_files *f) {
   for (size_t i = 0; i < f->n; i++) free(f->names[i]);
   free(f->names);
+}
+
+/* The user's cache as verify_manifest uses it: read when the folder's own
+ * cache does not vouch for a font. */
+typedef struct user_cache {
+  bool looked;  /* path, absdir and text are set (any may be NULL) */
+  char *path;   /* user_cache_path() */
+  char *absdir; /* the fonts folder's absolute path; NULL: the user cache is not used */
+  char *text;   /* its contents (NULL: none) */
+} user_cache;
+
+static void user_cache_look(user_cache *u, const char *dir) {
+  if (u->looked) return;
+  u->looked = true;
+  u->path = user_cache_path();
+  char real[PATH_MAX];
+  if (u->path && realpath(dir, real) && !strpbrk(real, "\t\n")) u->absdir = bp_strdup(real);
+  bp_ctx ignore;
+  bp_ctx_init(&ignore);
+  if (u->absdir) bp_file_read_own(&ignore, u->path, &u->text, NULL); /* ours, not an input */
+}
+
+static bool user_cache_says_ok(user_cache *u, const char *dir, const char *file,
+                               const struct stat *sb, const char *sha) {
+  user_cache_look(u, dir);
+  if (!u->absdir || !u->text) return false;
+  char *name = join(u->absdir, file);
+  bool ok = cache_says_ok(u->text, name, sb, sha);
+  free(name);
+  return ok;
+}
+
+/* The folder's lines (`lines`, names relative to it) into the user's
+ * cache, under the folder's absolute path. */
+static void user_cache_keep(user_cache *u, const char *dir, const bp_buf *lines) {
+  user_cache_look(u, dir);
+  if (!u->absdir) return;
+  bp_buf ours = {0};
+  for (const char *line = lines->data ? lines->data : "", *nl; (nl = strchr(line, '\n'));
+       line = nl + 1)
+    bp_buf_printf(&ours, "%s/%.*s\n", u->absdir, (int)(nl - line), line);
+  user_cache_write(u->path, u->text, u->absdir, &ours);
+  bp_buf_free(&ours);
+}
+
+static void user_cache_free(user_cache *u) {
+  free(u->path);
+  free(u->absdir);
+  free(u->text);
 }
 
 /* Checks every file MANIFEST.tsv lists. Runs in every batch worker thread at
@@ -109,6 +214,7 @@ static bp_status verify_manifest(bp_ctx *ctx, const char *dir,
   bp_ctx_init(&ignore);
   bp_file_read_own(&ignore, cpath, &cache, NULL); /* our cache: not an input */
   bp_buf newcache = {0};
+  user_cache user = {0};
   bool changed = false;
   int n_fonts = 0;
   char *next = NULL;
@@ -139,9 +245,9 @@ static bp_status verify_manifest(bp_ctx *ctx, const char *dir,
       st = bp_error(ctx, BP_ERR_FONT,
                     "%s: font file missing (%s); run scripts/bootstrap to place the fonts", path,
                     BP_STRERROR(errno));
-    } else if (cache_says_ok(cache, file, &sb, sha)) {
-      bp_buf_printf(&newcache, "%s\t%lld\t%lld\t%s\n", file, (long long)sb.st_size,
-                    (long long)sb.st_mtime, sha);
+    } else if (cache_says_ok(cache, file, &sb, sha) ||
+               user_cache_says_ok(&user, dir, file, &sb, sha)) {
+      cache_line(&newcache, file, &sb, sha);
     } else {
       char *data = NULL;
       size_t len = 0;
@@ -154,8 +260,7 @@ static bp_status verify_manifest(bp_ctx *ctx, const char *dir,
                         "%s: font file differs from fonts/MANIFEST.tsv (SHA-256 %s, expected %s)",
                         path, got, sha);
         else {
-          bp_buf_printf(&newcache, "%s\t%lld\t%lld\t%s\n", file, (long long)sb.st_size,
-                        (long long)sb.st_mtime, sha);
+          cache_line(&newcache, file, &sb, sha);
           changed = true;
         }
       }
@@ -165,7 +270,10 @@ static bp_status verify_manifest(bp_ctx *ctx, const char *dir,
     n_fonts++;
   }
   if (!st && n_fonts == 0) st = bp_error(ctx, BP_ERR_FONT, "%s/MANIFEST.tsv lists no fonts", dir);
-  if (!st && changed) bp_file_write_atomic(&ignore, cpath, newcache.data, newcache.len);
+  /* the folder's own cache; the user's when the folder cannot be written */
+  if (!st && changed && bp_file_write_atomic(&ignore, cpath, newcache.data, newcache.len))
+    user_cache_keep(&user, dir, &newcache);
+  user_cache_free(&user);
   bp_buf_free(&newcache);
   free(cache);
   free(cpath);

@@ -128,5 +128,41 @@ staged=$(find "$work/stage" -path '*/bin/briefpress' -print -quit)
 "$staged" render "$brief" -o "$work/staged.pdf" 2> "$work/staged.err" || no "the staged CLI: $(cat "$work/staged.err")"
 cmp -s "$work/cli.pdf" "$work/staged.pdf" || no "the staged CLI's PDF differs"
 
+# an installed program run by a user who cannot write its fonts folder: it
+# checks the fonts once and keeps their checksums in the user's cache
+# ($XDG_CACHE_HOME or ~/.cache, briefpress/fonts.verified); the next start
+# hashes nothing (the cache is not written again), and the PDF is the same
+# bytes. Root runs it as nobody (a prefix under /tmp, which nobody can reach).
+ro=$(mktemp -d /tmp/bp-install-ro-XXXXXX)
+chmod 755 "$ro"
+cmake --install "$build" --prefix "$ro/prefix" > "$work/install-ro.log" 2>&1 ||
+  no "installing for the read-only case: $(tail -3 "$work/install-ro.log")"
+rofonts=$(realpath "$ro/prefix/share/briefpress/fonts")
+[[ -e $rofonts/.verified ]] && no "a checksum cache was installed: $rofonts/.verified"
+mkdir -p "$ro/home" "$ro/out" && cp -r "$work/data" "$work/templates" "$ro/"
+as_user=()
+if [[ $(id -u) == 0 ]]; then
+  chown -R 65534:65534 "$ro/home" "$ro/out"
+  as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+else
+  chmod -R a-w "$rofonts"
+fi
+run_ro() {
+  env -u XDG_CACHE_HOME -u BRIEFPRESS_FONTS HOME="$ro/home" "${as_user[@]}" \
+    "$ro/prefix/bin/briefpress" render "$ro/data/briefs/nk-missions.json" -o "$ro/out/$1.pdf" 2> "$ro/$1.err" ||
+    no "the installed CLI, fonts folder not writable ($1): $(cat "$ro/$1.err")"
+  [[ -s $ro/$1.err ]] && no "the installed CLI, fonts folder not writable ($1), printed: $(head -c 300 "$ro/$1.err")"
+  cmp -s "$work/cli.pdf" "$ro/out/$1.pdf" || no "the PDF with the fonts folder not writable ($1) differs"
+}
+ucache=$ro/home/.cache/briefpress/fonts.verified
+run_ro first
+[[ $(grep -c "^$rofonts/[^/]*\.ttf	" "$ucache" 2> /dev/null) == "$n_fonts" ]] ||
+  no "the user's cache does not have the $n_fonts fonts: $(head -c 300 "$ucache" 2>&1)"
+[[ -e $rofonts/.verified ]] && no "a user wrote the installed fonts folder's cache"
+was=$(stat -c '%i %y' "$ucache" 2>&1)
+run_ro second
+[[ $(stat -c '%i %y' "$ucache" 2>&1) == "$was" ]] || no "the second start wrote the user's cache again: it hashed the fonts"
+chmod -R u+w "$ro" && rm -rf "$ro"
+
 if [[ $fail == 0 ]]; then echo "install: the example built three ways gives the CLI's bytes ($(stat -c %s "$work/cli.pdf") bytes)"; fi
 exit $fail

@@ -6,7 +6,8 @@
  * at fonts.conf:line); a damaged font with a matching manifest entry is an
  * error naming the file, whether fontconfig cannot read it (its text would
  * fall back to another font) or its glyphs are empty (the PDF would show
- * nothing). Each case runs on a copy of fonts/ (links to the real files)
+ * nothing); a fonts folder that cannot be written keeps its checksums in
+ * the user's cache. Each case runs on a copy of fonts/ (links to the real files)
  * in a temporary folder. Runs from the source tree. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <cmocka.h>
 
 #include <ctype.h>
+#include <errno.h>
 #include <dirent.h>
 #include <limits.h>
 #include <pthread.h>
@@ -483,6 +485,97 @@ static void test_conf_must_be_xml(void **state) {
   if (open_copy(msg)) fail_msg("the restored copy: %s", msg);
 }
 
+/* The lines of `path` (-1: no such file). */
+static int count_lines(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return -1;
+  int n = 0, c;
+  while ((c = fgetc(f)) != EOF) n += c == '\n';
+  fclose(f);
+  return n;
+}
+
+/* Sets the SHA-256 on the line of `path` that starts with `start`: the 64
+ * characters after its first tab (MANIFEST.tsv) or before its end (a
+ * verification cache's "PATH\tSIZE\tMTIME\tSHA"). */
+static void set_sha(const char *path, const char *start, bool at_end, const char *sha) {
+  size_t len;
+  char *text = slurp(path, &len);
+  char *line = strstr(text, start);
+  while (line && line != text && line[-1] != '\n') line = strstr(line + 1, start);
+  if (!line) fail_msg("no line starting \"%s\" in %s", start, path);
+  char *at = at_end ? strchr(line, '\n') - 64 : strchr(line, '\t') + 1;
+  memcpy(at, sha, 64);
+  spit(path, text, len);
+  free(text);
+}
+
+/* A fonts folder the user cannot write (an installed program's): the
+ * checksums go to the user's cache ($XDG_CACHE_HOME/briefpress/
+ * fonts.verified, lines keyed by the font's absolute path) and vouch for the
+ * fonts on the next start; lines of other folders stay. A writable folder
+ * keeps its own cache and the user's is not written. Unwritable here means
+ * fonts/.verified is a folder with a file in it: neither read nor replaced,
+ * for root too. */
+static void test_unwritable_folder_uses_user_cache(void **state) {
+  (void)state;
+  char msg[sizeof((bp_ctx *)0)->msg];
+  char *own = in_fonts(".verified"), *manifest = in_fonts("MANIFEST.tsv");
+  char user[PATH_MAX + 64], real[PATH_MAX], line[PATH_MAX + 128];
+  snprintf(user, sizeof user, "%s/briefpress/fonts.verified", tmp);
+  assert_non_null(realpath(fonts, real));
+  int n_fonts = 0;
+  size_t mlen;
+  char *m = slurp(manifest, &mlen);
+  for (char *l = m; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+    n_fonts += *l != '#' && *l != '\n';
+  free(m);
+
+  /* writable: the folder's own cache is made again, the user's untouched */
+  assert_int_equal(unlink(own), 0);
+  if (open_copy(msg)) fail_msg("%s", msg);
+  assert_int_equal(count_lines(own), n_fonts);
+  assert_int_equal(count_lines(user), -1);
+
+  /* not writable: the user's cache, other folders' lines kept and this
+   * folder's stale one replaced */
+  assert_int_equal(unlink(own), 0);
+  assert_int_equal(mkdir(own, 0777), 0);
+  snprintf(line, sizeof line, "%s/in", own);
+  spit(line, "x", 1);
+  snprintf(line, sizeof line, "%s/briefpress", tmp); /* fontconfig's cache may be there */
+  assert_true(mkdir(line, 0777) == 0 || errno == EEXIST);
+  static const char zeros[] = "0000000000000000000000000000000000000000000000000000000000000000";
+  bp_buf seed = {0};
+  bp_buf_printf(&seed, "/elsewhere/fonts/A.ttf\t1\t2\t%s\n%s/NotoSans-Regular.ttf\t1\t2\t%s\n",
+                zeros, real, zeros);
+  spit(user, seed.data, seed.len);
+  bp_buf_free(&seed);
+  if (open_copy(msg)) fail_msg("%s", msg);
+  assert_int_equal(count_lines(user), n_fonts + 1);
+  size_t ulen;
+  char *u = slurp(user, &ulen);
+  assert_non_null(strstr(u, "/elsewhere/fonts/A.ttf\t1\t2\t"));
+  snprintf(line, sizeof line, "%s/NotoSans-Regular.ttf\t1\t", real);
+  assert_null(strstr(u, line));
+  snprintf(line, sizeof line, "\n%s/NotoSerif-Regular.ttf\t", real);
+  assert_non_null(strstr(u, line));
+  free(u);
+
+  /* the next start takes the user's word: a manifest hash that the font
+   * does not have fails as long as the cache has the font's real hash, and
+   * passes once the cache says the font has it */
+  static const char other[] = "1111111111111111111111111111111111111111111111111111111111111111";
+  set_sha(manifest, "NotoSans-Regular.ttf\t", false, other);
+  assert_int_equal(open_copy(msg), BP_ERR_FONT);
+  expect_in(msg, "differs from fonts/MANIFEST.tsv");
+  snprintf(line, sizeof line, "%s/NotoSans-Regular.ttf\t", real);
+  set_sha(user, line, true, other);
+  if (open_copy(msg)) fail_msg("the cache's hash: %s", msg);
+  free(own);
+  free(manifest);
+}
+
 /* A font cut short, with a manifest entry that matches it: fontconfig
  * cannot read it and would leave its family out. */
 static void test_truncated_font_refused(void **state) {
@@ -615,6 +708,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_unlisted_font_refused, copy_setup, copy_teardown),
       cmocka_unit_test_setup_teardown(test_conf_cannot_add_folders, copy_setup, copy_teardown),
       cmocka_unit_test_setup_teardown(test_conf_must_be_xml, copy_setup, copy_teardown),
+      cmocka_unit_test_setup_teardown(test_unwritable_folder_uses_user_cache, copy_setup,
+                                      copy_teardown),
       cmocka_unit_test_setup_teardown(test_truncated_font_refused, copy_setup, copy_teardown),
       cmocka_unit_test_setup_teardown(test_empty_glyphs_refused, copy_setup, copy_teardown),
   };
