@@ -140,77 +140,87 @@ cmake --install "$build" --prefix "$ro/prefix" > "$work/install-ro.log" 2>&1 ||
 rofonts=$(realpath "$ro/prefix/share/briefpress/fonts")
 [[ -e $rofonts/.verified ]] && no "a checksum cache was installed: $rofonts/.verified"
 mkdir -p "$ro/home" "$ro/out" && cp -r "$work/data" "$work/templates" "$ro/"
-as_user=()
+# (root needs to become another user for this: a container may not let it)
+can_switch=1
 if [[ $(id -u) == 0 ]]; then
-  chown -R 65534:65534 "$ro/home" "$ro/out"
-  as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-else
-  chmod -R a-w "$rofonts"
+  setpriv --reuid=65534 --regid=65534 --clear-groups true 2> /dev/null || can_switch=0
 fi
-# (a sanitizer build runs without leak checks here: its suppressions file may
-# be where nobody can read it; unit/test_fonts checks this code for leaks)
-run_ro() {
-  env -u XDG_CACHE_HOME -u BRIEFPRESS_FONTS -u LSAN_OPTIONS ASAN_OPTIONS=detect_leaks=0 \
-    HOME="$ro/home" "${as_user[@]}" \
-    "$ro/prefix/bin/briefpress" render "$ro/data/briefs/nk-missions.json" -o "$ro/out/$1.pdf" 2> "$ro/$1.err" ||
-    no "the installed CLI, fonts folder not writable ($1): $(cat "$ro/$1.err")"
-  [[ -s $ro/$1.err ]] && no "the installed CLI, fonts folder not writable ($1), printed: $(head -c 300 "$ro/$1.err")"
-  cmp -s "$work/cli.pdf" "$ro/out/$1.pdf" || no "the PDF with the fonts folder not writable ($1) differs"
-}
-ucache=$ro/home/.cache/briefpress/fonts.verified
-run_ro first
-[[ $(grep -c "^$rofonts/[^/]*\.ttf	" "$ucache" 2> /dev/null) == "$n_fonts" ]] ||
-  no "the user's cache does not have the $n_fonts fonts: $(head -c 300 "$ucache" 2>&1)"
-[[ -e $rofonts/.verified ]] && no "a user wrote the installed fonts folder's cache"
-was=$(stat -c '%i %y' "$ucache" 2>&1)
-run_ro second
-[[ $(stat -c '%i %y' "$ucache" 2>&1) == "$was" ]] || no "the second start wrote the user's cache again: it hashed the fonts"
-# ... and a user without a cache folder it can write (a service account
-# whose HOME is not its own): a private one, $TMPDIR/briefpress-UID (mode
-# 0700), so fontconfig prints no "No writable cache directories" and the
-# fonts are hashed once; not one that someone else made (or a link)
-uid=$(id -u)
-[[ $(id -u) == 0 ]] && uid=65534
-mkdir -m 1777 "$ro/tmp" "$ro/tmp2"
-run_nohome() {
-  env -u XDG_CACHE_HOME -u BRIEFPRESS_FONTS -u LSAN_OPTIONS ASAN_OPTIONS=detect_leaks=0 \
-    HOME=/nonexistent TMPDIR="$ro/$2" "${as_user[@]}" \
-    "$ro/prefix/bin/briefpress" render "$ro/data/briefs/nk-missions.json" -o "$ro/out/$1.pdf" 2> "$ro/$1.err" ||
-    no "the installed CLI without a home ($1): $(cat "$ro/$1.err")"
-  cmp -s "$work/cli.pdf" "$ro/out/$1.pdf" || no "the PDF without a home ($1) differs"
-}
-run_nohome nohome1 tmp
-[[ -s $ro/nohome1.err ]] && no "without a home, the CLI printed: $(head -c 300 "$ro/nohome1.err")"
-own=$ro/tmp/briefpress-$uid
-[[ $(stat -c '%a %u' "$own" 2>&1) == "700 $uid" ]] || no "the private cache folder: $(stat -c '%a %u' "$own" 2>&1)"
-[[ $(grep -c "^$rofonts/[^/]*\.ttf	" "$own/briefpress/fonts.verified" 2> /dev/null) == "$n_fonts" ]] ||
-  no "the private cache does not have the $n_fonts fonts"
-[[ -d $own/briefpress/fontconfig ]] || no "fontconfig's cache is not in the private cache folder"
-was=$(stat -c '%i %y' "$own/briefpress/fonts.verified" 2>&1)
-run_nohome nohome2 tmp
-[[ $(stat -c '%i %y' "$own/briefpress/fonts.verified" 2>&1) == "$was" ]] || no "the second start without a home hashed the fonts again"
-# someone else's folder under that name is not used, and not read: one of
-# root's (the run as nobody) or a link to another folder (a run as a user),
-# holding a checksum cache that vouches for a hash the font does not have
-foreign=$ro/tmp2/briefpress-$uid
-if [[ $(id -u) == 0 ]]; then
-  mkdir -p "$foreign/briefpress" && bait=$foreign
+if [[ $can_switch == 0 ]]; then
+  echo "install: note: root cannot run as another user here (setpriv); a fonts folder and a home" \
+    "that cannot be written are left to unit/test_fonts"
 else
-  mkdir -p "$ro/bait/briefpress" && chmod 700 "$ro/bait" && ln -s "$ro/bait" "$foreign" && bait=$ro/bait
+  as_user=()
+  if [[ $(id -u) == 0 ]]; then
+    chown -R 65534:65534 "$ro/home" "$ro/out"
+    as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+  else
+    chmod -R a-w "$rofonts"
+  fi
+  # (a sanitizer build runs without leak checks here: its suppressions file may
+  # be where nobody can read it; unit/test_fonts checks this code for leaks)
+  run_ro() {
+    env -u XDG_CACHE_HOME -u BRIEFPRESS_FONTS -u LSAN_OPTIONS ASAN_OPTIONS=detect_leaks=0 \
+      HOME="$ro/home" "${as_user[@]}" \
+      "$ro/prefix/bin/briefpress" render "$ro/data/briefs/nk-missions.json" -o "$ro/out/$1.pdf" 2> "$ro/$1.err" ||
+      no "the installed CLI, fonts folder not writable ($1): $(cat "$ro/$1.err")"
+    [[ -s $ro/$1.err ]] && no "the installed CLI, fonts folder not writable ($1), printed: $(head -c 300 "$ro/$1.err")"
+    cmp -s "$work/cli.pdf" "$ro/out/$1.pdf" || no "the PDF with the fonts folder not writable ($1) differs"
+  }
+  ucache=$ro/home/.cache/briefpress/fonts.verified
+  run_ro first
+  [[ $(grep -c "^$rofonts/[^/]*\.ttf	" "$ucache" 2> /dev/null) == "$n_fonts" ]] ||
+    no "the user's cache does not have the $n_fonts fonts: $(head -c 300 "$ucache" 2>&1)"
+  [[ -e $rofonts/.verified ]] && no "a user wrote the installed fonts folder's cache"
+  was=$(stat -c '%i %y' "$ucache" 2>&1)
+  run_ro second
+  [[ $(stat -c '%i %y' "$ucache" 2>&1) == "$was" ]] || no "the second start wrote the user's cache again: it hashed the fonts"
+  # ... and a user without a cache folder it can write (a service account
+  # whose HOME is not its own): a private one, $TMPDIR/briefpress-UID (mode
+  # 0700), so fontconfig prints no "No writable cache directories" and the
+  # fonts are hashed once; not one that someone else made (or a link)
+  uid=$(id -u)
+  [[ $(id -u) == 0 ]] && uid=65534
+  mkdir -m 1777 "$ro/tmp" "$ro/tmp2"
+  run_nohome() {
+    env -u XDG_CACHE_HOME -u BRIEFPRESS_FONTS -u LSAN_OPTIONS ASAN_OPTIONS=detect_leaks=0 \
+      HOME=/nonexistent TMPDIR="$ro/$2" "${as_user[@]}" \
+      "$ro/prefix/bin/briefpress" render "$ro/data/briefs/nk-missions.json" -o "$ro/out/$1.pdf" 2> "$ro/$1.err" ||
+      no "the installed CLI without a home ($1): $(cat "$ro/$1.err")"
+    cmp -s "$work/cli.pdf" "$ro/out/$1.pdf" || no "the PDF without a home ($1) differs"
+  }
+  run_nohome nohome1 tmp
+  [[ -s $ro/nohome1.err ]] && no "without a home, the CLI printed: $(head -c 300 "$ro/nohome1.err")"
+  own=$ro/tmp/briefpress-$uid
+  [[ $(stat -c '%a %u' "$own" 2>&1) == "700 $uid" ]] || no "the private cache folder: $(stat -c '%a %u' "$own" 2>&1)"
+  [[ $(grep -c "^$rofonts/[^/]*\.ttf	" "$own/briefpress/fonts.verified" 2> /dev/null) == "$n_fonts" ]] ||
+    no "the private cache does not have the $n_fonts fonts"
+  [[ -d $own/briefpress/fontconfig ]] || no "fontconfig's cache is not in the private cache folder"
+  was=$(stat -c '%i %y' "$own/briefpress/fonts.verified" 2>&1)
+  run_nohome nohome2 tmp
+  [[ $(stat -c '%i %y' "$own/briefpress/fonts.verified" 2>&1) == "$was" ]] || no "the second start without a home hashed the fonts again"
+  # someone else's folder under that name is not used, and not read: one of
+  # root's (the run as nobody) or a link to another folder (a run as a user),
+  # holding a checksum cache that vouches for a hash the font does not have
+  foreign=$ro/tmp2/briefpress-$uid
+  if [[ $(id -u) == 0 ]]; then
+    mkdir -p "$foreign/briefpress" && bait=$foreign
+  else
+    mkdir -p "$ro/bait/briefpress" && chmod 700 "$ro/bait" && ln -s "$ro/bait" "$foreign" && bait=$ro/bait
+  fi
+  other=1111111111111111111111111111111111111111111111111111111111111111
+  font=$rofonts/NotoSans-Regular.ttf
+  printf '%s\t%s\t%s\t%s\n' "$font" "$(stat -c %s "$font")" "$(stat -c %Y "$font")" "$other" > "$bait/briefpress/fonts.verified"
+  chmod u+w "$rofonts" "$rofonts/MANIFEST.tsv"
+  sed -i "s/^NotoSans-Regular.ttf\t[0-9a-f]*/NotoSans-Regular.ttf\t$other/" "$rofonts/MANIFEST.tsv"
+  [[ $(id -u) == 0 ]] || chmod a-w "$rofonts" "$rofonts/MANIFEST.tsv"
+  env -u XDG_CACHE_HOME -u BRIEFPRESS_FONTS -u LSAN_OPTIONS ASAN_OPTIONS=detect_leaks=0 \
+    HOME=/nonexistent TMPDIR="$ro/tmp2" "${as_user[@]}" \
+    "$ro/prefix/bin/briefpress" render "$ro/data/briefs/nk-missions.json" -o "$ro/out/foreign.pdf" 2> "$ro/foreign.err" &&
+    no "a checksum cache in someone else's folder vouched for a font"
+  grep -q "NotoSans-Regular.ttf: font file differs from fonts/MANIFEST.tsv" "$ro/foreign.err" ||
+    no "with a foreign cache folder: $(head -c 300 "$ro/foreign.err")"
+  [[ $(find "$bait/" -mindepth 1 | wc -l) == 2 ]] || no "the CLI wrote into a cache folder not its own: $(find "$bait/" -mindepth 1 | head -3)"
 fi
-other=1111111111111111111111111111111111111111111111111111111111111111
-font=$rofonts/NotoSans-Regular.ttf
-printf '%s\t%s\t%s\t%s\n' "$font" "$(stat -c %s "$font")" "$(stat -c %Y "$font")" "$other" > "$bait/briefpress/fonts.verified"
-chmod u+w "$rofonts" "$rofonts/MANIFEST.tsv"
-sed -i "s/^NotoSans-Regular.ttf\t[0-9a-f]*/NotoSans-Regular.ttf\t$other/" "$rofonts/MANIFEST.tsv"
-[[ $(id -u) == 0 ]] || chmod a-w "$rofonts" "$rofonts/MANIFEST.tsv"
-env -u XDG_CACHE_HOME -u BRIEFPRESS_FONTS -u LSAN_OPTIONS ASAN_OPTIONS=detect_leaks=0 \
-  HOME=/nonexistent TMPDIR="$ro/tmp2" "${as_user[@]}" \
-  "$ro/prefix/bin/briefpress" render "$ro/data/briefs/nk-missions.json" -o "$ro/out/foreign.pdf" 2> "$ro/foreign.err" &&
-  no "a checksum cache in someone else's folder vouched for a font"
-grep -q "NotoSans-Regular.ttf: font file differs from fonts/MANIFEST.tsv" "$ro/foreign.err" ||
-  no "with a foreign cache folder: $(head -c 300 "$ro/foreign.err")"
-[[ $(find "$bait/" -mindepth 1 | wc -l) == 2 ]] || no "the CLI wrote into a cache folder not its own: $(find "$bait/" -mindepth 1 | head -3)"
 chmod -R u+w "$ro" && rm -rf "$ro"
 
 if [[ $fail == 0 ]]; then echo "install: the example built three ways gives the CLI's bytes ($(stat -c %s "$work/cli.pdf") bytes)"; fi
