@@ -1,5 +1,6 @@
 /* main.c - the briefpress command line: dispatches subcommands to the
- * library. Holds no logic of its own beyond argument parsing. */
+ * library. Holds no logic of its own beyond argument parsing and the
+ * process's environment (fontconfig's file, the cache folder). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,11 +52,11 @@ int main(int argc, char **argv) {
     snprintf(conf, sizeof conf, "%s/fonts.conf", bp_fontset_default_dir());
     if (access(conf, R_OK) == 0) setenv("FONTCONFIG_FILE", conf, 0);
   }
+  cache_home_fallback();
   /* SOURCE_DATE_EPOCH sets the PDF dates, not fontconfig's cache: with it
    * set, fontconfig 2.14.1 writes a cache stamped with its date, which it
    * then finds out of date against the font folder's time at every run
    * (13 % of a brief's instructions went to rescanning the fonts) */
-  cache_home_fallback();
   bp_source_date_epoch_hold();
   bp_outfile_handle_signals(); /* no temporary file outlives SIGINT or SIGTERM */
   return bp_cli_main(argc, argv);
