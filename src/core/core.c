@@ -432,7 +432,10 @@ void bp_sha256_update(bp_sha256 *s, const void *data, size_t len) {
 void bp_sha256_final(bp_sha256 *s, char out[65]) {
   uint8_t d[SHA256_DIGEST_SIZE];
   sha256_digest(&s->ctx, sizeof d, d);
-  for (size_t k = 0; k < sizeof d; k++) snprintf(out + 2 * k, 3, "%02x", d[k]);
+  static const char hex[] = "0123456789abcdef";
+  for (size_t k = 0; k < sizeof d; k++)
+    out[2 * k] = hex[d[k] >> 4], out[2 * k + 1] = hex[d[k] & 15];
+  out[64] = '\0';
 }
 
 void bp_sha256_hex(const void *data, size_t len, char out[65]) {

@@ -192,6 +192,11 @@ static const char *hpdf_error_text(HPDF_STATUS e) {
   }
 }
 
+/* What the device asks of libharu on a page, for its error messages: the
+ * page is added when one is reported, not formatted for every call. */
+static const char DRAWING_TEXT[] = "drawing text", DRAWING_PATH[] = "drawing a path",
+                  ADDING_LINK[] = "adding a link";
+
 /* libharu's error callback: record the first error on the device and return;
  * the caller sees the failed status and the replay stops. Never longjmp. */
 static void on_hpdf_error(HPDF_STATUS err, HPDF_STATUS detail, void *user) {
@@ -202,8 +207,12 @@ static void on_hpdf_error(HPDF_STATUS err, HPDF_STATUS detail, void *user) {
                  : err == HPDF_FILE_IO_ERROR || err == HPDF_FILE_OPEN_ERROR ? BP_ERR_IO
                                                                             : BP_ERR_RENDER;
   /* no strerror(detail): libharu's file errors carry ferror()'s flag, not an errno */
-  bp_device_fail(&d->super, st, "%s: libharu: %s (0x%04X) while %s", d->path, hpdf_error_text(err),
-                 (unsigned)err, d->doing ? d->doing : "writing the PDF");
+  char page[32] = "";
+  if (d->doing == DRAWING_TEXT || d->doing == DRAWING_PATH || d->doing == ADDING_LINK)
+    snprintf(page, sizeof page, " on page %d", d->page_no + 1);
+  bp_device_fail(&d->super, st, "%s: libharu: %s (0x%04X) while %s%s", d->path,
+                 hpdf_error_text(err), (unsigned)err, d->doing ? d->doing : "writing the PDF",
+                 page);
 }
 
 static bool failed(pdf_dev *d) { return d->super.ctx.status != BP_OK; }
@@ -1101,6 +1110,13 @@ static void put_string(bp_buf *b, const char *s) {
   bp_buf_putc(b, ')');
 }
 
+/* "/Lang(TAG)": a language tag is letters, digits and hyphens (lang_tag). */
+static void put_lang(bp_buf *b, const char *lang) {
+  bp_buf_puts(b, "/Lang(");
+  bp_buf_puts(b, lang);
+  bp_buf_putc(b, ')');
+}
+
 /* The structure objects are written compactly by the device itself (their
  * libharu dictionaries hold no keys and get a write_fn): libharu writes
  * each key on a line of its own, which for the hundreds of elements of an
@@ -1117,6 +1133,13 @@ static HPDF_STATUS put(HPDF_Stream st, bp_buf *b) {
   return ret;
 }
 
+/* `before`, then "N 0 R": printf's "%s%u 0 R" without printf. */
+static void put_ref(bp_buf *b, const char *before, unsigned id) {
+  bp_buf_puts(b, before);
+  bp_pdf_put_int(b, id);
+  bp_buf_puts(b, " 0 R");
+}
+
 static void put_kids(pdf_dev *d, bp_buf *b, const pdf_node *pn) {
   bool one = pn->n_kids == 1; /* a kid on its own, not an array of one */
   bp_buf_puts(b, one ? "/K" : "/K[");
@@ -1125,14 +1148,18 @@ static void put_kids(pdf_dev *d, bp_buf *b, const pdf_node *pn) {
     if (i || (one && (k->kind == KID_NODE || (k->kind == KID_MCID && k->page == pn->page))))
       bp_buf_putc(b, ' ');
     if (k->kind == KID_NODE) {
-      bp_pdf_put_int(b, obj_id(d->nodes[k->v].elem));
-      bp_buf_puts(b, " 0 R");
-    } else if (k->kind == KID_OBJR)
-      bp_buf_printf(b, "<</Type/OBJR/Obj %u 0 R>>", obj_id(d->annots[k->v].annot));
-    else if (k->page == pn->page)
+      put_ref(b, "", obj_id(d->nodes[k->v].elem));
+    } else if (k->kind == KID_OBJR) {
+      put_ref(b, "<</Type/OBJR/Obj ", obj_id(d->annots[k->v].annot));
+      bp_buf_puts(b, ">>");
+    } else if (k->page == pn->page) {
       bp_pdf_put_int(b, k->v);
-    else
-      bp_buf_printf(b, "<</Type/MCR/Pg %u 0 R/MCID %d>>", obj_id(d->pages[k->page]), k->v);
+    } else {
+      put_ref(b, "<</Type/MCR/Pg ", obj_id(d->pages[k->page]));
+      bp_buf_puts(b, "/MCID ");
+      bp_pdf_put_int(b, k->v);
+      bp_buf_puts(b, ">>");
+    }
   }
   if (!one) bp_buf_puts(b, "]");
 }
@@ -1142,21 +1169,26 @@ static HPDF_STATUS write_elem(HPDF_Dict dict, HPDF_Stream st) {
   int n = (int)(intptr_t)dict->attr - 1;
   bp_buf b = {0};
   if (n < 0) { /* the Document element */
-    bp_buf_printf(&b, "/S/Document/P %u 0 R", obj_id(d->tree));
+    put_ref(&b, "/S/Document/P ", obj_id(d->tree));
     put_kids(d, &b, &d->doc);
     return put(st, &b);
   }
   const pdf_node *pn = &d->nodes[n];
   const bp_dl_node *dn = &d->dl->nodes[n];
   int parent = dn->parent >= 0 && dn->parent < n ? dn->parent : -1;
-  bp_buf_printf(&b, "/S/%s/P %u 0 R", bp_role_name(dn->role),
-                obj_id(parent >= 0 ? d->nodes[parent].elem : d->doc_elem));
-  if (pn->on_page) bp_buf_printf(&b, "/Pg %u 0 R", obj_id(d->pages[pn->page]));
+  bp_buf_puts(&b, "/S/");
+  bp_buf_puts(&b, bp_role_name(dn->role));
+  put_ref(&b, "/P ", obj_id(parent >= 0 ? d->nodes[parent].elem : d->doc_elem));
+  if (pn->on_page) put_ref(&b, "/Pg ", obj_id(d->pages[pn->page]));
   put_kids(d, &b, pn);
   if (dn->alt) bp_buf_puts(&b, "/Alt"), put_string(&b, dn->alt);
   if (dn->actual_text) bp_buf_puts(&b, "/ActualText"), put_string(&b, dn->actual_text);
-  if (dn->lang) bp_buf_printf(&b, "/Lang(%s)", dn->lang);
-  if (dn->role == BP_ROLE_NOTE) bp_buf_printf(&b, "/ID(note-%d)", n); /* PDF/UA: unique */
+  if (dn->lang) put_lang(&b, dn->lang);
+  if (dn->role == BP_ROLE_NOTE) { /* PDF/UA: unique */
+    bp_buf_puts(&b, "/ID(note-");
+    bp_pdf_put_int(&b, n);
+    bp_buf_putc(&b, ')');
+  }
   bool both = dn->bbox[2] > 0 && dn->scope; /* /A: one attribute dictionary, or an array */
   bp_buf_puts(&b, both ? "/A[" : dn->bbox[2] > 0 || dn->scope ? "/A" : "");
   if (dn->bbox[2] > 0) { /* a figure's box, in its page's coordinates */
@@ -1187,8 +1219,11 @@ static HPDF_STATUS write_parent_tree(HPDF_Dict dict, HPDF_Stream st) {
     }
     bp_buf_puts(&b, "]");
   }
-  for (size_t i = 0; i < d->n_annots; i++)
-    bp_buf_printf(&b, " %zu %u 0 R", d->n_pages + i, obj_id(d->nodes[d->annots[i].node].elem));
+  for (size_t i = 0; i < d->n_annots; i++) {
+    bp_buf_putc(&b, ' ');
+    bp_pdf_put_int(&b, (long long)(d->n_pages + i));
+    put_ref(&b, " ", obj_id(d->nodes[d->annots[i].node].elem));
+  }
   bp_buf_puts(&b, "]");
   return put(st, &b);
 }
@@ -1304,7 +1339,9 @@ static void tag_mark(pdf_dev *d, const char *lang) {
   if (!lang_tag(lang)) lang = "";
   if (d->item_node == d->mc_node && (d->mc_node < 0 || !strcmp(lang, d->mc_lang))) return;
   tag_end_mc(d);
-  snprintf(d->mc_lang, sizeof d->mc_lang, "%s", lang);
+  size_t ll = strnlen(lang, sizeof d->mc_lang - 1);
+  memcpy(d->mc_lang, lang, ll);
+  d->mc_lang[ll] = '\0';
   int n = d->item_node;
   if (n == BP_DL_ARTIFACT) {
     page_write(d, "/Artifact BMC\012");
@@ -1330,12 +1367,13 @@ static void tag_mark(pdf_dev *d, const char *lang) {
   size_t p = (size_t)d->page_no;
   BP_PUSH(d->parents[p], d->n_parents[p], d->cap_parents[p], owner);
   bp_buf b = {0};
-  bp_buf_printf(&b, "/%s <</MCID %d", bp_role_name(on->role), mcid);
+  bp_buf_putc(&b, '/');
+  bp_buf_puts(&b, bp_role_name(on->role));
+  bp_buf_puts(&b, " <</MCID ");
+  bp_pdf_put_int(&b, mcid);
   const char *own_lang = dn->lang ? dn->lang : on->lang;
-  if (*lang) /* a run in another language than its element's (Korean in English) */
-    bp_buf_printf(&b, "/Lang(%s)", lang);
-  else if (own_lang)
-    bp_buf_printf(&b, "/Lang(%s)", own_lang);
+  if (*lang || own_lang) /* a run in another language than its element's (Korean in English) */
+    put_lang(&b, *lang ? lang : own_lang);
   if (dn->actual_text) bp_buf_puts(&b, "/ActualText"), put_string(&b, dn->actual_text);
   bp_buf_puts(&b, ">> BDC\012");
   page_write(d, b.data);
@@ -1713,9 +1751,7 @@ static void pdf_text(bp_device *dev, const bp_dl_text *t) {
   if (!f->font) return; /* no text: nothing was collected */
   d->text_font = f;
   tag_mark(d, run_lang(d, t));
-  char doing[64];
-  snprintf(doing, sizeof doing, "drawing text on page %d", d->page_no + 1);
-  d->doing = doing;
+  d->doing = DRAWING_TEXT;
   bp_color color = t->color;
   bool alpha = translucent(color.a), invisible = false;
   if (alpha && !d->opt.plain) { /* no transparency in PDF/A-1 */
@@ -1834,9 +1870,7 @@ static void pdf_path(bp_device *dev, const bp_dl_path *p) {
   }
   if (!p->n_segs || (!fill && !stroke)) return;
   tag_mark(d, "");
-  char doing[64];
-  snprintf(doing, sizeof doing, "drawing a path on page %d", d->page_no + 1);
-  d->doing = doing;
+  d->doing = DRAWING_PATH;
   bool alpha = (fill && translucent(fc.a)) || (stroke && translucent(sc.a));
   bool track = !alpha;
   d->drawn = true;
@@ -2016,17 +2050,25 @@ static HPDF_STATUS write_annot(HPDF_Dict dict, HPDF_Stream st) {
   pdf_dev *d = tag_saving;
   const pdf_link_rec *k = &d->links[(intptr_t)dict->attr - 1];
   bp_buf b = {0};
-  bp_buf_printf(&b, "/Subtype/Link/Rect[%ld %ld %ld %ld]/Border[0 0 0]/F 4", k->rect[0], k->rect[1],
-                k->rect[2], k->rect[3]);
-  if (k->uri_obj) /* the URI is what the link is (/Contents) too */
-    bp_buf_printf(&b, "/A<</S/URI/URI %u 0 R>>/Contents %u 0 R", obj_id(k->uri_obj),
-                  obj_id(k->uri_obj));
-  else if (k->uri)
+  bp_buf_puts(&b, "/Subtype/Link/Rect[");
+  for (int i = 0; i < 4; i++) {
+    if (i) bp_buf_putc(&b, ' ');
+    bp_pdf_put_int(&b, k->rect[i]);
+  }
+  bp_buf_puts(&b, "]/Border[0 0 0]/F 4");
+  if (k->uri_obj) { /* the URI is what the link is (/Contents) too */
+    put_ref(&b, "/A<</S/URI/URI ", obj_id(k->uri_obj));
+    put_ref(&b, ">>/Contents ", obj_id(k->uri_obj));
+  } else if (k->uri) {
     bp_buf_puts(&b, "/A<</S/URI/URI"), put_string(&b, k->uri), bp_buf_puts(&b, ">>");
-  else
-    bp_buf_printf(&b, "/Dest[%u 0 R/XYZ null %ld null]", obj_id(d->pages[k->page]), k->top);
+  } else {
+    put_ref(&b, "/Dest[", obj_id(d->pages[k->page]));
+    bp_buf_puts(&b, "/XYZ null ");
+    bp_pdf_put_int(&b, k->top);
+    bp_buf_puts(&b, " null]");
+  }
   if (!k->uri_obj) bp_buf_puts(&b, "/Contents"), put_string(&b, k->contents);
-  if (k->key >= 0) bp_buf_printf(&b, "/StructParent %d", k->key);
+  if (k->key >= 0) bp_buf_puts(&b, "/StructParent "), bp_pdf_put_int(&b, k->key);
   return put(st, &b);
 }
 
@@ -2061,9 +2103,7 @@ static void pdf_link(bp_device *dev, const bp_dl_link *l) {
                    d->path, d->page_no + 1);
     return;
   }
-  char doing[64];
-  snprintf(doing, sizeof doing, "adding a link on page %d", d->page_no + 1);
-  d->doing = doing;
+  d->doing = ADDING_LINK;
   /* whole points, rounded outwards: short numbers, never a smaller target */
   double b = d->dl->pages[d->page_no].bleed_pt; /* in from the MediaBox's corner */
   double x0 = l->x_pt + b, x1 = l->x_pt + l->w_pt + b, y0 = l->y_pt, y1 = l->y_pt + l->h_pt;
