@@ -23,15 +23,14 @@
  * start would rescan and rehash the fonts, and fontconfig print "No
  * writable cache directories". Before any thread: it sets the environment. */
 static void cache_home_fallback(void) {
-  const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-  char dir[4096] = "";
-  if (xdg && xdg[0] == '/')
-    snprintf(dir, sizeof dir, "%s", xdg);
-  else if (home && home[0] == '/')
-    snprintf(dir, sizeof dir, "%s/.cache", home);
+  char *dir = bp_user_cache_dir();
   bp_ctx ignore;
   bp_ctx_init(&ignore);
-  if (dir[0] && !bp_mkdir_p(&ignore, dir, NULL) && access(dir, W_OK | X_OK) == 0) return;
+  /* the usual case in one call: the folder is there and ours to write */
+  bool usable = dir && (access(dir, W_OK | X_OK) == 0 ||
+                        (!bp_mkdir_p(&ignore, dir, NULL) && access(dir, W_OK | X_OK) == 0));
+  free(dir);
+  if (usable) return;
   const char *tmp = getenv("TMPDIR");
   char own[4096];
   snprintf(own, sizeof own, "%s/briefpress-%lu", tmp && tmp[0] == '/' ? tmp : "/tmp",

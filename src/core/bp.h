@@ -128,6 +128,10 @@ bp_status bp_file_write_atomic(bp_ctx *ctx, const char *path, const void *data, 
 /** Creates `dir` and its missing parents. *created (may be NULL) tells
  * whether `dir` itself is new. An existing non-folder is an error. */
 bp_status bp_mkdir_p(bp_ctx *ctx, const char *dir, bool *created);
+/** The user's cache folder: $XDG_CACHE_HOME when it is absolute (the XDG
+ * base directory rule: a relative one is ignored), else $HOME/.cache when
+ * HOME is absolute; NULL when neither. Owned (free). Not created. */
+char *bp_user_cache_dir(void);
 /** The fonts shipped with this build of the library: PREFIX/share/briefpress/fonts
  * when installed, the source tree's fonts/ in the build tree (src/core/datadir.c). */
 const char *bp_data_fonts_dir(void);

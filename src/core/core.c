@@ -391,6 +391,16 @@ bp_status bp_mkdir_p(bp_ctx *ctx, const char *dir, bool *created) {
   return BP_OK;
 }
 
+char *bp_user_cache_dir(void) {
+  const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+  bp_buf b = {0};
+  if (xdg && xdg[0] == '/')
+    bp_buf_puts(&b, xdg);
+  else if (home && home[0] == '/')
+    bp_buf_printf(&b, "%s/.cache", home);
+  return b.data; /* NULL: neither */
+}
+
 const char *bp_strerror_r(int err, char *buf, size_t size) {
 #if defined(__GLIBC__) && defined(_GNU_SOURCE)
   return strerror_r(err, buf, size); /* GNU: may return a constant string */

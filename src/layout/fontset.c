@@ -97,13 +97,10 @@ static bool cache_says_ok(const char *cache, const char *name, const struct stat
  * ~/.cache/briefpress/fonts.verified; NULL when neither is set. Its lines
  * name fonts by absolute path, so one file serves every fonts folder. */
 static char *user_cache_path(void) {
-  const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-  bp_buf b = {0};
-  if (xdg && xdg[0] == '/') /* the XDG base directory rule: a relative one is ignored */
-    bp_buf_printf(&b, "%s/briefpress/fonts.verified", xdg);
-  else if (home && home[0] == '/')
-    bp_buf_printf(&b, "%s/.cache/briefpress/fonts.verified", home);
-  return b.data; /* NULL: neither */
+  char *dir = bp_user_cache_dir();
+  char *path = dir ? join(dir, "briefpress/fonts.verified") : NULL;
+  free(dir);
+  return path;
 }
 
 /* True for a line of `absdir`'s own fonts: "ABSDIR/NAME\t...". */

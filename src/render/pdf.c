@@ -1214,8 +1214,7 @@ static HPDF_STATUS write_parent_tree(HPDF_Dict dict, HPDF_Stream st) {
     bp_buf_putc(&b, '[');
     for (size_t i = 0; i < d->n_parents[p]; i++) {
       if (i) bp_buf_putc(&b, ' ');
-      bp_pdf_put_int(&b, obj_id(d->nodes[d->parents[p][i]].elem));
-      bp_buf_puts(&b, " 0 R");
+      put_ref(&b, "", obj_id(d->nodes[d->parents[p][i]].elem));
     }
     bp_buf_puts(&b, "]");
   }
