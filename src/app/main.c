@@ -2,9 +2,12 @@
  * library. Holds no logic of its own beyond argument parsing and the
  * process's environment (fontconfig's file, the cache folder). */
 #include <errno.h>
+#include <malloc.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,6 +44,53 @@ static void cache_home_fallback(void) {
     setenv("XDG_CACHE_HOME", own, 1);
 }
 
+/* A command that makes one document spent a third of its CPU time on first
+ * touches of memory, where a page fault is dear (a virtual machine: ~2,000
+ * faults of ~14 us each for the sample brief), most of them the main
+ * thread's heap growing 132 KB at a time. Kept 8 MB ahead of its top
+ * (M_TOP_PAD) and advised into transparent huge pages, the heap faults 2 MB
+ * at a time, as glibc's glibc.malloc.hugetlb=1 tunable would do (which only
+ * a new process's environment can set): the sample brief and article -25 %
+ * of CPU, peak RSS 1-2 MB more (docs/performance.md). The heap grown here is
+ * advised once; what it grows past that later gets small pages. Not for
+ * batch and watch: their records are laid out by threads with heaps of
+ * their own, and huge pages cost a batch more than they saved (measured).
+ * A user's GLIBC_TUNABLES decide instead. Output does not depend on it. */
+static void heap_in_huge_pages(void) {
+#if defined(__GLIBC__) && defined(M_TOP_PAD) && defined(MADV_HUGEPAGE)
+  if (getenv("GLIBC_TUNABLES")) return;
+  /* a fixed mmap threshold: setting the pad turns glibc's moving one off,
+   * and blocks of 128 KB to 1 MB would be mapped and faulted afresh */
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  mallopt(M_TOP_PAD, 8 << 20);
+  /* grow the heap now: a block larger than the top chunk's free space */
+  char *before = sbrk(0);
+  struct mallinfo2 mi = mallinfo2();
+  void *grow = malloc(mi.keepcost + 4096);
+  char *after = sbrk(0);
+  if (grow && before != (char *)-1 && after > before) {
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t from = ((uintptr_t)before + page - 1) & ~(page - 1);
+    (void)madvise((void *)from, (uintptr_t)after - from, MADV_HUGEPAGE); /* advice only */
+  }
+  free(grow);
+#endif
+}
+
+/* The command a command line runs (its first operand after the global
+ * options, which take a value only as --fonts DIR), or "". */
+static const char *command_of(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--fonts")) {
+      i++;
+      continue;
+    }
+    if (!strcmp(argv[i], "--")) return i + 1 < argc ? argv[i + 1] : "";
+    if (argv[i][0] != '-') return argv[i];
+  }
+  return "";
+}
+
 int main(int argc, char **argv) {
   /* Pango's fontconfig font map loads fontconfig's default configuration in
    * a thread of its own even though briefpress matches fonts only in its
@@ -52,6 +102,8 @@ int main(int argc, char **argv) {
     if (access(conf, R_OK) == 0) setenv("FONTCONFIG_FILE", conf, 0);
   }
   cache_home_fallback();
+  const char *cmd = command_of(argc, argv);
+  if (strcmp(cmd, "batch") && strcmp(cmd, "watch")) heap_in_huge_pages();
   /* SOURCE_DATE_EPOCH sets the PDF dates, not fontconfig's cache: with it
    * set, fontconfig 2.14.1 writes a cache stamped with its date, which it
    * then finds out of date against the font folder's time at every run
