@@ -8,6 +8,7 @@
  * never touches any other file. "-" and /dev/stdout name standard output: the bytes are kept in
  * memory and written to descriptor 1 at the commit (the device or link /dev/stdout is never opened
  * or replaced). */
+#define _GNU_SOURCE /* syncfs */
 #include "outfile.h"
 
 #include <dirent.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -349,6 +351,16 @@ static bp_status finish(bp_ctx *ctx, bp_outfile *f) {
   return BP_OK;
 }
 
+/* Checked close of the temporary file, its data already durable
+ * (bp_outgroup_data_synced). */
+static bp_status close_checked(bp_ctx *ctx, bp_outfile *f) {
+  if (f->fd < 0) return BP_OK;
+  int fd = f->fd;
+  f->fd = -1;
+  if (close(fd) != 0) return io_error(ctx, f, "close", errno);
+  return BP_OK;
+}
+
 /* fsync of the folder `dir`; `path` (may be NULL) is the file the message
  * names, whose rename this makes durable. */
 static bp_status sync_folder(bp_ctx *ctx, const char *dir, const char *path) {
@@ -379,6 +391,26 @@ static bp_status sync_dir(bp_ctx *ctx, const char *path) {
 }
 
 bp_status bp_outdir_sync(bp_ctx *ctx, const char *dir) { return sync_folder(ctx, dir, NULL); }
+
+int bp_outsync_open(const char *dir) { return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC); }
+
+bool bp_outsync_data(int fd) {
+  if (fd < 0) return false;
+  bool ok = false;
+#ifdef __linux__
+  /* Linux 5.8 and later report a write-back error on the file system since
+   * fd was opened; earlier ones only the sync's own, and a write-back
+   * error on a staged file before it would go unseen: each file's fsync
+   * says it there. */
+  struct utsname u;
+  int major = 0, minor = 0;
+  if (uname(&u) == 0 && sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
+      (major > 5 || (major == 5 && minor >= 8)))
+    ok = syncfs(fd) == 0;
+#endif
+  close(fd);
+  return ok;
+}
 
 /* Reads `path` back: its size, its CRC-32 and, when `sha` is not NULL, its
  * SHA-256 (a sixth of a distinct profile's work when every file was hashed
@@ -498,8 +530,10 @@ struct bp_outgroup {
   bp_outfile **files;
   size_t n, cap;
   bool committed;
-  bool want_sha;       /* bp_outgroup_keep_sha256 */
-  bool defer_dir_sync; /* bp_outgroup_defer_folder_sync */
+  bool want_sha;        /* bp_outgroup_keep_sha256 */
+  bool defer_dir_sync;  /* bp_outgroup_defer_folder_sync */
+  bool defer_file_sync; /* bp_outgroup_defer_file_sync */
+  bool data_synced;     /* bp_outgroup_data_synced */
 };
 
 bp_outgroup *bp_outgroup_new(void) { return bp_calloc(1, sizeof(bp_outgroup)); }
@@ -507,6 +541,10 @@ bp_outgroup *bp_outgroup_new(void) { return bp_calloc(1, sizeof(bp_outgroup)); }
 void bp_outgroup_keep_sha256(bp_outgroup *g) { g->want_sha = true; }
 
 void bp_outgroup_defer_folder_sync(bp_outgroup *g) { g->defer_dir_sync = true; }
+
+void bp_outgroup_defer_file_sync(bp_outgroup *g) { g->defer_file_sync = true; }
+
+void bp_outgroup_data_synced(bp_outgroup *g) { g->data_synced = true; }
 
 bp_status bp_outgroup_add(bp_ctx *ctx, bp_outgroup *g, bp_outfile *f) {
   for (size_t i = 0; i < g->n; i++)
@@ -517,7 +555,7 @@ bp_status bp_outgroup_add(bp_ctx *ctx, bp_outgroup *g, bp_outfile *f) {
       outfile_free(f);
       return st;
     }
-  bp_status st = finish(ctx, f);
+  bp_status st = g->defer_file_sync ? BP_OK : finish(ctx, f);
   if (st) {
     outfile_free(f);
     return st;
@@ -534,6 +572,8 @@ const char *bp_outgroup_staged_path(const bp_outgroup *g, const char *path) {
 
 bp_status bp_outgroup_commit(bp_ctx *ctx, bp_outgroup *g) {
   bp_status st = BP_OK;
+  for (size_t i = 0; i < g->n && !st; i++) /* files added without their sync */
+    st = g->data_synced ? close_checked(ctx, g->files[i]) : finish(ctx, g->files[i]);
   for (size_t i = 0; i < g->n && !st; i++)
     if (!g->files[i]->to_stdout) st = place(ctx, g->files[i]);
   for (size_t i = 0; i < g->n && !st && !g->defer_dir_sync; i++) /* each folder once */

@@ -95,6 +95,16 @@ void bp_outgroup_keep_sha256(bp_outgroup *g);
  * crash may undo a rename (the target keeps what it had before: a whole
  * file either way). */
 void bp_outgroup_defer_folder_sync(bp_outgroup *g);
+/** The group's files are not synced one by one as they are added: they
+ * stay open until bp_outgroup_commit, which then fsyncs each before its
+ * rename, unless the caller has made their data durable all at once
+ * (bp_outsync_data) and said so with bp_outgroup_data_synced: then they are
+ * only closed. Either way no file is renamed into place before its data is
+ * on the disk. */
+void bp_outgroup_defer_file_sync(bp_outgroup *g);
+/** Says that the data of g's files is durable (bp_outsync_data succeeded
+ * after they were written): bp_outgroup_commit does not fsync them. */
+void bp_outgroup_data_synced(bp_outgroup *g);
 /** The verified size (and SHA-256, see bp_outgroup_keep_sha256) of `path`
  * after bp_outgroup_commit. */
 bool bp_outgroup_info(const bp_outgroup *g, const char *path, bp_file_info *out);
@@ -107,6 +117,17 @@ bp_status bp_file_write_to(bp_ctx *ctx, bp_outgroup *g, const char *path, const 
                            size_t len, bp_file_info *info);
 
 /* ---- folders and processes ---- */
+
+/** The file system of folder `dir`, for making the data of many files
+ * written in it durable at once (bp_outsync_data): a descriptor taken
+ * before the files are written, so that a write-back error on them is
+ * reported; -1 when it cannot be opened (sync each file instead). */
+int bp_outsync_open(const char *dir);
+/** Writes back and syncs the file system of `fd` (syncfs; Linux), then
+ * closes fd. True when every file written in it since bp_outsync_open is
+ * on the disk; false on any error since then (on any file of that file
+ * system) or where there is no syncfs: the caller then syncs each file. */
+bool bp_outsync_data(int fd);
 
 /** Size and SHA-256 of a file as it is on disk (not registered as an input). */
 bp_status bp_file_hash(bp_ctx *ctx, const char *path, bp_file_info *out);

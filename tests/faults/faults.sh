@@ -72,12 +72,22 @@ records=$(( $(grep -c . data/countries.csv) - 1 ))
 BP_FAULT_COUNT=$work/batch.count LD_PRELOAD=$shim batch "$work/batch-ref" 2> /dev/null ||
   no "batch: the clean run failed"
 truth "$work/batch-ref" --all "$records"
+# A batch syncs its PDFs' data a few at a time (syncfs), so a PDF's own
+# fsync() comes only where that fails: the fsync cases run with every
+# syncfs() failing (BP_FAULT_SYNCFS=1), counted in a clean run so.
+BP_FAULT_SYNCFS=1 BP_FAULT_COUNT=$work/batch-nosyncfs.count LD_PRELOAD=$shim batch "$work/batch-nosyncfs" \
+  2> /dev/null || no "batch: the clean run with syncfs failing failed"
+truth "$work/batch-nosyncfs" --all "$records"
+[[ $(ops_count "$work/batch.count" fsync) == 1 ]] ||
+  no "batch: $(ops_count "$work/batch.count" fsync) fsync() calls on temporary files (expected 1: the manifest's)"
 for op in write fsync close rename; do
-  n=$(ops_count "$work/batch.count" "$op")
+  count=$work/batch.count syncfs=
+  [[ $op == fsync ]] && count=$work/batch-nosyncfs.count syncfs=1
+  n=$(ops_count "$count" "$op")
   [[ $n -gt $records ]] || no "batch: only $n ${op}() calls on output files"
   for k in $(picks "$n"); do
     d=$work/batch-$op-$k
-    BP_FAULT_OP=$op BP_FAULT_AT=$k LD_PRELOAD=$shim batch "$d" 2> "$d.err"
+    BP_FAULT_SYNCFS=$syncfs BP_FAULT_OP=$op BP_FAULT_AT=$k LD_PRELOAD=$shim batch "$d" 2> "$d.err"
     rc=$?
     [[ $rc != 0 ]] || no "batch: $op #$k failed, yet exit 0"
     no_tmp "$d" "batch $op #$k"
@@ -90,19 +100,30 @@ done
 
 # ---- batch: its folder synced before each manifest write, not once per PDF ----
 # BP_FAULT_MATCH is the folder's name: the folder and the files in it count.
-# A batch of N records without a checkpoint: N PDFs, the folder before the
-# manifest names them, the manifest, the folder after its rename (it was
-# 2N + 2: each PDF's rename synced on its own).
+# A batch of N records without a checkpoint: the PDFs' data synced by one
+# syncfs() per worker (at most 16 PDFs each), then the folder before the
+# manifest names them, the manifest, the folder after its rename: 3
+# fsync() calls (it was 2N + 2, then N + 3: each PDF synced on its own).
 d=$work/batch-dirsync
 BP_FAULT_MATCH=batch-dirsync BP_FAULT_COUNT=$work/dirsync.count LD_PRELOAD=$shim batch "$d" 2> /dev/null ||
   no "batch: the clean run counting the folder's syncs failed"
 n=$(ops_count "$work/dirsync.count" fsync)
-[[ $n == $((records + 3)) ]] || no "batch: $n fsync() calls in the folder for $records PDFs (expected $((records + 3)))"
+[[ $n == 3 ]] || no "batch: $n fsync() calls in the folder for $records PDFs (expected 3)"
+s=$(ops_count "$work/dirsync.count" syncfs)
+[[ $s -ge 1 && $s -le 2 ]] || no "batch: $s syncfs() calls for $records PDFs at -j 2 (expected 1 or 2)"
 truth "$d" --all "$records"
+# a failed syncfs(): each PDF is synced on its own, and the batch is whole
+d=$work/batch-syncfs-fail
+BP_FAULT_MATCH=batch-syncfs-fail BP_FAULT_OP=syncfs BP_FAULT_AT=1 BP_FAULT_COUNT=$d.count LD_PRELOAD=$shim \
+  batch "$d" 2> "$d.err" || no "batch: a failed syncfs() failed the batch: $(cat "$d.err")"
+n=$(ops_count "$d.count" fsync)
+[[ $n -gt 3 ]] || no "batch: after a failed syncfs() only $n fsync() calls in the folder (each PDF's expected)"
+truth "$d" --all "$records"
+no_tmp "$d" "batch with a failed syncfs"
 # that folder sync failing fails the batch: no manifest names the PDFs, and
 # the re-run (the PDFs are briefpress's) makes a true one
 d=$work/batch-dirsync-fail
-BP_FAULT_MATCH=batch-dirsync-fail BP_FAULT_OP=fsync BP_FAULT_AT=$((records + 1)) LD_PRELOAD=$shim \
+BP_FAULT_MATCH=batch-dirsync-fail BP_FAULT_OP=fsync BP_FAULT_AT=1 LD_PRELOAD=$shim \
   batch "$d" 2> "$d.err"
 rc=$?
 [[ $rc != 0 ]] || no "batch: the folder's sync failed, yet exit 0"

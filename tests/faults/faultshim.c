@@ -1,10 +1,13 @@
 /* faultshim.c - an LD_PRELOAD library for the fault-injection tests
  * (tests/faults/faults.sh), in the manner of SQLite's: it makes the Nth
- * write(), fsync(), close() or rename() on briefpress's output files fail,
- * or makes every such write short. Only calls on files whose name contains
- * BP_FAULT_MATCH (default ".tmp.", the output module's temporary files) are
- * counted; everything else passes through untouched.
- *   BP_FAULT_OP=write|fsync|close|rename  BP_FAULT_AT=N (1-based)
+ * write(), fsync(), close(), rename() or syncfs() on briefpress's output
+ * files fail, or makes every such write short. Only calls on files whose name
+ * contains BP_FAULT_MATCH (default ".tmp.", the output module's temporary
+ * files; for syncfs, the folder whose file system it syncs) are counted;
+ * everything else passes through untouched.
+ *   BP_FAULT_OP=write|fsync|close|rename|syncfs  BP_FAULT_AT=N (1-based)
+ *   BP_FAULT_SYNCFS=1      every syncfs() fails (EIO), matching or not: a
+ *                          batch then syncs each PDF on its own
  *   BP_FAULT_ERRNO=N (default ENOSPC for write, EIO otherwise)
  *   BP_FAULT_SHORT=1       every matching write writes at most half
  *   BP_FAULT_COUNT=FILE    at exit, append "op count" lines to FILE, and
@@ -19,8 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { OP_WRITE, OP_FSYNC, OP_CLOSE, OP_RENAME, N_OPS };
-static const char *const op_names[N_OPS] = {"write", "fsync", "close", "rename"};
+enum { OP_WRITE, OP_FSYNC, OP_CLOSE, OP_RENAME, OP_SYNCFS, N_OPS };
+static const char *const op_names[N_OPS] = {"write", "fsync", "close", "rename", "syncfs"};
 static unsigned long counts[N_OPS];
 
 static const char *match(void) {
@@ -69,6 +72,18 @@ int fsync(int fd) {
   REAL(fsync, fd_fn);
   if (fd_matches(fd) && fault(OP_FSYNC)) return -1;
   return real_fsync(fd);
+}
+
+int syncfs(int fd) {
+  REAL(syncfs, fd_fn);
+  const char *all = getenv("BP_FAULT_SYNCFS");
+  int matching = fd_matches(fd);
+  if (matching && fault(OP_SYNCFS)) return -1;
+  if (all && *all == '1') {
+    errno = EIO;
+    return -1;
+  }
+  return real_syncfs(fd);
 }
 
 int close(int fd) {

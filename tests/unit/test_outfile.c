@@ -155,6 +155,17 @@ static void commit_and_discard(void **state) {
   free(path);
 }
 
+/* What group g read back of `path` after its commit: `text`, by size and
+ * SHA-256 (bp_outgroup_keep_sha256). */
+static void assert_read_back(const bp_outgroup *g, const char *path, const char *text) {
+  bp_file_info info;
+  assert_true(bp_outgroup_info(g, path, &info));
+  char want[65];
+  bp_sha256_hex(text, strlen(text), want);
+  assert_int_equal(info.bytes, (long long)strlen(text));
+  assert_string_equal(info.sha256, want);
+}
+
 static void group_all_or_nothing(void **state) {
   (void)state;
   bp_ctx ctx;
@@ -193,11 +204,7 @@ static void group_all_or_nothing(void **state) {
   bp_outgroup_keep_sha256(g);
   assert_int_equal(bp_file_write_to(&ctx, g, b, "B2", 2, NULL), BP_OK);
   assert_int_equal(bp_outgroup_commit(&ctx, g), BP_OK);
-  assert_true(bp_outgroup_info(g, b, &info));
-  char want_b[65];
-  bp_sha256_hex("B2", 2, want_b);
-  assert_int_equal(info.bytes, 2);
-  assert_string_equal(info.sha256, want_b);
+  assert_read_back(g, b, "B2");
   bp_outgroup_free(g);
   assert_int_equal(temp_files(), 0);
 
@@ -215,6 +222,55 @@ static void group_all_or_nothing(void **state) {
   assert_int_equal(lstat(c, &sb), 0);
   assert_true(S_ISLNK(sb.st_mode));
   assert_int_equal(temp_files(), 0);
+  free(a);
+  free(b);
+  free(c);
+}
+
+/* A group whose files are synced at its commit, or all at once by the
+ * caller (bp_outsync_data: a batch's staged PDFs): the files stay staged,
+ * and open, until the commit; either way they come out whole, and a
+ * discarded one leaves nothing. */
+static void group_deferred_sync(void **state) {
+  (void)state;
+  bp_ctx ctx;
+  char *a = in_dir("a.pdf"), *b = in_dir("b.pdf"), *c = in_dir("c.pdf");
+  for (int synced = 0; synced < 2; synced++) {
+    bp_ctx_init(&ctx);
+    int fd = bp_outsync_open(dir);
+    assert_true(fd >= 0);
+    bp_outgroup *g = bp_outgroup_new(), *h = bp_outgroup_new(), *k = bp_outgroup_new();
+    bp_outgroup_defer_file_sync(g);
+    bp_outgroup_defer_file_sync(h);
+    bp_outgroup_defer_file_sync(k);
+    bp_outgroup_keep_sha256(h);
+    assert_ok(bp_file_write_to(&ctx, g, a, "A", 1, NULL), &ctx);
+    assert_ok(bp_file_write_to(&ctx, h, b, "BB", 2, NULL), &ctx);
+    assert_ok(bp_file_write_to(&ctx, k, c, "C", 1, NULL), &ctx);
+    assert_int_equal(access(a, F_OK), -1); /* staged only */
+    assert_int_equal(temp_files(), 3);
+    if (synced) {
+      assert_true(bp_outsync_data(fd)); /* Linux 5.8 or later, as this machine */
+      bp_outgroup_data_synced(g);
+      bp_outgroup_data_synced(h);
+    } else {
+      close(fd); /* each file synced at its commit */
+    }
+    assert_ok(bp_outgroup_commit(&ctx, g), &ctx);
+    assert_ok(bp_outgroup_commit(&ctx, h), &ctx);
+    assert_read_back(h, b, "BB");
+    bp_outgroup_free(g);
+    bp_outgroup_free(h);
+    bp_outgroup_free(k); /* never committed: its file goes */
+    char *got = get(a);
+    assert_string_equal(got, "A");
+    free(got);
+    assert_int_equal(access(c, F_OK), -1);
+    assert_int_equal(temp_files(), 0);
+    unlink(a);
+    unlink(b);
+  }
+  assert_false(bp_outsync_data(-1)); /* no folder: each file syncs itself */
   free(a);
   free(b);
   free(c);
@@ -373,6 +429,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(targets_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(commit_and_discard, setup, teardown),
       cmocka_unit_test_setup_teardown(group_all_or_nothing, setup, teardown),
+      cmocka_unit_test_setup_teardown(group_deferred_sync, setup, teardown),
       cmocka_unit_test_setup_teardown(standard_output, setup, teardown),
       cmocka_unit_test_setup_teardown(sweep_removes_only_dead_processes_files, setup, teardown),
       cmocka_unit_test_setup_teardown(folder_lock_is_exclusive, setup, teardown),
