@@ -66,6 +66,26 @@ void bp_grow(void **items, size_t *cap, size_t need, size_t size);
     (arr)[(n)++] = (val);                                                                          \
   } while (0)
 
+/** Memory handed out in order from blocks and released all at once: for
+ * many small objects that live and die together (a display list's texts, a
+ * PDF's libharu objects). Zero-initialise; `first` is the first block's
+ * size (0: 256 bytes, for the many small lists a cache keeps), each next block
+ * twice the last, up to 64 KB; a piece over 16 KB is a block of its own. */
+typedef struct bp_arena {
+  struct bp_arena_block *head; /* the block being filled; older ones after it */
+  size_t first;
+} bp_arena;
+/** `n` bytes aligned to 16, or NULL when out of memory (the caller says so). */
+void *bp_arena_try(bp_arena *a, size_t n);
+/** bp_arena_try, aborting when out of memory as bp_malloc does. */
+void *bp_arena_alloc(bp_arena *a, size_t n);
+/** A copy of n bytes of s with a NUL after them, in the arena. */
+char *bp_arena_strndup(bp_arena *a, const char *s, size_t n);
+/** The bytes its blocks hold (what it costs, not what is handed out). */
+size_t bp_arena_bytes(const bp_arena *a);
+/** Frees every block; the arena is empty again. */
+void bp_arena_release(bp_arena *a);
+
 /** A growable NUL-terminated byte buffer. */
 typedef struct bp_buf {
   char *data;

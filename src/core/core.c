@@ -92,6 +92,69 @@ char *bp_strndup(const char *s, size_t n) {
   return p;
 }
 
+/* Blocks stay under glibc's 128 KB mmap threshold: a larger one is mapped
+ * and unmapped afresh for every document, page faults and all. */
+enum { ARENA_FIRST = 256, ARENA_MAX = (64 << 10) - 64, ARENA_OWN = 16 << 10 };
+
+struct bp_arena_block {
+  struct bp_arena_block *next;
+  size_t used, cap;
+  _Alignas(16) unsigned char data[];
+};
+
+void *bp_arena_try(bp_arena *a, size_t n) {
+  n = (n + 15) & ~(size_t)15;
+  struct bp_arena_block *b = a->head;
+  if (b && b->cap - b->used >= n) {
+    void *p = b->data + b->used;
+    b->used += n;
+    return p;
+  }
+  bool own = n > ARENA_OWN; /* a large one: a block of its own, behind the current */
+  size_t cap = own ? n : b ? b->cap * 2 : a->first ? a->first : ARENA_FIRST;
+  while (cap < n) cap *= 2; /* n is at most ARENA_OWN here */
+  if (!own && cap > ARENA_MAX) cap = ARENA_MAX;
+  struct bp_arena_block *nb = malloc(sizeof *nb + cap);
+  if (!nb) return NULL;
+  nb->used = n;
+  nb->cap = cap;
+  if (own && b) {
+    nb->next = b->next;
+    b->next = nb;
+  } else {
+    nb->next = b;
+    a->head = nb;
+  }
+  return nb->data;
+}
+
+void *bp_arena_alloc(bp_arena *a, size_t n) {
+  void *p = bp_arena_try(a, n);
+  if (!p) oom(n);
+  return p;
+}
+
+char *bp_arena_strndup(bp_arena *a, const char *s, size_t n) {
+  char *p = bp_arena_alloc(a, n + 1);
+  memcpy(p, s, n);
+  p[n] = '\0';
+  return p;
+}
+
+size_t bp_arena_bytes(const bp_arena *a) {
+  size_t n = 0;
+  for (const struct bp_arena_block *b = a->head; b; b = b->next) n += sizeof *b + b->cap;
+  return n;
+}
+
+void bp_arena_release(bp_arena *a) {
+  for (struct bp_arena_block *b = a->head, *next; b; b = next) {
+    next = b->next;
+    free(b);
+  }
+  a->head = NULL;
+}
+
 void bp_grow(void **items, size_t *cap, size_t need, size_t size) {
   if (need <= *cap) return;
   size_t c = *cap ? *cap : 8;

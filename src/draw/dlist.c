@@ -13,24 +13,6 @@ bp_dlist *bp_dlist_new(void) {
   return dl;
 }
 
-static void free_item(bp_dl_item *it) {
-  switch (it->kind) {
-  case BP_DL_TEXT:
-    free(it->u.text.text);
-    free(it->u.text.clusters);
-    free(it->u.text.glyphs);
-    break;
-  case BP_DL_PATH: free(it->u.path.segs); break;
-  case BP_DL_LINK:
-    free(it->u.link.uri);
-    free(it->u.link.dest);
-    break;
-  case BP_DL_DEST: free(it->u.dest.name); break;
-  case BP_DL_OUTLINE: free(it->u.outline.title); break;
-  case BP_DL_IMAGE: break;
-  }
-}
-
 static void free_meta(bp_dl_meta *m) {
   free(m->title);
   free(m->author);
@@ -54,10 +36,8 @@ void bp_dlist_free(bp_dlist *dl) {
     free(dl->rasters[i].jpeg);
   }
   free(dl->rasters);
-  for (size_t p = 0; p < dl->n_pages; p++) {
-    for (size_t i = 0; i < dl->pages[p].n_items; i++) free_item(&dl->pages[p].items[i]);
-    free(dl->pages[p].items);
-  }
+  for (size_t p = 0; p < dl->n_pages; p++) free(dl->pages[p].items);
+  bp_arena_release(&dl->arena); /* the items' texts, glyphs, paths and names */
   free(dl->pages);
   for (size_t i = 0; i < dl->n_nodes; i++) {
     free(dl->nodes[i].alt);
@@ -109,7 +89,8 @@ int bp_dlist_add_raster(bp_dlist *dl, const bp_dl_raster *src) {
 }
 
 bp_dl_page *bp_dlist_add_page(bp_dlist *dl, double width_pt, double height_pt) {
-  bp_dl_page pg = {.width_pt = width_pt, .height_pt = height_pt, .node = BP_DL_UNTAGGED};
+  bp_dl_page pg = {
+      .width_pt = width_pt, .height_pt = height_pt, .node = BP_DL_UNTAGGED, .arena = &dl->arena};
   BP_PUSH(dl->pages, dl->n_pages, dl->cap_pages, pg);
   return &dl->pages[dl->n_pages - 1];
 }
@@ -175,25 +156,39 @@ bp_role bp_dlist_node_role(const bp_dlist *dl, int node) {
   return dl->nodes[node].role;
 }
 
+/* An item's arrays and strings go into its display list's arena, freed
+ * with the list: a profile's some thousand texts, glyph runs and paths
+ * were a malloc and a free each (and again for every piece replayed). */
+static void *arena_copy(bp_dl_page *pg, const void *src, size_t n, size_t size) {
+  if (!n) return NULL;
+  void *p = bp_arena_alloc(pg->arena, n * size);
+  memcpy(p, src, n * size);
+  return p;
+}
+
+static char *arena_strdup(bp_dl_page *pg, const char *s) {
+  return s ? bp_arena_strndup(pg->arena, s, strlen(s)) : NULL;
+}
+
 void bp_dl_add_text(bp_dl_page *pg, const bp_dl_text *src) {
   bp_dl_text *t = &new_item(pg, BP_DL_TEXT)->u.text;
   *t = *src;
-  t->text = bp_strndup(src->text, src->text_len);
-  t->clusters = dup_array(src->clusters, src->n_clusters, sizeof *src->clusters);
-  t->glyphs = dup_array(src->glyphs, src->n_glyphs, sizeof *src->glyphs);
+  t->text = bp_arena_strndup(pg->arena, src->text, src->text_len);
+  t->clusters = arena_copy(pg, src->clusters, src->n_clusters, sizeof *src->clusters);
+  t->glyphs = arena_copy(pg, src->glyphs, src->n_glyphs, sizeof *src->glyphs);
 }
 
 void bp_dl_add_path(bp_dl_page *pg, const bp_dl_path *src) {
   bp_dl_path *p = &new_item(pg, BP_DL_PATH)->u.path;
   *p = *src;
-  p->segs = dup_array(src->segs, src->n_segs, sizeof *src->segs);
+  p->segs = arena_copy(pg, src->segs, src->n_segs, sizeof *src->segs);
 }
 
 void bp_dl_add_link(bp_dl_page *pg, const bp_dl_link *src) {
   bp_dl_link *l = &new_item(pg, BP_DL_LINK)->u.link;
   *l = *src;
-  l->uri = bp_strdup(src->uri);
-  l->dest = bp_strdup(src->dest);
+  l->uri = arena_strdup(pg, src->uri);
+  l->dest = arena_strdup(pg, src->dest);
 }
 
 void bp_dl_add_image(bp_dl_page *pg, const bp_dl_image *src) {
@@ -202,14 +197,14 @@ void bp_dl_add_image(bp_dl_page *pg, const bp_dl_image *src) {
 
 void bp_dl_add_dest(bp_dl_page *pg, const char *name, double y_pt) {
   bp_dl_dest *d = &new_item(pg, BP_DL_DEST)->u.dest;
-  d->name = bp_strdup(name);
+  d->name = arena_strdup(pg, name);
   d->y_pt = y_pt;
 }
 
 void bp_dl_add_outline(bp_dl_page *pg, int level, const char *title, double y_pt) {
   bp_dl_outline *o = &new_item(pg, BP_DL_OUTLINE)->u.outline;
   o->level = level;
-  o->title = bp_strdup(title);
+  o->title = arena_strdup(pg, title);
   o->y_pt = y_pt;
 }
 

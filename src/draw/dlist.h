@@ -204,7 +204,8 @@ typedef struct bp_dl_page {
   double bleed_pt;
   bp_dl_item *items;
   size_t n_items, cap_items;
-  int node; /* the node items added now belong to (bp_dl_begin); BP_DL_UNTAGGED at first */
+  int node;        /* the node items added now belong to (bp_dl_begin); BP_DL_UNTAGGED at first */
+  bp_arena *arena; /* its list's, which holds the items' arrays and strings */
 } bp_dl_page;
 
 /** Document-level metadata carried to devices. UTF-8 strings; NULL = unset. */
@@ -225,6 +226,7 @@ typedef struct bp_dlist {
   bp_dl_node *nodes; /* the structure elements */
   size_t n_nodes, cap_nodes;
   bp_dl_meta meta;
+  bp_arena arena; /* the pages' items' arrays and strings */
 } bp_dlist;
 
 bp_dlist *bp_dlist_new(void);

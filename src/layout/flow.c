@@ -88,18 +88,10 @@ void bp_piece_unref(bp_piece *p) {
 }
 
 size_t bp_piece_bytes(const bp_piece *p) {
-  size_t n = sizeof *p + 256 + (size_t)p->n_lines * sizeof *p->lines;
   const bp_dl_page *pg = &p->dl->pages[0];
-  for (size_t k = 0; k < pg->n_items; k++) {
-    const bp_dl_item *it = &pg->items[k];
-    n += sizeof *it + 32;
-    if (it->kind == BP_DL_TEXT)
-      n += it->u.text.text_len + it->u.text.n_clusters * sizeof(bp_dl_cluster) +
-           it->u.text.n_glyphs * sizeof(bp_dl_glyph);
-    else if (it->kind == BP_DL_PATH)
-      n += it->u.path.n_segs * sizeof(bp_path_seg);
-  }
-  return n;
+  /* the items' arrays and strings are in the list's arena: its blocks */
+  return sizeof *p + 256 + (size_t)p->n_lines * sizeof *p->lines +
+         pg->cap_items * sizeof *pg->items + bp_arena_bytes(&p->dl->arena);
 }
 
 /* ---- the stack ----------------------------------------------------------------- */

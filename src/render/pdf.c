@@ -113,6 +113,7 @@ typedef struct pdf_dev {
   bp_pdf_options opt;
   const bp_dlist *dl;
   HPDF_Doc pdf;
+  bp_arena arena;    /* where libharu's objects of pdf are (new_hpdf) */
   const char *doing; /* what libharu was asked to do, for error messages */
   pdf_font *fonts;
   size_t n_fonts;
@@ -1404,51 +1405,81 @@ static void tags_finish(pdf_dev *d) {
 
 static void pdf_node_op(bp_device *dev, int node) { ((pdf_dev *)dev)->item_node = node; }
 
-/* ---- libharu's allocator -------------------------------------------------------
- * libharu's UTF-8 encoder (a CMap encoder) allocates one 256 KB table per
- * document that makes it (since text_string: a document with a text string
- * beyond the BMP; HPDF_CMapEncoder_InitAttr: Unicode and CID maps over all
- * 65,536 codes) and clears and fills all of it itself. Allocated afresh for every
- * document, a block that size is mapped, faulted in page by page and unmapped
- * again (glibc maps blocks over 128 KB until its threshold adapts, ASan
- * always): in fuzz_font 8 % of the time and many of the page faults, which
- * were a quarter of it; a batch does it per profile. So a document's
- * allocations go through these functions (HPDF_NewEx, public API), which
- * keep a freed block of exactly that size in a small pool for the next
- * document, in any thread (a mutex); libharu initialises the block as
- * before, so the output is the same. The size is that of libharu 2.3.0's HPDF_CMapEncoderAttr_Rec:
- * other versions allocate as HPDF_New does. */
+/* ---- libharu's allocator --------------------------------------------------------
+ * libharu makes every PDF object, dictionary entry, list and name with a
+ * malloc of its own and frees each again at HPDF_Free: for a distinct
+ * profile some thousands of each, ~4 % of its CPU time. So the objects of a
+ * document come from an arena (HPDF_NewEx's functions, public API; a
+ * bp_arena), which libharu's frees leave alone and which is released whole
+ * with the document. The
+ * allocation functions get no pointer of the document's, so the arena is
+ * the thread's current one (doc_arena): set when the document is made and
+ * cleared when it is freed, on the thread that runs the device (a device
+ * per thread, as tag_saving assumes). An allocation with no current arena,
+ * or larger than ARENA_BIG, is its own malloc'd block; a header before each
+ * says which. The output does not depend on where the objects live.
+ *
+ * Of the large blocks, libharu's UTF-8 encoder (a CMap encoder) allocates
+ * one 256 KB table per document that makes it (since text_string: a
+ * document with a text string beyond the BMP; HPDF_CMapEncoder_InitAttr:
+ * Unicode and CID maps over all 65,536 codes) and clears and fills all of
+ * it itself. Allocated afresh for every document, a block that size is
+ * mapped, faulted in page by page and unmapped again (glibc maps blocks
+ * over 128 KB until its threshold adapts, ASan always): in fuzz_font 8 % of
+ * the time and many of the page faults, which were a quarter of it; a batch
+ * does it per profile. So a freed block of exactly that size is kept in a
+ * small pool for the next document, in any thread (a mutex); libharu
+ * initialises the block as before. The size is that of libharu 2.3.0's
+ * HPDF_CMapEncoderAttr_Rec: other versions allocate it as any large block. */
 #if HPDF_VERSION_ID == 20300
 #define POOL_BLOCK_BYTES sizeof(HPDF_CMapEncoderAttr_Rec)
 #endif
 
+enum {
+  ARENA_BIG = 16 << 10, /* larger allocations are blocks of their own */
+  POOL_SLOTS = 8        /* pooled blocks kept: one per document rendered at once */
+};
+
+typedef struct alloc_hdr { /* before each allocation: 16 bytes, keeping its alignment */
+  _Alignas(16) size_t size;
+  size_t in_arena;
+} alloc_hdr;
+
+static __thread bp_arena *doc_arena;
+
 #ifdef POOL_BLOCK_BYTES
-enum { POOL_SLOTS = 8 }; /* blocks kept: one per document rendered at once */
-
-typedef union pool_hdr { /* before each block: its size */
-  size_t size;
-  max_align_t align;
-} pool_hdr;
-
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static pool_hdr *pool[POOL_SLOTS];
+static alloc_hdr *pool[POOL_SLOTS];
 static size_t pool_n;
+#endif
 
-static void *HPDF_STDCALL pool_alloc(HPDF_UINT size) {
-  pool_hdr *h = NULL;
+static void *HPDF_STDCALL hpdf_alloc(HPDF_UINT size) {
+  size_t need = sizeof(alloc_hdr) + (((size_t)size + 15) & ~(size_t)15);
+  alloc_hdr *h = NULL;
+  if (doc_arena && size <= ARENA_BIG) {
+    if (!(h = bp_arena_try(doc_arena, need))) return NULL; /* libharu reports it */
+    h->size = size;
+    h->in_arena = 1;
+    return h + 1;
+  }
+#ifdef POOL_BLOCK_BYTES
   if (size == POOL_BLOCK_BYTES) {
     pthread_mutex_lock(&pool_lock);
     if (pool_n) h = pool[--pool_n];
     pthread_mutex_unlock(&pool_lock);
   }
-  if (!h && !(h = malloc(sizeof *h + size))) return NULL; /* libharu reports it */
+#endif
+  if (!h && !(h = malloc(sizeof *h + size))) return NULL;
   h->size = size;
+  h->in_arena = 0;
   return h + 1;
 }
 
-static void HPDF_STDCALL pool_free(void *p) {
+static void HPDF_STDCALL hpdf_free(void *p) {
   if (!p) return;
-  pool_hdr *h = (pool_hdr *)p - 1;
+  alloc_hdr *h = (alloc_hdr *)p - 1;
+  if (h->in_arena) return; /* released with its arena */
+#ifdef POOL_BLOCK_BYTES
   if (h->size == POOL_BLOCK_BYTES) {
     pthread_mutex_lock(&pool_lock);
     bool kept = pool_n < POOL_SLOTS;
@@ -1456,22 +1487,38 @@ static void HPDF_STDCALL pool_free(void *p) {
     pthread_mutex_unlock(&pool_lock);
     if (kept) return;
   }
+#endif
   free(h);
 }
 
+#ifdef POOL_BLOCK_BYTES
 /* At exit: nothing is left for leak checkers to report as still reachable. */
 __attribute__((destructor)) static void pool_drain(void) {
   pthread_mutex_lock(&pool_lock);
   while (pool_n) free(pool[--pool_n]);
   pthread_mutex_unlock(&pool_lock);
 }
-
-static HPDF_Doc new_hpdf(HPDF_Error_Handler on_error, void *ud) {
-  return HPDF_NewEx(on_error, pool_alloc, pool_free, 0, ud);
-}
-#else
-static HPDF_Doc new_hpdf(HPDF_Error_Handler on_error, void *ud) { return HPDF_New(on_error, ud); }
 #endif
+
+/* The document, its objects in arena `a` unless the thread is already
+ * making another one (then each is a block of its own). */
+static HPDF_Doc new_hpdf(HPDF_Error_Handler on_error, void *ud, bp_arena *a) {
+  bool mine = !doc_arena;
+  a->first =
+      64 << 10; /* libharu makes ~180 KB of objects for the sample brief (the blocks' most) */
+  if (mine) doc_arena = a;
+  HPDF_Doc pdf = HPDF_NewEx(on_error, hpdf_alloc, hpdf_free, 0, ud);
+  if (!pdf && mine) doc_arena = NULL;
+  return pdf;
+}
+
+/* HPDF_Free, then the document's arena; the thread has no current arena
+ * after it unless another document's. */
+static void free_hpdf(HPDF_Doc pdf, bp_arena *a) {
+  HPDF_Free(pdf);
+  if (doc_arena == a) doc_arena = NULL;
+  bp_arena_release(a);
+}
 
 static void pdf_begin_document(bp_device *dev, const bp_dlist *dl) {
   pdf_dev *d = (pdf_dev *)dev;
@@ -1487,7 +1534,7 @@ static void pdf_begin_document(bp_device *dev, const bp_dlist *dl) {
   if (failed(d)) return;
 
   d->doing = "creating the document";
-  d->pdf = new_hpdf(on_hpdf_error, d);
+  d->pdf = new_hpdf(on_hpdf_error, d, &d->arena);
   if (!d->pdf) {
     bp_device_fail(dev, BP_ERR_RENDER, "%s: libharu cannot create a document", d->path);
     return;
@@ -2242,13 +2289,13 @@ static void pdf_close(bp_device *dev) {
       bp_device_fail(dev, ctx.status, "%s", ctx.msg);
   }
   bp_buf_free(&bytes);
-  HPDF_Free(d->pdf);
+  free_hpdf(d->pdf, &d->arena);
   d->pdf = NULL;
 }
 
 static void pdf_destroy(bp_device *dev) {
   pdf_dev *d = (pdf_dev *)dev;
-  if (d->pdf) HPDF_Free(d->pdf);
+  if (d->pdf) free_hpdf(d->pdf, &d->arena);
   for (size_t i = 0; i < d->n_fonts; i++) {
     hb_set_destroy(d->fonts[i].cps);
     if (d->fonts[i].shared || d->cache) { /* borrowed from the cache */
