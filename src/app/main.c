@@ -1,6 +1,7 @@
 /* main.c - the briefpress command line: dispatches subcommands to the
  * library. Holds no logic of its own beyond argument parsing and the
- * process's environment (fontconfig's file, the cache folder). */
+ * process's environment (fontconfig's file, the cache folder, malloc's
+ * heap). */
 #include <errno.h>
 #include <malloc.h>
 #include <stdint.h>
@@ -50,8 +51,8 @@ static void cache_home_fallback(void) {
  * thread's heap growing 132 KB at a time. Kept 8 MB ahead of its top
  * (M_TOP_PAD) and advised into transparent huge pages, the heap faults 2 MB
  * at a time, as glibc's glibc.malloc.hugetlb=1 tunable would do (which only
- * a new process's environment can set): the sample brief and article -25 %
- * of CPU, peak RSS 1-2 MB more (docs/performance.md). The heap grown here is
+ * a new process's environment can set): the sample brief's and article's
+ * CPU 13-31 % less, peak RSS 1-2 MB more (docs/performance.md). The heap grown here is
  * advised once; what it grows past that later gets small pages. Not for
  * batch and watch: their records are laid out by threads with heaps of
  * their own, and huge pages cost a batch more than they saved (measured).
