@@ -1411,13 +1411,12 @@ static void pdf_node_op(bp_device *dev, int node) { ((pdf_dev *)dev)->item_node 
  * profile some thousands of each, ~4 % of its CPU time. So the objects of a
  * document come from an arena (HPDF_NewEx's functions, public API; a
  * bp_arena), which libharu's frees leave alone and which is released whole
- * with the document. The
- * allocation functions get no pointer of the document's, so the arena is
- * the thread's current one (doc_arena): set when the document is made and
- * cleared when it is freed, on the thread that runs the device (a device
- * per thread, as tag_saving assumes). An allocation with no current arena,
- * or larger than ARENA_BIG, is its own malloc'd block; a header before each
- * says which. The output does not depend on where the objects live.
+ * with the document. The allocation functions get no pointer of the
+ * document's, so the arena is the thread's current one (doc_arena): set
+ * when the document is made and cleared when it is freed, on the thread
+ * that runs the device (a device per thread, as tag_saving assumes). An allocation with no current
+ * arena, or larger than ARENA_BIG, is its own malloc'd block; a header before each says which. The
+ * output does not depend on where the objects live.
  *
  * Of the large blocks, libharu's UTF-8 encoder (a CMap encoder) allocates
  * one 256 KB table per document that makes it (since text_string: a
@@ -1454,10 +1453,9 @@ static size_t pool_n;
 #endif
 
 static void *HPDF_STDCALL hpdf_alloc(HPDF_UINT size) {
-  size_t need = sizeof(alloc_hdr) + (((size_t)size + 15) & ~(size_t)15);
   alloc_hdr *h = NULL;
-  if (doc_arena && size <= ARENA_BIG) {
-    if (!(h = bp_arena_try(doc_arena, need))) return NULL; /* libharu reports it */
+  if (doc_arena && size <= ARENA_BIG) { /* the arena keeps the 16-byte alignment */
+    if (!(h = bp_arena_try(doc_arena, sizeof *h + size))) return NULL; /* libharu reports it */
     h->size = size;
     h->in_arena = 1;
     return h + 1;
