@@ -394,7 +394,8 @@ static void hash_file_into(bp_buf *b, const char *path) {
 static void inputs_hash(const batch_opts *o, const bp_dataset *ds, long long epoch, char out[65]) {
   bp_buf b = {0};
   bp_buf_printf(&b, "%s\nepoch %lld\n", BP_BATCH_VERSION, epoch);
-  bp_buf_printf(&b, "output %s%s\n", BP_PDF_WRITER, o->no_pdfa ? ", plain" : ", PDF/A-1b");
+  bp_buf_printf(&b, "output %s%s, fast deflate\n", BP_PDF_WRITER,
+                o->no_pdfa ? ", plain" : ", PDF/A-1b");
   hash_file_into(&b, o->template_path);
   for (size_t i = 0; ds->bib && i < ds->bib->n_paths; i++) hash_file_into(&b, ds->bib->paths[i]);
   for (size_t i = 0; ds->claims && i < ds->claims->n_paths; i++)
@@ -668,7 +669,8 @@ static void render_one(batch *b, bp_typesetter *ts, bp_profile_cache *cache, bp_
   bp_outgroup *g = NULL;
   if (!st) {
     path = out_path(b, row);
-    bp_pdf_options pdf_opt = {.compress = true, .plain = b->o->no_pdfa};
+    /* a batch's profiles deflated fast: ~6 % less CPU, ~1.3 % more bytes */
+    bp_pdf_options pdf_opt = {.compress = true, .plain = b->o->no_pdfa, .fast_deflate = true};
     bp_device *dev = bp_pdf_device_new_cached(path, &pdf_opt, pdfc);
     /* staged, renamed, then read back: the manifest gets what is on disk */
     g = bp_outgroup_new();

@@ -99,10 +99,14 @@ void bp_pdf_put_int(bp_buf *b, long long v);
 /** Appends `v` (0..0xFFFF) as 4 upper-case hex digits, as printf's "%04X". */
 void bp_pdf_put_hex4(bp_buf *b, unsigned v);
 
+/* libdeflate's levels: the smallest output worth its time (a document),
+ * and the fastest (bp_pdf_options.fast_deflate) */
+enum { BP_DEFLATE_SMALL = 6, BP_DEFLATE_FAST = 1 };
+
 /** `len` bytes of `data` deflated in the zlib format (what a PDF's
- * FlateDecode filter reads), at libdeflate's level 6: the same output for
- * the same input, in any thread. *out owned (free), *out_len its length.
- * False only when no compressor could be made (out of memory). */
-bool bp_pdf_deflate(const void *data, size_t len, unsigned char **out, size_t *out_len);
+ * FlateDecode filter reads), at libdeflate's `level`: the same output for
+ * the same input and level, in any thread. *out owned (free), *out_len its
+ * length. False only when no compressor could be made (out of memory). */
+bool bp_pdf_deflate(const void *data, size_t len, int level, unsigned char **out, size_t *out_len);
 
 #endif

@@ -166,6 +166,11 @@ typedef struct pdf_dev {
   double line_x, line_y;     /* origin of the last piece shown in this BT (PDF coords) */
 } pdf_dev;
 
+/* The level the device deflates its streams at (bp_pdf_deflate). */
+static int deflate_level(const pdf_dev *d) {
+  return d->opt.fast_deflate ? BP_DEFLATE_FAST : BP_DEFLATE_SMALL;
+}
+
 /* ---- errors ------------------------------------------------------------ */
 
 static const char *hpdf_error_text(HPDF_STATUS e) {
@@ -240,7 +245,7 @@ typedef struct zbytes {
   HPDF_BYTE *data;
   size_t len;
 } zbytes;
-static bool deflate_bytes(const void *data, size_t len, zbytes *out);
+static bool deflate_bytes(const pdf_dev *d, const void *data, size_t len, zbytes *out);
 static HPDF_STATUS set_compressed(HPDF_Dict dict, const zbytes *z);
 
 static void collect_text(pdf_dev *d, int page_no, const bp_dl_text *t) {
@@ -2264,7 +2269,7 @@ static void pdf_close(bp_device *dev) {
   tag_saving = d;
   HPDF_STATUS st;
   if (bp_pdf_save_supported()) { /* compactly (pdf_save.c) */
-    st = bp_pdf_save(d->pdf, &bytes);
+    st = bp_pdf_save(d->pdf, deflate_level(d), &bytes);
   } else {
     st = HPDF_SaveToStream(d->pdf);
     if (st == HPDF_OK && !failed(d)) st = saved_bytes(d->pdf, &bytes);
@@ -2350,6 +2355,7 @@ bp_device *bp_pdf_device_new(const char *path, const bp_pdf_options *opt) {
   d->path = bp_strdup(path ? path : "");
   d->opt.compress = opt ? opt->compress : true;
   d->opt.plain = opt ? opt->plain : false;
+  d->opt.fast_deflate = opt ? opt->fast_deflate : false;
   d->opt.icc_path = NULL;
   if (opt && opt->icc_path) d->path_icc = bp_strdup(opt->icc_path), d->opt.icc_path = d->path_icc;
   if (!path || !*path) bp_device_fail(&d->super, BP_ERR_USAGE, "PDF device: no output path");
@@ -2389,6 +2395,7 @@ typedef struct cache_subset_entry {
   /* the font's streams compressed (make_z), made once: the
    * embedded font (with its Length1), the CIDToGIDMap, the ToUnicode CMap */
   bool z_ready;
+  int z_level; /* the deflate level they were made at */
   zbytes font_z, map_z, tounicode_z;
   unsigned length1;
 } cache_subset_entry;
@@ -2524,17 +2531,27 @@ static cache_subset_entry *cache_subset(pdf_dev *d, const pdf_font *f, const cha
     subset_entry_free(&c->subs[old]);
     c->subs[old] = c->subs[--c->n_subs];
   }
-  cache_subset_entry e = {
-      bp_strdup(path), index, hb_set_copy(f->cps), sub, widths, c->tick, false, {0}, {0}, {0}, 0};
+  cache_subset_entry e = {bp_strdup(path),
+                          index,
+                          hb_set_copy(f->cps),
+                          sub,
+                          widths,
+                          c->tick,
+                          false,
+                          0,
+                          {0},
+                          {0},
+                          {0},
+                          0};
   BP_PUSH(c->subs, c->n_subs, c->cap_subs, e);
   return &c->subs[c->n_subs - 1];
 }
 
 /* `len` bytes of `data` deflated (bp_pdf_deflate) into *out. */
-static bool deflate_bytes(const void *data, size_t len, zbytes *out) {
+static bool deflate_bytes(const pdf_dev *d, const void *data, size_t len, zbytes *out) {
   unsigned char *z;
   size_t n;
-  if (!bp_pdf_deflate(data, len, &z, &n)) return false;
+  if (!bp_pdf_deflate(data, len, deflate_level(d), &z, &n)) return false;
   out->data = z;
   out->len = n;
   return true;
@@ -2542,13 +2559,13 @@ static bool deflate_bytes(const void *data, size_t len, zbytes *out) {
 
 /* The CIDToGIDMap (none when /Identity) and the ToUnicode CMap as
  * patch_font writes them, compressed. */
-static bool make_maps_z(const pdf_font *f, zbytes *map_z, zbytes *tu_z) {
+static bool make_maps_z(const pdf_dev *d, const pdf_font *f, zbytes *map_z, zbytes *tu_z) {
   size_t len;
   unsigned char *map = cid_to_gid_map(f, &len);
-  bool ok = !map || deflate_bytes(map, len, map_z);
+  bool ok = !map || deflate_bytes(d, map, len, map_z);
   free(map);
   char *cmap = font_tounicode(f, &len);
-  if (ok) ok = deflate_bytes(cmap, len, tu_z);
+  if (ok) ok = deflate_bytes(d, cmap, len, tu_z);
   free(cmap);
   return ok;
 }
@@ -2557,12 +2574,13 @@ static bool make_maps_z(const pdf_font *f, zbytes *map_z, zbytes *tu_z) {
  * map and CMap) for the first document that uses the subset. False when
  * libharu failed (its error is then in the document). */
 static bool make_z(pdf_dev *d, pdf_font *f, cache_subset_entry *e) {
-  bool ok = deflate_bytes(f->subset->embed, f->subset->embed_len, &e->font_z);
+  bool ok = deflate_bytes(d, f->subset->embed, f->subset->embed_len, &e->font_z);
   e->length1 = (unsigned)f->subset->embed_len;
-  if (ok) ok = make_maps_z(f, &e->map_z, &e->tounicode_z);
-  if (ok)
+  if (ok) ok = make_maps_z(d, f, &e->map_z, &e->tounicode_z);
+  if (ok) {
     e->z_ready = true;
-  else {
+    e->z_level = deflate_level(d);
+  } else {
     free(e->font_z.data), free(e->map_z.data), free(e->tounicode_z.data);
     e->font_z = e->map_z = e->tounicode_z = (zbytes){0};
   }
@@ -2672,7 +2690,7 @@ static HPDF_STATUS make_descriptor(pdf_dev *d, pdf_font *f, HPDF_Dict data, unsi
 static HPDF_STATUS compress_maps(pdf_dev *d, pdf_font *f) {
   HPDF_FontAttr fa = (HPDF_FontAttr)((HPDF_Dict)f->font)->attr;
   zbytes map_z = {0}, tu_z = {0};
-  HPDF_STATUS ret = make_maps_z(f, &map_z, &tu_z) ? HPDF_OK : HPDF_ZLIB_ERROR;
+  HPDF_STATUS ret = make_maps_z(d, f, &map_z, &tu_z) ? HPDF_OK : HPDF_ZLIB_ERROR;
   ((HPDF_Dict)f->font)->filter = HPDF_STREAM_FILTER_NONE; /* as in use_z */
   if (!ret && fa->map_stream) ret = set_compressed(fa->map_stream, &map_z);
   if (!ret) ret = set_compressed(fa->cmap_stream, &tu_z);
@@ -2739,6 +2757,11 @@ static void load_font_cached(pdf_dev *d, pdf_font *f, const char *fpath, int fac
       bp_device_fail(&d->super, BP_ERR_RENDER, "%s: font %s: cannot patch its PDF objects", d->path,
                      fpath);
   } else {
+    if (e->z_ready && e->z_level != deflate_level(d)) { /* another device's: made again */
+      free(e->font_z.data), free(e->map_z.data), free(e->tounicode_z.data);
+      e->font_z = e->map_z = e->tounicode_z = (zbytes){0};
+      e->z_ready = false;
+    }
     if (!e->z_ready && !make_z(d, f, e)) /* never leave libharu's error for the next font */
       bp_device_fail(&d->super, BP_ERR_RENDER,
                      "%s: font %s: libharu cannot write its subset (0x%04X, detail %u)", d->path,

@@ -25,6 +25,7 @@ typedef struct saver {
   bp_buf *out;    /* the file so far */
   unsigned *ids;  /* per xref entry: its new object number, 0: not written */
   size_t n_ids;
+  int level; /* bp_pdf_deflate's */
 } saver;
 
 static HPDF_STATUS to_buf(HPDF_Stream st, const HPDF_BYTE *p, HPDF_UINT n) {
@@ -150,10 +151,10 @@ static HPDF_STATUS put_literal(saver *s, HPDF_String str) {
 /* The bytes of a stream's data as the file holds them (filtered): Flate
  * by bp_pdf_deflate, not libharu's zlib (an empty stream stays empty, as
  * libharu leaves it). */
-static HPDF_STATUS stream_data(HPDF_Dict dict, bp_buf *data) {
+static HPDF_STATUS stream_data(HPDF_Dict dict, int level, bp_buf *data) {
   bool flate = dict->filter == HPDF_STREAM_FILTER_FLATE_DECODE;
   bp_buf raw = {0};
-  saver tmp = {NULL, flate ? &raw : data, NULL, 0};
+  saver tmp = {NULL, flate ? &raw : data, NULL, 0, level};
   HPDF_Stream st = HPDF_CallbackWriter_New(dict->mmgr, to_buf, &tmp);
   if (!st) return HPDF_FAILD_TO_ALLOC_MEM;
   HPDF_STATUS ret = HPDF_Stream_WriteToStream(dict->stream, st,
@@ -162,7 +163,7 @@ static HPDF_STATUS stream_data(HPDF_Dict dict, bp_buf *data) {
   if (ret == HPDF_OK && flate && raw.len) {
     unsigned char *z;
     size_t n;
-    if (bp_pdf_deflate(raw.data, raw.len, &z, &n)) {
+    if (bp_pdf_deflate(raw.data, raw.len, level, &z, &n)) {
       bp_buf_put(data, (const char *)z, n);
       free(z);
     } else {
@@ -188,7 +189,7 @@ static HPDF_STATUS put_dict(saver *s, HPDF_Dict dict, bool top) {
   if (ret == HPDF_OK && dict->write_fn) ret = dict->write_fn(dict, s->st);
   bp_buf data = {0};
   if (ret == HPDF_OK && dict->stream) {
-    ret = stream_data(dict, &data);
+    ret = stream_data(dict, s->level, &data);
     char len[32];
     snprintf(len, sizeof len, "/Length %zu", data.len);
     if (ret == HPDF_OK) ret = put(s, len);
@@ -284,7 +285,7 @@ static void number_objects(saver *s, HPDF_Xref xref) {
   }
 }
 
-HPDF_STATUS bp_pdf_save(HPDF_Doc pdf, bp_buf *out) {
+HPDF_STATUS bp_pdf_save(HPDF_Doc pdf, int level, bp_buf *out) {
   HPDF_Xref xref = pdf->xref;
   if (!bp_pdf_save_supported() || xref->prev || xref->start_offset || pdf->encrypt_on)
     return HPDF_INVALID_DOCUMENT; /* nothing this document makes */
@@ -297,7 +298,7 @@ HPDF_STATUS bp_pdf_save(HPDF_Doc pdf, bp_buf *out) {
       ret = ((HPDF_Dict)h)->before_write_fn((HPDF_Dict)h);
   }
   if (ret != HPDF_OK) return ret;
-  saver s = {NULL, out, NULL, xref->entries->count};
+  saver s = {NULL, out, NULL, xref->entries->count, level};
   s.st = HPDF_CallbackWriter_New(pdf->mmgr, to_buf, &s);
   if (!s.st) return HPDF_FAILD_TO_ALLOC_MEM;
   s.ids = bp_calloc(s.n_ids, sizeof *s.ids);

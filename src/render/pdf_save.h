@@ -27,8 +27,9 @@ void bp_pdf_put_number(bp_buf *b, double v, int decimals);
  * it. The objects' before-write, write and after-write functions run as
  * they do in libharu's save (the before-write ones all first, so that
  * objects they add are numbered too). The document's objects are
- * renumbered: nothing but freeing the document may follow. Returns
- * libharu's status (HPDF_OK). */
-HPDF_STATUS bp_pdf_save(HPDF_Doc pdf, bp_buf *out);
+ * renumbered: nothing but freeing the document may follow. Flate streams
+ * are deflated at libdeflate's `level` (bp_pdf_deflate). Returns libharu's
+ * status (HPDF_OK). */
+HPDF_STATUS bp_pdf_save(HPDF_Doc pdf, int level, bp_buf *out);
 
 #endif

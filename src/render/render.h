@@ -11,6 +11,9 @@ typedef struct bp_pdf_options {
                            translucency stays translucent (default false) */
   const char *icc_path; /* the sRGB ICC profile of the output intent
                            (NULL: the compiled-in one, bp_srgb_icc) */
+  bool fast_deflate;    /* streams deflated at libdeflate's level 1, not 6:
+                           for a batch, whose profiles then take ~6 % less
+                           CPU and are ~1.3 % larger (docs/performance.md) */
 } bp_pdf_options;
 
 /** What the PDF device writes, for fingerprints of outputs (the batch

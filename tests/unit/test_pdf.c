@@ -378,26 +378,16 @@ static unsigned char *inflated(const unsigned char *z, size_t len, size_t *out_l
   return (unsigned char *)bp_buf_detach(&b);
 }
 
-static void streams_deflated_by_libdeflate(void **state) {
-  (void)state;
-  static const size_t sizes[] = {0, 1, 100, 65536, 300000};
-  for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
-    unsigned char *in = calloc(sizes[i] + 1, 1);
-    for (size_t k = 0; k < sizes[i]; k += 7) in[k] = (unsigned char)(k * 31 + k / 1000);
-    unsigned char *z1, *z2;
-    size_t n1, n2, back_len;
-    assert_true(bp_pdf_deflate(in, sizes[i], &z1, &n1));
-    assert_true(bp_pdf_deflate(in, sizes[i], &z2, &n2));
-    assert_true(n1 == n2 && memcmp(z1, z2, n1) == 0);
-    unsigned char *back = inflated(z1, n1, &back_len);
-    assert_true(back_len == sizes[i] && memcmp(back, in, back_len) == 0);
-    free(back), free(z1), free(z2), free(in);
-  }
-
-  bp_dlist *dl = mixed_page();
-  char *path = path_in_tmp("deflate.pdf");
+/* Every Flate stream of a PDF the device wrote at `fast` (a batch's level,
+ * or a document's): each content stream and font program is the same bytes
+ * bp_pdf_deflate makes at that level; the PDF's total size is returned. */
+static size_t streams_at(bp_dlist *dl, bool fast) {
+  int level = fast ? BP_DEFLATE_FAST : BP_DEFLATE_SMALL;
+  char *path = path_in_tmp(fast ? "deflate-fast.pdf" : "deflate.pdf");
   bp_ctx ctx;
-  assert_ok(write_pdf(dl, path, true, &ctx), &ctx);
+  bp_ctx_init(&ctx);
+  bp_pdf_options opt = {.compress = true, .fast_deflate = fast};
+  assert_ok(bp_dlist_run(dl, bp_pdf_device_new(path, &opt), &ctx), &ctx);
   size_t len;
   char *pdf = slurp(path, &len);
   int content = 0, programs = 0, flate = 0;
@@ -416,7 +406,7 @@ static void streams_deflated_by_libdeflate(void **state) {
     if (is_content || is_program) {
       unsigned char *again;
       size_t again_len;
-      assert_true(bp_pdf_deflate(raw, raw_len, &again, &again_len));
+      assert_true(bp_pdf_deflate(raw, raw_len, level, &again, &again_len));
       assert_true(again_len == zlen && memcmp(again, z, zlen) == 0);
       free(again);
       content += is_content, programs += is_program;
@@ -428,6 +418,31 @@ static void streams_deflated_by_libdeflate(void **state) {
   assert_true(flate > 4);
   free(pdf);
   free(path);
+  return len;
+}
+
+static void streams_deflated_by_libdeflate(void **state) {
+  (void)state;
+  static const size_t sizes[] = {0, 1, 100, 65536, 300000};
+  static const int levels[] = {BP_DEFLATE_SMALL, BP_DEFLATE_FAST};
+  for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+    for (size_t l = 0; l < 2; l++) { /* each level the same bytes every time, any order */
+      unsigned char *in = calloc(sizes[i] + 1, 1);
+      for (size_t k = 0; k < sizes[i]; k += 7) in[k] = (unsigned char)(k * 31 + k / 1000);
+      unsigned char *z1, *z2, *zo;
+      size_t n1, n2, no, back_len;
+      assert_true(bp_pdf_deflate(in, sizes[i], levels[l], &z1, &n1));
+      assert_true(bp_pdf_deflate(in, sizes[i], levels[!l], &zo, &no));
+      assert_true(bp_pdf_deflate(in, sizes[i], levels[l], &z2, &n2));
+      assert_true(n1 == n2 && memcmp(z1, z2, n1) == 0);
+      unsigned char *back = inflated(z1, n1, &back_len);
+      assert_true(back_len == sizes[i] && memcmp(back, in, back_len) == 0);
+      free(back), free(z1), free(z2), free(zo), free(in);
+    }
+
+  bp_dlist *dl = mixed_page();
+  size_t small = streams_at(dl, false), fast = streams_at(dl, true);
+  assert_true(fast >= small); /* a batch's bytes cost a little more room */
   bp_dlist_free(dl);
 }
 
