@@ -52,13 +52,12 @@ static void cache_home_fallback(void) {
  * (M_TOP_PAD) and advised into transparent huge pages from its first 2 MB
  * boundary, the heap faults 2 MB at a time, as glibc's
  * glibc.malloc.hugetlb=1 tunable would do (which only a new process's
- * environment can set): the sample brief's faults 2,020 -> ~690, its CPU
- * ~25 % less, peak RSS 1-2 MB more (docs/performance.md). The heap grown
- * here is advised once; what it grows past that later gets small pages.
- * Not for batch and watch: their records are laid out by threads with
- * heaps of their own, and huge pages cost a batch more than they saved
- * (measured). A user's GLIBC_TUNABLES decide instead. Output does not
- * depend on it. */
+ * environment can set): the sample brief's faults 2,020 -> ~690, peak RSS
+ * 1-2 MB more (docs/performance.md). The heap grown here is advised once;
+ * what it grows past that later gets small pages. Not for batch and watch:
+ * their records are laid out by threads with heaps of their own, and huge
+ * pages cost a batch more than they saved (measured). A user's
+ * GLIBC_TUNABLES decide instead. Output does not depend on it. */
 static void *heap_filler; /* kept, never touched: see heap_in_huge_pages */
 
 static void heap_in_huge_pages(void) {

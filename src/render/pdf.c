@@ -2531,18 +2531,12 @@ static cache_subset_entry *cache_subset(pdf_dev *d, const pdf_font *f, const cha
     subset_entry_free(&c->subs[old]);
     c->subs[old] = c->subs[--c->n_subs];
   }
-  cache_subset_entry e = {bp_strdup(path),
-                          index,
-                          hb_set_copy(f->cps),
-                          sub,
-                          widths,
-                          c->tick,
-                          false,
-                          0,
-                          {0},
-                          {0},
-                          {0},
-                          0};
+  cache_subset_entry e = {.path = bp_strdup(path),
+                          .index = index,
+                          .cps = hb_set_copy(f->cps),
+                          .subset = sub,
+                          .widths = widths,
+                          .used = c->tick};
   BP_PUSH(c->subs, c->n_subs, c->cap_subs, e);
   return &c->subs[c->n_subs - 1];
 }
