@@ -1419,9 +1419,10 @@ static void pdf_node_op(bp_device *dev, int node) { ((pdf_dev *)dev)->item_node 
  * with the document. The allocation functions get no pointer of the
  * document's, so the arena is the thread's current one (doc_arena): set
  * when the document is made and cleared when it is freed, on the thread
- * that runs the device (a device per thread, as tag_saving assumes). An allocation with no current
- * arena, or larger than ARENA_BIG, is its own malloc'd block; a header before each says which. The
- * output does not depend on where the objects live.
+ * that runs the device (a device per thread, as tag_saving assumes). An
+ * allocation with no current arena, or larger than ARENA_BIG, is its own
+ * malloc'd block; a header before each says which. The output does not
+ * depend on where the objects live.
  *
  * Of the large blocks, libharu's UTF-8 encoder (a CMap encoder) allocates
  * one 256 KB table per document that makes it (since text_string: a
@@ -2435,10 +2436,15 @@ bp_pdf_cache *bp_pdf_cache_new(size_t max_subsets) {
   return bp_pdf_cache_new_sharing(max_subsets, NULL);
 }
 
+/* Drops an entry's compressed streams: none are ready. */
+static void z_drop(cache_subset_entry *e) {
+  free(e->font_z.data), free(e->map_z.data), free(e->tounicode_z.data);
+  e->font_z = e->map_z = e->tounicode_z = (zbytes){0};
+  e->z_ready = false;
+}
+
 static void subset_entry_free(cache_subset_entry *e) {
-  free(e->font_z.data);
-  free(e->map_z.data);
-  free(e->tounicode_z.data);
+  z_drop(e);
   free(e->path);
   hb_set_destroy(e->cps);
   bp_pdf_subset_free(e->subset);
@@ -2575,8 +2581,7 @@ static bool make_z(pdf_dev *d, pdf_font *f, cache_subset_entry *e) {
     e->z_ready = true;
     e->z_level = deflate_level(d);
   } else {
-    free(e->font_z.data), free(e->map_z.data), free(e->tounicode_z.data);
-    e->font_z = e->map_z = e->tounicode_z = (zbytes){0};
+    z_drop(e);
   }
   return ok;
 }
@@ -2751,11 +2756,7 @@ static void load_font_cached(pdf_dev *d, pdf_font *f, const char *fpath, int fac
       bp_device_fail(&d->super, BP_ERR_RENDER, "%s: font %s: cannot patch its PDF objects", d->path,
                      fpath);
   } else {
-    if (e->z_ready && e->z_level != deflate_level(d)) { /* another device's: made again */
-      free(e->font_z.data), free(e->map_z.data), free(e->tounicode_z.data);
-      e->font_z = e->map_z = e->tounicode_z = (zbytes){0};
-      e->z_ready = false;
-    }
+    if (e->z_ready && e->z_level != deflate_level(d)) z_drop(e); /* another level's: made again */
     if (!e->z_ready && !make_z(d, f, e)) /* never leave libharu's error for the next font */
       bp_device_fail(&d->super, BP_ERR_RENDER,
                      "%s: font %s: libharu cannot write its subset (0x%04X, detail %u)", d->path,
